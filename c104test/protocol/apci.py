@@ -61,6 +61,7 @@ class UFunction(enum.IntEnum):
         """True for the activations, False for the confirmations."""
         return self.name.endswith("_ACT")
 
+
 _U_FUNCTIONS = {int(f): f for f in UFunction}
 _U_APDUS = {f: bytes((0x68, 4, f, 0, 0, 0)) for f in UFunction}
 

@@ -123,6 +123,7 @@ class _Item(NamedTuple):
     fmt: str
     decode: Callable[..., Any] | None  # None: the single struct item is the value
     encode: Callable[[Any], Any] | None  # returns one item, or a tuple when len(fmt) > 1
+    kind: type | None = None  # a time tag's class: the encoder refuses any other class
 
 
 def _octet(name: str, cls: Any) -> _Item:
@@ -157,9 +158,36 @@ def _lof_encode(value: int) -> tuple[int, int]:
     return (value & 0xFFFF, value >> 16)
 
 
-_CP56 = lambda name: _Item(name, "HBBBBB", CP56Time2a.from_items, CP56Time2a.items)
-_CP24 = _Item("time", "HB", CP24Time2a.from_items, CP24Time2a.items)
-_CP16 = lambda name: _Item(name, "H", CP16Time2a.from_items, CP16Time2a.items)
+def _cp16_encode(value: CP16Time2a) -> int:
+    return value.milliseconds  # one struct item: CP16Time2a.items() is a 1-tuple
+
+
+class _R32NaN(float):
+    """A NaN read from an R32 that keeps its 32 bits.
+
+    CPython before 3.14 quiets a signalling NaN when it widens a float32 to a float, so without the
+    bits a signalling NaN from the wire would not re-encode to the same octets.
+    """
+
+    bits: int
+
+
+def _r32_nan(mv: memoryview, pos: int) -> float:
+    value = _R32NaN(struct.unpack_from("<f", mv, pos)[0])
+    value.bits = int.from_bytes(mv[pos : pos + 4], "little")
+    return value
+
+
+def _r32_nan_fix(packed: bytes, pos: int, value: float) -> bytes:
+    bits = getattr(value, "bits", None)
+    if bits is None:
+        return packed
+    return packed[:pos] + bits.to_bytes(4, "little") + packed[pos + 4 :]
+
+
+_CP56 = lambda name: _Item(name, "HBBBBB", CP56Time2a.from_items, CP56Time2a.items, CP56Time2a)
+_CP24 = _Item("time", "HB", CP24Time2a.from_items, CP24Time2a.items, CP24Time2a)
+_CP16 = lambda name: _Item(name, "H", CP16Time2a.from_items, _cp16_encode, CP16Time2a)
 _NVA = _Item("nva", "h", _nva_decode, _nva_encode)
 _SVA = _Item("sva", "h", None, None)
 _R32 = _Item("r32", "f", None, None)
@@ -279,10 +307,15 @@ def _generate(t: Type, cls: type, items: list[_Item]) -> TypeInfo:
         "C": cls,
         "DecodeError": DecodeError,
         "LocalProtocolError": LocalProtocolError,
+        "_r32_nan": _r32_nan,
+        "_r32_nan_fix": _r32_nan_fix,
     }
     element_fmt = "".join(item.fmt for item in items)
     ns["_elem"] = struct.Struct("<" + element_fmt)
     ns["_obj"] = struct.Struct("<HB" + element_fmt)
+    # where each item starts within the elements ('<' formats have no padding)
+    starts = [struct.calcsize("<" + "".join(i.fmt for i in items[:k])) for k in range(len(items))]
+    obj_size, elem_size = ns["_obj"].size, ns["_elem"].size
     for name in fields:
         ns[f"_s_{name}"] = getattr(cls, name).__set__
 
@@ -292,6 +325,10 @@ def _generate(t: Type, cls: type, items: list[_Item]) -> TypeInfo:
     for idx, item in enumerate(items):
         args = [f"a{idx}_{j}" for j in range(len(item.fmt))]
         names += args
+        if item.fmt == "f":  # rare NaN: keep its bits (len(out) is the index of this object)
+            stores.append(
+                f"if {args[0]} != {args[0]}: {args[0]} = _r32_nan(mv, len(out) * size + base + {starts[idx]})"
+            )
         if item.decode is None:
             stores.append(f"_s_{item.name}(ob, {args[0]})")
         else:
@@ -299,14 +336,17 @@ def _generate(t: Type, cls: type, items: list[_Item]) -> TypeInfo:
             stores.append(f"_s_{item.name}(ob, _d{idx}({', '.join(args)}))")
     for name in fields:
         if name != "io_address" and name not in laid:
-            ns[f"_default_{name}"] = next(f.default for f in dataclasses.fields(cls) if f.name == name)
-            stores.append(f"_s_{name}(ob, _default_{name})")
+            # a field this type does not carry (the time of M_SP_NA_1, the QDS of M_ME_ND_1) is
+            # None, which is also what the encoder requires of it
+            stores.append(f"_s_{name}(ob, None)")
     body = "\n".join(f"        {s}" for s in stores)
     target = ", ".join(names)
     src = f"""
 def decode_list(mv, n):
     out = []
     app = out.append
+    size = {obj_size}
+    base = 3
     for lo, hi{", " if names else ""}{target} in _obj.iter_unpack(mv):
         ob = _new(C)
         _s_io_address(ob, lo | (hi << 16))
@@ -317,6 +357,8 @@ def decode_list(mv, n):
 def decode_sequence(mv, n, ioa):
     out = []
     app = out.append
+    size = {elem_size}
+    base = 0
     for {target + "," if names else "_"} in {"_elem.iter_unpack(mv)" if names else "range(n)"}:
         ob = _new(C)
         _s_io_address(ob, ioa)
@@ -328,8 +370,18 @@ def decode_sequence(mv, n, ioa):
     # encode: one pack per object; values that the layout cannot carry are refused
     parts: list[str] = []
     checks: list[str] = []
+    nan_fixes: list[str] = []
     for idx, item in enumerate(items):
         value = f"ob.{item.name}"
+        if item.kind is not None:  # CP24Time2a.items() would also take a CP56Time2a, for one
+            ns[f"_k{idx}"] = item.kind
+            checks.append(
+                f"if {value}.__class__ is not _k{idx}: raise LocalProtocolError("
+                f"f'{t.name} object {{ob.io_address}}: {item.name} must be {item.kind.__name__}, "
+                f"not {{type({value}).__name__}}')"
+            )
+        if item.fmt == "f":
+            nan_fixes.append(f"if {value} != {value}: b = _r32_nan_fix(b, OFF + {starts[idx]}, {value})")
         if item.encode is None:
             parts.append(value)
         else:
@@ -337,12 +389,16 @@ def decode_sequence(mv, n, ioa):
             parts.append(f"*_e{idx}({value})" if len(item.fmt) > 1 else f"_e{idx}({value})")
     for name in fields:
         if name != "io_address" and name not in laid:
-            checks.append(
+            hint = "use the type with a time tag or set time=None" if name == "time" else f"set {name}=None"
+            checks.insert(
+                0,
                 f"if ob.{name} is not None: raise LocalProtocolError("
-                f"'{t.name} has no {name}; use the type with a time tag or set {name}=None')"
+                f"'{t.name} has no {name}; {hint}')",
             )
     check_src = "\n".join(f"        {c}" for c in checks)
     packed = ", ".join(parts)
+    fix_list = "\n".join(f"        {c}" for c in nan_fixes).replace("OFF", "3")
+    fix_seq = "\n".join(f"        {c}" for c in nan_fixes).replace("OFF", "0")
     src += f"""
 def encode_list(objs, out):
     pack = _obj.pack
@@ -351,7 +407,9 @@ def encode_list(objs, out):
             raise LocalProtocolError(f"{t.name} carries {cls.__name__}, not {{type(ob).__name__}}")
 {check_src}
         i = ob.io_address
-        out += pack(i & 0xFFFF, i >> 16{", " if parts else ""}{packed})
+        b = pack(i & 0xFFFF, i >> 16{", " if parts else ""}{packed})
+{fix_list}
+        out += b
 
 def encode_sequence(objs, out):
     pack = _elem.pack
@@ -359,7 +417,9 @@ def encode_sequence(objs, out):
         if ob.__class__ is not C:
             raise LocalProtocolError(f"{t.name} carries {cls.__name__}, not {{type(ob).__name__}}")
 {check_src}
-        out += pack({packed})
+        b = pack({packed})
+{fix_seq}
+        out += b
 """
     exec(compile(src, f"<c104test codec {t.name}>", "exec"), ns)
     time_item = next((i for i in items if i.name == "time"), None)
@@ -390,6 +450,8 @@ def _segment_decode(mv: memoryview, n: int) -> list:
 
 
 def _segment_encode(objs: Sequence[InformationObject], out: bytearray) -> None:
+    if len(objs) != 1:  # the decoder refuses anything else, so never send it
+        raise LocalProtocolError(f"F_SG_NA_1 carries exactly one segment, not {len(objs)}")
     for ob in objs:
         if not isinstance(ob, o.Segment):
             raise LocalProtocolError(f"F_SG_NA_1 carries Segment, not {type(ob).__name__}")
@@ -455,6 +517,8 @@ def decode_asdu(data: bytes | bytearray | memoryview, offset: int = 0) -> Asdu |
                 f"octets of objects, got {size - HEADER_LENGTH}",
                 offset + HEADER_LENGTH,
             )
+    elif sq:  # variable length: F_SG_NA_1, which has no SQ=1 form (and may lack even an IOA)
+        raise DecodeError(f"{info.type.name} has no SQ=1 form", offset + 1)
     try:
         if sq:
             first = mv[0] | (mv[1] << 8) | (mv[2] << 16)
@@ -514,7 +578,8 @@ def encode_asdu(asdu: Asdu | UnknownAsdu) -> bytes:
     objs = asdu.objects
     n = len(objs)
     if n == 0:
-        raise LocalProtocolError(f"{Type(asdu.type).name} ASDU needs at least one object")
+        name = getattr(asdu.type, "name", asdu.type)
+        raise LocalProtocolError(f"{name} ASDU needs at least one object")
     try:
         info = _TYPES[int(asdu.type)]
     except KeyError:
@@ -571,7 +636,10 @@ def mirror(raw: bytes, cot: Cot | int, negative: bool = True) -> bytes:
     >>> mirror(bytes.fromhex("c80106000100000000"), Cot.UNKNOWN_TYPE_ID).hex()
     'c8016c000100000000'
     """
+    raw = bytes(raw)
     if len(raw) < HEADER_LENGTH:
         raise LocalProtocolError("an ASDU to mirror needs its 6-octet header")
+    if not 0 <= cot <= 63:  # would spill into the P/N and T bits
+        raise LocalProtocolError(f"cause of transmission {cot} outside 0..63")
     octet = (raw[2] & 0x80) | (negative << 6) | int(cot)
     return raw[:2] + bytes((octet,)) + raw[3:]

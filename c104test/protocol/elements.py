@@ -82,6 +82,12 @@ class OctetElement:
         cls.TABLE = tuple(cls._from_bits(b) for b in range(256))
 
 
+def _check_width(value: int, mask: int, what: str) -> None:
+    """Refuse a value wider than its bits: it would silently set the neighbouring fields."""
+    if value & ~mask:
+        raise ValueError(f"{what} {value} outside 0..{mask}")
+
+
 def _flags(octet: int) -> tuple[bool, bool, bool, bool]:
     return bool(octet & 0x10), bool(octet & 0x20), bool(octet & 0x40), bool(octet & 0x80)
 
@@ -106,6 +112,7 @@ class SIQ(OctetElement):
         return cls(bool(o & 1), *_flags(o), (o >> 1) & 0x07)
 
     def to_octet(self) -> int:
+        _check_width(self.reserved, 0x07, "SIQ reserved")
         return self.spi | (self.reserved << 1) | _flag_bits(self.bl, self.sb, self.nt, self.iv)
 
     @property
@@ -129,6 +136,8 @@ class DIQ(OctetElement):
         return cls(Double(o & 3), *_flags(o), (o >> 2) & 0x03)
 
     def to_octet(self) -> int:
+        _check_width(self.dpi, 0x03, "DIQ DPI")
+        _check_width(self.reserved, 0x03, "DIQ reserved")
         return int(self.dpi) | (self.reserved << 2) | _flag_bits(self.bl, self.sb, self.nt, self.iv)
 
     @property
@@ -152,6 +161,7 @@ class QDS(OctetElement):
         return cls(bool(o & 1), *_flags(o), (o >> 1) & 0x07)
 
     def to_octet(self) -> int:
+        _check_width(self.reserved, 0x07, "QDS reserved")
         return self.ov | (self.reserved << 1) | _flag_bits(self.bl, self.sb, self.nt, self.iv)
 
     @property
@@ -179,6 +189,7 @@ class QDP(OctetElement):
         return cls(bool(o & 0x08), *_flags(o), o & 0x07)
 
     def to_octet(self) -> int:
+        _check_width(self.reserved, 0x07, "QDP reserved")
         return (self.ei << 3) | self.reserved | _flag_bits(self.bl, self.sb, self.nt, self.iv)
 
     @property
@@ -203,6 +214,8 @@ class SEP(OctetElement):
         return cls(EventState(o & 3), bool(o & 0x08), *_flags(o), (o >> 2) & 1)
 
     def to_octet(self) -> int:
+        _check_width(self.es, 0x03, "SEP ES")
+        _check_width(self.reserved, 0x01, "SEP reserved")
         return (
             int(self.es)
             | (self.reserved << 2)
@@ -305,6 +318,7 @@ class SCO(OctetElement):
         return cls(bool(o & 1), _command_qu((o >> 2) & 0x1F), bool(o & 0x80), (o >> 1) & 1)
 
     def to_octet(self) -> int:
+        _check_width(self.reserved, 0x01, "SCO reserved")
         return self.scs | (self.reserved << 1) | (_qu(self.qu) << 2) | (self.se << 7)
 
 
@@ -321,6 +335,7 @@ class DCO(OctetElement):
         return cls(Double(o & 3), _command_qu((o >> 2) & 0x1F), bool(o & 0x80))
 
     def to_octet(self) -> int:
+        _check_width(self.dcs, 0x03, "DCO DCS")
         return int(self.dcs) | (_qu(self.qu) << 2) | (self.se << 7)
 
 
@@ -337,6 +352,7 @@ class RCO(OctetElement):
         return cls(Step(o & 3), _command_qu((o >> 2) & 0x1F), bool(o & 0x80))
 
     def to_octet(self) -> int:
+        _check_width(self.rcs, 0x03, "RCO RCS")
         return int(self.rcs) | (_qu(self.qu) << 2) | (self.se << 7)
 
 

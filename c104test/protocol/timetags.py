@@ -56,6 +56,18 @@ class CP56Time2a:
 
     def items(self) -> tuple[int, int, int, int, int, int]:
         r = self.reserved
+        if not (
+            0 <= self.minute <= 63
+            and 0 <= self.hour <= 31
+            and 0 <= self.day <= 31
+            and 0 <= self.day_of_week <= 7
+            and 0 <= self.month <= 15
+            and 0 <= self.year <= 127
+            and 0 <= r <= 127
+        ):  # a field wider than its bits would silently set its neighbours (IV, SU, ...)
+            widths = {"minute": 63, "hour": 31, "day": 31, "day_of_week": 7, "month": 15, "year": 127, "reserved": 127}
+            bad = ", ".join(f"{k}={getattr(self, k)}" for k, top in widths.items() if not 0 <= getattr(self, k) <= top)
+            raise ValueError(f"CP56Time2a {bad} outside its bit width")
         return (
             self.milliseconds,
             self.minute | (self.substituted << 6) | (self.iv << 7),
@@ -67,6 +79,8 @@ class CP56Time2a:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CP56Time2a:
+        if len(data) != 7:
+            raise ValueError(f"CP56Time2a takes 7 octets, not {len(data)}")
         ms = data[0] | (data[1] << 8)
         return cls.from_items(ms, data[2], data[3], data[4], data[5], data[6])
 
@@ -130,6 +144,8 @@ class CP24Time2a:
         return cls(ms, mi & 0x3F, bool(mi & 0x80), bool(mi & 0x40))
 
     def items(self) -> tuple[int, int]:
+        if not 0 <= self.minute <= 63:
+            raise ValueError(f"CP24Time2a minute {self.minute} outside 0..63")
         return (self.milliseconds, self.minute | (self.substituted << 6) | (self.iv << 7))
 
 

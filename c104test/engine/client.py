@@ -1,0 +1,916 @@
+"""The controlling station: a client connection to an RTU, on trio.
+
+>>> async def main():
+...     async with open_connection("127.0.0.1", 2404) as conn:
+...         result = await conn.interrogation(47)
+...         print(result.positive, len(result.objects), conn.points.get(47, 100))
+
+One connection owns one TCP stream and one ``Link``. A reader task feeds received octets to the
+link, a timer task wakes at ``link.next_deadline()``, and every frame goes through the journal
+before anything else sees it. Commands are serialised per connection; each waits for its
+confirmation (and termination) with a timeout.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import math
+import time as _time
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu
+from ..protocol.commands import command_object, timed_type
+from ..protocol.elements import QCC
+from ..protocol.enums import ConnectionState, Cot, Frz, Qoi, Rqt, Type
+from ..protocol.errors import LocalProtocolError
+from ..protocol.explain import explain_asdu
+from ..protocol.link import (
+    Acknowledged,
+    AsduReceived,
+    DataTransferStarted,
+    DataTransferStopped,
+    FrameReceived,
+    Link,
+    LinkClosed,
+    LinkParameters,
+    LinkState,
+    Role,
+    UnexpectedFrame,
+)
+from ..protocol.objects import (
+    ClockSync,
+    CounterInterrogation,
+    InformationObject,
+    Interrogation,
+    Read,
+    ResetProcess,
+    TestCommand,
+    TestCommandWithTime,
+)
+from ..protocol.timetags import CP56Time2a
+from .errors import CommandTimeout, ConnectFailed, LinkDown, NegativeConfirmation, NotConnected, unwrap_group
+from .journal import Direction, Journal, JournalEntry
+from .points import PointDatabase
+
+__all__ = ["ClientConnection", "CommandResult", "MessageFilter", "open_connection"]
+
+log = logging.getLogger("c104test.client")
+
+BROADCAST_CA = 0xFFFF
+_CONFIRMATIONS = frozenset({Cot.ACTIVATION_CON, Cot.DEACTIVATION_CON})
+_MIRRORS = frozenset({Cot.UNKNOWN_TYPE_ID, Cot.UNKNOWN_COT, Cot.UNKNOWN_CA, Cot.UNKNOWN_IOA})
+_MONITOR_TYPES = frozenset(t for t in Type if t < 45 or t == Type.M_EI_NA_1)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """What became of a command.
+
+    ``positive`` is None when no confirmation arrived. ``objects`` are the monitoring objects the
+    command brought (interrogation replies, counter values, the read value, return information).
+    """
+
+    type: Type
+    common_address: int
+    io_address: int
+    cot: Cot
+    positive: bool | None
+    confirmation: Asdu | UnknownAsdu | None
+    terminated: bool
+    termination: Asdu | None
+    objects: tuple[InformationObject, ...]
+    asdus: tuple[Asdu, ...]
+    started_at: float
+    finished_at: float
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.positive)
+
+    @property
+    def duration(self) -> float:
+        return self.finished_at - self.started_at
+
+    @property
+    def confirmation_cot(self) -> Cot | int | None:
+        return None if self.confirmation is None else self.confirmation.cot
+
+    def __str__(self) -> str:
+        state = {None: "no confirmation", True: "positive", False: "negative"}[self.positive]
+        term = ", terminated" if self.terminated else ""
+        return (
+            f"{self.type.name} CA {self.common_address} IOA {self.io_address}: {state}{term}, "
+            f"{len(self.objects)} objects in {self.duration:.3f} s"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilter:
+    """A predicate over received ASDUs; None fields match anything.
+
+    >>> MessageFilter(type=Type.M_SP_NA_1, cot=Cot.SPONTANEOUS, io_address=100)
+    MessageFilter(type=<Type.M_SP_NA_1: 1>, cot=<Cot.SPONTANEOUS: 3>, common_address=None, io_address=100, negative=None, test=None, value=None)
+    """
+
+    type: Type | int | None = None
+    cot: Cot | int | None = None
+    common_address: int | None = None
+    io_address: int | None = None
+    negative: bool | None = None
+    test: bool | None = None
+    value: Callable[[Any], bool] | None = field(default=None, compare=False)
+
+    def matches(self, asdu: Asdu | UnknownAsdu) -> bool:
+        if self.type is not None and int(asdu.type) != int(self.type):
+            return False
+        if self.cot is not None and int(asdu.cot) != int(self.cot):
+            return False
+        if self.common_address is not None and asdu.common_address != self.common_address:
+            return False
+        if self.negative is not None and asdu.negative != self.negative:
+            return False
+        if self.test is not None and asdu.test != self.test:
+            return False
+        if self.io_address is None and self.value is None:
+            return True
+        return any(self.matches_object(ob) for ob in asdu.objects)
+
+    def matches_object(self, ob: InformationObject) -> bool:
+        if self.io_address is not None and ob.io_address != self.io_address:
+            return False
+        return self.value is None or bool(self.value(ob))
+
+    def __str__(self) -> str:
+        parts = [
+            f"{name}={getattr(self, name)!s}"
+            for name in ("type", "cot", "common_address", "io_address", "negative", "test")
+            if getattr(self, name) is not None
+        ]
+        if self.value is not None:
+            parts.append("value matching")
+        return "message " + (" ".join(parts) if parts else "(any)")
+
+
+class ClientConnection:
+    """A controlling-station connection. Use ``open_connection`` or run ``run()`` in a nursery.
+
+    Callbacks (``on_frame``, ``on_state``, ``on_asdu``) run in the trio thread, in this order for a
+    received I-frame: the frame, then the ASDU after its objects reached the point database.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 2404,
+        *,
+        params: LinkParameters | None = None,
+        originator_address: int = 0,
+        start_data_transfer: bool = True,
+        reconnect: bool = False,
+        reconnect_delay: float = 1.0,
+        command_timeout: float = 10.0,
+        journal_size: int | None = 100_000,
+    ) -> None:
+        if not 0 <= originator_address <= 255:
+            raise ValueError(f"originator address {originator_address} outside 0..255")
+        if not 0 < port <= 65535:
+            raise ValueError(f"port {port} outside 1..65535")
+        self.host = host
+        self.port = port
+        self.params = params or LinkParameters()
+        self.originator_address = originator_address
+        self.auto_start = start_data_transfer
+        self.reconnect = reconnect
+        self.reconnect_delay = reconnect_delay
+        self.command_timeout = command_timeout
+        self.journal = Journal(journal_size)
+        self.points = PointDatabase()
+        self.state = ConnectionState.CLOSED
+        self.connected_at: _dt.datetime | None = None
+        self.disconnected_at: _dt.datetime | None = None
+        self.close_reason: str | None = None
+        self.last_command_index = 0  # journal index where the last command began
+        self.tsc = 0  # test sequence counter of C_TS_TA_1
+        # conformance options, applied to each new link
+        self.withhold_acknowledgements = False
+        self.ignore_test_frames = False
+        self.on_frame: Callable[[JournalEntry], None] | None = None
+        self.on_state: Callable[[ConnectionState], None] | None = None
+        self.on_asdu: Callable[[Asdu | UnknownAsdu], None] | None = None
+        self._link: Link | None = None
+        self._stream: trio.SocketStream | None = None
+        self._send_lock = trio.Lock()
+        self._command_lock = trio.Lock()
+        self._changed = trio.Event()  # replaced after every wake-up: frames, state, window
+        self._timer_wakeup = trio.Event()
+        self._session_scope: trio.CancelScope | None = None
+        self._run_scope: trio.CancelScope | None = None
+        self._closing = False
+        self._last_rx: JournalEntry | None = None
+        self._started = trio.Event()
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"<ClientConnection {self.host}:{self.port} {self.state.name}>"
+
+    @property
+    def link(self) -> Link | None:
+        return self._link
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (ConnectionState.OPEN, ConnectionState.OPEN_MUTED)
+
+    async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        """Connect, keep the connection, and reconnect if asked to, until ``close()``.
+
+        ``task_status.started()`` fires once the first connection is open (and data transfer
+        started, unless ``start_data_transfer=False``). Without ``reconnect`` a failed first
+        connect raises ConnectFailed.
+        """
+        reported = False
+        with trio.CancelScope() as scope:
+            self._run_scope = scope
+            self._closing = False
+            while not self._closing:
+                self._set_state(ConnectionState.CLOSED_AWAIT_OPEN)
+                try:
+                    stream = await self._dial()
+                except ConnectFailed:
+                    if not self.reconnect and not reported:
+                        self._set_state(ConnectionState.CLOSED)
+                        raise
+                    if not self.reconnect:
+                        break
+                    self._set_state(ConnectionState.CLOSED_AWAIT_RECONNECT)
+                    await trio.sleep(self.reconnect_delay)
+                    continue
+                try:
+                    await self._session(stream, None if reported else task_status)
+                    reported = True
+                except LinkDown:
+                    if not reported and not self.reconnect:
+                        self._set_state(ConnectionState.CLOSED)
+                        raise
+                if self._closing or not self.reconnect:
+                    break
+                self._set_state(ConnectionState.CLOSED_AWAIT_RECONNECT)
+                await trio.sleep(self.reconnect_delay)
+        self._run_scope = None
+        self._set_state(ConnectionState.CLOSED)
+
+    async def close(self) -> None:
+        """Close the connection and stop reconnecting."""
+        self._closing = True
+        if self._session_scope is not None and self._stream is not None:
+            self._set_state(ConnectionState.OPEN_AWAIT_CLOSED)
+            if self._link is not None and self._link.state is not LinkState.CLOSED:
+                self._link.close("closed by the test")
+                with trio.move_on_after(1):
+                    await self._flush()
+            self._session_scope.cancel()
+        if self._run_scope is not None:
+            self._run_scope.cancel()
+        self._notify()
+
+    async def _dial(self) -> trio.SocketStream:
+        t0 = self.params.t0
+        try:
+            with trio.fail_after(t0):
+                return await trio.open_tcp_stream(self.host, self.port)
+        except trio.TooSlowError:
+            raise ConnectFailed(
+                f"cannot connect to {self.host}:{self.port}: no answer within t0={t0:g} s"
+            ) from None
+        except OSError as exc:
+            raise ConnectFailed(f"cannot connect to {self.host}:{self.port}: {exc.strerror or exc}") from exc
+
+    async def _session(self, stream: trio.SocketStream, task_status: Any) -> None:
+        now = trio.current_time()
+        link = Link(Role.CONTROLLING, self.params, now=now)
+        link.report_frames = True
+        link.withhold_acknowledgements = self.withhold_acknowledgements
+        link.ignore_test_frames = self.ignore_test_frames
+        self._link, self._stream = link, stream
+        self.close_reason = None
+        self.connected_at = _dt.datetime.now()
+        self.disconnected_at = None
+        log.info("connected to %s:%s", self.host, self.port)
+        self._set_state(ConnectionState.OPEN_MUTED)
+        failure: Exception | None = None
+        try:
+            async with trio.open_nursery() as nursery:
+                with trio.CancelScope() as scope:
+                    self._session_scope = scope
+                    nursery.start_soon(self._reader, link, stream)
+                    nursery.start_soon(self._timer, link)
+                    # errors are kept, not raised, here: the nursery would wrap them in a group
+                    try:
+                        if self.auto_start:
+                            await self.start_data_transfer()
+                    except (CommandTimeout, LinkDown, NotConnected) as exc:
+                        failure = exc
+                    else:
+                        if task_status is not None:
+                            task_status.started(self)
+                        await trio.sleep_forever()
+                nursery.cancel_scope.cancel()
+        finally:
+            self._session_scope = None
+            with trio.CancelScope(shield=True):
+                await stream.aclose()
+            if link.state is not LinkState.CLOSED:
+                link.close("closed by the test")
+            if self.close_reason is None:
+                self.close_reason = link.close_reason or "closed"
+            self.disconnected_at = _dt.datetime.now()
+            self._stream = None
+            log.info("disconnected from %s:%s: %s", self.host, self.port, self.close_reason)
+            if not self._closing:
+                self._set_state(ConnectionState.CLOSED)
+            self._notify()
+        if failure is not None:
+            raise LinkDown(f"connection to {self.host}:{self.port} failed to start: {failure}") from failure
+        if not self._closing:
+            raise LinkDown(f"connection to {self.host}:{self.port} closed: {self.close_reason}")
+
+    # ---- I/O tasks -------------------------------------------------------------------------------
+
+    async def _reader(self, link: Link, stream: trio.SocketStream) -> None:
+        while True:
+            try:
+                data = await stream.receive_some(65536)
+            except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+                self._lost(f"connection lost: {exc}")
+                return
+            if not data:
+                self._lost("closed by the peer")
+                return
+            self._handle(link.receive_data(data, trio.current_time()))
+            await self._flush()
+
+    async def _timer(self, link: Link) -> None:
+        while True:
+            deadline = link.next_deadline()
+            with trio.move_on_at(math.inf if deadline is None else deadline):
+                await self._timer_wakeup.wait()
+            self._timer_wakeup = trio.Event()
+            if deadline is not None and trio.current_time() >= deadline:
+                self._handle(link.handle_timeout(trio.current_time()))
+            await self._flush()
+
+    async def _flush(self) -> None:
+        link, stream = self._link, self._stream
+        if link is None or stream is None:
+            return
+        async with self._send_lock:
+            apdus = link.apdus_to_send()
+            if not apdus:
+                return
+            now, wall = trio.current_time(), _time.time()
+            for apdu in apdus:
+                entry = self.journal.record(Direction.SENT, apdu, now=now, wall=wall)
+                self._callback(self.on_frame, entry)
+            try:
+                await stream.send_all(b"".join(apdus))
+            except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+                self._lost(f"send failed: {exc}")
+        if link.state is LinkState.CLOSED:
+            self._lost(link.close_reason or "link closed")
+
+    def _lost(self, reason: str) -> None:
+        if self.close_reason is None:
+            self.close_reason = reason
+        if self._link is not None and self._link.state is not LinkState.CLOSED:
+            self._link.close(reason)
+        if self._session_scope is not None:
+            self._session_scope.cancel()
+        self._notify()
+
+    def _handle(self, events: Iterable[Any]) -> None:
+        journal = self.journal
+        for event in events:
+            kind = type(event)
+            if kind is FrameReceived:
+                self._last_rx = entry = journal.record(
+                    Direction.RECEIVED, event.apdu, now=trio.current_time(), wall=_time.time()
+                )
+                self._callback(self.on_frame, entry)
+            elif kind is AsduReceived:
+                entry = self._last_rx
+                asdu = entry.asdu if entry is not None else None
+                if asdu is None:  # undecodable: the journal entry has the reason
+                    if entry is not None and entry.error:
+                        log.warning("undecodable ASDU from %s:%s: %s", self.host, self.port, entry.error)
+                    continue
+                if type(asdu) is Asdu and asdu.type in _MONITOR_TYPES:
+                    self.points.apply(asdu, entry.timestamp)
+                self._callback(self.on_asdu, asdu)
+            elif kind is DataTransferStarted:
+                self._set_state(ConnectionState.OPEN)
+            elif kind is DataTransferStopped:
+                self._set_state(ConnectionState.OPEN_MUTED)
+            elif kind is LinkClosed:
+                self._lost(event.reason)
+            elif kind is UnexpectedFrame:
+                log.warning("unexpected frame from %s:%s: %s", self.host, self.port, event.reason)
+            elif kind is Acknowledged:
+                pass
+        self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = trio.Event()
+
+    def _kick_timer(self) -> None:
+        self._timer_wakeup.set()
+
+    def _set_state(self, state: ConnectionState) -> None:
+        if state is not self.state:
+            self.state = state
+            self._callback(self.on_state, state)
+            self._notify()
+
+    def _callback(self, fn: Callable[[Any], None] | None, arg: Any) -> None:
+        if fn is None:
+            return
+        try:
+            fn(arg)
+        except Exception:
+            log.exception("callback %r raised; it stays registered", fn)
+
+    # ---- waiting ---------------------------------------------------------------------------------
+
+    async def _wait_changed(self) -> None:
+        await self._changed.wait()
+
+    def _require_link(self) -> Link:
+        if self._link is None or self._stream is None or self._link.state is LinkState.CLOSED:
+            raise NotConnected(
+                f"connection to {self.host}:{self.port} is not open ({self.state.name}"
+                + (f": {self.close_reason}" if self.close_reason else "")
+                + ")"
+            )
+        return self._link
+
+    async def wait_for_state(self, *states: ConnectionState, timeout: float | None = None) -> None:
+        timeout = self.command_timeout if timeout is None else timeout
+        try:
+            with trio.fail_after(timeout):
+                while self.state not in states:
+                    await self._wait_changed()
+        except trio.TooSlowError:
+            names = " or ".join(s.name for s in states)
+            raise CommandTimeout(
+                f"connection to {self.host}:{self.port} did not become {names} within {timeout:g} s "
+                f"(state {self.state.name})"
+            ) from None
+
+    # ---- link control ----------------------------------------------------------------------------
+
+    async def start_data_transfer(self, timeout: float | None = None) -> None:
+        """Send STARTDT act and wait for the con (t1 closes the link if it never comes)."""
+        link = self._require_link()
+        if link.state is LinkState.STARTED:
+            return
+        link.start_data_transfer(trio.current_time())
+        self._kick_timer()
+        await self._flush()
+        await self._wait_link(link, LinkState.STARTED, "STARTDT con", timeout)
+
+    async def stop_data_transfer(self, timeout: float | None = None) -> None:
+        """Send STOPDT act and wait for the con."""
+        link = self._require_link()
+        if link.state is LinkState.STOPPED:
+            return
+        link.stop_data_transfer(trio.current_time())
+        self._kick_timer()
+        await self._flush()
+        await self._wait_link(link, LinkState.STOPPED, "STOPDT con", timeout)
+
+    async def _wait_link(self, link: Link, state: LinkState, what: str, timeout: float | None) -> None:
+        timeout = self.params.t1 if timeout is None else timeout
+        try:
+            with trio.fail_after(timeout):
+                while link.state is not state:
+                    if link.state is LinkState.CLOSED:
+                        raise LinkDown(f"no {what}: link closed ({link.close_reason})")
+                    await self._wait_changed()
+        except trio.TooSlowError:
+            raise CommandTimeout(f"no {what} within {timeout:g} s") from None
+
+    async def send_test_frame(self) -> None:
+        self._require_link().send_test_frame(trio.current_time())
+        self._kick_timer()
+        await self._flush()
+
+    async def send_raw(self, apdu: bytes) -> None:
+        """Send octets exactly as given (conformance tests); no checks, no numbering."""
+        self._require_link().send_raw(apdu)
+        await self._flush()
+
+    async def send_acknowledgement(self, recv_seq: int | None = None) -> None:
+        self._require_link().send_acknowledgement(recv_seq=recv_seq)
+        await self._flush()
+
+    def set_withhold_acknowledgements(self, value: bool) -> None:
+        self.withhold_acknowledgements = value
+        if self._link is not None:
+            self._link.withhold_acknowledgements = value
+
+    def set_ignore_test_frames(self, value: bool) -> None:
+        self.ignore_test_frames = value
+        if self._link is not None:
+            self._link.ignore_test_frames = value
+
+    async def send_asdu(
+        self,
+        asdu: Asdu | UnknownAsdu,
+        *,
+        timeout: float | None = None,
+        send_seq: int | None = None,
+        recv_seq: int | None = None,
+        force: bool = False,
+    ) -> int:
+        """Encode and send one ASDU, waiting for room in the k window; returns its N(S)."""
+        data = encode_asdu(asdu)
+        timeout = self.command_timeout if timeout is None else timeout
+        try:
+            with trio.fail_after(timeout):
+                while True:
+                    link = self._require_link()
+                    if force or link.can_send:
+                        break
+                    if link.state not in (LinkState.STARTED, LinkState.PENDING_START):
+                        raise NotConnected(
+                            f"cannot send {_name(asdu)}: data transfer is not started "
+                            f"(link {link.state.value}); start it first"
+                        )
+                    await self._wait_changed()
+        except trio.TooSlowError:
+            raise CommandTimeout(
+                f"cannot send {_name(asdu)}: k window stayed full for {timeout:g} s"
+            ) from None
+        ns = link.send_asdu(data, trio.current_time(), send_seq=send_seq, recv_seq=recv_seq, force=force)
+        self._kick_timer()
+        await self._flush()
+        return ns
+
+    # ---- expectations ----------------------------------------------------------------------------
+
+    def received_since(self, index: int | None = None) -> Iterable[JournalEntry]:
+        start = self.last_command_index if index is None else index
+        return (e for e in self.journal.since(start) if e.direction is Direction.RECEIVED)
+
+    async def expect_message(
+        self, flt: MessageFilter, *, timeout: float | None = None, since: int | None = None
+    ) -> JournalEntry:
+        """The first received ASDU since ``since`` (default: start of the last command) that
+        matches; it may have arrived before this call. ExpectationFailed after ``timeout``."""
+        from .errors import ExpectationFailed
+
+        timeout = self.command_timeout if timeout is None else timeout
+        cursor = self.last_command_index if since is None else since
+        started = trio.current_time()
+        with trio.move_on_after(timeout):
+            while True:
+                for entry in self.journal.since(cursor):
+                    cursor = entry.index + 1
+                    if entry.direction is Direction.RECEIVED and entry.asdu is not None and flt.matches(entry.asdu):
+                        return entry
+                if self.state is ConnectionState.CLOSED and not self.reconnect:
+                    raise ExpectationFailed(
+                        f"expected {flt}, but the connection closed ({self.close_reason})\n"
+                        + self.journal.explain(10)
+                    )
+                await self._wait_changed()
+        raise ExpectationFailed(
+            f"expected {flt} within {timeout:g} s, none arrived after "
+            f"{trio.current_time() - started:.3f} s; last frames:\n{self.journal.explain(10)}"
+        )
+
+    async def expect_no_message(
+        self, flt: MessageFilter, *, within: float, since: int | None = None
+    ) -> None:
+        """Fail if a matching ASDU arrives (or arrived since ``since``) within ``within`` s."""
+        from .errors import ExpectationFailed
+
+        cursor = self.last_command_index if since is None else since
+        with trio.move_on_after(within):
+            while True:
+                for entry in self.journal.since(cursor):
+                    cursor = entry.index + 1
+                    if entry.direction is Direction.RECEIVED and entry.asdu is not None and flt.matches(entry.asdu):
+                        raise ExpectationFailed(
+                            f"expected no {flt} within {within:g} s, but got: {entry.explain()}"
+                        )
+                await self._wait_changed()
+
+    async def expect_value(
+        self,
+        common_address: int,
+        io_address: int,
+        predicate: Callable[[Any], bool],
+        *,
+        timeout: float | None = None,
+        description: str = "",
+    ) -> Any:
+        """Wait until the point database holds a value for which ``predicate`` is true."""
+        from .errors import ExpectationFailed
+
+        timeout = self.command_timeout if timeout is None else timeout
+        seen: list[str] = []
+        with trio.move_on_after(timeout):
+            while True:
+                point = self.points.get(common_address, io_address)
+                if point is not None:
+                    if predicate(point.value):
+                        return point
+                    shown = f"{point.value!s} ({point.cot!s})"
+                    if not seen or seen[-1] != shown:
+                        seen.append(shown)
+                await self._wait_changed()
+        arrived = ", ".join(seen[-10:]) if seen else "nothing"
+        raise ExpectationFailed(
+            f"IOA {io_address} (CA {common_address}) did not report {description or 'the expected value'} "
+            f"within {timeout:g} s; it reported: {arrived}"
+        )
+
+    # ---- commands --------------------------------------------------------------------------------
+
+    async def command(
+        self,
+        asdu: Asdu,
+        *,
+        timeout: float | None = None,
+        wait_termination: bool = False,
+        collect: Callable[[Asdu], bool] | None = None,
+        wait: bool = True,
+    ) -> CommandResult:
+        """Send a command ASDU and wait for its ACT_CON (and ACT_TERM if asked).
+
+        Matching: same type, same IOA, same CA (any CA for the broadcast address), COT 7, 9 or 10,
+        or one of the negative mirrors 44-47. Serialised: one command at a time per connection.
+        """
+        timeout = self.command_timeout if timeout is None else timeout
+        async with self._command_lock:
+            self.last_command_index = start_index = self.journal.next_index
+            started = trio.current_time()
+            await self.send_asdu(asdu, timeout=timeout)
+            ob = asdu.objects[0]
+            if not wait:
+                return self._result(asdu, None, None, [], started)
+            return await self._await_confirmation(asdu, ob.io_address, start_index, started, timeout, wait_termination, collect)
+
+    async def _await_confirmation(
+        self,
+        asdu: Asdu,
+        ioa: int,
+        cursor: int,
+        started: float,
+        timeout: float,
+        wait_termination: bool,
+        collect: Callable[[Asdu], bool] | None,
+    ) -> CommandResult:
+        ca = asdu.common_address
+        confirmation: Asdu | UnknownAsdu | None = None
+        termination: Asdu | None = None
+        brought: list[Asdu] = []
+        is_read = asdu.type is Type.C_RD_NA_1
+        with trio.move_on_after(timeout):
+            while True:
+                for entry in self.journal.since(cursor):
+                    cursor = entry.index + 1
+                    got = entry.asdu
+                    if entry.direction is not Direction.RECEIVED or got is None:
+                        continue
+                    if collect is not None and type(got) is Asdu and collect(got):
+                        brought.append(got)
+                    if int(got.type) != int(asdu.type) and not (is_read and got.cot == Cot.REQUEST):
+                        continue
+                    if ca != BROADCAST_CA and got.common_address != ca:
+                        continue
+                    if got.objects and got.objects[0].io_address != ioa:
+                        continue
+                    if is_read and got.cot == Cot.REQUEST and int(got.type) != int(Type.C_RD_NA_1):
+                        # the standard's answer to a read: the object itself, COT 5, no ACT_CON
+                        return self._result(asdu, got, None, [got], started, positive=True)
+                    cot = got.cot
+                    if cot in _CONFIRMATIONS or cot in _MIRRORS or cot == Cot.REQUEST:
+                        if confirmation is None:
+                            confirmation = got
+                        if got.negative or cot in _MIRRORS:
+                            return self._result(asdu, got, None, brought, started)
+                        if is_read:
+                            continue  # a lenient RTU confirms a read; the value still follows
+                        if not wait_termination or cot == Cot.DEACTIVATION_CON:
+                            return self._result(asdu, got, None, brought, started)
+                    elif cot == Cot.ACTIVATION_TERMINATION and type(got) is Asdu:
+                        termination = got
+                        return self._result(asdu, confirmation, termination, brought, started)
+                if self._link is None or self._link.state is LinkState.CLOSED:
+                    raise LinkDown(
+                        f"connection closed while waiting for the confirmation of {_name(asdu)}: "
+                        f"{self.close_reason}"
+                    )
+                await self._wait_changed()
+        what = "ACT_TERM" if confirmation is not None else "ACT_CON"
+        raise CommandTimeout(
+            f"no {what} for {_name(asdu)} within {timeout:g} s; last frames:\n{self.journal.explain(8)}"
+        )
+
+    def _result(
+        self,
+        asdu: Asdu,
+        confirmation: Asdu | UnknownAsdu | None,
+        termination: Asdu | None,
+        brought: list[Asdu],
+        started: float,
+        positive: bool | None = None,
+    ) -> CommandResult:
+        if positive is None and confirmation is not None:
+            positive = not confirmation.negative and confirmation.cot not in _MIRRORS
+        return CommandResult(
+            Type(asdu.type),
+            asdu.common_address,
+            asdu.objects[0].io_address,
+            Cot(asdu.cot) if isinstance(asdu.cot, int) and asdu.cot in Cot._value2member_map_ else asdu.cot,
+            positive,
+            confirmation,
+            termination is not None,
+            termination,
+            tuple(ob for a in brought for ob in a.objects),
+            tuple(brought),
+            started,
+            trio.current_time(),
+        )
+
+    def _asdu(self, type_id: Type, ca: int, ob: InformationObject, cot: Cot = Cot.ACTIVATION, test: bool = False) -> Asdu:
+        return Asdu(type_id, cot, ca, (ob,), self.originator_address, False, test)
+
+    async def interrogation(
+        self,
+        common_address: int,
+        qualifier: Qoi | int = Qoi.STATION,
+        *,
+        cot: Cot = Cot.ACTIVATION,
+        timeout: float | None = None,
+        wait: bool = True,
+    ) -> CommandResult:
+        """Station or group interrogation; returns when ACT_TERM arrived, with every object that
+        came with COT 20-36 (each already applied to the point database)."""
+        qoi = int(qualifier)
+        if not 20 <= qoi <= 36 and cot is Cot.ACTIVATION:
+            raise ValueError(f"qualifier of interrogation {qoi} outside 20..36")
+        reply_cot = qoi if 20 <= qoi <= 36 else 20
+        asdu = self._asdu(Type.C_IC_NA_1, common_address, Interrogation(0, qoi), cot)
+        return await self.command(
+            asdu,
+            timeout=timeout,
+            wait_termination=cot is Cot.ACTIVATION,
+            collect=lambda a: int(a.cot) == reply_cot and a.type in _MONITOR_TYPES,
+            wait=wait,
+        )
+
+    async def counter_interrogation(
+        self,
+        common_address: int,
+        qualifier: Rqt | int = Rqt.GENERAL,
+        freeze: Frz = Frz.READ,
+        *,
+        cot: Cot = Cot.ACTIVATION,
+        timeout: float | None = None,
+        wait: bool = True,
+    ) -> CommandResult:
+        rqt = int(qualifier)
+        if not 0 <= rqt <= 63:
+            raise ValueError(f"counter request qualifier {rqt} outside 0..63")
+        reply_cot = 37 if rqt in (0, 5) else 37 + rqt
+        asdu = self._asdu(Type.C_CI_NA_1, common_address, CounterInterrogation(0, QCC(rqt, Frz(freeze))), cot)
+        return await self.command(
+            asdu,
+            timeout=timeout,
+            wait_termination=True,
+            collect=lambda a: int(a.cot) in (reply_cot, int(Cot.SPONTANEOUS)) and a.type in _MONITOR_TYPES,
+            wait=wait,
+        )
+
+    async def clock_sync(
+        self,
+        common_address: int,
+        when: _dt.datetime | None = None,
+        *,
+        timeout: float | None = None,
+        wait: bool = True,
+    ) -> CommandResult:
+        """C_CS_NA_1 with ``when`` (default: this machine's local time now)."""
+        stamp = CP56Time2a.from_datetime(when or _dt.datetime.now())
+        asdu = self._asdu(Type.C_CS_NA_1, common_address, ClockSync(0, stamp))
+        return await self.command(asdu, timeout=timeout, wait=wait)
+
+    async def test_command(
+        self,
+        common_address: int,
+        *,
+        with_time: bool = True,
+        timeout: float | None = None,
+        wait: bool = True,
+    ) -> CommandResult:
+        """C_TS_TA_1 with a running test sequence counter (or C_TS_NA_1 without time)."""
+        if with_time:
+            self.tsc = (self.tsc + 1) & 0xFFFF
+            ob: InformationObject = TestCommandWithTime(0, self.tsc, CP56Time2a.from_datetime(_dt.datetime.now()))
+            asdu = self._asdu(Type.C_TS_TA_1, common_address, ob)
+        else:
+            asdu = self._asdu(Type.C_TS_NA_1, common_address, TestCommand(0))
+        return await self.command(asdu, timeout=timeout, wait=wait)
+
+    async def read(
+        self, common_address: int, io_address: int, *, timeout: float | None = None, wait: bool = True
+    ) -> CommandResult:
+        """C_RD_NA_1: the answer is the object itself with COT 5 (or a negative mirror)."""
+        asdu = self._asdu(Type.C_RD_NA_1, common_address, Read(io_address), Cot.REQUEST)
+        return await self.command(asdu, timeout=timeout, wait=wait)
+
+    async def reset_process(
+        self, common_address: int, qualifier: int = 1, *, timeout: float | None = None, wait: bool = True
+    ) -> CommandResult:
+        asdu = self._asdu(Type.C_RP_NA_1, common_address, ResetProcess(0, qualifier))
+        return await self.command(asdu, timeout=timeout, wait=wait)
+
+    async def send_command(
+        self,
+        common_address: int,
+        io_address: int,
+        type_id: Type,
+        value: Any,
+        *,
+        select: bool = False,
+        qualifier: int = 0,
+        with_time: bool = False,
+        deactivate: bool = False,
+        timeout: float | None = None,
+        wait_termination: bool = True,
+        wait: bool = True,
+    ) -> CommandResult:
+        """A process command (45-51, 58-64), direct or select-before-operate.
+
+        With ``select`` the select (S/E=1) must be confirmed positively before the execute is
+        sent; the result is the execute's (or the failed select's). ACT_TERM is awaited for the
+        execute when ``wait_termination``.
+        """
+        if with_time:
+            type_id = timed_type(type_id)
+        stamp = CP56Time2a.from_datetime(_dt.datetime.now()) if type_id != timed_type(type_id) or with_time else None
+        cot = Cot.DEACTIVATION if deactivate else Cot.ACTIVATION
+        if select and not deactivate:
+            sel = self._asdu(type_id, common_address, command_object(type_id, io_address, value, select=True, qualifier=qualifier, time=stamp), cot)
+            result = await self.command(sel, timeout=timeout, wait=wait)
+            if not wait or not result.positive:
+                return result
+        ob = command_object(type_id, io_address, value, select=deactivate and select, qualifier=qualifier, time=stamp)
+        asdu = self._asdu(type_id, common_address, ob, cot)
+        return await self.command(
+            asdu,
+            timeout=timeout,
+            wait_termination=wait_termination and not deactivate,
+            collect=lambda a: a.cot == Cot.RETURN_INFO_REMOTE,
+            wait=wait,
+        )
+
+    async def expect_confirmed(self, result: CommandResult) -> CommandResult:
+        if result.positive is False:
+            raise NegativeConfirmation(f"{result}: {explain_asdu(result.confirmation)}")  # type: ignore[arg-type]
+        return result
+
+
+def _name(asdu: Asdu | UnknownAsdu) -> str:
+    ioa = asdu.objects[0].io_address if asdu.objects else "?"
+    name = asdu.type.name if isinstance(asdu.type, Type) else f"type {asdu.type}"
+    return f"{name} IOA {ioa} CA {asdu.common_address}"
+
+
+@asynccontextmanager
+async def open_connection(host: str = "127.0.0.1", port: int = 2404, **options: Any) -> AsyncIterator[ClientConnection]:
+    """Connect (and start data transfer); close on exit. Options as for ``ClientConnection``."""
+    conn = ClientConnection(host, port, **options)
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(conn.run)
+            try:
+                yield conn
+            finally:
+                await conn.close()
+                nursery.cancel_scope.cancel()
+    except BaseExceptionGroup as group:
+        raise unwrap_group(group) from None
+
+
+_ = LocalProtocolError  # re-exported errors live in .errors

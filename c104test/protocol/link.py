@@ -1,0 +1,752 @@
+"""The IEC 60870-5-104 link layer as a sans-I/O state machine: sequence numbers, k, w, t1-t3.
+
+Bytes and time go in, events and bytes come out, in the style of aioquic: every input carries
+``now`` (seconds, any monotonic origin), and the caller arms a single timer on
+:meth:`Link.next_deadline` and calls :meth:`Link.handle_timeout` when it is reached. The same
+class serves the controlling station (client) and the controlled station (RTU simulator); the
+few rules that depend on the role are data (``ACCEPTS_I_FRAMES``), not branches.
+
+State changes caused by STARTDT and STOPDT live in ``TRANSITIONS``, keyed by (state, input) as
+in h11's ``_state.py`` and h2's ``_transitions``. Everything else (numbering, windows, timers)
+is counters.
+
+Deliberate misbehaviour for conformance tests is explicit and off by default:
+``send_raw``, ``send_asdu(..., send_seq=, recv_seq=, force=)``, ``withhold_acknowledgements``
+and ``ignore_test_frames``.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import struct
+from collections import deque
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from c104test.protocol.apci import (
+    ASDU_MAX_LENGTH,
+    SEQ_MODULO,
+    Frame,
+    IFrame,
+    SFrame,
+    UFrame,
+    UFunction,
+    decode_frame,
+    encode_s_frame,
+    encode_u_frame,
+)
+from c104test.protocol.errors import DecodeError, LocalProtocolError
+from c104test.protocol.framing import FrameDecoder
+
+__all__ = [
+    "ACCEPTS_I_FRAMES",
+    "TRANSITIONS",
+    "Acknowledged",
+    "AsduReceived",
+    "DataTransferStarted",
+    "DataTransferStopped",
+    "Event",
+    "FrameReceived",
+    "Input",
+    "Link",
+    "LinkClosed",
+    "LinkParameters",
+    "LinkState",
+    "Role",
+    "StartRequested",
+    "StopRequested",
+    "TestFrameReceived",
+    "UnexpectedFrame",
+]
+
+_SEQ_MASK = SEQ_MODULO - 1
+_I_HEADER = struct.Struct("<BBHH").pack  # 0x68, L, N(S) << 1, N(R) << 1
+
+_STARTDT_ACT = encode_u_frame(UFunction.STARTDT_ACT)
+_STARTDT_CON = encode_u_frame(UFunction.STARTDT_CON)
+_STOPDT_ACT = encode_u_frame(UFunction.STOPDT_ACT)
+_STOPDT_CON = encode_u_frame(UFunction.STOPDT_CON)
+_TESTFR_ACT = encode_u_frame(UFunction.TESTFR_ACT)
+_TESTFR_CON = encode_u_frame(UFunction.TESTFR_CON)
+
+_ACT_OF_CON = {
+    UFunction.STARTDT_CON: UFunction.STARTDT_ACT,
+    UFunction.STOPDT_CON: UFunction.STOPDT_ACT,
+    UFunction.TESTFR_CON: UFunction.TESTFR_ACT,
+}
+_CON_OF_ACT = {act: con for con, act in _ACT_OF_CON.items()}
+
+
+# --- parameters -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LinkParameters:
+    """k, w and the timers t0-t3 in seconds (fractions allowed, for tests).
+
+    The standard's range for the timers is 1..255 s; that is advisory here. t0 (TCP connect)
+    is the engine's business and only validated.
+    """
+
+    k: int = 12
+    w: int = 8
+    t0: float = 30.0
+    t1: float = 15.0
+    t2: float = 10.0
+    t3: float = 20.0
+
+    def __post_init__(self) -> None:
+        for name in ("k", "w"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 32767:
+                raise ValueError(f"{name} must be an integer in 1..32767, got {value!r}")
+        if self.w > self.k:
+            raise ValueError(f"w ({self.w}) must not exceed k ({self.k})")
+        for name in ("t0", "t1", "t2", "t3"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value <= 0
+            ):
+                raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+        if self.t2 >= self.t1:
+            raise ValueError(f"t2 ({self.t2:g} s) must be less than t1 ({self.t1:g} s)")
+
+
+# --- states and transitions -------------------------------------------------------------------
+
+
+class Role(enum.Enum):
+    """Which end of the link we are."""
+
+    CONTROLLING = "controlling"  # client, SCADA master
+    CONTROLLED = "controlled"  # server, RTU
+
+
+class LinkState(enum.Enum):
+    """Data-transfer state of one TCP connection."""
+
+    STOPPED = "stopped"  # after connect and after STOPDT; only U and S frames flow
+    PENDING_START = "pending start"  # we sent STARTDT act and wait for the con
+    STARTED = "started"  # I-frames flow both ways
+    PENDING_STOP = "pending stop"  # STOPDT act sent, or received while our I-frames are unacked
+    CLOSED = "closed"  # the link is dead; the TCP connection must be closed
+
+
+class Input(enum.Enum):
+    """What can move the state: the STARTDT/STOPDT frames, sent or received, and closing."""
+
+    SEND_STARTDT_ACT = "send STARTDT act"
+    RECV_STARTDT_ACT = "receive STARTDT act"
+    RECV_STARTDT_CON = "receive STARTDT con"
+    SEND_STOPDT_ACT = "send STOPDT act"
+    RECV_STOPDT_ACT = "receive STOPDT act"
+    SEND_STOPDT_CON = "send STOPDT con"  # owed con, once all our I-frames are acknowledged
+    RECV_STOPDT_CON = "receive STOPDT con"
+    CLOSE = "close"
+
+
+_S = LinkState
+_I = Input
+
+TRANSITIONS: dict[tuple[LinkState, Input], LinkState] = {
+    (_S.STOPPED, _I.SEND_STARTDT_ACT): _S.PENDING_START,
+    (_S.PENDING_START, _I.RECV_STARTDT_CON): _S.STARTED,
+    # A STARTDT act is always confirmed, even when started (lib60870 does the same), and it
+    # overrides a stop in progress.
+    (_S.STOPPED, _I.RECV_STARTDT_ACT): _S.STARTED,
+    (_S.PENDING_START, _I.RECV_STARTDT_ACT): _S.STARTED,
+    (_S.STARTED, _I.RECV_STARTDT_ACT): _S.STARTED,
+    (_S.PENDING_STOP, _I.RECV_STARTDT_ACT): _S.STARTED,
+    (_S.STARTED, _I.SEND_STOPDT_ACT): _S.PENDING_STOP,
+    (_S.PENDING_STOP, _I.RECV_STOPDT_CON): _S.STOPPED,
+    # A STOPDT act that lands in PENDING_STOP owes a con; if it leaves us stopped (or not yet
+    # started) the con goes out at once.
+    (_S.STOPPED, _I.RECV_STOPDT_ACT): _S.STOPPED,
+    (_S.PENDING_START, _I.RECV_STOPDT_ACT): _S.PENDING_START,
+    (_S.STARTED, _I.RECV_STOPDT_ACT): _S.PENDING_STOP,
+    (_S.PENDING_STOP, _I.RECV_STOPDT_ACT): _S.PENDING_STOP,
+    (_S.PENDING_STOP, _I.SEND_STOPDT_CON): _S.STOPPED,
+    **{(state, _I.CLOSE): _S.CLOSED for state in LinkState if state is not _S.CLOSED},
+}
+
+# The controlled station closes on an I-frame before STARTDT (lib60870 server, conformance
+# case L03); the controlling station accepts them, as lib60870's client does.
+ACCEPTS_I_FRAMES: dict[Role, frozenset[LinkState]] = {
+    Role.CONTROLLED: frozenset({_S.STARTED, _S.PENDING_STOP}),
+    Role.CONTROLLING: frozenset({_S.STOPPED, _S.PENDING_START, _S.STARTED, _S.PENDING_STOP}),
+}
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AsduReceived:
+    """An I-frame in sequence; ``asdu`` is its payload."""
+
+    asdu: bytes
+    send_seq: int
+    recv_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class DataTransferStarted:
+    """The state became STARTED (STARTDT con received, or a STARTDT act confirmed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DataTransferStopped:
+    """The state became STOPPED (STOPDT con received or sent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StartRequested:
+    """The peer sent STARTDT act; the link has already queued the con."""
+
+
+@dataclass(frozen=True, slots=True)
+class StopRequested:
+    """The peer sent STOPDT act; the con follows once our I-frames are acknowledged."""
+
+
+@dataclass(frozen=True, slots=True)
+class TestFrameReceived:
+    """TESTFR act (answered unless ``ignore_test_frames``) or the con to our act."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    con: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledged:
+    """The peer acknowledged ``count`` of our I-frames; the k window has room again."""
+
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class FrameReceived:
+    """Every received APDU, before its other events; only when ``report_frames`` is set."""
+
+    apdu: bytes
+    frame: Frame
+
+
+@dataclass(frozen=True, slots=True)
+class UnexpectedFrame:
+    """A con for which no act was outstanding; ignored, as lib60870 does, but reported."""
+
+    frame: Frame
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkClosed:
+    """The link is dead: the engine must close the TCP connection. Always the last event."""
+
+    reason: str
+
+
+Event: TypeAlias = (
+    AsduReceived
+    | DataTransferStarted
+    | DataTransferStopped
+    | StartRequested
+    | StopRequested
+    | TestFrameReceived
+    | Acknowledged
+    | FrameReceived
+    | UnexpectedFrame
+    | LinkClosed
+)
+
+
+# --- the link ---------------------------------------------------------------------------------
+
+
+class Link:
+    """One end of an IEC 104 connection.
+
+    ``now`` is when the TCP connection was made and starts t3; without it, t3 starts at the
+    first call that passes a time. ``initial_send_seq`` and ``initial_recv_seq`` preset V(S)
+    and V(R); the standard starts both at 0, other values exist for wrap-around tests.
+    """
+
+    __slots__ = (
+        "_accepts_i",
+        "_awaiting",
+        "_close_reason",
+        "_decoder",
+        "_k",
+        "_out",
+        "_pending",
+        "_sent_times",
+        "_state",
+        "_stopdt_con_owed",
+        "_t1",
+        "_t2",
+        "_t2_deadline",
+        "_t3",
+        "_t3_deadline",
+        "_vr",
+        "_vs",
+        "_w",
+        "ignore_test_frames",
+        "params",
+        "report_frames",
+        "role",
+        "withhold_acknowledgements",
+    )
+
+    def __init__(
+        self,
+        role: Role,
+        params: LinkParameters | None = None,
+        *,
+        now: float | None = None,
+        initial_send_seq: int = 0,
+        initial_recv_seq: int = 0,
+    ) -> None:
+        if not 0 <= initial_send_seq < SEQ_MODULO:
+            raise ValueError(f"initial_send_seq must be in 0..32767, got {initial_send_seq}")
+        if not 0 <= initial_recv_seq < SEQ_MODULO:
+            raise ValueError(f"initial_recv_seq must be in 0..32767, got {initial_recv_seq}")
+        self.role = role
+        self.params = params if params is not None else LinkParameters()
+        #: Conformance option: never send S-frames (I-frames still carry N(R)=V(R)).
+        self.withhold_acknowledgements = False
+        #: Conformance option: do not answer TESTFR act.
+        self.ignore_test_frames = False
+        #: Emit a FrameReceived for every received APDU (for the journal).
+        self.report_frames = False
+        self._state = LinkState.STOPPED
+        self._accepts_i = ACCEPTS_I_FRAMES[role]
+        self._decoder = FrameDecoder()
+        self._out: list[bytes] = []
+        self._vs = initial_send_seq
+        self._vr = initial_recv_seq
+        # Send times of our unacknowledged I-frames, oldest first; the oldest N(S) is
+        # V(S) - len. The oldest time drives t1, the length is the k window in use.
+        self._sent_times: deque[float] = deque()
+        self._pending = 0  # received I-frames not yet acknowledged
+        self._k = self.params.k
+        self._w = self.params.w
+        self._t1 = self.params.t1
+        self._t2 = self.params.t2
+        self._t3 = self.params.t3
+        self._t2_deadline: float | None = None
+        self._t3_deadline: float | None = None if now is None else now + self._t3
+        # Acts we sent whose con is outstanding -> t1 deadline.
+        self._awaiting: dict[UFunction, float] = {}
+        self._stopdt_con_owed = False
+        self._close_reason: str | None = None
+
+    # --- read-only views ----------------------------------------------------------------------
+
+    @property
+    def state(self) -> LinkState:
+        return self._state
+
+    @property
+    def vs(self) -> int:
+        """V(S): the N(S) of the next I-frame we send."""
+        return self._vs
+
+    @property
+    def vr(self) -> int:
+        """V(R): the N(S) we expect next, and the N(R) we send."""
+        return self._vr
+
+    @property
+    def unacknowledged(self) -> int:
+        """Our I-frames that the peer has not acknowledged yet (after close: never did)."""
+        return len(self._sent_times)
+
+    @property
+    def pending_acks(self) -> int:
+        """Received I-frames that we have not acknowledged yet."""
+        return self._pending
+
+    @property
+    def window_free(self) -> int:
+        """How many more I-frames the k window allows now."""
+        return max(0, self._k - len(self._sent_times))
+
+    @property
+    def can_send(self) -> bool:
+        """True if ``send_asdu`` would accept an ASDU now."""
+        return self._state is LinkState.STARTED and len(self._sent_times) < self._k
+
+    @property
+    def close_reason(self) -> str | None:
+        """Why the link closed, or None while it is open."""
+        return self._close_reason
+
+    @property
+    def awaiting_confirmation(self) -> frozenset[UFunction]:
+        """The acts (STARTDT/STOPDT/TESTFR) we sent whose con has not arrived."""
+        return frozenset(self._awaiting)
+
+    # --- output -------------------------------------------------------------------------------
+
+    def data_to_send(self) -> bytes:
+        """Everything queued for the wire, in order; empties the queue."""
+        out = self._out
+        if not out:
+            return b""
+        data = b"".join(out)
+        out.clear()
+        return data
+
+    def apdus_to_send(self) -> list[bytes]:
+        """Like ``data_to_send`` but one item per queued APDU (or ``send_raw`` chunk)."""
+        out = self._out
+        self._out = []
+        return out
+
+    # --- input --------------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes, now: float) -> list[Event]:
+        """Feed octets read from TCP; return what they mean. Never raises on bad input."""
+        if self._state is LinkState.CLOSED:
+            return []
+        if self._t3_deadline is None:
+            self._t3_deadline = now + self._t3
+        events: list[Event] = []
+        decoder = self._decoder
+        try:
+            apdus = decoder.feed(data)
+        except DecodeError as error:
+            self._close(str(error), events)
+            return events
+        if apdus:
+            # Any received frame shows the peer is alive; t3 measures silence.
+            self._t3_deadline = now + self._t3
+            report = self.report_frames
+            for index, apdu in enumerate(apdus):
+                if not apdu[2] & 1 and not report and len(apdu) > 6 and not apdu[4] & 1:
+                    # Fast path for a well-formed I-frame: no Frame object.
+                    self._receive_i(
+                        (apdu[2] | apdu[3] << 8) >> 1,
+                        (apdu[4] | apdu[5] << 8) >> 1,
+                        apdu[6:],
+                        now,
+                        events,
+                    )
+                else:
+                    try:
+                        frame = decode_frame(apdu)
+                    except DecodeError as error:
+                        start = decoder.offset - sum(len(a) for a in apdus[index:])
+                        self._close(
+                            f"{error.reason} (at byte {start + error.offset}) "
+                            f"in APDU {apdu.hex(' ')}",
+                            events,
+                        )
+                        return events
+                    if report:
+                        events.append(FrameReceived(apdu, frame))
+                    if type(frame) is IFrame:
+                        self._receive_i(frame.send_seq, frame.recv_seq, frame.asdu, now, events)
+                    elif type(frame) is SFrame:
+                        self._check_ack(frame.recv_seq, events)
+                    else:
+                        assert type(frame) is UFrame
+                        self._receive_u(frame.function, now, events)
+                if self._state is LinkState.CLOSED:
+                    return events
+        if decoder.error is not None:
+            self._close(str(decoder.error), events)
+            return events
+        if self._state is LinkState.PENDING_STOP and self._pending:
+            # Acknowledge at once while stopping, so the peer can finish its side of the stop.
+            self._acknowledge()
+        return events
+
+    def handle_timeout(self, now: float) -> list[Event]:
+        """Act on every timer that has expired by ``now``."""
+        events: list[Event] = []
+        if self._state is LinkState.CLOSED:
+            return events
+        sent = self._sent_times
+        t1 = self._t1
+        if sent and now >= sent[0] + t1:
+            oldest = (self._vs - len(sent)) & _SEQ_MASK
+            self._close(
+                f"t1 expired: I-frame N(S)={oldest} not acknowledged within {t1:g} s", events
+            )
+            return events
+        expired = [act for act, deadline in self._awaiting.items() if now >= deadline]
+        if expired:
+            act = expired[0]
+            self._close(
+                f"t1 expired: no {_CON_OF_ACT[act].label} within {t1:g} s of {act.label}", events
+            )
+            return events
+        if self._t2_deadline is not None and now >= self._t2_deadline:
+            self._acknowledge()
+        if self._t3_deadline is None:
+            self._t3_deadline = now + self._t3
+        elif now >= self._t3_deadline:
+            # One TESTFR act at a time: while its con is outstanding, t1 is already watching.
+            if UFunction.TESTFR_ACT not in self._awaiting:
+                self._out.append(_TESTFR_ACT)
+                self._awaiting[UFunction.TESTFR_ACT] = now + t1
+            self._t3_deadline = now + self._t3
+        return events
+
+    def next_deadline(self) -> float | None:
+        """When ``handle_timeout`` must be called next, or None if no timer runs."""
+        if self._state is LinkState.CLOSED:
+            return None
+        deadline = self._t3_deadline
+        if self._sent_times:
+            t1_deadline = self._sent_times[0] + self._t1
+            if deadline is None or t1_deadline < deadline:
+                deadline = t1_deadline
+        t2_deadline = self._t2_deadline
+        # While acknowledgements are withheld an expired t2 would only make the caller spin.
+        if (
+            t2_deadline is not None
+            and not self.withhold_acknowledgements
+            and (deadline is None or t2_deadline < deadline)
+        ):
+            deadline = t2_deadline
+        for u_deadline in self._awaiting.values():
+            if deadline is None or u_deadline < deadline:
+                deadline = u_deadline
+        return deadline
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def send_asdu(
+        self,
+        asdu: bytes,
+        now: float,
+        *,
+        send_seq: int | None = None,
+        recv_seq: int | None = None,
+        force: bool = False,
+    ) -> int:
+        """Queue an I-frame carrying ``asdu``; return its N(S).
+
+        Raises LocalProtocolError unless the state is STARTED and the k window has room.
+        Conformance options: ``force`` skips both checks (the frame is numbered and tracked as
+        usual). ``send_seq`` sends that N(S) instead of V(S); such a frame leaves V(S), the k
+        window and t1 alone. ``recv_seq`` sends that N(R) instead of V(R); such a frame
+        acknowledges nothing, so ``pending_acks`` and t2 stay as they were.
+        """
+        state = self._state
+        if state is LinkState.CLOSED:
+            raise LocalProtocolError(f"cannot send an I-frame: link closed ({self._close_reason})")
+        if not force:
+            if state is not LinkState.STARTED:
+                raise LocalProtocolError(
+                    f"cannot send an I-frame in state {state.name}: data transfer is not started"
+                )
+            if len(self._sent_times) >= self._k:
+                raise LocalProtocolError(
+                    f"k window full: {len(self._sent_times)} I-frames unacknowledged (k={self._k})"
+                )
+        size = len(asdu)
+        if not 0 < size <= ASDU_MAX_LENGTH:
+            raise LocalProtocolError(f"ASDU of {size} octets; an I-frame carries 1..249")
+        ns = self._vs if send_seq is None else _checked_seq("N(S)", send_seq)
+        nr = self._vr if recv_seq is None else _checked_seq("N(R)", recv_seq)
+        self._out.append(_I_HEADER(0x68, size + 4, ns << 1, nr << 1) + asdu)
+        if send_seq is None:
+            self._sent_times.append(now)
+            self._vs = (ns + 1) & _SEQ_MASK
+        if recv_seq is None:
+            # The I-frame's N(R) acknowledges everything received so far.
+            self._pending = 0
+            self._t2_deadline = None
+        if self._t3_deadline is None:
+            self._t3_deadline = now + self._t3
+        return ns
+
+    def start_data_transfer(self, now: float) -> None:
+        """Send STARTDT act; t1 runs until its con arrives."""
+        self._local_input(Input.SEND_STARTDT_ACT, "start data transfer")
+        self._send_act(UFunction.STARTDT_ACT, _STARTDT_ACT, now)
+
+    def stop_data_transfer(self, now: float) -> None:
+        """Send STOPDT act; no more I-frames from us, and the state is STOPPED on its con."""
+        self._local_input(Input.SEND_STOPDT_ACT, "stop data transfer")
+        self._acknowledge()
+        self._send_act(UFunction.STOPDT_ACT, _STOPDT_ACT, now)
+
+    def send_test_frame(self, now: float) -> None:
+        """Send TESTFR act; t1 runs until its con arrives (from the first unanswered act)."""
+        if self._state is LinkState.CLOSED:
+            raise LocalProtocolError(f"cannot send TESTFR act: link closed ({self._close_reason})")
+        self._send_act(UFunction.TESTFR_ACT, _TESTFR_ACT, now)
+
+    def send_acknowledgement(self, *, recv_seq: int | None = None) -> None:
+        """Send an S-frame now, even with ``withhold_acknowledgements`` set.
+
+        ``recv_seq`` sends that N(R) instead (conformance tests); it acknowledges nothing.
+        """
+        if self._state is LinkState.CLOSED:
+            raise LocalProtocolError(f"cannot send an S-frame: link closed ({self._close_reason})")
+        if recv_seq is not None:
+            self._out.append(encode_s_frame(_checked_seq("N(R)", recv_seq)))
+            return
+        self._out.append(encode_s_frame(self._vr))
+        self._pending = 0
+        self._t2_deadline = None
+
+    def send_raw(self, apdu: bytes) -> None:
+        """Queue octets as they are (conformance tests): no checks, no state change."""
+        if self._state is LinkState.CLOSED:
+            raise LocalProtocolError(f"cannot send: link closed ({self._close_reason})")
+        self._out.append(bytes(apdu))
+
+    def close(self, reason: str = "closed locally") -> None:
+        """Close the link (acknowledging what we received first, as lib60870's client does)."""
+        if self._state is not LinkState.CLOSED:
+            self._close(reason, [])
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _receive_i(self, ns: int, nr: int, asdu: bytes, now: float, events: list[Event]) -> None:
+        if self._state not in self._accepts_i:
+            self._close("I-frame received while data transfer is stopped", events)
+            return
+        if ns != self._vr:
+            self._close(f"sequence error: received N(S)={ns}, expected {self._vr}", events)
+            return
+        if not self._check_ack(nr, events):
+            return
+        self._vr = (ns + 1) & _SEQ_MASK
+        pending = self._pending + 1
+        self._pending = pending
+        if pending == 1:
+            self._t2_deadline = now + self._t2
+        events.append(AsduReceived(asdu, ns, nr))
+        if pending >= self._w:
+            self._acknowledge()
+
+    def _check_ack(self, nr: int, events: list[Event]) -> bool:
+        """Apply a received N(R); close and return False if it is outside the window."""
+        sent = self._sent_times
+        outstanding = len(sent)
+        # Valid N(R) lie between the oldest unacknowledged N(S) (= the last acknowledged
+        # value) and V(S), modulo 32768; count is how many frames this one acknowledges.
+        count = (nr - self._vs + outstanding) & _SEQ_MASK
+        if count > outstanding:
+            if outstanding:
+                oldest = (self._vs - outstanding) & _SEQ_MASK
+                window = f"{oldest}..{self._vs}"
+            else:
+                window = f"{self._vs} (nothing unacknowledged)"
+            self._close(f"N(R)={nr} outside the window {window}", events)
+            return False
+        if count:
+            if count == outstanding:
+                sent.clear()
+            else:
+                for _ in range(count):
+                    sent.popleft()
+            events.append(Acknowledged(count))
+            if self._stopdt_con_owed and not sent:
+                self._finish_stop(events)
+        return True
+
+    def _receive_u(self, function: UFunction, now: float, events: list[Event]) -> None:
+        out = self._out
+        if function is UFunction.TESTFR_ACT:
+            events.append(TestFrameReceived(con=False))
+            if not self.ignore_test_frames:
+                out.append(_TESTFR_CON)
+        elif function is UFunction.STARTDT_ACT:
+            events.append(StartRequested())
+            out.append(_STARTDT_CON)
+            self._stopdt_con_owed = False
+            self._apply(Input.RECV_STARTDT_ACT, events)
+        elif function is UFunction.STOPDT_ACT:
+            events.append(StopRequested())
+            # Acknowledge what we received before confirming (lib60870's server does so).
+            self._acknowledge()
+            self._apply(Input.RECV_STOPDT_ACT, events)
+            if self._state is LinkState.PENDING_STOP:
+                self._stopdt_con_owed = True
+                if not self._sent_times:
+                    self._finish_stop(events)
+            else:
+                out.append(_STOPDT_CON)
+        else:
+            act = _ACT_OF_CON[function]
+            if self._awaiting.pop(act, None) is None:
+                events.append(
+                    UnexpectedFrame(UFrame(function), f"{function.label} without {act.label}")
+                )
+            elif function is UFunction.TESTFR_CON:
+                events.append(TestFrameReceived(con=True))
+            elif function is UFunction.STARTDT_CON:
+                self._apply(Input.RECV_STARTDT_CON, events)
+            else:
+                self._apply(Input.RECV_STOPDT_CON, events)
+                if self._stopdt_con_owed and self._state is LinkState.STOPPED:
+                    # Both ends asked to stop at once; ours is done, so confirm theirs too.
+                    self._stopdt_con_owed = False
+                    out.append(_STOPDT_CON)
+
+    def _finish_stop(self, events: list[Event]) -> None:
+        self._stopdt_con_owed = False
+        self._out.append(_STOPDT_CON)
+        self._apply(Input.SEND_STOPDT_CON, events)
+
+    def _apply(self, what: Input, events: list[Event]) -> None:
+        """Take a transition caused by the peer; inputs without an entry change nothing."""
+        old = self._state
+        new = TRANSITIONS.get((old, what))
+        if new is None or new is old:
+            return
+        self._state = new
+        if new is LinkState.STARTED:
+            events.append(DataTransferStarted())
+        elif new is LinkState.STOPPED:
+            events.append(DataTransferStopped())
+
+    def _local_input(self, what: Input, action: str) -> None:
+        new = TRANSITIONS.get((self._state, what))
+        if new is None:
+            detail = f" ({self._close_reason})" if self._state is LinkState.CLOSED else ""
+            raise LocalProtocolError(f"cannot {action} in state {self._state.name}{detail}")
+        self._state = new
+
+    def _send_act(self, act: UFunction, apdu: bytes, now: float) -> None:
+        self._out.append(apdu)
+        self._awaiting.setdefault(act, now + self._t1)
+        if self._t3_deadline is None:
+            self._t3_deadline = now + self._t3
+
+    def _acknowledge(self) -> None:
+        """Send an S-frame if anything is unacknowledged and we are allowed to."""
+        if self._pending and not self.withhold_acknowledgements:
+            self._out.append(encode_s_frame(self._vr))
+            self._pending = 0
+            self._t2_deadline = None
+
+    def _close(self, reason: str, events: list[Event]) -> None:
+        self._acknowledge()
+        self._state = TRANSITIONS[(self._state, Input.CLOSE)]
+        self._close_reason = reason
+        # _sent_times stays: ``unacknowledged`` then tells the engine how many of its last
+        # I-frames never got an acknowledgement (to re-queue them, conformance case L18).
+        self._awaiting.clear()
+        self._t2_deadline = None
+        self._t3_deadline = None
+        events.append(LinkClosed(reason))
+
+
+def _checked_seq(name: str, value: int) -> int:
+    if not 0 <= value < SEQ_MODULO:
+        raise LocalProtocolError(f"{name}={value} outside 0..32767")
+    return value
