@@ -73,51 +73,55 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_explain(args: argparse.Namespace) -> int:
-    """Explain every APDU; report each bad argument on stderr and carry on with the next."""
+    """Explain every APDU; report each bad one on stderr and carry on where the framing allows."""
     status = EXIT_OK
     for number, text in enumerate(args.apdus, start=1):
-        try:
-            for line in _explain_argument(text):
+        for line in _explain_argument(text):
+            if isinstance(line, str):
                 print(line)
-        except (ValueError, DecodeError) as exc:
-            print(f"c104test explain: argument {number}: {exc}", file=sys.stderr)
-            status = EXIT_BAD_INPUT
+            else:
+                print(f"c104test explain: argument {number}: {line}", file=sys.stderr)
+                status = EXIT_BAD_INPUT
     return status
 
 
-def _explain_argument(text: str) -> Iterator[str]:
-    """The explanations of the APDUs in one argument; DecodeError offsets count in the argument."""
-    data = _parse_hex(text)
-    for start, apdu in _split_apdus(data):
-        try:
-            yield explain_bytes(apdu, strict=True)
-        except DecodeError as exc:
-            raise DecodeError(exc.reason, start + exc.offset) from None
+def _explain_argument(text: str) -> Iterator[str | ValueError | DecodeError]:
+    """An explanation or an error per APDU in one argument; offsets count from its first octet.
 
-
-def _parse_hex(text: str) -> bytes:
-    digits = "".join(text.split())
-    if not digits:
-        raise ValueError("no hex digits")
-    for position, char in enumerate(digits):
-        if char not in _HEX_DIGITS:
-            raise ValueError(f"{char!r} is not a hex digit (hex digit {position + 1})")
-    if len(digits) % 2:
-        raise ValueError("odd number of hex digits")
-    return bytes.fromhex(digits)
-
-
-def _split_apdus(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """Split by 0x68 and the length octet; a bad start or a short tail goes whole to the decoder."""
+    After a malformed APDU whose start and length octets are sound, the next APDU is explained;
+    after a framing error nothing is (there is no telling where the next APDU starts).
+    """
+    try:
+        data = _parse_hex(text)
+    except ValueError as exc:
+        yield exc
+        return
     start = 0
     size = len(data)
     while start < size:
-        if data[start] != 0x68 or start + 1 == size:
-            yield start, data[start:]
+        if data[start] != 0x68:
+            yield DecodeError(f"start octet 0x{data[start]:02x} is not 0x68", start)
             return
-        end = start + 2 + data[start + 1]
-        yield start, data[start:end]
+        # A short tail goes to the decoder whole, so it names what is missing.
+        end = start + 2 + data[start + 1] if start + 1 < size else size
+        try:
+            yield explain_bytes(data[start:end], strict=True)
+        except DecodeError as exc:
+            yield DecodeError(exc.reason, start + exc.offset)
         start = end
+
+
+def _parse_hex(text: str) -> bytes:
+    """Hex digits with any whitespace between them; positions in errors count characters from 1."""
+    for position, char in enumerate(text, start=1):
+        if char not in _HEX_DIGITS and not char.isspace():
+            raise ValueError(f"{char!r} is not a hex digit (character {position})")
+    digits = "".join(text.split())
+    if not digits:
+        raise ValueError("no hex digits")
+    if len(digits) % 2:
+        raise ValueError("odd number of hex digits")
+    return bytes.fromhex(digits)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m c104test` goes through __main__.py

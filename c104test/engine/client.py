@@ -17,7 +17,7 @@ import datetime as _dt
 import logging
 import math
 import time as _time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,7 +54,14 @@ from ..protocol.objects import (
     TestCommandWithTime,
 )
 from ..protocol.timetags import CP56Time2a
-from .errors import CommandTimeout, ConnectFailed, LinkDown, NegativeConfirmation, NotConnected, unwrap_group
+from .errors import (
+    CommandTimeout,
+    ConnectFailed,
+    LinkDown,
+    NegativeConfirmation,
+    NotConnected,
+    unwrap_group,
+)
 from .journal import Direction, Journal, JournalEntry
 from .points import PointDatabase
 
@@ -176,6 +183,7 @@ class ClientConnection:
         reconnect_delay: float = 1.0,
         command_timeout: float = 10.0,
         journal_size: int | None = 100_000,
+        stream_factory: Callable[[], Awaitable[trio.abc.Stream]] | None = None,
     ) -> None:
         if not 0 <= originator_address <= 255:
             raise ValueError(f"originator address {originator_address} outside 0..255")
@@ -203,8 +211,10 @@ class ClientConnection:
         self.on_frame: Callable[[JournalEntry], None] | None = None
         self.on_state: Callable[[ConnectionState], None] | None = None
         self.on_asdu: Callable[[Asdu | UnknownAsdu], None] | None = None
+        # tests pass trio.testing.memory_stream_pair halves instead of a TCP connection
+        self.stream_factory = stream_factory
         self._link: Link | None = None
-        self._stream: trio.SocketStream | None = None
+        self._stream: trio.abc.Stream | None = None
         self._send_lock = trio.Lock()
         self._command_lock = trio.Lock()
         self._changed = trio.Event()  # replaced after every wake-up: frames, state, window
@@ -280,10 +290,12 @@ class ClientConnection:
             self._run_scope.cancel()
         self._notify()
 
-    async def _dial(self) -> trio.SocketStream:
+    async def _dial(self) -> trio.abc.Stream:
         t0 = self.params.t0
         try:
             with trio.fail_after(t0):
+                if self.stream_factory is not None:
+                    return await self.stream_factory()
                 return await trio.open_tcp_stream(self.host, self.port)
         except trio.TooSlowError:
             raise ConnectFailed(
@@ -292,7 +304,7 @@ class ClientConnection:
         except OSError as exc:
             raise ConnectFailed(f"cannot connect to {self.host}:{self.port}: {exc.strerror or exc}") from exc
 
-    async def _session(self, stream: trio.SocketStream, task_status: Any) -> None:
+    async def _session(self, stream: trio.abc.Stream, task_status: Any) -> None:
         now = trio.current_time()
         link = Link(Role.CONTROLLING, self.params, now=now)
         link.report_frames = True
@@ -343,7 +355,7 @@ class ClientConnection:
 
     # ---- I/O tasks -------------------------------------------------------------------------------
 
-    async def _reader(self, link: Link, stream: trio.SocketStream) -> None:
+    async def _reader(self, link: Link, stream: trio.abc.Stream) -> None:
         while True:
             try:
                 data = await stream.receive_some(65536)

@@ -615,7 +615,9 @@ class Link:
     # --- internals ----------------------------------------------------------------------------
 
     def _receive_i(self, ns: int, nr: int, asdu: bytes, now: float, events: list[Event]) -> None:
-        if self._state not in self._accepts_i:
+        state = self._state
+        # "is STARTED" first: the common case, and Enum hashing is slow Python code.
+        if state is not LinkState.STARTED and state not in self._accepts_i:
             self._close("I-frame received while data transfer is stopped", events)
             return
         if ns != self._vr:
