@@ -284,7 +284,9 @@ class Link:
         "_decoder",
         "_k",
         "_out",
+        "_params",
         "_pending",
+        "_role",
         "_sent_times",
         "_state",
         "_stopdt_con_owed",
@@ -297,9 +299,7 @@ class Link:
         "_vs",
         "_w",
         "ignore_test_frames",
-        "params",
         "report_frames",
-        "role",
         "withhold_acknowledgements",
     )
 
@@ -316,8 +316,8 @@ class Link:
             raise ValueError(f"initial_send_seq must be in 0..32767, got {initial_send_seq}")
         if not 0 <= initial_recv_seq < SEQ_MODULO:
             raise ValueError(f"initial_recv_seq must be in 0..32767, got {initial_recv_seq}")
-        self.role = role
-        self.params = params if params is not None else LinkParameters()
+        self._role = role
+        self._params = params = params if params is not None else LinkParameters()
         #: Conformance option: never send S-frames (I-frames still carry N(R)=V(R)).
         self.withhold_acknowledgements = False
         #: Conformance option: do not answer TESTFR act.
@@ -334,11 +334,11 @@ class Link:
         # V(S) - len. The oldest time drives t1, the length is the k window in use.
         self._sent_times: deque[float] = deque()
         self._pending = 0  # received I-frames not yet acknowledged
-        self._k = self.params.k
-        self._w = self.params.w
-        self._t1 = self.params.t1
-        self._t2 = self.params.t2
-        self._t3 = self.params.t3
+        self._k = params.k
+        self._w = params.w
+        self._t1 = params.t1
+        self._t2 = params.t2
+        self._t3 = params.t3
         self._t2_deadline: float | None = None
         self._t3_deadline: float | None = None if now is None else now + self._t3
         # Acts we sent whose con is outstanding -> t1 deadline.
@@ -346,7 +346,21 @@ class Link:
         self._stopdt_con_owed = False
         self._close_reason: str | None = None
 
+    def __repr__(self) -> str:
+        return (
+            f"<Link {self._role.name} {self._state.name} V(S)={self._vs} V(R)={self._vr} "
+            f"unacknowledged={len(self._sent_times)} pending_acks={self._pending}>"
+        )
+
     # --- read-only views ----------------------------------------------------------------------
+
+    @property
+    def role(self) -> Role:
+        return self._role
+
+    @property
+    def params(self) -> LinkParameters:
+        return self._params
 
     @property
     def state(self) -> LinkState:
@@ -411,7 +425,7 @@ class Link:
 
     # --- input --------------------------------------------------------------------------------
 
-    def receive_data(self, data: bytes, now: float) -> list[Event]:
+    def receive_data(self, data: bytes | bytearray | memoryview, now: float) -> list[Event]:
         """Feed octets read from TCP; return what they mean. Never raises on bad input."""
         if self._state is LinkState.CLOSED:
             return []

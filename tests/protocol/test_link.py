@@ -5,6 +5,8 @@ Time is a plain float; every test asserts the octets the link puts on the wire.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -944,3 +946,49 @@ def test_pair_server_closes_on_a_wrong_n_s_from_the_client() -> None:
     pair.deliver()
     assert pair.closed() == [LinkClosed("sequence error: received N(S)=3, expected 0")]
     assert pair.server.state is LinkState.CLOSED
+
+
+# --- odds and ends ----------------------------------------------------------------------------
+
+
+def test_repr_and_read_only_configuration() -> None:
+    params = LinkParameters(k=3, w=2)
+    link = started(Role.CONTROLLED, params)
+    link.send_asdu(ASDU, 0.0)
+    assert repr(link) == ("<Link CONTROLLED STARTED V(S)=1 V(R)=0 unacknowledged=1 pending_acks=0>")
+    assert link.role is Role.CONTROLLED
+    assert link.params is params
+    with pytest.raises(AttributeError):
+        link.params = LinkParameters()  # type: ignore[misc]
+
+
+STREAM = (
+    STARTDT_ACT
+    + i_frame(0, 0)
+    + TESTFR_ACT
+    + i_frame(1, 0)
+    + s_frame(0)
+    + i_frame(2, 0, bytes(249))
+    + STOPDT_ACT
+    + TESTFR_ACT
+    + b"\x68\x04\x0f"  # a bad U-frame at the end
+    + b"\x00\x00\x00"
+)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=len(STREAM)), max_size=12), st.booleans())
+def test_chunking_and_frame_reports_do_not_change_the_outcome(
+    points: list[int], report: bool
+) -> None:
+    whole = Link(Role.CONTROLLED, now=0.0)
+    expected = whole.receive_data(STREAM, 1.0)
+    assert isinstance(expected[-1], LinkClosed)
+    link = Link(Role.CONTROLLED, now=0.0)
+    link.report_frames = report
+    bounds = sorted({0, len(STREAM), *points})
+    events: list[Event] = []
+    for start, stop in itertools.pairwise(bounds):
+        events.extend(link.receive_data(STREAM[start:stop], 1.0))
+    assert [e for e in events if not isinstance(e, FrameReceived)] == expected
+    assert link.data_to_send() == whole.data_to_send()
+    assert sum(isinstance(e, FrameReceived) for e in events) == (8 if report else 0)
