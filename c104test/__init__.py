@@ -26,6 +26,7 @@ from .protocol.enums import (
     Type,
     Umc,
 )
+from .protocol.explain import explain_bytes, explain_bytes_dict
 
 __version__ = "0.1.0"
 
@@ -52,4 +53,6 @@ __all__ = [
     "Type",
     "Umc",
     "__version__",
+    "explain_bytes",
+    "explain_bytes_dict",
 ]

@@ -12,6 +12,7 @@ them together. Exit status: 0 success, 2 bad input (argparse's convention for us
 from __future__ import annotations
 
 import argparse
+import os
 import string
 import sys
 from collections.abc import Iterator, Sequence
@@ -40,7 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors: argparse has printed them
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
-    return args.run(args)
+    try:
+        return args.run(args)
+    except BrokenPipeError:  # `c104test explain ... | head`: stop quietly, as other tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # keep the interpreter's final flush from failing
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -222,8 +222,11 @@ class ClientConnection:
         self._session_scope: trio.CancelScope | None = None
         self._run_scope: trio.CancelScope | None = None
         self._closing = False
+        self._reported = False
         self._last_rx: JournalEntry | None = None
-        self._started = trio.Event()
+        #: awaited after STARTDT con on every (re)connect, before the state becomes OPEN
+        self.initializer: Callable[[ClientConnection], Awaitable[None]] | None = None
+        self._initializing = False
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -249,6 +252,7 @@ class ClientConnection:
         with trio.CancelScope() as scope:
             self._run_scope = scope
             self._closing = False
+            self._reported = False  # set by _session when it calls task_status.started()
             while not self._closing:
                 self._set_state(ConnectionState.CLOSED_AWAIT_OPEN)
                 try:
@@ -264,11 +268,12 @@ class ClientConnection:
                     continue
                 try:
                     await self._session(stream, None if reported else task_status)
-                    reported = True
                 except LinkDown:
-                    if not reported and not self.reconnect:
+                    if not self._reported and not self.reconnect:
                         self._set_state(ConnectionState.CLOSED)
                         raise
+                # a session that opened ends in LinkDown too, when the link is lost
+                reported = self._reported
                 if self._closing or not self.reconnect:
                     break
                 self._set_state(ConnectionState.CLOSED_AWAIT_RECONNECT)
@@ -326,12 +331,21 @@ class ClientConnection:
                     # errors are kept, not raised, here: the nursery would wrap them in a group
                     try:
                         if self.auto_start:
+                            self._initializing = self.initializer is not None
                             await self.start_data_transfer()
+                            if self.initializer is not None:
+                                try:
+                                    await self.initializer(self)
+                                finally:
+                                    self._initializing = False
+                                if link.state is LinkState.STARTED:
+                                    self._set_state(ConnectionState.OPEN)
                     except (CommandTimeout, LinkDown, NotConnected) as exc:
                         failure = exc
                     else:
                         if task_status is not None:
                             task_status.started(self)
+                            self._reported = True
                         await trio.sleep_forever()
                 nursery.cancel_scope.cancel()
         finally:
@@ -345,7 +359,8 @@ class ClientConnection:
             self.disconnected_at = _dt.datetime.now()
             self._stream = None
             log.info("disconnected from %s:%s: %s", self.host, self.port, self.close_reason)
-            if not self._closing:
+            if not self._closing and not self.reconnect:
+                # with reconnect, run() goes on to CLOSED_AWAIT_RECONNECT (as c104 does)
                 self._set_state(ConnectionState.CLOSED)
             self._notify()
         if failure is not None:
@@ -366,6 +381,7 @@ class ClientConnection:
                 self._lost("closed by the peer")
                 return
             self._handle(link.receive_data(data, trio.current_time()))
+            self._kick_timer()  # a received I-frame may have armed t2, earlier than the timer waits
             await self._flush()
 
     async def _timer(self, link: Link) -> None:
@@ -426,7 +442,9 @@ class ClientConnection:
                     self.points.apply(asdu, entry.timestamp)
                 self._callback(self.on_asdu, asdu)
             elif kind is DataTransferStarted:
-                self._set_state(ConnectionState.OPEN)
+                # with an initializer, OPEN waits until the init commands are done (as in c104)
+                if not self._initializing:
+                    self._set_state(ConnectionState.OPEN)
             elif kind is DataTransferStopped:
                 self._set_state(ConnectionState.OPEN_MUTED)
             elif kind is LinkClosed:
@@ -508,7 +526,9 @@ class ClientConnection:
         await self._wait_link(link, LinkState.STOPPED, "STOPDT con", timeout)
 
     async def _wait_link(self, link: Link, state: LinkState, what: str, timeout: float | None) -> None:
-        timeout = self.params.t1 if timeout is None else timeout
+        # By default the link's own t1 ends the wait (closing the link with a reason that names
+        # t1); a deadline of exactly t1 here would race it and win about half the time.
+        timeout = self.params.t1 + 1.0 if timeout is None else timeout
         try:
             with trio.fail_after(timeout):
                 while link.state is not state:
@@ -707,7 +727,7 @@ class ClientConnection:
                         brought.append(got)
                     if int(got.type) != int(asdu.type) and not (is_read and got.cot == Cot.REQUEST):
                         continue
-                    if ca != BROADCAST_CA and got.common_address != ca:
+                    if ca not in (0, BROADCAST_CA) and got.common_address != ca:
                         continue
                     if got.objects and got.objects[0].io_address != ioa:
                         continue

@@ -64,6 +64,7 @@ from .errors import (
     ProtocolError,
     RemoteProtocolError,
 )
+from .explain import explain_asdu, explain_bytes, explain_bytes_dict
 from .objects import *  # noqa: F403 - the information object classes, listed in objects.__all__
 from .objects import __all__ as _object_names
 from .timetags import CP16Time2a, CP24Time2a, CP56Time2a
@@ -122,6 +123,9 @@ __all__ = [
     "UnknownAsdu",
     "decode_asdu",
     "encode_asdu",
+    "explain_asdu",
+    "explain_bytes",
+    "explain_bytes_dict",
     "max_objects",
     "mirror",
     "type_info",

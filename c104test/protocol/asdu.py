@@ -482,7 +482,9 @@ def max_objects(type_id: Type | int, sequence: bool = False) -> int:
     if size < 0:
         return 1
     room = MAX_ASDU_LENGTH - HEADER_LENGTH
-    return min(127, (room - 3) // size if sequence else room // (3 + size)) if size else min(127, room // 3)
+    if size == 0:  # C_RD_NA_1: SQ=1 is one IOA whatever the count
+        return 127 if sequence else min(127, room // 3)
+    return min(127, (room - 3) // size if sequence else room // (3 + size))
 
 
 # ---- decode -----------------------------------------------------------------------------------

@@ -477,7 +477,8 @@ class BCR:
 
     @property
     def quality(self) -> BinaryCounterQuality:
-        return BinaryCounterQuality((self.cy << 5) | (self.ca << 6) | (self.iv << 7))
+        # c104's flag values are not the wire bits: Carry (CY, bit 5) is 0x40, Adjusted (CA, bit 6) 0x20
+        return BinaryCounterQuality((self.ca << 5) | (self.cy << 6) | (self.iv << 7))
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from typing import Any
 from .apci import IFrame, SFrame, UFrame, decode_frame
 from .asdu import Asdu, UnknownAsdu, decode_asdu
 from .elements import QOS, QPM
-from .enums import Cot, Qoc, Quality
+from .enums import Cot, Qoc, Quality, Type
 from .errors import DecodeError
 from .objects import (
     Bitstring,
@@ -77,6 +77,7 @@ OBJECT_LIMIT = 3
 """How many information objects a one-line explanation shows before ``… n more``."""
 
 GLOBAL_ADDRESS = 0xFFFF
+_HEX_LIMIT = 16  # octets of an undecoded payload that explain_asdu shows
 
 _U_TEXT = {0x07: "StartDT act", 0x0B: "StartDT con", 0x13: "StopDT act",
            0x23: "StopDT con", 0x43: "TestFR act", 0x83: "TestFR con"}  # fmt: skip
@@ -186,7 +187,9 @@ def explain_asdu(asdu: Asdu | UnknownAsdu, *, limit: int | None = OBJECT_LIMIT) 
     words = _header_fields(asdu, positive=False, unknown_type=unknown_type)
     body = _objects_text(asdu, limit)
     if isinstance(asdu, UnknownAsdu) and asdu.payload:
-        body += f" ({_hex(asdu.payload).rstrip()})"
+        payload = asdu.payload
+        more = f" … {len(payload) - _HEX_LIMIT} more" if len(payload) > _HEX_LIMIT else ""
+        body += f" ({_hex(payload[:_HEX_LIMIT]).rstrip()}{more})"
     return " ".join([*words, body])
 
 
@@ -204,9 +207,10 @@ def _decode(apdu: bytes | bytearray | memoryview) -> tuple[IFrame | SFrame | UFr
 
 def _header_fields(asdu: Asdu | UnknownAsdu, *, positive: bool, unknown_type: str) -> list[str]:
     """Type, cause, P/N, T, CA and OA, in c104's order; ``positive`` also names P/N = 0."""
-    type_name = unknown_type if isinstance(asdu, UnknownAsdu) else asdu.type.name
-    cot = asdu.cot
-    fields = [type_name, cot.name if isinstance(cot, Cot) else f"COT {cot}"]
+    type_name = _member(Type, asdu.type)
+    if type_name is None or isinstance(asdu, UnknownAsdu):
+        type_name = unknown_type
+    fields = [type_name, _member(Cot, asdu.cot) or f"COT {asdu.cot}"]
     if asdu.negative:
         fields.append("NEGATIVE")
     elif positive:
@@ -237,13 +241,24 @@ def _object_text(ob: InformationObject) -> str:
     """``IOA 100 = ON (IV) @ 2025-11-25 13:34:12.345``: address, value, quality, time tag."""
     value = _FORMATTERS.get(type(ob), _generic)(ob)
     text = f"IOA {ob.io_address}" if value is None else f"IOA {ob.io_address} = {value}"
-    quality = ob.quality
-    if isinstance(quality, Quality) and quality:  # a counter's flags are in its value text
-        text += f" ({' '.join(_QUALITY_SHORT[flag.name or ''] for flag in quality)})"
+    flags = _flag_words(ob)
+    if flags:
+        text += f" ({' '.join(flags)})"
     time = ob.time_tag if type(ob) is not ClockSync else None
     if time is not None:
         text += f" @ {_time_text(time)}"
     return text
+
+
+def _flag_words(ob: InformationObject) -> list[str]:
+    """Quality bits by their short names; a counter's CY, CA and IV (BCR has no Quality)."""
+    if type(ob) is IntegratedTotals:
+        bcr = ob.bcr
+        return [n for n, on in (("CY", bcr.cy), ("CA", bcr.ca), ("IV", bcr.iv)) if on]
+    quality = ob.quality
+    if isinstance(quality, Quality):
+        return [_QUALITY_SHORT[flag.name or ""] for flag in quality]
+    return []
 
 
 def _first_ioa(asdu: Asdu | UnknownAsdu, raw: bytes) -> int | None:
@@ -264,6 +279,14 @@ def _select(asdu: Asdu | UnknownAsdu) -> bool | None:
         if element is not None:
             return bool(element.se)
     return None
+
+
+def _member(enum_cls: type[enum.IntEnum], value: int) -> str | None:
+    """The member name of ``value`` (an int or a member), or None outside the enum."""
+    try:
+        return enum_cls(value).name
+    except ValueError:
+        return None
 
 
 def _hex(data: bytes) -> str:
@@ -334,9 +357,7 @@ _FORMATTERS: dict[type, Any] = {
     MeasuredNormalized: lambda ob: _number(ob.nva),
     MeasuredScaled: lambda ob: str(ob.sva),
     MeasuredShort: lambda ob: _number(ob.r32),
-    IntegratedTotals: lambda ob: f"{ob.bcr.counter} SEQ {ob.bcr.sequence}" + "".join(
-        f" {n}" for n, on in (("CY", ob.bcr.cy), ("CA", ob.bcr.ca), ("IV", ob.bcr.iv)) if on
-    ),
+    IntegratedTotals: lambda ob: f"{ob.bcr.counter} SEQ {ob.bcr.sequence}",
     ProtectionEvent: lambda ob: f"{ob.sep.es.name} ELAPSED {ob.elapsed.milliseconds} ms",
     ProtectionStart: lambda ob: f"{_flags_text(ob.spe.events)} DURATION {ob.duration.milliseconds} ms",
     ProtectionCircuit: lambda ob: f"{_flags_text(ob.oci.circuits)} OPERATING {ob.operating.milliseconds} ms",

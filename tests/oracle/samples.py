@@ -32,7 +32,6 @@ from c104test.protocol.elements import (
     VTI,
 )
 from c104test.protocol.enums import Cot, Double, EventState, Frz, Qoc, Qoi, Rqt, Step, Type
-from c104test.protocol.errors import LocalProtocolError
 from c104test.protocol.objects import (
     Bitstring,
     BitstringCommand,
@@ -77,7 +76,7 @@ from c104test.protocol.objects import (
 )
 from c104test.protocol.timetags import CP16Time2a, CP24Time2a, CP56Time2a
 
-__all__ = ["CP16_ENCODE_BUG", "SAMPLES", "apdu", "encode_sample", "sample_apdus"]
+__all__ = ["SAMPLES", "apdu", "sample_apdus"]
 
 # ---- time tags ------------------------------------------------------------------------------
 
@@ -302,7 +301,11 @@ SAMPLES: list[Asdu] = [
         Type.M_EP_TD_1,
         S,
         38,
-        (ProtectionEvent(3800, SEP(EventState.OFF, ei=False, bl=True, sb=True), CP16Time2a(65535), T1),),
+        (
+            ProtectionEvent(
+                3800, SEP(EventState.OFF, ei=False, bl=True, sb=True), CP16Time2a(65535), T1
+            ),
+        ),
     ),
     Asdu(
         Type.M_EP_TE_1,
@@ -322,7 +325,11 @@ SAMPLES: list[Asdu] = [
         Type.M_EP_TF_1,
         S,
         40,
-        (ProtectionCircuit(4000, OCI(cl1=True, cl2=True), QDP(ei=True, nt=True), CP16Time2a(42), T4),),
+        (
+            ProtectionCircuit(
+                4000, OCI(cl1=True, cl2=True), QDP(ei=True, nt=True), CP16Time2a(42), T4
+            ),
+        ),
     ),
     # ---- commands
     Asdu(
@@ -463,71 +470,6 @@ SAMPLES: list[Asdu] = [
 ]
 
 
-# Types whose encode_asdu raises today: the CP16Time2a item ("H", one struct item) is encoded with
-# CP16Time2a.items, which returns a 1-tuple, so struct.pack gets a tuple ("required argument is
-# not an integer"). Until that is fixed, their samples are encoded by ``_reference_encode`` below
-# (struct only, independent of the codec's layout tables) so the oracles still check them.
-CP16_ENCODE_BUG = frozenset(
-    {
-        Type.M_EP_TA_1,
-        Type.M_EP_TB_1,
-        Type.M_EP_TC_1,
-        Type.M_EP_TD_1,
-        Type.M_EP_TE_1,
-        Type.M_EP_TF_1,
-        Type.C_CD_NA_1,
-    }
-)
-
-
-def _cp24(t: CP24Time2a) -> bytes:
-    return struct.pack("<HB", t.milliseconds, t.minute | (t.substituted << 6) | (t.iv << 7))
-
-
-def _time(t: CP56Time2a | CP24Time2a) -> bytes:
-    return t.to_bytes() if isinstance(t, CP56Time2a) else _cp24(t)
-
-
-def _reference_encode(asdu: Asdu) -> bytes:
-    """The wire form of a sample with a CP16Time2a element, written out with struct (SQ=0 only)."""
-    assert not asdu.sequence
-    out = bytearray(
-        struct.pack(
-            "<BBBBH",
-            asdu.type,
-            len(asdu.objects),
-            int(asdu.cot) | (asdu.negative << 6) | (asdu.test << 7),
-            asdu.originator_address,
-            asdu.common_address,
-        )
-    )
-    for ob in asdu.objects:
-        out += struct.pack("<I", ob.io_address)[:3]
-        if isinstance(ob, DelayAcquisition):
-            out += struct.pack("<H", ob.delay.milliseconds)
-        elif isinstance(ob, ProtectionEvent):
-            out += struct.pack("<BH", ob.sep.to_octet(), ob.elapsed.milliseconds) + _time(ob.time)
-        elif isinstance(ob, ProtectionStart):
-            out += struct.pack("<BBH", ob.spe.to_octet(), ob.qdp.to_octet(), ob.duration.milliseconds)
-            out += _time(ob.time)
-        elif isinstance(ob, ProtectionCircuit):
-            out += struct.pack("<BBH", ob.oci.to_octet(), ob.qdp.to_octet(), ob.operating.milliseconds)
-            out += _time(ob.time)
-        else:  # pragma: no cover - only the CP16 types come here
-            raise TypeError(type(ob).__name__)
-    return bytes(out)
-
-
-def encode_sample(asdu: Asdu) -> bytes:
-    """encode_asdu, or the struct-made reference bytes for a type hit by the CP16 encode bug."""
-    if asdu.type in CP16_ENCODE_BUG:
-        try:
-            return encode_asdu(asdu)
-        except LocalProtocolError:
-            return _reference_encode(asdu)
-    return encode_asdu(asdu)
-
-
 def apdu(asdu: bytes, ns: int = 0, nr: int = 0) -> bytes:
     """An I-format APDU around ``asdu``: start, length, N(S) and N(R) shifted left by one, LE."""
     return b"\x68" + bytes((4 + len(asdu),)) + struct.pack("<HH", ns << 1, nr << 1) + asdu
@@ -535,4 +477,4 @@ def apdu(asdu: bytes, ns: int = 0, nr: int = 0) -> bytes:
 
 def sample_apdus() -> list[bytes]:
     """Every sample encoded by c104test, each in an I-frame with increasing N(S)."""
-    return [apdu(encode_sample(a), ns=i, nr=i // 2) for i, a in enumerate(SAMPLES)]
+    return [apdu(encode_asdu(a), ns=i, nr=i // 2) for i, a in enumerate(SAMPLES)]

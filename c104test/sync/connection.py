@@ -1,0 +1,436 @@
+"""Connection: c104's client connection, on c104test's trio engine.
+
+Every method and property of c104's ``Connection`` is here with the same parameters, defaults,
+return values and errors. Where c104 fails its users, c104test differs on purpose (see
+docs/c104-differences.md): a command sent while the connection is being established waits for
+OPEN instead of failing; ``interrogation()`` returns only after every object of the answer has
+been applied to the points; one IOA may carry its plain and its time-tagged type.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import ipaddress
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import trio
+
+from ..engine.client import ClientConnection
+from ..engine.errors import C104TestError
+from ..engine.journal import Direction, JournalEntry
+from ..protocol.asdu import Asdu, UnknownAsdu
+from ..protocol.enums import ConnectionState, Cot, Frz, Init, Qoi, Rqt, Type, Umc
+from ..protocol.link import LinkParameters, LinkState
+from .bridge import TrioBridge, get_bridge
+from .callbacks import call_safely, check_callback
+from .information import INFO_CLASS
+from .message import IncomingMessage
+from .parameters import C104_DEFAULTS, ProtocolParameters
+from .station import Station
+
+if TYPE_CHECKING:
+    from .client import Client
+
+__all__ = ["Connection"]
+
+log = logging.getLogger("c104test.connection")
+
+BROADCAST = 0xFFFF
+_ESTABLISHING = (ConnectionState.CLOSED_AWAIT_OPEN, ConnectionState.CLOSED_AWAIT_RECONNECT)
+_MONITORING = frozenset(t for t in Type if t < 45)
+
+
+def check_ip(ip: str) -> str:
+    if ip == "localhost":
+        return ip
+    try:
+        ipaddress.ip_address(ip)
+    except ValueError:
+        raise ValueError(f"Invalid IP address: {ip!r}") from None
+    return ip
+
+
+class Connection:
+    """A connection from the client to one RTU. Create it with ``Client.add_connection``."""
+
+    def __init__(self, client: Client, ip: str, port: int, init: Init) -> None:
+        self._client = client
+        self._bridge: TrioBridge | None = None
+        self._ip = ip
+        self._port = port
+        self._init = Init(init)
+        self._params = C104_DEFAULTS
+        self._originator_address = client.originator_address
+        self._follows_client_oa = True
+        self._stations: dict[int, Station] = {}
+        self._lock = threading.RLock()
+        self._on_receive_raw: Callable[..., Any] | None = None
+        self._on_send_raw: Callable[..., Any] | None = None
+        self._on_state_change: Callable[..., Any] | None = None
+        self._on_unexpected: Callable[..., Any] | None = None
+        self._running = False
+        self._done: trio.Event | None = None
+        self._engine: ClientConnection
+        self._b  # noqa: B018 - creates the engine in the trio thread
+
+    @property
+    def _b(self) -> TrioBridge:
+        """The process-wide bridge; after Client.stop() ended it, a new one and a new engine."""
+        bridge = get_bridge()
+        if bridge is not self._bridge:
+            self._bridge = bridge
+            self._running = False
+            self._engine = bridge.run_sync(self._make_engine)
+        return bridge
+
+    def _rebind(self) -> None:
+        self._bridge = None
+
+    def _make_engine(self) -> ClientConnection:
+        engine = ClientConnection(
+            self._ip,
+            self._port,
+            params=self._params,
+            originator_address=self._originator_address,
+            start_data_transfer=self._init is not Init.MUTED,
+            reconnect=True,
+            reconnect_delay=1.0,
+            command_timeout=self._client._command_timeout,
+        )
+        engine.on_frame = self._frame
+        engine.on_state = self._state_changed
+        engine.on_asdu = self._asdu
+        engine.initializer = self._initialize if self._init in (Init.ALL, Init.INTERROGATION, Init.CLOCK_SYNC) else None
+        return engine
+
+    def __repr__(self) -> str:
+        return f"<c104test.Connection ip={self._ip}, port={self._port}, state={self.state}, #stations={len(self._stations)}>"
+
+    # ---- engine-side callbacks (run in the trio thread) -----------------------------------------
+
+    async def _initialize(self, engine: ClientConnection) -> None:
+        # c104's init: interrogation then clock sync, both to every station (CA 65535)
+        try:
+            if self._init in (Init.ALL, Init.INTERROGATION):
+                await engine.interrogation(BROADCAST)
+            if self._init in (Init.ALL, Init.CLOCK_SYNC):
+                await engine.clock_sync(BROADCAST)
+        except C104TestError as exc:
+            log.warning("init of %s:%s: %s", self._ip, self._port, exc)
+
+    def _frame(self, entry: JournalEntry) -> None:
+        fn = self._on_receive_raw if entry.direction is Direction.RECEIVED else self._on_send_raw
+        call_safely(fn, self, entry.raw)
+
+    def _state_changed(self, state: ConnectionState) -> None:
+        call_safely(self._on_state_change, self, state)
+
+    def _unexpected(self, message: IncomingMessage, cause: Umc) -> None:
+        call_safely(self._on_unexpected, self, message, cause)
+
+    def _asdu(self, asdu: Asdu | UnknownAsdu) -> None:
+        message = IncomingMessage(asdu)
+        if not isinstance(asdu, Asdu):
+            self._unexpected(message, Umc.UNKNOWN_TYPE_ID)
+            return
+        if asdu.type is Type.M_EI_NA_1:
+            station = self._station_for(asdu.common_address, message)
+            if station is not None:
+                self._client._station_initialized(station, asdu.objects[0].value)
+            return
+        if asdu.type not in _MONITORING:
+            if asdu.cot not in (Cot.ACTIVATION_CON, Cot.DEACTIVATION_CON, Cot.ACTIVATION_TERMINATION) and int(asdu.cot) < 44:
+                self._unexpected(message, Umc.INVALID_TYPE_ID)
+            return
+        station = self._station_for(asdu.common_address, message)
+        if station is None:
+            return
+        for index, ob in enumerate(asdu.objects):
+            if index:
+                message.next()
+            point = station.get_point(ob.io_address)
+            if point is None:
+                self._client._new_point(station, ob.io_address, asdu.type)
+                point = station.get_point(ob.io_address)
+                if point is None:
+                    self._unexpected(message, Umc.UNKNOWN_IOA)
+                    continue
+            # plain and time-tagged variants share an Information class: both are accepted
+            if INFO_CLASS.get(point.type) is not INFO_CLASS.get(asdu.type):
+                self._unexpected(message, Umc.MISMATCHED_TYPE_ID)
+                continue
+            point._receive(ob, asdu.type, message)
+        message.first()
+
+    def _station_for(self, common_address: int, message: IncomingMessage) -> Station | None:
+        station = self._stations.get(common_address)
+        if station is None:
+            self._client._new_station(self, common_address)
+            station = self._stations.get(common_address)
+            if station is None:
+                self._unexpected(message, Umc.UNKNOWN_CA)
+        return station
+
+    # ---- lifecycle ----------------------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Start connecting in the background (non-blocking); reconnects after a loss."""
+        with self._lock:
+            if self._running:
+                return
+            self._running = True
+        self._b.run_sync(self._apply_settings)
+        self._b.start_background(self._run)
+
+    def _apply_settings(self) -> None:
+        self._engine.params = self._params
+        self._engine.originator_address = self._originator_address
+
+    async def _run(self) -> None:
+        self._done = done = trio.Event()
+        try:
+            await self._engine.run()
+        except C104TestError as exc:
+            log.warning("connection %s:%s: %s", self._ip, self._port, exc)
+        finally:
+            self._running = False
+            done.set()
+
+    def disconnect(self) -> None:
+        """Close the connection (no reconnect)."""
+        if not self._running and self._engine.state is ConnectionState.CLOSED:
+            return
+        self._b.run(self._close)
+
+    async def _close(self) -> None:
+        await self._engine.close()
+        if self._done is not None:
+            with trio.move_on_after(5):
+                await self._done.wait()
+
+    # ---- commands -------------------------------------------------------------------------------
+
+    def _ready(self) -> bool:
+        """True when commands may be sent, after waiting for a connection being established."""
+        engine = self._engine
+        state = engine.state
+        if state is ConnectionState.OPEN:
+            return True
+        establishing = state in _ESTABLISHING or (
+            state is ConnectionState.OPEN_MUTED
+            and engine.link is not None
+            and (engine._initializing or engine.link.state is LinkState.PENDING_START)
+        )
+        if not establishing or not self._running:
+            return state is ConnectionState.OPEN
+        try:
+            self._b.run(engine.wait_for_state, ConnectionState.OPEN, self._client._command_timeout)
+        except C104TestError:
+            return False
+        return True
+
+    def _call(self, afn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        async def call() -> Any:
+            return await afn(*args, **kwargs)
+
+        return self._b.run(call)
+
+    def _outcome(self, afn: Callable[..., Any], wait: bool, terminated: bool, **kwargs: Any) -> bool:
+        if not self._ready():
+            return False
+        try:
+            result = self._call(afn, wait=wait, **kwargs)
+        except C104TestError as exc:
+            log.info("%s", exc)
+            return False
+        if not wait:
+            return True
+        return bool(result.positive) and (result.terminated or not terminated)
+
+    def _command(self, asdu: Asdu, *, wait_termination: bool) -> bool:
+        if not self._ready():
+            return False
+        try:
+            result = self._call(self._engine.command, asdu, wait_termination=wait_termination)
+        except C104TestError as exc:
+            log.info("%s", exc)
+            return False
+        return bool(result.positive) and (result.terminated or not wait_termination)
+
+    def _read(self, common_address: int, io_address: int) -> bool:
+        return self._outcome(self._engine.read, True, False, common_address=common_address, io_address=io_address)
+
+    def interrogation(
+        self,
+        common_address: int,
+        cause: Cot = Cot.ACTIVATION,
+        qualifier: Qoi = Qoi.STATION,
+        wait_for_response: bool = True,
+    ) -> bool:
+        """Send C_IC_NA_1; with ``wait_for_response`` True only after ACT_CON and ACT_TERM."""
+        if not 20 <= int(qualifier) <= 36:
+            raise ValueError(f"Invalid qualifier of interrogation: {qualifier}")
+        _check_ca(common_address)
+        return self._outcome(
+            self._engine.interrogation, wait_for_response, True,
+            common_address=common_address, qualifier=qualifier, cot=Cot(cause),
+        )
+
+    def counter_interrogation(
+        self,
+        common_address: int,
+        cause: Cot = Cot.ACTIVATION,
+        qualifier: Rqt = Rqt.GENERAL,
+        freeze: Frz = Frz.READ,
+        wait_for_response: bool = True,
+    ) -> bool:
+        _check_ca(common_address)
+        return self._outcome(
+            self._engine.counter_interrogation, wait_for_response, True,
+            common_address=common_address, qualifier=qualifier, freeze=Frz(freeze), cot=Cot(cause),
+        )
+
+    def clock_sync(self, common_address: int, wait_for_response: bool = True) -> bool:
+        _check_ca(common_address)
+        return self._outcome(self._engine.clock_sync, wait_for_response, False, common_address=common_address)
+
+    def test(self, common_address: int, with_time: bool = True, wait_for_response: bool = True) -> bool:
+        _check_ca(common_address)
+        return self._outcome(
+            self._engine.test_command, wait_for_response, False, common_address=common_address, with_time=with_time
+        )
+
+    def mute(self) -> bool:
+        """Send STOPDT act; True if the connection is open (the state changes on STOPDT con)."""
+        if not self.is_connected:
+            return False
+        try:
+            self._call(self._engine.stop_data_transfer)
+        except C104TestError as exc:
+            log.info("%s", exc)
+        return True
+
+    def unmute(self) -> bool:
+        """Send STARTDT act; True if the connection is open (the state changes on STARTDT con)."""
+        if not self.is_connected:
+            return False
+        try:
+            self._call(self._engine.start_data_transfer)
+        except C104TestError as exc:
+            log.info("%s", exc)
+        return True
+
+    # ---- stations ---------------------------------------------------------------------------------
+
+    def add_station(self, common_address: int) -> Station | None:
+        """Add a station; None if one with this common address exists."""
+        if not 0 <= common_address <= 0xFFFF:
+            raise ValueError(f"common_address {common_address} outside 0..65535")
+        with self._lock:
+            if common_address in self._stations:
+                return None
+            station = self._stations[common_address] = Station(self, common_address)
+            return station
+
+    def get_station(self, common_address: int) -> Station | None:
+        return self._stations.get(common_address)
+
+    def remove_station(self, common_address: int) -> bool:
+        with self._lock:
+            station = self._stations.pop(common_address, None)
+        if station is None:
+            return False
+        station._detach()
+        return True
+
+    @property
+    def stations(self) -> list[Station]:
+        with self._lock:
+            return list(self._stations.values())
+
+    @property
+    def has_stations(self) -> bool:
+        return bool(self._stations)
+
+    # ---- callbacks ----------------------------------------------------------------------------------
+
+    def on_receive_raw(self, callable: Callable[..., Any]) -> None:
+        self._on_receive_raw = check_callback(callable, "(connection: c104.Connection, data: bytes) -> None", 2)
+
+    def on_send_raw(self, callable: Callable[..., Any]) -> None:
+        self._on_send_raw = check_callback(callable, "(connection: c104.Connection, data: bytes) -> None", 2)
+
+    def on_state_change(self, callable: Callable[..., Any]) -> None:
+        self._on_state_change = check_callback(
+            callable, "(connection: c104.Connection, state: c104.ConnectionState) -> None", 2
+        )
+
+    def on_unexpected_message(self, callable: Callable[..., Any]) -> None:
+        self._on_unexpected = check_callback(
+            callable,
+            "(connection: c104.Connection, message: c104.IncomingMessage, cause: c104.Umc) -> None",
+            3,
+        )
+
+    # ---- properties -------------------------------------------------------------------------------
+
+    @property
+    def ip(self) -> str:
+        return self._ip
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._engine.state
+
+    @property
+    def is_connected(self) -> bool:
+        return self._engine.state in (ConnectionState.OPEN, ConnectionState.OPEN_MUTED)
+
+    @property
+    def is_muted(self) -> bool:
+        return self._engine.state is ConnectionState.OPEN_MUTED
+
+    @property
+    def connected_at(self) -> _dt.datetime | None:
+        return self._engine.connected_at if self.is_connected else None
+
+    @property
+    def disconnected_at(self) -> _dt.datetime | None:
+        return None if self.is_connected else self._engine.disconnected_at
+
+    @property
+    def originator_address(self) -> int:
+        return self._originator_address
+
+    @originator_address.setter
+    def originator_address(self, value: int) -> None:
+        if not 0 <= value <= 255:
+            raise ValueError(f"originator_address {value} outside 0..255")
+        self._originator_address = value
+        self._follows_client_oa = False
+        self._b.run_sync(self._apply_settings)
+
+    @property
+    def protocol_parameters(self) -> ProtocolParameters:
+        return ProtocolParameters(lambda: self._params, self._set_params)
+
+    def _set_params(self, params: LinkParameters) -> None:
+        self._params = params
+        self._b.run_sync(self._apply_settings)
+
+    @property
+    def engine(self) -> ClientConnection:
+        """The trio engine connection underneath (journal, point database, expectations)."""
+        return self._engine
+
+
+def _check_ca(common_address: int) -> None:
+    if not 0 <= common_address <= 0xFFFF:
+        raise ValueError(f"common_address {common_address} outside 0..65535")

@@ -1,0 +1,112 @@
+"""IncomingMessage: a received ASDU as c104's callbacks see it, with an element cursor."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu
+from ..protocol.elements import DCO, QOS, RCO, SCO
+from ..protocol.enums import Cot, Type
+from ..protocol.explain import explain_asdu
+
+__all__ = ["IncomingMessage"]
+
+
+class IncomingMessage:
+    """A received ASDU; ``io_address`` and ``info`` refer to the element under the cursor."""
+
+    def __init__(self, asdu: Asdu | UnknownAsdu, raw: bytes | None = None) -> None:
+        self._asdu = asdu
+        self._raw = raw
+        self._cursor = 0
+        self._processed_at = _dt.datetime.now()
+
+    @property
+    def type(self) -> Type | int:
+        return self._asdu.type
+
+    @property
+    def cot(self) -> Cot | int:
+        return self._asdu.cot
+
+    @property
+    def common_address(self) -> int:
+        return self._asdu.common_address
+
+    @property
+    def originator_address(self) -> int:
+        return self._asdu.originator_address
+
+    @property
+    def number_of_objects(self) -> int:
+        return self._asdu.count
+
+    number_of_object = number_of_objects  # c104's deprecated spelling
+
+    @property
+    def is_test(self) -> bool:
+        return self._asdu.test
+
+    @property
+    def is_negative(self) -> bool:
+        return self._asdu.negative
+
+    @property
+    def is_sequence(self) -> bool:
+        return self._asdu.sequence
+
+    @property
+    def asdu(self) -> Asdu | UnknownAsdu:
+        return self._asdu
+
+    @property
+    def io_address(self) -> int:
+        objects = self._asdu.objects
+        return objects[self._cursor].io_address if objects else 0
+
+    @property
+    def info(self) -> Any:
+        from .information import info_from_object
+
+        objects = self._asdu.objects
+        if not objects or not isinstance(self._asdu.type, Type):
+            return None
+        try:
+            return info_from_object(self._asdu.type, objects[self._cursor], processed_at=self._processed_at)
+        except KeyError:
+            return None
+
+    @property
+    def is_select_command(self) -> bool:
+        objects = self._asdu.objects
+        if not objects:
+            return False
+        element = next(
+            (getattr(objects[self._cursor], n) for n in ("sco", "dco", "rco", "qos") if hasattr(objects[self._cursor], n)),
+            None,
+        )
+        return isinstance(element, SCO | DCO | RCO | QOS) and element.se
+
+    @property
+    def raw(self) -> bytes:
+        """The ASDU's octets (without the APCI)."""
+        if self._raw is None:
+            self._raw = encode_asdu(self._asdu)
+        return self._raw
+
+    @property
+    def raw_explain(self) -> str:
+        return explain_asdu(self._asdu)
+
+    def first(self) -> None:
+        self._cursor = 0
+
+    def next(self) -> bool:
+        if self._cursor + 1 < len(self._asdu.objects):
+            self._cursor += 1
+            return True
+        return False
+
+    def __repr__(self) -> str:
+        return f"<c104test.IncomingMessage {explain_asdu(self._asdu)}>"
