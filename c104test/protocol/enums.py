@@ -299,7 +299,14 @@ class EventState(_Named):
     INDETERMINATE = 3
 
 
-class _Flags(enum.IntFlag):
+class _FlagsType(enum.EnumType):
+    """Lets ``Quality()`` mean the empty set, as c104 scripts write it."""
+
+    def __call__(cls, value=0, *args, **kwargs):  # type: ignore[override]
+        return super().__call__(value, *args, **kwargs)
+
+
+class _Flags(enum.IntFlag, metaclass=_FlagsType):
     """Flag set printed like c104: 'Quality set: { Blocked | Invalid }, is_good: False'."""
 
     def is_any(self) -> bool:
@@ -309,13 +316,20 @@ class _Flags(enum.IntFlag):
         return self.value == 0
 
     def __str__(self) -> str:
-        names = [m.name for m in type(self) if m in self and m.value]
-        inner = " | ".join(n for n in names if n)
-        return f"{type(self).__name__} set: {{ {inner} }}, is_good: {self.is_good()}"
+        names = [m.name for m in type(self) if m in self and m.value and m.name]
+        inner = f"{{ {' | '.join(names)} }}" if names else "{}"
+        text = f"{type(self).__name__} set: {inner}"
+        return f"{text}, is_good: {self.is_good()}" if self._shows_good() else text
+
+    def _shows_good(self) -> bool:
+        return False
 
 
 class Quality(_Flags):
     """Quality descriptor bits (QDS, SIQ, DIQ, QDP)."""
+
+    def _shows_good(self) -> bool:
+        return True
 
     Overflow = 0x01
     ElapsedTimeInvalid = 0x08
@@ -327,6 +341,9 @@ class Quality(_Flags):
 
 class BinaryCounterQuality(_Flags):
     """Quality bits of a binary counter reading (BCR octet 5)."""
+
+    def _shows_good(self) -> bool:
+        return True
 
     Adjusted = 0x20
     Carry = 0x40

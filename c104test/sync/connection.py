@@ -219,7 +219,8 @@ class Connection:
         state = engine.state
         if state is ConnectionState.OPEN:
             return True
-        establishing = state in _ESTABLISHING or (
+        # CLOSED counts while running: connect() returns before the engine task has begun
+        establishing = state in _ESTABLISHING or state is ConnectionState.CLOSED or (
             state is ConnectionState.OPEN_MUTED
             and engine.link is not None
             and (engine._initializing or engine.link.state is LinkState.PENDING_START)
@@ -227,7 +228,7 @@ class Connection:
         if not establishing or not self._running:
             return state is ConnectionState.OPEN
         try:
-            self._b.run(engine.wait_for_state, ConnectionState.OPEN, self._client._command_timeout)
+            self._call(engine.wait_for_state, ConnectionState.OPEN, timeout=self._client._command_timeout)
         except C104TestError:
             return False
         return True

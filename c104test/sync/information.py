@@ -151,6 +151,9 @@ class _Number:
     def _set(self, value: int | float) -> None:
         object.__setattr__(self, "_value", value)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._value,))
+
     def _operand(self, other: object) -> int | float | None:
         raise NotImplementedError  # pragma: no cover
 
@@ -287,7 +290,7 @@ class NormalizedFloat(_Number):
     _MAX = 1.0
 
     def __init__(self, value: float | _Number) -> None:
-        if isinstance(value, str | bytes) or not hasattr(value, "__float__"):
+        if isinstance(value, Byte32) or not isinstance(value, int | float | _Number):
             raise TypeError(f"NormalizedFloat takes an int or a float, not {type(value).__name__}")
         number = float(value)
         if not -1.0 <= number <= 1.0:  # also refuses NaN, which the wire cannot carry
@@ -436,7 +439,9 @@ def _to_flags(cls: Any) -> Callable[[Any], Any]:
         mask |= member.value
 
     def convert(value: Any) -> Any:
-        if isinstance(value, enum.Enum) and not isinstance(value, cls) or not isinstance(value, int):
+        if (isinstance(value, enum.Enum) and not isinstance(value, cls)) or not isinstance(
+            value, int
+        ):
             raise TypeError(f"expected {cls.__name__}, not {value!r}")
         if value & ~mask or value < 0:
             raise ValueError(f"{int(value):#x} is not a valid {cls.__name__} (bits {mask:#x})")
@@ -464,6 +469,14 @@ def _to_time(value: Any) -> _dt.datetime | None:
 
 _to_quality = _to_flags(Quality)
 _to_counter_quality = _to_flags(BinaryCounterQuality)
+
+# defaults of the constructors (immutable values)
+_GOOD = Quality(0)
+_GOOD_COUNTER = BinaryCounterQuality(0)
+_NO_CHANGE = PackedSingle(0)
+_SEQUENCE_0 = UInt5(0)
+_MS_0 = UInt16(0)
+_QL_0 = UInt7(0)
 
 
 def _now() -> _dt.datetime:
@@ -532,7 +545,9 @@ class Information:
 
     def _check_writable(self, what: str) -> None:
         if self._readonly:
-            raise ValueError(f"{type(self).__name__} is read-only (it was received): cannot set {what}")
+            raise ValueError(
+                f"{type(self).__name__} is read-only (it was received): cannot set {what}"
+            )
 
     @property
     def value(self) -> Any:
@@ -619,7 +634,7 @@ class SingleInfo(Information):
     on: _Field[bool] = _Field(_to_bool, "The state: True is ON.")
 
     def __init__(
-        self, on: bool, quality: Quality = Quality(0), recorded_at: _dt.datetime | None = None
+        self, on: bool, quality: Quality | int = _GOOD, recorded_at: _dt.datetime | None = None
     ) -> None:
         self._on = _to_bool(on)
         self._init_base(quality, recorded_at)
@@ -636,7 +651,7 @@ class DoubleInfo(Information):
     def __init__(
         self,
         state: Double | int,
-        quality: Quality = Quality(0),
+        quality: Quality | int = _GOOD,
         recorded_at: _dt.datetime | None = None,
     ) -> None:
         self._state = _to_enum(Double)(state)
@@ -668,7 +683,7 @@ class StepInfo(Information):
         self,
         position: Int7 | int | None = None,
         transient: bool = False,
-        quality: Quality = Quality(0),
+        quality: Quality | int = _GOOD,
         recorded_at: _dt.datetime | None = None,
         *,
         state: Int7 | int | None = None,
@@ -689,7 +704,7 @@ class BinaryInfo(Information):
     def __init__(
         self,
         blob: Byte32 | bytes | int,
-        quality: Quality = Quality(0),
+        quality: Quality | int = _GOOD,
         recorded_at: _dt.datetime | None = None,
     ) -> None:
         self._blob = _to_number(Byte32)(blob)
@@ -707,7 +722,7 @@ class NormalizedInfo(Information):
     def __init__(
         self,
         actual: NormalizedFloat | float,
-        quality: Quality = Quality(0),
+        quality: Quality | int = _GOOD,
         recorded_at: _dt.datetime | None = None,
     ) -> None:
         self._actual = _to_number(NormalizedFloat)(actual)
@@ -725,7 +740,7 @@ class ScaledInfo(Information):
     def __init__(
         self,
         actual: Int16 | int,
-        quality: Quality = Quality(0),
+        quality: Quality | int = _GOOD,
         recorded_at: _dt.datetime | None = None,
     ) -> None:
         self._actual = _to_number(Int16)(actual)
@@ -743,7 +758,7 @@ class ShortInfo(Information):
     def __init__(
         self,
         actual: float,
-        quality: Quality = Quality(0),
+        quality: Quality | int = _GOOD,
         recorded_at: _dt.datetime | None = None,
     ) -> None:
         self._actual = _to_float32(actual)
@@ -767,8 +782,8 @@ class BinaryCounterInfo(Information):
     def __init__(
         self,
         counter: int,
-        sequence: UInt5 | int = UInt5(0),
-        quality: BinaryCounterQuality = BinaryCounterQuality(0),
+        sequence: UInt5 | int = _SEQUENCE_0,
+        quality: BinaryCounterQuality | int = _GOOD_COUNTER,
         recorded_at: _dt.datetime | None = None,
     ) -> None:
         self._counter = _to_counter(counter)
@@ -788,8 +803,8 @@ class ProtectionEventInfo(Information):
     def __init__(
         self,
         state: EventState | int,
-        elapsed_ms: UInt16 | int = UInt16(0),
-        quality: Quality = Quality(0),
+        elapsed_ms: UInt16 | int = _MS_0,
+        quality: Quality | int = _GOOD,
         recorded_at: _dt.datetime | None = None,
     ) -> None:
         self._state = _to_enum(EventState)(state)
@@ -804,13 +819,15 @@ class ProtectionStartInfo(Information):
     _VALUE = "events"
     _FIELDS = ("events", "relay_duration_ms")
     events: _Field[StartEvents] = _Field(_to_flags(StartEvents), "The start events.")
-    relay_duration_ms: _Field[UInt16] = _Field(_to_number(UInt16), "Relay duration in milliseconds.")
+    relay_duration_ms: _Field[UInt16] = _Field(
+        _to_number(UInt16), "Relay duration in milliseconds."
+    )
 
     def __init__(
         self,
         events: StartEvents | int,
-        relay_duration_ms: UInt16 | int = UInt16(0),
-        quality: Quality = Quality(0),
+        relay_duration_ms: UInt16 | int = _MS_0,
+        quality: Quality | int = _GOOD,
         recorded_at: _dt.datetime | None = None,
     ) -> None:
         self._events = _to_flags(StartEvents)(events)
@@ -837,17 +854,21 @@ class ProtectionCircuitInfo(Information):
         self,
         circuits: OutputCircuits | int | None = None,
         relay_operating_ms: UInt16 | int | None = None,
-        quality: Quality = Quality(0),
+        quality: Quality | int = _GOOD,
         recorded_at: _dt.datetime | None = None,
         *,
         events: OutputCircuits | int | None = None,
         relay_duration_ms: UInt16 | int | None = None,
     ) -> None:
         name = "ProtectionCircuitInfo"
-        self._circuits = _to_flags(OutputCircuits)(_alias("circuits", circuits, "events", events, name))
+        self._circuits = _to_flags(OutputCircuits)(
+            _alias("circuits", circuits, "events", events, name)
+        )
         if relay_operating_ms is None and relay_duration_ms is None:
-            relay_operating_ms = 0
-        ms = _alias("relay_operating_ms", relay_operating_ms, "relay_duration_ms", relay_duration_ms, name)
+            relay_operating_ms = _MS_0
+        ms = _alias(
+            "relay_operating_ms", relay_operating_ms, "relay_duration_ms", relay_duration_ms, name
+        )
         self._relay_operating_ms = _to_number(UInt16)(ms)
         self._init_base(quality, recorded_at)
 
@@ -864,8 +885,8 @@ class StatusAndChanged(Information):
     def __init__(
         self,
         status: Any,
-        changed: Any = PackedSingle(0),
-        quality: Quality = Quality(0),
+        changed: Any = _NO_CHANGE,
+        quality: Quality | int = _GOOD,
         recorded_at: _dt.datetime | None = None,
     ) -> None:
         self._status = _to_flags(PackedSingle)(status)
@@ -876,10 +897,6 @@ class StatusAndChanged(Information):
 class _Command(Information):
     __slots__ = ()
     _QUALITY = None
-
-    @property
-    def quality(self) -> None:
-        return None
 
 
 class SingleCmd(_Command):
@@ -951,7 +968,7 @@ class NormalizedCmd(_Command):
     def __init__(
         self,
         target: NormalizedFloat | float,
-        qualifier: UInt7 | int = UInt7(0),
+        qualifier: UInt7 | int = _QL_0,
         recorded_at: _dt.datetime | None = None,
     ) -> None:
         self._target = _to_number(NormalizedFloat)(target)
@@ -971,7 +988,7 @@ class ScaledCmd(_Command):
     def __init__(
         self,
         target: Int16 | int,
-        qualifier: UInt7 | int = UInt7(0),
+        qualifier: UInt7 | int = _QL_0,
         recorded_at: _dt.datetime | None = None,
     ) -> None:
         self._target = _to_number(Int16)(target)
@@ -991,7 +1008,7 @@ class ShortCmd(_Command):
     def __init__(
         self,
         target: float,
-        qualifier: UInt7 | int = UInt7(0),
+        qualifier: UInt7 | int = _QL_0,
         recorded_at: _dt.datetime | None = None,
     ) -> None:
         self._target = _to_float32(target)
@@ -1277,10 +1294,12 @@ def info_from_object(
     caller reads it from the object. ValueError for a type not in INFO_CLASS or an object of
     another type's class.
     """
-    t, cls = _info_class(type_id)
+    t, _cls = _info_class(type_id)
     convert = _FROM_OBJECT.get(type(ob))
     if convert is None or type(ob) is not type_info(t).object_class:
-        raise ValueError(f"{t.name} carries {type_info(t).object_class.__name__}, not {type(ob).__name__}")
+        raise ValueError(
+            f"{t.name} carries {type_info(t).object_class.__name__}, not {type(ob).__name__}"
+        )
     info = convert(ob)
     info._recorded_at = _recorded_at(getattr(ob, "time", None))
     info._processed_at = processed_at
@@ -1309,7 +1328,9 @@ def _to_bitstring(io: int, info: BinaryInfo, se: bool, time: Any) -> Information
     return Bitstring(io, int(info._blob), _qds(info), time)
 
 
-def _to_normalized(io: int, info: NormalizedInfo, se: bool, time: Any, plain: bool = False) -> InformationObject:
+def _to_normalized(
+    io: int, info: NormalizedInfo, se: bool, time: Any, plain: bool = False
+) -> InformationObject:
     return MeasuredNormalized(io, float(info._actual), None if plain else _qds(info), time)
 
 

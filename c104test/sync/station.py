@@ -158,7 +158,7 @@ class Point:
         info = self._info
         if info.is_readonly:  # a received info: start a fresh one carrying the new value
             info = self._info = default_info(self._type)
-        info.value = value
+        info.update(value=value)
 
     @property
     def quality(self) -> Any:
@@ -169,7 +169,7 @@ class Point:
         info = self._info
         if info.is_readonly:
             info = self._info = default_info(self._type)
-        info.quality = quality
+        info.update(quality=quality)
 
     @property
     def recorded_at(self) -> _dt.datetime | None:
