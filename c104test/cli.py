@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_explain(commands)
+    _add_simulate(commands)
+    _add_monitor(commands)
     return parser
 
 
@@ -132,3 +134,180 @@ def _parse_hex(text: str) -> bytes:
 
 if __name__ == "__main__":  # pragma: no cover - `python -m c104test` goes through __main__.py
     sys.exit(main())
+
+
+# ---- simulate ---------------------------------------------------------------------------------
+
+
+def _add_simulate(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "simulate",
+        help="run the RTU simulator",
+        description=(
+            "Serve a simulated RTU until Ctrl-C or SIGTERM. Without --profile it is the demo RTU "
+            "(common address 47; see the README). One line says when it accepts connections; "
+            "connections and commands are logged."
+        ),
+        epilog="example: c104test simulate --profile rtu.yaml --port 2404",
+    )
+    parser.add_argument("--profile", metavar="FILE", help="RTU profile (YAML); default: the demo RTU")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=2404, help="TCP port (default 2404; 0 = any free port)")
+    parser.add_argument(
+        "--no-changes", action="store_true", help="keep values still (no spontaneous changes by themselves)"
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="log warnings only")
+    parser.set_defaults(run=_run_simulate)
+
+
+def _run_simulate(args: argparse.Namespace) -> int:
+    import logging
+
+    import trio
+
+    from c104test.engine.profile import ProfileError, demo_profile, load_profile
+    from c104test.engine.simulator import Simulator
+
+    try:
+        profile = load_profile(args.profile) if args.profile else demo_profile()
+    except ProfileError as exc:
+        print(f"c104test simulate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    simulator = Simulator(profile, simulate_changes=not args.no_changes)
+
+    async def run() -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
+            port = await nursery.start(simulator.serve, args.host, args.port)
+            stations = ", ".join(
+                f"CA {s.common_address} ({len(s.points)} points)" for s in profile.stations
+            )
+            print(
+                f"c104test simulate: {profile.name or 'RTU'} listening on {args.host}:{port}, "
+                f"{stations}; Ctrl-C stops",
+                flush=True,
+            )
+
+    try:
+        trio.run(run)
+    except OSError as exc:
+        print(f"c104test simulate: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+async def _stop_on_signal(scope: object) -> None:
+    import signal
+
+    import trio
+
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for _ in signals:
+            scope.cancel()  # type: ignore[attr-defined]
+            return
+
+
+# ---- monitor ----------------------------------------------------------------------------------
+
+
+def _add_monitor(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "monitor",
+        help="connect to an RTU, interrogate it and show its points live",
+        description=(
+            "Connect, start data transfer, run a station interrogation and show every point in a "
+            "table that follows the RTU's reports, until Ctrl-C."
+        ),
+        epilog="example: c104test monitor 127.0.0.1:2404 --common-address 47",
+    )
+    parser.add_argument("address", nargs="?", default="127.0.0.1", metavar="HOST[:PORT]", help="default 127.0.0.1:2404")
+    parser.add_argument("--common-address", "-c", type=int, default=0xFFFF, help="CA to interrogate (default 65535: all)")
+    parser.add_argument("--timeout", type=float, default=10.0, help="connect and command timeout in seconds")
+    parser.add_argument("--once", action="store_true", help="print the table once after the interrogation and exit")
+    parser.set_defaults(run=_run_monitor)
+
+
+def _split_address(text: str) -> tuple[str, int]:
+    if text.startswith("["):  # [::1]:2404
+        host, _, rest = text[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") else 2404
+    if text.count(":") == 1:
+        host, port = text.split(":")
+        return host or "127.0.0.1", int(port)
+    return text, 2404
+
+
+def _run_monitor(args: argparse.Namespace) -> int:
+    import trio
+
+    from c104test.engine.client import open_connection
+    from c104test.engine.errors import C104TestError
+    from c104test.protocol.link import LinkParameters
+
+    try:
+        host, port = _split_address(args.address)
+    except ValueError:
+        print(f"c104test monitor: {args.address!r} is not HOST[:PORT]", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    params = LinkParameters(t0=args.timeout)
+
+    async def run() -> None:
+        async with open_connection(host, port, params=params, command_timeout=args.timeout) as conn:
+            result = await conn.interrogation(args.common_address)
+            print(f"interrogation: {result}", flush=True)
+            shown: dict[tuple[int, int], str] = {}
+            while True:
+                lines = []
+                for point in sorted(conn.points, key=lambda p: (p.common_address, p.io_address)):
+                    row = _point_row(point)
+                    key = (point.common_address, point.io_address)
+                    if shown.get(key) != row:
+                        shown[key] = row
+                        lines.append(row)
+                if lines:
+                    if sys.stdout.isatty():
+                        print("\x1b[2J\x1b[H" + _table(conn.points), flush=True)
+                    else:
+                        print("\n".join(lines), flush=True)
+                if args.once:
+                    return
+                await trio.sleep(0.5)
+
+    try:
+        trio.run(run)
+    except C104TestError as exc:
+        print(f"c104test monitor: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+_HEADER = f"{'CA':>5} {'IOA':>8}  {'TYPE':<10} {'VALUE':<24} {'QUALITY':<22} {'COT':<24} TIME"
+
+
+def _point_row(point: object) -> str:
+    p = point  # a c104test.engine.points.PointValue
+    quality = p.quality  # type: ignore[attr-defined]
+    qtext = "good" if not quality else str(quality).split(": ")[-1].split(", is_good")[0] if hasattr(quality, "is_good") else str(quality)
+    value = getattr(p.value, "name", p.value)  # type: ignore[attr-defined]
+    if isinstance(value, float):
+        value = f"{value:.7g}"  # float32 digits, not the double's
+    time = "" if p.time is None else str(p.time)  # type: ignore[attr-defined]
+    cot = getattr(p.cot, "name", p.cot)  # type: ignore[attr-defined]
+    return (
+        f"{p.common_address:>5} {p.io_address:>8}  {p.type.name:<10} {value!s:<24} "  # type: ignore[attr-defined]
+        f"{qtext:<22} {cot!s:<24} {time}"
+    )
+
+
+def _table(points: object) -> str:
+    rows = [_point_row(p) for p in sorted(points, key=lambda p: (p.common_address, p.io_address))]  # type: ignore[attr-defined]
+    return "\n".join([_HEADER, *rows])
