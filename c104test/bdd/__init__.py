@@ -1,0 +1,1 @@
+"""pytest-bdd steps for IEC 104 acceptance tests, shipped as a pytest plugin."""
