@@ -96,9 +96,9 @@ from c104test.protocol.objects import (
     SinglePoint,
     StepCommand,
     StepPosition,
-    TestCommand as TsCommand,
-    TestCommandWithTime as TsCommandWithTime,
 )
+from c104test.protocol.objects import TestCommand as TsCommand  # "Test*" would be collected
+from c104test.protocol.objects import TestCommandWithTime as TsCommandWithTime
 
 try:
     from .strategies import ALL_TYPES, NO_SEQUENCE, asdu_bytes, asdus, cp56_any
@@ -777,7 +777,7 @@ def test_cp56_from_datetime_options():
 
 def test_cp56_to_datetime():
     assert T2.to_datetime() == dt.datetime(2099, 12, 31, 23, 59, 59, 999000)  # year pivot 2000 + yy
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert T1.to_datetime(utc) == dt.datetime(2025, 11, 25, 13, 34, 12, 345000, tzinfo=utc)
     assert CP56Time2a.from_datetime(dt.datetime(2000, 1, 1)).to_bytes() == h("00 00 00 00 01 01 00")
     with pytest.raises(ValueError):
