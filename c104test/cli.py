@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_explain(commands)
     _add_simulate(commands)
     _add_monitor(commands)
+    _add_demo(commands)
     return parser
 
 
@@ -311,3 +312,47 @@ def _point_row(point: object) -> str:
 def _table(points: object) -> str:
     rows = [_point_row(p) for p in sorted(points, key=lambda p: (p.common_address, p.io_address))]  # type: ignore[attr-defined]
     return "\n".join([_HEADER, *rows])
+
+
+# ---- demo -------------------------------------------------------------------------------------
+
+
+def _add_demo(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "demo",
+        help="run the ready Robot suites and Gherkin features against the embedded simulator",
+        description=(
+            "Start the demo RTU, run the ready Robot Framework suites (keywords/) and the ready "
+            "Gherkin features (features/) against it, and report both results. Exit status 0 "
+            "when everything passed, 1 otherwise."
+        ),
+    )
+    parser.add_argument(
+        "--output", "-o", default="c104test-demo", metavar="DIR", help="where reports go (default ./c104test-demo)"
+    )
+    parser.add_argument("--robot-only", action="store_true", help="run the Robot suites only")
+    parser.add_argument("--features-only", action="store_true", help="run the Gherkin features only")
+    parser.set_defaults(run=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    results: list[tuple[str, int]] = []
+    if not args.features_only:
+        from c104test.keywords.demo import run_suites
+
+        print("== Robot Framework suites (keywords/) against the demo RTU", flush=True)
+        results.append(("Robot suites", run_suites(output / "robot")))
+    if not args.robot_only:
+        from c104test.bdd.demo import run_features
+
+        print("== Gherkin features (features/) against the demo RTU", flush=True)
+        results.append(("Gherkin features", run_features(output / "features")))
+    print("== demo results")
+    for name, failed in results:
+        print(f"{name}: {'passed' if failed == 0 else f'{failed} failed'}")
+    print(f"reports in {output.resolve()}")
+    return 0 if all(failed == 0 for _, failed in results) else 1
