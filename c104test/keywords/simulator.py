@@ -1,0 +1,191 @@
+"""Simulator keywords: serve a simulated RTU in this process and drive its points.
+
+The simulator runs in the library's trio thread, so a suite can start its own RTU in
+``Suite Setup`` (port 0 picks a free port, which keeps parallel runs under pabot apart).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from pathlib import Path
+
+from robot.api import logger
+from robot.utils import ConnectionCache
+from robotlibcore import keyword
+
+from ..engine.profile import Profile, demo_profile, load_profile
+from ..protocol.enums import Cot
+from ..sync.session import SimulatedRtu
+from .assertions import convert_for_type, parse_quality, quality_flags, show
+from .connections import LibraryComponent
+
+__all__ = ["SimulatorKeywords"]
+
+
+class SimulatorKeywords(LibraryComponent):
+    """Start Simulated RTU, Set Simulated Point, Stop Simulated RTU."""
+
+    @property
+    def simulators(self) -> ConnectionCache:
+        return self.library.simulators
+
+    @keyword("Start Simulated RTU")
+    def start_simulated_rtu(
+        self,
+        profile: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        alias: str | None = None,
+        *,
+        k: int | None = None,
+        w: int | None = None,
+        t1: timedelta | None = None,
+        t2: timedelta | None = None,
+        t3: timedelta | None = None,
+    ) -> int:
+        """Starts a simulated RTU in this process and returns the TCP port it listens on.
+
+        Args:
+            profile: Path of a profile (YAML); default the demo RTU (CA 47, monitored points
+                100-401, commands 500-520; see ``c104test/engine/demo_rtu.yaml``).
+            host: Address to listen on.
+            port: TCP port; 0 picks a free one (use the returned port).
+            alias: Name for `Set Simulated Point` and `Stop Simulated RTU` when a suite runs
+                several simulators.
+            k: Overrides the profile's k (unacknowledged I-frames the RTU sends).
+            w: Overrides the profile's w.
+            t1: Overrides the profile's t1, to make link-layer tests quick.
+            t2: Overrides the profile's t2 (less than t1).
+            t3: Overrides the profile's t3 (idle time before the RTU sends TESTFR act).
+
+        Returns:
+            The port.
+
+        Examples:
+        | ${port} = | `Start Simulated RTU` |
+        | `Connect To RTU` | 127.0.0.1 | ${port} |
+        | ${port} = | `Start Simulated RTU` | ${CURDIR}/bay12.yaml | port=2404 | alias=bay12 |
+        | ${port} = | `Start Simulated RTU` | t1=2s | t2=1s | t3=1s |
+        """
+        chosen: Profile = load_profile(Path(profile)) if profile else demo_profile()
+        overrides: dict[str, float | int] = {}
+        for name, value in (("t1", t1), ("t2", t2), ("t3", t3)):
+            if value is not None:
+                overrides[name] = value.total_seconds()
+        for name, count in (("k", k), ("w", w)):
+            if count is not None:
+                overrides[name] = count
+        if overrides:
+            chosen = dataclasses.replace(chosen, link=dataclasses.replace(chosen.link, **overrides))
+        try:
+            rtu = SimulatedRtu.start(chosen, host, port)
+        except OSError as exc:
+            raise RuntimeError(
+                f"cannot start the simulated RTU on {host}:{port}: {exc.strerror or exc}"
+            ) from None
+        self.simulators.register(rtu, alias or None)
+        stations = ", ".join(str(s.common_address) for s in chosen.stations)
+        logger.info(
+            f"Simulated RTU '{chosen.name or 'profile'}' listening on {host}:{rtu.port} "
+            f"(CA {stations})."
+        )
+        return rtu.port
+
+    @keyword("Set Simulated Point")
+    def set_simulated_point(
+        self,
+        io_address: int,
+        value: str | int | float | bool | None,
+        quality: str | None = None,
+        cause: Cot = Cot.SPONTANEOUS,
+        common_address: int | None = None,
+        *,
+        alias: str | None = None,
+    ) -> None:
+        """Changes a point of the simulated RTU and reports it to every client that started.
+
+        Every connection of this library takes this moment as its new reference point, so an
+        `Expect Message` or `Expect State` that follows waits for the report of this change.
+
+        Args:
+            io_address: IOA of the point.
+            value: The new value, as the point's type takes it: ``ON/OFF``, a number;
+                ``${None}`` keeps the value (to change only the quality).
+            quality: Quality flags like ``IV`` or ``IV, NT``; ``good`` clears them; default
+                keeps them.
+            cause: Cause of transmission of the report (``SPONTANEOUS``, ``PERIODIC``, ...).
+            common_address: CA of the point; default the simulator's only station (else the
+                connection's or the library's CA).
+            alias: Alias or index of the simulator; default the last one started.
+
+        Examples:
+        | `Set Simulated Point` | 100 | OFF |
+        | `Expect Message` | type=M_SP_NA_1 | cot=SPONTANEOUS | io_address=100 |
+        | `Set Simulated Point` | 301 | 231.2 | quality=NT |
+        | `Set Simulated Point` | 301 | ${None} | quality=good |
+        """
+        rtu = self._simulator(alias)
+        ca = self._station_of(rtu, common_address)
+        point = rtu.get_point(ca, io_address)
+        if point is None:
+            raise ValueError(
+                f"the simulated RTU has no point CA {ca} IOA {io_address}; its points: "
+                + _points_of(rtu, ca)
+            )
+        converted = None if value is None else convert_for_type(point.type, value, point.value)
+        counter = point.type.name.startswith("M_IT")
+        flags = None if quality is None else quality_flags(parse_quality(quality), counter=counter)
+        for session in self.library.connections:
+            if session.rtu.is_open:
+                self.stimulus(session)
+        try:
+            rtu.set_point(ca, io_address, converted, flags, cause)
+        except (KeyError, ValueError) as exc:
+            raise ValueError(str(exc.args[0]) if exc.args else str(exc)) from None
+        shown = "unchanged" if converted is None else show(converted)
+        extra = "" if flags is None else f", quality {show(parse_quality(quality)) if flags else 'good'}"
+        logger.info(f"Simulated CA {ca} IOA {io_address} = {shown}{extra} ({cause.name}).")
+
+    @keyword("Stop Simulated RTU")
+    def stop_simulated_rtu(self, alias: str | None = None) -> None:
+        """Stops a simulated RTU: its connections close and its port is free again.
+
+        Args:
+            alias: Alias or index of the simulator; default the last one started.
+
+        Examples:
+        | `Stop Simulated RTU` |
+        """
+        cache = self.simulators
+        rtu = self._simulator(alias)
+        port = rtu.simulator.port
+        rtu.stop()
+        if rtu is cache.current:
+            cache.current_index = None
+        logger.info(f"Simulated RTU on port {port} stopped.")
+
+    def _simulator(self, alias: str | None) -> SimulatedRtu:
+        try:
+            return self.simulators.get_connection(alias)
+        except RuntimeError as exc:
+            if alias is None:
+                raise
+            raise RuntimeError(f"no simulated RTU with index or alias '{alias}'") from exc
+
+    def _station_of(self, rtu: SimulatedRtu, common_address: int | None) -> int:
+        if common_address is not None:
+            return common_address
+        stations = rtu.profile.stations
+        if len(stations) == 1:
+            return stations[0].common_address
+        session = self.library.connections.current if self.library.connections else None
+        return self.station(None, session)  # type: ignore[arg-type]
+
+
+def _points_of(rtu: SimulatedRtu, ca: int) -> str:
+    for station in rtu.profile.stations:
+        if station.common_address == ca:
+            addresses = sorted(p.io_address for p in station.points)
+            return ", ".join(map(str, addresses[:30])) + (" ..." if len(addresses) > 30 else "")
+    return f"none (no station with CA {ca})"
