@@ -1,1 +1,469 @@
-"""The pytest plugin (entry point pytest11 "c104test"): fixtures and steps."""
+"""The pytest plugin ``c104test`` (entry point pytest11): options, fixtures, failure reports.
+
+Installing c104test loads this plugin into every pytest run in that environment, so importing it is
+cheap: no trio, no thread and no socket until a fixture needs the RTU. The trio thread starts when
+the first scenario connects or starts a simulator, and stops when the session ends. Turn the plugin
+off with ``-p no:c104test``.
+
+A project then needs only feature files and one line::
+
+    # tests/test_fat.py
+    from pytest_bdd import scenarios
+
+    scenarios("features")
+
+Without ``--rtu-host`` every scenario gets a fresh embedded simulator (the demo RTU, or
+``--rtu-profile``); with it the same features run against the real RTU. docs/steps.md lists the
+steps, the options and the fixtures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from c104test.engine.client import CommandResult
+    from c104test.sync.bridge import TrioBridge
+    from c104test.sync.session import RtuConnection, SimulatedRtu
+
+__all__ = ["OPTIONS", "C104Config", "C104Context", "Option"]
+
+# The steps live in their own module; registering it as a plugin makes them visible everywhere.
+pytest_plugins = ["c104test.bdd.steps"]
+
+DEFAULT_PORT = 2404
+DEFAULT_COMMON_ADDRESS = 47
+DEFAULT_TIMEOUT = 5.0
+LOCALHOST = "127.0.0.1"
+
+_FRAMES_BEFORE = 3  # frames shown from before the action (or the step) began
+_FRAMES_SHOWN = 60  # at most this many frames per connection ...
+_FRAMES_HEAD = 15  # ... of which the first ones, then the last ones
+
+
+# ---- options ----------------------------------------------------------------------------------------
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, got {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} outside 1..65535")
+    return port
+
+
+def _common_address(text: str) -> int:
+    try:
+        ca = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"common address must be a number, got {text!r}") from None
+    if not 1 <= ca <= 65535:
+        raise argparse.ArgumentTypeError(f"common address {ca} outside 1..65535")
+    return ca
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"timeout must be a number of seconds, got {text!r}") from None
+    if not seconds > 0 or seconds != seconds or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"timeout must be a positive number of seconds, got {text!r}")
+    return seconds
+
+
+@dataclass(frozen=True)
+class Option:
+    """One command-line option of the plugin (also the source of the option table in docs/steps.md)."""
+
+    flag: str
+    metavar: str
+    help: str
+    type: Callable[[str], Any] | None = None
+
+
+OPTIONS = (
+    Option(
+        "--rtu-host",
+        "HOST",
+        "Address of the RTU under test. Without it, every scenario runs against a fresh embedded "
+        "simulator (the demo RTU, or --rtu-profile).",
+    ),
+    Option("--rtu-port", "PORT", f"TCP port of the RTU at --rtu-host (default {DEFAULT_PORT}).", _port),
+    Option(
+        "--rtu-common-address",
+        "CA",
+        f"Common address for steps that name none (default {DEFAULT_COMMON_ADDRESS}; with a "
+        "simulated profile and no explicit value, the profile's first station).",
+        _common_address,
+    ),
+    Option(
+        "--rtu-profile",
+        "FILE",
+        "Profile (YAML) of the embedded simulator (default: the demo RTU). Ignored with --rtu-host.",
+    ),
+    Option(
+        "--c104-timeout",
+        "SECONDS",
+        f"How long a step waits for the RTU: confirmations, values, messages (default {DEFAULT_TIMEOUT:g}).",
+        _seconds,
+    ),
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("c104test", "c104test: the IEC 60870-5-104 RTU under test (pytest-bdd steps)")
+    for option in OPTIONS:
+        dest = option.flag.lstrip("-").replace("-", "_")
+        group.addoption(option.flag, metavar=option.metavar, dest=dest, default=None, type=option.type, help=option.help)
+
+
+@dataclass(frozen=True)
+class C104Config:
+    """The RTU under test, from the command line."""
+
+    host: str | None = None
+    port: int = DEFAULT_PORT
+    common_address: int = DEFAULT_COMMON_ADDRESS
+    common_address_given: bool = False
+    profile: Path | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def simulated(self) -> bool:
+        """True when the scenarios run against the embedded simulator."""
+        return self.host is None
+
+    @classmethod
+    def from_pytest(cls, config: pytest.Config) -> C104Config:
+        ca = config.getoption("rtu_common_address")
+        profile = config.getoption("rtu_profile")
+        return cls(
+            host=config.getoption("rtu_host") or None,
+            port=config.getoption("rtu_port") or DEFAULT_PORT,
+            common_address=DEFAULT_COMMON_ADDRESS if ca is None else ca,
+            common_address_given=ca is not None,
+            profile=None if profile is None else (config.invocation_params.dir / profile).resolve(),
+            timeout=config.getoption("c104_timeout") or DEFAULT_TIMEOUT,
+        )
+
+    def describe(self) -> str:
+        if self.host is None:
+            target = f"embedded simulator ({self.profile or 'the demo RTU'})"
+        else:
+            target = f"RTU at {self.host}:{self.port}"
+        return f"{target}, common address {self.common_address}, timeout {self.timeout:g} s"
+
+
+def _given(config: pytest.Config) -> bool:
+    return any(config.getoption(o.flag.lstrip("-").replace("-", "_")) is not None for o in OPTIONS)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    profile = config.getoption("rtu_profile", None)
+    if profile is not None and not (config.invocation_params.dir / profile).is_file():
+        raise pytest.UsageError(f"--rtu-profile {profile}: no such file")
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    # only when asked for: the plugin loads into every pytest run of the environment
+    return f"c104test: {C104Config.from_pytest(config).describe()}" if _given(config) else None
+
+
+# ---- the state of one scenario ------------------------------------------------------------------------
+
+_CONTEXT_KEY = pytest.StashKey["C104Context"]()
+_FEATURE_DIR_KEY = pytest.StashKey[Path]()
+_FAILURE_KEY = pytest.StashKey[str]()
+
+
+class C104Context:
+    """What one scenario holds: its simulators, its connections, the last action's journal mark.
+
+    The connection and simulator steps open things here; teardown closes them all. Steps written by a
+    project can use it through the ``c104_context`` fixture.
+    """
+
+    def __init__(self, config: C104Config, request: pytest.FixtureRequest) -> None:
+        self.config = config
+        self._request = request
+        self.simulator: SimulatedRtu | None = None  # the simulator the scenario talks to, if any
+        self.connection: RtuConnection | None = None  # the connection steps use
+        self.last_result: CommandResult | None = None
+        self.mark = 0  # journal index of the current connection where the last When step began
+        self._simulators: list[SimulatedRtu] = []
+        self._connections: list[RtuConnection] = []
+        self._step_marks: dict[int, int] = {}  # id(connection) -> journal index when the step began
+
+    # ---- configuration ----
+
+    @property
+    def timeout(self) -> float:
+        return self.config.timeout
+
+    @property
+    def common_address(self) -> int:
+        """The CA of steps that name none: the option, else the simulated profile's first station."""
+        if not self.config.common_address_given and self.simulator is not None:
+            stations = self.simulator.profile.stations
+            if stations:
+                return int(stations[0].common_address)
+        return self.config.common_address
+
+    @property
+    def feature_dir(self) -> Path | None:
+        return self._request.node.stash.get(_FEATURE_DIR_KEY, None)
+
+    def _bridge(self) -> TrioBridge:
+        return self._request.getfixturevalue("c104_bridge")  # type: ignore[no-any-return]
+
+    # ---- simulators ----
+
+    def start_simulator(self, profile: str | Path | None = None) -> SimulatedRtu:
+        """Start a simulator (``None``: the demo RTU); it becomes the RTU the scenario talks to."""
+        self._bridge()
+        from c104test.sync.session import SimulatedRtu
+
+        simulator = SimulatedRtu.start(profile)
+        self._simulators.append(simulator)
+        self.simulator = simulator
+        return simulator
+
+    def default_simulator(self) -> SimulatedRtu | None:
+        """The scenario's simulator, started on first use; None when testing a real RTU."""
+        if self.config.host is not None:
+            return None
+        if self.simulator is None:
+            self.start_simulator(self.config.profile)
+        return self.simulator
+
+    def target(self) -> tuple[str, int]:
+        """Host and port of the RTU under test."""
+        if self.config.host is not None:
+            return self.config.host, self.config.port
+        simulator = self.default_simulator()
+        assert simulator is not None
+        return LOCALHOST, simulator.port
+
+    # ---- connections ----
+
+    def connect(
+        self, host: str | None = None, port: int | None = None, *, start_data_transfer: bool = False
+    ) -> RtuConnection:
+        """Open a connection (TCP, and STARTDT if asked); it becomes the one steps use."""
+        if host is None:
+            host, port = self.target()
+        self._bridge()
+        from c104test.sync.session import RtuConnection
+
+        connection = RtuConnection.open(
+            host, DEFAULT_PORT if port is None else port, timeout=self.timeout,
+            start_data_transfer=start_data_transfer,
+        )
+        self._connections.append(connection)
+        self.connection = connection
+        self.mark = 0
+        self._step_marks[id(connection)] = 0
+        return connection
+
+    def begin_action(self) -> None:
+        """A When step begins: later expectations look at what arrived from here on."""
+        self.mark = self.connection.mark() if self.connection is not None else 0
+
+    def step_started(self) -> None:
+        for connection in self._connections:
+            try:
+                self._step_marks[id(connection)] = connection.mark()
+            except Exception:  # the trio thread was stopped: there is nothing to mark
+                pass
+
+    def explain_frames(self) -> str:
+        """The frames around the current step, explained, for every connection of the scenario.
+
+        From a few frames before the last When step (the action a Then step checks) or before the
+        step itself, whichever began first, to now; long stretches are cut in the middle.
+        """
+        parts: list[str] = []
+        for connection in self._connections:
+            step = self._step_marks.get(id(connection), 0)
+            marks = {step: "the failing step began here"}
+            if connection is self.connection and self.mark < step:
+                marks[self.mark] = "the last When step began here"
+            start = max(0, min(marks) - _FRAMES_BEFORE)
+            try:
+                entries = connection.frames(start)
+            except Exception as exc:  # the bridge may be gone; the report must not fail
+                parts.append(f"frames of {connection.host}:{connection.port} unavailable: {exc}")
+                continue
+            state = connection.state.name + (f" ({connection.close_reason})" if connection.close_reason else "")
+            lines = [f"connection {connection.host}:{connection.port}, now {state} (>> sent, << received):"]
+            origin = entries[0].timestamp if entries else 0.0
+            if len(entries) > _FRAMES_SHOWN:
+                head, tail = entries[:_FRAMES_HEAD], entries[-(_FRAMES_SHOWN - _FRAMES_HEAD) :]
+            else:
+                head, tail = entries, []
+            pending = sorted(marks.items())
+            for shown in (head, tail):
+                if shown is tail and tail:
+                    lines.append(f"      ... {len(entries) - len(head) - len(tail)} frames left out ...")
+                for entry in shown:
+                    while pending and pending[0][0] <= entry.index:
+                        lines.append(f"      ---- {pending.pop(0)[1]} ----")
+                    lines.append(_frame_line(entry, origin))
+            for _, label in pending:
+                lines.append(f"      ---- {label} ----")
+            if not entries or entries[-1].index < step:
+                lines.append("      (no frames during the failing step)")
+            parts.append("\n".join(lines))
+        return "\n\n".join(parts)
+
+    def close(self) -> None:
+        """Close every connection and stop every simulator of the scenario (teardown)."""
+        errors: list[BaseException] = []
+        for connection in self._connections:
+            try:
+                connection.close()
+            except Exception as exc:
+                errors.append(exc)
+        for simulator in self._simulators:
+            try:
+                simulator.stop()
+            except Exception as exc:
+                errors.append(exc)
+        self._connections.clear()
+        self._simulators.clear()
+        self.connection = self.simulator = None
+        if errors:
+            raise errors[0]
+
+
+def _frame_line(entry: Any, origin: float) -> str:
+    return f"{entry.index:>5} {entry.timestamp - origin:8.3f}s {entry.explain()}"
+
+
+# ---- fixtures ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def c104_config(pytestconfig: pytest.Config) -> C104Config:
+    """The RTU under test as the command line describes it (host, port, CA, profile, timeout)."""
+    return C104Config.from_pytest(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def c104_bridge(request: pytest.FixtureRequest) -> TrioBridge:
+    """The process-wide trio thread, started on first use.
+
+    If this fixture started it, the thread stops when the session ends; a thread that was already
+    running belongs to someone else (an enclosing test run) and is left alone.
+    """
+    from c104test.sync.bridge import THREAD_NAME, get_bridge, shutdown_bridge
+
+    running = any(t.name.startswith(THREAD_NAME) and t.is_alive() for t in threading.enumerate())
+    bridge = get_bridge()
+    if not running:
+        request.addfinalizer(shutdown_bridge)
+    return bridge
+
+
+@pytest.fixture
+def c104_context(request: pytest.FixtureRequest, c104_config: C104Config) -> Iterator[C104Context]:
+    """The scenario's simulators and connections; all closed when the scenario ends."""
+    context = C104Context(c104_config, request)
+    request.node.stash[_CONTEXT_KEY] = context
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def c104_simulator(c104_context: C104Context) -> SimulatedRtu | None:
+    """The scenario's embedded simulator (a fresh one per scenario); None with ``--rtu-host``."""
+    return c104_context.default_simulator()
+
+
+@pytest.fixture
+def c104_connection(c104_context: C104Context) -> RtuConnection:
+    """The scenario's current connection, opened (without STARTDT) if there is none yet."""
+    return c104_context.connection or c104_context.connect()
+
+
+@pytest.fixture
+def c104_common_address(c104_context: C104Context) -> int:
+    """The common address of steps that name none."""
+    return c104_context.common_address
+
+
+@pytest.fixture
+def c104_last_result() -> CommandResult | None:
+    """The CommandResult of the last command step; When steps replace it (``target_fixture``)."""
+    return None
+
+
+# ---- hooks: frames around a failing step ------------------------------------------------------------
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    request.node.stash[_FEATURE_DIR_KEY] = Path(feature.filename).parent
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_bdd_before_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any) -> None:
+    context = request.node.stash.get(_CONTEXT_KEY, None)
+    if context is not None:
+        context.step_started()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_bdd_step_error(
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    step_func: Any,
+    step_func_args: Any,
+    exception: Exception,
+) -> None:
+    where = f"{Path(feature.filename).name}:{step.line_number}"
+    request.node.stash[_FAILURE_KEY] = f'Step failed: {step.keyword.strip()} {step.name}  ({where}, scenario "{scenario.name}")'
+    context = request.node.stash.get(_CONTEXT_KEY, None)
+    if context is not None:
+        frames = context.explain_frames()
+        if frames:
+            request.node.add_report_section("call", "c104test frames", frames)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    # A failure the RTU caused, or a step used wrongly, reads best as the step and the message;
+    # the traceback through the trio thread says nothing to a test engineer. --tb=long keeps it.
+    failure = item.stash.get(_FAILURE_KEY, None)
+    if (
+        failure is not None
+        and call.when == "call"
+        and report.failed
+        and call.excinfo is not None
+        and item.config.getoption("tbstyle", "auto") in ("auto", "short")
+        and _is_reported_cleanly(call.excinfo.value)
+    ):
+        report.longrepr = f"{failure}\n{type(call.excinfo.value).__name__}: {call.excinfo.value}"
+    return report
+
+
+def _is_reported_cleanly(exc: BaseException) -> bool:
+    from c104test.bdd.steps import StepFailed, StepUsageError
+    from c104test.protocol.errors import C104TestError
+
+    return isinstance(exc, C104TestError | StepFailed | StepUsageError)

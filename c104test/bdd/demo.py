@@ -1,0 +1,80 @@
+"""The Gherkin half of ``c104test demo``: run the ready features against the embedded simulator.
+
+pytest runs in a subprocess, so the features get a fresh interpreter (and trio thread) of their own
+and the caller's pytest or Robot run is not disturbed. The reports land in ``output_dir``:
+``cucumber.json`` (``--cucumberjson``), ``junit.xml`` and ``pytest.log`` (the console output).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["features_dir", "run_features"]
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def features_dir() -> Path | None:
+    """Where the ready features are: shipped in the package (``c104test/_features``) or, in a
+    source checkout, ``features/`` next to the package."""
+    for candidate in (_PACKAGE / "_features", _PACKAGE.parent / "features"):
+        if candidate.is_dir() and any(candidate.glob("*.feature")):
+            return candidate
+    return None
+
+
+def run_features(
+    output_dir: str | Path, *, features: str | Path | None = None, pytest_args: Sequence[str] = ()
+) -> int:
+    """Run the ready features with pytest against the embedded simulator.
+
+    Returns the number of failed scenarios; 1 if pytest could not run them at all (no features,
+    a usage error), so that 0 always means "all passed".
+    """
+    output = Path(output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    where = Path(features) if features is not None else features_dir()
+    if where is None or not where.exists():
+        print("c104test demo: the ready features (features/) are not installed", file=sys.stderr)
+        return 1
+    junit = output / "junit.xml"
+    junit.unlink(missing_ok=True)
+    command = [
+        sys.executable, "-m", "pytest", str(where),
+        "-p", "no:cacheprovider",
+        "-v", "--gherkin-terminal-reporter",
+        f"--cucumberjson={output / 'cucumber.json'}",
+        f"--junitxml={junit}",
+        *pytest_args,
+    ]
+    with (
+        open(output / "pytest.log", "w", encoding="utf-8") as log,
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process,
+    ):
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.write(line)
+            log.write(line)
+        status = process.wait()
+    sys.stdout.flush()
+    failed = _failed_scenarios(junit)
+    if failed is None or (status not in (0, 1) and failed == 0):
+        return max(1, failed or 0)
+    return failed
+
+
+def _failed_scenarios(junit: Path) -> int | None:
+    """Test cases with a failure or an error in a JUnit XML report; None without a report."""
+    try:
+        root = ET.parse(junit).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    return sum(
+        1
+        for case in root.iter("testcase")
+        if case.find("failure") is not None or case.find("error") is not None
+    )

@@ -1,0 +1,1137 @@
+"""The Gherkin steps of c104test, registered by the plugin (c104test.bdd.plugin).
+
+The steps only convert arguments, call the blocking session API (c104test.sync.session) and report;
+the protocol and the engine's waiting live below. A project overrides any step by defining one that
+matches the same text in its own conftest.py. How the steps treat common addresses, timeouts,
+values and qualities is described once, in docs/steps.md ("How the steps behave").
+
+docs/steps.md is generated from the definitions below (``python docs/build_step_catalogue.py``): the
+first line of a step's docstring is its syntax, the text after it its description, and the lines
+under ``Examples:`` must match the step and no other (a test checks that they do).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from c104test.protocol.apci import UFrame, UFunction, decode_frame
+from c104test.protocol.asdu import type_info
+from c104test.protocol.commands import parse_bool
+from c104test.protocol.enums import ConnectionState, Cot, Quality, Type
+from c104test.protocol.errors import DecodeError
+
+if TYPE_CHECKING:
+    from c104test.bdd.plugin import C104Context
+    from c104test.engine.client import CommandResult
+    from c104test.engine.points import PointValue
+    from c104test.sync.session import RtuConnection
+
+__all__ = [
+    "STEP_DEFINITIONS",
+    "ExpectedValue",
+    "StepDefinition",
+    "StepFailed",
+    "StepUsageError",
+    "expected_quality",
+    "quality_flags",
+]
+
+REL_TOL = 1e-5
+ABS_TOL = 1e-4
+
+
+class StepFailed(AssertionError):
+    """The RTU did not do what a Then step expects."""
+
+
+class StepUsageError(Exception):
+    """A step was written or used wrongly (a bad value, no connection yet)."""
+
+
+# ---- the registry behind docs/steps.md --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepDefinition:
+    """One step as the catalogue shows it; ``pattern`` is the regular expression pytest-bdd matches."""
+
+    keyword: str  # Given, When or Then
+    pattern: str
+    function: Callable[..., Any]
+
+    @property
+    def _doc(self) -> list[str]:
+        return (self.function.__doc__ or "").strip().splitlines()
+
+    @property
+    def syntax(self) -> str:
+        return self._doc[0].strip() if self._doc else self.pattern
+
+    @property
+    def description(self) -> str:
+        lines = self._doc[1:]
+        if "Examples:" in [line.strip() for line in lines]:
+            lines = lines[: [line.strip() for line in lines].index("Examples:")]
+        return _dedent(lines)
+
+    @property
+    def examples(self) -> list[str]:
+        lines = [line.strip() for line in self._doc]
+        if "Examples:" not in lines:
+            return []
+        rest = lines[lines.index("Examples:") + 1 :]
+        return [line for line in rest if line]
+
+    def matches(self, text: str) -> bool:
+        """True if ``text`` (without its Given/When/Then/And keyword) is this step."""
+        return re.fullmatch(self.pattern, text) is not None
+
+
+def _dedent(lines: Sequence[str]) -> str:
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    cut = min(indents, default=0)
+    return "\n".join(line[cut:] for line in lines).strip()
+
+
+STEP_DEFINITIONS: list[StepDefinition] = []
+
+_DECORATORS = {"Given": given, "When": when, "Then": then}
+
+
+def _step(keyword: str, pattern: str, *, target_fixture: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        # stacklevel=2: pytest-bdd puts the step fixture into this module, not into register()
+        _DECORATORS[keyword](parsers.re(pattern), target_fixture=target_fixture, stacklevel=2)(function)
+        STEP_DEFINITIONS.append(StepDefinition(keyword, pattern, function))
+        return function
+
+    return register
+
+
+# fragments of the patterns
+_CA = r"(?: (?:to|at|of|on) common address (?P<ca>\d+))?"
+_WITHIN = r"(?: within (?P<seconds>\d+(?:\.\d+)?) seconds?)?"
+_COMMAND_OPTIONS = r"(?P<options>(?: with (?:select-before-operate|time tag))*)"
+
+
+# ---- argument conversion ------------------------------------------------------------------------------
+
+
+def _ca(context: C104Context, ca: str | None) -> int:
+    return context.common_address if ca is None else int(ca)
+
+
+def _seconds(context: C104Context, seconds: str | None) -> float:
+    return context.timeout if seconds is None else float(seconds)
+
+
+def _number(text: str) -> int | float:
+    text = text.strip()
+    try:
+        return int(text, 0)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise StepUsageError(f"{text!r} is not a number") from None
+
+
+_BOOL_WORDS = {"true": True, "false": False}
+
+
+def _parse_type(text: str) -> Type:
+    try:
+        return Type.parse(text)
+    except ValueError as exc:
+        raise StepUsageError(str(exc)) from None
+
+
+def _parse_cot(text: str) -> Cot:
+    try:
+        return Cot.parse(text)
+    except ValueError as exc:
+        raise StepUsageError(str(exc)) from None
+
+
+# ---- values ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpectedValue:
+    """A value as a step writes it ("ON", "230.5 +/- 0.1"), matched against what the RTU reports."""
+
+    text: str
+    tolerance: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> ExpectedValue:
+        text = text.strip()
+        found = re.fullmatch(r"(?P<value>\S+)\s*(?:\+/-|±)\s*(?P<tolerance>\S+)", text)
+        if found is None:
+            return cls(text)
+        tolerance = _number(found["tolerance"])
+        if tolerance < 0:
+            raise StepUsageError(f"tolerance {tolerance} is negative")
+        _number(found["value"])
+        return cls(found["value"], float(tolerance))
+
+    def __str__(self) -> str:
+        return self.text if self.tolerance is None else f"{self.text} +/- {self.tolerance:g}"
+
+    def matches(self, actual: Any) -> bool:
+        """True if ``actual`` (a point's value) is this value; StepUsageError if it cannot be."""
+        text = self.text
+        if actual is None:
+            return False
+        if isinstance(actual, bool):
+            try:
+                return parse_bool(text) is actual
+            except ValueError:
+                raise StepUsageError(f"{text!r} is not a single-point state; use ON/OFF or True/False") from None
+        if isinstance(actual, enum.Enum) and hasattr(type(actual), "parse"):  # Double, EventState
+            word = {"TRUE": "ON", "FALSE": "OFF"}.get(text.upper(), text)
+            try:
+                return type(actual).parse(word) == actual  # type: ignore[attr-defined,no-any-return]
+            except ValueError:
+                names = ", ".join(type(actual).__members__)
+                raise StepUsageError(f"{text!r} is not a {type(actual).__name__} state; use one of {names}") from None
+        if isinstance(actual, int | float):
+            try:
+                expected = _number(text)
+            except StepUsageError:
+                raise StepUsageError(f"the point carries numbers, and {text!r} is not a number") from None
+            if self.tolerance is not None:
+                return abs(float(actual) - float(expected)) <= self.tolerance
+            if isinstance(actual, int) and isinstance(expected, int):
+                return int(actual) == expected
+            return math.isclose(float(actual), float(expected), rel_tol=REL_TOL, abs_tol=ABS_TOL)
+        return str(actual) == text
+
+
+def _show_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ON" if value else "OFF"
+    if isinstance(value, enum.Enum):
+        return str(value.name)
+    if isinstance(value, float):
+        return f"{value:.7g}"
+    return str(value)
+
+
+# ---- quality ----------------------------------------------------------------------------------------
+
+_ABBREVIATIONS = {
+    "Invalid": "IV",
+    "NonTopical": "NT",
+    "Substituted": "SB",
+    "Blocked": "BL",
+    "Overflow": "OV",
+    "ElapsedTimeInvalid": "EI",
+    "Carry": "CY",
+    "Adjusted": "CA",
+}
+_QUALITY_WORDS = {name.upper(): abbreviation for name, abbreviation in _ABBREVIATIONS.items()}
+_QUALITY_WORDS.update({a: a for a in _ABBREVIATIONS.values()})
+_QUALITY_WORDS["NON-TOPICAL"] = "NT"
+
+
+def expected_quality(text: str) -> frozenset[str]:
+    """The flags a step names ("IV and NT", "IV, NT", "good"), as abbreviations."""
+    words = [w for w in re.split(r"[\s,+&]+", text.strip().upper()) if w and w != "AND"]
+    if words == ["GOOD"]:
+        return frozenset()
+    unknown = [w for w in words if w not in _QUALITY_WORDS]
+    if unknown or not words:
+        raise StepUsageError(
+            f"{text!r} is not a quality; use 'good' or flags such as IV, NT, SB, BL, OV joined by 'and'"
+        )
+    return frozenset(_QUALITY_WORDS[w] for w in words)
+
+
+def quality_flags(quality: Any) -> frozenset[str]:
+    """The flags set in a reported quality (Quality, BinaryCounterQuality, an int, or None)."""
+    if quality is None:
+        return frozenset()
+    if not isinstance(quality, enum.Flag):
+        quality = Quality(int(quality))
+    return frozenset(
+        _ABBREVIATIONS.get(str(member.name), str(member.name))
+        for member in type(quality)
+        if member.value and member in quality
+    )
+
+
+def _show_quality(flags: frozenset[str]) -> str:
+    order = list(_ABBREVIATIONS.values())
+    return " ".join(sorted(flags, key=order.index)) if flags else "good"
+
+
+def _simulator_quality(text: str) -> Quality:
+    flags = expected_quality(text)
+    by_abbreviation = {a: n for n, a in _ABBREVIATIONS.items()}
+    quality = Quality(0)
+    for flag in flags:
+        member = Quality.__members__.get(by_abbreviation[flag])
+        if member is None:
+            raise StepUsageError(f"the simulator cannot set {flag} (a counter flag)")
+        quality |= member
+    return quality
+
+
+def _same_family(expected: Type, reported: Type) -> bool:
+    """M_SP_TB_1 and M_SP_NA_1 carry the same object (interrogation answers drop the time tag)."""
+    if expected == reported:
+        return True
+    try:
+        return type_info(expected).object_class is type_info(reported).object_class
+    except (KeyError, ValueError):
+        return False
+
+
+# ---- waiting on points --------------------------------------------------------------------------------
+
+PointCheck = Callable[["PointValue | None"], "str | None"]
+
+
+def _describe_point(point: PointValue) -> str:
+    cot = point.cot.name if isinstance(point.cot, enum.Enum) else str(point.cot)
+    return (
+        f"{_show_value(point.value)} ({point.type.name}, cause {cot}, "
+        f"quality {_show_quality(quality_flags(point.quality))})"
+    )
+
+
+def _await_points(
+    connection: RtuConnection, checks: Sequence[tuple[int, int, PointCheck]], timeout: float
+) -> list[str]:
+    """Wait until every check passes; returns what still fails after ``timeout`` (empty: all passed).
+
+    Each check looks at the point database; between two looks the wait sleeps until the next ASDU
+    arrives (the engine wakes it), never by polling.
+    """
+    from c104test.engine.client import MessageFilter
+    from c104test.engine.errors import ExpectationFailed
+
+    deadline = time.monotonic() + timeout
+    cursor = connection.mark()
+    history: dict[tuple[int, int], list[str]] = {}
+    while True:
+        failures: list[str] = []
+        for ca, ioa, check in checks:
+            point = connection.point(ca, ioa)
+            if point is not None:
+                seen = history.setdefault((ca, ioa), [])
+                shown = _describe_point(point)
+                if not seen or seen[-1] != shown:
+                    seen.append(shown)
+            problem = check(point)
+            if problem is not None:
+                failures.append(_failure_text(ca, ioa, problem, history.get((ca, ioa), [])))
+        remaining = deadline - time.monotonic()
+        if not failures or remaining <= 0:
+            return failures
+        if not connection.is_open:
+            return [*failures, f"the connection closed: {connection.close_reason}"]
+        try:
+            entry = connection.expect_message(MessageFilter(), timeout=remaining, since=cursor)
+            cursor = entry.index + 1
+        except ExpectationFailed:
+            pass
+
+
+def _failure_text(ca: int, ioa: int, problem: str, seen: list[str]) -> str:
+    if not seen:
+        return f"IOA {ioa} (CA {ca}): {problem}; the RTU has not reported it (send an interrogation or read it first)"
+    text = f"IOA {ioa} (CA {ca}): {problem}; it reported {seen[-1]}"
+    if len(seen) > 1:
+        text += "; before that " + ", ".join(seen[-6:-1])
+    return text
+
+
+def _value_check(expected: ExpectedValue) -> PointCheck:
+    def check(point: PointValue | None) -> str | None:
+        if point is not None and expected.matches(point.value):
+            return None
+        return f"expected {expected}"
+
+    return check
+
+
+def _quality_check(expected: frozenset[str]) -> PointCheck:
+    def check(point: PointValue | None) -> str | None:
+        if point is not None and quality_flags(point.quality) == expected:
+            return None
+        return f"expected quality {_show_quality(expected)}"
+
+    return check
+
+
+def _row_check(type_id: Type | None, value: ExpectedValue | None, quality: frozenset[str] | None) -> PointCheck:
+    def check(point: PointValue | None) -> str | None:
+        wanted: list[str] = []
+        if type_id is not None and (point is None or not _same_family(type_id, point.type)):
+            wanted.append(f"type {type_id.name}")
+        if value is not None and (point is None or not value.matches(point.value)):
+            wanted.append(str(value))
+        if quality is not None and (point is None or quality_flags(point.quality) != quality):
+            wanted.append(f"quality {_show_quality(quality)}")
+        if point is None and not wanted:
+            wanted.append("a report")
+        return "expected " + ", ".join(wanted) if wanted else None
+
+    return check
+
+
+# ---- shared step plumbing --------------------------------------------------------------------------------
+
+
+def _connection(context: C104Context) -> RtuConnection:
+    if context.connection is None:
+        raise StepUsageError(
+            "no connection to the RTU yet: start the scenario with 'Given a connection to the RTU' "
+            "(and 'Given data transfer is started')"
+        )
+    return context.connection
+
+
+def _act(context: C104Context, send: Callable[[RtuConnection], CommandResult]) -> CommandResult:
+    connection = _connection(context)
+    context.begin_action()
+    try:
+        result = send(connection)
+    except ValueError as exc:  # a value the command type cannot carry
+        raise StepUsageError(str(exc)) from None
+    context.last_result = result
+    return result
+
+
+def _command_options(options: str | None) -> dict[str, bool]:
+    return {"select": "select-before-operate" in (options or ""), "with_time": "time tag" in (options or "")}
+
+
+def _send_command(
+    context: C104Context, type_id: Type, ioa: str, ca: str | None, value: Any, options: str | None
+) -> CommandResult:
+    address = _ca(context, ca)
+    return _act(
+        context,
+        lambda c: c.send_command(
+            address, int(ioa), type_id, value, wait_termination=False, **_command_options(options)
+        ),
+    )
+
+
+def _require_result(result: CommandResult | None) -> CommandResult:
+    if result is None:
+        raise StepUsageError("no command was sent in this scenario: a 'When I send ...' step must come first")
+    return result
+
+
+def _confirmation_text(result: CommandResult) -> str:
+    from c104test.protocol.explain import explain_asdu
+
+    return "no confirmation" if result.confirmation is None else explain_asdu(result.confirmation)
+
+
+def _simulator_value(text: str) -> Any:
+    text = text.strip()
+    if text.lower() in _BOOL_WORDS:
+        return _BOOL_WORDS[text.lower()]
+    try:
+        return _number(text)
+    except StepUsageError:
+        return text  # ON, OFF, INTERMEDIATE, ...: the simulator parses it for the point's type
+
+
+# ---- Given ----------------------------------------------------------------------------------------
+
+
+@_step("Given", r"the demo RTU is running")
+def demo_rtu_is_running(c104_context: C104Context) -> None:
+    """the demo RTU is running
+
+    Starts the embedded demo RTU (c104test/engine/demo_rtu.yaml, common address 47) for this
+    scenario. With --rtu-host the RTU at that address is taken to run the demo profile (for example
+    `c104test simulate --no-changes` on another machine), and nothing is started.
+
+    Examples:
+        Given the demo RTU is running
+    """
+    if c104_context.config.host is None:
+        c104_context.start_simulator(None)
+
+
+@_step("Given", r'a simulated RTU from profile "(?P<path>[^"]+)"')
+def simulated_rtu_from_profile(c104_context: C104Context, path: str) -> None:
+    """a simulated RTU from profile "<file>"
+
+    Starts an embedded simulator with a profile (YAML, see docs/profile.md) and makes it the RTU of
+    the scenario. A relative path is looked up next to the feature file, then in the current
+    directory. Without --rtu-common-address, steps use the profile's first common address. With
+    --rtu-host the scenario is skipped: it describes a simulated RTU.
+
+    Examples:
+        Given a simulated RTU from profile "profiles/feeder.yaml"
+    """
+    if c104_context.config.host is not None:
+        pytest.skip(f"needs the embedded simulator; --rtu-host {c104_context.config.host} is given")
+    candidates = [Path(path)] if Path(path).is_absolute() else [
+        *([c104_context.feature_dir / path] if c104_context.feature_dir else []),
+        Path.cwd() / path,
+    ]
+    found = next((p for p in candidates if p.is_file()), None)
+    if found is None:
+        looked = ", ".join(str(p) for p in candidates)
+        raise StepUsageError(f"profile {path!r} not found (looked at {looked})")
+    c104_context.start_simulator(found)
+
+
+@_step("Given", r"a connection to the RTU")
+def connection_to_the_rtu(c104_context: C104Context) -> None:
+    """a connection to the RTU
+
+    Opens a TCP connection to the RTU under test (the embedded simulator, or --rtu-host). Data
+    transfer is not started yet: add "Given data transfer is started".
+
+    Examples:
+        Given a connection to the RTU
+    """
+    c104_context.connect()
+
+
+@_step("Given", r'a connection to the RTU at "(?P<address>[^"]+)"', target_fixture="c104_connection")
+def connection_to_the_rtu_at(c104_context: C104Context, address: str) -> RtuConnection:
+    """a connection to the RTU at "<host>:<port>"
+
+    Opens a TCP connection to the given address, without STARTDT, and makes it the connection of
+    the following steps. Without a port, the port of the RTU under test (--rtu-port, or the
+    embedded simulator's); IPv6 addresses in brackets: "[::1]:2404".
+
+    Examples:
+        Given a connection to the RTU at "192.0.2.10:2404"
+        Given a connection to the RTU at "127.0.0.1"
+    """
+    found = re.fullmatch(r"\[(?P<host6>[^\]]+)\](?::(?P<port6>\d+))?|(?P<host>[^:\[\]]+)(?::(?P<port>\d+))?", address.strip())
+    if found is None:
+        raise StepUsageError(f"{address!r} is not HOST:PORT")
+    host = found["host6"] or found["host"]
+    given_port = found["port6"] or found["port"]
+    port = int(given_port) if given_port else c104_context.target()[1]
+    if not 1 <= port <= 65535:
+        raise StepUsageError(f"port {port} outside 1..65535")
+    return c104_context.connect(host, port)
+
+
+@_step("Given", r"data transfer is started")
+def data_transfer_is_started(c104_context: C104Context) -> None:
+    """data transfer is started
+
+    Sends STARTDT act and waits for STARTDT con (nothing happens if data transfer already runs).
+
+    Examples:
+        Given data transfer is started
+    """
+    _connection(c104_context).start_data_transfer()
+
+
+# ---- When: commands -------------------------------------------------------------------------------
+
+
+@_step("When", rf"I send a (?:general|station) interrogation{_CA}", target_fixture="c104_last_result")
+def send_general_interrogation(c104_context: C104Context, ca: str | None) -> CommandResult:
+    """I send a general interrogation [to common address <ca>]
+
+    Station interrogation (C_IC_NA_1, QOI 20). Returns when the RTU terminated it (ACT_TERM) or
+    refused it; every object it sent is in the point database by then.
+
+    Examples:
+        When I send a general interrogation
+        When I send a general interrogation to common address 47
+        When I send a station interrogation
+    """
+    address = _ca(c104_context, ca)
+    return _act(c104_context, lambda c: c.interrogation(address))
+
+
+@_step("When", rf"I send a group interrogation for group (?P<group>\d+){_CA}", target_fixture="c104_last_result")
+def send_group_interrogation(c104_context: C104Context, group: str, ca: str | None) -> CommandResult:
+    """I send a group interrogation for group <n> [to common address <ca>]
+
+    Group interrogation (C_IC_NA_1, QOI 20 + n, n from 1 to 16).
+
+    Examples:
+        When I send a group interrogation for group 3
+        When I send a group interrogation for group 1 to common address 47
+    """
+    number = int(group)
+    if not 1 <= number <= 16:
+        raise StepUsageError(f"interrogation group {number} outside 1..16")
+    address = _ca(c104_context, ca)
+    return _act(c104_context, lambda c: c.interrogation(address, 20 + number))
+
+
+@_step("When", rf"I send a counter interrogation(?: for group (?P<group>\d+))?{_CA}", target_fixture="c104_last_result")
+def send_counter_interrogation(c104_context: C104Context, group: str | None, ca: str | None) -> CommandResult:
+    """I send a counter interrogation [for group <n>] [to common address <ca>]
+
+    Counter interrogation (C_CI_NA_1): general (RQT 5), or group n from 1 to 4; read without freeze.
+
+    Examples:
+        When I send a counter interrogation
+        When I send a counter interrogation for group 1 to common address 47
+    """
+    qualifier = 5 if group is None else int(group)  # RQT 5: general; 1-4: a group
+    if group is not None and not 1 <= qualifier <= 4:
+        raise StepUsageError(f"counter group {qualifier} outside 1..4")
+    address = _ca(c104_context, ca)
+    return _act(c104_context, lambda c: c.counter_interrogation(address, qualifier))
+
+
+@_step("When", rf"I send a clock synchroni[sz]ation{_CA}", target_fixture="c104_last_result")
+def send_clock_synchronisation(c104_context: C104Context, ca: str | None) -> CommandResult:
+    """I send a clock synchronisation [to common address <ca>]
+
+    Clock synchronisation (C_CS_NA_1) with this machine's local time. "synchronization" works too.
+
+    Examples:
+        When I send a clock synchronisation
+        When I send a clock synchronization to common address 47
+    """
+    address = _ca(c104_context, ca)
+    return _act(c104_context, lambda c: c.clock_sync(address))
+
+
+@_step("When", rf"I send a test command{_CA}", target_fixture="c104_last_result")
+def send_test_command(c104_context: C104Context, ca: str | None) -> CommandResult:
+    """I send a test command [to common address <ca>]
+
+    Test command with time tag (C_TS_TA_1) and a running test sequence counter.
+
+    Examples:
+        When I send a test command
+        When I send a test command to common address 47
+    """
+    address = _ca(c104_context, ca)
+    return _act(c104_context, lambda c: c.test_command(address))
+
+
+@_step("When", rf"I read IOA (?P<ioa>\d+){_CA}", target_fixture="c104_last_result")
+def read_ioa(c104_context: C104Context, ioa: str, ca: str | None) -> CommandResult:
+    """I read IOA <ioa> [at common address <ca>]
+
+    Read command (C_RD_NA_1). The RTU answers with the object itself (cause REQUEST), or with a
+    negative mirror for an unknown IOA.
+
+    Examples:
+        When I read IOA 301
+        When I read IOA 301 at common address 47
+    """
+    address = _ca(c104_context, ca)
+    return _act(c104_context, lambda c: c.read(address, int(ioa)))
+
+
+@_step("When", rf"I send a single command (?P<value>\S+) to IOA (?P<ioa>\d+){_CA}{_COMMAND_OPTIONS}", target_fixture="c104_last_result")
+def send_single_command(c104_context: C104Context, value: str, ioa: str, ca: str | None, options: str) -> CommandResult:
+    """I send a single command <ON|OFF> to IOA <ioa> [at common address <ca>] [with time tag] [with select-before-operate]
+
+    Single command (C_SC_NA_1, or C_SC_TA_1 with time tag; an RTU configured for one type refuses
+    the other with cause UNKNOWN_TYPE_ID). With select-before-operate the select must be confirmed
+    before the execute goes out. Returns at the execute's ACT_CON.
+
+    Examples:
+        When I send a single command ON to IOA 500
+        When I send a single command OFF to IOA 501 with select-before-operate
+        When I send a single command ON to IOA 500 at common address 47 with time tag
+    """
+    return _send_command(c104_context, Type.C_SC_NA_1, ioa, ca, value, options)
+
+
+@_step("When", rf"I send a double command (?P<value>\S+) to IOA (?P<ioa>\d+){_CA}{_COMMAND_OPTIONS}", target_fixture="c104_last_result")
+def send_double_command(c104_context: C104Context, value: str, ioa: str, ca: str | None, options: str) -> CommandResult:
+    """I send a double command <ON|OFF> to IOA <ioa> [at common address <ca>] [with time tag] [with select-before-operate]
+
+    Double command (C_DC_NA_1, or C_DC_TA_1 with time tag).
+
+    Examples:
+        When I send a double command OFF to IOA 502
+        When I send a double command ON to IOA 502 with select-before-operate
+    """
+    return _send_command(c104_context, Type.C_DC_NA_1, ioa, ca, value, options)
+
+
+@_step("When", rf"I send a regulating step (?P<value>\S+) to IOA (?P<ioa>\d+){_CA}{_COMMAND_OPTIONS}", target_fixture="c104_last_result")
+def send_regulating_step(c104_context: C104Context, value: str, ioa: str, ca: str | None, options: str) -> CommandResult:
+    """I send a regulating step <HIGHER|LOWER> to IOA <ioa> [at common address <ca>] [with time tag] [with select-before-operate]
+
+    Regulating step command (C_RC_NA_1, or C_RC_TA_1 with time tag).
+
+    Examples:
+        When I send a regulating step HIGHER to IOA 520
+        When I send a regulating step LOWER to IOA 520 at common address 47
+    """
+    return _send_command(c104_context, Type.C_RC_NA_1, ioa, ca, value, options)
+
+
+_SETPOINT_TYPES = {"": Type.C_SE_NC_1, "short": Type.C_SE_NC_1, "scaled": Type.C_SE_NB_1, "normalised": Type.C_SE_NA_1, "normalized": Type.C_SE_NA_1}
+
+
+@_step(
+    "When",
+    rf"I send a (?:(?P<kind>scaled|normali[sz]ed|short) )?set[- ]point (?P<value>\S+) to IOA (?P<ioa>\d+){_CA}{_COMMAND_OPTIONS}",
+    target_fixture="c104_last_result",
+)
+def send_set_point(c104_context: C104Context, kind: str | None, value: str, ioa: str, ca: str | None, options: str) -> CommandResult:
+    """I send a [scaled|normalised|short] set point <value> to IOA <ioa> [at common address <ca>] [with time tag] [with select-before-operate]
+
+    Set-point command: short floating point (C_SE_NC_1) by default, scaled (C_SE_NB_1, an integer
+    from -32768 to 32767) or normalised (C_SE_NA_1, from -1 to 1). "set-point" and "normalized"
+    work too.
+
+    Examples:
+        When I send a set point 42.5 to IOA 511
+        When I send a scaled set point 1234 to IOA 510
+        When I send a normalised set point 0.5 to IOA 512
+        When I send a short set-point -3.25 to IOA 511 with select-before-operate
+    """
+    type_id = _SETPOINT_TYPES[kind or ""]
+    number = _number(value)
+    if type_id is Type.C_SE_NB_1 and not isinstance(number, int):
+        raise StepUsageError(f"a scaled set point is an integer, not {value!r}")
+    return _send_command(c104_context, type_id, ioa, ca, number, options)
+
+
+# ---- When: link layer and simulator -----------------------------------------------------------------
+
+
+@_step("When", r'I send the raw APDU "(?P<apdu>[^"]*)"')
+def send_raw_apdu(c104_context: C104Context, apdu: str) -> None:
+    """I send the raw APDU "<hex>"
+
+    Sends the octets exactly as written (hex, spaces allowed), without checks or sequence numbers:
+    for conformance tests that need a frame the link would never build.
+
+    Examples:
+        When I send the raw APDU "68 04 43 00 00 00"
+    """
+    try:
+        octets = bytes.fromhex(apdu)
+    except ValueError:
+        raise StepUsageError(f"{apdu!r} is not hex octets such as '68 04 43 00 00 00'") from None
+    if not octets:
+        raise StepUsageError("the raw APDU is empty")
+    connection = _connection(c104_context)
+    c104_context.begin_action()
+    connection.send_raw(octets)
+
+
+@_step("When", r"I start data transfer")
+def start_data_transfer(c104_context: C104Context) -> None:
+    """I start data transfer
+
+    Sends STARTDT act and waits for STARTDT con.
+
+    Examples:
+        When I start data transfer
+    """
+    connection = _connection(c104_context)
+    c104_context.begin_action()
+    connection.start_data_transfer()
+
+
+@_step("When", r"I stop data transfer")
+def stop_data_transfer(c104_context: C104Context) -> None:
+    """I stop data transfer
+
+    Sends STOPDT act and waits for STOPDT con. The RTU must then hold back its I-frames.
+
+    Examples:
+        When I stop data transfer
+    """
+    connection = _connection(c104_context)
+    c104_context.begin_action()
+    connection.stop_data_transfer()
+
+
+@_step("When", r"I send a (?:TESTFR|test frame)")
+def send_test_frame(c104_context: C104Context) -> None:
+    """I send a TESTFR
+
+    Sends TESTFR act (a U-frame; the RTU answers TESTFR con). "a test frame" works too.
+
+    Examples:
+        When I send a TESTFR
+        When I send a test frame
+    """
+    connection = _connection(c104_context)
+    c104_context.begin_action()
+    connection.send_test_frame()
+
+
+@_step("When", r"I close the connection")
+def close_the_connection(c104_context: C104Context) -> None:
+    """I close the connection
+
+    Closes the connection from this side.
+
+    Examples:
+        When I close the connection
+    """
+    connection = _connection(c104_context)
+    c104_context.begin_action()
+    connection.close()
+
+
+@_step("When", rf"the simulated RTU sets IOA (?P<ioa>\d+){_CA} to (?P<value>.+?)(?: with quality (?P<quality>.+))?")
+def simulated_rtu_sets(c104_context: C104Context, ioa: str, ca: str | None, value: str, quality: str | None) -> None:
+    """the simulated RTU sets IOA <ioa> [at common address <ca>] to <value> [with quality <flags>]
+
+    Changes a point of the embedded simulator, which reports it spontaneously (cause 3) to every
+    connection with data transfer started. With --rtu-host the scenario is skipped.
+
+    Examples:
+        When the simulated RTU sets IOA 100 to ON
+        When the simulated RTU sets IOA 303 to 0.5 with quality IV and NT
+        When the simulated RTU sets IOA 300 at common address 47 to 42 with quality good
+    """
+    simulator = c104_context.simulator or c104_context.default_simulator()
+    if simulator is None:
+        pytest.skip(f"needs the embedded simulator; --rtu-host {c104_context.config.host} is given")
+    c104_context.begin_action()
+    try:
+        simulator.set_point(
+            _ca(c104_context, ca),
+            int(ioa),
+            _simulator_value(value),
+            None if quality is None else _simulator_quality(quality),
+        )
+    except (KeyError, ValueError) as exc:
+        raise StepUsageError(str(exc).strip("'\"")) from None
+
+
+# ---- Then: commands -------------------------------------------------------------------------------
+
+
+@_step("Then", r"the command is confirmed")
+def command_is_confirmed(c104_last_result: CommandResult | None) -> None:
+    """the command is confirmed
+
+    The last command got a positive confirmation (ACT_CON with P/N = 0; for a read, the object).
+
+    Examples:
+        Then the command is confirmed
+    """
+    result = _require_result(c104_last_result)
+    if result.positive is not True:
+        raise StepFailed(f"{result.type.name} to IOA {result.io_address} (CA {result.common_address}) was not confirmed: {_confirmation_text(result)}")
+
+
+@_step("Then", r"the command is confirmed negatively")
+def command_is_confirmed_negatively(c104_last_result: CommandResult | None) -> None:
+    """the command is confirmed negatively
+
+    The RTU refused the last command: ACT_CON with P/N = 1, or a negative mirror (unknown type,
+    cause, common address or IOA).
+
+    Examples:
+        Then the command is confirmed negatively
+    """
+    result = _require_result(c104_last_result)
+    if result.positive is not False:
+        raise StepFailed(f"{result.type.name} to IOA {result.io_address} (CA {result.common_address}) was not refused: {_confirmation_text(result)}")
+
+
+@_step("Then", rf"the command is terminated{_WITHIN}")
+def command_is_terminated(c104_context: C104Context, c104_last_result: CommandResult | None, seconds: str | None) -> None:
+    """the command is terminated [within <n> seconds]
+
+    The RTU terminated the last command (ACT_TERM), now or within the time.
+
+    Examples:
+        Then the command is terminated
+        Then the command is terminated within 3 seconds
+    """
+    from c104test.engine.client import MessageFilter
+    from c104test.engine.errors import ExpectationFailed
+
+    result = _require_result(c104_last_result)
+    if result.terminated:
+        return
+    if result.positive is False:
+        raise StepFailed(f"{result.type.name} to IOA {result.io_address} was refused, so it cannot terminate: {_confirmation_text(result)}")
+    broadcast = result.common_address in (0, 0xFFFF)
+    flt = MessageFilter(
+        type=result.type,
+        cot=Cot.ACTIVATION_TERMINATION,
+        common_address=None if broadcast else result.common_address,
+        io_address=result.io_address,
+    )
+    try:
+        _connection(c104_context).expect_message(flt, timeout=_seconds(c104_context, seconds), since=c104_context.mark)
+    except ExpectationFailed as exc:
+        raise StepFailed(f"{result.type.name} to IOA {result.io_address} was not terminated: {exc}") from None
+
+
+@_step("Then", r"the interrogation is confirmed and terminated")
+def interrogation_is_confirmed_and_terminated(c104_last_result: CommandResult | None) -> None:
+    """the interrogation is confirmed and terminated
+
+    The last interrogation got a positive ACT_CON and its ACT_TERM.
+
+    Examples:
+        Then the interrogation is confirmed and terminated
+    """
+    result = _require_result(c104_last_result)
+    if result.positive is not True:
+        raise StepFailed(f"{result.type.name} (CA {result.common_address}) was not confirmed: {_confirmation_text(result)}")
+    if not result.terminated:
+        raise StepFailed(f"{result.type.name} (CA {result.common_address}) was confirmed but not terminated")
+
+
+# ---- Then: points ---------------------------------------------------------------------------------
+
+
+@_step("Then", rf"IOA (?P<ioa>\d+){_CA} reports (?P<expected>.+?){_WITHIN}")
+def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: str, seconds: str | None) -> None:
+    """IOA <ioa> [at common address <ca>] reports <value> [within <n> seconds]
+
+    The point's last reported value is (or becomes, within the time) the value: ON, OFF,
+    INTERMEDIATE, INDETERMINATE, True, False, or a number with an optional tolerance.
+
+    Examples:
+        Then IOA 100 reports ON
+        Then IOA 200 reports OFF within 2 seconds
+        Then IOA 301 at common address 47 reports 230.5 +/- 0.1
+        Then IOA 320 reports 0x0000A5A5
+    """
+    check = _value_check(ExpectedValue.parse(expected))
+    _expect_points(c104_context, [(_ca(c104_context, ca), int(ioa), check)], _seconds(c104_context, seconds))
+
+
+@_step("Then", rf"IOA (?P<ioa>\d+){_CA} has quality (?P<quality>.+?){_WITHIN}")
+def ioa_has_quality(c104_context: C104Context, ioa: str, ca: str | None, quality: str, seconds: str | None) -> None:
+    """IOA <ioa> [at common address <ca>] has quality <good|flags> [within <n> seconds]
+
+    The point's last reported quality has exactly these flags set ("good": none).
+
+    Examples:
+        Then IOA 303 has quality IV and NT
+        Then IOA 300 has quality good
+        Then IOA 303 at common address 47 has quality IV within 2 seconds
+    """
+    check = _quality_check(expected_quality(quality))
+    _expect_points(c104_context, [(_ca(c104_context, ca), int(ioa), check)], _seconds(c104_context, seconds))
+
+
+_COLUMNS = {
+    "ioa": "ioa",
+    "io address": "ioa",
+    "information object address": "ioa",
+    "type": "type",
+    "value": "value",
+    "expected value": "value",
+    "expected": "value",
+    "state": "value",
+    "quality": "quality",
+    "ca": "ca",
+    "common address": "ca",
+}
+_NOTE_COLUMNS = {"description", "signal", "name", "text", "comment", "remark"}
+
+
+@_step("Then", rf"the points report{_WITHIN}:")
+def points_report(c104_context: C104Context, datatable: list[list[str]], seconds: str | None) -> None:
+    """the points report [within <n> seconds]:
+
+    A point list as a data table: one row per point, a column IOA and any of type, value (or
+    "expected value") and quality; optional columns CA and description (not checked). An empty cell
+    is not checked. A type also accepts its variant with or without time tag (an interrogation
+    answers M_SP_TB_1 as M_SP_NA_1). Every row is checked, and the failure lists all rows that differ.
+
+    Examples:
+        Then the points report:
+        Then the points report within 2 seconds:
+    """
+    if not datatable or len(datatable) < 2:
+        raise StepUsageError("the points table needs a header row (IOA, type, value, quality) and at least one point")
+    header = [re.sub(r"[\s_-]+", " ", cell.strip().lower()) for cell in datatable[0]]
+    unknown = [cell for cell in header if cell not in _COLUMNS and cell not in _NOTE_COLUMNS]
+    if unknown:
+        raise StepUsageError(f"unknown column(s) {', '.join(unknown)}; use IOA, type, value, quality, CA, description")
+    columns = [_COLUMNS.get(cell) for cell in header]
+    if "ioa" not in columns:
+        raise StepUsageError("the points table needs an IOA column")
+    checks: list[tuple[int, int, PointCheck]] = []
+    for number, row in enumerate(datatable[1:], start=2):
+        cells = {column: cell.strip() for column, cell in zip(columns, row, strict=False) if column and cell.strip()}
+        try:
+            ioa = int(cells["ioa"], 0)
+            ca = int(cells["ca"], 0) if "ca" in cells else c104_context.common_address
+        except (KeyError, ValueError):
+            raise StepUsageError(f"row {number} of the points table: IOA and CA must be numbers") from None
+        type_id = _parse_type(cells["type"]) if "type" in cells else None
+        value = ExpectedValue.parse(cells["value"]) if "value" in cells else None
+        quality = expected_quality(cells["quality"]) if "quality" in cells else None
+        checks.append((ca, ioa, _row_check(type_id, value, quality)))
+    _expect_points(c104_context, checks, _seconds(c104_context, seconds))
+
+
+def _expect_points(context: C104Context, checks: list[tuple[int, int, PointCheck]], timeout: float) -> None:
+    failures = _await_points(_connection(context), checks, timeout)
+    if failures:
+        head = f"{len(failures)} of {len(checks)} points" if len(checks) > 1 else "the point"
+        raise StepFailed(f"{head} did not report as expected within {timeout:g} s:\n" + "\n".join(failures))
+
+
+# ---- Then: messages and the link -----------------------------------------------------------------
+
+
+@_step(
+    "Then",
+    rf"I receive (?P<type_name>[A-Z]_[A-Z]{{2}}_[A-Z]{{2}}_\d)(?: with cause (?P<cot>\S+))?(?: for IOA (?P<ioa>\d+))?{_CA}{_WITHIN}",
+)
+def i_receive(
+    c104_context: C104Context, type_name: str, cot: str | None, ioa: str | None, ca: str | None, seconds: str | None
+) -> None:
+    """I receive <type> [with cause <cause>] [for IOA <ioa>] [at common address <ca>] [within <n> seconds]
+
+    An ASDU of that type (and cause, IOA, common address) arrived since the last When step began,
+    or arrives within the time. Causes by name (SPONTANEOUS, ACTIVATION_CON, UNKNOWN_IOA, ...) or
+    number; negative confirmations match too.
+
+    Examples:
+        Then I receive M_SP_NA_1 with cause SPONTANEOUS for IOA 100 within 5 seconds
+        Then I receive C_SC_NA_1 with cause UNKNOWN_IOA for IOA 999
+        Then I receive M_EI_NA_1 with cause INITIALIZED at common address 47
+    """
+    from c104test.engine.client import MessageFilter
+    from c104test.engine.errors import ExpectationFailed
+
+    flt = MessageFilter(
+        type=_parse_type(type_name),
+        cot=None if cot is None else _parse_cot(cot),
+        common_address=_ca(c104_context, ca),
+        io_address=None if ioa is None else int(ioa),
+    )
+    try:
+        _connection(c104_context).expect_message(flt, timeout=_seconds(c104_context, seconds), since=c104_context.mark)
+    except ExpectationFailed as exc:
+        raise StepFailed(str(exc)) from None
+
+
+@_step("Then", r"no message arrives within (?P<seconds>\d+(?:\.\d+)?) seconds?")
+def no_message_arrives(c104_context: C104Context, seconds: str) -> None:
+    """no message arrives within <n> seconds
+
+    No ASDU arrived since the last When step began, and none arrives within the time (U- and
+    S-frames do not count). Use it after STOPDT, or before STARTDT.
+
+    Examples:
+        Then no message arrives within 2 seconds
+        Then no message arrives within 0.5 seconds
+    """
+    from c104test.engine.client import MessageFilter
+    from c104test.engine.errors import ExpectationFailed
+
+    try:
+        _connection(c104_context).expect_no_message(MessageFilter(), within=float(seconds), since=c104_context.mark)
+    except ExpectationFailed as exc:
+        raise StepFailed(str(exc)) from None
+
+
+_U_FUNCTIONS = {f"{f.name.split('_')[0]} {f.name.split('_')[1].lower()}": f for f in UFunction}
+
+
+@_step("Then", rf"I receive (?P<function>STARTDT|STOPDT|TESTFR) (?P<kind>act|con){_WITHIN}")
+def i_receive_u_frame(c104_context: C104Context, function: str, kind: str, seconds: str | None) -> None:
+    """I receive <STARTDT|STOPDT|TESTFR> <act|con> [within <n> seconds]
+
+    That U-frame arrived since the last When step began, or arrives within the time.
+
+    Examples:
+        Then I receive TESTFR con
+        Then I receive STARTDT con within 2 seconds
+    """
+    wanted = _U_FUNCTIONS[f"{function} {kind}"]
+    connection = _connection(c104_context)
+    from c104test.engine.journal import Direction
+
+    deadline = time.monotonic() + _seconds(c104_context, seconds)
+    cursor = c104_context.mark
+    while True:
+        for entry in connection.frames(cursor):
+            cursor = entry.index + 1
+            if entry.direction is Direction.RECEIVED and len(entry.raw) == 6:
+                try:
+                    frame = decode_frame(entry.raw)
+                except DecodeError:
+                    continue
+                if isinstance(frame, UFrame) and frame.function is wanted:
+                    return
+        if time.monotonic() >= deadline or not connection.is_open:
+            break
+        time.sleep(0.01)  # U-frames do not wake expectations; the wait is short and bounded
+    raise StepFailed(
+        f"no {wanted.label} arrived within {_seconds(c104_context, seconds):g} s; last frames:\n"
+        + "\n".join(connection.explain_frames(c104_context.mark, limit=10))
+    )
+
+
+@_step("Then", r"the connection is open")
+def connection_is_open(c104_context: C104Context) -> None:
+    """the connection is open
+
+    The TCP connection stands (with or without data transfer).
+
+    Examples:
+        Then the connection is open
+    """
+    connection = _connection(c104_context)
+    if not connection.is_open:
+        raise StepFailed(f"the connection to {connection.host}:{connection.port} is {connection.state.name}: {connection.close_reason}")
+
+
+@_step("Then", rf"the connection is closed{_WITHIN}")
+def connection_is_closed(c104_context: C104Context, seconds: str | None) -> None:
+    """the connection is closed [within <n> seconds]
+
+    The connection is closed, by either side, now or within the time.
+
+    Examples:
+        Then the connection is closed
+        Then the connection is closed within 2 seconds
+    """
+    from c104test.engine.errors import CommandTimeout
+
+    connection = _connection(c104_context)
+    try:
+        connection.wait_for_state(ConnectionState.CLOSED, timeout=_seconds(c104_context, seconds))
+    except CommandTimeout as exc:
+        raise StepFailed(str(exc)) from None
+
+
+@_step("Then", r"data transfer is (?P<state>started|stopped)")
+def data_transfer_is(c104_context: C104Context, state: str) -> None:
+    """data transfer is <started|stopped>
+
+    The link is in that state (STARTDT or STOPDT confirmed).
+
+    Examples:
+        Then data transfer is started
+        Then data transfer is stopped
+    """
+    connection = _connection(c104_context)
+    wanted = ConnectionState.OPEN if state == "started" else ConnectionState.OPEN_MUTED
+    if connection.state is not wanted:
+        raise StepFailed(f"data transfer is not {state}: the connection is {connection.state.name}")
+

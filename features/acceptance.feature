@@ -1,0 +1,182 @@
+Feature: Acceptance of the demo RTU
+  Every step of the c104test step library, against the demo RTU (c104test/engine/demo_rtu.yaml,
+  common address 47). docs/steps.md describes each step.
+
+  Without options the scenarios run against a fresh embedded demo RTU each. With
+  --rtu-host/--rtu-port they run against an RTU with the demo profile, such as
+  `c104test simulate --no-changes` on 127.0.0.1; scenarios that change the simulator's points
+  are then skipped, and every command scenario puts the points back as it found them.
+
+  Rule: The demo RTU answers every request
+
+    Background:
+      Given the demo RTU is running
+      And a connection to the RTU
+      And data transfer is started
+
+    Scenario: Station interrogation
+      When I send a general interrogation
+      Then the interrogation is confirmed and terminated
+      And the command is confirmed
+      And the command is terminated
+      And IOA 100 reports ON
+      And IOA 101 reports False
+      And IOA 200 reports ON
+      And IOA 300 reports 1234
+      And IOA 301 reports 230.5
+      And IOA 302 reports 49.98 +/- 0.01
+      And IOA 300 has quality good
+      And I receive M_SP_NA_1 with cause INTERROGATED_BY_STATION for IOA 100
+
+    Scenario: Station interrogation addressed by common address
+      When I send a general interrogation to common address 47
+      Then the interrogation is confirmed and terminated
+      And IOA 200 at common address 47 reports ON within 1 second
+
+    Scenario: The signal list, as a data table
+      When I send a station interrogation
+      Then the points report:
+        | IOA | type      | value          | quality | description                    |
+        | 100 | M_SP_NA_1 | ON             | good    | Breaker Q0 closed              |
+        | 101 | M_SP_TB_1 | OFF            | good    | Earthing switch Q8 closed      |
+        | 200 | M_DP_NA_1 | ON             | good    | Disconnector Q1 position       |
+        | 201 | M_DP_TB_1 |                | good    | Disconnector Q9 (toggles)      |
+        | 300 | M_ME_NB_1 | 1234           | good    | Active power (kW)              |
+        | 301 | M_ME_NC_1 | 230.5          | good    | Busbar voltage (kV)            |
+        | 302 | M_ME_NC_1 | 49.98 +/- 0.01 | good    | Frequency (Hz)                 |
+        | 303 | M_ME_NA_1 |                | good    | Transformer load (drifts)      |
+        | 310 | M_ST_NA_1 | 5              | good    | Tap changer position           |
+        | 320 | M_BO_NA_1 | 0x0000A5A5     | good    | Protection relay status word   |
+
+    Scenario: Group interrogation
+      When I send a group interrogation for group 3
+      Then the interrogation is confirmed and terminated
+      And I receive M_ST_NA_1 with cause INTERROGATED_BY_GROUP_3 for IOA 310
+      And IOA 310 reports 5
+      And IOA 320 reports 0x0000A5A5
+
+    Scenario: Counter interrogation
+      When I send a counter interrogation
+      Then the command is confirmed
+      And the command is terminated
+      And the points report within 2 seconds:
+        | IOA | type      | value | description                 |
+        | 400 | M_IT_NA_1 | 12345 | Active energy import (kWh)  |
+        | 401 | M_IT_TB_1 | 678   | Active energy export (kWh)  |
+
+    Scenario Outline: Clock synchronisation, in both spellings
+      When I send a clock <spelling>
+      Then the command is confirmed
+
+      Examples:
+        | spelling        |
+        | synchronisation |
+        | synchronization |
+
+    Scenario: Test command
+      When I send a test command
+      Then the command is confirmed
+
+    Scenario: Read
+      When I read IOA 301
+      Then the command is confirmed
+      And I receive M_ME_NC_1 with cause REQUEST for IOA 301
+      And IOA 301 reports 230.5
+
+    Scenario Outline: A direct single command switches breaker Q0
+      When I send a single command <state> to IOA 500
+      Then the command is confirmed
+      And the command is terminated
+      And IOA 100 reports <state> within 2 seconds
+
+      Examples:
+        | state |
+        | OFF   |
+        | ON    |
+
+    Scenario: Select before operate switches earthing switch Q8
+      When I send a single command ON to IOA 501 with select-before-operate
+      Then the command is confirmed
+      And the command is terminated within 2 seconds
+      And IOA 101 reports ON within 2 seconds
+      When I send a single command OFF to IOA 501 with select-before-operate
+      Then IOA 101 reports OFF within 2 seconds
+
+    Scenario: Double command opens disconnector Q1
+      When I send a double command OFF to IOA 502
+      Then the command is confirmed
+      And IOA 200 reports OFF within 2 seconds
+      When I send a double command ON to IOA 502
+      Then IOA 200 reports ON within 2 seconds
+
+    Scenario: Regulating step raises the tap changer
+      When I send a regulating step HIGHER to IOA 520
+      Then the command is confirmed
+      And IOA 310 reports 6 within 2 seconds
+      When I send a regulating step LOWER to IOA 520
+      Then IOA 310 reports 5 within 2 seconds
+
+    Scenario: Set points come back as return information
+      When I send a set point 42.5 to IOA 511
+      Then the command is confirmed
+      And IOA 301 reports 42.5 within 2 seconds
+      When I send a scaled set point -500 to IOA 510
+      Then the command is confirmed
+      And I receive M_ME_NB_1 with cause RETURN_INFO_REMOTE for IOA 300
+      And IOA 300 reports -500
+      When I send a set point 230.5 to IOA 511
+      And I send a scaled set point 1234 to IOA 510
+      Then IOA 301 reports 230.5 within 2 seconds
+      And IOA 300 reports 1234 within 2 seconds
+
+    Scenario: A command to an unknown IOA is refused
+      When I send a single command ON to IOA 999
+      Then the command is confirmed negatively
+      And I receive C_SC_NA_1 with cause UNKNOWN_IOA for IOA 999
+
+    Scenario: A set point the RTU does not have is refused
+      When I send a normalised set point 0.5 to IOA 512
+      Then the command is confirmed negatively
+
+    Scenario: Spontaneous changes, with quality
+      When the simulated RTU sets IOA 100 to OFF
+      Then I receive M_SP_NA_1 with cause SPONTANEOUS for IOA 100 within 5 seconds
+      And IOA 100 reports OFF
+      When the simulated RTU sets IOA 303 to 0.5 with quality IV and NT
+      Then IOA 303 has quality IV and NT within 2 seconds
+      And IOA 303 reports 0.5
+
+    Scenario: Link control: STOPDT, TESTFR, a raw APDU, STARTDT, close
+      When I stop data transfer
+      Then data transfer is stopped
+      And I receive STOPDT con
+      When I send a TESTFR
+      Then I receive TESTFR con within 2 seconds
+      When I send the raw APDU "68 04 43 00 00 00"
+      Then I receive TESTFR con
+      And no message arrives within 0.5 seconds
+      When I start data transfer
+      Then data transfer is started
+      And the connection is open
+      When I close the connection
+      Then the connection is closed within 2 seconds
+
+    Scenario: A second controlling station
+      Given a connection to the RTU at "127.0.0.1"
+      And data transfer is started
+      When I send a general interrogation
+      Then the interrogation is confirmed and terminated
+
+  Rule: A scenario can bring its own simulated RTU
+
+    Scenario: A feeder bay from a profile
+      Given a simulated RTU from profile "profiles/feeder.yaml"
+      And a connection to the RTU
+      And data transfer is started
+      When I send a general interrogation
+      Then the interrogation is confirmed and terminated
+      And IOA 1001 reports ON
+      And IOA 2001 has quality NT
+      When I send a double command OFF to IOA 3001 with select-before-operate
+      Then the command is confirmed
+      And IOA 1001 reports OFF within 2 seconds

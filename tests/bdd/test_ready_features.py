@@ -1,0 +1,112 @@
+"""The ready features (features/) pass: against the embedded simulator through ``run_features``
+(what ``c104test demo`` runs), and against the demo RTU in a separate process with --rtu-host."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from c104test.bdd.demo import features_dir, run_features
+
+ROOT = Path(__file__).resolve().parents[2]
+FEATURES = ROOT / "features"
+
+
+def test_the_features_are_found() -> None:
+    assert features_dir() == FEATURES
+
+
+FAST = ("-p", "no:hypothesispytest")  # hypothesis' plugin costs a second per run and is not used here
+
+
+def test_run_features_passes_and_writes_the_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_features(tmp_path, pytest_args=FAST) == 0
+    out = capsys.readouterr().out
+    assert "Scenario: Station interrogation PASSED" in out  # the Gherkin console report
+    features = json.loads((tmp_path / "cucumber.json").read_text(encoding="utf-8"))
+    assert {f["name"] for f in features} == {
+        "Acceptance of the demo RTU",
+        "FAT of the demo bay controller",
+        "Link layer of the RTU (IEC 60870-5-104 APCI)",
+    }
+    statuses = {s["result"]["status"] for f in features for e in f["elements"] for s in e["steps"]}
+    assert statuses == {"passed"}
+    assert (tmp_path / "junit.xml").is_file()
+    assert "passed" in (tmp_path / "pytest.log").read_text(encoding="utf-8")
+
+
+def test_run_features_counts_failed_scenarios(tmp_path: Path) -> None:
+    features = tmp_path / "features"
+    features.mkdir()
+    (features / "test_bound.py").write_text("from pytest_bdd import scenarios\n\nscenarios('.')\n", encoding="utf-8")
+    (features / "wrong.feature").write_text(
+        "Feature: Wrong\n"
+        "  Scenario Outline: Breaker\n"
+        "    Given a connection to the RTU\n"
+        "    And data transfer is started\n"
+        "    When I send a general interrogation\n"
+        "    Then IOA 200 reports <state> within 0.1 seconds\n"
+        "    Examples:\n"
+        "      | state |\n"
+        "      | ON    |\n"
+        "      | OFF   |\n"
+        "      | INTERMEDIATE |\n",
+        encoding="utf-8",
+    )
+    assert run_features(tmp_path / "out", features=features, pytest_args=FAST) == 2
+
+
+# ---- the demo RTU in its own process ------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_rtu_process() -> Iterator[int]:
+    """``c104test simulate`` (the demo RTU, values kept still) in a separate process; yields its port."""
+    with tempfile.TemporaryFile("w+") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "c104test", "simulate", "--port", "0", "--no-changes", "--quiet"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                output.seek(0)
+                found = re.search(r"listening on 127\.0\.0\.1:(\d+)", output.read())
+                if found:
+                    break
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output.seek(0)
+                    pytest.fail(f"the simulator did not start:\n{output.read()}")
+                time.sleep(0.02)
+            yield int(found.group(1))
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def test_the_features_against_an_rtu_in_another_process(demo_rtu_process: int, tmp_path: Path) -> None:
+    report = tmp_path / "cucumber.json"
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "pytest", str(FEATURES), "-q", "-p", "no:cacheprovider", *FAST, "-rs",
+            "--rtu-host", "127.0.0.1", "--rtu-port", str(demo_rtu_process), f"--cucumberjson={report}",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout[-4000:]
+    # only the scenarios that drive the simulator itself are skipped
+    skipped = re.findall(r"SKIPPED \[(\d+)\] .*needs the embedded simulator", done.stdout)
+    assert sum(map(int, skipped)) == 3, done.stdout[-2000:]
+    assert json.loads(report.read_text(encoding="utf-8"))
