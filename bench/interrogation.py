@@ -1,0 +1,270 @@
+"""Station interrogation: 10,000 points, and c104's client against c104test's on the same script.
+
+    python bench/interrogation.py [--repeat R] [--no-c104]
+
+What it measures (design.md section 6, issue 3 "Benchmarks"):
+
+1. A c104test simulator in its own process (bench/peers/sim_rtu.py) with CA 1 = 10,000 M_ME_NC_1
+   points (value = IOA) and CA 2 = 10,000 points of seven mixed types. This process's
+   ``ClientConnection`` (a fresh connection each run, so the point database starts empty) times
+   ``await conn.interrogation(ca)`` and checks that all 10,000 points are in ``conn.points`` with
+   the right value the moment the call returns. Target: 0.2 s or less, all present.
+   Baseline in the same run, against the same simulator: a minimal trio client (STARTDT,
+   C_IC_NA_1, framing, S-frame every w=8, struct decode into a dict, stop at ACT_TERM). It shows
+   how much of the time is the simulator's.
+2. One c104-API script (bench/peers/api_interrogation.py) run once with ``import c104`` and once
+   with ``import c104test as c104`` (twice each, alternating), against one c104test simulator
+   with CA 1 = 1,000 and CA 2 = 5,000 points: ``connection.interrogation(common_address=CA)``,
+   R times each. Target: c104test takes half of c104's time or less. The minimal client's time
+   against the same simulator is shown as the floor that the simulator's sending sets.
+3. A c104 server (bench/peers/c104_rtu.py) with 10,000 points answering: how many objects
+   c104test's client and c104's client get, and in what time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import struct
+import sys
+import time
+from typing import Any
+
+import trio
+
+from c104test.engine.client import ClientConnection
+from c104test.protocol.link import LinkParameters
+
+import _harness as h
+
+TARGET_S = 0.2
+N = 10_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ---- baseline: a minimal client ------------------------------------------------------------------
+
+
+async def raw_interrogation(port: int, ca: int, n: int = N, w: int = 8) -> dict[str, Any]:
+    unpack = struct.Struct("<HBfB").iter_unpack
+    db: dict[tuple[int, int], tuple[float, int]] = {}
+    vr = vs = pending = 0
+    with trio.fail_after(30):
+        stream = await trio.open_tcp_stream("127.0.0.1", port)
+        async with stream:
+            buf = bytearray()
+
+            async def frames():
+                nonlocal buf
+                while True:
+                    while len(buf) < 2 or len(buf) < buf[1] + 2:
+                        data = await stream.receive_some(65536)
+                        if not data:
+                            raise ConnectionError("closed by the simulator")
+                        buf += data
+                    end = buf[1] + 2
+                    frame, buf = bytes(buf[:end]), buf[end:]
+                    yield frame
+
+            await stream.send_all(bytes.fromhex("680407000000"))  # STARTDT act
+            gen = frames()
+            async for frame in gen:
+                if frame[2] == 0x0B:  # STARTDT con
+                    break
+                if not frame[2] & 1:
+                    vr += 1
+            await trio.sleep(0.05)  # let M_EI_NA_1 arrive before the clock starts
+            t0 = time.perf_counter()
+            await stream.send_all(
+                struct.pack("<BBHHBBBBHHBB", 0x68, 14, vs << 1, (vr & 0x7FFF) << 1, 100, 1, 6, 0, ca, 0, 0, 20)
+            )
+            objects = 0
+            async for frame in gen:
+                if frame[2] & 1:
+                    continue  # S- and U-frames
+                vr += 1
+                pending += 1
+                type_id, cot = frame[6], frame[8] & 0x3F
+                if cot == 20 and type_id == 13:
+                    frame_ca = frame[10] | frame[11] << 8
+                    for lo, hi, value, qds in unpack(frame[12:]):
+                        db[(frame_ca, lo | hi << 16)] = (value, qds)
+                    objects += frame[7] & 0x7F
+                if pending >= w:
+                    await stream.send_all(struct.pack("<BBHH", 0x68, 4, 1, (vr & 0x7FFF) << 1))
+                    pending = 0
+                if type_id == 100 and cot == 10:
+                    break
+            seconds = time.perf_counter() - t0
+    wrong = sum(db.get((ca, ioa), (None,))[0] != float(ioa) for ioa in range(1, n + 1))
+    return {"seconds": seconds, "present": len(db), "wrong": wrong, "objects": objects}
+
+
+# ---- c104test's engine client ------------------------------------------------------------------------
+
+
+async def engine_interrogation(port: int, ca: int, short: bool) -> dict[str, Any]:
+    with trio.fail_after(60):
+        async with trio.open_nursery() as nursery:
+            conn = ClientConnection("127.0.0.1", port, params=LinkParameters(), command_timeout=20)
+            await nursery.start(conn.run)
+            await trio.sleep(0.05)  # M_EI_NA_1
+            t0 = time.perf_counter()
+            result = await conn.interrogation(ca)
+            seconds = time.perf_counter() - t0
+            # IOA 1..N only: M_EI_NA_1 (IOA 0) is in the point database too
+            present = sum(1 <= ioa <= N for ioa in conn.points.station(ca))
+            wrong = 0
+            if short:
+                for ioa in range(1, N + 1):
+                    pv = conn.points.get(ca, ioa)
+                    wrong += pv is None or pv.value != float(ioa)
+            nursery.cancel_scope.cancel()
+    return {
+        "seconds": seconds,
+        "present": present,
+        "wrong": wrong,
+        "objects": len(result.objects),
+        "positive": result.positive,
+        "terminated": result.terminated,
+    }
+
+
+def run_engine(port: int, ca: int, short: bool, repeat: int) -> list[dict[str, Any]]:
+    return [trio.run(engine_interrogation, port, ca, short) for _ in range(repeat)]
+
+
+def run_raw(port: int, ca: int, repeat: int, n: int = N) -> list[dict[str, Any]]:
+    return [trio.run(raw_interrogation, port, ca, n) for _ in range(repeat)]
+
+
+# ---- c104 API script -----------------------------------------------------------------------------------
+
+
+def api_script(impl: str, port: int, stations: list[str], repeat: int, short: bool = True) -> dict[str, Any]:
+    args = [str(h.PEERS / "api_interrogation.py"), impl, "127.0.0.1", str(port), "--repeat", str(repeat)]
+    for s in stations:
+        args += ["--station", s]
+    if short:
+        args.append("--short")
+    return h.run_once(args, 100, name=f"api_interrogation[{impl}]")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-c104", action="store_true")
+    args = parser.parse_args()
+    started = time.monotonic()
+    r = args.repeat
+    print(f"station interrogation, loopback, {h.machine()}; load {h.load()}", flush=True)
+    rows: list[list[Any]] = []
+    notes: list[str] = []
+
+    # 1. 10,000 points from the c104test simulator
+    with h.peer("sim_rtu.py", "--station", f"1:{N}", "--station", f"2:{N}:mixed") as sim:
+        port = sim.ready(60)
+        raw = run_raw(port, 1, r)
+        short = run_engine(port, 1, True, r)
+        mixed = run_engine(port, 2, False, r)
+    base = h.median([x["seconds"] for x in raw])
+    for name, runs, target in (
+        ("baseline: minimal trio client, CA 1 (M_ME_NC_1)", raw, False),
+        ("c104test ClientConnection, CA 1 (M_ME_NC_1)", short, True),
+        ("c104test ClientConnection, CA 2 (7 mixed types)", mixed, True),
+    ):
+        secs = [x["seconds"] for x in runs]
+        med = h.median(secs)
+        complete = all(x["present"] == N and not x["wrong"] for x in runs)
+        ok = (med <= TARGET_S and complete) if target else None
+        rows.append(
+            [name, f"{N:,}", f"{med:.3f} s", f"{min(secs):.3f}-{max(secs):.3f}", f"{med / base:.2f}x",
+             f"{min(x['present'] for x in runs):,}", sum(x["wrong"] for x in runs),
+             "<= 0.2 s, all present" if target else "-", h.verdict(ok)]
+        )
+    print(h.table(
+        f"1. Interrogation of {N:,} points from the c104test simulator (median of {r}; ratio vs the minimal client)",
+        ["client", "points", "median", "range", "vs baseline", "present at return (min)", "wrong", "target", "verdict"],
+        rows,
+    ), flush=True)
+
+    # 2. the same c104 client script, c104 and c104test, against one c104test simulator
+    if not args.no_c104 and h.c104_available():
+        sizes = [("1", 1000), ("2", 5000)]
+        specs = [f"{ca}:{n}" for ca, n in sizes]
+        with h.peer("sim_rtu.py", *[a for s in specs for a in ("--station", s)]) as sim:
+            port = sim.ready(60)
+            results: dict[str, list[dict[str, Any]]] = {"c104": [], "c104test": []}
+            raw_runs = {}
+            for impl in ("c104", "c104test", "c104", "c104test"):  # alternate, against drift
+                results[impl].append(api_script(impl, port, specs, r))
+                if impl == "c104test" and not raw_runs:
+                    raw_runs = {ca: run_raw(port, int(ca), r, n) for ca, n in sizes}
+        rows = []
+        for ca, n in sizes:
+            med: dict[str, float] = {}
+            first: dict[str, float] = {}
+            present: dict[str, int] = {}
+            for impl in ("c104", "c104test"):
+                runs = [run for res in results[impl] for run in res["stations"][ca]["runs"]]
+                med[impl] = h.median([x["seconds"] for x in runs])
+                first[impl] = h.median([res["stations"][ca]["first_s"] for res in results[impl]])
+                present[impl] = min(x["present"] for x in runs)
+            ratio = med["c104test"] / med["c104"]
+            floor = h.median([x["seconds"] for x in raw_runs[ca]])
+            rows.append(["minimal trio client (floor)", f"{n:,}", f"{floor * 1000:.1f} ms", "-",
+                         f"{min(x['present'] for x in raw_runs[ca]):,}", f"{floor / med['c104']:.2f}x", "-", "-"])
+            for impl in ("c104", "c104test"):
+                rows.append(
+                    [impl, f"{n:,}", f"{med[impl] * 1000:.1f} ms", f"{first[impl] * 1000:.1f} ms",
+                     f"{present[impl]:,}",
+                     f"{ratio:.2f}x" if impl == "c104test" else "1.00x",
+                     "<= 0.50x c104" if impl == "c104test" else "-",
+                     h.verdict(ratio <= 0.5) if impl == "c104test" else "-"]
+                )
+        unmutes = sum(res["unmutes"] for res in results["c104"])
+        print()
+        print(h.table(
+            f"2. Same c104-API script, c104 vs c104test, against one c104test simulator ({2 * r} calls each; ratio = x / c104)",
+            ["import", "points", "median", "first call (cold)", "present at return (min)", "ratio", "target", "verdict"],
+            rows,
+        ), flush=True)
+        if unmutes:
+            notes.append(f"c104 needed {unmutes} STARTDT retries (unmute) to reach OPEN")
+
+        # 3. c104's server with 10,000 points answering
+        port = free_port()
+        with h.peer("c104_rtu.py", port, "--points", N) as rtu:
+            rtu.ready(60)
+            ours = run_engine(port, 1, True, 3)
+            theirs = api_script("c104", port, [f"1:{N}"], 3)
+        rows = []
+        for name, secs, present in (
+            ("c104test ClientConnection", [x["seconds"] for x in ours], [x["present"] for x in ours]),
+            # the c104 script keeps its points across calls: only its first call counts
+            ("c104 client (api script), first call", [theirs["stations"]["1"]["runs"][0]["seconds"]],
+             [theirs["stations"]["1"]["runs"][0]["present"]]),
+        ):
+            rows.append([name, f"{N:,}", f"{h.median(secs):.3f} s", f"{min(present):,}-{max(present):,}"])
+        print()
+        print(h.table(
+            f"3. c104 2.2.1 server with {N:,} points answering a station interrogation (3 runs)",
+            ["client", "points in RTU", "median", "points received (min-max)"],
+            rows,
+        ), flush=True)
+    for note in notes:
+        print("note:", note)
+    print("design.md: c104's client reads up to 5,000 points in 0.085-0.16 s; c104's server sends ~5,400 of 10,000")
+    print(f"finished in {time.monotonic() - started:.1f} s; load average now {h.load()}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,45 @@
+"""Helpers for the peer processes of bench/ (imported by the peers only; imports neither c104
+nor c104test, so a c104 peer and a c104test peer can both use it).
+
+A peer prints ``READY <port>`` when it listens and ``RESULT {json}`` lines with its figures, and
+exits as soon as its stdin closes (the benchmark closes it, or dies), so no peer outlives its
+benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+
+def ready(*ports: int) -> None:
+    print("READY", *ports, flush=True)
+
+
+def result(**figures: Any) -> None:
+    print("RESULT", json.dumps(figures), flush=True)
+
+
+def exit_on_stdin_eof(on_line: Callable[[str], None] | None = None) -> None:
+    """Start a daemon thread that ends the process when stdin closes."""
+
+    def watch() -> None:
+        for line in sys.stdin:
+            if on_line is not None:
+                on_line(line.strip())
+        sys.stdout.flush()
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="stdin-watch").start()
+
+
+def raise_nofile() -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
