@@ -24,7 +24,7 @@ from typing import Any
 
 import trio
 
-from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu
+from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu, type_info
 from ..protocol.commands import command_object, timed_type
 from ..protocol.elements import QCC
 from ..protocol.enums import ConnectionState, Cot, Frz, Qoi, Rqt, Type
@@ -284,13 +284,15 @@ class ClientConnection:
     async def close(self) -> None:
         """Close the connection and stop reconnecting."""
         self._closing = True
-        if self._session_scope is not None and self._stream is not None:
+        # kept locally: the session may end (and clear its scope) while the flush awaits
+        scope, link = self._session_scope, self._link
+        if scope is not None and self._stream is not None:
             self._set_state(ConnectionState.OPEN_AWAIT_CLOSED)
-            if self._link is not None and self._link.state is not LinkState.CLOSED:
-                self._link.close("closed by the test")
+            if link is not None and link.state is not LinkState.CLOSED:
+                link.close("closed by the test")
                 with trio.move_on_after(1):
                     await self._flush()
-            self._session_scope.cancel()
+            scope.cancel()
         if self._run_scope is not None:
             self._run_scope.cancel()
         self._notify()
@@ -396,8 +398,8 @@ class ClientConnection:
 
     async def _flush(self) -> None:
         link, stream = self._link, self._stream
-        if link is None or stream is None:
-            return
+        if link is None or stream is None or not link.has_data_to_send:
+            return  # nothing queued: no lock round trip (most calls, on the receive path)
         async with self._send_lock:
             apdus = link.apdus_to_send()
             if not apdus:
@@ -438,7 +440,7 @@ class ClientConnection:
                     if entry is not None and entry.error:
                         log.warning("undecodable ASDU from %s:%s: %s", self.host, self.port, entry.error)
                     continue
-                if type(asdu) is Asdu and asdu.type in _MONITOR_TYPES:
+                if type(asdu) is Asdu and asdu.type < 45:  # process information only
                     self.points.apply(asdu, entry.timestamp)
                 self._callback(self.on_asdu, asdu)
             elif kind is DataTransferStarted:
@@ -900,7 +902,8 @@ class ClientConnection:
         """
         if with_time:
             type_id = timed_type(type_id)
-        stamp = CP56Time2a.from_datetime(_dt.datetime.now()) if type_id != timed_type(type_id) or with_time else None
+        timed = type_info(type_id).time_tag is not None
+        stamp = CP56Time2a.from_datetime(_dt.datetime.now()) if timed else None
         cot = Cot.DEACTIVATION if deactivate else Cot.ACTIVATION
         if select and not deactivate:
             sel = self._asdu(type_id, common_address, command_object(type_id, io_address, value, select=True, qualifier=qualifier, time=stamp), cot)

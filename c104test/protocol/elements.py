@@ -88,6 +88,10 @@ def _check_width(value: int, mask: int, what: str) -> None:
         raise ValueError(f"{what} {value} outside 0..{mask}")
 
 
+# Quality(bits) costs about a microsecond; the point database asks once per received object
+_QUALITIES: tuple[Quality, ...] = tuple(Quality(v & 0xF9) for v in range(256))
+
+
 def _flags(octet: int) -> tuple[bool, bool, bool, bool]:
     return bool(octet & 0x10), bool(octet & 0x20), bool(octet & 0x40), bool(octet & 0x80)
 
@@ -117,7 +121,7 @@ class SIQ(OctetElement):
 
     @property
     def quality(self) -> Quality:
-        return Quality(_flag_bits(self.bl, self.sb, self.nt, self.iv))
+        return _QUALITIES[_flag_bits(self.bl, self.sb, self.nt, self.iv)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +146,7 @@ class DIQ(OctetElement):
 
     @property
     def quality(self) -> Quality:
-        return Quality(_flag_bits(self.bl, self.sb, self.nt, self.iv))
+        return _QUALITIES[_flag_bits(self.bl, self.sb, self.nt, self.iv)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +170,7 @@ class QDS(OctetElement):
 
     @property
     def quality(self) -> Quality:
-        return Quality(self.ov | _flag_bits(self.bl, self.sb, self.nt, self.iv))
+        return _QUALITIES[self.ov | _flag_bits(self.bl, self.sb, self.nt, self.iv)]
 
     @classmethod
     def from_quality(cls, quality: Quality | int) -> QDS:
@@ -194,7 +198,7 @@ class QDP(OctetElement):
 
     @property
     def quality(self) -> Quality:
-        return Quality((self.ei << 3) | _flag_bits(self.bl, self.sb, self.nt, self.iv))
+        return _QUALITIES[(self.ei << 3) | _flag_bits(self.bl, self.sb, self.nt, self.iv)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +229,7 @@ class SEP(OctetElement):
 
     @property
     def quality(self) -> Quality:
-        return Quality((self.ei << 3) | _flag_bits(self.bl, self.sb, self.nt, self.iv))
+        return _QUALITIES[(self.ei << 3) | _flag_bits(self.bl, self.sb, self.nt, self.iv)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -408,6 +408,11 @@ class Link:
 
     # --- output -------------------------------------------------------------------------------
 
+    @property
+    def has_data_to_send(self) -> bool:
+        """True if frames are queued for the wire (cheap: for the engine's flush fast path)."""
+        return bool(self._out)
+
     def data_to_send(self) -> bytes:
         """Everything queued for the wire, in order; empties the queue."""
         out = self._out
