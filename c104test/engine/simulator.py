@@ -13,11 +13,14 @@ information, spontaneous and cyclic data, and the negative mirrors COT 44-47.
 Every connection owns a ``Link(Role.CONTROLLED)`` and three tasks in one nursery: a reader that
 feeds octets to the link and answers ASDUs, a writer that drains the outgoing queues while the k
 window has room, and a timer that sleeps until ``link.next_deadline()`` (one wake-up event
-re-arms it, aioquic style). Answers to requests go to a priority queue (lib60870 does the same,
-so a command is not stuck behind thousands of spontaneous reports); spontaneous and cyclic
-reports go to a bounded event queue. When that queue exceeds its bound, superseded reports of
-the same point are dropped (the newest value of every point is kept) and counted in
-``overflows``; nothing else is ever dropped.
+re-arms it, aioquic style). Answers to requests go to a priority queue and leave in request order
+(lib60870 does the same, so a command is not stuck behind thousands of spontaneous reports);
+interrogation answers are built lazily, so they carry the values of the moment they are sent.
+Spontaneous and cyclic reports go to a bounded event queue per connection and are packed into
+one ASDU per run of equal type, CA, COT and OA. When the queue exceeds its bound, superseded
+reports of the same point are dropped (the newest value of every point is kept) and counted in
+``overflows``; nothing else is ever dropped. ``await set_point`` instead waits for room (while
+the connection is started), so an async producer loses nothing.
 
 Choices where the standard leaves room or real RTUs differ (documented for the test engineer):
 
@@ -25,10 +28,12 @@ Choices where the standard leaves room or real RTUs differ (documented for the t
   type), as the interoperability list demands for a type marked "not used". A command type the
   station uses, sent to a point of another type, gets a negative ACT_CON (COT 7, P/N=1): the
   address and the type are known, the combination is refused (catalogue A34 allows /7- or /44-).
+  A point accepts exactly its configured type (C_SC_NA_1 and C_SC_TA_1 are different points).
 - Types that are not accepted in the control direction at all (monitoring types, C_TS_NA_1,
   C_CD_NA_1, parameters, files) are answered with COT 44 (catalogue A19, R09).
 - A received ASDU with P/N=1 is answered with COT 45: a negative activation is no cause the
-  control direction may use (R11).
+  control direction may use (R11). A single-object request with N != 1 or SQ=1 gets a negative
+  confirmation and is not executed (R07).
 - The broadcast address 0xFFFF is accepted for interrogation, counter interrogation, clock
   synchronisation and reset process; every station answers with its own CA (A05). Other types
   with 0xFFFF get COT 46, as lib60870 does.
@@ -38,9 +43,14 @@ Choices where the standard leaves room or real RTUs differ (documented for the t
 - Counter interrogation accepts only COT 6 (the type/COT matrix; lib60870 also takes 8). It
   works in mode C: a freeze copies the counters into frozen registers (the BCR sequence number
   counts freezes), a later read reports the frozen registers (the live counters where none was
-  frozen); counter reset zeroes the live counter and discards the frozen one.
-- C_RD_NA_1 reads monitoring points other than counters; a command point or a counter has no
-  readable object (COT 5 is not in their type/COT matrix) and is answered with COT 47.
+  frozen); counter reset zeroes the live counter and discards the frozen one. Counters are
+  reported in their own type (M_IT_TB_1 with the time of the freeze).
+- C_RD_NA_1 reads monitoring points in their own type (with time tag), without ACT_CON unless
+  the PIXIT asks for it. Commands, counters and protection events have no COT 5 in their
+  type/COT matrix: reading them is answered with COT 47.
+- A selection (S/E=1) belongs to the connection that made it: another connection can neither
+  select nor execute that point until it lapses (``pixit.select_timeout``) or is executed or
+  cancelled. Execute without a valid selection, or differing from it, gets a negative ACT_CON.
 - Commands with the test bit set are confirmed (ACT_CON and ACT_TERM mirror T=1) but change
   nothing and send no return information (A33).
 - Spontaneous data is queued to every connection that has started data transfer at least once
@@ -60,7 +70,7 @@ import math
 import struct
 import time as _time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -77,7 +87,7 @@ from ..protocol.asdu import (
     mirror,
     type_info,
 )
-from ..protocol.commands import parse_bool, parse_double
+from ..protocol.commands import COMMAND_TYPES, parse_bool, parse_double
 from ..protocol.elements import BCR, COI, DIQ, OCI, QDP, QDS, SCD, SEP, SIQ, SPE, VTI
 from ..protocol.enums import (
     BinaryCounterQuality,
@@ -130,6 +140,7 @@ from ..protocol.objects import (
     StepPosition,
 )
 from ..protocol.timetags import CP16Time2a, CP24Time2a, CP56Time2a
+from .errors import unwrap_group
 from .journal import Direction, Journal
 from .profile import PointProfile, Profile, StationProfile, demo_profile, load_profile
 
@@ -146,6 +157,7 @@ log = logging.getLogger("c104test.simulator")
 
 BROADCAST_CA = 0xFFFF
 _RECEIVE_SIZE = 65536
+_YIELD_EVERY = 32  # set_point calls between schedule points (about one ASDU of reports)
 _HEADER_LENGTH = 6
 
 # One outgoing ASDU: its octets and, when we built it, the decoded form for the journal.
@@ -156,27 +168,11 @@ _Key: TypeAlias = tuple[Type, int, int, int]
 # Cause octet values as Cot members where the enum has one (as decode_asdu gives them).
 _COT: tuple[Cot | int, ...] = tuple(Cot(c) if c in Cot._value2member_map_ else c for c in range(64))
 _SYSTEM_BROADCAST = frozenset({Type.C_IC_NA_1, Type.C_CI_NA_1, Type.C_CS_NA_1, Type.C_RP_NA_1})
-_COMMAND_TYPES = frozenset(
-    {
-        Type.C_SC_NA_1,
-        Type.C_DC_NA_1,
-        Type.C_RC_NA_1,
-        Type.C_SE_NA_1,
-        Type.C_SE_NB_1,
-        Type.C_SE_NC_1,
-        Type.C_BO_NA_1,
-        Type.C_SC_TA_1,
-        Type.C_DC_TA_1,
-        Type.C_RC_TA_1,
-        Type.C_SE_TA_1,
-        Type.C_SE_TB_1,
-        Type.C_SE_TC_1,
-        Type.C_BO_TA_1,
-    }
-)
 # Causes whose reports carry the type without time tag (protocol.md 1.7: time-tagged types are
 # never sent periodically, in background scan or as interrogation answers).
 _UNTIMED_CAUSES = frozenset({1, 2, *range(20, 37)})
+# Kinds without COT 5 in their type/COT matrix: C_RD_NA_1 finds no readable object there.
+_UNREADABLE = frozenset({"command", "counter", "event", "start", "circuit"})
 
 
 # ---- public records ---------------------------------------------------------------------------
@@ -216,29 +212,22 @@ class ReceivedCommand:
 # ---- points -------------------------------------------------------------------------------------
 
 
-def _kind(t: Type) -> str:
-    name = t.name
-    if t in _COMMAND_TYPES:
-        return "command"
-    return {
-        "M_SP": "single",
-        "M_DP": "double",
-        "M_ST": "step",
-        "M_BO": "bitstring",
-        "M_IT": "counter",
-        "M_PS": "packed",
-    }.get(name[:4]) or {
-        Type.M_ME_NA_1: "normalized",
-        Type.M_ME_TD_1: "normalized",
-        Type.M_ME_ND_1: "normalized",
-        Type.M_ME_NB_1: "scaled",
-        Type.M_ME_TE_1: "scaled",
-        Type.M_ME_NC_1: "short",
-        Type.M_ME_TF_1: "short",
-        Type.M_EP_TD_1: "event",
-        Type.M_EP_TE_1: "start",
-        Type.M_EP_TF_1: "circuit",
-    }[t]
+# What a monitoring type's value is; it decides coercion, building and the simulated walk.
+_KINDS: dict[Type, str] = {
+    **dict.fromkeys((Type.M_SP_NA_1, Type.M_SP_TA_1, Type.M_SP_TB_1), "single"),
+    **dict.fromkeys((Type.M_DP_NA_1, Type.M_DP_TA_1, Type.M_DP_TB_1), "double"),
+    **dict.fromkeys((Type.M_ST_NA_1, Type.M_ST_TA_1, Type.M_ST_TB_1), "step"),
+    **dict.fromkeys((Type.M_BO_NA_1, Type.M_BO_TA_1, Type.M_BO_TB_1), "bitstring"),
+    **dict.fromkeys((Type.M_ME_NA_1, Type.M_ME_TA_1, Type.M_ME_TD_1, Type.M_ME_ND_1), "normalized"),
+    **dict.fromkeys((Type.M_ME_NB_1, Type.M_ME_TB_1, Type.M_ME_TE_1), "scaled"),
+    **dict.fromkeys((Type.M_ME_NC_1, Type.M_ME_TC_1, Type.M_ME_TF_1), "short"),
+    **dict.fromkeys((Type.M_IT_NA_1, Type.M_IT_TA_1, Type.M_IT_TB_1), "counter"),
+    Type.M_PS_NA_1: "packed",
+    Type.M_EP_TD_1: "event",
+    Type.M_EP_TE_1: "start",
+    Type.M_EP_TF_1: "circuit",
+    **dict.fromkeys(COMMAND_TYPES, "command"),
+}
 
 
 _INT_RANGES = {
@@ -252,7 +241,7 @@ _NVA_MAX = 1.0 - 2.0**-15  # the largest normalized value the wire carries
 _FLOAT32 = struct.Struct("<f")
 
 
-def _coerce(kind: str, value: Any, where: str) -> Any:
+def _coerce(kind: str, value: Any, point: _Point) -> Any:
     """The value in the canonical form of ``kind``; ValueError names the point."""
     try:
         if kind == "single":
@@ -284,7 +273,7 @@ def _coerce(kind: str, value: Any, where: str) -> Any:
             return OutputCircuits(int(value))
         return value  # commands: whatever was commanded
     except (ValueError, TypeError, OverflowError) as exc:
-        raise ValueError(f"{where}: {exc}") from None
+        raise ValueError(f"{point.name}: {exc}") from None
 
 
 class _Point:
@@ -310,9 +299,9 @@ class _Point:
         self.profile = profile
         self.io_address = profile.io_address
         self.type = profile.type
-        self.kind = _kind(profile.type)
+        self.kind = _KINDS[profile.type]
         self.value: Any = (
-            profile.value if profile.is_command else _coerce(self.kind, profile.value, self.name)
+            profile.value if profile.is_command else _coerce(self.kind, profile.value, self)
         )
         self.quality = _quality_bits(self.kind, profile.quality)
         self.time = time
@@ -545,6 +534,7 @@ class SimulatorConnection:
         self.started = False
         self._closed = False
         self._send_lock = trio.Lock()
+        self._outbox: list[bytes] = []  # journalled APDUs waiting for the send lock
         # Answers to requests first; items are ready ASDUs or iterators of them (lazy
         # interrogation answers read the values when they are sent, never older ones).
         self._responses: deque[_Item | Iterator[_Item]] = deque()
@@ -555,7 +545,7 @@ class SimulatorConnection:
         self._sent: deque[Asdu | None] = deque()
         self._received: tuple[Asdu | UnknownAsdu | None, str | None] = (None, None)
         self._selections: dict[tuple[int, int], _Selection] = {}
-        self._interrogations: dict[int, Iterator[_Item]] = {}
+        self._interrogations: dict[int, Generator[_Item, None, None]] = {}
         self._writer_wakeup = trio.Event()
         self._timer_wakeup = trio.Event()
         self._armed = math.inf
@@ -627,7 +617,16 @@ class SimulatorConnection:
             self.overflows += dropped
 
     def _over_limit(self) -> bool:
-        return not self._closed and len(self._events) >= self._limit
+        """The event queue is full and draining: ``set_point`` waits for room.
+
+        A stopped connection does not drain, so producers do not wait for it; its queue is
+        coalesced instead.
+        """
+        return (
+            len(self._events) >= self._limit
+            and not self._closed
+            and self.link.state is LinkState.STARTED
+        )
 
     # ---- tasks ----
 
@@ -730,11 +729,14 @@ class SimulatorConnection:
         return encode_asdu(asdu), asdu
 
     async def _transmit(self) -> None:
-        """Send what the link queued, in order, recording every frame in the journal."""
-        async with self._send_lock:
-            apdus = self.link.apdus_to_send()
-            if not apdus:
-                return
+        """Send what the link queued, in order, recording every frame in the journal.
+
+        The link's output is taken and journalled at once (no await in between), so frames
+        keep their order whichever task sends them; with nothing to send there is no wait for
+        the lock, which keeps the reader and the writer from taking turns for nothing.
+        """
+        apdus = self.link.apdus_to_send()
+        if apdus:
             now = trio.current_time()
             wall = _time.time()
             record = self.journal.record
@@ -744,8 +746,16 @@ class SimulatorConnection:
                     record(Direction.SENT, apdu, now=now, wall=wall, asdu=sent.popleft())
                 else:
                     record(Direction.SENT, apdu, now=now, wall=wall)
+            self._outbox.extend(apdus)
+        if not self._outbox:
+            return
+        async with self._send_lock:
+            if not self._outbox:
+                return  # sent by the task that held the lock before us
+            data = b"".join(self._outbox)
+            self._outbox.clear()
             try:
-                await self.stream.send_all(b"".join(apdus))
+                await self.stream.send_all(data)
             except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
                 self._finish(f"connection lost: {exc}")
 
@@ -856,6 +866,8 @@ class Simulator:
         self._allowed = frozenset(ipaddress.ip_address(a) for a in self.profile.allowed_clients)
         self._per_asdu: dict[Type, int] = {}
         self._serve_scope: trio.CancelScope | None = None
+        self._unyielded = 0  # set_point calls since the last schedule point
+        self._closed_overflows = 0  # overflows of connections that are gone
 
     # ---- observability ----
 
@@ -872,8 +884,8 @@ class Simulator:
 
     @property
     def overflows(self) -> int:
-        """Superseded spontaneous reports dropped on the open connections (queue bound)."""
-        return sum(c.overflows for c in self._connections)
+        """Superseded spontaneous reports dropped since the start, on all connections."""
+        return self._closed_overflows + sum(c.overflows for c in self._connections)
 
     # ---- spontaneous data ----
 
@@ -893,13 +905,16 @@ class Simulator:
         KeyError for a point the profile does not have.
         """
         point = self._point(common_address, io_address)
+        cause = int(cause)
+        if not 1 <= cause <= 63:
+            raise ValueError(f"cause of transmission {cause} outside 1..63")
         if value is not None:
-            point.value = _coerce(point.kind, value, point.name)
+            point.value = _coerce(point.kind, value, point)
         if quality is not None:
             point.quality = _quality_bits(point.kind, quality)
         point.time = self._now_cp56()
         if point.kind != "command":
-            self._broadcast(point, int(cause), 0)
+            self._broadcast(point, cause, 0)
 
     async def set_point(
         self,
@@ -912,16 +927,23 @@ class Simulator:
         """Like ``set_point_nowait``, then wait while a connection's event queue is full.
 
         This is backpressure for producers: a client that acknowledges slowly slows the
-        producer down instead of losing intermediate values.
+        producer down instead of losing intermediate values. Every call is a cancellation
+        point; it lets other tasks run every 32 calls (or when it waits), so that a producer in
+        a loop fills whole ASDUs instead of sending one object per ASDU.
         """
         self.set_point_nowait(common_address, io_address, value, quality, cause)
+        await trio.lowlevel.checkpoint_if_cancelled()
         waited = False
         for connection in self.connections:
             while connection._over_limit():
                 waited = True
                 await connection._room.park()
-        if not waited:
-            await trio.lowlevel.checkpoint()
+        self._unyielded += 1
+        if waited:
+            self._unyielded = 0
+        elif self._unyielded >= _YIELD_EVERY:
+            self._unyielded = 0
+            await trio.lowlevel.cancel_shielded_checkpoint()
 
     def _point(self, common_address: int, io_address: int) -> _Point:
         station = self._stations.get(common_address)
@@ -1002,7 +1024,11 @@ class Simulator:
             self._serve_scope.cancel()
 
     async def _serve_connection(self, stream: trio.SocketStream) -> None:
-        address = stream.socket.getpeername()
+        try:
+            address = stream.socket.getpeername()
+        except OSError:  # the client is gone already
+            await trio.aclose_forcefully(stream)
+            return
         peer = (str(address[0]), int(address[1]))
         name = f"{peer[0]}:{peer[1]}"
         refusal = self._refusal(peer[0])
@@ -1024,6 +1050,7 @@ class Simulator:
         finally:
             connection._finish(connection.close_reason or "simulator stopped")
             self._connections.remove(connection)
+            self._closed_overflows += connection.overflows
             # Logged before the close: when the simulator stops, the await below is cancelled.
             log.info("connection %d from %s closed: %s", connection.id, name, connection.close_reason)
             await trio.aclose_forcefully(stream)
@@ -1074,7 +1101,10 @@ class Simulator:
             await trio.sleep_until(due)
             heapq.heapreplace(heap, (due + (point.profile.change_every or 1.0), n, point))
             point.steps += 1
-            self.set_point_nowait(point.common_address, point.io_address, self._walk(point))
+            try:
+                self.set_point_nowait(point.common_address, point.io_address, self._walk(point))
+            except ValueError as exc:  # a walk off the type's range: keep the other points moving
+                log.warning("simulated change of %s skipped: %s", point.name, exc)
 
     def _all_points(self) -> Iterator[_Point]:
         for station in self._stations.values():
@@ -1192,50 +1222,60 @@ class _Answer:
         # Order of checks as lib60870 (protocol.md 1.10): CA first, then type, COT, IOA.
         if ca == BROADCAST_CA:
             if t not in _SYSTEM_BROADCAST:
-                return self.mirror(Cot.UNKNOWN_CA, f"the broadcast address is not allowed for {_name(t)}")
+                self.mirror(Cot.UNKNOWN_CA, f"the broadcast address is not allowed for {_name(t)}")
+                return
             stations = list(sim._stations.values())
         else:
             station = sim._stations.get(ca)
             if station is None:
-                return self.mirror(Cot.UNKNOWN_CA, f"no station with common address {ca}")
+                self.mirror(Cot.UNKNOWN_CA, f"no station with common address {ca}")
+                return
             stations = [station]
         if isinstance(asdu, UnknownAsdu):
-            return self.mirror(Cot.UNKNOWN_TYPE_ID, f"type {asdu.type_id} is not a known type")
+            self.mirror(Cot.UNKNOWN_TYPE_ID, f"type {asdu.type_id} is not a known type")
+            return
         handler = _HANDLERS.get(asdu.type)
-        if handler is None and asdu.type in _COMMAND_TYPES:
+        if handler is None and asdu.type in COMMAND_TYPES:
             handler = _Answer.command
         if handler is None:
-            return self.mirror(Cot.UNKNOWN_TYPE_ID, f"{t.name} is not accepted in the control direction")
-        if asdu.type in _COMMAND_TYPES and asdu.type not in stations[0].command_types:
-            return self.mirror(Cot.UNKNOWN_TYPE_ID, f"no point of station {ca} is a {t.name}")
+            self.mirror(Cot.UNKNOWN_TYPE_ID, f"{t.name} is not accepted in the control direction")
+            return
+        if asdu.type in COMMAND_TYPES and asdu.type not in stations[0].command_types:
+            self.mirror(Cot.UNKNOWN_TYPE_ID, f"no point of station {ca} is a {t.name}")
+            return
         if asdu.negative:
-            return self.mirror(Cot.UNKNOWN_COT, "P/N=1 in the control direction")
+            self.mirror(Cot.UNKNOWN_COT, "P/N=1 in the control direction")
+            return
         if asdu.count != 1 or asdu.sequence:
             # Single-object types; executing one of several (or none twice) would be worse (R07).
-            return self.refuse(f"{t.name} carries exactly one object, got {asdu.count}")
+            self.refuse(f"{t.name} carries exactly one object, got {asdu.count}")
+            return
         handler(self, stations, asdu.objects[0])
 
     def interrogation(self, stations: list[_Station], ob: Any) -> None:
         cot = self.asdu.cot
         connection = self.connection
         if cot not in (Cot.ACTIVATION, Cot.DEACTIVATION):
-            return self.mirror(Cot.UNKNOWN_COT, f"interrogation with cause {_name(cot)}")
+            self.mirror(Cot.UNKNOWN_COT, f"interrogation with cause {_name(cot)}")
+            return
         if ob.io_address != 0:
-            return self.mirror(Cot.UNKNOWN_IOA, f"interrogation with IOA {ob.io_address}, not 0")
+            self.mirror(Cot.UNKNOWN_IOA, f"interrogation with IOA {ob.io_address}, not 0")
+            return
         qoi = int(ob.qoi)
         if cot == Cot.DEACTIVATION:
             stopped = []
             for station in stations:
                 job = connection._interrogations.pop(station.common_address, None)
                 if job is not None:
-                    job.close()  # type: ignore[attr-defined]
+                    job.close()
                 stopped.append(job is not None)
                 self.confirm(Cot.DEACTIVATION_CON, station.common_address, negative=job is None)
             self.positive = any(stopped)
             self.outcome = "DEACT_CON" if self.positive else "negative DEACT_CON: no interrogation running"
             return
         if not 20 <= qoi <= 36:
-            return self.refuse(f"qualifier of interrogation {qoi} is not 20-36", _cas(stations))
+            self.refuse(f"qualifier of interrogation {qoi} is not 20-36", _cas(stations))
+            return
         answered = []
         for station in stations:
             ca = station.common_address
@@ -1259,7 +1299,7 @@ class _Answer:
 
     def _interrogation_answer(
         self, station: _Station, qoi: int, groups: list[tuple[Type, list[_Point]]]
-    ) -> Iterator[_Item]:
+    ) -> Generator[_Item, None, None]:
         ca = station.common_address
         oa = self.asdu.originator_address
         per_asdu = self.sim._objects_per_asdu
@@ -1274,13 +1314,16 @@ class _Answer:
 
     def counter_interrogation(self, stations: list[_Station], ob: Any) -> None:
         if self.asdu.cot != Cot.ACTIVATION:
-            return self.mirror(Cot.UNKNOWN_COT, f"counter interrogation with cause {_name(self.asdu.cot)}")
+            self.mirror(Cot.UNKNOWN_COT, f"counter interrogation with cause {_name(self.asdu.cot)}")
+            return
         if ob.io_address != 0:
-            return self.mirror(Cot.UNKNOWN_IOA, f"counter interrogation with IOA {ob.io_address}, not 0")
+            self.mirror(Cot.UNKNOWN_IOA, f"counter interrogation with IOA {ob.io_address}, not 0")
+            return
         rqt = int(ob.qcc.rqt)
         frz = ob.qcc.frz
         if not 1 <= rqt <= 5:
-            return self.refuse(f"request qualifier {rqt} is not 1-5", _cas(stations))
+            self.refuse(f"request qualifier {rqt} is not 1-5", _cas(stations))
+            return
         answered = []
         for station in stations:
             ca = station.common_address
@@ -1332,11 +1375,13 @@ class _Answer:
 
     def read(self, stations: list[_Station], ob: Any) -> None:
         if self.asdu.cot != Cot.REQUEST:
-            return self.mirror(Cot.UNKNOWN_COT, f"read with cause {_name(self.asdu.cot)}, not REQUEST")
+            self.mirror(Cot.UNKNOWN_COT, f"read with cause {_name(self.asdu.cot)}, not REQUEST")
+            return
         point = stations[0].points.get(ob.io_address)
-        if point is None or point.kind in ("command", "counter"):
+        if point is None or point.kind in _UNREADABLE:
             what = "no point" if point is None else f"{point.type.name} is not readable"
-            return self.mirror(Cot.UNKNOWN_IOA, f"{what} at IOA {ob.io_address}")
+            self.mirror(Cot.UNKNOWN_IOA, f"{what} at IOA {ob.io_address}")
+            return
         if self.pixit.answer_read_with_actcon:
             self.confirm(Cot.ACTIVATION_CON)
         asdu = Asdu(
@@ -1347,13 +1392,16 @@ class _Answer:
 
     def clock_sync(self, stations: list[_Station], ob: Any) -> None:
         if self.asdu.cot != Cot.ACTIVATION:
-            return self.mirror(Cot.UNKNOWN_COT, f"clock synchronisation with cause {_name(self.asdu.cot)}")
+            self.mirror(Cot.UNKNOWN_COT, f"clock synchronisation with cause {_name(self.asdu.cot)}")
+            return
         if ob.io_address != 0:
-            return self.mirror(Cot.UNKNOWN_IOA, f"clock synchronisation with IOA {ob.io_address}, not 0")
+            self.mirror(Cot.UNKNOWN_IOA, f"clock synchronisation with IOA {ob.io_address}, not 0")
+            return
         try:
             when = ob.time.to_datetime().timestamp()
         except (ValueError, OverflowError, OSError) as exc:
-            return self.refuse(f"invalid time {ob.time}: {exc}", _cas(stations))
+            self.refuse(f"invalid time {ob.time}: {exc}", _cas(stations))
+            return
         self.sim._clock_offset = when - _time.time()
         self.sim._cp56_ms = -1
         for station in stations:
@@ -1362,19 +1410,24 @@ class _Answer:
 
     def test_command(self, stations: list[_Station], ob: Any) -> None:
         if self.asdu.cot != Cot.ACTIVATION:
-            return self.mirror(Cot.UNKNOWN_COT, f"test command with cause {_name(self.asdu.cot)}")
+            self.mirror(Cot.UNKNOWN_COT, f"test command with cause {_name(self.asdu.cot)}")
+            return
         if ob.io_address != 0:
-            return self.mirror(Cot.UNKNOWN_IOA, f"test command with IOA {ob.io_address}, not 0")
+            self.mirror(Cot.UNKNOWN_IOA, f"test command with IOA {ob.io_address}, not 0")
+            return
         self.confirm(Cot.ACTIVATION_CON)
         self.outcome = f"ACT_CON (TSC {ob.tsc})"
 
     def reset_process(self, stations: list[_Station], ob: Any) -> None:
         if self.asdu.cot != Cot.ACTIVATION:
-            return self.mirror(Cot.UNKNOWN_COT, f"reset process with cause {_name(self.asdu.cot)}")
+            self.mirror(Cot.UNKNOWN_COT, f"reset process with cause {_name(self.asdu.cot)}")
+            return
         if ob.io_address != 0:
-            return self.mirror(Cot.UNKNOWN_IOA, f"reset process with IOA {ob.io_address}, not 0")
+            self.mirror(Cot.UNKNOWN_IOA, f"reset process with IOA {ob.io_address}, not 0")
+            return
         if ob.qrp not in (1, 2):
-            return self.refuse(f"qualifier of reset process {ob.qrp} is not 1 or 2", _cas(stations))
+            self.refuse(f"qualifier of reset process {ob.qrp} is not 1 or 2", _cas(stations))
+            return
         for station in stations:
             self.confirm(Cot.ACTIVATION_CON, station.common_address)
         if ob.qrp == 2:
@@ -1388,31 +1441,38 @@ class _Answer:
         connection = self.connection
         station = stations[0]
         if cot not in (Cot.ACTIVATION, Cot.DEACTIVATION):
-            return self.mirror(Cot.UNKNOWN_COT, f"command with cause {_name(cot)}")
+            self.mirror(Cot.UNKNOWN_COT, f"command with cause {_name(cot)}")
+            return
         point = station.points.get(ob.io_address)
         if point is None:
-            return self.mirror(Cot.UNKNOWN_IOA, f"no point at IOA {ob.io_address}")
+            self.mirror(Cot.UNKNOWN_IOA, f"no point at IOA {ob.io_address}")
+            return
         if point.type != asdu.type:
-            return self.refuse(f"IOA {ob.io_address} is a {point.type.name}, not a {asdu.type.name}")
+            self.refuse(f"IOA {ob.io_address} is a {point.type.name}, not a {asdu.type.name}")
+            return
         key = (station.common_address, ob.io_address)
         state, qualifier, select = _command_parts(ob)
         if cot == Cot.DEACTIVATION:
             selection = connection._selected(key, self.now)
             connection._selections.pop(key, None)
             if selection is None:
-                return self.refuse("nothing selected to cancel")
+                self.refuse("nothing selected to cancel")
+                return
             self.confirm(Cot.DEACTIVATION_CON)
             self.outcome = "DEACT_CON: selection cancelled"
             return
         why = _refusal(ob, state, qualifier)
         if why is not None:
-            return self.refuse(why)
+            self.refuse(why)
+            return
         if select:
             if not point.profile.select_before_operate:
-                return self.refuse(f"IOA {ob.io_address} executes directly; it cannot be selected")
+                self.refuse(f"IOA {ob.io_address} executes directly; it cannot be selected")
+                return
             for other in self.sim._connections:
                 if other is not connection and other._selected(key, self.now) is not None:
-                    return self.refuse(f"IOA {ob.io_address} is selected by {other.name}")
+                    self.refuse(f"IOA {ob.io_address} is selected by {other.name}")
+                    return
             connection._selections[key] = _Selection(
                 asdu.type, (state, qualifier), self.now + self.pixit.select_timeout
             )
@@ -1422,28 +1482,35 @@ class _Answer:
         if point.profile.select_before_operate:
             selection = connection._selections.pop(key, None)  # an execute ends the selection
             if selection is None:
-                return self.refuse("execute without select")
+                self.refuse("execute without select")
+                return
             if selection.deadline < self.now:
-                return self.refuse(f"the selection timed out ({self.pixit.select_timeout:g} s)")
+                self.refuse(f"the selection timed out ({self.pixit.select_timeout:g} s)")
+                return
             if selection.type != asdu.type or selection.command != (state, qualifier):
-                return self.refuse("execute differs from the select")
+                self.refuse("execute differs from the select")
+                return
+        try:
+            returned = self._returned_value(station, point, state)
+        except ValueError as exc:
+            self.refuse(f"the return information cannot carry it: {exc}")
+            return
         self.confirm(Cot.ACTIVATION_CON)
         self.outcome = "ACT_CON"
         if asdu.test:
             self.note("test command: not executed")
         else:
-            self._execute(station, point, state)
+            self._execute(station, point, state, returned)
         if self.pixit.act_term:
             self.confirm(Cot.ACTIVATION_TERMINATION)
             self.note("ACT_TERM")
 
-    def _execute(self, station: _Station, point: _Point, state: Any) -> None:
-        sim = self.sim
-        point.value = state
-        point.time = sim._now_cp56()
+    @staticmethod
+    def _returned_value(station: _Station, point: _Point, state: Any) -> Any:
+        """The related monitoring point's value after the command (None: no related point)."""
         target_ioa = point.profile.return_io_address
         if target_ioa is None:
-            return
+            return None
         target = station.points[target_ioa]
         if target.kind == "step":
             new: Any = target.value + (1 if state is Step.HIGHER else -1)
@@ -1454,7 +1521,17 @@ class _Answer:
             new = Double(state)
         else:
             new = state
-        target.value = _coerce(target.kind, new, target.name)
+        return _coerce(target.kind, new, target)
+
+    def _execute(self, station: _Station, point: _Point, state: Any, returned: Any) -> None:
+        sim = self.sim
+        point.value = state
+        point.time = sim._now_cp56()
+        target_ioa = point.profile.return_io_address
+        if target_ioa is None:
+            return
+        target = station.points[target_ioa]
+        target.value = returned
         target.time = point.time
         # Return information: to the commanding connection in order (between ACT_CON and
         # ACT_TERM), to every other started connection as an event.
@@ -1504,15 +1581,19 @@ async def open_simulator(
     """Serve a simulator for the duration of the block; ``sim.port`` is the bound port.
 
     ``options`` go to ``Simulator`` (``simulate_changes``, ``queue_limit``, ``journal_size``).
-    Leaving the block closes every connection.
+    Leaving the block closes every connection. An error raised in the block comes out as
+    itself, not wrapped in an exception group.
     """
     simulator = Simulator(profile, **options)
-    async with trio.open_nursery() as nursery:
-        await nursery.start(simulator.serve, host, port)
-        try:
-            yield simulator
-        finally:
-            nursery.cancel_scope.cancel()
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(simulator.serve, host, port)
+            try:
+                yield simulator
+            finally:
+                nursery.cancel_scope.cancel()
+    except BaseExceptionGroup as group:  # the block's own error, as it was raised
+        raise unwrap_group(group) from None
 
 
 def main(argv: list[str] | None = None) -> None:
