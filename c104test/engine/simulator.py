@@ -60,7 +60,6 @@ Choices where the standard leaves room or real RTUs differ (documented for the t
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import functools
 import heapq
@@ -142,7 +141,7 @@ from ..protocol.objects import (
 from ..protocol.timetags import CP16Time2a, CP24Time2a, CP56Time2a
 from .errors import unwrap_group
 from .journal import Direction, Journal
-from .profile import PointProfile, Profile, StationProfile, demo_profile, load_profile
+from .profile import PointProfile, Profile, StationProfile, demo_profile
 
 __all__ = [
     "BROADCAST_CA",
@@ -1594,37 +1593,3 @@ async def open_simulator(
                 nursery.cancel_scope.cancel()
     except BaseExceptionGroup as group:  # the block's own error, as it was raised
         raise unwrap_group(group) from None
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m c104test.engine.simulator``: serve a profile (for tests and quick trials).
-
-    Prints ``listening on HOST:PORT`` once bound, so a parent process can use ``--port 0``.
-    """
-    parser = argparse.ArgumentParser(prog="python -m c104test.engine.simulator")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=2404)
-    parser.add_argument("--profile", help="profile YAML file (default: the demo RTU)")
-    parser.add_argument("--simulate-changes", action="store_true")
-    parser.add_argument("--verbose", "-v", action="store_true")
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
-    profile = load_profile(args.profile) if args.profile else None
-
-    async def run() -> None:
-        simulator = Simulator(profile, simulate_changes=args.simulate_changes)
-        async with trio.open_nursery() as nursery:
-            port = await nursery.start(simulator.serve, args.host, args.port)
-            print(f"listening on {args.host}:{port}", flush=True)
-
-    try:
-        trio.run(run)
-    except KeyboardInterrupt:
-        pass
-
-
-if __name__ == "__main__":
-    main()

@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections import deque
@@ -1132,10 +1133,11 @@ async def test_serve_reports_the_port_and_stop_ends_it() -> None:
     assert await client.closed_by_peer()
 
 
-def test_module_runs_as_a_program() -> None:
-    """``python -m c104test.engine.simulator --port 0`` prints its port and serves."""
+def test_simulate_command_serves_until_sigterm() -> None:
+    """``c104test simulate --port 0`` prints one ready line with its port, serves, and stops
+    cleanly on SIGTERM."""
     with subprocess.Popen(
-        [sys.executable, "-m", "c104test.engine.simulator", "--port", "0"],
+        [sys.executable, "-m", "c104test", "simulate", "--port", "0", "--no-changes", "--quiet"],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -1143,8 +1145,9 @@ def test_module_runs_as_a_program() -> None:
         try:
             assert proc.stdout is not None
             line = proc.stdout.readline()
-            assert line.startswith("listening on 127.0.0.1:"), line
-            port = int(line.rsplit(":", 1)[1])
+            found = re.search(r"listening on 127\.0\.0\.1:(\d+), CA 47 \(18 points\)", line)
+            assert found, line
+            port = int(found.group(1))
 
             async def main() -> None:
                 with trio.fail_after(LIMIT):
@@ -1158,7 +1161,8 @@ def test_module_runs_as_a_program() -> None:
             trio.run(main)
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
+            code = proc.wait(timeout=10)
+    assert code == 0
 
 
 def test_errors_in_the_block_are_not_wrapped_in_a_group() -> None:
