@@ -178,12 +178,19 @@ class Connection:
 
     def connect(self) -> None:
         """Start connecting in the background (non-blocking); reconnects after a loss."""
+        bridge = self._b  # after Client.stop() this makes a new engine and clears _running: first
         with self._lock:
             if self._running:
                 return
             self._running = True
-        self._b.run_sync(self._apply_settings)
-        self._b.start_background(self._run)
+        bridge.run_sync(self._begin)
+        bridge.start_background(self._run)
+
+    def _begin(self) -> None:
+        self._apply_settings()
+        # dialling from now on, as in c104, even before the engine task has had its first turn
+        if self._engine.state is ConnectionState.CLOSED:
+            self._engine._set_state(ConnectionState.CLOSED_AWAIT_OPEN)
 
     def _apply_settings(self) -> None:
         self._engine.params = self._params
@@ -416,7 +423,7 @@ class Connection:
             raise ValueError(f"originator_address {value} outside 0..255")
         self._originator_address = value
         self._follows_client_oa = False
-        self._b.run_sync(self._apply_settings)
+        self._apply_if_bound()
 
     @property
     def protocol_parameters(self) -> ProtocolParameters:
@@ -424,7 +431,14 @@ class Connection:
 
     def _set_params(self, params: LinkParameters) -> None:
         self._params = params
-        self._b.run_sync(self._apply_settings)
+        self._apply_if_bound()
+
+    def _apply_if_bound(self) -> None:
+        # After Client.stop() the engine thread is gone; do not start a new one for a setting:
+        # connect() makes a new engine with the current settings.
+        bridge = self._bridge
+        if bridge is not None and not bridge.closed:
+            bridge.run_sync(self._apply_settings)
 
     @property
     def engine(self) -> ClientConnection:

@@ -35,7 +35,9 @@ class ProtocolParameters:
 
     def __getattr__(self, name: str) -> float | int:
         if name in _NAMES:
-            return getattr(self._get(), _NAMES[name])
+            value = getattr(self._get(), _NAMES[name])
+            # c104's timers are whole seconds (int); c104test also takes fractions
+            return int(value) if isinstance(value, float) and value.is_integer() else value
         raise AttributeError(name)
 
     def __setattr__(self, name: str, value: float | int) -> None:
