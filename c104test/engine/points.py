@@ -34,6 +34,18 @@ class PointValue:
     updates: int = 1
 
 
+_set_ca = PointValue.common_address.__set__  # type: ignore[attr-defined]
+_set_ioa = PointValue.io_address.__set__  # type: ignore[attr-defined]
+_set_type = PointValue.type.__set__  # type: ignore[attr-defined]
+_set_value = PointValue.value.__set__  # type: ignore[attr-defined]
+_set_quality = PointValue.quality.__set__  # type: ignore[attr-defined]
+_set_time = PointValue.time.__set__  # type: ignore[attr-defined]
+_set_cot = PointValue.cot.__set__  # type: ignore[attr-defined]
+_set_received = PointValue.received_at.__set__  # type: ignore[attr-defined]
+_set_object = PointValue.object.__set__  # type: ignore[attr-defined]
+_set_updates = PointValue.updates.__set__  # type: ignore[attr-defined]
+
+
 class PointDatabase:
     """Values per station; updated from every received monitoring ASDU."""
 
@@ -47,13 +59,24 @@ class PointDatabase:
             station = self._stations[asdu.common_address] = {}
         t, cot, ca = asdu.type, asdu.cot, asdu.common_address
         get = station.get
+        new = object.__new__
+        # slot stores instead of the frozen dataclass __init__: this runs once per received
+        # object and the generated __init__ costs twice as much (see asdu.py, same technique)
         for ob in asdu.objects:
             ioa = ob.io_address
             old = get(ioa)
-            station[ioa] = PointValue(
-                ca, ioa, t, ob.value, ob.quality, ob.time_tag, cot, now, ob,
-                1 if old is None else old.updates + 1,
-            )
+            pv = new(PointValue)
+            _set_ca(pv, ca)
+            _set_ioa(pv, ioa)
+            _set_type(pv, t)
+            _set_value(pv, ob.value)
+            _set_quality(pv, ob.quality)
+            _set_time(pv, getattr(ob, "time", None))
+            _set_cot(pv, cot)
+            _set_received(pv, now)
+            _set_object(pv, ob)
+            _set_updates(pv, 1 if old is None else old.updates + 1)
+            station[ioa] = pv
         return len(asdu.objects)
 
     def get(self, common_address: int, io_address: int) -> PointValue | None:

@@ -1072,6 +1072,9 @@ INFO_CLASS: dict[Type, type[Information]] = {
 
 
 def _info_class(type_id: Type | int) -> tuple[Type, type[Information]]:
+    cls = INFO_CLASS.get(type_id)  # type: ignore[call-overload]
+    if cls is not None and type(type_id) is Type:
+        return type_id, cls  # the common case, once per received object: no enum call
     try:
         t = Type(type_id)
         return t, INFO_CLASS[t]
@@ -1284,6 +1287,9 @@ def _recorded_at(time: Any) -> _dt.datetime | None:
         return None
 
 
+_OBJECT_CLASS: dict[Type, type] = {t: type_info(t).object_class for t in INFO_CLASS}
+
+
 def info_from_object(
     type_id: Type | int, ob: InformationObject, *, processed_at: _dt.datetime
 ) -> Information:
@@ -1296,7 +1302,7 @@ def info_from_object(
     """
     t, _cls = _info_class(type_id)
     convert = _FROM_OBJECT.get(type(ob))
-    if convert is None or type(ob) is not type_info(t).object_class:
+    if convert is None or type(ob) is not _OBJECT_CLASS[t]:
         raise ValueError(
             f"{t.name} carries {type_info(t).object_class.__name__}, not {type(ob).__name__}"
         )

@@ -218,7 +218,7 @@ class Point:
     def _receive(self, ob: InformationObject, type_id: Type, message: IncomingMessage) -> None:
         """Called in the engine thread for every received element addressed to this point."""
         previous = self._info
-        self._info = info_from_object(type_id, ob, processed_at=_dt.datetime.now())
+        self._info = info_from_object(type_id, ob, processed_at=message._processed_at)
         call_safely(self._on_receive, self, previous, message)
 
     def transmit(self, cause: Cot = Cot.ACTIVATION) -> bool:
