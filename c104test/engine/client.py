@@ -28,8 +28,6 @@ from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu, type_info
 from ..protocol.commands import command_object, timed_type
 from ..protocol.elements import QCC
 from ..protocol.enums import ConnectionState, Cot, Frz, Qoi, Rqt, Type
-from ..protocol.errors import LocalProtocolError
-from ..protocol.explain import explain_asdu
 from ..protocol.link import (
     Acknowledged,
     AsduReceived,
@@ -57,8 +55,8 @@ from ..protocol.timetags import CP56Time2a
 from .errors import (
     CommandTimeout,
     ConnectFailed,
+    ExpectationFailed,
     LinkDown,
-    NegativeConfirmation,
     NotConnected,
     unwrap_group,
 )
@@ -236,6 +234,23 @@ class ClientConnection:
     @property
     def link(self) -> Link | None:
         return self._link
+
+    @property
+    def is_establishing(self) -> bool:
+        """Dialling, waiting for STARTDT con, or running the initializer: OPEN is on its way."""
+        if self.state in (ConnectionState.CLOSED_AWAIT_OPEN, ConnectionState.CLOSED_AWAIT_RECONNECT):
+            return True
+        link = self._link
+        return (
+            self.state is ConnectionState.OPEN_MUTED
+            and link is not None
+            and (self._initializing or link.state is LinkState.PENDING_START)
+        )
+
+    def mark_dialling(self) -> None:
+        """Report CLOSED_AWAIT_OPEN now, before ``run()`` has had its first turn (as c104 does)."""
+        if self.state is ConnectionState.CLOSED:
+            self._set_state(ConnectionState.CLOSED_AWAIT_OPEN)
 
     @property
     def is_open(self) -> bool:
@@ -608,8 +623,6 @@ class ClientConnection:
     ) -> JournalEntry:
         """The first received ASDU since ``since`` (default: start of the last command) that
         matches; it may have arrived before this call. ExpectationFailed after ``timeout``."""
-        from .errors import ExpectationFailed
-
         timeout = self.command_timeout if timeout is None else timeout
         cursor = self.last_command_index if since is None else since
         started = trio.current_time()
@@ -634,8 +647,6 @@ class ClientConnection:
         self, flt: MessageFilter, *, within: float, since: int | None = None
     ) -> None:
         """Fail if a matching ASDU arrives (or arrived since ``since``) within ``within`` s."""
-        from .errors import ExpectationFailed
-
         cursor = self.last_command_index if since is None else since
         with trio.move_on_after(within):
             while True:
@@ -657,8 +668,6 @@ class ClientConnection:
         description: str = "",
     ) -> Any:
         """Wait until the point database holds a value for which ``predicate`` is true."""
-        from .errors import ExpectationFailed
-
         timeout = self.command_timeout if timeout is None else timeout
         seen: list[str] = []
         with trio.move_on_after(timeout):
@@ -920,10 +929,6 @@ class ClientConnection:
             wait=wait,
         )
 
-    async def expect_confirmed(self, result: CommandResult) -> CommandResult:
-        if result.positive is False:
-            raise NegativeConfirmation(f"{result}: {explain_asdu(result.confirmation)}")  # type: ignore[arg-type]
-        return result
 
 
 def _name(asdu: Asdu | UnknownAsdu) -> str:
@@ -947,5 +952,3 @@ async def open_connection(host: str = "127.0.0.1", port: int = 2404, **options: 
     except BaseExceptionGroup as group:
         raise unwrap_group(group) from None
 
-
-_ = LocalProtocolError  # re-exported errors live in .errors

@@ -23,7 +23,7 @@ from ..engine.errors import C104TestError
 from ..engine.journal import Direction, JournalEntry
 from ..protocol.asdu import Asdu, UnknownAsdu
 from ..protocol.enums import ConnectionState, Cot, Frz, Init, Qoi, Rqt, Type, Umc
-from ..protocol.link import LinkParameters, LinkState
+from ..protocol.link import LinkParameters
 from .bridge import TrioBridge, get_bridge
 from .callbacks import call_safely, check_callback
 from .information import INFO_CLASS
@@ -189,8 +189,7 @@ class Connection:
     def _begin(self) -> None:
         self._apply_settings()
         # dialling from now on, as in c104, even before the engine task has had its first turn
-        if self._engine.state is ConnectionState.CLOSED:
-            self._engine._set_state(ConnectionState.CLOSED_AWAIT_OPEN)
+        self._engine.mark_dialling()
 
     def _apply_settings(self) -> None:
         self._engine.params = self._params
@@ -227,11 +226,7 @@ class Connection:
         if state is ConnectionState.OPEN:
             return True
         # CLOSED counts while running: connect() returns before the engine task has begun
-        establishing = state in _ESTABLISHING or state is ConnectionState.CLOSED or (
-            state is ConnectionState.OPEN_MUTED
-            and engine.link is not None
-            and (engine._initializing or engine.link.state is LinkState.PENDING_START)
-        )
+        establishing = state is ConnectionState.CLOSED or engine.is_establishing
         if not establishing or not self._running:
             return state is ConnectionState.OPEN
         try:
