@@ -46,6 +46,9 @@ def run_features(
     command = [
         sys.executable, "-m", "pytest", str(where),
         "-p", "no:cacheprovider",
+        # the repository's pytest settings name plugins of the test extra (timeout=...), which a
+        # plain install does not have; they do not matter for the features
+        "-W", "ignore::pytest.PytestConfigWarning",
         "-v", "--gherkin-terminal-reporter",
         f"--cucumberjson={output / 'cucumber.json'}",
         f"--junitxml={junit}",
