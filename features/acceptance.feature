@@ -7,6 +7,10 @@ Feature: Acceptance of the demo RTU
   `c104test simulate --no-changes` on 127.0.0.1; scenarios that change the simulator's points
   are then skipped, and every command scenario puts the points back as it found them.
 
+  Scenarios tagged @c104-peer also pass against an RTU built on lib60870 (the c104 package, see
+  tests/bdd/peers/c104_demo_rtu.py): `pytest features -m c104-peer --rtu-host ...`. The comments
+  above the others say where c104 departs from the standard.
+
   Rule: The demo RTU answers every request
 
     Background:
@@ -14,6 +18,9 @@ Feature: Acceptance of the demo RTU
       And a connection to the RTU
       And data transfer is started
 
+    # c104 answers the time-tagged points 101 and 201 as M_SP_TB_1/M_DP_TB_1 with cause 20 (the
+    # standard allows cause 20 only without time tag); the steps accept either variant.
+    @c104-peer
     Scenario: Station interrogation
       When I send a general interrogation
       Then the interrogation is confirmed and terminated
@@ -28,11 +35,13 @@ Feature: Acceptance of the demo RTU
       And IOA 300 has quality good
       And I receive M_SP_NA_1 with cause INTERROGATED_BY_STATION for IOA 100
 
+    @c104-peer
     Scenario: Station interrogation addressed by common address
       When I send a general interrogation to common address 47
       Then the interrogation is confirmed and terminated
       And IOA 200 at common address 47 reports ON within 1 second
 
+    @c104-peer
     Scenario: The signal list, as a data table
       When I send a station interrogation
       Then the points report:
@@ -48,6 +57,8 @@ Feature: Acceptance of the demo RTU
         | 310 | M_ST_NA_1 | 5              | good    | Tap changer position           |
         | 320 | M_BO_NA_1 | 0x0000A5A5     | good    | Protection relay status word   |
 
+    # Not @c104-peer: c104 answers only QOI 20 (station); a group interrogation (QOI 21-36)
+    # gets a negative ACT_CON with cause UNIMPLEMENTED_GROUP (iec104-python #61).
     Scenario: Group interrogation
       When I send a group interrogation for group 3
       Then the interrogation is confirmed and terminated
@@ -55,6 +66,7 @@ Feature: Acceptance of the demo RTU
       And IOA 310 reports 5
       And IOA 320 reports 0x0000A5A5
 
+    @c104-peer
     Scenario: Counter interrogation
       When I send a counter interrogation
       Then the command is confirmed
@@ -64,6 +76,7 @@ Feature: Acceptance of the demo RTU
         | 400 | M_IT_NA_1 | 12345 | Active energy import (kWh)  |
         | 401 | M_IT_TB_1 | 678   | Active energy export (kWh)  |
 
+    @c104-peer
     Scenario Outline: Clock synchronisation, in both spellings
       When I send a clock <spelling>
       Then the command is confirmed
@@ -73,16 +86,22 @@ Feature: Acceptance of the demo RTU
         | synchronisation |
         | synchronization |
 
+    @c104-peer
     Scenario: Test command
       When I send a test command
       Then the command is confirmed
 
+    # c104 answers a read with an ACT_CON before the object (iec104-python #75); the steps take
+    # the object as the answer, so the scenario holds.
+    @c104-peer
     Scenario: Read
       When I read IOA 301
       Then the command is confirmed
       And I receive M_ME_NC_1 with cause REQUEST for IOA 301
       And IOA 301 reports 230.5
 
+    # Not @c104-peer: c104 confirms a direct command (ACT_CON) but never terminates it (no
+    # ACT_TERM); only select-and-execute commands get one.
     Scenario Outline: A direct single command switches breaker Q0
       When I send a single command <state> to IOA 500
       Then the command is confirmed
@@ -94,6 +113,9 @@ Feature: Acceptance of the demo RTU
         | OFF   |
         | ON    |
 
+    # c104's ACT_TERM here is a copy of the select (S/E = 1); "the command is terminated" does
+    # not look at the qualifier.
+    @c104-peer
     Scenario: Select before operate switches earthing switch Q8
       When I send a single command ON to IOA 501 with select-before-operate
       Then the command is confirmed
@@ -102,6 +124,7 @@ Feature: Acceptance of the demo RTU
       When I send a single command OFF to IOA 501 with select-before-operate
       Then IOA 101 reports OFF within 2 seconds
 
+    @c104-peer
     Scenario: Double command opens disconnector Q1
       When I send a double command OFF to IOA 502
       Then the command is confirmed
@@ -109,6 +132,7 @@ Feature: Acceptance of the demo RTU
       When I send a double command ON to IOA 502
       Then IOA 200 reports ON within 2 seconds
 
+    @c104-peer
     Scenario: Regulating step raises the tap changer
       When I send a regulating step HIGHER to IOA 520
       Then the command is confirmed
@@ -116,6 +140,7 @@ Feature: Acceptance of the demo RTU
       When I send a regulating step LOWER to IOA 520
       Then IOA 310 reports 5 within 2 seconds
 
+    @c104-peer
     Scenario: Set points come back as return information
       When I send a set point 42.5 to IOA 511
       Then the command is confirmed
@@ -129,15 +154,18 @@ Feature: Acceptance of the demo RTU
       Then IOA 301 reports 230.5 within 2 seconds
       And IOA 300 reports 1234 within 2 seconds
 
+    @c104-peer
     Scenario: A command to an unknown IOA is refused
       When I send a single command ON to IOA 999
       Then the command is confirmed negatively
       And I receive C_SC_NA_1 with cause UNKNOWN_IOA for IOA 999
 
+    @c104-peer
     Scenario: A set point the RTU does not have is refused
       When I send a normalised set point 0.5 to IOA 512
       Then the command is confirmed negatively
 
+    # Not @c104-peer: it drives the embedded simulator, so it is skipped with --rtu-host.
     Scenario: Spontaneous changes, with quality
       When the simulated RTU sets IOA 100 to OFF
       Then I receive M_SP_NA_1 with cause SPONTANEOUS for IOA 100 within 5 seconds
@@ -146,6 +174,7 @@ Feature: Acceptance of the demo RTU
       Then IOA 303 has quality IV and NT within 2 seconds
       And IOA 303 reports 0.5
 
+    @c104-peer
     Scenario: Link control: STOPDT, TESTFR, a raw APDU, STARTDT, close
       When I stop data transfer
       Then data transfer is stopped
@@ -161,6 +190,7 @@ Feature: Acceptance of the demo RTU
       When I close the connection
       Then the connection is closed within 2 seconds
 
+    @c104-peer
     Scenario: A second controlling station
       Given a connection to the RTU at "127.0.0.1"
       And data transfer is started
@@ -169,6 +199,7 @@ Feature: Acceptance of the demo RTU
 
   Rule: A scenario can bring its own simulated RTU
 
+    # Not @c104-peer: it starts a simulated RTU of its own, so it is skipped with --rtu-host.
     Scenario: A feeder bay from a profile
       Given a simulated RTU from profile "profiles/feeder.yaml"
       And a connection to the RTU
