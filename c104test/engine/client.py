@@ -61,7 +61,7 @@ from .errors import (
     unwrap_group,
 )
 from .journal import Direction, Journal, JournalEntry
-from .points import PointDatabase
+from .points import PROCESS_TYPES, PointDatabase
 
 __all__ = ["ClientConnection", "CommandResult", "MessageFilter", "open_connection"]
 
@@ -70,7 +70,6 @@ log = logging.getLogger("c104test.client")
 BROADCAST_CA = 0xFFFF
 _CONFIRMATIONS = frozenset({Cot.ACTIVATION_CON, Cot.DEACTIVATION_CON})
 _MIRRORS = frozenset({Cot.UNKNOWN_TYPE_ID, Cot.UNKNOWN_COT, Cot.UNKNOWN_CA, Cot.UNKNOWN_IOA})
-_MONITOR_TYPES = frozenset(t for t in Type if t < 45 or t == Type.M_EI_NA_1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,7 +454,7 @@ class ClientConnection:
                     if entry is not None and entry.error:
                         log.warning("undecodable ASDU from %s:%s: %s", self.host, self.port, entry.error)
                     continue
-                if type(asdu) is Asdu and asdu.type < 45:  # process information only
+                if type(asdu) is Asdu and asdu.type in PROCESS_TYPES:
                     self.points.apply(asdu, entry.timestamp)
                 self._callback(self.on_asdu, asdu)
             elif kind is DataTransferStarted:
@@ -818,7 +817,7 @@ class ClientConnection:
             asdu,
             timeout=timeout,
             wait_termination=cot is Cot.ACTIVATION,
-            collect=lambda a: int(a.cot) == reply_cot and a.type in _MONITOR_TYPES,
+            collect=lambda a: int(a.cot) == reply_cot and a.type in PROCESS_TYPES,
             wait=wait,
         )
 
@@ -841,7 +840,7 @@ class ClientConnection:
             asdu,
             timeout=timeout,
             wait_termination=True,
-            collect=lambda a: int(a.cot) in (reply_cot, int(Cot.SPONTANEOUS)) and a.type in _MONITOR_TYPES,
+            collect=lambda a: int(a.cot) in (reply_cot, int(Cot.SPONTANEOUS)) and a.type in PROCESS_TYPES,
             wait=wait,
         )
 

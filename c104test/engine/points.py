@@ -11,7 +11,10 @@ from ..protocol.enums import Cot, Type
 from ..protocol.objects import InformationObject
 from ..protocol.timetags import CP24Time2a, CP56Time2a
 
-__all__ = ["PointDatabase", "PointValue"]
+__all__ = ["PROCESS_TYPES", "PointDatabase", "PointValue"]
+
+#: types that carry process information (1-40): the ones the point database holds
+PROCESS_TYPES = frozenset(t for t in Type if t < 45)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ import trio
 from ..engine.client import ClientConnection
 from ..engine.errors import C104TestError
 from ..engine.journal import Direction, JournalEntry
+from ..engine.points import PROCESS_TYPES
 from ..protocol.asdu import Asdu, UnknownAsdu
 from ..protocol.enums import ConnectionState, Cot, Frz, Init, Qoi, Rqt, Type, Umc
 from ..protocol.link import LinkParameters
@@ -39,8 +40,6 @@ __all__ = ["Connection"]
 log = logging.getLogger("c104test.connection")
 
 BROADCAST = 0xFFFF
-_ESTABLISHING = (ConnectionState.CLOSED_AWAIT_OPEN, ConnectionState.CLOSED_AWAIT_RECONNECT)
-_MONITORING = frozenset(t for t in Type if t < 45)
 
 
 def check_ip(ip: str) -> str:
@@ -141,7 +140,7 @@ class Connection:
             if station is not None:
                 self._client._station_initialized(station, asdu.objects[0].value)
             return
-        if asdu.type not in _MONITORING:
+        if asdu.type not in PROCESS_TYPES:
             if asdu.cot not in (Cot.ACTIVATION_CON, Cot.DEACTIVATION_CON, Cot.ACTIVATION_TERMINATION) and int(asdu.cot) < 44:
                 self._unexpected(message, Umc.INVALID_TYPE_ID)
             return
