@@ -1,0 +1,74 @@
+"""The hand-written pages name only what exists: profile keys, suite variables, options, cases.
+
+The PICS, FAT and conformance pages describe the ready suites and the profile in prose. These tests
+tie every name they use to the code, so a renamed variable or a new PIXIT key fails here instead of
+leaving the page wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from c104test.bdd.plugin import OPTIONS
+from c104test.engine.profile import Pixit
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+HAND_WRITTEN = ("pics.md", "fat.md", "conformance.md")
+
+
+def text(name: str) -> str:
+    return (DOCS / name).read_text(encoding="utf-8")
+
+
+def suite_text() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "keywords").glob("*.*")))
+
+
+def test_the_pics_page_names_every_pixit_key_and_no_other() -> None:
+    named = set(re.findall(r"`pixit\.(\w+)`", text("pics.md")))
+    fields = {f.name for f in dataclasses.fields(Pixit)}
+    assert named == fields, f"missing on the page: {fields - named}; not a Pixit field: {named - fields}"
+
+
+def test_suite_variables_on_the_pages_exist() -> None:
+    suites = suite_text()
+    for page in HAND_WRITTEN:
+        for variable in set(re.findall(r"\$\{(\w+)\}", text(page))) | set(re.findall(r"--variable (\w+):", text(page))):
+            assert re.search(rf"^\$\{{{variable}\}}\s", suites, re.MULTILINE), f"{page}: ${{{variable}}}"
+
+
+def test_pytest_options_on_the_pages_exist() -> None:
+    flags = {option.flag for option in OPTIONS}
+    for page in HAND_WRITTEN:
+        for flag in re.findall(r"(--rtu-[\w-]+|--c104-[\w-]+)", text(page)):
+            assert flag in flags, f"{page}: {flag}"
+
+
+def cases_in(listing: str) -> set[str]:
+    """``L01-L04, A16, R08-R10`` -> {"L01", "L02", ...}."""
+    cases: set[str] = set()
+    for first, last in re.findall(r"\b([LAR]\d\d)(?:-([LAR]\d\d))?\b", listing):
+        end = int(last[1:]) if last else int(first[1:])
+        cases |= {f"{first[0]}{n:02d}" for n in range(int(first[1:]), end + 1)}
+    return cases
+
+
+def test_the_conformance_page_lists_the_cases_of_the_suite() -> None:
+    listing = re.search(r"runs the cases(.*?)\. Each test", text("conformance.md"), re.DOTALL)
+    assert listing, "the page lists the cases that conformance.robot runs"
+    suite = (ROOT / "keywords" / "conformance.robot").read_text(encoding="utf-8")
+    in_suite = set(re.findall(r"^([LAR]\d\d) ", suite, re.MULTILINE))
+    assert cases_in(listing.group(1)) == in_suite
+
+
+def test_case_listing_parser() -> None:
+    assert cases_in("L01-L03, A16, R08-R09") == {"L01", "L02", "L03", "A16", "R08", "R09"}
+
+
+def test_repository_files_named_on_the_pages_exist() -> None:
+    for page in HAND_WRITTEN:
+        for path in re.findall(r"\]\(\.\./([^)#]+)\)", text(page)):
+            assert (ROOT / path).exists(), f"{page}: {path}"
