@@ -102,6 +102,7 @@ def test_our_configuration_fails_on_broken_links_and_stale_references(tmp_path: 
 
 
 def test_a_keyword_link_to_nowhere_in_the_reference_is_reported() -> None:
+    require_mkdocs()
     spec = {
         "doc": '<p>Intro, see <a href="#Open%20It">Open It</a>.</p><h2 id="Usage">Usage</h2><p>'
                '<a href="#Usage">Usage</a> and <a href="#Close%20It">Close It</a></p>',
@@ -118,6 +119,7 @@ def test_a_keyword_link_to_nowhere_in_the_reference_is_reported() -> None:
 
 
 def test_links_out_of_docs_point_to_copies_in_the_site() -> None:
+    require_mkdocs()
     module = hooks()
     module._repo_path_of.clear()
     module._repo_path_of["index.md"] = "README.md"
