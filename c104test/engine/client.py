@@ -5,18 +5,19 @@
 ...         result = await conn.interrogation(47)
 ...         print(result.positive, len(result.objects), conn.points.get(47, 100))
 
-One connection owns one TCP stream and one ``Link``. A reader task feeds received octets to the
-link, a timer task wakes at ``link.next_deadline()``, and every frame goes through the journal
-before anything else sees it. Commands are serialised per connection; each waits for its
-confirmation (and termination) with a timeout.
+One connection owns one stream (opened by ``engine.transport``) and one ``Link``, driven by an
+``engine.session.Session``: its reader, writer (every send with a t1 deadline) and timer, and
+its journal of every frame. The client keeps no I/O loop of its own; it reacts to the session's
+events (points, callbacks, state) and serialises commands, each waiting for its confirmation
+(and termination) with a timeout. When the connection ends, ``close_reason`` says why in words
+and ``close_info`` says who (``ClosedBy``) and why (``CloseCause``); ``close_error`` is the
+peer's ``RemoteProtocolError`` (with the offending frame) when it broke the protocol.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import logging
-import math
-import time as _time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -25,17 +26,16 @@ from typing import Any
 import trio
 
 from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu, type_info
+from ..protocol.closing import CloseCause
 from ..protocol.commands import command_object, timed_type
 from ..protocol.elements import QCC
 from ..protocol.enums import ConnectionState, Cot, Frz, Qoi, Rqt, Type
+from ..protocol.errors import RemoteProtocolError
 from ..protocol.link import (
-    Acknowledged,
-    AsduReceived,
     DataTransferStarted,
     DataTransferStopped,
-    FrameReceived,
+    Event,
     Link,
-    LinkClosed,
     LinkParameters,
     LinkState,
     Role,
@@ -62,6 +62,8 @@ from .errors import (
 )
 from .journal import Direction, Journal, JournalEntry
 from .points import PROCESS_TYPES, PointDatabase
+from .session import CloseInfo, Session
+from .transport import Endpoint, Transport
 
 __all__ = ["ClientConnection", "CommandResult", "MessageFilter", "open_connection"]
 
@@ -181,6 +183,8 @@ class ClientConnection:
         command_timeout: float = 10.0,
         journal_size: int | None = 100_000,
         stream_factory: Callable[[], Awaitable[trio.abc.Stream]] | None = None,
+        start_timeout: float | None = None,
+        transport: Transport | None = None,
     ) -> None:
         if not 0 <= originator_address <= 255:
             raise ValueError(f"originator address {originator_address} outside 0..255")
@@ -199,7 +203,18 @@ class ClientConnection:
         self.state = ConnectionState.CLOSED
         self.connected_at: _dt.datetime | None = None
         self.disconnected_at: _dt.datetime | None = None
+        #: Why the last connection ended, in words (None while open or never opened).
         self.close_reason: str | None = None
+        #: Who ended it and why (``ClosedBy``, ``CloseCause``), the unsent counts; None while open.
+        self.close_info: CloseInfo | None = None
+        #: The peer's protocol violation that ended it, with the offending frame; else None.
+        self.close_error: RemoteProtocolError | None = None
+        #: Bound on the STARTDT confirmation when data transfer starts on connect (None: t1).
+        self.start_timeout = start_timeout
+        #: The real addresses of the current (or last) TCP connection; None for test streams.
+        self.local_address: Endpoint | None = None
+        self.peer_address: Endpoint | None = None
+        self.transport = transport if transport is not None else Transport()
         self.last_command_index = 0  # journal index where the last command began
         self.tsc = 0  # test sequence counter of C_TS_TA_1
         # conformance options, applied to each new link
@@ -211,16 +226,12 @@ class ClientConnection:
         # tests pass trio.testing.memory_stream_pair halves instead of a TCP connection
         self.stream_factory = stream_factory
         self._link: Link | None = None
-        self._stream: trio.abc.Stream | None = None
-        self._send_lock = trio.Lock()
+        self._session: Session | None = None
         self._command_lock = trio.Lock()
         self._changed = trio.Event()  # replaced after every wake-up: frames, state, window
-        self._timer_wakeup = trio.Event()
-        self._session_scope: trio.CancelScope | None = None
         self._run_scope: trio.CancelScope | None = None
         self._closing = False
         self._reported = False
-        self._last_rx: JournalEntry | None = None
         #: awaited after STARTDT con on every (re)connect, before the state becomes OPEN
         self.initializer: Callable[[ClientConnection], Awaitable[None]] | None = None
         self._initializing = False
@@ -270,8 +281,12 @@ class ClientConnection:
             while not self._closing:
                 self._set_state(ConnectionState.CLOSED_AWAIT_OPEN)
                 try:
-                    stream = await self._dial()
-                except ConnectFailed:
+                    opened = await self.transport.connect(
+                        self.host, self.port, timeout=self.params.t0, opener=self.stream_factory
+                    )
+                except ConnectFailed as exc:
+                    self.close_reason = str(exc)
+                    self.close_info = CloseInfo(exc.by, exc.cause, str(exc))
                     if not self.reconnect and not reported:
                         self._set_state(ConnectionState.CLOSED)
                         raise
@@ -281,7 +296,7 @@ class ClientConnection:
                     await trio.sleep(self.reconnect_delay)
                     continue
                 try:
-                    await self._session(stream, None if reported else task_status)
+                    await self._serve(opened, None if reported else task_status)
                 except LinkDown:
                     if not self._reported and not self.reconnect:
                         self._set_state(ConnectionState.CLOSED)
@@ -296,43 +311,31 @@ class ClientConnection:
         self._set_state(ConnectionState.CLOSED)
 
     async def close(self) -> None:
-        """Close the connection and stop reconnecting."""
+        """Close the connection and stop reconnecting (bounded: about 2 s at most)."""
         self._closing = True
-        # kept locally: the session may end (and clear its scope) while the flush awaits
-        scope, link = self._session_scope, self._link
-        if scope is not None and self._stream is not None:
+        session = self._session
+        if session is not None and session.is_open:
             self._set_state(ConnectionState.OPEN_AWAIT_CLOSED)
-            if link is not None and link.state is not LinkState.CLOSED:
-                link.close("closed by the test")
-                with trio.move_on_after(1):
-                    await self._flush()
-            scope.cancel()
+            await session.aclose("closed by the test")
         if self._run_scope is not None:
             self._run_scope.cancel()
         self._notify()
 
-    async def _dial(self) -> trio.abc.Stream:
-        t0 = self.params.t0
-        try:
-            with trio.fail_after(t0):
-                if self.stream_factory is not None:
-                    return await self.stream_factory()
-                return await trio.open_tcp_stream(self.host, self.port)
-        except trio.TooSlowError:
-            raise ConnectFailed(
-                f"cannot connect to {self.host}:{self.port}: no answer within t0={t0:g} s"
-            ) from None
-        except OSError as exc:
-            raise ConnectFailed(f"cannot connect to {self.host}:{self.port}: {exc.strerror or exc}") from exc
-
-    async def _session(self, stream: trio.abc.Stream, task_status: Any) -> None:
+    async def _serve(self, opened: Any, task_status: Any) -> None:
+        """One connection: the session runs beside the start-up and ends the connection."""
         now = trio.current_time()
         link = Link(Role.CONTROLLING, self.params, now=now)
         link.report_frames = True
         link.withhold_acknowledgements = self.withhold_acknowledgements
         link.ignore_test_frames = self.ignore_test_frames
-        self._link, self._stream = link, stream
+        session = Session(
+            opened, link, self.journal, self, peer=f"the RTU at {self.host}:{self.port}", on_frame=self._frame
+        )
+        self._link, self._session = link, session
+        self.local_address, self.peer_address = opened.local, opened.peer
         self.close_reason = None
+        self.close_info = None
+        self.close_error = None
         self.connected_at = _dt.datetime.now()
         self.disconnected_at = None
         log.info("connected to %s:%s", self.host, self.port)
@@ -340,143 +343,102 @@ class ClientConnection:
         failure: Exception | None = None
         try:
             async with trio.open_nursery() as nursery:
-                with trio.CancelScope() as scope:
-                    self._session_scope = scope
-                    nursery.start_soon(self._reader, link, stream)
-                    nursery.start_soon(self._timer, link)
-                    # errors are kept, not raised, here: the nursery would wrap them in a group
-                    try:
-                        if self.auto_start:
-                            self._initializing = self.initializer is not None
-                            await self.start_data_transfer()
-                            if self.initializer is not None:
-                                try:
-                                    await self.initializer(self)
-                                finally:
-                                    self._initializing = False
-                                if link.state is LinkState.STARTED:
-                                    self._set_state(ConnectionState.OPEN)
-                    except (CommandTimeout, LinkDown, NotConnected) as exc:
-                        failure = exc
-                    else:
-                        if task_status is not None:
-                            task_status.started(self)
-                            self._reported = True
-                        await trio.sleep_forever()
+                nursery.start_soon(self._drive, session, nursery.cancel_scope)
+                # errors are kept, not raised, here: the nursery would wrap them in a group
+                try:
+                    if self.auto_start:
+                        self._initializing = self.initializer is not None
+                        try:
+                            await self.start_data_transfer(timeout=self.start_timeout)
+                        except CommandTimeout as exc:
+                            session.close(str(exc), CloseCause.START_TIMEOUT)
+                            raise
+                        if self.initializer is not None:
+                            try:
+                                await self.initializer(self)
+                            finally:
+                                self._initializing = False
+                            if link.state is LinkState.STARTED:
+                                self._set_state(ConnectionState.OPEN)
+                except (CommandTimeout, LinkDown, NotConnected) as exc:
+                    failure = exc
+                else:
+                    if task_status is not None:
+                        task_status.started(self)
+                        self._reported = True
+                    await trio.sleep_forever()
                 nursery.cancel_scope.cancel()
         finally:
-            self._session_scope = None
-            with trio.CancelScope(shield=True):
-                await stream.aclose()
-            if link.state is not LinkState.CLOSED:
-                link.close("closed by the test")
-            if self.close_reason is None:
-                self.close_reason = link.close_reason or "closed"
+            self._session_ended(session)
             self.disconnected_at = _dt.datetime.now()
-            self._stream = None
             log.info("disconnected from %s:%s: %s", self.host, self.port, self.close_reason)
             if not self._closing and not self.reconnect:
                 # with reconnect, run() goes on to CLOSED_AWAIT_RECONNECT (as c104 does)
                 self._set_state(ConnectionState.CLOSED)
             self._notify()
+        info = session.closed
+        by, cause = (info.by, info.cause) if info is not None else (None, None)
         if failure is not None:
-            raise LinkDown(f"connection to {self.host}:{self.port} failed to start: {failure}") from failure
+            kind = type(failure) if isinstance(failure, LinkDown) else LinkDown
+            raise kind(
+                f"connection to {self.host}:{self.port} failed to start: {failure}", by=by, cause=cause
+            ) from failure
         if not self._closing:
-            raise LinkDown(f"connection to {self.host}:{self.port} closed: {self.close_reason}")
+            context = "" if cause is CloseCause.PEER_NOT_READING else f"connection to {self.host}:{self.port} closed"
+            raise session.exception(context) from session.error
 
-    # ---- I/O tasks -------------------------------------------------------------------------------
+    async def _drive(self, session: Session, scope: trio.CancelScope) -> None:
+        try:
+            await session.run()
+        finally:
+            scope.cancel()  # the connection ended: so does whatever waited on it
 
-    async def _reader(self, link: Link, stream: trio.abc.Stream) -> None:
-        while True:
-            try:
-                data = await stream.receive_some(65536)
-            except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
-                self._lost(f"connection lost: {exc}")
-                return
-            if not data:
-                self._lost("closed by the peer")
-                return
-            self._handle(link.receive_data(data, trio.current_time()))
-            self._kick_timer()  # a received I-frame may have armed t2, earlier than the timer waits
-            await self._flush()
-
-    async def _timer(self, link: Link) -> None:
-        while True:
-            deadline = link.next_deadline()
-            with trio.move_on_at(math.inf if deadline is None else deadline):
-                await self._timer_wakeup.wait()
-            self._timer_wakeup = trio.Event()
-            if deadline is not None and trio.current_time() >= deadline:
-                self._handle(link.handle_timeout(trio.current_time()))
-            await self._flush()
-
-    async def _flush(self) -> None:
-        link, stream = self._link, self._stream
-        if link is None or stream is None or not link.has_data_to_send:
-            return  # nothing queued: no lock round trip (most calls, on the receive path)
-        async with self._send_lock:
-            apdus = link.apdus_to_send()
-            if not apdus:
-                return
-            now, wall = trio.current_time(), _time.time()
-            for apdu in apdus:
-                entry = self.journal.record(Direction.SENT, apdu, now=now, wall=wall)
-                self._callback(self.on_frame, entry)
-            try:
-                await stream.send_all(b"".join(apdus))
-            except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
-                self._lost(f"send failed: {exc}")
-        if link.state is LinkState.CLOSED:
-            self._lost(link.close_reason or "link closed")
-
-    def _lost(self, reason: str) -> None:
+    def _session_ended(self, session: Session) -> None:
+        info = session.closed
+        if info is None or self.close_info is not None:
+            return
+        self.close_info = info
+        self.close_error = session.error
         if self.close_reason is None:
-            self.close_reason = reason
-        if self._link is not None and self._link.state is not LinkState.CLOSED:
-            self._link.close(reason)
-        if self._session_scope is not None:
-            self._session_scope.cancel()
-        self._notify()
+            self.close_reason = info.reason
 
-    def _handle(self, events: Iterable[Any]) -> None:
-        journal = self.journal
-        for event in events:
-            kind = type(event)
-            if kind is FrameReceived:
-                self._last_rx = entry = journal.record(
-                    Direction.RECEIVED, event.apdu, now=trio.current_time(), wall=_time.time()
-                )
-                self._callback(self.on_frame, entry)
-            elif kind is AsduReceived:
-                entry = self._last_rx
-                asdu = entry.asdu if entry is not None else None
-                if asdu is None:  # undecodable: the journal entry has the reason
-                    if entry is not None and entry.error:
-                        log.warning("undecodable ASDU from %s:%s: %s", self.host, self.port, entry.error)
-                    continue
-                if type(asdu) is Asdu and asdu.type in PROCESS_TYPES:
-                    self.points.apply(asdu, entry.timestamp)
-                self._callback(self.on_asdu, asdu)
-            elif kind is DataTransferStarted:
-                # with an initializer, OPEN waits until the init commands are done (as in c104)
-                if not self._initializing:
-                    self._set_state(ConnectionState.OPEN)
-            elif kind is DataTransferStopped:
-                self._set_state(ConnectionState.OPEN_MUTED)
-            elif kind is LinkClosed:
-                self._lost(event.reason)
-            elif kind is UnexpectedFrame:
-                log.warning("unexpected frame from %s:%s: %s", self.host, self.port, event.reason)
-            elif kind is Acknowledged:
-                pass
+    # ---- the session's callbacks -------------------------------------------------------------------
+
+    def _frame(self, entry: JournalEntry) -> None:
+        if self.on_frame is not None:
+            self._callback(self.on_frame, entry)
+
+    def asdu_received(self, entry: JournalEntry, now: float) -> None:
+        asdu = entry.asdu
+        if asdu is None:  # undecodable: the journal entry has the reason
+            if entry.error:
+                log.warning("undecodable ASDU from %s:%s: %s", self.host, self.port, entry.error)
+            return
+        if type(asdu) is Asdu and asdu.type in PROCESS_TYPES:
+            self.points.apply(asdu, entry.timestamp)
+        if self.on_asdu is not None:
+            self._callback(self.on_asdu, asdu)
+
+    def link_event(self, event: Event, now: float) -> None:
+        kind = type(event)
+        if kind is DataTransferStarted:
+            # with an initializer, OPEN waits until the init commands are done (as in c104)
+            if not self._initializing:
+                self._set_state(ConnectionState.OPEN)
+        elif kind is DataTransferStopped:
+            self._set_state(ConnectionState.OPEN_MUTED)
+        elif kind is UnexpectedFrame:
+            log.warning("unexpected frame from %s:%s: %s", self.host, self.port, event.reason)  # type: ignore[union-attr]
+
+    def changed(self) -> None:
+        session = self._session
+        if session is not None and session.closed is not None:
+            self._session_ended(session)
         self._notify()
 
     def _notify(self) -> None:
         self._changed.set()
         self._changed = trio.Event()
-
-    def _kick_timer(self) -> None:
-        self._timer_wakeup.set()
 
     def _set_state(self, state: ConnectionState) -> None:
         if state is not self.state:
@@ -498,7 +460,8 @@ class ClientConnection:
         await self._changed.wait()
 
     def _require_link(self) -> Link:
-        if self._link is None or self._stream is None or self._link.state is LinkState.CLOSED:
+        session = self._session
+        if self._link is None or session is None or not session.is_open or self._link.state is LinkState.CLOSED:
             raise NotConnected(
                 f"connection to {self.host}:{self.port} is not open ({self.state.name}"
                 + (f": {self.close_reason}" if self.close_reason else "")
@@ -527,8 +490,7 @@ class ClientConnection:
         if link.state is LinkState.STARTED:
             return
         link.start_data_transfer(trio.current_time())
-        self._kick_timer()
-        await self._flush()
+        self._wake()
         await self._wait_link(link, LinkState.STARTED, "STARTDT con", timeout)
 
     async def stop_data_transfer(self, timeout: float | None = None) -> None:
@@ -537,8 +499,7 @@ class ClientConnection:
         if link.state is LinkState.STOPPED:
             return
         link.stop_data_transfer(trio.current_time())
-        self._kick_timer()
-        await self._flush()
+        self._wake()
         await self._wait_link(link, LinkState.STOPPED, "STOPDT con", timeout)
 
     async def _wait_link(self, link: Link, state: LinkState, what: str, timeout: float | None) -> None:
@@ -549,24 +510,40 @@ class ClientConnection:
             with trio.fail_after(timeout):
                 while link.state is not state:
                     if link.state is LinkState.CLOSED:
-                        raise LinkDown(f"no {what}: link closed ({link.close_reason})")
+                        raise self._down(f"no {what}")
                     await self._wait_changed()
         except trio.TooSlowError:
             raise CommandTimeout(f"no {what} within {timeout:g} s") from None
 
     async def send_test_frame(self) -> None:
         self._require_link().send_test_frame(trio.current_time())
-        self._kick_timer()
-        await self._flush()
+        self._wake()
+        await trio.lowlevel.checkpoint()
 
     async def send_raw(self, apdu: bytes) -> None:
         """Send octets exactly as given (conformance tests); no checks, no numbering."""
         self._require_link().send_raw(apdu)
-        await self._flush()
+        self._wake()
+        await trio.lowlevel.checkpoint()
 
     async def send_acknowledgement(self, recv_seq: int | None = None) -> None:
         self._require_link().send_acknowledgement(recv_seq=recv_seq)
-        await self._flush()
+        self._wake()
+        await trio.lowlevel.checkpoint()
+
+    def _wake(self) -> None:
+        """Something was queued in the link: the session's writer sends it, the timer re-arms."""
+        if self._session is not None:
+            self._session.wake()
+
+    def _down(self, context: str) -> LinkDown:
+        """The error for a wait that the connection's end cut short (LinkTimeout for t1)."""
+        session = self._session
+        if session is None or session.closed is None:
+            return LinkDown(f"{context}: connection closed ({self.close_reason})")
+        error = session.exception(context)
+        error.__cause__ = session.error
+        return error
 
     def set_withhold_acknowledgements(self, value: bool) -> None:
         self.withhold_acknowledgements = value
@@ -607,8 +584,8 @@ class ClientConnection:
                 f"cannot send {_name(asdu)}: k window stayed full for {timeout:g} s"
             ) from None
         ns = link.send_asdu(data, trio.current_time(), send_seq=send_seq, recv_seq=recv_seq, force=force)
-        self._kick_timer()
-        await self._flush()
+        self._wake()
+        await trio.lowlevel.checkpoint()
         return ns
 
     # ---- expectations ----------------------------------------------------------------------------
@@ -758,10 +735,7 @@ class ClientConnection:
                         termination = got
                         return self._result(asdu, confirmation, termination, brought, started)
                 if self._link is None or self._link.state is LinkState.CLOSED:
-                    raise LinkDown(
-                        f"connection closed while waiting for the confirmation of {_name(asdu)}: "
-                        f"{self.close_reason}"
-                    )
+                    raise self._down(f"connection closed while waiting for the confirmation of {_name(asdu)}")
                 await self._wait_changed()
         what = "ACT_TERM" if confirmation is not None else "ACT_CON"
         raise CommandTimeout(
@@ -949,5 +923,6 @@ async def open_connection(host: str = "127.0.0.1", port: int = 2404, **options: 
                 await conn.close()
                 nursery.cancel_scope.cancel()
     except BaseExceptionGroup as group:
-        raise unwrap_group(group) from None
+        error = unwrap_group(group)
+        raise error from error.__cause__  # keeps a RemoteProtocolError behind a LinkDown
 

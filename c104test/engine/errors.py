@@ -6,6 +6,7 @@ failures); misuse and link problems are plain errors.
 
 from __future__ import annotations
 
+from ..protocol.closing import CloseCause, ClosedBy
 from ..protocol.errors import C104TestError
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "ConnectFailed",
     "ExpectationFailed",
     "LinkDown",
+    "LinkTimeout",
     "NegativeConfirmation",
     "NotConnected",
     "unwrap_group",
@@ -20,11 +22,36 @@ __all__ = [
 
 
 class LinkDown(C104TestError, ConnectionError):
-    """The connection closed (peer, t1, sequence error, ...) while something waited on it."""
+    """The connection closed (peer, t1, sequence error, ...) while something waited on it.
+
+    ``by`` says which end closed it, ``cause`` why; a protocol violation by the peer is chained
+    as ``__cause__`` (a ``RemoteProtocolError`` carrying the offending frame).
+    """
+
+    def __init__(
+        self, message: str, *, by: ClosedBy | None = None, cause: CloseCause | None = None
+    ) -> None:
+        super().__init__(message)
+        self.by = by
+        self.cause = cause
+
+    def __reduce__(self):  # keep pickling working with the keyword arguments
+        return (_rebuild, (type(self), str(self), self.by, self.cause))
+
+
+class LinkTimeout(LinkDown):
+    """The peer did not take our bytes, acknowledge our I-frames or confirm our act within t1."""
 
 
 class ConnectFailed(C104TestError, ConnectionError):
-    """TCP connect failed or did not finish within t0."""
+    """TCP connect failed or did not finish within t0; the message names host, port and t0."""
+
+    by = ClosedBy.LOCAL
+    cause = CloseCause.CONNECT_FAILED
+
+
+def _rebuild(kind: type[LinkDown], message: str, by: ClosedBy | None, cause: CloseCause | None) -> LinkDown:
+    return kind(message, by=by, cause=cause)
 
 
 class NotConnected(C104TestError):

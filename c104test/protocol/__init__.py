@@ -14,6 +14,7 @@ from .asdu import (
     mirror,
     type_info,
 )
+from .closing import CloseCause, ClosedBy
 from .elements import (
     BCR,
     COI,
@@ -113,6 +114,8 @@ __all__ = [
     "Qoi",
     "Quality",
     "RemoteProtocolError",
+    "CloseCause",
+    "ClosedBy",
     "ResponseState",
     "Rqt",
     "StartEvents",

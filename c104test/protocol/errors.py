@@ -41,4 +41,18 @@ class LocalProtocolError(ProtocolError):
 
 
 class RemoteProtocolError(ProtocolError):
-    """The peer violated the protocol (sequence error, window violation, timeout)."""
+    """The peer violated the protocol (malformed frame, sequence or window error).
+
+    ``frame`` holds the offending octets as received (the APDU, or what could not be framed).
+
+    >>> str(RemoteProtocolError("sequence error", frame=bytes.fromhex("680e02000000")))
+    'sequence error; frame 68 0e 02 00 00 00'
+    """
+
+    def __init__(self, reason: str, frame: bytes | None = None) -> None:
+        self.reason = reason
+        self.frame = frame
+        super().__init__(reason if frame is None else f"{reason}; frame {frame.hex(' ')}")
+
+    def __reduce__(self):  # keep pickling working
+        return (type(self), (self.reason, self.frame))

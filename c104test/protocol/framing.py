@@ -28,12 +28,13 @@ class FrameDecoder:
     without raising.
     """
 
-    __slots__ = ("_buffer", "_error", "_offset")
+    __slots__ = ("_buffer", "_error", "_offset", "_rejected")
 
     def __init__(self) -> None:
         self._buffer = bytearray()  # holds at most one incomplete APDU between calls
         self._offset = 0  # stream offset of _buffer[0]
         self._error: DecodeError | None = None
+        self._rejected = b""
 
     @property
     def pending(self) -> int:
@@ -49,6 +50,11 @@ class FrameDecoder:
     def error(self) -> DecodeError | None:
         """The failure that stopped this decoder, or None."""
         return self._error
+
+    @property
+    def rejected(self) -> bytes:
+        """After an error: the octets from the bad APDU on (at most 255), for the error report."""
+        return self._rejected
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[bytes]:
         """Add received octets; return the APDUs they complete."""
@@ -67,13 +73,13 @@ class FrameDecoder:
         append = apdus.append
         while pos < end:
             if view[pos] != START_OCTET:
-                self._fail(f"start octet 0x{view[pos]:02x} is not 0x68", pos)
+                self._fail(f"start octet 0x{view[pos]:02x} is not 0x68", pos, view[pos:])
                 break
             if pos + 1 == end:
                 break
             length = view[pos + 1]
             if length < APDU_MIN_LENGTH or length > APDU_MAX_LENGTH:
-                self._fail(f"APDU length {length} outside 4..253", pos + 1)
+                self._fail(f"APDU length {length} outside 4..253", pos + 1, view[pos:])
                 break
             stop = pos + 2 + length
             if stop > end:
@@ -92,8 +98,9 @@ class FrameDecoder:
             raise self._reraise()
         return apdus
 
-    def _fail(self, reason: str, index: int) -> None:
+    def _fail(self, reason: str, index: int, rest: bytes | bytearray) -> None:
         self._error = DecodeError(reason, self._offset + index)
+        self._rejected = bytes(rest[:255])
         self._buffer = bytearray()
 
     def _reraise(self) -> DecodeError:

@@ -36,6 +36,7 @@ from c104test.protocol.apci import (
     encode_s_frame,
     encode_u_frame,
 )
+from c104test.protocol.closing import CloseCause, ClosedBy
 from c104test.protocol.errors import DecodeError, LocalProtocolError
 from c104test.protocol.framing import FrameDecoder
 
@@ -44,6 +45,8 @@ __all__ = [
     "TRANSITIONS",
     "Acknowledged",
     "AsduReceived",
+    "CloseCause",
+    "ClosedBy",
     "DataTransferStarted",
     "DataTransferStopped",
     "Event",
@@ -247,9 +250,16 @@ class UnexpectedFrame:
 
 @dataclass(frozen=True, slots=True)
 class LinkClosed:
-    """The link is dead: the engine must close the TCP connection. Always the last event."""
+    """The link is dead: the engine must close the TCP connection. Always the last event.
+
+    ``by`` says which end ended it, ``cause`` why (``reason`` says it in words); ``frame`` is
+    the peer's offending octets for a protocol violation (the APDU, or the undecodable rest).
+    """
 
     reason: str
+    cause: CloseCause = CloseCause.LOCAL_CLOSE
+    by: ClosedBy = ClosedBy.LOCAL
+    frame: bytes | None = None
 
 
 Event: TypeAlias = (
@@ -280,6 +290,7 @@ class Link:
     __slots__ = (
         "_accepts_i",
         "_awaiting",
+        "_close_event",
         "_close_reason",
         "_decoder",
         "_k",
@@ -345,6 +356,7 @@ class Link:
         self._awaiting: dict[UFunction, float] = {}
         self._stopdt_con_owed = False
         self._close_reason: str | None = None
+        self._close_event: LinkClosed | None = None
 
     def __repr__(self) -> str:
         return (
@@ -402,6 +414,11 @@ class Link:
         return self._close_reason
 
     @property
+    def closed(self) -> LinkClosed | None:
+        """The LinkClosed event (who, why, the offending frame), or None while open."""
+        return self._close_event
+
+    @property
     def awaiting_confirmation(self) -> frozenset[UFunction]:
         """The acts (STARTDT/STOPDT/TESTFR) we sent whose con has not arrived."""
         return frozenset(self._awaiting)
@@ -441,7 +458,7 @@ class Link:
         try:
             apdus = decoder.feed(data)
         except DecodeError as error:
-            self._close(str(error), events)
+            self._violation(str(error), decoder.rejected, events)
             return events
         if apdus:
             # Any received frame shows the peer is alive; t3 measures silence.
@@ -462,9 +479,10 @@ class Link:
                         frame = decode_frame(apdu)
                     except DecodeError as error:
                         start = decoder.offset - sum(len(a) for a in apdus[index:])
-                        self._close(
+                        self._violation(
                             f"{error.reason} (at byte {start + error.offset}) "
                             f"in APDU {apdu.hex(' ')}",
+                            bytes(apdu),
                             events,
                         )
                         return events
@@ -478,9 +496,16 @@ class Link:
                         assert type(frame) is UFrame
                         self._receive_u(frame.function, now, events)
                 if self._state is LinkState.CLOSED:
+                    closed = self._close_event
+                    if closed is not None and closed.frame is None:
+                        # A rule broken by this APDU (sequence, window, state): keep its octets.
+                        closed = self._close_event = LinkClosed(
+                            closed.reason, closed.cause, closed.by, bytes(apdu)
+                        )
+                        events[-1] = closed
                     return events
         if decoder.error is not None:
-            self._close(str(decoder.error), events)
+            self._violation(str(decoder.error), decoder.rejected, events)
             return events
         if self._state is LinkState.PENDING_STOP and self._pending:
             # Acknowledge at once while stopping, so the peer can finish its side of the stop.
@@ -497,14 +522,18 @@ class Link:
         if sent and now >= sent[0] + t1:
             oldest = (self._vs - len(sent)) & _SEQ_MASK
             self._close(
-                f"t1 expired: I-frame N(S)={oldest} not acknowledged within {t1:g} s", events
+                f"t1 expired: I-frame N(S)={oldest} not acknowledged within {t1:g} s",
+                events,
+                CloseCause.T1_EXPIRED,
             )
             return events
         expired = [act for act, deadline in self._awaiting.items() if now >= deadline]
         if expired:
             act = expired[0]
             self._close(
-                f"t1 expired: no {_CON_OF_ACT[act].label} within {t1:g} s of {act.label}", events
+                f"t1 expired: no {_CON_OF_ACT[act].label} within {t1:g} s of {act.label}",
+                events,
+                CloseCause.T1_EXPIRED,
             )
             return events
         if self._t2_deadline is not None and now >= self._t2_deadline:
@@ -626,10 +655,23 @@ class Link:
             raise LocalProtocolError(f"cannot send: link closed ({self._close_reason})")
         self._out.append(bytes(apdu))
 
-    def close(self, reason: str = "closed locally") -> None:
-        """Close the link (acknowledging what we received first, as lib60870's client does)."""
-        if self._state is not LinkState.CLOSED:
-            self._close(reason, [])
+    def close(
+        self,
+        reason: str = "closed locally",
+        cause: CloseCause = CloseCause.LOCAL_CLOSE,
+        by: ClosedBy | None = None,
+    ) -> LinkClosed | None:
+        """Close the link (acknowledging what we received first, as lib60870's client does).
+
+        The engine passes ``cause`` (and ``by``, default: the end the cause implies) for what
+        only it sees: the peer closed or reset the TCP connection, or stopped reading. Returns
+        the LinkClosed event, or None if the link was closed already.
+        """
+        if self._state is LinkState.CLOSED:
+            return None
+        events: list[Event] = []
+        self._close(reason, events, cause, cause.closed_by if by is None else by)
+        return self._close_event
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -637,10 +679,10 @@ class Link:
         state = self._state
         # "is STARTED" first: the common case, and Enum hashing is slow Python code.
         if state is not LinkState.STARTED and state not in self._accepts_i:
-            self._close("I-frame received while data transfer is stopped", events)
+            self._violation("I-frame received while data transfer is stopped", None, events)
             return
         if ns != self._vr:
-            self._close(f"sequence error: received N(S)={ns}, expected {self._vr}", events)
+            self._violation(f"sequence error: received N(S)={ns}, expected {self._vr}", None, events)
             return
         if not self._check_ack(nr, events):
             return
@@ -666,7 +708,7 @@ class Link:
                 window = f"{oldest}..{self._vs}"
             else:
                 window = f"{self._vs} (nothing unacknowledged)"
-            self._close(f"N(R)={nr} outside the window {window}", events)
+            self._violation(f"N(R)={nr} outside the window {window}", None, events)
             return False
         if count:
             if count == outstanding:
@@ -755,7 +797,18 @@ class Link:
             self._pending = 0
             self._t2_deadline = None
 
-    def _close(self, reason: str, events: list[Event]) -> None:
+    def _violation(self, reason: str, frame: bytes | None, events: list[Event]) -> None:
+        """The peer broke a rule: we close (the frame is filled in by ``receive_data``)."""
+        self._close(reason, events, CloseCause.PROTOCOL_VIOLATION, ClosedBy.LOCAL, frame)
+
+    def _close(
+        self,
+        reason: str,
+        events: list[Event],
+        cause: CloseCause = CloseCause.LOCAL_CLOSE,
+        by: ClosedBy = ClosedBy.LOCAL,
+        frame: bytes | None = None,
+    ) -> None:
         self._acknowledge()
         self._state = TRANSITIONS[(self._state, Input.CLOSE)]
         self._close_reason = reason
@@ -764,7 +817,8 @@ class Link:
         self._awaiting.clear()
         self._t2_deadline = None
         self._t3_deadline = None
-        events.append(LinkClosed(reason))
+        self._close_event = closed = LinkClosed(reason, cause, by, frame)
+        events.append(closed)
 
 
 def _checked_seq(name: str, value: int) -> int:

@@ -29,11 +29,13 @@ from c104test.engine.errors import (
     ConnectFailed,
     ExpectationFailed,
     LinkDown,
+    LinkTimeout,
     NotConnected,
 )
 from c104test.engine.journal import Direction
 from c104test.protocol.apci import UFunction, decode_frame, encode_s_frame
 from c104test.protocol.asdu import Asdu, decode_asdu, mirror
+from c104test.protocol.closing import CloseCause, ClosedBy
 from c104test.protocol.elements import SCO, SIQ
 from c104test.protocol.enums import ConnectionState, Cot, Type
 from c104test.protocol.errors import DecodeError
@@ -211,7 +213,10 @@ async def test_t1_closes_when_startdt_con_never_comes() -> None:
             await client.run()
         assert trio.current_time() - start == pytest.approx(T1)
         assert "t1" in str(caught.value) and "STARTDT con" in str(caught.value)
+        assert isinstance(caught.value, LinkTimeout)
+        assert (caught.value.by, caught.value.cause) == (ClosedBy.LOCAL, CloseCause.T1_EXPIRED)
         assert client.close_reason is not None and "t1" in client.close_reason
+        assert client.close_info is not None and client.close_info.cause is CloseCause.T1_EXPIRED
         rtu = rtus.connections[0]
         assert [f.raw for f in await rtu.expect_eof()] == [STARTDT_ACT]  # and nothing else
         assert rtu.eof_at == pytest.approx(start + T1)
@@ -309,6 +314,9 @@ async def test_sequence_error_from_rtu_closes_with_reason() -> None:
         assert await rtu.expect_eof() == []  # nothing to acknowledge: the frame was refused
         await client.wait_for_state(S.CLOSED, timeout=1)
         assert client.close_reason == "sequence error: received N(S)=5, expected 0"
+        assert client.close_info is not None
+        assert (client.close_info.by, client.close_info.cause) == (ClosedBy.LOCAL, CloseCause.PROTOCOL_VIOLATION)
+        assert client.close_error is not None and client.close_error.frame == bad
         assert client.points.get(CA, 100) is None  # a refused frame is not applied
         assert client.journal.tail(1)[0].raw == bad  # but it is in the journal
         with pytest.raises(NotConnected, match="sequence error"):
@@ -330,6 +338,8 @@ async def test_garbage_from_rtu_closes_with_decode_error(garbage: bytes, expecte
         assert await rtu.expect_eof() == []
         await client.wait_for_state(S.CLOSED, timeout=1)
         assert client.close_reason == expected
+        assert client.close_error is not None and client.close_error.frame == garbage
+        assert client.close_info is not None and client.close_info.cause is CloseCause.PROTOCOL_VIOLATION
 
 
 @trio_test
@@ -850,3 +860,51 @@ def test_write_pcap_read_back_by_tshark(tmp_path: Path) -> None:
         ["100", "0"],  # ACT_TERM
         ["", ""],  # S-frame
     ]
+
+
+# ---- who closed, why, and the start timeout -----------------------------------------------------------
+
+
+@trio_test
+async def test_start_timeout_bounds_the_startdt_confirmation() -> None:
+    async with open_fake_rtu() as rtus:
+        rtus.silent = True
+        client = ClientConnection(stream_factory=rtus.connect, params=PARAMS, start_timeout=2)
+        start = trio.current_time()
+        with pytest.raises(LinkDown, match=r"failed to start: no STARTDT con within 2 s") as caught:
+            await client.run()
+        assert trio.current_time() - start == pytest.approx(2)  # not t1 (15 s)
+        assert caught.value.cause is CloseCause.START_TIMEOUT
+        assert client.close_info is not None and client.close_info.by is ClosedBy.LOCAL
+        assert client.state is S.CLOSED
+        rtu = rtus.connections[0]
+        assert [f.raw for f in await rtu.expect_eof()] == [STARTDT_ACT]
+        assert rtu.eof_at == pytest.approx(start + 2)
+
+
+@trio_test
+async def test_the_rtu_closing_is_told_apart_from_our_close() -> None:
+    async with connected() as (client, rtu):
+        await rtu.close()
+        await client.wait_for_state(S.CLOSED, timeout=1)
+        assert client.close_reason == "closed by the peer"
+        assert client.close_info is not None
+        assert (client.close_info.by, client.close_info.cause) == (ClosedBy.PEER, CloseCause.PEER_CLOSED)
+        assert client.close_error is None
+    async with connected() as (client, rtu):
+        await client.close()
+        assert client.close_info is not None
+        assert (client.close_info.by, client.close_info.cause) == (ClosedBy.LOCAL, CloseCause.LOCAL_CLOSE)
+        assert client.close_reason == "closed by the test"
+        assert await rtu.expect_eof() == []
+
+
+@trio_test
+async def test_a_command_cut_short_by_t1_raises_link_timeout() -> None:
+    async with connected() as (client, rtu):
+        rtu.withhold_acknowledgements()
+        start = trio.current_time()
+        with pytest.raises(LinkTimeout, match=r"confirmation of C_IC_NA_1 .*t1 expired") as caught:
+            await client.interrogation(CA, timeout=100)
+        assert trio.current_time() - start == pytest.approx(T1)
+        assert (caught.value.by, caught.value.cause) == (ClosedBy.LOCAL, CloseCause.T1_EXPIRED)

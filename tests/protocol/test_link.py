@@ -29,6 +29,8 @@ from c104test.protocol.link import (
     TRANSITIONS,
     Acknowledged,
     AsduReceived,
+    CloseCause,
+    ClosedBy,
     DataTransferStarted,
     DataTransferStopped,
     Event,
@@ -379,7 +381,7 @@ def test_sequence_error_closes() -> None:
     events = link.receive_data(i_frame(0, 0) + i_frame(2, 0) + i_frame(3, 0), 1.0)
     assert events == [
         AsduReceived(ASDU, 0, 0),
-        LinkClosed("sequence error: received N(S)=2, expected 1"),
+        LinkClosed("sequence error: received N(S)=2, expected 1", CloseCause.PROTOCOL_VIOLATION, ClosedBy.LOCAL, i_frame(2, 0)),
     ]
     assert link.state is LinkState.CLOSED
     assert link.close_reason == "sequence error: received N(S)=2, expected 1"
@@ -420,20 +422,24 @@ def test_n_r_outside_window_closes(acked: int, n_r: int, reason: str) -> None:
     if acked:
         link.receive_data(s_frame(acked), 0.5)
     link.data_to_send()
-    assert link.receive_data(s_frame(n_r), 1.0) == [LinkClosed(reason)]
+    assert link.receive_data(s_frame(n_r), 1.0) == [LinkClosed(reason, CloseCause.PROTOCOL_VIOLATION, frame=s_frame(n_r))]
     # Also when the bad N(R) rides on an I-frame, which is then not delivered.
     link = started(Role.CONTROLLING)
     for _ in range(3):
         link.send_asdu(ASDU, 0.0)
     if acked:
         link.receive_data(s_frame(acked), 0.5)
-    assert link.receive_data(i_frame(0, n_r), 1.0) == [LinkClosed(reason)]
+    assert link.receive_data(i_frame(0, n_r), 1.0) == [
+        LinkClosed(reason, CloseCause.PROTOCOL_VIOLATION, frame=i_frame(0, n_r))
+    ]
 
 
 def test_i_frame_while_stopped_closes_the_controlled_station() -> None:
     link = Link(Role.CONTROLLED, now=0.0)
     events = link.receive_data(i_frame(0, 0), 1.0)
-    assert events == [LinkClosed("I-frame received while data transfer is stopped")]
+    assert events == [
+        LinkClosed("I-frame received while data transfer is stopped", CloseCause.PROTOCOL_VIOLATION, frame=i_frame(0, 0))
+    ]
     assert link.data_to_send() == b""  # nothing was acknowledged
 
 
@@ -518,7 +524,7 @@ def test_t1_closes_when_an_i_frame_is_not_acknowledged() -> None:
     assert link.receive_data(s_frame(1), 15.9) == [Acknowledged(1)]
     assert link.next_deadline() == 19.0  # now t1 runs for N(S)=1, sent at 4.0
     events = link.handle_timeout(19.0)
-    assert events == [LinkClosed("t1 expired: I-frame N(S)=1 not acknowledged within 15 s")]
+    assert events == [LinkClosed("t1 expired: I-frame N(S)=1 not acknowledged within 15 s", CloseCause.T1_EXPIRED)]
     assert link.state is LinkState.CLOSED
     assert link.unacknowledged == 1  # for the engine to re-queue
 
@@ -529,7 +535,7 @@ def test_t1_closes_when_startdt_con_is_missing() -> None:
     assert link.next_deadline() == 17.0
     assert link.handle_timeout(16.99) == []
     events = link.handle_timeout(17.0)
-    assert events == [LinkClosed("t1 expired: no STARTDT con within 15 s of STARTDT act")]
+    assert events == [LinkClosed("t1 expired: no STARTDT con within 15 s of STARTDT act", CloseCause.T1_EXPIRED)]
     assert link.next_deadline() is None
 
 
@@ -547,7 +553,7 @@ def test_t3_sends_testfr_after_silence_and_t1_watches_its_con() -> None:
     assert link.handle_timeout(50.0) == []
     assert link.data_to_send() == TESTFR_ACT
     events = link.handle_timeout(65.0)
-    assert events == [LinkClosed("t1 expired: no TESTFR con within 15 s of TESTFR act")]
+    assert events == [LinkClosed("t1 expired: no TESTFR con within 15 s of TESTFR act", CloseCause.T1_EXPIRED)]
 
 
 def test_t3_sends_only_one_testfr_while_its_con_is_outstanding() -> None:
@@ -617,7 +623,9 @@ def test_bad_start_octet_closes_after_the_good_frames() -> None:
     events = link.receive_data(TESTFR_ACT + bytes.fromhex("12 04 07 00 00 00"), 1.0)
     assert events == [
         TestFrameReceived(con=False),
-        LinkClosed("start octet 0x12 is not 0x68 (at byte 6)"),
+        LinkClosed(
+            "start octet 0x12 is not 0x68 (at byte 6)", CloseCause.PROTOCOL_VIOLATION, frame=bytes.fromhex("12 04 07 00 00 00")
+        ),
     ]
     assert link.data_to_send() == TESTFR_CON
     assert link.receive_data(TESTFR_ACT, 2.0) == []
@@ -627,7 +635,7 @@ def test_bad_length_closes() -> None:
     link = Link(Role.CONTROLLED, now=0.0)
     assert link.receive_data(b"\x68", 1.0) == []
     assert link.receive_data(b"\x02", 1.0) == [
-        LinkClosed("APDU length 2 outside 4..253 (at byte 1)")
+        LinkClosed("APDU length 2 outside 4..253 (at byte 1)", CloseCause.PROTOCOL_VIOLATION, frame=b"\x68\x02")
     ]
 
 
@@ -639,7 +647,9 @@ def test_malformed_control_field_closes_with_stream_offset() -> None:
         TestFrameReceived(con=False),
         LinkClosed(
             "U-frame octet 3 0x0f is not exactly one function (at byte 14) "
-            "in APDU 68 04 0f 00 00 00"
+            "in APDU 68 04 0f 00 00 00",
+            CloseCause.PROTOCOL_VIOLATION,
+            frame=bytes.fromhex("68 04 0f 00 00 00"),
         ),
     ]
 
@@ -934,7 +944,7 @@ def test_pair_t1_closes_when_the_peer_stops_answering_test_frames() -> None:
     pair.advance(34.9)
     assert pair.client.state is LinkState.STARTED
     pair.advance(0.1)  # t3 (20 s) sent TESTFR act, and t1 (15 s) ran out waiting for its con
-    assert pair.closed() == [LinkClosed("t1 expired: no TESTFR con within 15 s of TESTFR act")]
+    assert pair.closed() == [LinkClosed("t1 expired: no TESTFR con within 15 s of TESTFR act", CloseCause.T1_EXPIRED)]
     assert pair.client.state is LinkState.CLOSED
     assert pair.now == 35.0
 
@@ -944,7 +954,9 @@ def test_pair_server_closes_on_a_wrong_n_s_from_the_client() -> None:
     pair.start()
     pair.client.send_asdu(ASDU, pair.now, send_seq=3)
     pair.deliver()
-    assert pair.closed() == [LinkClosed("sequence error: received N(S)=3, expected 0")]
+    assert pair.closed() == [
+        LinkClosed("sequence error: received N(S)=3, expected 0", CloseCause.PROTOCOL_VIOLATION, frame=pair.wire[-1][1])
+    ]
     assert pair.server.state is LinkState.CLOSED
 
 
@@ -992,3 +1004,30 @@ def test_chunking_and_frame_reports_do_not_change_the_outcome(
     assert [e for e in events if not isinstance(e, FrameReceived)] == expected
     assert link.data_to_send() == whole.data_to_send()
     assert sum(isinstance(e, FrameReceived) for e in events) == (8 if report else 0)
+
+
+# --- who closed and why --------------------------------------------------------------------------
+
+
+def test_close_records_who_and_why_for_causes_only_the_engine_sees() -> None:
+    link = started(Role.CONTROLLING)
+    closed = link.close("closed by the peer", CloseCause.PEER_CLOSED)
+    assert closed == LinkClosed("closed by the peer", CloseCause.PEER_CLOSED, ClosedBy.PEER)
+    assert link.closed is closed
+    assert link.close("again") is None and link.closed is closed  # the first close stays
+    local = started(Role.CONTROLLED)
+    assert local.close().by is ClosedBy.LOCAL  # type: ignore[union-attr]
+    assert local.closed is not None and local.closed.cause is CloseCause.LOCAL_CLOSE
+
+
+def test_each_cause_implies_its_end() -> None:
+    peer = {CloseCause.PEER_CLOSED, CloseCause.CONNECTION_RESET}
+    assert {c for c in CloseCause if c.closed_by is ClosedBy.PEER} == peer
+
+
+def test_an_undecodable_chunk_keeps_its_octets_for_the_error() -> None:
+    link = started(Role.CONTROLLING)
+    events = link.receive_data(TESTFR_CON + b"\x68\x02\x00\x00", 1.0)
+    assert events[-1] == LinkClosed(
+        "APDU length 2 outside 4..253 (at byte 13)", CloseCause.PROTOCOL_VIOLATION, frame=b"\x68\x02\x00\x00"
+    )

@@ -1,0 +1,463 @@
+"""One trio adapter that drives a sans-I/O ``Link`` over a byte stream, for both roles.
+
+The client and the simulator each own a ``Session`` per TCP connection; neither has an I/O loop
+of its own. Three tasks share one nursery and never wait on each other:
+
+- the **reader** feeds received octets to the link and hands the events to the owner (every
+  frame is journalled first); it can be paused by the owner (back-pressure: the simulator stops
+  reading from a peer whose answers pile up);
+- the **writer** is the only task that writes to the stream. It takes what the link queued,
+  journals it and sends it with a deadline: a peer that has not taken our octets within t1 ends
+  the connection with ``CloseCause.PEER_NOT_READING`` and the count of frames and octets that
+  stayed unsent. When the link is idle and the k window has room it pulls more ASDUs from the
+  owner's ``produce`` hook (the simulator's answers and reports);
+- the **timer** sleeps until ``link.next_deadline()`` and calls ``link.handle_timeout``.
+
+Nothing holds a lock across an await, so a stuck send never stops the timer or the reader.
+Closing is shielded and bounded (``close_timeout``, 1 s by default): the link's last frames go
+out if the stream still takes them, then the stream is closed.
+
+>>> async def serve(opened):
+...     session = Session(opened, Link(Role.CONTROLLED), Journal(), handler, peer="the client")
+...     info = await session.run()
+...     print(info.by, info.cause, info.reason)
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+import trio
+
+from ..protocol.asdu import Asdu, UnknownAsdu
+from ..protocol.closing import CloseCause, ClosedBy
+from ..protocol.errors import RemoteProtocolError
+from ..protocol.link import (
+    Acknowledged,
+    AsduReceived,
+    DataTransferStarted,
+    Event,
+    FrameReceived,
+    Link,
+    LinkClosed,
+    LinkState,
+)
+from .errors import LinkDown, LinkTimeout
+from .journal import Direction, Journal, JournalEntry
+from .transport import OpenStream
+
+__all__ = ["CloseInfo", "Produce", "Session", "SessionHandler"]
+
+_RECEIVE_SIZE = 65536
+_SEND_SLICE = 65536
+_TIMEOUT_CAUSES = frozenset({CloseCause.T1_EXPIRED, CloseCause.PEER_NOT_READING})
+_NO_FLUSH_CAUSES = frozenset({CloseCause.PEER_NOT_READING, CloseCause.CONNECTION_RESET})
+
+#: The pull hook: given ``now`` and how many I-frames the k window takes, the next ASDUs to
+#: send as (octets, decoded form or None). Called by the writer when the link has nothing
+#: queued, so at most one window of ASDUs waits in memory.
+Produce = Callable[[float, int], Iterable[tuple[bytes, Asdu | None]]]
+
+
+class SessionHandler(Protocol):
+    """What the owner of a session (client or simulator connection) is told."""
+
+    def asdu_received(self, entry: JournalEntry, now: float) -> None:
+        """An I-frame in sequence; ``entry`` is its journal entry (``entry.asdu`` decoded)."""
+
+    def link_event(self, event: Event, now: float) -> None:
+        """Any other link event except FrameReceived, AsduReceived and LinkClosed."""
+
+    def changed(self) -> None:
+        """After each batch of events and when the session ends: wake waiters."""
+
+
+@dataclass(frozen=True, slots=True)
+class CloseInfo:
+    """How a connection ended: who, why, in words, the peer's offending frame, what stayed unsent.
+
+    >>> CloseInfo(ClosedBy.PEER, CloseCause.PEER_CLOSED, "closed by the peer").peer_closed
+    True
+    """
+
+    by: ClosedBy
+    cause: CloseCause
+    reason: str
+    frame: bytes | None = None
+    unsent_frames: int = 0
+    unsent_octets: int = 0
+
+    @property
+    def peer_closed(self) -> bool:
+        return self.by is ClosedBy.PEER
+
+
+class Session:
+    """Reader, writer and timer for one link over one stream (see the module docstring).
+
+    ``peer`` names the other end in messages ("the RTU at 127.0.0.1:2404"). ``on_frame`` gets
+    every journal entry, sent and received. ``send_timeout`` (default t1) bounds each send.
+    """
+
+    __slots__ = (
+        "_armed",
+        "_close_timeout",
+        "_decoded",
+        "_done",
+        "_flight_since",
+        "_handler",
+        "_in_flight",
+        "_in_flight_sent",
+        "_nursery_scope",
+        "_on_frame",
+        "_produce",
+        "_reading",
+        "_send_timeout",
+        "_timer_wakeup",
+        "_writer_wakeup",
+        "closed",
+        "error",
+        "journal",
+        "link",
+        "opened",
+        "peer",
+    )
+
+    def __init__(
+        self,
+        opened: OpenStream,
+        link: Link,
+        journal: Journal,
+        handler: SessionHandler,
+        *,
+        peer: str,
+        on_frame: Callable[[JournalEntry], None] | None = None,
+        produce: Produce | None = None,
+        send_timeout: float | None = None,
+        close_timeout: float = 1.0,
+    ) -> None:
+        self.opened = opened
+        self.link = link
+        self.journal = journal
+        self.peer = peer
+        self._handler = handler
+        self._on_frame = on_frame
+        self._produce = produce
+        self._send_timeout = link.params.t1 if send_timeout is None else send_timeout
+        self._close_timeout = close_timeout
+        #: How the connection ended; None while it runs.
+        self.closed: CloseInfo | None = None
+        #: The peer's protocol violation that ended it (with the frame), else None.
+        self.error: RemoteProtocolError | None = None
+        self._decoded: deque[tuple[bytes, Asdu | None]] = deque()
+        self._writer_wakeup = trio.Event()
+        self._timer_wakeup = trio.Event()
+        self._reading = trio.Event()
+        self._reading.set()
+        self._armed = math.inf
+        self._in_flight = b""  # octets the writer is handing to the stream right now
+        self._in_flight_sent = 0  # of which the stream took this many
+        self._flight_since = 0.0
+        self._nursery_scope: trio.CancelScope | None = None
+        self._done = trio.Event()
+
+    def __repr__(self) -> str:
+        state = self.closed.cause.name if self.closed else self.link.state.name
+        return f"<Session {self.peer} {state}>"
+
+    # ---- the owner's controls -------------------------------------------------------------------
+
+    async def run(self) -> CloseInfo:
+        """Run until the connection ends (peer, timer, violation, ``close()`` or cancellation)."""
+        try:
+            if self.closed is None:
+                async with trio.open_nursery() as nursery:
+                    self._nursery_scope = nursery.cancel_scope
+                    nursery.start_soon(self._reader)
+                    nursery.start_soon(self._writer)
+                    nursery.start_soon(self._timer)
+        finally:
+            if self.closed is None:
+                self._end(CloseCause.LOCAL_CLOSE, "closed locally")
+            with trio.CancelScope(shield=True):
+                await self._shut()
+            self._done.set()
+            self._handler.changed()
+        assert self.closed is not None
+        return self.closed
+
+    def wake(self) -> None:
+        """The owner queued something in the link (or for ``produce``): send it, re-arm timers."""
+        self._writer_wakeup.set()
+        deadline = self.link.next_deadline()
+        if deadline is not None and deadline < self._armed:
+            self._timer_wakeup.set()
+
+    def send_asdu(self, raw: bytes, now: float, asdu: Asdu | UnknownAsdu | None = None, **options: object) -> int:
+        """``link.send_asdu`` that also keeps the decoded form for the journal; wakes the writer."""
+        ns = self.link.send_asdu(raw, now, **options)  # type: ignore[arg-type]
+        if asdu is not None:
+            self._decoded.append((raw, asdu))  # type: ignore[arg-type]
+        self.wake()
+        return ns
+
+    def close(self, reason: str = "closed locally", cause: CloseCause = CloseCause.LOCAL_CLOSE) -> None:
+        """End the connection now; ``run()`` sends the link's last frames and closes the stream."""
+        self._end(cause, reason)
+
+    async def aclose(self, reason: str = "closed locally") -> None:
+        """``close()`` and wait (bounded) until ``run()`` has closed the stream."""
+        self.close(reason)
+        with trio.move_on_after(self._close_timeout + 1.0):
+            await self._done.wait()
+
+    def pause_reading(self) -> None:
+        """Back-pressure: stop taking octets from the peer until ``resume_reading``."""
+        if self._reading.is_set():
+            self._reading = trio.Event()
+
+    def resume_reading(self) -> None:
+        self._reading.set()
+
+    @property
+    def reading_paused(self) -> bool:
+        return not self._reading.is_set()
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed is None
+
+    def exception(self, context: str = "") -> LinkDown:
+        """The error to raise to someone who waited on this connection (LinkTimeout for t1).
+
+        Chain it ``from session.error`` so a protocol violation keeps its frame.
+        """
+        info = self.closed
+        if info is None:
+            return LinkDown(f"{context}: the connection is open" if context else "open")
+        kind = LinkTimeout if info.cause in _TIMEOUT_CAUSES else LinkDown
+        text = f"{context}: {info.reason}" if context else info.reason
+        return kind(text, by=info.by, cause=info.cause)
+
+    # ---- tasks --------------------------------------------------------------------------------
+
+    async def _reader(self) -> None:
+        link = self.link
+        stream = self.opened.stream
+        while True:
+            if not self._reading.is_set():
+                await self._reading.wait()
+            try:
+                data = await stream.receive_some(_RECEIVE_SIZE)
+            except trio.ClosedResourceError:
+                return
+            except (trio.BrokenResourceError, OSError) as exc:
+                self._end(CloseCause.CONNECTION_RESET, f"connection lost: {_cause_text(exc)}")
+                return
+            if not data:
+                self._end(CloseCause.PEER_CLOSED, "closed by the peer")
+                return
+            now = trio.current_time()
+            self._dispatch(link.receive_data(data, now), now)
+            if link.has_data_to_send:
+                self._writer_wakeup.set()
+            deadline = link.next_deadline()
+            if deadline is not None and deadline < self._armed:
+                self._timer_wakeup.set()
+
+    async def _writer(self) -> None:
+        link = self.link
+        stream = self.opened.stream
+        produce = self._produce
+        while True:
+            if not link.has_data_to_send:
+                if produce is not None and link.can_send:
+                    self._pull(produce)
+                if not link.has_data_to_send:
+                    self._writer_wakeup = trio.Event()
+                    await self._writer_wakeup.wait()
+                    continue
+            apdus = link.apdus_to_send()
+            now = trio.current_time()
+            self._journal_sent(apdus, now)
+            data = b"".join(apdus)
+            self._in_flight = data
+            self._in_flight_sent = 0
+            self._flight_since = now
+            # Slices, so that "unsent" counts what the peer really did not take, and the
+            # deadline means "took nothing for t1" (a slow reader is not a dead one).
+            while self._in_flight_sent < len(data):
+                start = self._in_flight_sent
+                piece = data if start == 0 and len(data) <= _SEND_SLICE else data[start : start + _SEND_SLICE]
+                with trio.move_on_after(self._send_timeout) as scope:
+                    try:
+                        await stream.send_all(piece)
+                    except trio.ClosedResourceError:
+                        return
+                    except (trio.BrokenResourceError, OSError) as exc:
+                        self._end(CloseCause.CONNECTION_RESET, f"send failed: {_cause_text(exc)}")
+                        return
+                if scope.cancelled_caught:
+                    self._end_not_reading(trio.current_time())
+                    return
+                self._in_flight_sent = start + len(piece)
+                self._flight_since = trio.current_time()
+            self._in_flight = b""
+
+    async def _timer(self) -> None:
+        link = self.link
+        while True:
+            deadline = link.next_deadline()
+            self._armed = math.inf if deadline is None else deadline
+            self._timer_wakeup = trio.Event()
+            with trio.move_on_at(self._armed):
+                await self._timer_wakeup.wait()
+            now = trio.current_time()
+            if now >= self._armed:
+                self._dispatch(link.handle_timeout(now), now)
+                if link.has_data_to_send:
+                    self._writer_wakeup.set()
+
+    # ---- internals ----------------------------------------------------------------------------
+
+    def _pull(self, produce: Produce) -> None:
+        link = self.link
+        now = trio.current_time()
+        decoded = self._decoded
+        for raw, asdu in produce(now, link.window_free):
+            link.send_asdu(raw, now)
+            if asdu is not None:
+                decoded.append((raw, asdu))
+        if link.has_data_to_send:
+            deadline = link.next_deadline()
+            if deadline is not None and deadline < self._armed:
+                self._timer_wakeup.set()
+
+    def _journal_sent(self, apdus: list[bytes], now: float) -> None:
+        wall = _time.time()
+        record = self.journal.record
+        decoded = self._decoded
+        on_frame = self._on_frame
+        for apdu in apdus:
+            asdu = None
+            if decoded and len(apdu) > 6 and not apdu[2] & 1:
+                raw, known = decoded[0]
+                if len(apdu) == len(raw) + 6 and apdu.endswith(raw):
+                    decoded.popleft()
+                    asdu = known
+            entry = record(Direction.SENT, apdu, now=now, wall=wall, asdu=asdu)
+            if on_frame is not None:
+                on_frame(entry)
+
+    def _dispatch(self, events: list[Event], now: float) -> None:
+        """Journal every received frame, then tell the owner (the receive hot path)."""
+        if not events:
+            return
+        handler = self._handler
+        record = self.journal.record
+        on_frame = self._on_frame
+        wall = _time.time()
+        entry: JournalEntry | None = None
+        for event in events:
+            kind = type(event)
+            if kind is FrameReceived:
+                entry = record(Direction.RECEIVED, event.apdu, now=now, wall=wall)  # type: ignore[union-attr]
+                if on_frame is not None:
+                    on_frame(entry)
+            elif kind is AsduReceived:
+                if entry is not None:
+                    handler.asdu_received(entry, now)
+            elif kind is LinkClosed:
+                self._link_closed(event, entry, now, wall)  # type: ignore[arg-type]
+            else:
+                if kind is Acknowledged or kind is DataTransferStarted:
+                    self._writer_wakeup.set()  # the window has room: produce more
+                handler.link_event(event, now)
+        handler.changed()
+
+    def _link_closed(self, event: LinkClosed, last: JournalEntry | None, now: float, wall: float) -> None:
+        frame = event.frame
+        if event.cause is CloseCause.PROTOCOL_VIOLATION:
+            if frame is not None and (last is None or last.raw != frame):
+                # Octets that never made a frame are journalled too: nothing received is lost.
+                entry = self.journal.record(Direction.RECEIVED, frame, now=now, wall=wall, error=event.reason)
+                if self._on_frame is not None:
+                    self._on_frame(entry)
+            self.error = RemoteProtocolError(f"{self.peer} broke the protocol: {event.reason}", frame)
+        if event.cause is CloseCause.T1_EXPIRED and self._in_flight:
+            self._end_not_reading(now, also=event.reason)
+            return
+        self._finish(CloseInfo(event.by, event.cause, event.reason, frame))
+
+    def _end_not_reading(self, now: float, also: str = "") -> None:
+        link = self.link
+        flight, taken = self._in_flight, self._in_flight_sent
+        queued = link.data_to_send() if link.state is not LinkState.CLOSED else b""
+        frames = _frames_after(flight, taken) + _frames_after(queued, 0)
+        octets = len(flight) - taken + len(queued)
+        waited = now - self._flight_since
+        reason = (
+            f"{self.peer} read nothing for {waited:.3g} s (t1={self.link.params.t1:g} s)"
+            f"{'; ' + also if also else ''}; {frames} frame{'s' * (frames != 1)}, "
+            f"{octets} octets unsent"
+        )
+        self._finish(CloseInfo(ClosedBy.LOCAL, CloseCause.PEER_NOT_READING, reason, None, frames, octets))
+
+    def _end(self, cause: CloseCause, reason: str) -> None:
+        self._finish(CloseInfo(cause.closed_by, cause, reason))
+
+    def _finish(self, info: CloseInfo) -> None:
+        """The first ending wins; close the link the same way and stop the tasks."""
+        if self.closed is not None:
+            return
+        self.closed = info
+        if self.link.state is not LinkState.CLOSED:
+            self.link.close(info.reason, info.cause, info.by)
+        if self._nursery_scope is not None:
+            self._nursery_scope.cancel()
+        self._reading.set()
+        self._handler.changed()
+
+    async def _shut(self) -> None:
+        """Send the link's last frames (if the stream can take them), then close; bounded."""
+        stream = self.opened.stream
+        info = self.closed
+        with trio.move_on_after(self._close_timeout):
+            if info is not None and info.cause not in _NO_FLUSH_CAUSES and not self._in_flight:
+                apdus = self.link.apdus_to_send()
+                if apdus:
+                    self._journal_sent(apdus, trio.current_time())
+                    try:
+                        await stream.send_all(b"".join(apdus))
+                    except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                        pass
+        await trio.aclose_forcefully(stream)
+
+
+def _frames_after(data: bytes, offset: int) -> int:
+    """APDUs in ``data`` not wholly before ``offset`` (for the 'frames unsent' figure).
+
+    >>> _frames_after(bytes.fromhex("680401000000 680443000000"), 3)
+    2
+    """
+    count = pos = 0
+    end = len(data)
+    while pos < end:
+        size = 2 + data[pos + 1] if data[pos] == 0x68 and pos + 1 < end else end - pos
+        if pos + size > offset:
+            count += 1
+        pos += size
+    return count
+
+
+def _cause_text(exc: BaseException) -> str:
+    inner = exc.__cause__ or exc.__context__
+    text = str(exc) or type(exc).__name__
+    if inner is not None and str(inner) and str(inner) not in text:
+        text = f"{text} ({inner})"
+    return text
