@@ -1,0 +1,52 @@
+"""The rules every front end shares: how a test writes values, tolerances, qualities, hex, addresses.
+
+Pure (no I/O, no clock): Robot keywords, Gherkin steps, the command line and the c104-compatible
+API call these, so the same text gets the same verdict everywhere. ``rules`` may import
+``protocol`` (its enums and codec tables are the truth for codes); ``protocol`` never imports
+``rules``.
+
+- :mod:`.values`: values per value class, ranges, and whether a reported value matches
+- :mod:`.tolerance`: ``+-``, ``+/-``, ``±``, percent, and the one default tolerance
+- :mod:`.quality`: the quality-flag table and quality expressions (exact, or ``contains``)
+- :mod:`.hexdump`: octets in hex (spaces, colons, dashes, ``0x``, several pieces)
+- :mod:`.typeclasses`: which type carries which kind of value
+- :mod:`.addresses`: IOA, CA and OA ranges
+- :mod:`.names`: enum members by name with "did you mean"
+"""
+
+from .addresses import common_address, io_address, originator_address
+from .hexdump import format_hex, parse_hex
+from .names import did_you_mean, lookup
+from .quality import FLAGS, QualityExpectation, flags_of, parse_flags, show_flags, to_quality
+from .tolerance import DEFAULT, Tolerance, split_tolerance, within_default
+from .typeclasses import TypeClass, classify, type_class, types_of
+from .values import Expected, class_of, parse_expected, parse_value, show_value
+
+__all__ = [
+    "DEFAULT",
+    "FLAGS",
+    "Expected",
+    "QualityExpectation",
+    "Tolerance",
+    "TypeClass",
+    "class_of",
+    "classify",
+    "common_address",
+    "did_you_mean",
+    "flags_of",
+    "format_hex",
+    "io_address",
+    "lookup",
+    "originator_address",
+    "parse_expected",
+    "parse_flags",
+    "parse_hex",
+    "parse_value",
+    "show_flags",
+    "show_value",
+    "split_tolerance",
+    "to_quality",
+    "type_class",
+    "types_of",
+    "within_default",
+]

@@ -1,0 +1,77 @@
+"""Tolerances on numbers: how far a reported value may be from the expected one.
+
+A tolerance is written after the number as ``+-``, ``+/-`` or ``±``, absolute or in percent of
+the expected value: ``230 +- 0.5``, ``230 +/- 0.5``, ``230 ± 0.5``, ``50 ± 1%``.
+
+Without one, :data:`DEFAULT` applies. It absorbs exactly the rounding of the wire and nothing
+more: a normalized value travels as a multiple of 2^-15, and a short float as float32 (24-bit
+mantissa). So two numbers are the same when they differ by at most
+``max(2^-15, 2^-23 * max(|a|, |b|))``: ``0.25`` matches ``0.2500305`` (one normalized step) and
+``49.98`` matches float32's ``49.97999954``, but ``0.25005`` does not match ``0.25`` (more than
+one normalized step apart). Integers (scaled values, counters, step positions, bitstrings) are
+therefore compared exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT", "NORMALIZED_STEP", "Tolerance", "split_tolerance", "within_default"]
+
+NORMALIZED_STEP = 2.0**-15  # one step of a normalized value (NVA)
+FLOAT32_RELATIVE = 2.0**-23  # one unit in the last place of a float32, relative
+
+_SPLIT = re.compile(r"^(?P<value>.*?\S)\s*(?:±|\+/-|\+-)\s*(?P<amount>[^%\s]+)\s*(?P<percent>%?)$", re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerance:
+    """``amount`` absolute, or in percent of the expected value when ``percent``."""
+
+    amount: float
+    percent: bool = False
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.amount) or self.amount < 0:
+            raise ValueError(f"tolerance {self.amount:g} must be a number of 0 or more")
+
+    def allows(self, actual: float, expected: float) -> bool:
+        """True when ``actual`` is within this tolerance of ``expected`` (edges included)."""
+        allowed = abs(expected) * self.amount / 100 if self.percent else self.amount
+        # the edge itself passes even when the subtraction rounds (0.3 - 0.1 vs 0.2)
+        return abs(float(actual) - float(expected)) <= allowed * (1 + 1e-12) + 1e-12
+
+    def __str__(self) -> str:
+        return f"± {self.amount:g}{'%' if self.percent else ''}"
+
+
+def within_default(actual: float, expected: float) -> bool:
+    """The comparison without a written tolerance: the wire's rounding and nothing more."""
+    actual, expected = float(actual), float(expected)
+    if actual == expected:
+        return True
+    if not (math.isfinite(actual) and math.isfinite(expected)):
+        return False
+    scale = max(abs(actual), abs(expected))
+    return abs(actual - expected) <= max(NORMALIZED_STEP, FLOAT32_RELATIVE * scale)
+
+
+DEFAULT = within_default
+
+
+def split_tolerance(text: str) -> tuple[str, Tolerance | None]:
+    """``"230 +- 0.5"`` -> ``("230", Tolerance(0.5))``; text without a tolerance -> ``(text, None)``.
+
+    ValueError when the part after the sign is not a number of 0 or more.
+    """
+    found = _SPLIT.match(text.strip())
+    if found is None:
+        return text.strip(), None
+    raw = found["amount"]
+    try:
+        amount = float(raw.replace("_", ""))
+    except ValueError:
+        raise ValueError(f"tolerance {raw!r} in {text.strip()!r} is not a number") from None
+    return found["value"].strip(), Tolerance(amount, bool(found["percent"]))

@@ -1,0 +1,259 @@
+"""Process values as tests write them, per value class, and whether a reported value matches.
+
+Accepted spellings (any case):
+
+=================  =====================================================================
+single point       ``ON``/``OFF``, ``true``/``false``, ``1``/``0`` (also ``yes/no``, ``closed/open``)
+double point       ``ON``, ``OFF``, ``INTERMEDIATE``, ``INDETERMINATE``, ``true``/``false``
+                   (a bare number is refused: DPI 1 is OFF, which no one means by "1")
+step position      an integer -64..63
+regulating step    ``HIGHER``, ``LOWER``
+bitstring          ``0xA5A5`` (hex), ``0b1010`` (binary) or decimal, 0..0xFFFFFFFF
+normalized         a number -1 .. 1-2^-15
+scaled             an integer -32768..32767
+short float        any finite number (float32 range)
+counter            an integer -2^31 .. 2^31-1
+=================  =====================================================================
+
+Numbers may carry a tolerance (``230 +- 0.5``; see :mod:`c104test.rules.tolerance`); without one
+the default absorbs the wire's rounding. A bitstring written in hex is shown in hex in a failure
+(``0xA5A5A5A5 should be 0x0000A5A5``).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..protocol.commands import parse_bool, parse_double, parse_step
+from ..protocol.enums import Double, EventState, Step, Type
+from .tolerance import NORMALIZED_STEP, Tolerance, split_tolerance, within_default
+from .typeclasses import TypeClass, type_class
+
+__all__ = ["Expected", "class_of", "parse_expected", "parse_value", "show_value"]
+
+_NUMERIC = {TypeClass.STEP, TypeClass.NORMALIZED, TypeClass.SCALED, TypeClass.SHORT, TypeClass.COUNTER}
+_INTEGER = {TypeClass.STEP, TypeClass.SCALED, TypeClass.COUNTER, TypeClass.BITSTRING}
+_RANGES: dict[TypeClass, tuple[float, float, str]] = {
+    TypeClass.STEP: (-64, 63, "-64..63"),
+    TypeClass.BITSTRING: (0, 0xFFFFFFFF, "0..0xFFFFFFFF"),
+    TypeClass.NORMALIZED: (-1.0, 1.0 - NORMALIZED_STEP, "-1..1-2^-15 (0.99997)"),
+    TypeClass.SCALED: (-32768, 32767, "-32768..32767"),
+    TypeClass.SHORT: (-3.4028234663852886e38, 3.4028234663852886e38, "the float32 range"),
+    TypeClass.COUNTER: (-(2**31), 2**31 - 1, "-2147483648..2147483647"),
+}
+_INTEGER_TEXT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|\d[\d_]*)")
+
+
+def class_of(point_type: Type | int | None, sample: Any = None) -> TypeClass | None:
+    """The value class of a type, else guessed from a value as received (bool, Double, float...)."""
+    found = type_class(point_type)
+    if found is not None:
+        return found
+    if isinstance(sample, bool):
+        return TypeClass.SINGLE
+    if isinstance(sample, Double):
+        return TypeClass.DOUBLE
+    if isinstance(sample, EventState):
+        return TypeClass.EVENT
+    if isinstance(sample, Step):
+        return TypeClass.REGULATING
+    if isinstance(sample, float):
+        return TypeClass.SHORT
+    if isinstance(sample, int):
+        return TypeClass.SCALED
+    return None
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"{value:g} is not a whole number")
+        return int(value)
+    text = str(value).strip()
+    if _INTEGER_TEXT.fullmatch(text):
+        return int(text.replace("_", ""), 0)
+    try:
+        number = float(text.replace("_", ""))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not number.is_integer():
+        raise ValueError(f"{text!r} is not a whole number")
+    return int(number)
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip()
+    if _INTEGER_TEXT.fullmatch(text):
+        return float(int(text.replace("_", ""), 0))
+    try:
+        number = float(text.replace("_", ""))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{text!r} is not a finite number")
+    return number
+
+
+def _is_number_text(value: Any) -> bool:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return True
+    try:
+        _number(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _state(value: Any, cls: type[Double] | type[EventState], what: str) -> Any:
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, Double | EventState):
+        return cls(int(value))
+    if isinstance(value, bool):
+        return cls.ON if value else cls.OFF
+    if isinstance(value, int):
+        return cls(value)  # a DPI / ES value from Python code
+    text = str(value).strip()
+    if text.lower() in ("true", "false"):
+        return cls.ON if text.lower() == "true" else cls.OFF
+    if _is_number_text(text):
+        raise ValueError(
+            f"{text!r} is ambiguous for a {what} (DPI 1 is OFF); use ON, OFF, INTERMEDIATE or INDETERMINATE"
+        )
+    try:
+        return cls(int(parse_double(text)))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a {what} state; use ON, OFF, INTERMEDIATE or INDETERMINATE") from None
+
+
+def parse_value(value: Any, value_class: TypeClass) -> Any:
+    """``value`` (text from a test, or a Python value) as a value of the class; ValueError with the range."""
+    if value_class is TypeClass.SINGLE:
+        if isinstance(value, Double):
+            if value in (Double.ON, Double.OFF):
+                return value is Double.ON
+        try:
+            return parse_bool(value.strip() if isinstance(value, str) else value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a single-point state; use ON/OFF, True/False or 1/0") from None
+    if value_class is TypeClass.DOUBLE:
+        return _state(value, Double, "double point")
+    if value_class is TypeClass.EVENT:
+        return _state(value, EventState, "protection event")
+    if value_class is TypeClass.REGULATING:
+        return parse_step(value.strip() if isinstance(value, str) else value)
+    low, high, shown = _RANGES[value_class]
+    name = value_class.value
+    if value_class in _INTEGER:
+        try:
+            number: int | float = _integer(value)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; a {name} is a whole number in {shown}") from None
+    else:
+        try:
+            number = _number(value)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; a {name} is a number in {shown}") from None
+    if not low <= number <= high:
+        raise ValueError(f"{_as_text(value)} outside {shown}, the range of a {name}")
+    return number
+
+
+def _as_text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else repr(value)
+
+
+def show_value(value: Any, *, hex_digits: int = 0) -> str:
+    """A value as a test engineer reads it: ON/OFF, enum names, float32 digits, or hex."""
+    if isinstance(value, bool):
+        return "ON" if value else "OFF"
+    if isinstance(value, enum.Enum):
+        return str(value.name)
+    if hex_digits and isinstance(value, int):
+        return f"0x{value:0{hex_digits}X}"
+    if isinstance(value, float):
+        return f"{value:.7g}"
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """An expected value of one value class, with its tolerance; ``matches`` judges a reported value."""
+
+    value: Any
+    value_class: TypeClass
+    tolerance: Tolerance | None = None
+    hex_digits: int = 0  # written in hex: failures show values in hex with this many digits
+    text: str = field(default="", compare=False)
+
+    def matches(self, actual: Any) -> bool:
+        if actual is None:
+            return False
+        if self.value_class in (TypeClass.SINGLE, TypeClass.DOUBLE, TypeClass.EVENT, TypeClass.REGULATING):
+            try:
+                return bool(parse_value(actual, self.value_class) == self.value)
+            except ValueError:
+                return False
+        if isinstance(actual, bool) or not isinstance(actual, int | float):
+            return False
+        if self.tolerance is not None:
+            return self.tolerance.allows(actual, self.value)
+        if isinstance(actual, int) and isinstance(self.value, int):
+            return actual == self.value
+        if self.value_class in _INTEGER:
+            return float(actual) == float(self.value)
+        return within_default(actual, self.value)
+
+    def show(self, value: Any = None) -> str:
+        """The expected value (or ``value``, a reported one) as the test wrote it: hex stays hex."""
+        if value is None:
+            text = show_value(self.value, hex_digits=self.hex_digits)
+            if isinstance(self.value, float) and self.value.is_integer() and self.value_class is not TypeClass.SHORT:
+                text = str(int(self.value))
+            return text if self.tolerance is None else f"{text} {self.tolerance}"
+        return show_value(value, hex_digits=self.hex_digits)
+
+    def __str__(self) -> str:
+        return self.show()
+
+
+def parse_expected(
+    text: Any,
+    value_class: TypeClass | None,
+    *,
+    tolerance: float | Tolerance | None = None,
+) -> Expected:
+    """An expected value: ``ON``, ``230 +- 0.5``, ``0xA5A5``; ValueError saying what is wrong.
+
+    ``value_class`` None guesses from the text (a state word or a number), for a point whose
+    type is not known yet.
+    """
+    raw = text.strip() if isinstance(text, str) else text
+    written: Tolerance | None = None
+    if isinstance(raw, str):
+        raw, written = split_tolerance(raw)
+    if written is not None and tolerance is not None:
+        raise ValueError("give the tolerance either in the expected value or as tolerance=, not both")
+    if tolerance is not None:
+        written = tolerance if isinstance(tolerance, Tolerance) else Tolerance(float(tolerance))
+    if value_class is None:
+        value_class = TypeClass.SHORT if _is_number_text(raw) and not isinstance(raw, bool) else TypeClass.DOUBLE
+    if written is not None and value_class not in _NUMERIC:
+        raise ValueError(f"a tolerance applies to numbers, not to a {value_class.value} ({_as_text(text)})")
+    value = parse_value(raw, value_class)
+    hex_digits = 0
+    if value_class is TypeClass.BITSTRING and isinstance(raw, str) and raw.lower().startswith("0x"):
+        hex_digits = 8  # BSI is 32 bits: show all of them, so 0x0000A5A5 and 0xA5A5A5A5 differ at a glance
+    return Expected(value, value_class, written, hex_digits, str(text))
