@@ -81,9 +81,10 @@ class PointKeywords(LibraryComponent):
         | `Expect State` | 301 | 230.5 ± 0.1 |
         | `Expect State` | 300 | 1500 | tolerance=5 |
         """
-        matcher = StateMatcher(expected, tolerance)
         session = self.session
         ca = self.station(common_address, session)
+        known = session.rtu.point(ca, io_address)
+        matcher = StateMatcher(expected, tolerance, None if known is None else known.type)
         wait = self.wait_time(timeout, session)
         point = session.rtu.expect_value(
             ca, io_address, matcher, timeout=wait, description=matcher.description
