@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import string
 import sys
 from collections.abc import Iterator, Sequence
 
 from c104test import __version__
 from c104test.protocol.errors import DecodeError
 from c104test.protocol.explain import explain_bytes
+from c104test.rules.hexdump import parse_hex
 
 __all__ = ["main"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
-_HEX_DIGITS = frozenset(string.hexdigits)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,9 +70,10 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
         "explain",
         help="explain APDUs given in hex",
         description=(
-            "Print a one-line explanation of each APDU. Each argument is one APDU in hex "
-            "(spaces allowed, quote them) or several APDUs one after the other, split by "
-            "their 0x68 and length octets."
+            "Print a one-line explanation of each APDU. The arguments are joined into one "
+            "stream of hex octets (spaces, colons, dashes and 0x prefixes allowed: "
+            "68:04:0b:00:00:00, 0x68 0x04 ..., or 68 04 0b 00 00 00 as separate arguments), "
+            "split into APDUs by their 0x68 and length octets."
         ),
         epilog='example: c104test explain "68 04 07 00 00 00" 680e0000000064010600010000000014',
     )
@@ -84,53 +84,52 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
 def _run_explain(args: argparse.Namespace) -> int:
     """Explain every APDU; report each bad one on stderr and carry on where the framing allows."""
     status = EXIT_OK
-    for number, text in enumerate(args.apdus, start=1):
-        for line in _explain_argument(text):
-            if isinstance(line, str):
-                print(line)
-            else:
-                print(f"c104test explain: argument {number}: {line}", file=sys.stderr)
-                status = EXIT_BAD_INPUT
+    for line in _explain_arguments(args.apdus):
+        if isinstance(line, str):
+            print(line)
+        else:
+            print(f"c104test explain: {line}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
     return status
 
 
-def _explain_argument(text: str) -> Iterator[str | ValueError | DecodeError]:
-    """An explanation or an error per APDU in one argument; offsets count from its first octet.
+def _explain_arguments(pieces: list[str]) -> Iterator[str | Exception]:
+    """An explanation or an error per APDU; the arguments' octets form one stream.
 
-    After a malformed APDU whose start and length octets are sound, the next APDU is explained;
-    after a framing error nothing is (there is no telling where the next APDU starts).
+    ``68 04 0b 00 00 00`` as six arguments is one APDU, and one argument may hold several APDUs.
+    Errors name the argument where the APDU starts and the byte offset inside it. After a
+    malformed APDU whose start and length octets are sound, the next APDU is explained; after a
+    framing error the next argument is (there is no telling where the next APDU starts).
     """
-    try:
-        data = _parse_hex(text)
-    except ValueError as exc:
-        yield exc
-        return
-    start = 0
-    size = len(data)
-    while start < size:
-        if data[start] != 0x68:
-            yield DecodeError(f"start octet 0x{data[start]:02x} is not 0x68", start)
-            return
-        # A short tail goes to the decoder whole, so it names what is missing.
-        end = start + 2 + data[start + 1] if start + 1 < size else size
+    octets = bytearray()
+    starts: list[tuple[int, int]] = []  # (offset in the stream, argument number)
+    for number, piece in enumerate(pieces, start=1):
         try:
-            yield explain_bytes(data[start:end], strict=True)
+            data = parse_hex(piece)
+        except ValueError as exc:
+            yield ValueError(f"argument {number}: {exc}")
+            continue
+        starts.append((len(octets), number))
+        octets += data
+
+    def where(offset: int) -> tuple[int, int]:
+        first, number = max((s for s in starts if s[0] <= offset), default=(0, 1))
+        return number, first
+
+    start, size = 0, len(octets)
+    while start < size:
+        number, first = where(start)
+        if octets[start] != 0x68:
+            yield ValueError(f"argument {number}: start octet 0x{octets[start]:02x} is not 0x68 (at byte {start - first})")
+            start = next((s for s, _ in starts if s > start), size)
+            continue
+        # A short tail goes to the decoder whole, so it names what is missing.
+        end = min(start + 2 + octets[start + 1], size) if start + 1 < size else size
+        try:
+            yield explain_bytes(bytes(octets[start:end]), strict=True)
         except DecodeError as exc:
-            yield DecodeError(exc.reason, start + exc.offset)
+            yield ValueError(f"argument {number}: {exc.reason} (at byte {start - first + exc.offset})")
         start = end
-
-
-def _parse_hex(text: str) -> bytes:
-    """Hex digits with any whitespace between them; positions in errors count characters from 1."""
-    for position, char in enumerate(text, start=1):
-        if char not in _HEX_DIGITS and not char.isspace():
-            raise ValueError(f"{char!r} is not a hex digit (character {position})")
-    digits = "".join(text.split())
-    if not digits:
-        raise ValueError("no hex digits")
-    if len(digits) % 2:
-        raise ValueError("odd number of hex digits")
-    return bytes.fromhex(digits)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m c104test` goes through __main__.py

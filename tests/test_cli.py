@@ -46,11 +46,11 @@ def test_explain_several_apdus_in_one_argument(capsys: pytest.CaptureFixture[str
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
-        ("6804070", "odd number of hex digits"),
-        ("68 zz", "'z' is not a hex digit (character 4)"),
-        ("0x68", "'x' is not a hex digit (character 2)"),
-        ("", "no hex digits"),
-        ("   ", "no hex digits"),
+        ("6804070", "odd number of hex digits (7): every octet needs two"),
+        ("68 zz", "'z' is not a hex digit (character 4 of '68 zz')"),
+        ("0x6g", "'g' is not a hex digit (character 4 of '0x6g')"),
+        ("", "no hex digits given"),
+        ("   ", "no hex digits given"),
         ("12 04 07 00 00 00", "start octet 0x12 is not 0x68 (at byte 0)"),
         ("68 04 07 00 00", "APDU of 5 octets is shorter than 6 (at byte 5)"),
         ("68 0e 00 00 00 00 64 01", "length octet 14 does not match 6 octets after it (at byte 1)"),
@@ -96,8 +96,8 @@ def test_every_bad_argument_is_reported(capsys: pytest.CaptureFixture[str]) -> N
     assert status == 2
     assert out == ["U-Format | StartDT act"]
     assert err == [
-        "c104test explain: argument 1: odd number of hex digits",
-        "c104test explain: argument 3: 'z' is not a hex digit (character 1)",
+        "c104test explain: argument 1: odd number of hex digits (1): every octet needs two",
+        "c104test explain: argument 3: 'z' is not a hex digit (character 1 of 'zz')",
     ]
 
 
@@ -170,3 +170,18 @@ def test_docstring_examples() -> None:
 
     result = doctest.testmod(cli)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["68:04:0b:00:00:00"],
+        ["0x68 0x04 0x0B 0x00 0x00 0x00"],
+        ["68", "04", "0b", "00", "00", "00"],
+        ["68-04-0b", "00 00 00"],
+    ],
+)
+def test_explain_accepts_the_hex_spellings_of_the_rules(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    """Issue 11: colons, 0x and octets as separate arguments were refused ("argument 6: start octet")."""
+    status, out, err = run(capsys, "explain", *argv)
+    assert (status, out, err) == (0, ["U-Format | StartDT con"], [])

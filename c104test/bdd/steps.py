@@ -13,7 +13,6 @@ under ``Examples:`` must match the step and no other (a test checks that they do
 from __future__ import annotations
 
 import enum
-import math
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -24,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from c104test import rules
 from c104test.protocol.apci import UFrame, UFunction, decode_frame
 from c104test.protocol.asdu import type_info
-from c104test.protocol.commands import parse_bool
 from c104test.protocol.enums import ConnectionState, Cot, Quality, Type
 from c104test.protocol.errors import DecodeError
 
@@ -45,9 +44,6 @@ __all__ = [
     "expected_quality",
     "quality_flags",
 ]
-
-REL_TOL = 1e-5
-ABS_TOL = 1e-4
 
 
 class StepFailed(AssertionError):
@@ -128,7 +124,12 @@ _COMMAND_OPTIONS = r"(?P<options>(?: with (?:select-before-operate|time tag))*)"
 
 
 def _ca(context: C104Context, ca: str | None) -> int:
-    return context.common_address if ca is None else int(ca)
+    if ca is None:
+        return context.common_address
+    try:
+        return rules.common_address(ca)
+    except ValueError as exc:
+        raise StepUsageError(str(exc)) from None
 
 
 def _seconds(context: C104Context, seconds: str | None) -> float:
@@ -152,14 +153,21 @@ _BOOL_WORDS = {"true": True, "false": False}
 
 def _parse_type(text: str) -> Type:
     try:
-        return Type.parse(text)
+        return rules.lookup(Type, text)
     except ValueError as exc:
         raise StepUsageError(str(exc)) from None
 
 
 def _parse_cot(text: str) -> Cot:
     try:
-        return Cot.parse(text)
+        return rules.lookup(Cot, text)
+    except ValueError as exc:
+        raise StepUsageError(str(exc)) from None
+
+
+def _ioa(text: str) -> int:
+    try:
+        return rules.io_address(text)
     except ValueError as exc:
         raise StepUsageError(str(exc)) from None
 
@@ -169,124 +177,78 @@ def _parse_cot(text: str) -> Cot:
 
 @dataclass(frozen=True)
 class ExpectedValue:
-    """A value as a step writes it ("ON", "230.5 +/- 0.1"), matched against what the RTU reports."""
+    """A value as a step writes it ("ON", "230.5 +/- 0.1", "0xA5A5"), judged by c104test.rules."""
 
     text: str
-    tolerance: float | None = None
 
     @classmethod
     def parse(cls, text: str) -> ExpectedValue:
-        text = text.strip()
-        found = re.fullmatch(r"(?P<value>\S+)\s*(?:\+/-|±)\s*(?P<tolerance>\S+)", text)
-        if found is None:
-            return cls(text)
-        tolerance = _number(found["tolerance"])
-        if tolerance < 0:
-            raise StepUsageError(f"tolerance {tolerance} is negative")
-        _number(found["value"])
-        return cls(found["value"], float(tolerance))
+        """Checks the text at once (a number with a bad tolerance, a word that is no state)."""
+        try:
+            rules.expectation(text.strip())
+        except ValueError as exc:
+            if "tolerance" in str(exc):
+                raise StepUsageError(str(exc)) from None
+            try:
+                rules.expectation(text.strip(), Type.M_DP_NA_1)
+            except ValueError:
+                raise StepUsageError(
+                    f"{text.strip()!r} is not a value; use ON, OFF, INTERMEDIATE, INDETERMINATE, True, False, "
+                    "a number with an optional tolerance (230 +- 0.5) or a bitstring (0xA5A5)"
+                ) from None
+        return cls(text.strip())
+
+    def expected(self, point_type: Type | None = None, actual: Any = None) -> rules.Expected:
+        """The rules' expectation for a point of this type; StepUsageError if the text cannot be one."""
+        try:
+            return rules.expectation(self.text, point_type, actual)
+        except ValueError as exc:
+            where = f"{point_type.name}: " if point_type is not None else ""
+            raise StepUsageError(f"{where}{exc}") from None
 
     def __str__(self) -> str:
-        return self.text if self.tolerance is None else f"{self.text} +/- {self.tolerance:g}"
+        return self.text
 
-    def matches(self, actual: Any) -> bool:
+    def matches(self, actual: Any, point_type: Type | None = None) -> bool:
         """True if ``actual`` (a point's value) is this value; StepUsageError if it cannot be."""
-        text = self.text
         if actual is None:
             return False
-        if isinstance(actual, bool):
-            try:
-                return parse_bool(text) is actual
-            except ValueError:
-                raise StepUsageError(f"{text!r} is not a single-point state; use ON/OFF or True/False") from None
-        if isinstance(actual, enum.Enum) and hasattr(type(actual), "parse"):  # Double, EventState
-            word = {"TRUE": "ON", "FALSE": "OFF"}.get(text.upper(), text)
-            try:
-                return type(actual).parse(word) == actual  # type: ignore[attr-defined,no-any-return]
-            except ValueError:
-                names = ", ".join(type(actual).__members__)
-                raise StepUsageError(f"{text!r} is not a {type(actual).__name__} state; use one of {names}") from None
-        if isinstance(actual, int | float):
-            try:
-                expected = _number(text)
-            except StepUsageError:
-                raise StepUsageError(f"the point carries numbers, and {text!r} is not a number") from None
-            if self.tolerance is not None:
-                return abs(float(actual) - float(expected)) <= self.tolerance
-            if isinstance(actual, int) and isinstance(expected, int):
-                return int(actual) == expected
-            return math.isclose(float(actual), float(expected), rel_tol=REL_TOL, abs_tol=ABS_TOL)
-        return str(actual) == text
+        return self.expected(point_type, actual).matches(actual)
 
 
 def _show_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "ON" if value else "OFF"
-    if isinstance(value, enum.Enum):
-        return str(value.name)
-    if isinstance(value, float):
-        return f"{value:.7g}"
-    return str(value)
+    return rules.show_value(value)
 
 
 # ---- quality ----------------------------------------------------------------------------------------
 
-_ABBREVIATIONS = {
-    "Invalid": "IV",
-    "NonTopical": "NT",
-    "Substituted": "SB",
-    "Blocked": "BL",
-    "Overflow": "OV",
-    "ElapsedTimeInvalid": "EI",
-    "Carry": "CY",
-    "Adjusted": "CA",
-}
-_QUALITY_WORDS = {name.upper(): abbreviation for name, abbreviation in _ABBREVIATIONS.items()}
-_QUALITY_WORDS.update({a: a for a in _ABBREVIATIONS.values()})
-_QUALITY_WORDS["NON-TOPICAL"] = "NT"
-
 
 def expected_quality(text: str) -> frozenset[str]:
-    """The flags a step names ("IV and NT", "IV, NT", "good"), as abbreviations."""
-    words = [w for w in re.split(r"[\s,+&]+", text.strip().upper()) if w and w != "AND"]
-    if words == ["GOOD"]:
-        return frozenset()
-    unknown = [w for w in words if w not in _QUALITY_WORDS]
-    if unknown or not words:
-        raise StepUsageError(
-            f"{text!r} is not a quality; use 'good' or flags such as IV, NT, SB, BL, OV joined by 'and'"
-        )
-    return frozenset(_QUALITY_WORDS[w] for w in words)
+    """The flags a step names ("IV and NT", "IV, NT", "IV | NT", "good"), as abbreviations."""
+    return _quality_expectation(text).flags
+
+
+def _quality_expectation(text: str) -> rules.QualityExpectation:
+    try:
+        return rules.QualityExpectation.parse(text)
+    except ValueError as exc:
+        raise StepUsageError(str(exc)) from None
 
 
 def quality_flags(quality: Any) -> frozenset[str]:
     """The flags set in a reported quality (Quality, BinaryCounterQuality, an int, or None)."""
-    if quality is None:
-        return frozenset()
-    if not isinstance(quality, enum.Flag):
-        quality = Quality(int(quality))
-    return frozenset(
-        _ABBREVIATIONS.get(str(member.name), str(member.name))
-        for member in type(quality)
-        if member.value and member in quality
-    )
+    return rules.flags_of(quality)
 
 
 def _show_quality(flags: frozenset[str]) -> str:
-    order = list(_ABBREVIATIONS.values())
-    return " ".join(sorted(flags, key=order.index)) if flags else "good"
+    return rules.show_flags(flags)
 
 
 def _simulator_quality(text: str) -> Quality:
-    flags = expected_quality(text)
-    by_abbreviation = {a: n for n, a in _ABBREVIATIONS.items()}
-    quality = Quality(0)
-    for flag in flags:
-        member = Quality.__members__.get(by_abbreviation[flag])
-        if member is None:
-            raise StepUsageError(f"the simulator cannot set {flag} (a counter flag)")
-        quality |= member
-    return quality
+    try:
+        return rules.to_quality(rules.parse_flags(text))  # type: ignore[return-value]
+    except ValueError as exc:
+        raise StepUsageError(f"the simulator cannot set this quality: {exc}") from None
 
 
 def _same_family(expected: Type, reported: Type) -> bool:
@@ -361,31 +323,36 @@ def _failure_text(ca: int, ioa: int, problem: str, seen: list[str]) -> str:
 
 def _value_check(expected: ExpectedValue) -> PointCheck:
     def check(point: PointValue | None) -> str | None:
-        if point is not None and expected.matches(point.value):
+        if point is not None and expected.matches(point.value, point.type):
             return None
+        if point is not None:
+            wanted = expected.expected(point.type, point.value)
+            return f"expected {wanted}; it is {wanted.show(point.value)}" if wanted.hex_digits else f"expected {wanted}"
         return f"expected {expected}"
 
     return check
 
 
-def _quality_check(expected: frozenset[str]) -> PointCheck:
+def _quality_check(expected: rules.QualityExpectation) -> PointCheck:
     def check(point: PointValue | None) -> str | None:
-        if point is not None and quality_flags(point.quality) == expected:
+        if point is not None and expected.matches(quality_flags(point.quality)):
             return None
-        return f"expected quality {_show_quality(expected)}"
+        return f"expected quality {expected}"
 
     return check
 
 
-def _row_check(type_id: Type | None, value: ExpectedValue | None, quality: frozenset[str] | None) -> PointCheck:
+def _row_check(
+    type_id: Type | None, value: ExpectedValue | None, quality: rules.QualityExpectation | None
+) -> PointCheck:
     def check(point: PointValue | None) -> str | None:
         wanted: list[str] = []
         if type_id is not None and (point is None or not _same_family(type_id, point.type)):
             wanted.append(f"type {type_id.name}")
-        if value is not None and (point is None or not value.matches(point.value)):
+        if value is not None and (point is None or not value.matches(point.value, point.type)):
             wanted.append(str(value))
-        if quality is not None and (point is None or quality_flags(point.quality) != quality):
-            wanted.append(f"quality {_show_quality(quality)}")
+        if quality is not None and (point is None or not quality.matches(quality_flags(point.quality))):
+            wanted.append(f"quality {quality}")
         if point is None and not wanted:
             wanted.append("a report")
         return "expected " + ", ".join(wanted) if wanted else None
@@ -427,7 +394,7 @@ def _send_command(
     return _act(
         context,
         lambda c: c.send_command(
-            address, int(ioa), type_id, value, wait_termination=False, **_command_options(options)
+            address, _ioa(ioa), type_id, value, wait_termination=False, **_command_options(options)
         ),
     )
 
@@ -638,7 +605,7 @@ def read_ioa(c104_context: C104Context, ioa: str, ca: str | None) -> CommandResu
         When I read IOA 301 at common address 47
     """
     address = _ca(c104_context, ca)
-    return _act(c104_context, lambda c: c.read(address, int(ioa)))
+    return _act(c104_context, lambda c: c.read(address, _ioa(ioa)))
 
 
 @_step("When", rf"I send a single command (?P<value>\S+) to IOA (?P<ioa>\d+){_CA}{_COMMAND_OPTIONS}", target_fixture="c104_last_result")
@@ -705,9 +672,12 @@ def send_set_point(c104_context: C104Context, kind: str | None, value: str, ioa:
         When I send a short set-point -3.25 to IOA 511 with select-before-operate
     """
     type_id = _SETPOINT_TYPES[kind or ""]
-    number = _number(value)
-    if type_id is Type.C_SE_NB_1 and not isinstance(number, int):
-        raise StepUsageError(f"a scaled set point is an integer, not {value!r}")
+    value_class = rules.type_class(type_id)
+    assert value_class is not None
+    try:
+        number = rules.parse_value(value, value_class)
+    except ValueError as exc:
+        raise StepUsageError(f"{type_id.name}: {exc}") from None
     return _send_command(c104_context, type_id, ioa, ca, number, options)
 
 
@@ -718,18 +688,17 @@ def send_set_point(c104_context: C104Context, kind: str | None, value: str, ioa:
 def send_raw_apdu(c104_context: C104Context, apdu: str) -> None:
     """I send the raw APDU "<hex>"
 
-    Sends the octets exactly as written (hex, spaces allowed), without checks or sequence numbers:
+    Sends the octets exactly as written (hex; spaces, colons, dashes and 0x allowed), without checks
+    or sequence numbers:
     for conformance tests that need a frame the link would never build.
 
     Examples:
         When I send the raw APDU "68 04 43 00 00 00"
     """
     try:
-        octets = bytes.fromhex(apdu)
-    except ValueError:
-        raise StepUsageError(f"{apdu!r} is not hex octets such as '68 04 43 00 00 00'") from None
-    if not octets:
-        raise StepUsageError("the raw APDU is empty")
+        octets = rules.parse_hex(apdu)
+    except ValueError as exc:
+        raise StepUsageError(f"raw APDU: {exc}; write octets such as '68 04 43 00 00 00' or '68:04:43:00:00:00'") from None
     connection = _connection(c104_context)
     c104_context.begin_action()
     connection.send_raw(octets)
@@ -811,7 +780,7 @@ def simulated_rtu_sets(c104_context: C104Context, ioa: str, ca: str | None, valu
     try:
         simulator.set_point(
             _ca(c104_context, ca),
-            int(ioa),
+            _ioa(ioa),
             _simulator_value(value),
             None if quality is None else _simulator_quality(quality),
         )
@@ -915,22 +884,24 @@ def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: s
         Then IOA 320 reports 0x0000A5A5
     """
     check = _value_check(ExpectedValue.parse(expected))
-    _expect_points(c104_context, [(_ca(c104_context, ca), int(ioa), check)], _seconds(c104_context, seconds))
+    _expect_points(c104_context, [(_ca(c104_context, ca), _ioa(ioa), check)], _seconds(c104_context, seconds))
 
 
 @_step("Then", rf"IOA (?P<ioa>\d+){_CA} has quality (?P<quality>.+?){_WITHIN}")
 def ioa_has_quality(c104_context: C104Context, ioa: str, ca: str | None, quality: str, seconds: str | None) -> None:
     """IOA <ioa> [at common address <ca>] has quality <good|flags> [within <n> seconds]
 
-    The point's last reported quality has exactly these flags set ("good": none).
+    The point's last reported quality has exactly these flags set ("good": none); with
+    "containing" at least these flags (others may be set too).
 
     Examples:
         Then IOA 303 has quality IV and NT
         Then IOA 300 has quality good
         Then IOA 303 at common address 47 has quality IV within 2 seconds
+        Then IOA 303 has quality containing IV
     """
-    check = _quality_check(expected_quality(quality))
-    _expect_points(c104_context, [(_ca(c104_context, ca), int(ioa), check)], _seconds(c104_context, seconds))
+    check = _quality_check(_quality_expectation(quality))
+    _expect_points(c104_context, [(_ca(c104_context, ca), _ioa(ioa), check)], _seconds(c104_context, seconds))
 
 
 _COLUMNS = {
@@ -975,13 +946,15 @@ def points_report(c104_context: C104Context, datatable: list[list[str]], seconds
     for number, row in enumerate(datatable[1:], start=2):
         cells = {column: cell.strip() for column, cell in zip(columns, row, strict=False) if column and cell.strip()}
         try:
-            ioa = int(cells["ioa"], 0)
-            ca = int(cells["ca"], 0) if "ca" in cells else c104_context.common_address
-        except (KeyError, ValueError):
-            raise StepUsageError(f"row {number} of the points table: IOA and CA must be numbers") from None
+            ioa = rules.io_address(cells["ioa"])
+            ca = rules.common_address(cells["ca"]) if "ca" in cells else c104_context.common_address
+        except KeyError:
+            raise StepUsageError(f"row {number} of the points table has no IOA") from None
+        except ValueError as exc:
+            raise StepUsageError(f"row {number} of the points table: {exc}") from None
         type_id = _parse_type(cells["type"]) if "type" in cells else None
         value = ExpectedValue.parse(cells["value"]) if "value" in cells else None
-        quality = expected_quality(cells["quality"]) if "quality" in cells else None
+        quality = _quality_expectation(cells["quality"]) if "quality" in cells else None
         checks.append((ca, ioa, _row_check(type_id, value, quality)))
     _expect_points(c104_context, checks, _seconds(c104_context, seconds))
 
@@ -1021,7 +994,7 @@ def i_receive(
         type=_parse_type(type_name),
         cot=None if cot is None else _parse_cot(cot),
         common_address=_ca(c104_context, ca),
-        io_address=None if ioa is None else int(ioa),
+        io_address=None if ioa is None else _ioa(ioa),
     )
     try:
         _connection(c104_context).expect_message(flt, timeout=_seconds(c104_context, seconds), since=c104_context.mark)

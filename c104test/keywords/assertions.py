@@ -19,7 +19,7 @@ from assertionengine.assertion_engine import handlers as _ENGINE_HANDLERS
 from ..protocol.enums import BinaryCounterQuality, Quality, Type
 from ..rules import quality as rq
 from ..rules.typeclasses import TypeClass
-from ..rules.values import Expected, class_of, parse_expected, parse_value, show_value
+from ..rules.values import Expected, class_of, expectation, parse_expected, parse_value, show_value
 
 __all__ = [
     "AssertionOperator",
@@ -202,11 +202,9 @@ class StateMatcher:
         value_class = class_of(None, value)
         if value_class is None:
             return None
-        if isinstance(self.expected, str) and self.expected.strip().lower().startswith(("0x", "0b")):
-            value_class = TypeClass.BITSTRING if value_class is TypeClass.COUNTER else value_class
         if value_class not in self._by_class:
             try:
-                self._by_class[value_class] = parse_expected(self.expected, value_class, tolerance=self.tolerance)
+                self._by_class[value_class] = expectation(self.expected, None, value, tolerance=self.tolerance)
             except ValueError:
                 self._by_class[value_class] = None
         return self._by_class[value_class]

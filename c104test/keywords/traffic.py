@@ -7,7 +7,6 @@ withheld acknowledgements and unanswered TESTFR are explicit keywords.
 from __future__ import annotations
 
 import enum
-import re
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -20,9 +19,10 @@ from ..engine.errors import ExpectationFailed
 from ..engine.journal import Direction, JournalEntry
 from ..protocol.asdu import decode_asdu
 from ..protocol.errors import DecodeError
+from ..rules.hexdump import parse_hex
 from .connections import LibraryComponent, RtuSession
 
-__all__ = ["Frame", "TrafficKeywords", "format_frames", "parse_hex"]
+__all__ = ["Frame", "TrafficKeywords", "format_frames"]
 
 _POLL = 0.02  # seconds between looks at the journal while waiting for a frame
 
@@ -48,19 +48,6 @@ class Frame(enum.Enum):
         if self is Frame.S_FRAME:
             return control & 3 == 1
         return control == self.value
-
-
-def parse_hex(text: str) -> bytes:
-    """Octets from hex text; spaces, colons, dashes and ``0x`` prefixes are allowed."""
-    cleaned = re.sub(r"0[xX](?=[0-9a-fA-F])|[\s:,\-]", "", text)
-    for position, char in enumerate(cleaned, 1):
-        if char not in "0123456789abcdefABCDEF":
-            raise ValueError(f"{char!r} is not a hex digit (character {position} of {text!r})")
-    if not cleaned:
-        raise ValueError("no hex digits given")
-    if len(cleaned) % 2:
-        raise ValueError(f"odd number of hex digits in {text!r}")
-    return bytes.fromhex(cleaned)
 
 
 def format_frames(entries: list[JournalEntry], limit: int | None = None) -> str:
@@ -136,18 +123,22 @@ class TrafficKeywords(LibraryComponent):
         return text.splitlines() if entries else []
 
     @keyword("Send Raw APDU")
-    def send_raw_apdu(self, hex: str) -> None:
+    def send_raw_apdu(self, hex: str, *more: str) -> None:
         """Sends octets exactly as given: no checks, no sequence numbers (conformance tests).
 
         Args:
-            hex: The APDU in hex, like ``68 04 43 00 00 00``; spaces and colons are allowed.
+            hex: The APDU in hex, like ``68 04 43 00 00 00``; spaces, colons, dashes and
+                ``0x`` prefixes are allowed.
+            more: Further hex pieces, joined to the first (one octet per cell works too).
 
         Examples:
         | `Send Raw APDU` | 68 04 43 00 00 00 |
+        | `Send Raw APDU` | 68:04:43:00:00:00 |
+        | `Send Raw APDU` | 0x68 | 0x04 | 0x43 | 0x00 | 0x00 | 0x00 |
         | `Send Raw APDU` | 69 04 07 00 00 00 |
         | `Expect Connection Closed` |
         """
-        data = parse_hex(hex)
+        data = parse_hex(hex, *more)
         session = self.session
         self.stimulus(session)
         session.rtu.send_raw(data)

@@ -20,7 +20,7 @@ from .names import did_you_mean, lookup
 from .quality import FLAGS, QualityExpectation, flags_of, parse_flags, show_flags, to_quality
 from .tolerance import DEFAULT, Tolerance, split_tolerance, within_default
 from .typeclasses import TypeClass, classify, type_class, types_of
-from .values import Expected, class_of, parse_expected, parse_value, show_value
+from .values import Expected, class_of, expectation, parse_expected, parse_value, show_value
 
 __all__ = [
     "DEFAULT",
@@ -33,6 +33,7 @@ __all__ = [
     "classify",
     "common_address",
     "did_you_mean",
+    "expectation",
     "flags_of",
     "format_hex",
     "io_address",

@@ -33,7 +33,7 @@ from ..protocol.enums import Double, EventState, Step, Type
 from .tolerance import NORMALIZED_STEP, Tolerance, split_tolerance, within_default
 from .typeclasses import TypeClass, type_class
 
-__all__ = ["Expected", "class_of", "parse_expected", "parse_value", "show_value"]
+__all__ = ["Expected", "class_of", "expectation", "parse_expected", "parse_value", "show_value"]
 
 _NUMERIC = {TypeClass.STEP, TypeClass.NORMALIZED, TypeClass.SCALED, TypeClass.SHORT, TypeClass.COUNTER}
 _INTEGER = {TypeClass.STEP, TypeClass.SCALED, TypeClass.COUNTER, TypeClass.BITSTRING}
@@ -64,7 +64,7 @@ def class_of(point_type: Type | int | None, sample: Any = None) -> TypeClass | N
     if isinstance(sample, float):
         return TypeClass.SHORT
     if isinstance(sample, int):
-        return TypeClass.SCALED
+        return TypeClass.COUNTER  # the widest signed integer class
     return None
 
 
@@ -141,9 +141,8 @@ def _state(value: Any, cls: type[Double] | type[EventState], what: str) -> Any:
 def parse_value(value: Any, value_class: TypeClass) -> Any:
     """``value`` (text from a test, or a Python value) as a value of the class; ValueError with the range."""
     if value_class is TypeClass.SINGLE:
-        if isinstance(value, Double):
-            if value in (Double.ON, Double.OFF):
-                return value is Double.ON
+        if isinstance(value, Double) and value in (Double.ON, Double.OFF):
+            return value is Double.ON
         try:
             return parse_bool(value.strip() if isinstance(value, str) else value)
         except ValueError:
@@ -257,3 +256,26 @@ def parse_expected(
     if value_class is TypeClass.BITSTRING and isinstance(raw, str) and raw.lower().startswith("0x"):
         hex_digits = 8  # BSI is 32 bits: show all of them, so 0x0000A5A5 and 0xA5A5A5A5 differ at a glance
     return Expected(value, value_class, written, hex_digits, str(text))
+
+
+def expectation(
+    text: Any,
+    point_type: Type | int | None = None,
+    sample: Any = None,
+    *,
+    tolerance: float | Tolerance | None = None,
+) -> Expected:
+    """The expected value for a point of ``point_type`` (else judged by a reported ``sample``).
+
+    Every front end builds its expectations here, so the same text means the same everywhere.
+    A value written in hex or binary for a point whose type is unknown is a bitstring.
+    """
+    value_class = class_of(point_type, sample)
+    if (
+        type_class(point_type) is None
+        and value_class is TypeClass.COUNTER
+        and isinstance(text, str)
+        and text.strip().lower().startswith(("0x", "0b"))
+    ):
+        value_class = TypeClass.BITSTRING
+    return parse_expected(text, value_class, tolerance=tolerance)

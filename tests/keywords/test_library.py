@@ -40,8 +40,9 @@ from c104test.keywords.assertions import (
     verify_quality,
 )
 from c104test.keywords.commands import Expect
-from c104test.keywords.traffic import Frame, parse_hex
+from c104test.keywords.traffic import Frame
 from c104test.protocol.enums import Cot, Double, Qoc, Qoi, Type
+from c104test.rules.hexdump import parse_hex
 from c104test.sync.bridge import THREAD_NAME, shutdown_bridge
 
 ROOT = Path(__file__).resolve().parents[2]
