@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import enum
-import re
-from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any
 
 from robot.api.deco import library
 from robot.utils import ConnectionCache
@@ -14,6 +11,7 @@ from robotlibcore import DynamicCore
 
 from ..protocol.enums import Cot, Frz, Qoc, Qoi, Rqt, Type
 from ..sync.session import SimulatedRtu
+from .arguments import ADDRESS_CONVERTERS, ArgumentGuard, enum_converter, narrow_types
 from .commands import CommandKeywords
 from .connections import ConnectionKeywords, RtuSession
 from .listener import TrafficListener
@@ -25,32 +23,9 @@ __all__ = ["IEC104Library"]
 
 __version__ = "0.1.0"
 
-E = TypeVar("E", bound=enum.IntEnum)
-
-
-def _enum_converter(cls: type[E]) -> Callable[[str | int], E]:
-    """A Robot converter for an IEC enum: the enum's own ``parse`` plus Robot's spellings."""
-
-    def convert(value: str | int) -> E:
-        try:
-            return cls.parse(value)  # type: ignore[attr-defined]
-        except ValueError:
-            if isinstance(value, str):
-                key = re.sub(r"[\s_\-]", "", value).upper().removeprefix(cls.__name__.upper() + ".")
-                for name, member in cls.__members__.items():
-                    if name.replace("_", "") == key:
-                        return member
-            raise
-
-    convert.__name__ = f"convert_{cls.__name__.lower()}"
-    convert.__doc__ = (
-        f"{cls.__name__} member by name (any case, spaces or underscores, optional "
-        f"``{cls.__name__}.`` prefix) or by number."
-    )
-    return convert
-
-
-_CONVERTERS = {cls: _enum_converter(cls) for cls in (Type, Cot, Qoi, Rqt, Frz, Qoc)}
+_ENUMS = (Type, Cot, Qoi, Rqt, Frz, Qoc)
+_CONVERTERS: dict[type, Any] = {cls: enum_converter(cls) for cls in _ENUMS}
+_CONVERTERS.update(ADDRESS_CONVERTERS)
 
 
 @library(scope="GLOBAL", version=__version__, converters=_CONVERTERS, doc_format="ROBOT")
@@ -188,7 +163,7 @@ class IEC104Library(DynamicCore):
             "No simulated RTU: use Start Simulated RTU first."
         )
         # Set before DynamicCore.__init__, which collects it (a string "SELF" would break).
-        self.ROBOT_LIBRARY_LISTENER = TrafficListener(self)
+        self.ROBOT_LIBRARY_LISTENER = [TrafficListener(self), ArgumentGuard(self)]
         DynamicCore.__init__(
             self,
             [
@@ -199,6 +174,11 @@ class IEC104Library(DynamicCore):
                 TrafficKeywords(self),
             ],
         )
+
+    def get_keyword_types(self, name: str) -> Any:
+        """The argument types Robot converts with; see ``arguments.narrow_types``."""
+        hints = DynamicCore.get_keyword_types(self, name)
+        return narrow_types(hints, _ENUMS) if isinstance(hints, dict) else hints
 
     def sessions(self) -> list[RtuSession]:
         """Every connection registered now (open or closed)."""

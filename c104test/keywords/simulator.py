@@ -16,6 +16,7 @@ from robotlibcore import keyword
 
 from ..engine.profile import Profile, demo_profile, load_profile
 from ..protocol.enums import Cot
+from ..rules.typeclasses import TypeClass, type_class
 from ..sync.session import SimulatedRtu
 from .assertions import convert_for_type, parse_quality, quality_flags, show
 from .connections import LibraryComponent
@@ -134,7 +135,7 @@ class SimulatorKeywords(LibraryComponent):
                 + _points_of(rtu, ca)
             )
         converted = None if value is None else convert_for_type(point.type, value, point.value)
-        counter = point.type.name.startswith("M_IT")
+        counter = type_class(point.type) is TypeClass.COUNTER
         flags = None if quality is None else quality_flags(parse_quality(quality), counter=counter)
         for session in self.library.connections:
             if session.rtu.is_open:

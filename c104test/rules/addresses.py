@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..protocol.asdu import MAX_IOA
+
 __all__ = ["CA_MAX", "IOA_MAX", "OA_MAX", "common_address", "io_address", "originator_address"]
 
-IOA_MAX = 0xFFFFFF  # three octets
+IOA_MAX = MAX_IOA  # three octets; the codec's constant
 CA_MAX = 0xFFFF  # two octets; 65535 is the broadcast address
 OA_MAX = 0xFF
 

@@ -28,6 +28,7 @@ from ..engine.simulator import SimulatedPoint, Simulator
 from ..protocol.asdu import Asdu, UnknownAsdu, decode_asdu
 from ..protocol.enums import ConnectionState, Cot, Frz, Qoi, Rqt, Type
 from ..protocol.link import LinkParameters
+from ..rules import addresses
 from .bridge import TrioBridge, get_bridge
 
 __all__ = ["RtuConnection", "SimulatedRtu"]
@@ -164,6 +165,7 @@ class RtuConnection:
         return self._run(self.engine.test_command, common_address, with_time=with_time, timeout=timeout)
 
     def read(self, common_address: int, io_address: int, *, timeout: float | None = None) -> CommandResult:
+        _check_addresses(common_address, io_address)
         return self._run(self.engine.read, common_address, io_address, timeout=timeout)
 
     def reset_process(self, common_address: int, qualifier: int = 1, *,
@@ -174,6 +176,7 @@ class RtuConnection:
                      select: bool = False, qualifier: int = 0, with_time: bool = False,
                      deactivate: bool = False, wait_termination: bool = True,
                      timeout: float | None = None) -> CommandResult:
+        _check_addresses(common_address, io_address)
         return self._run(
             self.engine.send_command, common_address, io_address, type_id, value, select=select,
             qualifier=qualifier, with_time=with_time, deactivate=deactivate,
@@ -270,3 +273,9 @@ class SimulatedRtu:
     def stop(self) -> None:
         if not self._bridge.closed:
             self._bridge.run_sync(self._scope.cancel)
+
+
+def _check_addresses(common_address: int, io_address: int) -> None:
+    """Refuse an address outside its range here, not deep in the encoder (struct.error)."""
+    addresses.common_address(common_address)
+    addresses.io_address(io_address)
