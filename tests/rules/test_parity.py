@@ -1,0 +1,298 @@
+"""Parity: one table of expressions, judged by Robot, by the Gherkin steps and by the CLI.
+
+Each row is a point of the simulated RTU (type, value, quality) and an expression a test would
+write about it. Every front end runs every row for real: a generated Robot suite through
+``robot`` (``Get Point Value ==`` and ``Expect State``, ``Get Point Quality``, ``Send Raw
+APDU``), a generated feature through pytest-bdd (``IOA n reports``, ``has quality``, ``I send the
+raw APDU``), and ``c104test explain`` for hex. The verdicts (pass, fail, error) must be the same
+in every front end AND equal to the verdict in the table (issue 11: Robot and Gherkin judged the
+same text differently).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PASS, FAIL, ERROR = "pass", "fail", "error"
+CA = 47
+FIRST_IOA = 1000
+
+
+@dataclass(frozen=True)
+class Row:
+    kind: str  # value, quality or hex
+    type: str  # the point's type ("" for hex)
+    value: str  # the point's value in the profile (YAML)
+    text: str  # the expression under test
+    verdict: str
+    quality: str = ""  # the point's quality in the profile
+
+
+def V(type_: str, value: str, text: str, verdict: str) -> Row:  # noqa: N802 - reads as a table
+    return Row("value", type_, value, text, verdict)
+
+
+def Q(quality: str, text: str, verdict: str) -> Row:  # noqa: N802
+    return Row("quality", "M_ME_NC_1", "1.0", text, verdict, quality)
+
+
+def H(text: str, verdict: str) -> Row:  # noqa: N802
+    return Row("hex", "", "", text, verdict)
+
+
+TABLE: list[Row] = [
+    # single points
+    V("M_SP_NA_1", "true", "ON", PASS),
+    V("M_SP_NA_1", "true", "true", PASS),
+    V("M_SP_NA_1", "true", "1", PASS),
+    V("M_SP_NA_1", "true", "OFF", FAIL),
+    V("M_SP_NA_1", "false", "0", PASS),
+    V("M_SP_NA_1", "true", "maybe", ERROR),
+    V("M_SP_NA_1", "true", "ON +- 1", ERROR),
+    # double points
+    V("M_DP_NA_1", "ON", "ON", PASS),
+    V("M_DP_NA_1", "OFF", "ON", FAIL),
+    V("M_DP_NA_1", "INTERMEDIATE", "INTERMEDIATE", PASS),
+    V("M_DP_NA_1", "INDETERMINATE", "indeterminate", PASS),
+    V("M_DP_NA_1", "ON", "true", PASS),
+    V("M_DP_NA_1", "ON", "1", ERROR),  # DPI 1 is OFF: ambiguous, refused
+    # step positions
+    V("M_ST_NA_1", "5", "5", PASS),
+    V("M_ST_NA_1", "5", "6", FAIL),
+    V("M_ST_NA_1", "5", "64", ERROR),
+    V("M_ST_NA_1", "-3", "-2 +- 1", PASS),
+    # bitstrings
+    V("M_BO_NA_1", "0x0000A5A5", "0x0000A5A5", PASS),
+    V("M_BO_NA_1", "0x0000A5A5", "0xA5A5", PASS),
+    V("M_BO_NA_1", "0x0000A5A5", "42405", PASS),
+    V("M_BO_NA_1", "0x0000A5A5", "0b1010010110100101", PASS),
+    V("M_BO_NA_1", "0xA5A5A5A5", "0x0000A5A5", FAIL),
+    V("M_BO_NA_1", "0x0000A5A5", "0x1FFFFFFFF", ERROR),
+    V("M_BO_NA_1", "0x0000A5A5", "0xA5A5 +- 1", ERROR),
+    # normalized values (multiples of 2^-15 on the wire)
+    V("M_ME_NA_1", "0.25", "0.25", PASS),
+    V("M_ME_NA_1", "0.25", "0.25005", FAIL),  # more than one step (3.05e-5) away
+    V("M_ME_NA_1", "0.25", "0.25003", PASS),  # within one step
+    V("M_ME_NA_1", "0.1", "0.1", PASS),  # 0.1 travels as 3277/32768
+    V("M_ME_NA_1", "0.25", "1.5", ERROR),
+    V("M_ME_NA_1", "0.25", "0.2 +- 0.05", PASS),
+    # scaled values
+    V("M_ME_NB_1", "1234", "1234", PASS),
+    V("M_ME_NB_1", "1234", "1235", FAIL),
+    V("M_ME_NB_1", "1234", "1230 +- 5", PASS),
+    V("M_ME_NB_1", "1234", "1230 +/- 3", FAIL),
+    V("M_ME_NB_1", "1234", "1234 ± 0", PASS),
+    V("M_ME_NB_1", "1234", "40000", ERROR),
+    V("M_ME_NB_1", "1234", "1234.5", ERROR),
+    # short floats (float32 on the wire)
+    V("M_ME_NC_1", "230.5", "230.5", PASS),
+    V("M_ME_NC_1", "230.5", "230 ± 0.5", PASS),
+    V("M_ME_NC_1", "230.5", "230 +- 0.4", FAIL),
+    V("M_ME_NC_1", "230.5", "230 +/- 0.5", PASS),
+    V("M_ME_NC_1", "49.98", "49.98", PASS),  # 49.979999542 as float32
+    V("M_ME_NC_1", "50.0", "49 +- 3%", PASS),
+    V("M_ME_NC_1", "50.0", "49 +- 2%", FAIL),
+    V("M_ME_NC_1", "230.5", "230.6", FAIL),
+    V("M_ME_NC_1", "230.5", "abc", ERROR),
+    V("M_ME_NC_1", "230.5", "230 +- x", ERROR),
+    # counters
+    V("M_IT_NA_1", "12345", "12345", PASS),
+    V("M_IT_NA_1", "12345", "12346", FAIL),
+    V("M_IT_NA_1", "100000", "100000", PASS),
+    # quality: exact by default, contains when written
+    Q("IV, NT", "IV and NT", PASS),
+    Q("IV, NT", "IV,NT", PASS),
+    Q("IV, NT", "IV | NT", PASS),
+    Q("IV, NT", "IV", FAIL),
+    Q("IV, NT", "contains IV", PASS),
+    Q("NT", "contains IV", FAIL),
+    Q("good", "good", PASS),
+    Q("good", "none", PASS),
+    Q("IV", "IX", ERROR),
+    # hex (a TESTFR act; the RTU answers TESTFR con)
+    H("68 04 43 00 00 00", PASS),
+    H("68:04:43:00:00:00", PASS),
+    H("0x68 0x04 0x43 0x00 0x00 0x00", PASS),
+    H("68-04-43-00-00-00", PASS),
+    H("68 04 4g 00 00 00", ERROR),
+    H("680443 00000", ERROR),
+]
+
+
+def ioa(index: int) -> int:
+    return FIRST_IOA + index
+
+
+def write_profile(path: Path) -> None:
+    lines = ["name: parity", "stations:", f"  - common_address: {CA}", "    points:"]
+    for index, row in enumerate(TABLE):
+        if row.kind == "hex":
+            continue
+        lines += [f"      - io_address: {ioa(index)}", f"        type: {row.type}", f"        value: {row.value}"]
+        if row.quality:
+            lines.append(f"        quality: {'[' + row.quality + ']' if row.quality != 'good' else '[]'}")
+        lines.append("        counter_group: 1" if row.type.startswith("M_IT") else "        groups: [1]")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# ---- Robot --------------------------------------------------------------------------------------
+
+
+def robot_tests() -> list[tuple[str, int, str]]:
+    """(test name, row index, body) of every Robot test: values are judged by two keywords."""
+    tests = []
+    for index, row in enumerate(TABLE):
+        if row.kind == "value":
+            tests.append((f"Get {index}", index, f"    Get Point Value    {ioa(index)}    ==    {row.text}"))
+            tests.append((f"Expect {index}", index, f"    Expect State    {ioa(index)}    {row.text}    timeout=0.3s"))
+        elif row.kind == "quality":
+            operator, expected = ("contains", row.text.split(" ", 1)[1]) if row.text.startswith("contains ") else ("==", row.text)
+            tests.append((f"Quality {index}", index, f"    Get Point Quality    {ioa(index)}    {operator}    {expected}"))
+        else:
+            tests.append(
+                (f"Hex {index}", index, f"    Send Raw APDU    {row.text}\n    Expect Frame    TESTFR_CON    timeout=2s")
+            )
+    return tests
+
+
+def robot_verdicts(tmp_path: Path, profile: Path) -> dict[int, set[str]]:
+    tests = robot_tests()
+    suite = tmp_path / "parity.robot"
+    suite.write_text(
+        "*** Settings ***\n"
+        "Library    c104test.keywords.IEC104Library    timeout=2s\n"
+        "Suite Setup    Open\n"
+        "Suite Teardown    Close All RTU Connections\n\n"
+        "*** Keywords ***\n"
+        "Open\n"
+        f"    ${{port}} =    Start Simulated RTU    {profile}\n"
+        f"    Connect To RTU    127.0.0.1    ${{port}}    common_address={CA}\n"
+        "    Send Interrogation\n"
+        "    Send Counter Interrogation\n\n"
+        "*** Test Cases ***\n" + "".join(f"{name}\n{body}\n" for name, _, body in tests),
+        encoding="utf-8",
+    )
+    output = tmp_path / "output.xml"
+    subprocess.run(
+        [sys.executable, "-m", "robot", "--output", str(output), "--report", "NONE", "--log", "NONE",
+         "--console", "none", str(suite)],
+        cwd=ROOT, timeout=300, check=False,
+    )
+    statuses = {}
+    for test in ET.parse(output).getroot().iter("test"):
+        status = test.find("status")
+        assert status is not None
+        message = (status.text or "").strip()
+        if status.get("status") == "PASS":
+            verdict = PASS
+        elif message.startswith(("ValueError:", "Argument '")) or "cannot be converted" in message:
+            verdict = ERROR
+        else:
+            verdict = FAIL
+        statuses[test.get("name")] = (verdict, message)
+    verdicts: dict[int, set[str]] = {}
+    for name, index, _ in tests:
+        verdicts.setdefault(index, set()).add(statuses[name][0])
+    return verdicts
+
+
+# ---- Gherkin ------------------------------------------------------------------------------------
+
+
+def gherkin_verdicts(tmp_path: Path, profile: Path) -> dict[int, set[str]]:
+    features = tmp_path / "features"
+    features.mkdir()
+    scenarios = []
+    for index, row in enumerate(TABLE):
+        if row.kind == "value":
+            then = f"Then IOA {ioa(index)} reports {row.text} within 0.3 seconds"
+        elif row.kind == "quality":
+            text = row.text.replace("contains ", "containing ", 1)
+            then = f"Then IOA {ioa(index)} has quality {text} within 0.3 seconds"
+        else:
+            then = f'When I send the raw APDU "{row.text}"\n    Then I receive TESTFR con within 2 seconds'
+        scenarios.append(f"  Scenario: row {index}\n    {then}\n")
+    (features / "parity.feature").write_text(
+        "Feature: Parity\n"
+        "  Background:\n"
+        f'    Given a simulated RTU from profile "{profile}"\n'
+        "    And a connection to the RTU\n"
+        "    And data transfer is started\n"
+        "    When I send a general interrogation\n"
+        "    And I send a counter interrogation\n\n" + "\n".join(scenarios),
+        encoding="utf-8",
+    )
+    (features / "test_parity_features.py").write_text(
+        "from pytest_bdd import scenarios\n\nscenarios('parity.feature')\n", encoding="utf-8"
+    )
+    junit = tmp_path / "junit.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", str(features), "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+         f"--junitxml={junit}", "--rootdir", str(features)],
+        cwd=tmp_path, timeout=300, check=False, capture_output=True,
+    )
+    verdicts: dict[int, set[str]] = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        index = int(case.get("name", "").rsplit("row_", 1)[1])
+        failure = case.find("failure")
+        if failure is None:
+            verdict = PASS
+        else:
+            text = (failure.get("message") or "") + (failure.text or "")
+            verdict = ERROR if "StepUsageError" in text else FAIL
+        verdicts.setdefault(index, set()).add(verdict)
+    return verdicts
+
+
+# ---- the command line -----------------------------------------------------------------------------
+
+
+def cli_verdicts() -> dict[int, set[str]]:
+    verdicts: dict[int, set[str]] = {}
+    for index, row in enumerate(TABLE):
+        if row.kind != "hex":
+            continue
+        done = subprocess.run(
+            [sys.executable, "-m", "c104test", "explain", row.text],
+            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        )
+        ok = done.returncode == 0 and "TestFR act" in done.stdout
+        verdicts[index] = {PASS if ok else ERROR}
+    return verdicts
+
+
+# ---- the test ---------------------------------------------------------------------------------------
+
+
+def test_the_table_covers_every_value_class_and_syntax() -> None:
+    assert len(TABLE) >= 40
+    types = {row.type for row in TABLE if row.kind == "value"}
+    assert {"M_SP_NA_1", "M_DP_NA_1", "M_ST_NA_1", "M_BO_NA_1", "M_ME_NA_1", "M_ME_NB_1", "M_ME_NC_1", "M_IT_NA_1"} <= types
+    texts = " ".join(row.text for row in TABLE)
+    for syntax in ("+-", "+/-", "±", "%", "contains", " and ", "|", "0x", ":"):
+        assert syntax in texts
+    assert {row.verdict for row in TABLE} == {PASS, FAIL, ERROR}
+
+
+@pytest.mark.timeout(300)
+def test_robot_gherkin_and_cli_give_the_same_verdicts(tmp_path: Path) -> None:
+    profile = tmp_path / "parity.yaml"
+    write_profile(profile)
+    robot = robot_verdicts(tmp_path / "robot", profile) if (tmp_path / "robot").mkdir() is None else {}
+    gherkin = gherkin_verdicts(tmp_path / "gherkin", profile) if (tmp_path / "gherkin").mkdir() is None else {}
+    cli = cli_verdicts()
+    wrong = []
+    for index, row in enumerate(TABLE):
+        seen = {"robot": robot.get(index), "gherkin": gherkin.get(index)}
+        if row.kind == "hex":
+            seen["cli"] = cli.get(index)
+        if any(v != {row.verdict} for v in seen.values()):
+            wrong.append(f"row {index} {row.kind} {row.type} {row.value!r} {row.text!r}: expected {row.verdict}, got {seen}")
+    assert not wrong, "\n".join(wrong)
