@@ -40,7 +40,8 @@ _INTEGER = {TypeClass.STEP, TypeClass.SCALED, TypeClass.COUNTER, TypeClass.BITST
 _RANGES: dict[TypeClass, tuple[float, float, str]] = {
     TypeClass.STEP: (-64, 63, "-64..63"),
     TypeClass.BITSTRING: (0, 0xFFFFFFFF, "0..0xFFFFFFFF"),
-    TypeClass.NORMALIZED: (-1.0, 1.0 - NORMALIZED_STEP, "-1..1-2^-15 (0.99997)"),
+    # up to the text that still rounds to the top step 32767/32768 (0.99997 is fine, 0.99999 is not)
+    TypeClass.NORMALIZED: (-1.0, (32767.5 - 1e-9) * NORMALIZED_STEP, "-1..0.999969 (1-2^-15)"),
     TypeClass.SCALED: (-32768, 32767, "-32768..32767"),
     TypeClass.SHORT: (-3.4028234663852886e38, 3.4028234663852886e38, "the float32 range"),
     TypeClass.COUNTER: (-(2**31), 2**31 - 1, "-2147483648..2147483647"),

@@ -1,0 +1,124 @@
+"""rules.values and rules.tolerance: spellings per value class, ranges, the one default tolerance."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from c104test.protocol.enums import Double, EventState, Step, Type
+from c104test.rules import Tolerance, TypeClass, expectation, parse_expected, parse_value, split_tolerance, within_default
+from c104test.rules.tolerance import NORMALIZED_STEP
+
+
+@pytest.mark.parametrize(
+    ("value_class", "text", "value"),
+    [
+        (TypeClass.SINGLE, "ON", True),
+        (TypeClass.SINGLE, "off", False),
+        (TypeClass.SINGLE, "true", True),
+        (TypeClass.SINGLE, "0", False),
+        (TypeClass.DOUBLE, "INTERMEDIATE", Double.INTERMEDIATE),
+        (TypeClass.DOUBLE, "indeterminate", Double.INDETERMINATE),
+        (TypeClass.DOUBLE, "True", Double.ON),
+        (TypeClass.EVENT, "OFF", EventState.OFF),
+        (TypeClass.REGULATING, "HIGHER", Step.HIGHER),
+        (TypeClass.STEP, "-64", -64),
+        (TypeClass.BITSTRING, "0xA5A5A5A5", 0xA5A5A5A5),
+        (TypeClass.BITSTRING, "0b101", 5),
+        (TypeClass.BITSTRING, "42405", 0xA5A5),
+        (TypeClass.NORMALIZED, "-1", -1.0),
+        (TypeClass.NORMALIZED, "0.99996948", 0.99996948),
+        (TypeClass.SCALED, "-32768", -32768),
+        (TypeClass.SCALED, "12.0", 12),
+        (TypeClass.SHORT, "1e30", 1e30),
+        (TypeClass.COUNTER, "-2147483648", -(2**31)),
+    ],
+)
+def test_values_per_class(value_class: TypeClass, text: str, value: object) -> None:
+    assert parse_value(text, value_class) == value
+
+
+@pytest.mark.parametrize(
+    ("value_class", "text", "message"),
+    [
+        (TypeClass.SINGLE, "maybe", "not a single-point state"),
+        (TypeClass.DOUBLE, "1", "ambiguous for a double point"),
+        (TypeClass.DOUBLE, "HALF", "not a double point state"),
+        (TypeClass.STEP, "64", "outside -64..63"),
+        (TypeClass.BITSTRING, "-1", "outside 0..0xFFFFFFFF"),
+        (TypeClass.BITSTRING, "0x1FFFFFFFF", "outside 0..0xFFFFFFFF"),
+        (TypeClass.NORMALIZED, "1.0", r"outside -1..0.999969 \(1-2\^-15\)"),
+        (TypeClass.NORMALIZED, "0.99999", "outside -1..0.999969"),
+        (TypeClass.SCALED, "32768", "outside -32768..32767"),
+        (TypeClass.SCALED, "1.5", "not a whole number"),
+        (TypeClass.SHORT, "1e39", "outside the float32 range"),
+        (TypeClass.SHORT, "nan", "not a finite number"),
+        (TypeClass.COUNTER, "2147483648", "outside -2147483648..2147483647"),
+        (TypeClass.REGULATING, "UP", "not a step direction"),
+    ],
+)
+def test_ranges_and_spellings_are_refused_with_the_reason(value_class: TypeClass, text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_value(text, value_class)
+
+
+@pytest.mark.parametrize("sign", ["+-", "+/-", "±"])
+def test_every_tolerance_sign(sign: str) -> None:
+    assert split_tolerance(f"230 {sign} 0.5") == ("230", Tolerance(0.5))
+    assert split_tolerance(f"230{sign}0.5") == ("230", Tolerance(0.5))
+    assert split_tolerance(f"-5 {sign} 1%") == ("-5", Tolerance(1.0, percent=True))
+    assert parse_expected(f"230 {sign} 0.5", TypeClass.SHORT).matches(230.5)
+    assert not parse_expected(f"230 {sign} 0.5", TypeClass.SHORT).matches(230.51)
+
+
+def test_tolerance_errors() -> None:
+    with pytest.raises(ValueError, match="tolerance 'x'"):
+        split_tolerance("230 +- x")
+    with pytest.raises(ValueError, match="0 or more"):
+        Tolerance(-1)
+    with pytest.raises(ValueError, match="a tolerance applies to numbers"):
+        parse_expected("ON +- 1", TypeClass.DOUBLE)
+    with pytest.raises(ValueError, match="a tolerance applies to numbers"):
+        parse_expected("0xA5 +- 1", TypeClass.BITSTRING)
+    with pytest.raises(ValueError, match="either in the expected value or as tolerance="):
+        parse_expected("1 +- 1", TypeClass.SHORT, tolerance=2)
+
+
+def test_the_default_tolerance_is_the_wire_rounding() -> None:
+    assert within_default(0.25 + NORMALIZED_STEP, 0.25)  # one normalized step
+    assert not within_default(0.25005, 0.25)  # issue 11: 0.25005 passed in Gherkin only
+    float32 = struct.unpack("<f", struct.pack("<f", 49.98))[0]
+    assert within_default(float32, 49.98)
+    assert not within_default(49.99, 49.98)
+    assert parse_expected("1234", TypeClass.SCALED).matches(1234)
+    assert not parse_expected("2147483647", TypeClass.COUNTER).matches(2147483646)  # integers exact
+
+
+@given(st.integers(-32768, 32767))
+def test_every_normalized_value_matches_its_decimal_text(nva: int) -> None:
+    value = nva / 32768
+    assert parse_expected(f"{value:.5f}", TypeClass.NORMALIZED).matches(value)
+
+
+@given(st.floats(-1e30, 1e30, allow_nan=False, width=64))
+def test_every_float_matches_itself_after_float32(number: float) -> None:
+    wire = struct.unpack("<f", struct.pack("<f", number))[0]
+    assert parse_expected(repr(number), TypeClass.SHORT).matches(wire)
+
+
+@given(st.integers(0, 0xFFFFFFFF), st.integers(0, 0xFFFFFFFF))
+def test_bitstrings_compare_exactly_and_show_in_hex(a: int, b: int) -> None:
+    expected = parse_expected(f"0x{b:X}", TypeClass.BITSTRING)
+    assert expected.matches(a) is (a == b)
+    assert expected.show(a) == f"0x{a:08X}"
+
+
+def test_expectation_follows_the_point_type() -> None:
+    assert expectation("ON", Type.M_SP_TB_1).value is True
+    assert expectation("ON", Type.M_DP_NA_1).value is Double.ON
+    assert expectation("0xA5A5A5A5", None, 5).value_class is TypeClass.BITSTRING  # type unknown: hex is bits
+    assert expectation("5", None, 5.0).value_class is TypeClass.SHORT
+    assert str(expectation("230 +- 0.5", Type.M_ME_NC_1)) == "230 ± 0.5"
