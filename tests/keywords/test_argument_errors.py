@@ -1,0 +1,134 @@
+"""Issue 11, argument errors: each defect as a real Robot run, checked in output.xml.
+
+- ``selct=True`` was blamed on ``common_address``;
+- a misspelt COT or type listed no valid names;
+- IOA -1 / 16777216 failed deep in the encoder ("ubyte format requires ...");
+- a bitstring mismatch was shown in decimal where the test wrote hex;
+- "IV and NT" was refused by Robot ("'AND' is not a quality flag") while Gherkin took it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from c104test.bdd.steps import StepUsageError, _ca, _ioa, _parse_cot, _parse_type
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SUITE = """\
+*** Settings ***
+Library    c104test.keywords.IEC104Library    timeout=2s    common_address=47
+Suite Setup    Open
+Suite Teardown    Close All RTU Connections
+
+*** Keywords ***
+Open
+    ${port} =    Start Simulated RTU
+    Connect To RTU    127.0.0.1    ${port}
+    Send Interrogation
+
+*** Test Cases ***
+Misspelt Argument
+    Send Command    500    ON    C_SC_NA_1    selct=True
+Misspelt Cot
+    Expect Message    cot=SPONTANEUS    timeout=0.1s
+Misspelt Type
+    Send Command    500    ON    C_SC_NA_2
+Misspelt Qualifier
+    Send Interrogation    qualifier=GRUOP_2
+IOA Below Range
+    Send Command    -1    ON    C_SC_NA_1
+IOA Above Range
+    Send Read Command    16777216
+CA Above Range
+    Send Interrogation    65536
+Bitstring In Hex
+    Set Simulated Point    320    0xA5A5A5A5
+    Expect State    320    0xA5A5A5A5
+    Get Point Value    320    ==    0x0000A5A5
+Quality Joined With And
+    Set Simulated Point    301    230.5    quality=IV, NT
+    Expect State    301    230.5
+    Get Point Quality    301    ==    IV and NT
+    Get Point Quality    301    contains    IV
+Correct Named Argument Still Works
+    Send Command    500    OFF    C_SC_NA_1    select=False
+"""
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, str]]:
+    folder = tmp_path_factory.mktemp("argument-errors")
+    (folder / "errors.robot").write_text(SUITE, encoding="utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "robot", "--output", "output.xml", "--report", "NONE", "--log", "NONE",
+         "--console", "none", "errors.robot"],
+        cwd=folder, timeout=120, check=False,
+    )
+    found = {}
+    for test in ET.parse(folder / "output.xml").getroot().iter("test"):
+        status = test.find("status")
+        assert status is not None
+        found[str(test.get("name"))] = (str(status.get("status")), (status.text or "").strip())
+    return found
+
+
+def test_a_misspelt_argument_is_blamed_on_itself(results: dict[str, tuple[str, str]]) -> None:
+    assert results["Misspelt Argument"] == (
+        "FAIL",
+        "Send Command got an unexpected argument 'selct'; did you mean 'select'?",
+    )
+    assert results["Correct Named Argument Still Works"][0] == "PASS"
+
+
+@pytest.mark.parametrize(
+    ("test", "wanted"),
+    [
+        ("Misspelt Cot", "'SPONTANEUS' is not a Cot; did you mean SPONTANEOUS? Valid: PERIODIC, BACKGROUND_SCAN"),
+        ("Misspelt Type", "'C_SC_NA_2' is not a Type; did you mean C_SC_NA_1? Valid: M_SP_NA_1"),
+        ("Misspelt Qualifier", "'GRUOP_2' is not a Qoi; did you mean GROUP_2? Valid: "),
+    ],
+)
+def test_a_misspelt_name_lists_the_valid_ones(results: dict[str, tuple[str, str]], test: str, wanted: str) -> None:
+    status, message = results[test]
+    assert status == "FAIL"
+    assert wanted in message
+
+
+@pytest.mark.parametrize(
+    ("test", "wanted"),
+    [
+        ("IOA Below Range", "Argument 'io_address' got value '-1' that cannot be converted to IoAddress: IOA -1 outside 0..16777215"),
+        ("IOA Above Range", "IOA 16777216 outside 0..16777215"),
+        ("CA Above Range", "common address 65536 outside 0..65535"),
+    ],
+)
+def test_addresses_are_refused_with_the_range(results: dict[str, tuple[str, str]], test: str, wanted: str) -> None:
+    status, message = results[test]
+    assert status == "FAIL"
+    assert wanted in message
+    assert "format requires" not in message
+
+
+def test_a_bitstring_mismatch_is_shown_in_hex(results: dict[str, tuple[str, str]]) -> None:
+    assert results["Bitstring In Hex"] == ("FAIL", "IOA 320 (CA 47) value 0xA5A5A5A5 should be 0x0000A5A5")
+
+
+def test_robot_takes_the_quality_expressions_gherkin_takes(results: dict[str, tuple[str, str]]) -> None:
+    assert results["Quality Joined With And"] == ("PASS", "")
+
+
+def test_gherkin_argument_errors() -> None:
+    with pytest.raises(StepUsageError, match="did you mean SPONTANEOUS"):
+        _parse_cot("SPONTANEUS")
+    with pytest.raises(StepUsageError, match="did you mean M_SP_NA_1"):
+        _parse_type("M_SP_NA_2")
+    with pytest.raises(StepUsageError, match="IOA 16777216 outside 0..16777215"):
+        _ioa("16777216")
+    with pytest.raises(StepUsageError, match="common address 65536 outside 0..65535"):
+        _ca(None, "65536")  # type: ignore[arg-type]
