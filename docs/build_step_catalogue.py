@@ -80,13 +80,14 @@ CONVENTIONS = """\
   STARTDT/STOPDT/TESTFR" looks at the journal every 10 ms: U-frames wake nothing).
 * **Since when.** Then steps about messages look at what arrived since the last When step began,
   including what arrived before the Then step itself.
-* **Values.** ON/OFF for single and double points (also True/False and 1/0), INTERMEDIATE and
-  INDETERMINATE for double points, numbers in decimal or hex (`0x0000A5A5`). A tolerance is written
-  `230.5 +/- 0.1` or `230.5 ± 0.1`; without one, numbers match within a relative 1e-5 or an absolute
-  1e-4, which absorbs float32 and normalized (1/32768) rounding. Integers that the RTU reports match
-  integer values exactly.
-* **Quality.** `good` (no flag set) or the flags that must be set, exactly: IV, NT, SB, BL, OV (EI
-  for protection events, CY and CA for counters), joined by "and", commas or spaces.
+* **Values, tolerances, quality, hex.** The same rules as the Robot keywords and the command line
+  (c104test.rules; see "Values, tolerances, quality and hex" in guide.md): ON/OFF, True/False or
+  1/0 for single points; ON, OFF, INTERMEDIATE, INDETERMINATE for double points; numbers checked
+  against the point type's range; bitstrings in hex (`0x0000A5A5`), binary or decimal. A tolerance
+  is written `230.5 +- 0.1`, `230.5 +/- 0.1`, `230.5 ± 0.1` or `50 ± 1%`; without one, numbers
+  match within the wire's rounding (one normalized step 2^-15, or float32's precision). Quality
+  is `good` or the exact flags (IV, NT, SB, BL, OV, EI; CA, CY for counters) joined by "and",
+  commas, "|" or spaces; "containing IV" accepts other flags too.
 * **Types in a point table.** A type also accepts its variant with or without time tag: an
   interrogation answers a M_SP_TB_1 point as M_SP_NA_1.
 * **Simulator steps.** "Given a simulated RTU from profile" and "When the simulated RTU sets" need
