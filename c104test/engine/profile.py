@@ -40,6 +40,7 @@ from ..protocol.enums import (
 )
 from ..protocol.errors import C104TestError
 from ..protocol.link import LinkParameters
+from ..rules.quality import FLAGS as QUALITY_FLAGS
 
 __all__ = [
     "MAX_IO_ADDRESS",
@@ -186,14 +187,8 @@ _DEFAULTS: dict[str, object] = {
 
 # ---- quality ----------------------------------------------------------------------------------------
 
-_QUALITY_ABBREVIATIONS = {
-    Quality.Invalid: "IV",
-    Quality.NonTopical: "NT",
-    Quality.Substituted: "SB",
-    Quality.Blocked: "BL",
-    Quality.Overflow: "OV",
-    Quality.ElapsedTimeInvalid: "EI",
-}
+# the abbreviations come from the one flag table (c104test.rules.quality), in its order
+_QUALITY_ABBREVIATIONS: dict[Quality, str] = {f.quality: f.abbreviation for f in QUALITY_FLAGS if f.quality is not None}
 _QUALITY_NAMES: dict[str, Quality] = {}
 for _flag, _abbreviation in _QUALITY_ABBREVIATIONS.items():
     _QUALITY_NAMES[_abbreviation] = _flag
