@@ -391,12 +391,24 @@ def _send_command(
     context: C104Context, type_id: Type, ioa: str, ca: str | None, value: Any, options: str | None
 ) -> CommandResult:
     address = _ca(context, ca)
+    value = _command_value(type_id, value)
     return _act(
         context,
         lambda c: c.send_command(
             address, _ioa(ioa), type_id, value, wait_termination=False, **_command_options(options)
         ),
     )
+
+
+def _command_value(type_id: Type, value: Any) -> Any:
+    """The command's value as the rules read it for the type (ON for C_SC_NA_1, HIGHER for C_RC_NA_1)."""
+    value_class = rules.type_class(type_id)
+    if value_class is None or not isinstance(value, str):
+        return value
+    try:
+        return rules.parse_value(value, value_class)
+    except ValueError as exc:
+        raise StepUsageError(f"{type_id.name}: {exc}") from None
 
 
 def _require_result(result: CommandResult | None) -> CommandResult:

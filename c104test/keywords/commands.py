@@ -17,6 +17,8 @@ from ..engine.client import CommandResult
 from ..engine.errors import ExpectationFailed, NegativeConfirmation
 from ..protocol.enums import Frz, Qoc, Qoi, Rqt, Type
 from ..protocol.explain import explain_asdu
+from ..rules.typeclasses import type_class
+from ..rules.values import parse_value
 from .connections import LibraryComponent, RtuSession
 
 __all__ = ["CommandKeywords", "Expect"]
@@ -331,6 +333,7 @@ class CommandKeywords(LibraryComponent):
         | `Send Command` | 520 | HIGHER | C_RC_NA_1 | qualifier=SHORT_PULSE |
         | `Send Command` | 9999 | ON | C_SC_NA_1 | expect=NEGATIVE |
         """
+        value = _command_value(type, value)
         session = self.session
         ca = self.station(common_address, session)
         wait = self.wait_time(timeout, session)
@@ -354,6 +357,17 @@ class CommandKeywords(LibraryComponent):
             ),
             expect,
         )
+
+
+def _command_value(type_id: Type, value: object) -> object:
+    """The value as the rules read it for the command type (the same as the Gherkin steps)."""
+    value_class = type_class(type_id)
+    if value_class is None or not isinstance(value, str):
+        return value
+    try:
+        return parse_value(value, value_class)
+    except ValueError as exc:
+        raise ValueError(f"value {value!r} does not fit {type_id.name}: {exc}") from None
 
 
 def _confirmation(result: CommandResult) -> str:

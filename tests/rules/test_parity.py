@@ -47,6 +47,20 @@ def H(text: str, verdict: str) -> Row:  # noqa: N802
     return Row("hex", "", "", text, verdict)
 
 
+def C(type_: str, text: str, verdict: str) -> Row:  # noqa: N802
+    return Row("command", type_, "", text, verdict)
+
+
+GHERKIN_COMMANDS = {
+    "C_SC_NA_1": "a single command",
+    "C_DC_NA_1": "a double command",
+    "C_RC_NA_1": "a regulating step",
+    "C_SE_NA_1": "a normalised set point",
+    "C_SE_NB_1": "a scaled set point",
+    "C_SE_NC_1": "a set point",
+}
+
+
 TABLE: list[Row] = [
     # single points
     V("M_SP_NA_1", "true", "ON", PASS),
@@ -123,6 +137,19 @@ TABLE: list[Row] = [
     H("68-04-43-00-00-00", PASS),
     H("68 04 4g 00 00 00", ERROR),
     H("680443 00000", ERROR),
+    # command values (refused before anything is sent, or confirmed by the RTU)
+    C("C_SC_NA_1", "ON", PASS),
+    C("C_SC_NA_1", "maybe", ERROR),
+    C("C_DC_NA_1", "OFF", PASS),
+    C("C_DC_NA_1", "1", ERROR),
+    C("C_RC_NA_1", "HIGHER", PASS),
+    C("C_RC_NA_1", "UP", ERROR),
+    C("C_SE_NA_1", "0.5", PASS),
+    C("C_SE_NA_1", "1.5", ERROR),
+    C("C_SE_NB_1", "1500", PASS),
+    C("C_SE_NB_1", "40000", ERROR),
+    C("C_SE_NB_1", "12.5", ERROR),
+    C("C_SE_NC_1", "-3.25", PASS),
 ]
 
 
@@ -134,6 +161,9 @@ def write_profile(path: Path) -> None:
     lines = ["name: parity", "stations:", f"  - common_address: {CA}", "    points:"]
     for index, row in enumerate(TABLE):
         if row.kind == "hex":
+            continue
+        if row.kind == "command":
+            lines += [f"      - io_address: {ioa(index)}", f"        type: {row.type}"]
             continue
         lines += [f"      - io_address: {ioa(index)}", f"        type: {row.type}", f"        value: {row.value}"]
         if row.quality:
@@ -155,6 +185,8 @@ def robot_tests() -> list[tuple[str, int, str]]:
         elif row.kind == "quality":
             operator, expected = ("contains", row.text.split(" ", 1)[1]) if row.text.startswith("contains ") else ("==", row.text)
             tests.append((f"Quality {index}", index, f"    Get Point Quality    {ioa(index)}    {operator}    {expected}"))
+        elif row.kind == "command":
+            tests.append((f"Command {index}", index, f"    Send Command    {ioa(index)}    {row.text}    {row.type}"))
         else:
             tests.append(
                 (f"Hex {index}", index, f"    Send Raw APDU    {row.text}\n    Expect Frame    TESTFR_CON    timeout=2s")
@@ -216,6 +248,8 @@ def gherkin_verdicts(tmp_path: Path, profile: Path) -> dict[int, set[str]]:
         elif row.kind == "quality":
             text = row.text.replace("contains ", "containing ", 1)
             then = f"Then IOA {ioa(index)} has quality {text} within 0.3 seconds"
+        elif row.kind == "command":
+            then = f"When I send {GHERKIN_COMMANDS[row.type]} {row.text} to IOA {ioa(index)}\n    Then the command is confirmed"
         else:
             then = f'When I send the raw APDU "{row.text}"\n    Then I receive TESTFR con within 2 seconds'
         scenarios.append(f"  Scenario: row {index}\n    {then}\n")
@@ -276,6 +310,7 @@ def test_the_table_covers_every_value_class_and_syntax() -> None:
     types = {row.type for row in TABLE if row.kind == "value"}
     assert {"M_SP_NA_1", "M_DP_NA_1", "M_ST_NA_1", "M_BO_NA_1", "M_ME_NA_1", "M_ME_NB_1", "M_ME_NC_1", "M_IT_NA_1"} <= types
     texts = " ".join(row.text for row in TABLE)
+    assert {row.type for row in TABLE if row.kind == "command"} == set(GHERKIN_COMMANDS)
     for syntax in ("+-", "+/-", "±", "%", "contains", " and ", "|", "0x", ":"):
         assert syntax in texts
     assert {row.verdict for row in TABLE} == {PASS, FAIL, ERROR}
