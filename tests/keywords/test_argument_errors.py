@@ -128,7 +128,7 @@ def test_gherkin_argument_errors() -> None:
         _parse_cot("SPONTANEUS")
     with pytest.raises(StepUsageError, match="did you mean M_SP_NA_1"):
         _parse_type("M_SP_NA_2")
-    with pytest.raises(StepUsageError, match="IOA 16777216 outside 0..16777215"):
+    with pytest.raises(StepUsageError, match=r"IOA 16777216 outside 0\.\.16777215"):
         _ioa("16777216")
-    with pytest.raises(StepUsageError, match="common address 65536 outside 0..65535"):
+    with pytest.raises(StepUsageError, match=r"common address 65536 outside 0\.\.65535"):
         _ca(None, "65536")  # type: ignore[arg-type]

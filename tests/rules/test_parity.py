@@ -35,19 +35,19 @@ class Row:
     quality: str = ""  # the point's quality in the profile
 
 
-def V(type_: str, value: str, text: str, verdict: str) -> Row:  # noqa: N802 - reads as a table
+def V(type_: str, value: str, text: str, verdict: str) -> Row:
     return Row("value", type_, value, text, verdict)
 
 
-def Q(quality: str, text: str, verdict: str) -> Row:  # noqa: N802
+def Q(quality: str, text: str, verdict: str) -> Row:
     return Row("quality", "M_ME_NC_1", "1.0", text, verdict, quality)
 
 
-def H(text: str, verdict: str) -> Row:  # noqa: N802
+def H(text: str, verdict: str) -> Row:
     return Row("hex", "", "", text, verdict)
 
 
-def C(type_: str, text: str, verdict: str) -> Row:  # noqa: N802
+def C(type_: str, text: str, verdict: str) -> Row:
     return Row("command", type_, "", text, verdict)
 
 

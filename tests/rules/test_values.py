@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from c104test.protocol.enums import Double, EventState, Step, Type
-from c104test.rules import Tolerance, TypeClass, expectation, parse_expected, parse_value, split_tolerance, within_default
+from c104test.rules import (
+    Tolerance,
+    TypeClass,
+    expectation,
+    parse_expected,
+    parse_value,
+    split_tolerance,
+    within_default,
+)
 from c104test.rules.tolerance import NORMALIZED_STEP
 
 
