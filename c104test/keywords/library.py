@@ -99,9 +99,14 @@ class IEC104Library(DynamicCore):
     = Assertions =
 
     `Get Point Value` and `Get Point Quality` take an optional assertion operator and expected
-    value, in the style of robotframework-assertion-engine (Browser): ``==``, ``!=``, ``<``,
-    ``>``, ``<=``, ``>=``, ``contains``, ``not contains``, ``validate``. The expected value is
-    converted to the point's type first. See `AssertionOperator`.
+    value from robotframework-assertion-engine, as Browser does: ``==``, ``!=``, ``<``, ``>``,
+    ``<=``, ``>=``, ``contains``, ``not contains``, ``validate``, ``then``. The expected value is
+    read by the same rules as the Gherkin steps, for the point's type: ``ON``, ``230 +- 0.5``
+    (also ``+/-``, ``±``, ``1%``), ``0x0000A5A5``, ``IV and NT``. ``==`` compares numbers within
+    the tolerance written, else within the wire's rounding (one normalized step 2^-15, or
+    float32's precision); ``contains`` means every bit of a bitstring or every flag of a quality
+    is set, ``not contains`` that not all of them are. A bitstring written in hex is shown in hex
+    in the failure. See `AssertionOperator`.
 
     = Names of types, causes and qualifiers =
 

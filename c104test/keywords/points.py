@@ -111,8 +111,9 @@ class PointKeywords(LibraryComponent):
             io_address: IOA of the monitored point.
             assertion_operator: ``==``, ``!=``, ``<``, ``>``, ``<=``, ``>=``, ``contains``,
                 ``not contains`` or ``validate``; see `AssertionOperator`.
-            assertion_expected: The expected value, converted to the point's type first
-                (``ON`` for a double point is ``Double.ON``, ``230`` for a float is 230.0).
+            assertion_expected: The expected value, read for the point's type first (``ON``
+                for a double point is ``Double.ON``, ``230 +- 0.5`` a float with a tolerance,
+                ``0x0000A5A5`` a bitstring).
             common_address: CA of the point; default the connection's.
             message: Failure message instead of the default; ``{value}`` and ``{expected}``
                 are replaced.
@@ -125,6 +126,7 @@ class PointKeywords(LibraryComponent):
         | `Send Interrogation` |
         | `Get Point Value` | 100 | == | ON |
         | `Get Point Value` | 301 | > | 220 |
+        | `Get Point Value` | 301 | == | 230 +- 1 |
         | `Get Point Value` | 320 | contains | 0x0005 |
         | `Get Point Value` | 302 | validate | 49.5 < value < 50.5 |
         | ${value} = | `Get Point Value` | 300 |
@@ -161,9 +163,11 @@ class PointKeywords(LibraryComponent):
 
         Args:
             io_address: IOA of the monitored point.
-            assertion_operator: ``==``, ``!=``, ``contains`` (every expected flag is set) or
-                ``not contains`` (none of them is set); see `AssertionOperator`.
-            assertion_expected: Flags like ``IV``, ``IV, NT`` or ``good``.
+            assertion_operator: ``==`` (exactly these flags), ``!=``, ``contains`` (every
+                expected flag is set, others may be) or ``not contains`` (not all of them are
+                set); see `AssertionOperator`.
+            assertion_expected: Flags like ``IV``, ``IV, NT``, ``IV and NT``, ``IV | NT`` or
+                ``good``.
             common_address: CA of the point; default the connection's.
             message: Failure message instead of the default; ``{value}`` and ``{expected}``
                 are replaced.
@@ -175,6 +179,7 @@ class PointKeywords(LibraryComponent):
         | `Get Point Quality` | 301 | not contains | IV |
         | `Get Point Quality` | 301 | == | good |
         | `Get Point Quality` | 303 | contains | IV, NT |
+        | `Get Point Quality` | 303 | == | IV and NT |
         """
         session = self.session
         ca = self.station(common_address, session)
