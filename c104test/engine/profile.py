@@ -13,6 +13,7 @@ The same rules run when the dataclasses are built in Python (then as ``ValueErro
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import ipaddress
@@ -40,6 +41,8 @@ from ..protocol.enums import (
 )
 from ..protocol.errors import C104TestError
 from ..protocol.link import LinkParameters
+from ..protocol.station.faults import FAULTS, Fault, fault_from_mapping, parse_fault
+from ..protocol.station.redundancy import RedundancySettings
 from ..rules.quality import FLAGS as QUALITY_FLAGS
 
 __all__ = [
@@ -562,6 +565,14 @@ def _check_allowed_clients(v: object) -> tuple[str, ...]:
     return tuple(clients)
 
 
+def _check_faults(v: object) -> tuple[Fault, ...]:
+    faults = tuple(parse_fault(f) if isinstance(f, str) else f for f in v)  # type: ignore[attr-defined]
+    for i, fault in enumerate(faults):
+        if not isinstance(fault, Fault):
+            raise _Invalid(f"{fault!r} is not a fault", i)
+    return faults
+
+
 def _check_unknown_group(v: object) -> str:
     if not isinstance(v, str) or v.strip().lower() not in ("negative", "empty"):
         raise _Invalid(f"{v!r} is not a reply; expected negative or empty")
@@ -733,6 +744,8 @@ class Profile:
     max_connections: int = 10
     allowed_clients: tuple[str, ...] = ()
     name: str = ""
+    redundancy: RedundancySettings = RedundancySettings()
+    faults: tuple[Fault, ...] = ()
     _by_address: dict[int, StationProfile] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -753,6 +766,7 @@ class Profile:
             ("max_connections", lambda v: _int_in(v, 1, 65535)),
             ("allowed_clients", _check_allowed_clients),
             ("name", _text),
+            ("faults", _check_faults),
         ):
             try:
                 object.__setattr__(self, name, check(getattr(self, name)))
@@ -766,7 +780,10 @@ class Profile:
 
 # ---- loading ------------------------------------------------------------------------------------
 
-_PROFILE_KEYS = ("name", "max_connections", "allowed_clients", "link", "pixit", "stations")
+_PROFILE_KEYS = (
+    "name", "max_connections", "allowed_clients", "link", "pixit", "redundancy", "faults", "stations",
+)
+_REDUNDANCY_KEYS = ("group_size", "buffer_size", "overflow")
 _STATION_KEYS = ("common_address", "points")
 _POINT_KEYS = (
     "io_address",
@@ -782,6 +799,11 @@ _POINT_KEYS = (
     "description",
 )
 _LINK_KEYS = ("k", "w", "t0", "t1", "t2", "t3")
+# What a fault mapping may say: its name, the scope, and every fault's own parameters.
+_FAULT_KEYS = dict.fromkeys(
+    ["fault", "type", "ca", "ioa", "nth", "common_address", "io_address", "occurrence"]
+    + [f.name for cls in FAULTS.values() for f in dataclasses.fields(cls) if f.name != "scope"]
+)
 _POINT_CHECKS: dict[str, Callable[[Type, object], object]] = {
     "value": _check_value,
     "quality": _check_quality,
@@ -962,6 +984,10 @@ class _Loader:
             kwargs["link"] = self.link(top["link"][1])
         if "pixit" in top:
             kwargs["pixit"] = self.pixit(top["pixit"][1])
+        if "redundancy" in top:
+            kwargs["redundancy"] = self.redundancy(top["redundancy"][1])
+        if "faults" in top:
+            kwargs["faults"] = self.faults(top["faults"][1])
         kwargs["stations"] = self.stations(top["stations"][1])
         return Profile(**kwargs)
 
@@ -994,6 +1020,39 @@ class _Loader:
             for key, (_, value_node) in entries.items()
         }
         return Pixit(**kwargs)
+
+    def redundancy(self, node: Node) -> RedundancySettings:
+        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            return RedundancySettings()
+        entries = self.mapping(
+            node, "redundancy", _REDUNDANCY_KEYS, "redundancy settings (group_size, buffer_size, overflow)"
+        )
+        kwargs: dict[str, Any] = {}
+        for key, (_, value_node) in entries.items():
+            where = _join("redundancy", key)
+            value = self.value(value_node, where)
+            try:
+                RedundancySettings(**{key: value})
+            except (TypeError, ValueError) as exc:
+                raise self.error(value_node, where, str(exc)) from None
+            kwargs[key] = value
+        return RedundancySettings(**kwargs)
+
+    def faults(self, node: Node) -> tuple[Fault, ...]:
+        """A list of faults: text (``no_termination type=C_SC_NA_1``) or mappings."""
+        faults: list[Fault] = []
+        for i, item in enumerate(self.sequence(node, "faults", "faults")):
+            where = _join("faults", i)
+            try:
+                if isinstance(item, MappingNode):
+                    entries = self.mapping(item, where, tuple(_FAULT_KEYS), "fault settings")
+                    fields = {k: self.value(v, _join(where, k)) for k, (_, v) in entries.items()}
+                    faults.append(fault_from_mapping(fields))
+                else:
+                    faults.append(parse_fault(str(self.value(item, where))))
+            except ValueError as exc:
+                raise self.error(item, where, str(exc)) from None
+        return tuple(faults)
 
     def stations(self, node: Node) -> tuple[StationProfile, ...]:
         items = self.sequence(node, "stations", "stations")

@@ -10,16 +10,20 @@ group interrogation, counter interrogation with freeze and reset, read, clock sy
 test and reset-process commands, direct and select-before-operate commands with return
 information, spontaneous and cyclic data, and the negative mirrors COT 44-47.
 
+The station behaviour (points, answers, selections, redundancy groups, event buffers, cyclic
+data, fault plans) lives in the sans-I/O ``protocol/station`` layer; this module is the adapter
+that feeds it received ASDUs and the time, and hands what it answers to each connection's link.
+
 Every connection owns a ``Link(Role.CONTROLLED)`` and three tasks in one nursery: a reader that
 feeds octets to the link and answers ASDUs, a writer that drains the outgoing queues while the k
 window has room, and a timer that sleeps until ``link.next_deadline()`` (one wake-up event
-re-arms it, aioquic style). Answers to requests go to a priority queue and leave in request order
+re-arms it, aioquic style). Answers to requests leave first, in request order
 (lib60870 does the same, so a command is not stuck behind thousands of spontaneous reports);
 interrogation answers are built lazily, so they carry the values of the moment they are sent.
-Spontaneous and cyclic reports go to a bounded event queue per connection and are packed into
-one ASDU per run of equal type, CA, COT and OA. When the queue exceeds its bound, superseded
-reports of the same point are dropped (the newest value of every point is kept) and counted in
-``overflows``; nothing else is ever dropped. ``await set_point`` instead waits for room (while
+Spontaneous and cyclic reports go to the bounded event buffer of the connection's redundancy
+group and are packed into one ASDU per run of equal type, CA, COT and OA. When the buffer
+exceeds its bound, the overflow policy drops reports (default: superseded reports of the same
+point, so the newest value of every point is kept) and counts them in ``overflows``. ``await set_point`` instead waits for room (while
 the connection is started), so an async producer loses nothing.
 
 Choices where the standard leaves room or real RTUs differ (documented for the test engineer):
@@ -55,52 +59,29 @@ Choices where the standard leaves room or real RTUs differ (documented for the t
   nothing and send no return information (A33).
 - Spontaneous data is queued to every connection that has started data transfer at least once
   and is still open, so a client that stops and restarts data transfer gets what changed in
-  between (L06). A connection that never started gets nothing (a standby connection).
+  between (L06). A connection that never started gets nothing (a standby connection). With
+  ``redundancy_group_size`` the connections of a group share one buffer and only the group's
+  started connection gets data (``protocol/station/redundancy.py``, ``docs/profile.md``).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
-import heapq
 import ipaddress
 import logging
 import math
-import struct
 import time as _time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
 import trio
 
 from ..protocol.apci import IFrame
-from ..protocol.asdu import (
-    Asdu,
-    UnknownAsdu,
-    decode_asdu,
-    encode_asdu,
-    max_objects,
-    mirror,
-    type_info,
-)
-from ..protocol.commands import COMMAND_TYPES, parse_bool, parse_double
-from ..protocol.elements import BCR, COI, DIQ, OCI, QDP, QDS, SCD, SEP, SIQ, SPE, VTI
-from ..protocol.enums import (
-    BinaryCounterQuality,
-    Coi,
-    Cot,
-    Double,
-    EventState,
-    Frz,
-    OutputCircuits,
-    Quality,
-    StartEvents,
-    Step,
-    Type,
-)
+from ..protocol.asdu import Asdu, UnknownAsdu, decode_asdu
+from ..protocol.enums import BinaryCounterQuality, Cot, Quality
 from ..protocol.errors import DecodeError
 from ..protocol.explain import explain_asdu
 from ..protocol.link import (
@@ -115,33 +96,11 @@ from ..protocol.link import (
     LinkState,
     Role,
 )
-from ..protocol.objects import (
-    Bitstring,
-    BitstringCommand,
-    DoubleCommand,
-    DoublePoint,
-    EndOfInitialisation,
-    InformationObject,
-    IntegratedTotals,
-    MeasuredNormalized,
-    MeasuredScaled,
-    MeasuredShort,
-    PackedSinglePoints,
-    ProtectionCircuit,
-    ProtectionEvent,
-    ProtectionStart,
-    SetpointNormalized,
-    SetpointScaled,
-    SetpointShort,
-    SingleCommand,
-    SinglePoint,
-    StepCommand,
-    StepPosition,
-)
-from ..protocol.timetags import CP16Time2a, CP24Time2a, CP56Time2a
+from ..protocol.station import ControlledStation, Fault, RedundancySettings, SimulatedPoint
+from ..protocol.station.answers import BROADCAST_CA
 from .errors import unwrap_group
 from .journal import Direction, Journal
-from .profile import PointProfile, Profile, StationProfile, demo_profile
+from .profile import Profile, demo_profile
 
 __all__ = [
     "BROADCAST_CA",
@@ -154,46 +113,9 @@ __all__ = [
 
 log = logging.getLogger("c104test.simulator")
 
-BROADCAST_CA = 0xFFFF
 _RECEIVE_SIZE = 65536
 _YIELD_EVERY = 32  # set_point calls between schedule points (about one ASDU of reports)
 _HEADER_LENGTH = 6
-
-# One outgoing ASDU: its octets and, when we built it, the decoded form for the journal.
-_Item: TypeAlias = tuple[bytes, Asdu | None]
-# Key under which spontaneous reports are packed together: type, CA, COT, OA.
-_Key: TypeAlias = tuple[Type, int, int, int]
-
-# Cause octet values as Cot members where the enum has one (as decode_asdu gives them).
-_COT: tuple[Cot | int, ...] = tuple(Cot(c) if c in Cot._value2member_map_ else c for c in range(64))
-_SYSTEM_BROADCAST = frozenset({Type.C_IC_NA_1, Type.C_CI_NA_1, Type.C_CS_NA_1, Type.C_RP_NA_1})
-# Causes whose reports carry the type without time tag (protocol.md 1.7: time-tagged types are
-# never sent periodically, in background scan or as interrogation answers).
-_UNTIMED_CAUSES = frozenset({1, 2, *range(20, 37)})
-# Kinds without COT 5 in their type/COT matrix: C_RD_NA_1 finds no readable object there.
-_UNREADABLE = frozenset({"command", "counter", "event", "start", "circuit"})
-
-
-# ---- public records ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SimulatedPoint:
-    """A snapshot of one simulated point.
-
-    ``value`` is canonical as in the profile (bool, Double, int, float, ...); for a command it is
-    the last commanded value. ``frozen_value`` is the frozen register of a counter (None when
-    never frozen). ``time`` is the time tag of the last change.
-    """
-
-    common_address: int
-    io_address: int
-    type: Type
-    value: Any
-    quality: Quality | BinaryCounterQuality
-    time: CP56Time2a
-    frozen_value: int | None = None
-    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,306 +130,11 @@ class ReceivedCommand:
     timestamp: float  # trio clock
 
 
-# ---- points -------------------------------------------------------------------------------------
-
-
-# What a monitoring type's value is; it decides coercion, building and the simulated walk.
-_KINDS: dict[Type, str] = {
-    **dict.fromkeys((Type.M_SP_NA_1, Type.M_SP_TA_1, Type.M_SP_TB_1), "single"),
-    **dict.fromkeys((Type.M_DP_NA_1, Type.M_DP_TA_1, Type.M_DP_TB_1), "double"),
-    **dict.fromkeys((Type.M_ST_NA_1, Type.M_ST_TA_1, Type.M_ST_TB_1), "step"),
-    **dict.fromkeys((Type.M_BO_NA_1, Type.M_BO_TA_1, Type.M_BO_TB_1), "bitstring"),
-    **dict.fromkeys((Type.M_ME_NA_1, Type.M_ME_TA_1, Type.M_ME_TD_1, Type.M_ME_ND_1), "normalized"),
-    **dict.fromkeys((Type.M_ME_NB_1, Type.M_ME_TB_1, Type.M_ME_TE_1), "scaled"),
-    **dict.fromkeys((Type.M_ME_NC_1, Type.M_ME_TC_1, Type.M_ME_TF_1), "short"),
-    **dict.fromkeys((Type.M_IT_NA_1, Type.M_IT_TA_1, Type.M_IT_TB_1), "counter"),
-    Type.M_PS_NA_1: "packed",
-    Type.M_EP_TD_1: "event",
-    Type.M_EP_TE_1: "start",
-    Type.M_EP_TF_1: "circuit",
-    **dict.fromkeys(COMMAND_TYPES, "command"),
-}
-
-
-_INT_RANGES = {
-    "step": (-64, 63),
-    "bitstring": (0, 0xFFFFFFFF),
-    "scaled": (-32768, 32767),
-    "counter": (-(2**31), 2**31 - 1),
-    "packed": (0, 0xFFFF),
-}
-_NVA_MAX = 1.0 - 2.0**-15  # the largest normalized value the wire carries
-_FLOAT32 = struct.Struct("<f")
-
-
-def _coerce(kind: str, value: Any, point: _Point) -> Any:
-    """The value in the canonical form of ``kind``; ValueError names the point."""
-    try:
-        if kind == "single":
-            return value if value is True or value is False else parse_bool(value)
-        if kind == "double":
-            return parse_double(value)
-        if kind in ("normalized", "short"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"expected a number, got {value!r}")
-            number = float(value)
-            # Stored as the wire carries it, so that what get_point says is what clients see.
-            if kind == "normalized":
-                if not -1.0 <= number <= 1.0:
-                    raise ValueError(f"{number} is outside -1..1 (a normalized value)")
-                return min(round(number * 32768), 32767) / 32768
-            return _FLOAT32.unpack(_FLOAT32.pack(number))[0]  # OverflowError: too big
-        if kind in _INT_RANGES:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"expected an integer, got {value!r}")
-            lo, hi = _INT_RANGES[kind]
-            if not lo <= value <= hi:
-                raise ValueError(f"{value} is outside {lo}..{hi}")
-            return int(value)
-        if kind == "event":
-            return value if isinstance(value, EventState) else EventState.parse(value)
-        if kind == "start":
-            return StartEvents(int(value))
-        if kind == "circuit":
-            return OutputCircuits(int(value))
-        return value  # commands: whatever was commanded
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise ValueError(f"{point.name}: {exc}") from None
-
-
-class _Point:
-    """The live state of one point of a simulated station."""
-
-    __slots__ = (
-        "common_address",
-        "frozen",
-        "frozen_time",
-        "io_address",
-        "kind",
-        "profile",
-        "quality",
-        "sequence",
-        "steps",
-        "time",
-        "type",
-        "value",
-    )
-
-    def __init__(self, common_address: int, profile: PointProfile, time: CP56Time2a) -> None:
-        self.common_address = common_address
-        self.profile = profile
-        self.io_address = profile.io_address
-        self.type = profile.type
-        self.kind = _KINDS[profile.type]
-        self.value: Any = (
-            profile.value if profile.is_command else _coerce(self.kind, profile.value, self)
-        )
-        self.quality = _quality_bits(self.kind, profile.quality)
-        self.time = time
-        self.frozen: int | None = None  # counters: the frozen register
-        self.frozen_time = time
-        self.sequence = 0  # counters: BCR sequence number, counts freezes
-        self.steps = 0  # how often simulate_changes moved it
-
-    @property
-    def name(self) -> str:
-        return f"CA {self.common_address} IOA {self.io_address}"
-
-    def report_type(self, cause: int, pixit_timed: bool) -> Type:
-        """The type a report with ``cause`` carries (plain for COT 1, 2, 20-36)."""
-        plain = self.profile.plain_type
-        if plain is None:  # M_EP_TD/TE/TF_1 exist only with time tag
-            return self.type
-        if cause in _UNTIMED_CAUSES or not pixit_timed:
-            return plain
-        return self.type
-
-    def build(self, t: Type, time: CP56Time2a | None = None, *, frozen: bool = False) -> InformationObject:
-        """The information object of this point in type ``t`` (time tag only if ``t`` has one)."""
-        tag = type_info(t).time_tag
-        stamp: CP56Time2a | CP24Time2a | None = None
-        if tag is not None:
-            stamp = time or self.time
-            if tag is CP24Time2a:
-                stamp = CP24Time2a(stamp.milliseconds, stamp.minute, stamp.iv)
-        return _BUILDERS[self.kind](self, t, stamp, frozen)
-
-    def snapshot(self) -> SimulatedPoint:
-        quality: Quality | BinaryCounterQuality = (
-            BinaryCounterQuality(self.quality) if self.kind == "counter" else Quality(self.quality)
-        )
-        return SimulatedPoint(
-            self.common_address,
-            self.io_address,
-            self.type,
-            self.value,
-            quality,
-            self.time,
-            self.frozen,
-            self.profile.description,
-        )
-
-
-def _quality_bits(kind: str, quality: Any) -> int:
-    """Quality flags as the octet bits the point's element uses."""
-    if quality is None:
-        return 0
-    if kind == "counter":
-        if isinstance(quality, BinaryCounterQuality):
-            return int(quality) & 0xE0
-        return int(quality) & int(Quality.Invalid)  # IV is the only shared flag
-    return int(quality) & 0xF9
-
-
-_Builder = Callable[[_Point, Type, Any, bool], InformationObject]
-
-
-def _build_counter(p: _Point, t: Type, stamp: Any, frozen: bool) -> InformationObject:
-    q = p.quality
-    value = p.frozen if frozen and p.frozen is not None else p.value
-    if frozen and p.frozen is not None and stamp is not None:
-        stamp = p.frozen_time
-    bcr = BCR(
-        value,
-        p.sequence,
-        cy=bool(q & BinaryCounterQuality.Carry),
-        ca=bool(q & BinaryCounterQuality.Adjusted),
-        iv=bool(q & BinaryCounterQuality.Invalid),
-    )
-    return IntegratedTotals(p.io_address, bcr, stamp)
-
-
-def _build_normalized(p: _Point, t: Type, stamp: Any, frozen: bool) -> InformationObject:
-    value = min(p.value, _NVA_MAX)
-    if t is Type.M_ME_ND_1:
-        return MeasuredNormalized(p.io_address, value, None, None)
-    return MeasuredNormalized(p.io_address, value, QDS.TABLE[p.quality & 0xF1], stamp)
-
-
-_BUILDERS: dict[str, _Builder] = {
-    "single": lambda p, t, s, f: SinglePoint(
-        p.io_address, SIQ.TABLE[(1 if p.value else 0) | (p.quality & 0xF0)], s
-    ),
-    "double": lambda p, t, s, f: DoublePoint(
-        p.io_address, DIQ.TABLE[int(p.value) | (p.quality & 0xF0)], s
-    ),
-    "step": lambda p, t, s, f: StepPosition(
-        p.io_address, VTI.TABLE[p.value & 0x7F], QDS.TABLE[p.quality & 0xF1], s
-    ),
-    "bitstring": lambda p, t, s, f: Bitstring(p.io_address, p.value, QDS.TABLE[p.quality & 0xF1], s),
-    "normalized": _build_normalized,
-    "scaled": lambda p, t, s, f: MeasuredScaled(p.io_address, p.value, QDS.TABLE[p.quality & 0xF1], s),
-    "short": lambda p, t, s, f: MeasuredShort(p.io_address, p.value, QDS.TABLE[p.quality & 0xF1], s),
-    "counter": _build_counter,
-    "packed": lambda p, t, s, f: PackedSinglePoints(
-        p.io_address, SCD(p.value, 0), QDS.TABLE[p.quality & 0xF1]
-    ),
-    "event": lambda p, t, s, f: ProtectionEvent(
-        p.io_address, SEP.TABLE[int(p.value) | (p.quality & 0xF8)], CP16Time2a(0), s
-    ),
-    "start": lambda p, t, s, f: ProtectionStart(
-        p.io_address, SPE.TABLE[int(p.value) & 0x3F], QDP.TABLE[p.quality & 0xF8], CP16Time2a(0), s
-    ),
-    "circuit": lambda p, t, s, f: ProtectionCircuit(
-        p.io_address, OCI.TABLE[int(p.value) & 0x0F], QDP.TABLE[p.quality & 0xF8], CP16Time2a(0), s
-    ),
-}
-
-
-class _Station:
-    """One common address: its points and what interrogations report, precomputed."""
-
-    __slots__ = ("command_types", "common_address", "counter_groups", "counters", "groups", "points")
-
-    def __init__(self, profile: StationProfile, pixit_untimed: bool, time: CP56Time2a) -> None:
-        self.common_address = profile.common_address
-        self.points = {p.io_address: _Point(profile.common_address, p, time) for p in profile.points}
-        self.command_types = frozenset(p.type for p in profile.points if p.is_command)
-        # qoi -> [(type, points)], points grouped by the type they are reported in
-        self.groups: dict[int, list[tuple[Type, list[_Point]]]] = {}
-        for qoi in range(20, 37):
-            members = [
-                p
-                for p in self.points.values()
-                if p.profile.answers_interrogation and (qoi == 20 or qoi - 20 in p.profile.groups)
-            ]
-            if members or qoi == 20:
-                self.groups[qoi] = _by_type(
-                    members, lambda p: p.profile.plain_type if pixit_untimed else p.type
-                )
-        counters = [p for p in self.points.values() if p.profile.is_counter]
-        self.counters = _by_type(counters, lambda p: p.type)
-        self.counter_groups = {
-            group: _by_type([p for p in counters if p.profile.counter_group == group], lambda p: p.type)
-            for group in range(1, 5)
-        }
-
-
-def _by_type(points: Iterable[_Point], type_of: Callable[[_Point], Any]) -> list[tuple[Type, list[_Point]]]:
-    grouped: dict[Type, list[_Point]] = {}
-    for p in points:
-        grouped.setdefault(type_of(p), []).append(p)
-    return list(grouped.items())
-
-
-def _all_points(groups: list[tuple[Type, list[_Point]]]) -> Iterator[_Point]:
-    for _, points in groups:
-        yield from points
-
-
-def _with_ca(raw: bytes, common_address: int) -> bytes:
-    """The ASDU ``raw`` with another common address (for answers to the broadcast CA)."""
-    return raw[:4] + common_address.to_bytes(2, "little") + raw[6:]
-
-
-def _command_parts(ob: InformationObject) -> tuple[Any, int, bool]:
-    """(state or value, qualifier QU/QL, S/E) of a command object."""
-    if isinstance(ob, SingleCommand):
-        return ob.sco.scs, int(ob.sco.qu), ob.sco.se
-    if isinstance(ob, DoubleCommand):
-        return ob.dco.dcs, int(ob.dco.qu), ob.dco.se
-    if isinstance(ob, StepCommand):
-        return ob.rco.rcs, int(ob.rco.qu), ob.rco.se
-    if isinstance(ob, SetpointNormalized | SetpointScaled | SetpointShort):
-        return ob.value, ob.qos.ql, ob.qos.se
-    assert isinstance(ob, BitstringCommand)
-    return ob.bsi, 0, False
-
-
-def _refusal(ob: InformationObject, state: Any, qualifier: int) -> str | None:
-    """Why a command's content is refused (the standard forbids it), or None."""
-    if isinstance(ob, SingleCommand | DoubleCommand | StepCommand) and qualifier > 3:
-        return f"qualifier of command {qualifier} is not supported (0-3)"
-    if isinstance(ob, DoubleCommand) and state not in (Double.OFF, Double.ON):
-        return f"double command state {int(state)} is not permitted"
-    if isinstance(ob, StepCommand) and state not in (Step.LOWER, Step.HIGHER):
-        return f"regulating step {int(state)} is not permitted"
-    return None
-
-
-def _triangle(n: int, amplitude: int) -> int:
-    """0, 1, ..., a, ..., 1, 0, -1, ..., -a, ..., -1, 0, ...: a deterministic bounded walk."""
-    period = 4 * amplitude
-    phase = n % period
-    if phase <= amplitude:
-        return phase
-    if phase <= 3 * amplitude:
-        return 2 * amplitude - phase
-    return phase - period
-
-
 # ---- one connection ------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Selection:
-    type: Type
-    command: tuple[Any, int]
-    deadline: float
-
-
 class SimulatorConnection:
-    """One client of the simulator: its link, journal, outgoing queues and selections."""
+    """One client of the simulator: its link, journal and send path; the station answers."""
 
     def __init__(
         self,
@@ -523,28 +150,21 @@ class SimulatorConnection:
         now = trio.current_time()
         self.link = Link(Role.CONTROLLED, simulator.profile.link, now=now)
         self.link.report_frames = True  # every received frame goes into the journal
+        faults = simulator.station.link_faults
+        self.link.withhold_acknowledgements = faults.withhold_acknowledgements
+        self.link.ignore_test_frames = faults.ignore_test_frames
         self.journal = Journal(simulator.journal_size)
         self.opened_at = now
         #: Why the connection closed (None while open).
         self.close_reason: str | None = None
-        #: Superseded spontaneous reports dropped because the event queue exceeded its bound.
-        self.overflows = 0
-        #: Data transfer has been started at least once (the connection gets spontaneous data).
-        self.started = False
         self._closed = False
         self._send_lock = trio.Lock()
         self._outbox: list[bytes] = []  # journalled APDUs waiting for the send lock
-        # Answers to requests first; items are ready ASDUs or iterators of them (lazy
-        # interrogation answers read the values when they are sent, never older ones).
-        self._responses: deque[_Item | Iterator[_Item]] = deque()
-        self._events: deque[tuple[_Key, InformationObject]] = deque()
-        self._limit = simulator.queue_limit
-        self._coalesce_at = self._limit
+        self._station = simulator.station
+        self._station.connect(number, now, self.name)
         # The decoded ASDU of each I-frame handed to the link, in order, for the journal.
         self._sent: deque[Asdu | None] = deque()
         self._received: tuple[Asdu | UnknownAsdu | None, str | None] = (None, None)
-        self._selections: dict[tuple[int, int], _Selection] = {}
-        self._interrogations: dict[int, Generator[_Item, None, None]] = {}
         self._writer_wakeup = trio.Event()
         self._timer_wakeup = trio.Event()
         self._armed = math.inf
@@ -567,64 +187,38 @@ class SimulatorConnection:
         return not self._closed
 
     @property
+    def started(self) -> bool:
+        """Data transfer has been started at least once (the connection gets spontaneous data)."""
+        connection = self._station.connections.get(self.id)
+        return connection is not None and connection.initialised
+
+    @property
     def queued(self) -> int:
-        """Spontaneous and cyclic reports waiting for the k window."""
-        return len(self._events)
+        """Spontaneous and cyclic reports waiting in the buffer of this connection's group."""
+        return self._station.queued(self.id)
+
+    @property
+    def overflows(self) -> int:
+        """Reports the overflow policy dropped from the buffer of this connection's group."""
+        return self._station.dropped(self.id)
 
     def close(self, reason: str = "closed by the simulator") -> None:
         """Close this connection (its TCP connection ends; the others are not affected)."""
         self._finish(reason)
 
-    # ---- queues ----
-
-    def _respond(self, raw: bytes, asdu: Asdu | None = None) -> None:
-        self._responses.append((raw, asdu))
+    def _wake(self) -> None:
         self._writer_wakeup.set()
-
-    def _respond_all(self, job: Iterator[_Item]) -> None:
-        self._responses.append(job)
-        self._writer_wakeup.set()
-
-    def _report(self, key: _Key, ob: InformationObject) -> None:
-        events = self._events
-        events.append((key, ob))
-        if len(events) > self._coalesce_at:
-            self._coalesce()
-        self._writer_wakeup.set()
-
-    def _coalesce(self) -> None:
-        """Keep only the newest queued report of every point; count what was dropped."""
-        seen: set[tuple[int, int]] = set()
-        kept: deque[tuple[_Key, InformationObject]] = deque()
-        for entry in reversed(self._events):
-            point = (entry[0][1], entry[1].io_address)
-            if point not in seen:
-                seen.add(point)
-                kept.appendleft(entry)
-        dropped = len(self._events) - len(kept)
-        self._events = kept
-        # With more distinct points queued than the bound, coalescing again at every report
-        # would cost O(n) each time; wait until the queue has doubled.
-        self._coalesce_at = max(self._limit, 2 * len(kept))
-        if dropped:
-            if not self.overflows:
-                log.warning(
-                    "%s: event queue over %d reports; older values of the same points dropped",
-                    self.name,
-                    self._limit,
-                )
-            self.overflows += dropped
 
     def _over_limit(self) -> bool:
-        """The event queue is full and draining: ``set_point`` waits for room.
+        """The event buffer is full and draining: ``set_point`` waits for room.
 
-        A stopped connection does not drain, so producers do not wait for it; its queue is
-        coalesced instead.
+        A stopped connection does not drain, so producers do not wait for it; its buffer
+        applies the overflow policy instead.
         """
         return (
-            len(self._events) >= self._limit
-            and not self._closed
+            not self._closed
             and self.link.state is LinkState.STARTED
+            and self._station.over_limit(self.id)
         )
 
     # ---- tasks ----
@@ -658,7 +252,7 @@ class SimulatorConnection:
     async def _write(self) -> None:
         link = self.link
         while True:
-            if link.can_send and (self._responses or self._events):
+            if link.can_send and self._station.has_outgoing(self.id, trio.current_time()):
                 self._fill(trio.current_time())
                 self._rearm_timer()
                 await self._transmit()
@@ -689,43 +283,20 @@ class SimulatorConnection:
             self._timer_wakeup.set()
 
     def _fill(self, now: float) -> None:
-        """Hand queued ASDUs to the link while the k window has room (answers first)."""
+        """Hand the station's ASDUs to the link while the k window has room (answers first)."""
         link = self.link
-        responses = self._responses
-        events = self._events
         sent = self._sent
-        while link.can_send:
-            if responses:
-                head = responses[0]
-                if type(head) is tuple:
-                    responses.popleft()
-                    raw, asdu = head
+        room = link.window_free if link.can_send else 0
+        if room:
+            for out in self._station.next_outgoing(self.id, now, room):
+                if out.send_seq_offset:  # fault plan: a wrong N(S), V(S) left alone
+                    seq = (link.vs + out.send_seq_offset) & 0x7FFF
+                    link.send_asdu(out.raw, now, send_seq=seq)
                 else:
-                    item = next(head, None)  # type: ignore[call-overload]
-                    if item is None:
-                        responses.popleft()
-                        continue
-                    raw, asdu = item
-            elif events:
-                raw, asdu = self._pack(events)
-            else:
-                break
-            link.send_asdu(raw, now)
-            sent.append(asdu)
-        if self._room and len(events) < self._limit:
+                    link.send_asdu(out.raw, now)
+                sent.append(out.asdu)
+        if self._room and not self._station.over_limit(self.id):
             self._room.unpark_all()
-        if len(events) <= self._limit:
-            self._coalesce_at = self._limit
-
-    def _pack(self, events: deque[tuple[_Key, InformationObject]]) -> _Item:
-        """One ASDU of consecutive queued reports with the same type, CA, COT and OA."""
-        key, ob = events.popleft()
-        objects = [ob]
-        limit = self.simulator._objects_per_asdu(key[0])
-        while events and len(objects) < limit and events[0][0] == key:
-            objects.append(events.popleft()[1])
-        asdu = Asdu(key[0], _COT[key[2]], key[1], tuple(objects), key[3])
-        return encode_asdu(asdu), asdu
 
     async def _transmit(self) -> None:
         """Send what the link queued, in order, recording every frame in the journal.
@@ -761,6 +332,7 @@ class SimulatorConnection:
     def _handle(self, events: list[Event], now: float) -> None:
         """React to the link's events (runs between awaits, so it needs no lock)."""
         wall = _time.time()
+        station = self._station
         for event in events:
             kind = type(event)
             if kind is FrameReceived:
@@ -785,15 +357,19 @@ class SimulatorConnection:
                     return
                 self.simulator._dispatch(self, event.asdu, asdu, now)
             elif kind is Acknowledged:
+                assert isinstance(event, Acknowledged)
+                station.acknowledged(self.id, event.count)
                 self._writer_wakeup.set()
             elif kind is DataTransferStarted:
                 log.info("%s: data transfer started", self.name)
-                if not self.started:
-                    self.started = True
-                    self.simulator._initialised(self)
+                previous = station.started(self.id, now)
+                if previous is not None:
+                    self.simulator._wake_connection(previous)
+                self.simulator._log_notices()
                 self._writer_wakeup.set()
             elif kind is DataTransferStopped:
                 log.info("%s: data transfer stopped", self.name)
+                station.stopped(self.id, now)
             elif kind is LinkClosed:
                 assert isinstance(event, LinkClosed)
                 self.close_reason = self.close_reason or event.reason
@@ -807,15 +383,6 @@ class SimulatorConnection:
         self._room.unpark_all()
         self._cancel_scope.cancel()
 
-    # ---- selections ----
-
-    def _selected(self, key: tuple[int, int], now: float) -> _Selection | None:
-        selection = self._selections.get(key)
-        if selection is not None and selection.deadline < now:
-            del self._selections[key]
-            return None
-        return selection
-
 
 # ---- the simulator -------------------------------------------------------------------------------
 
@@ -824,8 +391,9 @@ class Simulator:
     """A simulated RTU (controlled station) serving IEC 104 clients from a profile.
 
     ``simulate_changes`` lets points with ``change_every`` move by themselves (a deterministic
-    walk, reported spontaneously). ``queue_limit`` bounds each connection's spontaneous-event
-    queue; ``journal_size`` bounds each connection's journal.
+    walk, reported spontaneously). ``queue_limit`` overrides the profile's event buffer size;
+    ``journal_size`` bounds each connection's journal. ``max_connections``,
+    ``redundancy_group_size`` and ``faults`` override the profile's (CLI and Robot options).
     """
 
     def __init__(
@@ -833,16 +401,40 @@ class Simulator:
         profile: Profile | None = None,
         *,
         simulate_changes: bool = False,
-        queue_limit: int = 10_000,
+        queue_limit: int | None = None,
         journal_size: int = 10_000,
         command_log_size: int = 10_000,
+        max_connections: int | None = None,
+        redundancy_group_size: int | None = None,
+        faults: Iterable[Fault] | None = None,
     ) -> None:
-        if queue_limit < 1:
+        if queue_limit is not None and queue_limit < 1:
             raise ValueError(f"queue_limit must be at least 1, got {queue_limit}")
+        if max_connections is not None and max_connections < 1:
+            raise ValueError(f"max_connections must be at least 1, got {max_connections}")
         self.profile = profile if profile is not None else demo_profile()
         self.simulate_changes = simulate_changes
-        self.queue_limit = queue_limit
+        redundancy: RedundancySettings = self.profile.redundancy
+        if queue_limit is not None or redundancy_group_size is not None:
+            redundancy = RedundancySettings(
+                redundancy_group_size if redundancy_group_size is not None else redundancy.group_size,
+                queue_limit if queue_limit is not None else redundancy.buffer_size,
+                redundancy.overflow,
+            )
+        self.redundancy = redundancy
+        self.queue_limit = redundancy.buffer_size
         self.journal_size = journal_size
+        self.max_connections = max_connections if max_connections is not None else self.profile.max_connections
+        #: The fault plan: the profile's, or the one given here.
+        self.faults: tuple[Fault, ...] = tuple(self.profile.faults if faults is None else faults)
+        #: The station layer: every answer, buffer and fault lives there.
+        self.station = ControlledStation(
+            self.profile,
+            wall_clock=_time.time,
+            faults=self.faults,
+            redundancy=redundancy,
+            simulate_changes=simulate_changes,
+        )
         #: The TCP port once ``serve`` listens (None before).
         self.port: int | None = None
         #: Connections accepted since the simulator was made (refused ones not counted).
@@ -852,21 +444,14 @@ class Simulator:
         #: Every ASDU received on any connection and what the simulator answered.
         self.received_commands: deque[ReceivedCommand] = deque(maxlen=command_log_size)
         self._connections: list[SimulatorConnection] = []
+        self._by_id: dict[int, SimulatorConnection] = {}
         self._numbers = 0
-        self._clock_offset = 0.0  # seconds, set by clock synchronisation
-        self._cp56_ms = -1
-        self._cp56 = self._now_cp56()
-        pixit = self.profile.pixit
-        self._pixit = pixit
-        self._stations = {
-            s.common_address: _Station(s, pixit.interrogation_types_without_time, self._cp56)
-            for s in self.profile.stations
-        }
         self._allowed = frozenset(ipaddress.ip_address(a) for a in self.profile.allowed_clients)
-        self._per_asdu: dict[Type, int] = {}
         self._serve_scope: trio.CancelScope | None = None
         self._unyielded = 0  # set_point calls since the last schedule point
-        self._closed_overflows = 0  # overflows of connections that are gone
+        self._timer_wakeup = trio.Event()
+        if self.faults:
+            log.warning("simulator fault plan: %s", ", ".join(repr(f) for f in self.faults))
 
     # ---- observability ----
 
@@ -877,14 +462,12 @@ class Simulator:
 
     def get_point(self, common_address: int, io_address: int) -> SimulatedPoint | None:
         """A snapshot of the point, or None if the profile has no such point."""
-        station = self._stations.get(common_address)
-        point = None if station is None else station.points.get(io_address)
-        return None if point is None else point.snapshot()
+        return self.station.get_point(common_address, io_address)
 
     @property
     def overflows(self) -> int:
-        """Superseded spontaneous reports dropped since the start, on all connections."""
-        return self._closed_overflows + sum(c.overflows for c in self._connections)
+        """Reports dropped by the overflow policy since the start, on all buffers."""
+        return self.station.overflows
 
     # ---- spontaneous data ----
 
@@ -903,17 +486,11 @@ class Simulator:
         A command point only stores the value. ValueError for a value the type cannot carry,
         KeyError for a point the profile does not have.
         """
-        point = self._point(common_address, io_address)
-        cause = int(cause)
-        if not 1 <= cause <= 63:
-            raise ValueError(f"cause of transmission {cause} outside 1..63")
-        if value is not None:
-            point.value = _coerce(point.kind, value, point)
-        if quality is not None:
-            point.quality = _quality_bits(point.kind, quality)
-        point.time = self._now_cp56()
-        if point.kind != "command":
-            self._broadcast(point, cause, 0)
+        self.station.set_point(common_address, io_address, value, quality, cause)
+        for connection in self._connections:
+            connection._writer_wakeup.set()
+        if self.station.notices:
+            self._log_notices()
 
     async def set_point(
         self,
@@ -944,38 +521,14 @@ class Simulator:
             self._unyielded = 0
             await trio.lowlevel.cancel_shielded_checkpoint()
 
-    def _point(self, common_address: int, io_address: int) -> _Point:
-        station = self._stations.get(common_address)
-        point = None if station is None else station.points.get(io_address)
-        if point is None:
-            raise KeyError(f"the profile has no point CA {common_address} IOA {io_address}")
-        return point
+    def _wake_connection(self, number: int) -> None:
+        connection = self._by_id.get(number)
+        if connection is not None:
+            connection._writer_wakeup.set()
 
-    def _broadcast(self, point: _Point, cause: int, originator: int, skip: object = None) -> None:
-        t = point.report_type(cause, self._pixit.time_tagged_spontaneous)
-        ob = point.build(t, point.time)
-        key = (t, point.common_address, cause, originator)
-        for connection in self._connections:
-            if connection.started and connection is not skip and not connection._closed:
-                connection._report(key, ob)
-
-    def _now_cp56(self) -> CP56Time2a:
-        """CP56Time2a of now on the simulator's clock (local time, as c104 sends it)."""
-        ms = int((_time.time() + self._clock_offset) * 1000)
-        if ms != self._cp56_ms:
-            seconds, millis = divmod(ms, 1000)
-            moment = _dt.datetime.fromtimestamp(seconds).replace(microsecond=millis * 1000)
-            self._cp56 = CP56Time2a.from_datetime(moment)
-            self._cp56_ms = ms
-        return self._cp56
-
-    def _objects_per_asdu(self, t: Type) -> int:
-        limit = self._per_asdu.get(t)
-        if limit is None:
-            room = self._pixit.max_asdu_length - _HEADER_LENGTH
-            limit = max(1, min(max_objects(t), room // (3 + type_info(t).element_size)))
-            self._per_asdu[t] = limit
-        return limit
+    def _log_notices(self) -> None:
+        for notice in self.station.take_notices():
+            log.warning("%s", notice)
 
     # ---- serving ----
 
@@ -988,8 +541,8 @@ class Simulator:
     ) -> None:
         """Listen on ``host``:``port`` (0: any free port) until cancelled or ``stop()``.
 
-        ``task_status.started`` reports the port actually bound. Every connection, cyclic task
-        and change task lives in this call's nursery, so none outlives it.
+        ``task_status.started`` reports the port actually bound. Every connection and the
+        station's timer live in this call's nursery, so none outlives it.
         """
         if self._serve_scope is not None:
             raise RuntimeError("this simulator is already serving")
@@ -1008,10 +561,8 @@ class Simulator:
                     )
                     self.port = listeners[0].socket.getsockname()[1]
                     log.info("simulator %r listening on %s:%d", self.profile.name, host, self.port)
-                    for period, points in self._cyclic_points().items():
-                        nursery.start_soon(self._cyclic, period, points)
-                    if self.simulate_changes:
-                        nursery.start_soon(self._change)
+                    self.station.start_timers(trio.current_time())
+                    nursery.start_soon(self._station_timer)
                     task_status.started(self.port)
             finally:
                 self._serve_scope = None
@@ -1021,6 +572,22 @@ class Simulator:
         """Stop serving: close every connection and the listener."""
         if self._serve_scope is not None:
             self._serve_scope.cancel()
+
+    async def _station_timer(self) -> None:
+        """Cyclic data, simulated changes, select time-outs and delayed answers, on time."""
+        station = self.station
+        while True:
+            deadline = station.next_deadline()
+            self._timer_wakeup = trio.Event()
+            with trio.move_on_at(math.inf if deadline is None else deadline):
+                await self._timer_wakeup.wait()
+            now = trio.current_time()
+            if deadline is not None and now >= deadline:
+                station.handle_timeout(now)
+                for connection in self._connections:
+                    connection._writer_wakeup.set()
+                if station.notices:
+                    self._log_notices()
 
     async def _serve_connection(self, stream: trio.SocketStream) -> None:
         try:
@@ -1039,6 +606,7 @@ class Simulator:
         self._numbers += 1
         connection = SimulatorConnection(self, stream, peer, self._numbers)
         self._connections.append(connection)
+        self._by_id[connection.id] = connection
         self.connections_served += 1
         log.info("connection %d from %s opened", connection.id, name)
         try:
@@ -1049,7 +617,11 @@ class Simulator:
         finally:
             connection._finish(connection.close_reason or "simulator stopped")
             self._connections.remove(connection)
-            self._closed_overflows += connection.overflows
+            del self._by_id[connection.id]
+            self.station.disconnect(connection.id, trio.current_time())
+            self._log_notices()
+            for other in self._connections:  # reports put back may go to a started one
+                other._writer_wakeup.set()
             # Logged before the close: when the simulator stops, the await below is cancelled.
             log.info("connection %d from %s closed: %s", connection.id, name, connection.close_reason)
             await trio.aclose_forcefully(stream)
@@ -1061,510 +633,25 @@ class Simulator:
                 address = address.ipv4_mapped
             if address not in self._allowed:
                 return "not in allowed_clients"
-        if len(self._connections) >= self.profile.max_connections:
-            return f"max_connections ({self.profile.max_connections}) reached"
+        if len(self._connections) >= self.max_connections:
+            return f"max_connections ({self.max_connections}) reached"
         return None
 
-    # ---- periodic and simulated data ----
-
-    def _cyclic_points(self) -> dict[float, list[_Point]]:
-        periods: dict[float, list[_Point]] = {}
-        for station in self._stations.values():
-            for point in station.points.values():
-                if point.profile.cycle:
-                    periods.setdefault(point.profile.cycle, []).append(point)
-        return periods
-
-    async def _cyclic(self, period: float, points: list[_Point]) -> None:
-        """Report ``points`` with COT 1 every ``period`` seconds, packed per station and type."""
-        # Sorted so that points of one station and type are consecutive and pack together.
-        points = sorted(points, key=lambda p: (p.common_address, int(p.profile.plain_type or p.type)))
-        due = trio.current_time() + period
-        while True:
-            await trio.sleep_until(due)
-            due = max(due + period, trio.current_time())
-            for point in points:
-                self._broadcast(point, Cot.PERIODIC, 0)
-
-    async def _change(self) -> None:
-        """Move every ``change_every`` point at its pace, reported spontaneously."""
-        start = trio.current_time()
-        heap = [
-            (start + p.profile.change_every, n, p)
-            for n, p in enumerate(self._all_points())
-            if p.profile.change_every
-        ]
-        heapq.heapify(heap)
-        while heap:
-            due, n, point = heap[0]
-            await trio.sleep_until(due)
-            heapq.heapreplace(heap, (due + (point.profile.change_every or 1.0), n, point))
-            point.steps += 1
-            try:
-                self.set_point_nowait(point.common_address, point.io_address, self._walk(point))
-            except ValueError as exc:  # a walk off the type's range: keep the other points moving
-                log.warning("simulated change of %s skipped: %s", point.name, exc)
-
-    def _all_points(self) -> Iterator[_Point]:
-        for station in self._stations.values():
-            yield from station.points.values()
-
-    @staticmethod
-    def _walk(point: _Point) -> Any:
-        """The next value of a deterministic walk around the profile's value."""
-        n = point.steps
-        start = point.profile.value
-        kind = point.kind
-        if kind == "single":
-            return not point.value
-        if kind == "double":
-            return Double.OFF if point.value is Double.ON else Double.ON
-        if kind == "counter":
-            return point.value + 1 if point.value < 2**31 - 1 else 0
-        if kind in ("bitstring", "packed"):
-            return start ^ (1 << (n % (32 if kind == "bitstring" else 16)))
-        if kind == "event":
-            return EventState.OFF if point.value is EventState.ON else EventState.ON
-        if kind in ("start", "circuit"):
-            return type(point.value)(int(point.value) ^ 1)
-        lo, hi = _INT_RANGES.get(kind, (-math.inf, math.inf))
-        if kind == "normalized":
-            lo, hi = -1.0, _NVA_MAX
-            value = start + 0.01 * _triangle(n, 5)
-        elif kind == "short":
-            value = start + 0.1 * _triangle(n, 5)
-        else:  # step, scaled
-            value = start + _triangle(n, 3)
-        return min(max(value, lo), hi)
-
     # ---- answering ----
-
-    def _initialised(self, connection: SimulatorConnection) -> None:
-        """First start of data transfer: end of initialisation per station (A01)."""
-        if not self._pixit.end_of_initialisation:
-            return
-        for ca in self._stations:
-            asdu = Asdu(
-                Type.M_EI_NA_1,
-                Cot.INITIALIZED,
-                ca,
-                (EndOfInitialisation(0, COI(Coi.LOCAL_POWER_ON, False)),),
-            )
-            connection._respond(encode_asdu(asdu), asdu)
 
     def _dispatch(
         self, connection: SimulatorConnection, raw: bytes, asdu: Asdu | UnknownAsdu, now: float
     ) -> None:
-        answer = _Answer(self, connection, raw, asdu, now)
-        answer.run()
+        answered = self.station.receive(connection.id, raw, asdu, now)
         self.received_commands.append(
-            ReceivedCommand(connection.id, connection.peer, asdu, answer.positive, answer.outcome, now)
+            ReceivedCommand(connection.id, connection.peer, asdu, answered.positive, answered.outcome, now)
         )
         if log.isEnabledFor(logging.INFO):
-            log.info("%s: %s -> %s", connection.name, explain_asdu(asdu, limit=3), answer.outcome)
-
-
-class _Answer:
-    """Answer one received ASDU on one connection; ``outcome`` says what was answered."""
-
-    __slots__ = ("asdu", "connection", "now", "outcome", "pixit", "positive", "raw", "sim")
-
-    def __init__(
-        self,
-        sim: Simulator,
-        connection: SimulatorConnection,
-        raw: bytes,
-        asdu: Asdu | UnknownAsdu,
-        now: float,
-    ) -> None:
-        self.sim = sim
-        self.connection = connection
-        self.raw = raw
-        self.asdu = asdu
-        self.now = now
-        self.pixit = sim._pixit
-        self.positive = True
-        self.outcome = ""
-
-    # ---- replies ----
-
-    def mirror(self, cot: Cot, why: str) -> None:
-        """The standard's negative reply: the ASDU mirrored with ``cot`` and P/N=1."""
-        self.connection._respond(mirror(self.raw, cot))
-        self.positive = False
-        self.outcome = f"{cot.name} mirror (P/N=1): {why}"
-
-    def confirm(self, cot: Cot, common_address: int | None = None, *, negative: bool = False) -> None:
-        raw = mirror(self.raw, cot, negative=negative)
-        if common_address is not None and common_address != self.asdu.common_address:
-            raw = _with_ca(raw, common_address)
-        self.connection._respond(raw)
-
-    def refuse(self, why: str, stations: Iterable[int] | None = None) -> None:
-        """Negative ACT_CON (or DEACT_CON for a deactivation)."""
-        cot = Cot.DEACTIVATION_CON if self.asdu.cot == Cot.DEACTIVATION else Cot.ACTIVATION_CON
-        for ca in stations if stations is not None else (None,):
-            self.confirm(cot, ca, negative=True)
-        self.positive = False
-        self.outcome = f"negative {cot.name}: {why}"
-
-    def note(self, outcome: str) -> None:
-        self.outcome = f"{self.outcome}; {outcome}" if self.outcome else outcome
-
-    # ---- dispatch ----
-
-    def run(self) -> None:
-        asdu = self.asdu
-        sim = self.sim
-        ca = asdu.common_address
-        t = asdu.type
-        # Order of checks as lib60870 (protocol.md 1.10): CA first, then type, COT, IOA.
-        if ca == BROADCAST_CA:
-            if t not in _SYSTEM_BROADCAST:
-                self.mirror(Cot.UNKNOWN_CA, f"the broadcast address is not allowed for {_name(t)}")
-                return
-            stations = list(sim._stations.values())
-        else:
-            station = sim._stations.get(ca)
-            if station is None:
-                self.mirror(Cot.UNKNOWN_CA, f"no station with common address {ca}")
-                return
-            stations = [station]
-        if isinstance(asdu, UnknownAsdu):
-            self.mirror(Cot.UNKNOWN_TYPE_ID, f"type {asdu.type_id} is not a known type")
-            return
-        handler = _HANDLERS.get(asdu.type)
-        if handler is None and asdu.type in COMMAND_TYPES:
-            handler = _Answer.command
-        if handler is None:
-            self.mirror(Cot.UNKNOWN_TYPE_ID, f"{t.name} is not accepted in the control direction")
-            return
-        if asdu.type in COMMAND_TYPES and asdu.type not in stations[0].command_types:
-            self.mirror(Cot.UNKNOWN_TYPE_ID, f"no point of station {ca} is a {t.name}")
-            return
-        if asdu.negative:
-            self.mirror(Cot.UNKNOWN_COT, "P/N=1 in the control direction")
-            return
-        if asdu.count != 1 or asdu.sequence:
-            # Single-object types; executing one of several (or none twice) would be worse (R07).
-            self.refuse(f"{t.name} carries exactly one object, got {asdu.count}")
-            return
-        handler(self, stations, asdu.objects[0])
-
-    def interrogation(self, stations: list[_Station], ob: Any) -> None:
-        cot = self.asdu.cot
-        connection = self.connection
-        if cot not in (Cot.ACTIVATION, Cot.DEACTIVATION):
-            self.mirror(Cot.UNKNOWN_COT, f"interrogation with cause {_name(cot)}")
-            return
-        if ob.io_address != 0:
-            self.mirror(Cot.UNKNOWN_IOA, f"interrogation with IOA {ob.io_address}, not 0")
-            return
-        qoi = int(ob.qoi)
-        if cot == Cot.DEACTIVATION:
-            stopped = []
-            for station in stations:
-                job = connection._interrogations.pop(station.common_address, None)
-                if job is not None:
-                    job.close()
-                stopped.append(job is not None)
-                self.confirm(Cot.DEACTIVATION_CON, station.common_address, negative=job is None)
-            self.positive = any(stopped)
-            self.outcome = "DEACT_CON" if self.positive else "negative DEACT_CON: no interrogation running"
-            return
-        if not 20 <= qoi <= 36:
-            self.refuse(f"qualifier of interrogation {qoi} is not 20-36", _cas(stations))
-            return
-        answered = []
-        for station in stations:
-            ca = station.common_address
-            groups = station.groups.get(qoi)
-            if ca in connection._interrogations:
-                self.confirm(Cot.ACTIVATION_CON, ca, negative=True)
-                self.note(f"negative ACT_CON for CA {ca}: an interrogation is running")
-                continue
-            if groups is None and self.pixit.unknown_group == "negative":
-                self.confirm(Cot.ACTIVATION_CON, ca, negative=True)
-                self.note(f"negative ACT_CON for CA {ca}: group {qoi - 20} has no points")
-                continue
-            self.confirm(Cot.ACTIVATION_CON, ca)
-            job = self._interrogation_answer(station, qoi, groups or [])
-            connection._interrogations[ca] = job
-            connection._respond_all(job)
-            answered.append(ca)
-        self.positive = bool(answered)
-        if answered:
-            self.note(f"ACT_CON, data with COT {qoi}, ACT_TERM for CA {', '.join(map(str, answered))}")
-
-    def _interrogation_answer(
-        self, station: _Station, qoi: int, groups: list[tuple[Type, list[_Point]]]
-    ) -> Generator[_Item, None, None]:
-        ca = station.common_address
-        oa = self.asdu.originator_address
-        per_asdu = self.sim._objects_per_asdu
-        for t, points in groups:
-            limit = per_asdu(t)
-            for first in range(0, len(points), limit):
-                objects = tuple(p.build(t) for p in points[first : first + limit])
-                asdu = Asdu(t, _COT[qoi], ca, objects, oa)
-                yield encode_asdu(asdu), asdu
-        self.connection._interrogations.pop(ca, None)
-        yield _with_ca(mirror(self.raw, Cot.ACTIVATION_TERMINATION, negative=False), ca), None
-
-    def counter_interrogation(self, stations: list[_Station], ob: Any) -> None:
-        if self.asdu.cot != Cot.ACTIVATION:
-            self.mirror(Cot.UNKNOWN_COT, f"counter interrogation with cause {_name(self.asdu.cot)}")
-            return
-        if ob.io_address != 0:
-            self.mirror(Cot.UNKNOWN_IOA, f"counter interrogation with IOA {ob.io_address}, not 0")
-            return
-        rqt = int(ob.qcc.rqt)
-        frz = ob.qcc.frz
-        if not 1 <= rqt <= 5:
-            self.refuse(f"request qualifier {rqt} is not 1-5", _cas(stations))
-            return
-        answered = []
-        for station in stations:
-            ca = station.common_address
-            groups = station.counters if rqt == 5 else station.counter_groups[rqt]
-            if not groups and rqt != 5 and self.pixit.unknown_group == "negative":
-                self.confirm(Cot.ACTIVATION_CON, ca, negative=True)
-                self.note(f"negative ACT_CON for CA {ca}: counter group {rqt} has no counters")
-                continue
-            self.confirm(Cot.ACTIVATION_CON, ca)
-            if frz is Frz.READ:
-                self.connection._respond_all(self._counter_answer(station, rqt, groups))
-            else:
-                self._freeze(groups, frz)
-                self.confirm(Cot.ACTIVATION_TERMINATION, ca)
-            answered.append(ca)
-        self.positive = bool(answered)
-        if answered:
-            what = "counters with COT " + str(37 if rqt == 5 else 37 + rqt) if frz is Frz.READ else frz.name
-            self.note(f"ACT_CON, {what}, ACT_TERM")
-
-    def _freeze(self, groups: list[tuple[Type, list[_Point]]], frz: Frz) -> None:
-        stamp = self.sim._now_cp56()
-        for point in _all_points(groups):
-            if frz is Frz.COUNTER_RESET:
-                point.value = 0
-                point.frozen = None
-            else:
-                point.frozen = point.value
-                point.frozen_time = stamp
-                point.sequence = (point.sequence + 1) & 0x1F
-                if frz is Frz.FREEZE_WITH_RESET:
-                    point.value = 0
-            point.time = stamp
-
-    def _counter_answer(
-        self, station: _Station, rqt: int, groups: list[tuple[Type, list[_Point]]]
-    ) -> Iterator[_Item]:
-        ca = station.common_address
-        oa = self.asdu.originator_address
-        cot = 37 if rqt == 5 else 37 + rqt
-        per_asdu = self.sim._objects_per_asdu
-        for t, points in groups:
-            limit = per_asdu(t)
-            for first in range(0, len(points), limit):
-                objects = tuple(p.build(t, frozen=True) for p in points[first : first + limit])
-                asdu = Asdu(t, _COT[cot], ca, objects, oa)
-                yield encode_asdu(asdu), asdu
-        yield _with_ca(mirror(self.raw, Cot.ACTIVATION_TERMINATION, negative=False), ca), None
-
-    def read(self, stations: list[_Station], ob: Any) -> None:
-        if self.asdu.cot != Cot.REQUEST:
-            self.mirror(Cot.UNKNOWN_COT, f"read with cause {_name(self.asdu.cot)}, not REQUEST")
-            return
-        point = stations[0].points.get(ob.io_address)
-        if point is None or point.kind in _UNREADABLE:
-            what = "no point" if point is None else f"{point.type.name} is not readable"
-            self.mirror(Cot.UNKNOWN_IOA, f"{what} at IOA {ob.io_address}")
-            return
-        if self.pixit.answer_read_with_actcon:
-            self.confirm(Cot.ACTIVATION_CON)
-        asdu = Asdu(
-            point.type, Cot.REQUEST, point.common_address, (point.build(point.type),), self.asdu.originator_address
-        )
-        self.connection._respond(encode_asdu(asdu), asdu)
-        self.outcome = f"{point.type.name} with COT 5"
-
-    def clock_sync(self, stations: list[_Station], ob: Any) -> None:
-        if self.asdu.cot != Cot.ACTIVATION:
-            self.mirror(Cot.UNKNOWN_COT, f"clock synchronisation with cause {_name(self.asdu.cot)}")
-            return
-        if ob.io_address != 0:
-            self.mirror(Cot.UNKNOWN_IOA, f"clock synchronisation with IOA {ob.io_address}, not 0")
-            return
-        try:
-            when = ob.time.to_datetime().timestamp()
-        except (ValueError, OverflowError, OSError) as exc:
-            self.refuse(f"invalid time {ob.time}: {exc}", _cas(stations))
-            return
-        self.sim._clock_offset = when - _time.time()
-        self.sim._cp56_ms = -1
-        for station in stations:
-            self.confirm(Cot.ACTIVATION_CON, station.common_address)
-        self.outcome = f"ACT_CON; clock set to {ob.time}"
-
-    def test_command(self, stations: list[_Station], ob: Any) -> None:
-        if self.asdu.cot != Cot.ACTIVATION:
-            self.mirror(Cot.UNKNOWN_COT, f"test command with cause {_name(self.asdu.cot)}")
-            return
-        if ob.io_address != 0:
-            self.mirror(Cot.UNKNOWN_IOA, f"test command with IOA {ob.io_address}, not 0")
-            return
-        self.confirm(Cot.ACTIVATION_CON)
-        self.outcome = f"ACT_CON (TSC {ob.tsc})"
-
-    def reset_process(self, stations: list[_Station], ob: Any) -> None:
-        if self.asdu.cot != Cot.ACTIVATION:
-            self.mirror(Cot.UNKNOWN_COT, f"reset process with cause {_name(self.asdu.cot)}")
-            return
-        if ob.io_address != 0:
-            self.mirror(Cot.UNKNOWN_IOA, f"reset process with IOA {ob.io_address}, not 0")
-            return
-        if ob.qrp not in (1, 2):
-            self.refuse(f"qualifier of reset process {ob.qrp} is not 1 or 2", _cas(stations))
-            return
-        for station in stations:
-            self.confirm(Cot.ACTIVATION_CON, station.common_address)
-        if ob.qrp == 2:
-            # Reset of pending information with time tag: this connection's event buffer.
-            self.connection._events.clear()
-        self.outcome = f"ACT_CON (QRP {ob.qrp})"
-
-    def command(self, stations: list[_Station], ob: Any) -> None:
-        asdu = self.asdu
-        cot = asdu.cot
-        connection = self.connection
-        station = stations[0]
-        if cot not in (Cot.ACTIVATION, Cot.DEACTIVATION):
-            self.mirror(Cot.UNKNOWN_COT, f"command with cause {_name(cot)}")
-            return
-        point = station.points.get(ob.io_address)
-        if point is None:
-            self.mirror(Cot.UNKNOWN_IOA, f"no point at IOA {ob.io_address}")
-            return
-        if point.type != asdu.type:
-            self.refuse(f"IOA {ob.io_address} is a {point.type.name}, not a {asdu.type.name}")
-            return
-        key = (station.common_address, ob.io_address)
-        state, qualifier, select = _command_parts(ob)
-        if cot == Cot.DEACTIVATION:
-            selection = connection._selected(key, self.now)
-            connection._selections.pop(key, None)
-            if selection is None:
-                self.refuse("nothing selected to cancel")
-                return
-            self.confirm(Cot.DEACTIVATION_CON)
-            self.outcome = "DEACT_CON: selection cancelled"
-            return
-        why = _refusal(ob, state, qualifier)
-        if why is not None:
-            self.refuse(why)
-            return
-        if select:
-            if not point.profile.select_before_operate:
-                self.refuse(f"IOA {ob.io_address} executes directly; it cannot be selected")
-                return
-            for other in self.sim._connections:
-                if other is not connection and other._selected(key, self.now) is not None:
-                    self.refuse(f"IOA {ob.io_address} is selected by {other.name}")
-                    return
-            connection._selections[key] = _Selection(
-                asdu.type, (state, qualifier), self.now + self.pixit.select_timeout
-            )
-            self.confirm(Cot.ACTIVATION_CON)
-            self.outcome = "ACT_CON: selected"
-            return
-        if point.profile.select_before_operate:
-            selection = connection._selections.pop(key, None)  # an execute ends the selection
-            if selection is None:
-                self.refuse("execute without select")
-                return
-            if selection.deadline < self.now:
-                self.refuse(f"the selection timed out ({self.pixit.select_timeout:g} s)")
-                return
-            if selection.type != asdu.type or selection.command != (state, qualifier):
-                self.refuse("execute differs from the select")
-                return
-        try:
-            returned = self._returned_value(station, point, state)
-        except ValueError as exc:
-            self.refuse(f"the return information cannot carry it: {exc}")
-            return
-        self.confirm(Cot.ACTIVATION_CON)
-        self.outcome = "ACT_CON"
-        if asdu.test:
-            self.note("test command: not executed")
-        else:
-            self._execute(station, point, state, returned)
-        if self.pixit.act_term:
-            self.confirm(Cot.ACTIVATION_TERMINATION)
-            self.note("ACT_TERM")
-
-    @staticmethod
-    def _returned_value(station: _Station, point: _Point, state: Any) -> Any:
-        """The related monitoring point's value after the command (None: no related point)."""
-        target_ioa = point.profile.return_io_address
-        if target_ioa is None:
-            return None
-        target = station.points[target_ioa]
-        if target.kind == "step":
-            new: Any = target.value + (1 if state is Step.HIGHER else -1)
-            new = min(max(new, -64), 63)
-        elif target.kind == "single":
-            new = bool(state)
-        elif target.kind == "double":
-            new = Double(state)
-        else:
-            new = state
-        return _coerce(target.kind, new, target)
-
-    def _execute(self, station: _Station, point: _Point, state: Any, returned: Any) -> None:
-        sim = self.sim
-        point.value = state
-        point.time = sim._now_cp56()
-        target_ioa = point.profile.return_io_address
-        if target_ioa is None:
-            return
-        target = station.points[target_ioa]
-        target.value = returned
-        target.time = point.time
-        # Return information: to the commanding connection in order (between ACT_CON and
-        # ACT_TERM), to every other started connection as an event.
-        cause = int(Cot.RETURN_INFO_REMOTE)
-        oa = self.asdu.originator_address
-        t = target.report_type(cause, self.pixit.time_tagged_spontaneous)
-        asdu = Asdu(t, Cot.RETURN_INFO_REMOTE, station.common_address, (target.build(t),), oa)
-        self.connection._respond(encode_asdu(asdu), asdu)
-        sim._broadcast(target, cause, oa, skip=self.connection)
-        self.note(f"{t.name} IOA {target_ioa} = {_show(target.value)} with COT 11")
-
-
-_HANDLERS: dict[Type, Callable[[_Answer, list[_Station], Any], None]] = {
-    Type.C_IC_NA_1: _Answer.interrogation,
-    Type.C_CI_NA_1: _Answer.counter_interrogation,
-    Type.C_RD_NA_1: _Answer.read,
-    Type.C_CS_NA_1: _Answer.clock_sync,
-    Type.C_TS_TA_1: _Answer.test_command,
-    Type.C_RP_NA_1: _Answer.reset_process,
-}
-
-
-def _cas(stations: list[_Station]) -> list[int]:
-    return [s.common_address for s in stations]
-
-
-def _name(value: Any) -> str:
-    return str(getattr(value, "name", value))
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "ON" if value else "OFF"
-    return _name(value)
+            log.info("%s: %s -> %s", connection.name, explain_asdu(asdu, limit=3), answered.outcome)
+        # Return information goes to other groups as events; a delayed answer needs the timer.
+        for other in self._connections:
+            other._writer_wakeup.set()
+        self._timer_wakeup.set()
 
 
 # ---- entry points ------------------------------------------------------------------------------

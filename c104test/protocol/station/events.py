@@ -1,0 +1,138 @@
+"""The event buffer: spontaneous and cyclic reports waiting for a started connection.
+
+Reports are ``(key, object)`` pairs; the key is (type, CA, COT, OA), and consecutive reports with
+the same key are packed into one ASDU when they are sent (``pack``). The buffer is bounded; what
+happens when it is full is the overflow policy (a profile option, ``docs/profile.md``):
+
+- ``coalesce`` (default): keep the newest queued report of every point, drop superseded ones. A
+  client that reconnects sees every point's latest value; intermediate values are lost.
+- ``drop_oldest``: the oldest report goes (lib60870's ring buffer does this).
+- ``drop_newest``: the new report is refused.
+
+Every dropped report is counted in ``dropped``; the first drop of a run returns True from
+``add`` so that the caller logs it once, not once per report.
+
+>>> buffer = EventBuffer(2, "drop_oldest")
+>>> for ioa in (1, 2, 3):
+...     _ = buffer.add((Type.M_SP_NA_1, 47, 3, 0), SinglePoint(ioa, SIQ.TABLE[1]))
+>>> [ob.io_address for _, ob in buffer.entries], buffer.dropped
+([2, 3], 1)
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from typing import TypeAlias
+
+from ..asdu import Asdu
+from ..elements import SIQ  # noqa: F401  (the doctest)
+from ..enums import Cot, Type
+from ..objects import InformationObject, SinglePoint  # noqa: F401  (the doctest)
+
+__all__ = ["OVERFLOW_POLICIES", "EventBuffer", "Key", "Report", "pack"]
+
+# Key under which reports are packed together: type, CA, COT, OA.
+Key: TypeAlias = tuple[Type, int, int, int]
+Report: TypeAlias = tuple[Key, InformationObject]
+
+OVERFLOW_POLICIES = ("coalesce", "drop_oldest", "drop_newest")
+
+# Cause octet values as Cot members where the enum has one (as decode_asdu gives them).
+COT_MEMBERS: tuple[Cot | int, ...] = tuple(
+    Cot(c) if c in Cot._value2member_map_ else c for c in range(64)
+)
+
+
+class EventBuffer:
+    """A bounded FIFO of reports with an overflow policy."""
+
+    __slots__ = ("_coalesce_at", "dropped", "entries", "limit", "policy")
+
+    def __init__(self, limit: int, policy: str = "coalesce") -> None:
+        if limit < 1:
+            raise ValueError(f"the event buffer needs room for at least 1 report, got {limit}")
+        if policy not in OVERFLOW_POLICIES:
+            raise ValueError(f"overflow policy {policy!r} is not one of {', '.join(OVERFLOW_POLICIES)}")
+        self.limit = limit
+        self.policy = policy
+        self.entries: deque[Report] = deque()
+        #: Reports dropped by the overflow policy since the buffer was made.
+        self.dropped = 0
+        self._coalesce_at = limit
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def add(self, key: Key, ob: InformationObject) -> bool:
+        """Queue a report; True when this call dropped reports and none were dropped before."""
+        entries = self.entries
+        before = self.dropped
+        if self.policy == "coalesce":
+            entries.append((key, ob))
+            if len(entries) > self._coalesce_at:
+                self._coalesce()
+        elif len(entries) < self.limit:
+            entries.append((key, ob))
+        elif self.policy == "drop_oldest":
+            entries.popleft()
+            entries.append((key, ob))
+            self.dropped += 1
+        else:
+            self.dropped += 1
+        return before == 0 and self.dropped > 0
+
+    def put_back(self, reports: Iterable[Report]) -> None:
+        """Return reports that were sent but never acknowledged to the head, in their order.
+
+        They were taken from the head, so they go before anything queued since; the bound is
+        kept by the overflow policy (``drop_newest`` drops from the tail here, so that the
+        older, unacknowledged reports survive).
+        """
+        reports = list(reports)
+        self.entries.extendleft(reversed(reports))
+        excess = len(self.entries) - self.limit
+        if excess > 0 and self.policy != "coalesce":
+            for _ in range(excess):
+                if self.policy == "drop_oldest":
+                    self.entries.popleft()
+                else:
+                    self.entries.pop()
+            self.dropped += excess
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self._coalesce_at = self.limit
+
+    def take(self, per_asdu: int) -> list[Report]:
+        """The reports for one ASDU: consecutive reports with the head's key, at most ``per_asdu``."""
+        entries = self.entries
+        first = entries.popleft()
+        key = first[0]
+        taken = [first]
+        while entries and len(taken) < per_asdu and entries[0][0] == key:
+            taken.append(entries.popleft())
+        if len(entries) <= self.limit:
+            self._coalesce_at = self.limit
+        return taken
+
+    def _coalesce(self) -> None:
+        """Keep only the newest queued report of every point; count what was dropped."""
+        seen: set[tuple[int, int]] = set()
+        kept: deque[Report] = deque()
+        for entry in reversed(self.entries):
+            point = (entry[0][1], entry[1].io_address)
+            if point not in seen:
+                seen.add(point)
+                kept.appendleft(entry)
+        self.dropped += len(self.entries) - len(kept)
+        self.entries = kept
+        # With more distinct points queued than the bound, coalescing again at every report
+        # would cost O(n) each time; wait until the queue has doubled.
+        self._coalesce_at = max(self.limit, 2 * len(kept))
+
+
+def pack(reports: list[Report]) -> Asdu:
+    """One ASDU of reports that share a key."""
+    t, ca, cot, oa = reports[0][0]
+    return Asdu(t, COT_MEMBERS[cot], ca, tuple(ob for _, ob in reports), oa)

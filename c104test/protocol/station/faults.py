@@ -1,0 +1,575 @@
+"""Fault plans as data: each value is one misbehaviour the simulated RTU shows on purpose.
+
+A conformance case proves it can fail by running against the simulator with one fault that
+breaks exactly its rule. A fault is a frozen value; the station applies it. ``Scope`` narrows it
+to requests (or events) of one type, common address, IOA, and to the n-th match only.
+
+>>> plan = (NoConfirmation(Scope(type=Type.C_SC_NA_1, occurrence=2)), parse_fault("silence ca=47"))
+>>> parse_fault("wrong_cause cot=3 part=confirmation type=C_IC_NA_1").cot
+3
+
+Where a fault acts:
+
+- answer faults rewrite the stream of ASDUs that answers one received request (``rewrite``);
+- event faults change spontaneous/cyclic reports as they are buffered or sent;
+- station faults change what the station does (``NoEndOfInitialisation``);
+- link faults are applied by the engine's adapter through ``protocol/link.py`` options
+  (``withhold_acknowledgements``, ``ignore_test_frames``, ``send_asdu(send_seq=)``): see
+  ``LinkFaults``.
+
+Catalogue cases (protocol.md 2.3) each fault breaks when its scope covers the case's stimulus:
+
+=========================== ===================================================================
+fault (text name)           breaks
+=========================== ===================================================================
+no_confirmation             A02 A03 A04 A05 A08 A09 A10 A11 A12 A13 A18 A20 A21 A22 A26 A27
+                            A28 A29 A30 A41
+negative_confirmation       A02 A03 A08 A09 A10 A11 A12 A13 A18 A20 A21 A22 A27 A28 A29 A30
+positive_confirmation       A03(unknown group) A07 A14 A17 A19 A23 A24 A25 A26 A27 A28 A31
+                            A34 R07 R08 R09 R10 R11 R12
+wrong_cause                 A02 A03 A08 A09 A13 A16 A18 A21 A35 A37 (part= picks the ASDU)
+no_termination              A02 A03 A05 A08 A09 A10 A21 A22 A27 A28 A29 A30
+termination_first           A02 A03 A08 A21 A22
+drop_objects                A02 A03 A08 A09 (an interrogation misses objects)
+duplicate_objects           A02 A03 A08 A09 (an object reported twice)
+wrong_common_address        A05 A41 A02 A16 A21
+wrong_io_address            A16 A17 A21 A34
+wrong_originator            A41 A02
+clear_test_bit              A33
+no_return_information       A21 A22 A27 A28
+confirm_read                A16 (ACT_CON before a read answer)
+silence                     every A case, R07-R12 (no answer at all)
+delay                       every case with a response time (answers arrive late)
+lose_event                  A35 A06 L06 L18 L19 (an event never sent)
+duplicate_event             A35 L18 L19 (an event sent twice)
+no_end_of_initialisation    A01 L02
+wrong_send_sequence         L14 L15 (link: N(S) off by ``offset`` on the n-th I-frame)
+withhold_acknowledgements   L11 L12 (link: no S-frames)
+no_test_frame_confirmation  L01 L04 L07 (link: TESTFR act unanswered)
+=========================== ===================================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..asdu import Asdu, UnknownAsdu, encode_asdu, mirror
+from ..enums import Cot, Type
+from .replies import Part, Reply, with_common_address
+
+__all__ = [
+    "FAULTS",
+    "ClearTestBit",
+    "ConfirmRead",
+    "Delay",
+    "DropObjects",
+    "DuplicateEvent",
+    "DuplicateObjects",
+    "Fault",
+    "LinkFaults",
+    "LoseEvent",
+    "NegativeConfirmation",
+    "NoConfirmation",
+    "NoEndOfInitialisation",
+    "NoReturnInformation",
+    "NoTermination",
+    "NoTestFrameConfirmation",
+    "PositiveConfirmation",
+    "Scope",
+    "Silence",
+    "TerminationFirst",
+    "WithholdAcknowledgements",
+    "WrongCause",
+    "WrongCommonAddress",
+    "WrongIoAddress",
+    "WrongOriginator",
+    "WrongSendSequence",
+    "fault_from_mapping",
+    "link_faults",
+    "parse_fault",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which requests (or events) a fault applies to; None matches anything.
+
+    ``occurrence`` (1-based) limits the fault to the n-th matching request, counted from the
+    start of the simulator over all connections; None applies it to every match.
+    """
+
+    type: Type | None = None
+    common_address: int | None = None
+    io_address: int | None = None
+    occurrence: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.occurrence is not None and self.occurrence < 1:
+            raise ValueError(f"nth must be 1 or more, got {self.occurrence}")
+
+    def covers(self, asdu: Asdu | UnknownAsdu) -> bool:
+        """The ASDU's type, CA and first IOA fit the scope (the occurrence is counted apart)."""
+        objects = asdu.objects
+        return self.matches(asdu.type, asdu.common_address, objects[0].io_address if objects else None)
+
+    def matches(self, t: Type | int, common_address: int, io_address: int | None) -> bool:
+        if self.type is not None and t != self.type:
+            return False
+        if self.common_address is not None and common_address != self.common_address:
+            return False
+        return self.io_address is None or io_address == self.io_address
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One misbehaviour; subclasses say which. ``name`` is the text form's name."""
+
+    scope: Scope = Scope()
+
+    name: ClassVar[str] = ""
+    #: Where the fault acts: "answer", "event", "station" or "link".
+    acts_on: ClassVar[str] = "answer"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        """The answer to ``request`` (its raw ASDU) as this fault sends it."""
+        return replies
+
+    @property
+    def delay(self) -> float:
+        """Seconds the answer is held back (``Delay``)."""
+        return 0.0
+
+
+def _set_cause(raw: bytes, cot: int, negative: bool | None = None) -> bytes:
+    octet = (raw[2] & 0xC0 if negative is None else (raw[2] & 0x80) | (negative << 6)) | cot
+    return raw[:2] + bytes((octet,)) + raw[3:]
+
+
+def _objects_changed(reply: Reply, change: Any) -> Reply:
+    """A reply with its objects replaced by ``change(objects)`` (needs the decoded ASDU)."""
+    part, _raw, asdu = reply
+    if asdu is None:
+        return reply
+    objects = tuple(change(asdu.objects))
+    changed = dataclasses.replace(asdu, objects=objects)
+    return part, encode_asdu(changed), changed
+
+
+@dataclass(frozen=True, slots=True)
+class NoConfirmation(Fault):
+    """No ACT_CON/DEACT_CON (positive or negative) for the request."""
+
+    name: ClassVar[str] = "no_confirmation"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        return (r for r in replies if r[0] is not Part.CONFIRMATION)
+
+
+@dataclass(frozen=True, slots=True)
+class NegativeConfirmation(Fault):
+    """A positive confirmation goes out with P/N=1 (the rest of the answer is unchanged)."""
+
+    name: ClassVar[str] = "negative_confirmation"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        for part, raw, asdu in replies:
+            if part is Part.CONFIRMATION and not raw[2] & 0x40:
+                yield part, raw[:2] + bytes((raw[2] | 0x40,)) + raw[3:], None
+            else:
+                yield part, raw, asdu
+
+
+@dataclass(frozen=True, slots=True)
+class PositiveConfirmation(Fault):
+    """Refusals look like success: a negative confirmation or a COT 44-47 mirror becomes a
+    positive ACT_CON (DEACT_CON for a deactivation)."""
+
+    name: ClassVar[str] = "positive_confirmation"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        for part, raw, asdu in replies:
+            if part is Part.CONFIRMATION and raw[2] & 0x40:
+                yield part, raw[:2] + bytes((raw[2] & ~0x40 & 0xFF,)) + raw[3:], None
+            elif part is Part.NEGATIVE:
+                con = Cot.DEACTIVATION_CON if request[2] & 0x3F == Cot.DEACTIVATION else Cot.ACTIVATION_CON
+                yield Part.CONFIRMATION, _set_cause(raw, int(con), negative=False), None
+            else:
+                yield part, raw, asdu
+
+
+@dataclass(frozen=True, slots=True)
+class WrongCause(Fault):
+    """The ASDUs of ``part`` (default: the confirmation) carry cause ``cot`` instead."""
+
+    cot: int = int(Cot.SPONTANEOUS)
+    part: Part = Part.CONFIRMATION
+
+    name: ClassVar[str] = "wrong_cause"
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.cot <= 63:
+            raise ValueError(f"cot must be in 0..63, got {self.cot}")
+
+    @property
+    def acts_on_events(self) -> bool:
+        return self.part is Part.EVENT
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        for part, raw, asdu in replies:
+            if part is self.part:
+                yield part, _set_cause(raw, self.cot), None
+            else:
+                yield part, raw, asdu
+
+
+@dataclass(frozen=True, slots=True)
+class NoTermination(Fault):
+    """No ACT_TERM."""
+
+    name: ClassVar[str] = "no_termination"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        return (r for r in replies if r[0] is not Part.TERMINATION)
+
+
+@dataclass(frozen=True, slots=True)
+class TerminationFirst(Fault):
+    """ACT_TERM goes out before the ACT_CON (and before the data)."""
+
+    name: ClassVar[str] = "termination_first"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        everything = list(replies)
+        ends = [r for r in everything if r[0] is Part.TERMINATION]
+        return iter(ends + [r for r in everything if r[0] is not Part.TERMINATION])
+
+
+@dataclass(frozen=True, slots=True)
+class DropObjects(Fault):
+    """The first data ASDU of the answer lacks its last ``count`` objects."""
+
+    count: int = 1
+
+    name: ClassVar[str] = "drop_objects"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        done = False
+        for reply in replies:
+            if not done and reply[0] is Part.DATA and reply[2] is not None:
+                done = True
+                kept = reply[2].objects[: max(0, len(reply[2].objects) - self.count)]
+                if not kept:
+                    continue  # the whole ASDU is gone
+                reply = _objects_changed(reply, lambda objects, kept=kept: kept)
+            yield reply
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateObjects(Fault):
+    """The first data ASDU of the answer carries its first object ``count`` more times."""
+
+    count: int = 1
+
+    name: ClassVar[str] = "duplicate_objects"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        done = False
+        for reply in replies:
+            if not done and reply[0] is Part.DATA and reply[2] is not None:
+                done = True
+                reply = _objects_changed(reply, lambda objects: objects + (objects[0],) * self.count)
+            yield reply
+
+
+@dataclass(frozen=True, slots=True)
+class WrongCommonAddress(Fault):
+    """Every ASDU of the answer carries CA + ``offset``."""
+
+    offset: int = 1
+
+    name: ClassVar[str] = "wrong_common_address"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        for part, raw, _asdu in replies:
+            ca = (int.from_bytes(raw[4:6], "little") + self.offset) & 0xFFFF
+            yield part, with_common_address(raw, ca), None
+
+
+@dataclass(frozen=True, slots=True)
+class WrongIoAddress(Fault):
+    """Every object of the answer carries IOA + ``offset`` (first object only with SQ=1)."""
+
+    offset: int = 1
+
+    name: ClassVar[str] = "wrong_io_address"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        for part, raw, asdu in replies:
+            if asdu is not None:
+                yield _objects_changed(
+                    (part, raw, asdu),
+                    lambda objects: (
+                        dataclasses.replace(ob, io_address=(ob.io_address + self.offset) & 0xFFFFFF)
+                        for ob in objects
+                    ),
+                )
+            elif len(raw) >= 9:
+                ioa = (int.from_bytes(raw[6:9], "little") + self.offset) & 0xFFFFFF
+                yield part, raw[:6] + ioa.to_bytes(3, "little") + raw[9:], None
+            else:
+                yield part, raw, asdu
+
+
+@dataclass(frozen=True, slots=True)
+class WrongOriginator(Fault):
+    """Every ASDU of the answer carries originator address ``address`` instead of the echo."""
+
+    address: int = 0xFF
+
+    name: ClassVar[str] = "wrong_originator"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        for part, raw, _asdu in replies:
+            yield part, raw[:3] + bytes((self.address & 0xFF,)) + raw[4:], None
+
+
+@dataclass(frozen=True, slots=True)
+class ClearTestBit(Fault):
+    """The answer does not mirror the test bit T of the request."""
+
+    name: ClassVar[str] = "clear_test_bit"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        for part, raw, _asdu in replies:
+            yield part, raw[:2] + bytes((raw[2] & 0x7F,)) + raw[3:], None
+
+
+@dataclass(frozen=True, slots=True)
+class NoReturnInformation(Fault):
+    """A command is executed but its return information (COT 11) is not sent."""
+
+    name: ClassVar[str] = "no_return_information"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        return (r for r in replies if r[0] is not Part.RETURN_INFO)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmRead(Fault):
+    """A read (C_RD_NA_1) is answered with an ACT_CON before the object (not the standard)."""
+
+    name: ClassVar[str] = "confirm_read"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        if request[0] == Type.C_RD_NA_1:
+            yield Part.CONFIRMATION, mirror(request, Cot.ACTIVATION_CON, negative=False), None
+        yield from replies
+
+
+@dataclass(frozen=True, slots=True)
+class Silence(Fault):
+    """No answer at all (the link still acknowledges the request)."""
+
+    name: ClassVar[str] = "silence"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        for _ in replies:  # run the procedure (a command still executes), send nothing
+            pass
+        return iter(())
+
+
+@dataclass(frozen=True, slots=True)
+class Delay(Fault):
+    """The answer is held back ``seconds`` (later answers wait behind it: order is kept)."""
+
+    seconds: float = 1.0
+
+    name: ClassVar[str] = "delay"
+
+    def __post_init__(self) -> None:
+        if not self.seconds > 0:
+            raise ValueError(f"seconds must be positive, got {self.seconds}")
+
+    @property
+    def delay(self) -> float:
+        return self.seconds
+
+
+@dataclass(frozen=True, slots=True)
+class LoseEvent(Fault):
+    """A spontaneous or cyclic report is never sent (scope: type/CA/IOA of the point)."""
+
+    name: ClassVar[str] = "lose_event"
+    acts_on: ClassVar[str] = "event"
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateEvent(Fault):
+    """A spontaneous or cyclic report is sent twice."""
+
+    name: ClassVar[str] = "duplicate_event"
+    acts_on: ClassVar[str] = "event"
+
+
+@dataclass(frozen=True, slots=True)
+class NoEndOfInitialisation(Fault):
+    """No M_EI_NA_1 after the first STARTDT (whatever the PIXIT says)."""
+
+    name: ClassVar[str] = "no_end_of_initialisation"
+    acts_on: ClassVar[str] = "station"
+
+
+@dataclass(frozen=True, slots=True)
+class WrongSendSequence(Fault):
+    """Link: the n-th I-frame of a connection (``scope.occurrence``, default the first) goes
+    out with N(S) = V(S) + ``offset``."""
+
+    offset: int = 1
+
+    name: ClassVar[str] = "wrong_send_sequence"
+    acts_on: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True, slots=True)
+class WithholdAcknowledgements(Fault):
+    """Link: never send S-frames (I-frames still carry N(R))."""
+
+    name: ClassVar[str] = "withhold_acknowledgements"
+    acts_on: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True, slots=True)
+class NoTestFrameConfirmation(Fault):
+    """Link: TESTFR act is not answered."""
+
+    name: ClassVar[str] = "no_test_frame_confirmation"
+    acts_on: ClassVar[str] = "link"
+
+
+FAULTS: dict[str, type[Fault]] = {
+    cls.name: cls
+    for cls in (
+        NoConfirmation,
+        NegativeConfirmation,
+        PositiveConfirmation,
+        WrongCause,
+        NoTermination,
+        TerminationFirst,
+        DropObjects,
+        DuplicateObjects,
+        WrongCommonAddress,
+        WrongIoAddress,
+        WrongOriginator,
+        ClearTestBit,
+        NoReturnInformation,
+        ConfirmRead,
+        Silence,
+        Delay,
+        LoseEvent,
+        DuplicateEvent,
+        NoEndOfInitialisation,
+        WrongSendSequence,
+        WithholdAcknowledgements,
+        NoTestFrameConfirmation,
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LinkFaults:
+    """What the adapter sets on a connection's ``Link`` for a plan."""
+
+    withhold_acknowledgements: bool = False
+    ignore_test_frames: bool = False
+
+
+def link_faults(plan: Iterable[Fault]) -> LinkFaults:
+    """The link options a plan asks for."""
+    plan = tuple(plan)
+    return LinkFaults(
+        withhold_acknowledgements=any(isinstance(f, WithholdAcknowledgements) for f in plan),
+        ignore_test_frames=any(isinstance(f, NoTestFrameConfirmation) for f in plan),
+    )
+
+
+# ---- text and mapping forms (profile, CLI, Robot) ----------------------------------------------
+
+_SCOPE_KEYS = {"type": "type", "ca": "common_address", "common_address": "common_address",
+               "ioa": "io_address", "io_address": "io_address", "nth": "occurrence",
+               "occurrence": "occurrence"}
+
+
+def _parameter(cls: type[Fault], key: str, value: Any) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "scope"}
+    if key not in fields:
+        known = ", ".join(sorted(set(fields) | set(_SCOPE_KEYS))) or "none"
+        raise ValueError(f"{cls.name}: unknown parameter {key!r}; it takes: {known}")
+    default = fields[key].default
+    if isinstance(default, Part):
+        try:
+            return Part[str(value).upper()]
+        except KeyError:
+            names = ", ".join(p.name.lower() for p in Part)
+            raise ValueError(f"{cls.name}: part {value!r} is not one of {names}") from None
+    if key == "cot" and isinstance(value, str) and not value.lstrip("-").isdigit():
+        try:
+            return int(Cot[value.upper()])
+        except KeyError:
+            raise ValueError(f"{cls.name}: cot {value!r} is not a cause of transmission") from None
+    try:
+        return type(default)(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{cls.name}: {key}={value!r} is not a {type(default).__name__}") from None
+
+
+def _scope_value(key: str, value: Any) -> Any:
+    if key == "type":
+        if isinstance(value, Type):
+            return value
+        try:
+            return Type[str(value).upper()] if not str(value).isdigit() else Type(int(value))
+        except (KeyError, ValueError):
+            raise ValueError(f"type {value!r} is not a type identification (like C_SC_NA_1)") from None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{key} {value!r} is not an integer") from None
+
+
+def fault_from_mapping(entries: Mapping[str, Any]) -> Fault:
+    """A fault from ``{"fault": "no_confirmation", "type": "C_SC_NA_1", "nth": 2}``.
+
+    ValueError names the key that is wrong and what was expected.
+    """
+    entries = dict(entries)
+    name = entries.pop("fault", None)
+    if name is None:
+        raise ValueError(f"missing 'fault'; one of: {', '.join(FAULTS)}")
+    cls = FAULTS.get(str(name).strip().lower())
+    if cls is None:
+        raise ValueError(f"unknown fault {name!r}; one of: {', '.join(FAULTS)}")
+    scope: dict[str, Any] = {}
+    parameters: dict[str, Any] = {}
+    for key, value in entries.items():
+        if key in _SCOPE_KEYS:
+            scope[_SCOPE_KEYS[key]] = _scope_value(key, value)
+        else:
+            parameters[key] = _parameter(cls, key, value)
+    return cls(Scope(**scope), **parameters)
+
+
+def parse_fault(text: str) -> Fault:
+    """A fault from its text form: ``name key=value ...`` (``no_termination type=C_SC_NA_1``)."""
+    words = text.split()
+    if not words:
+        raise ValueError(f"empty fault; one of: {', '.join(FAULTS)}")
+    entries: dict[str, Any] = {"fault": words[0]}
+    for word in words[1:]:
+        key, sep, value = word.partition("=")
+        if not sep or not key or not value:
+            raise ValueError(f"{word!r} in fault {text!r} is not key=value")
+        entries[key.lower()] = value
+    return fault_from_mapping(entries)

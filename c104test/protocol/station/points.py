@@ -1,0 +1,371 @@
+"""The point database of a controlled station: live values, how they are reported, their walk.
+
+A ``StationPoint`` holds the live state of one information object (value, quality, time tag,
+the frozen register of a counter) and builds it as the information object of any type it is
+reported in (``build``). ``LogicalStation`` is one common address with its points and what
+interrogations report, grouped by type once at start.
+
+The configuration comes from the engine's profile (``PointProfile``, ``StationProfile``); this
+module reads only their attributes, so the protocol layer imports nothing from the engine.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..asdu import type_info
+from ..commands import COMMAND_TYPES, parse_bool, parse_double
+from ..elements import BCR, DIQ, OCI, QDP, QDS, SCD, SEP, SIQ, SPE, VTI
+from ..enums import (
+    BinaryCounterQuality,
+    Double,
+    EventState,
+    OutputCircuits,
+    Quality,
+    StartEvents,
+    Type,
+)
+from ..objects import (
+    Bitstring,
+    DoublePoint,
+    InformationObject,
+    IntegratedTotals,
+    MeasuredNormalized,
+    MeasuredScaled,
+    MeasuredShort,
+    PackedSinglePoints,
+    ProtectionCircuit,
+    ProtectionEvent,
+    ProtectionStart,
+    SinglePoint,
+    StepPosition,
+)
+from ..timetags import CP16Time2a, CP24Time2a, CP56Time2a
+
+__all__ = [
+    "INT_RANGES",
+    "KINDS",
+    "NVA_MAX",
+    "UNTIMED_CAUSES",
+    "LogicalStation",
+    "SimulatedPoint",
+    "StationPoint",
+    "all_points",
+    "coerce",
+    "quality_bits",
+    "walk",
+]
+
+# Causes whose reports carry the type without time tag (protocol.md 1.7: time-tagged types are
+# never sent periodically, in background scan or as interrogation answers).
+UNTIMED_CAUSES = frozenset({1, 2, *range(20, 37)})
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedPoint:
+    """A snapshot of one simulated point.
+
+    ``value`` is canonical as in the profile (bool, Double, int, float, ...); for a command it is
+    the last commanded value. ``frozen_value`` is the frozen register of a counter (None when
+    never frozen). ``time`` is the time tag of the last change.
+    """
+
+    common_address: int
+    io_address: int
+    type: Type
+    value: Any
+    quality: Quality | BinaryCounterQuality
+    time: CP56Time2a
+    frozen_value: int | None = None
+    description: str = ""
+
+
+
+
+# What a monitoring type's value is; it decides coercion, building and the simulated walk.
+KINDS: dict[Type, str] = {
+    **dict.fromkeys((Type.M_SP_NA_1, Type.M_SP_TA_1, Type.M_SP_TB_1), "single"),
+    **dict.fromkeys((Type.M_DP_NA_1, Type.M_DP_TA_1, Type.M_DP_TB_1), "double"),
+    **dict.fromkeys((Type.M_ST_NA_1, Type.M_ST_TA_1, Type.M_ST_TB_1), "step"),
+    **dict.fromkeys((Type.M_BO_NA_1, Type.M_BO_TA_1, Type.M_BO_TB_1), "bitstring"),
+    **dict.fromkeys((Type.M_ME_NA_1, Type.M_ME_TA_1, Type.M_ME_TD_1, Type.M_ME_ND_1), "normalized"),
+    **dict.fromkeys((Type.M_ME_NB_1, Type.M_ME_TB_1, Type.M_ME_TE_1), "scaled"),
+    **dict.fromkeys((Type.M_ME_NC_1, Type.M_ME_TC_1, Type.M_ME_TF_1), "short"),
+    **dict.fromkeys((Type.M_IT_NA_1, Type.M_IT_TA_1, Type.M_IT_TB_1), "counter"),
+    Type.M_PS_NA_1: "packed",
+    Type.M_EP_TD_1: "event",
+    Type.M_EP_TE_1: "start",
+    Type.M_EP_TF_1: "circuit",
+    **dict.fromkeys(COMMAND_TYPES, "command"),
+}
+
+
+INT_RANGES = {
+    "step": (-64, 63),
+    "bitstring": (0, 0xFFFFFFFF),
+    "scaled": (-32768, 32767),
+    "counter": (-(2**31), 2**31 - 1),
+    "packed": (0, 0xFFFF),
+}
+NVA_MAX = 1.0 - 2.0**-15  # the largest normalized value the wire carries
+_FLOAT32 = struct.Struct("<f")
+
+
+def coerce(kind: str, value: Any, point: StationPoint) -> Any:
+    """The value in the canonical form of ``kind``; ValueError names the point."""
+    try:
+        if kind == "single":
+            return value if value is True or value is False else parse_bool(value)
+        if kind == "double":
+            return parse_double(value)
+        if kind in ("normalized", "short"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"expected a number, got {value!r}")
+            number = float(value)
+            # Stored as the wire carries it, so that what get_point says is what clients see.
+            if kind == "normalized":
+                if not -1.0 <= number <= 1.0:
+                    raise ValueError(f"{number} is outside -1..1 (a normalized value)")
+                return min(round(number * 32768), 32767) / 32768
+            return _FLOAT32.unpack(_FLOAT32.pack(number))[0]  # OverflowError: too big
+        if kind in INT_RANGES:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"expected an integer, got {value!r}")
+            lo, hi = INT_RANGES[kind]
+            if not lo <= value <= hi:
+                raise ValueError(f"{value} is outside {lo}..{hi}")
+            return int(value)
+        if kind == "event":
+            return value if isinstance(value, EventState) else EventState.parse(value)
+        if kind == "start":
+            return StartEvents(int(value))
+        if kind == "circuit":
+            return OutputCircuits(int(value))
+        return value  # commands: whatever was commanded
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"{point.name}: {exc}") from None
+
+
+class StationPoint:
+    """The live state of one point of a simulated station."""
+
+    __slots__ = (
+        "common_address",
+        "frozen",
+        "frozen_time",
+        "io_address",
+        "kind",
+        "profile",
+        "quality",
+        "sequence",
+        "steps",
+        "time",
+        "type",
+        "value",
+    )
+
+    def __init__(self, common_address: int, profile: Any, time: CP56Time2a) -> None:
+        self.common_address = common_address
+        self.profile = profile
+        self.io_address = profile.io_address
+        self.type = profile.type
+        self.kind = KINDS[profile.type]
+        self.value: Any = (
+            profile.value if profile.is_command else coerce(self.kind, profile.value, self)
+        )
+        self.quality = quality_bits(self.kind, profile.quality)
+        self.time = time
+        self.frozen: int | None = None  # counters: the frozen register
+        self.frozen_time = time
+        self.sequence = 0  # counters: BCR sequence number, counts freezes
+        self.steps = 0  # how often simulate_changes moved it
+
+    @property
+    def name(self) -> str:
+        return f"CA {self.common_address} IOA {self.io_address}"
+
+    def report_type(self, cause: int, pixit_timed: bool) -> Type:
+        """The type a report with ``cause`` carries (plain for COT 1, 2, 20-36)."""
+        plain = self.profile.plain_type
+        if plain is None:  # M_EP_TD/TE/TF_1 exist only with time tag
+            return self.type
+        if cause in UNTIMED_CAUSES or not pixit_timed:
+            return plain
+        return self.type
+
+    def build(self, t: Type, time: CP56Time2a | None = None, *, frozen: bool = False) -> InformationObject:
+        """The information object of this point in type ``t`` (time tag only if ``t`` has one)."""
+        tag = type_info(t).time_tag
+        stamp: CP56Time2a | CP24Time2a | None = None
+        if tag is not None:
+            stamp = time or self.time
+            if tag is CP24Time2a:
+                stamp = CP24Time2a(stamp.milliseconds, stamp.minute, stamp.iv)
+        return _BUILDERS[self.kind](self, t, stamp, frozen)
+
+    def snapshot(self) -> SimulatedPoint:
+        quality: Quality | BinaryCounterQuality = (
+            BinaryCounterQuality(self.quality) if self.kind == "counter" else Quality(self.quality)
+        )
+        return SimulatedPoint(
+            self.common_address,
+            self.io_address,
+            self.type,
+            self.value,
+            quality,
+            self.time,
+            self.frozen,
+            self.profile.description,
+        )
+
+
+def quality_bits(kind: str, quality: Any) -> int:
+    """Quality flags as the octet bits the point's element uses."""
+    if quality is None:
+        return 0
+    if kind == "counter":
+        if isinstance(quality, BinaryCounterQuality):
+            return int(quality) & 0xE0
+        return int(quality) & int(Quality.Invalid)  # IV is the only shared flag
+    return int(quality) & 0xF9
+
+
+_Builder = Callable[[StationPoint, Type, Any, bool], InformationObject]
+
+
+def _build_counter(p: StationPoint, t: Type, stamp: Any, frozen: bool) -> InformationObject:
+    q = p.quality
+    value = p.frozen if frozen and p.frozen is not None else p.value
+    if frozen and p.frozen is not None and stamp is not None:
+        stamp = p.frozen_time
+    bcr = BCR(
+        value,
+        p.sequence,
+        cy=bool(q & BinaryCounterQuality.Carry),
+        ca=bool(q & BinaryCounterQuality.Adjusted),
+        iv=bool(q & BinaryCounterQuality.Invalid),
+    )
+    return IntegratedTotals(p.io_address, bcr, stamp)
+
+
+def _build_normalized(p: StationPoint, t: Type, stamp: Any, frozen: bool) -> InformationObject:
+    value = min(p.value, NVA_MAX)
+    if t is Type.M_ME_ND_1:
+        return MeasuredNormalized(p.io_address, value, None, None)
+    return MeasuredNormalized(p.io_address, value, QDS.TABLE[p.quality & 0xF1], stamp)
+
+
+_BUILDERS: dict[str, _Builder] = {
+    "single": lambda p, t, s, f: SinglePoint(
+        p.io_address, SIQ.TABLE[(1 if p.value else 0) | (p.quality & 0xF0)], s
+    ),
+    "double": lambda p, t, s, f: DoublePoint(
+        p.io_address, DIQ.TABLE[int(p.value) | (p.quality & 0xF0)], s
+    ),
+    "step": lambda p, t, s, f: StepPosition(
+        p.io_address, VTI.TABLE[p.value & 0x7F], QDS.TABLE[p.quality & 0xF1], s
+    ),
+    "bitstring": lambda p, t, s, f: Bitstring(p.io_address, p.value, QDS.TABLE[p.quality & 0xF1], s),
+    "normalized": _build_normalized,
+    "scaled": lambda p, t, s, f: MeasuredScaled(p.io_address, p.value, QDS.TABLE[p.quality & 0xF1], s),
+    "short": lambda p, t, s, f: MeasuredShort(p.io_address, p.value, QDS.TABLE[p.quality & 0xF1], s),
+    "counter": _build_counter,
+    "packed": lambda p, t, s, f: PackedSinglePoints(
+        p.io_address, SCD(p.value, 0), QDS.TABLE[p.quality & 0xF1]
+    ),
+    "event": lambda p, t, s, f: ProtectionEvent(
+        p.io_address, SEP.TABLE[int(p.value) | (p.quality & 0xF8)], CP16Time2a(0), s
+    ),
+    "start": lambda p, t, s, f: ProtectionStart(
+        p.io_address, SPE.TABLE[int(p.value) & 0x3F], QDP.TABLE[p.quality & 0xF8], CP16Time2a(0), s
+    ),
+    "circuit": lambda p, t, s, f: ProtectionCircuit(
+        p.io_address, OCI.TABLE[int(p.value) & 0x0F], QDP.TABLE[p.quality & 0xF8], CP16Time2a(0), s
+    ),
+}
+
+
+class LogicalStation:
+    """One common address: its points and what interrogations report, precomputed."""
+
+    __slots__ = ("command_types", "common_address", "counter_groups", "counters", "groups", "points")
+
+    def __init__(self, profile: Any, pixit_untimed: bool, time: CP56Time2a) -> None:
+        self.common_address = profile.common_address
+        self.points = {p.io_address: StationPoint(profile.common_address, p, time) for p in profile.points}
+        self.command_types = frozenset(p.type for p in profile.points if p.is_command)
+        # qoi -> [(type, points)], points grouped by the type they are reported in
+        self.groups: dict[int, list[tuple[Type, list[StationPoint]]]] = {}
+        for qoi in range(20, 37):
+            members = [
+                p
+                for p in self.points.values()
+                if p.profile.answers_interrogation and (qoi == 20 or qoi - 20 in p.profile.groups)
+            ]
+            if members or qoi == 20:
+                self.groups[qoi] = by_type(
+                    members, lambda p: p.profile.plain_type if pixit_untimed else p.type
+                )
+        counters = [p for p in self.points.values() if p.profile.is_counter]
+        self.counters = by_type(counters, lambda p: p.type)
+        self.counter_groups = {
+            group: by_type([p for p in counters if p.profile.counter_group == group], lambda p: p.type)
+            for group in range(1, 5)
+        }
+
+
+def by_type(points: Iterable[StationPoint], type_of: Callable[[StationPoint], Any]) -> list[tuple[Type, list[StationPoint]]]:
+    grouped: dict[Type, list[StationPoint]] = {}
+    for p in points:
+        grouped.setdefault(type_of(p), []).append(p)
+    return list(grouped.items())
+
+
+def all_points(groups: list[tuple[Type, list[StationPoint]]]) -> Iterator[StationPoint]:
+    for _, points in groups:
+        yield from points
+
+
+def _triangle(n: int, amplitude: int) -> int:
+    """0, 1, ..., a, ..., 1, 0, -1, ..., -a, ..., -1, 0, ...: a deterministic bounded walk."""
+    period = 4 * amplitude
+    phase = n % period
+    if phase <= amplitude:
+        return phase
+    if phase <= 3 * amplitude:
+        return 2 * amplitude - phase
+    return phase - period
+
+
+
+
+def walk(point: StationPoint) -> Any:
+    """The next value of a deterministic walk around the profile's value (simulated changes)."""
+    n = point.steps
+    start = point.profile.value
+    kind = point.kind
+    if kind == "single":
+        return not point.value
+    if kind == "double":
+        return Double.OFF if point.value is Double.ON else Double.ON
+    if kind == "counter":
+        return point.value + 1 if point.value < 2**31 - 1 else 0
+    if kind in ("bitstring", "packed"):
+        return start ^ (1 << (n % (32 if kind == "bitstring" else 16)))
+    if kind == "event":
+        return EventState.OFF if point.value is EventState.ON else EventState.ON
+    if kind in ("start", "circuit"):
+        return type(point.value)(int(point.value) ^ 1)
+    lo, hi = INT_RANGES.get(kind, (-math.inf, math.inf))
+    if kind == "normalized":
+        lo, hi = -1.0, NVA_MAX
+        value = start + 0.01 * _triangle(n, 5)
+    elif kind == "short":
+        value = start + 0.1 * _triangle(n, 5)
+    else:  # step, scaled
+        value = start + _triangle(n, 3)
+    return min(max(value, lo), hi)

@@ -1,0 +1,518 @@
+"""The controlled station (RTU) as a sans-I/O state machine, in the style of h11.
+
+The engine's adapter owns sockets, links and timers; the station owns what an RTU knows: the
+point database, the answers, selections, redundancy groups and their event buffers, cyclic and
+simulated data, and the fault plan. Time is always an argument (``now``, the same monotonic
+clock the link uses); the wall clock for time tags is a function the adapter passes in.
+
+>>> station = ControlledStation(demo, wall_clock=lambda: 1.7e9)       # doctest: +SKIP
+>>> station.connect(1, now=0.0); station.started(1, now=0.0)          # doctest: +SKIP
+>>> station.receive(1, raw, decode_asdu(raw), now=0.1)                # doctest: +SKIP
+>>> [o.part for o in station.next_outgoing(1, now=0.1, room=12)]      # doctest: +SKIP
+[Part.INITIALISATION, Part.CONFIRMATION, Part.DATA, Part.TERMINATION]
+
+The adapter's side of the contract:
+
+- ``connect``/``disconnect``, ``started``/``stopped`` (the link's DataTransferStarted/Stopped),
+  ``acknowledged`` (the link's Acknowledged count) tell the station what the link did;
+- ``receive`` answers one received ASDU; ``next_outgoing(connection, now, room)`` gives at most
+  ``room`` ASDUs for the link (answers first, in request order, then reports);
+- ``next_deadline``/``handle_timeout`` drive cyclic data, simulated changes, select time-outs
+  and delayed answers;
+- ``link_faults`` says which link options the fault plan needs; ``Outgoing.send_seq_offset``
+  carries a wrong N(S);
+- ``take_notices`` returns what deserves a log line (overflows, switch-overs).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import heapq
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+from ..asdu import Asdu, UnknownAsdu, encode_asdu, max_objects, type_info
+from ..elements import COI
+from ..enums import BinaryCounterQuality, Coi, Cot, Quality, Type
+from ..objects import EndOfInitialisation
+from ..timetags import CP56Time2a
+from .answers import Answer
+from .commands import Selection
+from .events import Report, pack
+from .faults import (
+    DuplicateEvent,
+    Fault,
+    LinkFaults,
+    LoseEvent,
+    NoEndOfInitialisation,
+    WrongCause,
+    WrongSendSequence,
+    link_faults,
+)
+from .points import LogicalStation, SimulatedPoint, StationPoint, coerce, quality_bits, walk
+from .redundancy import RedundancyGroup, RedundancySettings
+from .replies import Outgoing, Part, Reply
+
+__all__ = ["Answered", "ControlledStation", "StationConnection"]
+
+_HEADER_LENGTH = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """What the station made of one received ASDU (``outcome`` is for humans)."""
+
+    positive: bool
+    outcome: str
+
+
+class _Hold:
+    """In a connection's answer queue: nothing after this leaves before ``until`` (Delay)."""
+
+    __slots__ = ("until",)
+
+    def __init__(self, until: float) -> None:
+        self.until = until
+
+
+class StationConnection:
+    """What the station keeps per connection: answers waiting, selections, frames in flight."""
+
+    __slots__ = (
+        "group",
+        "i_frames",
+        "id",
+        "in_flight",
+        "initialised",
+        "interrogations",
+        "name",
+        "responses",
+        "selections",
+    )
+
+    def __init__(self, number: int, name: str, group: RedundancyGroup) -> None:
+        self.id = number
+        self.name = name or f"connection {number}"
+        self.group = group
+        #: Answers in request order: ready replies, generators of replies, holds.
+        self.responses: deque[Reply | Iterator[Reply] | _Hold] = deque()
+        #: Per unacknowledged I-frame, oldest first: the reports it carried (None: an answer).
+        self.in_flight: deque[list[Report] | None] = deque()
+        self.interrogations: dict[int, Iterator[Reply]] = {}
+        self.selections: dict[tuple[int, int], Selection] = {}
+        self.initialised = False  # end of initialisation sent (first STARTDT)
+        self.i_frames = 0  # ASDUs handed out, for WrongSendSequence
+
+    def __repr__(self) -> str:
+        return f"<StationConnection {self.id} {self.name} group {self.group.number}>"
+
+
+class ControlledStation:
+    """An RTU's behaviour for any number of connections; see the module docstring."""
+
+    def __init__(
+        self,
+        profile: Any,
+        *,
+        wall_clock: Callable[[], float],
+        faults: Iterable[Fault] = (),
+        redundancy: RedundancySettings | None = None,
+        simulate_changes: bool = False,
+    ) -> None:
+        self.profile = profile
+        self.pixit = profile.pixit
+        self.settings = redundancy if redundancy is not None else RedundancySettings()
+        self.faults: tuple[Fault, ...] = tuple(faults)
+        self.simulate_changes = simulate_changes
+        self._wall_clock = wall_clock
+        self._clock_offset = 0.0  # seconds, set by clock synchronisation
+        self._cp56_ms = -1
+        self._cp56 = self.now_cp56()
+        self.stations: dict[int, LogicalStation] = {
+            s.common_address: LogicalStation(s, self.pixit.interrogation_types_without_time, self._cp56)
+            for s in profile.stations
+        }
+        self.connections: dict[int, StationConnection] = {}
+        self.groups: list[RedundancyGroup] = []
+        self._group_numbers = 0
+        self._gone_overflows = 0  # reports dropped by buffers that are gone
+        self._per_asdu: dict[Type, int] = {}
+        self._fault_hits = [0] * len(self.faults)
+        self._answer_faults = [
+            (i, f) for i, f in enumerate(self.faults)
+            if f.acts_on == "answer" and not (isinstance(f, WrongCause) and f.part is Part.EVENT)
+        ]
+        self._event_faults = [
+            (i, f) for i, f in enumerate(self.faults) if isinstance(f, LoseEvent | DuplicateEvent)
+        ]
+        self._pack_faults = [
+            f for f in self.faults if isinstance(f, WrongCause) and f.part is Part.EVENT
+        ]
+        self._sequence_faults = [f for f in self.faults if isinstance(f, WrongSendSequence)]
+        self._cyclic: list[list[Any]] = []  # [due, period, points]
+        self._changes: list[tuple[float, int, StationPoint]] = []
+        self._timers_started = False
+        #: Things worth a log line, oldest first (the adapter logs and clears them).
+        self.notices: deque[str] = deque(maxlen=1000)
+
+    # ---- clock ----
+
+    def now_cp56(self) -> CP56Time2a:
+        """CP56Time2a of now on the station's clock (local time, as c104 sends it)."""
+        ms = int((self._wall_clock() + self._clock_offset) * 1000)
+        if ms != self._cp56_ms:
+            seconds, millis = divmod(ms, 1000)
+            moment = _dt.datetime.fromtimestamp(seconds).replace(microsecond=millis * 1000)
+            self._cp56 = CP56Time2a.from_datetime(moment)
+            self._cp56_ms = ms
+        return self._cp56
+
+    def set_clock(self, when: float) -> None:
+        """Clock synchronisation: the station's clock shows ``when`` (epoch seconds) now."""
+        self._clock_offset = when - self._wall_clock()
+        self._cp56_ms = -1
+
+    # ---- connections ----
+
+    def connect(self, connection_id: int, now: float, name: str = "") -> StationConnection:
+        """A new TCP connection: it joins a redundancy group (see redundancy.py)."""
+        if connection_id in self.connections:
+            raise ValueError(f"connection {connection_id} is already connected")
+        size = self.settings.group_size
+        group = None
+        if size is not None:
+            group = next((g for g in self.groups if len(g.members) < size), None)
+        if group is None:
+            self._group_numbers += 1
+            group = RedundancyGroup(self._group_numbers, self.settings)
+            self.groups.append(group)
+        group.members.append(connection_id)
+        connection = StationConnection(connection_id, name, group)
+        self.connections[connection_id] = connection
+        return connection
+
+    def disconnect(self, connection_id: int, now: float) -> None:
+        """The TCP connection is gone: its unacknowledged reports go back to the group."""
+        connection = self.connections.pop(connection_id, None)
+        if connection is None:
+            return
+        group = connection.group
+        group.leave(connection_id)
+        unacknowledged = [r for frame in connection.in_flight if frame for r in frame]
+        for job in connection.interrogations.values():
+            close = getattr(job, "close", None)
+            if close is not None:
+                close()
+        if group.persistent:
+            if unacknowledged:
+                group.buffer.put_back(unacknowledged)
+                self.notices.append(
+                    f"{connection.name}: {len(unacknowledged)} unacknowledged reports back in the "
+                    f"buffer of redundancy group {group.number}"
+                )
+        elif not group.members:
+            self.groups.remove(group)
+            self._gone_overflows += group.buffer.dropped
+
+    def started(self, connection_id: int, now: float) -> int | None:
+        """Data transfer started on the connection; returns the connection it took over from."""
+        connection = self.connections[connection_id]
+        previous = connection.group.start(connection_id)
+        if previous is not None:
+            other = self.connections.get(previous)
+            self.notices.append(
+                f"{connection.name}: STARTDT in redundancy group {connection.group.number}; "
+                f"{other.name if other else previous} gets no more data"
+            )
+        if not connection.initialised:
+            connection.initialised = True
+            self._end_of_initialisation(connection)
+        return previous
+
+    def stopped(self, connection_id: int, now: float) -> None:
+        connection = self.connections.get(connection_id)
+        if connection is not None:
+            connection.group.stop(connection_id)
+
+    def acknowledged(self, connection_id: int, count: int) -> None:
+        """The peer acknowledged ``count`` more I-frames of the connection."""
+        connection = self.connections.get(connection_id)
+        if connection is None:
+            return
+        in_flight = connection.in_flight
+        for _ in range(min(count, len(in_flight))):
+            in_flight.popleft()
+
+    @property
+    def link_faults(self) -> LinkFaults:
+        return link_faults(self.faults)
+
+    def _end_of_initialisation(self, connection: StationConnection) -> None:
+        """First start of data transfer: end of initialisation per station (A01)."""
+        if not self.pixit.end_of_initialisation:
+            return
+        if any(isinstance(f, NoEndOfInitialisation) for f in self.faults):
+            return
+        for ca in self.stations:
+            asdu = Asdu(
+                Type.M_EI_NA_1,
+                Cot.INITIALIZED,
+                ca,
+                (EndOfInitialisation(0, COI(Coi.LOCAL_POWER_ON, False)),),
+            )
+            connection.responses.append((Part.INITIALISATION, encode_asdu(asdu), asdu))
+
+    # ---- requests ----
+
+    def receive(self, connection_id: int, raw: bytes, asdu: Asdu | UnknownAsdu, now: float) -> Answered:
+        """Answer one received ASDU (``raw`` its octets, ``asdu`` decoded)."""
+        connection = self.connections[connection_id]
+        answer = Answer(self, connection, raw, asdu, now)
+        answer.run()
+        replies = answer.replies
+        faults = [f for i, f in self._answer_faults if f.scope.covers(asdu) and self._fires(i, f)]
+        if not faults:
+            connection.responses.extend(replies)
+        else:
+            stream: Iterator[Reply] = chain.from_iterable(
+                (r,) if isinstance(r, tuple) else r for r in replies
+            )
+            delay = 0.0
+            for fault in faults:
+                stream = fault.rewrite(stream, raw)
+                delay = max(delay, fault.delay)
+            if delay:
+                connection.responses.append(_Hold(now + delay))
+            connection.responses.append(stream)
+            answer.note("fault plan: " + ", ".join(f.name for f in faults))
+        return Answered(answer.positive, answer.outcome)
+
+    def _fires(self, index: int, fault: Fault) -> bool:
+        self._fault_hits[index] += 1
+        occurrence = fault.scope.occurrence
+        return occurrence is None or self._fault_hits[index] == occurrence
+
+    # ---- output ----
+
+    def has_outgoing(self, connection_id: int, now: float) -> bool:
+        """Something may leave now (the adapter's writer waits while False)."""
+        connection = self.connections.get(connection_id)
+        if connection is None:
+            return False
+        responses = connection.responses
+        if responses:
+            head = responses[0]
+            return type(head) is not _Hold or head.until <= now
+        group = connection.group
+        return group.active == connection_id and bool(group.buffer.entries)
+
+    def next_outgoing(self, connection_id: int, now: float, room: int) -> list[Outgoing]:
+        """At most ``room`` ASDUs for the connection's link: answers first, then reports."""
+        connection = self.connections.get(connection_id)
+        out: list[Outgoing] = []
+        if connection is None:
+            return out
+        responses = connection.responses
+        group = connection.group
+        buffer = group.buffer
+        in_flight = connection.in_flight
+        while len(out) < room:
+            if responses:
+                head = responses[0]
+                kind = type(head)
+                if kind is tuple:
+                    responses.popleft()
+                    part, raw, asdu = head  # type: ignore[misc]
+                elif kind is _Hold:
+                    if head.until > now:  # type: ignore[union-attr]
+                        break
+                    responses.popleft()
+                    continue
+                else:
+                    item = next(head, None)  # type: ignore[call-overload]
+                    if item is None:
+                        responses.popleft()
+                        continue
+                    part, raw, asdu = item
+                in_flight.append(None)
+            elif group.active == connection_id and buffer.entries:
+                reports = buffer.take(self.objects_per_asdu(buffer.entries[0][0][0]))
+                asdu = pack(reports)
+                raw = encode_asdu(asdu)
+                part = Part.EVENT
+                for fault in self._pack_faults:
+                    if fault.scope.covers(asdu):
+                        raw = raw[:2] + bytes(((raw[2] & 0xC0) | fault.cot,)) + raw[3:]
+                        asdu = None
+                in_flight.append(reports)
+            else:
+                break
+            connection.i_frames += 1
+            offset = 0
+            for fault in self._sequence_faults:
+                if connection.i_frames == (fault.scope.occurrence or 1):
+                    offset += fault.offset
+            out.append(Outgoing(raw, asdu, part, offset))
+        return out
+
+    def objects_per_asdu(self, t: Type) -> int:
+        limit = self._per_asdu.get(t)
+        if limit is None:
+            room = self.pixit.max_asdu_length - _HEADER_LENGTH
+            limit = max(1, min(max_objects(t), room // (3 + type_info(t).element_size)))
+            self._per_asdu[t] = limit
+        return limit
+
+    # ---- the event buffers ----
+
+    def queued(self, connection_id: int) -> int:
+        """Reports waiting in the buffer of the connection's group."""
+        connection = self.connections.get(connection_id)
+        return 0 if connection is None else len(connection.group.buffer)
+
+    def dropped(self, connection_id: int) -> int:
+        """Reports the overflow policy dropped from the buffer of the connection's group."""
+        connection = self.connections.get(connection_id)
+        return 0 if connection is None else connection.group.buffer.dropped
+
+    @property
+    def overflows(self) -> int:
+        """Reports dropped by the overflow policy, all buffers, since the start."""
+        return self._gone_overflows + sum(g.buffer.dropped for g in self.groups)
+
+    def over_limit(self, connection_id: int) -> bool:
+        """The group's buffer is full while the connection drains it (producers should wait)."""
+        connection = self.connections.get(connection_id)
+        if connection is None:
+            return False
+        group = connection.group
+        return group.active == connection_id and len(group.buffer) >= group.buffer.limit
+
+    def clear_events(self, connection: StationConnection) -> None:
+        """Reset process with QRP 2: the pending reports of the connection's group are gone."""
+        connection.group.buffer.clear()
+
+    # ---- points ----
+
+    def point(self, common_address: int, io_address: int) -> StationPoint:
+        station = self.stations.get(common_address)
+        point = None if station is None else station.points.get(io_address)
+        if point is None:
+            raise KeyError(f"the profile has no point CA {common_address} IOA {io_address}")
+        return point
+
+    def get_point(self, common_address: int, io_address: int) -> SimulatedPoint | None:
+        """A snapshot of the point, or None if the profile has no such point."""
+        station = self.stations.get(common_address)
+        point = None if station is None else station.points.get(io_address)
+        return None if point is None else point.snapshot()
+
+    def set_point(
+        self,
+        common_address: int,
+        io_address: int,
+        value: Any = None,
+        quality: Quality | BinaryCounterQuality | int | None = None,
+        cause: Cot | int = Cot.SPONTANEOUS,
+    ) -> None:
+        """Change a point and report it with ``cause`` to every group that buffers reports.
+
+        ``value=None`` keeps the value, ``quality=None`` the quality; a command point only
+        stores the value. ValueError for a value the type cannot carry, KeyError for a point
+        the profile does not have.
+        """
+        point = self.point(common_address, io_address)
+        cause = int(cause)
+        if not 1 <= cause <= 63:
+            raise ValueError(f"cause of transmission {cause} outside 1..63")
+        if value is not None:
+            point.value = coerce(point.kind, value, point)
+        if quality is not None:
+            point.quality = quality_bits(point.kind, quality)
+        point.time = self.now_cp56()
+        if point.kind != "command":
+            self.broadcast(point, cause, 0)
+
+    def broadcast(self, point: StationPoint, cause: int, originator: int, skip: StationConnection | None = None) -> None:
+        """Report ``point`` to every group that buffers (but ``skip``'s group)."""
+        t = point.report_type(cause, self.pixit.time_tagged_spontaneous)
+        ob = point.build(t, point.time)
+        key = (t, point.common_address, cause, originator)
+        copies = 1
+        for i, fault in self._event_faults:
+            if fault.scope.matches(t, point.common_address, point.io_address) and self._fires(i, fault):
+                copies = 0 if isinstance(fault, LoseEvent) else copies + 1
+        skipped = None if skip is None else skip.group
+        for group in self.groups:
+            if group.buffering and group is not skipped:
+                for _ in range(copies):
+                    if group.buffer.add(key, ob):
+                        self.notices.append(
+                            f"event buffer of redundancy group {group.number} over "
+                            f"{group.buffer.limit} reports; overflow policy {group.buffer.policy}"
+                        )
+
+    # ---- time ----
+
+    def start_timers(self, now: float) -> None:
+        """Schedule cyclic data (and simulated changes) from ``now``."""
+        if self._timers_started:
+            return
+        self._timers_started = True
+        periods: dict[float, list[StationPoint]] = {}
+        for station in self.stations.values():
+            for point in station.points.values():
+                if point.profile.cycle:
+                    periods.setdefault(point.profile.cycle, []).append(point)
+        for period, points in periods.items():
+            # Sorted so that points of one station and type are consecutive and pack together.
+            points.sort(key=lambda p: (p.common_address, int(p.profile.plain_type or p.type)))
+            self._cyclic.append([now + period, period, points])
+        if self.simulate_changes:
+            self._changes = [
+                (now + p.profile.change_every, n, p)
+                for n, p in enumerate(p for s in self.stations.values() for p in s.points.values())
+                if p.profile.change_every
+            ]
+            heapq.heapify(self._changes)
+
+    def next_deadline(self) -> float | None:
+        """When ``handle_timeout`` has work: cyclic data, a change, a select time-out, a hold."""
+        deadlines = [entry[0] for entry in self._cyclic]
+        if self._changes:
+            deadlines.append(self._changes[0][0])
+        for connection in self.connections.values():
+            if connection.responses and type(connection.responses[0]) is _Hold:
+                deadlines.append(connection.responses[0].until)  # type: ignore[union-attr]
+            deadlines.extend(s.deadline for s in connection.selections.values() if not s.lapsed)
+        return min(deadlines) if deadlines else None
+
+    def handle_timeout(self, now: float) -> None:
+        """Do what is due at ``now``."""
+        for entry in self._cyclic:
+            if entry[0] <= now:
+                entry[0] = max(entry[0] + entry[1], now)
+                for point in entry[2]:
+                    self.broadcast(point, int(Cot.PERIODIC), 0)
+        changes = self._changes
+        while changes and changes[0][0] <= now:
+            due, n, point = changes[0]
+            heapq.heapreplace(changes, (due + (point.profile.change_every or 1.0), n, point))
+            point.steps += 1
+            try:
+                self.set_point(point.common_address, point.io_address, walk(point))
+            except ValueError as exc:  # a walk off the type's range: keep the others moving
+                self.notices.append(f"simulated change of {point.name} skipped: {exc}")
+        for connection in self.connections.values():
+            for (ca, ioa), selection in connection.selections.items():
+                if not selection.lapsed and selection.deadline <= now:
+                    selection.lapsed = True  # an execute now gets "the selection timed out"
+                    self.notices.append(f"{connection.name}: selection of CA {ca} IOA {ioa} lapsed")
+
+    def take_notices(self) -> list[str]:
+        notices = list(self.notices)
+        self.notices.clear()
+        return notices
