@@ -510,9 +510,9 @@ OTHER_ERRORS = [
         "rtu.yaml:1: station: unknown key; did you mean 'stations'?",
     ),
     (
-        "defaults: {}\nstations: [{common_address: 1}]\n",
-        "rtu.yaml:1: defaults: unknown key; expected one of: name, max_connections, allowed_clients, "
-        "link, pixit, stations",
+        "templates: {}\nstations: [{common_address: 1}]\n",
+        "rtu.yaml:1: templates: unknown key; expected one of: name, max_connections, allowed_clients, "
+        "link, pixit, redundancy, faults, stations",
     ),
     (
         "stations:\n  - points: []\n",

@@ -105,3 +105,16 @@ def test_static_check_sees_what_it_should():
     assert _module_name(PROTOCOL_DIR / "asdu.py") == "c104test.protocol.asdu"
     assert _module_name(PROTOCOL_DIR / "__init__.py") == "c104test.protocol.__init__"
     assert len(SOURCES) >= 9
+
+
+def test_the_station_layer_is_covered():
+    """protocol/station (the controlled station, faults, redundancy) is held to the same rules."""
+    station_sources = {p.name for p in SOURCES if p.parent.name == "station"}
+    assert {"station.py", "answers.py", "commands.py", "faults.py", "redundancy.py", "events.py",
+            "points.py", "controlling.py"} <= station_sources
+    result = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=60)
+    loaded = set(json.loads(result.stdout))
+    assert "c104test.protocol.station.station" in loaded
+    assert _module_name(PROTOCOL_DIR / "station" / "faults.py") == "c104test.protocol.station.faults"
+    names = {name for _, name in _imports(ast.parse("from ..asdu import Asdu\n"), "c104test.protocol.station.points")}
+    assert "c104test.protocol.asdu" in names
