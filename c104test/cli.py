@@ -156,8 +156,29 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-changes", action="store_true", help="keep values still (no spontaneous changes by themselves)"
     )
+    parser.add_argument(
+        "--max-connections", type=_positive, metavar="N", help="connections served at once (default: the profile's)"
+    )
+    parser.add_argument(
+        "--redundancy-group-size", type=_positive, metavar="N",
+        help="connections per redundancy group; only the started one gets data (default: the profile's)",
+    )
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="TEXT",
+        help="misbehave on purpose, e.g. 'no_termination type=C_SC_NA_1' (repeatable; see docs/profile.md)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="log warnings only")
     parser.set_defaults(run=_run_simulate)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
 
 
 def _run_simulate(args: argparse.Namespace) -> int:
@@ -178,7 +199,20 @@ def _run_simulate(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    simulator = Simulator(profile, simulate_changes=not args.no_changes)
+    from c104test.protocol.station import parse_fault
+
+    try:
+        faults = [parse_fault(text) for text in args.fault]
+    except ValueError as exc:
+        print(f"c104test simulate: --fault: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    simulator = Simulator(
+        profile,
+        simulate_changes=not args.no_changes,
+        max_connections=args.max_connections,
+        redundancy_group_size=args.redundancy_group_size,
+        faults=faults or None,
+    )
 
     async def run() -> None:
         async with trio.open_nursery() as nursery:

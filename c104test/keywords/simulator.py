@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from robot.api import logger
 from robot.utils import ConnectionCache
@@ -16,6 +17,7 @@ from robotlibcore import keyword
 
 from ..engine.profile import Profile, demo_profile, load_profile
 from ..protocol.enums import Cot
+from ..protocol.station import parse_fault
 from ..rules.typeclasses import TypeClass, type_class
 from ..sync.session import SimulatedRtu
 from .assertions import convert_for_type, parse_quality, quality_flags, show
@@ -44,6 +46,9 @@ class SimulatorKeywords(LibraryComponent):
         t1: timedelta | None = None,
         t2: timedelta | None = None,
         t3: timedelta | None = None,
+        max_connections: int | None = None,
+        redundancy_group_size: int | None = None,
+        faults: str | list[str] | None = None,
     ) -> int:
         """Starts a simulated RTU in this process and returns the TCP port it listens on.
 
@@ -59,6 +64,13 @@ class SimulatorKeywords(LibraryComponent):
             t1: Overrides the profile's t1, to make link-layer tests quick.
             t2: Overrides the profile's t2 (less than t1).
             t3: Overrides the profile's t3 (idle time before the RTU sends TESTFR act).
+            max_connections: Overrides the profile's limit of connections served at once;
+                a connection beyond it is closed at once and logged with its address.
+            redundancy_group_size: Connections per redundancy group: they share one event
+                buffer and only the started one gets data (see ``docs/profile.md``).
+            faults: Misbehaviour on purpose (conformance tests): one fault or a list, each
+                like ``no_termination type=C_SC_NA_1``; several in one text are separated by
+                ``;``. The names are listed in ``docs/profile.md``.
 
         Returns:
             The port.
@@ -68,6 +80,8 @@ class SimulatorKeywords(LibraryComponent):
         | `Connect To RTU` | 127.0.0.1 | ${port} |
         | ${port} = | `Start Simulated RTU` | ${CURDIR}/bay12.yaml | port=2404 | alias=bay12 |
         | ${port} = | `Start Simulated RTU` | t1=2s | t2=1s | t3=1s |
+        | ${port} = | `Start Simulated RTU` | redundancy_group_size=2 | max_connections=4 |
+        | ${port} = | `Start Simulated RTU` | faults=no_termination type=C_SC_NA_1 |
         """
         chosen: Profile = load_profile(Path(profile)) if profile else demo_profile()
         overrides: dict[str, float | int] = {}
@@ -79,8 +93,15 @@ class SimulatorKeywords(LibraryComponent):
                 overrides[name] = count
         if overrides:
             chosen = dataclasses.replace(chosen, link=dataclasses.replace(chosen.link, **overrides))
+        texts = faults.split(";") if isinstance(faults, str) else list(faults or [])
+        plan = [parse_fault(text) for text in texts if text.strip()]
+        options: dict[str, Any] = {
+            "max_connections": max_connections,
+            "redundancy_group_size": redundancy_group_size,
+            "faults": plan or None,
+        }
         try:
-            rtu = SimulatedRtu.start(chosen, host, port)
+            rtu = SimulatedRtu.start(chosen, host, port, **options)
         except OSError as exc:
             raise RuntimeError(
                 f"cannot start the simulated RTU on {host}:{port}: {exc.strerror or exc}"
@@ -91,6 +112,8 @@ class SimulatorKeywords(LibraryComponent):
             f"Simulated RTU '{chosen.name or 'profile'}' listening on {host}:{rtu.port} "
             f"(CA {stations})."
         )
+        if plan:
+            logger.warn(f"Simulated RTU misbehaves on purpose: {'; '.join(texts)}.")
         return rtu.port
 
     @keyword("Set Simulated Point")

@@ -234,11 +234,15 @@ class SimulatedRtu:
 
     @classmethod
     def start(cls, profile: Profile | str | Path | None = None, host: str = "127.0.0.1",
-              port: int = 0, *, simulate_changes: bool = False) -> SimulatedRtu:
-        """Serve ``profile`` (a Profile, a YAML path, or None for the demo RTU)."""
+              port: int = 0, *, simulate_changes: bool = False, **options: Any) -> SimulatedRtu:
+        """Serve ``profile`` (a Profile, a YAML path, or None for the demo RTU).
+
+        ``options`` go to ``Simulator`` (``max_connections``, ``redundancy_group_size``,
+        ``faults``, ``queue_limit``, ``journal_size``).
+        """
         if isinstance(profile, str | Path):
             profile = load_profile(profile)
-        simulator = Simulator(profile, simulate_changes=simulate_changes)
+        simulator = Simulator(profile, simulate_changes=simulate_changes, **options)
         bridge = get_bridge()
 
         async def serve(task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
