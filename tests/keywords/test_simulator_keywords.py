@@ -1,0 +1,34 @@
+"""Start Simulated RTU with the station-layer options: max_connections, faults."""
+
+from __future__ import annotations
+
+import pytest
+
+from c104test.engine.errors import CommandTimeout, LinkDown, NegativeConfirmation
+from c104test.protocol.enums import Type
+
+from .test_library import CA, HOST, Keywords, kw  # noqa: F401  (kw is a fixture)
+
+
+def test_max_connections_refuses_the_next_connection(kw: Keywords) -> None:  # noqa: F811
+    port = kw("Start Simulated RTU", max_connections=1)
+    kw("Connect To RTU", HOST, port, alias="first", common_address=CA)
+    with pytest.raises(LinkDown, match="closed by the peer"):  # accepted, then closed at once
+        kw("Connect To RTU", HOST, port, alias="second", common_address=CA)
+    kw("Switch RTU Connection", "first")
+    assert kw("Send Interrogation").positive  # the first is served
+
+
+def test_faults_make_the_rtu_misbehave(kw: Keywords) -> None:  # noqa: F811
+    port = kw("Start Simulated RTU", faults="no_confirmation type=C_IC_NA_1; no_termination type=C_SC_NA_1")
+    kw("Connect To RTU", HOST, port, common_address=CA)
+    with pytest.raises(NegativeConfirmation, match="expected a positive confirmation, got none"):
+        kw("Send Interrogation")
+    assert kw("Send Test Command").positive  # outside the fault's scope
+    with pytest.raises(CommandTimeout, match="no ACT_TERM for C_SC_NA_1 IOA 500"):
+        kw("Send Command", 500, "ON", Type.C_SC_NA_1)
+
+
+def test_a_bad_fault_is_an_error(kw: Keywords) -> None:  # noqa: F811
+    with pytest.raises(ValueError, match="unknown fault 'nonsense'"):
+        kw("Start Simulated RTU", faults="nonsense")
