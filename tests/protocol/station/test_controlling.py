@@ -11,7 +11,7 @@ from c104test.protocol.station import PendingCommand, Relation, relation
 from .drive import ask, command, gi, make, read, started
 
 
-def feed_all(pending: PendingCommand, answer: list) -> list[Relation]:  # noqa: ANN001
+def feed_all(pending: PendingCommand, answer: list) -> list[Relation]:
     return [pending.feed(a) for a in answer]
 
 
