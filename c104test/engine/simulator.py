@@ -453,6 +453,21 @@ class Simulator:
         if self.faults:
             log.warning("simulator fault plan: %s", ", ".join(repr(f) for f in self.faults))
 
+    # ---- the fault plan ----
+
+    def set_faults(self, faults: Iterable[Fault]) -> None:
+        """Replace the fault plan at run time (``Inject Fault``); open links get the link faults too."""
+        self.faults = tuple(faults)
+        self.station.set_faults(self.faults)
+        link_faults = self.station.link_faults
+        for connection in self._connections:
+            connection.link.withhold_acknowledgements = link_faults.withhold_acknowledgements
+            connection.link.ignore_test_frames = link_faults.ignore_test_frames
+        if self.faults:
+            log.warning("simulator fault plan: %s", ", ".join(repr(f) for f in self.faults))
+        else:
+            log.info("simulator fault plan cleared")
+
     # ---- observability ----
 
     @property

@@ -27,7 +27,7 @@ __all__ = ["SimulatorKeywords"]
 
 
 class SimulatorKeywords(LibraryComponent):
-    """Start Simulated RTU, Set Simulated Point, Stop Simulated RTU."""
+    """Start Simulated RTU, Set Simulated Point, Inject Fault, Clear Faults, Stop Simulated RTU."""
 
     @property
     def simulators(self) -> ConnectionCache:
@@ -170,6 +170,40 @@ class SimulatorKeywords(LibraryComponent):
         shown = "unchanged" if converted is None else show(converted)
         extra = "" if flags is None else f", quality {show(parse_quality(quality)) if flags else 'good'}"
         logger.info(f"Simulated CA {ca} IOA {io_address} = {shown}{extra} ({cause.name}).")
+
+    @keyword("Inject Fault")
+    def inject_fault(self, fault: str, alias: str | None = None) -> None:
+        """Makes the simulated RTU misbehave on purpose from now on (conformance tests).
+
+        The fault is added to the RTU's fault plan; `Clear Faults` removes them all.
+
+        Args:
+            fault: One fault like ``no_termination type=C_SC_NA_1`` or ``silence nth=2``: a
+                name, then ``key=value`` parameters and scope (``type``, ``ca``, ``ioa``,
+                ``nth``). The names are listed in ``docs/profile.md``.
+            alias: Alias or index of the simulator; default the last one started.
+
+        Examples:
+        | `Inject Fault` | no_termination type=C_SC_NA_1 |
+        | `Send Command` | 500 | ON | expect=POSITIVE | wait_termination=False |
+        """
+        rtu = self._simulator(alias)
+        added = parse_fault(fault)
+        rtu.set_faults((*rtu.faults, added))
+        logger.warn(f"Simulated RTU misbehaves on purpose: {fault}.")
+
+    @keyword("Clear Faults")
+    def clear_faults(self, alias: str | None = None) -> None:
+        """Makes the simulated RTU conform again: its fault plan is emptied.
+
+        Args:
+            alias: Alias or index of the simulator; default the last one started.
+
+        Examples:
+        | `Clear Faults` |
+        """
+        self._simulator(alias).set_faults(())
+        logger.info("Simulated RTU conforms again (no faults).")
 
     @keyword("Stop Simulated RTU")
     def stop_simulated_rtu(self, alias: str | None = None) -> None:

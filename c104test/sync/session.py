@@ -270,6 +270,13 @@ class SimulatedRtu:
     def get_point(self, common_address: int, io_address: int) -> SimulatedPoint | None:
         return self._bridge.run_sync(self.simulator.get_point, common_address, io_address)
 
+    def set_faults(self, faults: Any) -> None:
+        self._bridge.run_sync(self.simulator.set_faults, tuple(faults))
+
+    @property
+    def faults(self) -> tuple[Any, ...]:
+        return self.simulator.faults
+
     @property
     def connection_count(self) -> int:
         return self._bridge.run_sync(lambda: len(self.simulator.connections))

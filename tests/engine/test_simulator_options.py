@@ -164,3 +164,16 @@ def test_cli_option_errors(argv: list[str], message: str) -> None:
     result = subprocess.run([sys.executable, "-m", "c104test", "simulate", "--port", "0", *argv],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and message in result.stderr, result.stderr
+
+
+@trio_test
+async def test_set_faults_reaches_open_links_and_clears() -> None:
+    async with open_simulator() as sim:
+        client = await RawClient.connect(sim.port)
+        await client.next()
+        connection = sim.connections[0]
+        sim.set_faults([WithholdAcknowledgements(), parse_fault("no_test_frame_confirmation")])
+        assert connection.link.withhold_acknowledgements and connection.link.ignore_test_frames
+        sim.set_faults([])
+        assert not connection.link.withhold_acknowledgements and not connection.link.ignore_test_frames
+        await client.test_frame()  # answered again

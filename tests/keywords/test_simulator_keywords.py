@@ -32,3 +32,17 @@ def test_faults_make_the_rtu_misbehave(kw: Keywords) -> None:  # noqa: F811
 def test_a_bad_fault_is_an_error(kw: Keywords) -> None:  # noqa: F811
     with pytest.raises(ValueError, match="unknown fault 'nonsense'"):
         kw("Start Simulated RTU", faults="nonsense")
+
+
+def test_inject_and_clear_faults_at_run_time(kw: Keywords) -> None:  # noqa: F811
+    port = kw("Start Simulated RTU")
+    kw("Connect To RTU", HOST, port, common_address=CA)
+    assert kw("Send Command", 500, "ON", Type.C_SC_NA_1).termination is not None
+    kw("Inject Fault", "no_termination type=C_SC_NA_1")
+    with pytest.raises(CommandTimeout, match="no ACT_TERM"):
+        kw("Send Command", 500, "ON", Type.C_SC_NA_1)
+    kw("Inject Fault", "withhold_acknowledgements")  # a link fault reaches the open link
+    kw("Clear Faults")
+    assert kw("Send Command", 500, "OFF", Type.C_SC_NA_1).termination is not None
+    with pytest.raises(ValueError, match="unknown fault"):
+        kw("Inject Fault", "bogus")

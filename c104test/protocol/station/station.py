@@ -125,7 +125,6 @@ class ControlledStation:
         self.profile = profile
         self.pixit = profile.pixit
         self.settings = redundancy if redundancy is not None else RedundancySettings()
-        self.faults: tuple[Fault, ...] = tuple(faults)
         self.simulate_changes = simulate_changes
         self._wall_clock = wall_clock
         self._clock_offset = 0.0  # seconds, set by clock synchronisation
@@ -140,6 +139,19 @@ class ControlledStation:
         self._group_numbers = 0
         self._gone_overflows = 0  # reports dropped by buffers that are gone
         self._per_asdu: dict[Type, int] = {}
+        self.set_faults(faults)
+        self._cyclic: list[list[Any]] = []  # [due, period, points]
+        self._changes: list[tuple[float, int, StationPoint]] = []
+        self._timers_started = False
+        #: Things worth a log line, oldest first (the adapter logs and clears them).
+        self.notices: deque[str] = deque(maxlen=1000)
+
+    # ---- the fault plan ----
+
+    def set_faults(self, faults: Iterable[Fault]) -> None:
+        """Replace the fault plan (occurrences count from now). Link faults apply to links
+        opened from now on; the adapter applies them to open links itself."""
+        self.faults: tuple[Fault, ...] = tuple(faults)
         self._fault_hits = [0] * len(self.faults)
         self._answer_faults = [
             (i, f) for i, f in enumerate(self.faults)
@@ -152,11 +164,6 @@ class ControlledStation:
             f for f in self.faults if isinstance(f, WrongCause) and f.part is Part.EVENT
         ]
         self._sequence_faults = [f for f in self.faults if isinstance(f, WrongSendSequence)]
-        self._cyclic: list[list[Any]] = []  # [due, period, points]
-        self._changes: list[tuple[float, int, StationPoint]] = []
-        self._timers_started = False
-        #: Things worth a log line, oldest first (the adapter logs and clears them).
-        self.notices: deque[str] = deque(maxlen=1000)
 
     # ---- clock ----
 
