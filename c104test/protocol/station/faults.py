@@ -36,6 +36,7 @@ wrong_common_address        A05 A41 A02 A16 A21
 wrong_io_address            A16 A17 A21 A34
 wrong_originator            A41 A02
 clear_test_bit              A33
+stale_interrogation         A06 (an older interrogation value after a newer event)
 no_return_information       A21 A22 A27 A28
 confirm_read                A16 (ACT_CON before a read answer)
 silence                     every A case, R07-R12 (no answer at all)
@@ -80,6 +81,7 @@ __all__ = [
     "PositiveConfirmation",
     "Scope",
     "Silence",
+    "StaleInterrogation",
     "TerminationFirst",
     "WithholdAcknowledgements",
     "WrongCause",
@@ -348,6 +350,17 @@ class ClearTestBit(Fault):
 
 
 @dataclass(frozen=True, slots=True)
+class StaleInterrogation(Fault):
+    """The interrogation answer carries the values of the moment of the request, not of the
+    moment each ASDU is sent: a change during the interrogation is followed by an older value."""
+
+    name: ClassVar[str] = "stale_interrogation"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        return iter(list(replies))  # built now, at the request
+
+
+@dataclass(frozen=True, slots=True)
 class NoReturnInformation(Fault):
     """A command is executed but its return information (COT 11) is not sent."""
 
@@ -464,6 +477,7 @@ FAULTS: dict[str, type[Fault]] = {
         WrongIoAddress,
         WrongOriginator,
         ClearTestBit,
+        StaleInterrogation,
         NoReturnInformation,
         ConfirmRead,
         Silence,

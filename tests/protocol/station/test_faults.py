@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from c104test.protocol.asdu import Asdu
+from c104test.protocol.asdu import Asdu, decode_asdu, encode_asdu
 from c104test.protocol.enums import Cot, Type
 from c104test.protocol.station import FAULTS, Part, Scope, parse_fault
 from c104test.protocol.station.faults import (
@@ -24,6 +24,7 @@ from c104test.protocol.station.faults import (
     NoTestFrameConfirmation,
     PositiveConfirmation,
     Silence,
+    StaleInterrogation,
     TerminationFirst,
     WithholdAcknowledgements,
     WrongCause,
@@ -231,3 +232,16 @@ def test_the_catalogue_table_names_every_fault() -> None:
     table = faults.__doc__ or ""
     for name in FAULTS:
         assert f"\n{name} " in table, name
+
+
+def test_stale_interrogation_reports_the_value_of_the_request() -> None:
+    for faults, last in (((), 999), ((StaleInterrogation(),), 1234)):
+        station = make(faults=faults)
+        started(station)
+        raw = encode_asdu(gi())
+        station.receive(1, raw, decode_asdu(raw), 0.0)
+        station.set_point(CA, 300, 999)  # during the interrogation, before its data is sent
+        sent = take(station)
+        gi_value = [ob.value for a in sent if a.cot == Cot.INTERROGATED_BY_STATION for ob in a.objects
+                    if ob.io_address == 300]
+        assert gi_value == [last]
