@@ -2,11 +2,13 @@
 command it sent (protocol.md 1.11). Pure, so the client's waiting loop and the conformance
 cases share one rule.
 
->>> pending = PendingCommand(sent, wait_termination=True)            # doctest: +SKIP
->>> pending.feed(act_con), pending.feed(return_info), pending.feed(act_term)   # doctest: +SKIP
-(<Relation.CONFIRMATION: ...>, <Relation.RETURN_INFO: ...>, <Relation.TERMINATION: ...>)
->>> pending.done                                                     # doctest: +SKIP
-True
+>>> from c104test.protocol import decode_asdu
+>>> sent = decode_asdu(bytes.fromhex("2d010600" "2f00" "f40100" "01"))    # C_SC_NA_1 ON, IOA 500
+>>> con = decode_asdu(bytes.fromhex("2d010700" "2f00" "f40100" "01"))     # its ACT_CON
+>>> term = decode_asdu(bytes.fromhex("2d010a00" "2f00" "f40100" "01"))    # its ACT_TERM
+>>> pending = PendingCommand(sent, wait_termination=True)
+>>> pending.feed(con).name, pending.done, pending.feed(term).name, pending.done
+('CONFIRMATION', False, 'TERMINATION', True)
 """
 
 from __future__ import annotations

@@ -5,11 +5,15 @@ point database, the answers, selections, redundancy groups and their event buffe
 simulated data, and the fault plan. Time is always an argument (``now``, the same monotonic
 clock the link uses); the wall clock for time tags is a function the adapter passes in.
 
->>> station = ControlledStation(demo, wall_clock=lambda: 1.7e9)       # doctest: +SKIP
->>> station.connect(1, now=0.0); station.started(1, now=0.0)          # doctest: +SKIP
->>> station.receive(1, raw, decode_asdu(raw), now=0.1)                # doctest: +SKIP
->>> [o.part for o in station.next_outgoing(1, now=0.1, room=12)]      # doctest: +SKIP
-[Part.INITIALISATION, Part.CONFIRMATION, Part.DATA, Part.TERMINATION]
+>>> from c104test.engine.profile import demo_profile
+>>> from c104test.protocol import decode_asdu
+>>> station = ControlledStation(demo_profile(), wall_clock=lambda: 1.7e9)
+>>> _ = station.connect(1, now=0.0); station.started(1, now=0.0)
+>>> raw = bytes.fromhex("64010600" "2f00" "000000" "14")      # C_IC_NA_1, CA 47, QOI 20
+>>> station.receive(1, raw, decode_asdu(raw), now=0.1).outcome
+'ACT_CON, data with COT 20, ACT_TERM for CA 47'
+>>> [o.part.name for o in station.next_outgoing(1, now=0.1, room=12)]
+['INITIALISATION', 'CONFIRMATION', 'DATA', 'DATA', 'DATA', 'DATA', 'DATA', 'DATA', 'DATA', 'TERMINATION']
 
 The adapter's side of the contract:
 
