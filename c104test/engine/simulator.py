@@ -23,8 +23,10 @@ interrogation answers are built lazily, so they carry the values of the moment t
 Spontaneous and cyclic reports go to the bounded event buffer of the connection's redundancy
 group and are packed into one ASDU per run of equal type, CA, COT and OA. When the buffer
 exceeds its bound, the overflow policy drops reports (default: superseded reports of the same
-point, so the newest value of every point is kept) and counts them in ``overflows``. ``await set_point`` instead waits for room (while
-the connection is started), so an async producer loses nothing.
+point, so the newest value of every point is kept) and counts them in ``overflows``.
+``await set_point`` instead waits for room (while the connection is started), so an async
+producer loses nothing. A fault plan (``faults=``, ``set_faults``; ``protocol/station/faults.py``)
+makes the simulator misbehave on purpose, for conformance tests; without one it conforms.
 
 Choices where the standard leaves room or real RTUs differ (documented for the test engineer):
 
