@@ -518,10 +518,9 @@ class ControlledStation:
             except ValueError as exc:  # a walk off the type's range: keep the others moving
                 self.notices.append(f"simulated change of {point.name} skipped: {exc}")
         for connection in self.connections.values():
-            for (ca, ioa), selection in connection.selections.items():
+            for selection in connection.selections.values():
                 if not selection.lapsed and selection.deadline <= now:
                     selection.lapsed = True  # an execute now gets "the selection timed out"
-                    self.notices.append(f"{connection.name}: selection of CA {ca} IOA {ioa} lapsed")
 
     def take_notices(self) -> list[str]:
         notices = list(self.notices)
