@@ -26,6 +26,7 @@ out if the stream still takes them, then the stream is closed.
 from __future__ import annotations
 
 import math
+import os
 import time as _time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -59,9 +60,10 @@ _TIMEOUT_CAUSES = frozenset({CloseCause.T1_EXPIRED, CloseCause.PEER_NOT_READING}
 _NO_FLUSH_CAUSES = frozenset({CloseCause.PEER_NOT_READING, CloseCause.CONNECTION_RESET})
 
 #: The pull hook: given ``now`` and how many I-frames the k window takes, the next ASDUs to
-#: send as (octets, decoded form or None). Called by the writer when the link has nothing
-#: queued, so at most one window of ASDUs waits in memory.
-Produce = Callable[[float, int], Iterable[tuple[bytes, Asdu | None]]]
+#: send as (octets, decoded form or None) or (octets, decoded, send_seq_offset): a nonzero
+#: offset sends N(S) = V(S) + offset (a fault plan's wrong sequence number). Called by the
+#: writer when the link has nothing queued, so at most one window of ASDUs waits in memory.
+Produce = Callable[[float, int], Iterable[tuple[bytes, Asdu | None] | tuple[bytes, Asdu | None, int]]]
 
 
 class SessionHandler(Protocol):
@@ -106,9 +108,11 @@ class Session:
 
     __slots__ = (
         "_armed",
+        "_cancel_reason",
         "_close_timeout",
         "_decoded",
         "_done",
+        "_fd",
         "_flight_since",
         "_handler",
         "_in_flight",
@@ -119,6 +123,7 @@ class Session:
         "_reading",
         "_send_timeout",
         "_timer_wakeup",
+        "_writer_idle",
         "_writer_wakeup",
         "closed",
         "error",
@@ -140,6 +145,7 @@ class Session:
         produce: Produce | None = None,
         send_timeout: float | None = None,
         close_timeout: float = 1.0,
+        cancel_reason: str = "closed locally",
     ) -> None:
         self.opened = opened
         self.link = link
@@ -150,6 +156,7 @@ class Session:
         self._produce = produce
         self._send_timeout = link.params.t1 if send_timeout is None else send_timeout
         self._close_timeout = close_timeout
+        self._cancel_reason = cancel_reason
         #: How the connection ended; None while it runs.
         self.closed: CloseInfo | None = None
         #: The peer's protocol violation that ended it (with the frame), else None.
@@ -162,6 +169,10 @@ class Session:
         self._armed = math.inf
         self._in_flight = b""  # octets the writer is handing to the stream right now
         self._in_flight_sent = 0  # of which the stream took this many
+        self._writer_idle = False
+        stream = opened.stream
+        plain = isinstance(stream, trio.SocketStream) and os.name == "posix"
+        self._fd = stream.socket.fileno() if plain else -1  # for _send_now
         self._flight_since = 0.0
         self._nursery_scope: trio.CancelScope | None = None
         self._done = trio.Event()
@@ -182,8 +193,8 @@ class Session:
                     nursery.start_soon(self._writer)
                     nursery.start_soon(self._timer)
         finally:
-            if self.closed is None:
-                self._end(CloseCause.LOCAL_CLOSE, "closed locally")
+            if self.closed is None:  # cancelled from outside
+                self._end(CloseCause.LOCAL_CLOSE, self._cancel_reason)
             with trio.CancelScope(shield=True):
                 await self._shut()
             self._done.set()
@@ -193,10 +204,17 @@ class Session:
 
     def wake(self) -> None:
         """The owner queued something in the link (or for ``produce``): send it, re-arm timers."""
-        self._writer_wakeup.set()
+        if self.link.has_data_to_send:
+            self._send_now()
+        else:
+            self._writer_wakeup.set()
         deadline = self.link.next_deadline()
         if deadline is not None and deadline < self._armed:
             self._timer_wakeup.set()
+
+    def wake_writer(self) -> None:
+        """Cheaper ``wake`` for the pull hook: ``produce`` has more (the writer re-arms t1)."""
+        self._writer_wakeup.set()
 
     def send_asdu(self, raw: bytes, now: float, asdu: Asdu | UnknownAsdu | None = None, **options: object) -> int:
         """``link.send_asdu`` that also keeps the decoded form for the journal; wakes the writer."""
@@ -209,6 +227,12 @@ class Session:
     def close(self, reason: str = "closed locally", cause: CloseCause = CloseCause.LOCAL_CLOSE) -> None:
         """End the connection now; ``run()`` sends the link's last frames and closes the stream."""
         self._end(cause, reason)
+
+    def violation(self, reason: str, frame: bytes | None = None) -> None:
+        """The owner found the peer breaking a rule the link cannot see (an undecodable ASDU)."""
+        if self.closed is None:
+            self.error = RemoteProtocolError(f"{self.peer} broke the protocol: {reason}", frame)
+        self._finish(CloseInfo(ClosedBy.LOCAL, CloseCause.PROTOCOL_VIOLATION, reason, frame))
 
     async def aclose(self, reason: str = "closed locally") -> None:
         """``close()`` and wait (bounded) until ``run()`` has closed the stream."""
@@ -265,49 +289,87 @@ class Session:
             now = trio.current_time()
             self._dispatch(link.receive_data(data, now), now)
             if link.has_data_to_send:
-                self._writer_wakeup.set()
+                self._send_now()
             deadline = link.next_deadline()
             if deadline is not None and deadline < self._armed:
                 self._timer_wakeup.set()
 
     async def _writer(self) -> None:
         link = self.link
-        stream = self.opened.stream
         produce = self._produce
         while True:
-            if not link.has_data_to_send:
-                if produce is not None and link.can_send:
-                    self._pull(produce)
+            if not self._in_flight:
                 if not link.has_data_to_send:
-                    self._writer_wakeup = trio.Event()
-                    await self._writer_wakeup.wait()
-                    continue
-            apdus = link.apdus_to_send()
-            now = trio.current_time()
-            self._journal_sent(apdus, now)
-            data = b"".join(apdus)
-            self._in_flight = data
-            self._in_flight_sent = 0
-            self._flight_since = now
-            # Slices, so that "unsent" counts what the peer really did not take, and the
-            # deadline means "took nothing for t1" (a slow reader is not a dead one).
-            while self._in_flight_sent < len(data):
-                start = self._in_flight_sent
-                piece = data if start == 0 and len(data) <= _SEND_SLICE else data[start : start + _SEND_SLICE]
-                with trio.move_on_after(self._send_timeout) as scope:
-                    try:
-                        await stream.send_all(piece)
-                    except trio.ClosedResourceError:
-                        return
-                    except (trio.BrokenResourceError, OSError) as exc:
-                        self._end(CloseCause.CONNECTION_RESET, f"send failed: {_cause_text(exc)}")
-                        return
-                if scope.cancelled_caught:
-                    self._end_not_reading(trio.current_time())
-                    return
-                self._in_flight_sent = start + len(piece)
-                self._flight_since = trio.current_time()
+                    if produce is not None and link.can_send:
+                        self._pull(produce)
+                    if not link.has_data_to_send:
+                        self._writer_wakeup = trio.Event()
+                        self._writer_idle = True
+                        try:
+                            await self._writer_wakeup.wait()
+                        finally:
+                            self._writer_idle = False
+                        continue
+                self._take(trio.current_time())
+            if not await self._send_in_flight():
+                return
+
+    def _take(self, now: float) -> None:
+        """Move the link's output into ``_in_flight`` (journalled first, in order)."""
+        apdus = self.link.apdus_to_send()
+        self._journal_sent(apdus, now)
+        self._in_flight = apdus[0] if len(apdus) == 1 else b"".join(apdus)
+        self._in_flight_sent = 0
+        self._flight_since = now
+
+    async def _send_in_flight(self) -> bool:
+        """Send the rest of ``_in_flight``; False if the connection ended meanwhile.
+
+        In slices, so that "unsent" counts what the peer really did not take, and the deadline
+        means "took nothing for t1" (a slow reader is not a dead one).
+        """
+        stream = self.opened.stream
+        data = self._in_flight
+        while self._in_flight_sent < len(data):
+            start = self._in_flight_sent
+            piece = data if start == 0 and len(data) <= _SEND_SLICE else data[start : start + _SEND_SLICE]
+            with trio.move_on_after(self._send_timeout) as scope:
+                try:
+                    await stream.send_all(piece)
+                except trio.ClosedResourceError:
+                    return False
+                except (trio.BrokenResourceError, OSError) as exc:
+                    self._end(CloseCause.CONNECTION_RESET, f"send failed: {_cause_text(exc)}")
+                    return False
+            if scope.cancelled_caught:
+                self._end_not_reading(trio.current_time())
+                return False
+            self._in_flight_sent = start + len(piece)
+            self._flight_since = trio.current_time()
+        self._in_flight = b""
+        return True
+
+    def _send_now(self) -> None:
+        """Hand the link's output to the kernel at once if the writer is idle (no await).
+
+        An acknowledgement or a command then leaves without a task switch; what the kernel
+        does not take at once stays in ``_in_flight`` for the writer, which applies the
+        deadline. Plain TCP sockets only (POSIX); anything else goes through the writer.
+        """
+        if self._fd < 0 or not self._writer_idle or self._in_flight or self.closed is not None:
+            self._writer_wakeup.set()
+            return
+        self._take(trio.current_time())
+        data = self._in_flight
+        try:
+            sent = os.write(self._fd, data)
+        except OSError:  # full (BlockingIOError) or broken: the writer sends or reports it
+            sent = 0
+        if sent >= len(data):
             self._in_flight = b""
+        else:
+            self._in_flight_sent = sent
+            self._writer_wakeup.set()
 
     async def _timer(self) -> None:
         link = self.link
@@ -321,7 +383,7 @@ class Session:
             if now >= self._armed:
                 self._dispatch(link.handle_timeout(now), now)
                 if link.has_data_to_send:
-                    self._writer_wakeup.set()
+                    self._send_now()
 
     # ---- internals ----------------------------------------------------------------------------
 
@@ -329,8 +391,12 @@ class Session:
         link = self.link
         now = trio.current_time()
         decoded = self._decoded
-        for raw, asdu in produce(now, link.window_free):
-            link.send_asdu(raw, now)
+        for item in produce(now, link.window_free):
+            raw, asdu = item[0], item[1]
+            if len(item) > 2 and item[2]:
+                link.send_asdu(raw, now, send_seq=(link.vs + item[2]) & 0x7FFF)  # type: ignore[misc]
+            else:
+                link.send_asdu(raw, now)
             if asdu is not None:
                 decoded.append((raw, asdu))
         if link.has_data_to_send:
@@ -372,6 +438,8 @@ class Session:
             elif kind is AsduReceived:
                 if entry is not None:
                     handler.asdu_received(entry, now)
+                    if self.closed is not None:
+                        break  # the owner ended it (an undecodable ASDU): act on nothing more
             elif kind is LinkClosed:
                 self._link_closed(event, entry, now, wall)  # type: ignore[arg-type]
             else:

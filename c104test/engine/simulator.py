@@ -14,10 +14,15 @@ The station behaviour (points, answers, selections, redundancy groups, event buf
 data, fault plans) lives in the sans-I/O ``protocol/station`` layer; this module is the adapter
 that feeds it received ASDUs and the time, and hands what it answers to each connection's link.
 
-Every connection owns a ``Link(Role.CONTROLLED)`` and three tasks in one nursery: a reader that
-feeds octets to the link and answers ASDUs, a writer that drains the outgoing queues while the k
-window has room, and a timer that sleeps until ``link.next_deadline()`` (one wake-up event
-re-arms it, aioquic style). Answers to requests leave first, in request order
+Every connection owns a ``Link(Role.CONTROLLED)`` driven by an ``engine.session.Session`` (the
+same adapter as the client's: a reader, a writer whose every send has a t1 deadline, and a
+timer); the connection keeps no I/O loop. It hands the station what the session received
+(``asdu_received``) and gives the session the station's ASDUs when the k window has room (the
+pull hook ``_produce``). Answers waiting for a connection are bounded (``response_limit``
+octets, counted as the largest APDU per answer): when a client sends requests faster than it
+reads the answers, the session stops reading from it (back-pressure) instead of queueing, and t1
+releases it (catalogue R17), logged with its address; other clients are not slowed down.
+Answers to requests leave first, in request order
 (lib60870 does the same, so a command is not stuck behind thousands of spontaneous reports);
 interrogation answers are built lazily, so they carry the values of the moment they are sent.
 Spontaneous and cyclic reports go to the bounded event buffer of the connection's redundancy
@@ -81,28 +86,26 @@ from typing import Any
 
 import trio
 
-from ..protocol.apci import IFrame
-from ..protocol.asdu import Asdu, UnknownAsdu, decode_asdu
+from ..protocol.asdu import Asdu, UnknownAsdu
+from ..protocol.closing import CloseCause, ClosedBy
 from ..protocol.enums import BinaryCounterQuality, Cot, Quality
-from ..protocol.errors import DecodeError
 from ..protocol.explain import explain_asdu
 from ..protocol.link import (
     Acknowledged,
-    AsduReceived,
     DataTransferStarted,
     DataTransferStopped,
     Event,
-    FrameReceived,
     Link,
-    LinkClosed,
     LinkState,
     Role,
 )
 from ..protocol.station import ControlledStation, Fault, RedundancySettings, SimulatedPoint
 from ..protocol.station.answers import BROADCAST_CA
 from .errors import unwrap_group
-from .journal import Direction, Journal
+from .journal import Journal, JournalEntry
 from .profile import Profile, demo_profile
+from .session import CloseInfo, Session
+from .transport import OpenStream, Transport
 
 __all__ = [
     "BROADCAST_CA",
@@ -115,9 +118,11 @@ __all__ = [
 
 log = logging.getLogger("c104test.simulator")
 
-_RECEIVE_SIZE = 65536
 _YIELD_EVERY = 32  # set_point calls between schedule points (about one ASDU of reports)
 _HEADER_LENGTH = 6
+_APDU_MAX = 255  # octets; what one queued answer counts against ``response_limit``
+# Ends of a connection that the simulator decided because of the client: logged as releases.
+_RELEASES = frozenset({CloseCause.T1_EXPIRED, CloseCause.PEER_NOT_READING, CloseCause.PROTOCOL_VIOLATION})
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,19 +141,16 @@ class ReceivedCommand:
 
 
 class SimulatorConnection:
-    """One client of the simulator: its link, journal and send path; the station answers."""
+    """One client of the simulator: its link, session and journal; the station answers."""
 
-    def __init__(
-        self,
-        simulator: Simulator,
-        stream: trio.SocketStream,
-        peer: tuple[str, int],
-        number: int,
-    ) -> None:
+    def __init__(self, simulator: Simulator, opened: OpenStream, number: int) -> None:
         self.simulator = simulator
         self.id = number
-        self.peer = peer
-        self.stream = stream
+        address = opened.peer
+        self.peer = (address.host, address.port) if address is not None else ("?", 0)
+        #: The real addresses of this TCP connection (None for in-memory test streams).
+        self.local_address, self.peer_address = opened.local, opened.peer
+        self.stream = opened.stream
         now = trio.current_time()
         self.link = Link(Role.CONTROLLED, simulator.profile.link, now=now)
         self.link.report_frames = True  # every received frame goes into the journal
@@ -157,21 +159,21 @@ class SimulatorConnection:
         self.link.ignore_test_frames = faults.ignore_test_frames
         self.journal = Journal(simulator.journal_size)
         self.opened_at = now
-        #: Why the connection closed (None while open).
-        self.close_reason: str | None = None
         self._closed = False
-        self._send_lock = trio.Lock()
-        self._outbox: list[bytes] = []  # journalled APDUs waiting for the send lock
         self._station = simulator.station
-        self._station.connect(number, now, self.name)
-        # The decoded ASDU of each I-frame handed to the link, in order, for the journal.
-        self._sent: deque[Asdu | None] = deque()
-        self._received: tuple[Asdu | UnknownAsdu | None, str | None] = (None, None)
-        self._writer_wakeup = trio.Event()
-        self._timer_wakeup = trio.Event()
-        self._armed = math.inf
+        # The station's answer queue of this connection: its length drives the back-pressure.
+        self._answers = self._station.connect(number, now, self.name).responses
+        self._max_answers = max(1, simulator.response_limit // _APDU_MAX)
         self._room = trio.lowlevel.ParkingLot()
-        self._cancel_scope = trio.CancelScope()
+        self.session = Session(
+            opened,
+            self.link,
+            self.journal,
+            self,
+            peer=f"the client at {self.name}",
+            produce=self._produce,
+            cancel_reason="simulator stopped",
+        )
 
     def __repr__(self) -> str:
         return f"<SimulatorConnection {self.id} {self.name} {self.state.name}>"
@@ -187,6 +189,27 @@ class SimulatorConnection:
     @property
     def is_open(self) -> bool:
         return not self._closed
+
+    @property
+    def close_reason(self) -> str | None:
+        """Why the connection closed (None while open)."""
+        info = self.session.closed
+        return None if info is None else info.reason
+
+    @property
+    def close_info(self) -> CloseInfo | None:
+        """Who closed it and why (``ClosedBy``, ``CloseCause``); None while open."""
+        return self.session.closed
+
+    @property
+    def reading_paused(self) -> bool:
+        """Back-pressure: the client's requests wait in TCP until it reads our answers."""
+        return self.session.reading_paused
+
+    @property
+    def answers_queued(self) -> int:
+        """Answers (or lazy answer streams) waiting for the k window."""
+        return len(self._answers)
 
     @property
     def started(self) -> bool:
@@ -209,7 +232,8 @@ class SimulatorConnection:
         self._finish(reason)
 
     def _wake(self) -> None:
-        self._writer_wakeup.set()
+        """The station may have something for this connection: the writer pulls it."""
+        self.session.wake_writer()
 
     def _over_limit(self) -> bool:
         """The event buffer is full and draining: ``set_point`` waits for room.
@@ -223,167 +247,57 @@ class SimulatorConnection:
             and self._station.over_limit(self.id)
         )
 
-    # ---- tasks ----
+    # ---- the session's hooks ----
 
-    async def _run(self) -> None:
-        with self._cancel_scope:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._read)
-                nursery.start_soon(self._write)
-                nursery.start_soon(self._tick)
+    async def _run(self) -> CloseInfo:
+        return await self.session.run()
 
-    async def _read(self) -> None:
-        link = self.link
-        while True:
-            try:
-                data = await self.stream.receive_some(_RECEIVE_SIZE)
-            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
-                self._finish(f"connection lost: {exc}")
-                return
-            if not data:
-                self._finish("closed by the peer")
-                return
-            now = trio.current_time()
-            self._handle(link.receive_data(data, now), now)
-            self._rearm_timer()
-            await self._transmit()
-            if link.state is LinkState.CLOSED:
-                self._finish(link.close_reason or "link closed")
-                return
-
-    async def _write(self) -> None:
-        link = self.link
-        while True:
-            if link.can_send and self._station.has_outgoing(self.id, trio.current_time()):
-                self._fill(trio.current_time())
-                self._rearm_timer()
-                await self._transmit()
-            else:
-                # Woken by new data, an acknowledgement (k window) or the start of transfer.
-                self._writer_wakeup = trio.Event()
-                await self._writer_wakeup.wait()
-
-    async def _tick(self) -> None:
-        link = self.link
-        while True:
-            deadline = link.next_deadline()
-            self._armed = math.inf if deadline is None else deadline
-            self._timer_wakeup = trio.Event()
-            with trio.move_on_at(self._armed):
-                await self._timer_wakeup.wait()
-            now = trio.current_time()
-            if now >= self._armed:
-                self._handle(link.handle_timeout(now), now)
-                await self._transmit()
-                if link.state is LinkState.CLOSED:
-                    self._finish(link.close_reason or "link closed")
-                    return
-
-    def _rearm_timer(self) -> None:
-        deadline = self.link.next_deadline()
-        if deadline is not None and deadline < self._armed:
-            self._timer_wakeup.set()
-
-    def _fill(self, now: float) -> None:
-        """Hand the station's ASDUs to the link while the k window has room (answers first)."""
-        link = self.link
-        sent = self._sent
-        room = link.window_free if link.can_send else 0
-        if room:
-            for out in self._station.next_outgoing(self.id, now, room):
-                if out.send_seq_offset:  # fault plan: a wrong N(S), V(S) left alone
-                    seq = (link.vs + out.send_seq_offset) & 0x7FFF
-                    link.send_asdu(out.raw, now, send_seq=seq)
-                else:
-                    link.send_asdu(out.raw, now)
-                sent.append(out.asdu)
+    def _produce(self, now: float, room: int) -> list[tuple[bytes, Asdu | None, int]]:
+        """The pull hook: the station's ASDUs for the k window (answers first, then reports)."""
+        out = [(o.raw, o.asdu, o.send_seq_offset) for o in self._station.next_outgoing(self.id, now, room)]
+        if self.session.reading_paused and len(self._answers) <= self._max_answers // 2:
+            self.session.resume_reading()
         if self._room and not self._station.over_limit(self.id):
             self._room.unpark_all()
+        return out
 
-    async def _transmit(self) -> None:
-        """Send what the link queued, in order, recording every frame in the journal.
-
-        The link's output is taken and journalled at once (no await in between), so frames
-        keep their order whichever task sends them; with nothing to send there is no wait for
-        the lock, which keeps the reader and the writer from taking turns for nothing.
-        """
-        apdus = self.link.apdus_to_send()
-        if apdus:
-            now = trio.current_time()
-            wall = _time.time()
-            record = self.journal.record
-            sent = self._sent
-            for apdu in apdus:
-                if len(apdu) > 6 and not apdu[2] & 1 and sent:
-                    record(Direction.SENT, apdu, now=now, wall=wall, asdu=sent.popleft())
-                else:
-                    record(Direction.SENT, apdu, now=now, wall=wall)
-            self._outbox.extend(apdus)
-        if not self._outbox:
+    def asdu_received(self, entry: JournalEntry, now: float) -> None:
+        asdu = entry.asdu
+        if asdu is None:
+            # A malformed ASDU is never executed in part; lib60870 closes too (R05, R06).
+            self.session.violation(f"undecodable ASDU: {entry.error}", entry.raw)
             return
-        async with self._send_lock:
-            if not self._outbox:
-                return  # sent by the task that held the lock before us
-            data = b"".join(self._outbox)
-            self._outbox.clear()
-            try:
-                await self.stream.send_all(data)
-            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
-                self._finish(f"connection lost: {exc}")
+        self.simulator._dispatch(self, entry.raw[_HEADER_LENGTH:], asdu, now)
+        if len(self._answers) > self._max_answers:
+            self.session.pause_reading()
 
-    def _handle(self, events: list[Event], now: float) -> None:
-        """React to the link's events (runs between awaits, so it needs no lock)."""
-        wall = _time.time()
+    def link_event(self, event: Event, now: float) -> None:
+        kind = type(event)
         station = self._station
-        for event in events:
-            kind = type(event)
-            if kind is FrameReceived:
-                assert isinstance(event, FrameReceived)
-                asdu: Asdu | UnknownAsdu | None = None
-                error = None
-                if type(event.frame) is IFrame:
-                    try:
-                        asdu = decode_asdu(event.frame.asdu, _HEADER_LENGTH)
-                    except DecodeError as exc:
-                        error = str(exc)
-                    self._received = (asdu, error)
-                self.journal.record(
-                    Direction.RECEIVED, event.apdu, now=now, wall=wall, asdu=asdu, error=error
-                )
-            elif kind is AsduReceived:
-                assert isinstance(event, AsduReceived)
-                asdu, error = self._received
-                if asdu is None:
-                    # A malformed ASDU is never executed in part; lib60870 closes too (R05, R06).
-                    self.link.close(f"undecodable ASDU: {error}")
-                    return
-                self.simulator._dispatch(self, event.asdu, asdu, now)
-            elif kind is Acknowledged:
-                assert isinstance(event, Acknowledged)
-                station.acknowledged(self.id, event.count)
-                self._writer_wakeup.set()
-            elif kind is DataTransferStarted:
-                log.info("%s: data transfer started", self.name)
-                previous = station.started(self.id, now)
-                if previous is not None:
-                    self.simulator._wake_connection(previous)
-                self.simulator._log_notices()
-                self._writer_wakeup.set()
-            elif kind is DataTransferStopped:
-                log.info("%s: data transfer stopped", self.name)
-                station.stopped(self.id, now)
-            elif kind is LinkClosed:
-                assert isinstance(event, LinkClosed)
-                self.close_reason = self.close_reason or event.reason
-            else:
-                log.debug("%s: %s", self.name, event)
+        if kind is Acknowledged:
+            station.acknowledged(self.id, event.count)  # type: ignore[union-attr]
+        elif kind is DataTransferStarted:
+            log.info("%s: data transfer started", self.name)
+            previous = station.started(self.id, now)
+            if previous is not None:
+                self.simulator._wake_connection(previous)
+            self.simulator._log_notices()
+            self._wake()
+        elif kind is DataTransferStopped:
+            log.info("%s: data transfer stopped", self.name)
+            station.stopped(self.id, now)
+        else:
+            log.debug("%s: %s", self.name, event)
+
+    def changed(self) -> None:
+        if self.session.closed is not None and not self._closed:
+            self._closed = True
+            self._room.unpark_all()
 
     def _finish(self, reason: str) -> None:
-        if self.close_reason is None:
-            self.close_reason = reason
+        self.session.close(reason)  # the first reason stays
         self._closed = True
         self._room.unpark_all()
-        self._cancel_scope.cancel()
 
 
 # ---- the simulator -------------------------------------------------------------------------------
@@ -409,6 +323,7 @@ class Simulator:
         max_connections: int | None = None,
         redundancy_group_size: int | None = None,
         faults: Iterable[Fault] | None = None,
+        response_limit: int = 65_536,
     ) -> None:
         if queue_limit is not None and queue_limit < 1:
             raise ValueError(f"queue_limit must be at least 1, got {queue_limit}")
@@ -426,6 +341,10 @@ class Simulator:
         self.redundancy = redundancy
         self.queue_limit = redundancy.buffer_size
         self.journal_size = journal_size
+        #: Octets of answers (counted as 255 each) queued per connection before the simulator
+        #: stops reading from it; reading resumes below half.
+        self.response_limit = response_limit
+        self.transport = Transport()
         self.max_connections = max_connections if max_connections is not None else self.profile.max_connections
         #: The fault plan: the profile's, or the one given here.
         self.faults: tuple[Fault, ...] = tuple(self.profile.faults if faults is None else faults)
@@ -505,7 +424,7 @@ class Simulator:
         """
         self.station.set_point(common_address, io_address, value, quality, cause)
         for connection in self._connections:
-            connection._writer_wakeup.set()
+            connection._wake()
         if self.station.notices:
             self._log_notices()
 
@@ -541,7 +460,7 @@ class Simulator:
     def _wake_connection(self, number: int) -> None:
         connection = self._by_id.get(number)
         if connection is not None:
-            connection._writer_wakeup.set()
+            connection._wake()
 
     def _log_notices(self) -> None:
         for notice in self.station.take_notices():
@@ -569,10 +488,10 @@ class Simulator:
                 async with trio.open_nursery() as nursery:
                     listeners = await nursery.start(
                         functools.partial(
-                            trio.serve_tcp,
+                            self.transport.serve,
                             self._serve_connection,
+                            host,
                             port,
-                            host=host,
                             handler_nursery=nursery,
                         )
                     )
@@ -602,26 +521,23 @@ class Simulator:
             if deadline is not None and now >= deadline:
                 station.handle_timeout(now)
                 for connection in self._connections:
-                    connection._writer_wakeup.set()
+                    connection._wake()
                 if station.notices:
                     self._log_notices()
 
-    async def _serve_connection(self, stream: trio.SocketStream) -> None:
-        try:
-            address = stream.socket.getpeername()
-        except OSError:  # the client is gone already
-            await trio.aclose_forcefully(stream)
+    async def _serve_connection(self, opened: OpenStream) -> None:
+        if opened.peer is None:  # the client is gone already
+            await trio.aclose_forcefully(opened.stream)
             return
-        peer = (str(address[0]), int(address[1]))
-        name = f"{peer[0]}:{peer[1]}"
-        refusal = self._refusal(peer[0])
+        name = str(opened.peer)
+        refusal = self._refusal(opened.peer.host)
         if refusal is not None:
             self.connections_refused += 1
             log.warning("connection from %s refused: %s", name, refusal)
-            await trio.aclose_forcefully(stream)
+            await trio.aclose_forcefully(opened.stream)
             return
         self._numbers += 1
-        connection = SimulatorConnection(self, stream, peer, self._numbers)
+        connection = SimulatorConnection(self, opened, self._numbers)
         self._connections.append(connection)
         self._by_id[connection.id] = connection
         self.connections_served += 1
@@ -632,16 +548,22 @@ class Simulator:
             log.exception("connection %d from %s failed", connection.id, name)
             connection._finish(f"simulator error: {exc!r}")
         finally:
-            connection._finish(connection.close_reason or "simulator stopped")
+            connection._finish("simulator stopped")  # the first reason stays
             self._connections.remove(connection)
             del self._by_id[connection.id]
             self.station.disconnect(connection.id, trio.current_time())
             self._log_notices()
             for other in self._connections:  # reports put back may go to a started one
-                other._writer_wakeup.set()
+                other._wake()
             # Logged before the close: when the simulator stops, the await below is cancelled.
-            log.info("connection %d from %s closed: %s", connection.id, name, connection.close_reason)
-            await trio.aclose_forcefully(stream)
+            info = connection.close_info
+            if info is not None and info.by is ClosedBy.LOCAL and info.cause in _RELEASES:
+                log.warning(
+                    "connection %d from %s closed: %s (the simulator released it)", connection.id, name, info.reason
+                )
+            else:
+                log.info("connection %d from %s closed: %s", connection.id, name, connection.close_reason)
+            await trio.aclose_forcefully(opened.stream)
 
     def _refusal(self, host: str) -> str | None:
         if self._allowed:
@@ -667,7 +589,7 @@ class Simulator:
             log.info("%s: %s -> %s", connection.name, explain_asdu(asdu, limit=3), answered.outcome)
         # Return information goes to other groups as events; a delayed answer needs the timer.
         for other in self._connections:
-            other._writer_wakeup.set()
+            other._wake()
         self._timer_wakeup.set()
 
 

@@ -147,7 +147,9 @@ def test_an_rtu_that_vanishes_mid_interrogation_is_reported_as_the_peer() -> Non
         con = bytes([100, 1, 7, 0, 1, 0, 0, 0, 0, 20])
         answers = [i_frame(0, con)] + [i_frame(1 + n, single_point(200 + n, 20)) for n in range(3)]
         await send_all(sock, b"".join(answers))
-        sock.close()
+        sock.shutdown(socket.SHUT_WR)  # FIN; it still takes our S-frames, so no RST follows
+        while await sock.recv(4096):
+            pass
 
     async def main() -> None:
         async with raw_rtu(behaviour) as port:
