@@ -63,7 +63,7 @@ from .errors import (
 from .journal import Direction, Journal, JournalEntry
 from .points import PROCESS_TYPES, PointDatabase
 from .session import CloseInfo, Session
-from .transport import Endpoint, Transport
+from .transport import Endpoint, OpenStream, Transport
 
 __all__ = ["ClientConnection", "CommandResult", "MessageFilter", "open_connection"]
 
@@ -321,7 +321,7 @@ class ClientConnection:
             self._run_scope.cancel()
         self._notify()
 
-    async def _serve(self, opened: Any, task_status: Any) -> None:
+    async def _serve(self, opened: OpenStream, task_status: Any) -> None:
         """One connection: the session runs beside the start-up and ends the connection."""
         now = trio.current_time()
         link = Link(Role.CONTROLLING, self.params, now=now)
