@@ -171,6 +171,7 @@ class SimulatorConnection:
             self.journal,
             self,
             peer=f"the client at {self.name}",
+            on_frame=self._log_frame,
             produce=self._produce,
             cancel_reason="simulator stopped",
         )
@@ -260,6 +261,11 @@ class SimulatorConnection:
         if self._room and not self._station.over_limit(self.id):
             self._room.unpark_all()
         return out
+
+    def _log_frame(self, entry: JournalEntry) -> None:
+        """Frames at DEBUG (connections and commands are logged at INFO)."""
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s: %s", self.name, entry.explain())
 
     def asdu_received(self, entry: JournalEntry, now: float) -> None:
         asdu = entry.asdu
