@@ -1054,7 +1054,7 @@ def i_receive_u_frame(c104_context: C104Context, function: str, kind: str, secon
     deadline = time.monotonic() + _seconds(c104_context, seconds)
     cursor = c104_context.mark
     while True:
-        for entry in connection.frames(cursor):
+        for entry in connection.frames(cursor, waiting_for=f"{function} {kind}"):
             cursor = entry.index + 1
             if entry.direction is Direction.RECEIVED and len(entry.raw) == 6:
                 try:

@@ -102,6 +102,7 @@ from ..protocol.station import ControlledStation, Fault, RedundancySettings, Sim
 from ..protocol.station.answers import BROADCAST_CA
 from .errors import unwrap_group
 from .journal import Direction, Journal
+from .pcap import stream_endpoints
 from .profile import Profile, demo_profile
 
 __all__ = [
@@ -156,6 +157,7 @@ class SimulatorConnection:
         self.link.withhold_acknowledgements = faults.withhold_acknowledgements
         self.link.ignore_test_frames = faults.ignore_test_frames
         self.journal = Journal(simulator.journal_size)
+        self.journal.endpoints = stream_endpoints(stream)  # for captures: the real addresses
         self.opened_at = now
         #: Why the connection closed (None while open).
         self.close_reason: str | None = None
@@ -394,7 +396,8 @@ class Simulator:
 
     ``simulate_changes`` lets points with ``change_every`` move by themselves (a deterministic
     walk, reported spontaneously). ``queue_limit`` overrides the profile's event buffer size;
-    ``journal_size`` bounds each connection's journal. ``max_connections``,
+    ``journal_size`` bounds each connection's journal in octets (None: the process-wide journal
+    budget, see ``engine.journal``). ``max_connections``,
     ``redundancy_group_size`` and ``faults`` override the profile's (CLI and Robot options).
     """
 
@@ -404,7 +407,7 @@ class Simulator:
         *,
         simulate_changes: bool = False,
         queue_limit: int | None = None,
-        journal_size: int = 10_000,
+        journal_size: int | str | None = None,
         command_log_size: int = 10_000,
         max_connections: int | None = None,
         redundancy_group_size: int | None = None,

@@ -280,7 +280,7 @@ class TrafficKeywords(LibraryComponent):
         cursor = session.reference
         while True:
             closed = not session.rtu.is_open  # before reading: frames that came before a close count
-            for entry in session.rtu.frames(cursor):
+            for entry in session.rtu.frames(cursor, waiting_for=f"{frame} from the RTU"):
                 cursor = entry.index + 1
                 if entry.direction is Direction.RECEIVED and frame.matches(entry.raw):
                     logger.info(f"Got {entry.explain()}")
