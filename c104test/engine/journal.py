@@ -9,17 +9,18 @@ Memory, not entry counts, is the bound. All journals of a process share one ``Jo
 budget of its own. Entries keep the raw octets only and decode their ASDU when asked (the last few
 hundred decodings are kept, so the receive path and a command's wait decode each frame once).
 
->>> j = Journal(3 * entry_cost(6))
->>> for n in range(4):
+>>> j = Journal(4 * entry_cost(6))  # room for four TESTFR frames
+>>> for n in range(5):
 ...     _ = j.record(Direction.SENT, bytes.fromhex("680443000000"), now=n, wall=n)
->>> [e.index for e in j], j.next_index, j.dropped
-([1, 2, 3], 4, 1)
+>>> [e.index for e in j], j.next_index, j.dropped  # drops come in batches of 1/16 of the limit
+([2, 3, 4], 5, 2)
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import math
 import re
 import sys
 import threading
@@ -51,6 +52,7 @@ __all__ = [
 log = logging.getLogger("c104test.journal")
 
 DEFAULT_JOURNAL_SIZE = 64 * 1024 * 1024  # octets, shared by every journal of the process
+_LOG_EVERY = 60.0  # seconds between two log lines about dropped frames of one journal
 _DECODED_KEPT = 256  # entries whose decoded ASDU is kept (most recently decoded first to go)
 # What an entry costs beyond its octets: the entry object, its two floats, its index, the bytes
 # header. Measured with sys.getsizeof on CPython 3.12; the budget counts memory, not payload.
@@ -275,6 +277,7 @@ class Journal:
         self._account = [0]  # octets held; a list so the finaliser can see it without self
         self.dropped = 0  # frames dropped to stay within the budget, over the journal's life
         self._dropped_logged = 0
+        self._log_after = -math.inf  # engine time after which the next drop is logged
         self._cleared_to = 0  # frames below this index were cleared on purpose, not dropped
         self.endpoints: Endpoints | None = None  # (local, peer) addresses, for captures
         budget._join(self)
@@ -333,7 +336,8 @@ class Journal:
         cost = _ENTRY_OVERHEAD + len(raw)
         self._account[0] += cost
         self.budget._charge(self, cost)
-        if self.dropped != self._dropped_logged:
+        if self.dropped != self._dropped_logged and (not self._dropped_logged or now >= self._log_after):
+            # the first drop at once, then one line a minute at most: a long run stays readable
             log.warning(
                 "journal%s dropped %d old frames to stay within %d octets (%d dropped so far); "
                 "the oldest frame held is now #%d",
@@ -344,6 +348,7 @@ class Journal:
                 self._first,
             )
             self._dropped_logged = self.dropped
+            self._log_after = now + _LOG_EVERY
         return entry
 
     def _drop_oldest(self, octets: int, *, keep: bool) -> int:
