@@ -521,7 +521,7 @@ def data_transfer_is_started(c104_context: C104Context) -> None:
     Examples:
         Given data transfer is started
     """
-    _connection(c104_context).start_data_transfer()
+    _connection(c104_context).start_data_transfer(c104_context.timeout)
 
 
 # ---- When: commands -------------------------------------------------------------------------------
@@ -727,7 +727,7 @@ def start_data_transfer(c104_context: C104Context) -> None:
     """
     connection = _connection(c104_context)
     c104_context.begin_action()
-    connection.start_data_transfer()
+    connection.start_data_transfer(c104_context.timeout)
 
 
 @_step("When", r"I stop data transfer")

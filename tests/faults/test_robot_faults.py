@@ -1,0 +1,83 @@
+"""Robot keywords against a misbehaving RTU: each returns or fails within t1 + its timeout + 2 s,
+with an error that names the cause; `Close All RTU Connections` returns within 5 s; no thread
+is left (tests/faults/conftest.py checks it)."""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from robot import run
+from robot.api import ExecutionResult
+
+from . import robot_support
+from .conftest import SLACK, T1, T2, TIMEOUT, MisbehavingRtu
+
+BOUND = T1 + TIMEOUT + SLACK
+# What a failure against a peer that stopped reading must say: t1 ran out, or what went unsent
+STALL_CAUSE = re.compile(r"\bt1\b|read nothing|unsent|not tak", re.IGNORECASE)
+
+FLOOD_SUITE = """
+*** Settings ***
+Library    c104test.keywords.IEC104Library    timeout={timeout}s    common_address=47
+Library    tests.faults.robot_support
+Test Setup    Connect And Let The Client Stall
+Test Teardown    Close All RTU Connections
+Test Timeout    {robot_timeout}s
+
+*** Test Cases ***
+Interrogation
+    Send Interrogation
+
+Command
+    Send Command    500    ON    C_SC_NA_1
+
+State
+    Expect State    5    ON
+
+*** Keywords ***
+Connect And Let The Client Stall
+    Connect To RTU    127.0.0.1    {port}    t1={t1}s    t2={t2}s    timeout={timeout}s
+    Wait Until The Client Stalled
+"""
+
+
+def robot(suite: str, tmp_path: Path, **values: Any) -> Any:
+    path = tmp_path / "faults.robot"
+    path.write_text(textwrap.dedent(suite.format(**values)), encoding="utf-8")
+    run(str(path), outputdir=str(tmp_path), report="NONE", log="NONE", stdout=io.StringIO(), stderr=io.StringIO())
+    return ExecutionResult(str(tmp_path / "output.xml"))
+
+
+def elapsed(item: Any) -> float:
+    return item.elapsed_time.total_seconds()
+
+
+def test_keywords_fail_in_time_against_an_rtu_that_floods_and_stops_reading(
+    misbehaving_rtu: Callable[[str], MisbehavingRtu], tmp_path: Path
+) -> None:
+    peer = misbehaving_rtu("flood")
+    robot_support.PEER = peer
+    result = robot(FLOOD_SUITE, tmp_path, port=peer.port, t1=T1, t2=T2, timeout=TIMEOUT, robot_timeout=BOUND + 8)
+    tests = {test.name: test for test in result.suite.tests}
+    assert set(tests) == {"Interrogation", "Command", "State"}
+    problems = []
+    for name, test in tests.items():
+        setup, body, teardown = test.setup, test.body[0], test.teardown
+        assert setup.status == "PASS", f"{name}: the connection did not open: {setup.message}"
+        if elapsed(body) > BOUND:
+            problems.append(f"{name}: took {elapsed(body):.1f} s, more than {BOUND:g} s: {test.message}")
+        if test.status != "FAIL":
+            problems.append(f"{name} passed against an RTU that reads nothing")
+        elif name == "State":  # waits for a report, sends nothing: it must only end in time
+            if "IOA 5" not in test.message:
+                problems.append(f"{name}: {test.message}")
+        elif not STALL_CAUSE.search(test.message):
+            problems.append(f"{name}: the error names no cause: {test.message}")
+        if teardown.status != "PASS" or elapsed(teardown) > 5.0:
+            problems.append(f"{name}: Close All RTU Connections took {elapsed(teardown):.1f} s: {teardown.message}")
+    assert not problems, "\n".join(problems)
