@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from robot import run
 from robot.api import ExecutionResult
 
@@ -81,3 +82,69 @@ def test_keywords_fail_in_time_against_an_rtu_that_floods_and_stops_reading(
         if teardown.status != "PASS" or elapsed(teardown) > 5.0:
             problems.append(f"{name}: Close All RTU Connections took {elapsed(teardown):.1f} s: {teardown.message}")
     assert not problems, "\n".join(problems)
+
+
+ONE_SHOT_SUITE = """
+*** Settings ***
+Library    c104test.keywords.IEC104Library    timeout={timeout}s    common_address=47
+Test Teardown    Close All RTU Connections
+Test Timeout    {robot_timeout}s
+
+*** Test Cases ***
+Fault
+    Connect To RTU    127.0.0.1    {port}    t1={t1}s    t2={t2}s    timeout={timeout}s
+    {keyword}
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "keyword", "cause"),
+    [
+        ("vanish", "Send Interrogation", r"closed by the peer|peer closed"),
+        ("reset", "Send Command    500    ON    C_SC_NA_1", r"reset"),
+        ("garbage", "Send Interrogation", r"start octet|0x68|not an APDU|protocol"),
+    ],
+)
+def test_keywords_fail_in_time_against_a_faulty_rtu(
+    misbehaving_rtu: Callable[[str], MisbehavingRtu], tmp_path: Path, mode: str, keyword: str, cause: str
+) -> None:
+    peer = misbehaving_rtu(mode)
+    result = robot(
+        ONE_SHOT_SUITE, tmp_path, port=peer.port, t1=T1, t2=T2, timeout=TIMEOUT, robot_timeout=BOUND + 8,
+        keyword=keyword,
+    )
+    (test,) = result.suite.tests
+    connect, body = test.body[0], test.body[1]
+    if mode == "garbage" and connect.status == "FAIL":
+        body = connect  # the garbage may arrive before Connect To RTU has returned
+    else:
+        assert connect.status == "PASS", connect.message
+    assert test.status == "FAIL" and elapsed(body) <= BOUND, (elapsed(body), test.message)
+    assert re.search(cause, test.message, re.IGNORECASE), test.message
+    assert test.teardown.status == "PASS" and elapsed(test.teardown) <= 5.0, test.teardown.message
+
+
+LIMIT_SUITE = """
+*** Settings ***
+Library    c104test.keywords.IEC104Library    timeout={timeout}s    common_address=47
+Suite Teardown    Run Keywords    Close All RTU Connections    AND    Stop Simulated RTU
+
+*** Test Cases ***
+More Peers Than The Limit
+    ${{port}} =    Start Simulated RTU    {profile}
+    Connect To RTU    127.0.0.1    ${{port}}    alias=first
+    Connect To RTU    127.0.0.1    ${{port}}    alias=second
+"""
+
+
+def test_a_peer_over_the_simulators_limit_is_refused_in_time(tmp_path: Path) -> None:
+    demo = (Path(__file__).parents[2] / "c104test" / "engine" / "demo_rtu.yaml").read_text(encoding="utf-8")
+    profile = tmp_path / "one.yaml"
+    profile.write_text(demo.replace("max_connections: 10", "max_connections: 1"), encoding="utf-8")
+    result = robot(LIMIT_SUITE, tmp_path, timeout=TIMEOUT, profile=profile)
+    (test,) = result.suite.tests
+    start, first, second = test.body
+    assert start.status == "PASS" and first.status == "PASS", (start.message, first.message)
+    assert second.status == "FAIL" and elapsed(second) <= TIMEOUT + SLACK, (elapsed(second), test.message)
+    assert "failed to start" in test.message or "refused" in test.message, test.message
+    assert result.suite.teardown.status == "PASS", result.suite.teardown.message
