@@ -101,7 +101,7 @@ from ..protocol.link import (
 from ..protocol.station import ControlledStation, Fault, RedundancySettings, SimulatedPoint
 from ..protocol.station.answers import BROADCAST_CA
 from .errors import unwrap_group
-from .journal import Direction, Journal
+from .journal import Direction, Journal, JournalBudget, parse_size
 from .pcap import stream_endpoints
 from .profile import Profile, demo_profile
 
@@ -116,6 +116,7 @@ __all__ = [
 
 log = logging.getLogger("c104test.simulator")
 
+SIMULATOR_JOURNAL_SIZE = 8 * 1024 * 1024  # octets, all connections of one simulator together
 _RECEIVE_SIZE = 65536
 _YIELD_EVERY = 32  # set_point calls between schedule points (about one ASDU of reports)
 _HEADER_LENGTH = 6
@@ -156,7 +157,7 @@ class SimulatorConnection:
         faults = simulator.station.link_faults
         self.link.withhold_acknowledgements = faults.withhold_acknowledgements
         self.link.ignore_test_frames = faults.ignore_test_frames
-        self.journal = Journal(simulator.journal_size)
+        self.journal = Journal(simulator.journal_budget)
         self.journal.endpoints = stream_endpoints(stream)  # for captures: the real addresses
         self.opened_at = now
         #: Why the connection closed (None while open).
@@ -396,9 +397,10 @@ class Simulator:
 
     ``simulate_changes`` lets points with ``change_every`` move by themselves (a deterministic
     walk, reported spontaneously). ``queue_limit`` overrides the profile's event buffer size;
-    ``journal_size`` bounds each connection's journal in octets (None: the process-wide journal
-    budget, see ``engine.journal``). ``max_connections``,
-    ``redundancy_group_size`` and ``faults`` override the profile's (CLI and Robot options).
+    ``journal_size`` bounds the journals of all its connections together, in octets (default
+    8 MiB: a simulator's own record of the traffic is rarely read, and a peer that floods it must
+    not grow it by more). ``max_connections``, ``redundancy_group_size`` and ``faults`` override
+    the profile's (CLI and Robot options).
     """
 
     def __init__(
@@ -428,7 +430,8 @@ class Simulator:
             )
         self.redundancy = redundancy
         self.queue_limit = redundancy.buffer_size
-        self.journal_size = journal_size
+        self.journal_size = SIMULATOR_JOURNAL_SIZE if journal_size is None else parse_size(journal_size)
+        self.journal_budget = JournalBudget(self.journal_size)
         self.max_connections = max_connections if max_connections is not None else self.profile.max_connections
         #: The fault plan: the profile's, or the one given here.
         self.faults: tuple[Fault, ...] = tuple(self.profile.faults if faults is None else faults)

@@ -233,8 +233,12 @@ class RtuConnection:
         return [e.explain() for e in entries]
 
     def save_capture(self, path: str | Path) -> int:
-        """Write the journal as a pcap file; returns the number of frames."""
+        """Write the journal as a pcapng file; returns the number of frames."""
         return self._sync(self.engine.journal.write_pcap, path)
+
+    def dropped_frames(self) -> int:
+        """Frames the journal dropped to stay within its size (they are in no capture)."""
+        return self._sync(lambda: self.engine.journal.dropped)
 
 
 class SimulatedRtu:

@@ -184,3 +184,20 @@ def test_simulator_capture_and_ipv6_addresses(tmp_path: Path) -> None:
     assert (second[TCP].sport, second[TCP].dport) == (2404, 50123)
     assert float(first.time) == 1.5 and float(second.time) == 2.25
     assert bytes(first[TCP].payload) == TESTFR and first.comment is None
+
+
+def test_a_simulators_connections_share_its_own_budget() -> None:
+    from c104test.engine.simulator import SIMULATOR_JOURNAL_SIZE, Simulator
+
+    assert Simulator().journal_budget.limit == SIMULATOR_JOURNAL_SIZE == 8 * 1024 * 1024
+    sim = Simulator(journal_size="1MiB")
+    assert sim.journal_budget.limit == 1024 * 1024 and sim.journal_budget is not process_budget()
+
+    async def main() -> None:
+        async with open_simulator(journal_size="1MiB") as sim:
+            first, second = open_connection("127.0.0.1", sim.port), open_connection("127.0.0.1", sim.port)
+            async with first, second:
+                budgets = {c.journal.budget for c in sim.connections}
+                assert budgets == {sim.journal_budget} and len(sim.connections) == 2
+
+    run(main)
