@@ -515,7 +515,7 @@ class ClientConnection:
                         raise self._down(f"no {what}")
                     await self._wait_changed()
         except trio.TooSlowError:
-            raise CommandTimeout(f"no {what} from {self.host}:{self.port} within {timeout:g} s") from None
+            raise CommandTimeout(f"no {what} within {timeout:g} s") from None
 
     async def send_test_frame(self) -> None:
         self._require_link().send_test_frame(trio.current_time())
