@@ -29,7 +29,7 @@ def main() -> None:
 
     logging.getLogger("c104test").addHandler(Keep())
     logging.getLogger("c104test").setLevel(logging.INFO)
-    client = c104.Client(command_timeout_ms=TIMEOUT_MS, journal_size="1MiB")
+    client = c104.Client(command_timeout_ms=TIMEOUT_MS, journal_size="200MB")  # holds the whole flood
     connection = client.add_connection(ip="127.0.0.1", port=port, init=c104.Init.NONE)
     connection.protocol_parameters.confirm_interval = T2
     connection.protocol_parameters.message_timeout = T1

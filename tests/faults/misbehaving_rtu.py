@@ -3,7 +3,9 @@
 It imports nothing of c104test (its frames are written out by hand), so a defect in the package
 cannot hide a defect in the test. It listens on 127.0.0.1 port 0, prints ``PORT <n>`` and serves
 until its stdin closes (then it exits: an interrupted test leaves no process behind). In ``flood``
-mode it prints ``STALLED`` each time a client has stopped reading for half a second.
+mode it prints ``STALLED`` when it has stopped flooding a client: after ``FLOOD_FRAMES``, or earlier
+when the client stopped reading for half a second. From then on that client's answers cannot all
+be taken, whatever its speed.
 
 Modes (``--mode``):
 
@@ -35,6 +37,9 @@ STARTDT_ACT, STARTDT_CON = bytes.fromhex("680407000000"), bytes.fromhex("68040b0
 TESTFR_ACT, TESTFR_CON = bytes.fromhex("680443000000"), bytes.fromhex("680483000000")
 RECEIVE_BUFFER = 4096  # octets: the client's sends stall soon once this peer stops reading
 SEGMENT_SIZE = 536  # the MSS this peer announces: keeps the client's send buffer from growing
+# I-frames (each with a TESTFR act) of one flood: the client owes ~6.75 octets for each, 675 kB in
+# all, more than the socket buffers between it and this peer take (~150-400 kB with this MSS)
+FLOOD_FRAMES = 100_000
 
 
 def i_frame(ns: int, asdu: bytes) -> bytes:
@@ -97,7 +102,11 @@ class Peer:
     def _flood(self) -> None:
         self.sock.setblocking(False)
         stalled_since = None
+        sent_frames = 0
         while not self.stop.is_set():
+            if sent_frames >= FLOOD_FRAMES:
+                print("STALLED", flush=True)
+                return
             burst = b"".join(
                 i_frame((self.ns + n) & 0x7FFF, single_point(1000 + n)) + TESTFR_ACT for n in range(64)
             )
@@ -113,6 +122,7 @@ class Peer:
                         return
                     time.sleep(0.005)
             self.ns = (self.ns + 64) & 0x7FFF
+            sent_frames += 64
 
     def _first_command(self) -> bytes | None:
         while not self.stop.is_set():
