@@ -109,3 +109,27 @@ def test_monitor_rejects_a_bad_journal_size() -> None:
         capture_output=True, text=True, timeout=30, env=subprocess_env(), check=False,
     )
     assert done.returncode == 2 and "--journal-size: journal size 'lots' is not a size" in done.stderr, done.stderr
+
+
+def test_api_connect_bounds_the_startdt_confirmation_by_the_command_timeout(
+    misbehaving_rtu: Callable[[str], MisbehavingRtu], caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    import c104test as c104
+
+    peer = misbehaving_rtu("mute")
+    client = c104.Client(command_timeout_ms=1000)
+    client.add_connection(ip="127.0.0.1", port=peer.port, init=c104.Init.ALL)
+    started = time.monotonic()
+    with caplog.at_level(logging.INFO, "c104test"):
+        client.start()
+        try:
+            while time.monotonic() - started < 10:
+                if any("no STARTDT con within 1 s" in r.getMessage() for r in caplog.records):
+                    break
+                time.sleep(0.02)
+            took = time.monotonic() - started
+        finally:
+            client.stop()
+    assert took <= 1.0 + SLACK, [r.getMessage() for r in caplog.records]  # not t1 (15 s)

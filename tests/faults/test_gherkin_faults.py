@@ -54,6 +54,9 @@ def pytest_bdd_before_step(request, feature, scenario, step, step_func):
 
 def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args):
     TIMES[step.name] = time.monotonic() - TIMES[step.name]
+    connection = request.getfixturevalue("c104_context").connection
+    if connection is not None:
+        TIMES["journal_size"] = connection.engine.journal.size
 
 
 def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception):
@@ -107,3 +110,4 @@ def test_a_step_fails_in_time_against_an_rtu_that_floods_and_stops_reading(
     # ACT_CON (the session's t1 on unsent octets would name "t1" 13 s later)
     assert any(word in error for word in ("ACT_CON", "t1", "read nothing", "unsent", "not tak")), error
     assert times["teardown"] <= 5.0, times
+    assert times["journal_size"] == 200_000_000  # --c104-journal-size reached the connection

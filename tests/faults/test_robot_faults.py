@@ -148,3 +148,29 @@ def test_a_peer_over_the_simulators_limit_is_refused_in_time(tmp_path: Path) -> 
     assert second.status == "FAIL" and elapsed(second) <= TIMEOUT + SLACK, (elapsed(second), test.message)
     assert "failed to start" in test.message or "refused" in test.message, test.message
     assert result.suite.teardown.status == "PASS", result.suite.teardown.message
+
+
+MUTE_SUITE = """
+*** Settings ***
+Library    c104test.keywords.IEC104Library    common_address=47
+Test Teardown    Close All RTU Connections
+Test Timeout    30s
+
+*** Test Cases ***
+Timeout Bounds STARTDT
+    Connect To RTU    127.0.0.1    {port}    timeout=2s    journal_size=10 MB
+
+Bad Journal Size
+    Connect To RTU    127.0.0.1    {port}    journal_size=lots
+"""
+
+
+def test_connect_timeout_bounds_the_startdt_confirmation(
+    misbehaving_rtu: Callable[[str], MisbehavingRtu], tmp_path: Path
+) -> None:
+    peer = misbehaving_rtu("mute")
+    result = robot(MUTE_SUITE, tmp_path, port=peer.port)
+    bounded, bad = result.suite.tests
+    assert bounded.status == "FAIL" and elapsed(bounded.body[0]) <= 2.0 + SLACK, (elapsed(bounded.body[0]), bounded.message)
+    assert "no STARTDT con within 2 s" in bounded.message, bounded.message
+    assert bad.status == "FAIL" and "journal size 'lots' is not a size" in bad.message, bad.message
