@@ -72,14 +72,16 @@ def legacy_journal() -> Any:
 
 
 async def client_child(port: int, objects: int, legacy: bool) -> None:
-    from c104test.engine.client import open_connection
+    from c104test.engine.client import ClientConnection
 
     rss0 = h.rss_kib()
     received = 0
     started = time.perf_counter()
-    async with open_connection("127.0.0.1", port, command_timeout=60) as conn:
-        if legacy:
-            conn.journal = legacy_journal()
+    conn = ClientConnection("127.0.0.1", port, command_timeout=60)
+    if legacy:
+        conn.journal = legacy_journal()  # before run(): the session records into it
+    async with trio.open_nursery() as nursery:
+        await nursery.start(conn.run)
         while received < objects:
             result = await conn.interrogation(CA)
             received += len(result.objects)
@@ -88,6 +90,8 @@ async def client_child(port: int, objects: int, legacy: bool) -> None:
         journal = conn.journal
         held, octets, dropped = len(journal), journal.octets, journal.dropped
         limit = journal.size
+        await conn.close()
+        nursery.cancel_scope.cancel()
     print("RESULT", json.dumps({
         "rss0": rss0, "rss_end": rss_end, "objects": received, "seconds": took,
         "frames_held": held, "journal_octets": octets, "dropped": dropped, "limit": limit,
