@@ -49,6 +49,7 @@ _LAZY = {
     "Point": ".sync.station",
     "IncomingMessage": ".sync.message",
     "ProtocolParameters": ".sync.parameters",
+    "set_journal_size": ".engine.journal",  # c104test's own: the process-wide journal budget
     **{
         name: ".sync.information"
         for name in (

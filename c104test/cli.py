@@ -263,9 +263,25 @@ def _add_monitor(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("address", nargs="?", default="127.0.0.1", metavar="HOST[:PORT]", help="default 127.0.0.1:2404")
     parser.add_argument("--common-address", "-c", type=int, default=0xFFFF, help="CA to interrogate (default 65535: all)")
-    parser.add_argument("--timeout", type=float, default=10.0, help="connect and command timeout in seconds")
+    parser.add_argument(
+        "--timeout", type=float, default=10.0,
+        help="seconds each wait may take: the TCP connect, the STARTDT confirmation, the interrogation",
+    )
+    parser.add_argument(
+        "--journal-size", type=_journal_size, default=None, metavar="SIZE",
+        help="memory for the frame journal: 64MiB (the default), 10MB or octets",
+    )
     parser.add_argument("--once", action="store_true", help="print the table once after the interrogation and exit")
     parser.set_defaults(run=_run_monitor)
+
+
+def _journal_size(text: str) -> int:
+    from c104test.engine.journal import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _split_address(text: str) -> tuple[str, int]:
@@ -293,7 +309,10 @@ def _run_monitor(args: argparse.Namespace) -> int:
     params = LinkParameters(t0=args.timeout)
 
     async def run() -> None:
-        async with open_connection(host, port, params=params, command_timeout=args.timeout) as conn:
+        async with open_connection(
+            host, port, params=params, command_timeout=args.timeout, start_timeout=args.timeout,
+            journal_size=args.journal_size,
+        ) as conn:
             result = await conn.interrogation(args.common_address)
             print(f"interrogation: {result}", flush=True)
             shown: dict[tuple[int, int], str] = {}

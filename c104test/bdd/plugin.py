@@ -81,6 +81,15 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+def _journal_size(text: str) -> int:
+    from c104test.engine.journal import parse_size  # here: loading the plugin stays cheap
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class Option:
     """One command-line option of the plugin (also the source of the option table in docs/steps.md)."""
@@ -117,6 +126,14 @@ OPTIONS = (
         f"How long a step waits for the RTU: confirmations, values, messages (default {DEFAULT_TIMEOUT:g}).",
         _seconds,
     ),
+    Option(
+        "--c104-journal-size",
+        "SIZE",
+        "Memory each connection's frame journal may hold: 64MiB, 10MB or octets (default: one "
+        "64 MiB budget shared by all connections). Older frames are dropped beyond it, and the log "
+        "and saved captures say how many.",
+        _journal_size,
+    ),
 )
 
 
@@ -137,6 +154,7 @@ class C104Config:
     common_address_given: bool = False
     profile: Path | None = None
     timeout: float = DEFAULT_TIMEOUT
+    journal_size: int | None = None  # octets per connection; None: the process-wide budget
 
     @property
     def simulated(self) -> bool:
@@ -154,6 +172,7 @@ class C104Config:
             common_address_given=ca is not None,
             profile=None if profile is None else (config.invocation_params.dir / profile).resolve(),
             timeout=config.getoption("c104_timeout") or DEFAULT_TIMEOUT,
+            journal_size=config.getoption("c104_journal_size", None),
         )
 
     def describe(self) -> str:
@@ -267,7 +286,8 @@ class C104Context:
 
         connection = RtuConnection.open(
             host, DEFAULT_PORT if port is None else port, timeout=self.timeout,
-            start_data_transfer=start_data_transfer,
+            start_data_transfer=start_data_transfer, journal_size=self.config.journal_size,
+            start_timeout=self.timeout,
         )
         self._connections.append(connection)
         self.connection = connection

@@ -521,7 +521,7 @@ def data_transfer_is_started(c104_context: C104Context) -> None:
     Examples:
         Given data transfer is started
     """
-    _connection(c104_context).start_data_transfer()
+    _connection(c104_context).start_data_transfer(c104_context.timeout)
 
 
 # ---- When: commands -------------------------------------------------------------------------------
@@ -727,7 +727,7 @@ def start_data_transfer(c104_context: C104Context) -> None:
     """
     connection = _connection(c104_context)
     c104_context.begin_action()
-    connection.start_data_transfer()
+    connection.start_data_transfer(c104_context.timeout)
 
 
 @_step("When", r"I stop data transfer")
@@ -1054,7 +1054,7 @@ def i_receive_u_frame(c104_context: C104Context, function: str, kind: str, secon
     deadline = time.monotonic() + _seconds(c104_context, seconds)
     cursor = c104_context.mark
     while True:
-        for entry in connection.frames(cursor):
+        for entry in connection.frames(cursor, waiting_for=f"{function} {kind}"):
             cursor = entry.index + 1
             if entry.direction is Direction.RECEIVED and len(entry.raw) == 6:
                 try:

@@ -181,7 +181,7 @@ class ClientConnection:
         reconnect: bool = False,
         reconnect_delay: float = 1.0,
         command_timeout: float = 10.0,
-        journal_size: int | None = 100_000,
+        journal_size: int | str | None = None,
         stream_factory: Callable[[], Awaitable[trio.abc.Stream]] | None = None,
         start_timeout: float | None = None,
         transport: Transport | None = None,
@@ -198,6 +198,7 @@ class ClientConnection:
         self.reconnect = reconnect
         self.reconnect_delay = reconnect_delay
         self.command_timeout = command_timeout
+        # None: the process-wide budget (64 MiB, journal.set_journal_size); else this connection's own
         self.journal = Journal(journal_size)
         self.points = PointDatabase()
         self.state = ConnectionState.CLOSED
@@ -333,6 +334,7 @@ class ClientConnection:
         )
         self._link, self._session = link, session
         self.local_address, self.peer_address = opened.local, opened.peer
+        self.journal.endpoints = opened.endpoints
         self.close_reason = None
         self.close_info = None
         self.close_error = None
@@ -604,6 +606,7 @@ class ClientConnection:
         started = trio.current_time()
         with trio.move_on_after(timeout):
             while True:
+                self.journal.check_cursor(cursor, str(flt))
                 for entry in self.journal.since(cursor):
                     cursor = entry.index + 1
                     if entry.direction is Direction.RECEIVED and entry.asdu is not None and flt.matches(entry.asdu):
@@ -626,6 +629,7 @@ class ClientConnection:
         cursor = self.last_command_index if since is None else since
         with trio.move_on_after(within):
             while True:
+                self.journal.check_cursor(cursor, f"no {flt}")
                 for entry in self.journal.since(cursor):
                     cursor = entry.index + 1
                     if entry.direction is Direction.RECEIVED and entry.asdu is not None and flt.matches(entry.asdu):
@@ -705,6 +709,7 @@ class ClientConnection:
         is_read = asdu.type is Type.C_RD_NA_1
         with trio.move_on_after(timeout):
             while True:
+                self.journal.check_cursor(cursor, f"the confirmation of {_name(asdu)}")
                 for entry in self.journal.since(cursor):
                     cursor = entry.index + 1
                     got = entry.asdu

@@ -1,23 +1,107 @@
-"""The journal: every frame sent and received on a connection, in order.
+"""The journal: every frame sent and received on a connection, in order, bounded in octets.
 
 Entries carry a running ``index`` that is never reused, so "everything since the start of the last
-command" is simply ``journal.since(index)`` even after old entries have been dropped.
+command" is simply ``journal.since(index)`` even after old entries have been dropped; a cursor that
+points at dropped frames is reported (``journal.dropped_before(cursor)``), never skipped silently.
+
+Memory, not entry counts, is the bound. All journals of a process share one ``JournalBudget``
+(64 MiB by default, ``set_journal_size()`` changes it); a connection given its own size gets a
+budget of its own. Entries keep the raw octets only and decode their ASDU when asked (the last few
+hundred decodings are kept, so the receive path and a command's wait decode each frame once).
+
+>>> j = Journal(4 * entry_cost(6))  # room for four TESTFR frames
+>>> for n in range(5):
+...     _ = j.record(Direction.SENT, bytes.fromhex("680443000000"), now=n, wall=n)
+>>> [e.index for e in j], j.next_index, j.dropped  # drops come in batches of 1/16 of the limit
+([2, 3, 4], 5, 2)
 """
 
 from __future__ import annotations
 
 import enum
+import logging
+import math
+import re
+import sys
+import threading
+import weakref
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..protocol.asdu import Asdu, UnknownAsdu, decode_asdu
 from ..protocol.errors import DecodeError
 from ..protocol.explain import explain_bytes
-from .pcap import write_pcap
+from .errors import ExpectationFailed
+from .pcap import Endpoints, write_pcap
 
-__all__ = ["Direction", "Journal", "JournalEntry"]
+__all__ = [
+    "DEFAULT_JOURNAL_SIZE",
+    "Direction",
+    "FramesDropped",
+    "Journal",
+    "JournalBudget",
+    "JournalEntry",
+    "entry_cost",
+    "parse_size",
+    "process_budget",
+    "set_journal_size",
+]
+
+log = logging.getLogger("c104test.journal")
+
+DEFAULT_JOURNAL_SIZE = 64 * 1024 * 1024  # octets, shared by every journal of the process
+_LOG_EVERY = 60.0  # seconds between two log lines about dropped frames of one journal
+_DECODED_KEPT = 1024  # entries whose decoded ASDU is kept (a 64 KiB read brings ~260 frames)
+# What an entry costs beyond its octets: the entry object, its two floats, its index, the bytes
+# header. Measured with sys.getsizeof on CPython 3.12; the budget counts memory, not payload.
+_ENTRY_OVERHEAD = 104 + 24 + 24 + 32 + sys.getsizeof(b"")
+
+
+def entry_cost(octets: int) -> int:
+    """Octets of memory one journal entry of ``octets`` raw octets is charged."""
+    return _ENTRY_OVERHEAD + octets
+
+
+_UNITS = {
+    "": 1, "b": 1, "o": 1, "octets": 1, "bytes": 1,
+    "k": 1000, "kb": 1000, "kib": 1024,
+    "m": 1000**2, "mb": 1000**2, "mib": 1024**2,
+    "g": 1000**3, "gb": 1000**3, "gib": 1024**3,
+}  # fmt: skip
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*")
+
+
+def parse_size(value: int | float | str) -> int:
+    """A journal size in octets from ``64MiB``, ``10 MB``, ``500kB`` or plain octets.
+
+    >>> parse_size("64MiB"), parse_size("10 MB"), parse_size(4096), parse_size("1.5 kib")
+    (67108864, 10000000, 4096, 1536)
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"journal size {value!r} is not a size")
+    if isinstance(value, int | float):
+        octets = int(value)
+    else:
+        match = _SIZE.fullmatch(value)
+        unit = match.group(2).lower() if match else None
+        if match is None or unit not in _UNITS:
+            raise ValueError(
+                f"journal size {value!r} is not a size; write octets or a number with "
+                "kB, MB, GB, KiB, MiB or GiB (for example 64MiB)"
+            )
+        octets = int(float(match.group(1)) * _UNITS[unit])
+    if octets < entry_cost(255):
+        raise ValueError(
+            f"journal size {value!r} is too small: it must hold at least one full frame "
+            f"({entry_cost(255)} octets)"
+        )
+    return octets
+
+
+class FramesDropped(ExpectationFailed):
+    """Frames that a wait had yet to look at were dropped from the journal to stay in its budget."""
 
 
 class Direction(enum.Enum):
@@ -29,17 +113,69 @@ class Direction(enum.Enum):
         return "<<" if self is Direction.RECEIVED else ">>"
 
 
-@dataclass(frozen=True, slots=True)
-class JournalEntry:
-    """One APDU; ``asdu`` is its decoded ASDU (None for S- and U-frames)."""
+_UNSET: Any = object()
+_decoded: deque[JournalEntry] = deque()  # entries holding a decoded ASDU, oldest first
 
-    index: int
-    timestamp: float  # engine clock (trio.current_time), seconds
-    wall: float  # time.time() when it was recorded, for captures
-    direction: Direction
-    raw: bytes
-    asdu: Asdu | UnknownAsdu | None = None
-    error: str | None = None  # why the ASDU could not be decoded
+
+class JournalEntry:
+    """One APDU; ``asdu`` is its decoded ASDU (None for S- and U-frames), decoded on demand."""
+
+    __slots__ = ("_asdu", "_error", "direction", "index", "raw", "timestamp", "wall")
+
+    def __init__(
+        self,
+        index: int,
+        timestamp: float,  # engine clock (trio.current_time), seconds
+        wall: float,  # time.time() when it was recorded, for captures
+        direction: Direction,
+        raw: bytes,
+        asdu: Asdu | UnknownAsdu | None = _UNSET,
+        error: str | None = None,
+    ) -> None:
+        self.index = index
+        self.timestamp = timestamp
+        self.wall = wall
+        self.direction = direction
+        self.raw = raw
+        self._error = error
+        self._asdu = _UNSET
+        if asdu is not _UNSET and (asdu is not None or error is not None):
+            self._keep(asdu)
+
+    def _keep(self, asdu: Asdu | UnknownAsdu | None) -> None:
+        self._asdu = asdu
+        _decoded.append(self)
+        if len(_decoded) > _DECODED_KEPT:
+            try:
+                _decoded.popleft()._asdu = _UNSET
+            except IndexError:  # another thread emptied it meanwhile
+                pass
+
+    def _decode(self) -> Asdu | UnknownAsdu | None:
+        asdu = self._asdu
+        if asdu is not _UNSET:
+            return asdu  # type: ignore[no-any-return]
+        raw = self.raw
+        if len(raw) <= 6 or raw[2] & 1 or self._error is not None:
+            return None
+        try:
+            asdu = decode_asdu(raw[6:], 6)
+        except DecodeError as exc:
+            self._error = str(exc)
+            asdu = None
+        self._keep(asdu)
+        return asdu  # type: ignore[no-any-return]
+
+    @property
+    def asdu(self) -> Asdu | UnknownAsdu | None:
+        return self._decode()
+
+    @property
+    def error(self) -> str | None:
+        """Why the ASDU could not be decoded (None if it could, or there is none)."""
+        if self._error is None and self.is_i_frame:
+            self._decode()
+        return self._error
 
     @property
     def is_i_frame(self) -> bool:
@@ -47,30 +183,142 @@ class JournalEntry:
 
     def explain(self) -> str:
         text = f"{self.direction.arrow} {explain_bytes(self.raw)}"
-        return f"{text} [{self.error}]" if self.error else text
+        error = self.error
+        return f"{text} [{error}]" if error else text
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not JournalEntry:
+            return NotImplemented
+        return (self.index, self.direction, self.raw, self.timestamp) == (
+            other.index, other.direction, other.raw, other.timestamp,
+        )  # fmt: skip
+
+    def __hash__(self) -> int:
+        return hash((self.index, self.raw))
+
+    def __repr__(self) -> str:
+        return f"JournalEntry(index={self.index}, direction={self.direction.name}, raw={self.raw.hex(' ')})"
+
+
+class JournalBudget:
+    """Octets of memory that a set of journals may hold together; the largest gives way first.
+
+    The process-wide budget (``process_budget()``) is shared by every journal that was given no
+    size of its own. When a record takes the total over the limit, the largest journal drops its
+    oldest frames until the total is 1/16 under the limit (drops come in batches, so the search for
+    the largest runs once per batch, not once per frame).
+    """
+
+    def __init__(self, limit: int = DEFAULT_JOURNAL_SIZE) -> None:
+        self.limit = parse_size(limit)
+        self.used = 0
+        self._members: weakref.WeakSet[Journal] = weakref.WeakSet()
+        self._lock = threading.Lock()  # journals of simulators and clients may share a budget
+
+    def __repr__(self) -> str:
+        return f"<JournalBudget {self.used}/{self.limit} octets, {len(self._members)} journals>"
+
+    def _join(self, journal: Journal) -> None:
+        with self._lock:
+            self._members.add(journal)
+
+    def _leave(self, octets: int) -> None:
+        with self._lock:
+            self.used -= octets
+
+    def _charge(self, journal: Journal, octets: int) -> None:
+        with self._lock:
+            self.used += octets
+            if self.used <= self.limit:
+                return
+            target = self.limit - self.limit // 16
+            while self.used > target:
+                largest = max(self._members, key=lambda j: j.octets, default=journal)
+                freed = largest._drop_oldest(self.used - target, keep=largest is journal)
+                if not freed:
+                    break
+                self.used -= freed
+
+
+_process_budget = JournalBudget()
+
+
+def process_budget() -> JournalBudget:
+    """The budget that every journal without a size of its own shares."""
+    return _process_budget
+
+
+def set_journal_size(size: int | str) -> None:
+    """Set the process-wide journal budget (default 64 MiB): ``set_journal_size("256MiB")``.
+
+    Journals that exist keep their frames until they next record; then the new limit applies.
+    """
+    _process_budget.limit = parse_size(size)
 
 
 class Journal:
-    """A bounded record of frames with monotonically increasing indexes.
+    """A record of frames with monotonically increasing indexes, bounded in octets.
 
-    >>> j = Journal(maxlen=2)
-    >>> for n in range(3):
-    ...     _ = j.record(Direction.SENT, bytes.fromhex("680443000000"), now=n, wall=n)
-    >>> [e.index for e in j], j.next_index
-    ([1, 2], 3)
+    ``size`` None shares the process-wide budget; an int or a string (``"10 MB"``) gives this journal
+    a budget of its own; a ``JournalBudget`` is shared with whoever else holds it.
     """
 
-    def __init__(self, maxlen: int | None = 100_000) -> None:
-        if maxlen is not None and maxlen < 1:
-            raise ValueError(f"journal size must be at least 1, got {maxlen}")
-        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+    def __init__(self, size: int | str | JournalBudget | None = None) -> None:
+        if size is None:
+            budget = _process_budget
+        elif isinstance(size, JournalBudget):
+            budget = size
+        else:
+            budget = JournalBudget(parse_size(size))
+        self.budget = budget
+        self._entries: deque[JournalEntry] = deque()
         self._next = 0
-        self.maxlen = maxlen
+        self._first = 0  # index of the oldest entry held (== _next when empty)
+        self._account = [0]  # octets held; a list so the finaliser can see it without self
+        self.dropped = 0  # frames dropped to stay within the budget, over the journal's life
+        self._dropped_logged = 0
+        self._log_after = -math.inf  # engine time after which the next drop is logged
+        self._cleared_to = 0  # frames below this index were cleared on purpose, not dropped
+        self.endpoints: Endpoints | None = None  # (local, peer) addresses, for captures
+        budget._join(self)
+        weakref.finalize(self, _release, budget, self._account)
+
+    @property
+    def octets(self) -> int:
+        """Octets of memory charged for the frames held."""
+        return self._account[0]
+
+    @property
+    def size(self) -> int:
+        """The limit of this journal's budget, in octets."""
+        return self.budget.limit
 
     @property
     def next_index(self) -> int:
         """Index that the next recorded entry gets: a reference point for 'since now'."""
         return self._next
+
+    @property
+    def first_index(self) -> int:
+        """Index of the oldest frame still held (``next_index`` when none is)."""
+        return self._first
+
+    def dropped_before(self, cursor: int) -> int:
+        """How many frames at or after ``cursor`` were dropped (to stay in budget) unread.
+
+        An expectation that reads ``since(cursor)`` asks this so that it can say it missed frames.
+        """
+        return max(0, self._first - max(cursor, self._cleared_to))
+
+    def check_cursor(self, cursor: int, waiting_for: str) -> None:
+        """Raise FramesDropped if frames from ``cursor`` on were dropped before they were seen."""
+        missed = self.dropped_before(cursor)
+        if missed:
+            raise FramesDropped(
+                f"while waiting for {waiting_for}, {missed} received or sent frames were dropped "
+                f"from the journal before they could be examined (frames #{cursor}..#{self._first - 1}; "
+                f"journal limit {self.size} octets); give the connection a larger journal_size"
+            )
 
     def record(
         self,
@@ -79,18 +327,40 @@ class Journal:
         *,
         now: float,
         wall: float,
-        asdu: Asdu | UnknownAsdu | None = None,
+        asdu: Asdu | UnknownAsdu | None = _UNSET,
         error: str | None = None,
     ) -> JournalEntry:
-        if asdu is None and error is None and len(raw) > 6 and not raw[2] & 1:
-            try:
-                asdu = decode_asdu(raw[6:], 6)
-            except DecodeError as exc:
-                error = str(exc)
         entry = JournalEntry(self._next, now, wall, direction, raw, asdu, error)
         self._next += 1
         self._entries.append(entry)
+        cost = _ENTRY_OVERHEAD + len(raw)
+        self._account[0] += cost
+        self.budget._charge(self, cost)
+        if self.dropped != self._dropped_logged and (not self._dropped_logged or now >= self._log_after):
+            # the first drop at once, then one line a minute at most: a long run stays readable
+            log.warning(
+                "journal%s dropped %d old frames to stay within %d octets (%d dropped so far); "
+                "the oldest frame held is now #%d",
+                f" of {self.endpoints[1][0]}:{self.endpoints[1][1]}" if self.endpoints else "",
+                self.dropped - self._dropped_logged,
+                self.budget.limit,
+                self.dropped,
+                self._first,
+            )
+            self._dropped_logged = self.dropped
+            self._log_after = now + _LOG_EVERY
         return entry
+
+    def _drop_oldest(self, octets: int, *, keep: bool) -> int:
+        """Drop the oldest frames until ``octets`` are freed; returns what was freed."""
+        entries, freed = self._entries, 0
+        floor = 1 if keep else 0  # the frame being recorded stays
+        while freed < octets and len(entries) > floor:
+            freed += _ENTRY_OVERHEAD + len(entries.popleft().raw)
+            self.dropped += 1
+        self._first = entries[0].index if entries else self._next
+        self._account[0] -= freed
+        return freed
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self._entries)
@@ -99,7 +369,10 @@ class Journal:
         return len(self._entries)
 
     def since(self, index: int) -> Iterator[JournalEntry]:
-        """Entries with ``entry.index >= index`` that are still held."""
+        """Entries with ``entry.index >= index`` that are still held.
+
+        Frames dropped after ``index`` are not among them: ask ``dropped_before(index)``.
+        """
         entries = self._entries
         if not entries:
             return iter(())
@@ -111,21 +384,48 @@ class Journal:
         return (entries[i] for i in range(start, len(entries)))
 
     def tail(self, count: int = 10) -> list[JournalEntry]:
-        return list(self._entries)[-count:] if count > 0 else []
+        if count <= 0:
+            return []
+        entries = self._entries
+        return [entries[i] for i in range(max(0, len(entries) - count), len(entries))]
 
     def explain(self, count: int = 10) -> str:
         """The last ``count`` frames, one explained line each."""
-        return "\n".join(e.explain() for e in self.tail(count)) or "(no frames)"
+        text = "\n".join(e.explain() for e in self.tail(count)) or "(no frames)"
+        if self.dropped and len(self._entries) <= count:
+            text = f"({self.dropped} older frames dropped: journal limit {self.size} octets)\n{text}"
+        return text
 
     def write_pcap(self, path: str | Path, *, local_is_client: bool = True) -> int:
-        """Write the held frames to a pcap file; returns the number of frames written."""
+        """Write the held frames to a capture file; returns the number of frames written.
+
+        The file is pcapng; when frames were dropped, its first packet carries a comment that says
+        how many (Wireshark shows it in the packet list and in Statistics > Capture File Properties).
+        """
+        note = None
+        if self.dropped:
+            note = (
+                f"c104test: {self.dropped} earlier frames of this connection were dropped to keep "
+                f"the journal within {self.size} octets; this capture starts at frame #{self._first}"
+            )
+            log.warning("capture %s: %s", path, note)
         return write_pcap(
             path,
-            (
-                (e.wall, (e.direction is Direction.SENT) == local_is_client, e.raw)
-                for e in self._entries
-            ),
+            ((e.wall, (e.direction is Direction.SENT) == local_is_client, e.raw) for e in self._entries),
+            endpoints=self.endpoints,
+            local_is_client=local_is_client,
+            comment=note,
         )
 
     def clear(self) -> None:
+        freed = self._account[0]
         self._entries.clear()
+        self._cleared_to = self._next
+        self._first = self._next
+        self._account[0] = 0
+        self.budget._leave(freed)
+
+
+def _release(budget: JournalBudget, account: list[int]) -> None:
+    budget._leave(account[0])
+    account[0] = 0

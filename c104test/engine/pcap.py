@@ -1,22 +1,35 @@
-"""Write journal frames as a pcap file that tshark and Wireshark decode as IEC 104.
+"""Write journal frames as a pcapng file that tshark and Wireshark decode as IEC 104.
 
-Each APDU becomes one TCP segment between 127.0.0.1 (client) and 127.0.0.2 (RTU, port 2404, the
-port tshark binds to IEC 104 by default), with sequence numbers that follow the bytes sent, so a
-reader sees one clean TCP conversation.
+Each APDU becomes one TCP segment between the connection's real endpoints (its local and peer
+address and port, IPv4 or IPv6), with sequence numbers that follow the bytes sent, so a reader
+sees one clean TCP conversation. A journal that knows no endpoints (an in-memory test stream) is
+written between 127.0.0.1:40001 and 127.0.0.2:2404. tshark decodes port 2404 as IEC 104 by
+default; for another port use ``tshark -d tcp.port==PORT,iec60870_104``.
+
+pcapng, not pcap, because it carries comments: the section says which connection it is, and the
+first packet says how many earlier frames the journal had dropped, where an engineer opening the
+file in Wireshark sees it. The format is four small blocks (SHB, IDB, EPB, options), written here
+rather than through a library, so the package needs no dependency for it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import struct
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["write_pcap"]
+__all__ = ["Address", "Endpoints", "write_pcap"]
 
-_CLIENT_IP = bytes((127, 0, 0, 1))
-_SERVER_IP = bytes((127, 0, 0, 2))
-_CLIENT_PORT = 40001
-_SERVER_PORT = 2404
+Address = tuple[str, int]  # (host, port) as getsockname()/getpeername() give it
+Endpoints = tuple[Address, Address]  # (local, peer)
+
+_DEFAULT_CLIENT: Address = ("127.0.0.1", 40001)
+_DEFAULT_SERVER: Address = ("127.0.0.2", 2404)
+_LINKTYPE_ETHERNET = 1
+_OPT_COMMENT = 1
+_SHB_USERAPPL = 4
+
 
 
 def _ip_checksum(header: bytes) -> int:
@@ -26,30 +39,79 @@ def _ip_checksum(header: bytes) -> int:
     return ~total & 0xFFFF
 
 
-def _segment(payload: bytes, from_client: bool, seq: int, ack: int) -> bytes:
-    src, dst = (_CLIENT_IP, _SERVER_IP) if from_client else (_SERVER_IP, _CLIENT_IP)
-    sport, dport = (_CLIENT_PORT, _SERVER_PORT) if from_client else (_SERVER_PORT, _CLIENT_PORT)
+def _packed(host: str) -> bytes:
+    return ipaddress.ip_address(host.split("%")[0]).packed  # drop an IPv6 scope id
+
+
+def _segment(payload: bytes, src: Address, dst: Address, seq: int, ack: int) -> bytes:
+    sip, dip = _packed(src[0]), _packed(dst[0])
     # TCP checksum left 0: readers do not validate it by default
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, 0x18, 65535, 0, 0)
-    total = 20 + len(tcp) + len(payload)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, 64, 6, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", _ip_checksum(ip)) + ip[12:]
-    ether = b"\x00\x00\x00\x00\x00\x02" + b"\x00\x00\x00\x00\x00\x01" + b"\x08\x00"
+    tcp = struct.pack("!HHIIBBHHH", src[1], dst[1], seq, ack, 5 << 4, 0x18, 65535, 0, 0)
+    if len(sip) == 4 and len(dip) == 4:
+        total = 20 + len(tcp) + len(payload)
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, 64, 6, 0, sip, dip)
+        ip = ip[:10] + struct.pack("!H", _ip_checksum(ip)) + ip[12:]
+        ethertype = b"\x08\x00"
+    else:  # IPv6 (an IPv4 endpoint on a dual-stack socket is written as its mapped form)
+        sip, dip = (_v6(a) for a in (sip, dip))
+        ip = struct.pack("!IHBB16s16s", 6 << 28, len(tcp) + len(payload), 6, 64, sip, dip)
+        ethertype = b"\x86\xdd"
+    ether = b"\x00\x00\x00\x00\x00\x02" + b"\x00\x00\x00\x00\x00\x01" + ethertype
     return ether + ip + tcp + payload
 
 
-def write_pcap(path: str | Path, frames: Iterable[tuple[float, bool, bytes]]) -> int:
-    """Write ``(timestamp, from_client, apdu)`` tuples to ``path``; returns the frame count."""
+def _v6(packed: bytes) -> bytes:
+    return packed if len(packed) == 16 else b"\x00" * 10 + b"\xff\xff" + packed
+
+
+def _option(code: int, value: bytes) -> bytes:
+    pad = -len(value) % 4
+    return struct.pack("<HH", code, len(value)) + value + b"\x00" * pad
+
+
+def _block(kind: int, body: bytes, options: bytes = b"") -> bytes:
+    if options:
+        options += struct.pack("<HH", 0, 0)  # opt_endofopt
+    length = 12 + len(body) + len(options)
+    return struct.pack("<II", kind, length) + body + options + struct.pack("<I", length)
+
+
+def write_pcap(
+    path: str | Path,
+    frames: Iterable[tuple[float, bool, bytes]],
+    *,
+    endpoints: Endpoints | None = None,
+    local_is_client: bool = True,
+    comment: str | None = None,
+) -> int:
+    """Write ``(timestamp, from_client, apdu)`` tuples to ``path``; returns the frame count.
+
+    ``endpoints`` are the connection's (local, peer) addresses; ``comment`` goes on the section
+    and on the first packet (or on the section alone when there is no packet).
+    """
+    if endpoints is None:
+        client, server = _DEFAULT_CLIENT, _DEFAULT_SERVER
+    else:
+        local, peer = endpoints
+        client, server = (local, peer) if local_is_client else (peer, local)
     seq = {True: 1000, False: 5000}
     count = 0
     with open(path, "wb") as out:
-        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        shb_options = _option(_SHB_USERAPPL, b"c104test")
+        describe = f"IEC 60870-5-104, controlling station {client[0]}:{client[1]}, controlled station {server[0]}:{server[1]}"
+        shb_options += _option(_OPT_COMMENT, describe.encode())
+        if comment:
+            shb_options += _option(_OPT_COMMENT, comment.encode())
+        out.write(_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1), shb_options))
+        out.write(_block(1, struct.pack("<HHI", _LINKTYPE_ETHERNET, 0, 65535)))
         for timestamp, from_client, apdu in frames:
-            packet = _segment(apdu, from_client, seq[from_client], seq[not from_client])
+            src, dst = (client, server) if from_client else (server, client)
+            packet = _segment(apdu, src, dst, seq[from_client], seq[not from_client])
             seq[from_client] = (seq[from_client] + len(apdu)) & 0xFFFFFFFF
-            sec = int(timestamp)
-            usec = int((timestamp - sec) * 1_000_000)
-            out.write(struct.pack("<IIII", sec, usec, len(packet), len(packet)))
-            out.write(packet)
+            micros = round(timestamp * 1_000_000)
+            body = struct.pack("<IIIII", 0, micros >> 32, micros & 0xFFFFFFFF, len(packet), len(packet))
+            body += packet + b"\x00" * (-len(packet) % 4)
+            options = _option(_OPT_COMMENT, comment.encode()) if comment and count == 0 else b""
+            out.write(_block(6, body, options))
             count += 1
     return count

@@ -102,7 +102,7 @@ from ..protocol.link import (
 from ..protocol.station import ControlledStation, Fault, RedundancySettings, SimulatedPoint
 from ..protocol.station.answers import BROADCAST_CA
 from .errors import unwrap_group
-from .journal import Journal, JournalEntry
+from .journal import Journal, JournalBudget, JournalEntry, parse_size
 from .profile import Profile, demo_profile
 from .session import CloseInfo, Session
 from .transport import OpenStream, Transport
@@ -118,6 +118,7 @@ __all__ = [
 
 log = logging.getLogger("c104test.simulator")
 
+SIMULATOR_JOURNAL_SIZE = 8 * 1024 * 1024  # octets, all connections of one simulator together
 _YIELD_EVERY = 32  # set_point calls between schedule points (about one ASDU of reports)
 _HEADER_LENGTH = 6
 _APDU_MAX = 255  # octets; what one queued answer counts against ``response_limit``
@@ -157,7 +158,8 @@ class SimulatorConnection:
         faults = simulator.station.link_faults
         self.link.withhold_acknowledgements = faults.withhold_acknowledgements
         self.link.ignore_test_frames = faults.ignore_test_frames
-        self.journal = Journal(simulator.journal_size)
+        self.journal = Journal(simulator.journal_budget)
+        self.journal.endpoints = opened.endpoints  # for captures: the real addresses
         self.opened_at = now
         self._closed = False
         self._station = simulator.station
@@ -314,8 +316,10 @@ class Simulator:
 
     ``simulate_changes`` lets points with ``change_every`` move by themselves (a deterministic
     walk, reported spontaneously). ``queue_limit`` overrides the profile's event buffer size;
-    ``journal_size`` bounds each connection's journal. ``max_connections``,
-    ``redundancy_group_size`` and ``faults`` override the profile's (CLI and Robot options).
+    ``journal_size`` bounds the journals of all its connections together, in octets (default
+    8 MiB: a simulator's own record of the traffic is rarely read, and a peer that floods it must
+    not grow it by more). ``max_connections``, ``redundancy_group_size`` and ``faults`` override
+    the profile's (CLI and Robot options).
     """
 
     def __init__(
@@ -324,7 +328,7 @@ class Simulator:
         *,
         simulate_changes: bool = False,
         queue_limit: int | None = None,
-        journal_size: int = 10_000,
+        journal_size: int | str | None = None,
         command_log_size: int = 10_000,
         max_connections: int | None = None,
         redundancy_group_size: int | None = None,
@@ -346,7 +350,8 @@ class Simulator:
             )
         self.redundancy = redundancy
         self.queue_limit = redundancy.buffer_size
-        self.journal_size = journal_size
+        self.journal_size = SIMULATOR_JOURNAL_SIZE if journal_size is None else parse_size(journal_size)
+        self.journal_budget = JournalBudget(self.journal_size)
         #: Octets of answers (counted as 255 each) queued per connection before the simulator
         #: stops reading from it; reading resumes below half.
         self.response_limit = response_limit

@@ -54,6 +54,13 @@ class OpenStream:
     local: Endpoint | None = None
     peer: Endpoint | None = None
 
+    @property
+    def endpoints(self) -> tuple[tuple[str, int], tuple[str, int]] | None:
+        """(local, peer) as (host, port) pairs for captures; None for an in-memory stream."""
+        if self.local is None or self.peer is None:
+            return None
+        return (self.local.host, self.local.port), (self.peer.host, self.peer.port)
+
     @classmethod
     def of(cls, stream: trio.abc.Stream) -> OpenStream:
         """Wrap a stream, reading the addresses from its socket if it has one."""

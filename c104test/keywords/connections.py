@@ -15,6 +15,7 @@ from robot.utils import secs_to_timestr
 from robotlibcore import keyword
 
 from ..engine.errors import CommandTimeout, ExpectationFailed
+from ..engine.journal import parse_size
 from ..protocol.enums import ConnectionState
 from ..protocol.link import LinkParameters
 from ..sync.session import RtuConnection
@@ -114,6 +115,7 @@ class ConnectionKeywords(LibraryComponent):
         t1: timedelta | None = None,
         t2: timedelta | None = None,
         t3: timedelta | None = None,
+        journal_size: str | None = None,
     ) -> int:
         """Opens a connection to an RTU, starts data transfer, and makes it the current connection.
 
@@ -123,7 +125,9 @@ class ConnectionKeywords(LibraryComponent):
             alias: Name for `Switch RTU Connection` and `Disconnect From RTU`.
             common_address: Default common address (CA) of the keywords on this connection.
             originator_address: Originator address (OA, 0..255) in every ASDU sent.
-            timeout: Default wait of the keywords on this connection (else the library's).
+            timeout: Default wait of the keywords on this connection (else the library's). It
+                bounds connecting too: the TCP connect (unless ``t0`` is given) and the wait
+                for the STARTDT confirmation.
             start_data_transfer: Send STARTDT act and wait for its con. With ``False`` the
                 connection stays stopped until `Start Data Transfer`.
             k: Maximum number of unacknowledged I-frames this side sends (default 12).
@@ -132,6 +136,10 @@ class ConnectionKeywords(LibraryComponent):
             t1: Timeout for acknowledgements and U-frame confirmations (default 15 s).
             t2: Acknowledgement delay, less than t1 (default 10 s).
             t3: Idle time before this side sends TESTFR act (default 20 s).
+            journal_size: Memory this connection's frame journal may hold, as ``64MiB``,
+                ``10 MB`` or plain octets. Default: the process-wide journal budget (64 MiB shared
+                by all connections). When the journal is full, the oldest frames are dropped;
+                the log and `Save Traffic Capture` say how many.
 
         Returns:
             The index of the new connection (1 for the first).
@@ -143,8 +151,10 @@ class ConnectionKeywords(LibraryComponent):
         | `Connect To RTU` | 10.0.0.5 |
         | `Connect To RTU` | 10.0.0.5 | 2404 | alias=bay12 | common_address=12 | t3=30s |
         | ${index} = | `Connect To RTU` | ${RTU_HOST} | ${RTU_PORT} | start_data_transfer=False |
+        | `Connect To RTU` | 10.0.0.5 | timeout=2s | journal_size=256MiB |
         """
         wait = self.wait_time(timeout)
+        size = None if journal_size in (None, "") else parse_size(journal_size)
         params = LinkParameters()
         overrides: dict[str, Any] = {"t0": wait}
         for name, value in (("t0", t0), ("t1", t1), ("t2", t2), ("t3", t3)):
@@ -164,6 +174,8 @@ class ConnectionKeywords(LibraryComponent):
             timeout=wait,
             params=params,
             start_data_transfer=start_data_transfer,
+            journal_size=size,
+            start_timeout=wait,
         )
         session = RtuSession(
             rtu,

@@ -72,7 +72,11 @@ class TrafficKeywords(LibraryComponent):
 
     @keyword("Save Traffic Capture")
     def save_traffic_capture(self, path: str) -> int:
-        """Writes every frame of the current connection to a pcap file (Wireshark, tshark).
+        """Writes every frame of the current connection to a capture file (Wireshark, tshark).
+
+        The file is pcapng with the connection's real addresses and ports. When the journal had
+        to drop old frames (see `Connect To RTU` ``journal_size``), the first packet carries a
+        comment that says how many, and this keyword logs a warning.
 
         Args:
             path: File to write; relative paths are relative to the working directory.
@@ -88,6 +92,9 @@ class TrafficKeywords(LibraryComponent):
         if target.parent and not target.parent.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
         count = session.rtu.save_capture(target)
+        dropped = session.rtu.dropped_frames()
+        if dropped:
+            logger.warn(f"{session.name}: the capture lacks the {dropped} oldest frames (journal_size reached).")
         logger.info(
             f'Saved {count} frames of {session.name} to <a href="{target.resolve().as_uri()}">{target}</a>.',
             html=True,
@@ -280,7 +287,7 @@ class TrafficKeywords(LibraryComponent):
         cursor = session.reference
         while True:
             closed = not session.rtu.is_open  # before reading: frames that came before a close count
-            for entry in session.rtu.frames(cursor):
+            for entry in session.rtu.frames(cursor, waiting_for=f"{frame} from the RTU"):
                 cursor = entry.index + 1
                 if entry.direction is Direction.RECEIVED and frame.matches(entry.raw):
                     logger.info(f"Got {entry.explain()}")

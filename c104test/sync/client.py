@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ..engine.journal import parse_size
 from ..protocol.enums import Coi, ConnectionState, Init, Type
 from .bridge import shutdown_bridge
 from .callbacks import call_safely, check_callback
@@ -26,7 +27,17 @@ class Client:
     >>> client.start()   # connects in the background
     """
 
-    def __init__(self, tick_rate_ms: int = 100, command_timeout_ms: int = 10000, transport_security: Any = None) -> None:
+    def __init__(
+        self,
+        tick_rate_ms: int = 100,
+        command_timeout_ms: int = 10000,
+        transport_security: Any = None,
+        *,
+        journal_size: int | str | None = None,
+    ) -> None:
+        """As c104's Client; ``journal_size`` (c104test's own) gives each of its connections a frame
+        journal of that many octets ("64MiB", "10 MB") instead of a share of the process-wide
+        budget (``c104test.set_journal_size``, default 64 MiB)."""
         if tick_rate_ms < 50:
             raise ValueError("tick_rate_ms must be at least 50")
         if command_timeout_ms <= 0:
@@ -35,6 +46,7 @@ class Client:
             raise NotImplementedError("c104test does not support TLS (transport_security) yet")
         self._tick_rate_ms = tick_rate_ms
         self._command_timeout = command_timeout_ms / 1000
+        self._journal_size = None if journal_size is None else parse_size(journal_size)
         self._originator_address = 0
         self._connections: list[Connection] = []
         self._lock = threading.RLock()

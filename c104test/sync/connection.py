@@ -98,6 +98,9 @@ class Connection:
             reconnect=True,
             reconnect_delay=1.0,
             command_timeout=self._client._command_timeout,
+            # the STARTDT con is a wait like any other: bounded by the command timeout, not t1
+            start_timeout=self._client._command_timeout,
+            journal_size=self._client._journal_size,
         )
         engine.on_frame = self._frame
         engine.on_state = self._state_changed
@@ -320,7 +323,7 @@ class Connection:
         if not self.is_connected:
             return False
         try:
-            self._call(self._engine.start_data_transfer)
+            self._call(self._engine.start_data_transfer, self._client._command_timeout)
         except C104TestError as exc:
             log.info("%s", exc)
         return True

@@ -51,7 +51,8 @@ class RtuConnection:
         timeout: float = 10.0,
         params: LinkParameters | None = None,
         start_data_transfer: bool = True,
-        journal_size: int | None = 100_000,
+        journal_size: int | str | None = None,
+        start_timeout: float | None = None,
     ) -> RtuConnection:
         """Connect (within t0) and start data transfer; ConnectFailed or LinkDown on failure."""
         bridge = get_bridge()
@@ -63,6 +64,7 @@ class RtuConnection:
             start_data_transfer=start_data_transfer,
             command_timeout=timeout,
             journal_size=journal_size,
+            start_timeout=start_timeout,
         )
         bridge.start(engine.run)
         return cls(engine, bridge)
@@ -209,9 +211,20 @@ class RtuConnection:
 
     # ---- traffic ----------------------------------------------------------------------------------
 
-    def frames(self, since: int = 0) -> list[JournalEntry]:
-        """A snapshot of the journal from ``since`` (taken in the trio thread)."""
-        return self._sync(lambda: list(self.engine.journal.since(since)))
+    def frames(self, since: int = 0, *, waiting_for: str | None = None) -> list[JournalEntry]:
+        """A snapshot of the journal from ``since`` (taken in the trio thread).
+
+        With ``waiting_for`` (what the caller waits for), frames from ``since`` on that the journal
+        dropped to stay in its budget raise FramesDropped instead of being skipped silently.
+        """
+        journal = self.engine.journal
+
+        def snapshot() -> list[JournalEntry]:
+            if waiting_for is not None:
+                journal.check_cursor(since, waiting_for)
+            return list(journal.since(since))
+
+        return self._sync(snapshot)
 
     def explain_frames(self, since: int = 0, limit: int | None = None) -> list[str]:
         entries = self.frames(since)
@@ -220,8 +233,12 @@ class RtuConnection:
         return [e.explain() for e in entries]
 
     def save_capture(self, path: str | Path) -> int:
-        """Write the journal as a pcap file; returns the number of frames."""
+        """Write the journal as a pcapng file; returns the number of frames."""
         return self._sync(self.engine.journal.write_pcap, path)
+
+    def dropped_frames(self) -> int:
+        """Frames the journal dropped to stay within its size (they are in no capture)."""
+        return self._sync(lambda: self.engine.journal.dropped)
 
 
 class SimulatedRtu:
