@@ -7,6 +7,7 @@ keyword itself started: there is no race between sending and expecting.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,8 @@ from robotlibcore import keyword
 
 from ..engine.client import MessageFilter
 from ..engine.errors import ExpectationFailed
-from ..engine.points import PointValue
+from ..engine.journal import Direction
+from ..engine.points import PROCESS_TYPES, PointValue
 from ..protocol.asdu import Asdu, UnknownAsdu
 from ..protocol.enums import Cot, Type
 from ..protocol.explain import explain_asdu
@@ -34,7 +36,7 @@ __all__ = ["PointKeywords"]
 
 
 class PointKeywords(LibraryComponent):
-    """Expect State, Get Point Value, Get Point Quality, Expect Message, Expect No Message."""
+    """Expect State, Expect Report, Get Point Value, Get Point Quality, Expect Message, Expect No Message."""
 
     def _point(self, session: RtuSession, ca: int, io_address: int) -> PointValue:
         point = session.rtu.point(ca, io_address)
@@ -60,7 +62,8 @@ class PointKeywords(LibraryComponent):
     ) -> Any:
         """Waits until a point reports the expected value; fails with the values that arrived.
 
-        Passes at once when the point's latest value already matches.
+        Passes at once when the point's latest value already matches: it checks the current
+        state. To check that the RTU reacted to a command, use `Expect Report`.
 
         Args:
             io_address: IOA of the monitored point.
@@ -91,6 +94,71 @@ class PointKeywords(LibraryComponent):
         )
         logger.info(f"IOA {io_address} (CA {ca}) reports {_describe(point)}.")
         return point.value
+
+    @keyword("Expect Report")
+    def expect_report(
+        self,
+        io_address: int,
+        expected: str | int | float | bool,
+        common_address: int | None = None,
+        *,
+        tolerance: float | None = None,
+        timeout: timedelta | None = None,
+    ) -> Any:
+        """Waits for a fresh report of a point with the expected value: one that arrives after the
+        last command on the connection (or after this keyword starts, when none was sent).
+
+        Unlike `Expect State`, a value the point already had does not count: after
+        ``Send Command  502  OFF  C_DC_NA_1`` an RTU that ignores the command fails
+        ``Expect Report  200  OFF`` even when 200 was OFF before. Reports that arrived between
+        the command and this keyword count, so there is no race.
+
+        Args:
+            io_address: IOA of the monitored point.
+            expected: As for `Expect State`: ``ON``, ``OFF``, a number with an optional
+                tolerance (``230 +- 0.5``), ...
+            common_address: CA of the point; default the connection's.
+            tolerance: Allowed deviation for numbers.
+            timeout: How long to wait.
+
+        Returns:
+            The value reported.
+
+        Examples:
+        | `Send Command` | 502 | OFF | C_DC_NA_1 |
+        | `Expect Report` | 200 | OFF | timeout=3s |
+        | `Set Simulated Point` | 301 | 231.5 |
+        | `Expect Report` | 301 | 231.5 ± 0.1 |
+        """
+        matcher = StateMatcher(expected, tolerance)
+        session = self.session
+        ca = self.station(common_address, session)
+        wait = self.wait_time(timeout, session)
+        since = session.reference if session.stimulated else session.rtu.mark()
+        flt = MessageFilter(
+            common_address=ca, io_address=io_address, value=lambda ob: bool(matcher(ob.value))
+        )
+        deadline = time.monotonic() + wait
+        cursor = since
+        while True:
+            try:
+                entry = session.rtu.expect_message(
+                    flt, timeout=max(deadline - time.monotonic(), 0.001), since=cursor
+                )
+            except ExpectationFailed:
+                raise ExpectationFailed(
+                    f"IOA {io_address} (CA {ca}) did not report {matcher.description} within "
+                    f"{secs_to_timestr(wait)} after the last command on {session.name}; it reported "
+                    f"since then: {_reports(session, ca, io_address, since)}"
+                ) from None
+            asdu = entry.asdu
+            if asdu is not None and asdu.type in PROCESS_TYPES:
+                break
+            cursor = entry.index + 1  # a command's own confirmation of that IOA: not a report
+        ob = next(o for o in asdu.objects if o.io_address == io_address and matcher(o.value))
+        cot = asdu.cot.name if isinstance(asdu.cot, Cot) else str(asdu.cot)
+        logger.info(f"IOA {io_address} (CA {ca}) reported {show(ob.value)} ({asdu.type.name}, {cot}).")
+        return ob.value
 
     @keyword("Get Point Value")
     def get_point_value(
@@ -291,6 +359,21 @@ def _filter(
         negative=negative,
         test=test,
     )
+
+
+def _reports(session: RtuSession, ca: int, io_address: int, since: int) -> str:
+    seen = []
+    for entry in session.rtu.frames(since):
+        asdu = entry.asdu
+        if entry.direction is not Direction.RECEIVED or asdu is None or asdu.type not in PROCESS_TYPES:
+            continue
+        if asdu.common_address != ca:
+            continue
+        for ob in asdu.objects:
+            if ob.io_address == io_address:
+                cot = asdu.cot.name if isinstance(asdu.cot, Cot) else str(asdu.cot)
+                seen.append(f"{show(ob.value)} ({cot})")
+    return ", ".join(seen[-10:]) if seen else "nothing"
 
 
 def _describe(point: PointValue) -> str:
