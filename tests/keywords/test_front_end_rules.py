@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +14,8 @@ from c104test.engine.errors import CommandTimeout, ExpectationFailed
 from c104test.keywords import IEC104Library
 from c104test.protocol.enums import Double, Type
 
-from .test_library import CA, HOST, Keywords, _no_thread_left  # noqa: F401 (autouse fixture)
+from .test_library import CA, HOST, ROOT, Keywords, _no_thread_left  # noqa: F401 (autouse fixture)
+from .test_suites import robot as robot_run
 
 IGNORING_RTU = """\
 pixit:
@@ -104,3 +106,55 @@ def test_expect_report_without_a_command_waits_for_a_new_report(kw: Keywords) ->
     kw.library.connections.current.rtu.interrogation(CA)  # not through a keyword: no stimulus
     with pytest.raises(ExpectationFailed, match="did not report ON"):
         kw("Expect Report", 100, "ON", timeout=timedelta(seconds=0.3))  # 100 is ON, but not fresh
+
+
+# ---- the README's FAT example ------------------------------------------------------------------------
+
+
+def _readme_fat_suite(profile: Path | None, *, state: bool = False) -> str:
+    """The README's Robot FAT suite, connected to a simulated RTU instead of 127.0.0.1:2404.
+
+    With a profile, an interrogation first makes the state known (200 is OFF already)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    suite = re.search(r"```robotframework\n(.*?)```", text, re.S)
+    assert suite is not None
+    body = suite.group(1)
+    assert "    Expect Report    200    OFF    timeout=3s" in body  # the fresh form
+    setup = re.search(r"Suite Setup +Connect To RTU +127\.0\.0\.1 +2404 +common_address=47\n", body)
+    assert setup is not None
+    body = body.replace(setup.group(0), "Suite Setup       Start And Connect\n")
+    if state:
+        body = body.replace("Expect Report    200", "Expect State    200")
+    if profile:
+        body = body.replace("    Send Command    502", "    Send Interrogation\n    Send Command    502")
+    profile_arg = f"    profile={profile}" if profile else ""
+    return body + (
+        "\n*** Keywords ***\nStart And Connect\n"
+        f"    ${{port}}    Start Simulated RTU{profile_arg}\n"
+        "    Connect To RTU    127.0.0.1    ${port}    common_address=47\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("ignoring", "state", "passes"),
+    [
+        (False, False, True),  # the demo RTU opens the breaker: the README's example passes
+        (True, False, False),  # an RTU that ignores the command fails it (200 was OFF already)
+        (True, True, True),  # ... where Expect State passes: it checks only the current state
+    ],
+)
+def test_readme_fat_example_fails_when_the_rtu_ignores_the_command(
+    tmp_path: Path, ignoring: bool, state: bool, passes: bool
+) -> None:
+    profile = None
+    if ignoring:
+        profile = tmp_path / "ignoring.yaml"
+        profile.write_text(IGNORING_RTU)
+    suite = tmp_path / "fat.robot"
+    suite.write_text(_readme_fat_suite(profile, state=state), encoding="utf-8")
+    rc, result = robot_run(suite, outputdir=tmp_path)
+    test = result.suite.tests[0]
+    assert (test.status == "PASS") is passes, test.message
+    assert (rc == 0) is passes
+    if not passes:
+        assert test.message.startswith("IOA 200 (CA 47) did not report OFF within 3 seconds after the last command")
