@@ -36,7 +36,7 @@ Test Tags         acceptance
 # How the RTU under test answers where RTUs differ; the defaults are the demo RTU's (the standard's).
 # P/N of the COT 44-47 mirror of a refused command: the standard sets it; c104 sends a negative
 # ACT_CON and then the mirror with P/N 0, so the c104 run passes None (either).
-${NEGATIVE_MIRROR}                  ${True}
+${NEGATIVE_MIRROR}    ${True}
 
 
 *** Test Cases ***

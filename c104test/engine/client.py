@@ -672,6 +672,57 @@ class ClientConnection:
             f"within {timeout:g} s; it reported: {arrived}"
         )
 
+    async def expect_report(
+        self,
+        common_address: int,
+        io_address: int,
+        predicate: Callable[[Any, Type], bool],
+        *,
+        since: int,
+        timeout: float | None = None,
+        description: str = "the expected value",
+        after: str = "the reference point",
+    ) -> tuple[Asdu, InformationObject]:
+        """Wait for a fresh report: a process-information object of the point, received at or after
+        journal index ``since`` (any cause), for whose value and type ``predicate`` is true.
+
+        Unlike ``expect_value`` a value the point already had does not count, so an RTU that
+        ignores a command cannot pass. ExpectationFailed lists what the point reported meanwhile.
+        """
+        timeout = self.command_timeout if timeout is None else timeout
+        cursor = since
+        seen: list[str] = []
+        with trio.move_on_after(timeout):
+            while True:
+                for entry in self.journal.since(cursor):
+                    cursor = entry.index + 1
+                    asdu = entry.asdu
+                    if (
+                        entry.direction is not Direction.RECEIVED
+                        or type(asdu) is not Asdu
+                        or asdu.type not in PROCESS_TYPES
+                        or asdu.common_address != common_address
+                    ):
+                        continue
+                    for ob in asdu.objects:
+                        if ob.io_address == io_address:
+                            if predicate(ob.value, asdu.type):
+                                return asdu, ob
+                            cot = asdu.cot.name if isinstance(asdu.cot, Cot) else f"COT {asdu.cot}"
+                            value = {True: "ON", False: "OFF"}.get(ob.value, ob.value) if isinstance(ob.value, bool) else ob.value
+                            seen.append(f"{getattr(value, 'name', value)} ({asdu.type.name}, {cot})")
+                if self.state is ConnectionState.CLOSED and not self.reconnect:
+                    raise ExpectationFailed(
+                        f"IOA {io_address} (CA {common_address}) did not report {description} after "
+                        f"{after}: the connection closed ({self.close_reason})"
+                    )
+                await self._wait_changed()
+        reported = ", ".join(seen[-10:]) if seen else "nothing"
+        raise ExpectationFailed(
+            f"IOA {io_address} (CA {common_address}) did not report {description} within {timeout:g} s "
+            f"after {after}; it reported since then: {reported}"
+        )
+
     # ---- commands --------------------------------------------------------------------------------
 
     async def command(

@@ -7,7 +7,6 @@ keyword itself started: there is no race between sending and expecting.
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -17,8 +16,7 @@ from robotlibcore import keyword
 
 from ..engine.client import MessageFilter
 from ..engine.errors import ExpectationFailed
-from ..engine.journal import Direction
-from ..engine.points import PROCESS_TYPES, PointValue
+from ..engine.points import PointValue
 from ..protocol.asdu import Asdu, UnknownAsdu
 from ..protocol.enums import Cot, Type
 from ..protocol.explain import explain_asdu
@@ -134,28 +132,17 @@ class PointKeywords(LibraryComponent):
         session = self.session
         ca = self.station(common_address, session)
         wait = self.wait_time(timeout, session)
-        since = session.reference if session.stimulated else session.rtu.mark()
-        flt = MessageFilter(
-            common_address=ca, io_address=io_address, value=lambda ob: bool(matcher(ob.value))
+        stimulated = session.stimulated
+        since = session.reference if stimulated else session.rtu.mark()
+        asdu, ob = session.rtu.expect_report(
+            ca,
+            io_address,
+            lambda value, _type: bool(matcher(value)),
+            since=since,
+            timeout=wait,
+            description=matcher.description,
+            after=f"the last command on {session.name}" if stimulated else "Expect Report began",
         )
-        deadline = time.monotonic() + wait
-        cursor = since
-        while True:
-            try:
-                entry = session.rtu.expect_message(
-                    flt, timeout=max(deadline - time.monotonic(), 0.001), since=cursor
-                )
-            except ExpectationFailed:
-                raise ExpectationFailed(
-                    f"IOA {io_address} (CA {ca}) did not report {matcher.description} within "
-                    f"{secs_to_timestr(wait)} after the last command on {session.name}; it reported "
-                    f"since then: {_reports(session, ca, io_address, since)}"
-                ) from None
-            asdu = entry.asdu
-            if asdu is not None and asdu.type in PROCESS_TYPES:
-                break
-            cursor = entry.index + 1  # a command's own confirmation of that IOA: not a report
-        ob = next(o for o in asdu.objects if o.io_address == io_address and matcher(o.value))
         cot = asdu.cot.name if isinstance(asdu.cot, Cot) else str(asdu.cot)
         logger.info(f"IOA {io_address} (CA {ca}) reported {show(ob.value)} ({asdu.type.name}, {cot}).")
         return ob.value
@@ -359,21 +346,6 @@ def _filter(
         negative=negative,
         test=test,
     )
-
-
-def _reports(session: RtuSession, ca: int, io_address: int, since: int) -> str:
-    seen = []
-    for entry in session.rtu.frames(since):
-        asdu = entry.asdu
-        if entry.direction is not Direction.RECEIVED or asdu is None or asdu.type not in PROCESS_TYPES:
-            continue
-        if asdu.common_address != ca:
-            continue
-        for ob in asdu.objects:
-            if ob.io_address == io_address:
-                cot = asdu.cot.name if isinstance(asdu.cot, Cot) else str(asdu.cot)
-                seen.append(f"{show(ob.value)} ({cot})")
-    return ", ".join(seen[-10:]) if seen else "nothing"
 
 
 def _describe(point: PointValue) -> str:

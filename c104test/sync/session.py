@@ -206,6 +206,13 @@ class RtuConnection:
         return self._run(self.engine.expect_value, common_address, io_address, predicate,
                          timeout=timeout, description=description)
 
+    def expect_report(self, common_address: int, io_address: int, predicate: Callable[[Any, Type], bool], *,
+                      since: int, timeout: float | None = None, description: str = "the expected value",
+                      after: str = "the reference point") -> tuple[Asdu, Any]:
+        """A fresh report of the point since journal index ``since`` (see ClientConnection)."""
+        return self._run(self.engine.expect_report, common_address, io_address, predicate, since=since,
+                         timeout=timeout, description=description, after=after)
+
     def point(self, common_address: int, io_address: int) -> PointValue | None:
         return self._sync(self.engine.points.get, common_address, io_address)
 

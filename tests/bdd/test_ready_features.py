@@ -100,6 +100,8 @@ def test_the_features_against_an_rtu_in_another_process(demo_rtu_process: int, t
         [
             sys.executable, "-m", "pytest", str(FEATURES), "-q", "-p", "no:cacheprovider", *FAST, "-rs",
             "--rtu-host", "127.0.0.1", "--rtu-port", str(demo_rtu_process), f"--cucumberjson={report}",
+            # a real RTU has no profile here: its common address is given, as for any real RTU
+            "--rtu-common-address", "47",
         ],
         capture_output=True,
         text=True,
