@@ -313,11 +313,14 @@ class SimulatorConnection:
             wall = _time.time()
             record = self.journal.record
             sent = self._sent
+            debug = log.isEnabledFor(logging.DEBUG)  # frames at DEBUG; connections, commands at INFO
             for apdu in apdus:
                 if len(apdu) > 6 and not apdu[2] & 1 and sent:
-                    record(Direction.SENT, apdu, now=now, wall=wall, asdu=sent.popleft())
+                    entry = record(Direction.SENT, apdu, now=now, wall=wall, asdu=sent.popleft())
                 else:
-                    record(Direction.SENT, apdu, now=now, wall=wall)
+                    entry = record(Direction.SENT, apdu, now=now, wall=wall)
+                if debug:
+                    log.debug("%s: %s", self.name, entry.explain())
             self._outbox.extend(apdus)
         if not self._outbox:
             return
@@ -347,9 +350,11 @@ class SimulatorConnection:
                     except DecodeError as exc:
                         error = str(exc)
                     self._received = (asdu, error)
-                self.journal.record(
+                entry = self.journal.record(
                     Direction.RECEIVED, event.apdu, now=now, wall=wall, asdu=asdu, error=error
                 )
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("%s: %s", self.name, entry.explain())
             elif kind is AsduReceived:
                 assert isinstance(event, AsduReceived)
                 asdu, error = self._received
