@@ -451,7 +451,8 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "--output", "-o", default="c104test-demo", metavar="DIR", help="where reports go (default ./c104test-demo)"
+        "--output", "-o", default="c104test-demo", metavar="DIR",
+        help="where reports go (default ./c104test-demo, which the repository's .gitignore lists)",
     )
     parser.add_argument("--robot-only", action="store_true", help="run the Robot suites only")
     parser.add_argument("--features-only", action="store_true", help="run the Gherkin features only")
@@ -463,6 +464,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
+    print(f"c104test demo: reports go to {output.resolve()}", flush=True)
     results: list[tuple[str, int]] = []
     if not args.features_only:
         from c104test.keywords.demo import run_suites
@@ -478,4 +480,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     for name, failed in results:
         print(f"{name}: {'passed' if failed == 0 else f'{failed} failed'}")
     print(f"reports in {output.resolve()}")
+    for report in ("robot/report.html", "robot/log.html", "features/report.html", "features/cucumber.json"):
+        if (output / report).is_file():
+            print(f"  {output.resolve() / report}")
     return 0 if all(failed == 0 for _, failed in results) else 1

@@ -198,6 +198,7 @@ Feature: Acceptance of the demo RTU
       And the connection is open
       When I close the connection
       Then the connection is closed within 2 seconds
+      And the traffic is saved to "captures/link-control.pcap"
 
     @c104-peer
     Scenario: A second controlling station

@@ -20,6 +20,7 @@ steps, the options and the fixtures.
 from __future__ import annotations
 
 import argparse
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ pytest_plugins = ["c104test.bdd.steps"]
 
 DEFAULT_PORT = 2404
 ACT_TERM_CHOICES = ("required", "optional", "never")
+CAPTURE_MODES = ("failure", "always")
 DEFAULT_TIMEOUT = 5.0
 LOCALHOST = "127.0.0.1"
 
@@ -74,6 +76,12 @@ def _common_address(text: str) -> int:
 def _act_term(text: str) -> str:
     if text.strip().lower() not in ACT_TERM_CHOICES:
         raise argparse.ArgumentTypeError(f"act_term {text!r} is not one of {', '.join(ACT_TERM_CHOICES)}")
+    return text.strip().lower()
+
+
+def _capture_mode(text: str) -> str:
+    if text.strip().lower() not in CAPTURE_MODES:
+        raise argparse.ArgumentTypeError(f"capture mode {text!r} is not one of {', '.join(CAPTURE_MODES)}")
     return text.strip().lower()
 
 
@@ -130,6 +138,19 @@ OPTIONS = (
         "SECONDS",
         f"How long a step waits for the RTU: confirmations, values, messages (default {DEFAULT_TIMEOUT:g}).",
         _seconds,
+    ),
+    Option(
+        "--c104-capture",
+        "DIR",
+        "Save the traffic of each scenario as pcap files in this folder (one per connection, named "
+        "after the test), for Wireshark and the FAT record.",
+    ),
+    Option(
+        "--c104-capture-mode",
+        "WHEN",
+        "With --c104-capture: save for failed scenarios only (failure, the default) or for every "
+        "scenario (always).",
+        _capture_mode,
     ),
 )
 
@@ -364,6 +385,16 @@ class C104Context:
             parts.append("\n".join(lines))
         return "\n\n".join(parts)
 
+    def save_captures(self, directory: Path, stem: str) -> list[Path]:
+        """Write each connection's traffic to ``directory/stem.pcap`` (``stem-2.pcap``, ...)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        saved = []
+        for number, connection in enumerate(self._connections, start=1):
+            path = directory / (f"{stem}.pcap" if number == 1 else f"{stem}-{number}.pcap")
+            connection.save_capture(path)
+            saved.append(path)
+        return saved
+
     def close(self) -> None:
         """Close every connection and stop every simulator of the scenario (teardown)."""
         errors: list[BaseException] = []
@@ -485,6 +516,8 @@ def pytest_bdd_step_error(
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
+    if call.when == "call":
+        _save_capture(item, report)
     # A failure the RTU caused, or a step used wrongly, reads best as the step and the message;
     # the traceback through the trio thread says nothing to a test engineer. --tb=long keeps it.
     failure = item.stash.get(_FAILURE_KEY, None)
@@ -498,6 +531,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     ):
         report.longrepr = f"{failure}\n{type(call.excinfo.value).__name__}: {call.excinfo.value}"
     return report
+
+
+def _save_capture(item: pytest.Item, report: pytest.TestReport) -> None:
+    """--c104-capture: the scenario's pcap files, before teardown closes its connections."""
+    directory = item.config.getoption("c104_capture", None)
+    context = item.stash.get(_CONTEXT_KEY, None)
+    if directory is None or context is None:
+        return
+    if (item.config.getoption("c104_capture_mode", None) or "failure") == "failure" and not report.failed:
+        return
+    stem = re.sub(r"[^\w.-]+", "_", item.nodeid.split("::")[-1]).strip("_") or "scenario"
+    try:
+        saved = context.save_captures(item.config.invocation_params.dir / directory, stem)
+    except Exception as exc:  # evidence must not turn a verdict around
+        report.sections.append(("c104test capture", f"capture not saved: {exc}"))
+        return
+    if saved:
+        report.sections.append(("c104test capture", "\n".join(str(p) for p in saved)))
 
 
 def _is_reported_cleanly(exc: BaseException) -> bool:

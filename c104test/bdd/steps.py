@@ -1009,6 +1009,31 @@ def _expect_points(context: C104Context, checks: list[tuple[int, int, PointCheck
         raise StepFailed(f"{head} did not report as expected within {timeout:g} s:\n" + "\n".join(failures))
 
 
+# ---- Then: evidence -------------------------------------------------------------------------------
+
+
+@_step("Then", r'the traffic is saved to "(?P<path>[^"]+)"')
+def traffic_is_saved(c104_context: C104Context, request: pytest.FixtureRequest, path: str) -> None:
+    """the traffic is saved to "<file>"
+
+    Writes every frame of the current connection so far to a pcap file (for Wireshark and the FAT
+    record). A relative path is taken from the `--c104-capture` folder if given, else from the
+    folder pytest was started in; folders are created. `--c104-capture` alone saves every
+    scenario's traffic without a step.
+
+    Examples:
+        Then the traffic is saved to "reports/breaker.pcap"
+    """
+    target = Path(path)
+    if not target.is_absolute():
+        base = request.config.invocation_params.dir
+        target = base / (request.config.getoption("c104_capture", None) or "") / target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    count = _connection(c104_context).save_capture(target)
+    if count == 0:
+        raise StepFailed(f"no frames to save to {target}")
+
+
 # ---- Then: messages and the link -----------------------------------------------------------------
 
 

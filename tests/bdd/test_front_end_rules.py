@@ -133,3 +133,61 @@ def test_reports_are_fresh_so_an_rtu_that_ignores_the_command_fails(pytester: py
     result.stdout.fnmatch_lines(
         ["StepFailed: IOA 200 (CA 12) did not report OFF within 0.5 s after the last When step; it reported since then: nothing"]
     )
+
+
+# ---- evidence: pcap files ------------------------------------------------------------------------------
+
+
+def _pcap_records(path) -> int:  # type: ignore[no-untyped-def]
+    """How many packets a classic pcap file holds (c104test writes little-endian, microseconds)."""
+    import struct
+
+    data = path.read_bytes()
+    assert data[:4] == bytes.fromhex("d4c3b2a1"), data[:4]
+    count, offset = 0, 24
+    while offset < len(data):
+        included = struct.unpack_from("<I", data, offset + 8)[0]
+        offset += 16 + included
+        count += 1
+    assert offset == len(data)
+    return count
+
+
+EVIDENCE = """\
+Feature: Evidence
+  Scenario: Passes
+    Given a connection to the RTU
+    When I send a general interrogation
+    Then the interrogation is confirmed and terminated
+    And the traffic is saved to "records/passes.pcap"
+
+  Scenario: Fails
+    Given a connection to the RTU
+    When I send a general interrogation
+    Then IOA 200 reports OFF within 0.2 seconds
+"""
+
+
+def test_the_traffic_step_and_capture_on_failure(pytester: pytest.Pytester) -> None:
+    project(pytester, EVIDENCE)
+    result = run(pytester, "--c104-capture", "pcaps")
+    result.assert_outcomes(passed=1, failed=1)
+    # the step's relative path is taken from the capture folder
+    saved = pytester.path / "pcaps" / "records" / "passes.pcap"
+    assert _pcap_records(saved) >= 14  # STARTDT act/con, EI, GI act/con, 8 answers, ACT_TERM
+    # --c104-capture-mode failure (the default): only the failed scenario, named after it
+    assert sorted(p.name for p in (pytester.path / "pcaps").glob("*.pcap")) == ["test_fails.pcap"]
+    assert _pcap_records(pytester.path / "pcaps" / "test_fails.pcap") >= 14
+    result.stdout.fnmatch_lines(["*c104test capture*", f"*{pytester.path / 'pcaps' / 'test_fails.pcap'}*"])
+
+
+def test_capture_always_and_without_a_folder(pytester: pytest.Pytester) -> None:
+    project(pytester, EVIDENCE)
+    run(pytester, "--c104-capture", "pcaps", "--c104-capture-mode", "always").assert_outcomes(passed=1, failed=1)
+    assert sorted(p.name for p in (pytester.path / "pcaps").glob("*.pcap")) == ["test_fails.pcap", "test_passes.pcap"]
+    # without --c104-capture the step writes next to where pytest started, and nothing else is saved
+    run(pytester, "-k", "passes").assert_outcomes(passed=1)
+    assert _pcap_records(pytester.path / "records" / "passes.pcap") >= 14
+    result = run(pytester, "--c104-capture-mode", "sometimes")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*capture mode 'sometimes' is not one of failure, always*"])
