@@ -158,3 +158,27 @@ def test_readme_fat_example_fails_when_the_rtu_ignores_the_command(
     assert (rc == 0) is passes
     if not passes:
         assert test.message.startswith("IOA 200 (CA 47) did not report OFF within 3 s after the last command")
+
+
+# ---- the conformance suite checks ACT_TERM where the PICS says the RTU uses it -----------------------
+
+
+@pytest.mark.parametrize(("act_term", "passes"), [("required", False), ("optional", True), ("never", True)])
+def test_conformance_checks_act_term_as_the_pics_says(tmp_path: Path, act_term: str, passes: bool) -> None:
+    demo = (ROOT / "c104test" / "engine" / "demo_rtu.yaml").read_text(encoding="utf-8")
+    assert "  act_term: true" in demo
+    profile = tmp_path / "no_act_term.yaml"  # the demo RTU, but it never sends ACT_TERM
+    profile.write_text(demo.replace("  act_term: true", "  act_term: false"), encoding="utf-8")
+    rc, result = robot_run(
+        ROOT / "keywords" / "conformance.robot",
+        outputdir=tmp_path,
+        test=["A21*", "A22*"],
+        variable=[f"RTU_PROFILE:{profile}", f"ACT_TERM:{act_term}"],
+    )
+    tests = {t.name: t for t in result.suite.tests}
+    assert set(tests) == {"A21 Direct Command", "A22 Select Before Operate"}
+    for test in tests.values():
+        assert (test.status == "PASS") is passes, test.message
+        if not passes:
+            assert "no ACT_TERM for C_SC_NA_1" in test.message
+    assert (rc == 0) is passes
