@@ -800,6 +800,7 @@ class ClientConnection:
         is_read = asdu.type is Type.C_RD_NA_1
         confirmed = False  # positive ACT_CON and ACT_TERM not required: done after this batch
         stray: Asdu | None = None
+        early: Asdu | None = None
         with trio.move_on_after(timeout):
             while True:
                 for entry in self.journal.since(cursor):
@@ -828,11 +829,17 @@ class ClientConnection:
                             continue  # a lenient RTU confirms a read; the value still follows
                         if mode is None or cot == Cot.DEACTIVATION_CON:
                             return self._result(asdu, got, None, brought, started)
+                        if early is not None:  # the ACT_TERM overtook the ACT_CON
+                            problem = termination_problem(asdu, early, mode)
+                            return self._result(asdu, got, early, brought, started, problem=problem)
                         if mode is not ActTerm.REQUIRED:
                             confirmed = True  # what already arrived may hold the ACT_TERM
                     elif cot == Cot.ACTIVATION_TERMINATION and type(got) is Asdu:
                         if mode is not None and not terminates(asdu, got):
                             stray = got  # another command's, or a wrong one: not this command's end
+                            continue
+                        if confirmation is None and mode is not None:
+                            early = got  # before the ACT_CON (c104 may send it so): wait for that
                             continue
                         termination = got
                         problem = None if mode is None else termination_problem(asdu, got, mode)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 
 from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu, type_info
-from ..protocol.enums import Cot
+from ..protocol.enums import Cot, Type
 
 __all__ = ["ActTerm", "terminates", "termination_problem"]
 
@@ -45,16 +45,25 @@ class ActTerm(enum.Enum):
             raise ValueError(f"act_term {value!r} is not one of {choices}") from None
 
 
+_NO_QUALIFIER = frozenset({Type.C_BO_NA_1, Type.C_BO_TA_1})  # bitstrings: no S/E bit to ignore
+
+
 def _payload(asdu: Asdu) -> bytes:
-    data = encode_asdu(Asdu(asdu.type, Cot.ACTIVATION, asdu.common_address, asdu.objects[:1]))[_HEADER:]
-    return data[:-_CP56] if type_info(asdu.type).time_tag is not None else data
+    """The object as sent, without time tag and S/E (c104 terminates an SBO with a copy of the
+    select, S/E=1, after the execute's ACT_CON)."""
+    data = bytearray(encode_asdu(Asdu(asdu.type, Cot.ACTIVATION, asdu.common_address, asdu.objects[:1]))[_HEADER:])
+    if type_info(asdu.type).time_tag is not None:
+        del data[-_CP56:]
+    if asdu.type not in _NO_QUALIFIER:
+        data[-1] &= 0x7F
+    return bytes(data)
 
 
 def terminates(command: Asdu, termination: Asdu | UnknownAsdu) -> bool:
     """True if ``termination`` repeats ``command``'s object (time tag aside).
 
-    An ACT_TERM of the same type and IOA with another object belongs to another command (c104,
-    for one, terminates the select of a select-before-operate): it does not end this one.
+    An ACT_TERM of the same type and IOA with another value or qualifier belongs to another
+    command: it does not end this one. The S/E bit is not compared.
     """
     return isinstance(termination, Asdu) and bool(termination.objects) and _payload(termination) == _payload(command)
 

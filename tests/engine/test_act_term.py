@@ -129,3 +129,20 @@ def test_act_term_names() -> None:
     assert [ActTerm.parse(n) for n in ("Required", "optional", " NEVER ")] == list(ActTerm)
     with pytest.raises(ValueError, match=r"act_term 'sometimes' is not one of required, optional, never"):
         ActTerm.parse("sometimes")
+
+
+@trio_test
+async def test_an_act_term_that_overtakes_the_act_con_still_terminates() -> None:
+    async with connected(act_term="required") as (client, rtu):
+
+        async def rtu_side() -> None:
+            cmd = await rtu.expect_i()
+            await rtu.send_asdu(answer(cmd.asdu, Cot.ACTIVATION_TERMINATION))
+            await trio.sleep(1)
+            await rtu.send_asdu(answer(cmd.asdu, Cot.ACTIVATION_CON))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(rtu_side)
+            result = await client.send_command(CA, 500, Type.C_SC_NA_1, True)
+        assert result.positive is True and result.terminated  # not "confirmed by the ACT_TERM"
+        assert result.confirmation is not None and result.confirmation.cot == Cot.ACTIVATION_CON

@@ -299,7 +299,8 @@ async def test_direct_command_and_return_information(client: ClientConnection) -
 @with_client
 async def test_select_and_execute(client: ClientConnection) -> None:
     mark = client.journal.next_index
-    result = await client.send_command(CA, 501, Type.C_SC_NA_1, True, select=True)
+    # c104 terminates its select-before-operate commands: wait for that ACT_TERM here
+    result = await client.send_command(CA, 501, Type.C_SC_NA_1, True, select=True, act_term="required")
     assert result.positive is True and result.terminated
     assert frames_since(client, mark) == [
         (Direction.SENT, "2d 01 06 03 2f 00 f5 01 00 81"),  # select: S/E=1
