@@ -13,8 +13,6 @@ stays free of trio and threads.
 from __future__ import annotations
 
 import importlib
-import logging
-import sys
 from typing import Any
 
 from .protocol.enums import (
@@ -97,7 +95,7 @@ DEBUG_LOGGERS: dict[Debug, tuple[str, ...]] = {
     Debug.Message: ("c104test.client", "c104test.simulator"),  # frames, explained
     Debug.Callback: ("c104test.callbacks",),
 }
-_debug_handler: logging.Handler | None = None  # ours, when the script configured no logging
+_debug_handler: Any = None  # ours (a logging.Handler), when the script configured no logging
 
 
 def set_debug_mode(mode: Debug) -> None:
@@ -106,6 +104,7 @@ def set_debug_mode(mode: Debug) -> None:
     c104 prints ``[c104.X]`` lines; c104test logs to the ``c104test.*`` loggers instead, and when
     the script has configured no logging, to stderr. ``Debug(0)`` (``Debug.NONE``) turns it off.
 
+    >>> import logging
     >>> set_debug_mode(Debug.Client)
     >>> logging.getLogger("c104test.client").level == logging.DEBUG
     True
@@ -113,6 +112,9 @@ def set_debug_mode(mode: Debug) -> None:
     >>> logging.getLogger("c104test.client").level == logging.NOTSET
     True
     """
+    import logging  # here, not at the top: ``import c104test.protocol`` must not load threading
+    import sys
+
     global _debug, _debug_handler
     _debug = Debug(mode)
     enabled = {name for flag, names in DEBUG_LOGGERS.items() if flag in _debug for name in names}
