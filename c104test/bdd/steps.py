@@ -915,6 +915,9 @@ def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: s
     """
     value = ExpectedValue.parse(expected)
     connection = _connection(c104_context)
+    known = connection.point(_ca(c104_context, ca), _ioa(ioa))
+    if known is not None:
+        value.expected(known.type, known.value)  # a type already reported checks the value at once
     since = c104_context.mark if c104_context.acted else connection.mark()
     try:
         connection.expect_report(

@@ -128,9 +128,10 @@ class PointKeywords(LibraryComponent):
         | `Set Simulated Point` | 301 | 231.5 |
         | `Expect Report` | 301 | 231.5 ± 0.1 |
         """
-        matcher = StateMatcher(expected, tolerance)
         session = self.session
         ca = self.station(common_address, session)
+        known = session.rtu.point(ca, io_address)  # a type already reported checks the value at once
+        matcher = StateMatcher(expected, tolerance, None if known is None else known.type)
         wait = self.wait_time(timeout, session)
         stimulated = session.stimulated
         since = session.reference if stimulated else session.rtu.mark()
