@@ -753,7 +753,9 @@ class ClientConnection:
             if not wait:
                 return self._result(asdu, None, None, [], started)
             mode = act_term if act_term is not None else (ActTerm.REQUIRED if wait_termination else None)
-            return await self._await_confirmation(asdu, ob.io_address, start_index, started, timeout, mode, collect)
+            return await self._await_confirmation(
+                asdu, ob.io_address, start_index, started, timeout, mode, collect, process=act_term is not None
+            )
 
     def _check_late_termination(self) -> None:
         """Check the ACT_TERM of the last process command that returned without it."""
@@ -791,8 +793,14 @@ class ClientConnection:
         timeout: float,
         mode: ActTerm | None,
         collect: Callable[[Asdu], bool] | None,
+        *,
+        process: bool = False,
     ) -> CommandResult:
-        """Wait for the confirmation; ``mode`` None: the procedure has no ACT_TERM."""
+        """Wait for the confirmation; ``mode`` None: the procedure has no ACT_TERM.
+
+        For a process command an ACT_TERM that overtakes the ACT_CON waits for it (c104 may send
+        them so); for the other procedures an ACT_TERM without ACT_CON ends the wait, unconfirmed.
+        """
         ca = asdu.common_address
         confirmation: Asdu | UnknownAsdu | None = None
         termination: Asdu | None = None
@@ -838,7 +846,7 @@ class ClientConnection:
                         if mode is not None and not terminates(asdu, got):
                             stray = got  # another command's, or a wrong one: not this command's end
                             continue
-                        if confirmation is None and mode is not None:
+                        if confirmation is None and process:
                             early = got  # before the ACT_CON (c104 may send it so): wait for that
                             continue
                         termination = got
