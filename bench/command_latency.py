@@ -10,7 +10,7 @@ What it measures (design.md section 6, issue 3 "Benchmarks"):
   ``Point.transmit()`` on a direct C_SC_NA_1 point, W warm-up calls, then N timed calls (from
   the call to its return, i.e. the ACT_CON has been received and handed across the trio
   thread). Then the same through the session API (``RtuConnection.send_command(...,
-  wait_termination=False)``), the blocking handle that the Robot keywords and the Gherkin steps
+  ...)`` with the default act_term=optional), the blocking handle that the Robot keywords and the Gherkin steps
   use.
 * c104 in the same run, against the same RTU: the same c104-API script
   (bench/peers/api_commands.py) in a subprocess with ``import c104``, measuring itself; and the
@@ -82,7 +82,7 @@ def session_api(port: int, count: int, warmup: int) -> dict[str, Any]:
 
         def once() -> bool:
             try:
-                return bool(conn.send_command(1, IOA, Type.C_SC_NA_1, True, wait_termination=False).positive)
+                return bool(conn.send_command(1, IOA, Type.C_SC_NA_1, True).positive)
             except C104TestError:
                 return False
 

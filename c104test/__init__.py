@@ -86,11 +86,49 @@ _LAZY = {
 
 _debug = Debug(0)
 
+#: which c104test loggers a c104 debug flag turns to DEBUG (one table; Gil has no counterpart)
+DEBUG_LOGGERS: dict[Debug, tuple[str, ...]] = {
+    Debug.Server: ("c104test.simulator",),
+    Debug.Client: ("c104test.client",),
+    Debug.Connection: ("c104test.connection",),
+    Debug.Station: ("c104test.station",),
+    Debug.Point: ("c104test.point",),
+    Debug.Message: ("c104test.client", "c104test.simulator"),  # frames, explained
+    Debug.Callback: ("c104test.callbacks",),
+}
+_debug_handler: Any = None  # ours (a logging.Handler), when the script configured no logging
+
 
 def set_debug_mode(mode: Debug) -> None:
-    """Kept for c104 scripts; c104test logs through the ``logging`` module instead."""
-    global _debug
+    """c104's debug flags as ``logging`` levels: the matching c104test loggers log at DEBUG.
+
+    c104 prints ``[c104.X]`` lines; c104test logs to the ``c104test.*`` loggers instead, and when
+    the script has configured no logging, to stderr. ``Debug(0)`` (``Debug.NONE``) turns it off.
+
+    >>> import logging
+    >>> set_debug_mode(Debug.Client)
+    >>> logging.getLogger("c104test.client").level == logging.DEBUG
+    True
+    >>> set_debug_mode(Debug.NONE)
+    >>> logging.getLogger("c104test.client").level == logging.NOTSET
+    True
+    """
+    import logging  # here, not at the top: ``import c104test.protocol`` must not load threading
+    import sys
+
+    global _debug, _debug_handler
     _debug = Debug(mode)
+    enabled = {name for flag, names in DEBUG_LOGGERS.items() if flag in _debug for name in names}
+    for name in {n for names in DEBUG_LOGGERS.values() for n in names}:
+        logging.getLogger(name).setLevel(logging.DEBUG if name in enabled else logging.NOTSET)
+    root = logging.getLogger("c104test")
+    if enabled and _debug_handler is None and not logging.getLogger().hasHandlers():
+        _debug_handler = logging.StreamHandler(sys.stderr)
+        _debug_handler.setFormatter(logging.Formatter("[%(name)s] %(message)s"))
+        root.addHandler(_debug_handler)
+    elif not enabled and _debug_handler is not None:
+        root.removeHandler(_debug_handler)
+        _debug_handler = None
 
 
 def get_debug_mode() -> Debug:

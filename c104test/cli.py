@@ -2,7 +2,9 @@
 
 Each subcommand is one ``_add_<name>`` function that declares its arguments and one
 ``_run_<name>`` function that does the work and returns the exit status; ``main`` only wires
-them together. Exit status: 0 success, 2 bad input (argparse's convention for usage errors).
+them together. Exit status: 0 success, 1 a failure at run time (a busy port, an unreachable RTU,
+a negative or missing confirmation), 2 bad input (argparse's convention for usage errors).
+Errors are one line on stderr, never a traceback.
 
     $ c104test explain "68 04 07 00 00 00" 680401000a00
     U-Format | StartDT act
@@ -24,6 +26,7 @@ from c104test.rules.hexdump import parse_hex
 __all__ = ["main"]
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
@@ -136,6 +139,59 @@ if __name__ == "__main__":  # pragma: no cover - `python -m c104test` goes throu
     sys.exit(main())
 
 
+# ---- argument types (argparse turns an ArgumentTypeError into a usage error, exit status 2) ------
+
+
+def _port_or_zero(text: str) -> int:
+    """A TCP port to listen on: 1..65535, or 0 for any free port."""
+    return _number_in(text, "port", 0, 65535)
+
+
+def _common_address(text: str) -> int:
+    return _number_in(text, "common address", 0, 65535)
+
+
+def _number_in(text: str, what: str, low: int, high: int) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what} must be a number, got {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{what} {value} outside {low}..{high}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"timeout must be a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"timeout must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def _address(text: str) -> tuple[str, int]:
+    """HOST[:PORT] or [IPv6]:PORT; the port 1..65535, default 2404."""
+    if text.startswith("["):  # [::1]:2404
+        host, closed, rest = text[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            raise argparse.ArgumentTypeError(f"{text!r} is not HOST[:PORT] ([::1]:2404 for IPv6)")
+        port = rest[1:] if rest else "2404"
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    else:  # a name, an IPv4 address or a bare IPv6 address
+        host, port = text, "2404"
+    return host or "127.0.0.1", _number_in(port, "port", 1, 65535)
+
+
+def _one_error(exc: BaseException) -> BaseException:
+    """The one exception inside (nested) exception groups, so the user reads one line."""
+    from c104test.engine.errors import unwrap_group
+
+    return unwrap_group(exc) if isinstance(exc, BaseExceptionGroup) else exc
+
+
 # ---- simulate ---------------------------------------------------------------------------------
 
 
@@ -152,7 +208,7 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--profile", metavar="FILE", help="RTU profile (YAML); default: the demo RTU")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=2404, help="TCP port (default 2404; 0 = any free port)")
+    parser.add_argument("--port", type=_port_or_zero, default=2404, help="TCP port (default 2404; 0 = any free port)")
     parser.add_argument(
         "--no-changes", action="store_true", help="keep values still (no spontaneous changes by themselves)"
     )
@@ -229,11 +285,20 @@ def _run_simulate(args: argparse.Namespace) -> int:
 
     try:
         trio.run(run)
-    except OSError as exc:
-        print(f"c104test simulate: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         pass
+    except BaseException as caught:  # a nursery wraps the error in a group: report the one inside
+        exc = _one_error(caught)
+        if isinstance(exc, KeyboardInterrupt):
+            return EXIT_OK
+        if isinstance(exc, OSError):
+            reason = exc.strerror or str(exc)
+            print(f"c104test simulate: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
+            return EXIT_FAILED
+        if isinstance(exc, Exception):
+            print(f"c104test simulate: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        raise
     return EXIT_OK
 
 
@@ -257,15 +322,23 @@ def _add_monitor(commands: argparse._SubParsersAction) -> None:
         help="connect to an RTU, interrogate it and show its points live",
         description=(
             "Connect, start data transfer, run a station interrogation and show every point in a "
-            "table that follows the RTU's reports, until Ctrl-C."
+            "table that follows the RTU's reports, until Ctrl-C. On a terminal the table is redrawn; "
+            "otherwise (a pipe, a file) a header line comes first and then one plain line per "
+            "report. Exit status 1 when the RTU cannot be reached, does not start data transfer "
+            "or refuses or does not confirm the interrogation within --timeout."
         ),
         epilog="example: c104test monitor 127.0.0.1:2404 --common-address 47",
     )
-    parser.add_argument("address", nargs="?", default="127.0.0.1", metavar="HOST[:PORT]", help="default 127.0.0.1:2404")
-    parser.add_argument("--common-address", "-c", type=int, default=0xFFFF, help="CA to interrogate (default 65535: all)")
     parser.add_argument(
-        "--timeout", type=float, default=10.0,
-        help="seconds each wait may take: the TCP connect, the STARTDT confirmation, the interrogation",
+        "address", nargs="?", default=("127.0.0.1", 2404), type=_address, metavar="HOST[:PORT]",
+        help="default 127.0.0.1:2404",
+    )
+    parser.add_argument(
+        "--common-address", "-c", type=_common_address, default=0xFFFF, help="CA to interrogate (default 65535: all)"
+    )
+    parser.add_argument(
+        "--timeout", type=_seconds, default=10.0,
+        help="seconds for the whole start: connect, STARTDT and the interrogation (default 10)",
     )
     parser.add_argument(
         "--journal-size", type=_journal_size, default=None, metavar="SIZE",
@@ -284,62 +357,75 @@ def _journal_size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _split_address(text: str) -> tuple[str, int]:
-    if text.startswith("["):  # [::1]:2404
-        host, _, rest = text[1:].partition("]")
-        return host, int(rest[1:]) if rest.startswith(":") else 2404
-    if text.count(":") == 1:
-        host, port = text.split(":")
-        return host or "127.0.0.1", int(port)
-    return text, 2404
-
-
 def _run_monitor(args: argparse.Namespace) -> int:
+    import math
+
     import trio
 
     from c104test.engine.client import open_connection
     from c104test.engine.errors import C104TestError
     from c104test.protocol.link import LinkParameters
 
-    try:
-        host, port = _split_address(args.address)
-    except ValueError:
-        print(f"c104test monitor: {args.address!r} is not HOST[:PORT]", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    host, port = args.address
     params = LinkParameters(t0=args.timeout)
+    terminal = sys.stdout.isatty()
+    refused: list[str] = []
 
     async def run() -> None:
-        async with open_connection(
-            host, port, params=params, command_timeout=args.timeout, start_timeout=args.timeout,
-            journal_size=args.journal_size,
-        ) as conn:
-            result = await conn.interrogation(args.common_address)
-            print(f"interrogation: {result}", flush=True)
-            shown: dict[tuple[int, int], str] = {}
-            while True:
-                lines = []
-                for point in sorted(conn.points, key=lambda p: (p.common_address, p.io_address)):
-                    row = _point_row(point)
-                    key = (point.common_address, point.io_address)
-                    if shown.get(key) != row:
-                        shown[key] = row
-                        lines.append(row)
-                if lines:
-                    if sys.stdout.isatty():
-                        print("\x1b[2J\x1b[H" + _table(conn.points), flush=True)
-                    else:
-                        print("\n".join(lines), flush=True)
-                if args.once:
+        # --timeout bounds the whole start: TCP connect, STARTDT con (else t1, 15 s, would be the
+        # bound) and the interrogation's ACT_CON and ACT_TERM; watching afterwards is unbounded
+        with trio.fail_after(args.timeout) as start:
+            async with open_connection(
+                host, port, params=params, command_timeout=args.timeout, journal_size=args.journal_size
+            ) as conn:
+                result = await conn.interrogation(args.common_address)
+                start.deadline = math.inf
+                print(f"interrogation: {result}", flush=True)
+                if not result.positive:
+                    refused.append(f"the RTU refused the interrogation of CA {args.common_address}: {result}")
                     return
-                await trio.sleep(0.5)
+                if not terminal:
+                    print(_HEADER, flush=True)
+                shown: dict[tuple[int, int], str] = {}
+                while True:
+                    lines = []
+                    for point in sorted(conn.points, key=lambda p: (p.common_address, p.io_address)):
+                        row = _point_row(point)
+                        key = (point.common_address, point.io_address)
+                        if shown.get(key) != row:
+                            shown[key] = row
+                            lines.append(row)
+                    if lines:
+                        if terminal:
+                            print("\x1b[2J\x1b[H" + _table(conn.points), flush=True)
+                        else:
+                            print("\n".join(lines), flush=True)
+                    if args.once:
+                        return
+                    await trio.sleep(0.5)
 
     try:
         trio.run(run)
-    except C104TestError as exc:
-        print(f"c104test monitor: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
-        pass
+        return EXIT_OK
+    except BaseException as caught:
+        exc = _one_error(caught)
+        if isinstance(exc, KeyboardInterrupt):
+            return EXIT_OK
+        if isinstance(exc, trio.TooSlowError):
+            print(
+                f"c104test monitor: {host}:{port} did not connect, start data transfer and answer the "
+                f"interrogation within {args.timeout:g} s (--timeout)",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        if isinstance(exc, C104TestError | OSError | ValueError):
+            print(f"c104test monitor: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return EXIT_FAILED
+        raise
+    if refused:
+        print(f"c104test monitor: {refused[0]}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -380,7 +466,8 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "--output", "-o", default="c104test-demo", metavar="DIR", help="where reports go (default ./c104test-demo)"
+        "--output", "-o", default="c104test-demo", metavar="DIR",
+        help="where reports go (default ./c104test-demo, which the repository's .gitignore lists)",
     )
     parser.add_argument("--robot-only", action="store_true", help="run the Robot suites only")
     parser.add_argument("--features-only", action="store_true", help="run the Gherkin features only")
@@ -392,6 +479,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
+    print(f"c104test demo: reports go to {output.resolve()}", flush=True)
     results: list[tuple[str, int]] = []
     if not args.features_only:
         from c104test.keywords.demo import run_suites
@@ -407,4 +495,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     for name, failed in results:
         print(f"{name}: {'passed' if failed == 0 else f'{failed} failed'}")
     print(f"reports in {output.resolve()}")
+    for report in ("robot/report.html", "robot/log.html", "features/report.html", "features/cucumber.json"):
+        if (output / report).is_file():
+            print(f"  {output.resolve() / report}")
     return 0 if all(failed == 0 for _, failed in results) else 1

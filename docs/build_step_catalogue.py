@@ -50,7 +50,6 @@ scenarios("features")          # every .feature file under tests/features
 Feature: FAT of bay controller 12
   Background:
     Given a connection to the RTU
-    And data transfer is started
 
   Scenario: Station interrogation returns every signal
     When I send a general interrogation
@@ -71,15 +70,26 @@ with `pytest features` (and in `c104test demo`); `pytest features --rtu-host 127
 CONVENTIONS = """\
 ## How the steps behave
 
+* **Connecting.** "Given a connection to the RTU" opens the connection and starts data transfer,
+  as Robot's `Connect To RTU` does; "... without data transfer" leaves it stopped, for link-layer
+  scenarios.
 * **Common address.** Optional wherever it can appear ("to common address 47", "at common address
-  47"); without one a step uses `--rtu-common-address` (default 47; with a simulated profile and no
-  option, the profile's first station).
+  47"); without one a step uses `--rtu-common-address`, else the first station of the profile (the
+  simulated RTU's, `--rtu-profile`'s, or the demo profile's after "Given the demo RTU is running"),
+  as the Robot library does. With none of them the step fails and says so.
+* **ACT_TERM.** A command is confirmed by its positive ACT_CON. Whether the RTU also terminates
+  it (ACT_TERM) is a PIXIT choice: `--rtu-act-term optional` (the default: an ACT_TERM that
+  arrives is checked and a negative one fails), `required` or `never`; per command "with ACT_TERM"
+  (required), "with optional ACT_TERM" or "without ACT_TERM" (never).
 * **Waiting.** When steps return once the RTU has confirmed (ACT_CON; an interrogation, once it has
   terminated). Then steps wait up to `--c104-timeout` seconds (default 5) or their own
   "within N seconds". They wake on every ASDU that arrives instead of polling (only "I receive
   STARTDT/STOPDT/TESTFR" looks at the journal every 10 ms: U-frames wake nothing).
 * **Since when.** Then steps about messages look at what arrived since the last When step began,
-  including what arrived before the Then step itself.
+  including what arrived before the Then step itself. "IOA n reports ..." is such a step too: it
+  wants a fresh report (since the last When step, or since it began when there was none), as
+  Robot's `Expect Report`, so an RTU that ignores a command fails it; "the points report:" checks
+  the current state.
 * **Values, tolerances, quality, hex.** The same rules as the Robot keywords and the command line
   (c104test.rules; see "Values, tolerances, quality and hex" in guide.md): ON/OFF, True/False or
   1/0 for single points; ON, OFF, INTERMEDIATE, INDETERMINATE for double points; numbers checked

@@ -16,7 +16,6 @@ Feature: Acceptance of the demo RTU
     Background:
       Given the demo RTU is running
       And a connection to the RTU
-      And data transfer is started
 
     # c104 answers the time-tagged points 101 and 201 as M_SP_TB_1/M_DP_TB_1 with cause 20 (the
     # standard allows cause 20 only without time tag); the steps accept either variant.
@@ -100,12 +99,12 @@ Feature: Acceptance of the demo RTU
       And I receive M_ME_NC_1 with cause REQUEST for IOA 301
       And IOA 301 reports 230.5
 
-    # Not @c104-peer: c104 confirms a direct command (ACT_CON) but never terminates it (no
-    # ACT_TERM); only select-and-execute commands get one.
+    # c104 confirms a direct command (ACT_CON) and never terminates it (no ACT_TERM), which the
+    # standard allows: a command is confirmed by its ACT_CON unless --rtu-act-term required.
+    @c104-peer
     Scenario Outline: A direct single command switches breaker Q0
       When I send a single command <state> to IOA 500
       Then the command is confirmed
-      And the command is terminated
       And IOA 100 reports <state> within 2 seconds
 
       Examples:
@@ -123,6 +122,16 @@ Feature: Acceptance of the demo RTU
       And IOA 101 reports ON within 2 seconds
       When I send a single command OFF to IOA 501 with select-before-operate
       Then IOA 101 reports OFF within 2 seconds
+
+    # Not @c104-peer: c104 sends no ACT_TERM, so a command "with ACT_TERM" (the PIXIT says the
+    # RTU terminates it) fails there after the timeout.
+    Scenario: The RTU terminates a command where the PIXIT says it does
+      When I send a double command OFF to IOA 502 with ACT_TERM
+      Then the command is confirmed
+      And the command is terminated
+      When I send a double command ON to IOA 502 with ACT_TERM
+      Then the command is terminated
+      And IOA 200 reports ON
 
     @c104-peer
     Scenario: Double command opens disconnector Q1
@@ -150,9 +159,9 @@ Feature: Acceptance of the demo RTU
       And I receive M_ME_NB_1 with cause RETURN_INFO_REMOTE for IOA 300
       And IOA 300 reports -500
       When I send a set point 230.5 to IOA 511
-      And I send a scaled set point 1234 to IOA 510
       Then IOA 301 reports 230.5 within 2 seconds
-      And IOA 300 reports 1234 within 2 seconds
+      When I send a scaled set point 1234 to IOA 510
+      Then IOA 300 reports 1234 within 2 seconds
 
     @c104-peer
     Scenario: A command to an unknown IOA is refused
@@ -189,10 +198,11 @@ Feature: Acceptance of the demo RTU
       And the connection is open
       When I close the connection
       Then the connection is closed within 2 seconds
+      And the traffic is saved to "captures/link-control.pcap"
 
     @c104-peer
     Scenario: A second controlling station
-      Given a connection to the RTU at "127.0.0.1"
+      Given a connection to the RTU at "127.0.0.1" without data transfer
       And data transfer is started
       When I send a general interrogation
       Then the interrogation is confirmed and terminated
@@ -203,7 +213,6 @@ Feature: Acceptance of the demo RTU
     Scenario: A feeder bay from a profile
       Given a simulated RTU from profile "profiles/feeder.yaml"
       And a connection to the RTU
-      And data transfer is started
       When I send a general interrogation
       Then the interrogation is confirmed and terminated
       And IOA 1001 reports ON

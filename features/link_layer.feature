@@ -4,7 +4,7 @@ Feature: Link layer of the RTU (IEC 60870-5-104 APCI)
   the simulator to change a point are skipped with --rtu-host.
 
   Background:
-    Given a connection to the RTU
+    Given a connection to the RTU without data transfer
 
   Scenario: The RTU sends no I-frame before STARTDT
     Then the connection is open

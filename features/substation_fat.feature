@@ -6,7 +6,6 @@ Feature: FAT of the demo bay controller
 
   Background:
     Given a connection to the RTU
-    And data transfer is started
 
   Scenario: Station interrogation returns every signal
     When I send a general interrogation

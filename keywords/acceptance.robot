@@ -17,8 +17,9 @@ Documentation     Acceptance of the c104test keyword library: every keyword agai
 ...
 ...               Tests tagged ``c104-peer`` also pass against a c104 (lib60870) server that mirrors
 ...               the demo RTU (tests/keywords/peers/c104_demo_rtu.py), run with
-...               ``--include c104-peer --variable ACT_TERM_AFTER_DIRECT_COMMAND:False
-...               --variable NEGATIVE_MIRROR:None``; the others say why they do not.
+...               ``--include c104-peer --variable NEGATIVE_MIRROR:None``; the others say why they
+...               do not. c104 sends no ACT_TERM after a command, which the default
+...               ``act_term=optional`` accepts.
 ...
 ...               Each test walks through a whole procedure, so some call more than ten keywords.
 
@@ -33,11 +34,9 @@ Test Tags         acceptance
 
 *** Variables ***
 # How the RTU under test answers where RTUs differ; the defaults are the demo RTU's (the standard's).
-# ACT_TERM after a direct command is a PIXIT choice: c104 (lib60870) sends none.
-${ACT_TERM_AFTER_DIRECT_COMMAND}    ${True}
 # P/N of the COT 44-47 mirror of a refused command: the standard sets it; c104 sends a negative
 # ACT_CON and then the mirror with P/N 0, so the c104 run passes None (either).
-${NEGATIVE_MIRROR}                  ${True}
+${NEGATIVE_MIRROR}    ${True}
 
 
 *** Test Cases ***
@@ -134,22 +133,21 @@ Read Returns The Object Without ACT_CON
 Direct Single Command Reports Back
     [Documentation]    The breaker command executes directly and its position comes back as return information.
     [Tags]    c104-peer
-    Send Command    500    OFF    C_SC_NA_1    wait_termination=${ACT_TERM_AFTER_DIRECT_COMMAND}
-    Expect State    100    OFF
+    Send Command    500    OFF    C_SC_NA_1
+    Expect Report    100    OFF
     Expect Message    type=M_SP_NA_1    cot=RETURN_INFO_REMOTE    io_address=100
     Send Command    500    ON    C_SC_NA_1    qualifier=SHORT_PULSE
-    ...    wait_termination=${ACT_TERM_AFTER_DIRECT_COMMAND}
-    Expect State    100    ON
+    Expect Report    100    ON
 
 Select Before Operate Reports Back
     [Documentation]    The earthing switch needs a select; an execute without one is refused.
     [Tags]    c104-peer
     Send Command    501    ON    C_SC_NA_1    select=True
-    Expect State    101    ON
+    Expect Report    101    ON
     Expect Message    type=M_SP_TB_1    cot=RETURN_INFO_REMOTE    io_address=101
     Send Command    501    ON    C_SC_NA_1    expect=NEGATIVE
     Send Command    501    OFF    C_SC_NA_1    select=True
-    Expect State    101    OFF
+    Expect Report    101    OFF
     # the demo RTU has no time-tagged command point: C_SC_TA_1 is an unknown type there
     Send Command    500    ON    C_SC_NA_1    with_time=True    expect=NEGATIVE
     Expect Message    type=C_SC_TA_1    cot=UNKNOWN_TYPE_ID    negative=${NEGATIVE_MIRROR}
@@ -157,19 +155,18 @@ Select Before Operate Reports Back
 Double Command Set-points And Steps Report Back
     [Documentation]    Double command, scaled and float set-points and a regulating step each change their return point.
     [Tags]    c104-peer
-    VAR    ${act_term}    ${ACT_TERM_AFTER_DIRECT_COMMAND}
-    Send Command    502    OFF    C_DC_NA_1    wait_termination=${act_term}
-    Expect State    200    OFF    timeout=3s
-    Send Command    502    ON    C_DC_NA_1    wait_termination=${act_term}
-    Expect State    200    ON
-    Send Command    510    1500    C_SE_NB_1    wait_termination=${act_term}
-    Expect State    300    1500
-    Send Command    511    231.5    C_SE_NC_1    wait_termination=${act_term}
-    Expect State    301    231.5 ± 0.01
-    Send Command    520    HIGHER    C_RC_NA_1    wait_termination=${act_term}
-    Expect State    310    6
-    Send Command    520    LOWER    C_RC_NA_1    wait_termination=${act_term}
-    Expect State    310    5    tolerance=0
+    Send Command    502    OFF    C_DC_NA_1
+    Expect Report    200    OFF    timeout=3s
+    Send Command    502    ON    C_DC_NA_1
+    Expect Report    200    ON
+    Send Command    510    1500    C_SE_NB_1
+    Expect Report    300    1500
+    Send Command    511    231.5    C_SE_NC_1
+    Expect Report    301    231.5 ± 0.01
+    Send Command    520    HIGHER    C_RC_NA_1
+    Expect Report    310    6
+    Send Command    520    LOWER    C_RC_NA_1
+    Expect Report    310    5    tolerance=0
 
 Refused Commands Pass With Expect NEGATIVE Or ANY
     [Documentation]    Refusals (unknown IOA, forbidden state, unknown CA) pass when the test expects them.

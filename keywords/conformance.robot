@@ -36,6 +36,9 @@ ${COUNTER}           400
 ${EMPTY_GROUP}       GROUP_16
 ${UNKNOWN_IOA}       9999
 ${UNKNOWN_CA}        99
+# PICS/PIXIT: does the RTU terminate commands with ACT_TERM? required (the demo RTU does),
+# optional or never (lib60870-based RTUs send none)
+${ACT_TERM}          required
 
 
 *** Test Cases ***
@@ -211,15 +214,17 @@ A20 Reset Process Is Confirmed
     Send Reset Process    qualifier=2
 
 A21 Direct Command
-    [Documentation]    Expected: ACT_CON, return information with COT 11, ACT_TERM.
+    [Documentation]    Expected: ACT_CON, return information with COT 11, and ACT_TERM where the
+    ...    PICS says the RTU uses it (``ACT_TERM``).
     [Tags]    a21
-    Send Command    ${DIRECT_COMMAND}    ON    C_SC_NA_1
+    Send Command    ${DIRECT_COMMAND}    ON    C_SC_NA_1    act_term=${ACT_TERM}
     Expect Message    cot=RETURN_INFO_REMOTE
 
 A22 Select Before Operate
-    [Documentation]    Expected: select confirmed, execute confirmed and terminated.
+    [Documentation]    Expected: select confirmed, execute confirmed, and terminated where the PICS
+    ...    says the RTU uses ACT_TERM (``ACT_TERM``).
     [Tags]    a22
-    Send Command    ${SBO_COMMAND}    OFF    C_SC_NA_1    select=True
+    Send Command    ${SBO_COMMAND}    OFF    C_SC_NA_1    select=True    act_term=${ACT_TERM}
 
 A23 Execute Without Select Is Refused
     [Documentation]    Expected: a negative ACT_CON for an execute on a select-before-operate point.

@@ -48,14 +48,14 @@ Station Interrogation Returns Every Signal
 Breaker Opens On Command And Reports Back
     [Documentation]    The breaker command is confirmed and the position reports OFF.
     Send Command    ${BREAKER_COMMAND}    OFF    C_DC_NA_1    select=${BREAKER_SELECT}
-    Expect State    ${BREAKER_POSITION}    OFF    timeout=3s
+    Expect Report    ${BREAKER_POSITION}    OFF    timeout=3s
     Expect Message    type=${BREAKER_REPORT_TYPE}    cot=${BREAKER_REPORT_COT}    io_address=${BREAKER_POSITION}
     [Teardown]    Send Command    ${BREAKER_COMMAND}    ON    C_DC_NA_1    select=${BREAKER_SELECT}
 
 Earthing Switch Closes With Select Before Operate
     [Documentation]    Select, execute, and the position reports ON.
     Send Command    ${EARTHING_COMMAND}    ON    C_SC_NA_1    select=True
-    Expect State    ${EARTHING_POSITION}    ON    timeout=3s
+    Expect Report    ${EARTHING_POSITION}    ON    timeout=3s
     Expect Message    type=${EARTHING_REPORT_TYPE}    cot=RETURN_INFO_REMOTE    io_address=${EARTHING_POSITION}
     [Teardown]    Send Command    ${EARTHING_COMMAND}    OFF    C_SC_NA_1    select=True
 

@@ -2,7 +2,9 @@
 
 pytest runs in a subprocess, so the features get a fresh interpreter (and trio thread) of their own
 and the caller's pytest or Robot run is not disturbed. The reports land in ``output_dir``:
-``cucumber.json`` (``--cucumberjson``), ``junit.xml`` and ``pytest.log`` (the console output).
+``report.html`` (pytest-html, one file), ``cucumber.json`` (``--cucumberjson``), ``junit.xml``,
+``pytest.log`` (the console output), a pcap file per failed scenario and ``captures/`` (what the
+step "the traffic is saved to" saves).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def run_features(
         "-v", "--gherkin-terminal-reporter",
         f"--cucumberjson={output / 'cucumber.json'}",
         f"--junitxml={junit}",
+        f"--c104-capture={output}",
+        *_html_report(output / "report.html"),
         *pytest_args,
     ]
     with (
@@ -68,6 +72,15 @@ def run_features(
     if failed is None or (status not in (0, 1) and failed == 0):
         return max(1, failed or 0)
     return failed
+
+
+def _html_report(path: Path) -> list[str]:
+    """pytest-html's options when it is installed (a dependency; a stripped install runs without)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pytest_html") is None:
+        return []
+    return [f"--html={path}", "--self-contained-html"]
 
 
 def _failed_scenarios(junit: Path) -> int | None:

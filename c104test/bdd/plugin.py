@@ -20,6 +20,7 @@ steps, the options and the fixtures.
 from __future__ import annotations
 
 import argparse
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,7 +40,8 @@ __all__ = ["OPTIONS", "C104Config", "C104Context", "Option"]
 pytest_plugins = ["c104test.bdd.steps"]
 
 DEFAULT_PORT = 2404
-DEFAULT_COMMON_ADDRESS = 47
+ACT_TERM_CHOICES = ("required", "optional", "never")
+CAPTURE_MODES = ("failure", "always")
 DEFAULT_TIMEOUT = 5.0
 LOCALHOST = "127.0.0.1"
 
@@ -69,6 +71,18 @@ def _common_address(text: str) -> int:
     if not 1 <= ca <= 65535:
         raise argparse.ArgumentTypeError(f"common address {ca} outside 1..65535")
     return ca
+
+
+def _act_term(text: str) -> str:
+    if text.strip().lower() not in ACT_TERM_CHOICES:
+        raise argparse.ArgumentTypeError(f"act_term {text!r} is not one of {', '.join(ACT_TERM_CHOICES)}")
+    return text.strip().lower()
+
+
+def _capture_mode(text: str) -> str:
+    if text.strip().lower() not in CAPTURE_MODES:
+        raise argparse.ArgumentTypeError(f"capture mode {text!r} is not one of {', '.join(CAPTURE_MODES)}")
+    return text.strip().lower()
 
 
 def _seconds(text: str) -> float:
@@ -111,14 +125,22 @@ OPTIONS = (
     Option(
         "--rtu-common-address",
         "CA",
-        f"Common address for steps that name none (default {DEFAULT_COMMON_ADDRESS}; with a "
-        "simulated profile and no explicit value, the profile's first station).",
+        "Common address for steps that name none (default: the first station of the profile, "
+        "the simulated one or --rtu-profile; with neither, such a step fails and says so).",
         _common_address,
     ),
     Option(
         "--rtu-profile",
         "FILE",
-        "Profile (YAML) of the embedded simulator (default: the demo RTU). Ignored with --rtu-host.",
+        "Profile (YAML) of the embedded simulator (default: the demo RTU). With --rtu-host it only "
+        "gives the default common address (its first station).",
+    ),
+    Option(
+        "--rtu-act-term",
+        "WHEN",
+        "Whether the RTU terminates process commands with ACT_TERM (PIXIT): optional (default: a "
+        "positive ACT_CON confirms, an ACT_TERM that arrives is checked), required or never.",
+        _act_term,
     ),
     Option(
         "--c104-timeout",
@@ -133,6 +155,19 @@ OPTIONS = (
         "64 MiB budget shared by all connections). Older frames are dropped beyond it, and the log "
         "and saved captures say how many.",
         _journal_size,
+    ),
+    Option(
+        "--c104-capture",
+        "DIR",
+        "Save the traffic of each scenario as pcap files in this folder (one per connection, named "
+        "after the test), for Wireshark and the FAT record.",
+    ),
+    Option(
+        "--c104-capture-mode",
+        "WHEN",
+        "With --c104-capture: save for failed scenarios only (failure, the default) or for every "
+        "scenario (always).",
+        _capture_mode,
     ),
 )
 
@@ -150,11 +185,12 @@ class C104Config:
 
     host: str | None = None
     port: int = DEFAULT_PORT
-    common_address: int = DEFAULT_COMMON_ADDRESS
+    common_address: int | None = None
     common_address_given: bool = False
     profile: Path | None = None
     timeout: float = DEFAULT_TIMEOUT
     journal_size: int | None = None  # octets per connection; None: the process-wide budget
+    act_term: str = "optional"
 
     @property
     def simulated(self) -> bool:
@@ -168,11 +204,12 @@ class C104Config:
         return cls(
             host=config.getoption("rtu_host") or None,
             port=config.getoption("rtu_port") or DEFAULT_PORT,
-            common_address=DEFAULT_COMMON_ADDRESS if ca is None else ca,
+            common_address=ca,
             common_address_given=ca is not None,
             profile=None if profile is None else (config.invocation_params.dir / profile).resolve(),
             timeout=config.getoption("c104_timeout") or DEFAULT_TIMEOUT,
             journal_size=config.getoption("c104_journal_size", None),
+            act_term=config.getoption("rtu_act_term") or "optional",
         )
 
     def describe(self) -> str:
@@ -180,7 +217,8 @@ class C104Config:
             target = f"embedded simulator ({self.profile or 'the demo RTU'})"
         else:
             target = f"RTU at {self.host}:{self.port}"
-        return f"{target}, common address {self.common_address}, timeout {self.timeout:g} s"
+        ca = "from the profile" if self.common_address is None else self.common_address
+        return f"{target}, common address {ca}, timeout {self.timeout:g} s, act_term {self.act_term}"
 
 
 def _given(config: pytest.Config) -> bool:
@@ -219,6 +257,8 @@ class C104Context:
         self.connection: RtuConnection | None = None  # the connection steps use
         self.last_result: CommandResult | None = None
         self.mark = 0  # journal index of the current connection where the last When step began
+        self.acted = False  # a When step acted on the current connection: ``mark`` is meaningful
+        self.declared_profile: Any = None  # with --rtu-host, the profile a Given step says it runs
         self._simulators: list[SimulatedRtu] = []
         self._connections: list[RtuConnection] = []
         self._step_marks: dict[int, int] = {}  # id(connection) -> journal index when the step began
@@ -231,12 +271,29 @@ class C104Context:
 
     @property
     def common_address(self) -> int:
-        """The CA of steps that name none: the option, else the simulated profile's first station."""
-        if not self.config.common_address_given and self.simulator is not None:
-            stations = self.simulator.profile.stations
-            if stations:
-                return int(stations[0].common_address)
-        return self.config.common_address
+        """The CA of steps that name none: the option, else the profile's first station (the
+        simulated RTU's, or --rtu-profile's with --rtu-host), as in the Robot library."""
+        if self.config.common_address is not None:
+            return self.config.common_address
+        from c104test.engine.profile import demo_profile, load_profile
+
+        stations: list[Any] = []
+        if self.simulator is not None:
+            stations = list(self.simulator.profile.stations)
+        elif self.declared_profile is not None:
+            stations = list(self.declared_profile.stations)
+        elif self.config.profile is not None:  # the simulator to come, or the RTU at --rtu-host
+            stations = list(load_profile(self.config.profile).stations)
+        elif self.config.host is None:  # the demo RTU, started on first use
+            stations = list(demo_profile().stations)
+        if stations:
+            return int(stations[0].common_address)
+        from c104test.bdd.steps import StepUsageError
+
+        raise StepUsageError(
+            "no common address to use: name it in the step (\"to common address 47\"), or give "
+            "--rtu-common-address, or --rtu-profile (its first station)"
+        )
 
     @property
     def feature_dir(self) -> Path | None:
@@ -276,9 +333,9 @@ class C104Context:
     # ---- connections ----
 
     def connect(
-        self, host: str | None = None, port: int | None = None, *, start_data_transfer: bool = False
+        self, host: str | None = None, port: int | None = None, *, start_data_transfer: bool = True
     ) -> RtuConnection:
-        """Open a connection (TCP, and STARTDT if asked); it becomes the one steps use."""
+        """Open a connection (TCP and STARTDT, unless told not to); it becomes the one steps use."""
         if host is None:
             host, port = self.target()
         self._bridge()
@@ -286,18 +343,20 @@ class C104Context:
 
         connection = RtuConnection.open(
             host, DEFAULT_PORT if port is None else port, timeout=self.timeout,
-            start_data_transfer=start_data_transfer, journal_size=self.config.journal_size,
+            start_data_transfer=start_data_transfer, journal_size=self.config.journal_size, act_term=self.config.act_term,
             start_timeout=self.timeout,
         )
         self._connections.append(connection)
         self.connection = connection
         self.mark = 0
+        self.acted = False
         self._step_marks[id(connection)] = 0
         return connection
 
     def begin_action(self) -> None:
         """A When step begins: later expectations look at what arrived from here on."""
         self.mark = self.connection.mark() if self.connection is not None else 0
+        self.acted = True
 
     def step_started(self) -> None:
         for connection in self._connections:
@@ -345,6 +404,16 @@ class C104Context:
                 lines.append("      (no frames during the failing step)")
             parts.append("\n".join(lines))
         return "\n\n".join(parts)
+
+    def save_captures(self, directory: Path, stem: str) -> list[Path]:
+        """Write each connection's traffic to ``directory/stem.pcap`` (``stem-2.pcap``, ...)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        saved = []
+        for number, connection in enumerate(self._connections, start=1):
+            path = directory / (f"{stem}.pcap" if number == 1 else f"{stem}-{number}.pcap")
+            connection.save_capture(path)
+            saved.append(path)
+        return saved
 
     def close(self) -> None:
         """Close every connection and stop every simulator of the scenario (teardown)."""
@@ -414,7 +483,7 @@ def c104_simulator(c104_context: C104Context) -> SimulatedRtu | None:
 
 @pytest.fixture
 def c104_connection(c104_context: C104Context) -> RtuConnection:
-    """The scenario's current connection, opened (without STARTDT) if there is none yet."""
+    """The scenario's current connection, opened (with STARTDT) if there is none yet."""
     return c104_context.connection or c104_context.connect()
 
 
@@ -467,6 +536,8 @@ def pytest_bdd_step_error(
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
+    if call.when == "call":
+        _save_capture(item, report)
     # A failure the RTU caused, or a step used wrongly, reads best as the step and the message;
     # the traceback through the trio thread says nothing to a test engineer. --tb=long keeps it.
     failure = item.stash.get(_FAILURE_KEY, None)
@@ -480,6 +551,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     ):
         report.longrepr = f"{failure}\n{type(call.excinfo.value).__name__}: {call.excinfo.value}"
     return report
+
+
+def _save_capture(item: pytest.Item, report: pytest.TestReport) -> None:
+    """--c104-capture: the scenario's pcap files, before teardown closes its connections."""
+    directory = item.config.getoption("c104_capture", None)
+    context = item.stash.get(_CONTEXT_KEY, None)
+    if directory is None or context is None:
+        return
+    if (item.config.getoption("c104_capture_mode", None) or "failure") == "failure" and not report.failed:
+        return
+    stem = re.sub(r"[^\w.-]+", "_", item.nodeid.split("::")[-1]).strip("_") or "scenario"
+    try:
+        saved = context.save_captures(item.config.invocation_params.dir / directory, stem)
+    except Exception as exc:  # evidence must not turn a verdict around
+        report.sections.append(("c104test capture", f"capture not saved: {exc}"))
+        return
+    if saved:
+        report.sections.append(("c104test capture", "\n".join(str(p) for p in saved)))
 
 
 def _is_reported_cleanly(exc: BaseException) -> bool:

@@ -117,7 +117,7 @@ def _step(keyword: str, pattern: str, *, target_fixture: str | None = None) -> C
 # fragments of the patterns
 _CA = r"(?: (?:to|at|of|on) common address (?P<ca>\d+))?"
 _WITHIN = r"(?: within (?P<seconds>\d+(?:\.\d+)?) seconds?)?"
-_COMMAND_OPTIONS = r"(?P<options>(?: with (?:select-before-operate|time tag))*)"
+_COMMAND_OPTIONS = r"(?P<options>(?: with (?:select-before-operate|time tag|optional ACT_TERM|ACT_TERM)| without ACT_TERM)*)"
 
 
 # ---- argument conversion ------------------------------------------------------------------------------
@@ -366,8 +366,7 @@ def _row_check(
 def _connection(context: C104Context) -> RtuConnection:
     if context.connection is None:
         raise StepUsageError(
-            "no connection to the RTU yet: start the scenario with 'Given a connection to the RTU' "
-            "(and 'Given data transfer is started')"
+            "no connection to the RTU yet: start the scenario with 'Given a connection to the RTU'"
         )
     return context.connection
 
@@ -383,8 +382,16 @@ def _act(context: C104Context, send: Callable[[RtuConnection], CommandResult]) -
     return result
 
 
-def _command_options(options: str | None) -> dict[str, bool]:
-    return {"select": "select-before-operate" in (options or ""), "with_time": "time tag" in (options or "")}
+def _command_options(options: str | None) -> dict[str, Any]:
+    text = options or ""
+    found: dict[str, Any] = {"select": "select-before-operate" in text, "with_time": "time tag" in text}
+    if "without ACT_TERM" in text:
+        found["act_term"] = "never"
+    elif "with optional ACT_TERM" in text:
+        found["act_term"] = "optional"
+    elif "with ACT_TERM" in text:
+        found["act_term"] = "required"
+    return found
 
 
 def _send_command(
@@ -395,7 +402,7 @@ def _send_command(
     return _act(
         context,
         lambda c: c.send_command(
-            address, _ioa(ioa), type_id, value, wait_termination=False, **_command_options(options)
+            address, _ioa(ioa), type_id, value, **_command_options(options)
         ),
     )
 
@@ -442,13 +449,18 @@ def demo_rtu_is_running(c104_context: C104Context) -> None:
 
     Starts the embedded demo RTU (c104test/engine/demo_rtu.yaml, common address 47) for this
     scenario. With --rtu-host the RTU at that address is taken to run the demo profile (for example
-    `c104test simulate --no-changes` on another machine), and nothing is started.
+    `c104test simulate --no-changes` on another machine; its common address 47 is then the default),
+    and nothing is started.
 
     Examples:
         Given the demo RTU is running
     """
     if c104_context.config.host is None:
         c104_context.start_simulator(None)
+    else:
+        from c104test.engine.profile import demo_profile
+
+        c104_context.declared_profile = demo_profile()  # its first station is the default CA
 
 
 @_step("Given", r'a simulated RTU from profile "(?P<path>[^"]+)"')
@@ -476,30 +488,33 @@ def simulated_rtu_from_profile(c104_context: C104Context, path: str) -> None:
     c104_context.start_simulator(found)
 
 
-@_step("Given", r"a connection to the RTU")
-def connection_to_the_rtu(c104_context: C104Context) -> None:
-    """a connection to the RTU
+@_step("Given", r"a connection to the RTU(?P<without> without data transfer)?")
+def connection_to_the_rtu(c104_context: C104Context, without: str | None) -> None:
+    """a connection to the RTU [without data transfer]
 
-    Opens a TCP connection to the RTU under test (the embedded simulator, or --rtu-host). Data
-    transfer is not started yet: add "Given data transfer is started".
+    Opens a TCP connection to the RTU under test (the embedded simulator, or --rtu-host) and starts
+    data transfer (STARTDT act, con), as Robot's `Connect To RTU` does. "without data transfer"
+    leaves it stopped, for link-layer scenarios ("When I start data transfer").
 
     Examples:
         Given a connection to the RTU
+        Given a connection to the RTU without data transfer
     """
-    c104_context.connect()
+    c104_context.connect(start_data_transfer=without is None)
 
 
-@_step("Given", r'a connection to the RTU at "(?P<address>[^"]+)"', target_fixture="c104_connection")
-def connection_to_the_rtu_at(c104_context: C104Context, address: str) -> RtuConnection:
-    """a connection to the RTU at "<host>:<port>"
+@_step("Given", r'a connection to the RTU at "(?P<address>[^"]+)"(?P<without> without data transfer)?', target_fixture="c104_connection")
+def connection_to_the_rtu_at(c104_context: C104Context, address: str, without: str | None) -> RtuConnection:
+    """a connection to the RTU at "<host>:<port>" [without data transfer]
 
-    Opens a TCP connection to the given address, without STARTDT, and makes it the connection of
-    the following steps. Without a port, the port of the RTU under test (--rtu-port, or the
+    Opens a TCP connection to the given address, starts data transfer (unless "without data
+    transfer"), and makes it the connection of the following steps. Without a port, the port of the RTU under test (--rtu-port, or the
     embedded simulator's); IPv6 addresses in brackets: "[::1]:2404".
 
     Examples:
         Given a connection to the RTU at "192.0.2.10:2404"
         Given a connection to the RTU at "127.0.0.1"
+        Given a connection to the RTU at "127.0.0.1:2404" without data transfer
     """
     found = re.fullmatch(r"\[(?P<host6>[^\]]+)\](?::(?P<port6>\d+))?|(?P<host>[^:\[\]]+)(?::(?P<port>\d+))?", address.strip())
     if found is None:
@@ -509,7 +524,7 @@ def connection_to_the_rtu_at(c104_context: C104Context, address: str) -> RtuConn
     port = int(given_port) if given_port else c104_context.target()[1]
     if not 1 <= port <= 65535:
         raise StepUsageError(f"port {port} outside 1..65535")
-    return c104_context.connect(host, port)
+    return c104_context.connect(host, port, start_data_transfer=without is None)
 
 
 @_step("Given", r"data transfer is started")
@@ -886,8 +901,11 @@ def interrogation_is_confirmed_and_terminated(c104_last_result: CommandResult | 
 def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: str, seconds: str | None) -> None:
     """IOA <ioa> [at common address <ca>] reports <value> [within <n> seconds]
 
-    The point's last reported value is (or becomes, within the time) the value: ON, OFF,
-    INTERMEDIATE, INDETERMINATE, True, False, or a number with an optional tolerance.
+    The point reports the value in a fresh report: one that arrived after the last When step
+    began (or after this step began, when there was none), as Robot's `Expect Report`. A value the
+    point already had does not count, so an RTU that ignores a command fails. Values: ON, OFF,
+    INTERMEDIATE, INDETERMINATE, True, False, or a number with an optional tolerance. For the
+    current state (any report, also an older one) use "the points report:".
 
     Examples:
         Then IOA 100 reports ON
@@ -895,8 +913,24 @@ def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: s
         Then IOA 301 at common address 47 reports 230.5 +/- 0.1
         Then IOA 320 reports 0x0000A5A5
     """
-    check = _value_check(ExpectedValue.parse(expected))
-    _expect_points(c104_context, [(_ca(c104_context, ca), _ioa(ioa), check)], _seconds(c104_context, seconds))
+    value = ExpectedValue.parse(expected)
+    connection = _connection(c104_context)
+    known = connection.point(_ca(c104_context, ca), _ioa(ioa))
+    if known is not None:
+        value.expected(known.type, known.value)  # a type already reported checks the value at once
+    since = c104_context.mark if c104_context.acted else connection.mark()
+    try:
+        connection.expect_report(
+            _ca(c104_context, ca),
+            _ioa(ioa),
+            value.matches,
+            since=since,
+            timeout=_seconds(c104_context, seconds),
+            description=str(value),
+            after="the last When step" if c104_context.acted else "this step began",
+        )
+    except AssertionError as exc:
+        raise StepFailed(str(exc)) from None
 
 
 @_step("Then", rf"IOA (?P<ioa>\d+){_CA} has quality (?P<quality>.+?){_WITHIN}")
@@ -976,6 +1010,31 @@ def _expect_points(context: C104Context, checks: list[tuple[int, int, PointCheck
     if failures:
         head = f"{len(failures)} of {len(checks)} points" if len(checks) > 1 else "the point"
         raise StepFailed(f"{head} did not report as expected within {timeout:g} s:\n" + "\n".join(failures))
+
+
+# ---- Then: evidence -------------------------------------------------------------------------------
+
+
+@_step("Then", r'the traffic is saved to "(?P<path>[^"]+)"')
+def traffic_is_saved(c104_context: C104Context, request: pytest.FixtureRequest, path: str) -> None:
+    """the traffic is saved to "<file>"
+
+    Writes every frame of the current connection so far to a pcap file (for Wireshark and the FAT
+    record). A relative path is taken from the `--c104-capture` folder if given, else from the
+    folder pytest was started in; folders are created. `--c104-capture` alone saves every
+    scenario's traffic without a step.
+
+    Examples:
+        Then the traffic is saved to "reports/breaker.pcap"
+    """
+    target = Path(path)
+    if not target.is_absolute():
+        base = request.config.invocation_params.dir
+        target = base / (request.config.getoption("c104_capture", None) or "") / target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    count = _connection(c104_context).save_capture(target)
+    if count == 0:
+        raise StepFailed(f"no frames to save to {target}")
 
 
 # ---- Then: messages and the link -----------------------------------------------------------------

@@ -57,15 +57,17 @@ from .errors import (
     ConnectFailed,
     ExpectationFailed,
     LinkDown,
+    NegativeConfirmation,
     NotConnected,
     unwrap_group,
 )
 from .journal import Direction, Journal, JournalEntry
 from .points import PROCESS_TYPES, PointDatabase
 from .session import CloseInfo, Session
+from .termination import ActTerm, terminates, termination_problem
 from .transport import Endpoint, OpenStream, Transport
 
-__all__ = ["ClientConnection", "CommandResult", "MessageFilter", "open_connection"]
+__all__ = ["ActTerm", "ClientConnection", "CommandResult", "MessageFilter", "open_connection"]
 
 log = logging.getLogger("c104test.client")
 
@@ -94,6 +96,8 @@ class CommandResult:
     asdus: tuple[Asdu, ...]
     started_at: float
     finished_at: float
+    #: why the ACT_TERM was wrong (negative, a different object, or one under act_term=never)
+    problem: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -110,8 +114,9 @@ class CommandResult:
     def __str__(self) -> str:
         state = {None: "no confirmation", True: "positive", False: "negative"}[self.positive]
         term = ", terminated" if self.terminated else ""
+        problem = f" ({self.problem})" if self.problem else ""
         return (
-            f"{self.type.name} CA {self.common_address} IOA {self.io_address}: {state}{term}, "
+            f"{self.type.name} CA {self.common_address} IOA {self.io_address}: {state}{term}{problem}, "
             f"{len(self.objects)} objects in {self.duration:.3f} s"
         )
 
@@ -181,6 +186,7 @@ class ClientConnection:
         reconnect: bool = False,
         reconnect_delay: float = 1.0,
         command_timeout: float = 10.0,
+        act_term: ActTerm | str = ActTerm.OPTIONAL,
         journal_size: int | str | None = None,
         stream_factory: Callable[[], Awaitable[trio.abc.Stream]] | None = None,
         start_timeout: float | None = None,
@@ -198,6 +204,10 @@ class ClientConnection:
         self.reconnect = reconnect
         self.reconnect_delay = reconnect_delay
         self.command_timeout = command_timeout
+        #: PIXIT: does the RTU terminate process commands with ACT_TERM (see engine.termination)
+        self.act_term = ActTerm.parse(act_term)
+        # the last process command that returned before its ACT_TERM: (command, journal cursor, mode)
+        self._unterminated: tuple[Asdu, int, ActTerm] | None = None
         # None: the process-wide budget (64 MiB, journal.set_journal_size); else this connection's own
         self.journal = Journal(journal_size)
         self.points = PointDatabase()
@@ -666,6 +676,57 @@ class ClientConnection:
             f"within {timeout:g} s; it reported: {arrived}"
         )
 
+    async def expect_report(
+        self,
+        common_address: int,
+        io_address: int,
+        predicate: Callable[[Any, Type], bool],
+        *,
+        since: int,
+        timeout: float | None = None,
+        description: str = "the expected value",
+        after: str = "the reference point",
+    ) -> tuple[Asdu, InformationObject]:
+        """Wait for a fresh report: a process-information object of the point, received at or after
+        journal index ``since`` (any cause), for whose value and type ``predicate`` is true.
+
+        Unlike ``expect_value`` a value the point already had does not count, so an RTU that
+        ignores a command cannot pass. ExpectationFailed lists what the point reported meanwhile.
+        """
+        timeout = self.command_timeout if timeout is None else timeout
+        cursor = since
+        seen: list[str] = []
+        with trio.move_on_after(timeout):
+            while True:
+                for entry in self.journal.since(cursor):
+                    cursor = entry.index + 1
+                    asdu = entry.asdu
+                    if (
+                        entry.direction is not Direction.RECEIVED
+                        or type(asdu) is not Asdu
+                        or asdu.type not in PROCESS_TYPES
+                        or asdu.common_address != common_address
+                    ):
+                        continue
+                    for ob in asdu.objects:
+                        if ob.io_address == io_address:
+                            if predicate(ob.value, asdu.type):
+                                return asdu, ob
+                            cot = asdu.cot.name if isinstance(asdu.cot, Cot) else f"COT {asdu.cot}"
+                            value = {True: "ON", False: "OFF"}.get(ob.value, ob.value) if isinstance(ob.value, bool) else ob.value
+                            seen.append(f"{getattr(value, 'name', value)} ({asdu.type.name}, {cot})")
+                if self.state is ConnectionState.CLOSED and not self.reconnect:
+                    raise ExpectationFailed(
+                        f"IOA {io_address} (CA {common_address}) did not report {description} after "
+                        f"{after}: the connection closed ({self.close_reason})"
+                    )
+                await self._wait_changed()
+        reported = ", ".join(seen[-10:]) if seen else "nothing"
+        raise ExpectationFailed(
+            f"IOA {io_address} (CA {common_address}) did not report {description} within {timeout:g} s "
+            f"after {after}; it reported since then: {reported}"
+        )
+
     # ---- commands --------------------------------------------------------------------------------
 
     async def command(
@@ -676,21 +737,56 @@ class ClientConnection:
         wait_termination: bool = False,
         collect: Callable[[Asdu], bool] | None = None,
         wait: bool = True,
+        act_term: ActTerm | None = None,
     ) -> CommandResult:
         """Send a command ASDU and wait for its ACT_CON (and ACT_TERM if asked).
 
         Matching: same type, same IOA, same CA (any CA for the broadcast address), COT 7, 9 or 10,
         or one of the negative mirrors 44-47. Serialised: one command at a time per connection.
+        ``act_term`` (process commands) replaces ``wait_termination``: see engine.termination.
+        An ACT_TERM of the previous process command that arrived after it returned, and is wrong,
+        fails this command before it is sent (NegativeConfirmation).
         """
         timeout = self.command_timeout if timeout is None else timeout
         async with self._command_lock:
+            self._check_late_termination()
             self.last_command_index = start_index = self.journal.next_index
             started = trio.current_time()
             await self.send_asdu(asdu, timeout=timeout)
             ob = asdu.objects[0]
             if not wait:
                 return self._result(asdu, None, None, [], started)
-            return await self._await_confirmation(asdu, ob.io_address, start_index, started, timeout, wait_termination, collect)
+            mode = act_term if act_term is not None else (ActTerm.REQUIRED if wait_termination else None)
+            return await self._await_confirmation(
+                asdu, ob.io_address, start_index, started, timeout, mode, collect, process=act_term is not None
+            )
+
+    def _check_late_termination(self) -> None:
+        """Check the ACT_TERM of the last process command that returned without it."""
+        pending, self._unterminated = self._unterminated, None
+        if pending is None:
+            return
+        command, cursor, mode = pending
+        ca, ioa = command.common_address, command.objects[0].io_address
+        for entry in self.journal.since(cursor):
+            got = entry.asdu
+            if (
+                entry.direction is Direction.RECEIVED
+                and got is not None
+                and int(got.type) == int(command.type)
+                and got.cot == Cot.ACTIVATION_TERMINATION
+                and (ca in (0, BROADCAST_CA) or got.common_address == ca)
+                and got.objects
+                and got.objects[0].io_address == ioa
+                and terminates(command, got)
+            ):
+                problem = termination_problem(command, got, mode)
+                if problem is not None:
+                    raise NegativeConfirmation(
+                        f"{_name(command)}: {problem}; it arrived after the command returned: "
+                        f"{entry.explain()}"
+                    )
+                return
 
     async def _await_confirmation(
         self,
@@ -699,14 +795,24 @@ class ClientConnection:
         cursor: int,
         started: float,
         timeout: float,
-        wait_termination: bool,
+        mode: ActTerm | None,
         collect: Callable[[Asdu], bool] | None,
+        *,
+        process: bool = False,
     ) -> CommandResult:
+        """Wait for the confirmation; ``mode`` None: the procedure has no ACT_TERM.
+
+        For a process command an ACT_TERM that overtakes the ACT_CON waits for it (c104 may send
+        them so); for the other procedures an ACT_TERM without ACT_CON ends the wait, unconfirmed.
+        """
         ca = asdu.common_address
         confirmation: Asdu | UnknownAsdu | None = None
         termination: Asdu | None = None
         brought: list[Asdu] = []
         is_read = asdu.type is Type.C_RD_NA_1
+        confirmed = False  # positive ACT_CON and ACT_TERM not required: done after this batch
+        stray: Asdu | None = None
+        early: Asdu | None = None
         with trio.move_on_after(timeout):
             while True:
                 self.journal.check_cursor(cursor, f"the confirmation of {_name(asdu)}")
@@ -734,17 +840,33 @@ class ClientConnection:
                             return self._result(asdu, got, None, brought, started)
                         if is_read:
                             continue  # a lenient RTU confirms a read; the value still follows
-                        if not wait_termination or cot == Cot.DEACTIVATION_CON:
+                        if mode is None or cot == Cot.DEACTIVATION_CON:
                             return self._result(asdu, got, None, brought, started)
+                        if early is not None:  # the ACT_TERM overtook the ACT_CON
+                            problem = termination_problem(asdu, early, mode)
+                            return self._result(asdu, got, early, brought, started, problem=problem)
+                        if mode is not ActTerm.REQUIRED:
+                            confirmed = True  # what already arrived may hold the ACT_TERM
                     elif cot == Cot.ACTIVATION_TERMINATION and type(got) is Asdu:
+                        if mode is not None and not terminates(asdu, got):
+                            stray = got  # another command's, or a wrong one: not this command's end
+                            continue
+                        if confirmation is None and process:
+                            early = got  # before the ACT_CON (c104 may send it so): wait for that
+                            continue
                         termination = got
-                        return self._result(asdu, confirmation, termination, brought, started)
+                        problem = None if mode is None else termination_problem(asdu, got, mode)
+                        return self._result(asdu, confirmation, termination, brought, started, problem=problem)
+                if confirmed:
+                    self._unterminated = (asdu, cursor, mode)  # type: ignore[assignment]
+                    return self._result(asdu, confirmation, None, brought, started)
                 if self._link is None or self._link.state is LinkState.CLOSED:
                     raise self._down(f"connection closed while waiting for the confirmation of {_name(asdu)}")
                 await self._wait_changed()
         what = "ACT_TERM" if confirmation is not None else "ACT_CON"
+        other = "" if stray is None else " (an ACT_TERM with another object arrived)"
         raise CommandTimeout(
-            f"no {what} for {_name(asdu)} within {timeout:g} s; last frames:\n{self.journal.explain(8)}"
+            f"no {what} for {_name(asdu)} within {timeout:g} s{other}; last frames:\n{self.journal.explain(8)}"
         )
 
     def _result(
@@ -755,9 +877,12 @@ class ClientConnection:
         brought: list[Asdu],
         started: float,
         positive: bool | None = None,
+        problem: str | None = None,
     ) -> CommandResult:
         if positive is None and confirmation is not None:
             positive = not confirmation.negative and confirmation.cot not in _MIRRORS
+        if problem is not None:
+            positive = False
         return CommandResult(
             Type(asdu.type),
             asdu.common_address,
@@ -771,6 +896,7 @@ class ClientConnection:
             tuple(brought),
             started,
             trio.current_time(),
+            problem,
         )
 
     def _asdu(self, type_id: Type, ca: int, ob: InformationObject, cot: Cot = Cot.ACTIVATION, test: bool = False) -> Asdu:
@@ -878,15 +1004,16 @@ class ClientConnection:
         with_time: bool = False,
         deactivate: bool = False,
         timeout: float | None = None,
-        wait_termination: bool = True,
+        act_term: ActTerm | str | None = None,
         wait: bool = True,
     ) -> CommandResult:
         """A process command (45-51, 58-64), direct or select-before-operate.
 
         With ``select`` the select (S/E=1) must be confirmed positively before the execute is
-        sent; the result is the execute's (or the failed select's). ACT_TERM is awaited for the
-        execute when ``wait_termination``.
+        sent; the result is the execute's (or the failed select's). ``act_term`` (default: the
+        connection's) says whether the execute's ACT_TERM is awaited and how it is checked.
         """
+        mode = self.act_term if act_term is None else ActTerm.parse(act_term)
         if with_time:
             type_id = timed_type(type_id)
         timed = type_info(type_id).time_tag is not None
@@ -902,7 +1029,7 @@ class ClientConnection:
         return await self.command(
             asdu,
             timeout=timeout,
-            wait_termination=wait_termination and not deactivate,
+            act_term=None if deactivate else mode,
             collect=lambda a: a.cot == Cot.RETURN_INFO_REMOTE,
             wait=wait,
         )

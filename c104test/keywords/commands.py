@@ -15,6 +15,7 @@ from robotlibcore import keyword
 
 from ..engine.client import CommandResult
 from ..engine.errors import ExpectationFailed, NegativeConfirmation
+from ..engine.termination import ActTerm
 from ..protocol.enums import Frz, Qoc, Qoi, Rqt, Type
 from ..protocol.explain import explain_asdu
 from ..rules.typeclasses import type_class
@@ -298,7 +299,7 @@ class CommandKeywords(LibraryComponent):
         qualifier: Qoc | int = 0,
         with_time: bool = False,
         deactivate: bool = False,
-        wait_termination: bool = True,
+        act_term: ActTerm | None = None,
         expect: Expect = Expect.POSITIVE,
         timeout: timedelta | None = None,
     ) -> CommandResult:
@@ -317,8 +318,11 @@ class CommandKeywords(LibraryComponent):
                 ``PERSISTENT`` or 0-31), or QL of set-points (0-127).
             with_time: Send the CP56Time2a variant (C_SC_TA_1 for C_SC_NA_1, ...).
             deactivate: Send with COT 8 (deactivation): cancels a selection.
-            wait_termination: Wait for ACT_TERM after ACT_CON. Use ``False`` with an RTU that
-                does not send it.
+            act_term: Whether this command's ACT_TERM is awaited: ``optional`` (a positive
+                ACT_CON confirms; an ACT_TERM that arrives must be positive and repeat the
+                command, else this keyword or, when it arrives later, the next command fails),
+                ``required`` (wait for it) or ``never`` (one that arrives fails). Default: the
+                connection's (`Connect To RTU` ``act_term=``), which is ``optional``.
             expect: ``POSITIVE``, ``NEGATIVE`` or ``ANY``; see `Expect`.
             timeout: How long to wait for each confirmation.
 
@@ -332,6 +336,7 @@ class CommandKeywords(LibraryComponent):
         | `Send Command` | 510 | 1500 | C_SE_NB_1 |
         | `Send Command` | 520 | HIGHER | C_RC_NA_1 | qualifier=SHORT_PULSE |
         | `Send Command` | 9999 | ON | C_SC_NA_1 | expect=NEGATIVE |
+        | `Send Command` | 502 | OFF | C_DC_NA_1 | act_term=required |
         """
         value = _command_value(type, value)
         session = self.session
@@ -352,7 +357,7 @@ class CommandKeywords(LibraryComponent):
                 qualifier=int(qualifier),
                 with_time=with_time,
                 deactivate=deactivate,
-                wait_termination=wait_termination,
+                act_term=act_term,
                 timeout=wait,
             ),
             expect,
@@ -375,6 +380,9 @@ def _confirmation(result: CommandResult) -> str:
         return "none"
     cot = result.confirmation.cot
     name = cot.name if isinstance(cot, enum.Enum) else f"COT {cot}"
+    if result.problem is not None:
+        term = f"; ACT_TERM: {explain_asdu(result.termination)}" if result.termination is not None else ""
+        return f"a positive {name}, but {result.problem}{term}"
     words = "a positive" if result.positive else "a negative"
     return f"{words} {name}: {explain_asdu(result.confirmation)}"
 

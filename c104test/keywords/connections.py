@@ -16,6 +16,8 @@ from robotlibcore import keyword
 
 from ..engine.errors import CommandTimeout, ExpectationFailed
 from ..engine.journal import parse_size
+from ..engine.profile import load_profile
+from ..engine.termination import ActTerm
 from ..protocol.enums import ConnectionState
 from ..protocol.link import LinkParameters
 from ..sync.session import RtuConnection
@@ -40,6 +42,7 @@ class RtuSession:
     common_address: int | None = None
     timeout: float | None = None
     reference: int = 0
+    stimulated: bool = False  # a stimulus was marked: ``reference`` is meaningful
 
     @property
     def name(self) -> str:
@@ -86,13 +89,15 @@ class LibraryComponent:
                     raise ValueError(f"common address {candidate} outside 0..65535")
                 return candidate
         raise ValueError(
-            "no common address: give common_address= to this keyword, to Connect To RTU, "
-            "or as the library import argument"
+            "no common address to use: give common_address= to this keyword, or to Connect To RTU "
+            "(or profile= there, whose first station is the default), or as the library import "
+            "argument"
         )
 
     def stimulus(self, session: RtuSession) -> None:
         """Mark the start of a stimulus: expectations look at frames after this point."""
         session.reference = session.rtu.mark()
+        session.stimulated = True
 
 
 class ConnectionKeywords(LibraryComponent):
@@ -109,6 +114,8 @@ class ConnectionKeywords(LibraryComponent):
         originator_address: int | None = None,
         timeout: timedelta | None = None,
         start_data_transfer: bool = True,
+        act_term: ActTerm = ActTerm.OPTIONAL,
+        profile: str | None = None,
         k: int | None = None,
         w: int | None = None,
         t0: timedelta | None = None,
@@ -124,12 +131,21 @@ class ConnectionKeywords(LibraryComponent):
             port: TCP port of the RTU (2404 is the standard's).
             alias: Name for `Switch RTU Connection` and `Disconnect From RTU`.
             common_address: Default common address (CA) of the keywords on this connection.
+                Without it: the library's import argument, else the first station of
+                ``profile``, else the first station of the `Start Simulated RTU` at this
+                port. With none of them, keywords that need a CA fail and say so.
             originator_address: Originator address (OA, 0..255) in every ASDU sent.
             timeout: Default wait of the keywords on this connection (else the library's). It
                 bounds connecting too: the TCP connect (unless ``t0`` is given) and the wait
                 for the STARTDT confirmation.
             start_data_transfer: Send STARTDT act and wait for its con. With ``False`` the
-                connection stays stopped until `Start Data Transfer`.
+                connection stays stopped until `Start Data Transfer` (for link-layer tests).
+            act_term: Whether the RTU terminates process commands with ACT_TERM (PIXIT):
+                ``optional`` (default: a positive ACT_CON confirms, an ACT_TERM that arrives is
+                checked), ``required`` (wait for it) or ``never`` (one that arrives fails). See
+                `Send Command`.
+            profile: Profile (YAML) that describes the RTU; its first station is the default
+                common address.
             k: Maximum number of unacknowledged I-frames this side sends (default 12).
             w: Acknowledge at the latest after this many received I-frames (default 8).
             t0: TCP connect timeout (default: ``timeout``).
@@ -164,9 +180,12 @@ class ConnectionKeywords(LibraryComponent):
             if count is not None:
                 overrides[name] = count
         params = dataclasses.replace(params, **overrides)
+        act_term = ActTerm.parse(act_term)
         oa = self.library.originator_address if originator_address is None else originator_address
         if common_address is not None:
             self.station(common_address)  # range check before connecting
+        else:
+            common_address = self._default_common_address(host, port, profile)
         rtu = RtuConnection.open(
             host,
             port,
@@ -176,6 +195,7 @@ class ConnectionKeywords(LibraryComponent):
             start_data_transfer=start_data_transfer,
             journal_size=size,
             start_timeout=wait,
+            act_term=act_term,
         )
         session = RtuSession(
             rtu,
@@ -185,8 +205,23 @@ class ConnectionKeywords(LibraryComponent):
         )
         session.index = self.library.connections.register(session, alias or None)
         state = "data transfer started" if start_data_transfer else "data transfer stopped"
-        logger.info(f"Connected to {host}:{port} as {session.name}; {state}.")
+        ca = "no default common address" if common_address is None else f"common address {common_address}"
+        logger.info(f"Connected to {host}:{port} as {session.name}; {state}; {ca}; act_term={act_term.value}.")
         return session.index
+
+    def _default_common_address(self, host: str, port: int, profile: str | None) -> int | None:
+        """The library's CA, else the first station of the profile or of the simulator at ``port``."""
+        if self.library.common_address is not None:
+            return self.library.common_address
+        stations = []
+        if profile:
+            stations = list(load_profile(profile).stations)
+        else:
+            for rtu in self.library.simulators:
+                if rtu.port == port and host in ("127.0.0.1", "localhost", "::1"):
+                    stations = list(rtu.profile.stations)
+                    break
+        return int(stations[0].common_address) if stations else None
 
     @keyword("Disconnect From RTU")
     def disconnect_from_rtu(self, alias: str | None = None) -> None:

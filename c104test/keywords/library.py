@@ -52,7 +52,7 @@ class IEC104Library(DynamicCore):
     |     Send Interrogation
     |     Get Point Value    200    ==    ON
     |     Send Command    502    OFF    C_DC_NA_1
-    |     Expect State    200    OFF    timeout=3s
+    |     Expect Report    200    OFF    timeout=3s
 
     ``c104test simulate`` serves the demo RTU (common address 47) on port 2404, or use
     `Start Simulated RTU` in ``Suite Setup``.
@@ -68,9 +68,11 @@ class IEC104Library(DynamicCore):
     = Common address =
 
     Keywords that address a station take ``common_address=``. Without it they use the
-    connection's (``Connect To RTU ... common_address=12``), then the library's import argument.
-    With neither, they fail and say so: there is no built-in default, because a wrong CA
-    silently tests nothing on a real RTU. Message filters (`Expect Message`) match any CA unless
+    connection's (``Connect To RTU ... common_address=12``), then the library's import argument,
+    then the first station of the RTU's profile (``Connect To RTU ... profile=rtu.yaml``, or
+    the profile of the `Start Simulated RTU` at that port), as the Gherkin steps do. With none,
+    they fail and say so: there is no built-in default, because a wrong CA silently tests
+    nothing on a real RTU. Message filters (`Expect Message`) match any CA unless
     one is given.
 
     = Time format =
@@ -83,15 +85,23 @@ class IEC104Library(DynamicCore):
 
     = Commands and confirmations =
 
-    Command keywords wait for the confirmation (ACT_CON) and, where the procedure has one, the
+    Command keywords wait for the confirmation (ACT_CON) and, for interrogations, the
     termination (ACT_TERM); they return the result (``positive``, ``terminated``, ``objects``,
     ``duration``). They fail on a negative confirmation or none at all, unless ``expect=NEGATIVE``
     or ``expect=ANY`` is given (see `Expect`).
 
+    Whether an RTU terminates process commands with ACT_TERM is a PIXIT choice, so it is the
+    connection option ``act_term=`` of `Connect To RTU` (and of each `Send Command`):
+    ``optional`` (the default) accepts a positive ACT_CON and checks an ACT_TERM that arrives,
+    ``required`` waits for it, ``never`` fails when one arrives.
+
     = Expectations =
 
-    `Expect State`, `Expect Message`, `Expect No Message` and `Expect Frame` look at what the RTU
-    sent after the last stimulus on the connection: the start of the last command, raw frame or
+    `Expect Report` waits for a fresh report: one that arrives after the last command (so an
+    RTU that ignores a command fails it even when the point already had the value), while
+    `Expect State` checks the current state. `Expect Report`, `Expect Message`,
+    `Expect No Message` and `Expect Frame` look at what the RTU sent after the last stimulus
+    on the connection: the start of the last command, raw frame or
     data-transfer change, or the last `Set Simulated Point`. What arrived between that moment
     and the keyword counts too, so there is no race between sending and expecting. A failure
     says what was expected, what arrived instead, and after how long.

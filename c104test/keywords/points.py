@@ -34,7 +34,7 @@ __all__ = ["PointKeywords"]
 
 
 class PointKeywords(LibraryComponent):
-    """Expect State, Get Point Value, Get Point Quality, Expect Message, Expect No Message."""
+    """Expect State, Expect Report, Get Point Value, Get Point Quality, Expect Message, Expect No Message."""
 
     def _point(self, session: RtuSession, ca: int, io_address: int) -> PointValue:
         point = session.rtu.point(ca, io_address)
@@ -60,7 +60,8 @@ class PointKeywords(LibraryComponent):
     ) -> Any:
         """Waits until a point reports the expected value; fails with the values that arrived.
 
-        Passes at once when the point's latest value already matches.
+        Passes at once when the point's latest value already matches: it checks the current
+        state. To check that the RTU reacted to a command, use `Expect Report`.
 
         Args:
             io_address: IOA of the monitored point.
@@ -91,6 +92,61 @@ class PointKeywords(LibraryComponent):
         )
         logger.info(f"IOA {io_address} (CA {ca}) reports {_describe(point)}.")
         return point.value
+
+    @keyword("Expect Report")
+    def expect_report(
+        self,
+        io_address: int,
+        expected: str | int | float | bool,
+        common_address: int | None = None,
+        *,
+        tolerance: float | None = None,
+        timeout: timedelta | None = None,
+    ) -> Any:
+        """Waits for a fresh report of a point with the expected value: one that arrives after the
+        last command on the connection (or after this keyword starts, when none was sent).
+
+        Unlike `Expect State`, a value the point already had does not count: after
+        ``Send Command  502  OFF  C_DC_NA_1`` an RTU that ignores the command fails
+        ``Expect Report  200  OFF`` even when 200 was OFF before. Reports that arrived between
+        the command and this keyword count, so there is no race.
+
+        Args:
+            io_address: IOA of the monitored point.
+            expected: As for `Expect State`: ``ON``, ``OFF``, a number with an optional
+                tolerance (``230 +- 0.5``), ...
+            common_address: CA of the point; default the connection's.
+            tolerance: Allowed deviation for numbers.
+            timeout: How long to wait.
+
+        Returns:
+            The value reported.
+
+        Examples:
+        | `Send Command` | 502 | OFF | C_DC_NA_1 |
+        | `Expect Report` | 200 | OFF | timeout=3s |
+        | `Set Simulated Point` | 301 | 231.5 |
+        | `Expect Report` | 301 | 231.5 ± 0.1 |
+        """
+        session = self.session
+        ca = self.station(common_address, session)
+        known = session.rtu.point(ca, io_address)  # a type already reported checks the value at once
+        matcher = StateMatcher(expected, tolerance, None if known is None else known.type)
+        wait = self.wait_time(timeout, session)
+        stimulated = session.stimulated
+        since = session.reference if stimulated else session.rtu.mark()
+        asdu, ob = session.rtu.expect_report(
+            ca,
+            io_address,
+            lambda value, _type: bool(matcher(value)),
+            since=since,
+            timeout=wait,
+            description=matcher.description,
+            after=f"the last command on {session.name}" if stimulated else "Expect Report began",
+        )
+        cot = asdu.cot.name if isinstance(asdu.cot, Cot) else str(asdu.cot)
+        logger.info(f"IOA {io_address} (CA {ca}) reported {show(ob.value)} ({asdu.type.name}, {cot}).")
+        return ob.value
 
     @keyword("Get Point Value")
     def get_point_value(

@@ -351,6 +351,7 @@ class BinaryCounterQuality(_Flags):
 
 
 class Debug(_Flags):
+    NONE = 0
     Server = 1
     Client = 2
     Connection = 4

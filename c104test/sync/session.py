@@ -20,7 +20,7 @@ from typing import Any
 
 import trio
 
-from ..engine.client import ClientConnection, CommandResult, MessageFilter
+from ..engine.client import ActTerm, ClientConnection, CommandResult, MessageFilter
 from ..engine.journal import JournalEntry
 from ..engine.points import PointValue
 from ..engine.profile import Profile, load_profile
@@ -53,8 +53,12 @@ class RtuConnection:
         start_data_transfer: bool = True,
         journal_size: int | str | None = None,
         start_timeout: float | None = None,
+        act_term: ActTerm | str = ActTerm.OPTIONAL,
     ) -> RtuConnection:
-        """Connect (within t0) and start data transfer; ConnectFailed or LinkDown on failure."""
+        """Connect (within t0) and start data transfer; ConnectFailed or LinkDown on failure.
+
+        ``act_term`` is the RTU's PIXIT for process commands (see engine.termination).
+        """
         bridge = get_bridge()
         engine = ClientConnection(
             host,
@@ -65,6 +69,7 @@ class RtuConnection:
             command_timeout=timeout,
             journal_size=journal_size,
             start_timeout=start_timeout,
+            act_term=act_term,
         )
         bridge.start(engine.run)
         return cls(engine, bridge)
@@ -176,13 +181,13 @@ class RtuConnection:
 
     def send_command(self, common_address: int, io_address: int, type_id: Type, value: Any, *,
                      select: bool = False, qualifier: int = 0, with_time: bool = False,
-                     deactivate: bool = False, wait_termination: bool = True,
+                     deactivate: bool = False, act_term: ActTerm | str | None = None,
                      timeout: float | None = None) -> CommandResult:
         _check_addresses(common_address, io_address)
         return self._run(
             self.engine.send_command, common_address, io_address, type_id, value, select=select,
             qualifier=qualifier, with_time=with_time, deactivate=deactivate,
-            wait_termination=wait_termination, timeout=timeout,
+            act_term=act_term, timeout=timeout,
         )
 
     # ---- expectations -----------------------------------------------------------------------------
@@ -202,6 +207,13 @@ class RtuConnection:
                      timeout: float | None = None, description: str = "") -> PointValue:
         return self._run(self.engine.expect_value, common_address, io_address, predicate,
                          timeout=timeout, description=description)
+
+    def expect_report(self, common_address: int, io_address: int, predicate: Callable[[Any, Type], bool], *,
+                      since: int, timeout: float | None = None, description: str = "the expected value",
+                      after: str = "the reference point") -> tuple[Asdu, Any]:
+        """A fresh report of the point since journal index ``since`` (see ClientConnection)."""
+        return self._run(self.engine.expect_report, common_address, io_address, predicate, since=since,
+                         timeout=timeout, description=description, after=after)
 
     def point(self, common_address: int, io_address: int) -> PointValue | None:
         return self._sync(self.engine.points.get, common_address, io_address)

@@ -33,7 +33,7 @@ TAG = "c104-peer"
 CA = 47
 
 # The scenarios (and outline examples) tagged @c104-peer; the run must pass at least these many.
-AT_LEAST = 16
+AT_LEAST = 18
 
 FAST = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 

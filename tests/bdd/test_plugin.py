@@ -72,6 +72,7 @@ def test_the_entry_point_loads_the_plugin(pytester: pytest.Pytester) -> None:
             "*--rtu-port=PORT*",
             "*--rtu-common-address=CA*",
             "*--rtu-profile=FILE*",
+            "*--rtu-act-term=WHEN*",
             "*--c104-timeout=SECONDS*",
         ]
     )
@@ -88,7 +89,7 @@ def test_options_default(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(CONFIG_PRINTER)
     result = run(pytester, "-s")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*CONFIG None 2404 47 False 5.0 True"])
+    result.stdout.fnmatch_lines(["*CONFIG None 2404 None False 5.0 True"])  # CA: the profile's
 
 
 def test_options_parsed(pytester: pytest.Pytester) -> None:
@@ -100,7 +101,7 @@ def test_options_parsed(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*CONFIG 192.0.2.10 2405 12 True 2.5 False"])
     # the target shows in the header when an option is given
-    result.stdout.fnmatch_lines(["c104test: RTU at 192.0.2.10:2405, common address 12, timeout 2.5 s"])
+    result.stdout.fnmatch_lines(["c104test: RTU at 192.0.2.10:2405, common address 12, timeout 2.5 s, act_term optional"])
 
 
 @pytest.mark.parametrize(
@@ -165,8 +166,8 @@ def test_a_failing_then_shows_the_step_the_message_and_the_frames(pytester: pyte
     result.stdout.fnmatch_lines(
         [
             "Step failed: And IOA 100 reports OFF within 0.2 seconds  (demo.feature:7, scenario \"Breaker position\")",
-            "StepFailed: the point did not report as expected within 0.2 s:",
-            "IOA 100 (CA 47): expected OFF; it reported ON (M_SP_NA_1, cause INTERROGATED_BY_STATION, quality good)*",
+            "StepFailed: IOA 100 (CA 47) did not report OFF within 0.2 s after the last When step; "
+            "it reported since then: ON (M_SP_NA_1, INTERROGATED_BY_STATION)",
             "*Captured c104test frames call*",
             "connection 127.0.0.1:*, now OPEN (>> sent, << received):",
             "* >> I-Format | C_IC_NA_1 | ACTIVATION | POSITIVE | CA 47 *",
@@ -339,7 +340,7 @@ def test_cucumber_json(pytester: pytest.Pytester) -> None:
     assert {s["result"]["status"] for s in by_name["Station interrogation"]["steps"]} == {"passed"}
     failing = by_name["Breaker position"]["steps"]
     assert [s["result"]["status"] for s in failing][-1] == "failed"
-    assert "IOA 100 (CA 47): expected OFF" in failing[-1]["result"]["error_message"]
+    assert "IOA 100 (CA 47) did not report OFF" in failing[-1]["result"]["error_message"]
 
 
 def test_a_real_rtu_with_rtu_host(pytester: pytest.Pytester) -> None:

@@ -41,6 +41,12 @@ def test_run_features_passes_and_writes_the_reports(tmp_path: Path, capsys: pyte
     assert statuses == {"passed"}
     assert (tmp_path / "junit.xml").is_file()
     assert "passed" in (tmp_path / "pytest.log").read_text(encoding="utf-8")
+    # an HTML report (pytest-html, one self-contained file) names the scenarios
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "test_station_interrogation" in html and "<html" in html.lower()
+    # the step "the traffic is saved to" wrote into the capture folder; passed scenarios save nothing else
+    assert sorted(p.name for p in tmp_path.rglob("*.pcap")) == ["link-control.pcap"]
+    assert (tmp_path / "captures" / "link-control.pcap").read_bytes()[:4] == bytes.fromhex("d4c3b2a1")
 
 
 def test_run_features_counts_failed_scenarios(tmp_path: Path) -> None:
@@ -62,6 +68,9 @@ def test_run_features_counts_failed_scenarios(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert run_features(tmp_path / "out", features=features, pytest_args=FAST) == 2
+    # a pcap file for each failed scenario
+    captures = sorted(p.name for p in (tmp_path / "out").glob("*.pcap"))
+    assert captures == ["test_breaker_INTERMEDIATE.pcap", "test_breaker_OFF.pcap"], captures
 
 
 # ---- the demo RTU in its own process ------------------------------------------------------------------
@@ -100,6 +109,8 @@ def test_the_features_against_an_rtu_in_another_process(demo_rtu_process: int, t
         [
             sys.executable, "-m", "pytest", str(FEATURES), "-q", "-p", "no:cacheprovider", *FAST, "-rs",
             "--rtu-host", "127.0.0.1", "--rtu-port", str(demo_rtu_process), f"--cucumberjson={report}",
+            # a real RTU has no profile here: its common address is given, as for any real RTU
+            "--rtu-common-address", "47",
         ],
         capture_output=True,
         text=True,

@@ -519,13 +519,13 @@ async def test_command_timeout_names_the_command_and_shows_last_frames() -> None
         assert ">> " + explain_bytes(cmd.raw) in text
         assert "<< " + explain_bytes(STARTDT_CON) in text
 
-        # confirmed but never terminated
+        # confirmed but never terminated, where the PIXIT says the RTU terminates
         async with trio.open_nursery() as nursery:
             nursery.start_soon(lambda: _answer_next(rtu, Cot.ACTIVATION_CON))
             with pytest.raises(
                 CommandTimeout, match=r"^no ACT_TERM for C_SC_NA_1 IOA 501 CA 47 within 5 s"
             ):
-                await client.send_command(CA, 501, Type.C_SC_NA_1, False)
+                await client.send_command(CA, 501, Type.C_SC_NA_1, False, act_term="required")
 
 
 # ---- expectations -------------------------------------------------------------------------------

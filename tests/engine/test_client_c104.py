@@ -271,8 +271,8 @@ async def test_read(client: ClientConnection) -> None:
 async def test_direct_command_and_return_information(client: ClientConnection) -> None:
     for value in (False, True):  # ends with True, the script's initial value of IOA 100
         mark = client.journal.next_index
-        # c104 sends no ACT_TERM for a DIRECT point, so we do not wait for one
-        result = await client.send_command(CA, 500, Type.C_SC_NA_1, value, wait_termination=False)
+        # c104 sends no ACT_TERM for a DIRECT point: the default act_term=optional does not wait
+        result = await client.send_command(CA, 500, Type.C_SC_NA_1, value)
         assert result.positive is True and not result.terminated
         # the return information on IOA 100 follows the ACT_CON with COT 11 a little later;
         # expect_message also matches it if it arrived before this call
@@ -299,7 +299,8 @@ async def test_direct_command_and_return_information(client: ClientConnection) -
 @with_client
 async def test_select_and_execute(client: ClientConnection) -> None:
     mark = client.journal.next_index
-    result = await client.send_command(CA, 501, Type.C_SC_NA_1, True, select=True)
+    # c104 terminates its select-before-operate commands: wait for that ACT_TERM here
+    result = await client.send_command(CA, 501, Type.C_SC_NA_1, True, select=True, act_term="required")
     assert result.positive is True and result.terminated
     assert frames_since(client, mark) == [
         (Direction.SENT, "2d 01 06 03 2f 00 f5 01 00 81"),  # select: S/E=1

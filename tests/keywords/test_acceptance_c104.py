@@ -3,10 +3,11 @@
 c104 is GPLv3, so it is never imported here, nor in the Robot process: ``peers/c104_demo_rtu.py``
 runs in its own Python process and mirrors the demo RTU as far as c104 can (CA 47, the same points,
 values and command points). Robot runs keywords/acceptance.robot against it as against a real RTU,
-``--include c104-peer``, with the two variables that tolerate where c104 2.2.1 deviates
-(shared/spec/c104-api.md §2.2); the simulator runs of the same suite keep the standard's checks:
+``--include c104-peer``, with the one variable that tolerates where c104 2.2.1 deviates
+(shared/spec/c104-api.md §2.2); the simulator runs of the same suite keep the standard's checks.
+c104 confirms a command with ACT_CON only (no ACT_TERM, which the standard allows); the default
+``act_term=optional`` accepts that, so no variable is needed for it.
 
-- ``ACT_TERM_AFTER_DIRECT_COMMAND:False``: c104 confirms a direct command with ACT_CON only;
 - ``NEGATIVE_MIRROR:None``: c104 refuses a command to an unknown IOA or of a wrong type with a
   negative ACT_CON and then a COT 47/44 copy without P/N.
 
@@ -54,7 +55,7 @@ C104_TESTS = {
 }
 
 #: where c104 deviates from the standard, through the suite's documented variables
-INTEROP_VARIABLES = ("ACT_TERM_AFTER_DIRECT_COMMAND:False", "NEGATIVE_MIRROR:None")
+INTEROP_VARIABLES = ("NEGATIVE_MIRROR:None",)
 
 
 # ---- the peer process -----------------------------------------------------------------------------

@@ -303,17 +303,30 @@ def test_connect_failure_names_host_and_port(kw: Keywords) -> None:
             kw("Connect To RTU", HOST, port)
 
 
-def test_common_address_comes_from_keyword_connection_or_library(kw: Keywords) -> None:
-    port = kw("Start Simulated RTU")
+def test_common_address_comes_from_keyword_connection_library_or_profile(kw: Keywords, tmp_path: Path) -> None:
+    from c104test.sync.session import SimulatedRtu
+
+    profile = tmp_path / "rtu.yaml"
+    profile.write_text("stations:\n  - common_address: 12\n    points:\n      - {io_address: 1, type: M_SP_NA_1}\n")
+    outside = SimulatedRtu.start(profile)  # not started by the library: its profile is unknown
+    try:
+        kw("Connect To RTU", HOST, outside.port)
+        with pytest.raises(ValueError, match="no common address to use: give common_address="):
+            kw("Send Interrogation")
+        assert kw("Send Interrogation", 12).positive
+        kw("Connect To RTU", HOST, outside.port, profile=str(profile))  # the profile's first station
+        assert kw("Send Interrogation").common_address == 12
+    finally:
+        outside.stop()
+    port = kw("Start Simulated RTU")  # the demo RTU: its first station is 47, as in Gherkin
     kw("Connect To RTU", HOST, port)
-    with pytest.raises(ValueError, match="no common address: give common_address="):
-        kw("Send Interrogation")
-    assert kw("Send Interrogation", CA).positive
-    kw.library.common_address = CA
-    assert kw("Send Interrogation").positive
-    kw("Connect To RTU", HOST, port, common_address=99)
+    assert kw("Send Interrogation").common_address == CA
+    kw.library.common_address = 99  # the library's import argument comes before the profile
+    kw("Connect To RTU", HOST, port)
     with pytest.raises(NegativeConfirmation, match="UNKNOWN_CA"):
         kw("Send Interrogation")
+    kw("Connect To RTU", HOST, port, common_address=CA)
+    assert kw("Send Interrogation").positive
 
 
 def test_set_rtu_timeout_returns_the_previous_value(kw: Keywords) -> None:
@@ -388,7 +401,7 @@ def test_missing_confirmation_fails_after_the_timeout(kw: Keywords, silent_rtu: 
 
 
 def test_commands_report_back(kw: Keywords, rtu: int) -> None:
-    result = kw("Send Command", 502, "OFF", Type.C_DC_NA_1)
+    result = kw("Send Command", 502, "OFF", Type.C_DC_NA_1, act_term="required")
     assert result.positive and result.terminated
     assert kw("Expect State", 200, "OFF") is Double.OFF
     kw("Expect Message", type=Type.M_DP_NA_1, cot=Cot.RETURN_INFO_REMOTE, io_address=200)

@@ -26,7 +26,7 @@ def test_faults_make_the_rtu_misbehave(kw: Keywords) -> None:  # noqa: F811
         kw("Send Interrogation")
     assert kw("Send Test Command").positive  # outside the fault's scope
     with pytest.raises(CommandTimeout, match="no ACT_TERM for C_SC_NA_1 IOA 500"):
-        kw("Send Command", 500, "ON", Type.C_SC_NA_1)
+        kw("Send Command", 500, "ON", Type.C_SC_NA_1, act_term="required")  # the PIXIT says it terminates
 
 
 def test_a_bad_fault_is_an_error(kw: Keywords) -> None:  # noqa: F811
@@ -36,7 +36,7 @@ def test_a_bad_fault_is_an_error(kw: Keywords) -> None:  # noqa: F811
 
 def test_inject_and_clear_faults_at_run_time(kw: Keywords) -> None:  # noqa: F811
     port = kw("Start Simulated RTU")
-    kw("Connect To RTU", HOST, port, common_address=CA)
+    kw("Connect To RTU", HOST, port, common_address=CA, act_term="required")  # the demo RTU terminates
     assert kw("Send Command", 500, "ON", Type.C_SC_NA_1).termination is not None
     kw("Inject Fault", "no_termination type=C_SC_NA_1")
     with pytest.raises(CommandTimeout, match="no ACT_TERM"):

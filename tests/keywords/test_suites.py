@@ -171,7 +171,7 @@ The Cancelled Command Left The Connection Usable
     [Teardown]    Disconnect From RTU    silent2
 
 No Common Address
-    Connect To RTU    127.0.0.1    ${PORT}    alias=bare
+    Connect To RTU    127.0.0.1    ${SILENT_PORT}    alias=bare
     Send Interrogation
     [Teardown]    Disconnect From RTU    bare
 
@@ -242,7 +242,7 @@ def test_failures_name_what_was_expected_and_what_arrived(tmp_path: Path, closed
         "no ACT_CON for C_TS_TA_1 IOA 0 CA 47 within 0.3 s"
     )
     assert tests["The Cancelled Command Left The Connection Usable"].elapsed_time.total_seconds() < 2
-    assert message["No Common Address"].startswith("ValueError: no common address: give common_address=")
+    assert message["No Common Address"].startswith("ValueError: no common address to use: give common_address=")
     assert message["Unreachable RTU"].startswith(f"cannot connect to 127.0.0.1:{closed_port}")
 
     # the failing keyword's log has the frames it caused, the confirmation included

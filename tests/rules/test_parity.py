@@ -2,7 +2,7 @@
 
 Each row is a point of the simulated RTU (type, value, quality) and an expression a test would
 write about it. Every front end runs every row for real: a generated Robot suite through
-``robot`` (``Get Point Value ==`` and ``Expect State``, ``Get Point Quality``, ``Send Raw
+``robot`` (``Get Point Value ==``, ``Expect State`` and ``Expect Report``, ``Get Point Quality``, ``Send Raw
 APDU``), a generated feature through pytest-bdd (``IOA n reports``, ``has quality``, ``I send the
 raw APDU``), and ``c104test explain`` for hex. The verdicts (pass, fail, error) must be the same
 in every front end AND equal to the verdict in the table (issue 11: Robot and Gherkin judged the
@@ -182,6 +182,10 @@ def robot_tests() -> list[tuple[str, int, str]]:
         if row.kind == "value":
             tests.append((f"Get {index}", index, f"    Get Point Value    {ioa(index)}    ==    {row.text}"))
             tests.append((f"Expect {index}", index, f"    Expect State    {ioa(index)}    {row.text}    timeout=0.3s"))
+            # a fresh report, as the Gherkin step "IOA n reports" wants it
+            tests.append(
+                (f"Report {index}", index, f"    {_robot_interrogation(row)}\n    Expect Report    {ioa(index)}    {row.text}    timeout=0.3s")
+            )
         elif row.kind == "quality":
             operator, expected = ("contains", row.text.split(" ", 1)[1]) if row.text.startswith("contains ") else ("==", row.text)
             tests.append((f"Quality {index}", index, f"    Get Point Quality    {ioa(index)}    {operator}    {expected}"))
@@ -192,6 +196,14 @@ def robot_tests() -> list[tuple[str, int, str]]:
                 (f"Hex {index}", index, f"    Send Raw APDU    {row.text}\n    Expect Frame    TESTFR_CON    timeout=2s")
             )
     return tests
+
+
+def _robot_interrogation(row: Row) -> str:
+    return "Send Counter Interrogation" if row.type.startswith("M_IT") else "Send Interrogation"
+
+
+def _gherkin_interrogation(row: Row) -> str:
+    return "I send a counter interrogation" if row.type.startswith("M_IT") else "I send a general interrogation"
 
 
 def robot_verdicts(tmp_path: Path, profile: Path) -> dict[int, set[str]]:
@@ -244,7 +256,8 @@ def gherkin_verdicts(tmp_path: Path, profile: Path) -> dict[int, set[str]]:
     scenarios = []
     for index, row in enumerate(TABLE):
         if row.kind == "value":
-            then = f"Then IOA {ioa(index)} reports {row.text} within 0.3 seconds"
+            # "IOA n reports" wants a fresh report: the interrogation brings it
+            then = f"When {_gherkin_interrogation(row)}\n    Then IOA {ioa(index)} reports {row.text} within 0.3 seconds"
         elif row.kind == "quality":
             text = row.text.replace("contains ", "containing ", 1)
             then = f"Then IOA {ioa(index)} has quality {text} within 0.3 seconds"
