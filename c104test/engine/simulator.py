@@ -103,6 +103,7 @@ from ..protocol.station.answers import BROADCAST_CA
 from .errors import unwrap_group
 from .journal import Direction, Journal
 from .profile import Profile, demo_profile
+from .transport import Transport
 
 __all__ = [
     "BROADCAST_CA",
@@ -409,6 +410,7 @@ class Simulator:
         max_connections: int | None = None,
         redundancy_group_size: int | None = None,
         faults: Iterable[Fault] | None = None,
+        transport: Transport | None = None,
     ) -> None:
         if queue_limit is not None and queue_limit < 1:
             raise ValueError(f"queue_limit must be at least 1, got {queue_limit}")
@@ -437,6 +439,8 @@ class Simulator:
             redundancy=redundancy,
             simulate_changes=simulate_changes,
         )
+        #: How connections are accepted: plain TCP, or TLS (``engine.tls.tls_transport``).
+        self.transport = transport if transport is not None else Transport()
         #: The TCP port once ``serve`` listens (None before).
         self.port: int | None = None
         #: Connections accepted since the simulator was made (refused ones not counted).
@@ -620,6 +624,11 @@ class Simulator:
             log.warning("connection from %s refused: %s", name, refusal)
             await trio.aclose_forcefully(stream)
             return
+        secured = await self.transport.accept(stream)  # TLS handshake; a refused peer is logged
+        if secured is None:
+            self.connections_refused += 1
+            return
+        stream = secured
         self._numbers += 1
         connection = SimulatorConnection(self, stream, peer, self._numbers)
         self._connections.append(connection)
