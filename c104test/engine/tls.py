@@ -45,6 +45,7 @@ __all__ = [
     "explain_ssl_error",
     "make_context",
     "secure",
+    "tls_options",
     "tls_transport",
 ]
 
@@ -166,6 +167,36 @@ class TlsOptions:
     passphrase: str | None = None
     ciphers: tuple[str, ...] = ()
     hostname: str | None = None
+
+
+def tls_options(
+    cert: str | Path | None = None,
+    key: str | Path | None = None,
+    ca: str | Path | None = None,
+    peer_certs: str | Path | Iterable[str | Path] | None = None,
+    min_version: Any = None,
+    verify: bool | None = None,
+    passphrase: str | None = None,
+) -> TlsOptions | None:
+    """The options of a front end's ``tls_*`` arguments; None (plain TCP) when none is given.
+
+    >>> tls_options() is None, tls_options(ca="ca.pem").min_version
+    (True, '1.2')
+    """
+    if isinstance(peer_certs, str | Path):
+        peer_certs = [peer_certs]
+    peers = tuple(p for p in (peer_certs or ()) if str(p))
+    if not (cert or key or ca or peers or verify is not None or min_version):
+        return None
+    return TlsOptions(
+        cert=cert or None,
+        key=key or None,
+        ca=ca or None,
+        peer_certs=peers,
+        min_version=version(min_version) if min_version else "1.2",
+        verify=True if verify is None else bool(verify),
+        passphrase=passphrase or None,
+    )
 
 
 def version(value: Any, what: str = "tls_min_version") -> str:
@@ -419,6 +450,11 @@ def _subject(der: bytes) -> str:
         return ""
 
 
+_EOF = (
+    "the peer closed the connection without a TLS alert (it may not speak TLS on this port, or it"
+    " refused our certificate, e.g. one not on its allowed list)"
+)
+
 #: OpenSSL reasons and X.509 verify codes in a test engineer's words: (marker, side, text).
 #: ``side`` is "us" when our end found the problem, "peer" when the peer's alert told us.
 _REASONS: tuple[tuple[str, str], ...] = (
@@ -437,8 +473,8 @@ _REASONS: tuple[tuple[str, str], ...] = (
     ("RECORD_LAYER_FAILURE", "the peer does not speak TLS here (plain TCP on a TLS port?)"),
     ("NO_SHARED_CIPHER", "no cipher suite in common with the peer"),
     ("HANDSHAKE_FAILURE", "the peer ended the handshake (no common cipher suite or version, or it refused our certificate)"),
-    ("UNEXPECTED_EOF", "the peer closed the connection during the handshake (it may not speak TLS on this port, or it refused us)"),
-    ("EOF OCCURRED", "the peer closed the connection during the handshake (it may not speak TLS on this port, or it refused us)"),
+    ("UNEXPECTED_EOF", _EOF),
+    ("EOF OCCURRED", _EOF),
     ("DECRYPT_ERROR", "the peer could not verify our key (does tls_key belong to tls_cert?)"),
 )
 

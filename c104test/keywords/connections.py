@@ -15,6 +15,7 @@ from robot.utils import secs_to_timestr
 from robotlibcore import keyword
 
 from ..engine.errors import CommandTimeout, ExpectationFailed
+from ..engine.tls import tls_options, tls_transport
 from ..protocol.enums import ConnectionState
 from ..protocol.link import LinkParameters
 from ..sync.session import RtuConnection
@@ -114,6 +115,12 @@ class ConnectionKeywords(LibraryComponent):
         t1: timedelta | None = None,
         t2: timedelta | None = None,
         t3: timedelta | None = None,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
+        tls_ca: str | None = None,
+        tls_peer_certs: list[str] | str | None = None,
+        tls_min_version: str | None = None,
+        tls_verify: bool = True,
     ) -> int:
         """Opens a connection to an RTU, starts data transfer, and makes it the current connection.
 
@@ -132,6 +139,14 @@ class ConnectionKeywords(LibraryComponent):
             t1: Timeout for acknowledgements and U-frame confirmations (default 15 s).
             t2: Acknowledgement delay, less than t1 (default 10 s).
             t3: Idle time before this side sends TESTFR act (default 20 s).
+            tls_cert: TLS (IEC 62351-3): this client's certificate (PEM). Any ``tls_`` argument
+                makes the connection TLS; see the TLS page of the documentation.
+            tls_key: The private key of ``tls_cert`` (PEM, unencrypted).
+            tls_ca: The CA certificate(s) (PEM) the RTU's certificate must chain to.
+            tls_peer_certs: Accept only an RTU presenting one of these certificates (a path or
+                a list of paths).
+            tls_min_version: Lowest TLS version, ``1.2`` (default) or ``1.3``.
+            tls_verify: ``False`` skips the check of the RTU's certificate (lab use only).
 
         Returns:
             The index of the new connection (1 for the first).
@@ -143,7 +158,12 @@ class ConnectionKeywords(LibraryComponent):
         | `Connect To RTU` | 10.0.0.5 |
         | `Connect To RTU` | 10.0.0.5 | 2404 | alias=bay12 | common_address=12 | t3=30s |
         | ${index} = | `Connect To RTU` | ${RTU_HOST} | ${RTU_PORT} | start_data_transfer=False |
+        | `Connect To RTU` | 10.0.0.5 | 19998 | tls_cert=client.pem | tls_key=client.key | tls_ca=ca.pem |
         """
+        tls = tls_options(
+            tls_cert, tls_key, tls_ca, tls_peer_certs, tls_min_version, None if tls_verify else False
+        )
+        transport = tls_transport(tls, server=False)  # files checked now, before connecting
         wait = self.wait_time(timeout)
         params = LinkParameters()
         overrides: dict[str, Any] = {"t0": wait}
@@ -164,6 +184,7 @@ class ConnectionKeywords(LibraryComponent):
             timeout=wait,
             params=params,
             start_data_transfer=start_data_transfer,
+            transport=transport,
         )
         session = RtuSession(
             rtu,
@@ -173,7 +194,8 @@ class ConnectionKeywords(LibraryComponent):
         )
         session.index = self.library.connections.register(session, alias or None)
         state = "data transfer started" if start_data_transfer else "data transfer stopped"
-        logger.info(f"Connected to {host}:{port} as {session.name}; {state}.")
+        over = " over TLS" if tls is not None else ""
+        logger.info(f"Connected to {host}:{port}{over} as {session.name}; {state}.")
         return session.index
 
     @keyword("Disconnect From RTU")

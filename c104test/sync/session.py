@@ -25,6 +25,7 @@ from ..engine.journal import JournalEntry
 from ..engine.points import PointValue
 from ..engine.profile import Profile, load_profile
 from ..engine.simulator import SimulatedPoint, Simulator
+from ..engine.transport import Transport
 from ..protocol.asdu import Asdu, UnknownAsdu, decode_asdu
 from ..protocol.enums import ConnectionState, Cot, Frz, Qoi, Rqt, Type
 from ..protocol.link import LinkParameters
@@ -52,6 +53,7 @@ class RtuConnection:
         params: LinkParameters | None = None,
         start_data_transfer: bool = True,
         journal_size: int | None = 100_000,
+        transport: Transport | None = None,
     ) -> RtuConnection:
         """Connect (within t0) and start data transfer; ConnectFailed or LinkDown on failure."""
         bridge = get_bridge()
@@ -63,6 +65,7 @@ class RtuConnection:
             start_data_transfer=start_data_transfer,
             command_timeout=timeout,
             journal_size=journal_size,
+            transport=transport,
         )
         bridge.start(engine.run)
         return cls(engine, bridge)
