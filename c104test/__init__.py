@@ -49,6 +49,9 @@ _LAZY = {
     "Point": ".sync.station",
     "IncomingMessage": ".sync.message",
     "ProtocolParameters": ".sync.parameters",
+    "TransportSecurity": ".sync.security",
+    "TlsVersion": ".sync.security",
+    "TlsCipher": ".sync.security",
     **{
         name: ".sync.information"
         for name in (

@@ -98,6 +98,7 @@ class Connection:
             reconnect=True,
             reconnect_delay=1.0,
             command_timeout=self._client._command_timeout,
+            transport=self._client._transport,
         )
         engine.on_frame = self._frame
         engine.on_state = self._state_changed
