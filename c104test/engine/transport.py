@@ -162,7 +162,9 @@ class Transport:
             return stream
         try:
             with trio.fail_after(self.handshake_timeout):
-                return await self._secure(stream, server_side=True)
+                secured = await self._secure(stream, server_side=True)
+            log.info("TLS: %s: %s", _peer(stream), describe(secured))
+            return secured
         except TlsFailed as exc:
             log.warning("%s", exc)
         except trio.TooSlowError:

@@ -194,7 +194,7 @@ class ConnectionKeywords(LibraryComponent):
         )
         session.index = self.library.connections.register(session, alias or None)
         state = "data transfer started" if start_data_transfer else "data transfer stopped"
-        over = " over TLS" if tls is not None else ""
+        over = f" over {rtu.engine.tls or 'TLS'}" if tls is not None else ""
         logger.info(f"Connected to {host}:{port}{over} as {session.name}; {state}.")
         return session.index
 

@@ -55,7 +55,7 @@ async def interrogate(port: int, options: TlsOptions | None) -> tuple[int, str |
     async with open_connection("127.0.0.1", port, transport=client(options), params=FAST) as conn:
         result = await conn.interrogation(CA, timeout=5)
         assert result.positive and result.terminated
-        return len(result.objects), conn._session.opened.tls
+        return len(result.objects), conn.tls
 
 
 def refused(
