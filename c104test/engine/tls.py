@@ -13,7 +13,8 @@ Default profile (after IEC 62351-3:2023 and its IEC 104 companion IEC 62351-5/TS
   (``_PROFILE_CIPHERS``); TLS 1.3 suites: OpenSSL's (all AEAD);
 - mutual authentication: the server asks for and verifies the client's certificate, the client
   verifies the server's; the chain must lead to the CA file and be in its validity period;
-- no compression, no renegotiation, OpenSSL security level 2 (RSA keys of 2048 bits or more);
+- no compression, no renegotiation, no session tickets (every connection makes a full handshake),
+  OpenSSL security level 2 (RSA keys of 2048 bits or more);
 - the host name is not checked (IEC 104 peers are known by address; c104 2.2.1 cannot set it):
   ``hostname=`` turns the check on;
 - ``SSLKEYLOGFILE`` is honoured in both roles, so Wireshark can decrypt a raw capture.
@@ -296,7 +297,9 @@ def make_context(options: TlsOptions, *, server: bool) -> IecTlsContext:
     if low > high:
         raise TlsConfigError(f"tls_min_version {options.min_version} is above the maximum {options.max_version}")
     context = IecTlsContext(ssl.PROTOCOL_TLS_SERVER if server else ssl.PROTOCOL_TLS_CLIENT)
-    context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION
+    context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION | ssl.OP_NO_TICKET
+    if server:
+        context.num_tickets = 0  # no session resumption: every connection authenticates in full
     tls12, tls13 = _openssl_names(options.ciphers or _PROFILE_CIPHERS)
     if options.ciphers and not tls12:
         low = ssl.TLSVersion.TLSv1_3  # only TLS 1.3 suites chosen
@@ -379,9 +382,44 @@ def _peer_name(stream: trio.abc.Stream, server_side: bool) -> str:
     return f"the client at {where}" if server_side else f"the RTU at {where}"
 
 
+class TlsStream(trio.abc.Stream):
+    """A ``trio.SSLStream`` that sends each APDU in a TLS record of its own.
+
+    Why: lib60870 (c104) reads one record at a time and then waits on the socket, so APDUs
+    packed behind the first one in a record wait there until more octets arrive (seconds, or
+    until t1 ends the link). One record per APDU is what lib60870 sends itself. Everything
+    else (``version()``, ``cipher()``, ``getpeercert()``, ``transport_stream``) is the SSLStream's.
+    """
+
+    def __init__(self, ssl_stream: trio.SSLStream) -> None:
+        self.ssl_stream = ssl_stream
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ssl_stream, name)
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        view = memoryview(data)
+        start, size = 0, len(view)
+        while start < size:
+            end = size  # octets that are no APDU (a conformance test's raw bytes) go as they are
+            if view[start] == 0x68 and start + 1 < size:
+                end = min(size, start + 2 + view[start + 1])
+            await self.ssl_stream.send_all(view[start:end])
+            start = end
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await self.ssl_stream.wait_send_all_might_not_block()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes | bytearray:
+        return await self.ssl_stream.receive_some(max_bytes)
+
+    async def aclose(self) -> None:
+        await self.ssl_stream.aclose()
+
+
 async def secure(
     stream: trio.abc.Stream, context: ssl.SSLContext, *, server_side: bool, host: str | None = None
-) -> trio.SSLStream:
+) -> TlsStream:
     """The TLS handshake on ``stream``, then the allowed-list check; TlsFailed names the peer.
 
     The caller bounds the time (the client's t0, the server's handshake timeout). On failure the
@@ -409,7 +447,7 @@ async def secure(
             await trio.aclose_forcefully(wrapped)
             what = "sent no certificate" if der is None else f"certificate {_subject(der)} (SHA-256 {fingerprint(der)})"
             raise TlsFailed(f"TLS: {peer} refused: its {what} is not in the allowed list (tls_peer_certs)")
-    return wrapped
+    return TlsStream(wrapped)
 
 
 async def _send_alert(wrapped: trio.SSLStream, stream: trio.abc.Stream) -> None:
@@ -430,6 +468,8 @@ async def _send_alert(wrapped: trio.SSLStream, stream: trio.abc.Stream) -> None:
 
 def describe(stream: trio.abc.Stream) -> str | None:
     """``"TLSv1.3 TLS_AES_256_GCM_SHA384"`` for a TLS stream, None for plain TCP."""
+    if isinstance(stream, TlsStream):
+        stream = stream.ssl_stream
     if not isinstance(stream, trio.SSLStream):
         return None
     try:

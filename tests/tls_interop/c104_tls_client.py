@@ -26,7 +26,7 @@ def main() -> None:
     breaker = station.add_point(io_address=100, type=c104.Type.M_SP_NA_1)
     command = station.add_point(io_address=500, type=c104.Type.C_SC_NA_1)
     client.start()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 5
     while connection.state != c104.ConnectionState.OPEN and time.monotonic() < deadline:
         time.sleep(0.05)
     report = {"state": str(connection.state)}

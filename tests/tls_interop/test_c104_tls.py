@@ -6,7 +6,9 @@
 - A c104 ``Client`` with ``TransportSecurity`` against ``c104test simulate --tls-...``: station
   interrogation and a command (peer: ``c104_tls_client.py``). c104 2.2.1's TLS client fails
   every handshake (c104 issue #64), so this peer runs with c104 2.2.0 from the venv named by
-  ``C104_220_PYTHON`` (default /tmp/c104-220/bin/python; .ci/run makes it).
+  ``C104_220_PYTHON`` (default /tmp/c104-220/bin/python; .ci/run makes it). About one c104 run
+  in seven stays OPEN_MUTED (no STARTDT sent, as over plain TCP: docs/c104-differences.md); the
+  c104 half is then run again, up to three times.
 
 c104 is GPLv3: it is never imported here. Without it the tests are skipped, unless CI=true.
 """
@@ -160,12 +162,15 @@ def test_c104_220_tls_client_against_c104test_simulate(pki: Pki) -> None:
         assert sim.stdout is not None
         port = re.search(r"listening on 127\.0\.0\.1:(\d+)", sim.stdout.readline())
         assert port
-        done = subprocess.run(
-            [str(C104_220), str(HERE / "c104_tls_client.py"), port.group(1), str(pki.client_cert),
-             str(pki.client_key), str(pki.ca), str(pki.server_cert)],
-            capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""},
-        )
-        report = json.loads(done.stdout.strip().splitlines()[-1])
+        for _attempt in range(3):  # c104 now and then sends no STARTDT (plain TCP too): run again
+            done = subprocess.run(
+                [str(C104_220), str(HERE / "c104_tls_client.py"), port.group(1), str(pki.client_cert),
+                 str(pki.client_key), str(pki.ca), str(pki.server_cert)],
+                capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""},
+            )
+            report = json.loads(done.stdout.strip().splitlines()[-1])
+            if report["state"] != "ConnectionState.OPEN_MUTED":
+                break
     finally:
         sim.terminate()
         _, log = sim.communicate(timeout=10)
