@@ -259,7 +259,6 @@ class IecTlsContext(ssl.SSLContext):
     """An SSLContext that also knows the allowed peer certificates (by SHA-256)."""
 
     allowed_peers: dict[bytes, str]
-    require_peer_cert: bool
 
 
 def _openssl_names(names: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -344,7 +343,6 @@ def make_context(options: TlsOptions, *, server: bool) -> IecTlsContext:
             context.check_hostname = True
     else:
         context.verify_mode = ssl.CERT_NONE
-    context.require_peer_cert = context.verify_mode == ssl.CERT_REQUIRED
     keylog = os.environ.get("SSLKEYLOGFILE")
     if keylog:
         context.keylog_filename = keylog
@@ -491,8 +489,9 @@ def _subject(der: bytes) -> str:
 
 
 _EOF = (
-    "the peer closed the connection without a TLS alert (it may not speak TLS on this port, or it"
-    " refused our certificate, e.g. one not on its allowed list)"
+    "the peer closed the connection without a TLS alert or close_notify (during or right after"
+    " the handshake this means: it does not speak TLS on this port, or it refused our certificate,"
+    " e.g. one not on its allowed list)"
 )
 
 #: OpenSSL reasons and X.509 verify codes in a test engineer's words: (marker, side, text).
