@@ -50,6 +50,9 @@ _LAZY = {
     "IncomingMessage": ".sync.message",
     "ProtocolParameters": ".sync.parameters",
     "set_journal_size": ".engine.journal",  # c104test's own: the process-wide journal budget
+    "TransportSecurity": ".sync.security",
+    "TlsVersion": ".sync.security",
+    "TlsCipher": ".sync.security",
     **{
         name: ".sync.information"
         for name in (

@@ -224,6 +224,7 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
         help="misbehave on purpose, e.g. 'no_termination type=C_SC_NA_1' (repeatable; see docs/profile.md)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="log warnings only")
+    _add_tls_options(parser, "clients")
     parser.set_defaults(run=_run_simulate)
 
 
@@ -262,12 +263,16 @@ def _run_simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"c104test simulate: --fault: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    transport = _tls_transport(args, "simulate", server=True)
+    if transport is None:
+        return EXIT_BAD_INPUT
     simulator = Simulator(
         profile,
         simulate_changes=not args.no_changes,
         max_connections=args.max_connections,
         redundancy_group_size=args.redundancy_group_size,
         faults=faults or None,
+        transport=transport,
     )
 
     async def run() -> None:
@@ -313,6 +318,39 @@ async def _stop_on_signal(scope: object) -> None:
             return
 
 
+# ---- TLS options (simulate, monitor) ----------------------------------------------------------
+
+
+def _add_tls_options(parser: argparse.ArgumentParser, peer: str) -> None:
+    group = parser.add_argument_group("TLS (IEC 62351-3; any of these makes the link TLS)")
+    group.add_argument("--tls-cert", metavar="FILE", help="this end's certificate (PEM)")
+    group.add_argument("--tls-key", metavar="FILE", help="the private key of --tls-cert (PEM)")
+    group.add_argument("--tls-ca", metavar="FILE", help=f"CA certificate(s) (PEM) that {peer} must chain to")
+    group.add_argument(
+        "--tls-peer-cert", metavar="FILE", action="append", default=[],
+        help=f"accept only {peer} with this certificate (repeat for several)",
+    )
+    group.add_argument("--tls-min-version", choices=("1.2", "1.3"), help="lowest TLS version (default 1.2)")
+    group.add_argument(
+        "--tls-no-verify", action="store_true", help=f"do not verify the certificate of {peer} (lab use only)"
+    )
+
+
+def _tls_transport(args: argparse.Namespace, command: str, *, server: bool) -> object | None:
+    """The Transport of the --tls-* options (plain TCP without them); None after a usage error."""
+    from c104test.engine.tls import TlsConfigError, tls_options, tls_transport
+
+    try:
+        options = tls_options(
+            args.tls_cert, args.tls_key, args.tls_ca, args.tls_peer_cert, args.tls_min_version,
+            False if args.tls_no_verify else None,
+        )
+        return tls_transport(options, server=server)
+    except TlsConfigError as exc:
+        print(f"c104test {command}: {exc}", file=sys.stderr)
+        return None
+
+
 # ---- monitor ----------------------------------------------------------------------------------
 
 
@@ -345,6 +383,7 @@ def _add_monitor(commands: argparse._SubParsersAction) -> None:
         help="memory for the frame journal: 64MiB (the default), 10MB or octets",
     )
     parser.add_argument("--once", action="store_true", help="print the table once after the interrogation and exit")
+    _add_tls_options(parser, "the RTU")
     parser.set_defaults(run=_run_monitor)
 
 
@@ -369,6 +408,9 @@ def _run_monitor(args: argparse.Namespace) -> int:
     host, port = args.address
     params = LinkParameters(t0=args.timeout)
     terminal = sys.stdout.isatty()
+    transport = _tls_transport(args, "monitor", server=False)
+    if transport is None:
+        return EXIT_BAD_INPUT
     refused: list[str] = []
 
     async def run() -> None:
@@ -376,7 +418,8 @@ def _run_monitor(args: argparse.Namespace) -> int:
         # bound) and the interrogation's ACT_CON and ACT_TERM; watching afterwards is unbounded
         with trio.fail_after(args.timeout) as start:
             async with open_connection(
-                host, port, params=params, command_timeout=args.timeout, journal_size=args.journal_size
+                host, port, params=params, command_timeout=args.timeout, journal_size=args.journal_size,
+                transport=transport,
             ) as conn:
                 result = await conn.interrogation(args.common_address)
                 start.deadline = math.inf

@@ -169,6 +169,10 @@ OPTIONS = (
         "scenario (always).",
         _capture_mode,
     ),
+    # TLS (IEC 62351-3): to --rtu-host, or the embedded simulator serves TLS with the same files
+    Option("--rtu-tls-cert", "FILE", "TLS: this side's certificate (PEM); any --rtu-tls option makes the link TLS."),
+    Option("--rtu-tls-key", "FILE", "TLS: the private key of --rtu-tls-cert (PEM)."),
+    Option("--rtu-tls-ca", "FILE", "TLS: the CA certificate(s) (PEM) the RTU's certificate must chain to."),
 )
 
 
@@ -191,6 +195,7 @@ class C104Config:
     timeout: float = DEFAULT_TIMEOUT
     journal_size: int | None = None  # octets per connection; None: the process-wide budget
     act_term: str = "optional"
+    tls: Any = None  # engine.tls.TlsOptions when an --rtu-tls option is given
 
     @property
     def simulated(self) -> bool:
@@ -210,6 +215,7 @@ class C104Config:
             timeout=config.getoption("c104_timeout") or DEFAULT_TIMEOUT,
             journal_size=config.getoption("c104_journal_size", None),
             act_term=config.getoption("rtu_act_term") or "optional",
+            tls=_tls(config),
         )
 
     def describe(self) -> str:
@@ -218,7 +224,21 @@ class C104Config:
         else:
             target = f"RTU at {self.host}:{self.port}"
         ca = "from the profile" if self.common_address is None else self.common_address
-        return f"{target}, common address {ca}, timeout {self.timeout:g} s, act_term {self.act_term}"
+        tls = " over TLS" if self.tls is not None else ""
+        return f"{target}{tls}, common address {ca}, timeout {self.timeout:g} s, act_term {self.act_term}"
+
+
+def _tls(config: pytest.Config) -> Any:
+    from c104test.engine.tls import TlsConfigError, make_context, tls_options
+
+    files = [config.getoption(f"rtu_tls_{name}", None) for name in ("cert", "key", "ca")]
+    options = tls_options(*(None if f is None else config.invocation_params.dir / f for f in files))
+    if options is not None:
+        try:  # every file is checked before the first scenario
+            make_context(options, server=False)
+        except TlsConfigError as exc:
+            raise pytest.UsageError(f"--rtu-tls options: {exc}") from None
+    return options
 
 
 def _given(config: pytest.Config) -> bool:
@@ -229,6 +249,7 @@ def pytest_configure(config: pytest.Config) -> None:
     profile = config.getoption("rtu_profile", None)
     if profile is not None and not (config.invocation_params.dir / profile).is_file():
         raise pytest.UsageError(f"--rtu-profile {profile}: no such file")
+    _tls(config)  # a missing or non-PEM --rtu-tls file stops the run before the first scenario
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -307,9 +328,10 @@ class C104Context:
     def start_simulator(self, profile: str | Path | None = None) -> SimulatedRtu:
         """Start a simulator (``None``: the demo RTU); it becomes the RTU the scenario talks to."""
         self._bridge()
+        from c104test.engine.tls import tls_transport
         from c104test.sync.session import SimulatedRtu
 
-        simulator = SimulatedRtu.start(profile)
+        simulator = SimulatedRtu.start(profile, transport=tls_transport(self.config.tls, server=True))
         self._simulators.append(simulator)
         self.simulator = simulator
         return simulator
@@ -339,12 +361,14 @@ class C104Context:
         if host is None:
             host, port = self.target()
         self._bridge()
+        from c104test.engine.tls import tls_transport
         from c104test.sync.session import RtuConnection
 
         connection = RtuConnection.open(
             host, DEFAULT_PORT if port is None else port, timeout=self.timeout,
             start_data_transfer=start_data_transfer, journal_size=self.config.journal_size, act_term=self.config.act_term,
             start_timeout=self.timeout,
+            transport=tls_transport(self.config.tls, server=False),
         )
         self._connections.append(connection)
         self.connection = connection

@@ -225,6 +225,8 @@ class ClientConnection:
         #: The real addresses of the current (or last) TCP connection; None for test streams.
         self.local_address: Endpoint | None = None
         self.peer_address: Endpoint | None = None
+        #: "TLSv1.3 TLS_AES_256_GCM_SHA384" while the link is TLS (engine.tls), None for plain TCP.
+        self.tls: str | None = None
         self.transport = transport if transport is not None else Transport()
         self.last_command_index = 0  # journal index where the last command began
         self.tsc = 0  # test sequence counter of C_TS_TA_1
@@ -345,6 +347,7 @@ class ClientConnection:
         self._link, self._session = link, session
         self.local_address, self.peer_address = opened.local, opened.peer
         self.journal.endpoints = opened.endpoints
+        self.tls = opened.tls
         self.close_reason = None
         self.close_info = None
         self.close_error = None

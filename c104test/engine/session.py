@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import os
+import ssl
 import time as _time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -50,6 +51,7 @@ from ..protocol.link import (
 )
 from .errors import LinkDown, LinkTimeout
 from .journal import Direction, Journal, JournalEntry
+from .tls import explain_ssl_error
 from .transport import OpenStream
 
 __all__ = ["CloseInfo", "Produce", "Session", "SessionHandler"]
@@ -525,6 +527,8 @@ def _frames_after(data: bytes, offset: int) -> int:
 
 def _cause_text(exc: BaseException) -> str:
     inner = exc.__cause__ or exc.__context__
+    if isinstance(inner, ssl.SSLError):  # a TLS alert from the peer, in words (engine.tls)
+        return f"TLS: {explain_ssl_error(inner)}"
     text = str(exc) or type(exc).__name__
     if inner is not None and str(inner) and str(inner) not in text:
         text = f"{text} ({inner})"

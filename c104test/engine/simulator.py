@@ -334,6 +334,7 @@ class Simulator:
         redundancy_group_size: int | None = None,
         faults: Iterable[Fault] | None = None,
         response_limit: int = 65_536,
+        transport: Transport | None = None,
     ) -> None:
         if queue_limit is not None and queue_limit < 1:
             raise ValueError(f"queue_limit must be at least 1, got {queue_limit}")
@@ -367,6 +368,8 @@ class Simulator:
             redundancy=redundancy,
             simulate_changes=simulate_changes,
         )
+        #: How connections are accepted: plain TCP, or TLS (``engine.tls.tls_transport``).
+        self.transport = transport if transport is not None else Transport()
         #: The TCP port once ``serve`` listens (None before).
         self.port: int | None = None
         #: Connections accepted since the simulator was made (refused ones not counted).
@@ -504,6 +507,7 @@ class Simulator:
                             host,
                             port,
                             handler_nursery=nursery,
+                            secure=False,
                         )
                     )
                     self.port = listeners[0].socket.getsockname()[1]
@@ -547,6 +551,12 @@ class Simulator:
             log.warning("connection from %s refused: %s", name, refusal)
             await trio.aclose_forcefully(opened.stream)
             return
+        secured = await self.transport.accept(opened.stream)  # TLS; a refused peer is logged
+        if secured is None:
+            self.connections_refused += 1
+            return
+        if secured is not opened.stream:
+            opened = OpenStream.of(secured)
         self._numbers += 1
         connection = SimulatorConnection(self, opened, self._numbers)
         self._connections.append(connection)

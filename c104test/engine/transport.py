@@ -1,8 +1,8 @@
 """Byte streams for both roles: the client opens one, the simulator accepts them.
 
-One door for every kind of stream, so TLS (IEC 62351-3) goes through the same calls later:
-``Transport(ssl_context=...)`` is where it will plug in (``_secure`` wraps each stream once the
-TCP connection exists, on both sides). Everything above this module sees an ``OpenStream``: the
+One door for every kind of stream, so TLS (IEC 62351-3) goes through the same calls:
+``Transport(ssl_context=...)`` (built by ``engine.tls.tls_transport``) makes ``_secure`` wrap
+each stream in ``trio.SSLStream`` once the TCP connection exists, on both sides. Everything above this module sees an ``OpenStream``: the
 trio stream and the real local and peer addresses (for pcap files and log lines).
 
 >>> async def main():
@@ -12,6 +12,7 @@ trio stream and the real local and peer addresses (for pcap files and log lines)
 
 from __future__ import annotations
 
+import logging
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,8 +21,11 @@ from typing import Any
 import trio
 
 from .errors import ConnectFailed
+from .tls import TlsFailed, describe, secure
 
 __all__ = ["Endpoint", "OpenStream", "Transport"]
+
+log = logging.getLogger("c104test.tls")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,8 @@ class OpenStream:
     stream: trio.abc.Stream
     local: Endpoint | None = None
     peer: Endpoint | None = None
+    #: "TLSv1.3 TLS_AES_256_GCM_SHA384" when the link is TLS, None for plain TCP (for pcap/logs).
+    tls: str | None = None
 
     @property
     def endpoints(self) -> tuple[tuple[str, int], tuple[str, int]] | None:
@@ -75,22 +81,21 @@ class OpenStream:
                 peer = Endpoint.of(sock.getpeername())
             except OSError:  # already reset by the peer
                 pass
-        return cls(stream, local, peer)
+        return cls(stream, local, peer, describe(stream))
 
 
 class Transport:
-    """Opens (client) and accepts (server) IEC 104 byte streams. TCP now; TLS later.
+    """Opens (client) and accepts (server) IEC 104 byte streams over TCP or TLS.
 
-    ``ssl_context`` is the TLS hook: it is accepted here so callers have one place to pass it,
-    and refused until the TLS issue implements ``_secure``.
+    With ``ssl_context`` every stream is TLS (see ``engine.tls``); the server side bounds each
+    handshake by ``handshake_timeout`` and refuses (logs, closes) a peer that fails it.
     """
 
-    __slots__ = ("ssl_context",)
+    __slots__ = ("handshake_timeout", "ssl_context")
 
-    def __init__(self, *, ssl_context: ssl.SSLContext | None = None) -> None:
-        if ssl_context is not None:
-            raise NotImplementedError("TLS is not implemented yet; use plain TCP (ssl_context=None)")
+    def __init__(self, *, ssl_context: ssl.SSLContext | None = None, handshake_timeout: float = 10.0) -> None:
         self.ssl_context = ssl_context
+        self.handshake_timeout = handshake_timeout
 
     async def connect(
         self,
@@ -104,6 +109,7 @@ class Transport:
 
         ``opener`` replaces the TCP connect (tests pass a memory-stream factory).
         """
+        stream = None
         try:
             with trio.fail_after(timeout):
                 if opener is not None:
@@ -111,7 +117,15 @@ class Transport:
                 else:
                     stream = await trio.open_tcp_stream(host, port)
                 return OpenStream.of(await self._secure(stream, server_side=False, host=host))
+        except ConnectFailed:  # TlsFailed: already says what went wrong
+            raise
         except trio.TooSlowError:
+            if stream is not None:
+                await trio.aclose_forcefully(stream)
+                raise TlsFailed(
+                    f"TLS handshake with the RTU at {host}:{port} did not finish within"
+                    f" t0={timeout:g} s (does it speak TLS on this port?)"
+                ) from None
             raise ConnectFailed(
                 f"cannot connect to {host}:{port}: no answer within t0={timeout:g} s"
             ) from None
@@ -127,27 +141,63 @@ class Transport:
         port: int,
         *,
         handler_nursery: trio.Nursery,
+        secure: bool = True,
         task_status: trio.TaskStatus[list[trio.SocketListener]] = trio.TASK_STATUS_IGNORED,
     ) -> None:
         """Accept connections on ``host``:``port`` (0: any free port) until cancelled.
 
         ``task_status.started`` gets the listeners (their sockets tell the bound port). Each
-        accepted stream runs ``handler(OpenStream)`` in ``handler_nursery``.
+        accepted stream runs ``handler(OpenStream)`` in ``handler_nursery``. With
+        ``secure=False`` the handler gets the plain TCP stream and calls ``accept`` itself (the
+        simulator refuses peers over its limit before spending a TLS handshake on them).
         """
         listeners = await trio.open_tcp_listeners(port, host=host)
 
         async def accepted(stream: trio.SocketStream) -> None:
-            await handler(OpenStream.of(await self._secure(stream, server_side=True)))
+            secured = await self.accept(stream) if secure else stream
+            if secured is not None:
+                await handler(OpenStream.of(secured))
 
         await trio.serve_listeners(
             accepted, listeners, handler_nursery=handler_nursery, task_status=task_status
         )
 
+    async def accept(self, stream: trio.abc.Stream) -> trio.abc.Stream | None:
+        """Server side: the TLS handshake within ``handshake_timeout``; None if the peer failed it.
+
+        A refused peer is logged (who and why) and its connection closed; the caller keeps
+        serving the others.
+        """
+        if self.ssl_context is None:
+            return stream
+        try:
+            with trio.fail_after(self.handshake_timeout):
+                secured = await self._secure(stream, server_side=True)
+            log.info("TLS: %s: %s", _peer(stream), describe(secured))
+            return secured
+        except TlsFailed as exc:
+            log.warning("%s", exc)
+        except trio.TooSlowError:
+            log.warning(
+                "TLS: %s refused: no TLS handshake within %g s (a plain TCP client on the TLS port?)",
+                _peer(stream),
+                self.handshake_timeout,
+            )
+        await trio.aclose_forcefully(stream)
+        return None
+
     async def _secure(
         self, stream: trio.abc.Stream, *, server_side: bool, host: str | None = None
     ) -> trio.abc.Stream:
         """The TLS hook: wrap ``stream`` in ``trio.SSLStream`` when a context is set."""
-        return stream
+        if self.ssl_context is None:
+            return stream
+        return await secure(stream, self.ssl_context, server_side=server_side, host=host)
+
+
+def _peer(stream: trio.abc.Stream) -> str:
+    opened = OpenStream.of(stream)
+    return f"the client at {opened.peer}" if opened.peer else "a client"
 
 
 def _why(exc: OSError) -> str:

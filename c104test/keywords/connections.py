@@ -18,6 +18,7 @@ from ..engine.errors import CommandTimeout, ExpectationFailed
 from ..engine.journal import parse_size
 from ..engine.profile import load_profile
 from ..engine.termination import ActTerm
+from ..engine.tls import tls_options, tls_transport
 from ..protocol.enums import ConnectionState
 from ..protocol.link import LinkParameters
 from ..sync.session import RtuConnection
@@ -123,6 +124,12 @@ class ConnectionKeywords(LibraryComponent):
         t2: timedelta | None = None,
         t3: timedelta | None = None,
         journal_size: str | None = None,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
+        tls_ca: str | None = None,
+        tls_peer_certs: list[str] | str | None = None,
+        tls_min_version: str | None = None,
+        tls_verify: bool = True,
     ) -> int:
         """Opens a connection to an RTU, starts data transfer, and makes it the current connection.
 
@@ -156,6 +163,14 @@ class ConnectionKeywords(LibraryComponent):
                 ``10 MB`` or plain octets. Default: the process-wide journal budget (64 MiB shared
                 by all connections). When the journal is full, the oldest frames are dropped;
                 the log and `Save Traffic Capture` say how many.
+            tls_cert: TLS (IEC 62351-3): this client's certificate (PEM). Any ``tls_`` argument
+                makes the connection TLS; see the TLS page of the documentation.
+            tls_key: The private key of ``tls_cert`` (PEM, unencrypted).
+            tls_ca: The CA certificate(s) (PEM) the RTU's certificate must chain to.
+            tls_peer_certs: Accept only an RTU presenting one of these certificates (a path or
+                a list of paths).
+            tls_min_version: Lowest TLS version, ``1.2`` (default) or ``1.3``.
+            tls_verify: ``False`` skips the check of the RTU's certificate (lab use only).
 
         Returns:
             The index of the new connection (1 for the first).
@@ -168,7 +183,12 @@ class ConnectionKeywords(LibraryComponent):
         | `Connect To RTU` | 10.0.0.5 | 2404 | alias=bay12 | common_address=12 | t3=30s |
         | ${index} = | `Connect To RTU` | ${RTU_HOST} | ${RTU_PORT} | start_data_transfer=False |
         | `Connect To RTU` | 10.0.0.5 | timeout=2s | journal_size=256MiB |
+        | `Connect To RTU` | 10.0.0.5 | 19998 | tls_cert=client.pem | tls_key=client.key | tls_ca=ca.pem |
         """
+        tls = tls_options(
+            tls_cert, tls_key, tls_ca, tls_peer_certs, tls_min_version, None if tls_verify else False
+        )
+        transport = tls_transport(tls, server=False)  # files checked now, before connecting
         wait = self.wait_time(timeout)
         size = None if journal_size in (None, "") else parse_size(journal_size)
         params = LinkParameters()
@@ -196,6 +216,7 @@ class ConnectionKeywords(LibraryComponent):
             journal_size=size,
             start_timeout=wait,
             act_term=act_term,
+            transport=transport,
         )
         session = RtuSession(
             rtu,
@@ -206,7 +227,8 @@ class ConnectionKeywords(LibraryComponent):
         session.index = self.library.connections.register(session, alias or None)
         state = "data transfer started" if start_data_transfer else "data transfer stopped"
         ca = "no default common address" if common_address is None else f"common address {common_address}"
-        logger.info(f"Connected to {host}:{port} as {session.name}; {state}; {ca}; act_term={act_term.value}.")
+        over = f" over {rtu.engine.tls or 'TLS'}" if tls is not None else ""
+        logger.info(f"Connected to {host}:{port}{over} as {session.name}; {state}; {ca}; act_term={act_term.value}.")
         return session.index
 
     def _default_common_address(self, host: str, port: int, profile: str | None) -> int | None:

@@ -16,6 +16,7 @@ from robot.utils import ConnectionCache
 from robotlibcore import keyword
 
 from ..engine.profile import Profile, demo_profile, load_profile
+from ..engine.tls import tls_options, tls_transport
 from ..protocol.enums import Cot
 from ..protocol.station import parse_fault
 from ..rules.typeclasses import TypeClass, type_class
@@ -49,6 +50,12 @@ class SimulatorKeywords(LibraryComponent):
         max_connections: int | None = None,
         redundancy_group_size: int | None = None,
         faults: str | list[str] | None = None,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
+        tls_ca: str | None = None,
+        tls_peer_certs: list[str] | str | None = None,
+        tls_min_version: str | None = None,
+        tls_verify: bool = True,
     ) -> int:
         """Starts a simulated RTU in this process and returns the TCP port it listens on.
 
@@ -71,6 +78,14 @@ class SimulatorKeywords(LibraryComponent):
             faults: Misbehaviour on purpose (conformance tests): one fault or a list, each
                 like ``no_termination type=C_SC_NA_1``; several in one text are separated by
                 ``;``. The names are listed in ``docs/profile.md``.
+            tls_cert: TLS (IEC 62351-3): the RTU's certificate (PEM); with ``tls_key`` the RTU
+                serves TLS only. A client that fails the handshake is logged and refused.
+            tls_key: The private key of ``tls_cert`` (PEM, unencrypted).
+            tls_ca: The CA certificate(s) (PEM) client certificates must chain to (mutual
+                authentication).
+            tls_peer_certs: Accept only clients presenting one of these certificates.
+            tls_min_version: Lowest TLS version, ``1.2`` (default) or ``1.3``.
+            tls_verify: ``False`` does not ask clients for a certificate.
 
         Returns:
             The port.
@@ -82,7 +97,12 @@ class SimulatorKeywords(LibraryComponent):
         | ${port} = | `Start Simulated RTU` | t1=2s | t2=1s | t3=1s |
         | ${port} = | `Start Simulated RTU` | redundancy_group_size=2 | max_connections=4 |
         | ${port} = | `Start Simulated RTU` | faults=no_termination type=C_SC_NA_1 |
+        | ${port} = | `Start Simulated RTU` | tls_cert=rtu.pem | tls_key=rtu.key | tls_ca=ca.pem |
         """
+        tls = tls_options(
+            tls_cert, tls_key, tls_ca, tls_peer_certs, tls_min_version, None if tls_verify else False
+        )
+        transport = tls_transport(tls, server=True)  # files checked now
         chosen: Profile = load_profile(Path(profile)) if profile else demo_profile()
         overrides: dict[str, float | int] = {}
         for name, value in (("t1", t1), ("t2", t2), ("t3", t3)):
@@ -101,7 +121,7 @@ class SimulatorKeywords(LibraryComponent):
             "faults": plan or None,
         }
         try:
-            rtu = SimulatedRtu.start(chosen, host, port, **options)
+            rtu = SimulatedRtu.start(chosen, host, port, transport=transport, **options)
         except OSError as exc:
             raise RuntimeError(
                 f"cannot start the simulated RTU on {host}:{port}: {exc.strerror or exc}"
@@ -109,7 +129,8 @@ class SimulatorKeywords(LibraryComponent):
         self.simulators.register(rtu, alias or None)
         stations = ", ".join(str(s.common_address) for s in chosen.stations)
         logger.info(
-            f"Simulated RTU '{chosen.name or 'profile'}' listening on {host}:{rtu.port} "
+            f"Simulated RTU '{chosen.name or 'profile'}' listening on {host}:{rtu.port}"
+            f"{' (TLS)' if tls is not None else ''} "
             f"(CA {stations})."
         )
         if plan:

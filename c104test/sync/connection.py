@@ -101,6 +101,7 @@ class Connection:
             # the STARTDT con is a wait like any other: bounded by the command timeout, not t1
             start_timeout=self._client._command_timeout,
             journal_size=self._client._journal_size,
+            transport=self._client._transport,
         )
         engine.on_frame = self._frame
         engine.on_state = self._state_changed

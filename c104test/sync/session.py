@@ -25,6 +25,7 @@ from ..engine.journal import JournalEntry
 from ..engine.points import PointValue
 from ..engine.profile import Profile, load_profile
 from ..engine.simulator import SimulatedPoint, Simulator
+from ..engine.transport import Transport
 from ..protocol.asdu import Asdu, UnknownAsdu, decode_asdu
 from ..protocol.enums import ConnectionState, Cot, Frz, Qoi, Rqt, Type
 from ..protocol.link import LinkParameters
@@ -54,6 +55,7 @@ class RtuConnection:
         journal_size: int | str | None = None,
         start_timeout: float | None = None,
         act_term: ActTerm | str = ActTerm.OPTIONAL,
+        transport: Transport | None = None,
     ) -> RtuConnection:
         """Connect (within t0) and start data transfer; ConnectFailed or LinkDown on failure.
 
@@ -70,6 +72,7 @@ class RtuConnection:
             journal_size=journal_size,
             start_timeout=start_timeout,
             act_term=act_term,
+            transport=transport,
         )
         bridge.start(engine.run)
         return cls(engine, bridge)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import ssl
 
 import pytest
 import trio
@@ -92,7 +91,3 @@ def test_memory_streams_have_no_addresses() -> None:
     opened = OpenStream.of(a)
     assert (opened.local, opened.peer) == (None, None)
 
-
-def test_tls_goes_through_the_same_door_but_is_not_built_yet() -> None:
-    with pytest.raises(NotImplementedError, match="TLS"):
-        Transport(ssl_context=ssl.create_default_context())

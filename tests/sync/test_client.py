@@ -81,7 +81,7 @@ def test_constructor_defaults_and_validation() -> None:
         c104.Client(tick_rate_ms=10, command_timeout_ms=1000)
     with pytest.raises(ValueError):
         c104.Client(command_timeout_ms=0)
-    with pytest.raises(NotImplementedError):  # TLS: not yet (docs/c104-differences.md)
+    with pytest.raises(TypeError, match="TransportSecurity"):  # TLS: tests/sync/test_transport_security.py
         c104.Client(transport_security=object())
     client = c104.Client(tick_rate_ms=50, command_timeout_ms=1)
     try:
