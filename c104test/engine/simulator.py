@@ -398,6 +398,9 @@ class Simulator:
     ``redundancy_group_size`` and ``faults`` override the profile's (CLI and Robot options).
     """
 
+    #: The class of each connection (c104test.Server's adapter taps the frames in a subclass).
+    connection_class: type[SimulatorConnection] = SimulatorConnection
+
     def __init__(
         self,
         profile: Profile | None = None,
@@ -621,7 +624,7 @@ class Simulator:
             await trio.aclose_forcefully(stream)
             return
         self._numbers += 1
-        connection = SimulatorConnection(self, stream, peer, self._numbers)
+        connection = self.connection_class(self, stream, peer, self._numbers)
         self._connections.append(connection)
         self._by_id[connection.id] = connection
         self.connections_served += 1

@@ -32,7 +32,7 @@ class Client:
         if command_timeout_ms <= 0:
             raise ValueError("command_timeout_ms must be positive")
         if transport_security is not None:
-            raise NotImplementedError("c104test does not support TLS (transport_security) yet")
+            raise NotImplementedError("c104test does not support TLS (transport_security) yet; pass transport_security=None")
         self._tick_rate_ms = tick_rate_ms
         self._command_timeout = command_timeout_ms / 1000
         self._originator_address = 0
