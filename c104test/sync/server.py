@@ -35,8 +35,9 @@ from ..protocol.enums import Coi, CommandMode, Cot, ResponseState, Type, Umc
 from ..protocol.link import LinkParameters
 from ..protocol.station import CommandDecision, Pending
 from ..protocol.station.points import StationPoint
-from .bridge import get_bridge
+from .bridge import TrioBridge, get_bridge, shutdown_bridge
 from .callbacks import call_safely, check_callback
+from .client import _running_clients, _running_lock
 from .information import info_from_object
 from .message import IncomingMessage
 from .parameters import C104_DEFAULTS, ProtocolParameters
@@ -141,6 +142,7 @@ class Server:
         self._lock = threading.RLock()
         self._parameters: LinkParameters = C104_DEFAULTS
         self._engine: ServerEngine | None = None
+        self._bridge: TrioBridge | None = None
         self._worker: _Worker | None = None
         self._done: trio.Event | None = None
         self._on_connect: Callable[..., Any] | None = None
@@ -224,7 +226,7 @@ class Server:
         engine = self._engine
         if engine is not None:
             profile = engine.profile
-            get_bridge().run_sync(setattr, engine, "profile", _replace_link(profile, parameters))
+            self._call(setattr, engine, "profile", _replace_link(profile, parameters))
 
     # ---- stations ----
 
@@ -250,14 +252,14 @@ class Server:
         station._detach()
         engine = self._engine
         if engine is not None:
-            get_bridge().run_sync(engine.station.remove_station, common_address)
+            self._call(engine.station.remove_station, common_address)
         return True
 
     def _changed(self, station: ServerStation) -> None:
         """A station or its points changed: tell the running station layer."""
         engine = self._engine
         if engine is not None and station._server is self:
-            get_bridge().run_sync(_put_station, engine, station._profile(), station)
+            self._call(_put_station, engine, station._profile(), station)
 
     # ---- callbacks ----
 
@@ -291,7 +293,9 @@ class Server:
         """Listen and serve; RuntimeError if the port cannot be bound."""
         if self._engine is not None:
             return
-        bridge = get_bridge()
+        with _running_lock:  # the trio thread stays while a client or a server runs
+            _running_clients.add(id(self))
+        bridge = self._bridge = get_bridge()
         stations = self.stations
         # The simulator's profile needs a station; with none yet a placeholder is removed again.
         profiles = tuple(s._profile() for s in stations) or (StationProfile(1),)
@@ -319,6 +323,7 @@ class Server:
         try:
             bridge.start(serve)
         except OSError as exc:
+            self._release()
             raise RuntimeError(f"Can't start server: Port in use? ({self._ip}:{self._port}: {exc})") from None
         self._done = done
         self._engine = engine
@@ -331,7 +336,8 @@ class Server:
         if engine is None:
             return
         self._engine = None
-        bridge = get_bridge()
+        bridge = self._bridge
+        assert bridge is not None
 
         async def stop() -> None:
             engine.stop()
@@ -344,6 +350,21 @@ class Server:
         finally:
             if worker is not None:
                 worker.stop()
+            self._release()
+
+    def _release(self) -> None:
+        with _running_lock:
+            _running_clients.discard(id(self))
+            last = not _running_clients
+        if last:
+            shutdown_bridge()
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call ``fn`` in the trio thread (the engine's state lives there)."""
+        bridge = self._bridge
+        if bridge is None:
+            raise RuntimeError("the server is not running")
+        return bridge.run_sync(fn, *args)
 
     def __del__(self) -> None:
         try:
@@ -365,18 +386,18 @@ class Server:
         engine = self._engine
         if engine is None:
             return False
-        return bool(get_bridge().run_sync(engine.report, keys, cause))
+        return bool(self._call(engine.report, keys, cause))
 
     def _confirm_later(self, connection: str, raw: bytes, cause: Cot) -> bool:
         engine = self._engine
         if engine is None:
             return False
-        return bool(get_bridge().run_sync(engine.confirm_later, connection, raw, cause))
+        return bool(self._call(engine.confirm_later, connection, raw, cause))
 
     def _signal_initialized(self, common_address: int, cause: Coi) -> None:
         engine = self._engine
         if engine is not None:
-            get_bridge().run_sync(engine.signal_initialized, common_address, cause)
+            self._call(engine.signal_initialized, common_address, cause)
 
     # ---- the worker's side ----
 
@@ -385,7 +406,7 @@ class Server:
         if engine is None:
             return
         try:
-            get_bridge().run_sync(engine.resolve, pending, result)
+            self._call(engine.resolve, pending, result)
         except RuntimeError:  # the trio thread stopped meanwhile
             pass
 
