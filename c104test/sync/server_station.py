@@ -142,7 +142,8 @@ class ServerStation:
     def _profile(self) -> StationProfile:
         """The station layer's view: points, command modes, return information."""
         points = []
-        for p in self.points:
+        # By type, then IOA: interrogation answers come in that order, as c104's do.
+        for p in sorted(self.points, key=lambda p: (int(p.type), p.io_address)):
             autoreturn = p._related_io_autoreturn and p._related_io_address in self._points
             points.append(PointProfile(
                 p.io_address,

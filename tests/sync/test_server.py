@@ -16,15 +16,15 @@ from c104test.protocol.apci import (
     SFrame,
     UFrame,
     UFunction,
-    decode_frame,
-    encode_i_frame,
     encode_u_frame,
 )
-from c104test.protocol.asdu import Asdu, decode_asdu, encode_asdu
+from c104test.protocol.asdu import Asdu, decode_asdu
 
 try:
+    from .server_support import RawClient, single_command
     from .sync_support import wait_open, wait_until
 except ImportError:  # rootdir-relative import mode
+    from server_support import RawClient, single_command  # type: ignore[no-redef]
     from sync_support import wait_open, wait_until  # type: ignore[no-redef]
 
 HOST = "127.0.0.1"
@@ -149,11 +149,11 @@ def test_select_lapses_after_the_select_timeout(server: Any) -> None:
     station.add_point(501, c104.Type.C_SC_NA_1, command_mode=c104.CommandMode.SELECT_AND_EXECUTE)
     server.start()
     with RawClient(server.port) as raw:
-        select = Asdu(c104.Type.C_SC_NA_1, c104.Cot.ACTIVATION, 47, (_single_command(501, True, select=True),))
+        select = Asdu(c104.Type.C_SC_NA_1, c104.Cot.ACTIVATION, 47, (single_command(501, True, select=True),))
         raw.send_asdu(select)
         assert not raw.next_asdu(2.0).negative
         time.sleep(0.7)  # select_timeout_ms=500
-        raw.send_asdu(Asdu(c104.Type.C_SC_NA_1, c104.Cot.ACTIVATION, 47, (_single_command(501, True),)))
+        raw.send_asdu(Asdu(c104.Type.C_SC_NA_1, c104.Cot.ACTIVATION, 47, (single_command(501, True),)))
         answer = raw.next_asdu(2.0)
         assert answer.cot == c104.Cot.ACTIVATION_CON and answer.negative
 
@@ -331,64 +331,6 @@ def test_station_added_while_running_answers(server: Any, client: Any) -> None:
 # ---- a slow callback never stalls the link ------------------------------------------------------
 
 
-def _single_command(ioa: int, on: bool, select: bool = False) -> Any:
-    from c104test.protocol.elements import SCO
-    from c104test.protocol.objects import SingleCommand
-
-    return SingleCommand(ioa, SCO(on, 0, select))
-
-
-class RawClient:
-    """A bare IEC 104 client on a socket: the test sees every frame and its time."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection((HOST, port), timeout=5)
-        self.buffer = b""
-        self.vs = 0
-        self.vr = 0
-        self.frames: list[tuple[float, Any, bytes]] = []
-        self.sock.sendall(encode_u_frame(UFunction.STARTDT_ACT))
-        assert self.next_frame(2.0)[1] == UFrame(UFunction.STARTDT_CON)
-
-    def __enter__(self) -> RawClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.sock.close()
-
-    def send_asdu(self, asdu: Asdu) -> None:
-        self.sock.sendall(encode_i_frame(self.vs, self.vr, encode_asdu(asdu)))
-        self.vs += 1
-
-    def next_frame(self, timeout: float) -> tuple[float, Any, bytes]:
-        deadline = time.monotonic() + timeout
-        while True:
-            if len(self.buffer) >= 2 and len(self.buffer) >= self.buffer[1] + 2:
-                size = self.buffer[1] + 2
-                raw, self.buffer = self.buffer[:size], self.buffer[size:]
-                frame = decode_frame(raw)
-                if isinstance(frame, IFrame):
-                    self.vr += 1
-                entry = (time.monotonic(), frame, raw)
-                self.frames.append(entry)
-                return entry
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no frame")
-            self.sock.settimeout(left)
-            data = self.sock.recv(4096)
-            if not data:
-                raise ConnectionError("closed")
-            self.buffer += data
-
-    def next_asdu(self, timeout: float) -> Asdu:
-        deadline = time.monotonic() + timeout
-        while True:
-            _, frame, raw = self.next_frame(max(0.01, deadline - time.monotonic()))
-            if isinstance(frame, IFrame):
-                return decode_asdu(raw[6:], 6)
-
-
 def test_slow_callback_does_not_stall_t2_or_testfr(server: Any) -> None:
     server.protocol_parameters.confirm_interval = 1
     server.protocol_parameters.message_timeout = 4
@@ -403,7 +345,7 @@ def test_slow_callback_does_not_stall_t2_or_testfr(server: Any) -> None:
     server.start()
     with RawClient(server.port) as raw:
         sent_at = time.monotonic()
-        raw.send_asdu(Asdu(c104.Type.C_SC_NA_1, c104.Cot.ACTIVATION, 47, (_single_command(500, True),)))
+        raw.send_asdu(Asdu(c104.Type.C_SC_NA_1, c104.Cot.ACTIVATION, 47, (single_command(500, True),)))
         time.sleep(0.3)
         testfr_at = time.monotonic()
         raw.sock.sendall(encode_u_frame(UFunction.TESTFR_ACT))
