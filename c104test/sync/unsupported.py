@@ -52,3 +52,6 @@ class _NoCiphers(type):
 
 class TlsCipher(metaclass=_NoCiphers):
     """TLS cipher suites: not supported yet (any member raises NotImplementedError)."""
+
+    def __new__(cls, *args: Any) -> Any:
+        raise NotImplementedError(f"c104.TlsCipher: {_TLS}")
