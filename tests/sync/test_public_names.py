@@ -95,3 +95,13 @@ def test_unsupported_names_say_what_to_use() -> None:
         c104.TransportSecurity(validate=True, only_known=True)
     with pytest.raises(AttributeError):
         c104.NoSuchThing  # noqa: B018  (a name c104 does not have either: a plain AttributeError)
+
+
+def test_docstring_examples_of_the_server_modules() -> None:
+    import doctest
+
+    from c104test.sync import server, unsupported
+
+    for module in (server, unsupported):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
