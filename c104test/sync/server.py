@@ -405,8 +405,10 @@ class Server:
         engine = self._engine
         if engine is None:
             return
+        bridge = self._bridge
         try:
-            self._call(engine.resolve, pending, result)
+            if bridge is not None:
+                bridge.call_soon(engine.resolve, pending, result)  # no wait: the worker goes on
         except RuntimeError:  # the trio thread stopped meanwhile
             pass
 
