@@ -18,8 +18,9 @@ import sys
 import time
 from typing import Any
 
-import _harness as h
 from command_latency import IOA, sync_point_api
+
+import _harness as h
 
 
 def free_port() -> int:
