@@ -90,3 +90,50 @@ def test_c104_client_against_the_server(c104_available: None) -> None:
     assert seen["connect"] == ["127.0.0.1"]
     assert len(seen["clock"]) >= 2 and seen["read"]
     assert bytes.fromhex("68040b000000") in seen["tx"] and seen["rx"]
+
+
+WATCHER = Path(__file__).parent / "peers" / "c104_watch_client.py"
+
+
+def test_c104_client_sees_cyclic_reports_batches_and_initialisation(c104_available: None) -> None:
+    server = c104.Server(ip="127.0.0.1", port=0, tick_rate_ms=100)
+    station = server.add_station(common_address=47)
+    flow = station.add_point(io_address=1, type=c104.Type.M_ME_NC_1, report_ms=500)
+    flow.value = 0.0
+    feeders = [station.add_point(io_address=10 + n, type=c104.Type.M_ME_NB_1) for n in range(3)]
+    batch = c104.Batch(c104.Cot.SPONTANEOUS, feeders)
+    unexpected: list[Any] = []
+    timer_calls = [0]
+
+    def next_flow(point: Any) -> None:
+        point.value = point.value + 1.0
+
+    def on_timer(point: Any) -> None:
+        timer_calls[0] += 1
+        if timer_calls[0] == 1:
+            station.signal_initialized(c104.Coi.REMOTE_RESET)
+        for n, feeder in enumerate(feeders):
+            feeder.value = c104.Int16(100 * timer_calls[0] + n)
+        server.transmit_batch(batch)
+
+    flow.on_before_auto_transmit(next_flow)
+    feeders[0].on_timer(on_timer, 700)
+    server.on_unexpected_message(lambda s, message, cause: unexpected.append((message.common_address, cause)))
+    server.start()
+    try:
+        result = subprocess.run(
+            [sys.executable, str(WATCHER), "127.0.0.1", str(server.port), "2.5"],
+            capture_output=True, text=True, timeout=90, check=False,
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 0, f"c104 client failed:\n{result.stdout}\n{result.stderr}"
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["state"] == "OPEN"
+    assert report["initialised"] == ["REMOTE_RESET"]
+    periodic = [value for ioa, cot, value in report["records"] if ioa == 1 and cot == "PERIODIC"]
+    assert len(periodic) >= 3 and periodic == sorted(periodic) and periodic[0] >= 1.0
+    batches = [(ioa, value) for ioa, cot, value in report["records"] if cot == "SPONTANEOUS"]
+    assert (10, 100.0) in batches and (11, 101.0) in batches and (12, 102.0) in batches
+    assert report["group_1"] is False and report["unknown_ca"] is False
+    assert (48, c104.Umc.UNKNOWN_CA) in unexpected and (47, c104.Umc.UNIMPLEMENTED_GROUP) in unexpected
