@@ -9,6 +9,7 @@ worker thread (``sync/server.py``), never in the trio thread.
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from .server import Server
 
 __all__ = ["ServerPoint", "ServerStation"]
+
+log = logging.getLogger("c104test.server")
 
 MAX_IOA = 0xFFFFFF
 # Types a server reports periodically (c104: 1..15 and 30..37; only those INFO_CLASS has).
@@ -144,12 +147,12 @@ class ServerStation:
         points = []
         # By type, then IOA: interrogation answers come in that order, as c104's do.
         for p in sorted(self.points, key=lambda p: (int(p.type), p.io_address)):
-            autoreturn = p._related_io_autoreturn and p._related_io_address in self._points
+            related = self._points.get(p._related_io_address) if p._related_io_autoreturn else None  # type: ignore[arg-type]
             points.append(PointProfile(
                 p.io_address,
                 p.type,
                 command_mode=p._command_mode,
-                return_io_address=p._related_io_address if autoreturn else None,
+                return_io_address=related.io_address if related is not None and _returns_to(p, related) else None,
             ))
         return StationProfile(self._common_address, tuple(points))
 
@@ -157,6 +160,22 @@ class ServerStation:
         self._server = None
         for point in self.points:
             point._station = None
+
+
+def _returns_to(command: ServerPoint, related: ServerPoint) -> bool:
+    """The station layer sends return information between matching types only (C_SC_NA_1 to
+    a single point, C_DC_NA_1 to a double point, ...); another pair is logged and left out."""
+    probe = (
+        PointProfile(command.io_address, command.type, return_io_address=related.io_address),
+        PointProfile(related.io_address, related.type),
+    )
+    try:
+        StationProfile(1, probe)
+    except ValueError as exc:
+        log.warning("no return information from %s %d to %s %d: %s", command.type.name,
+                    command.io_address, related.type.name, related.io_address, exc)
+        return False
+    return True
 
 
 def _check_report_ms(t: Type, report_ms: int, tick_rate_ms: int) -> None:
