@@ -1,8 +1,8 @@
 """c104test: test IEC 60870-5-104 devices.
 
-``import c104test as c104`` gives the client API of the ``c104`` package (Client, Connection,
-Station, Point, the Information classes, the number types and every enum) on c104test's own trio
-engine. The classes that need the engine load on first use, so ``import c104test.protocol``
+``import c104test as c104`` gives the API of the ``c104`` package (Client, Connection, Server,
+Batch, Station, Point, the Information classes, the number types and every enum) on c104test's
+own trio engine; the few names not implemented yet (TLS) raise NotImplementedError saying so. The classes that need the engine load on first use, so ``import c104test.protocol``
 stays free of trio and threads.
 
 >>> import c104test as c104
@@ -53,6 +53,8 @@ _LAZY = {
     "TransportSecurity": ".sync.security",
     "TlsVersion": ".sync.security",
     "TlsCipher": ".sync.security",
+    "Server": ".sync.server",
+    "Batch": ".sync.server",
     **{
         name: ".sync.information"
         for name in (

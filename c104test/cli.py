@@ -412,6 +412,8 @@ def _run_monitor(args: argparse.Namespace) -> int:
     if transport is None:
         return EXIT_BAD_INPUT
     refused: list[str] = []
+    # what the start was waiting for when --timeout ran out, for the one-line error
+    stage = ["the TCP connect and the STARTDT confirmation"]
 
     async def run() -> None:
         # --timeout bounds the whole start: TCP connect, STARTDT con (else t1, 15 s, would be the
@@ -421,6 +423,7 @@ def _run_monitor(args: argparse.Namespace) -> int:
                 host, port, params=params, command_timeout=args.timeout, journal_size=args.journal_size,
                 transport=transport,
             ) as conn:
+                stage[0] = f"the interrogation of CA {args.common_address} (ACT_CON and ACT_TERM)"
                 result = await conn.interrogation(args.common_address)
                 start.deadline = math.inf
                 print(f"interrogation: {result}", flush=True)
@@ -457,8 +460,8 @@ def _run_monitor(args: argparse.Namespace) -> int:
             return EXIT_OK
         if isinstance(exc, trio.TooSlowError):
             print(
-                f"c104test monitor: {host}:{port} did not connect, start data transfer and answer the "
-                f"interrogation within {args.timeout:g} s (--timeout)",
+                f"c104test monitor: {host}:{port}: {stage[0]} did not complete within "
+                f"{args.timeout:g} s (--timeout)",
                 file=sys.stderr,
             )
             return EXIT_FAILED

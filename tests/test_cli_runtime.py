@@ -124,8 +124,8 @@ def test_monitor_timeout_bounds_the_wait_for_startdt(mute_rtu: int) -> None:
     assert result.returncode == 1
     assert_no_traceback(result)
     assert result.stderr.splitlines() == [
-        f"c104test monitor: 127.0.0.1:{mute_rtu} did not connect, start data transfer and answer "
-        "the interrogation within 1 s (--timeout)"
+        f"c104test monitor: 127.0.0.1:{mute_rtu}: the TCP connect and the STARTDT confirmation did "
+        "not complete within 1 s (--timeout)"
     ]
     assert took < 8, f"took {took:.1f} s; t1 (15 s) must not be the bound"
 

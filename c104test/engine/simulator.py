@@ -322,6 +322,9 @@ class Simulator:
     the profile's (CLI and Robot options).
     """
 
+    #: The class of each connection (c104test.Server's adapter taps the frames in a subclass).
+    connection_class: type[SimulatorConnection] = SimulatorConnection
+
     def __init__(
         self,
         profile: Profile | None = None,
@@ -558,7 +561,7 @@ class Simulator:
         if secured is not opened.stream:
             opened = OpenStream.of(secured)
         self._numbers += 1
-        connection = SimulatorConnection(self, opened, self._numbers)
+        connection = self.connection_class(self, opened, self._numbers)
         self._connections.append(connection)
         self._by_id[connection.id] = connection
         self.connections_served += 1

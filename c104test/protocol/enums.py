@@ -315,6 +315,10 @@ class _Flags(enum.IntFlag, metaclass=_FlagsType):
     def is_good(self) -> bool:
         return self.value == 0
 
+    def is_none(self) -> bool:
+        """No flag set (c104's name on Debug, StartEvents, OutputCircuits, PackedSingle)."""
+        return self.value == 0
+
     def __str__(self) -> str:
         names = [m.name for m in type(self) if m in self and m.value and m.name]
         inner = f"{{ {' | '.join(names)} }}" if names else "{}"
@@ -361,9 +365,6 @@ class Debug(_Flags):
     Callback = 64
     Gil = 128
     All = 255
-
-    def is_none(self) -> bool:
-        return self.value == 0
 
 
 class StartEvents(_Flags):

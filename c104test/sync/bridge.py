@@ -88,6 +88,16 @@ class TrioBridge:
 
         return self.run(call)
 
+    def call_soon(self, fn: Callable[..., Any], /, *args: Any) -> None:
+        """Have the trio thread call ``fn(*args)`` soon, without waiting (no result, no error:
+        ``fn`` must not raise). For a worker thread handing a decision back to the engine."""
+        if self._closed:
+            raise RuntimeError("the c104test trio thread has been stopped")
+        try:
+            self._token.run_sync_soon(fn, *args)
+        except trio.RunFinishedError:
+            raise RuntimeError("the c104test trio thread has been stopped") from None
+
     def start_background(self, afn: Callable[..., Awaitable[Any]], /, *args: Any) -> None:
         """Start a task that lives until it returns or the bridge stops (no waiting)."""
 

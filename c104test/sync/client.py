@@ -7,27 +7,17 @@ from collections.abc import Callable
 from typing import Any
 
 from ..engine.journal import parse_size
-from ..engine.tls import tls_transport
-from ..engine.transport import Transport
 from ..protocol.enums import Coi, ConnectionState, Init, Type
 from .bridge import shutdown_bridge
 from .callbacks import call_safely, check_callback
 from .connection import Connection, check_ip
-from .security import TransportSecurity
+from .security import transport_of
 from .station import Station
 
 __all__ = ["Client"]
 
 _running_clients: set[int] = set()
 _running_lock = threading.Lock()
-
-
-def _transport(security: TransportSecurity | None) -> Transport:
-    if security is None:
-        return Transport()
-    if not isinstance(security, TransportSecurity):
-        raise TypeError(f"transport_security must be a c104test.TransportSecurity, not {type(security).__name__}")
-    return tls_transport(security._freeze(), server=False)
 
 
 class Client:
@@ -54,7 +44,7 @@ class Client:
         if command_timeout_ms <= 0:
             raise ValueError("command_timeout_ms must be positive")
         # TLS: checked now (ValueError naming the file or setting); the settings become read-only
-        self._transport = _transport(transport_security)
+        self._transport = transport_of(transport_security, server=False)
         self._tick_rate_ms = tick_rate_ms
         self._command_timeout = command_timeout_ms / 1000
         self._journal_size = None if journal_size is None else parse_size(journal_size)

@@ -30,10 +30,11 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from ..engine.tls import CIPHER_SUITES, TlsOptions, make_context
+from ..engine.tls import CIPHER_SUITES, TlsOptions, make_context, tls_transport
+from ..engine.transport import Transport
 from ..protocol.enums import _Named
 
-__all__ = ["TlsCipher", "TlsVersion", "TransportSecurity"]
+__all__ = ["TlsCipher", "TlsVersion", "TransportSecurity", "transport_of"]
 
 log = logging.getLogger("c104test.tls")
 
@@ -160,3 +161,11 @@ def _version(value: TlsVersion, default: str) -> str:
         return "1.2"
     return "1.3" if value is TlsVersion.TLS_1_3 else "1.2"
 
+
+def transport_of(security: TransportSecurity | None, *, server: bool) -> Transport:
+    """The engine's transport for a Client (``server=False``) or a Server: plain TCP for None."""
+    if security is None:
+        return Transport()
+    if not isinstance(security, TransportSecurity):
+        raise TypeError(f"transport_security must be a c104test.TransportSecurity, not {type(security).__name__}")
+    return tls_transport(security._freeze(), server=server)

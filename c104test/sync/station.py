@@ -100,6 +100,11 @@ class Station:
         for point in self.points:
             point._detach()
 
+    def signal_initialized(self, cause: Any) -> None:
+        """A server's station announces its initialisation; a client's station cannot."""
+        raise ValueError("signal_initialized() is for a server's station (c104test.Server); "
+                         "a client receives end of initialisation through Client.on_station_initialized")
+
 
 class Point:
     """One IOA. Monitoring points receive values; command points ``transmit()`` them."""
@@ -242,6 +247,15 @@ class Point:
         ob = object_from_info(self._type, self._io_address, self._info, select=False)
         asdu = Asdu(self._type, cause, station.common_address, (ob,), connection.originator_address)
         return connection._command(asdu, wait_termination=False)
+
+    def on_before_read(self, callable: Callable[..., Any]) -> None:
+        raise ValueError("on_before_read is for a server's points (c104test.Server); a client point uses on_receive")
+
+    def on_before_auto_transmit(self, callable: Callable[..., Any]) -> None:
+        raise ValueError("on_before_auto_transmit is for a server's points with report_ms (c104test.Server)")
+
+    def on_timer(self, callable: Callable[..., Any] | None, interval_ms: int = 0) -> None:
+        raise ValueError("on_timer is for a server's points (c104test.Server)")
 
     def read(self) -> bool:
         """C_RD_NA_1 for this point; True when its value arrived (COT 5)."""

@@ -8,6 +8,7 @@ The engine's simulator is a thin adapter over ``ControlledStation``.
 from .controlling import PendingCommand, Relation, relation
 from .events import OVERFLOW_POLICIES, EventBuffer
 from .faults import FAULTS, Fault, LinkFaults, Scope, fault_from_mapping, parse_fault
+from .hooks import ApplicationHooks, CommandDecision, Pending
 from .points import SimulatedPoint
 from .redundancy import RedundancyGroup, RedundancySettings
 from .replies import Outgoing, Part
@@ -17,12 +18,15 @@ __all__ = [
     "FAULTS",
     "OVERFLOW_POLICIES",
     "Answered",
+    "ApplicationHooks",
+    "CommandDecision",
     "ControlledStation",
     "EventBuffer",
     "Fault",
     "LinkFaults",
     "Outgoing",
     "Part",
+    "Pending",
     "PendingCommand",
     "RedundancyGroup",
     "RedundancySettings",

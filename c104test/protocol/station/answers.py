@@ -21,6 +21,7 @@ from .points import LogicalStation, StationPoint, all_points
 from .replies import Part, Reply, with_common_address
 
 if TYPE_CHECKING:
+    from .hooks import Pending
     from .station import ControlledStation, StationConnection
 
 __all__ = ["BROADCAST_CA", "Answer"]
@@ -161,6 +162,7 @@ class Answer:
                 self.note(f"negative ACT_CON for CA {ca}: group {qoi - 20} has no points")
                 continue
             self.confirm(Cot.ACTIVATION_CON, ca)
+            self._before_read(list(all_points(groups or [])))
             job = self._interrogation_answer(station, qoi, groups or [])
             connection.interrogations[ca] = job
             self.replies.append(job)
@@ -256,11 +258,28 @@ class Answer:
             return
         if self.pixit.answer_read_with_actcon:
             self.confirm(Cot.ACTIVATION_CON)
+        if self._before_read([point]):
+            self.replies.append(self._read_answer(point))
+        else:
+            self.replies.extend(self._read_answer(point))
+        self.outcome = f"{point.type.name} with COT 5"
+
+    def _read_answer(self, point: StationPoint) -> Iterator[Reply]:
         asdu = Asdu(
             point.type, Cot.REQUEST, point.common_address, (point.build(point.type),), self.asdu.originator_address
         )
-        self.respond(Part.DATA, encode_asdu(asdu), asdu)
-        self.outcome = f"{point.type.name} with COT 5"
+        yield Part.DATA, encode_asdu(asdu), asdu
+
+    def _before_read(self, points: list[StationPoint]) -> bool:
+        """Let the application update ``points`` first (hooks.before_read); True if it does."""
+        hooks = self.sim.hooks
+        if hooks is None or hooks.before_read is None or not points:
+            return False
+        pending = hooks.before_read(self.connection.id, points)
+        if pending is None:
+            return False
+        self.replies.append(pending)
+        return True
 
     def clock_sync(self, stations: list[LogicalStation], ob: Any) -> None:
         if self.asdu.cot != Cot.ACTIVATION:
@@ -274,10 +293,26 @@ class Answer:
         except (ValueError, OverflowError, OSError) as exc:
             self.refuse(f"invalid time {ob.time}: {exc}", cas(stations))
             return
+        hooks = self.sim.hooks
+        if hooks is not None and hooks.clock_sync is not None:
+            pending = hooks.clock_sync(self.connection.id, ob.time.to_datetime())
+            self.replies.append(pending)
+            self.replies.append(self._clock_decided(stations, when, pending))
+            self.outcome = "clock synchronisation: waiting for the application's decision"
+            return
         self.sim.set_clock(when)
         for station in stations:
             self.confirm(Cot.ACTIVATION_CON, station.common_address)
         self.outcome = f"ACT_CON; clock set to {ob.time}"
+
+    def _clock_decided(self, stations: list[LogicalStation], when: float, pending: Pending) -> Iterator[Reply]:
+        accepted = pending.result is not False
+        if accepted:
+            self.sim.set_clock(when)
+        self.replies = []
+        for station in stations:
+            self.confirm(Cot.ACTIVATION_CON, station.common_address, negative=not accepted)
+        yield from self.replies  # type: ignore[misc]
 
     def test_command(self, stations: list[LogicalStation], ob: Any) -> None:
         if self.asdu.cot != Cot.ACTIVATION:

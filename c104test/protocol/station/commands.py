@@ -24,7 +24,7 @@ from ..objects import (
     StepCommand,
 )
 from .points import LogicalStation, StationPoint, coerce
-from .replies import Part
+from .replies import Part, Reply
 
 
 def name_of(value: Any) -> str:
@@ -38,7 +38,10 @@ def show(value: Any) -> str:
     return name_of(value)
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from .answers import Answer
+    from .hooks import Pending
     from .station import StationConnection
 
 __all__ = ["Selection", "command", "name_of", "selected", "show"]
@@ -119,6 +122,13 @@ def command(self: Answer, stations: list[LogicalStation], ob: Any) -> None:
         if selection.type != asdu.type or selection.command != (state, qualifier):
             self.refuse("execute differs from the select")
             return
+    hooks = self.sim.hooks
+    if hooks is not None and hooks.command is not None:
+        pending = hooks.command(connection.id, point, asdu)
+        self.replies.append(pending)
+        self.replies.append(_decided(self, station, point, state, pending))
+        self.outcome = "waiting for the application's decision"
+        return
     try:
         returned = _returned_value(station, point, state)
     except ValueError as exc:
@@ -133,6 +143,20 @@ def command(self: Answer, stations: list[LogicalStation], ob: Any) -> None:
     if self.pixit.act_term:
         self.confirm(Cot.ACTIVATION_TERMINATION)
         self.note("ACT_TERM")
+
+def _decided(self: Answer, station: LogicalStation, point: StationPoint, state: Any, pending: Pending) -> Iterator[Reply]:
+    """The rest of a command's answer once the application decided (``hooks.CommandDecision``)."""
+    decision = pending.result
+    self.replies = []
+    if decision is not None and decision.confirm is not None:
+        self.confirm(Cot.ACTIVATION_CON, negative=not decision.confirm)
+        if decision.confirm:
+            if not self.asdu.test:
+                _execute(self, station, point, state, None)
+            if decision.terminate:
+                self.confirm(Cot.ACTIVATION_TERMINATION)
+    yield from self.replies  # type: ignore[misc]
+
 
 def _returned_value(station: LogicalStation, point: StationPoint, state: Any) -> Any:
     """The related monitoring point's value after the command (None: no related point)."""
@@ -159,8 +183,9 @@ def _execute(self: Answer, station: LogicalStation, point: StationPoint, state: 
     if target_ioa is None:
         return
     target = station.points[target_ioa]
-    target.value = returned
-    target.time = point.time
+    if returned is not None:  # None: the application set the related point itself
+        target.value = returned
+        target.time = point.time
     # Return information: to the commanding connection in order (between ACT_CON and
     # ACT_TERM), to every other started connection as an event.
     cause = int(Cot.RETURN_INFO_REMOTE)

@@ -162,6 +162,7 @@ class StationPoint:
         "profile",
         "quality",
         "sequence",
+        "source",
         "steps",
         "time",
         "type",
@@ -183,6 +184,9 @@ class StationPoint:
         self.frozen_time = time
         self.sequence = 0  # counters: BCR sequence number, counts freezes
         self.steps = 0  # how often simulate_changes moved it
+        #: An application that owns the value (c104test.Server): a callable giving
+        #: ``(value, quality, time or None)``, asked each time the point is built.
+        self.source: Callable[[], tuple[Any, Any, CP56Time2a | None]] | None = None
 
     @property
     def name(self) -> str:
@@ -199,6 +203,9 @@ class StationPoint:
 
     def build(self, t: Type, time: CP56Time2a | None = None, *, frozen: bool = False) -> InformationObject:
         """The information object of this point in type ``t`` (time tag only if ``t`` has one)."""
+        if self.source is not None:
+            self.refresh()
+            time = None
         tag = type_info(t).time_tag
         stamp: CP56Time2a | CP24Time2a | None = None
         if tag is not None:
@@ -206,6 +213,15 @@ class StationPoint:
             if tag is CP24Time2a:
                 stamp = CP24Time2a(stamp.milliseconds, stamp.minute, stamp.iv)
         return _BUILDERS[self.kind](self, t, stamp, frozen)
+
+    def refresh(self) -> None:
+        """Take value, quality and time from the application's ``source``."""
+        assert self.source is not None
+        value, quality, time = self.source()
+        self.value = coerce(self.kind, value, self)
+        self.quality = quality_bits(self.kind, quality)
+        if time is not None:
+            self.time = time
 
     def snapshot(self) -> SimulatedPoint:
         quality: Quality | BinaryCounterQuality = (

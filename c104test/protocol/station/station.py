@@ -56,6 +56,7 @@ from .faults import (
     WrongSendSequence,
     link_faults,
 )
+from .hooks import ApplicationHooks, Pending
 from .points import LogicalStation, SimulatedPoint, StationPoint, coerce, quality_bits, walk
 from .redundancy import RedundancyGroup, RedundancySettings
 from .replies import Outgoing, Part, Reply
@@ -101,8 +102,9 @@ class StationConnection:
         self.id = number
         self.name = name or f"connection {number}"
         self.group = group
-        #: Answers in request order: ready replies, generators of replies, holds.
-        self.responses: deque[Reply | Iterator[Reply] | _Hold] = deque()
+        #: Answers in request order: ready replies, generators of replies, holds, and
+        #: ``Pending`` decisions of an application (nothing after one leaves before it is done).
+        self.responses: deque[Reply | Iterator[Reply] | _Hold | Pending] = deque()
         #: Per unacknowledged I-frame, oldest first: the reports it carried (None: an answer).
         self.in_flight: deque[list[Report] | None] = deque()
         self.interrogations: dict[int, Iterator[Reply]] = {}
@@ -125,8 +127,11 @@ class ControlledStation:
         faults: Iterable[Fault] = (),
         redundancy: RedundancySettings | None = None,
         simulate_changes: bool = False,
+        hooks: ApplicationHooks | None = None,
     ) -> None:
         self.profile = profile
+        #: An application's hooks (c104test.Server); None: the station decides alone.
+        self.hooks = hooks
         self.pixit = profile.pixit
         self.settings = redundancy if redundancy is not None else RedundancySettings()
         self.simulate_changes = simulate_changes
@@ -316,7 +321,10 @@ class ControlledStation:
         responses = connection.responses
         if responses:
             head = responses[0]
-            return type(head) is not _Hold or head.until <= now
+            kind = type(head)
+            if kind is Pending:
+                return head.done  # type: ignore[union-attr]
+            return kind is not _Hold or head.until <= now  # type: ignore[union-attr]
         group = connection.group
         return group.active == connection_id and bool(group.buffer.entries)
 
@@ -339,6 +347,11 @@ class ControlledStation:
                     part, raw, asdu = head  # type: ignore[misc]
                 elif kind is _Hold:
                     if head.until > now:  # type: ignore[union-attr]
+                        break
+                    responses.popleft()
+                    continue
+                elif kind is Pending:
+                    if not head.done:  # type: ignore[union-attr]
                         break
                     responses.popleft()
                     continue
@@ -368,6 +381,15 @@ class ControlledStation:
                     offset += fault.offset
             out.append(Outgoing(raw, asdu, part, offset))
         return out
+
+    def send(self, connection_id: int, part: Part, raw: bytes, asdu: Asdu | None = None) -> bool:
+        """An application's own ASDU for one connection, after the answers waiting there
+        (a late ACT_CON, an end of initialisation). False if the connection is gone."""
+        connection = self.connections.get(connection_id)
+        if connection is None:
+            return False
+        connection.responses.append((part, raw, asdu))
+        return True
 
     def objects_per_asdu(self, t: Type) -> int:
         limit = self._per_asdu.get(t)
@@ -406,7 +428,24 @@ class ControlledStation:
         """Reset process with QRP 2: the pending reports of the connection's group are gone."""
         connection.group.buffer.clear()
 
-    # ---- points ----
+    # ---- stations and points ----
+
+    def put_station(self, profile: Any) -> None:
+        """Add a station, or replace one with a new profile of it (points added or removed at
+        run time); points that stay keep their live value, quality and time."""
+        old = self.stations.get(profile.common_address)
+        station = LogicalStation(profile, self.pixit.interrogation_types_without_time, self.now_cp56())
+        if old is not None:
+            for io_address, point in station.points.items():
+                before = old.points.get(io_address)
+                if before is not None and before.type is point.type:
+                    point.value, point.quality, point.time = before.value, before.quality, before.time
+                    point.source = before.source
+        self.stations[profile.common_address] = station
+
+    def remove_station(self, common_address: int) -> bool:
+        """Forget a station: requests to it get COT 46 from now on."""
+        return self.stations.pop(common_address, None) is not None
 
     def point(self, common_address: int, io_address: int) -> StationPoint:
         station = self.stations.get(common_address)
