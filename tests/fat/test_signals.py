@@ -7,7 +7,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from c104test.fat.signals import COLUMNS, SignalListError, parse_csv_text, read_signal_list, write_template
+from c104test.fat.signals import (
+    COLUMNS,
+    SignalListError,
+    parse_csv_text,
+    read_signal_list,
+    write_template,
+)
 from c104test.protocol.enums import Type
 
 from .lists import HEADER, RIGHT, write_csv, write_xlsx
