@@ -112,6 +112,13 @@ def write_html(run: RunResults, path: str | Path) -> None:
     Path(path).write_text("\n".join(out), encoding="utf-8")
 
 
+def _number(cell: object) -> object:
+    """Whole numbers written as text in a CSV stay numbers in the workbook (IOA, CA)."""
+    if isinstance(cell, str) and cell.strip().isdigit() and len(cell.strip()) < 10:
+        return int(cell)
+    return cell
+
+
 def write_xlsx(run: RunResults, path: str | Path, table: Table | None = None) -> None:
     """The list as written plus the result columns, a Summary sheet and an Unexpected sheet."""
     import openpyxl
@@ -125,7 +132,7 @@ def write_xlsx(run: RunResults, path: str | Path, table: Table | None = None) ->
     sheet.append([*headers, *RESULT_COLUMNS])
     for p in run.points:
         cells = list(table[1].get(p.row, ())) if table else [p.row, p.name, p.common_address, p.io_address, p.expected]
-        cells += [""] * (len(headers) - len(cells))
+        cells = [_number(c) for c in cells] + [""] * (len(headers) - len(cells))
         sheet.append([*cells, p.seen, p.quality, p.verdict, round(p.duration, 3), p.reason])
         sheet.cell(sheet.max_row, len(headers) + 3).fill = PatternFill("solid", fgColor=fills[p.verdict])
     summary = book.create_sheet("Summary")
