@@ -30,7 +30,17 @@ from ..reports.writers import write_reports
 from .checks import FatOptions, check_points
 from .signals import SignalList
 
-__all__ = ["STATE_FILE", "ResumeError", "load_state", "run_fat", "run_fat_simulated"]
+__all__ = [
+    "STATE_FILE",
+    "ResumeError",
+    "failure_message",
+    "finish",
+    "load_state",
+    "new_results",
+    "run_fat",
+    "run_fat_simulated",
+    "write_fat_reports",
+]
 
 STATE_FILE = "fat-state.json"
 
@@ -161,7 +171,34 @@ async def run_fat(
         state.close()
     run.points, run.unexpected, run.captures, run.finished = results, unexpected, captures, _now()
     if directory is not None:
-        write_reports(run, directory, (signals.headers, {r.row: r.cells for r in signals.rows}))
+        write_fat_reports(run, signals, directory)
+    return run
+
+
+def write_fat_reports(run: RunResults, signals: SignalList, directory: str | Path) -> None:
+    """The four report forms, the XLSX one being the list as written plus the result columns."""
+    write_reports(run, directory, (signals.headers, {r.row: r.cells for r in signals.rows}))
+
+
+def failure_message(run: RunResults, limit: int = 20) -> str:
+    """``2 of 12 points failed: row 4 (Q1, CA 47 IOA 200): value ON, expected OFF; ...`` or ''."""
+    bad = run.failures()
+    if not bad:
+        return ""
+    checked = sum(1 for p in run.points if p.verdict != "skipped")
+    lines = [f"row {p.row} ({p.name}, CA {p.common_address} IOA {p.io_address}): {p.verdict}: {p.reason}" for p in bad[:limit]]
+    if len(bad) > limit:
+        lines.append(f"... and {len(bad) - limit} more")
+    return f"{len(bad)} of {checked} points failed:\n" + "\n".join(lines)
+
+
+def new_results(signals: SignalList, rtu: str, witnesses: tuple[str, ...] = ()) -> RunResults:
+    """An empty ``RunResults`` for a run that starts now."""
+    return RunResults(rtu, signals.path, signals.sha256, _now(), tool=f"c104test {__version__}", witnesses=witnesses)
+
+
+def finish(run: RunResults, results: list[ItemResult], unexpected: list[dict[str, Any]]) -> RunResults:
+    run.points, run.unexpected, run.finished = results, unexpected, _now()
     return run
 
 

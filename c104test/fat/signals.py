@@ -44,6 +44,7 @@ __all__ = [
     "SignalList",
     "SignalListError",
     "SignalRow",
+    "from_table",
     "parse_csv_text",
     "read_signal_list",
     "write_template",
@@ -406,6 +407,18 @@ def parse_csv_text(text: str, *, file: str = "<csv>", mapping: Mapping[str, str]
     if reader.problems:
         raise SignalListError(reader.problems)
     return SignalList(file, None, tuple(table[0]), tuple(rows), sha256 or _sha256(text.encode()))
+
+
+def from_table(table: list[list[str]], *, file: str = "<table>", mapping: Mapping[str, str] | None = None) -> SignalList:
+    """A signal list from rows of text, the first one the header (a Gherkin data table, keyword arguments)."""
+    if not table:
+        raise SignalListError([Problem(file, None, None, None, "the table is empty: it needs a header row")])
+    reader = _Reader(file, None, mapping or {}, letters=False)
+    rows = reader.rows([str(h) for h in table[0]], ((i + 2, [str(c) for c in r]) for i, r in enumerate(table[1:])), 1)
+    if reader.problems:
+        raise SignalListError(reader.problems)
+    text = "\n".join(",".join(str(c) for c in r) for r in table)
+    return SignalList(file, None, tuple(str(h) for h in table[0]), tuple(rows), _sha256(text.encode()))
 
 
 def _read_xlsx(path: Path, data: bytes, sheet: str | None, mapping: dict[str, str]) -> SignalList:
