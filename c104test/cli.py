@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from c104test import __version__
 from c104test.protocol.errors import DecodeError
@@ -410,6 +410,8 @@ def _add_fat(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("address", nargs="?", metavar="HOST[:PORT]", help="the RTU (port default 2404)")
     parser.add_argument("--points", "-p", metavar="FILE", help="the signal list, .csv or .xlsx")
+    parser.add_argument("--fleet", metavar="FILE", help="CSV of RTUs (name,host,port,common_address,points) checked in parallel")
+    parser.add_argument("--jobs", "-j", type=_positive, default=4, help="with --fleet: RTUs checked at once (default 4)")
     parser.add_argument("--template", metavar="FILE", help="write a template signal list (.csv or .xlsx) and exit")
     parser.add_argument("--columns", metavar="FILE", help="YAML mapping 'field: header as written' for other headers")
     parser.add_argument("--sheet", metavar="NAME", help="the workbook sheet with the list (default Signals)")
@@ -461,6 +463,8 @@ def _run_fat(args: argparse.Namespace) -> int:
         write_template(args.template)
         print(f"c104test fat: template written to {args.template}")
         return EXIT_OK
+    if args.fleet:
+        return _run_fleet(args, fail)
     if not args.points:
         return fail("--points FILE is required (or --template FILE to start one)")
     if args.address is None and args.simulate is None:
@@ -511,6 +515,37 @@ def _run_fat(args: argparse.Namespace) -> int:
           + ", ".join(f"{n} {v}" for v, n in counts.items()) + f", {len(results.unexpected)} unexpected; "
           f"reports in {args.output}")
     return EXIT_OK if results.passed else 1
+
+
+def _run_fleet(args: argparse.Namespace, fail: Callable[[str], int]) -> int:
+    import trio
+
+    from c104test.fat import FatOptions, SignalListError
+    from c104test.fat.fleet import read_fleet, run_fleet
+    from c104test.fat.progress import Progress
+    from c104test.protocol.link import LinkParameters
+
+    if args.points or args.address or args.resume:
+        return fail("--fleet names the RTUs and their lists: give no HOST, --points or --resume with it")
+    try:
+        entries = read_fleet(args.fleet, columns=args.columns)
+    except SignalListError as exc:
+        return fail(str(exc))
+    progress = Progress(sum(len(e.signals.rows) for e in entries))
+
+    def options() -> FatOptions:
+        return FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout,
+                          only=_only(args.only) if args.only else None)  # type: ignore[arg-type]
+
+    with progress:
+        runs = trio.run(lambda: run_fleet(
+            entries, args.output, jobs=args.jobs, options=options, simulate=args.simulate is not None,
+            witnesses=tuple(args.witness), on_result=progress.advance_named,
+            connect_options={"params": LinkParameters(t0=args.timeout)}))
+    failed = [r.rtu for r in runs if not r.passed]
+    print(f"c104test fat: {len(runs) - len(failed)} of {len(runs)} RTUs passed"
+          + (f"; failed: {', '.join(failed)}" if failed else "") + f"; summary in {args.output}/summary.html")
+    return EXIT_OK if not failed else 1
 
 
 def _add_report(commands: argparse._SubParsersAction) -> None:

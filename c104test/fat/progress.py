@@ -39,9 +39,13 @@ class Progress:
         if self._bar is not None:
             self._bar.__exit__(*exc)
 
-    def advance(self, item: ItemResult) -> None:
+    def advance_named(self, name: str, item: ItemResult) -> None:
+        """``advance`` for one RTU of a fleet: its name leads the line."""
+        self.advance(item, f"{name} ")
+
+    def advance(self, item: ItemResult, prefix: str = "") -> None:
         self.count += 1
-        text = f"row {item.row} {item.verdict}" + (f": {item.reason}" if item.reason and item.verdict != "pass" else "")
+        text = f"{prefix}row {item.row} {item.verdict}" + (f": {item.reason}" if item.reason and item.verdict != "pass" else "")
         if self._bar is not None:
             self._bar.update(self._task, advance=1, description=f"row {item.row} {item.name[:30]} {item.verdict}")
             if item.verdict in ("fail", "error"):
