@@ -122,19 +122,21 @@ def _number(cell: object) -> object:
 def write_xlsx(run: RunResults, path: str | Path, table: Table | None = None) -> None:
     """The list as written plus the result columns, a Summary sheet and an Unexpected sheet."""
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import PatternFill
 
     fills = {"pass": "E3F4E3", "fail": "FBE0E0", "error": "FDE9C8", "skipped": "EEEEEE"}
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Results"
+    book = openpyxl.Workbook(write_only=True)  # streams rows: a few times faster for long lists
+    sheet = book.create_sheet("Results")
     headers = list(table[0]) if table else ["row", "name", "common_address", "io_address", "expected"]
     sheet.append([*headers, *RESULT_COLUMNS])
+    styles = {verdict: PatternFill("solid", fgColor=colour) for verdict, colour in fills.items()}
     for p in run.points:
         cells = list(table[1].get(p.row, ())) if table else [p.row, p.name, p.common_address, p.io_address, p.expected]
-        cells = [_number(c) for c in cells] + [""] * (len(headers) - len(cells))
-        sheet.append([*cells, p.seen, p.quality, p.verdict, round(p.duration, 3), p.reason])
-        sheet.cell(sheet.max_row, len(headers) + 3).fill = PatternFill("solid", fgColor=fills[p.verdict])
+        cells = [None if c == "" else _number(c) for c in cells] + [None] * (len(headers) - len(cells))
+        verdict = WriteOnlyCell(sheet, p.verdict)
+        verdict.fill = styles[p.verdict]
+        sheet.append([*cells, p.seen or None, p.quality or None, verdict, round(p.duration, 3), p.reason or None])
     summary = book.create_sheet("Summary")
     for key, value in (("RTU", run.rtu), ("list file", run.points_file), ("list sha256", run.points_sha256),
                        ("tool", run.tool), ("started", run.started), ("finished", run.finished),
