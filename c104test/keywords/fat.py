@@ -114,6 +114,29 @@ class FatKeywords(LibraryComponent):
     ) -> RunResults:
         """Checks one point as one row of a signal list would (see `Verify Point List`).
 
+        The arguments are the columns of a signal list (docs/fat.md); an empty one is not checked.
+
+        Args:
+            io_address: IOA of the monitored point.
+            type: Its monitor type (``M_SP_NA_1``, ``M_ME_NC_1`` ...).
+            expected: ``ON``, a number, ``230 +- 0.5``, ``49.9..50.1``; empty: only presence.
+            quality: Expected quality flags (``IV``, ``NT and SB``); empty: good.
+            groups: Interrogation groups the point belongs to (``1``, ``1, 3``).
+            common_address: CA of the point; default the connection's.
+            name: A name for the messages (default ``IOA <io_address>``).
+            command_io_address: IOA of the command that drives the point.
+            command_type: The command's type (``C_SC_NA_1`` ...).
+            command_value: The value to command.
+            select: Select before operate.
+            return_io_address: IOA of the return report; default ``io_address``.
+            return_value: What the return report must show; default the command value.
+            restore: Command the original value back afterwards.
+            act_term: PIXIT: ACT_TERM after a command is ``required``, ``optional`` or ``never`` sent.
+            timeout: Wait for the confirmation and the fresh return report.
+
+        Returns:
+            The results of the one row.
+
         Examples:
         | `Verify Point` | 200 | M_DP_NA_1 | ON | groups=1 |
         | `Verify Point` | 100 | M_SP_NA_1 | ON | command_io_address=500 | command_type=C_SC_NA_1 | command_value=OFF | restore=True |

@@ -123,3 +123,11 @@ def test_column_mapping_file_and_sheet(tmp_path: Path) -> None:
         columns.append(pair)
     book.save(tmp_path / "m.xlsx")
     assert read_signal_list(tmp_path / "m.xlsx").rows[0].key == (47, 100)
+
+
+def test_the_fat_page_lists_every_column_and_no_other() -> None:
+    import re
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "fat.md").read_text(encoding="utf-8")
+    section = page.split("## 2. The columns", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE) == [c.field for c in COLUMNS]
