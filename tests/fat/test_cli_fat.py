@@ -156,3 +156,58 @@ def test_report_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert [(r["passed"], r["fail"]) for r in rows] == [(True, 0), (False, len(WRONG_ROWS))]
     assert "../b/report.html" in (tmp_path / "s" / "summary.html").read_text()
     assert main(["report", "merge", str(tmp_path / "nothing")]) == 2
+
+
+def sent_commands(capture: Path) -> list[tuple[str, int]]:
+    """(type, IOA) of every command ACT the tool sent, read back from a capture file."""
+    import struct
+
+    from c104test.protocol.apci import IFrame, decode_frame
+    from c104test.protocol.asdu import decode_asdu
+    from c104test.protocol.enums import Cot
+
+    data = capture.read_bytes()
+    offset, found = 24, []
+    while offset < len(data):
+        _, _, length, _ = struct.unpack_from("<IIII", data, offset)
+        packet = data[offset + 16 : offset + 16 + length]
+        offset += 16 + length
+        if packet[26:30] != bytes((127, 0, 0, 1)):  # sent by the tool (the client's address)
+            continue
+        frame = decode_frame(packet[54:])
+        if isinstance(frame, IFrame):
+            asdu = decode_asdu(frame.asdu)
+            if 45 <= int(asdu.type) <= 64 and asdu.cot == Cot.ACTIVATION:
+                found.append((asdu.type.name, asdu.objects[0].io_address))
+    return found
+
+
+def test_resume_after_a_lost_connection_sends_no_command_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    out = tmp_path / "r"
+    # the simulated RTU breaks the link (a wrong N(S)) after the first rows: the run stops there
+    code, stdout, _ = fat(capsys, "--simulate", "--points", str(points), "-o", str(out),
+                          "--fault", "wrong_send_sequence nth=40")
+    assert code == 1 and " error: connection lost" in stdout
+    first = json.loads((out / "results.json").read_text())["points"]
+    done = [p["row"] for p in first if p["verdict"] == "pass"]
+    assert 2 in done and len(done) < len(RIGHT)
+    before = sent_commands(out / "capture.pcap")
+    assert ("C_SC_NA_1", 500) in before
+    code, stdout, _ = fat(capsys, "--simulate", "--points", str(points), "-o", str(out), "--resume")
+    assert code == 0, stdout
+    data = json.loads((out / "results.json").read_text())
+    assert [p["row"] for p in data["points"]] == list(range(2, 2 + len(RIGHT)))
+    assert {p["verdict"] for p in data["points"]} == {"pass"}
+    assert [c["file"] for c in data["captures"]] == ["capture.pcap", "capture-2.pcap"]
+    after = sent_commands(out / "capture-2.pcap")
+    command_of_row = {2: 500, 3: 501, 4: 502}
+    done_commands = {command_of_row[row] for row in done if row in command_of_row}
+    assert done_commands and not done_commands & {ioa for _, ioa in after}, (done, after)
+    assert {command_of_row[r] for r in command_of_row if r not in done} <= {ioa for _, ioa in after}
+    for row in done:  # the rows of the first session keep their result, commands and all
+        assert next(p for p in data["points"] if p["row"] == row) == next(p for p in first if p["row"] == row)
+    # a state file of another list is refused
+    other = write_csv(tmp_path / "other.csv", RIGHT[:3])
+    code, _, err = fat(capsys, "--simulate", "--points", str(other), "-o", str(out), "--resume")
+    assert code == 2 and "belongs to another version of the list" in err
