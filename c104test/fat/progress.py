@@ -49,6 +49,6 @@ class Progress:
         if self._bar is not None:
             self._bar.update(self._task, advance=1, description=f"row {item.row} {item.name[:30]} {item.verdict}")
             if item.verdict in ("fail", "error"):
-                self._bar.console.print(text)
+                self._bar.console.print(text, markup=False, highlight=False)  # reasons may hold [brackets]
         else:
             print(f"[{self.count}/{self.total}] {text}", file=self.stream, flush=True)
