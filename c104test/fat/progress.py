@@ -47,7 +47,9 @@ class Progress:
         self.count += 1
         text = f"{prefix}row {item.row} {item.verdict}" + (f": {item.reason}" if item.reason and item.verdict != "pass" else "")
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, description=f"row {item.row} {item.name[:30]} {item.verdict}")
+            from rich.markup import escape
+
+            self._bar.update(self._task, advance=1, description=escape(f"row {item.row} {item.name[:30]} {item.verdict}"))
             if item.verdict in ("fail", "error"):
                 self._bar.console.print(text, markup=False, highlight=False)  # reasons may hold [brackets]
         else:
