@@ -431,25 +431,12 @@ def _add_fat(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_run_fat)
 
 
-def _only(texts: list[str]) -> object:
-    """--only ROWS as a predicate over signal rows; ValueError for a bad range."""
-    rows: set[int] = set()
-    words: list[str] = []
-    for text in texts:
-        for part in (p.strip() for p in text.split(",") if p.strip()):
-            low, dash, high = part.partition("-")
-            if low.isdigit() and (not dash or high.isdigit()):
-                rows.update(range(int(low), int(high or low) + 1))
-            else:
-                words.append(part.lower())
-    return lambda row: row.row in rows or any(w in row.name.lower() for w in words)
-
-
 def _run_fat(args: argparse.Namespace) -> int:
     import trio
 
     from c104test.engine.errors import C104TestError
     from c104test.fat import FatOptions, SignalListError, read_signal_list, run_fat, write_template
+    from c104test.fat.checks import row_selection
     from c104test.fat.progress import Progress
 
     def fail(message: str) -> int:
@@ -474,7 +461,7 @@ def _run_fat(args: argparse.Namespace) -> int:
     except SignalListError as exc:
         return fail(str(exc))
     options = FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout,
-                         only=_only(args.only) if args.only else None)  # type: ignore[arg-type]
+                         only=row_selection(args.only) if args.only else None)
     progress = Progress(len(signals.rows))
     common = {"options": options, "output": args.output, "resume": args.resume,
               "witnesses": tuple(args.witness), "on_result": progress.advance}
@@ -521,6 +508,7 @@ def _run_fleet(args: argparse.Namespace, fail: Callable[[str], int]) -> int:
     import trio
 
     from c104test.fat import FatOptions, SignalListError
+    from c104test.fat.checks import row_selection
     from c104test.fat.fleet import read_fleet, run_fleet
     from c104test.fat.progress import Progress
     from c104test.protocol.link import LinkParameters
@@ -535,7 +523,7 @@ def _run_fleet(args: argparse.Namespace, fail: Callable[[str], int]) -> int:
 
     def options() -> FatOptions:
         return FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout,
-                          only=_only(args.only) if args.only else None)  # type: ignore[arg-type]
+                          only=row_selection(args.only) if args.only else None)
 
     with progress:
         runs = trio.run(lambda: run_fleet(

@@ -31,7 +31,7 @@ from ..reports.results import Frame, ItemResult
 from ..rules import Expected, expectation, flags_of, parse_value, show_flags, show_value, type_class
 from .signals import SignalList, SignalRow
 
-__all__ = ["ACT_TERM_MODES", "FatOptions", "check_points", "plain_type"]
+__all__ = ["ACT_TERM_MODES", "FatOptions", "check_points", "plain_type", "row_selection"]
 
 ACT_TERM_MODES = ("required", "optional", "never")
 _MAX_FRAMES = 40
@@ -65,6 +65,25 @@ def plain_type(point_type: Type) -> Type:
         if other.object_class is info.object_class and other.time_tag is None:
             return t
     return point_type
+
+
+def row_selection(texts: Iterable[str]) -> Callable[[SignalRow], bool]:
+    """``--only`` as a predicate: row numbers and ranges (``2-40,55``), else text in the name.
+
+    >>> pick = row_selection(["2-3", "voltage"])
+    >>> [pick(SignalRow(n, name, 47, n, Type.M_SP_NA_1, None, None, ())) for n, name in ((2, "a"), (4, "Voltage"), (5, "b"))]
+    [True, True, False]
+    """
+    rows: set[int] = set()
+    words: list[str] = []
+    for text in texts:
+        for part in (p.strip() for p in str(text).split(",") if p.strip()):
+            low, dash, high = part.partition("-")
+            if low.strip().isdigit() and (not dash or high.strip().isdigit()):
+                rows.update(range(int(low), int(high or low) + 1))
+            else:
+                words.append(part.lower())
+    return lambda row: row.row in rows or any(w in row.name.lower() for w in words)
 
 
 @dataclass(slots=True)

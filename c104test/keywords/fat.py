@@ -9,7 +9,7 @@ from pathlib import Path
 from robot.api import logger
 from robotlibcore import keyword
 
-from ..fat.checks import ACT_TERM_MODES, FatOptions
+from ..fat.checks import ACT_TERM_MODES, FatOptions, row_selection
 from ..fat.runner import failure_message
 from ..fat.signals import from_table, read_signal_list
 from ..reports.results import RunResults
@@ -62,6 +62,7 @@ class FatKeywords(LibraryComponent):
         act_term: str = "optional",
         columns: Path | None = None,
         sheet: str | None = None,
+        rows: str | None = None,
         timeout: timedelta | None = None,
     ) -> RunResults:
         """Checks every row of a signal list (CSV or XLSX) on the current connection.
@@ -79,6 +80,7 @@ class FatKeywords(LibraryComponent):
             act_term: PIXIT: ACT_TERM after a command is ``required``, ``optional`` or ``never`` sent.
             columns: YAML mapping of fields to the list's own headers.
             sheet: The workbook sheet (default ``Signals``).
+            rows: Check only these rows (``2-40,55``, or text in the name); the others are skipped.
             timeout: Wait for confirmations and return reports (a row's ``timeout`` wins).
 
         Returns:
@@ -89,7 +91,10 @@ class FatKeywords(LibraryComponent):
         | `Verify Point List` | signals.xlsx | output=${OUTPUT DIR}/fat | act_term=required |
         """
         signals = read_signal_list(file, columns=columns, sheet=sheet)
-        return self._verify(signals, self._options(commands, act_term, timeout), output)
+        options = self._options(commands, act_term, timeout)
+        if rows:
+            options.only = row_selection([rows])
+        return self._verify(signals, options, output)
 
     @keyword("Verify Point")
     def verify_point(

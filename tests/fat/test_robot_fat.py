@@ -99,3 +99,51 @@ def test_broken_list_and_wrong_point(results: tuple[Path, dict[str, tuple[str, s
     assert status == "FAIL" and "broken.csv, row 2, column 'expected_value'" in message
     status, message = found["One Wrong Point"]
     assert status == "FAIL" and "value 1234, expected 999" in message
+
+
+DATADRIVER_SUITE = """\
+*** Settings ***
+Library    c104test.keywords.IEC104Library    timeout=3s    common_address=47
+Library    DataDriver    file=wrong.csv    reader_class=c104test.fat.datadriver.SignalListReader
+Suite Setup    Open
+Suite Teardown    Close Everything
+Test Template    Check Row
+
+*** Test Cases ***
+Row ${row}    ${file}    ${row}
+
+*** Keywords ***
+Open
+    ${port} =    Start Simulated RTU
+    Connect To RTU    127.0.0.1    ${port}
+Close Everything
+    Close All RTU Connections
+    Stop Simulated RTU
+Check Row
+    [Arguments]    ${file}    ${row}
+    Verify Point List    ${file}    rows=${row}
+"""
+
+
+def test_one_robot_test_per_row_with_datadriver(tmp_path: Path) -> None:
+    pytest.importorskip("DataDriver")
+    write_csv(tmp_path / "wrong.csv", wrong_lines())
+    (tmp_path / "rows.robot").write_text(DATADRIVER_SUITE, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    subprocess.run(
+        [sys.executable, "-m", "robot", "--output", "output.xml", "--report", "NONE", "--log", "NONE",
+         "--console", "none", "rows.robot"],
+        cwd=tmp_path, timeout=120, check=False, env=env,
+    )
+    found = {}
+    for test in ET.parse(tmp_path / "output.xml").getroot().iter("test"):
+        status = test.find("status")
+        assert status is not None
+        found[str(test.get("name"))] = (str(status.get("status")), (status.text or "").strip())
+    assert len(found) == len(wrong_lines())
+    failed = {int(name.split()[1].rstrip(":")) for name, (status, _) in found.items() if status == "FAIL"}
+    assert failed == set(WRONG_ROWS), found
+    for name, (_, message) in found.items():
+        row = int(name.split()[1].rstrip(":"))
+        if row in WRONG_ROWS:
+            assert WRONG_ROWS[row][1] in message
