@@ -14,6 +14,7 @@ Verdicts come from the rules; this module decides nothing about values itself.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,6 +113,8 @@ class _Station:
     counters: dict[int, tuple[Type, InformationObject]] = field(default_factory=dict)
     counter_error: str = ""
     counter_range: tuple[int, int] = (0, 0)
+    clock_error: str = ""
+    sync_mark: int = 0  # journal index of the clock synchronisation
 
 
 class _Checker:
@@ -156,6 +159,13 @@ class _Checker:
                     station.groups[group] = f"the interrogation of group {group} was refused ({result.confirmation_cot})"
             except CommandTimeout as exc:
                 station.groups[group] = f"interrogation of group {group}: {str(exc).splitlines()[0]}"
+        if any(r.max_skew is not None for r in rows):
+            station.sync_mark = self.conn.journal.next_index
+            try:
+                result = await self.conn.clock_sync(ca, timeout=timeout)
+                station.clock_error = "" if result.positive else f"clock synchronisation of CA {ca} refused"
+            except CommandTimeout as exc:
+                station.clock_error = f"clock synchronisation of CA {ca}: {str(exc).splitlines()[0]}"
         if any(r.is_counter for r in rows):
             start = self.conn.journal.next_index
             try:
@@ -222,9 +232,35 @@ class _Checker:
             if reason:
                 reasons.append(reason)
                 frames += more
+        if row.max_skew is not None and found is not None:
+            reason = station.clock_error or await self.time_skew(row, station.sync_mark)
+            if reason:
+                reasons.append(reason)
+                frames += self.frames(station.sync_mark)
         verdict = "fail" if reasons else "pass"
         return ItemResult(row.row, row.common_address, row.io_address, row.name, verdict, expected, seen,
                           "; ".join(reasons), quality, round(trio.current_time() - started, 6), commanded, frames)
+
+    async def time_skew(self, row: SignalRow, since: int) -> str:
+        """A report of the point with time tag after the clock sync (its command's return report, or
+        a spontaneous change) within the timeout, its tag within ``max_skew`` of this clock; or why not."""
+        assert row.max_skew is not None
+        timeout = row.timeout or self.options.timeout
+        flt = MessageFilter(common_address=row.common_address, io_address=row.io_address,
+                            value=lambda ob: getattr(ob, "time", None) is not None)
+        try:
+            entry = await self.conn.expect_message(flt, timeout=timeout, since=since)
+        except ExpectationFailed:
+            return f"no report of IOA {row.io_address} with time tag after the clock sync within {timeout:g} s"
+        assert entry.asdu is not None
+        stamp = next(ob.time for ob in entry.asdu.objects if ob.io_address == row.io_address)
+        try:
+            skew = abs((_dt.datetime.fromtimestamp(entry.wall) - stamp.to_datetime()).total_seconds())
+        except ValueError as exc:
+            return f"time tag {stamp} is no valid time: {exc}"
+        if skew > row.max_skew:
+            return f"time tag {stamp} is {skew:.3f} s off this clock after the clock sync (max {row.max_skew:g} s)"
+        return ""
 
     async def command_round_trip(self, row: SignalRow) -> tuple[str, tuple[Frame, ...]]:
         """Command, confirmation, fresh return report; then restore. The reason of a failure, or ''."""

@@ -82,6 +82,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("return_value", "return_value", False, "value the return report must show; empty: the command value", ()),
     Column("timeout", "timeout", False, "seconds for the confirmation and the return report (default 10)", ()),
     Column("restore", "restore", False, "yes: command the original value back afterwards", ()),
+    Column("max_skew", "max_skew", False, "seconds an event's time tag may differ from the tool's clock after a clock sync", ("skew",)),
     Column("skip", "skip", False, "yes: listed but not checked (reported as skipped)", ()),
 )
 _BY_FIELD = {c.field: c for c in COLUMNS}
@@ -173,6 +174,7 @@ class SignalRow:
     timeout: float | None = None
     restore: bool = False
     skip: bool = False
+    max_skew: float | None = None
     cells: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -241,6 +243,11 @@ def _type(text: str, *, command: bool) -> Type:
         kind = "a command type (C_SC_NA_1, C_SE_NC_1, ...)" if command else "a monitor type (M_SP_NA_1, ...)"
         raise ValueError(f"{found.name} is not {kind}")
     return found
+
+
+def _timed(point_type: Type) -> bool:
+    row = classify(point_type)
+    return row is not None and row.time_tag
 
 
 def _groups(text: str) -> tuple[int, ...]:
@@ -352,6 +359,12 @@ class _Reader:
         timeout = parse("timeout", float)
         if timeout is not None and timeout <= 0:
             self.problem(number, self.where(headers, columns["timeout"]), f"timeout {timeout:g} must be above 0 s")
+        max_skew = parse("max_skew", float)
+        if max_skew is not None and max_skew <= 0:
+            self.problem(number, self.where(headers, columns["max_skew"]), f"max_skew {max_skew:g} must be above 0 s")
+        elif max_skew is not None and point_type is not None and not _timed(point_type):
+            self.problem(number, self.where(headers, columns["max_skew"]),
+                         f"{point_type.name} carries no time tag; a skew needs a type with time (M_SP_TB_1, ...)")
         select = parse("select", _flag) or False
         restore = parse("restore", _flag) or False
         skip = parse("skip", _flag) or False
@@ -367,7 +380,7 @@ class _Reader:
             number, cell("name"), values["common_address"], values["io_address"], point_type,
             values["expected"], values["quality"], values["groups"], command_ioa, command_type, command_value,
             select, return_ioa if return_ioa is not None else (values["io_address"] if command_ioa else None),
-            return_value, timeout, restore, skip, tuple(cells),
+            return_value, timeout, restore, skip, max_skew, tuple(cells),
         )
 
 

@@ -151,3 +151,39 @@ def test_resume_sends_no_command_twice(tmp_path: Path) -> None:
     assert sent.count((45, 501)) == 4
     assert sent.count((46, 502)) == 2
     assert (tmp_path / "out" / "report.html").exists()
+
+
+def test_time_tag_within_the_skew_after_a_clock_sync() -> None:
+    header = HEADER + ",max_skew"
+    signals = parse_csv_text(f"{header}\nEarthing switch Q8,47,101,M_SP_TB_1,OFF,,1,501,C_SC_NA_1,ON,yes,,,3,yes,,2\n",
+                             file="skew.csv")
+    assert signals.rows[0].max_skew == 2.0
+
+    async def main(wrong_clock: bool):  # type: ignore[no-untyped-def]
+        async with open_simulator() as sim:
+            assert sim.port is not None
+            if wrong_clock:  # an RTU whose clock is 2 minutes behind and ignores clock synchronisation
+                sim.station._clock_offset = -120.0
+                sim.station.set_clock = lambda when: None  # type: ignore[method-assign]
+            results = await run_fat("127.0.0.1", sim.port, signals)
+            kinds = [int(c.asdu.type) for c in sim.received_commands]
+            assert kinds.index(103) < kinds.index(45)  # C_CS_NA_1 before the command
+            return results.points[0]
+
+    assert trio.run(main, False).verdict == "pass"
+    result = trio.run(main, True)
+    assert result.verdict == "fail" and "s off this clock after the clock sync (max 2 s)" in result.reason
+
+
+def test_a_skew_needs_a_time_tagged_type() -> None:
+    from c104test.fat.signals import SignalListError
+
+    with pytest.raises(SignalListError, match=r"row 2, column 'max_skew': M_SP_NA_1 carries no time tag"):
+        parse_csv_text(f"{HEADER},max_skew\nQ0,47,100,M_SP_NA_1,ON,,,,,,,,,,,,2\n", file="skew.csv")
+
+
+def test_a_skew_needs_an_event_after_the_clock_sync() -> None:
+    signals = parse_csv_text(f"{HEADER},max_skew\nEarthing switch Q8,47,101,M_SP_TB_1,OFF,,1,,,,,,,0.5,,,2\n", file="s.csv")
+    result = run(signals).points[0]
+    assert result.verdict == "fail"
+    assert result.reason == "no report of IOA 101 with time tag after the clock sync within 0.5 s"
