@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from c104test import __version__
 from c104test.protocol.errors import DecodeError
@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_explain(commands)
     _add_simulate(commands)
     _add_monitor(commands)
+    _add_fat(commands)
+    _add_report(commands)
     _add_demo(commands)
     return parser
 
@@ -545,3 +547,174 @@ def _run_demo(args: argparse.Namespace) -> int:
         if (output / report).is_file():
             print(f"  {output.resolve() / report}")
     return 0 if all(failed == 0 for _, failed in results) else 1
+
+
+# ---- fat and report -----------------------------------------------------------------------------
+
+
+def _add_fat(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "fat",
+        help="check an RTU against its signal list (CSV or XLSX) and write a signed-off report",
+        description=(
+            "Check every row of the signal list against the RTU: presence in the interrogations, "
+            "type, value, quality, command round trips. DIR gets report.html, report.xlsx, "
+            "results.json, junit.xml and capture.pcap. Exit status 0 when every checked point "
+            "passed, 1 otherwise, 2 for bad input (the list, the options)."
+        ),
+        epilog="example: c104test fat 10.0.0.5:2404 --points list.xlsx --output fat-report --witness 'A. Vendor'",
+    )
+    parser.add_argument("address", nargs="?", metavar="HOST[:PORT]", help="the RTU (port default 2404)")
+    parser.add_argument("--points", "-p", metavar="FILE", help="the signal list, .csv or .xlsx")
+    parser.add_argument("--fleet", metavar="FILE", help="CSV of RTUs (name,host,port,common_address,points) checked in parallel")
+    parser.add_argument("--jobs", "-j", type=_positive, default=4, help="with --fleet: RTUs checked at once (default 4)")
+    parser.add_argument("--template", metavar="FILE", help="write a template signal list (.csv or .xlsx) and exit")
+    parser.add_argument("--columns", metavar="FILE", help="YAML mapping 'field: header as written' for other headers")
+    parser.add_argument("--sheet", metavar="NAME", help="the workbook sheet with the list (default Signals)")
+    parser.add_argument("--output", "-o", default="fat-report", metavar="DIR", help="report directory (default ./fat-report)")
+    parser.add_argument("--only", action="append", default=[], metavar="ROWS",
+                        help="check only these rows: 2-40,55 (row numbers) or text in the name; repeatable")
+    parser.add_argument("--no-commands", action="store_true", help="send no commands (monitoring checks only)")
+    parser.add_argument("--act-term", choices=("required", "optional", "never"), default="optional",
+                        help="PIXIT: ACT_TERM after a command is required, optional (default) or never sent")
+    parser.add_argument("--resume", action="store_true", help="continue the interrupted run in DIR")
+    parser.add_argument("--witness", action="append", default=[], metavar="NAME", help="a witness named in the report")
+    parser.add_argument("--timeout", type=float, default=10.0, help="connect, command and report timeout in seconds")
+    parser.add_argument("--simulate", nargs="?", const="", metavar="PROFILE",
+                        help="check against the embedded simulator (the demo RTU, or PROFILE) instead of HOST")
+    parser.add_argument("--fault", action="append", default=[], metavar="FAULT",
+                        help="with --simulate: a fault of the simulated RTU (see c104test simulate --fault)")
+    parser.set_defaults(run=_run_fat)
+
+
+def _run_fat(args: argparse.Namespace) -> int:
+    import trio
+
+    from c104test.engine.errors import C104TestError
+    from c104test.fat import FatOptions, SignalListError, read_signal_list, run_fat, write_template
+    from c104test.fat.checks import row_selection
+    from c104test.fat.progress import Progress
+
+    def fail(message: str) -> int:
+        for line in message.splitlines():
+            print(f"c104test fat: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    if args.template:
+        if not args.template.lower().endswith((".csv", ".xlsx")):
+            return fail(f"--template {args.template}: the name must end in .csv or .xlsx")
+        write_template(args.template)
+        print(f"c104test fat: template written to {args.template}")
+        return EXIT_OK
+    if args.fleet:
+        return _run_fleet(args, fail)
+    if not args.points:
+        return fail("--points FILE is required (or --template FILE to start one)")
+    if args.address is None and args.simulate is None:
+        return fail("give the RTU as HOST[:PORT], or --simulate")
+    try:
+        signals = read_signal_list(args.points, columns=args.columns, sheet=args.sheet)
+    except SignalListError as exc:
+        return fail(str(exc))
+    options = FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout,
+                         only=row_selection(args.only) if args.only else None)
+    progress = Progress(len(signals.rows))
+    common = {"options": options, "output": args.output, "resume": args.resume,
+              "witnesses": tuple(args.witness), "on_result": progress.advance}
+    try:
+        if args.simulate is not None:
+            from c104test.engine.profile import ProfileError, demo_profile, load_profile
+            from c104test.fat import run_fat_simulated
+            from c104test.protocol.station import parse_fault
+
+            try:
+                profile = load_profile(args.simulate) if args.simulate else demo_profile()
+                faults = tuple(parse_fault(text) for text in args.fault)
+            except (ProfileError, ValueError) as exc:
+                return fail(str(exc))
+            job = lambda: run_fat_simulated(signals, profile, faults=faults, **common)
+        else:
+            try:
+                host, port = _address(args.address)
+            except argparse.ArgumentTypeError as exc:
+                return fail(str(exc))
+            from c104test.protocol.link import LinkParameters
+
+            job = lambda: run_fat(host, port, signals, connect_options={"params": LinkParameters(t0=args.timeout)}, **common)
+        with progress:
+            results = trio.run(job)
+    except KeyboardInterrupt:
+        print(f"c104test fat: interrupted; continue with --resume --output {args.output}", file=sys.stderr)
+        return 1
+    except C104TestError as exc:
+        from c104test.fat.runner import ResumeError
+
+        if isinstance(exc, ResumeError):
+            return fail(str(exc))
+        print(f"c104test fat: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    counts = results.counts()
+    print(f"c104test fat: {'PASSED' if results.passed else 'FAILED'}: "
+          + ", ".join(f"{n} {v}" for v, n in counts.items()) + f", {len(results.unexpected)} unexpected; "
+          f"reports in {args.output}")
+    return EXIT_OK if results.passed else 1
+
+
+def _run_fleet(args: argparse.Namespace, fail: Callable[[str], int]) -> int:
+    import trio
+
+    from c104test.fat import FatOptions, SignalListError
+    from c104test.fat.checks import row_selection
+    from c104test.fat.fleet import read_fleet, run_fleet
+    from c104test.fat.progress import Progress
+    from c104test.protocol.link import LinkParameters
+
+    if args.points or args.address or args.resume:
+        return fail("--fleet names the RTUs and their lists: give no HOST, --points or --resume with it")
+    try:
+        entries = read_fleet(args.fleet, columns=args.columns)
+    except SignalListError as exc:
+        return fail(str(exc))
+    progress = Progress(sum(len(e.signals.rows) for e in entries))
+
+    def options() -> FatOptions:
+        return FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout,
+                          only=row_selection(args.only) if args.only else None)
+
+    with progress:
+        runs = trio.run(lambda: run_fleet(
+            entries, args.output, jobs=args.jobs, options=options, simulate=args.simulate is not None,
+            witnesses=tuple(args.witness), on_result=progress.advance_named,
+            connect_options={"params": LinkParameters(t0=args.timeout)}))
+    failed = [r.rtu for r in runs if not r.passed]
+    print(f"c104test fat: {len(runs) - len(failed)} of {len(runs)} RTUs passed"
+          + (f"; failed: {', '.join(failed)}" if failed else "") + f"; summary in {args.output}/summary.html")
+    return EXIT_OK if not failed else 1
+
+
+def _add_report(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("report", help="work with results.json files of FAT runs")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    merge = actions.add_parser("merge", help="join the results.json of several runs into one summary")
+    merge.add_argument("directories", nargs="+", metavar="DIR", help="directories (or files) holding results.json")
+    merge.add_argument("--output", "-o", default="fat-summary", metavar="DIR", help="where summary.html and summary.json go")
+    merge.set_defaults(run=_run_report_merge)
+
+
+def _run_report_merge(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from c104test.reports.fleet import write_summary
+    from c104test.reports.results import load_results
+
+    runs = []
+    for name in args.directories:
+        path = Path(name) / "results.json" if Path(name).is_dir() else Path(name)
+        try:
+            runs.append((load_results(path), path.parent))
+        except ValueError as exc:
+            print(f"c104test report merge: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    passed = write_summary(runs, Path(args.output))
+    print(f"c104test report merge: {len(runs)} runs, {'all passed' if passed else 'some failed'}; summary in {args.output}")
+    return EXIT_OK if passed else 1

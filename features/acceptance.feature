@@ -56,6 +56,21 @@ Feature: Acceptance of the demo RTU
         | 310 | M_ST_NA_1 | 5              | good    | Tap changer position           |
         | 320 | M_BO_NA_1 | 0x0000A5A5     | good    | Protection relay status word   |
 
+    # Not @c104-peer: the list checks group interrogations, which c104 refuses (see below).
+    Scenario: The whole signal list from a file, with command round trips (docs/fat.md)
+      Then the RTU matches the point list "signals/demo_rtu.csv"
+
+    # Not @c104-peer: the list checks group interrogations, which c104 refuses (see below).
+    Scenario: Points checked as rows of a signal list
+      Then the RTU matches these points:
+        | name          | common_address | io_address | type      | expected_value | groups | command_io_address | command_type | command_value | restore |
+        | Breaker Q0    | 47             | 100        | M_SP_NA_1 | ON             | 1      | 500                | C_SC_NA_1    | OFF           | yes     |
+        | Tap changer   | 47             | 310        | M_ST_NA_1 | 5              | 3      |                    |              |               |         |
+      And the RTU matches these points without commands:
+        | name          | common_address | io_address | type      | expected_value |
+        | Busbar (kV)   | 47             | 301        | M_ME_NC_1 | 225..235       |
+      And the RTU matches the point list "signals/demo_rtu.csv" without commands
+
     # Not @c104-peer: c104 answers only QOI 20 (station); a group interrogation (QOI 21-36)
     # gets a negative ACT_CON with cause UNIMPLEMENTED_GROUP (iec104-python #61).
     Scenario: Group interrogation

@@ -14,6 +14,7 @@ from ..sync.session import SimulatedRtu
 from .arguments import ADDRESS_CONVERTERS, ArgumentGuard, enum_converter, narrow_types
 from .commands import CommandKeywords
 from .connections import ConnectionKeywords, RtuSession
+from .fat import FatKeywords
 from .listener import TrafficListener
 from .points import PointKeywords
 from .simulator import SimulatorKeywords
@@ -187,6 +188,7 @@ class IEC104Library(DynamicCore):
                 PointKeywords(self),
                 SimulatorKeywords(self),
                 TrafficKeywords(self),
+                FatKeywords(self),
             ],
         )
 

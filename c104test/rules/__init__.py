@@ -6,6 +6,7 @@ API call these, so the same text gets the same verdict everywhere. ``rules`` may
 ``rules``.
 
 - :mod:`.values`: values per value class, ranges, and whether a reported value matches
+- :mod:`.ranges`: ``min..max`` for numeric classes
 - :mod:`.tolerance`: ``+-``, ``+/-``, ``±``, percent, and the one default tolerance
 - :mod:`.quality`: the quality-flag table and quality expressions (exact, or ``contains``)
 - :mod:`.hexdump`: octets in hex (spaces, colons, dashes, ``0x``, several pieces)
@@ -18,6 +19,7 @@ from .addresses import common_address, io_address, originator_address
 from .hexdump import format_hex, parse_hex
 from .names import did_you_mean, lookup
 from .quality import FLAGS, QualityExpectation, flags_of, parse_flags, show_flags, to_quality
+from .ranges import ValueRange, is_range, parse_range
 from .tolerance import DEFAULT, Tolerance, split_tolerance, within_default
 from .typeclasses import TypeClass, classify, type_class, types_of
 from .values import Expected, class_of, expectation, parse_expected, parse_value, show_value
@@ -29,6 +31,7 @@ __all__ = [
     "QualityExpectation",
     "Tolerance",
     "TypeClass",
+    "ValueRange",
     "class_of",
     "classify",
     "common_address",
@@ -37,11 +40,13 @@ __all__ = [
     "flags_of",
     "format_hex",
     "io_address",
+    "is_range",
     "lookup",
     "originator_address",
     "parse_expected",
     "parse_flags",
     "parse_hex",
+    "parse_range",
     "parse_value",
     "show_flags",
     "show_value",

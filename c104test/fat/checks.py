@@ -1,0 +1,389 @@
+"""The checks of a FAT, per row of the signal list, over one engine connection.
+
+For each common address of the list: one station interrogation, one interrogation per listed
+group, one counter interrogation when the list has integrated totals. Then, row by row: present,
+type as listed (a time-tagged type may answer the interrogation in its plain type), value and
+quality as the rules read the list, each listed group; for a controllable point the command is
+confirmed (ACT_CON, and ACT_TERM when the PIXIT says ``required``), a **fresh** return report
+(received after the command was sent) shows the expected value within the row's timeout, and the
+point is commanded back to its original value when the row says ``restore``. Points the RTU
+reports but the list lacks are unexpected.
+
+Verdicts come from the rules; this module decides nothing about values itself.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from ..engine.client import ClientConnection, MessageFilter
+from ..engine.errors import C104TestError, CommandTimeout, ExpectationFailed
+from ..engine.journal import Direction
+from ..engine.points import PROCESS_TYPES
+from ..protocol.asdu import type_info
+from ..protocol.enums import Type
+from ..protocol.objects import InformationObject
+from ..reports.results import Frame, ItemResult
+from ..rules import Expected, expectation, flags_of, parse_value, show_flags, show_value, type_class
+from .signals import SignalList, SignalRow
+
+__all__ = ["ACT_TERM_MODES", "FatOptions", "check_points", "plain_type", "row_selection"]
+
+ACT_TERM_MODES = ("required", "optional", "never")
+_MAX_FRAMES = 40
+
+
+def _monitor_objects() -> frozenset[type]:
+    found = set()
+    for t in PROCESS_TYPES:
+        try:
+            found.add(type_info(t).object_class)
+        except KeyError:
+            continue
+    return frozenset(found)
+
+
+_MONITOR_CLASSES = _monitor_objects()
+
+
+def plain_type(point_type: Type) -> Type:
+    """The type without time tag that carries the same object (M_SP_TB_1 -> M_SP_NA_1)."""
+    info = type_info(point_type)
+    if info.time_tag is None:
+        return point_type
+    for t in Type:
+        if t >= 45:
+            continue
+        try:
+            other = type_info(t)
+        except KeyError:
+            continue
+        if other.object_class is info.object_class and other.time_tag is None:
+            return t
+    return point_type
+
+
+def row_selection(texts: Iterable[str]) -> Callable[[SignalRow], bool]:
+    """``--only`` as a predicate: row numbers and ranges (``2-40,55``), else text in the name.
+
+    >>> pick = row_selection(["2-3", "voltage"])
+    >>> [pick(SignalRow(n, name, 47, n, Type.M_SP_NA_1, None, None, ())) for n, name in ((2, "a"), (4, "Voltage"), (5, "b"))]
+    [True, True, False]
+    """
+    rows: set[int] = set()
+    words: list[str] = []
+    for text in texts:
+        for part in (p.strip() for p in str(text).split(",") if p.strip()):
+            low, dash, high = part.partition("-")
+            if low.strip().isdigit() and (not dash or high.strip().isdigit()):
+                rows.update(range(int(low), int(high or low) + 1))
+            else:
+                words.append(part.lower())
+    return lambda row: row.row in rows or any(w in row.name.lower() for w in words)
+
+
+@dataclass(slots=True)
+class FatOptions:
+    """What to check: commands or not, ACT_TERM per the PIXIT, which rows, results already done."""
+
+    commands: bool = True
+    act_term: str = "optional"
+    only: Callable[[SignalRow], bool] | None = None
+    timeout: float = 10.0
+    done: Mapping[int, ItemResult] = field(default_factory=dict)  # row -> result (resume)
+
+    def __post_init__(self) -> None:
+        if self.act_term not in ACT_TERM_MODES:
+            raise ValueError(f"act_term {self.act_term!r} is not one of {', '.join(ACT_TERM_MODES)}")
+
+
+@dataclass(slots=True)
+class _Station:
+    """What the interrogations of one common address brought."""
+
+    gi: dict[int, tuple[Type, InformationObject]] = field(default_factory=dict)
+    gi_error: str = ""
+    gi_range: tuple[int, int] = (0, 0)
+    groups: dict[int, set[int] | str] = field(default_factory=dict)  # IOAs, or why the group failed
+    counters: dict[int, tuple[Type, InformationObject]] = field(default_factory=dict)
+    counter_error: str = ""
+    counter_range: tuple[int, int] = (0, 0)
+    clock_error: str = ""
+    sync_mark: int = 0  # journal index of the clock synchronisation
+
+
+class _Checker:
+    def __init__(self, conn: ClientConnection, options: FatOptions) -> None:
+        self.conn = conn
+        self.options = options
+        self.t0 = trio.current_time()
+
+    def frames(self, start: int, end: int | None = None, keep: Callable[[Any], bool] | None = None) -> tuple[Frame, ...]:
+        out: list[Frame] = []
+        for entry in self.conn.journal.since(start):
+            if end is not None and entry.index >= end:
+                break
+            if keep is not None and not keep(entry):
+                continue
+            out.append(Frame(round(entry.timestamp - self.t0, 6), entry.direction is Direction.SENT,
+                             entry.explain()[2:], entry.raw.hex(" ")))
+            if len(out) >= _MAX_FRAMES:
+                break
+        return tuple(out)
+
+    async def interrogate(self, ca: int, rows: list[SignalRow]) -> _Station:
+        station = _Station()
+        timeout = self.options.timeout
+        start = self.conn.journal.next_index
+        try:
+            result = await self.conn.interrogation(ca, timeout=timeout)
+            if not result.positive:
+                station.gi_error = f"the station interrogation of CA {ca} was refused ({result.confirmation_cot})"
+            for asdu in result.asdus:
+                for ob in asdu.objects:
+                    station.gi[ob.io_address] = (Type(asdu.type), ob)
+        except CommandTimeout as exc:
+            station.gi_error = f"station interrogation of CA {ca}: {str(exc).splitlines()[0]}"
+        station.gi_range = (start, self.conn.journal.next_index)
+        for group in sorted({g for r in rows for g in r.groups}):
+            try:
+                result = await self.conn.interrogation(ca, 20 + group, timeout=timeout)
+                if result.positive:
+                    station.groups[group] = {ob.io_address for ob in result.objects}
+                else:
+                    station.groups[group] = f"the interrogation of group {group} was refused ({result.confirmation_cot})"
+            except CommandTimeout as exc:
+                station.groups[group] = f"interrogation of group {group}: {str(exc).splitlines()[0]}"
+        if any(r.max_skew is not None for r in rows):
+            station.sync_mark = self.conn.journal.next_index
+            try:
+                result = await self.conn.clock_sync(ca, timeout=timeout)
+                station.clock_error = "" if result.positive else f"clock synchronisation of CA {ca} refused"
+            except CommandTimeout as exc:
+                station.clock_error = f"clock synchronisation of CA {ca}: {str(exc).splitlines()[0]}"
+        if any(r.is_counter for r in rows):
+            start = self.conn.journal.next_index
+            try:
+                result = await self.conn.counter_interrogation(ca, timeout=timeout)
+                if not result.positive:
+                    station.counter_error = f"the counter interrogation of CA {ca} was refused ({result.confirmation_cot})"
+                for asdu in result.asdus:
+                    for ob in asdu.objects:
+                        station.counters[ob.io_address] = (Type(asdu.type), ob)
+            except CommandTimeout as exc:
+                station.counter_error = f"counter interrogation of CA {ca}: {str(exc).splitlines()[0]}"
+            station.counter_range = (start, self.conn.journal.next_index)
+        return station
+
+    def _answer_frames(self, span: tuple[int, int], ioa: int) -> tuple[Frame, ...]:
+        def keep(entry: Any) -> bool:
+            asdu = entry.asdu
+            if asdu is None:
+                return False
+            if int(asdu.type) >= 100 or entry.direction is Direction.SENT:
+                return True
+            return any(ob.io_address == ioa for ob in asdu.objects)
+
+        return self.frames(span[0], span[1], keep)
+
+    async def check(self, row: SignalRow, station: _Station) -> ItemResult:
+        started = trio.current_time()
+        reasons: list[str] = []
+        frames: tuple[Frame, ...] = ()
+        where = "counter interrogation" if row.is_counter else "station interrogation"
+        answers = station.counters if row.is_counter else station.gi
+        error = station.counter_error if row.is_counter else station.gi_error
+        span = station.counter_range if row.is_counter else station.gi_range
+        found = answers.get(row.io_address)
+        seen = quality = ""
+        expected = _expected_text(row)
+        if found is None:
+            reasons.append(error or f"IOA {row.io_address} is not in the {where} of CA {row.common_address}")
+            frames = self._answer_frames(span, row.io_address)
+        else:
+            seen_type, ob = found
+            shown = row.expected.show(ob.value) if row.expected is not None else show_value(ob.value)
+            seen = f"{shown} ({seen_type.name})"
+            flags = flags_of(ob.quality)
+            quality = show_flags(flags) or "good"
+            if seen_type not in (row.type, plain_type(row.type)):
+                reasons.append(f"type {seen_type.name}, listed {row.type.name}")
+            if row.expected is not None and not row.expected.matches(ob.value):
+                reasons.append(f"value {shown}, expected {row.expected.show()}")
+            if not row.quality.matches(flags):
+                reasons.append(f"quality {quality}, expected {str(row.quality) or 'good'}")
+            for group in row.groups:
+                got = station.groups.get(group)
+                if isinstance(got, str):
+                    reasons.append(got)
+                elif got is not None and row.io_address not in got:
+                    reasons.append(f"missing from the interrogation of group {group}")
+            if reasons:
+                frames = self._answer_frames(span, row.io_address)
+        commanded = False
+        if row.has_command and self.options.commands and found is not None:
+            commanded = True
+            reason, more = await self.command_round_trip(row)
+            if reason:
+                reasons.append(reason)
+                frames += more
+        if row.max_skew is not None and found is not None:
+            reason = station.clock_error or await self.time_skew(row, station.sync_mark)
+            if reason:
+                reasons.append(reason)
+                frames += self.frames(station.sync_mark)
+        verdict = "fail" if reasons else "pass"
+        return ItemResult(row.row, row.common_address, row.io_address, row.name, verdict, expected, seen,
+                          "; ".join(reasons), quality, round(trio.current_time() - started, 6), commanded, frames)
+
+    async def time_skew(self, row: SignalRow, since: int) -> str:
+        """A report of the point with time tag after the clock sync (its command's return report, or
+        a spontaneous change) within the timeout, its tag within ``max_skew`` of this clock; or why not."""
+        assert row.max_skew is not None
+        timeout = row.timeout or self.options.timeout
+        flt = MessageFilter(common_address=row.common_address, io_address=row.io_address,
+                            value=lambda ob: getattr(ob, "time", None) is not None)
+        try:
+            entry = await self.conn.expect_message(flt, timeout=timeout, since=since)
+        except ExpectationFailed:
+            return f"no report of IOA {row.io_address} with time tag after the clock sync within {timeout:g} s"
+        assert entry.asdu is not None
+        stamp = next(ob.time for ob in entry.asdu.objects if ob.io_address == row.io_address)
+        try:
+            skew = abs((_dt.datetime.fromtimestamp(entry.wall) - stamp.to_datetime()).total_seconds())
+        except ValueError as exc:
+            return f"time tag {stamp} is no valid time: {exc}"
+        if skew > row.max_skew:
+            return f"time tag {stamp} is {skew:.3f} s off this clock after the clock sync (max {row.max_skew:g} s)"
+        return ""
+
+    async def command_round_trip(self, row: SignalRow) -> tuple[str, tuple[Frame, ...]]:
+        """Command, confirmation, fresh return report; then restore. The reason of a failure, or ''."""
+        assert row.command_type is not None and row.return_io_address is not None
+        ret = row.return_io_address
+        before = self.conn.points.get(row.common_address, ret)
+        start = self.conn.journal.next_index
+        reason = await self._one_command(row, row.command_value, row.return_value)
+        if reason or not row.restore:
+            return reason, self.frames(start) if reason else ()
+        if before is None:
+            return f"cannot restore: no value of IOA {ret} was seen before the command", self.frames(start)
+        value_class = type_class(row.command_type)
+        try:
+            original = parse_value(before.value, value_class)  # type: ignore[arg-type]
+            back = expectation(show_value(before.value), before.type)
+        except ValueError as exc:
+            return f"cannot restore {show_value(before.value)}: {exc}", self.frames(start)
+        reason = await self._one_command(row, original, back)
+        return (f"restore: {reason}", self.frames(start)) if reason else ("", ())
+
+    async def _one_command(self, row: SignalRow, value: Any, expected: Expected | None) -> str:
+        assert row.command_type is not None and row.command_io_address is not None
+        conn, ca = self.conn, row.common_address
+        timeout = row.timeout or self.options.timeout
+        name = f"{row.command_type.name} {show_value(value)} to IOA {row.command_io_address}"
+        mark = conn.journal.next_index
+        required = self.options.act_term == "required"
+        try:
+            result = await conn.send_command(ca, row.command_io_address, row.command_type, value,
+                                             select=row.select, timeout=timeout, wait_termination=required)
+        except CommandTimeout as exc:
+            return f"{name}: {str(exc).splitlines()[0]}"
+        if result.positive is None:
+            return f"{name}: no ACT_CON within {timeout:g} s"
+        if not result.positive:
+            return f"{name}: negative confirmation (COT {result.confirmation_cot!s})"
+        if required and not result.terminated:
+            return f"{name}: no ACT_TERM within {timeout:g} s"
+        if expected is None:
+            return ""
+        ret = row.return_io_address
+
+        def fresh(ob: InformationObject) -> bool:
+            return type(ob) in _MONITOR_CLASSES and expected.matches(ob.value)
+
+        try:
+            await conn.expect_message(MessageFilter(common_address=ca, io_address=ret, value=fresh),
+                                      timeout=timeout, since=mark)
+        except ExpectationFailed:
+            last = conn.points.get(ca, ret) if ret is not None else None
+            now = f"; IOA {ret} last showed {show_value(last.value)}" if last is not None else ""
+            return (f"{name}: no fresh report of IOA {ret} showing {expected.show()} "
+                    f"within {timeout:g} s after the command{now}")
+        return ""
+
+
+def _expected_text(row: SignalRow) -> str:
+    parts = [row.expected.show() if row.expected is not None else "present"]
+    if row.quality.flags:
+        parts.append(f"quality {row.quality}")
+    if row.has_command:
+        parts.append(f"command {show_value(row.command_value)} -> IOA {row.return_io_address} "
+                     f"{row.return_value.show() if row.return_value else ''}".rstrip())
+    return ", ".join(parts)
+
+
+def _unexpected(listed: set[tuple[int, int]], ca: int, answers: Iterable[tuple[int, tuple[Type, InformationObject]]]) -> list[dict[str, Any]]:
+    return [
+        {"common_address": ca, "io_address": ioa, "type": t.name, "value": show_value(ob.value)}
+        for ioa, (t, ob) in sorted(answers)
+        if (ca, ioa) not in listed
+    ]
+
+
+async def check_points(
+    conn: ClientConnection,
+    signals: SignalList,
+    options: FatOptions | None = None,
+    on_result: Callable[[ItemResult], None] | None = None,
+) -> tuple[list[ItemResult], list[dict[str, Any]]]:
+    """Check every row of ``signals`` over ``conn``: the results in list order, and the unexpected points.
+
+    ``on_result`` is called after each row (progress, the resume state). A row found in
+    ``options.done`` keeps its result and is not checked again, so no command is sent twice.
+    A lost connection ends the run: the rows not checked get the verdict ``error``.
+    """
+    options = options or FatOptions()
+    checker = _Checker(conn, options)
+    results: list[ItemResult] = []
+    unexpected: list[dict[str, Any]] = []
+    listed = {r.key for r in signals.rows}
+    by_ca: dict[int, list[SignalRow]] = {}
+    for row in signals.rows:
+        by_ca.setdefault(row.common_address, []).append(row)
+    lost = ""
+    for ca, rows in by_ca.items():
+        todo = [r for r in rows if not r.skip and (options.only is None or options.only(r)) and r.row not in options.done]
+        station = _Station()
+        if todo and not lost:
+            try:
+                station = await checker.interrogate(ca, todo)
+            except C104TestError as exc:
+                lost = f"connection lost: {str(exc).splitlines()[0]}"
+            unexpected += _unexpected(listed, ca, station.gi.items())
+            unexpected += _unexpected(listed, ca, station.counters.items())
+        for row in rows:
+            if row.row in options.done:
+                result = options.done[row.row]
+            elif row.skip:
+                result = ItemResult(row.row, ca, row.io_address, row.name, "skipped", _expected_text(row), reason="skip flag set in the list")
+            elif options.only is not None and not options.only(row):
+                result = ItemResult(row.row, ca, row.io_address, row.name, "skipped", _expected_text(row), reason="not selected by --only")
+            elif lost:
+                result = ItemResult(row.row, ca, row.io_address, row.name, "error", _expected_text(row), reason=lost)
+            else:
+                try:
+                    result = await checker.check(row, station)
+                except C104TestError as exc:
+                    lost = f"connection lost: {str(exc).splitlines()[0]}"
+                    result = ItemResult(row.row, ca, row.io_address, row.name, "error", _expected_text(row), reason=lost,
+                                        commanded=row.has_command and options.commands)
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+    return results, unexpected

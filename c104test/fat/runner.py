@@ -1,0 +1,220 @@
+"""One FAT run: connect, check the list, keep the resume state, write the reports.
+
+>>> async def main():
+...     signals = read_signal_list("list.csv")
+...     results = await run_fat("127.0.0.1", 2404, signals, output="fat-report")
+...     print(results.counts())
+
+The state file (``DIR/fat-state.json``) grows by one line per finished row, flushed at once (and
+synced to the disk at once after a command), so a
+run cut short (Ctrl-C, a lost connection, a power cut) can continue with ``resume=True``: rows
+already done keep their result and get no command again; the reports cover the whole list.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..engine.client import open_connection
+from ..engine.errors import C104TestError
+from ..engine.profile import Profile
+from ..engine.simulator import open_simulator
+from ..reports.results import ItemResult, RunResults
+from ..reports.writers import write_reports
+from .checks import FatOptions, check_points
+from .signals import SignalList
+
+__all__ = [
+    "STATE_FILE",
+    "ResumeError",
+    "failure_message",
+    "finish",
+    "load_state",
+    "new_results",
+    "run_fat",
+    "run_fat_simulated",
+    "write_fat_reports",
+]
+
+STATE_FILE = "fat-state.json"
+
+
+class ResumeError(C104TestError):
+    """The state file does not belong to this list (or is unreadable)."""
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def load_state(directory: Path, signals: SignalList) -> tuple[str, dict[int, ItemResult], list[dict[str, str]]]:
+    """The start time, the finished rows and the earlier captures of an interrupted run."""
+    path = directory / STATE_FILE
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = json.loads(lines[0])
+        done = {}
+        for line in lines[1:]:
+            if line.strip():
+                try:
+                    item = ItemResult.from_json(json.loads(line))
+                except (ValueError, TypeError):
+                    break  # a line cut by the power cut: the rows after it run again
+                if item.verdict != "error":
+                    done[item.row] = item
+    except (OSError, IndexError, ValueError) as exc:
+        raise ResumeError(f"{path}: no state to resume ({exc})") from None
+    if header.get("points_sha256") != signals.sha256:
+        raise ResumeError(f"{path} belongs to another version of the list (sha256 {header.get('points_sha256')}, "
+                          f"{signals.path} has {signals.sha256}); run without --resume")
+    return header.get("started", _now()), done, list(header.get("captures", ()))
+
+
+class _State:
+    """Appends one JSON line per finished row; fsync so that a power cut keeps what was done."""
+
+    def __init__(self, directory: Path | None, header: dict[str, Any], resume: bool) -> None:
+        self.file = None
+        self.synced = 0.0
+        if directory is None:
+            return
+        path = directory / STATE_FILE
+        if resume and path.exists():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            keep = [lines[0]] + [ln for ln in lines[1:] if _sound(ln)]
+            keep[0] = json.dumps(header)
+            path.write_text("\n".join(keep) + "\n", encoding="utf-8")
+            self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        else:
+            self.file = open(path, "w", encoding="utf-8")  # noqa: SIM115
+            self.file.write(json.dumps(header) + "\n")
+        self.file.flush()
+
+    def add(self, item: ItemResult) -> None:
+        if self.file is not None:
+            self.file.write(json.dumps(item.to_json()) + "\n")
+            self.file.flush()
+            # a row that sent a command reaches the disk at once (resume must never send it again);
+            # monitoring rows at most a second later: after a power cut they are merely checked again
+            now = time.monotonic()
+            if item.commanded or now - self.synced >= 1.0:
+                os.fsync(self.file.fileno())
+                self.synced = now
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+def _sound(line: str) -> bool:
+    try:
+        json.loads(line)
+        return bool(line.strip())
+    except ValueError:
+        return False
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def run_fat(
+    host: str,
+    port: int,
+    signals: SignalList,
+    *,
+    options: FatOptions | None = None,
+    output: str | Path | None = None,
+    resume: bool = False,
+    witnesses: tuple[str, ...] = (),
+    rtu: str | None = None,
+    on_result: Callable[[ItemResult], None] | None = None,
+    connect_options: dict[str, Any] | None = None,
+) -> RunResults:
+    """Check ``signals`` against the RTU at ``host``:``port``; write the reports to ``output``."""
+    options = options or FatOptions()
+    directory = Path(output) if output is not None else None
+    captures: list[dict[str, str]] = []
+    started = _now()
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        if resume:
+            started, done, captures = load_state(directory, signals)
+            options.done = {**done, **options.done}
+    capture_name = f"capture-{len(captures) + 1}.pcap" if captures else "capture.pcap"
+    if directory is not None and resume and not captures and (directory / "capture.pcap").exists():
+        captures = [{"file": "capture.pcap", "sha256": _sha256_file(directory / "capture.pcap")}]
+        capture_name = "capture-2.pcap"
+    header = {"points_file": signals.path, "points_sha256": signals.sha256, "started": started,
+              "captures": captures + ([{"file": capture_name, "sha256": ""}] if directory else [])}
+    state = _State(directory, header, resume)
+    results: list[ItemResult] = []
+    unexpected: list[dict[str, Any]] = []
+
+    def record(item: ItemResult) -> None:
+        if item.row not in options.done:
+            state.add(item)
+        if on_result is not None:
+            on_result(item)
+
+    run = RunResults(rtu or f"{host}:{port}", signals.path, signals.sha256, started, tool=f"c104test {__version__}",
+                     witnesses=tuple(witnesses))
+    try:
+        async with open_connection(host, port, command_timeout=options.timeout, **(connect_options or {})) as conn:
+            try:
+                results, unexpected = await check_points(conn, signals, options, record)
+            finally:
+                if directory is not None:
+                    conn.journal.write_pcap(directory / capture_name)
+                    captures.append({"file": capture_name, "sha256": _sha256_file(directory / capture_name)})
+    finally:
+        state.close()
+    run.points, run.unexpected, run.captures, run.finished = results, unexpected, captures, _now()
+    if directory is not None:
+        write_fat_reports(run, signals, directory)
+    return run
+
+
+def write_fat_reports(run: RunResults, signals: SignalList, directory: str | Path) -> None:
+    """The four report forms, the XLSX one being the list as written plus the result columns."""
+    write_reports(run, directory, (signals.headers, {r.row: r.cells for r in signals.rows}))
+
+
+def failure_message(run: RunResults, limit: int = 20) -> str:
+    """``2 of 12 points failed: row 4 (Q1, CA 47 IOA 200): value ON, expected OFF; ...`` or ''."""
+    bad = run.failures()
+    if not bad:
+        return ""
+    checked = sum(1 for p in run.points if p.verdict != "skipped")
+    lines = [f"row {p.row} ({p.name}, CA {p.common_address} IOA {p.io_address}): {p.verdict}: {p.reason}" for p in bad[:limit]]
+    if len(bad) > limit:
+        lines.append(f"... and {len(bad) - limit} more")
+    return f"{len(bad)} of {checked} points failed:\n" + "\n".join(lines)
+
+
+def new_results(signals: SignalList, rtu: str, witnesses: tuple[str, ...] = ()) -> RunResults:
+    """An empty ``RunResults`` for a run that starts now."""
+    return RunResults(rtu, signals.path, signals.sha256, _now(), tool=f"c104test {__version__}", witnesses=witnesses)
+
+
+def finish(run: RunResults, results: list[ItemResult], unexpected: list[dict[str, Any]]) -> RunResults:
+    run.points, run.unexpected, run.finished = results, unexpected, _now()
+    return run
+
+
+async def run_fat_simulated(
+    signals: SignalList, profile: Profile | None = None, *, faults: tuple[Any, ...] = (), **kwargs: Any
+) -> RunResults:
+    """``run_fat`` against an embedded simulator of ``profile`` (default: the demo RTU)."""
+    async with open_simulator(profile, faults=faults or None) as sim:
+        kwargs.setdefault("rtu", f"simulator {sim.profile.name or ''}".strip())
+        assert sim.port is not None
+        return await run_fat("127.0.0.1", sim.port, signals, **kwargs)

@@ -1,0 +1,525 @@
+"""The signal list: one row per point, read from CSV or XLSX, checked before anything is sent.
+
+>>> rows = parse_csv_text("name,common_address,io_address,type,expected_value\\nQ0,47,100,M_SP_NA_1,ON\\n")
+>>> rows.rows[0].io_address, rows.rows[0].expected.show()
+(100, 'ON')
+
+Every cell goes through the shared rules (``c104test.rules``): a value means in a signal list what
+it means in a Robot test or a Gherkin step. Header names vary between engineering tools: a mapping
+(a YAML file, or a sheet named ``Columns`` in the workbook) gives the header used for each field.
+Every problem names the file, the sheet, the row and the column; all are collected, then raised
+together as one ``SignalListError``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..engine.errors import C104TestError
+from ..protocol.enums import Type
+from ..rules import (
+    Expected,
+    QualityExpectation,
+    ValueRange,
+    expectation,
+    is_range,
+    lookup,
+    parse_range,
+    parse_value,
+    type_class,
+)
+from ..rules.typeclasses import classify
+
+__all__ = [
+    "COLUMNS",
+    "Column",
+    "Problem",
+    "SignalList",
+    "SignalListError",
+    "SignalRow",
+    "from_table",
+    "parse_csv_text",
+    "read_signal_list",
+    "write_template",
+]
+
+SIGNAL_SHEET = "Signals"
+COLUMNS_SHEET = "Columns"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One field of the signal list: its header in the template, aliases, and what it holds."""
+
+    field: str
+    header: str
+    required: bool
+    help: str
+    aliases: tuple[str, ...] = ()
+
+
+#: The one table of signal-list columns (template, docs and reader all use it).
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "name", True, "the signal's name or description", ("description", "signal", "text")),
+    Column("common_address", "common_address", True, "CA of the station, 1..65534", ("ca", "asdu_address")),
+    Column("io_address", "io_address", True, "IOA of the point, 1..16777215", ("ioa", "address")),
+    Column("type", "type", True, "monitor type as the standard names it (M_SP_NA_1, M_ME_NC_1, ...)", ("type_id", "ti")),
+    Column("expected_value", "expected_value", False, "ON/OFF, a number, 230 +- 0.5, 49.9..50.1; empty: not checked", ("value",)),
+    Column("expected_quality", "expected_quality", False, "quality flags (IV NT SB BL OV); empty: good", ("quality",)),
+    Column("groups", "groups", False, "interrogation groups 1..16, separated by spaces, commas or ;", ("group",)),
+    Column("command_io_address", "command_io_address", False, "IOA of the command that drives the point", ("command_ioa",)),
+    Column("command_type", "command_type", False, "command type (C_SC_NA_1, C_DC_NA_1, C_SE_NC_1, ...)", ()),
+    Column("command_value", "command_value", False, "the value to command (ON/OFF, a number)", ()),
+    Column("select", "select", False, "yes: select before operate", ("sbo", "select_before_operate")),
+    Column("return_io_address", "return_io_address", False, "IOA of the return report; empty: this row's IOA", ("return_ioa",)),
+    Column("return_value", "return_value", False, "value the return report must show; empty: the command value", ()),
+    Column("timeout", "timeout", False, "seconds for the confirmation and the return report (default 10)", ()),
+    Column("restore", "restore", False, "yes: command the original value back afterwards", ()),
+    Column("max_skew", "max_skew", False, "seconds an event's time tag may differ from the tool's clock after a clock sync", ("skew",)),
+    Column("skip", "skip", False, "yes: listed but not checked (reported as skipped)", ()),
+)
+_BY_FIELD = {c.field: c for c in COLUMNS}
+
+#: Example rows of the template: the demo RTU's points (docs/fat.md walks through them).
+TEMPLATE_ROWS: tuple[dict[str, str], ...] = (
+    {"name": "Breaker Q0 closed", "common_address": "47", "io_address": "100", "type": "M_SP_NA_1",
+     "expected_value": "ON", "groups": "1", "command_io_address": "500", "command_type": "C_SC_NA_1",
+     "command_value": "OFF", "restore": "yes"},
+    {"name": "Earthing switch Q8 closed", "common_address": "47", "io_address": "101", "type": "M_SP_TB_1",
+     "expected_value": "OFF", "groups": "1", "command_io_address": "501", "command_type": "C_SC_NA_1",
+     "command_value": "ON", "select": "yes", "restore": "yes"},
+    {"name": "Disconnector Q1 position", "common_address": "47", "io_address": "200", "type": "M_DP_NA_1",
+     "expected_value": "ON", "groups": "1"},
+    {"name": "Disconnector Q9 position", "common_address": "47", "io_address": "201", "type": "M_DP_TB_1",
+     "expected_value": "OFF", "groups": "1"},
+    {"name": "Active power (kW)", "common_address": "47", "io_address": "300", "type": "M_ME_NB_1",
+     "expected_value": "1234 +- 5", "groups": "2"},
+    {"name": "Busbar voltage (kV)", "common_address": "47", "io_address": "301", "type": "M_ME_NC_1",
+     "expected_value": "225..235", "groups": "2"},
+    {"name": "Frequency (Hz)", "common_address": "47", "io_address": "302", "type": "M_ME_NC_1",
+     "expected_value": "49.98 +- 0.05", "groups": "2"},
+    {"name": "Transformer load (per unit)", "common_address": "47", "io_address": "303", "type": "M_ME_NA_1",
+     "expected_value": "0.25", "groups": "2"},
+    {"name": "Tap changer position", "common_address": "47", "io_address": "310", "type": "M_ST_NA_1",
+     "expected_value": "5", "groups": "3"},
+    {"name": "Protection relay status word", "common_address": "47", "io_address": "320", "type": "M_BO_NA_1",
+     "expected_value": "0x0000A5A5", "groups": "3"},
+    {"name": "Active energy export (kWh)", "common_address": "47", "io_address": "401", "type": "M_IT_TB_1",
+     "expected_value": "678", "skip": "yes"},
+    {"name": "Active energy import (kWh)", "common_address": "47", "io_address": "400", "type": "M_IT_NA_1",
+     "expected_value": "12345"},
+)
+
+_YES = {"yes", "y", "true", "1", "x", "ja", "oui"}
+_NO = {"no", "n", "false", "0", ""}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a signal list, and where."""
+
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet:
+            where.append(f"sheet {self.sheet}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class SignalListError(C104TestError):
+    """The signal list cannot be used; ``problems`` lists each one with file, sheet, row, column."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        shown = [str(p) for p in self.problems[:20]]
+        if len(self.problems) > 20:
+            shown.append(f"... and {len(self.problems) - 20} more")
+        super().__init__("\n".join(shown))
+
+
+@dataclass(frozen=True, slots=True)
+class SignalRow:
+    """One checked row; ``cells`` keeps the row as written, for the signed report."""
+
+    row: int
+    name: str
+    common_address: int
+    io_address: int
+    type: Type
+    expected: Expected | ValueRange | None
+    quality: QualityExpectation
+    groups: tuple[int, ...]
+    command_io_address: int | None = None
+    command_type: Type | None = None
+    command_value: Any = None
+    select: bool = False
+    return_io_address: int | None = None
+    return_value: Expected | None = None
+    timeout: float | None = None
+    restore: bool = False
+    skip: bool = False
+    max_skew: float | None = None
+    cells: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_counter(self) -> bool:
+        return type_class(self.type) is not None and self.type.name.startswith("M_IT")
+
+    @property
+    def has_command(self) -> bool:
+        return self.command_io_address is not None
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.common_address, self.io_address)
+
+
+@dataclass(frozen=True, slots=True)
+class SignalList:
+    """The rows of one list, the headers as written, and the file's sha256."""
+
+    path: str
+    sheet: str | None
+    headers: tuple[str, ...]
+    rows: tuple[SignalRow, ...]
+    sha256: str
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_\-./]+", "_", str(text).strip().lower()).strip("_")
+
+
+def _letter(index: int) -> str:
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def _flag(text: str) -> bool:
+    word = text.strip().lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise ValueError(f"{text!r} is not yes or no")
+
+
+def _integer(text: str, low: int, high: int, what: str) -> int:
+    try:
+        number = float(text.strip())
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a number; {what} is a whole number {low}..{high}") from None
+    if not number.is_integer() or not low <= number <= high:
+        raise ValueError(f"{text.strip()} outside {low}..{high}, the range of {what}")
+    return int(number)
+
+
+def _type(text: str, *, command: bool) -> Type:
+    try:
+        found = lookup(Type, text.strip())
+    except (ValueError, KeyError) as exc:
+        raise ValueError(str(exc).split(" Valid:")[0]) from None
+    row = classify(found)
+    if row is None or row.command is not command:
+        kind = "a command type (C_SC_NA_1, C_SE_NC_1, ...)" if command else "a monitor type (M_SP_NA_1, ...)"
+        raise ValueError(f"{found.name} is not {kind}")
+    return found
+
+
+def _timed(point_type: Type) -> bool:
+    row = classify(point_type)
+    return row is not None and row.time_tag
+
+
+def _groups(text: str) -> tuple[int, ...]:
+    parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
+    return tuple(sorted({_integer(p, 1, 16, "an interrogation group") for p in parts}))
+
+
+class _Reader:
+    """Turns header + rows of text into SignalRows, collecting every problem."""
+
+    def __init__(self, file: str, sheet: str | None, mapping: Mapping[str, str], letters: bool) -> None:
+        self.file, self.sheet, self.letters = file, sheet, letters
+        self.mapping = {_norm(k): v for k, v in mapping.items()}
+        self.problems: list[Problem] = []
+
+    def problem(self, row: int | None, column: str | None, message: str) -> None:
+        self.problems.append(Problem(self.file, self.sheet, row, column, message))
+
+    def locate(self, headers: list[str], header_row: int) -> dict[str, int]:
+        index = {_norm(h): i for i, h in enumerate(headers) if str(h).strip()}
+        found: dict[str, int] = {}
+        for key in self.mapping:
+            if key not in _BY_FIELD:
+                self.problem(None, None, f"the column mapping names {key!r}, which is no field; fields: "
+                             + ", ".join(c.field for c in COLUMNS))
+        for column in COLUMNS:
+            names = [self.mapping[column.field]] if column.field in self.mapping else [column.header, *column.aliases]
+            for name in names:
+                if _norm(name) in index:
+                    found[column.field] = index[_norm(name)]
+                    break
+            else:
+                if column.required:
+                    shown = names[0] if column.field in self.mapping else column.header
+                    self.problem(header_row, None, f"missing column {shown!r} ({column.help}); "
+                                 f"the header row has: {', '.join(str(h) for h in headers if str(h).strip())}")
+        return found
+
+    def where(self, headers: list[str], index: int) -> str:
+        name = str(headers[index]).strip()
+        return f"{_letter(index)} {name!r}" if self.letters else repr(name)
+
+    def rows(self, headers: list[str], body: Iterable[tuple[int, list[str]]], header_row: int) -> list[SignalRow]:
+        columns = self.locate(headers, header_row)
+        if any(p.row == header_row for p in self.problems):
+            return []
+        out: list[SignalRow] = []
+        seen: dict[tuple[int, int], int] = {}
+        for number, cells in body:
+            cells = [("" if c is None else str(c)) for c in cells] + [""] * (len(headers) - len(cells))
+            if not any(c.strip() for c in cells):
+                continue
+            row = self.row(number, headers, columns, cells)
+            if row is None:
+                continue
+            if row.key in seen:
+                self.problem(number, self.where(headers, columns["io_address"]),
+                             f"duplicate IOA {row.io_address} of CA {row.common_address}: row {seen[row.key]} lists it already")
+                continue
+            seen[row.key] = number
+            out.append(row)
+        return out
+
+    def row(self, number: int, headers: list[str], columns: dict[str, int], cells: list[str]) -> SignalRow | None:
+        values: dict[str, Any] = {}
+        before = len(self.problems)
+
+        def cell(name: str) -> str:
+            return cells[columns[name]].strip() if name in columns else ""
+
+        def parse(name: str, convert: Any) -> Any:
+            text = cell(name)
+            if not text:
+                return None
+            try:
+                return convert(text)
+            except ValueError as exc:
+                self.problem(number, self.where(headers, columns[name]), str(exc))
+                return None
+
+        for name in ("name", "common_address", "io_address", "type"):
+            if not cell(name):
+                self.problem(number, self.where(headers, columns[name]), f"empty {name}: every row needs one")
+        values["common_address"] = parse("common_address", lambda t: _integer(t, 1, 65534, "a common address"))
+        values["io_address"] = parse("io_address", lambda t: _integer(t, 1, 0xFFFFFF, "an IOA"))
+        point_type = parse("type", lambda t: _type(t, command=False))
+        value_class = type_class(point_type)
+        values["expected"] = parse("expected_value", lambda t: (
+            parse_range(t, value_class) if is_range(t) and value_class is not None else expectation(t, point_type)
+        )) if point_type is not None else None
+        values["quality"] = parse("expected_quality", QualityExpectation.parse) or QualityExpectation(frozenset())
+        values["groups"] = parse("groups", _groups) or ()
+        command_ioa = parse("command_io_address", lambda t: _integer(t, 1, 0xFFFFFF, "an IOA"))
+        command_type = parse("command_type", lambda t: _type(t, command=True))
+        command_value = None
+        if command_type is not None:
+            command_value = parse("command_value", lambda t: parse_value(t, type_class(command_type)))  # type: ignore[arg-type]
+        if command_ioa is not None or command_type is not None:
+            for name, got in (("command_io_address", command_ioa), ("command_type", command_type),
+                              ("command_value", command_value)):
+                if got is None and not cell(name) and not any(p.row == number for p in self.problems[before:]):
+                    column = self.where(headers, columns[name]) if name in columns else repr(_BY_FIELD[name].header)
+                    self.problem(number, column, f"empty {name}: a command needs its IOA, type and value")
+        return_ioa = parse("return_io_address", lambda t: _integer(t, 1, 0xFFFFFF, "an IOA"))
+        return_value = None
+        ret_type = point_type if return_ioa in (None, values["io_address"]) else None
+        if command_type is not None:
+            return_value = parse("return_value", lambda t: expectation(t, ret_type))
+        timeout = parse("timeout", float)
+        if timeout is not None and timeout <= 0:
+            self.problem(number, self.where(headers, columns["timeout"]), f"timeout {timeout:g} must be above 0 s")
+        max_skew = parse("max_skew", float)
+        if max_skew is not None and max_skew <= 0:
+            self.problem(number, self.where(headers, columns["max_skew"]), f"max_skew {max_skew:g} must be above 0 s")
+        elif max_skew is not None and point_type is not None and not _timed(point_type):
+            self.problem(number, self.where(headers, columns["max_skew"]),
+                         f"{point_type.name} carries no time tag; a skew needs a type with time (M_SP_TB_1, ...)")
+        select = parse("select", _flag) or False
+        restore = parse("restore", _flag) or False
+        skip = parse("skip", _flag) or False
+        if len(self.problems) > before or point_type is None:
+            return None
+        if command_type is not None and return_value is None and command_value is not None:
+            try:
+                return_value = expectation(cell("command_value"), ret_type)
+            except ValueError as exc:
+                self.problem(number, self.where(headers, columns["command_value"]), f"as the return value: {exc}")
+                return None
+        return SignalRow(
+            number, cell("name"), values["common_address"], values["io_address"], point_type,
+            values["expected"], values["quality"], values["groups"], command_ioa, command_type, command_value,
+            select, return_ioa if return_ioa is not None else (values["io_address"] if command_ioa else None),
+            return_value, timeout, restore, skip, max_skew, tuple(cells),
+        )
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _mapping_file(path: str | Path | None) -> dict[str, str]:
+    if path is None:
+        return {}
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SignalListError([Problem(str(path), None, None, None, f"cannot read the column mapping: {exc}")]) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(v, str | int) for v in data.values()):
+        raise SignalListError([Problem(str(path), None, None, None,
+                                       "the column mapping must be 'field: header as written' lines")])
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def parse_csv_text(text: str, *, file: str = "<csv>", mapping: Mapping[str, str] | None = None,
+                   sha256: str = "") -> SignalList:
+    """A signal list from CSV text (delimiter sniffed: comma, semicolon or tab)."""
+    try:
+        dialect: Any = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    table = list(csv.reader(io.StringIO(text), dialect))
+    if not table:
+        raise SignalListError([Problem(file, None, None, None, "the file is empty: it needs a header row")])
+    reader = _Reader(file, None, mapping or {}, letters=False)
+    rows = reader.rows(table[0], ((i + 2, r) for i, r in enumerate(table[1:])), 1)
+    if reader.problems:
+        raise SignalListError(reader.problems)
+    return SignalList(file, None, tuple(table[0]), tuple(rows), sha256 or _sha256(text.encode()))
+
+
+def from_table(table: list[list[str]], *, file: str = "<table>", mapping: Mapping[str, str] | None = None) -> SignalList:
+    """A signal list from rows of text, the first one the header (a Gherkin data table, keyword arguments)."""
+    if not table:
+        raise SignalListError([Problem(file, None, None, None, "the table is empty: it needs a header row")])
+    reader = _Reader(file, None, mapping or {}, letters=False)
+    rows = reader.rows([str(h) for h in table[0]], ((i + 2, [str(c) for c in r]) for i, r in enumerate(table[1:])), 1)
+    if reader.problems:
+        raise SignalListError(reader.problems)
+    text = "\n".join(",".join(str(c) for c in r) for r in table)
+    return SignalList(file, None, tuple(str(h) for h in table[0]), tuple(rows), _sha256(text.encode()))
+
+
+def _read_xlsx(path: Path, data: bytes, sheet: str | None, mapping: dict[str, str]) -> SignalList:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a bad file
+        raise SignalListError([Problem(str(path), None, None, None, f"not a readable XLSX workbook: {exc}")]) from None
+    try:
+        if COLUMNS_SHEET in book.sheetnames and not mapping:
+            for number, cells in enumerate(book[COLUMNS_SHEET].iter_rows(values_only=True), 1):
+                if number == 1 or not cells or cells[0] is None:
+                    continue  # header row: field, header
+                if len(cells) < 2 or cells[1] is None:
+                    raise SignalListError([Problem(str(path), COLUMNS_SHEET, number, "B", "the header for this field is empty")])
+                mapping[str(cells[0])] = str(cells[1])
+        wanted = sheet or SIGNAL_SHEET
+        if wanted not in book.sheetnames:
+            if sheet is None and len([n for n in book.sheetnames if n != COLUMNS_SHEET]) == 1:
+                wanted = next(n for n in book.sheetnames if n != COLUMNS_SHEET)
+            else:
+                raise SignalListError([Problem(str(path), None, None, None,
+                                               f"no sheet named {wanted!r}; the workbook has "
+                                               f"{', '.join(repr(n) for n in book.sheetnames)} (choose one with --sheet)")])
+        table = [["" if c is None else _cell_text(c) for c in r] for r in book[wanted].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    while table and not any(c.strip() for c in table[0]):
+        table.pop(0)
+    if not table:
+        raise SignalListError([Problem(str(path), wanted, None, None, "the sheet is empty: it needs a header row")])
+    reader = _Reader(str(path), wanted, mapping, letters=True)
+    rows = reader.rows(table[0], ((i + 2, r) for i, r in enumerate(table[1:])), 1)
+    if reader.problems:
+        raise SignalListError(reader.problems)
+    return SignalList(str(path), wanted, tuple(table[0]), tuple(rows), _sha256(data))
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def read_signal_list(path: str | Path, *, columns: str | Path | None = None, sheet: str | None = None) -> SignalList:
+    """Read and check a CSV or XLSX signal list; SignalListError names every problem."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SignalListError([Problem(str(path), None, None, None, f"cannot read: {exc.strerror or exc}")]) from None
+    mapping = _mapping_file(columns)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, data, sheet, mapping)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")  # what Excel writes on Windows
+    return parse_csv_text(text, file=str(path), mapping=mapping, sha256=_sha256(data))
+
+
+def write_template(path: str | Path) -> None:
+    """Write the template signal list (CSV or XLSX by suffix) with the demo RTU's rows."""
+    path = Path(path)
+    headers = [c.header for c in COLUMNS]
+    rows = [[r.get(c.field, "") for c in COLUMNS] for r in TEMPLATE_ROWS]
+    if path.suffix.lower() == ".xlsx":
+        import openpyxl
+        from openpyxl.comments import Comment
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = SIGNAL_SHEET
+        sheet.append(headers)
+        for cell, column in zip(sheet[1], COLUMNS, strict=True):
+            cell.comment = Comment(column.help + (" (required)" if column.required else ""), "c104test")
+        for row in rows:
+            sheet.append(row)
+        mapping = book.create_sheet(COLUMNS_SHEET)
+        mapping.append(["field", "header"])
+        for column in COLUMNS:
+            mapping.append([column.field, column.header])
+        book.save(path)
+        return
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows(rows)

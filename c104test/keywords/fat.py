@@ -1,0 +1,157 @@
+"""FAT keywords: a whole signal list, or one point, checked by the FAT checks (c104test.fat)."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+from pathlib import Path
+
+from robot.api import logger
+from robotlibcore import keyword
+
+from ..fat.checks import ACT_TERM_MODES, FatOptions, row_selection
+from ..fat.runner import failure_message
+from ..fat.signals import from_table, read_signal_list
+from ..reports.results import RunResults
+from ..sync.fat import verify_point_list
+from .connections import LibraryComponent
+
+__all__ = ["FatKeywords"]
+
+
+def _log_table(run: RunResults) -> None:
+    e = html.escape
+    colours = {"pass": "#e3f4e3", "fail": "#fbe0e0", "error": "#fde9c8", "skipped": "#eeeeee"}
+    rows = "".join(
+        f"<tr style='background:{colours[p.verdict]}'><td>{p.row}</td><td>{e(p.name)}</td><td>{p.io_address}</td>"
+        f"<td>{e(p.expected)}</td><td>{e(p.seen)}</td><td>{e(p.quality)}</td><td>{p.verdict}</td><td>{e(p.reason)}</td></tr>"
+        for p in run.points
+    )
+    logger.info("<table border='1'><tr><th>row</th><th>name</th><th>IOA</th><th>expected</th><th>seen</th>"
+                f"<th>quality</th><th>verdict</th><th>reason</th></tr>{rows}</table>", html=True)
+    if run.unexpected:
+        logger.info("reported but not in the list: " + ", ".join(
+            f"CA {u['common_address']} IOA {u['io_address']} {u['type']} {u['value']}" for u in run.unexpected))
+
+
+class FatKeywords(LibraryComponent):
+    """Verify Point List, Verify Point."""
+
+    def _options(self, commands: bool, act_term: str, timeout: timedelta | None) -> FatOptions:
+        if act_term not in ACT_TERM_MODES:
+            raise ValueError(f"act_term {act_term!r} is not one of {', '.join(ACT_TERM_MODES)}")
+        return FatOptions(commands=commands, act_term=act_term, timeout=self.wait_time(timeout, self.session))
+
+    def _verify(self, signals: object, options: FatOptions, output: str | None) -> RunResults:
+        run = verify_point_list(self.session.rtu, signals, options, output=output)  # type: ignore[arg-type]
+        _log_table(run)
+        counts = run.counts()
+        logger.info(", ".join(f"{n} {v}" for v, n in counts.items()))
+        message = failure_message(run)
+        if message:
+            raise AssertionError(message)
+        return run
+
+    @keyword("Verify Point List")
+    def verify_point_list(
+        self,
+        file: Path,
+        output: str | None = None,
+        *,
+        commands: bool = True,
+        act_term: str = "optional",
+        columns: Path | None = None,
+        sheet: str | None = None,
+        rows: str | None = None,
+        timeout: timedelta | None = None,
+    ) -> RunResults:
+        """Checks every row of a signal list (CSV or XLSX) on the current connection.
+
+        The checks, the columns of the list and its values are those of ``c104test fat``
+        (docs/fat.md): presence in the station and group interrogations, type, value, quality,
+        and for controllable points the command, its confirmation and a fresh return report.
+        Fails with the number of failed rows and each one's reason; the log shows the whole
+        table. A broken list fails before anything is sent, naming row and column.
+
+        Args:
+            file: The signal list, ``.csv`` or ``.xlsx``.
+            output: A directory for report.html, report.xlsx, results.json, junit.xml, capture.pcap.
+            commands: False: send no commands (monitoring checks only).
+            act_term: PIXIT: ACT_TERM after a command is ``required``, ``optional`` or ``never`` sent.
+            columns: YAML mapping of fields to the list's own headers.
+            sheet: The workbook sheet (default ``Signals``).
+            rows: Check only these rows (``2-40,55``, or text in the name); the others are skipped.
+            timeout: Wait for confirmations and return reports (a row's ``timeout`` wins).
+
+        Returns:
+            The results (``points``, ``unexpected``, ``counts()``).
+
+        Examples:
+        | `Verify Point List` | ${CURDIR}/signals.csv |
+        | `Verify Point List` | signals.xlsx | output=${OUTPUT DIR}/fat | act_term=required |
+        """
+        signals = read_signal_list(file, columns=columns, sheet=sheet)
+        options = self._options(commands, act_term, timeout)
+        if rows:
+            options.only = row_selection([rows])
+        return self._verify(signals, options, output)
+
+    @keyword("Verify Point")
+    def verify_point(
+        self,
+        io_address: int,
+        type: str,
+        expected: str = "",
+        quality: str = "",
+        groups: str = "",
+        common_address: int | None = None,
+        *,
+        name: str = "",
+        command_io_address: int | None = None,
+        command_type: str = "",
+        command_value: str = "",
+        select: bool = False,
+        return_io_address: int | None = None,
+        return_value: str = "",
+        restore: bool = False,
+        act_term: str = "optional",
+        timeout: timedelta | None = None,
+    ) -> RunResults:
+        """Checks one point as one row of a signal list would (see `Verify Point List`).
+
+        The arguments are the columns of a signal list (docs/fat.md); an empty one is not checked.
+
+        Args:
+            io_address: IOA of the monitored point.
+            type: Its monitor type (``M_SP_NA_1``, ``M_ME_NC_1`` ...).
+            expected: ``ON``, a number, ``230 +- 0.5``, ``49.9..50.1``; empty: only presence.
+            quality: Expected quality flags (``IV``, ``NT and SB``); empty: good.
+            groups: Interrogation groups the point belongs to (``1``, ``1, 3``).
+            common_address: CA of the point; default the connection's.
+            name: A name for the messages (default ``IOA <io_address>``).
+            command_io_address: IOA of the command that drives the point.
+            command_type: The command's type (``C_SC_NA_1`` ...).
+            command_value: The value to command.
+            select: Select before operate.
+            return_io_address: IOA of the return report; default ``io_address``.
+            return_value: What the return report must show; default the command value.
+            restore: Command the original value back afterwards.
+            act_term: PIXIT: ACT_TERM after a command is ``required``, ``optional`` or ``never`` sent.
+            timeout: Wait for the confirmation and the fresh return report.
+
+        Returns:
+            The results of the one row.
+
+        Examples:
+        | `Verify Point` | 200 | M_DP_NA_1 | ON | groups=1 |
+        | `Verify Point` | 100 | M_SP_NA_1 | ON | command_io_address=500 | command_type=C_SC_NA_1 | command_value=OFF | restore=True |
+        """
+        ca = self.station(common_address, self.session)
+        cells = {"name": name or f"IOA {io_address}", "common_address": ca, "io_address": io_address, "type": type,
+                 "expected_value": expected, "expected_quality": quality, "groups": groups,
+                 "command_io_address": command_io_address if command_io_address is not None else "",
+                 "command_type": command_type, "command_value": command_value, "select": "yes" if select else "",
+                 "return_io_address": return_io_address if return_io_address is not None else "",
+                 "return_value": return_value, "restore": "yes" if restore else ""}
+        signals = from_table([list(cells), [str(v) for v in cells.values()]], file="Verify Point")
+        return self._verify(signals, self._options(True, act_term, timeout), None)

@@ -1,0 +1,213 @@
+"""``c104test fat`` end to end against the embedded simulator: the four report forms agree."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from c104test.cli import main
+
+from .lists import RIGHT, WRONG_ROWS, write_csv, write_xlsx, wrong_lines
+
+
+def fat(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["fat", *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def report_verdicts(directory: Path) -> dict[str, dict[int, str]]:
+    """Row -> verdict as each of the four report forms tells it."""
+    data = json.loads((directory / "results.json").read_text())
+    forms = {"json": {p["row"]: p["verdict"] for p in data["points"]}}
+    junit: dict[int, str] = {}
+    for case in ET.parse(directory / "junit.xml").getroot().iter("testcase"):
+        if not case.get("name", "").startswith("row "):
+            continue
+        row = int(case.get("name", "").split(":")[0][4:])
+        junit[row] = ("fail" if case.find("failure") is not None else "error" if case.find("error") is not None
+                      else "skipped" if case.find("skipped") is not None else "pass")
+    forms["junit"] = junit
+    sheet = openpyxl.load_workbook(directory / "report.xlsx")["Results"]
+    header = [c.value for c in sheet[1]]
+    # the list in its order, one line per row (the lists here have no blank lines)
+    forms["xlsx"] = {i + 2: r[header.index("verdict")] for i, r in enumerate(sheet.iter_rows(min_row=2, values_only=True))}
+    html = (directory / "report.html").read_text()
+    forms["html"] = {}
+    for chunk in html.split("<tr class='")[1:]:
+        verdict, rest = chunk.split("'", 1)
+        if verdict in ("pass", "fail", "error", "skipped") and rest.startswith("><td>"):
+            cell = rest[5:].split("<", 1)[0]
+            if cell.isdigit():
+                forms["html"][int(cell)] = verdict
+    return forms
+
+
+def test_wrong_list_fails_exactly_the_wrong_rows_in_all_four_forms(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    points = write_csv(tmp_path / "list.csv", wrong_lines())
+    code, out, err = fat(capsys, "--simulate", "--points", str(points), "--output", str(tmp_path / "r"),
+                         "--witness", "A. Vendor", "--witness", "B. Utility")
+    assert code == 1, err
+    assert "FAILED" in out and f"{len(WRONG_ROWS)} fail" in out
+    for row in WRONG_ROWS:
+        assert f"row {row} fail: " in out  # plain progress lines: stdout is no terminal
+    forms = report_verdicts(tmp_path / "r")
+    expected = {row: ("fail" if row in WRONG_ROWS else "pass") for row in range(2, 2 + len(wrong_lines()))}
+    for name, found in forms.items():
+        assert found == expected, name
+    html = (tmp_path / "r" / "report.html").read_text()
+    for _, words in WRONG_ROWS.values():
+        assert words in html
+    assert html.count("<svg") == len(WRONG_ROWS)  # a sequence chart of evidence per failure
+    assert "A. Vendor" in html and hashlib.sha256(points.read_bytes()).hexdigest() in html
+    capture = hashlib.sha256((tmp_path / "r" / "capture.pcap").read_bytes()).hexdigest()
+    assert capture in html
+    data = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert set(data) >= {"rtu", "points_file", "points_sha256", "started", "finished", "points", "unexpected"}
+    assert set(data["points"][0]) >= {"row", "common_address", "io_address", "name", "verdict", "expected", "seen", "reason"}
+    sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["name", "common_address", "io_address", "type"]
+    assert header[-5:] == ["seen value", "seen quality", "verdict", "time (s)", "remark"]
+    remarks = {r[2]: r[-1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert "value ON, expected OFF" in remarks[200]
+
+
+def test_same_list_as_xlsx_gives_the_same_verdicts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = write_csv(tmp_path / "list.csv", wrong_lines())
+    b = write_xlsx(tmp_path / "list.xlsx", wrong_lines())
+    assert fat(capsys, "--simulate", "--points", str(a), "-o", str(tmp_path / "a"))[0] == 1
+    assert fat(capsys, "--simulate", "--points", str(b), "-o", str(tmp_path / "b"))[0] == 1
+    ja = json.loads((tmp_path / "a" / "results.json").read_text())["points"]
+    jb = json.loads((tmp_path / "b" / "results.json").read_text())["points"]
+    assert [(p["row"], p["verdict"], p["reason"].split(" within")[0]) for p in ja] == [
+        (p["row"], p["verdict"], p["reason"].split(" within")[0]) for p in jb]
+
+
+def test_right_list_exit_0_and_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    code, out, _ = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"))
+    assert code == 0 and "PASSED" in out
+    code, out, _ = fat(capsys, "--simulate", "--points", str(write_csv(tmp_path / "w.csv", wrong_lines())),
+                       "-o", str(tmp_path / "o"), "--only", "3,5-7", "--only", "voltage")
+    assert code == 1  # row 6 (wrong type) is selected
+    verdicts = {p["row"]: p["verdict"] for p in json.loads((tmp_path / "o" / "results.json").read_text())["points"]}
+    assert {r for r, v in verdicts.items() if v != "skipped"} == {3, 5, 6, 7}
+    assert verdicts[6] == "fail"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_broken_list_is_refused_before_connecting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = write_csv(tmp_path / "bad.csv", ["A,47,100,M_SP_NA_1,maybe,,,,,,,,,,,"])
+    code, _, err = fat(capsys, f"127.0.0.1:{_closed_port()}", "--points", str(bad), "-o", str(tmp_path / "r"))
+    assert code == 2
+    assert err.startswith(f"c104test fat: {bad}, row 2, column 'expected_value': ")
+    assert not (tmp_path / "r").exists()
+
+
+def test_unreachable_rtu_is_one_line_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    code, _, err = fat(capsys, f"127.0.0.1:{_closed_port()}", "--points", str(points), "-o", str(tmp_path / "r"),
+                       "--timeout", "2")
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "127.0.0.1" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--simulate"], "--points FILE is required"),
+        (["--points", "x.csv"], "give the RTU as HOST[:PORT], or --simulate"),
+        (["--template", "x.txt"], "must end in .csv or .xlsx"),
+        (["--simulate", "--points", "/nonexistent/x.csv"], "cannot read"),
+    ],
+)
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], words: str) -> None:
+    code, _, err = fat(capsys, *argv)
+    assert code == 2 and words in err
+
+
+def test_template_then_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("t.csv", "t.xlsx"):
+        code, out, _ = fat(capsys, "--template", str(tmp_path / name))
+        assert code == 0
+        code, out, _ = fat(capsys, "--simulate", "--points", str(tmp_path / name), "-o", str(tmp_path / name[2:]))
+        assert code == 0, out
+
+
+def test_report_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fat(capsys, "--simulate", "--points", str(write_csv(tmp_path / "a.csv", RIGHT)), "-o", str(tmp_path / "a"))
+    fat(capsys, "--simulate", "--points", str(write_csv(tmp_path / "b.csv", wrong_lines())), "-o", str(tmp_path / "b"))
+    assert main(["report", "merge", str(tmp_path / "a"), "-o", str(tmp_path / "s1")]) == 0
+    assert main(["report", "merge", str(tmp_path / "a"), str(tmp_path / "b"), "-o", str(tmp_path / "s")]) == 1
+    rows = json.loads((tmp_path / "s" / "summary.json").read_text())
+    assert [(r["passed"], r["fail"]) for r in rows] == [(True, 0), (False, len(WRONG_ROWS))]
+    assert "../b/report.html" in (tmp_path / "s" / "summary.html").read_text()
+    assert main(["report", "merge", str(tmp_path / "nothing")]) == 2
+
+
+def sent_commands(capture: Path) -> list[tuple[str, int]]:
+    """(type, IOA) of every command ACT the tool sent, read back from a capture file."""
+    import struct
+
+    from c104test.protocol.apci import IFrame, decode_frame
+    from c104test.protocol.asdu import decode_asdu
+    from c104test.protocol.enums import Cot
+
+    data = capture.read_bytes()
+    offset, found = 24, []
+    while offset < len(data):
+        _, _, length, _ = struct.unpack_from("<IIII", data, offset)
+        packet = data[offset + 16 : offset + 16 + length]
+        offset += 16 + length
+        if packet[26:30] != bytes((127, 0, 0, 1)):  # sent by the tool (the client's address)
+            continue
+        frame = decode_frame(packet[54:])
+        if isinstance(frame, IFrame):
+            asdu = decode_asdu(frame.asdu)
+            if 45 <= int(asdu.type) <= 64 and asdu.cot == Cot.ACTIVATION:
+                found.append((asdu.type.name, asdu.objects[0].io_address))
+    return found
+
+
+def test_resume_after_a_lost_connection_sends_no_command_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    out = tmp_path / "r"
+    # the simulated RTU breaks the link (a wrong N(S)) after the first rows: the run stops there
+    code, stdout, _ = fat(capsys, "--simulate", "--points", str(points), "-o", str(out),
+                          "--fault", "wrong_send_sequence nth=40")
+    assert code == 1 and " error: connection lost" in stdout
+    first = json.loads((out / "results.json").read_text())["points"]
+    done = [p["row"] for p in first if p["verdict"] == "pass"]
+    assert 2 in done and len(done) < len(RIGHT)
+    before = sent_commands(out / "capture.pcap")
+    assert ("C_SC_NA_1", 500) in before
+    code, stdout, _ = fat(capsys, "--simulate", "--points", str(points), "-o", str(out), "--resume")
+    assert code == 0, stdout
+    data = json.loads((out / "results.json").read_text())
+    assert [p["row"] for p in data["points"]] == list(range(2, 2 + len(RIGHT)))
+    assert {p["verdict"] for p in data["points"]} == {"pass"}
+    assert [c["file"] for c in data["captures"]] == ["capture.pcap", "capture-2.pcap"]
+    after = sent_commands(out / "capture-2.pcap")
+    command_of_row = {2: 500, 3: 501, 4: 502}
+    done_commands = {command_of_row[row] for row in done if row in command_of_row}
+    assert done_commands and not done_commands & {ioa for _, ioa in after}, (done, after)
+    assert {command_of_row[r] for r in command_of_row if r not in done} <= {ioa for _, ioa in after}
+    for row in done:  # the rows of the first session keep their result, commands and all
+        assert next(p for p in data["points"] if p["row"] == row) == next(p for p in first if p["row"] == row)
+    # a state file of another list is refused
+    other = write_csv(tmp_path / "other.csv", RIGHT[:3])
+    code, _, err = fat(capsys, "--simulate", "--points", str(other), "-o", str(out), "--resume")
+    assert code == 2 and "belongs to another version of the list" in err

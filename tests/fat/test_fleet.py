@@ -1,0 +1,83 @@
+"""A fleet of 20 simulated RTUs checked in one process; one summary page; a bad fleet file refused."""
+
+from __future__ import annotations
+
+import json
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import pytest
+import trio
+
+from c104test.cli import main
+from c104test.engine.simulator import open_simulator
+from c104test.fat.fleet import read_fleet, run_fleet
+from c104test.fat.signals import SignalListError
+
+from .lists import RIGHT, WRONG_ROWS, write_csv, wrong_lines
+
+
+def test_fleet_of_20_simulated_rtus(tmp_path: Path) -> None:
+    write_csv(tmp_path / "right.csv", RIGHT)
+    write_csv(tmp_path / "wrong.csv", wrong_lines())
+
+    async def main_() -> list:  # type: ignore[type-arg]
+        async with AsyncExitStack() as stack:
+            sims = [await stack.enter_async_context(open_simulator()) for _ in range(20)]
+            lines = ["name,host,port,common_address,points"]
+            for i, sim in enumerate(sims):
+                lines.append(f"rtu-{i:02},127.0.0.1,{sim.port},47,{'wrong' if i in (3, 17) else 'right'}.csv")
+            (tmp_path / "fleet.csv").write_text("\n".join(lines) + "\n")
+            entries = read_fleet(tmp_path / "fleet.csv")
+            runs = await run_fleet(entries, tmp_path / "out", jobs=10)
+            # every RTU got its own commands: each simulator saw the command round trips of its list
+            assert all(any(int(c.asdu.type) == 45 for c in sim.received_commands) for sim in sims)
+            return runs
+
+    runs = trio.run(main_)
+    assert len(runs) == 20
+    assert [r.rtu for r in runs if not r.passed] == ["rtu-03", "rtu-17"]
+    assert all(len([p for p in r.failures()]) == len(WRONG_ROWS) for r in runs if not r.passed)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert len(summary) == 20 and [s["rtu"] for s in summary if not s["passed"]] == ["rtu-03", "rtu-17"]
+    page = (tmp_path / "out" / "summary.html").read_text()
+    assert page.count("report.html") == 20 and (tmp_path / "out" / "rtu-03" / "report.xlsx").exists()
+
+
+def test_fleet_cli_with_simulators(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_csv(tmp_path / "right.csv", RIGHT)
+    (tmp_path / "fleet.csv").write_text("name,host,port,points\na,127.0.0.1,2404,right.csv\nb,127.0.0.1,2404,right.csv\n")
+    code = main(["fat", "--fleet", str(tmp_path / "fleet.csv"), "--simulate", "--jobs", "2", "-o", str(tmp_path / "o")])
+    assert code == 0, capsys.readouterr().err
+    assert "2 of 2 RTUs passed" in capsys.readouterr().out
+
+
+def test_bad_fleet_file_names_row_and_column(tmp_path: Path) -> None:
+    write_csv(tmp_path / "bad.csv", ["A,47,100,M_SP_NA_1,maybe,,,,,,,,,,,"])
+    (tmp_path / "fleet.csv").write_text("name,host,port,points\na,h,99999,x.csv\n,h,2404,x.csv\nc,h,2404,bad.csv\n")
+    with pytest.raises(SignalListError) as info:
+        read_fleet(tmp_path / "fleet.csv")
+    text = str(info.value)
+    assert "fleet.csv, row 2, column 'port': '99999' is not a port" in text
+    assert "fleet.csv, row 3, column 'name': empty name" in text
+    assert "bad.csv, row 2, column 'expected_value'" in text
+
+
+def test_an_unreachable_rtu_gets_errors_and_the_others_go_on(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    write_csv(tmp_path / "right.csv", RIGHT)
+
+    async def main_() -> list:  # type: ignore[type-arg]
+        async with open_simulator() as sim:
+            (tmp_path / "fleet.csv").write_text(
+                f"name,host,port,points\nup,127.0.0.1,{sim.port},right.csv\ndown,127.0.0.1,{closed},right.csv\n")
+            return await run_fleet(read_fleet(tmp_path / "fleet.csv"), tmp_path / "out", jobs=2)
+
+    up, down = trio.run(main_)
+    assert up.passed and not down.passed
+    assert {p.verdict for p in down.points} == {"error"} and "127.0.0.1" in down.points[0].reason
+    assert (tmp_path / "out" / "down" / "report.html").exists()

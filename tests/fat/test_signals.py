@@ -1,0 +1,133 @@
+"""Signal lists: CSV and XLSX read alike; every kind of broken list is refused with where and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from c104test.fat.signals import (
+    COLUMNS,
+    SignalListError,
+    parse_csv_text,
+    read_signal_list,
+    write_template,
+)
+from c104test.protocol.enums import Type
+
+from .lists import HEADER, RIGHT, write_csv, write_xlsx
+
+
+def test_csv_and_xlsx_give_the_same_rows(tmp_path: Path) -> None:
+    a = read_signal_list(write_csv(tmp_path / "l.csv", RIGHT))
+    b = read_signal_list(write_xlsx(tmp_path / "l.xlsx", RIGHT))
+    assert len(a.rows) == len(RIGHT) == len(b.rows)
+    for x, y in zip(a.rows, b.rows, strict=True):
+        assert (x.row, x.key, x.type, x.expected, x.quality, x.groups, x.command_type, x.command_value,
+                x.select, x.return_io_address, x.return_value, x.restore) == (
+                y.row, y.key, y.type, y.expected, y.quality, y.groups, y.command_type, y.command_value,
+                y.select, y.return_io_address, y.return_value, y.restore)
+    row = a.rows[1]
+    assert row.type is Type.M_SP_TB_1 and row.select and row.return_io_address == 101 and row.restore
+    assert a.rows[4].expected.matches(1236) and not a.rows[4].expected.matches(1240)  # 1234 +- 5
+    assert a.rows[5].expected.matches(230.5) and not a.rows[5].expected.matches(236.0)  # 225..235
+    assert len(a.sha256) == 64 and a.sha256 != b.sha256
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
+    write_template(tmp_path / f"t.{suffix}")
+    signals = read_signal_list(tmp_path / f"t.{suffix}")
+    assert len(signals.rows) >= 10
+    assert [h for h in signals.headers if h] == [c.header for c in COLUMNS]
+
+
+@pytest.mark.parametrize(
+    ("line", "where", "message"),
+    [
+        ("A,47,100,M_SP_XX_1,ON", "row 2, column 'type'", "'M_SP_XX_1' is not a Type; did you mean M_SP_TB_1?"),
+        ("A,47,100,C_SC_NA_1,ON", "row 2, column 'type'", "C_SC_NA_1 is not a monitor type"),
+        ("A,47,100,M_SP_NA_1,0..1", "row 2, column 'expected_value'", "a range applies to numbers, not to a single point"),
+        ("A,47,100,M_ME_NC_1,5..1", "row 2, column 'expected_value'", "runs backwards"),
+        ("A,47,100,M_DP_NA_1,1", "row 2, column 'expected_value'", "double point"),
+        ("A,47,100,M_SP_NA_1,ON +- 1", "row 2, column 'expected_value'", "a tolerance applies to numbers"),
+        ("A,70000,100,M_SP_NA_1,ON", "row 2, column 'common_address'", "outside 1..65534"),
+        (",47,100,M_SP_NA_1,ON", "row 2, column 'name'", "empty name"),
+        ("A,47,100,M_SP_NA_1,ON,XX", "row 2, column 'expected_quality'", "XX"),
+    ],
+)
+def test_bad_cells_name_row_and_column(line: str, where: str, message: str) -> None:
+    header = "name,common_address,io_address,type,expected_value,expected_quality"
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text(f"{header}\n{line}\n", file="list.csv")
+    text = str(info.value)
+    assert text.startswith(f"list.csv, {where}: "), text
+    assert message in text
+
+
+def test_duplicate_ioa_names_both_rows() -> None:
+    with pytest.raises(SignalListError, match=r"list.csv, row 3, column 'io_address': duplicate IOA 100 of CA 47: row 2"):
+        parse_csv_text("name,common_address,io_address,type\nA,47,100,M_SP_NA_1\nB,47,100,M_SP_NA_1\n", file="list.csv")
+
+
+def test_missing_column_and_every_problem_reported() -> None:
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text("name,ca,type\nA,47,M_SP_NA_1\n", file="list.csv")
+    assert str(info.value) == ("list.csv, row 1: missing column 'io_address' (IOA of the point, 1..16777215); "
+                               "the header row has: name, ca, type")
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text("name,ca,ioa,type\nA,47,100,M_XX\nB,47,0,M_SP_NA_1\n", file="l.csv")
+    assert [p.row for p in info.value.problems] == [2, 3]
+
+
+def test_command_needs_its_type_and_value() -> None:
+    with pytest.raises(SignalListError, match=r"row 2, column 'command_value': empty command_value"):
+        parse_csv_text(f"{HEADER}\nA,47,100,M_SP_NA_1,ON,,,500,C_SC_NA_1,,,,,,,\n", file="l.csv")
+
+
+def test_xlsx_errors_name_sheet_and_column_letter(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "l.xlsx", ["A,47,100,M_SP_NA_1,ON", "B,47,101,M_SP_NA_1,maybe"])
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(path)
+    assert str(info.value).startswith(f"{path}, sheet Signals, row 3, column E 'expected_value': ")
+
+
+def test_xlsx_without_a_matching_sheet(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "Sheet1"
+    book.create_sheet("Notes")
+    book.save(tmp_path / "l.xlsx")
+    with pytest.raises(SignalListError, match=r"no sheet named 'Signals'; the workbook has 'Sheet1', 'Notes'"):
+        read_signal_list(tmp_path / "l.xlsx")
+    with pytest.raises(SignalListError, match=r"no sheet named 'Points'"):
+        read_signal_list(tmp_path / "l.xlsx", sheet="Points")
+
+
+def test_column_mapping_file_and_sheet(tmp_path: Path) -> None:
+    (tmp_path / "map.yaml").write_text("name: Signal text\nio_address: Info address\ntype: TK\nexpected_value: Soll\n")
+    text = "Signal text;common_address;Info address;TK;Soll\nQ0;47;100;M_SP_NA_1;ON\n"
+    (tmp_path / "l.csv").write_text(text)
+    signals = read_signal_list(tmp_path / "l.csv", columns=tmp_path / "map.yaml")
+    assert signals.rows[0].io_address == 100 and signals.rows[0].expected.show() == "ON"
+    with pytest.raises(SignalListError, match="missing column 'IOA Nr'"):
+        (tmp_path / "map2.yaml").write_text("name: Signal text\ntype: TK\nio_address: IOA Nr\n")
+        read_signal_list(tmp_path / "l.csv", columns=tmp_path / "map2.yaml")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Signals"
+    ws.append(["Signal text", "common_address", "Info address", "TK"])
+    ws.append(["Q0", 47, 100, "M_SP_NA_1"])
+    columns = book.create_sheet("Columns")
+    for pair in (("field", "header"), ("name", "Signal text"), ("io_address", "Info address"), ("type", "TK")):
+        columns.append(pair)
+    book.save(tmp_path / "m.xlsx")
+    assert read_signal_list(tmp_path / "m.xlsx").rows[0].key == (47, 100)
+
+
+def test_the_fat_page_lists_every_column_and_no_other() -> None:
+    import re
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "fat.md").read_text(encoding="utf-8")
+    section = page.split("## 2. The columns", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE) == [c.field for c in COLUMNS]
