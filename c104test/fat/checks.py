@@ -22,7 +22,7 @@ from typing import Any
 import trio
 
 from ..engine.client import ClientConnection, MessageFilter
-from ..engine.errors import C104TestError, CommandTimeout, ExpectationFailed
+from ..engine.errors import C104TestError, CommandTimeout, ExpectationFailed, NegativeConfirmation
 from ..engine.journal import Direction
 from ..engine.points import PROCESS_TYPES
 from ..protocol.asdu import type_info
@@ -291,8 +291,8 @@ class _Checker:
         required = self.options.act_term == "required"
         try:
             result = await conn.send_command(ca, row.command_io_address, row.command_type, value,
-                                             select=row.select, timeout=timeout, wait_termination=required)
-        except CommandTimeout as exc:
+                                             select=row.select, timeout=timeout, act_term=self.options.act_term)
+        except (CommandTimeout, NegativeConfirmation) as exc:  # no ACT_CON/ACT_TERM, negative ACT_TERM
             return f"{name}: {str(exc).splitlines()[0]}"
         if result.positive is None:
             return f"{name}: no ACT_CON within {timeout:g} s"

@@ -206,7 +206,7 @@ class SimulatorKeywords(LibraryComponent):
 
         Examples:
         | `Inject Fault` | no_termination type=C_SC_NA_1 |
-        | `Send Command` | 500 | ON | expect=POSITIVE | wait_termination=False |
+        | `Send Command` | 500 | ON | expect=POSITIVE | act_term=never |
         """
         rtu = self._simulator(alias)
         added = parse_fault(fault)

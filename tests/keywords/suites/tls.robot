@@ -16,7 +16,7 @@ Station Interrogation And A Command Over Mutual TLS
     ${result}    Send Interrogation
     Should Be True    $result.positive and $result.terminated
     Get Point Value    100    ==    ON
-    Send Command    500    OFF    C_SC_NA_1    wait_termination=False
+    Send Command    500    OFF    C_SC_NA_1
 
 RTU Certificate From An Unknown CA Is Refused In Words
     ${port}    Start Simulated RTU    tls_cert=${SERVER_CERT}    tls_key=${SERVER_KEY}    tls_ca=${CA}
