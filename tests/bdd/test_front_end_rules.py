@@ -139,16 +139,16 @@ def test_reports_are_fresh_so_an_rtu_that_ignores_the_command_fails(pytester: py
 
 
 def _pcap_records(path) -> int:  # type: ignore[no-untyped-def]
-    """How many packets a classic pcap file holds (c104test writes little-endian, microseconds)."""
+    """How many packets a pcapng file holds (c104test writes little-endian pcapng)."""
     import struct
 
     data = path.read_bytes()
-    assert data[:4] == bytes.fromhex("d4c3b2a1"), data[:4]
-    count, offset = 0, 24
+    assert data[:4] == bytes.fromhex("0a0d0d0a"), data[:4]
+    count, offset = 0, 0
     while offset < len(data):
-        included = struct.unpack_from("<I", data, offset + 8)[0]
-        offset += 16 + included
-        count += 1
+        kind, length = struct.unpack_from("<II", data, offset)
+        count += kind == 6  # enhanced packet block
+        offset += length
     assert offset == len(data)
     return count
 

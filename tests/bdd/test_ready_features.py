@@ -46,7 +46,7 @@ def test_run_features_passes_and_writes_the_reports(tmp_path: Path, capsys: pyte
     assert "test_station_interrogation" in html and "<html" in html.lower()
     # the step "the traffic is saved to" wrote into the capture folder; passed scenarios save nothing else
     assert sorted(p.name for p in tmp_path.rglob("*.pcap")) == ["link-control.pcap"]
-    assert (tmp_path / "captures" / "link-control.pcap").read_bytes()[:4] == bytes.fromhex("d4c3b2a1")
+    assert (tmp_path / "captures" / "link-control.pcap").read_bytes()[:4] == bytes.fromhex("0a0d0d0a")  # pcapng
 
 
 def test_run_features_counts_failed_scenarios(tmp_path: Path) -> None:
