@@ -93,7 +93,7 @@ def test_a_step_fails_in_time_against_an_rtu_that_floods_and_stops_reading(
     bound = T1 + TIMEOUT + SLACK
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
-        "--rtu-host", "127.0.0.1", "--rtu-port", str(peer.port), "--c104-timeout", str(TIMEOUT),
+        "--rtu-host", "127.0.0.1", "--rtu-port", str(peer.port), "--rtu-common-address", "47", "--c104-timeout", str(TIMEOUT),
         # the flood brings about 60,000 frames a second: a journal that holds them all while the
         # interrogation waits (a small one fails the wait with FramesDropped, which is right too)
         "--c104-journal-size", "200MB", "--timeout", str(bound + 70),  # a hang fails, and says where

@@ -138,7 +138,7 @@ Interrogation And Command Over Mutual TLS
     ${{result}}    Send Interrogation
     Should Be True    $result.positive and $result.terminated
     Get Point Value    100    ==    ON
-    Send Command    500    OFF    C_SC_NA_1    wait_termination=False
+    Send Command    500    OFF    C_SC_NA_1
     [Teardown]    Close All RTU Connections
 """, encoding="utf-8")
     done = subprocess.run(
