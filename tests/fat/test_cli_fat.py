@@ -159,22 +159,23 @@ def test_report_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def sent_commands(capture: Path) -> list[tuple[str, int]]:
-    """(type, IOA) of every command ACT the tool sent, read back from a capture file."""
-    import struct
+    """(type, IOA) of every command ACT the tool sent, read back from a capture file (scapy).
+
+    Only the controlling station sends a process command with COT 6, so the direction needs no
+    address (both ends are 127.0.0.1 in the real-endpoint capture).
+    """
+    from scapy.all import TCP, rdpcap
 
     from c104test.protocol.apci import IFrame, decode_frame
     from c104test.protocol.asdu import decode_asdu
     from c104test.protocol.enums import Cot
 
-    data = capture.read_bytes()
-    offset, found = 24, []
-    while offset < len(data):
-        _, _, length, _ = struct.unpack_from("<IIII", data, offset)
-        packet = data[offset + 16 : offset + 16 + length]
-        offset += 16 + length
-        if packet[26:30] != bytes((127, 0, 0, 1)):  # sent by the tool (the client's address)
+    found = []
+    for packet in rdpcap(str(capture)):
+        payload = bytes(packet[TCP].payload) if TCP in packet else b""
+        if not payload:
             continue
-        frame = decode_frame(packet[54:])
+        frame = decode_frame(payload)
         if isinstance(frame, IFrame):
             asdu = decode_asdu(frame.asdu)
             if 45 <= int(asdu.type) <= 64 and asdu.cot == Cot.ACTIVATION:
