@@ -347,7 +347,7 @@ class ClientConnection:
         self._link, self._session = link, session
         self.local_address, self.peer_address = opened.local, opened.peer
         self.journal.endpoints = opened.endpoints
-        self.tls = opened.tls
+        self.tls = self.journal.tls = opened.tls
         self.close_reason = None
         self.close_info = None
         self.close_error = None

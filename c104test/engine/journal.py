@@ -280,6 +280,7 @@ class Journal:
         self._log_after = -math.inf  # engine time after which the next drop is logged
         self._cleared_to = 0  # frames below this index were cleared on purpose, not dropped
         self.endpoints: Endpoints | None = None  # (local, peer) addresses, for captures
+        self.tls: str | None = None  # "TLSv1.3 TLS_AES_256_GCM_SHA384" when the link is TLS
         budget._join(self)
         weakref.finalize(self, _release, budget, self._account)
 
@@ -400,15 +401,20 @@ class Journal:
         """Write the held frames to a capture file; returns the number of frames written.
 
         The file is pcapng; when frames were dropped, its first packet carries a comment that says
-        how many (Wireshark shows it in the packet list and in Statistics > Capture File Properties).
+        how many (Wireshark shows it in the packet list and in Statistics > Capture File Properties),
+        and a TLS link says so there too (the packets are the decrypted APDUs).
         """
-        note = None
+        notes = []
+        if self.tls:
+            notes.append(f"c104test: the link was TLS ({self.tls}); these are the decrypted APDUs")
         if self.dropped:
-            note = (
+            dropped = (
                 f"c104test: {self.dropped} earlier frames of this connection were dropped to keep "
                 f"the journal within {self.size} octets; this capture starts at frame #{self._first}"
             )
-            log.warning("capture %s: %s", path, note)
+            log.warning("capture %s: %s", path, dropped)
+            notes.append(dropped)
+        note = "\n".join(notes) or None
         return write_pcap(
             path,
             ((e.wall, (e.direction is Direction.SENT) == local_is_client, e.raw) for e in self._entries),

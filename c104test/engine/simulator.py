@@ -160,6 +160,7 @@ class SimulatorConnection:
         self.link.ignore_test_frames = faults.ignore_test_frames
         self.journal = Journal(simulator.journal_budget)
         self.journal.endpoints = opened.endpoints  # for captures: the real addresses
+        self.journal.tls = opened.tls
         self.opened_at = now
         self._closed = False
         self._station = simulator.station

@@ -302,3 +302,26 @@ def test_no_verify_client_accepts_an_unknown_ca(pki: Pki) -> None:
 
     trio.run(main)
 
+
+
+def test_the_capture_says_the_link_was_tls_and_holds_the_decrypted_apdus(pki: Pki, tmp_path: Path) -> None:
+    from scapy.all import TCP, rdpcap
+
+    async def main() -> None:
+        async with (
+            open_simulator(transport=server(server_options(pki))) as sim,
+            open_connection("127.0.0.1", sim.port, transport=client(client_options(pki)), params=FAST) as conn,
+        ):
+            result = await conn.interrogation(CA, timeout=5)
+            assert result.positive
+            conn.journal.write_pcap(tmp_path / "tls.pcap")
+        async with open_simulator() as plain, open_connection("127.0.0.1", plain.port, params=FAST) as conn:
+            await conn.interrogation(CA, timeout=5)
+            conn.journal.write_pcap(tmp_path / "plain.pcap")
+
+    trio.run(main)
+    data = (tmp_path / "tls.pcap").read_bytes()
+    assert b"the link was TLS (TLSv1." in data and b"decrypted APDUs" in data
+    assert b"the link was TLS" not in (tmp_path / "plain.pcap").read_bytes()
+    payloads = [bytes(p[TCP].payload) for p in rdpcap(str(tmp_path / "tls.pcap")) if TCP in p and bytes(p[TCP].payload)]
+    assert payloads[0] == bytes.fromhex("680407000000")  # STARTDT act in the clear, not a TLS record
