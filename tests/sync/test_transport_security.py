@@ -131,3 +131,36 @@ def test_tls_enums_match_c104s_names_and_values() -> None:
     theirs = json.loads(done.stdout)
     assert {name: theirs.get(name) for name in ours} == ours
     assert str(c104.TlsVersion.TLS_1_2) == "TlsVersion.TLS_1_2"
+
+
+def test_a_c104_tls_server_script_serves_a_tls_client(pki: Pki) -> None:
+    """c104test.Server(transport_security=...) and c104test.Client over mutual TLS."""
+    server_tls = c104.TransportSecurity(validate=True, only_known=False)
+    server_tls.set_certificate(cert=str(pki.server_cert), key=str(pki.server_key))
+    server_tls.set_ca_certificate(cert=str(pki.ca))
+    server = c104.Server(ip="127.0.0.1", port=0, transport_security=server_tls)
+    served = server.add_station(common_address=12)
+    measured = served.add_point(io_address=11, type=c104.Type.M_ME_NC_1)
+    measured.value = 42.5
+    server.start()
+    client = c104.Client(transport_security=security(pki))
+    try:
+        connection = client.add_connection(ip="127.0.0.1", port=server.port, init=c104.Init.NONE)
+        point = connection.add_station(common_address=12).add_point(io_address=11, type=c104.Type.M_ME_NC_1)
+        client.start()
+        assert wait_for(lambda: connection.state == c104.ConnectionState.OPEN), connection.state
+        assert connection.interrogation(common_address=12)
+        assert point.value == 42.5
+        # a plain TCP client is refused by the TLS server, which keeps serving
+        plain = c104.Client()
+        other = plain.add_connection(ip="127.0.0.1", port=server.port, init=c104.Init.NONE)
+        plain.start()
+        try:
+            assert not wait_for(lambda: other.state == c104.ConnectionState.OPEN, timeout=2)
+        finally:
+            plain.stop()
+        assert connection.interrogation(common_address=12)
+    finally:
+        client.stop()
+        server.stop()
+        shutdown_bridge()
