@@ -27,6 +27,7 @@ no_confirmation             A02 A03 A04 A05 A08 A09 A10 A11 A12 A13 A18 A20 A21 
 negative_confirmation       A02 A03 A08 A09 A10 A11 A12 A13 A18 A20 A21 A22 A27 A28 A29 A30
 positive_confirmation       A03(unknown group) A07 A14 A17 A19 A23 A24 A25 A26 A27 A28 A31
                             A34 R07 R08 R09 R10 R11 R12
+refusal_without_pn          A14 A17 A19 A34 R08 R09 R10 (COT 44-47 refusals with P/N=0)
 wrong_cause                 A02 A03 A08 A09 A13 A16 A18 A21 A35 A37 (part= picks the ASDU)
 no_termination              A02 A03 A05 A08 A09 A10 A21 A22 A27 A28 A29 A30
 termination_first           A02 A03 A08 A21 A22
@@ -79,6 +80,7 @@ __all__ = [
     "NoTermination",
     "NoTestFrameConfirmation",
     "PositiveConfirmation",
+    "RefusalWithoutPn",
     "Scope",
     "Silence",
     "StaleInterrogation",
@@ -198,6 +200,20 @@ class PositiveConfirmation(Fault):
             elif part is Part.NEGATIVE:
                 con = Cot.DEACTIVATION_CON if request[2] & 0x3F == Cot.DEACTIVATION else Cot.ACTIVATION_CON
                 yield Part.CONFIRMATION, _set_cause(raw, int(con), negative=False), None
+            else:
+                yield part, raw, asdu
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalWithoutPn(Fault):
+    """A refusal mirror (COT 44-47) goes out with P/N=0, as some RTU libraries send it."""
+
+    name: ClassVar[str] = "refusal_without_pn"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        for part, raw, asdu in replies:
+            if part is Part.NEGATIVE:
+                yield part, raw[:2] + bytes((raw[2] & ~0x40 & 0xFF,)) + raw[3:], None
             else:
                 yield part, raw, asdu
 
@@ -468,6 +484,7 @@ FAULTS: dict[str, type[Fault]] = {
         NoConfirmation,
         NegativeConfirmation,
         PositiveConfirmation,
+        RefusalWithoutPn,
         WrongCause,
         NoTermination,
         TerminationFirst,

@@ -23,6 +23,7 @@ from c104test.protocol.station.faults import (
     NoTermination,
     NoTestFrameConfirmation,
     PositiveConfirmation,
+    RefusalWithoutPn,
     Silence,
     StaleInterrogation,
     TerminationFirst,
@@ -69,6 +70,13 @@ def test_positive_confirmation_turns_refusals_into_success() -> None:
     assert cots(plain) == [(7, True)] and cots(faulty) == [(7, False)]
     plain, faulty = answers(command(SC, 999, True), PositiveConfirmation())  # unknown IOA: COT 47
     assert cots(plain) == [(47, True)] and cots(faulty) == [(7, False)]
+
+
+def test_refusal_without_pn_clears_p_n_on_mirrors_only() -> None:
+    plain, faulty = answers(command(SC, 999, True), RefusalWithoutPn())  # unknown IOA: COT 47
+    assert cots(plain) == [(47, True)] and cots(faulty) == [(47, False)]
+    plain, faulty = answers(command(SC, 501, True), RefusalWithoutPn())  # a negative ACT_CON stays
+    assert cots(plain) == cots(faulty) == [(7, True)]
 
 
 def test_wrong_cause_changes_the_chosen_part() -> None:
