@@ -1,0 +1,24 @@
+"""The conformance suite: the catalogue cases of protocol.md 2.3, defined once, PICS-driven.
+
+``select_cases("L01,A02-A10,R*")`` picks cases, ``run_cases`` runs them against an RTU with its
+``Pics``; ``CASES`` maps a catalogue ID to its definition (clause, purpose, PICS items, mutants).
+"""
+
+from .case import (
+    CASES,
+    CATALOGUE,
+    Case,
+    CaseFailed,
+    CaseNotApplicable,
+    Verdict,
+    mutant_plan,
+    select_cases,
+)
+from .pics import Pics, PicsError, load_pics, parse_pics, pics_from_profile, pics_template
+from .runner import CaseResult, run_case, run_cases
+
+__all__ = [
+    "CASES", "CATALOGUE", "Case", "CaseFailed", "CaseNotApplicable", "CaseResult", "Pics", "PicsError",
+    "Verdict", "load_pics", "mutant_plan", "parse_pics", "pics_from_profile", "pics_template", "run_case",
+    "run_cases", "select_cases",
+]

@@ -1,0 +1,187 @@
+"""Link cases (catalogue L, protocol.md 2.3): STARTDT/STOPDT, TESTFR, t2, w, sequence numbers."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import trio
+
+from ..engine.client import ClientConnection
+from ..protocol.apci import UFunction, decode_frame, encode_u_frame
+from ..protocol.asdu import Asdu
+from ..protocol.enums import Cot, Type
+from ..protocol.objects import Interrogation, TestCommandWithTime
+from ..protocol.timetags import CP56Time2a
+from .case import case
+from .context import CaseContext
+
+TESTFR_ACT = encode_u_frame(UFunction.TESTFR_ACT)
+TESTFR_CON = encode_u_frame(UFunction.TESTFR_CON)
+
+
+async def _expect_test_frame_answer(ctx: CaseContext, conn: ClientConnection, state: str) -> None:
+    since = conn.journal.next_index
+    await conn.send_raw(TESTFR_ACT)
+    answered = await ctx.until(
+        lambda: conn.close_info is not None or any(e.raw == TESTFR_CON for e in ctx.received(conn, since)),
+        ctx.answer_timeout)
+    if conn.close_info is not None:
+        raise ctx.fail(f"the connection ended after TESTFR act in {state} state: {conn.close_info.reason}")
+    if answered:
+        return
+    raise ctx.fail(f"no TESTFR con within {ctx.answer_timeout:g} s of a TESTFR act in {state} state")
+
+
+def _i_frames(ctx: CaseContext, conn: ClientConnection, since: int = 0) -> list:
+    return [e for e in ctx.received(conn, since) if e.is_i_frame]
+
+
+def _test_command(ctx: CaseContext, tsc: int) -> Asdu:
+    ob = TestCommandWithTime(0, tsc, CP56Time2a.from_datetime(_dt.datetime.now()))
+    return Asdu(Type.C_TS_TA_1, Cot.ACTIVATION, ctx.common_address, (ob,))
+
+
+@case("L01", "Listen / active open", clause="IEC 60870-5-104 5.3, 5.2 (604 5.3.2.4-5)",
+      purpose="The RTU accepts the connection, sends no I-frame before STARTDT and answers TESTFR.",
+      mutants=("no_test_frame_confirmation",),
+      verifies="no I-frame for 1 s after connect; TESTFR con within t1")
+async def l01(ctx: CaseContext) -> None:
+    conn = await ctx.connect(start=False)
+    await trio.sleep(min(1.0, ctx.answer_timeout))
+    early = _i_frames(ctx, conn)
+    if early:
+        raise ctx.fail(f"the RTU sent an I-frame before STARTDT: {early[0].explain()}")
+    await _expect_test_frame_answer(ctx, conn, "stopped")
+
+
+@case("L02", "STARTDT", clause="IEC 60870-5-104 5.3",
+      purpose="STARTDT act is confirmed within t1; after it the RTU's first I-frame is the end of initialisation.",
+      pics=("functions.end_of_initialisation",),
+      mutants=("no_end_of_initialisation",),
+      verifies="STARTDT con within t1; first I-frame M_EI_NA_1 when the PICS claims it")
+async def l02(ctx: CaseContext) -> None:
+    conn = await ctx.connect(start=False)
+    since = conn.journal.next_index
+    try:
+        await conn.start_data_transfer(timeout=ctx.answer_timeout)
+    except Exception as exc:  # CommandTimeout or LinkDown: the RTU did not confirm
+        raise ctx.fail(f"STARTDT act was not confirmed: {exc}") from None
+    if not ctx.pics["functions.end_of_initialisation"]:
+        return
+    await ctx.until(lambda: bool(_i_frames(ctx, conn, since)), ctx.answer_timeout)
+    frames = _i_frames(ctx, conn, since)
+    if not frames or frames[0].asdu is None or frames[0].asdu.type != Type.M_EI_NA_1:
+        first = frames[0].explain() if frames else "none"
+        raise ctx.fail(f"the first I-frame after STARTDT is not the end of initialisation (M_EI_NA_1): {first}")
+
+
+@case("L04", "STOPDT, nothing outstanding", clause="IEC 60870-5-104 5.3",
+      purpose="STOPDT act is confirmed; afterwards the RTU still answers TESTFR.",
+      mutants=("no_test_frame_confirmation",),
+      verifies="STOPDT con within t1, no I-frame after it, TESTFR con in stopped state")
+async def l04(ctx: CaseContext) -> None:
+    conn = await ctx.connect()
+    await trio.sleep(0.3)  # let the start-up reports (end of initialisation) go by
+    try:
+        await conn.stop_data_transfer(timeout=ctx.answer_timeout)
+    except Exception as exc:
+        raise ctx.fail(f"STOPDT act was not confirmed: {exc}") from None
+    since = conn.journal.next_index
+    await _expect_test_frame_answer(ctx, conn, "stopped")
+    late = _i_frames(ctx, conn, since)
+    if late:
+        raise ctx.fail(f"the RTU sent an I-frame after STOPDT con: {late[0].explain()}")
+
+
+@case("L07", "TESTFR answer", clause="IEC 60870-5-104 5.2",
+      purpose="TESTFR act is answered in started and stopped state without touching N(S)/N(R).",
+      mutants=("no_test_frame_confirmation",),
+      verifies="TESTFR con within t1 in both states")
+async def l07(ctx: CaseContext) -> None:
+    conn = await ctx.connect()
+    await _expect_test_frame_answer(ctx, conn, "started")
+    try:
+        await conn.stop_data_transfer(timeout=ctx.answer_timeout)
+    except Exception as exc:
+        raise ctx.fail(f"STOPDT act was not confirmed: {exc}") from None
+    await _expect_test_frame_answer(ctx, conn, "stopped")
+
+
+def _acknowledged(ctx: CaseContext, conn: ClientConnection, since: int) -> int:
+    """The highest N(R) the RTU sent since ``since`` (S- or I-frames)."""
+    best = 0
+    for e in ctx.received(conn, since):
+        frame = decode_frame(e.raw)
+        nr = getattr(frame, "recv_seq", None)
+        if nr is not None:
+            best = max(best, nr)
+    return best
+
+
+@case("L11", "t2 acknowledgement", clause="IEC 60870-5-104 5.1 (t2)",
+      purpose="One I-frame from the tool is acknowledged within t2 (S-frame or piggyback).",
+      pics=("link.t2",),
+      mutants=("silence type=C_TS_TA_1 + withhold_acknowledgements",),
+      verifies="an S- or I-frame with N(R)=1 within t2 + 1 s")
+async def l11(ctx: CaseContext) -> None:
+    conn = await ctx.connect()
+    await trio.sleep(0.3)
+    conn.set_withhold_acknowledgements(False)
+    since = conn.journal.next_index
+    await conn.send_asdu(_test_command(ctx, 1))
+    limit = float(ctx.pics["link.t2"]) + 1.0
+    if await ctx.until(lambda: _acknowledged(ctx, conn, since) >= 1, limit):
+        return
+    raise ctx.fail(f"the RTU did not acknowledge an I-frame within t2 + 1 s ({limit:g} s): no S-frame and no I-frame with N(R)=1")
+
+
+@case("L12", "w acknowledgement", clause="IEC 60870-5-104 5.1 (w)",
+      purpose="w back-to-back I-frames are acknowledged at once, not after t2.",
+      pics=("link.w", "link.t2"),
+      mutants=("silence type=C_TS_TA_1 + withhold_acknowledgements",),
+      verifies="N(R)=w arrives within half of t2 after the w-th frame")
+async def l12(ctx: CaseContext) -> None:
+    conn = await ctx.connect()
+    await trio.sleep(0.3)
+    w = int(ctx.pics["link.w"])
+    since = conn.journal.next_index
+    for n in range(w):
+        await conn.send_asdu(_test_command(ctx, n + 1))
+    limit = float(ctx.pics["link.t2"]) / 2
+    if await ctx.until(lambda: _acknowledged(ctx, conn, since) >= w, limit):
+        return
+    raise ctx.fail(f"{w} I-frames (w) were not acknowledged within {limit:g} s; highest N(R) {_acknowledged(ctx, conn, since)}")
+
+
+async def _sequence_check(ctx: CaseContext, conn: ClientConnection, what: str) -> None:
+    request = Asdu(Type.C_IC_NA_1, Cot.ACTIVATION, ctx.common_address, (Interrogation(0, 20),))
+    try:
+        await conn.command(request, timeout=ctx.answer_timeout, wait_termination=True)
+    except Exception as exc:
+        error = conn.close_error
+        raise ctx.fail(f"{what}: {error if error is not None else exc}") from None
+    for expected, e in enumerate(_i_frames(ctx, conn)):
+        frame = decode_frame(e.raw)
+        if frame.send_seq != expected:
+            raise ctx.fail(f"{what}: I-frame N(S)={frame.send_seq} where {expected} was expected: {e.explain()}")
+
+
+@case("L14", "Sequence start", clause="IEC 60870-5-104 5.1",
+      purpose="On a new connection the RTU's first I-frame has N(S)=0 and N(S) increments by 1.",
+      mutants=("wrong_send_sequence", "wrong_send_sequence nth=3"),
+      verifies="every I-frame of the connection has N(S) = its position; a close by the tool over a wrong N(S) is named")
+async def l14(ctx: CaseContext) -> None:
+    conn = await ctx.connect()
+    await _sequence_check(ctx, conn, "the first connection")
+
+
+@case("L22", "Active close by tool", clause="IEC 60870-5-104 5.1, 5.3",
+      purpose="After the tool closes, a new connection is accepted and its counters start at 0.",
+      mutants=("wrong_send_sequence nth=2",),
+      verifies="second connection: STARTDT con, N(S) from 0")
+async def l22(ctx: CaseContext) -> None:
+    first = await ctx.connect()
+    await _sequence_check(ctx, first, "the first connection")
+    await first.close()
+    second = await ctx.connect()
+    await _sequence_check(ctx, second, "the connection after the tool closed the first")

@@ -1,0 +1,240 @@
+"""What a case works with: connections to the RTU under test, its PICS, evidence and verdict checks.
+
+The tool's own timers are chosen so that they cannot mask the RTU's: its t3 is several times the
+RTU's (L08, L09: the RTU's TESTFR must come from the RTU's own t3), its t1 is longer than the
+RTU's (a close that the RTU must make is never made by c104test first). A close is the RTU's only
+if the engine says the peer made it (``ClosedBy.PEER``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import trio
+
+from ..engine.client import ClientConnection, CommandResult
+from ..engine.errors import CommandTimeout, ConnectFailed, LinkDown, unwrap_group
+from ..engine.journal import Direction, JournalEntry
+from ..protocol.asdu import Asdu, UnknownAsdu
+from ..protocol.closing import ClosedBy
+from ..protocol.enums import ConnectionState, Cot, Type
+from ..protocol.explain import explain_bytes
+from ..protocol.link import LinkParameters, LinkState
+from .case import CaseFailed, CaseNotApplicable
+from .pics import Pics
+
+__all__ = ["MIRRORS", "CaseContext", "Evidence", "tool_parameters"]
+
+MIRRORS = {44: "unknown type", 45: "unknown cause", 46: "unknown common address", 47: "unknown IOA"}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One frame of a case: seconds since the case began, direction, octets and their meaning."""
+
+    t: float
+    dir: str
+    hex: str
+    explained: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"t": round(self.t, 6), "dir": self.dir, "hex": self.hex, "explained": self.explained}
+
+
+def tool_parameters(pics: Pics) -> LinkParameters:
+    """The tool's k, w and timers for the RTU of ``pics``: they never mask the RTU's.
+
+    >>> from .pics import parse_pics
+    >>> p = tool_parameters(parse_pics("rtu: {common_addresses: [1]}\\nlink: {t1: 2, t2: 1, t3: 1}"))
+    >>> p.t1 > 2, p.t3 >= 3 * 1
+    (True, True)
+    """
+    t1 = float(pics["link.t1"])
+    t3 = float(pics["link.t3"])
+    return LinkParameters(
+        k=12, w=8, t0=float(pics["link.t0"]),
+        t1=2 * t1 + 1, t2=min(1.0, t1 / 2), t3=max(3 * t3, t3 + 2 * t1) + 10,
+    )
+
+
+def _describe_asdu(asdu: Asdu | UnknownAsdu) -> str:
+    name = asdu.type.name if isinstance(asdu.type, Type) else f"type {int(asdu.type)}"
+    cot = int(asdu.cot)
+    cot_name = Cot(cot).name if cot in Cot._value2member_map_ else str(cot)
+    return f"{name} COT {cot} ({cot_name}) P/N={int(bool(asdu.negative))}"
+
+
+class CaseContext:
+    """The RTU (``host``, ``port``), its ``pics``, and every connection a case opens."""
+
+    def __init__(self, host: str, port: int, pics: Pics) -> None:
+        self.host = host
+        self.port = port
+        self.pics = pics
+        self.params = tool_parameters(pics)
+        #: Seconds the RTU has to answer a request (its t1: later than that it would close).
+        self.answer_timeout = float(pics["link.t1"])
+        self.common_address = pics.common_address
+        self.started = trio.current_time()
+        self._connections: list[ClientConnection] = []
+        self._nursery: trio.Nursery | None = None
+
+    # ---- verdicts ----
+
+    def fail(self, reason: str) -> CaseFailed:
+        return CaseFailed(reason)
+
+    def require(self, *items: str) -> None:
+        """n/a unless every PICS item is claimed (true or a non-empty list)."""
+        for item in items:
+            if not self.pics[item]:
+                raise CaseNotApplicable(f"PICS {item} is {self.pics[item]!r}: not claimed")
+
+    # ---- connections ----
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[CaseContext]:
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                try:
+                    yield self
+                finally:
+                    for conn in self._connections:
+                        with trio.move_on_after(3):
+                            await conn.close()
+                    nursery.cancel_scope.cancel()
+        except BaseExceptionGroup as group:  # the case's own verdict, not a group
+            error = unwrap_group(group)
+            raise error from error.__cause__
+
+    async def connect(self, *, start: bool = True, originator_address: int = 0) -> ClientConnection:
+        """A new TCP connection to the RTU (data transfer started unless ``start=False``)."""
+        assert self._nursery is not None, "use CaseContext.open()"
+        conn = ClientConnection(
+            self.host, self.port, params=self.params, start_data_transfer=start,
+            command_timeout=self.answer_timeout, originator_address=originator_address,
+            start_timeout=self.answer_timeout,
+        )
+        self._connections.append(conn)
+        try:
+            await self._nursery.start(conn.run)
+        except ConnectFailed:
+            raise
+        except LinkDown as exc:
+            raise self.fail(f"data transfer could not be started: {exc}") from None
+        return conn
+
+    def evidence(self) -> list[Evidence]:
+        entries: list[tuple[float, JournalEntry]] = []
+        for conn in self._connections:
+            entries.extend((e.timestamp, e) for e in conn.journal)
+        entries.sort(key=lambda pair: pair[0])
+        return [
+            Evidence(t - self.started, "sent" if e.direction is Direction.SENT else "received",
+                     e.raw.hex(" "), explain_bytes(e.raw))
+            for t, e in entries
+        ]
+
+    # ---- requests and their checks ----
+
+    async def request(self, conn: ClientConnection, asdu: Asdu, *, termination: bool = False,
+                      collect: Any = None) -> CommandResult:
+        """Send ``asdu``; its first confirmation (and the termination if asked). Never raises for
+        a missing answer: ``confirmation`` is None then."""
+        try:
+            return await conn.command(asdu, timeout=self.answer_timeout, wait_termination=termination, collect=collect)
+        except CommandTimeout:
+            cursor = conn.last_command_index
+            confirmation = None
+            for entry in conn.received_since(cursor):
+                got = entry.asdu
+                if got is not None and int(got.type) == int(asdu.type) and int(got.cot) in (7, 9):
+                    confirmation = got
+                    break
+            return CommandResult(
+                Type(asdu.type), asdu.common_address, asdu.objects[0].io_address, Cot(int(asdu.cot)),
+                None if confirmation is None else not confirmation.negative, confirmation, False, None,
+                (), (), 0.0, 0.0,
+            )
+        except LinkDown as exc:
+            raise self.fail(f"the connection ended while waiting for the answer to {_describe_asdu(asdu)}: {exc}") from None
+
+    def expect_positive(self, result: CommandResult, what: str, *, cot: int = 7) -> Asdu | UnknownAsdu:
+        got = result.confirmation
+        if got is None:
+            raise self.fail(f"no answer to {what} within {self.answer_timeout:g} s (expected a positive COT {cot})")
+        if int(got.cot) in MIRRORS:
+            raise self.fail(f"{what} was refused with COT {int(got.cot)} ({MIRRORS[int(got.cot)]}) where a positive COT {cot} was expected")
+        if got.negative:
+            raise self.fail(f"a negative COT {int(got.cot)} (P/N=1) arrived for {what} where a positive one was expected")
+        if int(got.cot) != cot:
+            raise self.fail(f"{what} was answered with {_describe_asdu(got)} where COT {cot} was expected")
+        return got
+
+    async def expect_refusal(self, conn: ClientConnection, result: CommandResult, what: str,
+                             causes: Iterable[int], *, silent_item: str | None = None) -> None:
+        """The request was refused with one of ``causes`` and P/N=1.
+
+        A positive answer is named as the near miss; a COT 44-47 refusal with P/N=0 is a deviation
+        (the standard sets P/N in every negative mirror). ``silent_item``: a PICS item whose value
+        ``silent`` makes no answer at all conforming.
+        """
+        allowed = sorted(set(causes))
+        expected = " or ".join(f"COT {c}" for c in allowed)
+        got = result.confirmation
+        silent_ok = silent_item is not None and self.pics[silent_item] == "silent"
+        if got is None:
+            if silent_ok:
+                return
+            raise self.fail(f"no answer to {what} within {self.answer_timeout:g} s; expected a refusal ({expected}, P/N=1)")
+        if silent_ok:
+            raise self.fail(f"{what} was answered with {_describe_asdu(got)}; PICS {silent_item} says the RTU stays silent")
+        cot = int(got.cot)
+        if not got.negative and cot not in MIRRORS:
+            raise self.fail(f"an {_describe_asdu(got)} arrived for {what} where a negative one ({expected}, P/N=1) was expected")
+        await trio.sleep(0.2)  # a second reply (some RTUs send a mirror after a negative ACT_CON)
+        for entry in conn.received_since(conn.last_command_index):
+            asdu = entry.asdu
+            if asdu is not None and int(asdu.cot) in MIRRORS and not asdu.negative:
+                raise self.fail(
+                    f"deviation: {what} was refused with COT {int(asdu.cot)} ({MIRRORS[int(asdu.cot)]}) but P/N=0; "
+                    "a refusal must carry P/N=1"
+                )
+        if cot not in allowed:
+            raise self.fail(f"{what} was refused with {_describe_asdu(got)} where {expected} was expected")
+
+    async def until(self, predicate: Callable[[], bool], timeout: float, step: float = 0.01) -> bool:
+        """Poll ``predicate`` every ``step`` s until it holds (True) or ``timeout`` passed (False)."""
+        deadline = trio.current_time() + timeout
+        for _ in range(int(timeout / step) + 2):
+            if predicate():
+                return True
+            if trio.current_time() >= deadline:
+                break
+            await trio.sleep(step)
+        return predicate()
+
+    async def expect_peer_close(self, conn: ClientConnection, within: float, what: str) -> float:
+        """The RTU (not c104test) closes the connection within ``within`` s; returns when."""
+        started = trio.current_time()
+        await self.until(lambda: conn.close_info is not None and (
+            conn.state is ConnectionState.CLOSED or (conn.link is not None and conn.link.state is LinkState.CLOSED)), within)
+        info = conn.close_info
+        if info is None:
+            raise self.fail(f"the RTU kept the connection open for {within:g} s after {what}; it must close it")
+        if info.by is not ClosedBy.PEER:
+            raise self.fail(f"c104test closed the connection itself ({info.cause.value}: {info.reason}); the RTU did not close it after {what}")
+        return trio.current_time() - started
+
+    async def expect_open(self, conn: ClientConnection, within: float, what: str) -> None:
+        if await self.until(lambda: conn.close_info is not None, within, step=0.05):
+            info = conn.close_info
+            assert info is not None
+            raise self.fail(f"the connection ended after {what} ({info.by.value}: {info.reason}); it must stay open")
+
+    def received(self, conn: ClientConnection, since: int = 0) -> list[JournalEntry]:
+        return [e for e in conn.journal.since(since) if e.direction is Direction.RECEIVED]

@@ -1,0 +1,411 @@
+"""The PICS/PIXIT of the RTU under test: what it claims, as YAML validated with file/line/field.
+
+A conformance case runs only what the PICS claims; a case whose precondition is not claimed gets
+the verdict ``n/a`` naming the item. Commanding a real output is the user's decision: the PICS
+lists the command points and the value to send, there is no default.
+
+>>> pics = parse_pics("rtu:\\n  common_addresses: [47]\\n")
+>>> pics["functions.read"], pics.common_address
+(True, 47)
+
+``ITEMS`` is the one table of scalar items (key, kind, default, meaning); the template
+(``c104test conformance --pics-template``) and docs/pics.md are made from it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..protocol.commands import command_object
+from ..protocol.enums import CommandMode, Type
+from ..protocol.errors import C104TestError
+
+__all__ = [
+    "ITEMS",
+    "CommandPoint",
+    "Item",
+    "Pics",
+    "PicsError",
+    "ReadPoint",
+    "load_pics",
+    "parse_pics",
+    "pics_from_profile",
+    "pics_template",
+]
+
+
+class PicsError(C104TestError):
+    """A PICS file is wrong: ``file:line: field: message``."""
+
+    def __init__(self, file: str, line: int, field: str, message: str) -> None:
+        self.file, self.line, self.field, self.message = file, line, field, message
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {field + ': ' if field else ''}{message}")
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.file, self.line, self.field, self.message))
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One scalar PICS/PIXIT item. ``kind``: bool, int, float, choice or ints."""
+
+    key: str
+    kind: str
+    default: Any
+    meaning: str
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+
+
+ITEMS: tuple[Item, ...] = (
+    Item("rtu.common_addresses", "ints", None, "common addresses (CA) of the RTU's stations; the first is used by the cases"),
+    Item("link.k", "int", 12, "k: most I-frames the RTU sends unacknowledged", low=1),
+    Item("link.w", "int", 8, "w: the RTU acknowledges at the latest after w I-frames", low=1),
+    Item("link.t0", "float", 30.0, "t0 (s): connection establishment", low=0.1),
+    Item("link.t1", "float", 15.0, "t1 (s): the RTU closes when its frames stay unacknowledged this long", low=0.1),
+    Item("link.t2", "float", 10.0, "t2 (s): the RTU acknowledges received I-frames within t2", low=0.1),
+    Item("link.t3", "float", 20.0, "t3 (s): the RTU sends TESTFR act after t3 of silence", low=0.1),
+    Item("functions.station_interrogation", "bool", True, "station interrogation (C_IC_NA_1, QOI 20)"),
+    Item("functions.interrogation_groups", "ints", [], "interrogation groups 1-16 that have members (others are empty)"),
+    Item("functions.unknown_group", "choice", "negative", "answer to the interrogation of a group without members", ("negative", "empty")),
+    Item("functions.counter_interrogation", "bool", False, "counter interrogation (C_CI_NA_1)"),
+    Item("functions.counter_groups", "ints", [], "counter groups 1-4 that have members"),
+    Item("functions.clock_sync", "bool", True, "clock synchronisation (C_CS_NA_1)"),
+    Item("functions.read", "bool", True, "read command (C_RD_NA_1)"),
+    Item("functions.test_command", "bool", True, "test command with time tag (C_TS_TA_1)"),
+    Item("functions.reset_process", "bool", False, "reset process command (C_RP_NA_1) is confirmed (QRP 2 only: the suite never restarts the RTU)"),
+    Item("functions.end_of_initialisation", "bool", True, "M_EI_NA_1 after the first STARTDT of a connection to a freshly started RTU"),
+    Item("functions.file_transfer", "bool", False, "file transfer (F_* types)"),
+    Item("commands.act_term", "bool", True, "ACT_TERM (COT 10) ends a command"),
+    Item("commands.select_timeout", "float", 10.0, "seconds a select waits for its execute", low=0.0),
+    Item("unknown.type", "choice", "negative", "answer to an unknown type: negative (COT 44, P/N=1) or silent", ("negative", "silent")),
+    Item("unknown.cot", "choice", "negative", "answer to an unknown cause: negative (COT 45, P/N=1) or silent", ("negative", "silent")),
+    Item("unknown.common_address", "choice", "negative", "answer to an unknown CA: negative (COT 46, P/N=1) or silent", ("negative", "silent")),
+    Item("unknown.io_address", "choice", "negative", "answer to an unknown IOA: negative (COT 47, P/N=1) or silent", ("negative", "silent")),
+    Item("connections.max", "int", 1, "most simultaneous connections the RTU accepts", low=1),
+    Item("connections.redundancy_group_size", "int", 1, "connections in one redundancy group", low=1),
+)
+_BY_KEY = {item.key: item for item in ITEMS}
+_SECTIONS = {item.key.split(".")[0] for item in ITEMS} | {"points"}
+_MODES = ("direct", "select")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPoint:
+    """A monitored point the suite may read and expects in interrogations."""
+
+    io_address: int
+    type: Type
+    groups: frozenset[int] = frozenset()
+    counter_group: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandPoint:
+    """A point the suite may command, with the value the user chose to send."""
+
+    io_address: int
+    type: Type
+    value: Any
+    mode: str = "direct"
+    return_io_address: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pics:
+    """A validated PICS; ``pics["link.t1"]`` is an item's value, ``lines`` where each was set."""
+
+    values: Mapping[str, Any]
+    read_points: tuple[ReadPoint, ...] = ()
+    command_points: tuple[CommandPoint, ...] = ()
+    file: str = "<pics>"
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def common_address(self) -> int:
+        return int(self.values["rtu.common_addresses"][0])
+
+    def commands(self, *, mode: str | None = None, types: tuple[Type, ...] | None = None) -> Iterator[CommandPoint]:
+        for point in self.command_points:
+            if (mode is None or point.mode == mode) and (types is None or point.type in types):
+                yield point
+
+    def counters(self) -> tuple[ReadPoint, ...]:
+        return tuple(p for p in self.read_points if p.type in _COUNTER_TYPES)
+
+    def monitored(self) -> tuple[ReadPoint, ...]:
+        return tuple(p for p in self.read_points if p.type not in _COUNTER_TYPES)
+
+
+_COUNTER_TYPES = frozenset({Type.M_IT_NA_1, Type.M_IT_TB_1})
+
+
+# ---- loading ----------------------------------------------------------------------------------
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _Reader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def error(self, node: Node | None, where: str, message: str) -> PicsError:
+        return PicsError(self.file, _line(node) if node is not None else 0, where, message)
+
+    def mapping(self, node: Node, where: str) -> dict[str, tuple[Node, Node]]:
+        if not isinstance(node, MappingNode):
+            raise self.error(node, where, "expected a mapping (key: value)")
+        result: dict[str, tuple[Node, Node]] = {}
+        for key, value in node.value:
+            name = str(key.value)
+            if name in result:
+                raise self.error(key, where, f"duplicate key {name!r} (first on line {_line(result[name][0])})")
+            result[name] = (key, value)
+        return result
+
+    def scalar(self, node: Node, where: str) -> Any:
+        if not isinstance(node, ScalarNode):
+            raise self.error(node, where, "expected a single value")
+        return yaml.safe_load(yaml.serialize(node))
+
+    def item(self, item: Item, node: Node) -> Any:
+        where = item.key
+        if item.kind == "ints":
+            if not isinstance(node, SequenceNode):
+                raise self.error(node, where, "expected a list of integers, like [1, 2]")
+            values = [self.integer(v, where) for v in node.value]
+            return sorted(set(values))
+        value = self.scalar(node, where)
+        if item.kind == "bool":
+            if not isinstance(value, bool):
+                raise self.error(node, where, f"expected true or false, got {value!r}")
+            return value
+        if item.kind == "choice":
+            if str(value) not in item.choices:
+                raise self.error(node, where, f"{value!r} is not one of: {', '.join(item.choices)}")
+            return str(value)
+        if item.kind == "int":
+            number: float = self.integer(node, where)
+        else:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise self.error(node, where, f"expected a number of seconds, got {value!r}")
+            number = float(value)
+        if item.low is not None and number < item.low:
+            raise self.error(node, where, f"must be at least {item.low:g}, got {number:g}")
+        return number
+
+    def integer(self, node: Node, where: str) -> int:
+        value = self.scalar(node, where)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(node, where, f"expected an integer, got {value!r}")
+        return value
+
+    def type_of(self, node: Node, where: str) -> Type:
+        value = self.scalar(node, where)
+        try:
+            return Type[str(value).upper()]
+        except KeyError:
+            raise self.error(node, where, f"{value!r} is not a type identification (like M_SP_NA_1)") from None
+
+
+def parse_pics(text: str, file: str = "<pics>") -> Pics:
+    """A PICS from YAML text; PicsError names the file, line and field of every problem."""
+    reader = _Reader(file)
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise PicsError(file, mark.line + 1 if mark else 0, "", f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    if root is None:
+        raise PicsError(file, 1, "rtu.common_addresses", "the file is empty; this item is required")
+    values: dict[str, Any] = {item.key: item.default for item in ITEMS}
+    lines: dict[str, int] = {}
+    top = reader.mapping(root, "")
+    read_points: tuple[ReadPoint, ...] = ()
+    command_points: tuple[CommandPoint, ...] = ()
+    for section, (key_node, section_node) in top.items():
+        if section not in _SECTIONS:
+            raise reader.error(key_node, section, f"unknown section; known: {', '.join(sorted(_SECTIONS))}")
+        if section == "points":
+            read_points, command_points = _points(reader, section_node)
+            continue
+        for name, (name_node, value_node) in reader.mapping(section_node, section).items():
+            key = f"{section}.{name}"
+            item = _BY_KEY.get(key)
+            if item is None:
+                known = ", ".join(k.split(".")[1] for k in _BY_KEY if k.startswith(section + "."))
+                raise reader.error(name_node, key, f"unknown item; {section} has: {known}")
+            values[key] = reader.item(item, value_node)
+            lines[key] = _line(value_node)
+    if not values["rtu.common_addresses"]:
+        raise PicsError(file, lines.get("rtu.common_addresses", 1), "rtu.common_addresses", "required: at least one common address")
+    for key, low, high in (("functions.interrogation_groups", 1, 16), ("functions.counter_groups", 1, 4),
+                           ("rtu.common_addresses", 1, 0xFFFE)):
+        for value in values[key]:
+            if not low <= value <= high:
+                raise PicsError(file, lines.get(key, 0), key, f"{value} outside {low}..{high}")
+    if values["link.t2"] >= values["link.t1"]:
+        raise PicsError(file, lines.get("link.t2", 0), "link.t2", "t2 must be less than t1")
+    return Pics(values, read_points, command_points, file, lines)
+
+
+def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[CommandPoint, ...]]:
+    reads: list[ReadPoint] = []
+    commands: list[CommandPoint] = []
+    for name, (name_node, list_node) in reader.mapping(node, "points").items():
+        if name not in ("read", "commands"):
+            raise reader.error(name_node, f"points.{name}", "unknown item; points has: read, commands")
+        if isinstance(list_node, ScalarNode) and list_node.value in ("", "null", "~"):
+            continue  # an empty list in the template
+        if not isinstance(list_node, SequenceNode):
+            raise reader.error(list_node, f"points.{name}", "expected a list of points")
+        for index, entry in enumerate(list_node.value):
+            where = f"points.{name}[{index}]"
+            fields = reader.mapping(entry, where)
+            allowed = {"io_address", "type", "groups", "counter_group"} if name == "read" else {
+                "io_address", "type", "value", "mode", "return_io_address"}
+            for key, (key_node, _) in fields.items():
+                if key not in allowed:
+                    raise reader.error(key_node, f"{where}.{key}", f"unknown field; a point has: {', '.join(sorted(allowed))}")
+            for required in ("io_address", "type") + (("value",) if name == "commands" else ()):
+                if required not in fields:
+                    hint = " (the value the suite sends: commanding a real output is your decision)" if required == "value" else ""
+                    raise reader.error(entry, f"{where}.{required}", f"missing{hint}")
+            ioa = reader.integer(fields["io_address"][1], f"{where}.io_address")
+            if not 1 <= ioa <= 0xFFFFFF:
+                raise reader.error(fields["io_address"][1], f"{where}.io_address", f"{ioa} outside 1..16777215")
+            type_ = reader.type_of(fields["type"][1], f"{where}.type")
+            if name == "read":
+                groups = frozenset(reader.item(Item("", "ints", [], ""), fields["groups"][1])) if "groups" in fields else frozenset()
+                counter_group = reader.integer(fields["counter_group"][1], f"{where}.counter_group") if "counter_group" in fields else None
+                if type_.value >= 45:
+                    raise reader.error(fields["type"][1], f"{where}.type", f"{type_.name} is not a monitored type")
+                reads.append(ReadPoint(ioa, type_, groups, counter_group))
+                continue
+            value = reader.scalar(fields["value"][1], f"{where}.value")
+            mode = str(reader.scalar(fields["mode"][1], f"{where}.mode")) if "mode" in fields else "direct"
+            if mode not in _MODES:
+                raise reader.error(fields["mode"][1], f"{where}.mode", f"{mode!r} is not one of: {', '.join(_MODES)}")
+            try:
+                command_object(type_, ioa, value)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise reader.error(fields["value"][1], f"{where}.value", f"not a value for {type_.name}: {exc}") from None
+            back = reader.integer(fields["return_io_address"][1], f"{where}.return_io_address") if "return_io_address" in fields else None
+            commands.append(CommandPoint(ioa, type_, value, mode, back))
+    return tuple(reads), tuple(commands)
+
+
+def load_pics(path: str | os.PathLike[str]) -> Pics:
+    """A PICS from a YAML file (UTF-8)."""
+    name = os.fspath(path)
+    try:
+        with open(name, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise PicsError(name, 0, "", f"cannot read: {exc.strerror}") from None
+    return parse_pics(text, name)
+
+
+# ---- template and profile ---------------------------------------------------------------------
+
+
+def _yaml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _render(values: Mapping[str, Any], reads: tuple[ReadPoint, ...], commands: tuple[CommandPoint, ...],
+            *, comments: bool, title: str) -> str:
+    out = [f"# {title}", "# docs/pics.md describes every item; c104test conformance --pics FILE reads it.", ""]
+    section = ""
+    for item in ITEMS:
+        head, name = item.key.split(".")
+        if head != section:
+            out.append(f"{head}:")
+            section = head
+        value = values.get(item.key, item.default)
+        line = f"  {name}: {_yaml_value(value if value is not None else [1])}"
+        if comments:
+            choices = f" ({' | '.join(item.choices)})" if item.choices else ""
+            line = f"{line:<44}# {item.meaning}{choices}"
+        out.append(line)
+    out.append("points:")
+    out.append("  read:                                    # points the suite may read and expects in interrogations")
+    for p in reads:
+        extra = f", groups: [{', '.join(map(str, sorted(p.groups)))}]" if p.groups else ""
+        extra += f", counter_group: {p.counter_group}" if p.counter_group is not None else ""
+        out.append(f"    - {{io_address: {p.io_address}, type: {p.type.name}{extra}}}")
+    if not reads:
+        out.append("    # - {io_address: 100, type: M_SP_NA_1, groups: [1]}")
+    out.append("  commands:                                # points the suite may command, with the value it sends")
+    for c in commands:
+        back = f", return_io_address: {c.return_io_address}" if c.return_io_address is not None else ""
+        out.append(f"    - {{io_address: {c.io_address}, type: {c.type.name}, value: {_yaml_value(c.value)}, mode: {c.mode}{back}}}")
+    if not commands:
+        out.append("    # - {io_address: 500, type: C_SC_NA_1, value: true, mode: direct, return_io_address: 100}")
+    return "\n".join(out) + "\n"
+
+
+def pics_template() -> str:
+    """A commented PICS with every item at its default (``--pics-template``)."""
+    return _render({}, (), (), comments=True, title="PICS/PIXIT of the RTU under test (template: edit every value)")
+
+
+_COMMAND_VALUES = {Type.C_SC_NA_1: True, Type.C_SC_TA_1: True, Type.C_DC_NA_1: "ON", Type.C_DC_TA_1: "ON",
+                   Type.C_RC_NA_1: "HIGHER", Type.C_RC_TA_1: "HIGHER", Type.C_SE_NA_1: 0.5, Type.C_SE_TA_1: 0.5,
+                   Type.C_SE_NB_1: 100, Type.C_SE_TB_1: 100, Type.C_SE_NC_1: 1.5, Type.C_SE_TC_1: 1.5,
+                   Type.C_BO_NA_1: 1, Type.C_BO_TA_1: 1}
+
+
+def pics_from_profile(profile: Any) -> str:
+    """The PICS (YAML text) of a simulator profile: what that simulated RTU claims."""
+    pixit = profile.pixit
+    link = profile.link
+    reads: list[ReadPoint] = []
+    commands: list[CommandPoint] = []
+    groups: set[int] = set()
+    counter_groups: set[int] = set()
+    station = profile.stations[0]
+    for p in station.points:
+        if p.type.value < 45:
+            reads.append(ReadPoint(p.io_address, p.type, frozenset(p.groups), p.counter_group))
+            groups.update(p.groups)
+            if p.counter_group is not None:
+                counter_groups.add(p.counter_group)
+        elif p.type in _COMMAND_VALUES:
+            mode = "direct" if p.command_mode is CommandMode.DIRECT else "select"
+            commands.append(CommandPoint(p.io_address, p.type, _COMMAND_VALUES[p.type], mode, p.return_io_address))
+    values = {
+        "rtu.common_addresses": [s.common_address for s in profile.stations],
+        "link.k": link.k, "link.w": link.w, "link.t0": float(link.t0), "link.t1": float(link.t1),
+        "link.t2": float(link.t2), "link.t3": float(link.t3),
+        "functions.interrogation_groups": sorted(groups),
+        "functions.unknown_group": pixit.unknown_group,
+        "functions.counter_interrogation": any(p.type in _COUNTER_TYPES for p in reads),
+        "functions.counter_groups": sorted(counter_groups),
+        "functions.reset_process": True,
+        "functions.end_of_initialisation": pixit.end_of_initialisation,
+        "commands.act_term": pixit.act_term,
+        "commands.select_timeout": float(pixit.select_timeout),
+        "connections.max": profile.max_connections,
+        "connections.redundancy_group_size": profile.redundancy.group_size or 1,
+    }
+    return _render(values, tuple(reads), tuple(commands), comments=True,
+                   title=f"PICS/PIXIT of the simulated RTU {profile.name!r}")

@@ -1,0 +1,70 @@
+"""The conformance report, minimal: ``results.json`` and ``junit.xml`` (one testcase per case ID).
+
+The shared report package (HTML with sequence charts, capture) of the FAT work is not on main
+yet; these two files carry everything a verdict needs: case, clause, verdict, reason, seconds and
+the evidence frames explained.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from typing import Any
+
+from .. import __version__
+from .case import Verdict
+from .runner import CaseResult
+
+__all__ = ["results_document", "write_junit", "write_results"]
+
+
+def results_document(results: Sequence[CaseResult], *, host: str, port: int, pics: str,
+                     started: str, finished: str) -> dict[str, Any]:
+    return {
+        "tool": {"name": "c104test", "version": __version__},
+        "rtu": {"host": host, "port": port},
+        "pics": pics,
+        "started": started,
+        "finished": finished,
+        "capture_sha256": None,
+        "cases": [
+            {"id": r.id, "title": r.title, "clause": r.clause, "verdict": r.verdict.value, "reason": r.reason,
+             "seconds": round(r.seconds, 3), "evidence": [e.as_dict() for e in r.evidence]}
+            for r in results
+        ],
+    }
+
+
+def write_results(directory: str, document: dict[str, Any]) -> str:
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, "results.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
+    return path
+
+
+def write_junit(directory: str, results: Sequence[CaseResult]) -> str:
+    os.makedirs(directory, exist_ok=True)
+    suite = ET.Element("testsuite", name="c104test conformance", tests=str(len(results)),
+                       failures=str(sum(r.verdict is Verdict.FAIL for r in results)),
+                       errors=str(sum(r.verdict is Verdict.ERROR for r in results)),
+                       skipped=str(sum(r.verdict is Verdict.NOT_APPLICABLE for r in results)),
+                       time=f"{sum(r.seconds for r in results):.3f}")
+    for r in results:
+        testcase = ET.SubElement(suite, "testcase", classname="conformance", name=f"{r.id} {r.title}", time=f"{r.seconds:.3f}")
+        if r.verdict is Verdict.FAIL:
+            ET.SubElement(testcase, "failure", message=r.reason).text = "\n".join(
+                f"{e.t:8.3f} {e.dir:8} {e.explained}" for e in r.evidence)
+        elif r.verdict is Verdict.ERROR:
+            ET.SubElement(testcase, "error", message=r.reason)
+        elif r.verdict is Verdict.NOT_APPLICABLE:
+            ET.SubElement(testcase, "skipped", message=r.reason)
+    path = os.path.join(directory, "junit.xml")
+    ET.ElementTree(ET.Element("testsuites")).getroot().append(suite)
+    tree = ET.ElementTree(suite)
+    ET.indent(tree)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+    return path

@@ -1,0 +1,93 @@
+"""Run catalogue cases against an RTU: one fresh context (connections, evidence) per case.
+
+>>> async def main(pics):
+...     results = await run_cases(select_cases("A02-A05"), "127.0.0.1", 2404, pics)
+...     print([(r.id, r.verdict.value) for r in results])
+
+A case passes when its coroutine returns, fails on ``CaseFailed``, is ``n/a`` on
+``CaseNotApplicable`` (the reason names the PICS item), and is ``error`` when it could not be
+carried out (no connection to the RTU, a bug in the case); every case is bounded in time.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import trio
+
+from ..engine.errors import ConnectFailed
+from .case import Case, CaseFailed, CaseNotApplicable, Verdict
+from .context import CaseContext, Evidence
+from .pics import Pics
+
+__all__ = ["CaseResult", "case_time_limit", "run_case", "run_cases", "run_suite"]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    id: str
+    title: str
+    clause: str
+    verdict: Verdict
+    reason: str
+    seconds: float
+    evidence: tuple[Evidence, ...] = ()
+
+
+def case_time_limit(pics: Pics) -> float:
+    """The longest a case may take: a few RTU timers, plus the select time-out (A24)."""
+    return 4 * float(pics["link.t1"]) + 2 * float(pics["link.t3"]) + float(pics["commands.select_timeout"]) + 10
+
+
+async def run_case(case: Case, host: str, port: int, pics: Pics) -> CaseResult:
+    """One case, its verdict, reason and evidence frames."""
+    started = trio.current_time()
+    ctx = CaseContext(host, port, pics)
+    verdict, reason = Verdict.PASS, ""
+    limit = case_time_limit(pics)
+    try:
+        with trio.fail_after(limit):
+            async with ctx.open():
+                await case.run(ctx)
+    except CaseFailed as exc:
+        verdict, reason = Verdict.FAIL, str(exc)
+    except CaseNotApplicable as exc:
+        verdict, reason = Verdict.NOT_APPLICABLE, str(exc)
+    except ConnectFailed as exc:
+        verdict, reason = Verdict.ERROR, f"could not connect to the RTU: {exc}"
+    except trio.TooSlowError:
+        verdict, reason = Verdict.ERROR, f"the case did not finish within {limit:g} s"
+    except Exception as exc:  # a case that breaks must not stop the run; the report says why
+        verdict, reason = Verdict.ERROR, f"{type(exc).__name__}: {exc}"
+    return CaseResult(case.id, case.title, case.clause, verdict, reason,
+                      trio.current_time() - started, tuple(ctx.evidence()))
+
+
+async def run_cases(cases: Iterable[Case], host: str, port: int, pics: Pics,
+                    on_result: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
+    results = []
+    for case in cases:
+        result = await run_case(case, host, port, pics)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return results
+
+
+def utc_now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+async def run_suite(host: str, port: int, pics: Pics, cases: Iterable[Case], output: str,
+                    on_result: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
+    """Run ``cases`` and write ``results.json`` and ``junit.xml`` into ``output``."""
+    from .report import results_document, write_junit, write_results
+
+    started = utc_now()
+    results = await run_cases(cases, host, port, pics, on_result)
+    document = results_document(results, host=host, port=port, pics=pics.file, started=started, finished=utc_now())
+    write_results(output, document)
+    write_junit(output, results)
+    return results

@@ -1,0 +1,35 @@
+"""The conformant simulated RTU the conformance tests run against: the demo RTU with short timers."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+import trio
+
+from c104test.conformance import CaseResult, parse_pics, pics_from_profile, run_case
+from c104test.conformance.case import Case
+from c104test.engine.profile import demo_profile
+from c104test.engine.simulator import open_simulator
+from c104test.protocol.link import LinkParameters
+from c104test.protocol.station.faults import Fault
+
+_demo = demo_profile()
+PROFILE = dataclasses.replace(
+    _demo,
+    link=LinkParameters(k=12, w=8, t0=5.0, t1=2.0, t2=1.0, t3=2.0),
+    pixit=dataclasses.replace(_demo.pixit, select_timeout=1.0),
+)
+PICS_TEXT = pics_from_profile(PROFILE)
+PICS = parse_pics(PICS_TEXT, "simulated.yaml")
+
+
+def run_against_simulator(case: Case, faults: Iterable[Fault] = (), pics=PICS) -> CaseResult:
+    """Run one case against a fresh simulator with the fault plan ``faults``."""
+
+    async def main() -> CaseResult:
+        async with open_simulator(PROFILE, faults=tuple(faults)) as sim:
+            assert sim.port is not None
+            return await run_case(case, "127.0.0.1", sim.port, pics)
+
+    return trio.run(main)
