@@ -19,6 +19,7 @@ from ..engine.journal import parse_size
 from ..engine.profile import load_profile
 from ..engine.termination import ActTerm
 from ..engine.tls import tls_options, tls_transport
+from ..protocol.closing import ClosedBy
 from ..protocol.enums import ConnectionState
 from ..protocol.link import LinkParameters
 from ..sync.session import RtuConnection
@@ -382,7 +383,9 @@ class ConnectionKeywords(LibraryComponent):
         """Waits until the RTU closes the current connection; fails if it stays open.
 
         Conformance tests use it after a provocation: a wrong N(S), an unanswered TESTFR, a
-        malformed frame.
+        malformed frame. Only a close made by the RTU counts: when c104test closed the
+        connection itself (its own t1, a protocol error it detected, the test), the keyword fails
+        and says so, since the RTU did not react.
 
         Args:
             timeout: How long the RTU may take to close the connection.
@@ -405,5 +408,11 @@ class ConnectionKeywords(LibraryComponent):
                 + "\n".join(session.rtu.explain_frames(session.reference, limit=8))
             ) from None
         reason = session.rtu.close_reason or "closed"
+        info = session.rtu.close_info
+        if info is not None and info.by is not ClosedBy.PEER:
+            raise ExpectationFailed(
+                f"expected the RTU to close {session.name}, but c104test closed it itself "
+                f"({info.cause.value}: {reason}); the RTU did not close it"
+            )
         logger.info(f"{session.name} closed: {reason}")
         return reason

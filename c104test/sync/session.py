@@ -109,6 +109,11 @@ class RtuConnection:
         return self.engine.close_reason
 
     @property
+    def close_info(self) -> Any:
+        """Who ended the last connection and why (``engine.session.CloseInfo``); None while open."""
+        return self.engine.close_info
+
+    @property
     def timeout(self) -> float:
         return self.engine.command_timeout
 

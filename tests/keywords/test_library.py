@@ -24,6 +24,7 @@ import pytest
 from robot.running import testlibraries
 
 from c104test.engine.errors import (
+    C104TestError,
     CommandTimeout,
     ConnectFailed,
     ExpectationFailed,
@@ -545,6 +546,18 @@ def test_withheld_acknowledgements_let_the_rtu_close(kw: Keywords) -> None:
     kw("Withhold Acknowledgements")
     kw("Send Test Command")
     kw("Expect Connection Closed", timeout=timedelta(seconds=3))
+
+
+def test_a_close_by_c104test_itself_is_not_the_rtu_closing(kw: Keywords) -> None:
+    # The RTU neither answers nor acknowledges: c104test's own t1 ends the connection, and that
+    # must not pass as "the RTU closed it" (the root of the old L10/L16 false passes).
+    port = kw("Start Simulated RTU", t1=timedelta(seconds=5), t2=timedelta(seconds=1),
+              faults=["silence type=C_TS_TA_1", "withhold_acknowledgements"])
+    kw("Connect To RTU", HOST, port, common_address=CA, t1=timedelta(seconds=0.5), t2=timedelta(seconds=0.2))
+    with pytest.raises(C104TestError, match="t1"):
+        kw("Send Test Command", timeout=timedelta(seconds=2))
+    with pytest.raises(ExpectationFailed, match="c104test closed it itself"):
+        kw("Expect Connection Closed", timeout=timedelta(seconds=3))
 
 
 def test_ignored_test_frames_let_the_rtu_close(kw: Keywords) -> None:

@@ -1,0 +1,99 @@
+"""``c104test conformance``: progress lines, results.json, junit.xml, exit status, PICS output."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from c104test.cli import main
+from c104test.conformance import parse_pics, pics_template
+from c104test.protocol.station.faults import ConfirmRead
+from c104test.sync.session import SimulatedRtu
+
+from .simulated import PICS_TEXT, PROFILE
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def run(tmp_path: Path, faults=(), pics_text: str = PICS_TEXT, cases: str = "A02,A16,A19") -> tuple[int, Path]:
+    pics = tmp_path / "rtu.yaml"
+    pics.write_text(pics_text)
+    rtu = SimulatedRtu.start(PROFILE, faults=tuple(faults))
+    try:
+        status = main(["conformance", f"127.0.0.1:{rtu.port}", "--pics", str(pics), "--cases", cases,
+                       "--output", str(tmp_path / "out")])
+    finally:
+        rtu.stop()
+    return status, tmp_path / "out"
+
+
+def test_a_conformant_rtu_passes_with_one_line_per_case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out = run(tmp_path)
+    lines = capsys.readouterr().out.splitlines()
+    assert status == 0
+    assert [line.split()[0] for line in lines[:3]] == ["A02", "A16", "A19"]
+    assert all(" pass " in line for line in lines[:3])
+    document = json.loads((out / "results.json").read_text())
+    assert document["tool"]["name"] == "c104test" and document["rtu"]["host"] == "127.0.0.1"
+    assert [c["id"] for c in document["cases"]] == ["A02", "A16", "A19"]
+    first = document["cases"][0]
+    assert first["verdict"] == "pass" and first["clause"] and first["seconds"] >= 0
+    assert {"t", "dir", "hex", "explained"} <= set(first["evidence"][0])
+    assert any(e["dir"] == "received" and "C_IC_NA_1" in e["explained"] for e in first["evidence"])
+    suite = ET.parse(out / "junit.xml").getroot()
+    assert [t.get("name").split()[0] for t in suite.iter("testcase")] == ["A02", "A16", "A19"]
+    assert suite.get("failures") == "0"
+
+
+def test_a_deviation_fails_the_run_and_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out = run(tmp_path, faults=(ConfirmRead(),))
+    assert status == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("A16"))
+    assert " fail " in line and "answered with an ACT_CON" in line
+    suite = ET.parse(out / "junit.xml").getroot()
+    failed = [t.get("name") for t in suite.iter("testcase") if t.find("failure") is not None]
+    assert failed == ["A16 Read"]
+
+
+def test_a_case_the_pics_does_not_claim_is_n_a_naming_the_item(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = PICS_TEXT.replace("  read: true", "  read: false")
+    status, out = run(tmp_path, pics_text=text, cases="A16")
+    assert status == 0
+    assert "n/a" in capsys.readouterr().out
+    case = json.loads((out / "results.json").read_text())["cases"][0]
+    assert case["verdict"] == "n/a" and "functions.read" in case["reason"]
+
+
+def test_no_rtu_is_an_error_with_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pics = tmp_path / "rtu.yaml"
+    pics.write_text(PICS_TEXT.replace("t0: 5", "t0: 1"))
+    status = main(["conformance", "127.0.0.1:1", "--pics", str(pics), "--cases", "L01", "--output", str(tmp_path)])
+    assert status == 1
+    assert " error " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["conformance"], "HOST[:PORT] and --pics FILE are required"),
+        (["conformance", "h", "--pics", "missing.yaml"], "missing.yaml: cannot read"),
+        (["conformance", "h", "--pics", "x", "--cases", "Q1"], "'Q1' names no catalogue case"),
+        (["conformance", "--pics-from-profile", "nowhere.yaml"], "nowhere.yaml"),
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_pics_template_and_from_profile_are_valid_pics(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance", "--pics-template"]) == 0
+    template = capsys.readouterr().out
+    assert template == pics_template() and "# " in template
+    parse_pics(template)
+    assert main(["conformance", "--pics-from-profile", "demo"]) == 0
+    demo = parse_pics(capsys.readouterr().out)
+    assert demo.common_address == 47 and any(p.mode == "select" for p in demo.command_points)
