@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from c104test.bdd import fat_steps, plugin, steps  # noqa: F401 - fat_steps registers its steps
+from c104test.bdd import conformance_steps, fat_steps, plugin, steps  # noqa: F401 - they register their steps
 
 OUTPUT = Path(__file__).resolve().parent / "steps.md"
 

@@ -43,12 +43,12 @@ Feature: Link layer of the RTU (IEC 60870-5-104 APCI)
     Given data transfer is started
     # C_IC_NA_1 to CA 47 with N(S) = 8 where the RTU expects 0
     When I send the raw APDU "68 0E 10 00 00 00 64 01 06 00 2F 00 00 00 00 14"
-    Then the connection is closed within 5 seconds
+    Then the RTU closes the connection within 5 seconds
 
   Scenario: An I-frame without an ASDU closes the connection
     Given data transfer is started
     When I send the raw APDU "68 04 00 00 00 00"
-    Then the connection is closed within 5 seconds
+    Then the RTU closes the connection within 5 seconds
 
   Scenario: A command to an unknown IOA gets a negative mirror (cause 47)
     Given data transfer is started

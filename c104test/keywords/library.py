@@ -13,6 +13,7 @@ from ..protocol.enums import Cot, Frz, Qoc, Qoi, Rqt, Type
 from ..sync.session import SimulatedRtu
 from .arguments import ADDRESS_CONVERTERS, ArgumentGuard, enum_converter, narrow_types
 from .commands import CommandKeywords
+from .conformance import ConformanceKeywords
 from .connections import ConnectionKeywords, RtuSession
 from .fat import FatKeywords
 from .listener import TrafficListener
@@ -189,6 +190,7 @@ class IEC104Library(DynamicCore):
                 SimulatorKeywords(self),
                 TrafficKeywords(self),
                 FatKeywords(self),
+                ConformanceKeywords(self),
             ],
         )
 

@@ -36,6 +36,7 @@ def test_run_features_passes_and_writes_the_reports(tmp_path: Path, capsys: pyte
         "Acceptance of the demo RTU",
         "FAT of the demo bay controller",
         "Link layer of the RTU (IEC 60870-5-104 APCI)",
+        "Conformance of the RTU (c104test catalogue)",
     }
     statuses = {s["result"]["status"] for f in features for e in f["elements"] for s in e["steps"]}
     assert statuses == {"passed"}

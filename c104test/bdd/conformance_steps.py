@@ -1,0 +1,131 @@
+"""Gherkin steps that run the conformance cases defined in ``c104test.conformance``.
+
+    Scenario Outline: <case> against the RTU
+      Given the PICS of the RTU under test
+      When I run the conformance case <case>
+      Then the case passes
+
+A case that the PICS does not claim is skipped with its reason (the PICS item). The step
+``the RTU closes the connection`` counts only a close made by the RTU, never one made by c104test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from c104test.bdd.plugin import C104Context
+from c104test.bdd.steps import _WITHIN, StepFailed, _connection, _seconds, _step
+
+__all__ = ["c104_conformance"]
+
+
+@pytest.fixture
+def c104_conformance() -> dict[str, Any]:
+    """The scenario's PICS and the result of the last conformance case."""
+    return {}
+
+
+@_step("Given", r'the PICS "(?P<path>[^"]+)"')
+def given_pics_file(c104_context: C104Context, c104_conformance: dict[str, Any], path: str) -> None:
+    """the PICS "<file>"
+
+    The RTU's PICS/PIXIT (docs/pics.md); a relative path is taken from the feature's folder.
+
+    Examples:
+        Given the PICS "rtu-pics.yaml"
+    """
+    from c104test.conformance import load_pics
+
+    file = Path(path)
+    if not file.is_absolute() and c104_context.feature_dir is not None:
+        file = c104_context.feature_dir / file
+    c104_conformance["pics"] = load_pics(file)
+
+
+@_step("Given", r"the PICS of the RTU under test")
+def given_pics_of_rtu(c104_context: C104Context, c104_conformance: dict[str, Any]) -> None:
+    """the PICS of the RTU under test
+
+    The PICS that the simulated RTU claims: its profile (``--rtu-profile``, else the demo RTU).
+    Against a real RTU use the step with a PICS file.
+
+    Examples:
+        Given the PICS of the RTU under test
+    """
+    from c104test.conformance import parse_pics, pics_from_profile
+    from c104test.engine.profile import demo_profile, load_profile
+
+    simulator = c104_context.default_simulator()
+    if simulator is not None:
+        profile = simulator.profile
+    else:
+        path = c104_context.config.profile
+        profile = load_profile(path) if path is not None else demo_profile()
+    c104_conformance["pics"] = parse_pics(pics_from_profile(profile), f"PICS of {profile.name!r}")
+
+
+@_step("When", r"I run the conformance case (?P<case_id>[LARlar]\d\d)")
+def run_conformance_case(c104_context: C104Context, c104_conformance: dict[str, Any], case_id: str) -> None:
+    """I run the conformance case <ID>
+
+    Runs catalogue case ``ID`` (protocol.md 2.3) against the RTU under test, on its own
+    connections, with the scenario's PICS.
+
+    Examples:
+        When I run the conformance case A02
+    """
+    from c104test.sync.conformance import run_conformance_case as run
+
+    pics = c104_conformance.get("pics")
+    if pics is None:
+        raise StepFailed("no PICS yet: start with 'Given the PICS of the RTU under test' or 'Given the PICS \"file\"'")
+    host, port = c104_context.target()
+    c104_conformance["result"] = run(case_id, host, port, pics)
+
+
+@_step("Then", r"the case passes")
+def case_passes(c104_conformance: dict[str, Any]) -> None:
+    """the case passes
+
+    The last case passed; a case the PICS does not claim is skipped, naming the PICS item.
+
+    Examples:
+        Then the case passes
+    """
+    from c104test.conformance import Verdict
+
+    result = c104_conformance.get("result")
+    if result is None:
+        raise StepFailed("no conformance case ran: use 'When I run the conformance case <ID>' first")
+    if result.verdict is Verdict.NOT_APPLICABLE:
+        pytest.skip(f"{result.id} n/a: {result.reason}")
+    if result.verdict is not Verdict.PASS:
+        frames = "\n".join(f"{e.t:8.3f} {'>>' if e.dir == 'sent' else '<<'} {e.explained}" for e in result.evidence[-30:])
+        raise StepFailed(f"{result.id} {result.title}: {result.verdict.value}: {result.reason}\n{frames}")
+
+
+@_step("Then", rf"the RTU closes the connection{_WITHIN}")
+def rtu_closes_connection(c104_context: C104Context, seconds: str | None) -> None:
+    """the RTU closes the connection [within <n> seconds]
+
+    The RTU, not c104test, closes the connection now or within the time. A close that c104test
+    made itself (its own t1, a frame it refused, the test) fails the step: the RTU did not react.
+
+    Examples:
+        Then the RTU closes the connection within 5 seconds
+    """
+    from c104test.engine.errors import CommandTimeout
+    from c104test.protocol.closing import ClosedBy
+    from c104test.protocol.enums import ConnectionState
+
+    connection = _connection(c104_context)
+    try:
+        connection.wait_for_state(ConnectionState.CLOSED, timeout=_seconds(c104_context, seconds))
+    except CommandTimeout as exc:
+        raise StepFailed(f"the RTU kept the connection open: {exc}") from None
+    info = connection.close_info
+    if info is not None and info.by is not ClosedBy.PEER:
+        raise StepFailed(f"c104test closed the connection itself ({info.cause.value}: {info.reason}); the RTU did not close it")
