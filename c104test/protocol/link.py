@@ -309,8 +309,10 @@ class Link:
         "_vr",
         "_vs",
         "_w",
+        "ignore_t1",
         "ignore_test_frames",
         "report_frames",
+        "tolerate_sequence_errors",
         "withhold_acknowledgements",
     )
 
@@ -333,6 +335,11 @@ class Link:
         self.withhold_acknowledgements = False
         #: Conformance option: do not answer TESTFR act.
         self.ignore_test_frames = False
+        #: Conformance option: never close on t1 (a peer without t1 supervision, L09/L10 mutants).
+        self.ignore_t1 = False
+        #: Conformance option: take a wrong N(S) as the new V(R) and ignore an N(R) outside the
+        #: window instead of closing (a peer without sequence checks, L16/L17 mutants).
+        self.tolerate_sequence_errors = False
         #: Emit a FrameReceived for every received APDU (for the journal).
         self.report_frames = False
         self._state = LinkState.STOPPED
@@ -519,7 +526,7 @@ class Link:
             return events
         sent = self._sent_times
         t1 = self._t1
-        if sent and now >= sent[0] + t1:
+        if sent and not self.ignore_t1 and now >= sent[0] + t1:
             oldest = (self._vs - len(sent)) & _SEQ_MASK
             self._close(
                 f"t1 expired: I-frame N(S)={oldest} not acknowledged within {t1:g} s",
@@ -528,7 +535,7 @@ class Link:
             )
             return events
         expired = [act for act, deadline in self._awaiting.items() if now >= deadline]
-        if expired:
+        if expired and not self.ignore_t1:
             act = expired[0]
             self._close(
                 f"t1 expired: no {_CON_OF_ACT[act].label} within {t1:g} s of {act.label}",
@@ -553,7 +560,7 @@ class Link:
         if self._state is LinkState.CLOSED:
             return None
         deadline = self._t3_deadline
-        if self._sent_times:
+        if self._sent_times and not self.ignore_t1:
             t1_deadline = self._sent_times[0] + self._t1
             if deadline is None or t1_deadline < deadline:
                 deadline = t1_deadline
@@ -565,7 +572,7 @@ class Link:
             and (deadline is None or t2_deadline < deadline)
         ):
             deadline = t2_deadline
-        for u_deadline in self._awaiting.values():
+        for u_deadline in () if self.ignore_t1 else self._awaiting.values():
             if deadline is None or u_deadline < deadline:
                 deadline = u_deadline
         return deadline
@@ -681,7 +688,7 @@ class Link:
         if state is not LinkState.STARTED and state not in self._accepts_i:
             self._violation("I-frame received while data transfer is stopped", None, events)
             return
-        if ns != self._vr:
+        if ns != self._vr and not self.tolerate_sequence_errors:
             self._violation(f"sequence error: received N(S)={ns}, expected {self._vr}", None, events)
             return
         if not self._check_ack(nr, events):
@@ -702,6 +709,8 @@ class Link:
         # Valid N(R) lie between the oldest unacknowledged N(S) (= the last acknowledged
         # value) and V(S), modulo 32768; count is how many frames this one acknowledges.
         count = (nr - self._vs + outstanding) & _SEQ_MASK
+        if count > outstanding and self.tolerate_sequence_errors:
+            return True
         if count > outstanding:
             if outstanding:
                 oldest = (self._vs - outstanding) & _SEQ_MASK
