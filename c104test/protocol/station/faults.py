@@ -14,7 +14,8 @@ Where a fault acts:
 - event faults change spontaneous/cyclic reports as they are buffered or sent;
 - station faults change what the station does (``NoEndOfInitialisation``);
 - link faults are applied by the engine's adapter through ``protocol/link.py`` options
-  (``withhold_acknowledgements``, ``ignore_test_frames``, ``send_asdu(send_seq=)``): see
+  (``withhold_acknowledgements``, ``ignore_test_frames``, ``ignore_t1``,
+  ``tolerate_sequence_errors``, ``send_asdu(send_seq=)``): see
   ``LinkFaults``.
 
 Catalogue cases (protocol.md 2.3) each fault breaks when its scope covers the case's stimulus:
@@ -48,6 +49,8 @@ no_end_of_initialisation    A01 L02
 wrong_send_sequence         L14 L15 (link: N(S) off by ``offset`` on the n-th I-frame)
 withhold_acknowledgements   L11 L12 (link: no S-frames)
 no_test_frame_confirmation  L01 L04 L07 (link: TESTFR act unanswered)
+no_t1                       L09 L10 (link: no t1 supervision, the RTU never closes on t1)
+no_sequence_check           L16 L17 (link: a wrong N(S) or N(R) is accepted, never closes)
 =========================== ===================================================================
 """
 
@@ -78,6 +81,8 @@ __all__ = [
     "NoEndOfInitialisation",
     "NoReturnInformation",
     "NoTermination",
+    "NoSequenceCheck",
+    "NoT1",
     "NoTestFrameConfirmation",
     "PositiveConfirmation",
     "RefusalWithoutPn",
@@ -478,6 +483,22 @@ class NoTestFrameConfirmation(Fault):
     acts_on: ClassVar[str] = "link"
 
 
+@dataclass(frozen=True, slots=True)
+class NoT1(Fault):
+    """Link: t1 is not supervised (unacknowledged I-frames and unanswered TESTFR never close)."""
+
+    name: ClassVar[str] = "no_t1"
+    acts_on: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True, slots=True)
+class NoSequenceCheck(Fault):
+    """Link: a wrong N(S) is taken as it comes and an N(R) outside the window is ignored."""
+
+    name: ClassVar[str] = "no_sequence_check"
+    acts_on: ClassVar[str] = "link"
+
+
 FAULTS: dict[str, type[Fault]] = {
     cls.name: cls
     for cls in (
@@ -505,6 +526,8 @@ FAULTS: dict[str, type[Fault]] = {
         WrongSendSequence,
         WithholdAcknowledgements,
         NoTestFrameConfirmation,
+        NoT1,
+        NoSequenceCheck,
     )
 }
 
@@ -515,6 +538,8 @@ class LinkFaults:
 
     withhold_acknowledgements: bool = False
     ignore_test_frames: bool = False
+    ignore_t1: bool = False
+    tolerate_sequence_errors: bool = False
 
 
 def link_faults(plan: Iterable[Fault]) -> LinkFaults:
@@ -523,6 +548,8 @@ def link_faults(plan: Iterable[Fault]) -> LinkFaults:
     return LinkFaults(
         withhold_acknowledgements=any(isinstance(f, WithholdAcknowledgements) for f in plan),
         ignore_test_frames=any(isinstance(f, NoTestFrameConfirmation) for f in plan),
+        ignore_t1=any(isinstance(f, NoT1) for f in plan),
+        tolerate_sequence_errors=any(isinstance(f, NoSequenceCheck) for f in plan),
     )
 
 

@@ -208,6 +208,9 @@ def test_link_faults() -> None:
     assert not make().link_faults.withhold_acknowledgements
     faults = make(faults=(WithholdAcknowledgements(), NoTestFrameConfirmation())).link_faults
     assert faults.withhold_acknowledgements and faults.ignore_test_frames
+    assert not faults.ignore_t1 and not faults.tolerate_sequence_errors
+    faults = make(faults=(parse_fault("no_t1"), parse_fault("no_sequence_check"))).link_faults
+    assert faults.ignore_t1 and faults.tolerate_sequence_errors and not faults.ignore_test_frames
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
