@@ -14,9 +14,13 @@ Feature: Conformance of the RTU (c104test catalogue)
       | L02 |
       | L04 |
       | L07 |
+      | L09 |
+      | L10 |
       | L11 |
       | L12 |
       | L14 |
+      | L16 |
+      | L17 |
       | L22 |
       | A01 |
       | A02 |

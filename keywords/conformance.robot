@@ -22,9 +22,13 @@ L01 Listen / active open    L01    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L02 STARTDT    L02    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L04 STOPDT, nothing outstanding    L04    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L07 TESTFR answer    L07    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L09 TESTFR con missing    L09    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L10 t1 for I-frames    L10    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L11 t2 acknowledgement    L11    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L12 w acknowledgement    L12    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L14 Sequence start    L14    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L16 Wrong N(S) from tool    L16    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L17 Wrong N(R) from tool    L17    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L22 Active close by tool    L22    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A01 End of initialisation    A01    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A02 Station interrogation    A02    ${PICS}    ${RTU_HOST}    ${RTU_PORT}

@@ -380,11 +380,20 @@ async def _command(ctx: CaseContext, conn: ClientConnection, point, *, select: b
                              collect=lambda a: int(a.cot) == int(Cot.RETURN_INFO_REMOTE))
 
 
-def _check_execution(ctx: CaseContext, result, point, what: str) -> None:
+async def _check_execution(ctx: CaseContext, conn: ClientConnection, result, point, what: str) -> None:
     ctx.expect_positive(result, what)
     if ctx.pics["commands.act_term"] and not result.terminated:
         raise ctx.fail(f"no ACT_TERM (COT 10) after {what} within {ctx.answer_timeout:g} s (PICS commands.act_term is true)")
-    if point.return_io_address is not None and not any(ob.io_address == point.return_io_address for ob in result.objects):
+    if point.return_io_address is None:
+        return
+    since = conn.last_command_index
+
+    def returned() -> bool:
+        return any(e.asdu is not None and int(e.asdu.cot) == int(Cot.RETURN_INFO_REMOTE)
+                   and any(ob.io_address == point.return_io_address for ob in getattr(e.asdu, "objects", ()))
+                   for e in ctx.received(conn, since))
+
+    if not await ctx.until(returned, ctx.answer_timeout):
         raise ctx.fail(f"no return information (COT 11) on IOA {point.return_io_address} after {what}")
 
 
@@ -404,7 +413,7 @@ async def a21(ctx: CaseContext) -> None:
     point = _point(ctx, "direct")
     conn = await ctx.connect()
     result = await _command(ctx, conn, point, select=False)
-    _check_execution(ctx, result, point, f"the direct command to IOA {point.io_address}")
+    await _check_execution(ctx, conn, result, point, f"the direct command to IOA {point.io_address}")
 
 
 @case("A22", "Single command SBO", clause="IEC 60870-5-5 6.8; 101 7.4.5",
@@ -417,7 +426,7 @@ async def a22(ctx: CaseContext) -> None:
     conn = await ctx.connect()
     ctx.expect_positive(await _command(ctx, conn, point, select=True), f"the select of IOA {point.io_address}")
     result = await _command(ctx, conn, point, select=False)
-    _check_execution(ctx, result, point, f"the execute to IOA {point.io_address}")
+    await _check_execution(ctx, conn, result, point, f"the execute to IOA {point.io_address}")
 
 
 @case("A23", "Execute without select", clause="IEC 60870-5-5 6.8",

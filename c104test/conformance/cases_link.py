@@ -7,12 +7,12 @@ import datetime as _dt
 import trio
 
 from ..engine.client import ClientConnection
-from ..protocol.apci import UFunction, decode_frame, encode_u_frame
+from ..protocol.apci import UFunction, decode_frame, encode_s_frame, encode_u_frame
 from ..protocol.asdu import Asdu
 from ..protocol.enums import Cot, Type
 from ..protocol.objects import Interrogation, TestCommandWithTime
 from ..protocol.timetags import CP56Time2a
-from .case import case
+from .case import CaseFailed, case
 from .context import CaseContext
 
 TESTFR_ACT = encode_u_frame(UFunction.TESTFR_ACT)
@@ -185,3 +185,83 @@ async def l22(ctx: CaseContext) -> None:
     await first.close()
     second = await ctx.connect()
     await _sequence_check(ctx, second, "the connection after the tool closed the first")
+
+
+@case("L09", "TESTFR con missing", clause="IEC 60870-5-104 5.2 (t1 for U-frames)",
+      purpose="When the tool does not answer the RTU's TESTFR act, the RTU closes the connection t1 later.",
+      pics=("link.t1", "link.t3"),
+      mutants=("no_t1",),
+      verifies="the RTU sends TESTFR act after its t3 of silence and closes (peer close) about t1 later; the tool's t3 is 3 x the RTU's")
+async def l09(ctx: CaseContext) -> None:
+    conn = await ctx.connect()
+    conn.set_ignore_test_frames(True)
+    t1, t3 = float(ctx.pics["link.t1"]), float(ctx.pics["link.t3"])
+    limit = t3 + t1 + max(2.0, 0.25 * (t1 + t3))
+    await ctx.expect_peer_close(conn, limit, f"a TESTFR act of the RTU stayed unanswered (t3 {t3:g} s + t1 {t1:g} s)")
+    if not any(e.raw == TESTFR_ACT for e in ctx.received(conn)):
+        raise ctx.fail("the RTU closed the connection without sending TESTFR act first")
+
+
+@case("L10", "t1 for I-frames", clause="IEC 60870-5-104 5.1 (t1)",
+      purpose="When the tool never acknowledges the RTU's I-frames, the RTU closes the connection t1 later.",
+      pics=("link.t1", "functions.station_interrogation"),
+      mutants=("no_t1",),
+      verifies="after a GI with acknowledgements withheld, the RTU (not c104test) closes within t1 + margin, not before t1")
+async def l10(ctx: CaseContext) -> None:
+    ctx.require("functions.station_interrogation")
+    conn = await ctx.connect()
+    conn.set_withhold_acknowledgements(True)
+    t1 = float(ctx.pics["link.t1"])
+    request = Asdu(Type.C_IC_NA_1, Cot.ACTIVATION, ctx.common_address, (Interrogation(0, 20),))
+    await conn.send_asdu(request)
+    sent_at = trio.current_time()
+    await ctx.expect_peer_close(conn, t1 + max(2.0, 0.25 * t1), "its I-frames stayed unacknowledged")
+    elapsed = trio.current_time() - sent_at
+    if elapsed < t1 - 0.5:
+        raise ctx.fail(f"the RTU closed the connection {elapsed:.2f} s after its unacknowledged I-frames, before t1 ({t1:g} s)")
+
+
+@case("L16", "Wrong N(S) from tool", clause="IEC 60870-5-104 5.1",
+      purpose="An I-frame with N(S) ≠ V(R) makes the RTU close the connection; the frame is not executed.",
+      mutants=("no_sequence_check",),
+      verifies="the RTU (not c104test) closes within t1; no positive ACT_CON for the frame")
+async def l16(ctx: CaseContext) -> None:
+    conn = await ctx.connect()
+    await trio.sleep(0.3)
+    link = conn.link
+    assert link is not None
+    request = Asdu(Type.C_IC_NA_1, Cot.ACTIVATION, ctx.common_address, (Interrogation(0, 20),))
+    since = conn.journal.next_index
+    await conn.send_asdu(request, send_seq=(link.vs + 3) % 32768)
+    problems = []
+    try:
+        await ctx.expect_peer_close(conn, ctx.answer_timeout, "an I-frame with a wrong N(S)")
+    except CaseFailed as closed:
+        problems.append(str(closed))
+    executed = [e for e in ctx.received(conn, since) if e.asdu is not None
+                and e.asdu.type == Type.C_IC_NA_1 and int(e.asdu.cot) == 7 and not e.asdu.negative]
+    if executed:
+        problems.append(f"the I-frame with a wrong N(S) was executed: {executed[0].explain()}")
+    if problems:
+        raise ctx.fail("; ".join(problems))
+
+
+@case("L17", "Wrong N(R) from tool", clause="IEC 60870-5-104 5.1",
+      purpose="An N(R) beyond the RTU's V(S) closes the connection; re-acknowledging the last value is accepted.",
+      mutants=("no_sequence_check",),
+      verifies="S(N(R)=V(S)+5) → peer close within t1; on a new connection S(N(R)=last acknowledged) keeps it open and TESTFR answered")
+async def l17(ctx: CaseContext) -> None:
+    conn = await ctx.connect()
+    await trio.sleep(0.3)
+    link = conn.link
+    assert link is not None
+    await conn.send_raw(encode_s_frame((link.vr + 5) % 32768))
+    await ctx.expect_peer_close(conn, ctx.answer_timeout, f"an S-frame with N(R)={(link.vr + 5) % 32768} beyond the RTU's V(S)")
+    again = await ctx.connect()
+    await trio.sleep(0.3)
+    link = again.link
+    assert link is not None
+    await again.send_raw(encode_s_frame(link.vr))
+    await again.send_raw(encode_s_frame(link.vr))
+    await ctx.expect_open(again, 1.0, "an S-frame repeating the last acknowledged N(R)")
+    await _expect_test_frame_answer(ctx, again, "started")

@@ -195,7 +195,8 @@ class CaseContext:
             raise self.fail(f"{what} was answered with {_describe_asdu(got)}; PICS {silent_item} says the RTU stays silent")
         cot = int(got.cot)
         if not got.negative and cot not in MIRRORS:
-            raise self.fail(f"an {_describe_asdu(got)} arrived for {what} where a negative one ({expected}, P/N=1) was expected")
+            kind = "an ACT_CON with P/N=0" if cot == 7 else "a DEACT_CON with P/N=0" if cot == 9 else "a positive answer"
+            raise self.fail(f"{kind} ({_describe_asdu(got)}) arrived for {what} where a negative one ({expected}, P/N=1) was expected")
         await trio.sleep(0.2)  # a second reply (some RTUs send a mirror after a negative ACT_CON)
         for entry in conn.received_since(conn.last_command_index):
             asdu = entry.asdu
