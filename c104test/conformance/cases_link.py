@@ -21,7 +21,7 @@ TESTFR_CON = encode_u_frame(UFunction.TESTFR_CON)
 
 async def _expect_test_frame_answer(ctx: CaseContext, conn: ClientConnection, state: str) -> None:
     since = conn.journal.next_index
-    await conn.send_raw(TESTFR_ACT)
+    await conn.send_test_frame()
     answered = await ctx.until(
         lambda: conn.close_info is not None or any(e.raw == TESTFR_CON for e in ctx.received(conn, since)),
         ctx.answer_timeout)
