@@ -28,6 +28,8 @@ Feature: Conformance of the RTU (c104test catalogue)
       | A05 |
       | A08 |
       | A09 |
+      | A10 |
+      | A12 |
       | A13 |
       | A14 |
       | A16 |
@@ -39,7 +41,11 @@ Feature: Conformance of the RTU (c104test catalogue)
       | A22 |
       | A23 |
       | A24 |
+      | A25 |
       | A26 |
+      | A27 |
+      | A28 |
+      | A29 |
       | A33 |
       | A34 |
       | A41 |

@@ -36,6 +36,8 @@ A03 Group interrogation    A03    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A05 Global CA    A05    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A08 Counter interrogation    A08    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A09 Counter group read    A09    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A10 Freeze without reset    A10    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A12 Counter reset    A12    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A13 Clock synchronisation    A13    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A14 Clock sync errors    A14    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A16 Read    A16    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
@@ -47,7 +49,11 @@ A21 Single command direct    A21    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A22 Single command SBO    A22    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A23 Execute without select    A23    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A24 Select time-out    A24    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A25 Select/execute mismatch    A25    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A26 Select cancel    A26    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A27 Double command    A27    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A28 Regulating step    A28    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A29 Set-points    A29    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A33 Test bit on commands    A33    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A34 Command addressing errors    A34    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A41 Multiple CAs / OA    A41    ${PICS}    ${RTU_HOST}    ${RTU_PORT}

@@ -517,3 +517,129 @@ async def a41(ctx: CaseContext) -> None:
         got = await _answers(ctx, conn, request, cas={ca})
         expected = {p.io_address: p.type for p in ctx.pics.monitored()} if ca == ctx.common_address else {}
         _check_procedure(ctx, got, request, f"the interrogation of CA {ca} with OA 9", 20, expected, ca=ca, originator=9)
+
+
+async def _counter_sequences(ctx: CaseContext, conn: ClientConnection) -> dict[int, int]:
+    """IOA -> SQ of every counter in a counter interrogation (QCC 5)."""
+    request = _counter_request(ctx, 5)
+    got = await _answers(ctx, conn, request, cas={ctx.common_address})
+    return {ob.io_address: int(ob.bcr.sequence) for a in got if isinstance(a, Asdu) and int(a.cot) == 37
+            for ob in a.objects if hasattr(ob, "bcr")}
+
+
+async def _freeze(ctx: CaseContext, conn: ClientConnection, frz: Frz, what: str) -> None:
+    request = _counter_request(ctx, 5, frz)
+    result = await ctx.request(conn, request, termination=True)
+    ctx.expect_positive(result, what)
+    if not result.terminated:
+        raise ctx.fail(f"no ACT_TERM (COT 10) after {what} within {ctx.answer_timeout:g} s")
+
+
+@case("A10", "Freeze without reset", clause="IEC 60870-5-5 6.9; 101 7.2.6.41 (QCC)",
+      purpose="QCC 0x45 freezes the counters: ACT_CON, ACT_TERM; the sequence number SQ of each counter increments per freeze.",
+      pics=("functions.counter_freeze", "points.read"),
+      mutants=("negative_confirmation type=C_CI_NA_1 nth=2", "no_termination type=C_CI_NA_1 nth=2"),
+      verifies="positive COT 7 and COT 10 for the freeze; a following read shows SQ + 1 for every counter")
+async def a10(ctx: CaseContext) -> None:
+    ctx.require("functions.counter_interrogation", "functions.counter_freeze")
+    conn = await ctx.connect()
+    before = await _counter_sequences(ctx, conn)
+    await _freeze(ctx, conn, Frz.FREEZE_WITHOUT_RESET, "the counter freeze (QCC 0x45)")
+    after = await _counter_sequences(ctx, conn)
+    for ioa, sq in before.items():
+        if after.get(ioa) != (sq + 1) % 32:
+            raise ctx.fail(f"counter IOA {ioa}: SQ {sq} before the freeze, {after.get(ioa)} after it; {(sq + 1) % 32} expected")
+
+
+@case("A12", "Counter reset", clause="IEC 60870-5-5 6.9; 101 7.2.6.41 (QCC)",
+      purpose="QCC 0xC5 resets the counters: ACT_CON and ACT_TERM.",
+      pics=("functions.counter_freeze",),
+      mutants=("negative_confirmation", "no_confirmation"),
+      verifies="positive COT 7 and COT 10 for the reset")
+async def a12(ctx: CaseContext) -> None:
+    ctx.require("functions.counter_interrogation", "functions.counter_freeze")
+    conn = await ctx.connect()
+    await _freeze(ctx, conn, Frz.COUNTER_RESET, "the counter reset (QCC 0xC5)")
+
+
+def _other_value(point) -> object | None:
+    """A value different from the point's (for a select/execute mismatch), None if unknown."""
+    if point.type in (Type.C_SC_NA_1, Type.C_SC_TA_1):
+        return not bool(point.value) if isinstance(point.value, bool) else None
+    if point.type in (Type.C_DC_NA_1, Type.C_DC_TA_1):
+        return "OFF" if str(point.value).upper() == "ON" else "ON"
+    if point.type in (Type.C_RC_NA_1, Type.C_RC_TA_1):
+        return "LOWER" if str(point.value).upper() == "HIGHER" else "HIGHER"
+    return None
+
+
+@case("A25", "Select/execute mismatch", clause="IEC 60870-5-5 6.8",
+      purpose="An execute with another value than its select is refused.",
+      pics=("points.commands",),
+      mutants=("positive_confirmation",),
+      verifies="select positive; execute with the other value → negative ACT_CON")
+async def a25(ctx: CaseContext) -> None:
+    point = _point(ctx, "select")
+    other = _other_value(point)
+    if other is None:
+        raise CaseNotApplicable(f"PICS points.commands: IOA {point.io_address} ({point.type.name}) has no opposite value")
+    conn = await ctx.connect()
+    ctx.expect_positive(await _command(ctx, conn, point, select=True), f"the select of IOA {point.io_address}")
+    result = await _command(ctx, conn, point, select=False, value=other)
+    await ctx.expect_refusal(conn, result, f"an execute with {other} after a select with {point.value} (IOA {point.io_address})", (7,))
+
+
+def _typed_point(ctx: CaseContext, types: tuple[Type, ...], what: str):
+    point = next(ctx.pics.commands(types=types), None)
+    if point is None:
+        raise CaseNotApplicable(f"PICS points.commands lists no {what} point ({', '.join(t.name for t in types)})")
+    return point
+
+
+async def _execute(ctx: CaseContext, conn: ClientConnection, point, what: str) -> None:
+    if point.mode == "select":
+        ctx.expect_positive(await _command(ctx, conn, point, select=True), f"the select of {what}")
+    result = await _command(ctx, conn, point, select=False)
+    await _check_execution(ctx, conn, result, point, what)
+
+
+@case("A27", "Double command", clause="IEC 60870-5-5 6.8; 101 7.2.6.16 (DCO)",
+      purpose="A double command is executed as A21/A22; DCS 0 and 3 are refused.",
+      pics=("points.commands", "commands.act_term"),
+      mutants=("positive_confirmation", "no_return_information", "no_termination"),
+      verifies="execution as A21/A22; DCS 0 (not permitted) and 3 → negative ACT_CON")
+async def a27(ctx: CaseContext) -> None:
+    point = _typed_point(ctx, (Type.C_DC_NA_1,), "double command")
+    conn = await ctx.connect()
+    await _execute(ctx, conn, point, f"the double command to IOA {point.io_address}")
+    for dcs in ("INTERMEDIATE", "INDETERMINATE"):
+        result = await _command(ctx, conn, point, select=point.mode == "select", value=dcs)
+        await ctx.expect_refusal(conn, result, f"a double command with DCS {dcs} (not permitted)", (7,))
+
+
+@case("A28", "Regulating step", clause="IEC 60870-5-5 6.8; 101 7.2.6.17 (RCO)",
+      purpose="A step command is executed; RCS 0 and 3 are refused.",
+      pics=("points.commands", "commands.act_term"),
+      mutants=("positive_confirmation", "no_return_information", "negative_confirmation"),
+      verifies="execution as A21/A22; RCS 0 and 3 → negative ACT_CON")
+async def a28(ctx: CaseContext) -> None:
+    point = _typed_point(ctx, (Type.C_RC_NA_1,), "regulating step")
+    conn = await ctx.connect()
+    await _execute(ctx, conn, point, f"the step command to IOA {point.io_address}")
+    for rcs in (0, 3):
+        result = await _command(ctx, conn, point, select=point.mode == "select", value=rcs)
+        await ctx.expect_refusal(conn, result, f"a step command with RCS {rcs} (not permitted)", (7,))
+
+
+@case("A29", "Set-points", clause="IEC 60870-5-5 6.8; 101 7.3.2.4-7.3.2.6",
+      purpose="Set-point commands (normalised, scaled, float) are confirmed, with return information and ACT_TERM per the PICS.",
+      pics=("points.commands", "commands.act_term"),
+      mutants=("negative_confirmation", "no_termination", "no_return_information"),
+      verifies="each set-point point of the PICS: positive COT 7, COT 11 on its return IOA, COT 10 when commands.act_term")
+async def a29(ctx: CaseContext) -> None:
+    points = list(ctx.pics.commands(types=(Type.C_SE_NA_1, Type.C_SE_NB_1, Type.C_SE_NC_1)))
+    if not points:
+        raise CaseNotApplicable("PICS points.commands lists no set-point (C_SE_NA_1, C_SE_NB_1, C_SE_NC_1)")
+    conn = await ctx.connect()
+    for point in points:
+        await _execute(ctx, conn, point, f"the set-point {point.type.name} to IOA {point.io_address}")
