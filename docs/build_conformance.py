@@ -123,12 +123,24 @@ several faults joined by `+`) that breaks the rule the case checks (fail).
 PAGE_TAIL = """
 ## Deviations found in the c104 RTU (lib60870 inside)
 
-Run against the `c104` Python package's server with an honest PICS (`unknown.type: silent` is
-*not* claimed, since the standard demands COT 44):
+`tests/conformance/test_c104_rtu.py` runs every implemented case (except the minute-long L09 and
+L10, which pass when run by hand) against the `c104` Python package's server
+(`tests/engine/peers/c104_server.py`) with an honest PICS: no groups, no reset process, no end of
+initialisation, no ACT_TERM. Everything passes or is `n/a` except these deviations, each failing
+with a reason that names it:
 
-- A16: a read is answered with an ACT_CON (C_RD_NA_1 COT 7) before the object (c104 issue #75).
-- R08: an unknown type (TI 200) gets no answer at all; lib60870 alone would send COT 44.
-- A17 and A34 (unknown CA): the refusal is a negative ACT_CON followed by a COT 46 mirror with P/N=0.
+| Case | Deviation |
+| --- | --- |
+| A02, A41 | the interrogated data carries OA 0, not the OA of the request (ACT_CON and ACT_TERM echo it) |
+| A14 | a clock synchronisation to IOA 5 is confirmed positively instead of refused with COT 47 |
+| A16 | a read is answered with an ACT_CON (C_RD_NA_1 COT 7) before the object (c104 issue #75) |
+| A17, A34 | an unknown IOA is refused with a negative ACT_CON and then a COT 47 mirror with P/N=0 |
+| A19, R08 | an unknown type (C_TS_NA_1, TI 200) gets no answer at all; the standard demands COT 44 |
+| R09 | a monitoring type in the control direction is refused with COT 44 but P/N=0 |
+| A25 | an execute with another value than its select is executed |
+| A26 | the deactivation of a select is answered with ACT_CON (COT 7), not DEACT_CON (COT 9) |
+| R11 | a command with P/N=1 is executed and confirmed |
+| R12 | a clock synchronisation with minute 61 is confirmed |
 """
 
 

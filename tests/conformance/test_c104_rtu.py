@@ -49,6 +49,7 @@ DEVIATIONS = {
     "A19": "no answer to C_TS_NA_1",  # unknown type: no COT 44
     "R08": "no answer to an ASDU of unknown type 200",  # no COT 44 (the wrapper drops it)
     "R09": "but P/N=0",
+    "A25": "an ACT_CON with P/N=0",  # an execute with another value than the select is executed
     "A26": "where COT 9 was expected",  # a select is cancelled with ACT_CON, not DEACT_CON
     "A34": "but P/N=0",
     "R11": "was confirmed positively",  # P/N=1 on an activation is executed
