@@ -4,7 +4,9 @@ Feature: Conformance of the RTU (c104test catalogue)
   docs/build_conformance.py.
 
   Scenario Outline: Conformance case <case>
-    Given the PICS of the RTU under test
+    # the demo RTU with short timers (t1 2 s, t2 1 s, t3 2 s, select time-out 1 s)
+    Given a simulated RTU from profile "profiles/conformance_rtu.yaml"
+    And the PICS of the RTU under test
     When I run the conformance case <case>
     Then the case passes
 
@@ -46,6 +48,7 @@ Feature: Conformance of the RTU (c104test catalogue)
       | A27 |
       | A28 |
       | A29 |
+      | A31 |
       | A33 |
       | A34 |
       | A41 |
@@ -55,6 +58,7 @@ Feature: Conformance of the RTU (c104test catalogue)
       | R10 |
       | R11 |
       | R12 |
+      | R16 |
 
   Scenario: A PICS file drives the cases
     # the demo RTU's PICS, as c104test conformance --pics-from-profile demo prints it

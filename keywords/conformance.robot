@@ -54,6 +54,7 @@ A26 Select cancel    A26    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A27 Double command    A27    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A28 Regulating step    A28    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A29 Set-points    A29    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A31 Pulse qualifiers    A31    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A33 Test bit on commands    A33    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A34 Command addressing errors    A34    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A41 Multiple CAs / OA    A41    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
@@ -63,6 +64,7 @@ R09 TI not allowed in control direction    R09    ${PICS}    ${RTU_HOST}    ${RT
 R10 Undefined COT    R10    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R11 P/N set in an activation    R11    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R12 Invalid CP56    R12    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+R16 Bounded burst    R16    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 
 
 *** Keywords ***

@@ -372,9 +372,10 @@ async def a20(ctx: CaseContext) -> None:
 
 
 async def _command(ctx: CaseContext, conn: ClientConnection, point, *, select: bool, value=None,
-                   cot: Cot = Cot.ACTIVATION, test: bool = False, ca: int | None = None, ioa: int | None = None):
+                   cot: Cot = Cot.ACTIVATION, test: bool = False, ca: int | None = None, ioa: int | None = None,
+                   qualifier: int = 0):
     ob = command_object(point.type, point.io_address if ioa is None else ioa,
-                        point.value if value is None else value, select=select)
+                        point.value if value is None else value, select=select, qualifier=qualifier)
     asdu = Asdu(point.type, cot, ctx.common_address if ca is None else ca, (ob,), test=test)
     return await ctx.request(conn, asdu, termination=not select and cot is Cot.ACTIVATION and ctx.pics["commands.act_term"],
                              collect=lambda a: int(a.cot) == int(Cot.RETURN_INFO_REMOTE))
@@ -643,3 +644,20 @@ async def a29(ctx: CaseContext) -> None:
     conn = await ctx.connect()
     for point in points:
         await _execute(ctx, conn, point, f"the set-point {point.type.name} to IOA {point.io_address}")
+
+
+@case("A31", "Pulse qualifiers", clause="IEC 60870-5-101 7.2.6.26 (QU)",
+      purpose="A single command with QU 1, 2 and 3 is executed; a qualifier the standard reserves (QU 31) is refused.",
+      pics=("points.commands",),
+      mutants=("positive_confirmation", "negative_confirmation nth=2"),
+      verifies="QU 1-3: positive ACT_CON; QU 31: negative ACT_CON")
+async def a31(ctx: CaseContext) -> None:
+    point = next((p for p in ctx.pics.commands(mode="direct", types=(Type.C_SC_NA_1, Type.C_DC_NA_1))), None)
+    if point is None:
+        raise CaseNotApplicable("PICS points.commands lists no direct single or double command")
+    conn = await ctx.connect()
+    for qu in (1, 2, 3):
+        result = await _command(ctx, conn, point, select=False, qualifier=qu)
+        ctx.expect_positive(result, f"the command to IOA {point.io_address} with QU {qu}")
+    result = await _command(ctx, conn, point, select=False, qualifier=31)
+    await ctx.expect_refusal(conn, result, f"a command to IOA {point.io_address} with the reserved QU 31", (7,))

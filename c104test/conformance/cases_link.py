@@ -191,9 +191,10 @@ async def l22(ctx: CaseContext) -> None:
       purpose="When the tool does not answer the RTU's TESTFR act, the RTU closes the connection t1 later.",
       pics=("link.t1", "link.t3"),
       mutants=("no_t1",),
-      verifies="the RTU sends TESTFR act after its t3 of silence and closes (peer close) about t1 later; the tool's t3 is 3 x the RTU's")
+      verifies="in stopped state, the RTU sends TESTFR act after its t3 of silence and closes (peer close) about t1 later; the tool's t3 is 3 x the RTU's")
 async def l09(ctx: CaseContext) -> None:
-    conn = await ctx.connect()
+    # Stopped, so that no cyclic or spontaneous data (and no acknowledgement of it) ends the silence.
+    conn = await ctx.connect(start=False)
     conn.set_ignore_test_frames(True)
     t1, t3 = float(ctx.pics["link.t1"]), float(ctx.pics["link.t3"])
     limit = t3 + t1 + max(2.0, 0.25 * (t1 + t3))

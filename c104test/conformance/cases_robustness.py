@@ -122,3 +122,38 @@ async def r12(ctx: CaseContext) -> None:
     raw[2] = (raw[2] & 0xC0) | 61  # minute 61
     asdu = UnknownAsdu(int(Type.C_CS_NA_1), Cot.ACTIVATION, ctx.common_address, bytes(3) + bytes(raw))
     await _refused(ctx, conn, asdu, "a clock synchronisation with minute 61", (7, 44, 45, 46, 47), None)
+
+
+@case("R16", "Bounded burst", clause="IEC 60870-5-104 5.1 (k, w)",
+      purpose="50 interrogations in a row (each sent when the previous ended) are each answered completely; the RTU stays responsive.",
+      pics=("functions.station_interrogation",),
+      mutants=("no_termination type=C_IC_NA_1 nth=25", "silence type=C_IC_NA_1 nth=40"),
+      verifies="each of 50 interrogations: ACT_CON then ACT_TERM within t1; TESTFR answered afterwards (the link checks N(S)/N(R))")
+async def r16(ctx: CaseContext) -> None:
+    ctx.require("functions.station_interrogation")
+    conn = await ctx.connect()
+    await trio.sleep(0.3)
+    request = Asdu(Type.C_IC_NA_1, Cot.ACTIVATION, ctx.common_address, (Interrogation(0, 20),))
+    for n in range(1, 51):
+        since = conn.journal.next_index
+        await conn.send_asdu(request, timeout=ctx.answer_timeout)
+
+        def answer(since: int = since) -> list[int]:
+            return [int(e.asdu.cot) for e in ctx.received(conn, since) if e.asdu is not None
+                    and int(e.asdu.type) == int(Type.C_IC_NA_1)]
+
+        await ctx.until(lambda: 10 in answer() or conn.close_info is not None, ctx.answer_timeout)
+        if conn.close_info is not None:
+            raise ctx.fail(f"the connection ended during interrogation {n} of 50 in a row: {conn.close_info.reason}")
+        if answer()[:1] != [7] or 10 not in answer():
+            raise ctx.fail(f"interrogation {n} of 50 in a row was answered with COT {answer()}; ACT_CON (7) then ACT_TERM (10) expected")
+    answered = await _test_frame(ctx, conn)
+    if not answered:
+        raise ctx.fail(f"no TESTFR con within {ctx.answer_timeout:g} s after 50 interrogations in a row")
+
+
+async def _test_frame(ctx: CaseContext, conn: ClientConnection) -> bool:
+    since = conn.journal.next_index
+    await conn.send_test_frame()
+    con = bytes.fromhex("680483000000")
+    return await ctx.until(lambda: any(e.raw == con for e in ctx.received(conn, since)), ctx.answer_timeout)
