@@ -23,6 +23,7 @@ Feature: Conformance of the RTU (c104test catalogue)
       | L14 |
       | L16 |
       | L17 |
+      | L21 |
       | L22 |
       | A01 |
       | A02 |

@@ -29,6 +29,7 @@ L12 w acknowledgement    L12    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L14 Sequence start    L14    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L16 Wrong N(S) from tool    L16    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L17 Wrong N(R) from tool    L17    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L21 Connection limits    L21    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L22 Active close by tool    L22    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A01 End of initialisation    A01    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A02 Station interrogation    A02    ${PICS}    ${RTU_HOST}    ${RTU_PORT}

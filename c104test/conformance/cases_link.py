@@ -12,7 +12,7 @@ from ..protocol.asdu import Asdu
 from ..protocol.enums import Cot, Type
 from ..protocol.objects import Interrogation, TestCommandWithTime
 from ..protocol.timetags import CP56Time2a
-from .case import CaseFailed, case
+from .case import CaseFailed, CaseNotApplicable, case
 from .context import CaseContext
 
 TESTFR_ACT = encode_u_frame(UFunction.TESTFR_ACT)
@@ -266,3 +266,21 @@ async def l17(ctx: CaseContext) -> None:
     await again.send_raw(encode_s_frame(link.vr))
     await ctx.expect_open(again, 1.0, "an S-frame repeating the last acknowledged N(R)")
     await _expect_test_frame_answer(ctx, again, "started")
+
+
+@case("L21", "Connection limits", clause="IEC 60870-5-104 10 (redundant connections)",
+      purpose="A connection beyond the RTU's maximum is refused or closed at once; the existing ones are unaffected.",
+      pics=("connections.max",),
+      mutants=("no_connection_limit",),
+      verifies="connections.max connections open; one more is refused or closed by the RTU within 2 s; the first still answers TESTFR")
+async def l21(ctx: CaseContext) -> None:
+    limit = int(ctx.pics["connections.max"])
+    if limit > 200:
+        raise CaseNotApplicable(f"PICS connections.max is {limit}: the suite opens at most 201 connections")
+    first = await ctx.connect(start=False)
+    for _ in range(limit - 1):
+        await ctx.connect(start=False)
+    extra = await ctx.try_connect(start=False)
+    if extra is not None:
+        await ctx.expect_peer_close(extra, 2.0, f"connection {limit + 1} (PICS connections.max is {limit})")
+    await _expect_test_frame_answer(ctx, first, "stopped")

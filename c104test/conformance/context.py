@@ -113,6 +113,14 @@ class CaseContext:
 
     async def connect(self, *, start: bool = True, originator_address: int = 0) -> ClientConnection:
         """A new TCP connection to the RTU (data transfer started unless ``start=False``)."""
+        conn = await self.try_connect(start=start, originator_address=originator_address)
+        if conn is None:
+            reason = self._connections[-1].close_reason if self._connections else None
+            raise self.fail(f"the connection ended before data transfer started: {reason}")
+        return conn
+
+    async def try_connect(self, *, start: bool = True, originator_address: int = 0) -> ClientConnection | None:
+        """As ``connect``; None when the RTU closed the new connection at once (L21)."""
         assert self._nursery is not None, "use CaseContext.open()"
         conn = ClientConnection(
             self.host, self.port, params=self.params, start_data_transfer=start,
@@ -123,9 +131,11 @@ class CaseContext:
         try:
             await self._nursery.start(conn.run)
         except ConnectFailed:
+            if self._connections[:-1]:
+                return None  # refused beside open connections: the RTU's limit (L21)
             raise
-        except LinkDown as exc:
-            raise self.fail(f"data transfer could not be started: {exc}") from None
+        except LinkDown:
+            return None
         return conn
 
     def evidence(self) -> list[Evidence]:

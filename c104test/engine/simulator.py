@@ -101,6 +101,7 @@ from ..protocol.link import (
 )
 from ..protocol.station import ControlledStation, Fault, RedundancySettings, SimulatedPoint
 from ..protocol.station.answers import BROADCAST_CA
+from ..protocol.station.faults import NoConnectionLimit
 from .errors import unwrap_group
 from .journal import Journal, JournalBudget, JournalEntry, parse_size
 from .profile import Profile, demo_profile
@@ -601,7 +602,9 @@ class Simulator:
                 address = address.ipv4_mapped
             if address not in self._allowed:
                 return "not in allowed_clients"
-        if len(self._connections) >= self.max_connections:
+        if len(self._connections) >= self.max_connections and not any(
+            isinstance(f, NoConnectionLimit) for f in self.faults
+        ):
             return f"max_connections ({self.max_connections}) reached"
         return None
 

@@ -51,6 +51,7 @@ withhold_acknowledgements   L11 L12 (link: no S-frames)
 no_test_frame_confirmation  L01 L04 L07 (link: TESTFR act unanswered)
 no_t1                       L09 L10 (link: no t1 supervision, the RTU never closes on t1)
 no_sequence_check           L16 L17 (link: a wrong N(S) or N(R) is accepted, never closes)
+no_connection_limit         L21 (the adapter accepts connections beyond max_connections)
 =========================== ===================================================================
 """
 
@@ -78,6 +79,7 @@ __all__ = [
     "LoseEvent",
     "NegativeConfirmation",
     "NoConfirmation",
+    "NoConnectionLimit",
     "NoEndOfInitialisation",
     "NoReturnInformation",
     "NoSequenceCheck",
@@ -499,6 +501,14 @@ class NoSequenceCheck(Fault):
     acts_on: ClassVar[str] = "link"
 
 
+@dataclass(frozen=True, slots=True)
+class NoConnectionLimit(Fault):
+    """Connections beyond ``max_connections`` are accepted (the adapter's refusal is skipped)."""
+
+    name: ClassVar[str] = "no_connection_limit"
+    acts_on: ClassVar[str] = "station"
+
+
 FAULTS: dict[str, type[Fault]] = {
     cls.name: cls
     for cls in (
@@ -528,6 +538,7 @@ FAULTS: dict[str, type[Fault]] = {
         NoTestFrameConfirmation,
         NoT1,
         NoSequenceCheck,
+        NoConnectionLimit,
     )
 }
 
