@@ -27,6 +27,8 @@ functions:
   end_of_initialisation: false
 commands:
   act_term: false
+connections:
+  max: 1000  # the peer sets no limit (lib60870 takes 100 by default): L21 is n/a
 points:
   read:
     - {io_address: 100, type: M_SP_NA_1}
