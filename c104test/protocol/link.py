@@ -310,6 +310,7 @@ class Link:
         "_vs",
         "_w",
         "ignore_t1",
+        "ignore_t3",
         "ignore_test_frames",
         "report_frames",
         "tolerate_sequence_errors",
@@ -337,6 +338,8 @@ class Link:
         self.ignore_test_frames = False
         #: Conformance option: never close on t1 (a peer without t1 supervision, L09/L10 mutants).
         self.ignore_t1 = False
+        #: Conformance option: never send TESTFR act on t3 (a peer without idle supervision, L08).
+        self.ignore_t3 = False
         #: Conformance option: take a wrong N(S) as the new V(R) and ignore an N(R) outside the
         #: window instead of closing (a peer without sequence checks, L16/L17 mutants).
         self.tolerate_sequence_errors = False
@@ -547,7 +550,7 @@ class Link:
             self._acknowledge()
         if self._t3_deadline is None:
             self._t3_deadline = now + self._t3
-        elif now >= self._t3_deadline:
+        elif now >= self._t3_deadline and not self.ignore_t3:
             # One TESTFR act at a time: while its con is outstanding, t1 is already watching.
             if UFunction.TESTFR_ACT not in self._awaiting:
                 self._out.append(_TESTFR_ACT)
@@ -559,7 +562,7 @@ class Link:
         """When ``handle_timeout`` must be called next, or None if no timer runs."""
         if self._state is LinkState.CLOSED:
             return None
-        deadline = self._t3_deadline
+        deadline = None if self.ignore_t3 else self._t3_deadline
         if self._sent_times and not self.ignore_t1:
             t1_deadline = self._sent_times[0] + self._t1
             if deadline is None or t1_deadline < deadline:

@@ -47,3 +47,11 @@ def test_unacknowledged_frames_close_after_t1_unless_ignored() -> None:
         assert (link.next_deadline() == 3.0) is not ignore
         link.handle_timeout(10.0)
         assert link.state is state
+
+
+def test_idle_link_sends_testfr_after_t3_unless_ignored() -> None:
+    for ignore, sent in ((False, bytes.fromhex("680443000000")), (True, b"")):
+        link = started(ignore_t3=ignore)
+        assert (link.next_deadline() is None) is ignore
+        link.handle_timeout(25.0)
+        assert link.data_to_send() == sent
