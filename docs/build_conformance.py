@@ -28,7 +28,6 @@ NOT_YET = {
     "L03": "needs a link fault: an RTU that confirms an I-frame before STARTDT",
     "L05": "needs a link fault: STOPDT con before the outstanding I-frames are acknowledged",
     "L06": "needs a point change during STOPDT (not possible against a real RTU without a PIXIT item)",
-    "L08": "needs a link fault: an RTU without t3 (tool's t3 is already 3 x the RTU's)",
     "L13": "needs a link fault: an RTU that exceeds k",
     "L15": "takes > 32768 frames each way; not written yet",
     "L18": "event buffering across connection loss: not written yet",

@@ -16,6 +16,7 @@ Feature: Conformance of the RTU (c104test catalogue)
       | L02 |
       | L04 |
       | L07 |
+      | L08 |
       | L09 |
       | L10 |
       | L11 |

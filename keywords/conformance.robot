@@ -22,6 +22,7 @@ L01 Listen / active open    L01    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L02 STARTDT    L02    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L04 STOPDT, nothing outstanding    L04    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L07 TESTFR answer    L07    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L08 t3 idle supervision    L08    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L09 TESTFR con missing    L09    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L10 t1 for I-frames    L10    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L11 t2 acknowledgement    L11    ${PICS}    ${RTU_HOST}    ${RTU_PORT}

@@ -187,10 +187,27 @@ async def l22(ctx: CaseContext) -> None:
     await _sequence_check(ctx, second, "the connection after the tool closed the first")
 
 
+@case("L08", "t3 idle supervision", clause="IEC 60870-5-104 5.2 (t3)",
+      purpose="After t3 of silence the RTU sends TESTFR act; the tool answers and the link stays up.",
+      pics=("link.t3", "link.t1"),
+      mutants=("no_t3",),
+      verifies="in stopped state, TESTFR act from the RTU about t3 after the last frame (never sooner than t3 - 1 s); the connection stays open after the tool's TESTFR con")
+async def l08(ctx: CaseContext) -> None:
+    conn = await ctx.connect(start=False)
+    t3 = float(ctx.pics["link.t3"])
+    quiet_since = trio.current_time()
+    if not await ctx.until(lambda: any(e.raw == TESTFR_ACT for e in ctx.received(conn)), t3 + max(2.0, 0.25 * t3)):
+        raise ctx.fail(f"no TESTFR act from the RTU within t3 + margin ({t3:g} s) of silence")
+    came = next(e.timestamp for e in ctx.received(conn) if e.raw == TESTFR_ACT) - quiet_since
+    if came < t3 - 1.0:
+        raise ctx.fail(f"the RTU sent TESTFR act {came:.2f} s into the silence, before t3 ({t3:g} s)")
+    await ctx.expect_open(conn, 1.0, "the tool answered the RTU's TESTFR act")
+
+
 @case("L09", "TESTFR con missing", clause="IEC 60870-5-104 5.2 (t1 for U-frames)",
       purpose="When the tool does not answer the RTU's TESTFR act, the RTU closes the connection t1 later.",
       pics=("link.t1", "link.t3"),
-      mutants=("no_t1",),
+      mutants=("no_t1", "no_t3"),
       verifies="in stopped state, the RTU sends TESTFR act after its t3 of silence and closes (peer close) about t1 later; the tool's t3 is 3 x the RTU's")
 async def l09(ctx: CaseContext) -> None:
     # Stopped, so that no cyclic or spontaneous data (and no acknowledgement of it) ends the silence.

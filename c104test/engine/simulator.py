@@ -160,6 +160,7 @@ class SimulatorConnection:
         self.link.withhold_acknowledgements = faults.withhold_acknowledgements
         self.link.ignore_test_frames = faults.ignore_test_frames
         self.link.ignore_t1 = faults.ignore_t1
+        self.link.ignore_t3 = faults.ignore_t3
         self.link.tolerate_sequence_errors = faults.tolerate_sequence_errors
         self.journal = Journal(simulator.journal_budget)
         self.journal.endpoints = opened.endpoints  # for captures: the real addresses
@@ -406,6 +407,7 @@ class Simulator:
             connection.link.withhold_acknowledgements = link_faults.withhold_acknowledgements
             connection.link.ignore_test_frames = link_faults.ignore_test_frames
             connection.link.ignore_t1 = link_faults.ignore_t1
+            connection.link.ignore_t3 = link_faults.ignore_t3
             connection.link.tolerate_sequence_errors = link_faults.tolerate_sequence_errors
         if self.faults:
             log.warning("simulator fault plan: %s", ", ".join(repr(f) for f in self.faults))

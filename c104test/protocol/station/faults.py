@@ -50,6 +50,7 @@ wrong_send_sequence         L14 L15 (link: N(S) off by ``offset`` on the n-th I-
 withhold_acknowledgements   L11 L12 (link: no S-frames)
 no_test_frame_confirmation  L01 L04 L07 (link: TESTFR act unanswered)
 no_t1                       L09 L10 (link: no t1 supervision, the RTU never closes on t1)
+no_t3                       L08 L09 (link: no TESTFR act after t3 of silence)
 no_sequence_check           L16 L17 (link: a wrong N(S) or N(R) is accepted, never closes)
 no_connection_limit         L21 (the adapter accepts connections beyond max_connections)
 =========================== ===================================================================
@@ -84,6 +85,7 @@ __all__ = [
     "NoReturnInformation",
     "NoSequenceCheck",
     "NoT1",
+    "NoT3",
     "NoTermination",
     "NoTestFrameConfirmation",
     "PositiveConfirmation",
@@ -494,6 +496,14 @@ class NoT1(Fault):
 
 
 @dataclass(frozen=True, slots=True)
+class NoT3(Fault):
+    """Link: no TESTFR act after t3 of silence."""
+
+    name: ClassVar[str] = "no_t3"
+    acts_on: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True, slots=True)
 class NoSequenceCheck(Fault):
     """Link: a wrong N(S) is taken as it comes and an N(R) outside the window is ignored."""
 
@@ -537,6 +547,7 @@ FAULTS: dict[str, type[Fault]] = {
         WithholdAcknowledgements,
         NoTestFrameConfirmation,
         NoT1,
+        NoT3,
         NoSequenceCheck,
         NoConnectionLimit,
     )
@@ -550,6 +561,7 @@ class LinkFaults:
     withhold_acknowledgements: bool = False
     ignore_test_frames: bool = False
     ignore_t1: bool = False
+    ignore_t3: bool = False
     tolerate_sequence_errors: bool = False
 
 
@@ -560,6 +572,7 @@ def link_faults(plan: Iterable[Fault]) -> LinkFaults:
         withhold_acknowledgements=any(isinstance(f, WithholdAcknowledgements) for f in plan),
         ignore_test_frames=any(isinstance(f, NoTestFrameConfirmation) for f in plan),
         ignore_t1=any(isinstance(f, NoT1) for f in plan),
+        ignore_t3=any(isinstance(f, NoT3) for f in plan),
         tolerate_sequence_errors=any(isinstance(f, NoSequenceCheck) for f in plan),
     )
 

@@ -211,6 +211,7 @@ def test_link_faults() -> None:
     assert not faults.ignore_t1 and not faults.tolerate_sequence_errors
     faults = make(faults=(parse_fault("no_t1"), parse_fault("no_sequence_check"))).link_faults
     assert faults.ignore_t1 and faults.tolerate_sequence_errors and not faults.ignore_test_frames
+    assert make(faults=(parse_fault("no_t3"),)).link_faults.ignore_t3
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
