@@ -309,6 +309,7 @@ class Link:
         "_vr",
         "_vs",
         "_w",
+        "early_stop_confirmation",
         "ignore_t1",
         "ignore_t3",
         "ignore_test_frames",
@@ -340,6 +341,8 @@ class Link:
         self.ignore_t1 = False
         #: Conformance option: never send TESTFR act on t3 (a peer without idle supervision, L08).
         self.ignore_t3 = False
+        #: Conformance option: confirm STOPDT at once, even with own I-frames unacknowledged (L05).
+        self.early_stop_confirmation = False
         #: Conformance option: take a wrong N(S) as the new V(R) and ignore an N(R) outside the
         #: window instead of closing (a peer without sequence checks, L16/L17 mutants).
         self.tolerate_sequence_errors = False
@@ -751,7 +754,7 @@ class Link:
             self._apply(Input.RECV_STOPDT_ACT, events)
             if self._state is LinkState.PENDING_STOP:
                 self._stopdt_con_owed = True
-                if not self._sent_times:
+                if not self._sent_times or self.early_stop_confirmation:
                     self._finish_stop(events)
             else:
                 out.append(_STOPDT_CON)

@@ -55,3 +55,15 @@ def test_idle_link_sends_testfr_after_t3_unless_ignored() -> None:
         assert (link.next_deadline() is None) is ignore
         link.handle_timeout(25.0)
         assert link.data_to_send() == sent
+
+
+def test_stopdt_is_confirmed_after_the_acknowledgement_unless_early() -> None:
+    for early, con_at_once in ((False, False), (True, True)):
+        link = started(early_stop_confirmation=early)
+        link.send_asdu(ASDU, 1.0)
+        link.data_to_send()
+        link.receive_data(bytes.fromhex("680413000000"), 1.5)  # STOPDT act, our I-frame unacknowledged
+        assert (link.data_to_send() == bytes.fromhex("680423000000")) is con_at_once
+        if not early:
+            link.receive_data(encode_s_frame(1), 1.6)
+            assert link.data_to_send() == bytes.fromhex("680423000000")
