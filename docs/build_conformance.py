@@ -26,7 +26,6 @@ FAST_RTU = ROOT / "features" / "profiles" / "conformance_rtu.yaml"
 
 NOT_YET = {
     "L03": "needs a link fault: an RTU that confirms an I-frame before STARTDT",
-    "L05": "needs a link fault: STOPDT con before the outstanding I-frames are acknowledged",
     "L06": "needs a point change during STOPDT (not possible against a real RTU without a PIXIT item)",
     "L13": "needs a link fault: an RTU that exceeds k",
     "L15": "takes > 32768 frames each way; not written yet",
@@ -111,14 +110,15 @@ several faults joined by `+`) that breaks the rule the case checks (fail).
 PAGE_TAIL = """
 ## Deviations found in the c104 RTU (lib60870 inside)
 
-`tests/conformance/test_c104_rtu.py` runs every implemented case (except the minute-long L09 and
-L10, which pass when run by hand) against the `c104` Python package's server
+`tests/conformance/test_c104_rtu.py` runs every implemented case (except L08, L09 and L10, which
+take a minute with the RTU's own timers and pass when run by hand) against the `c104` Python package's server
 (`tests/engine/peers/c104_server.py`) with an honest PICS: no groups, no reset process, no end of
 initialisation, no ACT_TERM. Everything passes or is `n/a` except these deviations, each failing
 with a reason that names it:
 
 | Case | Deviation |
 | --- | --- |
+| L05 | STOPDT act is confirmed at once while its I-frames are unacknowledged |
 | A02, A41 | the interrogated data carries OA 0, not the OA of the request (ACT_CON and ACT_TERM echo it) |
 | A14 | a clock synchronisation to IOA 5 is confirmed positively instead of refused with COT 47 |
 | A16 | a read is answered with an ACT_CON (C_RD_NA_1 COT 7) before the object (c104 issue #75) |

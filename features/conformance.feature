@@ -15,6 +15,7 @@ Feature: Conformance of the RTU (c104test catalogue)
       | L01 |
       | L02 |
       | L04 |
+      | L05 |
       | L07 |
       | L08 |
       | L09 |

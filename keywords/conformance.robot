@@ -21,6 +21,7 @@ ${PICS}        ${EMPTY}
 L01 Listen / active open    L01    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L02 STARTDT    L02    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L04 STOPDT, nothing outstanding    L04    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L05 STOPDT with unacknowledged RTU frames    L05    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L07 TESTFR answer    L07    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L08 t3 idle supervision    L08    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L09 TESTFR con missing    L09    ${PICS}    ${RTU_HOST}    ${RTU_PORT}

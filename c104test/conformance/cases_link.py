@@ -93,6 +93,41 @@ async def l04(ctx: CaseContext) -> None:
         raise ctx.fail(f"the RTU sent an I-frame after STOPDT con: {late[0].explain()}")
 
 
+@case("L05", "STOPDT with unacknowledged RTU frames", clause="IEC 60870-5-104 5.3",
+      purpose="STOPDT act while the RTU's I-frames are unacknowledged: STOPDT con only after an S-frame acknowledged them.",
+      pics=("functions.station_interrogation",),
+      mutants=("early_stop_confirmation",),
+      verifies="after a GI with acknowledgements withheld and STOPDT act: no STOPDT con and no new I-frame for 0.5 s; STOPDT con within t1 of S(N(R)=V(R))")
+async def l05(ctx: CaseContext) -> None:
+    ctx.require("functions.station_interrogation")
+    conn = await ctx.connect()
+    await trio.sleep(0.3)
+    conn.set_withhold_acknowledgements(True)
+    request = Asdu(Type.C_IC_NA_1, Cot.ACTIVATION, ctx.common_address, (Interrogation(0, 20),))
+    since = conn.journal.next_index
+    await conn.send_asdu(request)
+
+    def terminated() -> bool:
+        return any(e.asdu is not None and e.asdu.type == Type.C_IC_NA_1 and int(e.asdu.cot) == 10
+                   for e in ctx.received(conn, since))
+
+    if not await ctx.until(terminated, ctx.answer_timeout):
+        raise ctx.fail("no ACT_TERM for the interrogation that provokes the I-frames")
+    stop_con = encode_u_frame(UFunction.STOPDT_CON)
+    stopped_at = conn.journal.next_index
+    await conn.send_raw(encode_u_frame(UFunction.STOPDT_ACT))
+    await trio.sleep(0.5)
+    early = [e for e in ctx.received(conn, stopped_at) if e.raw == stop_con or e.is_i_frame]
+    if early:
+        raise ctx.fail(f"after STOPDT act with its I-frames unacknowledged the RTU sent {early[0].explain()}; "
+                       "STOPDT con must wait for the acknowledgement")
+    link = conn.link
+    assert link is not None
+    await conn.send_raw(encode_s_frame(link.vr))
+    if not await ctx.until(lambda: any(e.raw == stop_con for e in ctx.received(conn, stopped_at)), ctx.answer_timeout):
+        raise ctx.fail(f"no STOPDT con within {ctx.answer_timeout:g} s of the S-frame that acknowledged everything")
+
+
 @case("L07", "TESTFR answer", clause="IEC 60870-5-104 5.2",
       purpose="TESTFR act is answered in started and stopped state without touching N(S)/N(R).",
       mutants=("no_test_frame_confirmation",),

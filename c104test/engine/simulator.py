@@ -161,6 +161,7 @@ class SimulatorConnection:
         self.link.ignore_test_frames = faults.ignore_test_frames
         self.link.ignore_t1 = faults.ignore_t1
         self.link.ignore_t3 = faults.ignore_t3
+        self.link.early_stop_confirmation = faults.early_stop_confirmation
         self.link.tolerate_sequence_errors = faults.tolerate_sequence_errors
         self.journal = Journal(simulator.journal_budget)
         self.journal.endpoints = opened.endpoints  # for captures: the real addresses
@@ -408,6 +409,7 @@ class Simulator:
             connection.link.ignore_test_frames = link_faults.ignore_test_frames
             connection.link.ignore_t1 = link_faults.ignore_t1
             connection.link.ignore_t3 = link_faults.ignore_t3
+            connection.link.early_stop_confirmation = link_faults.early_stop_confirmation
             connection.link.tolerate_sequence_errors = link_faults.tolerate_sequence_errors
         if self.faults:
             log.warning("simulator fault plan: %s", ", ".join(repr(f) for f in self.faults))

@@ -43,6 +43,7 @@ points:
 
 # The deviations of this RTU, and the words the reason must contain.
 DEVIATIONS = {
+    "L05": "STOPDT con must wait",  # STOPDT con at once, with its I-frames unacknowledged
     "A02": "data carries OA 0",  # interrogated data does not echo the request's OA
     "A41": "data carries OA 0",
     "A14": "an ACT_CON with P/N=0",  # clock sync to IOA 5 confirmed instead of COT 47

@@ -50,6 +50,7 @@ wrong_send_sequence         L14 L15 (link: N(S) off by ``offset`` on the n-th I-
 withhold_acknowledgements   L11 L12 (link: no S-frames)
 no_test_frame_confirmation  L01 L04 L07 (link: TESTFR act unanswered)
 no_t1                       L09 L10 (link: no t1 supervision, the RTU never closes on t1)
+early_stop_confirmation     L05 (link: STOPDT con while own I-frames are unacknowledged)
 no_t3                       L08 L09 (link: no TESTFR act after t3 of silence)
 no_sequence_check           L16 L17 (link: a wrong N(S) or N(R) is accepted, never closes)
 no_connection_limit         L21 (the adapter accepts connections beyond max_connections)
@@ -75,6 +76,7 @@ __all__ = [
     "DropObjects",
     "DuplicateEvent",
     "DuplicateObjects",
+    "EarlyStopConfirmation",
     "Fault",
     "LinkFaults",
     "LoseEvent",
@@ -496,6 +498,14 @@ class NoT1(Fault):
 
 
 @dataclass(frozen=True, slots=True)
+class EarlyStopConfirmation(Fault):
+    """Link: STOPDT act is confirmed at once, even while own I-frames are unacknowledged."""
+
+    name: ClassVar[str] = "early_stop_confirmation"
+    acts_on: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True, slots=True)
 class NoT3(Fault):
     """Link: no TESTFR act after t3 of silence."""
 
@@ -548,6 +558,7 @@ FAULTS: dict[str, type[Fault]] = {
         NoTestFrameConfirmation,
         NoT1,
         NoT3,
+        EarlyStopConfirmation,
         NoSequenceCheck,
         NoConnectionLimit,
     )
@@ -562,6 +573,7 @@ class LinkFaults:
     ignore_test_frames: bool = False
     ignore_t1: bool = False
     ignore_t3: bool = False
+    early_stop_confirmation: bool = False
     tolerate_sequence_errors: bool = False
 
 
@@ -573,6 +585,7 @@ def link_faults(plan: Iterable[Fault]) -> LinkFaults:
         ignore_test_frames=any(isinstance(f, NoTestFrameConfirmation) for f in plan),
         ignore_t1=any(isinstance(f, NoT1) for f in plan),
         ignore_t3=any(isinstance(f, NoT3) for f in plan),
+        early_stop_confirmation=any(isinstance(f, EarlyStopConfirmation) for f in plan),
         tolerate_sequence_errors=any(isinstance(f, NoSequenceCheck) for f in plan),
     )
 

@@ -212,6 +212,7 @@ def test_link_faults() -> None:
     faults = make(faults=(parse_fault("no_t1"), parse_fault("no_sequence_check"))).link_faults
     assert faults.ignore_t1 and faults.tolerate_sequence_errors and not faults.ignore_test_frames
     assert make(faults=(parse_fault("no_t3"),)).link_faults.ignore_t3
+    assert make(faults=(parse_fault("early_stop_confirmation"),)).link_faults.early_stop_confirmation
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
