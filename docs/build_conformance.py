@@ -41,7 +41,6 @@ NOT_YET = {
     "A32": "time-tagged commands: not written yet",
     "A35": "needs point changes (spontaneous events)",
     "A36": "needs forced qualities",
-    "A37": "cyclic data: not written yet",
     "A38": "parameter loading: the simulator has no parameters",
     "A39": "file transfer: the simulator has no file service yet",
     "A40": "file transfer: the simulator has no file service yet",

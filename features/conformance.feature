@@ -54,6 +54,7 @@ Feature: Conformance of the RTU (c104test catalogue)
       | A31 |
       | A33 |
       | A34 |
+      | A37 |
       | A41 |
       | R07 |
       | R08 |

@@ -60,6 +60,7 @@ A29 Set-points    A29    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A31 Pulse qualifiers    A31    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A33 Test bit on commands    A33    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A34 Command addressing errors    A34    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A37 Cyclic data    A37    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A41 Multiple CAs / OA    A41    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R07 Multiple objects on single-object TI    R07    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R08 Unknown TI    R08    ${PICS}    ${RTU_HOST}    ${RTU_PORT}

@@ -661,3 +661,31 @@ async def a31(ctx: CaseContext) -> None:
         ctx.expect_positive(result, f"the command to IOA {point.io_address} with QU {qu}")
     result = await _command(ctx, conn, point, select=False, qualifier=31)
     await ctx.expect_refusal(conn, result, f"a command to IOA {point.io_address} with the reserved QU 31", (7,))
+
+
+@case("A37", "Cyclic data", clause="IEC 60870-5-5 6.3 (cyclic data transmission)",
+      purpose="A point with a cycle is reported with COT 1 at its cycle, without time tag.",
+      pics=("points.read",),
+      mutants=("lose_event", "wrong_cause part=event cot=3"),
+      verifies="the first cyclic point of the PICS: at least two COT 1 reports within 2 cycles + 1 s, types without time tag")
+async def a37(ctx: CaseContext) -> None:
+    point = next((p for p in ctx.pics.read_points if p.cycle is not None), None)
+    if point is None:
+        raise CaseNotApplicable("PICS points.read names no point with a cycle")
+    cycle = float(point.cycle)
+    conn = await ctx.connect()
+
+    def reports() -> list[Asdu | UnknownAsdu]:
+        return [e.asdu for e in ctx.received(conn) if e.asdu is not None and int(e.asdu.cot) == 1
+                and any(ob.io_address == point.io_address for ob in getattr(e.asdu, "objects", ()))]
+
+    await ctx.until(lambda: len(reports()) >= 2, 2 * cycle + 1.0)
+    got = reports()
+    if len(got) < 2:
+        other = [e.asdu for e in ctx.received(conn) if e.asdu is not None
+                 and any(ob.io_address == point.io_address for ob in getattr(e.asdu, "objects", ()))]
+        seen = f"; it came with COT {sorted({int(a.cot) for a in other})}" if other else ""
+        raise ctx.fail(f"IOA {point.io_address} sent {len(got)} cyclic reports (COT 1) in {2 * cycle + 1:g} s; cycle {cycle:g} s{seen}")
+    timed = [a for a in got if type_info(a.type).time_tag is not None]
+    if timed:
+        raise ctx.fail(f"IOA {point.io_address} is reported cyclically as {timed[0].type.name}, with a time tag")

@@ -106,6 +106,7 @@ class ReadPoint:
     type: Type
     groups: frozenset[int] = frozenset()
     counter_group: int | None = None
+    cycle: float | None = None  # seconds between cyclic reports (COT 1), if the point has them
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +276,7 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
         for index, entry in enumerate(list_node.value):
             where = f"points.{name}[{index}]"
             fields = reader.mapping(entry, where)
-            allowed = {"io_address", "type", "groups", "counter_group"} if name == "read" else {
+            allowed = {"io_address", "type", "groups", "counter_group", "cycle"} if name == "read" else {
                 "io_address", "type", "value", "mode", "return_io_address"}
             for key, (key_node, _) in fields.items():
                 if key not in allowed:
@@ -293,7 +294,10 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
                 counter_group = reader.integer(fields["counter_group"][1], f"{where}.counter_group") if "counter_group" in fields else None
                 if type_.value >= 45:
                     raise reader.error(fields["type"][1], f"{where}.type", f"{type_.name} is not a monitored type")
-                reads.append(ReadPoint(ioa, type_, groups, counter_group))
+                cycle = None
+                if "cycle" in fields:
+                    cycle = reader.item(Item(f"{where}.cycle", "float", None, "", low=0.1), fields["cycle"][1])
+                reads.append(ReadPoint(ioa, type_, groups, counter_group, cycle))
                 continue
             value = reader.scalar(fields["value"][1], f"{where}.value")
             mode = str(reader.scalar(fields["mode"][1], f"{where}.mode")) if "mode" in fields else "direct"
@@ -348,10 +352,12 @@ def _render(values: Mapping[str, Any], reads: tuple[ReadPoint, ...], commands: t
             line = f"{line:<44}# {item.meaning}{choices}"
         out.append(line)
     out.append("points:")
-    out.append("  read:                                    # points the suite may read and expects in interrogations")
+    out.append("  read:                                    # points the suite may read and expects in interrogations;")
+    out.append("                                           # cycle: seconds between its cyclic reports (COT 1)")
     for p in reads:
         extra = f", groups: [{', '.join(map(str, sorted(p.groups)))}]" if p.groups else ""
         extra += f", counter_group: {p.counter_group}" if p.counter_group is not None else ""
+        extra += f", cycle: {p.cycle:g}" if p.cycle is not None else ""
         out.append(f"    - {{io_address: {p.io_address}, type: {p.type.name}{extra}}}")
     if not reads:
         out.append("    # - {io_address: 100, type: M_SP_NA_1, groups: [1]}")
@@ -386,7 +392,8 @@ def pics_from_profile(profile: Any) -> str:
     station = profile.stations[0]
     for p in station.points:
         if p.type.value < 45:
-            reads.append(ReadPoint(p.io_address, p.type, frozenset(p.groups), p.counter_group))
+            reads.append(ReadPoint(p.io_address, p.type, frozenset(p.groups), p.counter_group,
+                                   float(p.cycle) if p.cycle else None))
             groups.update(p.groups)
             if p.counter_group is not None:
                 counter_groups.add(p.counter_group)
