@@ -48,8 +48,6 @@ NOT_YET = {
     "R02": "needs a link fault: a lenient framing RTU",
     "R03": "needs a link fault: an RTU that never times out a truncated APDU",
     "R04": "needs a link fault: a lenient framing RTU",
-    "R05": "needs a link fault: a lenient decoding RTU",
-    "R06": "needs a link fault: a lenient decoding RTU",
     "R13": "needs a crashing RTU as its mutant",
     "R14": "needs a crashing RTU as its mutant",
     "R15": "TCP segmentation: not written yet",
@@ -123,6 +121,7 @@ with a reason that names it:
 | A16 | a read is answered with an ACT_CON (C_RD_NA_1 COT 7) before the object (c104 issue #75) |
 | A17, A34 | an unknown IOA is refused with a negative ACT_CON and then a COT 47 mirror with P/N=0 |
 | A19, R08 | an unknown type (C_TS_NA_1, TI 200) gets no answer at all; the standard demands COT 44 |
+| R06 | a C_SC_NA_1 with VSQ N=5 and one object is silently ignored: neither refused nor closed |
 | R09 | a monitoring type in the control direction is refused with COT 44 but P/N=0 |
 | A25 | an execute with another value than its select is executed |
 | A26 | the deactivation of a select is answered with ACT_CON (COT 7), not DEACT_CON (COT 9) |

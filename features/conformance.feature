@@ -56,6 +56,8 @@ Feature: Conformance of the RTU (c104test catalogue)
       | A34 |
       | A37 |
       | A41 |
+      | R05 |
+      | R06 |
       | R07 |
       | R08 |
       | R09 |

@@ -62,6 +62,8 @@ A33 Test bit on commands    A33    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A34 Command addressing errors    A34    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A37 Cyclic data    A37    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A41 Multiple CAs / OA    A41    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+R05 ASDU shorter than header    R05    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+R06 VSQ/payload mismatch    R06    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R07 Multiple objects on single-object TI    R07    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R08 Unknown TI    R08    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R09 TI not allowed in control direction    R09    ${PICS}    ${RTU_HOST}    ${RTU_PORT}

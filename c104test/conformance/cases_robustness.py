@@ -7,12 +7,13 @@ import datetime as _dt
 import trio
 
 from ..engine.client import ClientConnection, CommandResult
+from ..protocol.apci import encode_i_frame
 from ..protocol.asdu import Asdu, UnknownAsdu
 from ..protocol.commands import command_object
 from ..protocol.enums import Cot, Type
 from ..protocol.objects import Interrogation
 from ..protocol.timetags import CP56Time2a
-from .case import CaseNotApplicable, case
+from .case import CaseFailed, CaseNotApplicable, case
 from .context import MIRRORS, CaseContext
 
 
@@ -157,3 +158,45 @@ async def _test_frame(ctx: CaseContext, conn: ClientConnection) -> bool:
     await conn.send_test_frame()
     con = bytes.fromhex("680483000000")
     return await ctx.until(lambda: any(e.raw == con for e in ctx.received(conn, since)), ctx.answer_timeout)
+
+
+async def _malformed(ctx: CaseContext, asdu: bytes, what: str) -> None:
+    conn = await ctx.connect()
+    await trio.sleep(0.3)
+    link = conn.link
+    assert link is not None
+    # The raw I-frame is not counted by the tool's link: the RTU's acknowledgement of it (sent
+    # before it closes) must not make c104test close first.
+    link.tolerate_sequence_errors = True
+    since = conn.journal.next_index
+    await conn.send_raw(encode_i_frame(link.vs, link.vr, asdu))
+    problems = []
+    try:
+        await ctx.expect_peer_close(conn, ctx.answer_timeout, what)
+    except CaseFailed as exc:
+        problems.append(str(exc))
+    executed = [e for e in ctx.received(conn, since) if e.asdu is not None and int(e.asdu.cot) == 7 and not e.asdu.negative]
+    if executed:
+        problems.append(f"it was executed: {executed[0].explain()}")
+    if problems:
+        raise ctx.fail("; ".join(problems))
+
+
+@case("R05", "ASDU shorter than header", clause="IEC 60870-5-104 5 (APDU), 101 7.1",
+      purpose="An I-frame with a 2-octet ASDU makes the RTU close the connection (lib60870 does).",
+      mutants=("ignore_malformed_asdu",),
+      verifies="the RTU (not c104test) closes within t1; nothing is executed")
+async def r05(ctx: CaseContext) -> None:
+    await _malformed(ctx, bytes((100, 1)), "an I-frame whose ASDU has 2 octets")
+
+
+@case("R06", "VSQ/payload mismatch", clause="IEC 60870-5-101 7.2.2 (VSQ)",
+      purpose="C_SC_NA_1 with N=5 and one object is rejected without partial execution (lib60870 closes).",
+      pics=("points.commands",),
+      mutants=("ignore_malformed_asdu",),
+      verifies="the RTU (not c104test) closes within t1; no ACT_CON")
+async def r06(ctx: CaseContext) -> None:
+    point = next(ctx.pics.commands(mode="direct", types=(Type.C_SC_NA_1,)), None)
+    ioa = point.io_address if point is not None else 1
+    asdu = bytes((45, 5, 6, 0)) + ctx.common_address.to_bytes(2, "little") + ioa.to_bytes(3, "little") + b"\x01"
+    await _malformed(ctx, asdu, "C_SC_NA_1 with VSQ N=5 and one object")

@@ -101,7 +101,7 @@ from ..protocol.link import (
 )
 from ..protocol.station import ControlledStation, Fault, RedundancySettings, SimulatedPoint
 from ..protocol.station.answers import BROADCAST_CA
-from ..protocol.station.faults import NoConnectionLimit
+from ..protocol.station.faults import IgnoreMalformedAsdu, NoConnectionLimit
 from .errors import unwrap_group
 from .journal import Journal, JournalBudget, JournalEntry, parse_size
 from .profile import Profile, demo_profile
@@ -278,6 +278,8 @@ class SimulatorConnection:
     def asdu_received(self, entry: JournalEntry, now: float) -> None:
         asdu = entry.asdu
         if asdu is None:
+            if any(isinstance(f, IgnoreMalformedAsdu) for f in self.simulator.faults):
+                return  # the fault: dropped, the connection stays
             # A malformed ASDU is never executed in part; lib60870 closes too (R05, R06).
             self.session.violation(f"undecodable ASDU: {entry.error}", entry.raw)
             return

@@ -51,6 +51,7 @@ DEVIATIONS = {
     "A17": "but P/N=0",  # negative ACT_CON, then a COT 47 mirror without P/N
     "A19": "no answer to C_TS_NA_1",  # unknown type: no COT 44
     "R08": "no answer to an ASDU of unknown type 200",  # no COT 44 (the wrapper drops it)
+    "R06": "kept the connection open",  # VSQ N=5 with one object: silently ignored, not rejected
     "R09": "but P/N=0",
     "A25": "an ACT_CON with P/N=0",  # an execute with another value than the select is executed
     "A26": "where COT 9 was expected",  # a select is cancelled with ACT_CON, not DEACT_CON

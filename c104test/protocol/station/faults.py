@@ -53,6 +53,7 @@ no_t1                       L09 L10 (link: no t1 supervision, the RTU never clos
 early_stop_confirmation     L05 (link: STOPDT con while own I-frames are unacknowledged)
 no_t3                       L08 L09 (link: no TESTFR act after t3 of silence)
 no_sequence_check           L16 L17 (link: a wrong N(S) or N(R) is accepted, never closes)
+ignore_malformed_asdu       R05 R06 (an undecodable ASDU is dropped; the connection stays)
 no_connection_limit         L21 (the adapter accepts connections beyond max_connections)
 =========================== ===================================================================
 """
@@ -78,6 +79,7 @@ __all__ = [
     "DuplicateObjects",
     "EarlyStopConfirmation",
     "Fault",
+    "IgnoreMalformedAsdu",
     "LinkFaults",
     "LoseEvent",
     "NegativeConfirmation",
@@ -522,6 +524,14 @@ class NoSequenceCheck(Fault):
 
 
 @dataclass(frozen=True, slots=True)
+class IgnoreMalformedAsdu(Fault):
+    """An undecodable ASDU (too short, VSQ and payload disagree) is dropped instead of closing."""
+
+    name: ClassVar[str] = "ignore_malformed_asdu"
+    acts_on: ClassVar[str] = "station"
+
+
+@dataclass(frozen=True, slots=True)
 class NoConnectionLimit(Fault):
     """Connections beyond ``max_connections`` are accepted (the adapter's refusal is skipped)."""
 
@@ -561,6 +571,7 @@ FAULTS: dict[str, type[Fault]] = {
         EarlyStopConfirmation,
         NoSequenceCheck,
         NoConnectionLimit,
+        IgnoreMalformedAsdu,
     )
 }
 
