@@ -124,6 +124,7 @@ with a reason that names it:
 | R06 | a C_SC_NA_1 with VSQ N=5 and one object is silently ignored: neither refused nor closed |
 | R09 | a monitoring type in the control direction is refused with COT 44 but P/N=0 |
 | A25 | an execute with another value than its select is executed |
+| A31 | a command with QU 8 (reserved by the standard) is executed instead of refused |
 | A26 | the deactivation of a select is answered with ACT_CON (COT 7), not DEACT_CON (COT 9) |
 | R11 | a command with P/N=1 is executed and confirmed |
 | R12 | a clock synchronisation with minute 61 is confirmed |
@@ -159,10 +160,13 @@ def render_suite() -> str:
         "...",
         "...               With ``RTU_PORT`` 0 the suite starts the demo RTU with short timers and uses the",
         "...               PICS it claims. Against a real RTU give ``RTU_HOST``, ``RTU_PORT`` and ``PICS``.",
+        "",
         "Library           c104test.keywords.IEC104Library",
+        "",
         "Suite Setup       Prepare RTU Under Test",
         "Suite Teardown    Stop All Simulated RTUs",
         "Test Template     Run Conformance Case",
+        "",
         "Test Tags         conformance",
         "",
         "",
@@ -187,8 +191,8 @@ def render_suite() -> str:
         "    IF    ${RTU_PORT} == 0",
         "        ${port}    Start Simulated RTU    t1=2s    t2=1s    t3=2s",
         "        ${pics}    Write Simulated RTU PICS    ${OUTPUT_DIR}/simulated-rtu-pics.yaml",
-        "        Set Suite Variable    ${RTU_PORT}    ${port}",
-        "        Set Suite Variable    ${PICS}    ${pics}",
+        "        VAR    ${RTU_PORT}    ${port}    scope=SUITE    # robocop: off=no-suite-variable",
+        "        VAR    ${PICS}    ${pics}    scope=SUITE    # robocop: off=no-suite-variable",
         "    END",
         "",
         "Stop All Simulated RTUs",

@@ -4,10 +4,13 @@ Documentation     The conformance cases of the c104test catalogue (protocol.md 2
 ...
 ...               With ``RTU_PORT`` 0 the suite starts the demo RTU with short timers and uses the
 ...               PICS it claims. Against a real RTU give ``RTU_HOST``, ``RTU_PORT`` and ``PICS``.
+
 Library           c104test.keywords.IEC104Library
+
 Suite Setup       Prepare RTU Under Test
 Suite Teardown    Stop All Simulated RTUs
 Test Template     Run Conformance Case
+
 Test Tags         conformance
 
 
@@ -79,8 +82,8 @@ Prepare RTU Under Test
     IF    ${RTU_PORT} == 0
         ${port}    Start Simulated RTU    t1=2s    t2=1s    t3=2s
         ${pics}    Write Simulated RTU PICS    ${OUTPUT_DIR}/simulated-rtu-pics.yaml
-        Set Suite Variable    ${RTU_PORT}    ${port}
-        Set Suite Variable    ${PICS}    ${pics}
+        VAR    ${RTU_PORT}    ${port}    scope=SUITE    # robocop: off=no-suite-variable
+        VAR    ${PICS}    ${pics}    scope=SUITE    # robocop: off=no-suite-variable
     END
 
 Stop All Simulated RTUs

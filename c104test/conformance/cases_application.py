@@ -647,10 +647,10 @@ async def a29(ctx: CaseContext) -> None:
 
 
 @case("A31", "Pulse qualifiers", clause="IEC 60870-5-101 7.2.6.26 (QU)",
-      purpose="A single command with QU 1, 2 and 3 is executed; a qualifier the standard reserves (QU 31) is refused.",
+      purpose="A single command with QU 1, 2 and 3 is executed; a qualifier the standard reserves (QU 8, compatible range) is refused.",
       pics=("points.commands",),
       mutants=("positive_confirmation", "negative_confirmation nth=2"),
-      verifies="QU 1-3: positive ACT_CON; QU 31: negative ACT_CON")
+      verifies="QU 1-3: positive ACT_CON; QU 8: negative ACT_CON")
 async def a31(ctx: CaseContext) -> None:
     point = next((p for p in ctx.pics.commands(mode="direct", types=(Type.C_SC_NA_1, Type.C_DC_NA_1))), None)
     if point is None:
@@ -659,8 +659,8 @@ async def a31(ctx: CaseContext) -> None:
     for qu in (1, 2, 3):
         result = await _command(ctx, conn, point, select=False, qualifier=qu)
         ctx.expect_positive(result, f"the command to IOA {point.io_address} with QU {qu}")
-    result = await _command(ctx, conn, point, select=False, qualifier=31)
-    await ctx.expect_refusal(conn, result, f"a command to IOA {point.io_address} with the reserved QU 31", (7,))
+    result = await _command(ctx, conn, point, select=False, qualifier=8)
+    await ctx.expect_refusal(conn, result, f"a command to IOA {point.io_address} with QU 8 (reserved for the standard)", (7,))
 
 
 @case("A37", "Cyclic data", clause="IEC 60870-5-5 6.3 (cyclic data transmission)",

@@ -53,6 +53,7 @@ DEVIATIONS = {
     "R08": "no answer to an ASDU of unknown type 200",  # no COT 44 (the wrapper drops it)
     "R06": "kept the connection open",  # VSQ N=5 with one object: silently ignored, not rejected
     "R09": "but P/N=0",
+    "A31": "with QU 8",  # a qualifier reserved by the standard is executed
     "A25": "an ACT_CON with P/N=0",  # an execute with another value than the select is executed
     "A26": "where COT 9 was expected",  # a select is cancelled with ACT_CON, not DEACT_CON
     "A34": "but P/N=0",
