@@ -736,7 +736,7 @@ def _add_conformance(commands: argparse._SubParsersAction) -> None:
         ),
         epilog="example: c104test conformance 127.0.0.1:2404 --pics rtu.yaml --cases L01,A02-A10,R*",
     )
-    parser.add_argument("address", nargs="?", metavar="HOST[:PORT]", help="the RTU under test (port 2404 by default)")
+    parser.add_argument("address", nargs="?", type=_address, metavar="HOST[:PORT]", help="the RTU under test (port 2404 by default)")
     parser.add_argument("--pics", metavar="FILE", help="the PICS/PIXIT of the RTU (YAML, see docs/pics.md)")
     parser.add_argument("--cases", metavar="LIST", help="cases to run: IDs, ranges and wildcards (L01,A02-A10,R*)")
     parser.add_argument("--output", metavar="DIR", default="c104test-conformance", help="report directory (default ./c104test-conformance)")
@@ -774,8 +774,8 @@ def _run_conformance(args: argparse.Namespace) -> int:
         print("c104test conformance: HOST[:PORT] and --pics FILE are required "
               "(or --pics-template, --pics-from-profile)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    host, port = args.address
     try:
-        host, port = _split_address(args.address)
         cases = select_cases(args.cases)
         pics = load_pics(args.pics)
     except (ValueError, PicsError) as exc:
@@ -790,4 +790,4 @@ def _run_conformance(args: argparse.Namespace) -> int:
     counts = {v: sum(r.verdict is v for r in results) for v in Verdict}
     print(f"{len(results)} cases: " + ", ".join(f"{n} {v.value}" for v, n in counts.items())
           + f"; report in {args.output}", flush=True)
-    return EXIT_OK if counts[Verdict.FAIL] == 0 and counts[Verdict.ERROR] == 0 else 1
+    return EXIT_OK if counts[Verdict.FAIL] == 0 and counts[Verdict.ERROR] == 0 else EXIT_FAILED
