@@ -78,7 +78,10 @@ $ c104test conformance 10.0.0.5:2404 --pics rtu.yaml --cases L01,A02-A10,R*
 `c104test conformance --pics-from-profile demo` prints the PICS of the demo RTU (or of any
 simulator profile). The console shows one line per case (ID, title, verdict, seconds and the reason
 when it did not pass); `--output DIR` (default `./c104test-conformance/`) gets `results.json` (every
-case with its verdict, reason, seconds and the evidence frames explained) and `junit.xml`. Exit
+case with its verdict, reason, seconds and the evidence frames explained), `junit.xml` (one
+testcase per case ID) and `report.html` (the shared report page: the RTU, the PICS and its sha256,
+the tool version, a table by case, each failure's frames as a sequence chart). No capture file is
+written yet. Exit
 status: 0 when every applicable case passed, 1 when a case failed or could not be carried out
 (`error`, such as no connection), 2 for a usage error (a wrong PICS names its file, line and field).
 

@@ -1,8 +1,6 @@
-"""The conformance report, minimal: ``results.json`` and ``junit.xml`` (one testcase per case ID).
-
-The shared report package (HTML with sequence charts, capture) of the FAT work is not on main
-yet; these two files carry everything a verdict needs: case, clause, verdict, reason, seconds and
-the evidence frames explained.
+"""The conformance report: ``results.json`` (the issue's contract: one entry per case ID),
+``junit.xml`` (one testcase per case ID) and ``report.html`` (the shared report page of
+``c104test.reports``: summary table by case, each failure's evidence as a sequence chart).
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from .. import __version__
 from .case import Verdict
 from .runner import CaseResult
 
-__all__ = ["results_document", "write_junit", "write_results"]
+__all__ = ["results_document", "write_html", "write_junit", "write_results"]
 
 
 def results_document(results: Sequence[CaseResult], *, host: str, port: int, pics: str,
@@ -67,4 +65,29 @@ def write_junit(directory: str, results: Sequence[CaseResult]) -> str:
     tree = ET.ElementTree(suite)
     ET.indent(tree)
     tree.write(path, encoding="utf-8", xml_declaration=True)
+    return path
+
+
+def write_html(directory: str, results: Sequence[CaseResult], *, host: str, port: int, pics: str,
+               started: str, finished: str) -> str:
+    """``report.html`` through the shared writer: n/a is shown as skipped, the PICS as the list file."""
+    import hashlib
+
+    from ..reports import Frame, ItemResult, RunResults
+    from ..reports.writers import write_html as shared_html
+
+    try:
+        with open(pics, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        digest = ""
+    verdicts = {Verdict.PASS: "pass", Verdict.FAIL: "fail", Verdict.ERROR: "error", Verdict.NOT_APPLICABLE: "skipped"}
+    run = RunResults(f"{host}:{port}", pics, digest, started, finished, f"c104test {__version__}", kind="conformance")
+    for row, r in enumerate(results, start=1):
+        frames = tuple(Frame(e.t, e.dir == "sent", e.explained, e.hex) for e in r.evidence)
+        run.points.append(ItemResult(row, None, None, f"{r.id} {r.title}", verdicts[r.verdict], expected=r.clause,
+                                     reason=r.reason, duration=r.seconds, frames=frames))
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, "report.html")
+    shared_html(run, path)
     return path

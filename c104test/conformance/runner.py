@@ -82,12 +82,14 @@ def utc_now() -> str:
 
 async def run_suite(host: str, port: int, pics: Pics, cases: Iterable[Case], output: str,
                     on_result: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
-    """Run ``cases`` and write ``results.json`` and ``junit.xml`` into ``output``."""
-    from .report import results_document, write_junit, write_results
+    """Run ``cases`` and write ``results.json``, ``junit.xml`` and ``report.html`` into ``output``."""
+    from .report import results_document, write_html, write_junit, write_results
 
     started = utc_now()
     results = await run_cases(cases, host, port, pics, on_result)
     document = results_document(results, host=host, port=port, pics=pics.file, started=started, finished=utc_now())
     write_results(output, document)
     write_junit(output, results)
+    write_html(output, results, host=host, port=port, pics=pics.file, started=document["started"],
+               finished=document["finished"])
     return results

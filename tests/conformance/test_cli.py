@@ -56,6 +56,8 @@ def test_a_deviation_fails_the_run_and_names_it(tmp_path: Path, capsys: pytest.C
     suite = ET.parse(out / "junit.xml").getroot()
     failed = [t.get("name") for t in suite.iter("testcase") if t.find("failure") is not None]
     assert failed == ["A16 Read"]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "CONFORMANCE report" in page and "A16 Read" in page and "<svg" in page  # the failure's chart
 
 
 def test_a_case_the_pics_does_not_claim_is_n_a_naming_the_item(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
