@@ -15,9 +15,10 @@ Test Tags         conformance
 
 
 *** Variables ***
-${RTU_HOST}    127.0.0.1
-${RTU_PORT}    0
-${PICS}        ${EMPTY}
+${RTU_HOST}       127.0.0.1
+${RTU_PORT}       0
+${RTU_PROFILE}    ${EMPTY}
+${PICS}           ${EMPTY}
 
 
 *** Test Cases ***    CASE    PICS    HOST    PORT
@@ -78,12 +79,15 @@ R16 Bounded burst    R16    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 
 *** Keywords ***
 Prepare RTU Under Test
-    [Documentation]    With ``RTU_PORT`` 0: the demo RTU with short timers, and the PICS it claims.
+    [Documentation]    With ``RTU_PORT`` 0: the simulated RTU (``RTU_PROFILE``, default the demo RTU)
+    ...    with short timers, and unless ``PICS`` is given, the PICS it claims.
     IF    ${RTU_PORT} == 0
-        ${port}    Start Simulated RTU    t1=2s    t2=1s    t3=2s
-        ${pics}    Write Simulated RTU PICS    ${OUTPUT_DIR}/simulated-rtu-pics.yaml
+        ${port}    Start Simulated RTU    profile=${RTU_PROFILE}    t1=2s    t2=1s    t3=2s
         VAR    ${RTU_PORT}    ${port}    scope=SUITE    # robocop: off=no-suite-variable
-        VAR    ${PICS}    ${pics}    scope=SUITE    # robocop: off=no-suite-variable
+        IF    '${PICS}' == '${EMPTY}'
+            ${pics}    Write Simulated RTU PICS    ${OUTPUT_DIR}/simulated-rtu-pics.yaml
+            VAR    ${PICS}    ${pics}    scope=SUITE    # robocop: off=no-suite-variable
+        END
     END
 
 Stop All Simulated RTUs

@@ -163,22 +163,29 @@ def test_readme_fat_example_fails_when_the_rtu_ignores_the_command(
 # ---- the conformance suite checks ACT_TERM where the PICS says the RTU uses it -----------------------
 
 
-@pytest.mark.parametrize(("act_term", "passes"), [("required", False), ("optional", True), ("never", True)])
-def test_conformance_checks_act_term_as_the_pics_says(tmp_path: Path, act_term: str, passes: bool) -> None:
+@pytest.mark.parametrize(("claims_act_term", "passes"), [(True, False), (False, True)])
+def test_conformance_checks_act_term_as_the_pics_says(tmp_path: Path, claims_act_term: bool, passes: bool) -> None:
+    from c104test.conformance import pics_from_profile
+    from c104test.engine.profile import load_profile
+
     demo = (ROOT / "c104test" / "engine" / "demo_rtu.yaml").read_text(encoding="utf-8")
     assert "  act_term: true" in demo
     profile = tmp_path / "no_act_term.yaml"  # the demo RTU, but it never sends ACT_TERM
     profile.write_text(demo.replace("  act_term: true", "  act_term: false"), encoding="utf-8")
+    honest = pics_from_profile(load_profile(profile))  # act_term: false
+    assert "  act_term: false" in honest
+    pics = tmp_path / "pics.yaml"
+    pics.write_text(honest.replace("  act_term: false", "  act_term: true") if claims_act_term else honest)
     rc, result = robot_run(
         ROOT / "keywords" / "conformance.robot",
         outputdir=tmp_path,
         test=["A21*", "A22*"],
-        variable=[f"RTU_PROFILE:{profile}", f"ACT_TERM:{act_term}"],
+        variable=[f"RTU_PROFILE:{profile}", f"PICS:{pics}"],
     )
     tests = {t.name: t for t in result.suite.tests}
-    assert set(tests) == {"A21 Direct Command", "A22 Select Before Operate"}
+    assert set(tests) == {"A21 Single command direct", "A22 Single command SBO"}
     for test in tests.values():
         assert (test.status == "PASS") is passes, test.message
         if not passes:
-            assert "no ACT_TERM for C_SC_NA_1" in test.message
+            assert "commands.act_term" in test.message
     assert (rc == 0) is passes
