@@ -133,8 +133,12 @@ def test_flood_then_stop_reading_fails_with_link_timeout_and_the_unsent_counts()
             assert info.unsent_frames > 0 and info.unsent_octets == 6 * info.unsent_frames
             assert f"{info.unsent_frames} frames, {info.unsent_octets} octets unsent" in text
             received = [e for e in conn.journal if e.direction is Direction.RECEIVED and e.is_i_frame]
-            assert len(received) == frames  # everything received was journalled ...
-            assert len(conn.points) == 100  # ... and applied
+            # t1 may end the link before the whole flood is in (a loaded machine reads slowly);
+            # what did arrive was journalled without a gap in N(S) ...
+            assert received
+            sequence = [int.from_bytes(e.raw[2:4], "little") >> 1 for e in received]
+            assert sequence == [n % 32768 for n in range(len(received))]
+            assert len(conn.points) == min(100, len(received))  # ... and applied
 
     trio.run(main)
 
