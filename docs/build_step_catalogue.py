@@ -11,10 +11,15 @@ from their docstrings. tests/bdd/test_step_catalogue.py fails when the checked-i
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
-from c104test.bdd import conformance_steps, fat_steps, plugin, steps  # noqa: F401 - they register their steps
+from c104test.bdd import plugin, registry
+
+# the step modules register their steps on import, in the order the plugin loads them
+for _module in plugin.pytest_plugins:
+    importlib.import_module(_module)
 
 OUTPUT = Path(__file__).resolve().parent / "steps.md"
 
@@ -163,12 +168,12 @@ def render() -> str:
         out.append(f"| `{name}` | {scope} | {_one_line(getattr(plugin, name).__doc__)} |\n")
     out.append("\n## The steps\n\n")
     for keyword in ("Given", "When", "Then"):
-        for definition in steps.STEP_DEFINITIONS:
+        for definition in registry.STEP_DEFINITIONS:
             if definition.keyword == keyword:
                 out.append(f"- [`{keyword} {definition.syntax}`](#{_anchor(keyword, definition.syntax)})\n")
     for keyword in ("Given", "When", "Then"):
         out.append(f"\n## {keyword}\n")
-        for definition in steps.STEP_DEFINITIONS:
+        for definition in registry.STEP_DEFINITIONS:
             if definition.keyword != keyword:
                 continue
             out.append(f"\n### `{keyword} {definition.syntax}`\n\n")
@@ -200,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output} ({len(steps.STEP_DEFINITIONS)} steps)")
+    print(f"wrote {args.output} ({len(registry.STEP_DEFINITIONS)} steps)")
     return 0
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
+from c104test.bdd.arguments import WITHIN, require_connection, step_timeout
 from c104test.bdd.plugin import C104Context
-from c104test.bdd.steps import _WITHIN, StepFailed, _connection, _seconds, _step
+from c104test.bdd.registry import StepFailed, step
 
 __all__ = ["c104_conformance"]
 
@@ -28,7 +29,7 @@ def c104_conformance() -> dict[str, Any]:
     return {}
 
 
-@_step("Given", r'the PICS "(?P<path>[^"]+)"')
+@step("Given", r'the PICS "(?P<path>[^"]+)"')
 def given_pics_file(c104_context: C104Context, c104_conformance: dict[str, Any], path: str) -> None:
     """the PICS "<file>"
 
@@ -45,7 +46,7 @@ def given_pics_file(c104_context: C104Context, c104_conformance: dict[str, Any],
     c104_conformance["pics"] = load_pics(file)
 
 
-@_step("Given", r"the PICS of the RTU under test")
+@step("Given", r"the PICS of the RTU under test")
 def given_pics_of_rtu(c104_context: C104Context, c104_conformance: dict[str, Any]) -> None:
     """the PICS of the RTU under test
 
@@ -67,7 +68,7 @@ def given_pics_of_rtu(c104_context: C104Context, c104_conformance: dict[str, Any
     c104_conformance["pics"] = parse_pics(pics_from_profile(profile), f"PICS of {profile.name!r}")
 
 
-@_step("When", r"I run the conformance case (?P<case_id>[LARlar]\d\d)")
+@step("When", r"I run the conformance case (?P<case_id>[LARlar]\d\d)")
 def run_conformance_case(c104_context: C104Context, c104_conformance: dict[str, Any], case_id: str) -> None:
     """I run the conformance case <ID>
 
@@ -86,7 +87,7 @@ def run_conformance_case(c104_context: C104Context, c104_conformance: dict[str, 
     c104_conformance["result"] = run(case_id, host, port, pics)
 
 
-@_step("Then", r"the case passes")
+@step("Then", r"the case passes")
 def case_passes(c104_conformance: dict[str, Any]) -> None:
     """the case passes
 
@@ -107,7 +108,7 @@ def case_passes(c104_conformance: dict[str, Any]) -> None:
         raise StepFailed(f"{result.id} {result.title}: {result.verdict.value}: {result.reason}\n{frames}")
 
 
-@_step("Then", rf"the RTU closes the connection{_WITHIN}")
+@step("Then", rf"the RTU closes the connection{WITHIN}")
 def rtu_closes_connection(c104_context: C104Context, seconds: str | None) -> None:
     """the RTU closes the connection [within <n> seconds]
 
@@ -121,9 +122,9 @@ def rtu_closes_connection(c104_context: C104Context, seconds: str | None) -> Non
     from c104test.protocol.closing import ClosedBy
     from c104test.protocol.enums import ConnectionState
 
-    connection = _connection(c104_context)
+    connection = require_connection(c104_context)
     try:
-        connection.wait_for_state(ConnectionState.CLOSED, timeout=_seconds(c104_context, seconds))
+        connection.wait_for_state(ConnectionState.CLOSED, timeout=step_timeout(c104_context, seconds))
     except CommandTimeout as exc:
         raise StepFailed(f"the RTU kept the connection open: {exc}") from None
     info = connection.close_info

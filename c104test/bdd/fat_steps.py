@@ -14,7 +14,8 @@ from c104test.fat.runner import failure_message
 from c104test.fat.signals import SignalList, SignalListError, from_table, read_signal_list
 from c104test.sync.fat import verify_point_list
 
-from .steps import StepFailed, StepUsageError, _connection, _step
+from .arguments import require_connection
+from .registry import StepFailed, StepUsageError, step
 
 if TYPE_CHECKING:
     from c104test.bdd.plugin import C104Context
@@ -23,7 +24,7 @@ __all__ = ["rtu_matches_point_list", "rtu_matches_points"]
 
 
 def _verify(context: C104Context, signals: SignalList, commands: bool) -> None:
-    connection = _connection(context)
+    connection = require_connection(context)
     context.begin_action()
     run = verify_point_list(connection, signals, FatOptions(commands=commands, timeout=context.timeout))
     message = failure_message(run)
@@ -31,7 +32,7 @@ def _verify(context: C104Context, signals: SignalList, commands: bool) -> None:
         raise StepFailed(message)
 
 
-@_step("Then", r'the RTU matches the point list "(?P<file>[^"]+)"(?P<monitor_only> without commands)?')
+@step("Then", r'the RTU matches the point list "(?P<file>[^"]+)"(?P<monitor_only> without commands)?')
 def rtu_matches_point_list(c104_context: C104Context, file: str, monitor_only: str | None) -> None:
     """the RTU matches the point list "<file>" [without commands]
 
@@ -54,7 +55,7 @@ def rtu_matches_point_list(c104_context: C104Context, file: str, monitor_only: s
     _verify(c104_context, signals, monitor_only is None)
 
 
-@_step("Then", r"the RTU matches these points(?P<monitor_only> without commands)?:")
+@step("Then", r"the RTU matches these points(?P<monitor_only> without commands)?:")
 def rtu_matches_points(c104_context: C104Context, datatable: list[list[str]], monitor_only: str | None) -> None:
     """the RTU matches these points [without commands]:
 

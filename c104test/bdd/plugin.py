@@ -309,7 +309,7 @@ class C104Context:
             stations = list(demo_profile().stations)
         if stations:
             return int(stations[0].common_address)
-        from c104test.bdd.steps import StepUsageError
+        from c104test.bdd.registry import StepUsageError
 
         raise StepUsageError(
             "no common address to use: name it in the step (\"to common address 47\"), or give "
@@ -596,7 +596,7 @@ def _save_capture(item: pytest.Item, report: pytest.TestReport) -> None:
 
 
 def _is_reported_cleanly(exc: BaseException) -> bool:
-    from c104test.bdd.steps import StepFailed, StepUsageError
+    from c104test.bdd.registry import StepFailed, StepUsageError
     from c104test.protocol.errors import C104TestError
 
     return isinstance(exc, C104TestError | StepFailed | StepUsageError)

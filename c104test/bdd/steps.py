@@ -12,27 +12,49 @@ under ``Examples:`` must match the step and no other (a test checks that they do
 
 from __future__ import annotations
 
-import enum
 import re
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from pytest_bdd import given, parsers, then, when
 
 from c104test import rules
 from c104test.protocol.apci import UFrame, UFunction, decode_frame
-from c104test.protocol.asdu import type_info
-from c104test.protocol.enums import ConnectionState, Cot, Quality, Type
+from c104test.protocol.enums import ConnectionState, Cot, Type
 from c104test.protocol.errors import DecodeError
+
+from .arguments import (
+    CA,
+    COMMAND_OPTIONS,
+    WITHIN,
+    command_options,
+    command_value,
+    parse_cot,
+    parse_io_address,
+    parse_type,
+    require_connection,
+    simulator_value,
+    step_common_address,
+    step_timeout,
+)
+from .point_checks import (
+    ExpectedValue,
+    PointCheck,
+    await_points,
+    expected_quality,
+    quality_check,
+    quality_expectation,
+    quality_flags,
+    row_check,
+    simulator_quality,
+)
+from .registry import STEP_DEFINITIONS, StepDefinition, StepFailed, StepUsageError, step
 
 if TYPE_CHECKING:
     from c104test.bdd.plugin import C104Context
     from c104test.engine.client import CommandResult
-    from c104test.engine.points import PointValue
     from c104test.sync.session import RtuConnection
 
 __all__ = [
@@ -46,333 +68,11 @@ __all__ = [
 ]
 
 
-class StepFailed(AssertionError):
-    """The RTU did not do what a Then step expects."""
-
-
-class StepUsageError(Exception):
-    """A step was written or used wrongly (a bad value, no connection yet)."""
-
-
-# ---- the registry behind docs/steps.md --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StepDefinition:
-    """One step as the catalogue shows it; ``pattern`` is the regular expression pytest-bdd matches."""
-
-    keyword: str  # Given, When or Then
-    pattern: str
-    function: Callable[..., Any]
-
-    @property
-    def _doc(self) -> list[str]:
-        return (self.function.__doc__ or "").strip().splitlines()
-
-    @property
-    def syntax(self) -> str:
-        return self._doc[0].strip() if self._doc else self.pattern
-
-    @property
-    def description(self) -> str:
-        lines = self._doc[1:]
-        if "Examples:" in [line.strip() for line in lines]:
-            lines = lines[: [line.strip() for line in lines].index("Examples:")]
-        return _dedent(lines)
-
-    @property
-    def examples(self) -> list[str]:
-        lines = [line.strip() for line in self._doc]
-        if "Examples:" not in lines:
-            return []
-        rest = lines[lines.index("Examples:") + 1 :]
-        return [line for line in rest if line]
-
-    def matches(self, text: str) -> bool:
-        """True if ``text`` (without its Given/When/Then/And keyword) is this step."""
-        return re.fullmatch(self.pattern, text) is not None
-
-
-def _dedent(lines: Sequence[str]) -> str:
-    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
-    cut = min(indents, default=0)
-    return "\n".join(line[cut:] for line in lines).strip()
-
-
-STEP_DEFINITIONS: list[StepDefinition] = []
-
-_DECORATORS = {"Given": given, "When": when, "Then": then}
-
-
-def _step(keyword: str, pattern: str, *, target_fixture: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        # stacklevel=2: pytest-bdd puts the step fixture into this module, not into register()
-        _DECORATORS[keyword](parsers.re(pattern), target_fixture=target_fixture, stacklevel=2)(function)
-        STEP_DEFINITIONS.append(StepDefinition(keyword, pattern, function))
-        return function
-
-    return register
-
-
-# fragments of the patterns
-_CA = r"(?: (?:to|at|of|on) common address (?P<ca>\d+))?"
-_WITHIN = r"(?: within (?P<seconds>\d+(?:\.\d+)?) seconds?)?"
-_COMMAND_OPTIONS = r"(?P<options>(?: with (?:select-before-operate|time tag|optional ACT_TERM|ACT_TERM)| without ACT_TERM)*)"
-
-
-# ---- argument conversion ------------------------------------------------------------------------------
-
-
-def _ca(context: C104Context, ca: str | None) -> int:
-    if ca is None:
-        return context.common_address
-    try:
-        return rules.common_address(ca)
-    except ValueError as exc:
-        raise StepUsageError(str(exc)) from None
-
-
-def _seconds(context: C104Context, seconds: str | None) -> float:
-    return context.timeout if seconds is None else float(seconds)
-
-
-def _number(text: str) -> int | float:
-    text = text.strip()
-    try:
-        return int(text, 0)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        raise StepUsageError(f"{text!r} is not a number") from None
-
-
-_BOOL_WORDS = {"true": True, "false": False}
-
-
-def _parse_type(text: str) -> Type:
-    try:
-        return rules.lookup(Type, text)
-    except ValueError as exc:
-        raise StepUsageError(str(exc)) from None
-
-
-def _parse_cot(text: str) -> Cot:
-    try:
-        return rules.lookup(Cot, text)
-    except ValueError as exc:
-        raise StepUsageError(str(exc)) from None
-
-
-def _ioa(text: str) -> int:
-    try:
-        return rules.io_address(text)
-    except ValueError as exc:
-        raise StepUsageError(str(exc)) from None
-
-
-# ---- values ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExpectedValue:
-    """A value as a step writes it ("ON", "230.5 +/- 0.1", "0xA5A5"), judged by c104test.rules."""
-
-    text: str
-
-    @classmethod
-    def parse(cls, text: str) -> ExpectedValue:
-        """Checks the text at once (a number with a bad tolerance, a word that is no state)."""
-        try:
-            rules.expectation(text.strip())
-        except ValueError as exc:
-            if "tolerance" in str(exc):
-                raise StepUsageError(str(exc)) from None
-            try:
-                rules.expectation(text.strip(), Type.M_DP_NA_1)
-            except ValueError:
-                raise StepUsageError(
-                    f"{text.strip()!r} is not a value; use ON, OFF, INTERMEDIATE, INDETERMINATE, True, False, "
-                    "a number with an optional tolerance (230 +- 0.5) or a bitstring (0xA5A5)"
-                ) from None
-        return cls(text.strip())
-
-    def expected(self, point_type: Type | None = None, actual: Any = None) -> rules.Expected:
-        """The rules' expectation for a point of this type; StepUsageError if the text cannot be one."""
-        try:
-            return rules.expectation(self.text, point_type, actual)
-        except ValueError as exc:
-            where = f"{point_type.name}: " if point_type is not None else ""
-            raise StepUsageError(f"{where}{exc}") from None
-
-    def __str__(self) -> str:
-        return self.text
-
-    def matches(self, actual: Any, point_type: Type | None = None) -> bool:
-        """True if ``actual`` (a point's value) is this value; StepUsageError if it cannot be."""
-        if actual is None:
-            return False
-        return self.expected(point_type, actual).matches(actual)
-
-
-def _show_value(value: Any) -> str:
-    return rules.show_value(value)
-
-
-# ---- quality ----------------------------------------------------------------------------------------
-
-
-def expected_quality(text: str) -> frozenset[str]:
-    """The flags a step names ("IV and NT", "IV, NT", "IV | NT", "good"), as abbreviations."""
-    return _quality_expectation(text).flags
-
-
-def _quality_expectation(text: str) -> rules.QualityExpectation:
-    try:
-        return rules.QualityExpectation.parse(text)
-    except ValueError as exc:
-        raise StepUsageError(str(exc)) from None
-
-
-def quality_flags(quality: Any) -> frozenset[str]:
-    """The flags set in a reported quality (Quality, BinaryCounterQuality, an int, or None)."""
-    return rules.flags_of(quality)
-
-
-def _show_quality(flags: frozenset[str]) -> str:
-    return rules.show_flags(flags)
-
-
-def _simulator_quality(text: str) -> Quality:
-    try:
-        return rules.to_quality(rules.parse_flags(text))  # type: ignore[return-value]
-    except ValueError as exc:
-        raise StepUsageError(f"the simulator cannot set this quality: {exc}") from None
-
-
-def _same_family(expected: Type, reported: Type) -> bool:
-    """M_SP_TB_1 and M_SP_NA_1 carry the same object (interrogation answers drop the time tag)."""
-    if expected == reported:
-        return True
-    try:
-        return type_info(expected).object_class is type_info(reported).object_class
-    except (KeyError, ValueError):
-        return False
-
-
-# ---- waiting on points --------------------------------------------------------------------------------
-
-PointCheck = Callable[["PointValue | None"], "str | None"]
-
-
-def _describe_point(point: PointValue) -> str:
-    cot = point.cot.name if isinstance(point.cot, enum.Enum) else str(point.cot)
-    return (
-        f"{_show_value(point.value)} ({point.type.name}, cause {cot}, "
-        f"quality {_show_quality(quality_flags(point.quality))})"
-    )
-
-
-def _await_points(
-    connection: RtuConnection, checks: Sequence[tuple[int, int, PointCheck]], timeout: float
-) -> list[str]:
-    """Wait until every check passes; returns what still fails after ``timeout`` (empty: all passed).
-
-    Each check looks at the point database; between two looks the wait sleeps until the next ASDU
-    arrives (the engine wakes it), never by polling.
-    """
-    from c104test.engine.client import MessageFilter
-    from c104test.engine.errors import ExpectationFailed
-
-    deadline = time.monotonic() + timeout
-    cursor = connection.mark()
-    history: dict[tuple[int, int], list[str]] = {}
-    while True:
-        failures: list[str] = []
-        for ca, ioa, check in checks:
-            point = connection.point(ca, ioa)
-            if point is not None:
-                seen = history.setdefault((ca, ioa), [])
-                shown = _describe_point(point)
-                if not seen or seen[-1] != shown:
-                    seen.append(shown)
-            problem = check(point)
-            if problem is not None:
-                failures.append(_failure_text(ca, ioa, problem, history.get((ca, ioa), [])))
-        remaining = deadline - time.monotonic()
-        if not failures or remaining <= 0:
-            return failures
-        if not connection.is_open:
-            return [*failures, f"the connection closed: {connection.close_reason}"]
-        try:
-            entry = connection.expect_message(MessageFilter(), timeout=remaining, since=cursor)
-            cursor = entry.index + 1
-        except ExpectationFailed:
-            pass
-
-
-def _failure_text(ca: int, ioa: int, problem: str, seen: list[str]) -> str:
-    if not seen:
-        return f"IOA {ioa} (CA {ca}): {problem}; the RTU has not reported it (send an interrogation or read it first)"
-    text = f"IOA {ioa} (CA {ca}): {problem}; it reported {seen[-1]}"
-    if len(seen) > 1:
-        text += "; before that " + ", ".join(seen[-6:-1])
-    return text
-
-
-def _value_check(expected: ExpectedValue) -> PointCheck:
-    def check(point: PointValue | None) -> str | None:
-        if point is not None and expected.matches(point.value, point.type):
-            return None
-        if point is not None:
-            wanted = expected.expected(point.type, point.value)
-            return f"expected {wanted}; it is {wanted.show(point.value)}" if wanted.hex_digits else f"expected {wanted}"
-        return f"expected {expected}"
-
-    return check
-
-
-def _quality_check(expected: rules.QualityExpectation) -> PointCheck:
-    def check(point: PointValue | None) -> str | None:
-        if point is not None and expected.matches(quality_flags(point.quality)):
-            return None
-        return f"expected quality {expected}"
-
-    return check
-
-
-def _row_check(
-    type_id: Type | None, value: ExpectedValue | None, quality: rules.QualityExpectation | None
-) -> PointCheck:
-    def check(point: PointValue | None) -> str | None:
-        wanted: list[str] = []
-        if type_id is not None and (point is None or not _same_family(type_id, point.type)):
-            wanted.append(f"type {type_id.name}")
-        if value is not None and (point is None or not value.matches(point.value, point.type)):
-            wanted.append(str(value))
-        if quality is not None and (point is None or not quality.matches(quality_flags(point.quality))):
-            wanted.append(f"quality {quality}")
-        if point is None and not wanted:
-            wanted.append("a report")
-        return "expected " + ", ".join(wanted) if wanted else None
-
-    return check
-
-
 # ---- shared step plumbing --------------------------------------------------------------------------------
 
 
-def _connection(context: C104Context) -> RtuConnection:
-    if context.connection is None:
-        raise StepUsageError(
-            "no connection to the RTU yet: start the scenario with 'Given a connection to the RTU'"
-        )
-    return context.connection
-
-
 def _act(context: C104Context, send: Callable[[RtuConnection], CommandResult]) -> CommandResult:
-    connection = _connection(context)
+    connection = require_connection(context)
     context.begin_action()
     try:
         result = send(connection)
@@ -382,40 +82,17 @@ def _act(context: C104Context, send: Callable[[RtuConnection], CommandResult]) -
     return result
 
 
-def _command_options(options: str | None) -> dict[str, Any]:
-    text = options or ""
-    found: dict[str, Any] = {"select": "select-before-operate" in text, "with_time": "time tag" in text}
-    if "without ACT_TERM" in text:
-        found["act_term"] = "never"
-    elif "with optional ACT_TERM" in text:
-        found["act_term"] = "optional"
-    elif "with ACT_TERM" in text:
-        found["act_term"] = "required"
-    return found
-
-
 def _send_command(
     context: C104Context, type_id: Type, ioa: str, ca: str | None, value: Any, options: str | None
 ) -> CommandResult:
-    address = _ca(context, ca)
-    value = _command_value(type_id, value)
+    address = step_common_address(context, ca)
+    value = command_value(type_id, value)
     return _act(
         context,
         lambda c: c.send_command(
-            address, _ioa(ioa), type_id, value, **_command_options(options)
+            address, parse_io_address(ioa), type_id, value, **command_options(options)
         ),
     )
-
-
-def _command_value(type_id: Type, value: Any) -> Any:
-    """The command's value as the rules read it for the type (ON for C_SC_NA_1, HIGHER for C_RC_NA_1)."""
-    value_class = rules.type_class(type_id)
-    if value_class is None or not isinstance(value, str):
-        return value
-    try:
-        return rules.parse_value(value, value_class)
-    except ValueError as exc:
-        raise StepUsageError(f"{type_id.name}: {exc}") from None
 
 
 def _require_result(result: CommandResult | None) -> CommandResult:
@@ -430,20 +107,10 @@ def _confirmation_text(result: CommandResult) -> str:
     return "no confirmation" if result.confirmation is None else explain_asdu(result.confirmation)
 
 
-def _simulator_value(text: str) -> Any:
-    text = text.strip()
-    if text.lower() in _BOOL_WORDS:
-        return _BOOL_WORDS[text.lower()]
-    try:
-        return _number(text)
-    except StepUsageError:
-        return text  # ON, OFF, INTERMEDIATE, ...: the simulator parses it for the point's type
-
-
 # ---- Given ----------------------------------------------------------------------------------------
 
 
-@_step("Given", r"the demo RTU is running")
+@step("Given", r"the demo RTU is running")
 def demo_rtu_is_running(c104_context: C104Context) -> None:
     """the demo RTU is running
 
@@ -463,7 +130,7 @@ def demo_rtu_is_running(c104_context: C104Context) -> None:
         c104_context.declared_profile = demo_profile()  # its first station is the default CA
 
 
-@_step("Given", r'a simulated RTU from profile "(?P<path>[^"]+)"')
+@step("Given", r'a simulated RTU from profile "(?P<path>[^"]+)"')
 def simulated_rtu_from_profile(c104_context: C104Context, path: str) -> None:
     """a simulated RTU from profile "<file>"
 
@@ -488,7 +155,7 @@ def simulated_rtu_from_profile(c104_context: C104Context, path: str) -> None:
     c104_context.start_simulator(found)
 
 
-@_step("Given", r"a connection to the RTU(?P<without> without data transfer)?")
+@step("Given", r"a connection to the RTU(?P<without> without data transfer)?")
 def connection_to_the_rtu(c104_context: C104Context, without: str | None) -> None:
     """a connection to the RTU [without data transfer]
 
@@ -503,7 +170,7 @@ def connection_to_the_rtu(c104_context: C104Context, without: str | None) -> Non
     c104_context.connect(start_data_transfer=without is None)
 
 
-@_step("Given", r'a connection to the RTU at "(?P<address>[^"]+)"(?P<without> without data transfer)?', target_fixture="c104_connection")
+@step("Given", r'a connection to the RTU at "(?P<address>[^"]+)"(?P<without> without data transfer)?', target_fixture="c104_connection")
 def connection_to_the_rtu_at(c104_context: C104Context, address: str, without: str | None) -> RtuConnection:
     """a connection to the RTU at "<host>:<port>" [without data transfer]
 
@@ -527,7 +194,7 @@ def connection_to_the_rtu_at(c104_context: C104Context, address: str, without: s
     return c104_context.connect(host, port, start_data_transfer=without is None)
 
 
-@_step("Given", r"data transfer is started")
+@step("Given", r"data transfer is started")
 def data_transfer_is_started(c104_context: C104Context) -> None:
     """data transfer is started
 
@@ -536,13 +203,13 @@ def data_transfer_is_started(c104_context: C104Context) -> None:
     Examples:
         Given data transfer is started
     """
-    _connection(c104_context).start_data_transfer(c104_context.timeout)
+    require_connection(c104_context).start_data_transfer(c104_context.timeout)
 
 
 # ---- When: commands -------------------------------------------------------------------------------
 
 
-@_step("When", rf"I send a (?:general|station) interrogation{_CA}", target_fixture="c104_last_result")
+@step("When", rf"I send a (?:general|station) interrogation{CA}", target_fixture="c104_last_result")
 def send_general_interrogation(c104_context: C104Context, ca: str | None) -> CommandResult:
     """I send a general interrogation [to common address <ca>]
 
@@ -554,11 +221,11 @@ def send_general_interrogation(c104_context: C104Context, ca: str | None) -> Com
         When I send a general interrogation to common address 47
         When I send a station interrogation
     """
-    address = _ca(c104_context, ca)
+    address = step_common_address(c104_context, ca)
     return _act(c104_context, lambda c: c.interrogation(address))
 
 
-@_step("When", rf"I send a group interrogation for group (?P<group>\d+){_CA}", target_fixture="c104_last_result")
+@step("When", rf"I send a group interrogation for group (?P<group>\d+){CA}", target_fixture="c104_last_result")
 def send_group_interrogation(c104_context: C104Context, group: str, ca: str | None) -> CommandResult:
     """I send a group interrogation for group <n> [to common address <ca>]
 
@@ -571,11 +238,11 @@ def send_group_interrogation(c104_context: C104Context, group: str, ca: str | No
     number = int(group)
     if not 1 <= number <= 16:
         raise StepUsageError(f"interrogation group {number} outside 1..16")
-    address = _ca(c104_context, ca)
+    address = step_common_address(c104_context, ca)
     return _act(c104_context, lambda c: c.interrogation(address, 20 + number))
 
 
-@_step("When", rf"I send a counter interrogation(?: for group (?P<group>\d+))?{_CA}", target_fixture="c104_last_result")
+@step("When", rf"I send a counter interrogation(?: for group (?P<group>\d+))?{CA}", target_fixture="c104_last_result")
 def send_counter_interrogation(c104_context: C104Context, group: str | None, ca: str | None) -> CommandResult:
     """I send a counter interrogation [for group <n>] [to common address <ca>]
 
@@ -588,11 +255,11 @@ def send_counter_interrogation(c104_context: C104Context, group: str | None, ca:
     qualifier = 5 if group is None else int(group)  # RQT 5: general; 1-4: a group
     if group is not None and not 1 <= qualifier <= 4:
         raise StepUsageError(f"counter group {qualifier} outside 1..4")
-    address = _ca(c104_context, ca)
+    address = step_common_address(c104_context, ca)
     return _act(c104_context, lambda c: c.counter_interrogation(address, qualifier))
 
 
-@_step("When", rf"I send a clock synchroni[sz]ation{_CA}", target_fixture="c104_last_result")
+@step("When", rf"I send a clock synchroni[sz]ation{CA}", target_fixture="c104_last_result")
 def send_clock_synchronisation(c104_context: C104Context, ca: str | None) -> CommandResult:
     """I send a clock synchronisation [to common address <ca>]
 
@@ -602,11 +269,11 @@ def send_clock_synchronisation(c104_context: C104Context, ca: str | None) -> Com
         When I send a clock synchronisation
         When I send a clock synchronization to common address 47
     """
-    address = _ca(c104_context, ca)
+    address = step_common_address(c104_context, ca)
     return _act(c104_context, lambda c: c.clock_sync(address))
 
 
-@_step("When", rf"I send a test command{_CA}", target_fixture="c104_last_result")
+@step("When", rf"I send a test command{CA}", target_fixture="c104_last_result")
 def send_test_command(c104_context: C104Context, ca: str | None) -> CommandResult:
     """I send a test command [to common address <ca>]
 
@@ -616,11 +283,11 @@ def send_test_command(c104_context: C104Context, ca: str | None) -> CommandResul
         When I send a test command
         When I send a test command to common address 47
     """
-    address = _ca(c104_context, ca)
+    address = step_common_address(c104_context, ca)
     return _act(c104_context, lambda c: c.test_command(address))
 
 
-@_step("When", rf"I read IOA (?P<ioa>\d+){_CA}", target_fixture="c104_last_result")
+@step("When", rf"I read IOA (?P<ioa>\d+){CA}", target_fixture="c104_last_result")
 def read_ioa(c104_context: C104Context, ioa: str, ca: str | None) -> CommandResult:
     """I read IOA <ioa> [at common address <ca>]
 
@@ -631,11 +298,11 @@ def read_ioa(c104_context: C104Context, ioa: str, ca: str | None) -> CommandResu
         When I read IOA 301
         When I read IOA 301 at common address 47
     """
-    address = _ca(c104_context, ca)
-    return _act(c104_context, lambda c: c.read(address, _ioa(ioa)))
+    address = step_common_address(c104_context, ca)
+    return _act(c104_context, lambda c: c.read(address, parse_io_address(ioa)))
 
 
-@_step("When", rf"I send a single command (?P<value>\S+) to IOA (?P<ioa>\d+){_CA}{_COMMAND_OPTIONS}", target_fixture="c104_last_result")
+@step("When", rf"I send a single command (?P<value>\S+) to IOA (?P<ioa>\d+){CA}{COMMAND_OPTIONS}", target_fixture="c104_last_result")
 def send_single_command(c104_context: C104Context, value: str, ioa: str, ca: str | None, options: str) -> CommandResult:
     """I send a single command <ON|OFF> to IOA <ioa> [at common address <ca>] [with time tag] [with select-before-operate]
 
@@ -651,7 +318,7 @@ def send_single_command(c104_context: C104Context, value: str, ioa: str, ca: str
     return _send_command(c104_context, Type.C_SC_NA_1, ioa, ca, value, options)
 
 
-@_step("When", rf"I send a double command (?P<value>\S+) to IOA (?P<ioa>\d+){_CA}{_COMMAND_OPTIONS}", target_fixture="c104_last_result")
+@step("When", rf"I send a double command (?P<value>\S+) to IOA (?P<ioa>\d+){CA}{COMMAND_OPTIONS}", target_fixture="c104_last_result")
 def send_double_command(c104_context: C104Context, value: str, ioa: str, ca: str | None, options: str) -> CommandResult:
     """I send a double command <ON|OFF> to IOA <ioa> [at common address <ca>] [with time tag] [with select-before-operate]
 
@@ -664,7 +331,7 @@ def send_double_command(c104_context: C104Context, value: str, ioa: str, ca: str
     return _send_command(c104_context, Type.C_DC_NA_1, ioa, ca, value, options)
 
 
-@_step("When", rf"I send a regulating step (?P<value>\S+) to IOA (?P<ioa>\d+){_CA}{_COMMAND_OPTIONS}", target_fixture="c104_last_result")
+@step("When", rf"I send a regulating step (?P<value>\S+) to IOA (?P<ioa>\d+){CA}{COMMAND_OPTIONS}", target_fixture="c104_last_result")
 def send_regulating_step(c104_context: C104Context, value: str, ioa: str, ca: str | None, options: str) -> CommandResult:
     """I send a regulating step <HIGHER|LOWER> to IOA <ioa> [at common address <ca>] [with time tag] [with select-before-operate]
 
@@ -680,9 +347,9 @@ def send_regulating_step(c104_context: C104Context, value: str, ioa: str, ca: st
 _SETPOINT_TYPES = {"": Type.C_SE_NC_1, "short": Type.C_SE_NC_1, "scaled": Type.C_SE_NB_1, "normalised": Type.C_SE_NA_1, "normalized": Type.C_SE_NA_1}
 
 
-@_step(
+@step(
     "When",
-    rf"I send a (?:(?P<kind>scaled|normali[sz]ed|short) )?set[- ]point (?P<value>\S+) to IOA (?P<ioa>\d+){_CA}{_COMMAND_OPTIONS}",
+    rf"I send a (?:(?P<kind>scaled|normali[sz]ed|short) )?set[- ]point (?P<value>\S+) to IOA (?P<ioa>\d+){CA}{COMMAND_OPTIONS}",
     target_fixture="c104_last_result",
 )
 def send_set_point(c104_context: C104Context, kind: str | None, value: str, ioa: str, ca: str | None, options: str) -> CommandResult:
@@ -711,7 +378,7 @@ def send_set_point(c104_context: C104Context, kind: str | None, value: str, ioa:
 # ---- When: link layer and simulator -----------------------------------------------------------------
 
 
-@_step("When", r'I send the raw APDU "(?P<apdu>[^"]*)"')
+@step("When", r'I send the raw APDU "(?P<apdu>[^"]*)"')
 def send_raw_apdu(c104_context: C104Context, apdu: str) -> None:
     """I send the raw APDU "<hex>"
 
@@ -726,12 +393,12 @@ def send_raw_apdu(c104_context: C104Context, apdu: str) -> None:
         octets = rules.parse_hex(apdu)
     except ValueError as exc:
         raise StepUsageError(f"raw APDU: {exc}; write octets such as '68 04 43 00 00 00' or '68:04:43:00:00:00'") from None
-    connection = _connection(c104_context)
+    connection = require_connection(c104_context)
     c104_context.begin_action()
     connection.send_raw(octets)
 
 
-@_step("When", r"I start data transfer")
+@step("When", r"I start data transfer")
 def start_data_transfer(c104_context: C104Context) -> None:
     """I start data transfer
 
@@ -740,12 +407,12 @@ def start_data_transfer(c104_context: C104Context) -> None:
     Examples:
         When I start data transfer
     """
-    connection = _connection(c104_context)
+    connection = require_connection(c104_context)
     c104_context.begin_action()
     connection.start_data_transfer(c104_context.timeout)
 
 
-@_step("When", r"I stop data transfer")
+@step("When", r"I stop data transfer")
 def stop_data_transfer(c104_context: C104Context) -> None:
     """I stop data transfer
 
@@ -754,12 +421,12 @@ def stop_data_transfer(c104_context: C104Context) -> None:
     Examples:
         When I stop data transfer
     """
-    connection = _connection(c104_context)
+    connection = require_connection(c104_context)
     c104_context.begin_action()
     connection.stop_data_transfer()
 
 
-@_step("When", r"I send a (?:TESTFR|test frame)")
+@step("When", r"I send a (?:TESTFR|test frame)")
 def send_test_frame(c104_context: C104Context) -> None:
     """I send a TESTFR
 
@@ -769,12 +436,12 @@ def send_test_frame(c104_context: C104Context) -> None:
         When I send a TESTFR
         When I send a test frame
     """
-    connection = _connection(c104_context)
+    connection = require_connection(c104_context)
     c104_context.begin_action()
     connection.send_test_frame()
 
 
-@_step("When", r"I close the connection")
+@step("When", r"I close the connection")
 def close_the_connection(c104_context: C104Context) -> None:
     """I close the connection
 
@@ -783,12 +450,12 @@ def close_the_connection(c104_context: C104Context) -> None:
     Examples:
         When I close the connection
     """
-    connection = _connection(c104_context)
+    connection = require_connection(c104_context)
     c104_context.begin_action()
     connection.close()
 
 
-@_step("When", rf"the simulated RTU sets IOA (?P<ioa>\d+){_CA} to (?P<value>.+?)(?: with quality (?P<quality>.+))?")
+@step("When", rf"the simulated RTU sets IOA (?P<ioa>\d+){CA} to (?P<value>.+?)(?: with quality (?P<quality>.+))?")
 def simulated_rtu_sets(c104_context: C104Context, ioa: str, ca: str | None, value: str, quality: str | None) -> None:
     """the simulated RTU sets IOA <ioa> [at common address <ca>] to <value> [with quality <flags>]
 
@@ -806,10 +473,10 @@ def simulated_rtu_sets(c104_context: C104Context, ioa: str, ca: str | None, valu
     c104_context.begin_action()
     try:
         simulator.set_point(
-            _ca(c104_context, ca),
-            _ioa(ioa),
-            _simulator_value(value),
-            None if quality is None else _simulator_quality(quality),
+            step_common_address(c104_context, ca),
+            parse_io_address(ioa),
+            simulator_value(value),
+            None if quality is None else simulator_quality(quality),
         )
     except (KeyError, ValueError) as exc:
         raise StepUsageError(str(exc).strip("'\"")) from None
@@ -818,7 +485,7 @@ def simulated_rtu_sets(c104_context: C104Context, ioa: str, ca: str | None, valu
 # ---- Then: commands -------------------------------------------------------------------------------
 
 
-@_step("Then", r"the command is confirmed")
+@step("Then", r"the command is confirmed")
 def command_is_confirmed(c104_last_result: CommandResult | None) -> None:
     """the command is confirmed
 
@@ -832,7 +499,7 @@ def command_is_confirmed(c104_last_result: CommandResult | None) -> None:
         raise StepFailed(f"{result.type.name} to IOA {result.io_address} (CA {result.common_address}) was not confirmed: {_confirmation_text(result)}")
 
 
-@_step("Then", r"the command is confirmed negatively")
+@step("Then", r"the command is confirmed negatively")
 def command_is_confirmed_negatively(c104_last_result: CommandResult | None) -> None:
     """the command is confirmed negatively
 
@@ -847,7 +514,7 @@ def command_is_confirmed_negatively(c104_last_result: CommandResult | None) -> N
         raise StepFailed(f"{result.type.name} to IOA {result.io_address} (CA {result.common_address}) was not refused: {_confirmation_text(result)}")
 
 
-@_step("Then", rf"the command is terminated{_WITHIN}")
+@step("Then", rf"the command is terminated{WITHIN}")
 def command_is_terminated(c104_context: C104Context, c104_last_result: CommandResult | None, seconds: str | None) -> None:
     """the command is terminated [within <n> seconds]
 
@@ -873,12 +540,12 @@ def command_is_terminated(c104_context: C104Context, c104_last_result: CommandRe
         io_address=result.io_address,
     )
     try:
-        _connection(c104_context).expect_message(flt, timeout=_seconds(c104_context, seconds), since=c104_context.mark)
+        require_connection(c104_context).expect_message(flt, timeout=step_timeout(c104_context, seconds), since=c104_context.mark)
     except ExpectationFailed as exc:
         raise StepFailed(f"{result.type.name} to IOA {result.io_address} was not terminated: {exc}") from None
 
 
-@_step("Then", r"the interrogation is confirmed and terminated")
+@step("Then", r"the interrogation is confirmed and terminated")
 def interrogation_is_confirmed_and_terminated(c104_last_result: CommandResult | None) -> None:
     """the interrogation is confirmed and terminated
 
@@ -897,7 +564,7 @@ def interrogation_is_confirmed_and_terminated(c104_last_result: CommandResult | 
 # ---- Then: points ---------------------------------------------------------------------------------
 
 
-@_step("Then", rf"IOA (?P<ioa>\d+){_CA} reports (?P<expected>.+?){_WITHIN}")
+@step("Then", rf"IOA (?P<ioa>\d+){CA} reports (?P<expected>.+?){WITHIN}")
 def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: str, seconds: str | None) -> None:
     """IOA <ioa> [at common address <ca>] reports <value> [within <n> seconds]
 
@@ -914,18 +581,18 @@ def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: s
         Then IOA 320 reports 0x0000A5A5
     """
     value = ExpectedValue.parse(expected)
-    connection = _connection(c104_context)
-    known = connection.point(_ca(c104_context, ca), _ioa(ioa))
+    connection = require_connection(c104_context)
+    known = connection.point(step_common_address(c104_context, ca), parse_io_address(ioa))
     if known is not None:
         value.expected(known.type, known.value)  # a type already reported checks the value at once
     since = c104_context.mark if c104_context.acted else connection.mark()
     try:
         connection.expect_report(
-            _ca(c104_context, ca),
-            _ioa(ioa),
+            step_common_address(c104_context, ca),
+            parse_io_address(ioa),
             value.matches,
             since=since,
-            timeout=_seconds(c104_context, seconds),
+            timeout=step_timeout(c104_context, seconds),
             description=str(value),
             after="the last When step" if c104_context.acted else "this step began",
         )
@@ -933,7 +600,7 @@ def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: s
         raise StepFailed(str(exc)) from None
 
 
-@_step("Then", rf"IOA (?P<ioa>\d+){_CA} has quality (?P<quality>.+?){_WITHIN}")
+@step("Then", rf"IOA (?P<ioa>\d+){CA} has quality (?P<quality>.+?){WITHIN}")
 def ioa_has_quality(c104_context: C104Context, ioa: str, ca: str | None, quality: str, seconds: str | None) -> None:
     """IOA <ioa> [at common address <ca>] has quality <good|flags> [within <n> seconds]
 
@@ -946,8 +613,8 @@ def ioa_has_quality(c104_context: C104Context, ioa: str, ca: str | None, quality
         Then IOA 303 at common address 47 has quality IV within 2 seconds
         Then IOA 303 has quality containing IV
     """
-    check = _quality_check(_quality_expectation(quality))
-    _expect_points(c104_context, [(_ca(c104_context, ca), _ioa(ioa), check)], _seconds(c104_context, seconds))
+    check = quality_check(quality_expectation(quality))
+    _expect_points(c104_context, [(step_common_address(c104_context, ca), parse_io_address(ioa), check)], step_timeout(c104_context, seconds))
 
 
 _COLUMNS = {
@@ -966,7 +633,7 @@ _COLUMNS = {
 _NOTE_COLUMNS = {"description", "signal", "name", "text", "comment", "remark"}
 
 
-@_step("Then", rf"the points report{_WITHIN}:")
+@step("Then", rf"the points report{WITHIN}:")
 def points_report(c104_context: C104Context, datatable: list[list[str]], seconds: str | None) -> None:
     """the points report [within <n> seconds]:
 
@@ -998,15 +665,15 @@ def points_report(c104_context: C104Context, datatable: list[list[str]], seconds
             raise StepUsageError(f"row {number} of the points table has no IOA") from None
         except ValueError as exc:
             raise StepUsageError(f"row {number} of the points table: {exc}") from None
-        type_id = _parse_type(cells["type"]) if "type" in cells else None
+        type_id = parse_type(cells["type"]) if "type" in cells else None
         value = ExpectedValue.parse(cells["value"]) if "value" in cells else None
-        quality = _quality_expectation(cells["quality"]) if "quality" in cells else None
-        checks.append((ca, ioa, _row_check(type_id, value, quality)))
-    _expect_points(c104_context, checks, _seconds(c104_context, seconds))
+        quality = quality_expectation(cells["quality"]) if "quality" in cells else None
+        checks.append((ca, ioa, row_check(type_id, value, quality)))
+    _expect_points(c104_context, checks, step_timeout(c104_context, seconds))
 
 
 def _expect_points(context: C104Context, checks: list[tuple[int, int, PointCheck]], timeout: float) -> None:
-    failures = _await_points(_connection(context), checks, timeout)
+    failures = await_points(require_connection(context), checks, timeout)
     if failures:
         head = f"{len(failures)} of {len(checks)} points" if len(checks) > 1 else "the point"
         raise StepFailed(f"{head} did not report as expected within {timeout:g} s:\n" + "\n".join(failures))
@@ -1015,7 +682,7 @@ def _expect_points(context: C104Context, checks: list[tuple[int, int, PointCheck
 # ---- Then: evidence -------------------------------------------------------------------------------
 
 
-@_step("Then", r'the traffic is saved to "(?P<path>[^"]+)"')
+@step("Then", r'the traffic is saved to "(?P<path>[^"]+)"')
 def traffic_is_saved(c104_context: C104Context, request: pytest.FixtureRequest, path: str) -> None:
     """the traffic is saved to "<file>"
 
@@ -1032,7 +699,7 @@ def traffic_is_saved(c104_context: C104Context, request: pytest.FixtureRequest, 
         base = request.config.invocation_params.dir
         target = base / (request.config.getoption("c104_capture", None) or "") / target
     target.parent.mkdir(parents=True, exist_ok=True)
-    count = _connection(c104_context).save_capture(target)
+    count = require_connection(c104_context).save_capture(target)
     if count == 0:
         raise StepFailed(f"no frames to save to {target}")
 
@@ -1040,9 +707,9 @@ def traffic_is_saved(c104_context: C104Context, request: pytest.FixtureRequest, 
 # ---- Then: messages and the link -----------------------------------------------------------------
 
 
-@_step(
+@step(
     "Then",
-    rf"I receive (?P<type_name>[A-Z]_[A-Z]{{2}}_[A-Z]{{2}}_\d)(?: with cause (?P<cot>\S+))?(?: for IOA (?P<ioa>\d+))?{_CA}{_WITHIN}",
+    rf"I receive (?P<type_name>[A-Z]_[A-Z]{{2}}_[A-Z]{{2}}_\d)(?: with cause (?P<cot>\S+))?(?: for IOA (?P<ioa>\d+))?{CA}{WITHIN}",
 )
 def i_receive(
     c104_context: C104Context, type_name: str, cot: str | None, ioa: str | None, ca: str | None, seconds: str | None
@@ -1062,18 +729,18 @@ def i_receive(
     from c104test.engine.errors import ExpectationFailed
 
     flt = MessageFilter(
-        type=_parse_type(type_name),
-        cot=None if cot is None else _parse_cot(cot),
-        common_address=_ca(c104_context, ca),
-        io_address=None if ioa is None else _ioa(ioa),
+        type=parse_type(type_name),
+        cot=None if cot is None else parse_cot(cot),
+        common_address=step_common_address(c104_context, ca),
+        io_address=None if ioa is None else parse_io_address(ioa),
     )
     try:
-        _connection(c104_context).expect_message(flt, timeout=_seconds(c104_context, seconds), since=c104_context.mark)
+        require_connection(c104_context).expect_message(flt, timeout=step_timeout(c104_context, seconds), since=c104_context.mark)
     except ExpectationFailed as exc:
         raise StepFailed(str(exc)) from None
 
 
-@_step("Then", r"no message arrives within (?P<seconds>\d+(?:\.\d+)?) seconds?")
+@step("Then", r"no message arrives within (?P<seconds>\d+(?:\.\d+)?) seconds?")
 def no_message_arrives(c104_context: C104Context, seconds: str) -> None:
     """no message arrives within <n> seconds
 
@@ -1088,7 +755,7 @@ def no_message_arrives(c104_context: C104Context, seconds: str) -> None:
     from c104test.engine.errors import ExpectationFailed
 
     try:
-        _connection(c104_context).expect_no_message(MessageFilter(), within=float(seconds), since=c104_context.mark)
+        require_connection(c104_context).expect_no_message(MessageFilter(), within=float(seconds), since=c104_context.mark)
     except ExpectationFailed as exc:
         raise StepFailed(str(exc)) from None
 
@@ -1096,7 +763,7 @@ def no_message_arrives(c104_context: C104Context, seconds: str) -> None:
 _U_FUNCTIONS = {f"{f.name.split('_')[0]} {f.name.split('_')[1].lower()}": f for f in UFunction}
 
 
-@_step("Then", rf"I receive (?P<function>STARTDT|STOPDT|TESTFR) (?P<kind>act|con){_WITHIN}")
+@step("Then", rf"I receive (?P<function>STARTDT|STOPDT|TESTFR) (?P<kind>act|con){WITHIN}")
 def i_receive_u_frame(c104_context: C104Context, function: str, kind: str, seconds: str | None) -> None:
     """I receive <STARTDT|STOPDT|TESTFR> <act|con> [within <n> seconds]
 
@@ -1107,10 +774,10 @@ def i_receive_u_frame(c104_context: C104Context, function: str, kind: str, secon
         Then I receive STARTDT con within 2 seconds
     """
     wanted = _U_FUNCTIONS[f"{function} {kind}"]
-    connection = _connection(c104_context)
+    connection = require_connection(c104_context)
     from c104test.engine.journal import Direction
 
-    deadline = time.monotonic() + _seconds(c104_context, seconds)
+    deadline = time.monotonic() + step_timeout(c104_context, seconds)
     cursor = c104_context.mark
     while True:
         for entry in connection.frames(cursor, waiting_for=f"{function} {kind}"):
@@ -1126,12 +793,12 @@ def i_receive_u_frame(c104_context: C104Context, function: str, kind: str, secon
             break
         time.sleep(0.01)  # U-frames do not wake expectations; the wait is short and bounded
     raise StepFailed(
-        f"no {wanted.label} arrived within {_seconds(c104_context, seconds):g} s; last frames:\n"
+        f"no {wanted.label} arrived within {step_timeout(c104_context, seconds):g} s; last frames:\n"
         + "\n".join(connection.explain_frames(c104_context.mark, limit=10))
     )
 
 
-@_step("Then", r"the connection is open")
+@step("Then", r"the connection is open")
 def connection_is_open(c104_context: C104Context) -> None:
     """the connection is open
 
@@ -1140,12 +807,12 @@ def connection_is_open(c104_context: C104Context) -> None:
     Examples:
         Then the connection is open
     """
-    connection = _connection(c104_context)
+    connection = require_connection(c104_context)
     if not connection.is_open:
         raise StepFailed(f"the connection to {connection.host}:{connection.port} is {connection.state.name}: {connection.close_reason}")
 
 
-@_step("Then", rf"the connection is closed{_WITHIN}")
+@step("Then", rf"the connection is closed{WITHIN}")
 def connection_is_closed(c104_context: C104Context, seconds: str | None) -> None:
     """the connection is closed [within <n> seconds]
 
@@ -1157,14 +824,14 @@ def connection_is_closed(c104_context: C104Context, seconds: str | None) -> None
     """
     from c104test.engine.errors import CommandTimeout
 
-    connection = _connection(c104_context)
+    connection = require_connection(c104_context)
     try:
-        connection.wait_for_state(ConnectionState.CLOSED, timeout=_seconds(c104_context, seconds))
+        connection.wait_for_state(ConnectionState.CLOSED, timeout=step_timeout(c104_context, seconds))
     except CommandTimeout as exc:
         raise StepFailed(str(exc)) from None
 
 
-@_step("Then", r"data transfer is (?P<state>started|stopped)")
+@step("Then", r"data transfer is (?P<state>started|stopped)")
 def data_transfer_is(c104_context: C104Context, state: str) -> None:
     """data transfer is <started|stopped>
 
@@ -1174,7 +841,7 @@ def data_transfer_is(c104_context: C104Context, state: str) -> None:
         Then data transfer is started
         Then data transfer is stopped
     """
-    connection = _connection(c104_context)
+    connection = require_connection(c104_context)
     wanted = ConnectionState.OPEN if state == "started" else ConnectionState.OPEN_MUTED
     if connection.state is not wanted:
         raise StepFailed(f"data transfer is not {state}: the connection is {connection.state.name}")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from c104test.bdd.steps import StepUsageError, _ca, _ioa, _parse_cot, _parse_type
+from c104test.bdd.arguments import parse_cot, parse_io_address, parse_type, step_common_address
+from c104test.bdd.registry import StepUsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,10 +126,10 @@ def test_robot_takes_the_quality_expressions_gherkin_takes(results: dict[str, tu
 
 def test_gherkin_argument_errors() -> None:
     with pytest.raises(StepUsageError, match="did you mean SPONTANEOUS"):
-        _parse_cot("SPONTANEUS")
+        parse_cot("SPONTANEUS")
     with pytest.raises(StepUsageError, match="did you mean M_SP_NA_1"):
-        _parse_type("M_SP_NA_2")
+        parse_type("M_SP_NA_2")
     with pytest.raises(StepUsageError, match=r"IOA 16777216 outside 0\.\.16777215"):
-        _ioa("16777216")
+        parse_io_address("16777216")
     with pytest.raises(StepUsageError, match=r"common address 65536 outside 0\.\.65535"):
-        _ca(None, "65536")  # type: ignore[arg-type]
+        step_common_address(None, "65536")  # type: ignore[arg-type]
