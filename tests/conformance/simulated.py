@@ -1,4 +1,5 @@
-"""The conformant simulated RTU the conformance tests run against: the demo RTU with short timers."""
+"""The conformant simulated RTU the conformance tests run against: the demo RTU with short timers
+(t1 2 s, t3 2 s, select time-out 1 s, cycles of 1 s) so that a case waits seconds, not minutes."""
 
 from __future__ import annotations
 
@@ -17,6 +18,12 @@ from c104test.protocol.station.faults import Fault
 _demo = demo_profile()
 PROFILE = dataclasses.replace(
     _demo,
+    stations=tuple(
+        dataclasses.replace(station, points=tuple(
+            dataclasses.replace(point, cycle=1.0) if point.cycle is not None else point for point in station.points
+        ))
+        for station in _demo.stations
+    ),
     link=LinkParameters(k=12, w=8, t0=5.0, t1=2.0, t2=1.0, t3=2.0),
     pixit=dataclasses.replace(_demo.pixit, select_timeout=1.0),
 )

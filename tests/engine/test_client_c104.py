@@ -17,6 +17,7 @@ checks that our client still does the right thing:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -72,8 +73,9 @@ def _accepts(port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def c104_port() -> Iterator[int]:
+@contextlib.contextmanager
+def c104_peer(*timers: str) -> Iterator[int]:
+    """The c104 peer process on a free port; ``timers`` are its options (``--t1 3 --t3 4``)."""
     if not _c104_importable():
         if os.environ.get("CI") == "true":
             pytest.fail("the c104 package must be importable when CI=true (pip install c104)")
@@ -82,7 +84,7 @@ def c104_port() -> Iterator[int]:
     # stdout goes to a file, not a pipe: c104 logs to it, and a pipe nobody reads fills up
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(
-            [sys.executable, str(PEER), str(port)],
+            [sys.executable, str(PEER), str(port), *timers],
             stdin=subprocess.PIPE,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -107,6 +109,12 @@ def c104_port() -> Iterator[int]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def c104_port() -> Iterator[int]:
+    with c104_peer() as port:
+        yield port
 
 
 def _sockets() -> set[str]:

@@ -1,18 +1,33 @@
 """A c104 (PyPI, lib60870 inside) RTU, run as a separate process by the interoperability tests.
 
-Usage: python c104_server.py PORT. Prints 'READY' when listening; stops when stdin closes.
+Usage: python c104_server.py PORT [--t1 S] [--t2 S] [--t3 S] [--select-timeout S] (whole seconds;
+c104's defaults 15, 10, 20 and 10 otherwise). Prints 'READY' when listening; stops when stdin closes.
 c104 is GPLv3 and only ever runs here, as a test peer in its own process.
 """
 
 
+import argparse
 import sys
 
 import c104
 
 
 def main() -> None:
-    port = int(sys.argv[1])
-    server = c104.Server(ip="127.0.0.1", port=port)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("port", type=int)
+    for timer in ("t1", "t2", "t3"):
+        parser.add_argument(f"--{timer}", type=int)
+    parser.add_argument("--select-timeout", type=int)
+    args = parser.parse_args()
+    options = {} if args.select_timeout is None else {"select_timeout_ms": 1000 * args.select_timeout}
+    server = c104.Server(ip="127.0.0.1", port=args.port, **options)
+    parameters = server.protocol_parameters
+    if args.t1 is not None:
+        parameters.message_timeout = args.t1
+    if args.t2 is not None:
+        parameters.confirm_interval = args.t2
+    if args.t3 is not None:
+        parameters.keep_alive_interval = args.t3
     station = server.add_station(common_address=47)
     sp = station.add_point(io_address=100, type=c104.Type.M_SP_NA_1)
     sp.value = True
