@@ -110,10 +110,10 @@ several faults joined by `+`) that breaks the rule the case checks (fail).
 PAGE_TAIL = """
 ## Deviations found in the c104 RTU (lib60870 inside)
 
-`tests/conformance/test_c104_rtu.py` runs every implemented case (except L08, L09 and L10, which
-take a minute with the RTU's own timers and pass when run by hand) against the `c104` Python package's server
-(`tests/engine/peers/c104_server.py`) with an honest PICS: no groups, no reset process, no end of
-initialisation, no ACT_TERM. Everything passes or is `n/a` except these deviations, each failing
+`tests/conformance/test_c104_rtu.py` runs every implemented case against the `c104` Python package's
+server (`tests/engine/peers/c104_server.py`, with t1 3 s, t2 2 s, t3 4 s and a select time-out of
+2 s so that the timer cases take seconds) with an honest PICS that says so: no groups, no reset
+process, no end of initialisation, no ACT_TERM. Everything passes or is `n/a` except these deviations, each failing
 with a reason that names it:
 
 | Case | Deviation |
