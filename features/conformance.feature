@@ -4,7 +4,7 @@ Feature: Conformance of the RTU (c104test catalogue)
   docs/build_conformance.py.
 
   Scenario Outline: Conformance case <case>
-    # the demo RTU with short timers (t1 2 s, t2 1 s, t3 2 s, select time-out 1 s)
+    # the demo RTU with short timers (t1 2 s, t2 1 s, t3 2 s, select time-out 1 s, cycles of 1 s)
     Given a simulated RTU from profile "profiles/conformance_rtu.yaml"
     And the PICS of the RTU under test
     When I run the conformance case <case>
