@@ -156,13 +156,7 @@ class SimulatorConnection:
         now = trio.current_time()
         self.link = Link(Role.CONTROLLED, simulator.profile.link, now=now)
         self.link.report_frames = True  # every received frame goes into the journal
-        faults = simulator.station.link_faults
-        self.link.withhold_acknowledgements = faults.withhold_acknowledgements
-        self.link.ignore_test_frames = faults.ignore_test_frames
-        self.link.ignore_t1 = faults.ignore_t1
-        self.link.ignore_t3 = faults.ignore_t3
-        self.link.early_stop_confirmation = faults.early_stop_confirmation
-        self.link.tolerate_sequence_errors = faults.tolerate_sequence_errors
+        simulator.station.link_faults.apply(self.link)
         self.journal = Journal(simulator.journal_budget)
         self.journal.endpoints = opened.endpoints  # for captures: the real addresses
         self.journal.tls = opened.tls
@@ -407,12 +401,7 @@ class Simulator:
         self.station.set_faults(self.faults)
         link_faults = self.station.link_faults
         for connection in self._connections:
-            connection.link.withhold_acknowledgements = link_faults.withhold_acknowledgements
-            connection.link.ignore_test_frames = link_faults.ignore_test_frames
-            connection.link.ignore_t1 = link_faults.ignore_t1
-            connection.link.ignore_t3 = link_faults.ignore_t3
-            connection.link.early_stop_confirmation = link_faults.early_stop_confirmation
-            connection.link.tolerate_sequence_errors = link_faults.tolerate_sequence_errors
+            link_faults.apply(connection.link)
         if self.faults:
             log.warning("simulator fault plan: %s", ", ".join(repr(f) for f in self.faults))
         else:

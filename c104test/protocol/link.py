@@ -309,6 +309,7 @@ class Link:
         "_vr",
         "_vs",
         "_w",
+        "acknowledge_in_i_frames",
         "early_stop_confirmation",
         "ignore_t1",
         "ignore_t3",
@@ -335,6 +336,9 @@ class Link:
         self._params = params = params if params is not None else LinkParameters()
         #: Conformance option: never send S-frames (I-frames still carry N(R)=V(R)).
         self.withhold_acknowledgements = False
+        #: Conformance option (with ``False``): I-frames carry the N(R) last acknowledged instead
+        #: of V(R), so they acknowledge nothing either (a peer that never acknowledges, L11/L12).
+        self.acknowledge_in_i_frames = True
         #: Conformance option: do not answer TESTFR act.
         self.ignore_test_frames = False
         #: Conformance option: never close on t1 (a peer without t1 supervision, L09/L10 mutants).
@@ -618,12 +622,17 @@ class Link:
         if not 0 < size <= ASDU_MAX_LENGTH:
             raise LocalProtocolError(f"ASDU of {size} octets; an I-frame carries 1..249")
         ns = self._vs if send_seq is None else _checked_seq("N(S)", send_seq)
-        nr = self._vr if recv_seq is None else _checked_seq("N(R)", recv_seq)
+        if recv_seq is not None:
+            nr = _checked_seq("N(R)", recv_seq)
+        elif self.acknowledge_in_i_frames:
+            nr = self._vr
+        else:
+            nr = (self._vr - self._pending) & _SEQ_MASK  # what was last acknowledged
         self._out.append(_I_HEADER(0x68, size + 4, ns << 1, nr << 1) + asdu)
         if send_seq is None:
             self._sent_times.append(now)
             self._vs = (ns + 1) & _SEQ_MASK
-        if recv_seq is None:
+        if recv_seq is None and self.acknowledge_in_i_frames:
             # The I-frame's N(R) acknowledges everything received so far.
             self._pending = 0
             self._t2_deadline = None

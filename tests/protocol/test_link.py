@@ -781,6 +781,19 @@ def test_withheld_acknowledgements_still_ride_on_i_frames() -> None:
     assert link.data_to_send() == i_frame(0, 1)
 
 
+def test_a_peer_that_never_acknowledges_keeps_n_r_on_i_frames() -> None:
+    link = started(Role.CONTROLLED)
+    link.withhold_acknowledgements = True
+    link.acknowledge_in_i_frames = False
+    link.receive_data(i_frame(0, 0) + i_frame(1, 0), 1.0)
+    link.send_asdu(ASDU, 2.0)
+    assert link.data_to_send() == i_frame(0, 0)  # N(R)=0: the two frames stay unacknowledged
+    assert link.pending_acks == 2
+    link.send_acknowledgement()
+    link.send_asdu(ASDU, 3.0)
+    assert link.data_to_send() == s_frame(2) + i_frame(1, 2)
+
+
 def test_releasing_withheld_acknowledgements_lets_t2_fire() -> None:
     link = started(Role.CONTROLLED)
     link.withhold_acknowledgements = True

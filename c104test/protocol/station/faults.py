@@ -47,7 +47,7 @@ lose_event                  A35 A06 L06 L18 L19 (an event never sent)
 duplicate_event             A35 L18 L19 (an event sent twice)
 no_end_of_initialisation    A01 L02
 wrong_send_sequence         L14 L15 (link: N(S) off by ``offset`` on the n-th I-frame)
-withhold_acknowledgements   L11 L12 (link: no S-frames)
+withhold_acknowledgements   L11 L12 (link: no S-frames, no N(R) on I-frames)
 no_test_frame_confirmation  L01 L04 L07 (link: TESTFR act unanswered)
 no_t1                       L09 L10 (link: no t1 supervision, the RTU never closes on t1)
 early_stop_confirmation     L05 (link: STOPDT con while own I-frames are unacknowledged)
@@ -63,11 +63,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..asdu import Asdu, UnknownAsdu, encode_asdu, mirror
 from ..enums import Cot, Type
 from .replies import Part, Reply, with_common_address
+
+if TYPE_CHECKING:
+    from ..link import Link
 
 __all__ = [
     "FAULTS",
@@ -477,7 +480,7 @@ class WrongSendSequence(Fault):
 
 @dataclass(frozen=True, slots=True)
 class WithholdAcknowledgements(Fault):
-    """Link: never send S-frames (I-frames still carry N(R))."""
+    """Link: never acknowledge: no S-frames, and I-frames carry the N(R) last acknowledged."""
 
     name: ClassVar[str] = "withhold_acknowledgements"
     acts_on: ClassVar[str] = "link"
@@ -578,14 +581,21 @@ FAULTS: dict[str, type[Fault]] = {
 
 @dataclass(frozen=True, slots=True)
 class LinkFaults:
-    """What the adapter sets on a connection's ``Link`` for a plan."""
+    """What the adapter sets on a connection's ``Link`` for a plan: each field is the ``Link``
+    option of the same name (``apply`` sets them all)."""
 
     withhold_acknowledgements: bool = False
+    acknowledge_in_i_frames: bool = True
     ignore_test_frames: bool = False
     ignore_t1: bool = False
     ignore_t3: bool = False
     early_stop_confirmation: bool = False
     tolerate_sequence_errors: bool = False
+
+    def apply(self, link: Link) -> None:
+        """Set every option of this plan on ``link`` (a new connection, or an open one)."""
+        for field in dataclasses.fields(self):
+            setattr(link, field.name, getattr(self, field.name))
 
 
 def link_faults(plan: Iterable[Fault]) -> LinkFaults:
@@ -593,6 +603,7 @@ def link_faults(plan: Iterable[Fault]) -> LinkFaults:
     plan = tuple(plan)
     return LinkFaults(
         withhold_acknowledgements=any(isinstance(f, WithholdAcknowledgements) for f in plan),
+        acknowledge_in_i_frames=not any(isinstance(f, WithholdAcknowledgements) for f in plan),
         ignore_test_frames=any(isinstance(f, NoTestFrameConfirmation) for f in plan),
         ignore_t1=any(isinstance(f, NoT1) for f in plan),
         ignore_t3=any(isinstance(f, NoT3) for f in plan),
