@@ -107,10 +107,11 @@ def load_files(loader: Any, node: Node, path: str, point_addresses: Callable[[in
         try:
             file = FileProfile(ioa, values["name"], content, values.get("sections", 1),
                                values.get("description") or "")
-        except (TypeError, ValueError) as exc:
-            field = str(exc).split(":")[0]
-            node_of = entries[field][1] if field in entries else item
-            raise loader.error(node_of, f"{where}.{field}" if field in entries else where, str(exc)) from None
+        except ValueError as exc:  # "field: message"
+            field, _, message = str(exc).partition(": ")
+            if field not in entries:
+                raise loader.error(item, where, str(exc)) from None
+            raise loader.error(entries[field][1], f"{where}.{field}", message) from None
         seen[ioa] = where
         files.append(file)
     return tuple(files)
