@@ -30,7 +30,7 @@ def _files(ctx: CaseContext) -> tuple[FilePoint, ...]:
       purpose="Directory (LFD on the last entry), select, call file, sections of segments each ended by "
               "LSQ 3 with its CHS, acks, LSQ 1 with the file's CHS.",
       pics=("functions.file_transfer", "points.files"),
-      mutants=("wrong_checksum", "no_last_file_flag", "wrong_file_length"),
+      mutants=("wrong_checksum", "no_last_file_flag", "wrong_file_length", "segment_too_long"),
       verifies="126/5 lists every PICS file, LFD on the last entry only; 120/13 FRQ 0 with the directory's LOF; "
                "121/13 per section; 125/13 segments summing to the section's length; 123/13 LSQ 3 + CHS per section; "
                "123/13 LSQ 1 + CHS of the file; lengths and checksums recomputed")

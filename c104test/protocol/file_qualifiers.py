@@ -1,4 +1,4 @@
-"""Qualifiers of file transfer (IEC 60870-5-101 7.2.6.33-7.2.6.37; protocol.md 1.9) and CHS.
+"""Qualifiers of file transfer (IEC 60870-5-101 7.2.6; protocol.md 1.8) and CHS.
 
 The codec keeps SCQ, AFQ, FRQ, SRQ and LSQ as plain octets (a device may send any value);
 these enums name the values the standard defines, for the station and the conformance cases.

@@ -58,6 +58,7 @@ no_connection_limit         L21 (the adapter accepts connections beyond max_conn
 wrong_checksum              A39 (CHS of every F_LS_NA_1 off by one)
 no_last_file_flag           A39 (the directory sets LFD on no entry)
 wrong_file_length           A39 (F_FR_NA_1 announces one octet more than the file has)
+segment_too_long            A39 (every F_SG_NA_1 carries one octet more than its section holds)
 positive_unknown_file       A40 (a select of an unknown file is answered FRQ 0, "ready")
 ignore_negative_section_ack A40 (AFQ 4 is taken as AFQ 3: the section is neither repeated nor aborted)
 =========================== ===================================================================
@@ -103,6 +104,7 @@ __all__ = [
     "PositiveUnknownFile",
     "RefusalWithoutPn",
     "Scope",
+    "SegmentTooLong",
     "Silence",
     "StaleInterrogation",
     "TerminationFirst",
@@ -596,6 +598,18 @@ class WrongFileLength(Fault):
 
 
 @dataclass(frozen=True, slots=True)
+class SegmentTooLong(Fault):
+    """Every segment (F_SG_NA_1) carries one octet (0x00) more than its section holds."""
+
+    name: ClassVar[str] = "segment_too_long"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        return _file_objects_changed(
+            replies, Type.F_SG_NA_1, lambda ob: dataclasses.replace(ob, data=ob.data + b"\x00") if len(ob.data) < 255 else ob
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class PositiveUnknownFile(Fault):
     """A file that is not ready (F_FR_NA_1 with FRQ bit 7) is announced as ready (FRQ 0)."""
 
@@ -649,6 +663,7 @@ FAULTS: dict[str, type[Fault]] = {
         WrongChecksum,
         NoLastFileFlag,
         WrongFileLength,
+        SegmentTooLong,
         PositiveUnknownFile,
         IgnoreNegativeSectionAck,
     )

@@ -1,5 +1,5 @@
 """File transfer in the controlled station: the read of a file by the controlling station
-(IEC 60870-5-101 7.4.11, protocol.md 1.12; catalogue A39, A40), as an explicit state machine.
+(IEC 60870-5-101 7.4.11, protocol.md 1.11; catalogue A39, A40), as an explicit state machine.
 
 The sequence, one transfer per file and connection::
 
