@@ -321,18 +321,19 @@ def answer_file(answer: Answer, stations: list[LogicalStation], ob: FileCall | F
         answer.positive = False
         answer.outcome = f"P/N=1 with error {output.error.name}: {output.outcome}"
         return
-    answer.replies.append(_replies(output.objects, ca, request.originator_address))
+    answer.replies.append(_replies(output.objects, ca, request.originator_address, request.test))
     answer.outcome = output.outcome
 
 
 def _respond(answer: Answer, t: Type, cot: Cot, ca: int, objects: list[Any]) -> None:
-    asdu = Asdu(t, cot, ca, tuple(objects), answer.asdu.originator_address)
+    asdu = Asdu(t, cot, ca, tuple(objects), answer.asdu.originator_address, test=answer.asdu.test)
     answer.respond(Part.DATA, encode_asdu(asdu), asdu)
 
 
-def _replies(objects: FileObjects, ca: int, originator: int) -> Iterator[Reply]:
-    for t, ob in objects:  # segments are built as they are sent
-        asdu = Asdu(t, Cot.FILE_TRANSFER, ca, (ob,), originator)
+def _replies(objects: FileObjects, ca: int, originator: int, test: bool) -> Iterator[Reply]:
+    """The answer's ASDUs (COT 13), OA and test bit of the request; segments built as they are sent."""
+    for t, ob in objects:
+        asdu = Asdu(t, Cot.FILE_TRANSFER, ca, (ob,), originator, test=test)
         yield Part.DATA, encode_asdu(asdu), asdu
 
 

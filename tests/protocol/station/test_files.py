@@ -154,3 +154,9 @@ def test_the_station_fault_reaches_the_machine() -> None:
         ask(s, request)
     [ready] = ask(s, ack(Afq.NEGATIVE_ACK_SECTION, 1))
     assert ready.objects[0].nos == 2
+
+
+def test_answers_echo_the_originator_and_test_bit() -> None:
+    s = station()
+    [ready] = ask(s, dataclasses.replace(call(Scq.SELECT_FILE), originator_address=9, test=True))
+    assert (ready.originator_address, ready.test) == (9, True)
