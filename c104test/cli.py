@@ -283,7 +283,8 @@ def _run_simulate(args: argparse.Namespace) -> int:
             nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
             port = await nursery.start(simulator.serve, args.host, args.port)
             stations = ", ".join(
-                f"CA {s.common_address} ({len(s.points)} points)" for s in profile.stations
+                f"CA {s.common_address} ({len(s.points)} points{f', {len(s.files)} file' + 's' * (len(s.files) > 1) if s.files else ''})"
+                for s in profile.stations
             )
             print(
                 f"c104test simulate: {profile.name or 'RTU'} listening on {args.host}:{port}, "

@@ -42,8 +42,6 @@ NOT_YET = {
     "A35": "needs point changes (spontaneous events)",
     "A36": "needs forced qualities",
     "A38": "parameter loading: the simulator has no parameters",
-    "A39": "file transfer: the simulator has no file service yet",
-    "A40": "file transfer: the simulator has no file service yet",
     "R01": "needs a link fault: a lenient framing RTU",
     "R02": "needs a link fault: a lenient framing RTU",
     "R03": "needs a link fault: an RTU that never times out a truncated APDU",

@@ -55,6 +55,8 @@ Feature: Conformance of the RTU (c104test catalogue)
       | A33 |
       | A34 |
       | A37 |
+      | A39 |
+      | A40 |
       | A41 |
       | R05 |
       | R06 |

@@ -65,6 +65,8 @@ A31 Pulse qualifiers    A31    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A33 Test bit on commands    A33    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A34 Command addressing errors    A34    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A37 Cyclic data    A37    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A39 File transfer (read)    A39    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A40 File transfer errors    A40    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A41 Multiple CAs / OA    A41    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R05 ASDU shorter than header    R05    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R06 VSQ/payload mismatch    R06    ${PICS}    ${RTU_HOST}    ${RTU_PORT}

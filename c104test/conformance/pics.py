@@ -29,6 +29,7 @@ from ..protocol.errors import C104TestError
 __all__ = [
     "ITEMS",
     "CommandPoint",
+    "FilePoint",
     "Item",
     "Pics",
     "PicsError",
@@ -83,7 +84,8 @@ ITEMS: tuple[Item, ...] = (
     Item("functions.test_command", "bool", True, "test command with time tag (C_TS_TA_1)"),
     Item("functions.reset_process", "bool", False, "reset process command (C_RP_NA_1) is confirmed (QRP 2 only: the suite never restarts the RTU)"),
     Item("functions.end_of_initialisation", "bool", True, "M_EI_NA_1 after the first STARTDT of a connection to a freshly started RTU"),
-    Item("functions.file_transfer", "bool", False, "file transfer (F_* types)"),
+    Item("functions.file_transfer", "bool", False, "file transfer, read from the RTU (F_* types; points.files lists the files)"),
+    Item("functions.negative_section_ack", "choice", "repeat", "file transfer: on a negative section ack (AFQ 4) the RTU repeats the section or aborts the transfer (LSQ 2)", ("repeat", "abort")),
     Item("commands.act_term", "bool", True, "ACT_TERM (COT 10) ends a command"),
     Item("commands.select_timeout", "float", 10.0, "seconds a select waits for its execute", low=0.0),
     Item("unknown.type", "choice", "negative", "answer to an unknown type: negative (COT 44, P/N=1) or silent", ("negative", "silent")),
@@ -121,6 +123,14 @@ class CommandPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class FilePoint:
+    """A file the suite may read: its IOA and name (NOF)."""
+
+    io_address: int
+    nof: int
+
+
+@dataclass(frozen=True, slots=True)
 class Pics:
     """A validated PICS; ``pics["link.t1"]`` is an item's value, ``lines`` where each was set."""
 
@@ -129,6 +139,7 @@ class Pics:
     command_points: tuple[CommandPoint, ...] = ()
     file: str = "<pics>"
     lines: Mapping[str, int] = field(default_factory=dict)
+    files: tuple[FilePoint, ...] = ()
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -237,11 +248,12 @@ def parse_pics(text: str, file: str = "<pics>") -> Pics:
     top = reader.mapping(root, "")
     read_points: tuple[ReadPoint, ...] = ()
     command_points: tuple[CommandPoint, ...] = ()
+    files: tuple[FilePoint, ...] = ()
     for section, (key_node, section_node) in top.items():
         if section not in _SECTIONS:
             raise reader.error(key_node, section, f"unknown section; known: {', '.join(sorted(_SECTIONS))}")
         if section == "points":
-            read_points, command_points = _points(reader, section_node)
+            read_points, command_points, files = _points(reader, section_node)
             continue
         for name, (name_node, value_node) in reader.mapping(section_node, section).items():
             key = f"{section}.{name}"
@@ -260,15 +272,16 @@ def parse_pics(text: str, file: str = "<pics>") -> Pics:
                 raise PicsError(file, lines.get(key, 0), key, f"{value} outside {low}..{high}")
     if values["link.t2"] >= values["link.t1"]:
         raise PicsError(file, lines.get("link.t2", 0), "link.t2", "t2 must be less than t1")
-    return Pics(values, read_points, command_points, file, lines)
+    return Pics(values, read_points, command_points, file, lines, files)
 
 
-def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[CommandPoint, ...]]:
+def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[CommandPoint, ...], tuple[FilePoint, ...]]:
     reads: list[ReadPoint] = []
     commands: list[CommandPoint] = []
+    files: list[FilePoint] = []
     for name, (name_node, list_node) in reader.mapping(node, "points").items():
-        if name not in ("read", "commands"):
-            raise reader.error(name_node, f"points.{name}", "unknown item; points has: read, commands")
+        if name not in ("read", "commands", "files"):
+            raise reader.error(name_node, f"points.{name}", "unknown item; points has: read, commands, files")
         if isinstance(list_node, ScalarNode) and list_node.value in ("", "null", "~"):
             continue  # an empty list in the template
         if not isinstance(list_node, SequenceNode):
@@ -276,6 +289,9 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
         for index, entry in enumerate(list_node.value):
             where = f"points.{name}[{index}]"
             fields = reader.mapping(entry, where)
+            if name == "files":
+                files.append(_file(reader, fields, entry, where))
+                continue
             allowed = {"io_address", "type", "groups", "counter_group", "cycle"} if name == "read" else {
                 "io_address", "type", "value", "mode", "return_io_address"}
             for key, (key_node, _) in fields.items():
@@ -309,7 +325,22 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
                 raise reader.error(fields["value"][1], f"{where}.value", f"not a value for {type_.name}: {exc}") from None
             back = reader.integer(fields["return_io_address"][1], f"{where}.return_io_address") if "return_io_address" in fields else None
             commands.append(CommandPoint(ioa, type_, value, mode, back))
-    return tuple(reads), tuple(commands)
+    return tuple(reads), tuple(commands), tuple(files)
+
+
+def _file(reader: _Reader, fields: dict[str, tuple[Node, Node]], entry: Node, where: str) -> FilePoint:
+    for key, (key_node, _) in fields.items():
+        if key not in ("io_address", "nof"):
+            raise reader.error(key_node, f"{where}.{key}", "unknown field; a file has: io_address, nof")
+    numbers = []
+    for key, high in (("io_address", 0xFFFFFF), ("nof", 0xFFFF)):
+        if key not in fields:
+            raise reader.error(entry, f"{where}.{key}", "missing")
+        value = reader.integer(fields[key][1], f"{where}.{key}")
+        if not 1 <= value <= high:
+            raise reader.error(fields[key][1], f"{where}.{key}", f"{value} outside 1..{high}")
+        numbers.append(value)
+    return FilePoint(*numbers)
 
 
 def load_pics(path: str | os.PathLike[str]) -> Pics:
@@ -337,7 +368,7 @@ def _yaml_value(value: Any) -> str:
 
 
 def _render(values: Mapping[str, Any], reads: tuple[ReadPoint, ...], commands: tuple[CommandPoint, ...],
-            *, comments: bool, title: str) -> str:
+            *, comments: bool, title: str, files: tuple[FilePoint, ...] = ()) -> str:
     out = [f"# {title}", "# docs/pics.md describes every item; c104test conformance --pics FILE reads it.", ""]
     section = ""
     for item in ITEMS:
@@ -367,6 +398,11 @@ def _render(values: Mapping[str, Any], reads: tuple[ReadPoint, ...], commands: t
         out.append(f"    - {{io_address: {c.io_address}, type: {c.type.name}, value: {_yaml_value(c.value)}, mode: {c.mode}{back}}}")
     if not commands:
         out.append("    # - {io_address: 500, type: C_SC_NA_1, value: true, mode: direct, return_io_address: 100}")
+    out.append("  files:                                   # files the suite may read (functions.file_transfer)")
+    for f in files:
+        out.append(f"    - {{io_address: {f.io_address}, nof: {f.nof}}}")
+    if not files:
+        out.append("    # - {io_address: 700, nof: 1}")
     return "\n".join(out) + "\n"
 
 
@@ -410,11 +446,14 @@ def pics_from_profile(profile: Any) -> str:
         "functions.counter_groups": sorted(counter_groups),
         "functions.counter_freeze": any(p.type in _COUNTER_TYPES for p in reads),
         "functions.reset_process": True,
+        "functions.file_transfer": bool(station.files),
+        "functions.negative_section_ack": pixit.negative_section_ack,
         "functions.end_of_initialisation": pixit.end_of_initialisation,
         "commands.act_term": pixit.act_term,
         "commands.select_timeout": float(pixit.select_timeout),
         "connections.max": profile.max_connections,
         "connections.redundancy_group_size": profile.redundancy.group_size or 1,
     }
+    files = tuple(FilePoint(f.io_address, f.name) for f in station.files)
     return _render(values, tuple(reads), tuple(commands), comments=True,
-                   title=f"PICS/PIXIT of the simulated RTU {profile.name!r}")
+                   title=f"PICS/PIXIT of the simulated RTU {profile.name!r}", files=files)

@@ -44,9 +44,11 @@ from ..protocol.link import LinkParameters
 from ..protocol.station.faults import FAULTS, Fault, fault_from_mapping, parse_fault
 from ..protocol.station.redundancy import RedundancySettings
 from ..rules.quality import FLAGS as QUALITY_FLAGS
+from .file_profile import FileProfile, check_negative_section_ack, load_files
 
 __all__ = [
     "MAX_IO_ADDRESS",
+    "FileProfile",
     "Pixit",
     "PointProfile",
     "Profile",
@@ -662,10 +664,11 @@ class PointProfile:
 
 @dataclass(frozen=True, slots=True)
 class StationProfile:
-    """One common address with its points; IOAs are unique and return IOAs resolve."""
+    """One common address with its points and files; IOAs are unique and return IOAs resolve."""
 
     common_address: int
     points: tuple[PointProfile, ...] = ()
+    files: tuple[FileProfile, ...] = ()
     _by_address: dict[int, PointProfile] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -681,6 +684,12 @@ class StationProfile:
             i, name, _, message = problem
             raise ValueError(f"station {self.common_address}: points[{i}].{name}: {message}")
         object.__setattr__(self, "_by_address", {p.io_address: p for p in self.points})
+        object.__setattr__(self, "files", tuple(self.files))
+        used = set(self._by_address)
+        for i, f in enumerate(self.files):
+            if f.io_address in used:
+                raise ValueError(f"station {self.common_address}: files[{i}].io_address: {f.io_address} is already used")
+            used.add(f.io_address)
 
     def point(self, io_address: int) -> PointProfile | None:
         """The point at this IOA, or None."""
@@ -703,6 +712,8 @@ class Pixit:
       without time tag (the standard); False: in their own type (a non-conformant RTU).
     - ``answer_read_with_actcon``: precede the answer to C_RD_NA_1 with an ACT_CON (as c104
       does; not the standard).
+    - ``negative_section_ack``: on a negative section ack (AFQ 4) during a file transfer,
+      "repeat" the section (F_SR_NA_1 again) or "abort" the transfer (F_LS_NA_1 LSQ 2).
     """
 
     select_timeout: float = 10.0
@@ -713,6 +724,7 @@ class Pixit:
     time_tagged_spontaneous: bool = True
     interrogation_types_without_time: bool = True
     answer_read_with_actcon: bool = False
+    negative_section_ack: str = "repeat"
 
     def __post_init__(self) -> None:
         for name, check in _PIXIT_CHECKS.items():
@@ -731,7 +743,15 @@ _PIXIT_CHECKS: dict[str, Callable[[object], object]] = {
     "time_tagged_spontaneous": _flag,
     "interrogation_types_without_time": _flag,
     "answer_read_with_actcon": _flag,
+    "negative_section_ack": lambda v: _checked(check_negative_section_ack, v),
 }
+
+
+def _checked(check: Callable[[object], object], v: object) -> object:
+    try:
+        return check(v)
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -784,7 +804,7 @@ _PROFILE_KEYS = (
     "name", "max_connections", "allowed_clients", "link", "pixit", "redundancy", "faults", "stations",
 )
 _REDUNDANCY_KEYS = ("group_size", "buffer_size", "overflow")
-_STATION_KEYS = ("common_address", "points")
+_STATION_KEYS = ("common_address", "points", "files")
 _POINT_KEYS = (
     "io_address",
     "type",
@@ -1076,7 +1096,7 @@ class _Loader:
 
     def station(self, node: Node, path: str) -> tuple[StationProfile, Node]:
         entries = self.mapping(
-            node, path, _STATION_KEYS, "station settings (common_address, points)"
+            node, path, _STATION_KEYS, "station settings (common_address, points, files)"
         )
         if "common_address" not in entries:
             raise self.error(
@@ -1105,7 +1125,11 @@ class _Loader:
                     f"{_join(_join(path, 'points'), j)} (line {_line(other)})"
                 )
             raise self.error(point_entries[i][name][1], _join(point_path, name), message)
-        return StationProfile(ca, tuple(points)), ca_node
+        files: tuple[FileProfile, ...] = ()
+        if "files" in entries:
+            addresses = {p.io_address for p in points}
+            files = load_files(self, entries["files"][1], _join(path, "files"), addresses.__contains__)
+        return StationProfile(ca, tuple(points), files), ca_node
 
     def point(self, node: Node, path: str, entries: dict[str, tuple[Node, Node]]) -> PointProfile:
         for key in ("io_address", "type"):

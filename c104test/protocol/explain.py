@@ -26,6 +26,7 @@ from .asdu import Asdu, UnknownAsdu, decode_asdu
 from .elements import QOS, QPM
 from .enums import Cot, Qoc, Quality, Type
 from .errors import DecodeError
+from .file_qualifiers import NOT_READY, Afq, FileError, Lsq, Scq, error_of, service_of
 from .objects import (
     Bitstring,
     BitstringCommand,
@@ -345,8 +346,27 @@ def _generic(ob: InformationObject) -> str:
         elif hasattr(value, "to_octet"):
             parts.append(f"{name.upper().rstrip('_')} 0x{value.to_octet():02x}")
         else:
-            parts.append(f"{name.upper()} {value}")
+            parts.append(f"{name.upper()} {value}{_file_qualifier(name, value)}")
     return " ".join(parts)
+
+
+_FILE_SERVICES = {"scq": Scq, "afq": Afq}
+
+
+def _file_qualifier(name: str, value: int) -> str:
+    """What a file transfer qualifier means: ``SCQ 1 (SELECT_FILE)``, ``FRQ 128 (NOT READY)``."""
+    if name in _FILE_SERVICES:
+        service = _FILE_SERVICES[name]._value2member_map_.get(service_of(value))
+        error = FileError._value2member_map_.get(error_of(value))
+        words = [service.name if service is not None else f"service {service_of(value)}"]
+        if error_of(value):
+            words.append(f"error {error.name if error is not None else error_of(value)}")
+        return f" ({' '.join(words)})"
+    if name == "lsq" and value in Lsq._value2member_map_:
+        return f" ({Lsq(value).name})"
+    if name in ("frq", "srq") and value & NOT_READY:
+        return " (NOT READY)"
+    return ""
 
 
 _FORMATTERS: dict[type, Any] = {

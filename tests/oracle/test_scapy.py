@@ -443,3 +443,29 @@ def test_scapy_built_interrogation_is_the_reference_frame(scapy_iec104: ModuleTy
     assert (
         bytes(pkt) == bytes.fromhex("680e0000000064010600010000000014") == apdu(encode_asdu(asdu))
     )
+
+
+# ---- the station's file service, as sent, read by scapy (A39) ------------------------------------
+
+
+def test_scapy_reads_the_file_service_answers(scapy_iec104: ModuleType) -> None:
+    """Every ASDU of a whole file read from the station (directory to last section), field by field."""
+    from c104test.protocol.file_qualifiers import Afq, Scq
+    from c104test.protocol.objects import FileAck, FileCall
+    from tests.protocol.station.drive import ask, make, started
+
+    station = make(max_asdu_length=30)  # segments of 17 octets: several per section
+    started(station)
+
+    def call(scq: int, nos: int = 0, cot: Cot = Cot.FILE_TRANSFER) -> Asdu:
+        return Asdu(Type.F_SC_NA_1, cot, 47, (FileCall(700, 1, nos, scq),))
+
+    sent = ask(station, call(Scq.DEFAULT, cot=Cot.REQUEST)) + ask(station, call(Scq.SELECT_FILE))
+    sent += ask(station, call(Scq.REQUEST_FILE))
+    for nos in (1, 2):
+        sent += ask(station, call(Scq.REQUEST_SECTION, nos))
+        sent += ask(station, Asdu(Type.F_AF_NA_1, Cot.FILE_TRANSFER, 47, (FileAck(700, 1, nos, Afq.POSITIVE_ACK_SECTION),)))
+    assert {a.type for a in sent} == {Type.F_DR_TA_1, Type.F_FR_NA_1, Type.F_SR_NA_1, Type.F_SG_NA_1, Type.F_LS_NA_1}
+    for asdu in sent:
+        frame = apdu(encode_asdu(asdu))
+        assert compare(asdu, frame, decode_with_scapy(frame)) == [], asdu

@@ -392,3 +392,14 @@ def test_c104_fields_are_a_prefix_of_ours() -> None:
         else:
             assert ours_text.startswith(text), h
         assert ours == fields, h
+
+
+def test_file_transfer_qualifiers_are_named() -> None:
+    from c104test.protocol.asdu import Asdu
+    from c104test.protocol.enums import Cot, Type
+    from c104test.protocol.objects import FileAck, FileReady
+
+    nack = Asdu(Type.F_AF_NA_1, Cot.FILE_TRANSFER, 47, (FileAck(700, 1, 1, 0x24),))
+    assert explain_asdu(nack).endswith("NOF 1 NOS 1 AFQ 36 (NEGATIVE_ACK_SECTION error CHECKSUM)")
+    refused = Asdu(Type.F_FR_NA_1, Cot.FILE_TRANSFER, 47, (FileReady(700, 9, 0, 0x80),))
+    assert explain_asdu(refused).endswith("FRQ 128 (NOT READY)")

@@ -17,6 +17,7 @@ from ..commands import COMMAND_TYPES
 from ..enums import Cot, Frz, Type
 from .commands import command, name_of
 from .events import COT_MEMBERS
+from .files import answer_file
 from .points import LogicalStation, StationPoint, all_points
 from .replies import Part, Reply, with_common_address
 
@@ -349,6 +350,8 @@ _HANDLERS: dict[Type, Callable[[Answer, list[LogicalStation], Any], None]] = {
     Type.C_CS_NA_1: Answer.clock_sync,
     Type.C_TS_TA_1: Answer.test_command,
     Type.C_RP_NA_1: Answer.reset_process,
+    Type.F_SC_NA_1: answer_file,
+    Type.F_AF_NA_1: answer_file,
 }
 
 

@@ -55,6 +55,12 @@ no_t3                       L08 L09 (link: no TESTFR act after t3 of silence)
 no_sequence_check           L16 L17 (link: a wrong N(S) or N(R) is accepted, never closes)
 ignore_malformed_asdu       R05 R06 (an undecodable ASDU is dropped; the connection stays)
 no_connection_limit         L21 (the adapter accepts connections beyond max_connections)
+wrong_checksum              A39 (CHS of every F_LS_NA_1 off by one)
+no_last_file_flag           A39 (the directory sets LFD on no entry)
+wrong_file_length           A39 (F_FR_NA_1 announces one octet more than the file has)
+segment_too_long            A39 (every F_SG_NA_1 carries one octet more than its section holds)
+positive_unknown_file       A40 (a select of an unknown file is answered FRQ 0, "ready")
+ignore_negative_section_ack A40 (AFQ 4 is taken as AFQ 3: the section is neither repeated nor aborted)
 =========================== ===================================================================
 """
 
@@ -83,12 +89,14 @@ __all__ = [
     "EarlyStopConfirmation",
     "Fault",
     "IgnoreMalformedAsdu",
+    "IgnoreNegativeSectionAck",
     "LinkFaults",
     "LoseEvent",
     "NegativeConfirmation",
     "NoConfirmation",
     "NoConnectionLimit",
     "NoEndOfInitialisation",
+    "NoLastFileFlag",
     "NoReturnInformation",
     "NoSequenceCheck",
     "NoT1",
@@ -96,14 +104,18 @@ __all__ = [
     "NoTermination",
     "NoTestFrameConfirmation",
     "PositiveConfirmation",
+    "PositiveUnknownFile",
     "RefusalWithoutPn",
     "Scope",
+    "SegmentTooLong",
     "Silence",
     "StaleInterrogation",
     "TerminationFirst",
     "WithholdAcknowledgements",
     "WrongCause",
+    "WrongChecksum",
     "WrongCommonAddress",
+    "WrongFileLength",
     "WrongIoAddress",
     "WrongOriginator",
     "WrongSendSequence",
@@ -542,6 +554,82 @@ class NoConnectionLimit(Fault):
     acts_on: ClassVar[str] = "station"
 
 
+def _file_objects_changed(replies: Iterator[Reply], t: Type, change: Any) -> Iterator[Reply]:
+    """The replies with the objects of each ``t`` ASDU replaced by ``change(object)``."""
+    for reply in replies:
+        asdu = reply[2]
+        if asdu is not None and asdu.type == t:
+            reply = _objects_changed(reply, lambda objects: (change(ob) for ob in objects))
+        yield reply
+
+
+@dataclass(frozen=True, slots=True)
+class WrongChecksum(Fault):
+    """Every last section/segment (F_LS_NA_1) carries CHS + 1."""
+
+    name: ClassVar[str] = "wrong_checksum"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        return _file_objects_changed(
+            replies, Type.F_LS_NA_1, lambda ob: dataclasses.replace(ob, chs=(ob.chs + 1) & 0xFF)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NoLastFileFlag(Fault):
+    """The directory (F_DR_TA_1) marks no entry as the last file (LFD)."""
+
+    name: ClassVar[str] = "no_last_file_flag"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        return _file_objects_changed(
+            replies, Type.F_DR_TA_1, lambda ob: dataclasses.replace(ob, sof=dataclasses.replace(ob.sof, lfd=False))
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WrongFileLength(Fault):
+    """A positive file ready (F_FR_NA_1) announces LOF + 1."""
+
+    name: ClassVar[str] = "wrong_file_length"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        return _file_objects_changed(
+            replies, Type.F_FR_NA_1,
+            lambda ob: ob if ob.frq & 0x80 else dataclasses.replace(ob, lof=(ob.lof + 1) & 0xFFFFFF),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentTooLong(Fault):
+    """Every segment (F_SG_NA_1) carries one octet (0x00) more than its section holds."""
+
+    name: ClassVar[str] = "segment_too_long"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        return _file_objects_changed(
+            replies, Type.F_SG_NA_1, lambda ob: dataclasses.replace(ob, data=ob.data + b"\x00") if len(ob.data) < 255 else ob
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PositiveUnknownFile(Fault):
+    """A file that is not ready (F_FR_NA_1 with FRQ bit 7) is announced as ready (FRQ 0)."""
+
+    name: ClassVar[str] = "positive_unknown_file"
+
+    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
+        return _file_objects_changed(replies, Type.F_FR_NA_1, lambda ob: dataclasses.replace(ob, frq=0))
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreNegativeSectionAck(Fault):
+    """A negative section ack (AFQ 4) is taken as a positive one (files.py)."""
+
+    name: ClassVar[str] = "ignore_negative_section_ack"
+    acts_on: ClassVar[str] = "station"
+
+
 FAULTS: dict[str, type[Fault]] = {
     cls.name: cls
     for cls in (
@@ -575,6 +663,12 @@ FAULTS: dict[str, type[Fault]] = {
         NoSequenceCheck,
         NoConnectionLimit,
         IgnoreMalformedAsdu,
+        WrongChecksum,
+        NoLastFileFlag,
+        WrongFileLength,
+        SegmentTooLong,
+        PositiveUnknownFile,
+        IgnoreNegativeSectionAck,
     )
 }
 

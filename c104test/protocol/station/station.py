@@ -49,6 +49,7 @@ from .events import Report, pack
 from .faults import (
     DuplicateEvent,
     Fault,
+    IgnoreNegativeSectionAck,
     LinkFaults,
     LoseEvent,
     NoEndOfInitialisation,
@@ -56,6 +57,7 @@ from .faults import (
     WrongSendSequence,
     link_faults,
 )
+from .files import FileTransfer, StoredFile
 from .hooks import ApplicationHooks, Pending
 from .points import LogicalStation, SimulatedPoint, StationPoint, coerce, quality_bits, walk
 from .redundancy import RedundancyGroup, RedundancySettings
@@ -87,6 +89,7 @@ class StationConnection:
     """What the station keeps per connection: answers waiting, selections, frames in flight."""
 
     __slots__ = (
+        "files",
         "group",
         "i_frames",
         "id",
@@ -109,6 +112,7 @@ class StationConnection:
         self.in_flight: deque[list[Report] | None] = deque()
         self.interrogations: dict[int, Iterator[Reply]] = {}
         self.selections: dict[tuple[int, int], Selection] = {}
+        self.files: dict[tuple[int, int], FileTransfer] = {}  # (CA, IOA): file transfers
         self.initialised = False  # end of initialisation sent (first STARTDT)
         self.i_frames = 0  # ASDUs handed out, for WrongSendSequence
 
@@ -143,6 +147,8 @@ class ControlledStation:
             s.common_address: LogicalStation(s, self.pixit.interrogation_types_without_time, self._cp56)
             for s in profile.stations
         }
+        #: CA -> IOA -> the file there (files.py serves them).
+        self.files: dict[int, dict[int, StoredFile]] = {s.common_address: stored_files(s) for s in profile.stations}
         self.connections: dict[int, StationConnection] = {}
         self.groups: list[RedundancyGroup] = []
         self._group_numbers = 0
@@ -173,6 +179,7 @@ class ControlledStation:
             f for f in self.faults if isinstance(f, WrongCause) and f.part is Part.EVENT
         ]
         self._sequence_faults = [f for f in self.faults if isinstance(f, WrongSendSequence)]
+        self.ignore_negative_section_ack = any(isinstance(f, IgnoreNegativeSectionAck) for f in self.faults)
 
     # ---- clock ----
 
@@ -442,9 +449,11 @@ class ControlledStation:
                     point.value, point.quality, point.time = before.value, before.quality, before.time
                     point.source = before.source
         self.stations[profile.common_address] = station
+        self.files[profile.common_address] = stored_files(profile)
 
     def remove_station(self, common_address: int) -> bool:
         """Forget a station: requests to it get COT 46 from now on."""
+        self.files.pop(common_address, None)
         return self.stations.pop(common_address, None) is not None
 
     def point(self, common_address: int, io_address: int) -> StationPoint:
@@ -565,3 +574,11 @@ class ControlledStation:
         notices = list(self.notices)
         self.notices.clear()
         return notices
+
+
+def stored_files(station_profile: Any) -> dict[int, StoredFile]:
+    """The files of a station profile (``files``: io_address, name, content, sections) by IOA."""
+    return {
+        f.io_address: StoredFile.split(f.io_address, f.name, f.content, f.sections)
+        for f in getattr(station_profile, "files", ())
+    }
