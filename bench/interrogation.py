@@ -52,6 +52,7 @@ def free_port() -> int:
 
 async def raw_interrogation(port: int, ca: int, n: int = N, w: int = 8) -> dict[str, Any]:
     unpack = struct.Struct("<HBfB").iter_unpack
+    unpack_seq = struct.Struct("<fB").iter_unpack
     db: dict[tuple[int, int], tuple[float, int]] = {}
     vr = vs = pending = 0
     with trio.fail_after(30):
@@ -92,8 +93,13 @@ async def raw_interrogation(port: int, ca: int, n: int = N, w: int = 8) -> dict[
                 type_id, cot = frame[6], frame[8] & 0x3F
                 if cot == 20 and type_id == 13:
                     frame_ca = frame[10] | frame[11] << 8
-                    for lo, hi, value, qds in unpack(frame[12:]):
-                        db[(frame_ca, lo | hi << 16)] = (value, qds)
+                    if frame[7] & 0x80:  # SQ=1 (lib60870 answers so): one IOA, then the elements
+                        first = frame[12] | frame[13] << 8 | frame[14] << 16
+                        for i, (value, qds) in enumerate(unpack_seq(frame[15:])):
+                            db[(frame_ca, first + i)] = (value, qds)
+                    else:
+                        for lo, hi, value, qds in unpack(frame[12:]):
+                            db[(frame_ca, lo | hi << 16)] = (value, qds)
                     objects += frame[7] & 0x7F
                 if pending >= w:
                     await stream.send_all(struct.pack("<BBHH", 0x68, 4, 1, (vr & 0x7FFF) << 1))
@@ -155,18 +161,9 @@ def api_script(impl: str, port: int, stations: list[str], repeat: int, short: bo
     return h.run_once(args, 100, name=f"api_interrogation[{impl}]")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--no-c104", action="store_true")
-    args = parser.parse_args()
-    started = time.monotonic()
-    r = args.repeat
-    print(f"station interrogation, loopback, {h.machine()}; load {h.load()}", flush=True)
+def engine_part(r: int) -> None:
+    """1. 10,000 points from the c104test simulator through the engine client."""
     rows: list[list[Any]] = []
-    notes: list[str] = []
-
-    # 1. 10,000 points from the c104test simulator
     with h.peer("sim_rtu.py", "--station", f"1:{N}", "--station", f"2:{N}:mixed") as sim:
         port = sim.ready(60)
         raw = run_raw(port, 1, r)
@@ -193,70 +190,173 @@ def main() -> None:
         rows,
     ), flush=True)
 
-    # 2. the same c104 client script, c104 and c104test, against one c104test simulator
-    if not args.no_c104 and h.c104_available():
-        sizes = [("1", 1000), ("2", 5000)]
-        specs = [f"{ca}:{n}" for ca, n in sizes]
-        with h.peer("sim_rtu.py", *[a for s in specs for a in ("--station", s)]) as sim:
-            port = sim.ready(60)
-            results: dict[str, list[dict[str, Any]]] = {"c104": [], "c104test": []}
-            raw_runs = {}
-            for impl in ("c104", "c104test", "c104", "c104test"):  # alternate, against drift
-                results[impl].append(api_script(impl, port, specs, r))
-                if impl == "c104test" and not raw_runs:
-                    raw_runs = {ca: run_raw(port, int(ca), r, n) for ca, n in sizes}
-        rows = []
-        for ca, n in sizes:
-            med: dict[str, float] = {}
-            first: dict[str, float] = {}
-            present: dict[str, int] = {}
-            for impl in ("c104", "c104test"):
-                runs = [run for res in results[impl] for run in res["stations"][ca]["runs"]]
-                med[impl] = h.median([x["seconds"] for x in runs])
-                first[impl] = h.median([res["stations"][ca]["first_s"] for res in results[impl]])
-                present[impl] = min(x["present"] for x in runs)
-            ratio = med["c104test"] / med["c104"]
-            floor = h.median([x["seconds"] for x in raw_runs[ca]])
-            rows.append(["minimal trio client (floor)", f"{n:,}", f"{floor * 1000:.1f} ms", "-",
-                         f"{min(x['present'] for x in raw_runs[ca]):,}", f"{floor / med['c104']:.2f}x", "-", "-"])
-            for impl in ("c104", "c104test"):
-                rows.append(
-                    [impl, f"{n:,}", f"{med[impl] * 1000:.1f} ms", f"{first[impl] * 1000:.1f} ms",
-                     f"{present[impl]:,}",
-                     f"{ratio:.2f}x" if impl == "c104test" else "1.00x",
-                     "<= 0.50x c104" if impl == "c104test" else "-",
-                     h.verdict(ratio <= 0.5) if impl == "c104test" else "-"]
-                )
-        unmutes = sum(res["unmutes"] for res in results["c104"])
-        print()
-        print(h.table(
-            f"2. Same c104-API script, c104 vs c104test, against one c104test simulator ({2 * r} calls each; ratio = x / c104)",
-            ["import", "points", "median", "first call (cold)", "present at return (min)", "ratio", "target", "verdict"],
-            rows,
-        ), flush=True)
-        if unmutes:
-            notes.append(f"c104 needed {unmutes} STARTDT retries (unmute) to reach OPEN")
 
-        # 3. c104's server with 10,000 points answering
+API_SIZES = [("1", 1000), ("2", 5000)]
+
+
+def api_part(r: int, runs: int, rtu: str) -> list[str]:
+    """2. The same c104-API script with c104 and with c104test, alternating, against one RTU.
+
+    ``rtu`` is ``c104`` (a lib60870 RTU: the issue 16 rows) or ``sim`` (a c104test simulator).
+    Each script run is its own process and interrogates every station ``r`` times; the figure is
+    the median over all calls of all ``runs`` processes of an import (warm: the points exist),
+    and, apart, the median of the processes' first calls (cold: the points are created).
+    """
+    specs = [f"{ca}:{n}" for ca, n in API_SIZES]
+    stations = [a for s in specs for a in ("--station", s)]
+    if rtu == "c104":
         port = free_port()
-        with h.peer("c104_rtu.py", port, "--points", N) as rtu:
-            rtu.ready(60)
-            ours = run_engine(port, 1, True, 3)
-            theirs = api_script("c104", port, [f"1:{N}"], 3)
-        rows = []
-        for name, secs, present in (
-            ("c104test ClientConnection", [x["seconds"] for x in ours], [x["present"] for x in ours]),
-            # the c104 script keeps its points across calls: only its first call counts
-            ("c104 client (api script), first call", [theirs["stations"]["1"]["runs"][0]["seconds"]],
-             [theirs["stations"]["1"]["runs"][0]["present"]]),
-        ):
-            rows.append([name, f"{N:,}", f"{h.median(secs):.3f} s", f"{min(present):,}-{max(present):,}"])
-        print()
-        print(h.table(
-            f"3. c104 2.2.1 server with {N:,} points answering a station interrogation (3 runs)",
-            ["client", "points in RTU", "median", "points received (min-max)"],
-            rows,
-        ), flush=True)
+        server = h.peer("c104_rtu.py", port, *stations)
+        title = "a c104 2.2.1 (lib60870) RTU"
+    else:
+        server = h.peer("sim_rtu.py", *stations)
+        title = "a c104test simulator"
+    results: dict[str, list[dict[str, Any]]] = {"c104": [], "c104test": []}
+    with server:
+        port = server.ready(60)
+        raw_runs = {ca: run_raw(port, int(ca), r, n) for ca, n in API_SIZES}
+        for _ in range(runs):
+            for impl in ("c104", "c104test"):  # alternate, against drift
+                results[impl].append(api_script(impl, port, specs, r))
+    rows = []
+    notes = []
+    for ca, n in API_SIZES:
+        med: dict[str, float] = {}
+        first: dict[str, float] = {}
+        present: dict[str, int] = {}
+        for impl in ("c104", "c104test"):
+            calls = [call for res in results[impl] for call in res["stations"][ca]["runs"]]
+            med[impl] = h.median([x["seconds"] for x in calls])
+            first[impl] = h.median([res["stations"][ca]["first_s"] for res in results[impl]])
+            present[impl] = min(x["present"] for x in calls)
+        ratio = med["c104test"] / med["c104"]
+        cold = first["c104test"] / first["c104"]
+        floor = h.median([x["seconds"] for x in raw_runs[ca]])
+        rows.append(["minimal trio client (floor)", f"{n:,}", f"{floor * 1000:.1f} ms", "-", "-",
+                     f"{min(x['present'] for x in raw_runs[ca]):,}", f"{floor / med['c104']:.2f}x", "-", "-"])
+        for impl in ("c104", "c104test"):
+            ours = impl == "c104test"
+            rows.append(
+                [impl, f"{n:,}", f"{med[impl] * 1000:.1f} ms", f"{first[impl] * 1000:.1f} ms",
+                 f"{cold:.2f}x" if ours else "1.00x", f"{present[impl]:,}",
+                 f"{ratio:.2f}x" if ours else "1.00x",
+                 "<= 0.50x c104" if ours else "-", h.verdict(ratio <= 0.5) if ours else "-"]
+            )
+    unmutes = sum(res["unmutes"] for res in results["c104"])
+    print()
+    print(h.table(
+        f"2. Same c104-API script, c104 vs c104test, against {title} "
+        f"({runs} runs x {r} calls each, alternating; ratio = x / c104)",
+        ["import", "points", "median", "first call (cold)", "cold ratio", "present at return (min)", "ratio",
+         "target", "verdict"],
+        rows,
+    ), flush=True)
+    if unmutes:
+        notes.append(f"c104 needed {unmutes} STARTDT retries (unmute) to reach OPEN")
+    return notes
+
+
+def server_part() -> None:
+    """3. c104's server with 10,000 points answering."""
+    port = free_port()
+    with h.peer("c104_rtu.py", port, "--points", N) as rtu:
+        rtu.ready(60)
+        ours = run_engine(port, 1, True, 3)
+        theirs = api_script("c104", port, [f"1:{N}"], 3)
+    rows = []
+    for name, secs, present in (
+        ("c104test ClientConnection", [x["seconds"] for x in ours], [x["present"] for x in ours]),
+        # the c104 script keeps its points across calls: only its first call counts
+        ("c104 client (api script), first call", [theirs["stations"]["1"]["runs"][0]["seconds"]],
+         [theirs["stations"]["1"]["runs"][0]["present"]]),
+    ):
+        rows.append([name, f"{N:,}", f"{h.median(secs):.3f} s", f"{min(present):,}-{max(present):,}"])
+    print()
+    print(h.table(
+        f"3. c104 2.2.1 server with {N:,} points answering a station interrogation (3 runs)",
+        ["client", "points in RTU", "median", "points received (min-max)"],
+        rows,
+    ), flush=True)
+
+
+def facade_part(r: int) -> None:
+    """4. The c104-compatible facade alone, no I/O: CPU per received object, in this process.
+
+    5,000 M_ME_NC_1 objects in ASDUs of 48 with SQ=1 (as lib60870 answers), decoded once per
+    repetition (the codec is not timed here); then timed: ``PointDatabase.apply`` (the engine's
+    point database) and ``Connection._asdu`` (the c104 facade: points, infos, callbacks), cold
+    (the points are created) and warm (they exist). The median of ``r`` repetitions per object.
+    """
+    import c104test as c104
+    from c104test.engine.points import PointDatabase
+    from c104test.protocol.asdu import Asdu, decode_asdu, encode_asdu
+    from c104test.protocol.enums import Cot, Type
+    from c104test.protocol.objects import MeasuredShort
+
+    n, per = 5000, 48
+    raw = [
+        encode_asdu(Asdu(Type.M_ME_NC_1, Cot.INTERROGATED_BY_STATION, 2,
+                         tuple(MeasuredShort(ioa, float(ioa)) for ioa in range(first, min(first + per, n + 1))),
+                         sequence=True))
+        for first in range(1, n + 1, per)
+    ]
+    client = c104.Client()
+    connection = client.add_connection(ip="127.0.0.1", port=2404, init=c104.Init.NONE)
+    figures: dict[str, list[float]] = {"decode_asdu (codec, for scale)": [], "PointDatabase.apply": [],
+                                       "Connection._asdu, cold": [], "Connection._asdu, warm": [],
+                                       "point.value of every point": []}
+    try:
+        for _ in range(max(r, 5)):
+            t0 = time.perf_counter()
+            asdus = [decode_asdu(b) for b in raw]
+            figures["decode_asdu (codec, for scale)"].append(time.perf_counter() - t0)
+            db = PointDatabase()
+            t0 = time.perf_counter()
+            for a in asdus:
+                db.apply(a, 1.0)
+            figures["PointDatabase.apply"].append(time.perf_counter() - t0)
+            connection.remove_station(2)
+            for label in ("Connection._asdu, cold", "Connection._asdu, warm"):
+                t0 = time.perf_counter()
+                for a in asdus:
+                    connection._asdu(a)
+                figures[label].append(time.perf_counter() - t0)
+            points = connection.get_station(2).points
+            t0 = time.perf_counter()
+            total = sum(p.value for p in points)
+            figures["point.value of every point"].append(time.perf_counter() - t0)
+            assert len(points) == n and total == n * (n + 1) / 2, (len(points), total)
+    finally:
+        client.stop()
+    rows = [[label, f"{h.median(v) * 1e3:.2f} ms", f"{h.median(v) / n * 1e6:.2f} us"] for label, v in figures.items()]
+    print()
+    print(h.table(f"4. The facade alone, no I/O: {n:,} M_ME_NC_1 objects (median of {max(r, 5)})",
+                  ["step", "5,000 objects", "per object"], rows), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, help="calls per station in each run")
+    parser.add_argument("--runs", type=int, default=5, help="c104-API script runs per import (part 2)")
+    parser.add_argument("--only", choices=("engine", "api", "api-sim", "server", "facade"), action="append",
+                        help="run only these parts (default: all)")
+    parser.add_argument("--no-c104", action="store_true")
+    args = parser.parse_args()
+    started = time.monotonic()
+    parts = args.only or ["engine", "api", "api-sim", "server", "facade"]
+    print(f"station interrogation, loopback, {h.machine()}; load {h.load()}", flush=True)
+    notes: list[str] = []
+    if "engine" in parts:
+        engine_part(args.repeat)
+    if not args.no_c104 and h.c104_available():
+        if "api" in parts:
+            notes += api_part(args.repeat, args.runs, "c104")
+        if "api-sim" in parts:
+            notes += api_part(args.repeat, args.runs, "sim")
+        if "server" in parts:
+            server_part()
+    if "facade" in parts:
+        facade_part(args.repeat)
     for note in notes:
         print("note:", note)
     print("design.md: c104's client reads up to 5,000 points in 0.085-0.16 s; c104's server sends ~5,400 of 10,000")

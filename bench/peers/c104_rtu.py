@@ -1,10 +1,11 @@
 """A c104 (PyPI, lib60870 inside) RTU for the benchmarks, in its own process.
 
-    python bench/peers/c104_rtu.py PORT [--points N] [--command-ioa IOA]
+    python bench/peers/c104_rtu.py PORT [--points N] [--station CA:N ...] [--command-ioa IOA]
 
 Station CA 1: N M_ME_NC_1 points at IOA 1..N, each with its IOA as value (so an interrogation
 answer can be checked), and a direct C_SC_NA_1 command point at ``--command-ioa`` whose
-callback answers SUCCESS. Prints READY <port>; exits when stdin closes. c104 is GPLv3: it only
+callback answers SUCCESS. Every ``--station CA:N`` adds a station CA with N such M_ME_NC_1
+points (CA 1 included: then ``--points`` is not needed). Prints READY <port>; exits when stdin closes. c104 is GPLv3: it only
 ever runs here, as a peer in its own process.
 """
 
@@ -21,12 +22,20 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=0)
     parser.add_argument("--command-ioa", type=int, default=50000)
     parser.add_argument("--tick-rate-ms", type=int, default=100)
+    parser.add_argument("--station", action="append", default=[], help="CA:N")
     args = parser.parse_args()
     server = c104.Server(ip="127.0.0.1", port=args.port, tick_rate_ms=args.tick_rate_ms)
-    station = server.add_station(common_address=1)
-    for ioa in range(1, args.points + 1):
-        point = station.add_point(io_address=ioa, type=c104.Type.M_ME_NC_1)
-        point.value = float(ioa)
+    sizes = {1: args.points}
+    for spec in args.station:
+        ca, n = (int(x) for x in spec.split(":"))
+        sizes[ca] = n
+    stations = {}
+    for ca, n in sizes.items():
+        station = stations[ca] = server.add_station(common_address=ca)
+        for ioa in range(1, n + 1):
+            point = station.add_point(io_address=ioa, type=c104.Type.M_ME_NC_1)
+            point.value = float(ioa)
+    station = stations[1]
     command = station.add_point(io_address=args.command_ioa, type=c104.Type.C_SC_NA_1)
     success = c104.ResponseState.SUCCESS
 

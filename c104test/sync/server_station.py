@@ -19,7 +19,8 @@ from ..protocol.commands import COMMAND_TYPES
 from ..protocol.enums import Coi, CommandMode, Cot, Type
 from ..protocol.timetags import CP56Time2a
 from .callbacks import check_callback
-from .information import INFO_CLASS, Information, NormalizedFloat, _Number, default_info
+from .information import INFO_CLASS, Information, NormalizedFloat, default_info
+from .numbers import _Number
 
 if TYPE_CHECKING:
     from .server import Server
