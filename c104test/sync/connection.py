@@ -139,34 +139,68 @@ class Connection:
         if not isinstance(asdu, Asdu):
             self._unexpected(message, Umc.UNKNOWN_TYPE_ID)
             return
-        if asdu.type is Type.M_EI_NA_1:
+        type_id = asdu.type
+        if type_id is Type.M_EI_NA_1:
             station = self._station_for(asdu.common_address, message)
             if station is not None:
                 self._client._station_initialized(station, asdu.objects[0].value)
             return
-        if asdu.type not in PROCESS_TYPES:
+        if type_id not in PROCESS_TYPES:
             if asdu.cot not in (Cot.ACTIVATION_CON, Cot.DEACTIVATION_CON, Cot.ACTIVATION_TERMINATION) and int(asdu.cot) < 44:
                 self._unexpected(message, Umc.INVALID_TYPE_ID)
             return
         station = self._station_for(asdu.common_address, message)
         if station is None:
             return
+        info_class = INFO_CLASS.get(type_id)
+        if info_class is None:
+            self._receive_unsupported(station, asdu, message)
+            return
+        # Once per received object: no Information is built here (a point converts what it
+        # holds when a script reads it), and the message cursor moves only for a callback.
+        points = station._points
+        processed_at = message._processed_at
+        client = self._client
         for index, ob in enumerate(asdu.objects):
-            if index:
-                message.next()
+            io_address = ob.io_address
+            point = points.get(io_address)
+            if point is None:
+                if client._on_new_point is None:
+                    point = station._add_received(io_address, type_id, (ob, processed_at))
+                    if point is None:
+                        continue  # the new point holds the value
+                else:
+                    message._cursor = index
+                    client._new_point(station, io_address, type_id)
+                    point = points.get(io_address)
+                    if point is None:
+                        self._unexpected(message, Umc.UNKNOWN_IOA)
+                        continue
+            # plain and time-tagged variants share an Information class: both are accepted
+            if point._info_class is not info_class:
+                message._cursor = index
+                self._unexpected(message, Umc.MISMATCHED_TYPE_ID)
+                continue
+            if point._on_receive is None:
+                point._data = (ob, processed_at)
+            else:
+                message._cursor = index
+                point._receive(ob, message)
+        message._cursor = 0
+
+    def _receive_unsupported(self, station: Station, asdu: Asdu, message: IncomingMessage) -> None:
+        """A process type that c104 has no point for (CP24Time2a tags): unexpected, object by object."""
+        for index, ob in enumerate(asdu.objects):
+            message._cursor = index
             point = station.get_point(ob.io_address)
             if point is None:
-                self._client._new_point(station, ob.io_address, asdu.type)
+                self._client._new_point(station, ob.io_address, asdu.type)  # add_point refuses the type
                 point = station.get_point(ob.io_address)
                 if point is None:
                     self._unexpected(message, Umc.UNKNOWN_IOA)
                     continue
-            # plain and time-tagged variants share an Information class: both are accepted
-            if INFO_CLASS.get(point.type) is not INFO_CLASS.get(asdu.type):
-                self._unexpected(message, Umc.MISMATCHED_TYPE_ID)
-                continue
-            point._receive(ob, asdu.type, message)
-        message.first()
+            self._unexpected(message, Umc.MISMATCHED_TYPE_ID)
+        message._cursor = 0
 
     def _station_for(self, common_address: int, message: IncomingMessage) -> Station | None:
         station = self._stations.get(common_address)

@@ -345,12 +345,20 @@ def info_from_object(
     another type's class.
     """
     t, _cls = _info_class(type_id)
-    convert = _FROM_OBJECT.get(type(ob))
-    if convert is None or type(ob) is not _OBJECT_CLASS[t]:
+    if type(ob) not in _FROM_OBJECT or type(ob) is not _OBJECT_CLASS[t]:
         raise ValueError(
             f"{t.name} carries {type_info(t).object_class.__name__}, not {type(ob).__name__}"
         )
-    info = convert(ob)
+    return received_info(ob, processed_at)
+
+
+def received_info(ob: InformationObject, processed_at: _dt.datetime) -> Information:
+    """``info_from_object`` for an object whose type was checked already (by its point's class).
+
+    Points keep what they receive as ``(object, processed_at)`` and call this only when a script
+    reads the info: most received values are never read, and converting is most of the cost.
+    """
+    info = _FROM_OBJECT[type(ob)](ob)
     info._recorded_at = _recorded_at(getattr(ob, "time", None))
     info._processed_at = processed_at
     info._readonly = True

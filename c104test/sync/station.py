@@ -12,7 +12,8 @@ from ..protocol.commands import COMMAND_TYPES
 from ..protocol.enums import CommandMode, Cot, Type
 from ..protocol.objects import InformationObject
 from .callbacks import call_safely, check_callback
-from .information import INFO_CLASS, Information, default_info, info_from_object, object_from_info
+from .info_conversion import received_info
+from .information import INFO_CLASS, Information, default_info, object_from_info
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -85,6 +86,13 @@ class Station:
             self._points[io_address] = point
             return point
 
+    def _add_received(self, io_address: int, type_id: Type, data: tuple[InformationObject, _dt.datetime]) -> Point | None:
+        """Add the point for a received object (engine thread); the point if one exists already."""
+        point = Point._received(self, io_address, type_id, data)
+        with self._lock:
+            existing = self._points.setdefault(io_address, point)
+        return None if existing is point else existing
+
     def get_point(self, io_address: int) -> Point | None:
         return self._points.get(io_address)
 
@@ -107,17 +115,46 @@ class Station:
 
 
 class Point:
-    """One IOA. Monitoring points receive values; command points ``transmit()`` them."""
+    """One IOA. Monitoring points receive values; command points ``transmit()`` them.
+
+    A received value is kept as it arrived, ``(object, processed_at)``, and becomes an Information
+    only when a script reads it (``info``, ``value``, ...; then it is cached): an interrogation
+    updates thousands of points whose values are never read one by one. The engine thread
+    replaces ``_data`` in one store; a reader converts what it finds and caches the conversion
+    with the data it came from, so a read never returns an older value than it saw.
+    """
+
+    __slots__ = ("_cache", "_command_mode", "_data", "_info_class", "_io_address", "_on_receive",
+                 "_station", "_type")
 
     def __init__(self, station: Station, io_address: int, type_id: Type, mode: CommandMode) -> None:
         self._station: Station | None = station
         self._io_address = io_address
         self._type = type_id
-        self._info: Information = default_info(type_id)
+        self._info_class = INFO_CLASS[type_id]
+        self._data: Information | tuple[InformationObject, _dt.datetime] = default_info(type_id)
+        self._cache: tuple[tuple[InformationObject, _dt.datetime], Information] | None = None
         self._command_mode = mode
         self._on_receive: Callable[..., Any] | None = None
-        self._processed_at = _dt.datetime.now()
-        self._lock = threading.Lock()
+
+    @classmethod
+    def _received(
+        cls, station: Station, io_address: int, type_id: Type, data: tuple[InformationObject, _dt.datetime]
+    ) -> Point:
+        """A point made for a received object (no on_new_point callback): it starts with that value.
+
+        The default info a new point has is never visible here, so it is not built.
+        """
+        point = object.__new__(cls)
+        point._station = station
+        point._io_address = io_address
+        point._type = type_id
+        point._info_class = INFO_CLASS[type_id]
+        point._data = data
+        point._cache = None
+        point._command_mode = CommandMode.DIRECT
+        point._on_receive = None
+        return point
 
     def __repr__(self) -> str:
         return f"<c104test.Point io_address={self._io_address}, type={self._type}, value={self.value}>"
@@ -144,7 +181,15 @@ class Point:
 
     @property
     def info(self) -> Information:
-        return self._info
+        data = self._data
+        if type(data) is not tuple:
+            return data  # type: ignore[return-value]
+        cache = self._cache
+        if cache is not None and cache[0] is data:
+            return cache[1]
+        info = received_info(*data)
+        self._cache = (data, info)
+        return info
 
     @info.setter
     def info(self, info: Information) -> None:
@@ -152,37 +197,39 @@ class Point:
             raise ValueError(
                 f"{self._type.name} carries {INFO_CLASS[self._type].__name__}, not {type(info).__name__}"
             )
-        self._info = info
+        self._data = info
+
+    def _writable(self) -> Information:
+        data = self._data
+        if type(data) is tuple or data.is_readonly:  # type: ignore[union-attr]
+            # a received info: start a fresh one carrying the new value
+            data = self._data = default_info(self._type)
+        return data  # type: ignore[return-value]
 
     @property
     def value(self) -> Any:
-        return self._info.value
+        return self.info.value
 
     @value.setter
     def value(self, value: Any) -> None:
-        info = self._info
-        if info.is_readonly:  # a received info: start a fresh one carrying the new value
-            info = self._info = default_info(self._type)
-        info.update(value=value)
+        self._writable().update(value=value)
 
     @property
     def quality(self) -> Any:
-        return self._info.quality
+        return self.info.quality
 
     @quality.setter
     def quality(self, quality: Any) -> None:
-        info = self._info
-        if info.is_readonly:
-            info = self._info = default_info(self._type)
-        info.update(quality=quality)
+        self._writable().update(quality=quality)
 
     @property
     def recorded_at(self) -> _dt.datetime | None:
-        return self._info.recorded_at
+        return self.info.recorded_at
 
     @property
     def processed_at(self) -> _dt.datetime:
-        return self._info.processed_at
+        data = self._data
+        return data[1] if type(data) is tuple else data.processed_at  # type: ignore[union-attr,index]
 
     @property
     def command_mode(self) -> CommandMode:
@@ -220,10 +267,10 @@ class Point:
             3,
         )
 
-    def _receive(self, ob: InformationObject, type_id: Type, message: IncomingMessage) -> None:
-        """Called in the engine thread for every received element addressed to this point."""
-        previous = self._info
-        self._info = info_from_object(type_id, ob, processed_at=message._processed_at)
+    def _receive(self, ob: InformationObject, message: IncomingMessage) -> None:
+        """Called in the engine thread for an element addressed to this point, with on_receive set."""
+        previous = self.info
+        self._data = (ob, message._processed_at)
         call_safely(self._on_receive, self, previous, message)
 
     def transmit(self, cause: Cot = Cot.ACTIVATION) -> bool:
@@ -237,14 +284,14 @@ class Point:
         connection = station.connection
         if self._command_mode is CommandMode.SELECT_AND_EXECUTE and cause == Cot.ACTIVATION:
             select = Asdu(self._type, cause, station.common_address,
-                          (object_from_info(self._type, self._io_address, self._info, select=True),),
+                          (object_from_info(self._type, self._io_address, self.info, select=True),),
                           connection.originator_address)
             if not connection._command(select, wait_termination=False):
                 return False
-            execute = object_from_info(self._type, self._io_address, self._info, select=False)
+            execute = object_from_info(self._type, self._io_address, self.info, select=False)
             asdu = Asdu(self._type, cause, station.common_address, (execute,), connection.originator_address)
             return connection._command(asdu, wait_termination=True)
-        ob = object_from_info(self._type, self._io_address, self._info, select=False)
+        ob = object_from_info(self._type, self._io_address, self.info, select=False)
         asdu = Asdu(self._type, cause, station.common_address, (ob,), connection.originator_address)
         return connection._command(asdu, wait_termination=False)
 
