@@ -1,24 +1,30 @@
 """Station interrogation: 10,000 points, and c104's client against c104test's on the same script.
 
-    python bench/interrogation.py [--repeat R] [--no-c104]
+    python bench/interrogation.py [--repeat R] [--runs N] [--only PART ...] [--no-c104]
 
-What it measures (design.md section 6, issue 3 "Benchmarks"):
+PART is engine, api, api-sim, server or facade (default: all). What it measures (design.md
+section 6, issue 3 "Benchmarks", issue 16 "Performance"):
 
-1. A c104test simulator in its own process (bench/peers/sim_rtu.py) with CA 1 = 10,000 M_ME_NC_1
-   points (value = IOA) and CA 2 = 10,000 points of seven mixed types. This process's
+1. engine: a c104test simulator in its own process (bench/peers/sim_rtu.py) with CA 1 = 10,000
+   M_ME_NC_1 points (value = IOA) and CA 2 = 10,000 points of seven mixed types. This process's
    ``ClientConnection`` (a fresh connection each run, so the point database starts empty) times
    ``await conn.interrogation(ca)`` and checks that all 10,000 points are in ``conn.points`` with
    the right value the moment the call returns. Target: 0.2 s or less, all present.
    Baseline in the same run, against the same simulator: a minimal trio client (STARTDT,
    C_IC_NA_1, framing, S-frame every w=8, struct decode into a dict, stop at ACT_TERM). It shows
    how much of the time is the simulator's.
-2. One c104-API script (bench/peers/api_interrogation.py) run once with ``import c104`` and once
-   with ``import c104test as c104`` (twice each, alternating), against one c104test simulator
-   with CA 1 = 1,000 and CA 2 = 5,000 points: ``connection.interrogation(common_address=CA)``,
-   R times each. Target: c104test takes half of c104's time or less. The minimal client's time
-   against the same simulator is shown as the floor that the simulator's sending sets.
-3. A c104 server (bench/peers/c104_rtu.py) with 10,000 points answering: how many objects
-   c104test's client and c104's client get, and in what time.
+2. api (issue 16's rows): one c104-API script (bench/peers/api_interrogation.py) run N times with
+   ``import c104`` and N times with ``import c104test as c104``, alternating, against one lib60870
+   RTU (a c104 server, bench/peers/c104_rtu.py) with CA 1 = 1,000 and CA 2 = 5,000 points: each
+   run does ``connection.interrogation(common_address=CA)`` R times per station. The figure is the
+   median over all calls (warm); the first call of each run (cold: the points are created) is
+   shown apart. Target: c104test takes half of c104's time or less. The minimal client's time
+   against the same RTU is shown as the floor that the RTU's sending sets.
+   api-sim: the same against a c104test simulator.
+3. server: a c104 server with 10,000 points answering: how many objects c104test's client and
+   c104's client get, and in what time.
+4. facade: the c104-compatible facade alone, no I/O: CPU per received object for
+   ``PointDatabase.apply`` and ``Connection._asdu`` (cold and warm), the codec for scale.
 """
 
 from __future__ import annotations
