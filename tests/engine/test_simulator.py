@@ -1145,7 +1145,7 @@ def test_simulate_command_serves_until_sigterm() -> None:
         try:
             assert proc.stdout is not None
             line = proc.stdout.readline()
-            found = re.search(r"listening on 127\.0\.0\.1:(\d+), CA 47 \(18 points\)", line)
+            found = re.search(r"listening on 127\.0\.0\.1:(\d+), CA 47 \(18 points, 1 file\)", line)
             assert found, line
             port = int(found.group(1))
 
