@@ -16,6 +16,7 @@ Feature: Conformance of the RTU (c104test catalogue)
       | L02 |
       | L04 |
       | L05 |
+      | L06 |
       | L07 |
       | L08 |
       | L09 |
@@ -23,8 +24,12 @@ Feature: Conformance of the RTU (c104test catalogue)
       | L11 |
       | L12 |
       | L14 |
+      | L15 |
       | L16 |
       | L17 |
+      | L18 |
+      | L19 |
+      | L20 |
       | L21 |
       | L22 |
       | A01 |

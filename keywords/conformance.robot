@@ -26,6 +26,7 @@ L01 Listen / active open    L01    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L02 STARTDT    L02    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L04 STOPDT, nothing outstanding    L04    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L05 STOPDT with unacknowledged RTU frames    L05    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L06 Restart after STOPDT    L06    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L07 TESTFR answer    L07    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L08 t3 idle supervision    L08    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L09 TESTFR con missing    L09    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
@@ -33,8 +34,12 @@ L10 t1 for I-frames    L10    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L11 t2 acknowledgement    L11    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L12 w acknowledgement    L12    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L14 Sequence start    L14    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L15 Sequence wrap    L15    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L16 Wrong N(S) from tool    L16    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L17 Wrong N(R) from tool    L17    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L18 Connection loss with unacknowledged data    L18    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L19 Redundancy switch-over    L19    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L20 STARTDT on standby without STOPDT    L20    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L21 Connection limits    L21    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L22 Active close by tool    L22    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A01 End of initialisation    A01    ${PICS}    ${RTU_HOST}    ${RTU_PORT}

@@ -1,7 +1,7 @@
 """One definition per catalogue case: ID, clause, purpose, PICS items, mutant, steps and verdict.
 
-Cases register themselves with ``@case(...)`` in ``cases_link``, ``cases_application``,
-``cases_files`` and ``cases_robustness``; ``CASES`` maps a catalogue ID (protocol.md 2.3) to its ``Case``. The CLI,
+Cases register themselves with ``@case(...)`` in ``cases_link``, ``cases_connections``,
+``cases_application``, ``cases_files`` and ``cases_robustness``; ``CASES`` maps a catalogue ID (protocol.md 2.3) to its ``Case``. The CLI,
 the Robot keyword ``Run Conformance Case`` and the Gherkin steps all run these definitions.
 
 A case's ``mutants`` are fault plans of the simulator (text forms of
@@ -50,6 +50,8 @@ class Case:
     mutants: tuple[str, ...]
     verifies: str
     run: Callable[[CaseContext], Awaitable[None]]
+    #: Seconds the case may take beyond the runner's limit from the RTU's timers (L15's 65,000 frames).
+    extra_seconds: float = 0.0
 
 
 CASES: dict[str, Case] = {}
@@ -64,7 +66,7 @@ CATALOGUE: tuple[str, ...] = (
 
 def case(
     id: str, title: str, *, clause: str, purpose: str, pics: tuple[str, ...] = (),
-    mutants: tuple[str, ...], verifies: str,
+    mutants: tuple[str, ...], verifies: str, extra_seconds: float = 0.0,
 ) -> Callable[[Callable[[CaseContext], Awaitable[None]]], Callable[[CaseContext], Awaitable[None]]]:
     """Register the decorated coroutine as catalogue case ``id``."""
     if id not in CATALOGUE:
@@ -77,7 +79,7 @@ def case(
         mutant_plan(plan)  # a typo fails at import
 
     def register(fn: Callable[[CaseContext], Awaitable[None]]) -> Callable[[CaseContext], Awaitable[None]]:
-        CASES[id] = Case(id, title, clause, purpose, pics, mutants, verifies, fn)
+        CASES[id] = Case(id, title, clause, purpose, pics, mutants, verifies, fn, extra_seconds)
         return fn
 
     return register
@@ -96,7 +98,7 @@ def select_cases(spec: str | None = None) -> list[Case]:
 
     ValueError names a part that matches no catalogue case.
     """
-    from . import cases_application, cases_files, cases_link, cases_robustness  # noqa: F401  (register)
+    from . import cases_application, cases_connections, cases_files, cases_link, cases_robustness  # noqa: F401  (register)
 
     if not spec:
         wanted = set(CATALOGUE)

@@ -28,6 +28,9 @@ from .pics import Pics
 
 __all__ = ["MIRRORS", "CaseContext", "Evidence", "tool_parameters"]
 
+#: Frames a case keeps as evidence (the last ones): L15 alone exchanges more than 65,000.
+EVIDENCE_FRAMES = 2000
+
 MIRRORS = {44: "unknown type", 45: "unknown cause", 46: "unknown common address", 47: "unknown IOA"}
 
 
@@ -138,11 +141,13 @@ class CaseContext:
             return None
         return conn
 
-    def evidence(self) -> list[Evidence]:
+    def evidence(self, limit: int = EVIDENCE_FRAMES) -> list[Evidence]:
+        """The case's frames, all connections, in time order: the last ``limit`` of them."""
         entries: list[tuple[float, JournalEntry]] = []
         for conn in self._connections:
             entries.extend((e.timestamp, e) for e in conn.journal)
         entries.sort(key=lambda pair: pair[0])
+        del entries[:-limit]
         return [
             Evidence(t - self.started, "sent" if e.direction is Direction.SENT else "received",
                      e.raw.hex(" "), explain_bytes(e.raw))

@@ -93,7 +93,13 @@ ITEMS: tuple[Item, ...] = (
     Item("unknown.common_address", "choice", "negative", "answer to an unknown CA: negative (COT 46, P/N=1) or silent", ("negative", "silent")),
     Item("unknown.io_address", "choice", "negative", "answer to an unknown IOA: negative (COT 47, P/N=1) or silent", ("negative", "silent")),
     Item("connections.max", "int", 1, "most simultaneous connections the RTU accepts", low=1),
-    Item("connections.redundancy_group_size", "int", 1, "connections in one redundancy group", low=1),
+    Item("connections.redundancy_group_size", "int", 1, "connections in one redundancy group, in the order they connect", low=1),
+    Item("connections.standby_startdt", "choice", "close",
+         "STARTDT on a standby connection while another of its group is started: the started one is closed, deactivated (stays connected without data) or the STARTDT is refused",
+         ("close", "deactivate", "refuse")),
+    Item("events.kept_while_disconnected", "bool", False,
+         "reports made while no connection (of the group) is open are kept; unacknowledged ones are sent again after the reconnect"),
+    Item("events.overflow", "choice", "drop_oldest", "what a full event buffer drops", ("drop_oldest", "drop_newest", "coalesce")),
 )
 _BY_KEY = {item.key: item for item in ITEMS}
 _SECTIONS = {item.key.split(".")[0] for item in ITEMS} | {"points"}
@@ -453,6 +459,9 @@ def pics_from_profile(profile: Any) -> str:
         "commands.select_timeout": float(pixit.select_timeout),
         "connections.max": profile.max_connections,
         "connections.redundancy_group_size": profile.redundancy.group_size or 1,
+        "connections.standby_startdt": "deactivate",
+        "events.kept_while_disconnected": profile.redundancy.group_size is not None,
+        "events.overflow": profile.redundancy.overflow,
     }
     files = tuple(FilePoint(f.io_address, f.name) for f in station.files)
     return _render(values, tuple(reads), tuple(commands), comments=True,

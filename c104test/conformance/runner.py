@@ -46,7 +46,7 @@ async def run_case(case: Case, host: str, port: int, pics: Pics) -> CaseResult:
     started = trio.current_time()
     ctx = CaseContext(host, port, pics)
     verdict, reason = Verdict.PASS, ""
-    limit = case_time_limit(pics)
+    limit = case_time_limit(pics) + case.extra_seconds
     try:
         with trio.fail_after(limit):
             async with ctx.open():

@@ -1,5 +1,6 @@
 """The conformant simulated RTU the conformance tests run against: the demo RTU with short timers
-(t1 2 s, t3 2 s, select time-out 1 s, cycles of 1 s) so that a case waits seconds, not minutes."""
+(t1 2 s, t3 2 s, select time-out 1 s, cycles of 1 s) so that a case waits seconds, not minutes, in
+redundancy groups of two connections (L18-L20 need a group and a buffer that outlives it)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from c104test.engine.profile import demo_profile
 from c104test.engine.simulator import open_simulator
 from c104test.protocol.link import LinkParameters
 from c104test.protocol.station.faults import Fault
+from c104test.protocol.station.redundancy import RedundancySettings
 
 _demo = demo_profile()
 PROFILE = dataclasses.replace(
@@ -26,6 +28,7 @@ PROFILE = dataclasses.replace(
     ),
     link=LinkParameters(k=12, w=8, t0=5.0, t1=2.0, t2=1.0, t3=2.0),
     pixit=dataclasses.replace(_demo.pixit, select_timeout=1.0),
+    redundancy=RedundancySettings(group_size=2, buffer_size=_demo.redundancy.buffer_size, overflow="drop_oldest"),
 )
 PICS_TEXT = pics_from_profile(PROFILE)
 PICS = parse_pics(PICS_TEXT, "simulated.yaml")

@@ -4,7 +4,8 @@ exactly where that RTU deviates from the standard, each with a reason naming the
 c104 is GPLv3: it runs only as a separate process (tests/engine/peers/c104_server.py). The peer
 runs with short timers (t1 3 s, t2 2 s, t3 4 s, select time-out 2 s, set through c104's options) so that the
 cases that wait on the RTU's timers (L08-L10, and every case whose answer may not come) take seconds,
-not a minute; the PICS says so, as an honest PICS must.
+not a minute; the PICS says so, as an honest PICS must. L15 (65,600 I-frames) passes against it
+in about 7 s, too long for every run: it is left out.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ commands:
   select_timeout: 2
 connections:
   max: 1000  # the peer sets no limit (lib60870 takes 100 by default): L21 is n/a
+  # every connection is its own group with its own event queue (CONNECTION_IS_REDUNDANCY_GROUP):
+  # L19 and L20 are n/a; a stopped connection still gets events queued (L06 passes)
+  redundancy_group_size: 1
+events:
+  kept_while_disconnected: false  # a connection's queue ends with it: L18 is n/a
 points:
   read:
     - {io_address: 100, type: M_SP_NA_1}
@@ -71,7 +77,7 @@ DEVIATIONS = {
 NOT_CLAIMED = {"A39": "functions.file_transfer", "A40": "functions.file_transfer"}
 
 select_cases()
-IDS = list(CASES)
+IDS = [c for c in CASES if c != "L15"]
 
 
 @pytest.fixture(scope="module")

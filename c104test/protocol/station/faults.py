@@ -45,6 +45,9 @@ silence                     every A case, R07-R12 (no answer at all)
 delay                       every case with a response time (answers arrive late)
 lose_event                  A35 A06 L06 L18 L19 (an event never sent)
 duplicate_event             A35 L18 L19 (an event sent twice)
+restart_sequence            L06 (N(S) starts again at 0 on STARTDT after STOPDT, same connection)
+no_resend                   L18 (unacknowledged reports of a lost connection are not sent again)
+stay_active                 L19 L20 (STARTDT on another group member does not move the data flow)
 no_end_of_initialisation    A01 L02
 wrong_send_sequence         L14 L15 (link: N(S) off by ``offset`` on the n-th I-frame)
 withhold_acknowledgements   L11 L12 (link: no S-frames, no N(R) on I-frames)
@@ -97,6 +100,7 @@ __all__ = [
     "NoConnectionLimit",
     "NoEndOfInitialisation",
     "NoLastFileFlag",
+    "NoResend",
     "NoReturnInformation",
     "NoSequenceCheck",
     "NoT1",
@@ -106,10 +110,12 @@ __all__ = [
     "PositiveConfirmation",
     "PositiveUnknownFile",
     "RefusalWithoutPn",
+    "RestartSequence",
     "Scope",
     "SegmentTooLong",
     "Silence",
     "StaleInterrogation",
+    "StayActive",
     "TerminationFirst",
     "WithholdAcknowledgements",
     "WrongCause",
@@ -480,6 +486,33 @@ class NoEndOfInitialisation(Fault):
 
 
 @dataclass(frozen=True, slots=True)
+class RestartSequence(Fault):
+    """STARTDT after STOPDT in the same connection numbers the I-frames from 0 again (the
+    counters belong to the TCP connection and must continue: catalogue L06)."""
+
+    name: ClassVar[str] = "restart_sequence"
+    acts_on: ClassVar[str] = "station"
+
+
+@dataclass(frozen=True, slots=True)
+class NoResend(Fault):
+    """Reports sent in I-frames that were unacknowledged when their connection died are
+    forgotten instead of being sent again after the reconnect (catalogue L18)."""
+
+    name: ClassVar[str] = "no_resend"
+    acts_on: ClassVar[str] = "station"
+
+
+@dataclass(frozen=True, slots=True)
+class StayActive(Fault):
+    """In a redundancy group the first connection that started data transfer keeps the data
+    flow: STARTDT on another member is confirmed but moves nothing (catalogue L19, L20)."""
+
+    name: ClassVar[str] = "stay_active"
+    acts_on: ClassVar[str] = "station"
+
+
+@dataclass(frozen=True, slots=True)
 class WrongSendSequence(Fault):
     """Link: the n-th I-frame of a connection (``scope.occurrence``, default the first) goes
     out with N(S) = V(S) + ``offset``."""
@@ -654,6 +687,9 @@ FAULTS: dict[str, type[Fault]] = {
         LoseEvent,
         DuplicateEvent,
         NoEndOfInitialisation,
+        RestartSequence,
+        NoResend,
+        StayActive,
         WrongSendSequence,
         WithholdAcknowledgements,
         NoTestFrameConfirmation,

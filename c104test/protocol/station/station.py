@@ -53,6 +53,9 @@ from .faults import (
     LinkFaults,
     LoseEvent,
     NoEndOfInitialisation,
+    NoResend,
+    RestartSequence,
+    StayActive,
     WrongCause,
     WrongSendSequence,
     link_faults,
@@ -99,6 +102,8 @@ class StationConnection:
         "name",
         "responses",
         "selections",
+        "sequence_shift",
+        "stopped",
     )
 
     def __init__(self, number: int, name: str, group: RedundancyGroup) -> None:
@@ -115,6 +120,8 @@ class StationConnection:
         self.files: dict[tuple[int, int], FileTransfer] = {}  # (CA, IOA): file transfers
         self.initialised = False  # end of initialisation sent (first STARTDT)
         self.i_frames = 0  # ASDUs handed out, for WrongSendSequence
+        self.stopped = False  # data transfer stopped after it had started (RestartSequence)
+        self.sequence_shift = 0  # added to N(S) from a restart on (RestartSequence)
 
     def __repr__(self) -> str:
         return f"<StationConnection {self.id} {self.name} group {self.group.number}>"
@@ -229,6 +236,8 @@ class ControlledStation:
             close = getattr(job, "close", None)
             if close is not None:
                 close()
+        if any(isinstance(f, NoResend) for f in self.faults):
+            unacknowledged = []
         if group.persistent:
             if unacknowledged:
                 group.buffer.put_back(unacknowledged)
@@ -243,7 +252,13 @@ class ControlledStation:
     def started(self, connection_id: int, now: float) -> int | None:
         """Data transfer started on the connection; returns the connection it took over from."""
         connection = self.connections[connection_id]
-        previous = connection.group.start(connection_id)
+        group = connection.group
+        if connection.stopped and any(isinstance(f, RestartSequence) for f in self.faults):
+            connection.sequence_shift = -connection.i_frames
+        connection.stopped = False
+        previous = None
+        if group.active in (None, connection_id) or not any(isinstance(f, StayActive) for f in self.faults):
+            previous = group.start(connection_id)  # (StayActive: the data flow stays where it is)
         if previous is not None:
             other = self.connections.get(previous)
             self.notices.append(
@@ -258,7 +273,9 @@ class ControlledStation:
     def stopped(self, connection_id: int, now: float) -> None:
         connection = self.connections.get(connection_id)
         if connection is not None:
-            connection.group.stop(connection_id)
+            connection.stopped = True
+            if not any(isinstance(f, StayActive) for f in self.faults):
+                connection.group.stop(connection_id)
 
     def acknowledged(self, connection_id: int, count: int) -> None:
         """The peer acknowledged ``count`` more I-frames of the connection."""
@@ -382,7 +399,7 @@ class ControlledStation:
             else:
                 break
             connection.i_frames += 1
-            offset = 0
+            offset = connection.sequence_shift
             for fault in self._sequence_faults:
                 if connection.i_frames == (fault.scope.occurrence or 1):
                     offset += fault.offset

@@ -147,3 +147,52 @@ def test_settings_are_checked() -> None:
         RedundancySettings(group_size=0)
     with pytest.raises(ValueError, match="overflow"):
         RedundancySettings(overflow="drop_all")
+
+
+# ---- the faults that break these rules (mutants of L06, L18, L19, L20) ----
+
+
+def test_stay_active_keeps_the_data_flow_on_the_first_started_connection() -> None:
+    from c104test.protocol.station.faults import StayActive
+
+    station = make(redundancy=RedundancySettings(group_size=2), faults=(StayActive(),))
+    station.connect(1, 0.0)
+    station.connect(2, 0.0)
+    station.started(1, 0.0)
+    take(station, 1)
+    assert station.started(2, 1.0) is None  # confirmed, but nothing moves
+    take(station, 2, 1.0)  # end of initialisation
+    station.set_point(CA, 300, 5)
+    assert take(station, 2, 1.0) == [] and values(take(station, 1, 1.0)) == [5]
+    station.stopped(1, 2.0)  # STOPDT on A moves nothing either
+    station.set_point(CA, 300, 6)
+    assert take(station, 2, 2.0) == []
+
+
+def test_no_resend_forgets_the_unacknowledged_reports_of_a_dead_connection() -> None:
+    from c104test.protocol.station.faults import NoResend
+
+    station = make(redundancy=RedundancySettings(group_size=2), faults=(NoResend(),))
+    station.connect(1, 0.0)
+    station.started(1, 0.0)
+    take(station, 1)
+    station.set_point(CA, 300, 1)
+    assert len(station.next_outgoing(1, 0.0, 10)) == 1  # never acknowledged
+    station.set_point(CA, 300, 2)
+    station.disconnect(1, 1.0)
+    station.connect(2, 1.0)
+    station.started(2, 1.0)
+    assert values(take(station, 2, 1.0)) == [2]  # 1 is gone
+
+
+def test_restart_sequence_numbers_from_zero_after_stopdt_startdt() -> None:
+    from c104test.protocol.station.faults import RestartSequence
+
+    station = make(faults=(RestartSequence(),))
+    station.connect(1, 0.0)
+    station.started(1, 0.0)
+    sent = len(outgoing(station, 1))  # end of initialisation: V(S) is now ``sent``
+    station.stopped(1, 1.0)
+    station.set_point(CA, 300, 1)
+    station.started(1, 2.0)
+    assert [o.send_seq_offset for o in outgoing(station, 1, 2.0)] == [-sent]
