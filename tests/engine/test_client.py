@@ -303,6 +303,24 @@ async def test_k_window_blocks_then_times_out_and_continues_when_acked() -> None
         assert got.asdu.objects[0].io_address == 504  # type: ignore[union-attr]
 
 
+@trio_test
+async def test_send_burst_fills_the_k_window_and_goes_on_after_each_ack() -> None:
+    params = dataclasses.replace(PARAMS, k=3, w=2)
+    async with connected(listener_options={"withhold_acknowledgements": True}, params=params) as (
+        client,
+        rtu,
+    ):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(functools.partial(client.send_burst, single_command(500), 5, timeout=8))
+            first = [await rtu.expect_i() for _ in range(3)]
+            await rtu.expect_nothing(within=1)  # the window is full
+            await rtu.send_ack()
+            rest = [await rtu.expect_i() for _ in range(2)]
+        assert [f.frame.send_seq for f in first + rest] == [0, 1, 2, 3, 4]  # type: ignore[union-attr]
+        with pytest.raises(CommandTimeout, match="k window stayed full for 2 s \\(1 of 2 sent\\)"):
+            await client.send_burst(single_command(501), 2, timeout=2)  # 2 unacknowledged, k=3
+
+
 # ---- the client closes on a broken peer ---------------------------------------------------------
 
 
