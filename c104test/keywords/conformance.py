@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from robot.api import SkipExecution, logger
@@ -65,7 +66,9 @@ class ConformanceKeywords(LibraryComponent):
         | ${pics} = | `Write Simulated RTU PICS` | ${OUTPUT_DIR}/pics.yaml |
         """
         rtu = self.library.simulators.get_connection(alias)
-        text = pics_from_profile(rtu.profile)
+        simulator = rtu.simulator  # options of Start Simulated RTU override the profile's
+        text = pics_from_profile(dataclasses.replace(
+            rtu.profile, redundancy=simulator.redundancy, max_connections=simulator.max_connections))
         parse_pics(text)  # the PICS the simulator claims is valid by construction; checked anyway
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(text, encoding="utf-8")

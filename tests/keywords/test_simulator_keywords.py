@@ -46,3 +46,12 @@ def test_inject_and_clear_faults_at_run_time(kw: Keywords) -> None:  # noqa: F81
     assert kw("Send Command", 500, "OFF", Type.C_SC_NA_1).termination is not None
     with pytest.raises(ValueError, match="unknown fault"):
         kw("Inject Fault", "bogus")
+
+
+def test_the_simulated_rtu_pics_claims_the_options_it_was_started_with(kw: Keywords, tmp_path) -> None:  # noqa: F811
+    from c104test.conformance import load_pics
+
+    kw("Start Simulated RTU", redundancy_group_size=2, max_connections=4)
+    pics = load_pics(kw("Write Simulated RTU PICS", str(tmp_path / "pics.yaml")))
+    assert pics["connections.redundancy_group_size"] == 2 and pics["connections.max"] == 4
+    assert pics["events.kept_while_disconnected"] is True  # a group's buffer outlives its connections
