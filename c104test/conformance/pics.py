@@ -99,7 +99,6 @@ ITEMS: tuple[Item, ...] = (
          ("close", "deactivate", "refuse")),
     Item("events.kept_while_disconnected", "bool", False,
          "reports made while no connection (of the group) is open are kept; unacknowledged ones are sent again after the reconnect"),
-    Item("events.overflow", "choice", "drop_oldest", "what a full event buffer drops", ("drop_oldest", "drop_newest", "coalesce")),
 )
 _BY_KEY = {item.key: item for item in ITEMS}
 _SECTIONS = {item.key.split(".")[0] for item in ITEMS} | {"points"}
@@ -461,7 +460,6 @@ def pics_from_profile(profile: Any) -> str:
         "connections.redundancy_group_size": profile.redundancy.group_size or 1,
         "connections.standby_startdt": "deactivate",
         "events.kept_while_disconnected": profile.redundancy.group_size is not None,
-        "events.overflow": profile.redundancy.overflow,
     }
     files = tuple(FilePoint(f.io_address, f.name) for f in station.files)
     return _render(values, tuple(reads), tuple(commands), comments=True,
