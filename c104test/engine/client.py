@@ -489,23 +489,7 @@ class ClientConnection:
     ) -> int:
         """Encode and send one ASDU, waiting for room in the k window; returns its N(S)."""
         data = encode_asdu(asdu)
-        timeout = self.command_timeout if timeout is None else timeout
-        try:
-            with trio.fail_after(timeout):
-                while True:
-                    link = self._require_link()
-                    if force or link.can_send:
-                        break
-                    if link.state not in (LinkState.STARTED, LinkState.PENDING_START):
-                        raise NotConnected(
-                            f"cannot send {_name(asdu)}: data transfer is not started "
-                            f"(link {link.state.value}); start it first"
-                        )
-                    await self._wait_changed()
-        except trio.TooSlowError:
-            raise CommandTimeout(
-                f"cannot send {_name(asdu)}: k window stayed full for {timeout:g} s"
-            ) from None
+        link = await self._room(asdu, self.command_timeout if timeout is None else timeout, force=force)
         ns = link.send_asdu(data, trio.current_time(), send_seq=send_seq, recv_seq=recv_seq, force=force)
         self._wake()
         await trio.lowlevel.checkpoint()
@@ -516,33 +500,36 @@ class ClientConnection:
 
         Whenever the window has room it is filled at once and the writer woken once, so the
         frames leave in few TCP segments (about four times as fast as ``send_asdu`` in a loop).
-        CommandTimeout when the window stays full for ``timeout`` s; LinkDown when the link ends.
         """
         data = encode_asdu(asdu)
         timeout = self.command_timeout if timeout is None else timeout
         left = count
         while left > 0:
-            try:
-                with trio.fail_after(timeout):
-                    while True:
-                        link = self._require_link()
-                        if link.can_send:
-                            break
-                        if link.state not in (LinkState.STARTED, LinkState.PENDING_START):
-                            raise NotConnected(
-                                f"cannot send {_name(asdu)}: data transfer is not started (link {link.state.value})"
-                            )
-                        await self._wait_changed()
-            except trio.TooSlowError:
-                raise CommandTimeout(
-                    f"cannot send {_name(asdu)}: k window stayed full for {timeout:g} s ({count - left} of {count} sent)"
-                ) from None
+            link = await self._room(asdu, timeout, note=f" ({count - left} of {count} sent)")
             now = trio.current_time()
             while left > 0 and link.can_send:
                 link.send_asdu(data, now)
                 left -= 1
             self._wake()
             await trio.lowlevel.checkpoint()
+
+    async def _room(self, asdu: Asdu | UnknownAsdu, timeout: float, *, force: bool = False, note: str = "") -> Link:
+        """The link once its k window has room (at once with ``force``); CommandTimeout after
+        ``timeout`` s, NotConnected when data transfer is not started."""
+        try:
+            with trio.fail_after(timeout):
+                while True:
+                    link = self._require_link()
+                    if force or link.can_send:
+                        return link
+                    if link.state not in (LinkState.STARTED, LinkState.PENDING_START):
+                        raise NotConnected(
+                            f"cannot send {_name(asdu)}: data transfer is not started "
+                            f"(link {link.state.value}); start it first"
+                        )
+                    await self._wait_changed()
+        except trio.TooSlowError:
+            raise CommandTimeout(f"cannot send {_name(asdu)}: k window stayed full for {timeout:g} s{note}") from None
 
     # ---- expectations ----------------------------------------------------------------------------
 
