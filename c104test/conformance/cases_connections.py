@@ -232,7 +232,8 @@ def _why(conn: ClientConnection, exc: Exception | None) -> str:
       pics=("events.kept_while_disconnected", "points.commands", "connections.max", "connections.redundancy_group_size"),
       mutants=("no_resend", "lose_event ioa=100 nth=2", "duplicate_event"),
       verifies="event 1 received with acknowledgements withheld; the tool drops the TCP connection; event 2 made while "
-               "disconnected; the new connection numbers from N(S)=0 and reports the point exactly twice within t1")
+               "disconnected; the new connection numbers from N(S)=0 and reports the point exactly twice within t1 "
+               "(the buffer's overflow policy is not checked: one fixed command value cannot show which reports a full buffer dropped)")
 async def l18(ctx: CaseContext) -> None:
     ctx.require("events.kept_while_disconnected")
     point = _event_command(ctx)
