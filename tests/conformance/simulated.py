@@ -10,12 +10,22 @@ import trio
 
 from c104test.conformance import CaseResult, parse_pics, pics_from_profile, run_case
 from c104test.conformance.case import Case
-from c104test.engine.profile import demo_profile
+from c104test.engine.profile import PointProfile, demo_profile
 from c104test.engine.simulator import open_simulator
+from c104test.protocol.enums import Quality, Type
 from c104test.protocol.link import LinkParameters
 from c104test.protocol.station.faults import Fault
 
 _demo = demo_profile()
+_station = _demo.stations[0]
+# For the process cases: points showing quality flags (A36), a bitstring command (A30) and a
+# time-tagged command (A32).
+_EXTRA = (
+    PointProfile(1100, Type.M_SP_NA_1, True, quality=Quality.Invalid | Quality.Blocked, groups=frozenset({4})),
+    PointProfile(1101, Type.M_ME_NC_1, 1.5, quality=Quality.Overflow | Quality.NonTopical | Quality.Substituted),
+    PointProfile(530, Type.C_BO_NA_1, return_io_address=320),
+    PointProfile(531, Type.C_SC_TA_1, return_io_address=101),
+)
 PROFILE = dataclasses.replace(
     _demo,
     stations=tuple(
@@ -25,7 +35,9 @@ PROFILE = dataclasses.replace(
         for station in _demo.stations
     ),
     link=LinkParameters(k=12, w=8, t0=5.0, t1=2.0, t2=1.0, t3=2.0),
-    pixit=dataclasses.replace(_demo.pixit, select_timeout=1.0),
+    pixit=dataclasses.replace(_demo.pixit, select_timeout=1.0, time_invalid_before_sync=True,
+                              command_max_delay=5.0),
+    stations=(dataclasses.replace(_station, points=_station.points + _EXTRA),),
 )
 PICS_TEXT = pics_from_profile(PROFILE)
 PICS = parse_pics(PICS_TEXT, "simulated.yaml")
