@@ -112,7 +112,7 @@ async def a04(ctx: CaseContext) -> None:
       purpose="A second station interrogation before the first ended: negative ACT_CON or a restart (PIXIT); never a mix of both.",
       pics=("functions.station_interrogation", "functions.second_interrogation", "points.read"),
       mutants=("positive_confirmation type=C_IC_NA_1 nth=2", "duplicate_objects type=C_IC_NA_1 nth=1", "no_termination type=C_IC_NA_1 nth=1"),
-      verifies="negative: P/N=1 for the second, the first completes with each point once; restart: the second answered completely")
+      verifies="negative: P/N=1 for the second, the first completes with each point once; restart: the second answered completely; queue: both complete, one after the other")
 async def a07(ctx: CaseContext) -> None:
     ctx.require("functions.station_interrogation")
     conn = await ctx.connect()
@@ -122,10 +122,13 @@ async def a07(ctx: CaseContext) -> None:
     request = _interrogation(ctx, 20)
     await conn.send_asdu(request, timeout=ctx.answer_timeout)
     expected = {p.io_address: p.type for p in ctx.pics.monitored()}
-    restart = ctx.pics["functions.second_interrogation"] == "restart"
+    behaviour = ctx.pics["functions.second_interrogation"]
+    restart = behaviour == "restart"
 
     def second_done() -> bool:
         mine = [a for _i, a in _asdus(ctx, conn, mark) if int(a.type) == _IC]
+        if behaviour == "queue" and not ended_before:
+            return sum(int(a.cot) == _TERM for _i, a in _asdus(ctx, conn, since) if int(a.type) == _IC) >= 2
         if ended_before or restart:
             return any(int(a.cot) == _TERM for a in mine)
         first_terms = [a for _i, a in _asdus(ctx, conn, since) if int(a.type) == _IC and int(a.cot) == _TERM]
@@ -140,6 +143,15 @@ async def a07(ctx: CaseContext) -> None:
     confirmations = [a for a in second if int(a.type) == _IC and int(a.cot) == 7]
     if not confirmations:
         raise ctx.fail(f"no ACT_CON for the second interrogation within {ctx.answer_timeout:g} s")
+    if behaviour == "queue":
+        ends = [n for n, a in enumerate(everything) if int(a.type) == _IC and int(a.cot) == _TERM]
+        accepted = [n for n, a in enumerate(everything) if int(a.type) == _IC and int(a.cot) == 7]
+        if len(accepted) > 1 and (not ends or accepted[1] < ends[0]):
+            raise ctx.fail("deviation: the second interrogation was confirmed and answered before the first one ended "
+                           "(ACT_TERM); the two answers interleave, so no point's report can be told to one of them")
+        _check_procedure(ctx, everything, request, "the first of two interrogations", 20, expected, ca=ctx.common_address)
+        _check_procedure(ctx, everything[ends[0] + 1:], request, "the second interrogation (queued)", 20, expected, ca=ctx.common_address)
+        return
     if restart:
         start = second.index(confirmations[0])
         _check_procedure(ctx, second[start:], request, "the restarted interrogation", 20, expected, ca=ctx.common_address)

@@ -88,7 +88,7 @@ ITEMS: tuple[Item, ...] = (
     Item("functions.file_transfer", "bool", False, "file transfer, read from the RTU (F_* types; points.files lists the files)"),
     Item("functions.negative_section_ack", "choice", "repeat", "file transfer: on a negative section ack (AFQ 4) the RTU repeats the section or aborts the transfer (LSQ 2)", ("repeat", "abort")),
     Item("functions.interrogation_deactivation", "bool", False, "a running interrogation stops on C_IC_NA_1 COT 8 (DEACT_CON COT 9)"),
-    Item("functions.second_interrogation", "choice", "negative", "answer to an interrogation while one of the CA runs: negative ACT_CON, or the first is abandoned and the second answered", ("negative", "restart")),
+    Item("functions.second_interrogation", "choice", "negative", "answer to an interrogation while one of the CA runs: negative ACT_CON; restart (the first is abandoned, the second answered); queue (the second is answered after the first ends)", ("negative", "restart", "queue")),
     Item("functions.parameter_loading", "bool", False, "parameters of measured values (P_ME_NA/NB/NC_1, KPA 1-4) for the measured points of points.read"),
     Item("functions.parameter_activation", "bool", False, "parameter activation (P_AC_NA_1, QPA 1-3, COT 6 and 8)"),
     Item("functions.time_before_sync", "choice", "unknown", "time tags before the first clock synchronisation after start: IV=1 (invalid) or IV=0 (valid: own time source); A15 needs an RTU not synchronised since its start (run --cases A15 first)", ("unknown", "invalid", "valid")),

@@ -21,7 +21,7 @@ _station = _demo.stations[0]
 # For the process cases: points showing quality flags (A36), a bitstring command (A30) and a
 # time-tagged command (A32).
 _EXTRA = (
-    PointProfile(1100, Type.M_SP_NA_1, True, quality=Quality.Invalid | Quality.Blocked, groups=frozenset({4})),
+    PointProfile(1100, Type.M_SP_NA_1, True, quality=Quality.Invalid | Quality.Blocked),
     PointProfile(1101, Type.M_ME_NC_1, 1.5, quality=Quality.Overflow | Quality.NonTopical | Quality.Substituted),
     PointProfile(530, Type.C_BO_NA_1, return_io_address=320),
     PointProfile(531, Type.C_SC_TA_1, return_io_address=101),
