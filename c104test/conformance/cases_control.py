@@ -10,8 +10,8 @@ import datetime as _dt
 
 import trio
 
-from ..protocol.asdu import Asdu
-from ..protocol.commands import command_object
+from ..protocol.asdu import Asdu, type_info
+from ..protocol.commands import COMMAND_TYPES, command_object
 from ..protocol.elements import QPM
 from ..protocol.enums import Cot, Type
 from ..protocol.objects import (
@@ -39,7 +39,7 @@ async def a30(ctx: CaseContext) -> None:
     await _execute(ctx, conn, point, f"the bitstring command to IOA {point.io_address}")
 
 
-_TIMED = (Type.C_SC_TA_1, Type.C_DC_TA_1, Type.C_RC_TA_1, Type.C_SE_TA_1, Type.C_SE_TB_1, Type.C_SE_TC_1, Type.C_BO_TA_1)
+_TIMED = tuple(sorted((t for t in COMMAND_TYPES if type_info(t).time_tag is not None), key=int))  # C_*_TA_1
 
 
 async def _timed_command(ctx: CaseContext, conn, point, age: float, *, select: bool = False):

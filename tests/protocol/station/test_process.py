@@ -19,10 +19,12 @@ from c104test.protocol.timetags import CP56Time2a
 from .drive import CA, WALL, ask, ci, clock, gi, make, shape, started, take
 
 _station = demo_profile().stations[0]
-PROFILE = dataclasses.replace(demo_profile(), stations=(dataclasses.replace(_station, points=_station.points + (
+_POINTS = (
+    *_station.points,
     PointProfile(531, Type.C_SC_TA_1, return_io_address=101),
     PointProfile(1100, Type.M_SP_NA_1, True, quality=Quality.Invalid | Quality.Blocked),
-)),))
+)
+PROFILE = dataclasses.replace(demo_profile(), stations=(dataclasses.replace(_station, points=_POINTS),))
 
 
 def test_a_deactivated_interrogation_stops_unless_the_fault_keeps_it_going() -> None:
