@@ -96,8 +96,7 @@ def _parameter(t: Type, ioa: int, kpa: int):
 @case("A38", "Parameter loading", clause="IEC 60870-5-5 6.12; 101 7.3.5",
       purpose="P_ME_NA/NB/NC_1 COT 6 with KPA 1-4 for a measured point is confirmed (COT 7); P_AC_NA_1 COT 6 and 8 with COT 7 and 9.",
       pics=("functions.parameter_loading", "functions.parameter_activation", "points.read"),
-      mutants=("negative_confirmation", "no_confirmation type=P_ME_NB_1", "wrong_cause cot=3",
-               "negative_confirmation type=P_AC_NA_1 nth=2"),
+      mutants=("negative_confirmation", "no_confirmation type=P_ME_NB_1", "negative_confirmation type=P_AC_NA_1 nth=2"),
       verifies="KPA 1-4 each: positive COT 7; P_AC_NA_1 QPA 3: COT 7 for activation, COT 9 for deactivation (when claimed)")
 async def a38(ctx: CaseContext) -> None:
     ctx.require("functions.parameter_loading")
