@@ -28,16 +28,12 @@ _EXTRA = (
 )
 PROFILE = dataclasses.replace(
     _demo,
-    stations=tuple(
-        dataclasses.replace(station, points=tuple(
-            dataclasses.replace(point, cycle=1.0) if point.cycle is not None else point for point in station.points
-        ))
-        for station in _demo.stations
-    ),
+    stations=(dataclasses.replace(_station, points=tuple(
+        dataclasses.replace(point, cycle=1.0) if point.cycle is not None else point for point in _station.points
+    ) + _EXTRA),),
     link=LinkParameters(k=12, w=8, t0=5.0, t1=2.0, t2=1.0, t3=2.0),
     pixit=dataclasses.replace(_demo.pixit, select_timeout=1.0, time_invalid_before_sync=True,
                               command_max_delay=5.0),
-    stations=(dataclasses.replace(_station, points=_station.points + _EXTRA),),
 )
 PICS_TEXT = pics_from_profile(PROFILE)
 PICS = parse_pics(PICS_TEXT, "simulated.yaml")
