@@ -261,8 +261,9 @@ async def a15(ctx: CaseContext) -> None:
     if not times:
         raise ctx.fail(f"the return information of IOA {ioa} carries no time tag; its PICS type has one")
     if times[0].iv != (mode == "invalid"):
+        hint = " (if the clock was synchronised since the RTU started, by case A13 for one, run A15 alone first)" if mode == "invalid" else ""
         raise ctx.fail(f"the time tag of IOA {ioa} before any clock synchronisation has IV={int(times[0].iv)}; "
-                       f"PICS functions.time_before_sync is {mode} (IV={int(mode == 'invalid')})")
+                       f"PICS functions.time_before_sync is {mode} (IV={int(mode == 'invalid')}){hint}")
 
 
 @case("A35", "Spontaneous events", clause="IEC 60870-5-101 7.2.3 (COT 3, 11); 7.3.1",
