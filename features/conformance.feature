@@ -35,13 +35,18 @@ Feature: Conformance of the RTU (c104test catalogue)
       | A01 |
       | A02 |
       | A03 |
+      | A04 |
       | A05 |
+      | A06 |
+      | A07 |
       | A08 |
       | A09 |
       | A10 |
+      | A11 |
       | A12 |
       | A13 |
       | A14 |
+      | A15 |
       | A16 |
       | A17 |
       | A18 |
@@ -56,10 +61,15 @@ Feature: Conformance of the RTU (c104test catalogue)
       | A27 |
       | A28 |
       | A29 |
+      | A30 |
       | A31 |
+      | A32 |
       | A33 |
       | A34 |
+      | A35 |
+      | A36 |
       | A37 |
+      | A38 |
       | A39 |
       | A40 |
       | A41 |

@@ -45,13 +45,18 @@ L22 Active close by tool    L22    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A01 End of initialisation    A01    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A02 Station interrogation    A02    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A03 Group interrogation    A03    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A04 GI deactivation    A04    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A05 Global CA    A05    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A06 GI vs spontaneous ordering    A06    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A07 GI while GI running    A07    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A08 Counter interrogation    A08    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A09 Counter group read    A09    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A10 Freeze without reset    A10    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A11 Freeze with reset    A11    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A12 Counter reset    A12    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A13 Clock synchronisation    A13    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A14 Clock sync errors    A14    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A15 Time validity before sync    A15    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A16 Read    A16    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A17 Read errors    A17    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A18 Test command    A18    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
@@ -66,10 +71,15 @@ A26 Select cancel    A26    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A27 Double command    A27    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A28 Regulating step    A28    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A29 Set-points    A29    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A30 Bitstring command    A30    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A31 Pulse qualifiers    A31    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A32 Time-tagged commands    A32    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A33 Test bit on commands    A33    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A34 Command addressing errors    A34    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A35 Spontaneous events    A35    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A36 Quality flags    A36    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A37 Cyclic data    A37    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+A38 Parameter loading    A38    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A39 File transfer (read)    A39    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A40 File transfer errors    A40    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A41 Multiple CAs / OA    A41    ${PICS}    ${RTU_HOST}    ${RTU_PORT}

@@ -1,7 +1,8 @@
 """One definition per catalogue case: ID, clause, purpose, PICS items, mutant, steps and verdict.
 
 Cases register themselves with ``@case(...)`` in ``cases_link``, ``cases_connections``,
-``cases_application``, ``cases_files`` and ``cases_robustness``; ``CASES`` maps a catalogue ID (protocol.md 2.3) to its ``Case``. The CLI,
+``cases_application``, ``cases_process``, ``cases_control``, ``cases_files`` and
+``cases_robustness``; ``CASES`` maps a catalogue ID (protocol.md 2.3) to its ``Case``. The CLI,
 the Robot keyword ``Run Conformance Case`` and the Gherkin steps all run these definitions.
 
 A case's ``mutants`` are fault plans of the simulator (text forms of
@@ -98,7 +99,15 @@ def select_cases(spec: str | None = None) -> list[Case]:
 
     ValueError names a part that matches no catalogue case.
     """
-    from . import cases_application, cases_connections, cases_files, cases_link, cases_robustness  # noqa: F401  (register)
+    from . import (  # noqa: F401  (register)
+        cases_application,
+        cases_connections,
+        cases_control,
+        cases_files,
+        cases_link,
+        cases_process,
+        cases_robustness,
+    )
 
     if not spec:
         wanted = set(CATALOGUE)

@@ -22,9 +22,10 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..protocol.commands import command_object
-from ..protocol.enums import CommandMode, Type
+from ..protocol.commands import COMMAND_TYPES, command_object
+from ..protocol.enums import CommandMode, Quality, Type
 from ..protocol.errors import C104TestError
+from ..protocol.timetags import CP56Time2a
 
 __all__ = [
     "ITEMS",
@@ -86,8 +87,15 @@ ITEMS: tuple[Item, ...] = (
     Item("functions.end_of_initialisation", "bool", True, "M_EI_NA_1 after the first STARTDT of a connection to a freshly started RTU"),
     Item("functions.file_transfer", "bool", False, "file transfer, read from the RTU (F_* types; points.files lists the files)"),
     Item("functions.negative_section_ack", "choice", "repeat", "file transfer: on a negative section ack (AFQ 4) the RTU repeats the section or aborts the transfer (LSQ 2)", ("repeat", "abort")),
+    Item("functions.interrogation_deactivation", "bool", False, "a running interrogation stops on C_IC_NA_1 COT 8 (DEACT_CON COT 9)"),
+    Item("functions.second_interrogation", "choice", "negative", "answer to an interrogation while one of the CA runs: negative ACT_CON; restart (the first is abandoned, the second answered); queue (the second is answered after the first ends)", ("negative", "restart", "queue")),
+    Item("functions.parameter_loading", "bool", False, "parameters of measured values (P_ME_NA/NB/NC_1, KPA 1-4) for the measured points of points.read"),
+    Item("functions.parameter_activation", "bool", False, "parameter activation (P_AC_NA_1, QPA 1-3, COT 6 and 8)"),
+    Item("functions.time_before_sync", "choice", "unknown", "time tags before the first clock synchronisation after start: IV=1 (invalid) or IV=0 (valid: own time source); A15 needs an RTU not synchronised since its start (run --cases A15 first)", ("unknown", "invalid", "valid")),
     Item("commands.act_term", "bool", True, "ACT_TERM (COT 10) ends a command"),
     Item("commands.select_timeout", "float", 10.0, "seconds a select waits for its execute", low=0.0),
+    Item("commands.time_tag_max_delay", "float", 0.0, "seconds a time-tagged command (58-64) may be old and still be executed; 0: not checked", low=0.0),
+    Item("commands.stale_time_tag", "choice", "negative", "answer to a time-tagged command older than that: negative ACT_CON or silent (never executed)", ("negative", "silent")),
     Item("unknown.type", "choice", "negative", "answer to an unknown type: negative (COT 44, P/N=1) or silent", ("negative", "silent")),
     Item("unknown.cot", "choice", "negative", "answer to an unknown cause: negative (COT 45, P/N=1) or silent", ("negative", "silent")),
     Item("unknown.common_address", "choice", "negative", "answer to an unknown CA: negative (COT 46, P/N=1) or silent", ("negative", "silent")),
@@ -114,6 +122,7 @@ class ReadPoint:
     groups: frozenset[int] = frozenset()
     counter_group: int | None = None
     cycle: float | None = None  # seconds between cyclic reports (COT 1), if the point has them
+    quality: frozenset[str] = frozenset()  # quality flags the point shows (IV, BL, SB, NT, OV: A36)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +175,12 @@ class Pics:
 
 
 _COUNTER_TYPES = frozenset({Type.M_IT_NA_1, Type.M_IT_TB_1})
+#: Measured types and the parameter type that loads their parameters (A38).
+PARAMETER_TYPES = {Type.M_ME_NA_1: Type.P_ME_NA_1, Type.M_ME_TD_1: Type.P_ME_NA_1, Type.M_ME_NB_1: Type.P_ME_NB_1,
+                   Type.M_ME_TE_1: Type.P_ME_NB_1, Type.M_ME_NC_1: Type.P_ME_NC_1, Type.M_ME_TF_1: Type.P_ME_NC_1}
+_MEASURED_TYPES = frozenset(PARAMETER_TYPES)
+_TIMED_COMMANDS = frozenset(t for t in COMMAND_TYPES if t.value >= 58)  # C_*_TA_1 need a time tag
+_SOME_TIME = CP56Time2a(0, 0, 0, 1, 1, 25)
 
 
 # ---- loading ----------------------------------------------------------------------------------
@@ -297,7 +312,7 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
             if name == "files":
                 files.append(_file(reader, fields, entry, where))
                 continue
-            allowed = {"io_address", "type", "groups", "counter_group", "cycle"} if name == "read" else {
+            allowed = {"io_address", "type", "groups", "counter_group", "cycle", "quality"} if name == "read" else {
                 "io_address", "type", "value", "mode", "return_io_address"}
             for key, (key_node, _) in fields.items():
                 if key not in allowed:
@@ -318,14 +333,14 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
                 cycle = None
                 if "cycle" in fields:
                     cycle = reader.item(Item(f"{where}.cycle", "float", None, "", low=0.1), fields["cycle"][1])
-                reads.append(ReadPoint(ioa, type_, groups, counter_group, cycle))
+                reads.append(ReadPoint(ioa, type_, groups, counter_group, cycle, _quality(reader, fields, where)))
                 continue
             value = reader.scalar(fields["value"][1], f"{where}.value")
             mode = str(reader.scalar(fields["mode"][1], f"{where}.mode")) if "mode" in fields else "direct"
             if mode not in _MODES:
                 raise reader.error(fields["mode"][1], f"{where}.mode", f"{mode!r} is not one of: {', '.join(_MODES)}")
             try:
-                command_object(type_, ioa, value)
+                command_object(type_, ioa, value, time=_SOME_TIME if type_ in _TIMED_COMMANDS else None)
             except (ValueError, TypeError, KeyError) as exc:
                 raise reader.error(fields["value"][1], f"{where}.value", f"not a value for {type_.name}: {exc}") from None
             back = reader.integer(fields["return_io_address"][1], f"{where}.return_io_address") if "return_io_address" in fields else None
@@ -346,6 +361,24 @@ def _file(reader: _Reader, fields: dict[str, tuple[Node, Node]], entry: Node, wh
             raise reader.error(fields[key][1], f"{where}.{key}", f"{value} outside 1..{high}")
         numbers.append(value)
     return FilePoint(*numbers)
+
+
+#: The quality flags a PICS point may name, and their bits in SIQ/DIQ/QDS (Quality).
+QUALITY_FLAGS = {"IV": Quality.Invalid, "NT": Quality.NonTopical, "SB": Quality.Substituted,
+                 "BL": Quality.Blocked, "OV": Quality.Overflow}
+
+
+def _quality(reader: _Reader, fields: dict[str, tuple[Node, Node]], where: str) -> frozenset[str]:
+    if "quality" not in fields:
+        return frozenset()
+    node = fields["quality"][1]
+    if not isinstance(node, SequenceNode):
+        raise reader.error(node, f"{where}.quality", "expected a list of flags, like [IV, NT]")
+    flags = [str(reader.scalar(v, f"{where}.quality")).upper() for v in node.value]
+    wrong = [f for f in flags if f not in QUALITY_FLAGS]
+    if wrong:
+        raise reader.error(node, f"{where}.quality", f"{', '.join(wrong)} not one of: {', '.join(QUALITY_FLAGS)}")
+    return frozenset(flags)
 
 
 def load_pics(path: str | os.PathLike[str]) -> Pics:
@@ -390,10 +423,12 @@ def _render(values: Mapping[str, Any], reads: tuple[ReadPoint, ...], commands: t
     out.append("points:")
     out.append("  read:                                    # points the suite may read and expects in interrogations;")
     out.append("                                           # cycle: seconds between its cyclic reports (COT 1)")
+    out.append("                                           # quality: flags it shows (IV, BL, SB, NT, OV)")
     for p in reads:
         extra = f", groups: [{', '.join(map(str, sorted(p.groups)))}]" if p.groups else ""
         extra += f", counter_group: {p.counter_group}" if p.counter_group is not None else ""
         extra += f", cycle: {p.cycle:g}" if p.cycle is not None else ""
+        extra += f", quality: [{', '.join(sorted(p.quality))}]" if p.quality else ""
         out.append(f"    - {{io_address: {p.io_address}, type: {p.type.name}{extra}}}")
     if not reads:
         out.append("    # - {io_address: 100, type: M_SP_NA_1, groups: [1]}")
@@ -433,8 +468,9 @@ def pics_from_profile(profile: Any) -> str:
     station = profile.stations[0]
     for p in station.points:
         if p.type.value < 45:
+            flags = frozenset(name for name, bit in QUALITY_FLAGS.items() if int(p.quality) & int(bit))
             reads.append(ReadPoint(p.io_address, p.type, frozenset(p.groups), p.counter_group,
-                                   float(p.cycle) if p.cycle else None))
+                                   float(p.cycle) if p.cycle else None, flags))
             groups.update(p.groups)
             if p.counter_group is not None:
                 counter_groups.add(p.counter_group)
@@ -454,6 +490,11 @@ def pics_from_profile(profile: Any) -> str:
         "functions.file_transfer": bool(station.files),
         "functions.negative_section_ack": pixit.negative_section_ack,
         "functions.end_of_initialisation": pixit.end_of_initialisation,
+        "functions.interrogation_deactivation": True,
+        "functions.parameter_loading": any(p.type in _MEASURED_TYPES for p in reads),
+        "functions.parameter_activation": True,
+        "functions.time_before_sync": "invalid" if pixit.time_invalid_before_sync else "valid",
+        "commands.time_tag_max_delay": float(pixit.command_max_delay),
         "commands.act_term": pixit.act_term,
         "commands.select_timeout": float(pixit.select_timeout),
         "connections.max": profile.max_connections,

@@ -714,6 +714,9 @@ class Pixit:
       does; not the standard).
     - ``negative_section_ack``: on a negative section ack (AFQ 4) during a file transfer,
       "repeat" the section (F_SR_NA_1 again) or "abort" the transfer (F_LS_NA_1 LSQ 2).
+    - ``time_invalid_before_sync``: time tags carry IV=1 until the first clock synchronisation.
+    - ``command_max_delay``: seconds a time-tagged command (58-64) may be old; older ones are
+      refused (negative ACT_CON) and not executed; 0: not checked.
     """
 
     select_timeout: float = 10.0
@@ -725,6 +728,8 @@ class Pixit:
     interrogation_types_without_time: bool = True
     answer_read_with_actcon: bool = False
     negative_section_ack: str = "repeat"
+    time_invalid_before_sync: bool = False
+    command_max_delay: float = 0.0
 
     def __post_init__(self) -> None:
         for name, check in _PIXIT_CHECKS.items():
@@ -744,6 +749,8 @@ _PIXIT_CHECKS: dict[str, Callable[[object], object]] = {
     "interrogation_types_without_time": _flag,
     "answer_read_with_actcon": _flag,
     "negative_section_ack": lambda v: _checked(check_negative_section_ack, v),
+    "time_invalid_before_sync": _flag,
+    "command_max_delay": lambda v: 0.0 if v == 0 else _seconds(v),
 }
 
 

@@ -41,13 +41,19 @@ Choices where the standard leaves room or real RTUs differ (documented for the t
   address and the type are known, the combination is refused (catalogue A34 allows /7- or /44-).
   A point accepts exactly its configured type (C_SC_NA_1 and C_SC_TA_1 are different points).
 - Types that are not accepted in the control direction at all (monitoring types, C_TS_NA_1,
-  C_CD_NA_1, parameters, the file types of a file write) are answered with COT 44 (catalogue
+  C_CD_NA_1, the file types of a file write) are answered with COT 44 (catalogue
   A19, R09).
 - Files of the profile are read with F_SC_NA_1 and F_AF_NA_1 (``protocol/station/files.py``):
   the directory with COT 5, the rest with COT 13. An unknown NOF at a file's IOA gets F_FR_NA_1
   with FRQ bit 7, an IOA without a file COT 47; a request the transfer's state does not expect
   is mirrored with P/N=1 and the error in its qualifier; a negative section ack repeats the
   section or aborts the transfer (``pixit.negative_section_ack``; catalogue A39, A40).
+- Parameters of measured values (P_ME_NA/NB/NC_1, KPA 1-4) are stored per point and confirmed
+  when the parameter type fits the point's measured type; P_AC_NA_1 (QPA 1-3) is confirmed with
+  COT 7 or 9 (A38; ``protocol/station/parameters.py``).
+- A time-tagged command further off the station's clock than ``pixit.command_max_delay`` gets a
+  negative ACT_CON and is not executed (A32). With ``pixit.time_invalid_before_sync`` time tags
+  carry IV=1 until a clock synchronisation is accepted (A15).
 - A received ASDU with P/N=1 is answered with COT 45: a negative activation is no cause the
   control direction may use (R11). A single-object request with N != 1 or SQ=1 gets a negative
   confirmation and is not executed (R07).

@@ -27,6 +27,7 @@ rtu:
 link: {k: 12, w: 8, t0: 10, t1: 3, t2: 2, t3: 4}
 functions:
   interrogation_groups: []
+  second_interrogation: queue  # it neither refuses nor restarts: a second GI is answered too
   counter_interrogation: true
   reset_process: false
   end_of_initialisation: false
@@ -71,6 +72,7 @@ DEVIATIONS = {
     "A34": "but P/N=0",
     "R11": "was confirmed positively",  # P/N=1 on an activation is executed
     "R12": "an ACT_CON with P/N=0",  # minute 61 accepted
+    "A07": "the two answers interleave",  # a second GI is answered in the middle of the first
 }
 
 # What this RTU does not claim, and the PICS item the n/a must name (the c104 wrapper has no file service).

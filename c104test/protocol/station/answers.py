@@ -18,6 +18,7 @@ from ..enums import Cot, Frz, Type
 from .commands import command, name_of
 from .events import COT_MEMBERS
 from .files import answer_file
+from .parameters import parameter, parameter_activation
 from .points import LogicalStation, StationPoint, all_points
 from .replies import Part, Reply, with_common_address
 
@@ -140,7 +141,7 @@ class Answer:
             stopped = []
             for station in stations:
                 job = connection.interrogations.pop(station.common_address, None)
-                if job is not None:
+                if job is not None and "interrogation_not_stopped" not in self.sim.station_faults:
                     job.close()
                 stopped.append(job is not None)
                 self.confirm(Cot.DEACTIVATION_CON, station.common_address, negative=job is None)
@@ -221,8 +222,13 @@ class Answer:
 
     def _freeze(self, groups: list[tuple[Type, list[StationPoint]]], frz: Frz) -> None:
         stamp = self.sim.now_cp56()
+        keep = "no_counter_reset" in self.sim.station_faults
         for point in all_points(groups):
-            if frz is Frz.COUNTER_RESET:
+            if keep:
+                if frz is not Frz.COUNTER_RESET:
+                    point.frozen, point.frozen_time = point.value, stamp
+                    point.sequence = (point.sequence + 1) & 0x1F
+            elif frz is Frz.COUNTER_RESET:
                 point.value = 0
                 point.frozen = None
             else:
@@ -352,6 +358,10 @@ _HANDLERS: dict[Type, Callable[[Answer, list[LogicalStation], Any], None]] = {
     Type.C_RP_NA_1: Answer.reset_process,
     Type.F_SC_NA_1: answer_file,
     Type.F_AF_NA_1: answer_file,
+    Type.P_ME_NA_1: parameter,
+    Type.P_ME_NB_1: parameter,
+    Type.P_ME_NC_1: parameter,
+    Type.P_AC_NA_1: parameter_activation,
 }
 
 

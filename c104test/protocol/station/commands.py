@@ -93,7 +93,7 @@ def command(self: Answer, stations: list[LogicalStation], ob: Any) -> None:
         self.confirm(Cot.DEACTIVATION_CON)
         self.outcome = "DEACT_CON: selection cancelled"
         return
-    why = _refusal(ob, state, qualifier)
+    why = _refusal(ob, state, qualifier) or _stale(self, ob)
     if why is not None:
         self.refuse(why)
         return
@@ -210,6 +210,21 @@ def _command_parts(ob: InformationObject) -> tuple[Any, int, bool]:
         return ob.value, ob.qos.ql, ob.qos.se
     assert isinstance(ob, BitstringCommand)
     return ob.bsi, 0, False
+
+
+def _stale(self: Answer, ob: InformationObject) -> str | None:
+    """Why a time-tagged command is too old (``pixit.command_max_delay``, A32), or None."""
+    limit = self.pixit.command_max_delay
+    time = getattr(ob, "time", None)
+    if not limit or time is None or "execute_stale_command" in self.sim.station_faults:
+        return None
+    try:
+        age = self.sim.wall_seconds() - time.to_datetime().timestamp()
+    except (ValueError, OverflowError, OSError) as exc:
+        return f"invalid time tag {time}: {exc}"
+    if abs(age) > limit:
+        return f"the time tag is {age:.1f} s off the station's clock (most {limit:g} s)"
+    return None
 
 
 def _refusal(ob: InformationObject, state: Any, qualifier: int) -> str | None:

@@ -65,6 +65,8 @@ segment_too_long            A39 (every F_SG_NA_1 carries one octet more than its
 positive_unknown_file       A40 (a select of an unknown file is answered FRQ 0, "ready")
 ignore_negative_section_ack A40 (AFQ 4 is taken as AFQ 3: the section is neither repeated nor aborted)
 =========================== ===================================================================
+
+The faults of the process cases (A04, A06, A11, A15, A32, A35, A36) are in ``faults_process.py``.
 """
 
 from __future__ import annotations
@@ -707,6 +709,10 @@ FAULTS: dict[str, type[Fault]] = {
         IgnoreNegativeSectionAck,
     )
 }
+
+from .faults_process import PROCESS_FAULTS  # noqa: E402  (they subclass Fault, defined above)
+
+FAULTS.update({cls.name: cls for cls in PROCESS_FAULTS})
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,6 +148,10 @@ class ControlledStation:
         self.simulate_changes = simulate_changes
         self._wall_clock = wall_clock
         self._clock_offset = 0.0  # seconds, set by clock synchronisation
+        self.synchronised = False  # a clock synchronisation was accepted since start
+        self.station_faults: frozenset[str] = frozenset()  # set_faults fills it
+        #: Loaded parameters of measured values: (CA, IOA, KPA) -> value (parameters.py).
+        self.parameters: dict[tuple[int, int, int], Any] = {}
         self._cp56_ms = -1
         self._cp56 = self.now_cp56()
         self.stations: dict[int, LogicalStation] = {
@@ -187,22 +191,33 @@ class ControlledStation:
         ]
         self._sequence_faults = [f for f in self.faults if isinstance(f, WrongSendSequence)]
         self.ignore_negative_section_ack = any(isinstance(f, IgnoreNegativeSectionAck) for f in self.faults)
+        #: Names of the station faults in the plan (``faults_process``: checked where they act).
+        self.station_faults = frozenset(f.name for f in self.faults if f.acts_on == "station")
+        self._cp56_ms = -1
 
     # ---- clock ----
 
     def now_cp56(self) -> CP56Time2a:
-        """CP56Time2a of now on the station's clock (local time, as c104 sends it)."""
+        """CP56Time2a of now on the station's clock (local time, as c104 sends it); IV=1 before
+        the first clock synchronisation when ``pixit.time_invalid_before_sync`` (A15)."""
         ms = int((self._wall_clock() + self._clock_offset) * 1000)
         if ms != self._cp56_ms:
             seconds, millis = divmod(ms, 1000)
             moment = _dt.datetime.fromtimestamp(seconds).replace(microsecond=millis * 1000)
-            self._cp56 = CP56Time2a.from_datetime(moment)
+            invalid = (self.pixit.time_invalid_before_sync and not self.synchronised
+                       and "valid_time_before_sync" not in self.station_faults)
+            self._cp56 = CP56Time2a.from_datetime(moment, iv=invalid)
             self._cp56_ms = ms
         return self._cp56
+
+    def wall_seconds(self) -> float:
+        """Epoch seconds on the station's clock (what a time tag of now means)."""
+        return self._wall_clock() + self._clock_offset
 
     def set_clock(self, when: float) -> None:
         """Clock synchronisation: the station's clock shows ``when`` (epoch seconds) now."""
         self._clock_offset = when - self._wall_clock()
+        self.synchronised = True
         self._cp56_ms = -1
 
     # ---- connections ----
@@ -362,8 +377,15 @@ class ControlledStation:
         group = connection.group
         buffer = group.buffer
         in_flight = connection.in_flight
+        overtake = "events_overtake_interrogation" in self.station_faults
         while len(out) < room:
-            if responses:
+            if overtake and responses and group.active == connection_id and buffer.entries and \
+                    type(responses[0]) not in (tuple, _Hold, Pending):  # a stream in progress
+                reports = buffer.take(self.objects_per_asdu(buffer.entries[0][0][0]))
+                asdu = pack(reports)
+                raw, part = encode_asdu(asdu), Part.EVENT
+                in_flight.append(reports)
+            elif responses:
                 head = responses[0]
                 kind = type(head)
                 if kind is tuple:

@@ -240,9 +240,9 @@ def test_fault_text_errors_say_what_is_wrong(text: str, message: str) -> None:
 
 
 def test_the_catalogue_table_names_every_fault() -> None:
-    from c104test.protocol.station import faults
+    from c104test.protocol.station import faults, faults_process
 
-    table = faults.__doc__ or ""
+    table = (faults.__doc__ or "") + (faults_process.__doc__ or "")
     for name in FAULTS:
         assert f"\n{name} " in table, name
 
