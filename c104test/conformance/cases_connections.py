@@ -35,7 +35,6 @@ from .pics import CommandPoint
 TESTFR_CON = encode_u_frame(UFunction.TESTFR_CON)
 #: Causes with which an RTU reports a point that a command changed.
 _EVENT_CAUSES = frozenset({int(Cot.SPONTANEOUS), int(Cot.RETURN_INFO_REMOTE), int(Cot.RETURN_INFO_LOCAL)})
-_MAX_GROUP = 10  # the suite opens at most this many connections for one group
 
 
 def _event_command(ctx: CaseContext) -> CommandPoint:
@@ -46,29 +45,6 @@ def _event_command(ctx: CaseContext) -> CommandPoint:
         raise CaseNotApplicable(
             "PICS points.commands lists no command with return_io_address: the suite cannot make the RTU report an event")
     return points[0]
-
-
-def _group_size(ctx: CaseContext, *, least: int = 1) -> int:
-    size = int(ctx.pics["connections.redundancy_group_size"])
-    if size < least:
-        raise CaseNotApplicable(f"PICS connections.redundancy_group_size is {size}: no redundancy group of {least} connections")
-    if size > _MAX_GROUP:
-        raise CaseNotApplicable(f"PICS connections.redundancy_group_size is {size}: the suite fills groups of at most {_MAX_GROUP}")
-    if int(ctx.pics["connections.max"]) < size + 1:
-        raise CaseNotApplicable(
-            f"PICS connections.max is {ctx.pics['connections.max']}: the suite needs {size + 1} connections "
-            f"(a group of {size} and one outside it that makes events)")
-    return size
-
-
-async def _outside(ctx: CaseContext, members: int, size: int) -> ClientConnection:
-    """Fill the group (``members`` connections in it so far) with stopped connections, then
-    open the started connection outside it that makes the events."""
-    for _ in range(size - members):
-        await ctx.connect(start=False)
-    source = await ctx.connect()
-    await trio.sleep(0.3)  # the start-up reports (end of initialisation) go by
-    return source
 
 
 async def _cause_event(ctx: CaseContext, source: ClientConnection, point: CommandPoint, what: str) -> None:
@@ -135,9 +111,9 @@ async def _start(ctx: CaseContext, conn: ClientConnection, what: str) -> None:
                "after STARTDT the report arrives within t1 and the I-frames go on from the N(S) before STOPDT")
 async def l06(ctx: CaseContext) -> None:
     point = _event_command(ctx)
-    size = _group_size(ctx)
+    ctx.group_size()
     watched = await ctx.connect()
-    source = await _outside(ctx, 1, size)
+    source = await ctx.connect_outside_group(1)
     await _stop(ctx, watched, "the watched connection")
     link = watched.link
     assert link is not None
@@ -238,9 +214,9 @@ async def l18(ctx: CaseContext) -> None:
     ctx.require("events.kept_while_disconnected")
     point = _event_command(ctx)
     assert point.return_io_address is not None
-    size = _group_size(ctx)
+    ctx.group_size()
     watched = await ctx.connect()
-    source = await _outside(ctx, 1, size)
+    source = await ctx.connect_outside_group(1)
     await watched.send_acknowledgement()  # everything so far (end of initialisation) acknowledged
     watched.set_withhold_acknowledgements(True)
     since = watched.journal.next_index
@@ -267,10 +243,10 @@ async def l18(ctx: CaseContext) -> None:
 async def _redundant_pair(ctx: CaseContext) -> tuple[CommandPoint, ClientConnection, ClientConnection, ClientConnection]:
     """A (started) and B (standby) in one group, and the connection outside it that makes events."""
     point = _event_command(ctx)
-    size = _group_size(ctx, least=2)
+    ctx.group_size(least=2)
     active = await ctx.connect()
     standby = await ctx.connect(start=False)
-    source = await _outside(ctx, 2, size)
+    source = await ctx.connect_outside_group(2)
     return point, active, standby, source
 
 

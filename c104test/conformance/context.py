@@ -31,6 +31,9 @@ __all__ = ["MIRRORS", "CaseContext", "Evidence", "tool_parameters"]
 #: Frames a case keeps as evidence (the last ones): L15 alone exchanges more than 65,000.
 EVIDENCE_FRAMES = 2000
 
+#: The suite opens at most this many connections to fill one redundancy group.
+MAX_GROUP = 10
+
 MIRRORS = {44: "unknown type", 45: "unknown cause", 46: "unknown common address", 47: "unknown IOA"}
 
 
@@ -140,6 +143,29 @@ class CaseContext:
         except LinkDown:
             return None
         return conn
+
+    def group_size(self, *, least: int = 1) -> int:
+        """The PICS redundancy group size; n/a unless groups of ``least`` exist and the suite can
+        open a whole group plus one connection outside it (that connection makes events)."""
+        size = int(self.pics["connections.redundancy_group_size"])
+        if size < least:
+            raise CaseNotApplicable(f"PICS connections.redundancy_group_size is {size}: no redundancy group of {least} connections")
+        if size > MAX_GROUP:
+            raise CaseNotApplicable(f"PICS connections.redundancy_group_size is {size}: the suite fills groups of at most {MAX_GROUP}")
+        if int(self.pics["connections.max"]) < size + 1:
+            raise CaseNotApplicable(
+                f"PICS connections.max is {self.pics['connections.max']}: the suite needs {size + 1} connections "
+                f"(a group of {size} and one outside it that makes events)")
+        return size
+
+    async def connect_outside_group(self, members: int) -> ClientConnection:
+        """Fill the first redundancy group (``members`` connections in it so far) with stopped
+        connections, then open a started connection outside it: the one that makes events."""
+        for _ in range(self.group_size() - members):
+            await self.connect(start=False)
+        source = await self.connect()
+        await trio.sleep(0.3)  # the start-up reports (end of initialisation) go by
+        return source
 
     def evidence(self, limit: int = EVIDENCE_FRAMES) -> list[Evidence]:
         """The case's frames, all connections, in time order: the last ``limit`` of them."""
