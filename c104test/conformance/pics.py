@@ -94,6 +94,13 @@ ITEMS: tuple[Item, ...] = (
     Item("unknown.io_address", "choice", "negative", "answer to an unknown IOA: negative (COT 47, P/N=1) or silent", ("negative", "silent")),
     Item("connections.max", "int", 1, "most simultaneous connections the RTU accepts", low=1),
     Item("connections.redundancy_group_size", "int", 1, "connections in one redundancy group", low=1),
+    # --master: the controlling station under test (link.* are then the master's k, w and timers,
+    # points.commands the points it commands and how)
+    Item("master.general_interrogation", "bool", True, "--master: the master sends a station interrogation after STARTDT or end of initialisation"),
+    Item("master.clock_sync", "bool", False, "--master: the master synchronises the clock (C_CS_NA_1) after STARTDT"),
+    Item("master.commands_within", "float", 10.0, "--master: seconds after STARTDT within which the master commands each point of points.commands", low=0.1),
+    Item("master.provoke_t1", "bool", False, "--master: the tool may stop acknowledging and answering TESTFR so that the master must close after t1"),
+    Item("master.provoke_negative", "bool", False, "--master: the tool refuses the master's first command to each point of points.commands (negative ACT_CON)"),
 )
 _BY_KEY = {item.key: item for item in ITEMS}
 _SECTIONS = {item.key.split(".")[0] for item in ITEMS} | {"points"}

@@ -31,9 +31,12 @@ def file_sha256(path: str) -> str:
 
 
 def results_document(results: Sequence[CaseResult], *, host: str, port: int, pics: str,
-                     started: str, finished: str, capture_sha256: str | None = None) -> dict[str, Any]:
+                     started: str, finished: str, capture_sha256: str | None = None, mode: str = "rtu") -> dict[str, Any]:
+    """The results.json document; ``mode`` says which device was under test ("rtu" or "master":
+    then ``rtu`` is the address where the simulated RTU listened)."""
     return {
         "tool": {"name": "c104test", "version": __version__},
+        "mode": mode,
         "rtu": {"host": host, "port": port},
         "pics": pics,
         "started": started,
