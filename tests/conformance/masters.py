@@ -18,6 +18,7 @@ from c104test.conformance.master import run_master
 from c104test.conformance.master_checks import select_master_checks
 from c104test.engine.client import ClientConnection
 from c104test.engine.errors import C104TestError
+from c104test.engine.transport import Transport
 from c104test.protocol.asdu import Asdu
 from c104test.protocol.commands import command_object
 from c104test.protocol.enums import Cot, Type
@@ -59,12 +60,13 @@ class Breakage:
     w: int = 8
 
 
-def engine_master(b: Breakage = Breakage()) -> Callable[[int], Awaitable[None]]:
+def engine_master(b: Breakage = Breakage(), transport: Transport | None = None) -> Callable[[int], Awaitable[None]]:
     """The master script: connect, STARTDT, GI, clock sync, SBO on 501, direct on 500 twice."""
 
     async def master(port: int) -> None:
         params = LinkParameters(k=max(12, b.w), w=b.w, t0=5, t1=1.5, t2=1, t3=1)
-        conn = ClientConnection("127.0.0.1", port, params=params, start_data_transfer=b.start, command_timeout=2.0)
+        conn = ClientConnection("127.0.0.1", port, params=params, start_data_transfer=b.start, command_timeout=2.0,
+                                transport=transport)
         conn.withhold_acknowledgements = b.withhold_acknowledgements
         conn.ignore_test_frames = b.ignore_test_frames
         with contextlib.suppress(C104TestError, trio.TooSlowError), trio.fail_after(30):
