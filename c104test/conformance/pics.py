@@ -375,11 +375,13 @@ def _yaml_value(value: Any) -> str:
 
 
 def _render(values: Mapping[str, Any], reads: tuple[ReadPoint, ...], commands: tuple[CommandPoint, ...],
-            *, comments: bool, title: str, files: tuple[FilePoint, ...] = ()) -> str:
+            *, comments: bool, title: str, files: tuple[FilePoint, ...] = (), master: bool = True) -> str:
     out = [f"# {title}", "# docs/pics.md describes every item; c104test conformance --pics FILE reads it.", ""]
     section = ""
     for item in ITEMS:
         head, name = item.key.split(".")
+        if head == "master" and not master:
+            continue  # the items of a master under test (--master), not of an RTU
         if head != section:
             out.append(f"{head}:")
             section = head
@@ -463,4 +465,4 @@ def pics_from_profile(profile: Any) -> str:
     }
     files = tuple(FilePoint(f.io_address, f.name) for f in station.files)
     return _render(values, tuple(reads), tuple(commands), comments=True,
-                   title=f"PICS/PIXIT of the simulated RTU {profile.name!r}", files=files)
+                   title=f"PICS/PIXIT of the simulated RTU {profile.name!r}", files=files, master=False)
