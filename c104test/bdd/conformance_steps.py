@@ -143,7 +143,7 @@ def rtu_closes_connection(c104_context: C104Context, seconds: str | None) -> Non
 # ---- the master under test ----------------------------------------------------------------------
 
 
-@_step("Given", r'the simulated RTU waits for the master under test with the PICS "(?P<path>[^"]+)"(?: on port (?P<port>\d+))?')
+@step("Given", r'the simulated RTU waits for the master under test with the PICS "(?P<path>[^"]+)"(?: on port (?P<port>\d+))?')
 def given_master_listener(c104_context: C104Context, c104_conformance: dict[str, Any], c104_bridge: Any, path: str,
                           port: str | None) -> None:
     """the simulated RTU waits for the master under test with the PICS "<file>" [on port <n>]
@@ -168,7 +168,7 @@ def given_master_listener(c104_context: C104Context, c104_conformance: dict[str,
     logging.getLogger("c104test.bdd").info("simulated RTU listening on 127.0.0.1:%d for the master under test", run.port)
 
 
-@_step("When", r"the master under test has been checked")
+@step("When", r"the master under test has been checked")
 def master_checked(c104_conformance: dict[str, Any]) -> None:
     """the master under test has been checked
 
@@ -184,7 +184,7 @@ def master_checked(c104_conformance: dict[str, Any]) -> None:
     c104_conformance["master_results"] = {r.id: r for r in run.results()}
 
 
-@_step("Then", r"the master check (?P<check_id>[Mm]\d\d) passes")
+@step("Then", r"the master check (?P<check_id>[Mm]\d\d) passes")
 def master_check_passes(c104_conformance: dict[str, Any], check_id: str) -> None:
     """the master check <ID> passes
 
