@@ -9,7 +9,8 @@ when a selected check needs it and the connection is still open:
 
 1. waits up to t1 for STARTDT act, then up to t1 for the station interrogation (and the clock
    synchronisation, if the PICS claims it);
-2. ``burst``: sends w+2 spontaneous I-frames back to back (M03, M04) and waits t2;
+2. ``burst``: once the master acknowledged everything, sends w spontaneous I-frames back to
+   back (M03, M04) and waits for the acknowledgement (at most t2);
 3. ``testfr``: sends TESTFR act (M05) and waits up to t1 for the con;
 4. ``unknown_type``: sends an ASDU of the undefined type 22 (M11) and watches t2 and t1;
 5. waits up to ``master.commands_within`` for the commands of ``points.commands`` to end (M08-M10;
@@ -93,7 +94,7 @@ class _Rig(Simulator):
 
 def master_profile(pics: Pics, base: Profile | None = None) -> Profile:
     """The simulated RTU for the master of ``pics``: ``base`` (default the demo RTU) with timers
-    that never end the connection first and a k window that holds the w+2 burst."""
+    that never end the connection first and a k window that holds the burst of w I-frames."""
     base = base if base is not None else demo_profile()
     t1, t3, w = float(pics["link.t1"]), float(pics["link.t3"]), int(pics["link.w"])
     quiet = 4 * t1 + 2 * t3 + float(pics["master.commands_within"]) + 10  # longer than any wait below
@@ -171,7 +172,9 @@ class _Observer:
             ca = int(pics["rtu.common_addresses"][0])
             self._send_asdu(encode_asdu(UnknownAsdu(UNKNOWN_TYPE, Cot.SPONTANEOUS, ca, b"\x01\x00\x00\x00")))
             await self.until(lambda: conn.link.unacknowledged == 0, self.t2 + ACK_TOLERANCE)
-            await self.until(lambda: False, min(self.t1, 2.0))  # the link must stay
+            # the link must stay: a master that drops it over an unknown type does so at once
+            stay = min(self.t1, 1.0) - (self.since() - self.stimuli["unknown_type"])
+            await self.until(lambda: False, max(stay, 0.0))
         if pics.command_points and self.open:
             await self._commands()
         if "provoke_t1" in self.needs and pics["master.provoke_t1"] and self.open:
@@ -181,13 +184,15 @@ class _Observer:
             await self.until(lambda: False, self.t3 + self.t1 + 2 * ACK_TOLERANCE)
 
     async def _burst(self) -> None:
-        """w+2 spontaneous I-frames back to back: the demo RTU's first points, alternating."""
+        """w spontaneous I-frames back to back: the RTU's first two monitored points, alternating."""
         station = self.rig.profile.stations[0]
         points = [p for p in station.points if p.type.value < 45 and p.type not in (Type.M_IT_NA_1, Type.M_IT_TB_1)][:2]
         if not points:
             return
+        # from an acknowledged state, so that exactly the w-th frame of the burst needs the ack
+        await self.until(lambda: self.conn.link.unacknowledged == 0, self.t2 + ACK_TOLERANCE)
         self.stimuli["burst"] = self.since()
-        for n in range(int(self.pics["link.w"]) + 2):
+        for n in range(int(self.pics["link.w"])):
             point = points[n % len(points)]
             self.rig.set_point_nowait(station.common_address, point.io_address, cause=Cot.SPONTANEOUS)
             await trio.sleep(0.005)  # the writer takes each report as an ASDU of its own

@@ -287,7 +287,7 @@ def _ack_t2(session: MasterSession) -> None:
     "M04", "Acknowledgement after w I-frames", clause="protocol.md 1.3 (w)",
     purpose="The master acknowledges at the latest when it has received w unacknowledged I-frames, without waiting for t2.",
     breaks="engine client with w=32 while the PICS says w=8 (acknowledges by t2 only)",
-    verifies=f"after the w-th unacknowledged RTU I-frame, an N(R) covering it within {W_LATENCY:g} s; the tool sends w+2 I-frames back to back",
+    verifies=f"after the w-th unacknowledged RTU I-frame, an N(R) covering it within {W_LATENCY:g} s; the tool sends w I-frames back to back",
     pics=("link.w",), needs=("burst",),
 )
 def _ack_w(session: MasterSession) -> None:

@@ -19,7 +19,7 @@ from c104test.conformance.master_checks import select_master_checks
 from c104test.engine.client import ClientConnection
 from c104test.engine.errors import C104TestError
 from c104test.engine.transport import Transport
-from c104test.protocol.asdu import Asdu
+from c104test.protocol.asdu import Asdu, encode_asdu
 from c104test.protocol.commands import command_object
 from c104test.protocol.enums import Cot, Type
 from c104test.protocol.link import LinkParameters
@@ -27,7 +27,7 @@ from c104test.protocol.link import LinkParameters
 CA = 47
 PICS_TEXT = """\
 rtu: {common_addresses: [47]}
-link: {k: 12, w: 8, t0: 5, t1: 1.5, t2: 1, t3: 1}
+link: {k: 12, w: 8, t0: 5, t1: 1, t2: 0.8, t3: 1}
 master:
   general_interrogation: true
   clock_sync: true
@@ -40,7 +40,6 @@ points:
     - {io_address: 500, type: C_SC_NA_1, value: true, mode: direct}
 """
 PICS = parse_pics(PICS_TEXT, "master.yaml")
-PARAMS = LinkParameters(k=12, w=8, t0=5, t1=1.5, t2=1, t3=1)
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def engine_master(b: Breakage = Breakage(), transport: Transport | None = None) 
     """The master script: connect, STARTDT, GI, clock sync, SBO on 501, direct on 500 twice."""
 
     async def master(port: int) -> None:
-        params = LinkParameters(k=max(12, b.w), w=b.w, t0=5, t1=1.5, t2=1, t3=1)
+        params = LinkParameters(k=max(12, b.w), w=b.w, t0=5, t1=1, t2=0.8, t3=1)
         conn = ClientConnection("127.0.0.1", port, params=params, start_data_transfer=b.start, command_timeout=2.0,
                                 transport=transport)
         conn.withhold_acknowledgements = b.withhold_acknowledgements
@@ -104,8 +103,14 @@ async def _script(conn: ClientConnection, b: Breakage) -> None:
     if b.await_term:
         result = await conn.send_command(CA, 500, Type.C_SC_NA_1, True, act_term="required")
     else:
-        for value in (True, False):  # back to back: the second before the first one's ACT_TERM
-            await conn.send_asdu(Asdu(Type.C_SC_NA_1, Cot.ACTIVATION, CA, (command_object(Type.C_SC_NA_1, 500, value),)))
+        # both in one TCP segment: the second arrives before the first one's ACT_TERM can leave
+        link = conn.link
+        assert link is not None
+        for value in (True, False):
+            link.send_asdu(encode_asdu(Asdu(Type.C_SC_NA_1, Cot.ACTIVATION, CA, (command_object(Type.C_SC_NA_1, 500, value),))),
+                           trio.current_time())
+        conn._wake()
+        await trio.sleep(0.5)
         return
     if b.retry_refused and result.positive is False:
         await conn.send_command(CA, 500, Type.C_SC_NA_1, True, wait=False)
