@@ -13,9 +13,9 @@ when a selected check needs it and the connection is still open:
    back (M03, M04) and waits for the acknowledgement (at most t2);
 3. ``testfr``: sends TESTFR act (M05) and waits up to t1 for the con;
 4. ``unknown_type``: sends an ASDU of the undefined type 22 (M11) and watches t2 and t1;
-5. waits up to ``master.commands_within`` for the commands of ``points.commands`` to end (M08-M10;
-   with ``master.provoke_negative`` the first command to each point is refused), then t1 more
-   to see any retry;
+5. waits up to ``master.commands_within`` for the commands of ``points.commands`` to end (M08-M10),
+   then t1 more to see any retry (``refused``: with ``master.provoke_negative`` the first command to each
+   point is refused, alternately with a negative ACT_CON and with COT 47);
 6. ``provoke_t1``: stops acknowledging and answering TESTFR (M06, only if the PICS allows it)
    and waits t3 + t1 for the master to close.
 
@@ -46,6 +46,7 @@ from ..protocol.station.faults import (
     NoReturnInformation,
     NoTermination,
     Scope,
+    WrongCause,
 )
 from .case import CaseFailed, CaseNotApplicable, Verdict
 from .context import Evidence
@@ -103,11 +104,14 @@ def master_profile(pics: Pics, base: Profile | None = None) -> Profile:
 
 
 def _refusals(pics: Pics) -> tuple[Fault, ...]:
-    """The first command to each point of the PICS gets a negative ACT_CON and nothing else."""
+    """The first command to each point of the PICS is refused and nothing else is sent for it:
+    alternately with a negative ACT_CON (COT 7, P/N=1) and as an unknown IOA (COT 47, P/N=1)."""
     faults: list[Fault] = []
-    for point in pics.command_points:
+    for index, point in enumerate(pics.command_points):
         scope = Scope(type=point.type, io_address=point.io_address, occurrence=1)
         faults += [NegativeConfirmation(scope), NoReturnInformation(scope), NoTermination(scope)]
+        if index % 2:
+            faults.append(WrongCause(scope, cot=int(Cot.UNKNOWN_IOA)))
     return tuple(faults)
 
 

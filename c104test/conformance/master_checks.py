@@ -482,9 +482,9 @@ def _act_term(session: MasterSession) -> None:
 
 @master_check(
     "M10", "No blind retry after a refusal", clause="protocol.md 1.11; companion list (handles negative ACT_CON)",
-    purpose="A command the RTU refused (negative ACT_CON) is not sent again by itself: the refusal goes to the operator.",
+    purpose="A command the RTU refused (negative ACT_CON, or COT 44-47) is not sent again by itself: the refusal goes to the operator.",
     breaks="engine client that repeats a refused command at once",
-    verifies="after the tool's negative ACT_CON, no identical activation from the master within t1",
+    verifies="after the tool's refusal (negative ACT_CON or COT 47, P/N=1), no identical activation from the master within t1",
     pics=("master.provoke_negative", "points.commands", "link.t1"), needs=("refuse",),
 )
 def _no_blind_retry(session: MasterSession) -> None:

@@ -100,7 +100,7 @@ ITEMS: tuple[Item, ...] = (
     Item("master.clock_sync", "bool", False, "--master: the master synchronises the clock (C_CS_NA_1) after STARTDT"),
     Item("master.commands_within", "float", 10.0, "--master: seconds after STARTDT within which the master commands each point of points.commands", low=0.1),
     Item("master.provoke_t1", "bool", False, "--master: the tool may stop acknowledging and answering TESTFR so that the master must close after t1"),
-    Item("master.provoke_negative", "bool", False, "--master: the tool refuses the master's first command to each point of points.commands (negative ACT_CON)"),
+    Item("master.provoke_negative", "bool", False, "--master: the tool refuses the master's first command to each point of points.commands (negative ACT_CON, or COT 47 unknown IOA, alternately)"),
 )
 _BY_KEY = {item.key: item for item in ITEMS}
 _SECTIONS = {item.key.split(".")[0] for item in ITEMS} | {"points"}

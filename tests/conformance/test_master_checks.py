@@ -59,6 +59,10 @@ def test_broken_master_fails(check: str) -> None:
     result = run_checks(engine_master(BROKEN[check]), check, **({"pics": pics} if pics else {}))[check]
     assert result.verdict is Verdict.FAIL, f"{check}: {result.verdict.value} {result.reason}"
     assert result.reason and result.evidence
+    if check == "M10":  # the tool refused 501 with a negative ACT_CON, and 500 as an unknown IOA
+        sent = [e.explained for e in result.evidence if e.dir == "sent" and "C_SC_NA_1" in e.explained]
+        assert any("ACTIVATION_CON | NEGATIVE" in e and "IOA 501" in e for e in sent), sent
+        assert any("UNKNOWN_IOA | NEGATIVE" in e and "IOA 500" in e for e in sent), sent
 
 
 def test_no_master_is_an_error_for_every_check() -> None:
