@@ -125,9 +125,13 @@ def _run_conformance(args: argparse.Namespace) -> int:
         def listening(bound: int) -> None:
             print(f"simulated RTU listening on {host}:{bound}; waiting up to {args.wait:g} s for the master under test", flush=True)
 
-        results = trio.run(lambda: run_master_suite(
-            checks, pics, args.output, host=host, port=port, wait=args.wait, profile=profile,
-            transport=transport, on_listening=listening, on_result=_progress))
+        try:
+            results = trio.run(lambda: run_master_suite(
+                checks, pics, args.output, host=host, port=port, wait=args.wait, profile=profile,
+                transport=transport, on_listening=listening, on_result=_progress))
+        except OSError as exc:
+            print(f"c104test conformance: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_FAILED
     else:
         from c104test.conformance.runner import run_suite
 

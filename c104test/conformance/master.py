@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 
 import trio
 
+from ..engine.errors import unwrap_group
 from ..engine.journal import Direction
 from ..engine.pcap import CaptureWriter
 from ..engine.profile import Profile, demo_profile
@@ -254,6 +255,29 @@ def _judge(check: MasterCheck, session: MasterSession, evidence: tuple[Evidence,
     return CaseResult(check.id, check.title, check.clause, verdict, reason, seconds, evidence)
 
 
+async def _observe(rig: _Rig, pics: Pics, needs: frozenset[str], host: str, port: int, wait: float,
+                   on_listening: Callable[[int], None] | None) -> tuple[_Recorded | None, dict[str, float], float]:
+    """Serve, wait for the master, run the stimuli; the master's connection, the stimuli, the end."""
+    conn: _Recorded | None = None
+    stimuli: dict[str, float] = {}
+    async with trio.open_nursery() as nursery:
+        bound = await nursery.start(rig.serve, host, port)
+        if on_listening is not None:
+            on_listening(bound)
+        await _poll(lambda: bool(rig.recorded), wait)
+        if rig.recorded:
+            conn = rig.recorded[0]
+            observer = _Observer(pics, rig, conn, needs)
+            await observer.run()
+            stimuli = observer.stimuli
+        until = trio.current_time()
+        if conn is not None and conn.close_info is None:
+            conn.close("the master-side checks are done")
+            await _poll(lambda: conn is not None and conn.closed_at is not None, 2.0)
+        nursery.cancel_scope.cancel()
+    return conn, stimuli, until
+
+
 async def run_master(
     checks: Iterable[MasterCheck],
     pics: Pics,
@@ -275,23 +299,10 @@ async def run_master(
     faults = _refusals(pics) if pics["master.provoke_negative"] else ()
     rig = _Rig(master_profile(pics, profile), faults=faults, max_connections=1, transport=transport)
     started = trio.current_time()
-    conn: _Recorded | None = None
-    stimuli: dict[str, float] = {}
-    async with trio.open_nursery() as nursery:
-        bound = await nursery.start(rig.serve, host, port)
-        if on_listening is not None:
-            on_listening(bound)
-        await _poll(lambda: bool(rig.recorded), wait)
-        if rig.recorded:
-            conn = rig.recorded[0]
-            observer = _Observer(pics, rig, conn, needs)
-            await observer.run()
-            stimuli = observer.stimuli
-        until = trio.current_time()
-        if conn is not None and conn.close_info is None:
-            conn.close("the master-side checks are done")
-            await _poll(lambda: conn is not None and conn.closed_at is not None, 2.0)
-        nursery.cancel_scope.cancel()
+    try:
+        conn, stimuli, until = await _observe(rig, pics, needs, host, port, wait, on_listening)
+    except BaseExceptionGroup as group:  # one error (a port in use, say), as it was raised
+        raise unwrap_group(group) from None
     session = _session(pics, conn, stimuli, wait, until)
     evidence: tuple[Evidence, ...] = ()
     if conn is not None:

@@ -81,5 +81,6 @@ class MasterConformanceRun:
             raise TimeoutError(f"the master-side checks did not end within {limit:g} s")
         if self._error is not None:
             raise self._error
-        assert self._results is not None
+        if self._results is None:
+            raise RuntimeError("the master-side checks were cancelled (the c104test trio thread stopped)")
         return self._results

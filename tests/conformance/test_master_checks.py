@@ -86,3 +86,20 @@ def test_selection() -> None:
     assert len(select_master_checks("M*")) == len(MASTER_CHECKS)
     with pytest.raises(ValueError, match="names no master check"):
         select_master_checks("Q1")
+
+
+def test_a_port_in_use_is_named(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from c104test.cli import main
+
+    pics = tmp_path / "master.yaml"
+    pics.write_text(PICS_TEXT)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status = main(["conformance", "--master", "--listen", f"127.0.0.1:{port}", "--pics", str(pics),
+                       "--output", str(tmp_path / "out")])
+    assert status == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
