@@ -358,5 +358,6 @@ async def run_master_suite(
                                 capture_sha256=file_sha256(capture_path(output)), mode="master")
     write_results(output, document)
     write_junit(output, results)
-    write_html(output, results, host=host, port=bound, pics=pics.file, started=document["started"], finished=document["finished"])
+    write_html(output, results, host=host, port=bound, pics=pics.file, started=document["started"], finished=document["finished"],
+               peer="master")
     return results

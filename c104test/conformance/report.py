@@ -84,7 +84,7 @@ def write_junit(directory: str, results: Sequence[CaseResult]) -> str:
 
 
 def write_html(directory: str, results: Sequence[CaseResult], *, host: str, port: int, pics: str,
-               started: str, finished: str) -> str:
+               started: str, finished: str, peer: str = "RTU") -> str:
     """``report.html`` through the shared writer: n/a is shown as skipped, the PICS as the list file."""
     from ..reports import Frame, ItemResult, RunResults
     from ..reports.writers import write_html as shared_html
@@ -95,7 +95,8 @@ def write_html(directory: str, results: Sequence[CaseResult], *, host: str, port
     except OSError:
         digest = ""
     verdicts = {Verdict.PASS: "pass", Verdict.FAIL: "fail", Verdict.ERROR: "error", Verdict.NOT_APPLICABLE: "skipped"}
-    run = RunResults(f"{host}:{port}", pics, digest, started, finished, f"c104test {__version__}", kind="conformance")
+    where = f"{host}:{port}" if peer == "RTU" else f"{peer} under test (simulated RTU on {host}:{port})"
+    run = RunResults(where, pics, digest, started, finished, f"c104test {__version__}", kind="conformance", peer=peer)
     for row, r in enumerate(results, start=1):
         frames = tuple(Frame(e.t, e.dir == "sent", e.explained, e.hex) for e in r.evidence)
         run.points.append(ItemResult(row, None, None, f"{r.id} {r.title}", verdicts[r.verdict], expected=r.clause,

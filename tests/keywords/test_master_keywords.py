@@ -35,3 +35,6 @@ def test_listener_checks_the_connecting_master(kw: Keywords, tmp_path: Path) -> 
     with pytest.raises(SkipExecution, match=r"M06 n/a: PICS master\.provoke_t1"):
         kw("Master Check Should Pass", "M06")
     assert json.loads((tmp_path / "out" / "results.json").read_text())["mode"] == "master"
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert f"master under test (simulated RTU on 127.0.0.1:{port})" in page
+    assert "<svg" in page and ">master</text>" in page  # M07's evidence: the chart names the master
