@@ -51,7 +51,7 @@ from ..protocol.station.faults import (
 )
 from .case import CaseFailed, CaseNotApplicable, Verdict
 from .context import Evidence
-from .master_checks import ACK_TOLERANCE, NOT_CARRIED_OUT, MasterCheck, MasterFrame, MasterSession
+from .master_checks import ACK_TOLERANCE, MasterCheck, MasterFrame, MasterSession, NotCarriedOut
 from .pics import Pics
 from .runner import CaseResult
 
@@ -248,7 +248,7 @@ def _judge(check: MasterCheck, session: MasterSession, evidence: tuple[Evidence,
         verdict, reason = Verdict.FAIL, str(exc)
     except CaseNotApplicable as exc:
         verdict, reason = Verdict.NOT_APPLICABLE, str(exc)
-    except NOT_CARRIED_OUT as exc:
+    except NotCarriedOut as exc:
         verdict, reason = Verdict.ERROR, str(exc)
     except Exception as exc:  # a check that breaks must not stop the others; the report says why
         verdict, reason = Verdict.ERROR, f"{type(exc).__name__}: {exc}"

@@ -112,14 +112,14 @@ class MasterSession:
     def require_started(self) -> float:
         """The STARTDT con's time; an error (not a verdict) when the check had nothing to judge."""
         if not self.connected:
-            raise _NotCarriedOut(f"no master connected within {self.wait:g} s")
+            raise NotCarriedOut(f"no master connected within {self.wait:g} s")
         started = self.started_at()
         if started is None:
-            raise _NotCarriedOut("the master never started data transfer, so the tool could not provoke this")
+            raise NotCarriedOut("the master never started data transfer, so the tool could not provoke this")
         return started
 
 
-class _NotCarriedOut(Exception):
+class NotCarriedOut(Exception):
     """The check could not be carried out (verdict error); the runner names the reason."""
 
 
@@ -223,7 +223,7 @@ def _ended_by(session: MasterSession) -> float:
 )
 def _startdt(session: MasterSession) -> None:
     if not session.connected:
-        raise _NotCarriedOut(f"no master connected within {session.wait:g} s")
+        raise NotCarriedOut(f"no master connected within {session.wait:g} s")
     t1 = float(session.pics["link.t1"])
     started = session.started_at()
     for f in session.by_master():
@@ -280,7 +280,7 @@ def _ack_t2(session: MasterSession) -> None:
             when = "never" if acked is None else f"only after {acked - f.t:.2f} s"
             raise CaseFailed(f"the RTU's I-frame N(S)={ns} sent at {_fmt(f.t)} was acknowledged {when} (t2 = {t2:g} s)")
     if not judged:
-        raise _NotCarriedOut("no RTU I-frame could be judged (the connection ended too early)")
+        raise NotCarriedOut("no RTU I-frame could be judged (the connection ended too early)")
 
 
 @master_check(
@@ -316,7 +316,7 @@ def _ack_w(session: MasterSession) -> None:
                         f"{w} I-frames unacknowledged at {_fmt(f.t)} (N(S)={decoded.send_seq}); the master acknowledged {when} "
                         f"(w = {w}: it must acknowledge at once)")
     if not reached:
-        raise _NotCarriedOut(f"the RTU never had {w} I-frames unacknowledged, so w could not be judged")
+        raise NotCarriedOut(f"the RTU never had {w} I-frames unacknowledged, so w could not be judged")
 
 
 @master_check(
@@ -330,7 +330,7 @@ def _testfr(session: MasterSession) -> None:
     session.require_started()
     sent = session.stimuli.get("testfr")
     if sent is None:
-        raise _NotCarriedOut("the connection ended before the tool could send TESTFR act")
+        raise NotCarriedOut("the connection ended before the tool could send TESTFR act")
     t1 = float(session.pics["link.t1"])
     con = next((f for f in session.by_master() if f.t >= sent and f.is_u(UFunction.TESTFR_CON)), None)
     if con is None or con.t - sent > t1 + ACK_TOLERANCE:
@@ -351,7 +351,7 @@ def _t1(session: MasterSession) -> None:
     session.require_started()
     since = session.stimuli.get("provoke_t1")
     if since is None:
-        raise _NotCarriedOut("the connection ended before the tool stopped answering")
+        raise NotCarriedOut("the connection ended before the tool stopped answering")
     t1, t3 = float(session.pics["link.t1"]), float(session.pics["link.t3"])
     waiting = next((f for f in session.by_master() if f.t >= since and (
         isinstance(f.frame, IFrame) or f.is_u(UFunction.TESTFR_ACT))), None)
@@ -520,7 +520,7 @@ def _unknown_type(session: MasterSession) -> None:
     session.require_started()
     sent = session.stimuli.get("unknown_type")
     if sent is None:
-        raise _NotCarriedOut("the connection ended before the tool could send the unknown type")
+        raise NotCarriedOut("the connection ended before the tool could send the unknown type")
     t1, t2 = float(session.pics["link.t1"]), float(session.pics["link.t2"])
     if session.closed_by is ClosedBy.PEER and session.closed_at is not None and session.closed_at - sent <= t1 + ACK_TOLERANCE \
             and "provoke_t1" not in session.stimuli:
@@ -534,6 +534,3 @@ def _unknown_type(session: MasterSession) -> None:
         if acked is None or acked - unknown.t > t2 + ACK_TOLERANCE:
             when = "never" if acked is None else f"only after {acked - unknown.t:.2f} s"
             raise CaseFailed(f"the ASDU of unknown type 22 at {_fmt(unknown.t)} was acknowledged {when} (t2 = {t2:g} s)")
-
-
-NOT_CARRIED_OUT = _NotCarriedOut
