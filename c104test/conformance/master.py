@@ -17,7 +17,8 @@ when a selected check needs it and the connection is still open:
    then t1 more to see any retry (``refused``: with ``master.provoke_negative`` the first command to each
    point is refused, alternately with a negative ACT_CON and with COT 47);
 6. ``provoke_t1``: stops acknowledging and answering TESTFR (M06, only if the PICS allows it)
-   and waits t3 + t1 for the master to close.
+   and waits for the master to close: until t1 after its first unanswered TESTFR act or I-frame
+   (at most 2 (t3 + t1)).
 
 Then it ends the connection and judges the journal of the simulator's side (``master_checks``).
 The simulated RTU's own timers are long (it never closes first, never sends TESTFR by itself),
@@ -183,10 +184,27 @@ class _Observer:
         if pics.command_points and self.open:
             await self._commands()
         if "provoke_t1" in self.needs and pics["master.provoke_t1"] and self.open:
-            self.stimuli["provoke_t1"] = self.since()
-            conn.link.withhold_acknowledgements = True
-            conn.link.ignore_test_frames = True
-            await self.until(lambda: False, self.t3 + self.t1 + 2 * ACK_TOLERANCE)
+            await self._provoke_t1()
+
+    async def _provoke_t1(self) -> None:
+        """Stop acknowledging and answering TESTFR; wait until the master closes, or t1 (and the
+        tolerance) after its first unanswered frame has passed (at most 2 (t3 + t1) in all: the
+        RTU's own reports may restart the master's t3)."""
+        since = self.since()
+        self.stimuli["provoke_t1"] = since
+        self.conn.link.withhold_acknowledgements = True
+        self.conn.link.ignore_test_frames = True
+
+        def waiting(frame: MasterFrame) -> bool:
+            return frame.raw[2] == 0x43 or not frame.raw[2] & 1  # TESTFR act or an I-frame
+
+        def overdue() -> bool:
+            first = next((e.timestamp - self.conn.opened_at for e in self.conn.journal
+                          if e.direction is Direction.RECEIVED and e.timestamp - self.conn.opened_at >= since
+                          and waiting(MasterFrame(0.0, True, e.raw))), None)
+            return first is not None and self.since() > first + self.t1 + 2 * ACK_TOLERANCE
+
+        await self.until(overdue, 2 * (self.t3 + self.t1) + 2 * ACK_TOLERANCE)
 
     async def _burst(self) -> None:
         """w spontaneous I-frames back to back: the RTU's first two monitored points, alternating."""
