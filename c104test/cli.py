@@ -64,7 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_fat(commands)
     _add_report(commands)
     _add_demo(commands)
-    _add_conformance(commands)
+    from c104test.cli_conformance import add_conformance  # its own module: cli.py stays small
+
+    add_conformance(commands)
     return parser
 
 
@@ -322,7 +324,7 @@ async def _stop_on_signal(scope: object) -> None:
             return
 
 
-# ---- TLS options (simulate, monitor) ----------------------------------------------------------
+# ---- TLS options (simulate, monitor, conformance) ----------------------------------------------------------
 
 
 def _add_tls_options(parser: argparse.ArgumentParser, peer: str) -> None:
@@ -720,75 +722,3 @@ def _run_report_merge(args: argparse.Namespace) -> int:
     passed = write_summary(runs, Path(args.output))
     print(f"c104test report merge: {len(runs)} runs, {'all passed' if passed else 'some failed'}; summary in {args.output}")
     return EXIT_OK if passed else 1
-
-
-# ---- conformance ------------------------------------------------------------------------------
-
-
-def _add_conformance(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "conformance",
-        help="run the catalogue's conformance cases against an RTU, driven by its PICS",
-        description=(
-            "Run the conformance cases (protocol.md 2.3) against the RTU at HOST[:PORT]. The PICS "
-            "says what the RTU claims; a case it does not claim is n/a. One line per case; "
-            "results.json and junit.xml go to --output. Exit status: 0 every applicable case "
-            "passed, 1 a case failed or could not be carried out, 2 usage error."
-        ),
-        epilog="example: c104test conformance 127.0.0.1:2404 --pics rtu.yaml --cases L01,A02-A10,R*",
-    )
-    parser.add_argument("address", nargs="?", type=_address, metavar="HOST[:PORT]", help="the RTU under test (port 2404 by default)")
-    parser.add_argument("--pics", metavar="FILE", help="the PICS/PIXIT of the RTU (YAML, see docs/pics.md)")
-    parser.add_argument("--cases", metavar="LIST", help="cases to run: IDs, ranges and wildcards (L01,A02-A10,R*)")
-    parser.add_argument("--output", metavar="DIR", default="c104test-conformance", help="report directory (default ./c104test-conformance)")
-    parser.add_argument("--pics-template", action="store_true", help="print a commented PICS template and exit")
-    parser.add_argument("--pics-from-profile", metavar="FILE|demo", help="print the PICS of a simulator profile and exit")
-    parser.set_defaults(run=_run_conformance)
-
-
-def _run_conformance(args: argparse.Namespace) -> int:
-    import trio
-
-    from c104test.conformance import (
-        PicsError,
-        Verdict,
-        load_pics,
-        pics_from_profile,
-        pics_template,
-        select_cases,
-    )
-    from c104test.conformance.runner import run_suite
-    from c104test.engine.profile import ProfileError, demo_profile, load_profile
-
-    if args.pics_template:
-        print(pics_template(), end="")
-        return EXIT_OK
-    if args.pics_from_profile:
-        try:
-            profile = demo_profile() if args.pics_from_profile == "demo" else load_profile(args.pics_from_profile)
-        except ProfileError as exc:
-            print(f"c104test conformance: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        print(pics_from_profile(profile), end="")
-        return EXIT_OK
-    if not args.address or not args.pics:
-        print("c104test conformance: HOST[:PORT] and --pics FILE are required "
-              "(or --pics-template, --pics-from-profile)", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    host, port = args.address
-    try:
-        cases = select_cases(args.cases)
-        pics = load_pics(args.pics)
-    except (ValueError, PicsError) as exc:
-        print(f"c104test conformance: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-
-    def progress(result: object) -> None:
-        print(f"{result.id}  {result.title:<40} {result.verdict.value:<5} {result.seconds:6.2f} s"
-              + (f"  {result.reason}" if result.reason and result.verdict is not Verdict.PASS else ""), flush=True)
-
-    results = trio.run(run_suite, host, port, pics, cases, args.output, progress)
-    counts = {v: sum(r.verdict is v for r in results) for v in Verdict}
-    print(f"{len(results)} cases: " + ", ".join(f"{n} {v.value}" for v, n in counts.items())
-          + f"; report in {args.output}", flush=True)
-    return EXIT_OK if counts[Verdict.FAIL] == 0 and counts[Verdict.ERROR] == 0 else EXIT_FAILED

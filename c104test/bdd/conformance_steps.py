@@ -7,10 +7,18 @@
 
 A case that the PICS does not claim is skipped with its reason (the PICS item). The step
 ``the RTU closes the connection`` counts only a close made by the RTU, never one made by c104test.
+
+The controlling station as the device under test (master checks M01-M11)::
+
+    Scenario: The SCADA front end
+      Given the simulated RTU waits for the master under test with the PICS "master.yaml" on port 2404
+      When the master under test has been checked
+      Then the master check M03 passes
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +138,71 @@ def rtu_closes_connection(c104_context: C104Context, seconds: str | None) -> Non
     info = connection.close_info
     if info is not None and info.by is not ClosedBy.PEER:
         raise StepFailed(f"c104test closed the connection itself ({info.cause.value}: {info.reason}); the RTU did not close it")
+
+
+# ---- the master under test ----------------------------------------------------------------------
+
+
+@step("Given", r'the simulated RTU waits for the master under test with the PICS "(?P<path>[^"]+)"(?: on port (?P<port>\d+))?')
+def given_master_listener(c104_context: C104Context, c104_conformance: dict[str, Any], c104_bridge: Any, path: str,
+                          port: str | None) -> None:
+    """the simulated RTU waits for the master under test with the PICS "<file>" [on port <n>]
+
+    Starts the simulated RTU that the master under test connects to (default: any free port,
+    logged and kept as ``c104_conformance["master_port"]``); the master checks run once it
+    connects. The PICS describes the master (docs/conformance-master.md); a relative path is
+    taken from the feature's folder.
+
+    Examples:
+        Given the simulated RTU waits for the master under test with the PICS "master.yaml" on port 2404
+    """
+    from c104test.conformance import load_pics
+    from c104test.sync.conformance import MasterConformanceRun
+
+    file = Path(path)
+    if not file.is_absolute() and c104_context.feature_dir is not None:
+        file = c104_context.feature_dir / file
+    run = MasterConformanceRun(load_pics(file), port=int(port or 0))
+    c104_conformance["master"] = run
+    c104_conformance["master_port"] = run.port
+    logging.getLogger("c104test.bdd").info("simulated RTU listening on 127.0.0.1:%d for the master under test", run.port)
+
+
+@step("When", r"the master under test has been checked")
+def master_checked(c104_conformance: dict[str, Any]) -> None:
+    """the master under test has been checked
+
+    Waits until the master connected and every master check was judged (bounded by the
+    listener's wait plus two minutes).
+
+    Examples:
+        When the master under test has been checked
+    """
+    run = c104_conformance.get("master")
+    if run is None:
+        raise StepFailed("no master listener: start with 'Given the simulated RTU waits for the master under test with the PICS \"file\"'")
+    c104_conformance["master_results"] = {r.id: r for r in run.results()}
+
+
+@step("Then", r"the master check (?P<check_id>[Mm]\d\d) passes")
+def master_check_passes(c104_conformance: dict[str, Any], check_id: str) -> None:
+    """the master check <ID> passes
+
+    The master check passed; one the PICS does not claim is skipped, naming the PICS item.
+
+    Examples:
+        Then the master check M03 passes
+    """
+    from c104test.conformance import Verdict
+
+    results = c104_conformance.get("master_results")
+    if results is None:
+        raise StepFailed("the master has not been checked: use 'When the master under test has been checked' first")
+    result = results.get(check_id.upper())
+    if result is None:
+        raise StepFailed(f"{check_id} was not checked; checked: {', '.join(results)}")
+    if result.verdict is Verdict.NOT_APPLICABLE:
+        pytest.skip(f"{result.id} n/a: {result.reason}")
+    if result.verdict is not Verdict.PASS:
+        frames = "\n".join(f"{e.t:8.3f} {'>>' if e.dir == 'sent' else '<<'} {e.explained}" for e in result.evidence[-30:])
+        raise StepFailed(f"{result.id} {result.title}: {result.verdict.value}: {result.reason}\n{frames}")

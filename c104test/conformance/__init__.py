@@ -2,6 +2,8 @@
 
 ``select_cases("L01,A02-A10,R*")`` picks cases, ``run_cases`` runs them against an RTU with its
 ``Pics``; ``CASES`` maps a catalogue ID to its definition (clause, purpose, PICS items, mutants).
+With a master as the device under test, ``MASTER_CHECKS`` (M01-M11) are its rules and
+``conformance.master.run_master`` serves the simulated RTU it connects to.
 """
 
 from .case import (
@@ -14,11 +16,13 @@ from .case import (
     mutant_plan,
     select_cases,
 )
+from .master_checks import MASTER_CHECKS, MasterCheck, select_master_checks
 from .pics import Pics, PicsError, load_pics, parse_pics, pics_from_profile, pics_template
 from .runner import CaseResult, run_case, run_cases
 
 __all__ = [
-    "CASES", "CATALOGUE", "Case", "CaseFailed", "CaseNotApplicable", "CaseResult", "Pics", "PicsError",
+    "CASES", "CATALOGUE", "MASTER_CHECKS", "Case", "CaseFailed", "CaseNotApplicable", "CaseResult", "MasterCheck",
+    "Pics", "PicsError",
     "Verdict", "load_pics", "mutant_plan", "parse_pics", "pics_from_profile", "pics_template", "run_case",
-    "run_cases", "select_cases",
+    "run_cases", "select_cases", "select_master_checks",
 ]

@@ -18,6 +18,8 @@ import trio
 from ..engine.client import ClientConnection, CommandResult
 from ..engine.errors import CommandTimeout, ConnectFailed, LinkDown, unwrap_group
 from ..engine.journal import Direction, JournalEntry
+from ..engine.pcap import CaptureWriter
+from ..engine.transport import Transport
 from ..protocol.asdu import Asdu, UnknownAsdu
 from ..protocol.closing import ClosedBy
 from ..protocol.enums import ConnectionState, Cot, Type
@@ -76,8 +78,10 @@ def _describe_asdu(asdu: Asdu | UnknownAsdu) -> str:
 class CaseContext:
     """The RTU (``host``, ``port``), its ``pics``, and every connection a case opens."""
 
-    def __init__(self, host: str, port: int, pics: Pics) -> None:
+    def __init__(self, host: str, port: int, pics: Pics, transport: Transport | None = None) -> None:
         self.host = host
+        #: How connections are made: plain TCP, or TLS (``engine.tls.tls_transport``).
+        self.transport = transport
         self.port = port
         self.pics = pics
         self.params = tool_parameters(pics)
@@ -131,7 +135,7 @@ class CaseContext:
         conn = ClientConnection(
             self.host, self.port, params=self.params, start_data_transfer=start,
             command_timeout=self.answer_timeout, originator_address=originator_address,
-            start_timeout=self.answer_timeout,
+            start_timeout=self.answer_timeout, transport=self.transport,
         )
         self._connections.append(conn)
         try:
@@ -166,6 +170,11 @@ class CaseContext:
         source = await self.connect()
         await trio.sleep(0.3)  # the start-up reports (end of initialisation) go by
         return source
+
+    def add_to_capture(self, capture: CaptureWriter, label: str) -> None:
+        """Every connection of the case as one TCP conversation of ``capture``."""
+        for number, conn in enumerate(self._connections, start=1):
+            conn.journal.add_to_capture(capture, comment=f"c104test: {label}, connection {number}")
 
     def evidence(self, limit: int = EVIDENCE_FRAMES) -> list[Evidence]:
         """The case's frames, all connections, in time order: the last ``limit`` of them."""

@@ -107,6 +107,13 @@ ITEMS: tuple[Item, ...] = (
          ("close", "deactivate", "refuse")),
     Item("events.kept_while_disconnected", "bool", False,
          "reports made while no connection (of the group) is open are kept; unacknowledged ones are sent again after the reconnect"),
+    # --master: the controlling station under test (link.* are then the master's k, w and timers,
+    # points.commands the points it commands and how)
+    Item("master.general_interrogation", "bool", True, "--master: the master sends a station interrogation after STARTDT or end of initialisation"),
+    Item("master.clock_sync", "bool", False, "--master: the master synchronises the clock (C_CS_NA_1) after STARTDT"),
+    Item("master.commands_within", "float", 10.0, "--master: seconds after STARTDT within which the master commands each point of points.commands", low=0.1),
+    Item("master.provoke_t1", "bool", False, "--master: the tool may stop acknowledging and answering TESTFR so that the master must close after t1"),
+    Item("master.provoke_negative", "bool", False, "--master: the tool refuses the master's first command to each point of points.commands (negative ACT_CON, or COT 47 unknown IOA, alternately)"),
 )
 _BY_KEY = {item.key: item for item in ITEMS}
 _SECTIONS = {item.key.split(".")[0] for item in ITEMS} | {"points"}
@@ -406,11 +413,13 @@ def _yaml_value(value: Any) -> str:
 
 
 def _render(values: Mapping[str, Any], reads: tuple[ReadPoint, ...], commands: tuple[CommandPoint, ...],
-            *, comments: bool, title: str, files: tuple[FilePoint, ...] = ()) -> str:
+            *, comments: bool, title: str, files: tuple[FilePoint, ...] = (), master: bool = True) -> str:
     out = [f"# {title}", "# docs/pics.md describes every item; c104test conformance --pics FILE reads it.", ""]
     section = ""
     for item in ITEMS:
         head, name = item.key.split(".")
+        if head == "master" and not master:
+            continue  # the items of a master under test (--master), not of an RTU
         if head != section:
             out.append(f"{head}:")
             section = head
@@ -504,4 +513,4 @@ def pics_from_profile(profile: Any) -> str:
     }
     files = tuple(FilePoint(f.io_address, f.name) for f in station.files)
     return _render(values, tuple(reads), tuple(commands), comments=True,
-                   title=f"PICS/PIXIT of the simulated RTU {profile.name!r}", files=files)
+                   title=f"PICS/PIXIT of the simulated RTU {profile.name!r}", files=files, master=False)

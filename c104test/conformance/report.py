@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import xml.etree.ElementTree as ET
@@ -15,18 +16,32 @@ from .. import __version__
 from .case import Verdict
 from .runner import CaseResult
 
-__all__ = ["results_document", "write_html", "write_junit", "write_results"]
+__all__ = ["capture_path", "file_sha256", "results_document", "write_html", "write_junit", "write_results"]
+
+
+def capture_path(directory: str) -> str:
+    """Where a run's capture goes (the directory is made here)."""
+    os.makedirs(directory, exist_ok=True)
+    return os.path.join(directory, "capture.pcap")
+
+
+def file_sha256(path: str) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def results_document(results: Sequence[CaseResult], *, host: str, port: int, pics: str,
-                     started: str, finished: str) -> dict[str, Any]:
+                     started: str, finished: str, capture_sha256: str | None = None, mode: str = "rtu") -> dict[str, Any]:
+    """The results.json document; ``mode`` says which device was under test ("rtu" or "master":
+    then ``rtu`` is the address where the simulated RTU listened)."""
     return {
         "tool": {"name": "c104test", "version": __version__},
+        "mode": mode,
         "rtu": {"host": host, "port": port},
         "pics": pics,
         "started": started,
         "finished": finished,
-        "capture_sha256": None,
+        "capture_sha256": capture_sha256,
         "cases": [
             {"id": r.id, "title": r.title, "clause": r.clause, "verdict": r.verdict.value, "reason": r.reason,
              "seconds": round(r.seconds, 3), "evidence": [e.as_dict() for e in r.evidence]}
@@ -69,10 +84,8 @@ def write_junit(directory: str, results: Sequence[CaseResult]) -> str:
 
 
 def write_html(directory: str, results: Sequence[CaseResult], *, host: str, port: int, pics: str,
-               started: str, finished: str) -> str:
+               started: str, finished: str, peer: str = "RTU") -> str:
     """``report.html`` through the shared writer: n/a is shown as skipped, the PICS as the list file."""
-    import hashlib
-
     from ..reports import Frame, ItemResult, RunResults
     from ..reports.writers import write_html as shared_html
 
@@ -82,7 +95,8 @@ def write_html(directory: str, results: Sequence[CaseResult], *, host: str, port
     except OSError:
         digest = ""
     verdicts = {Verdict.PASS: "pass", Verdict.FAIL: "fail", Verdict.ERROR: "error", Verdict.NOT_APPLICABLE: "skipped"}
-    run = RunResults(f"{host}:{port}", pics, digest, started, finished, f"c104test {__version__}", kind="conformance")
+    where = f"{host}:{port}" if peer == "RTU" else f"{peer} under test (simulated RTU on {host}:{port})"
+    run = RunResults(where, pics, digest, started, finished, f"c104test {__version__}", kind="conformance", peer=peer)
     for row, r in enumerate(results, start=1):
         frames = tuple(Frame(e.t, e.dir == "sent", e.explained, e.hex) for e in r.evidence)
         run.points.append(ItemResult(row, None, None, f"{r.id} {r.title}", verdicts[r.verdict], expected=r.clause,

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import trio
 
 from ..engine.errors import ConnectFailed
+from ..engine.pcap import CaptureWriter
+from ..engine.transport import Transport
 from .case import Case, CaseFailed, CaseNotApplicable, Verdict
 from .context import CaseContext, Evidence
 from .pics import Pics
@@ -41,10 +43,11 @@ def case_time_limit(pics: Pics) -> float:
     return 4 * float(pics["link.t1"]) + 2 * float(pics["link.t3"]) + float(pics["commands.select_timeout"]) + 10
 
 
-async def run_case(case: Case, host: str, port: int, pics: Pics) -> CaseResult:
-    """One case, its verdict, reason and evidence frames."""
+async def run_case(case: Case, host: str, port: int, pics: Pics, *, transport: Transport | None = None,
+                   capture: CaptureWriter | None = None) -> CaseResult:
+    """One case, its verdict, reason and evidence frames (added to ``capture`` when given)."""
     started = trio.current_time()
-    ctx = CaseContext(host, port, pics)
+    ctx = CaseContext(host, port, pics, transport)
     verdict, reason = Verdict.PASS, ""
     limit = case_time_limit(pics) + case.extra_seconds
     try:
@@ -61,15 +64,18 @@ async def run_case(case: Case, host: str, port: int, pics: Pics) -> CaseResult:
         verdict, reason = Verdict.ERROR, f"the case did not finish within {limit:g} s"
     except Exception as exc:  # a case that breaks must not stop the run; the report says why
         verdict, reason = Verdict.ERROR, f"{type(exc).__name__}: {exc}"
+    if capture is not None:
+        ctx.add_to_capture(capture, f"case {case.id} {case.title}")
     return CaseResult(case.id, case.title, case.clause, verdict, reason,
                       trio.current_time() - started, tuple(ctx.evidence()))
 
 
 async def run_cases(cases: Iterable[Case], host: str, port: int, pics: Pics,
-                    on_result: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
+                    on_result: Callable[[CaseResult], None] | None = None, *,
+                    transport: Transport | None = None, capture: CaptureWriter | None = None) -> list[CaseResult]:
     results = []
     for case in cases:
-        result = await run_case(case, host, port, pics)
+        result = await run_case(case, host, port, pics, transport=transport, capture=capture)
         results.append(result)
         if on_result is not None:
             on_result(result)
@@ -81,13 +87,24 @@ def utc_now() -> str:
 
 
 async def run_suite(host: str, port: int, pics: Pics, cases: Iterable[Case], output: str,
-                    on_result: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
-    """Run ``cases`` and write ``results.json``, ``junit.xml`` and ``report.html`` into ``output``."""
-    from .report import results_document, write_html, write_junit, write_results
+                    on_result: Callable[[CaseResult], None] | None = None, *,
+                    transport: Transport | None = None) -> list[CaseResult]:
+    """Run ``cases`` and write ``results.json``, ``junit.xml``, ``report.html`` and
+    ``capture.pcap`` (every frame of every case) into ``output``."""
+    from .report import (
+        capture_path,
+        file_sha256,
+        results_document,
+        write_html,
+        write_junit,
+        write_results,
+    )
 
     started = utc_now()
-    results = await run_cases(cases, host, port, pics, on_result)
-    document = results_document(results, host=host, port=port, pics=pics.file, started=started, finished=utc_now())
+    with CaptureWriter(capture_path(output), describe=f"c104test conformance run against {host}:{port}") as capture:
+        results = await run_cases(cases, host, port, pics, on_result, transport=transport, capture=capture)
+    document = results_document(results, host=host, port=port, pics=pics.file, started=started, finished=utc_now(),
+                                capture_sha256=file_sha256(capture_path(output)))
     write_results(output, document)
     write_junit(output, results)
     write_html(output, results, host=host, port=port, pics=pics.file, started=document["started"],

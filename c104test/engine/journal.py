@@ -34,7 +34,7 @@ from ..protocol.asdu import Asdu, UnknownAsdu, decode_asdu
 from ..protocol.errors import DecodeError
 from ..protocol.explain import explain_bytes
 from .errors import ExpectationFailed
-from .pcap import Endpoints, write_pcap
+from .pcap import CaptureWriter, Endpoints, write_pcap
 
 __all__ = [
     "DEFAULT_JOURNAL_SIZE",
@@ -404,6 +404,24 @@ class Journal:
         how many (Wireshark shows it in the packet list and in Statistics > Capture File Properties),
         and a TLS link says so there too (the packets are the decrypted APDUs).
         """
+        return write_pcap(
+            path,
+            self._frames(local_is_client),
+            endpoints=self.endpoints,
+            local_is_client=local_is_client,
+            comment=self._capture_note(path),
+        )
+
+    def add_to_capture(self, capture: CaptureWriter, *, local_is_client: bool = True, comment: str | None = None) -> int:
+        """Add the held frames to ``capture`` as one TCP conversation (``comment`` on its first packet)."""
+        note = "\n".join(n for n in (comment, self._capture_note(capture.path)) if n) or None
+        return capture.add(self._frames(local_is_client), endpoints=self.endpoints,
+                           local_is_client=local_is_client, comment=note)
+
+    def _frames(self, local_is_client: bool) -> Iterator[tuple[float, bool, bytes]]:
+        return ((e.wall, (e.direction is Direction.SENT) == local_is_client, e.raw) for e in self._entries)
+
+    def _capture_note(self, path: object) -> str | None:
         notes = []
         if self.tls:
             notes.append(f"c104test: the link was TLS ({self.tls}); these are the decrypted APDUs")
@@ -414,14 +432,7 @@ class Journal:
             )
             log.warning("capture %s: %s", path, dropped)
             notes.append(dropped)
-        note = "\n".join(notes) or None
-        return write_pcap(
-            path,
-            ((e.wall, (e.direction is Direction.SENT) == local_is_client, e.raw) for e in self._entries),
-            endpoints=self.endpoints,
-            local_is_client=local_is_client,
-            comment=note,
-        )
+        return "\n".join(notes) or None
 
     def clear(self) -> None:
         freed = self._account[0]

@@ -19,7 +19,7 @@ import struct
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["Address", "Endpoints", "write_pcap"]
+__all__ = ["Address", "CaptureWriter", "Endpoints", "write_pcap"]
 
 Address = tuple[str, int]  # (host, port) as getsockname()/getpeername() give it
 Endpoints = tuple[Address, Address]  # (local, peer)
@@ -76,6 +76,72 @@ def _block(kind: int, body: bytes, options: bytes = b"") -> bytes:
     return struct.pack("<II", kind, length) + body + options + struct.pack("<I", length)
 
 
+class CaptureWriter:
+    """A pcapng file of several TCP conversations, written one conversation at a time.
+
+    A conformance run opens one per run and adds each case's connections as they end, so the
+    whole run is one file (``capture.pcap``) without holding its frames in memory.
+
+    >>> with CaptureWriter("run.pcap") as capture:  # doctest: +SKIP
+    ...     capture.add(frames, endpoints=(("127.0.0.1", 40001), ("127.0.0.1", 2404)))
+    """
+
+    def __init__(self, path: str | Path, *, comment: str | None = None, describe: str | None = None) -> None:
+        self.path = path
+        self.count = 0  # packets written
+        self._out = open(path, "wb")  # noqa: SIM115 (closed by close())
+        shb_options = _option(_SHB_USERAPPL, b"c104test")
+        for text in (describe, comment):
+            if text:
+                shb_options += _option(_OPT_COMMENT, text.encode())
+        self._out.write(_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1), shb_options))
+        self._out.write(_block(1, struct.pack("<HHI", _LINKTYPE_ETHERNET, 0, 65535)))
+
+    def add(
+        self,
+        frames: Iterable[tuple[float, bool, bytes]],
+        *,
+        endpoints: Endpoints | None = None,
+        local_is_client: bool = True,
+        comment: str | None = None,
+    ) -> int:
+        """One TCP conversation: ``(timestamp, from_client, apdu)`` tuples; returns their count.
+
+        ``comment`` goes on the conversation's first packet.
+        """
+        client, server = _client_server(endpoints, local_is_client)
+        seq = {True: 1000, False: 5000}
+        count = 0
+        for timestamp, from_client, apdu in frames:
+            src, dst = (client, server) if from_client else (server, client)
+            packet = _segment(apdu, src, dst, seq[from_client], seq[not from_client])
+            seq[from_client] = (seq[from_client] + len(apdu)) & 0xFFFFFFFF
+            micros = round(timestamp * 1_000_000)
+            body = struct.pack("<IIIII", 0, micros >> 32, micros & 0xFFFFFFFF, len(packet), len(packet))
+            body += packet + b"\x00" * (-len(packet) % 4)
+            options = _option(_OPT_COMMENT, comment.encode()) if comment and count == 0 else b""
+            self._out.write(_block(6, body, options))
+            count += 1
+        self.count += count
+        return count
+
+    def close(self) -> None:
+        self._out.close()
+
+    def __enter__(self) -> CaptureWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _client_server(endpoints: Endpoints | None, local_is_client: bool) -> tuple[Address, Address]:
+    if endpoints is None:
+        return _DEFAULT_CLIENT, _DEFAULT_SERVER
+    local, peer = endpoints
+    return (local, peer) if local_is_client else (peer, local)
+
+
 def write_pcap(
     path: str | Path,
     frames: Iterable[tuple[float, bool, bytes]],
@@ -89,29 +155,7 @@ def write_pcap(
     ``endpoints`` are the connection's (local, peer) addresses; ``comment`` goes on the section
     and on the first packet (or on the section alone when there is no packet).
     """
-    if endpoints is None:
-        client, server = _DEFAULT_CLIENT, _DEFAULT_SERVER
-    else:
-        local, peer = endpoints
-        client, server = (local, peer) if local_is_client else (peer, local)
-    seq = {True: 1000, False: 5000}
-    count = 0
-    with open(path, "wb") as out:
-        shb_options = _option(_SHB_USERAPPL, b"c104test")
-        describe = f"IEC 60870-5-104, controlling station {client[0]}:{client[1]}, controlled station {server[0]}:{server[1]}"
-        shb_options += _option(_OPT_COMMENT, describe.encode())
-        if comment:
-            shb_options += _option(_OPT_COMMENT, comment.encode())
-        out.write(_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1), shb_options))
-        out.write(_block(1, struct.pack("<HHI", _LINKTYPE_ETHERNET, 0, 65535)))
-        for timestamp, from_client, apdu in frames:
-            src, dst = (client, server) if from_client else (server, client)
-            packet = _segment(apdu, src, dst, seq[from_client], seq[not from_client])
-            seq[from_client] = (seq[from_client] + len(apdu)) & 0xFFFFFFFF
-            micros = round(timestamp * 1_000_000)
-            body = struct.pack("<IIIII", 0, micros >> 32, micros & 0xFFFFFFFF, len(packet), len(packet))
-            body += packet + b"\x00" * (-len(packet) % 4)
-            options = _option(_OPT_COMMENT, comment.encode()) if comment and count == 0 else b""
-            out.write(_block(6, body, options))
-            count += 1
-    return count
+    client, server = _client_server(endpoints, local_is_client)
+    describe = f"IEC 60870-5-104, controlling station {client[0]}:{client[1]}, controlled station {server[0]}:{server[1]}"
+    with CaptureWriter(path, comment=comment, describe=describe) as capture:
+        return capture.add(frames, endpoints=endpoints, local_is_client=local_is_client, comment=comment)

@@ -81,6 +81,8 @@ class RunResults:
     unexpected: list[dict[str, Any]] = field(default_factory=list)
     captures: list[dict[str, str]] = field(default_factory=list)  # {"file", "sha256"}
     kind: str = "fat"
+    #: The device under test as the sequence charts name it ("master" when a master is tested).
+    peer: str = "RTU"
 
     def counts(self) -> dict[str, int]:
         found = Counter(p.verdict for p in self.points)
@@ -108,6 +110,7 @@ class RunResults:
             "unexpected": self.unexpected,
             "captures": self.captures,
             "kind": self.kind,
+            "peer": self.peer,
         }
 
     @classmethod
@@ -117,6 +120,7 @@ class RunResults:
             data.get("tool", ""), tuple(data.get("witnesses", ())),
             [ItemResult.from_json(p) for p in data.get("points", ())],
             list(data.get("unexpected", ())), list(data.get("captures", ())), data.get("kind", "fat"),
+            data.get("peer", "RTU"),
         )
 
     def write(self, path: str | Path) -> None:

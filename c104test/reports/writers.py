@@ -105,7 +105,7 @@ def write_html(run: RunResults, path: str | Path) -> None:
         out.append("<h2>Evidence of failures</h2>")
         for p in failed:
             out.append(f"<h3 id='row-{p.row}'>{e(_title(p))}</h3><p>{e(p.reason)}</p>")
-            out.append(sequence_chart(p.frames))
+            out.append(sequence_chart(p.frames, right=run.peer))
     out.append("<h2>Signatures</h2><table class='sign'><tr><th>role</th><th>name</th><th>signature and date</th></tr>")
     out += [f"<tr><td>witness</td><td>{e(w)}</td><td></td></tr>" for w in run.witnesses or ("vendor", "utility")]
     out.append("</table></body></html>")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -46,6 +50,24 @@ def test_a_conformant_rtu_passes_with_one_line_per_case(tmp_path: Path, capsys: 
     suite = ET.parse(out / "junit.xml").getroot()
     assert [t.get("name").split()[0] for t in suite.iter("testcase")] == ["A02", "A16", "A19"]
     assert suite.get("failures") == "0"
+    assert_capture_decodes(out, document, port=document["rtu"]["port"], types=("STARTDT act", "C_IC_NA_1", "C_RD_NA_1", "<TypeId=104>"))
+
+
+def assert_capture_decodes(out: Path, document: dict, *, port: int, types: tuple[str, ...]) -> None:
+    """capture.pcap opens in tshark, holds the run's IEC 104 frames, and its sha256 is in results.json."""
+    capture = out / "capture.pcap"
+    assert document["capture_sha256"] == hashlib.sha256(capture.read_bytes()).hexdigest()
+    if shutil.which("tshark") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("tshark is missing, and the oracle checks must run when CI=true")
+        return
+    shown = subprocess.run(
+        ["tshark", "-r", str(capture), "-d", f"tcp.port=={port},iec60870_104", "-Y", "iec60870_104"],
+        capture_output=True, text=True, timeout=60, check=True, env={**os.environ, "TZ": "UTC"},
+    ).stdout
+    assert len(shown.splitlines()) >= 6
+    for name in types:
+        assert name in shown, f"{name} not decoded by tshark in {shown[:800]}"
 
 
 def test_a_deviation_fails_the_run_and_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

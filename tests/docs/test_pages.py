@@ -16,7 +16,7 @@ from c104test.engine.profile import Pixit
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-HAND_WRITTEN = ("pics.md", "fat.md", "conformance.md")  # conformance.md: intro and matrix generated
+HAND_WRITTEN = ("pics.md", "fat.md", "conformance.md", "conformance-master.md")  # conformance.md: intro and matrix generated
 
 
 def text(name: str) -> str:
@@ -76,6 +76,13 @@ def test_the_pics_page_names_every_pics_item() -> None:
     page = text("pics.md")
     missing = [item.key for item in ITEMS if f"`{item.key}`" not in page]
     assert not missing, f"docs/pics.md does not describe: {missing}"
+
+
+def test_the_master_page_lists_every_master_check() -> None:
+    from c104test.conformance.master_checks import MASTER_CHECKS
+
+    rows = dict(re.findall(r"^\| (M\d\d) \| ([^|]+?) \|", text("conformance-master.md"), re.MULTILINE))
+    assert rows == {c.id: c.title for c in MASTER_CHECKS.values()}
 
 
 def test_case_listing_parser() -> None:

@@ -1,0 +1,105 @@
+"""Every master-side check (M01-M11) fails against a master that breaks exactly its rule and passes
+against the conformant one (both c104test's engine client, ``masters.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from c104test.conformance import Verdict, parse_pics
+from c104test.conformance.master_checks import MASTER_CHECKS, select_master_checks
+
+from .masters import PICS_TEXT, Breakage, engine_master, run_checks
+
+pytestmark = pytest.mark.timeout(60)
+
+NEGATIVE_PICS = parse_pics(PICS_TEXT.replace("provoke_negative: false", "provoke_negative: true"), "negative.yaml")
+
+#: The broken master of each check: the conformant script with one option changed.
+BROKEN = {
+    "M01": Breakage(start=False),
+    "M02": Breakage(interrogate=False),
+    "M03": Breakage(withhold_acknowledgements=True),
+    "M04": Breakage(w=32),
+    "M05": Breakage(ignore_test_frames=True),
+    "M06": Breakage(ignore_t1=True),
+    "M07": Breakage(clock_sync=False),
+    "M08": Breakage(select=False),
+    "M09": Breakage(await_term=False),
+    "M10": Breakage(retry_refused=True),
+    "M11": Breakage(close_on_unknown=True),
+}
+
+
+def test_every_check_has_a_broken_master() -> None:
+    assert sorted(BROKEN) == sorted(MASTER_CHECKS)
+
+
+@pytest.fixture(scope="module")
+def conformant() -> dict:
+    return run_checks(engine_master())
+
+
+@pytest.mark.parametrize("check", sorted(MASTER_CHECKS))
+def test_conformant_master_passes(check: str, conformant: dict) -> None:
+    result = conformant[check]
+    if check == "M10":  # needs master.provoke_negative; run apart below
+        assert result.verdict is Verdict.NOT_APPLICABLE and "master.provoke_negative" in result.reason
+        return
+    assert result.verdict is Verdict.PASS, result.reason
+
+
+def test_m10_conformant_master_passes_when_the_tool_refuses() -> None:
+    result = run_checks(engine_master(), "M10", pics=NEGATIVE_PICS)["M10"]
+    assert result.verdict is Verdict.PASS, result.reason
+
+
+@pytest.mark.parametrize("check", sorted(BROKEN))
+def test_broken_master_fails(check: str) -> None:
+    pics = NEGATIVE_PICS if check == "M10" else None
+    result = run_checks(engine_master(BROKEN[check]), check, **({"pics": pics} if pics else {}))[check]
+    assert result.verdict is Verdict.FAIL, f"{check}: {result.verdict.value} {result.reason}"
+    assert result.reason and result.evidence
+    if check == "M10":  # the tool refused 501 with a negative ACT_CON, and 500 as an unknown IOA
+        sent = [e.explained for e in result.evidence if e.dir == "sent" and "C_SC_NA_1" in e.explained]
+        assert any("ACTIVATION_CON | NEGATIVE" in e and "IOA 501" in e for e in sent), sent
+        assert any("UNKNOWN_IOA | NEGATIVE" in e and "IOA 500" in e for e in sent), sent
+
+
+def test_no_master_is_an_error_for_every_check() -> None:
+    async def nobody(port: int) -> None:
+        return None
+
+    results = run_checks(nobody, wait=0.3)
+    assert {r.verdict for r in results.values()} <= {Verdict.ERROR, Verdict.NOT_APPLICABLE}
+    assert "no master connected within 0.3 s" in results["M01"].reason
+
+
+def test_claims_not_made_are_n_a_naming_the_item() -> None:
+    text = PICS_TEXT.replace("clock_sync: true", "clock_sync: false").replace("provoke_t1: true", "provoke_t1: false")
+    results = run_checks(engine_master(), "M06,M07", pics=parse_pics(text))
+    assert results["M06"].verdict is Verdict.NOT_APPLICABLE and "master.provoke_t1" in results["M06"].reason
+    assert results["M07"].verdict is Verdict.NOT_APPLICABLE and "master.clock_sync" in results["M07"].reason
+
+
+def test_selection() -> None:
+    assert [c.id for c in select_master_checks("M01,M03-M05")] == ["M01", "M03", "M04", "M05"]
+    assert len(select_master_checks("M*")) == len(MASTER_CHECKS)
+    with pytest.raises(ValueError, match="names no master check"):
+        select_master_checks("Q1")
+
+
+def test_a_port_in_use_is_named(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from c104test.cli import main
+
+    pics = tmp_path / "master.yaml"
+    pics.write_text(PICS_TEXT)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status = main(["conformance", "--master", "--listen", f"127.0.0.1:{port}", "--pics", str(pics),
+                       "--output", str(tmp_path / "out")])
+    assert status == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
