@@ -53,6 +53,8 @@ class Case:
     run: Callable[[CaseContext], Awaitable[None]]
     #: Seconds the case may take beyond the runner's limit from the RTU's timers (L15's 65,000 frames).
     extra_seconds: float = 0.0
+    #: Runs before the other cases of a run: what it checks is changed by them (A15: a clock sync).
+    runs_first: bool = False
 
 
 CASES: dict[str, Case] = {}
@@ -67,7 +69,7 @@ CATALOGUE: tuple[str, ...] = (
 
 def case(
     id: str, title: str, *, clause: str, purpose: str, pics: tuple[str, ...] = (),
-    mutants: tuple[str, ...], verifies: str, extra_seconds: float = 0.0,
+    mutants: tuple[str, ...], verifies: str, extra_seconds: float = 0.0, runs_first: bool = False,
 ) -> Callable[[Callable[[CaseContext], Awaitable[None]]], Callable[[CaseContext], Awaitable[None]]]:
     """Register the decorated coroutine as catalogue case ``id``."""
     if id not in CATALOGUE:
@@ -80,7 +82,7 @@ def case(
         mutant_plan(plan)  # a typo fails at import
 
     def register(fn: Callable[[CaseContext], Awaitable[None]]) -> Callable[[CaseContext], Awaitable[None]]:
-        CASES[id] = Case(id, title, clause, purpose, pics, mutants, verifies, fn, extra_seconds)
+        CASES[id] = Case(id, title, clause, purpose, pics, mutants, verifies, fn, extra_seconds, runs_first)
         return fn
 
     return register

@@ -244,7 +244,8 @@ async def a11(ctx: CaseContext) -> None:
       purpose="Before its first clock synchronisation an RTU marks time tags invalid (IV=1), or as its PIXIT says.",
       pics=("functions.time_before_sync", "points.commands"),
       mutants=("valid_time_before_sync", "strip_time_tag part=return_info"),
-      verifies="the return information of a time-tagged point carries CP56Time2a with IV as functions.time_before_sync says")
+      verifies="the return information of a time-tagged point carries CP56Time2a with IV as functions.time_before_sync says",
+      runs_first=True)
 async def a15(ctx: CaseContext) -> None:
     mode = ctx.pics["functions.time_before_sync"]
     if mode == "unknown":
@@ -260,7 +261,7 @@ async def a15(ctx: CaseContext) -> None:
     if not times:
         raise ctx.fail(f"the return information of IOA {ioa} carries no time tag; its PICS type has one")
     if times[0].iv != (mode == "invalid"):
-        hint = " (if the clock was synchronised since the RTU started, by case A13 for one, run A15 alone first)" if mode == "invalid" else ""
+        hint = " (if the clock was synchronised since the RTU started, restart the RTU: A15 runs first in a run of the suite)" if mode == "invalid" else ""
         raise ctx.fail(f"the time tag of IOA {ioa} before any clock synchronisation has IV={int(times[0].iv)}; "
                        f"PICS functions.time_before_sync is {mode} (IV={int(mode == 'invalid')}){hint}")
 

@@ -91,7 +91,7 @@ ITEMS: tuple[Item, ...] = (
     Item("functions.second_interrogation", "choice", "negative", "answer to an interrogation while one of the CA runs: negative ACT_CON; restart (the first is abandoned, the second answered); queue (the second is answered after the first ends)", ("negative", "restart", "queue")),
     Item("functions.parameter_loading", "bool", False, "parameters of measured values (P_ME_NA/NB/NC_1, KPA 1-4) for the measured points of points.read"),
     Item("functions.parameter_activation", "bool", False, "parameter activation (P_AC_NA_1, QPA 1-3, COT 6 and 8)"),
-    Item("functions.time_before_sync", "choice", "unknown", "time tags before the first clock synchronisation after start: IV=1 (invalid) or IV=0 (valid: own time source); A15 needs an RTU not synchronised since its start (run --cases A15 first)", ("unknown", "invalid", "valid")),
+    Item("functions.time_before_sync", "choice", "unknown", "time tags before the first clock synchronisation after start: IV=1 (invalid) or IV=0 (valid: own time source); A15 needs an RTU not synchronised since its start (a run takes A15 before every other case)", ("unknown", "invalid", "valid")),
     Item("commands.act_term", "bool", True, "ACT_TERM (COT 10) ends a command"),
     Item("commands.select_timeout", "float", 10.0, "seconds a select waits for its execute", low=0.0),
     Item("commands.time_tag_max_delay", "float", 0.0, "seconds a time-tagged command (58-64) may be old and still be executed; 0: not checked", low=0.0),

@@ -73,13 +73,17 @@ async def run_case(case: Case, host: str, port: int, pics: Pics, *, transport: T
 async def run_cases(cases: Iterable[Case], host: str, port: int, pics: Pics,
                     on_result: Callable[[CaseResult], None] | None = None, *,
                     transport: Transport | None = None, capture: CaptureWriter | None = None) -> list[CaseResult]:
-    results = []
-    for case in cases:
-        result = await run_case(case, host, port, pics, transport=transport, capture=capture)
-        results.append(result)
+    """The cases' results in the order given; cases marked ``runs_first`` (A15) run before the
+    others, because the others change what they check (a clock synchronisation)."""
+    cases = list(cases)
+    order = sorted(range(len(cases)), key=lambda i: not cases[i].runs_first)
+    results: list[CaseResult | None] = [None] * len(cases)
+    for i in order:
+        result = await run_case(cases[i], host, port, pics, transport=transport, capture=capture)
+        results[i] = result
         if on_result is not None:
             on_result(result)
-    return results
+    return [r for r in results if r is not None]
 
 
 def utc_now() -> str:

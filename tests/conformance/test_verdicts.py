@@ -111,3 +111,21 @@ def test_an_unreachable_rtu_is_an_error_not_a_failure() -> None:
 
     result = trio.run(main)
     assert result.verdict is Verdict.ERROR and "could not connect" in result.reason
+
+
+def test_a15_runs_before_the_clock_sync_of_a13_in_one_run() -> None:
+    # A13 synchronises the clock; A15 checks the time tags before any sync, so a run takes it first
+    from c104test.conformance import run_cases
+
+    order: list[str] = []
+
+    async def main():
+        async with open_simulator(PROFILE) as sim:
+            return await run_cases(select_cases("A13,A15"), "127.0.0.1", sim.port, PICS,
+                                   lambda r: order.append(r.id))
+
+    results = trio.run(main)
+    assert PICS["functions.time_before_sync"] == "invalid"
+    assert order == ["A15", "A13"]
+    assert [r.id for r in results] == ["A13", "A15"]
+    assert [r.verdict for r in results] == [Verdict.PASS, Verdict.PASS], [r.reason for r in results]
