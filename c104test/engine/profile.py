@@ -29,6 +29,7 @@ from typing import Any, TypeGuard, cast
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ..protocol.asdu import untimed_type
 from ..protocol.enums import (
     CommandMode,
     Double,
@@ -127,30 +128,8 @@ _COMMANDS = frozenset(t for types in _COMMAND_KINDS.values() for t in types)
 # The monitoring kind that receives a command's return information.
 _RETURN_KIND = {"regulating": "step"}
 
-# Type without time tag; M_EP_TD/TE/TF_1 have none in IEC 104.
-_PLAIN: dict[Type, Type | None] = {t: t for t in _KIND}
-_PLAIN.update(
-    {
-        Type.M_SP_TB_1: Type.M_SP_NA_1,
-        Type.M_DP_TB_1: Type.M_DP_NA_1,
-        Type.M_ST_TB_1: Type.M_ST_NA_1,
-        Type.M_BO_TB_1: Type.M_BO_NA_1,
-        Type.M_ME_TD_1: Type.M_ME_NA_1,
-        Type.M_ME_TE_1: Type.M_ME_NB_1,
-        Type.M_ME_TF_1: Type.M_ME_NC_1,
-        Type.M_IT_TB_1: Type.M_IT_NA_1,
-        Type.M_EP_TD_1: None,
-        Type.M_EP_TE_1: None,
-        Type.M_EP_TF_1: None,
-        Type.C_SC_TA_1: Type.C_SC_NA_1,
-        Type.C_DC_TA_1: Type.C_DC_NA_1,
-        Type.C_RC_TA_1: Type.C_RC_NA_1,
-        Type.C_SE_TA_1: Type.C_SE_NA_1,
-        Type.C_SE_TB_1: Type.C_SE_NB_1,
-        Type.C_SE_TC_1: Type.C_SE_NC_1,
-        Type.C_BO_TA_1: Type.C_BO_NA_1,
-    }
-)
+# Type without time tag (the codec's table); M_EP_TD/TE/TF_1 have none in IEC 104.
+_PLAIN: dict[Type, Type | None] = {t: untimed_type(t) for t in _KIND}
 
 # CP24Time2a types exist in IEC 101 only; the CP56Time2a type to use instead.
 _CP24 = {

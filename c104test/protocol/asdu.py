@@ -471,9 +471,28 @@ _TYPES[int(Type.F_SG_NA_1)] = TypeInfo(
 )
 
 
+# object class -> its type without time tag (the lowest: M_ME_NA_1 before M_ME_ND_1)
+_UNTIMED: dict[type, Type] = {}
+for _info in sorted(_TYPES.values(), key=lambda i: int(i.type), reverse=True):
+    if _info.time_tag is None:
+        _UNTIMED[_info.object_class] = _info.type
+
+
 def type_info(type_id: Type | int) -> TypeInfo:
     """The codec's description of a type; KeyError for a type it does not know."""
     return _TYPES[int(type_id)]
+
+
+def untimed_type(type_id: Type | int) -> Type | None:
+    """The type that carries the same object without a time tag; None when there is none.
+
+    >>> untimed_type(Type.M_ME_TF_1), untimed_type(Type.C_SC_TA_1), untimed_type(Type.M_EP_TD_1)
+    (<Type.M_ME_NC_1: 13>, <Type.C_SC_NA_1: 45>, None)
+    """
+    info = _TYPES[int(type_id)]
+    if info.time_tag is None:
+        return info.type
+    return _UNTIMED.get(info.object_class)
 
 
 def max_objects(type_id: Type | int, sequence: bool = False) -> int:

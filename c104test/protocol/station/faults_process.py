@@ -28,8 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..asdu import Asdu, encode_asdu
-from ..enums import Type
+from ..asdu import Asdu, encode_asdu, untimed_type
 from .faults import Fault
 from .replies import Part, Reply
 
@@ -44,12 +43,6 @@ __all__ = [
     "ValidTimeBeforeSync",
 ]
 
-# The monitoring types with CP56Time2a and their type without time tag (companion standard 7.3).
-_UNTIMED = {
-    Type.M_SP_TB_1: Type.M_SP_NA_1, Type.M_DP_TB_1: Type.M_DP_NA_1, Type.M_ST_TB_1: Type.M_ST_NA_1,
-    Type.M_BO_TB_1: Type.M_BO_NA_1, Type.M_ME_TD_1: Type.M_ME_NA_1, Type.M_ME_TE_1: Type.M_ME_NB_1,
-    Type.M_ME_TF_1: Type.M_ME_NC_1, Type.M_IT_TB_1: Type.M_IT_NA_1,
-}
 _QUALITY_ELEMENTS = ("siq", "diq", "qds")
 
 
@@ -116,8 +109,8 @@ class StripTimeTag(Fault):
 
     def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
         def strip(asdu: Asdu) -> Asdu:
-            plain = _UNTIMED.get(Type(asdu.type))
-            if plain is None:
+            plain = untimed_type(asdu.type)
+            if plain is None or plain == asdu.type:
                 return asdu
             return dataclasses.replace(asdu, type=plain, objects=tuple(dataclasses.replace(ob, time=None) for ob in asdu.objects))
 
