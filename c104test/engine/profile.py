@@ -16,36 +16,53 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import ipaddress
-import math
 import os
 import re
-import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, TypeGuard, cast
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..protocol.asdu import untimed_type
 from ..protocol.enums import (
     CommandMode,
-    Double,
-    EventState,
-    OutputCircuits,
     Quality,
-    StartEvents,
-    Step,
     Type,
 )
 from ..protocol.errors import C104TestError
 from ..protocol.link import LinkParameters
 from ..protocol.station.faults import FAULTS, Fault, fault_from_mapping, parse_fault
 from ..protocol.station.redundancy import RedundancySettings
-from ..rules.quality import FLAGS as QUALITY_FLAGS
 from .file_profile import FileProfile, check_negative_section_ack, load_files
+from .profile_rules import (
+    COMMANDS,
+    INTERROGATED_KINDS,
+    KIND,
+    MAX_IO_ADDRESS,
+    PLAIN,
+    Invalid,
+    check_allowed_clients,
+    check_change_every,
+    check_command_mode,
+    check_counter_group,
+    check_cycle,
+    check_faults,
+    check_flag,
+    check_groups,
+    check_io_address,
+    check_quality,
+    check_return_io_address,
+    check_seconds,
+    check_text,
+    check_type,
+    check_unknown_group,
+    check_value,
+    int_in,
+    is_int,
+    station_problem,
+)
 
 __all__ = [
     "MAX_IO_ADDRESS",
@@ -60,7 +77,6 @@ __all__ = [
     "parse_profile",
 ]
 
-MAX_IO_ADDRESS = 0xFFFFFF
 _MIN_ASDU_LENGTH = 21  # header 6 + IOA 3 + the largest fixed element (12 octets): one object fits
 _MAX_ASDU_LENGTH = 249
 
@@ -82,482 +98,6 @@ class ProfileError(C104TestError):
 
     def __reduce__(self):  # keep pickling (multiprocessing, pytest-xdist) working
         return (type(self), (self.file, self.line, self.field, self.message))
-
-
-class _Invalid(ValueError):
-    """A value breaks a rule; the caller knows the file, line and field. ``index``: list item."""
-
-    def __init__(self, message: str, index: int | None = None) -> None:
-        super().__init__(message)
-        self.index = index
-
-
-# ---- what each point type carries ----------------------------------------------------------------
-
-# The kind of value a point type carries. Commands carry the kind of their command state;
-# "regulating" is the step command's LOWER/HIGHER.
-_KIND: dict[Type, str] = {}
-_MONITORING_KINDS = {
-    "single": (Type.M_SP_NA_1, Type.M_SP_TB_1),
-    "double": (Type.M_DP_NA_1, Type.M_DP_TB_1),
-    "step": (Type.M_ST_NA_1, Type.M_ST_TB_1),
-    "bitstring": (Type.M_BO_NA_1, Type.M_BO_TB_1),
-    "normalized": (Type.M_ME_NA_1, Type.M_ME_ND_1, Type.M_ME_TD_1),
-    "scaled": (Type.M_ME_NB_1, Type.M_ME_TE_1),
-    "short": (Type.M_ME_NC_1, Type.M_ME_TF_1),
-    "counter": (Type.M_IT_NA_1, Type.M_IT_TB_1),
-    "packed": (Type.M_PS_NA_1,),
-    "event": (Type.M_EP_TD_1,),
-    "start": (Type.M_EP_TE_1,),
-    "circuit": (Type.M_EP_TF_1,),
-}
-_COMMAND_KINDS = {
-    "single": (Type.C_SC_NA_1, Type.C_SC_TA_1),
-    "double": (Type.C_DC_NA_1, Type.C_DC_TA_1),
-    "regulating": (Type.C_RC_NA_1, Type.C_RC_TA_1),
-    "normalized": (Type.C_SE_NA_1, Type.C_SE_TA_1),
-    "scaled": (Type.C_SE_NB_1, Type.C_SE_TB_1),
-    "short": (Type.C_SE_NC_1, Type.C_SE_TC_1),
-    "bitstring": (Type.C_BO_NA_1, Type.C_BO_TA_1),
-}
-for _kind, _types in (*_MONITORING_KINDS.items(), *_COMMAND_KINDS.items()):
-    for _t in _types:
-        _KIND[_t] = _kind
-_COMMANDS = frozenset(t for types in _COMMAND_KINDS.values() for t in types)
-
-# The monitoring kind that receives a command's return information.
-_RETURN_KIND = {"regulating": "step"}
-
-# Type without time tag (the codec's table); M_EP_TD/TE/TF_1 have none in IEC 104.
-_PLAIN: dict[Type, Type | None] = {t: untimed_type(t) for t in _KIND}
-
-# CP24Time2a types exist in IEC 101 only; the CP56Time2a type to use instead.
-_CP24 = {
-    Type.M_SP_TA_1: Type.M_SP_TB_1,
-    Type.M_DP_TA_1: Type.M_DP_TB_1,
-    Type.M_ST_TA_1: Type.M_ST_TB_1,
-    Type.M_BO_TA_1: Type.M_BO_TB_1,
-    Type.M_ME_TA_1: Type.M_ME_TD_1,
-    Type.M_ME_TB_1: Type.M_ME_TE_1,
-    Type.M_ME_TC_1: Type.M_ME_TF_1,
-    Type.M_IT_TA_1: Type.M_IT_TB_1,
-    Type.M_EP_TA_1: Type.M_EP_TD_1,
-    Type.M_EP_TB_1: Type.M_EP_TE_1,
-    Type.M_EP_TC_1: Type.M_EP_TF_1,
-}
-
-# Kinds that answer station and group interrogation (COT 20-36).
-_INTERROGATED_KINDS = frozenset(
-    {"single", "double", "step", "bitstring", "normalized", "scaled", "short", "packed"}
-)
-# Periodic/cyclic data (COT 1) is for measured values without time tag (protocol.md 1.7).
-_CYCLIC_TYPES = (Type.M_ME_NA_1, Type.M_ME_NB_1, Type.M_ME_NC_1, Type.M_ME_ND_1)
-
-_DEFAULTS: dict[str, object] = {
-    "single": False,
-    "double": Double.OFF,
-    "regulating": Step.LOWER,
-    "step": 0,
-    "bitstring": 0,
-    "normalized": 0.0,
-    "scaled": 0,
-    "short": 0.0,
-    "counter": 0,
-    "packed": 0,
-    "event": EventState.OFF,
-    "start": StartEvents(0),
-    "circuit": OutputCircuits(0),
-}
-
-# ---- quality ----------------------------------------------------------------------------------------
-
-# the abbreviations come from the one flag table (c104test.rules.quality), in its order
-_QUALITY_ABBREVIATIONS: dict[Quality, str] = {f.quality: f.abbreviation for f in QUALITY_FLAGS if f.quality is not None}
-_QUALITY_NAMES: dict[str, Quality] = {}
-for _flag, _abbreviation in _QUALITY_ABBREVIATIONS.items():
-    _QUALITY_NAMES[_abbreviation] = _flag
-    _QUALITY_NAMES[str(_flag.name).upper()] = _flag
-_QUALITY_ALL = Quality(sum(_QUALITY_ABBREVIATIONS))
-_IV_NT_SB_BL = Quality.Blocked | Quality.Substituted | Quality.NonTopical | Quality.Invalid
-_QUALITY_OF_KIND = {
-    "single": _IV_NT_SB_BL,  # SIQ
-    "double": _IV_NT_SB_BL,  # DIQ
-    "step": _IV_NT_SB_BL | Quality.Overflow,  # QDS
-    "bitstring": _IV_NT_SB_BL | Quality.Overflow,
-    "normalized": _IV_NT_SB_BL | Quality.Overflow,
-    "scaled": _IV_NT_SB_BL | Quality.Overflow,
-    "short": _IV_NT_SB_BL | Quality.Overflow,
-    "packed": _IV_NT_SB_BL | Quality.Overflow,
-    "counter": Quality.Invalid,  # the IV bit of the BCR
-    "event": _IV_NT_SB_BL | Quality.ElapsedTimeInvalid,  # SEP, QDP
-    "start": _IV_NT_SB_BL | Quality.ElapsedTimeInvalid,
-    "circuit": _IV_NT_SB_BL | Quality.ElapsedTimeInvalid,
-}
-
-
-def _quality_mask(t: Type) -> Quality:
-    if t in _COMMANDS or t is Type.M_ME_ND_1:
-        return Quality(0)
-    return _QUALITY_OF_KIND[_KIND[t]]
-
-
-def _flag_names(q: Quality) -> str:
-    return ", ".join(name for flag, name in _QUALITY_ABBREVIATIONS.items() if flag in q)
-
-
-# ---- rules shared by the loader and the dataclasses -----------------------------------------------
-
-
-def _is_int(v: object) -> TypeGuard[int]:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v: object) -> TypeGuard[int | float]:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _int_in(v: object, lo: int, hi: int) -> int:
-    if not _is_int(v):
-        raise _Invalid(f"expected an integer in {lo}..{hi}, got {v!r}")
-    if not lo <= v <= hi:
-        raise _Invalid(f"{v} is outside {lo}..{hi}")
-    return int(v)
-
-
-def _seconds(v: object) -> float:
-    if not _is_number(v) or not math.isfinite(v) or v <= 0:
-        raise _Invalid(f"expected a positive number of seconds, got {v!r}")
-    return float(v)
-
-
-def _flag(v: object) -> bool:
-    if not isinstance(v, bool):
-        raise _Invalid(f"expected true or false, got {v!r}")
-    return v
-
-
-def _text(v: object) -> str:
-    if v is None:
-        return ""
-    if not isinstance(v, str):
-        raise _Invalid(f"expected text, got {v!r}")
-    return v
-
-
-def _type_name(t: Type) -> str:
-    return str(t.name)
-
-
-def _check_io_address(v: object) -> int:
-    return _int_in(v, 0, MAX_IO_ADDRESS)
-
-
-def _check_type(v: object) -> Type:
-    if isinstance(v, Type):
-        t = v
-    elif isinstance(v, bool) or not isinstance(v, int | str):
-        raise _Invalid(f"{v!r} is not a type; expected e.g. M_SP_NA_1")
-    else:
-        try:
-            t = cast(Type, Type.parse(v))
-        except ValueError:
-            names = [_type_name(t) for t in _KIND]
-            close = difflib.get_close_matches(str(v).upper(), names, n=1, cutoff=0.85)
-            hint = f"did you mean {close[0]}?" if close else "expected e.g. M_SP_NA_1"
-            raise _Invalid(f"{v!r} is not a type; {hint}") from None
-    if t in _CP24:
-        raise _Invalid(
-            f"{t.name} has a CP24Time2a time tag, which IEC 104 does not use; use {_CP24[t].name}"
-        )
-    if t not in _KIND:
-        raise _Invalid(
-            f"{t.name} is not a point type; a point is a monitoring type (1-40) or a command (45-64)"
-        )
-    return t
-
-
-def _check_enum(v: object, enum_cls: Any, allowed: Iterable[Any], what: str) -> Any:
-    allowed = tuple(allowed)
-    names = ", ".join(str(m.name) for m in allowed[:-1]) + f" or {allowed[-1].name}"
-    member = None
-    if isinstance(v, enum_cls):
-        member = v
-    elif isinstance(v, str):
-        member = enum_cls.__members__.get(v.strip().upper())
-    if member not in allowed:
-        raise _Invalid(f"{v!r} is not {what}; expected {names}")
-    return member
-
-
-def _check_flags(v: object, flags_cls: Any) -> Any:
-    names = {str(m.name).upper(): m for m in flags_cls}
-    everything = flags_cls(sum(m.value for m in flags_cls))
-    if isinstance(v, flags_cls):
-        return v
-    if _is_int(v):
-        if v & ~everything.value:
-            raise _Invalid(f"{v} has bits outside {int(everything)} ({flags_cls.__name__})")
-        return flags_cls(v)
-    items = [v] if isinstance(v, str) else v
-    if not isinstance(items, list | tuple):
-        raise _Invalid(f"expected a list of {flags_cls.__name__} names, got {v!r}")
-    result = flags_cls(0)
-    for index, item in enumerate(items):
-        member = names.get(item.strip().upper()) if isinstance(item, str) else None
-        if member is None:
-            expected = ", ".join(str(m.name) for m in flags_cls)
-            raise _Invalid(
-                f"{item!r} is not a {flags_cls.__name__} flag; expected {expected}", index
-            )
-        result |= member
-    return result
-
-
-def _check_value(t: Type, v: object) -> object:
-    """The value in its canonical Python form: bool, Double, Step, int, float or a flag set."""
-    kind = _KIND[t]
-    if v is None:
-        return _DEFAULTS[kind]
-    if kind == "single":
-        if isinstance(v, str) and v.strip().upper() in ("ON", "OFF", "TRUE", "FALSE"):
-            return v.strip().upper() in ("ON", "TRUE")
-        if not isinstance(v, bool):
-            raise _Invalid(f"expected true or false for {t.name}, got {v!r}")
-        return v
-    if kind == "double":
-        if t in _COMMANDS:
-            return _check_enum(v, Double, (Double.ON, Double.OFF), "a double command state")
-        return _check_enum(
-            v,
-            Double,
-            (Double.ON, Double.OFF, Double.INTERMEDIATE, Double.INDETERMINATE),
-            "a double-point state",
-        )
-    if kind == "regulating":
-        return _check_enum(v, Step, (Step.LOWER, Step.HIGHER), "a regulating step")
-    if kind == "event":
-        return _check_enum(v, EventState, tuple(EventState), "a protection event state")
-    if kind == "start":
-        return _check_flags(v, StartEvents)
-    if kind == "circuit":
-        return _check_flags(v, OutputCircuits)
-    if kind in ("normalized", "short"):
-        if not _is_number(v):
-            raise _Invalid(f"expected a number for {t.name}, got {v!r}")
-        number = float(v)
-        if kind == "normalized" and not -1.0 <= number <= 1.0:
-            raise _Invalid(f"{v} is outside -1..1 (a normalized value)")
-        if kind == "short":
-            try:
-                struct.pack("<f", number)
-            except OverflowError:
-                raise _Invalid(f"{v} does not fit a 32-bit float") from None
-        return number
-    lo, hi = {
-        "step": (-64, 63),
-        "bitstring": (0, 0xFFFFFFFF),
-        "scaled": (-32768, 32767),
-        "counter": (-(2**31), 2**31 - 1),
-        "packed": (0, 0xFFFF),
-    }[kind]
-    return _int_in(v, lo, hi)
-
-
-def _check_quality(t: Type, v: object) -> Quality:
-    if v is None:
-        return Quality(0)
-    if isinstance(v, Quality):
-        q = v
-    elif _is_int(v):
-        if v & ~_QUALITY_ALL.value:
-            raise _Invalid(f"{v} has bits that are no quality flag ({_flag_names(_QUALITY_ALL)})")
-        q = Quality(v)
-    else:
-        items = [s for s in re.split(r"[\s,|]+", v) if s] if isinstance(v, str) else v
-        if not isinstance(items, list | tuple | set | frozenset):
-            raise _Invalid(f"expected a list of quality flags like [IV, NT], got {v!r}")
-        q = Quality(0)
-        for index, item in enumerate(items):
-            key = item.strip().upper().replace("_", "") if isinstance(item, str) else None
-            if key and key.startswith("QUALITY."):
-                key = key[len("QUALITY.") :]
-            flag = _QUALITY_NAMES.get(key) if key else None
-            if flag is None:
-                raise _Invalid(
-                    f"{item!r} is not a quality flag; expected IV, NT, SB, BL, OV or EI", index
-                )
-            q |= flag
-    mask = _quality_mask(t)
-    extra = q & ~mask
-    if extra:
-        if not mask:
-            what = "a command" if t in _COMMANDS else t.name
-            raise _Invalid(f"{what} carries no quality")
-        raise _Invalid(
-            f"{_flag_names(extra)} is not a quality flag of {t.name}; it carries {_flag_names(mask)}"
-        )
-    return q
-
-
-def _check_groups(t: Type, v: object) -> frozenset[int]:
-    if v is None:
-        return frozenset()
-    items = [v] if _is_int(v) else v
-    if not isinstance(items, list | tuple | set | frozenset):
-        raise _Invalid(f"expected a list of interrogation groups 1..16, got {v!r}")
-    groups = set()
-    for index, item in enumerate(items):
-        try:
-            groups.add(_int_in(item, 1, 16))
-        except _Invalid as exc:
-            raise _Invalid(f"interrogation group: {exc}", index) from None
-    if groups and (t in _COMMANDS or _KIND[t] not in _INTERROGATED_KINDS):
-        if t in _COMMANDS:
-            raise _Invalid("commands belong to no interrogation group")
-        if _KIND[t] == "counter":
-            raise _Invalid(
-                "integrated totals answer counter interrogation, not station or group "
-                "interrogation; use counter_group (1-4)"
-            )
-        raise _Invalid(f"{t.name} is only sent spontaneously; it belongs to no interrogation group")
-    return frozenset(groups)
-
-
-def _check_counter_group(t: Type, v: object) -> int | None:
-    if v is None:
-        return None
-    if _KIND[t] != "counter" or t in _COMMANDS:
-        raise _Invalid("counter_group is for integrated totals (M_IT_NA_1, M_IT_TB_1)")
-    return _int_in(v, 1, 4)
-
-
-def _check_cycle(t: Type, v: object) -> float | None:
-    if v is None:
-        return None
-    if t not in _CYCLIC_TYPES:
-        names = ", ".join(_type_name(c) for c in _CYCLIC_TYPES)
-        raise _Invalid(
-            f"periodic data (COT 1) is for measured values without time tag ({names}), not {t.name}"
-        )
-    return _seconds(v)
-
-
-def _check_change_every(t: Type, v: object) -> float | None:
-    if v is None:
-        return None
-    if t in _COMMANDS:
-        raise _Invalid(
-            "commands do not change by themselves; give change_every to a monitoring point"
-        )
-    return _seconds(v)
-
-
-_MODES = {
-    "DIRECT": CommandMode.DIRECT,
-    "DIRECT_EXECUTE": CommandMode.DIRECT,
-    "SELECT": CommandMode.SELECT_AND_EXECUTE,
-    "SBO": CommandMode.SELECT_AND_EXECUTE,
-    "SELECT_BEFORE_OPERATE": CommandMode.SELECT_AND_EXECUTE,
-    "SELECT_AND_EXECUTE": CommandMode.SELECT_AND_EXECUTE,
-}
-
-
-def _check_command_mode(t: Type, v: object) -> CommandMode:
-    if v is None:
-        mode = CommandMode.DIRECT
-    elif isinstance(v, CommandMode):
-        mode = v
-    else:
-        key = re.sub(r"[\s-]+", "_", v.strip().upper()) if isinstance(v, str) else ""
-        key = key.removeprefix("COMMANDMODE.")
-        if key not in _MODES:
-            raise _Invalid(f"{v!r} is not a command mode; expected direct or select")
-        mode = _MODES[key]
-    if mode is not CommandMode.DIRECT and t not in _COMMANDS:
-        raise _Invalid("command_mode is only for commands (types 45-64)")
-    return mode
-
-
-def _check_return_io_address(t: Type, v: object) -> int | None:
-    if v is None:
-        return None
-    if t not in _COMMANDS:
-        raise _Invalid("return_io_address is only for commands (types 45-64)")
-    return _int_in(v, 0, MAX_IO_ADDRESS)
-
-
-def _return_types(t: Type) -> tuple[Type, ...]:
-    kind = _RETURN_KIND.get(_KIND[t], _KIND[t])
-    return _MONITORING_KINDS[kind]
-
-
-def _or_list(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-
-
-def _station_problem(points: tuple[PointProfile, ...]) -> tuple[int, str, int | None, str] | None:
-    """The first cross-point problem: (point index, field, other point index, message)."""
-    index: dict[int, int] = {}
-    for i, p in enumerate(points):
-        j = index.setdefault(p.io_address, i)
-        if j != i:
-            return (i, "io_address", j, f"{p.io_address} is already used by points[{j}]")
-    for i, p in enumerate(points):
-        ioa = p.return_io_address
-        if ioa is None:
-            continue
-        j = index.get(ioa)
-        if j is None:
-            return (i, "return_io_address", None, f"no point with io_address {ioa} in this station")
-        target = points[j]
-        if target.is_command:
-            return (
-                i,
-                "return_io_address",
-                j,
-                f"point {ioa} is a command ({target.type.name}); return information goes to a monitoring point",
-            )
-        wanted = _return_types(p.type)
-        if target.type not in wanted:
-            return (
-                i,
-                "return_io_address",
-                j,
-                f"{p.type.name} returns its state on {_or_list([_type_name(w) for w in wanted])}; "
-                f"point {ioa} is {target.type.name}",
-            )
-    return None
-
-
-def _check_allowed_clients(v: object) -> tuple[str, ...]:
-    if v is None:
-        return ()
-    items = [v] if isinstance(v, str) else v
-    if not isinstance(items, list | tuple):
-        raise _Invalid(f"expected a list of IP addresses, got {v!r}")
-    clients = []
-    for index, item in enumerate(items):
-        try:
-            clients.append(
-                str(ipaddress.ip_address(item.strip() if isinstance(item, str) else item))
-            )
-        except ValueError:
-            raise _Invalid(f"{item!r} is not an IP address", index) from None
-    return tuple(clients)
-
-
-def _check_faults(v: object) -> tuple[Fault, ...]:
-    faults = tuple(parse_fault(f) if isinstance(f, str) else f for f in v)  # type: ignore[attr-defined]
-    for i, fault in enumerate(faults):
-        if not isinstance(fault, Fault):
-            raise _Invalid(f"{fault!r} is not a fault", i)
-    return faults
-
-
-def _check_unknown_group(v: object) -> str:
-    if not isinstance(v, str) or v.strip().lower() not in ("negative", "empty"):
-        raise _Invalid(f"{v!r} is not a reply; expected negative or empty")
-    return v.strip().lower()
 
 
 # ---- the profile -----------------------------------------------------------------------------------
@@ -589,51 +129,51 @@ class PointProfile:
     def __post_init__(self) -> None:
         name = "io_address"
         try:
-            object.__setattr__(self, name, _check_io_address(self.io_address))
+            object.__setattr__(self, name, check_io_address(self.io_address))
             name = "type"
-            t = _check_type(self.type)
+            t = check_type(self.type)
             object.__setattr__(self, name, t)
             checks: tuple[tuple[str, Callable[[Type, object], object]], ...] = (
-                ("value", _check_value),
-                ("quality", _check_quality),
-                ("groups", _check_groups),
-                ("counter_group", _check_counter_group),
-                ("cycle", _check_cycle),
-                ("change_every", _check_change_every),
-                ("command_mode", _check_command_mode),
-                ("return_io_address", _check_return_io_address),
+                ("value", check_value),
+                ("quality", check_quality),
+                ("groups", check_groups),
+                ("counter_group", check_counter_group),
+                ("cycle", check_cycle),
+                ("change_every", check_change_every),
+                ("command_mode", check_command_mode),
+                ("return_io_address", check_return_io_address),
             )
             for name, check in checks:
                 object.__setattr__(self, name, check(t, getattr(self, name)))
             name = "description"
-            object.__setattr__(self, name, _text(self.description))
-        except _Invalid as exc:
+            object.__setattr__(self, name, check_text(self.description))
+        except Invalid as exc:
             raise ValueError(f"point {self.io_address}: {name}: {exc}") from None
 
     @property
     def is_command(self) -> bool:
         """A command (45-64) that the simulator accepts; otherwise a monitoring point."""
-        return self.type in _COMMANDS
+        return self.type in COMMANDS
 
     @property
     def has_time_tag(self) -> bool:
         """The type carries a CP56Time2a time tag (30-40, 58-64)."""
-        return self.type is not _PLAIN[self.type]
+        return self.type is not PLAIN[self.type]
 
     @property
     def plain_type(self) -> Type | None:
         """The type without time tag (M_SP_TB_1 -> M_SP_NA_1); None for M_EP_TD/TE/TF_1."""
-        return _PLAIN[self.type]
+        return PLAIN[self.type]
 
     @property
     def answers_interrogation(self) -> bool:
         """Station interrogation reports it: every monitoring point but counters and M_EP_*."""
-        return self.type not in _COMMANDS and _KIND[self.type] in _INTERROGATED_KINDS
+        return self.type not in COMMANDS and KIND[self.type] in INTERROGATED_KINDS
 
     @property
     def is_counter(self) -> bool:
         """Integrated totals: counter interrogation (general, or counter_group) reports it."""
-        return _KIND[self.type] == "counter"
+        return KIND[self.type] == "counter"
 
     @property
     def select_before_operate(self) -> bool:
@@ -654,11 +194,11 @@ class StationProfile:
 
     def __post_init__(self) -> None:
         try:
-            object.__setattr__(self, "common_address", _int_in(self.common_address, 1, 65534))
-        except _Invalid as exc:
+            object.__setattr__(self, "common_address", int_in(self.common_address, 1, 65534))
+        except Invalid as exc:
             raise ValueError(f"common_address: {exc}") from None
         object.__setattr__(self, "points", tuple(self.points))
-        problem = _station_problem(self.points)
+        problem = station_problem(self.points)
         if problem is not None:
             i, name, _, message = problem
             raise ValueError(f"station {self.common_address}: points[{i}].{name}: {message}")
@@ -714,22 +254,22 @@ class Pixit:
         for name, check in _PIXIT_CHECKS.items():
             try:
                 object.__setattr__(self, name, check(getattr(self, name)))
-            except _Invalid as exc:
+            except Invalid as exc:
                 raise ValueError(f"pixit.{name}: {exc}") from None
 
 
 _PIXIT_CHECKS: dict[str, Callable[[object], object]] = {
-    "select_timeout": _seconds,
-    "act_term": _flag,
-    "unknown_group": _check_unknown_group,
-    "end_of_initialisation": _flag,
-    "max_asdu_length": lambda v: _int_in(v, _MIN_ASDU_LENGTH, _MAX_ASDU_LENGTH),
-    "time_tagged_spontaneous": _flag,
-    "interrogation_types_without_time": _flag,
-    "answer_read_with_actcon": _flag,
+    "select_timeout": check_seconds,
+    "act_term": check_flag,
+    "unknown_group": check_unknown_group,
+    "end_of_initialisation": check_flag,
+    "max_asdu_length": lambda v: int_in(v, _MIN_ASDU_LENGTH, _MAX_ASDU_LENGTH),
+    "time_tagged_spontaneous": check_flag,
+    "interrogation_types_without_time": check_flag,
+    "answer_read_with_actcon": check_flag,
     "negative_section_ack": lambda v: _checked(check_negative_section_ack, v),
-    "time_invalid_before_sync": _flag,
-    "command_max_delay": lambda v: 0.0 if v == 0 else _seconds(v),
+    "time_invalid_before_sync": check_flag,
+    "command_max_delay": lambda v: 0.0 if v == 0 else check_seconds(v),
 }
 
 
@@ -737,7 +277,7 @@ def _checked(check: Callable[[object], object], v: object) -> object:
     try:
         return check(v)
     except ValueError as exc:
-        raise _Invalid(str(exc)) from None
+        raise Invalid(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -769,14 +309,14 @@ class Profile:
                 )
         object.__setattr__(self, "_by_address", by_address)
         for name, check in (
-            ("max_connections", lambda v: _int_in(v, 1, 65535)),
-            ("allowed_clients", _check_allowed_clients),
-            ("name", _text),
-            ("faults", _check_faults),
+            ("max_connections", lambda v: int_in(v, 1, 65535)),
+            ("allowed_clients", check_allowed_clients),
+            ("name", check_text),
+            ("faults", check_faults),
         ):
             try:
                 object.__setattr__(self, name, check(getattr(self, name)))
-            except _Invalid as exc:
+            except Invalid as exc:
                 raise ValueError(f"{name}: {exc}") from None
 
     def station(self, common_address: int) -> StationProfile | None:
@@ -811,15 +351,15 @@ _FAULT_KEYS = dict.fromkeys(
     + [f.name for cls in FAULTS.values() for f in dataclasses.fields(cls) if f.name != "scope"]
 )
 _POINT_CHECKS: dict[str, Callable[[Type, object], object]] = {
-    "value": _check_value,
-    "quality": _check_quality,
-    "groups": _check_groups,
-    "counter_group": _check_counter_group,
-    "cycle": _check_cycle,
-    "change_every": _check_change_every,
-    "command_mode": _check_command_mode,
-    "return_io_address": _check_return_io_address,
-    "description": lambda t, v: _text(v),
+    "value": check_value,
+    "quality": check_quality,
+    "groups": check_groups,
+    "counter_group": check_counter_group,
+    "cycle": check_cycle,
+    "change_every": check_change_every,
+    "command_mode": check_command_mode,
+    "return_io_address": check_return_io_address,
+    "description": lambda t, v: check_text(v),
 }
 _BOOL_WORDS_AS_TEXT = ("double", "regulating", "event")  # ON/OFF are YAML 1.1 booleans
 
@@ -866,7 +406,7 @@ class _Loader:
     def error(self, node: Node, path: str, message: str) -> ProfileError:
         return ProfileError(self.filename, _line(node), path, message)
 
-    def invalid(self, node: Node, path: str, exc: _Invalid) -> ProfileError:
+    def invalid(self, node: Node, path: str, exc: Invalid) -> ProfileError:
         """Point at the list item that is wrong when the rule says which."""
         if exc.index is not None and isinstance(node, SequenceNode) and exc.index < len(node.value):
             return self.error(node.value[exc.index], _join(path, exc.index), str(exc))
@@ -947,7 +487,7 @@ class _Loader:
         value = self.value(node, path) if raw is None else raw
         try:
             return rule(value)
-        except _Invalid as exc:
+        except Invalid as exc:
             raise self.invalid(node, path, exc) from None
 
     # ---- the document ----
@@ -977,14 +517,14 @@ class _Loader:
             raise self.error(root, "stations", "missing; a profile needs at least one station")
         kwargs: dict[str, Any] = {}
         if "name" in top:
-            kwargs["name"] = self.check(top["name"][1], "name", _text)
+            kwargs["name"] = self.check(top["name"][1], "name", check_text)
         if "max_connections" in top:
             kwargs["max_connections"] = self.check(
-                top["max_connections"][1], "max_connections", lambda v: _int_in(v, 1, 65535)
+                top["max_connections"][1], "max_connections", lambda v: int_in(v, 1, 65535)
             )
         if "allowed_clients" in top:
             kwargs["allowed_clients"] = self.check(
-                top["allowed_clients"][1], "allowed_clients", _check_allowed_clients
+                top["allowed_clients"][1], "allowed_clients", check_allowed_clients
             )
         if "link" in top:
             kwargs["link"] = self.link(top["link"][1])
@@ -1004,7 +544,7 @@ class _Loader:
         kwargs: dict[str, Any] = {}
         for key, (_, value_node) in entries.items():
             value = self.value(value_node, _join("link", key))
-            kwargs[key] = float(value) if key.startswith("t") and _is_int(value) else value
+            kwargs[key] = float(value) if key.startswith("t") and is_int(value) else value
         try:
             return LinkParameters(**kwargs)
         except ValueError as exc:
@@ -1089,7 +629,7 @@ class _Loader:
                 node, _join(path, "common_address"), "missing; every station needs one"
             )
         ca_node = entries["common_address"][1]
-        ca = self.check(ca_node, _join(path, "common_address"), lambda v: _int_in(v, 1, 65534))
+        ca = self.check(ca_node, _join(path, "common_address"), lambda v: int_in(v, 1, 65534))
         point_nodes: list[Node] = []
         if "points" in entries:
             point_nodes = self.sequence(entries["points"][1], _join(path, "points"), "points")
@@ -1100,7 +640,7 @@ class _Loader:
             entries_i = self.mapping(point_node, point_path, _POINT_KEYS, "point settings")
             point_entries.append(entries_i)
             points.append(self.point(point_node, point_path, entries_i))
-        problem = _station_problem(tuple(points))
+        problem = station_problem(tuple(points))
         if problem is not None:
             i, name, j, message = problem
             point_path = _join(_join(path, "points"), i)
@@ -1124,11 +664,11 @@ class _Loader:
                     node, _join(path, key), "missing; every point needs io_address and type"
                 )
         io_address = self.check(
-            entries["io_address"][1], _join(path, "io_address"), _check_io_address
+            entries["io_address"][1], _join(path, "io_address"), check_io_address
         )
-        t: Type = self.check(entries["type"][1], _join(path, "type"), _check_type)
+        t: Type = self.check(entries["type"][1], _join(path, "type"), check_type)
         kwargs: dict[str, Any] = {"io_address": io_address, "type": t}
-        command = t in _COMMANDS
+        command = t in COMMANDS
         for key, (_, value_node) in entries.items():
             if key in kwargs:
                 continue
@@ -1138,7 +678,7 @@ class _Loader:
             raw = None
             if (
                 key == "value"
-                and _KIND[t] in _BOOL_WORDS_AS_TEXT
+                and KIND[t] in _BOOL_WORDS_AS_TEXT
                 and isinstance(value_node, ScalarNode)
                 and value_node.tag == "tag:yaml.org,2002:bool"
                 and not value_node.style
