@@ -1,6 +1,6 @@
 """One definition per catalogue case: ID, clause, purpose, PICS items, mutant, steps and verdict.
 
-Cases register themselves with ``@case(...)`` in ``cases_link``, ``cases_connections``,
+Cases register themselves with ``@case(...)`` in ``cases_link``, ``cases_apci``, ``cases_connections``,
 ``cases_application``, ``cases_process``, ``cases_control``, ``cases_files`` and
 ``cases_robustness``; ``CASES`` maps a catalogue ID (protocol.md 2.3) to its ``Case``. The CLI,
 the Robot keyword ``Run Conformance Case`` and the Gherkin steps all run these definitions.
@@ -102,6 +102,7 @@ def select_cases(spec: str | None = None) -> list[Case]:
     ValueError names a part that matches no catalogue case.
     """
     from . import (  # noqa: F401  (register)
+        cases_apci,
         cases_application,
         cases_connections,
         cases_control,

@@ -16,11 +16,12 @@ from typing import Any
 import trio
 
 from ..engine.client import ClientConnection, CommandResult
-from ..engine.errors import CommandTimeout, ConnectFailed, LinkDown, unwrap_group
+from ..engine.errors import CommandTimeout, ConnectFailed, LinkDown, NotConnected, unwrap_group
 from ..engine.journal import Direction, JournalEntry
 from ..engine.pcap import CaptureWriter
 from ..engine.transport import Transport
-from ..protocol.asdu import Asdu, UnknownAsdu
+from ..protocol.apci import UFunction, encode_u_frame
+from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu
 from ..protocol.closing import ClosedBy
 from ..protocol.enums import ConnectionState, Cot, Type
 from ..protocol.explain import explain_bytes
@@ -36,6 +37,7 @@ EVIDENCE_FRAMES = 2000
 #: The suite opens at most this many connections to fill one redundancy group.
 MAX_GROUP = 10
 
+_TESTFR_CON = encode_u_frame(UFunction.TESTFR_CON)
 MIRRORS = {44: "unknown type", 45: "unknown cause", 46: "unknown common address", 47: "unknown IOA"}
 
 
@@ -286,6 +288,43 @@ class CaseContext:
             info = conn.close_info
             assert info is not None
             raise self.fail(f"the connection ended after {what} ({info.by.value}: {info.reason}); it must stay open")
+
+    async def send_segments(self, conn: ClientConnection, pieces: Iterable[bytes], gap: float = 0.05) -> None:
+        """Send each piece as its own TCP write, ``gap`` s apart (R15). Meanwhile the tool's link
+        sends nothing of its own (S-frame, TESTFR con) that could land inside a split APDU."""
+        held = conn.withhold_acknowledgements, conn.ignore_test_frames
+        conn.set_withhold_acknowledgements(True)
+        conn.set_ignore_test_frames(True)
+        try:
+            for n, piece in enumerate(pieces):
+                if n:
+                    await trio.sleep(gap)
+                await conn.send_raw(piece)
+            await trio.sleep(gap)
+        except NotConnected:
+            pass  # the RTU closed between two pieces: the case sees the close
+        finally:
+            conn.set_withhold_acknowledgements(held[0])
+            conn.set_ignore_test_frames(held[1])
+
+    def take_i_frame(self, conn: ClientConnection, asdu: Asdu) -> bytes:
+        """The octets of the tool's next I-frame carrying ``asdu``, numbered and tracked by its
+        link as if sent (the case sends them, e.g. split with ``send_segments``)."""
+        link = conn.link
+        assert link is not None
+        return link.take_i_frame(encode_asdu(asdu), trio.current_time())
+
+    async def expect_reaction(self, conn: ClientConnection, item: str, what: str) -> None:
+        """The RTU reacts to a malformed frame as PICS ``item`` says: ``close``: it (not c104test)
+        closes within t1; ``ignore``: the connection stays open 1 s and TESTFR is answered."""
+        if self.pics[item] == "close":
+            await self.expect_peer_close(conn, self.answer_timeout, f"{what} (PICS {item}: close)")
+            return
+        await self.expect_open(conn, 1.0, f"{what} (PICS {item}: ignore)")
+        since = conn.journal.next_index
+        await conn.send_test_frame()
+        if not await self.until(lambda: any(e.raw == _TESTFR_CON for e in self.received(conn, since)), self.answer_timeout):
+            raise self.fail(f"no TESTFR con within {self.answer_timeout:g} s after {what} (PICS {item}: ignore)")
 
     def received(self, conn: ClientConnection, since: int = 0) -> list[JournalEntry]:
         return [e for e in conn.journal.since(since) if e.direction is Direction.RECEIVED]

@@ -449,6 +449,12 @@ class ClientConnection:
         self._wake()
         await trio.lowlevel.checkpoint()
 
+    def pause_reading(self, paused: bool = True) -> None:
+        """Stop (or resume) reading from the RTU at TCP level (conformance R17: a half-open
+        peer); meanwhile its frames wait in the socket buffers."""
+        if self._session is not None:
+            (self._session.pause_reading if paused else self._session.resume_reading)()
+
     async def send_acknowledgement(self, recv_seq: int | None = None) -> None:
         self._require_link().send_acknowledgement(recv_seq=recv_seq)
         self._wake()
@@ -472,6 +478,7 @@ class ClientConnection:
         self.withhold_acknowledgements = value
         if self._link is not None:
             self._link.withhold_acknowledgements = value
+            self._wake()  # t2 counts again once acknowledgements are no longer withheld
 
     def set_ignore_test_frames(self, value: bool) -> None:
         self.ignore_test_frames = value

@@ -123,6 +123,7 @@ class Session:
         "_on_frame",
         "_produce",
         "_reading",
+        "_receive_scope",
         "_send_timeout",
         "_timer_wakeup",
         "_writer_idle",
@@ -168,6 +169,7 @@ class Session:
         self._timer_wakeup = trio.Event()
         self._reading = trio.Event()
         self._reading.set()
+        self._receive_scope: trio.CancelScope | None = None  # the receive in progress
         self._armed = math.inf
         self._in_flight = b""  # octets the writer is handing to the stream right now
         self._in_flight_sent = 0  # of which the stream took this many
@@ -243,9 +245,16 @@ class Session:
             await self._done.wait()
 
     def pause_reading(self) -> None:
-        """Back-pressure: stop taking octets from the peer until ``resume_reading``."""
+        """Back-pressure: stop taking octets from the peer until ``resume_reading``.
+
+        A receive in progress is cancelled (on plain streams trio's receive is cancel-safe:
+        nothing is read, so nothing is lost; a TLS stream's is not, so it delivers its chunk);
+        what the peer sends waits in the transport until resumed.
+        """
         if self._reading.is_set():
             self._reading = trio.Event()
+        if self._receive_scope is not None and not isinstance(self.opened.stream, trio.SSLStream):
+            self._receive_scope.cancel()
 
     def resume_reading(self) -> None:
         self._reading.set()
@@ -278,13 +287,18 @@ class Session:
         while True:
             if not self._reading.is_set():
                 await self._reading.wait()
-            try:
-                data = await stream.receive_some(_RECEIVE_SIZE)
-            except trio.ClosedResourceError:
-                return
-            except (trio.BrokenResourceError, OSError) as exc:
-                self._end(CloseCause.CONNECTION_RESET, f"connection lost: {_cause_text(exc)}")
-                return
+            scope = self._receive_scope = trio.CancelScope()
+            with scope:
+                try:
+                    data = await stream.receive_some(_RECEIVE_SIZE)
+                except trio.ClosedResourceError:
+                    return
+                except (trio.BrokenResourceError, OSError) as exc:
+                    self._end(CloseCause.CONNECTION_RESET, f"connection lost: {_cause_text(exc)}")
+                    return
+            self._receive_scope = None
+            if scope.cancelled_caught:
+                continue  # paused
             if not data:
                 self._end(CloseCause.PEER_CLOSED, "closed by the peer")
                 return

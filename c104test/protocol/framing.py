@@ -26,15 +26,24 @@ class FrameDecoder:
     raised by the same call when it has nothing to return, otherwise by the next call. The
     outcome is therefore the same however the stream is chunked. ``error`` shows a failure
     without raising.
+
+    Deliberate misbehaviour for conformance mutants (off by default; a conforming receiver
+    never does this): ``lenient`` skips a wrong start octet and an APDU whose length is outside
+    4..253 instead of failing (R01, R02, R04); ``reassemble = False`` drops an incomplete APDU
+    at the end of each chunk, as if every TCP read held whole APDUs; ``one_per_chunk`` takes
+    only the first APDU of each chunk (R15).
     """
 
-    __slots__ = ("_buffer", "_error", "_offset", "_rejected")
+    __slots__ = ("_buffer", "_error", "_offset", "_rejected", "lenient", "one_per_chunk", "reassemble")
 
     def __init__(self) -> None:
         self._buffer = bytearray()  # holds at most one incomplete APDU between calls
         self._offset = 0  # stream offset of _buffer[0]
         self._error: DecodeError | None = None
         self._rejected = b""
+        self.lenient = False
+        self.reassemble = True
+        self.one_per_chunk = False
 
     @property
     def pending(self) -> int:
@@ -73,12 +82,20 @@ class FrameDecoder:
         append = apdus.append
         while pos < end:
             if view[pos] != START_OCTET:
+                if self.lenient:  # mutant: hunt for the next 0x68
+                    pos += 1
+                    continue
                 self._fail(f"start octet 0x{view[pos]:02x} is not 0x68", pos, view[pos:])
                 break
             if pos + 1 == end:
                 break
             length = view[pos + 1]
             if length < APDU_MIN_LENGTH or length > APDU_MAX_LENGTH:
+                if self.lenient:  # mutant: pass over the octets the length announces
+                    if pos + 2 + length > end:
+                        break
+                    pos += 2 + length
+                    continue
                 self._fail(f"APDU length {length} outside 4..253", pos + 1, view[pos:])
                 break
             stop = pos + 2 + length
@@ -86,6 +103,11 @@ class FrameDecoder:
                 break
             append(bytes(view[pos:stop]))
             pos = stop
+            if self.one_per_chunk:  # mutant: the rest of the chunk is lost
+                pos = end
+                break
+        if not self.reassemble and self._error is None:  # mutant: a partial APDU is lost
+            pos = end
         if self._error is None:
             if view is buffer:
                 # Deleting a prefix of a bytearray is cheap in CPython (it moves a start index),

@@ -309,13 +309,18 @@ class Link:
         "_vr",
         "_vs",
         "_w",
+        "accept_i_frames_when_stopped",
         "acknowledge_in_i_frames",
         "early_stop_confirmation",
+        "ignore_k",
         "ignore_t1",
         "ignore_t3",
         "ignore_test_frames",
+        "lenient_s_frames",
+        "lenient_u_frames",
         "report_frames",
         "tolerate_sequence_errors",
+        "wait_for_truncated_apdu",
         "withhold_acknowledgements",
     )
 
@@ -350,6 +355,19 @@ class Link:
         #: Conformance option: take a wrong N(S) as the new V(R) and ignore an N(R) outside the
         #: window instead of closing (a peer without sequence checks, L16/L17 mutants).
         self.tolerate_sequence_errors = False
+        #: Conformance option: take I-frames before STARTDT (a controlled station that processes
+        #: them instead of closing; L03 mutant).
+        self.accept_i_frames_when_stopped = False
+        #: Conformance option: send I-frames beyond k unacknowledged ones (L13 mutant).
+        self.ignore_k = False
+        #: Conformance option: read a U-frame with several function bits by masks, as lib60870's
+        #: server does (0xFF is TESTFR act, 0x0F STARTDT act, 0x33 STOPDT act; R13 mutant).
+        self.lenient_u_frames = False
+        #: Conformance option: read an S-frame with reserved bits set as a valid one (R14 mutant).
+        self.lenient_s_frames = False
+        #: Conformance option: while an incomplete APDU waits for its rest, no timer runs (a peer
+        #: that waits forever for a truncated APDU; R03 mutant).
+        self.wait_for_truncated_apdu = False
         #: Emit a FrameReceived for every received APDU (for the journal).
         self.report_frames = False
         self._state = LinkState.STOPPED
@@ -417,13 +435,20 @@ class Link:
 
     @property
     def window_free(self) -> int:
-        """How many more I-frames the k window allows now."""
+        """How many more I-frames the k window allows now (k with ``ignore_k``)."""
+        if self.ignore_k:
+            return self._k
         return max(0, self._k - len(self._sent_times))
 
     @property
     def can_send(self) -> bool:
         """True if ``send_asdu`` would accept an ASDU now."""
-        return self._state is LinkState.STARTED and len(self._sent_times) < self._k
+        return self._state is LinkState.STARTED and (len(self._sent_times) < self._k or self.ignore_k)
+
+    @property
+    def frame_decoder(self) -> FrameDecoder:
+        """The framer of received octets (its conformance options: ``FrameDecoder``)."""
+        return self._decoder
 
     @property
     def close_reason(self) -> str | None:
@@ -495,14 +520,21 @@ class Link:
                     try:
                         frame = decode_frame(apdu)
                     except DecodeError as error:
-                        start = decoder.offset - sum(len(a) for a in apdus[index:])
-                        self._violation(
-                            f"{error.reason} (at byte {start + error.offset}) "
-                            f"in APDU {apdu.hex(' ')}",
-                            bytes(apdu),
-                            events,
-                        )
-                        return events
+                        lenient = None
+                        if self.lenient_u_frames or self.lenient_s_frames:
+                            lenient = _lenient_frame(apdu, self.lenient_u_frames, self.lenient_s_frames)
+                        if lenient is None:
+                            start = decoder.offset - sum(len(a) for a in apdus[index:])
+                            self._violation(
+                                f"{error.reason} (at byte {start + error.offset}) "
+                                f"in APDU {apdu.hex(' ')}",
+                                bytes(apdu),
+                                events,
+                            )
+                            return events
+                        if lenient is _IGNORED:
+                            continue
+                        frame = lenient  # type: ignore[assignment]
                     if report:
                         events.append(FrameReceived(apdu, frame))
                     if type(frame) is IFrame:
@@ -532,7 +564,7 @@ class Link:
     def handle_timeout(self, now: float) -> list[Event]:
         """Act on every timer that has expired by ``now``."""
         events: list[Event] = []
-        if self._state is LinkState.CLOSED:
+        if self._state is LinkState.CLOSED or (self.wait_for_truncated_apdu and self._decoder.pending):
             return events
         sent = self._sent_times
         t1 = self._t1
@@ -567,7 +599,7 @@ class Link:
 
     def next_deadline(self) -> float | None:
         """When ``handle_timeout`` must be called next, or None if no timer runs."""
-        if self._state is LinkState.CLOSED:
+        if self._state is LinkState.CLOSED or (self.wait_for_truncated_apdu and self._decoder.pending):
             return None
         deadline = None if self.ignore_t3 else self._t3_deadline
         if self._sent_times and not self.ignore_t1:
@@ -614,7 +646,7 @@ class Link:
                 raise LocalProtocolError(
                     f"cannot send an I-frame in state {state.name}: data transfer is not started"
                 )
-            if len(self._sent_times) >= self._k:
+            if len(self._sent_times) >= self._k and not self.ignore_k:
                 raise LocalProtocolError(
                     f"k window full: {len(self._sent_times)} I-frames unacknowledged (k={self._k})"
                 )
@@ -639,6 +671,14 @@ class Link:
         if self._t3_deadline is None:
             self._t3_deadline = now + self._t3
         return ns
+
+    def take_i_frame(self, asdu: bytes, now: float) -> bytes:
+        """Number and track an I-frame exactly as ``send_asdu`` does, but return its octets
+        instead of queueing them: the caller sends them its own way (conformance R15 splits an
+        I-frame over several TCP segments). Same checks and errors as ``send_asdu``.
+        """
+        self.send_asdu(asdu, now)
+        return self._out.pop()
 
     def start_data_transfer(self, now: float) -> None:
         """Send STARTDT act; t1 runs until its con arrives."""
@@ -700,7 +740,7 @@ class Link:
     def _receive_i(self, ns: int, nr: int, asdu: bytes, now: float, events: list[Event]) -> None:
         state = self._state
         # "is STARTED" first: the common case, and Enum hashing is slow Python code.
-        if state is not LinkState.STARTED and state not in self._accepts_i:
+        if state is not LinkState.STARTED and state not in self._accepts_i and not self.accept_i_frames_when_stopped:
             self._violation("I-frame received while data transfer is stopped", None, events)
             return
         if ns != self._vr and not self.tolerate_sequence_errors:
@@ -843,6 +883,31 @@ class Link:
         self._t3_deadline = None
         self._close_event = closed = LinkClosed(reason, cause, by, frame)
         events.append(closed)
+
+
+_IGNORED = object()
+# U-frame octet 3 read by masks, in this order (protocol.md 1.2: how lib60870's server does it).
+_U_MASKS = (
+    (0x43, UFunction.TESTFR_ACT),
+    (0x07, UFunction.STARTDT_ACT),
+    (0x13, UFunction.STOPDT_ACT),
+    (0x83, UFunction.TESTFR_CON),
+)
+
+
+def _lenient_frame(apdu: bytes, u_frames: bool, s_frames: bool) -> Frame | object | None:
+    """A malformed U- or S-frame as a lenient peer reads it (conformance mutants R13, R14).
+
+    The frame to act on, ``_IGNORED`` to drop it, None to reject it as usual.
+    """
+    if len(apdu) != 6:
+        return None
+    c1 = apdu[2]
+    if u_frames and c1 & 3 == 3:
+        return next((UFrame(function) for mask, function in _U_MASKS if c1 & mask == mask), _IGNORED)
+    if s_frames and c1 == 0x01:
+        return SFrame(((apdu[4] & 0xFE) | apdu[5] << 8) >> 1)
+    return None
 
 
 def _checked_seq(name: str, value: int) -> int:

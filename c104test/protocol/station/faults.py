@@ -52,7 +52,7 @@ no_end_of_initialisation    A01 L02
 wrong_send_sequence         L14 L15 (link: N(S) off by ``offset`` on the n-th I-frame)
 withhold_acknowledgements   L11 L12 (link: no S-frames, no N(R) on I-frames)
 no_test_frame_confirmation  L01 L04 L07 (link: TESTFR act unanswered)
-no_t1                       L09 L10 (link: no t1 supervision, the RTU never closes on t1)
+no_t1                       L09 L10 R17 (link: no t1 supervision, the RTU never closes on t1)
 early_stop_confirmation     L05 (link: STOPDT con while own I-frames are unacknowledged)
 no_t3                       L08 L09 (link: no TESTFR act after t3 of silence)
 no_sequence_check           L16 L17 (link: a wrong N(S) or N(R) is accepted, never closes)
@@ -64,6 +64,16 @@ wrong_file_length           A39 (F_FR_NA_1 announces one octet more than the fil
 segment_too_long            A39 (every F_SG_NA_1 carries one octet more than its section holds)
 positive_unknown_file       A40 (a select of an unknown file is answered FRQ 0, "ready")
 ignore_negative_section_ack A40 (AFQ 4 is taken as AFQ 3: the section is neither repeated nor aborted)
+answer_when_stopped         L03 (link: an I-frame before STARTDT is processed, not refused)
+ignore_k                    L13 (link: more than k I-frames go out unacknowledged)
+lenient_framing             R01 R02 R04 (link: a wrong start octet or a length outside 4..253
+                            is skipped instead of closing)
+wait_for_truncated_apdu     R03 (link: no timer runs while an APDU waits for its rest)
+lenient_u_frames            R13 (link: a U-frame with several functions is read by masks, as
+                            lib60870's server does: 0x0F is STARTDT act, 0xFF TESTFR act)
+lenient_s_frames            R14 (link: an S-frame with reserved bits set is taken as valid)
+no_reassembly               R15 (link: an APDU split over TCP reads is lost)
+one_apdu_per_read           R15 (link: only the first APDU of a TCP read is taken)
 =========================== ===================================================================
 
 The faults of the process cases (A04, A06, A11, A15, A32, A35, A36) are in ``faults_process.py``.
@@ -85,6 +95,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FAULTS",
+    "AcceptIFramesWhenStopped",
     "ClearTestBit",
     "ConfirmRead",
     "Delay",
@@ -93,14 +104,19 @@ __all__ = [
     "DuplicateObjects",
     "EarlyStopConfirmation",
     "Fault",
+    "IgnoreK",
     "IgnoreMalformedAsdu",
     "IgnoreNegativeSectionAck",
+    "LenientFraming",
+    "LenientSFrames",
+    "LenientUFrames",
     "LinkFaults",
     "LoseEvent",
     "NegativeConfirmation",
     "NoConfirmation",
     "NoConnectionLimit",
     "NoEndOfInitialisation",
+    "NoReassembly",
     "NoLastFileFlag",
     "NoResend",
     "NoReturnInformation",
@@ -109,6 +125,7 @@ __all__ = [
     "NoT3",
     "NoTermination",
     "NoTestFrameConfirmation",
+    "OneApduPerRead",
     "PositiveConfirmation",
     "PositiveUnknownFile",
     "RefusalWithoutPn",
@@ -119,6 +136,7 @@ __all__ = [
     "StaleInterrogation",
     "StayActive",
     "TerminationFirst",
+    "WaitForTruncatedApdu",
     "WithholdAcknowledgements",
     "WrongCause",
     "WrongChecksum",
@@ -665,6 +683,70 @@ class IgnoreNegativeSectionAck(Fault):
     acts_on: ClassVar[str] = "station"
 
 
+@dataclass(frozen=True, slots=True)
+class AcceptIFramesWhenStopped(Fault):
+    """Link: an I-frame before STARTDT is taken and answered once data transfer starts."""
+
+    name: ClassVar[str] = "answer_when_stopped"
+    acts_on: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreK(Fault):
+    """Link: I-frames keep going out beyond k unacknowledged ones."""
+
+    name: ClassVar[str] = "ignore_k"
+    acts_on: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True, slots=True)
+class LenientFraming(Fault):
+    """Link: a wrong start octet, or a length outside 4..253, is skipped instead of closing."""
+
+    name: ClassVar[str] = "lenient_framing"
+    acts_on: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True, slots=True)
+class WaitForTruncatedApdu(Fault):
+    """Link: while an APDU waits for its rest no timer runs (no t3 TESTFR, no t1)."""
+
+    name: ClassVar[str] = "wait_for_truncated_apdu"
+    acts_on: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True, slots=True)
+class LenientUFrames(Fault):
+    """Link: a U-frame with several function bits is read by masks and answered (lib60870)."""
+
+    name: ClassVar[str] = "lenient_u_frames"
+    acts_on: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True, slots=True)
+class LenientSFrames(Fault):
+    """Link: an S-frame with reserved bits set (octet 4, bit 0 of octet 5) is taken as valid."""
+
+    name: ClassVar[str] = "lenient_s_frames"
+    acts_on: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True, slots=True)
+class NoReassembly(Fault):
+    """Link: each TCP read is taken as whole APDUs; a partial APDU at its end is lost."""
+
+    name: ClassVar[str] = "no_reassembly"
+    acts_on: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True, slots=True)
+class OneApduPerRead(Fault):
+    """Link: only the first APDU of each TCP read is taken; the others are lost."""
+
+    name: ClassVar[str] = "one_apdu_per_read"
+    acts_on: ClassVar[str] = "link"
+
+
 FAULTS: dict[str, type[Fault]] = {
     cls.name: cls
     for cls in (
@@ -707,6 +789,14 @@ FAULTS: dict[str, type[Fault]] = {
         SegmentTooLong,
         PositiveUnknownFile,
         IgnoreNegativeSectionAck,
+        AcceptIFramesWhenStopped,
+        IgnoreK,
+        LenientFraming,
+        WaitForTruncatedApdu,
+        LenientUFrames,
+        LenientSFrames,
+        NoReassembly,
+        OneApduPerRead,
     )
 }
 
@@ -718,7 +808,8 @@ FAULTS.update({cls.name: cls for cls in PROCESS_FAULTS})
 @dataclass(frozen=True, slots=True)
 class LinkFaults:
     """What the adapter sets on a connection's ``Link`` for a plan: each field is the ``Link``
-    option of the same name (``apply`` sets them all)."""
+    option of the same name, or the option of its frame decoder that ``_DECODER_OPTIONS`` names
+    (``apply`` sets them all)."""
 
     withhold_acknowledgements: bool = False
     acknowledge_in_i_frames: bool = True
@@ -727,11 +818,28 @@ class LinkFaults:
     ignore_t3: bool = False
     early_stop_confirmation: bool = False
     tolerate_sequence_errors: bool = False
+    accept_i_frames_when_stopped: bool = False
+    ignore_k: bool = False
+    wait_for_truncated_apdu: bool = False
+    lenient_u_frames: bool = False
+    lenient_s_frames: bool = False
+    lenient_framing: bool = False
+    reassemble: bool = True
+    one_apdu_per_read: bool = False
 
     def apply(self, link: Link) -> None:
         """Set every option of this plan on ``link`` (a new connection, or an open one)."""
+        decoder = link.frame_decoder
         for field in dataclasses.fields(self):
-            setattr(link, field.name, getattr(self, field.name))
+            name = field.name
+            if name in _DECODER_OPTIONS:
+                setattr(decoder, _DECODER_OPTIONS[name], getattr(self, name))
+            else:
+                setattr(link, name, getattr(self, name))
+
+
+#: LinkFaults fields that are options of the link's ``FrameDecoder``, and their name there.
+_DECODER_OPTIONS = {"lenient_framing": "lenient", "reassemble": "reassemble", "one_apdu_per_read": "one_per_chunk"}
 
 
 def link_faults(plan: Iterable[Fault]) -> LinkFaults:
@@ -745,6 +853,14 @@ def link_faults(plan: Iterable[Fault]) -> LinkFaults:
         ignore_t3=any(isinstance(f, NoT3) for f in plan),
         early_stop_confirmation=any(isinstance(f, EarlyStopConfirmation) for f in plan),
         tolerate_sequence_errors=any(isinstance(f, NoSequenceCheck) for f in plan),
+        accept_i_frames_when_stopped=any(isinstance(f, AcceptIFramesWhenStopped) for f in plan),
+        ignore_k=any(isinstance(f, IgnoreK) for f in plan),
+        wait_for_truncated_apdu=any(isinstance(f, WaitForTruncatedApdu) for f in plan),
+        lenient_u_frames=any(isinstance(f, LenientUFrames) for f in plan),
+        lenient_s_frames=any(isinstance(f, LenientSFrames) for f in plan),
+        lenient_framing=any(isinstance(f, LenientFraming) for f in plan),
+        reassemble=not any(isinstance(f, NoReassembly) for f in plan),
+        one_apdu_per_read=any(isinstance(f, OneApduPerRead) for f in plan),
     )
 
 
