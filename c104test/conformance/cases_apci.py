@@ -284,7 +284,7 @@ async def r15(ctx: CaseContext) -> None:
         if not ok:
             raise ctx.fail(f"after {what} {got} within {ctx.answer_timeout:g} s")
 
-    await check("a TESTFR act split over 3 TCP segments", [TESTFR_ACT[:1], TESTFR_ACT[1:3], TESTFR_ACT[3:]], 1, None)
+    await check("a TESTFR act split over 3 TCP segments (68 | 04 43 | 00 00 00)", [TESTFR_ACT[:1], TESTFR_ACT[1:3], TESTFR_ACT[3:]], 1, None)
     first = _request(ctx, 1)
     frame = ctx.take_i_frame(conn, first)
     await check(f"an I-frame ({_describe(first)}) split over 3 TCP segments", [frame[:1], frame[1:5], frame[5:]], 0, first)

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.timeout(60)
 HONEST_PICS = parse_pics("""\
 rtu:
   common_addresses: [47]
-link: {k: 12, w: 8, t0: 10, t1: 3, t2: 2, t3: 4}
+link: {k: 12, w: 8, t0: 10, t1: 3, t2: 2, t3: 4, i_frame_when_stopped: close}
 functions:
   interrogation_groups: []
   second_interrogation: queue  # it neither refuses nor restarts: a second GI is answered too
@@ -35,6 +35,10 @@ functions:
 commands:
   act_term: false
   select_timeout: 2
+robustness:
+  short_apdu: close
+  invalid_u_frame: ignore  # it does not close; it interprets them (R13 names that)
+  s_frame_reserved_bits: ignore  # read as a valid S-frame
 connections:
   max: 1000  # the peer sets no limit (lib60870 takes 100 by default): L21 is n/a
   # every connection is its own group with its own event queue (CONNECTION_IS_REDUNDANCY_GROUP):
@@ -73,6 +77,8 @@ DEVIATIONS = {
     "R11": "was confirmed positively",  # P/N=1 on an activation is executed
     "R12": "an ACT_CON with P/N=0",  # minute 61 accepted
     "A07": "the two answers interleave",  # a second GI is answered in the middle of the first
+    "R13": "such a frame must not be interpreted",  # 0x0F taken as STARTDT act and confirmed
+    "R15": "split over 3 TCP segments",  # closes when 0x68 and the length octet come in two segments
 }
 
 # What this RTU does not claim, and the PICS item the n/a must name (the c104 wrapper has no file service).

@@ -190,3 +190,20 @@ def test_arbitrary_bytes_only_ever_raise_decode_error(data: bytes, points: list[
         assert consumed <= error.offset < len(data)
     else:
         assert decoder.pending == len(data) - consumed
+
+
+def test_mutant_options_of_the_decoder() -> None:
+    """lenient (R01, R02, R04), reassemble=False and one_per_chunk (R15): off by default."""
+    testfr = bytes.fromhex("680443000000")
+    lenient = FrameDecoder()
+    lenient.lenient = True
+    assert lenient.feed(bytes.fromhex("690407000000") + bytes.fromhex("6803010000") + b"\x68\x00" + testfr) == [testfr]
+    assert lenient.feed(b"\x68\xfe" + bytes(100)) == [] and lenient.feed(bytes(154) + testfr) == [testfr]
+    whole = FrameDecoder()
+    whole.reassemble = False
+    assert whole.feed(testfr[:1]) == [] and whole.pending == 0
+    with pytest.raises(DecodeError):
+        whole.feed(testfr[1:])
+    first = FrameDecoder()
+    first.one_per_chunk = True
+    assert first.feed(testfr * 3) == [testfr] and first.feed(testfr) == [testfr]

@@ -215,6 +215,39 @@ def test_link_faults() -> None:
     assert make(faults=(parse_fault("early_stop_confirmation"),)).link_faults.early_stop_confirmation
 
 
+LINK_OPTIONS = [
+    ("answer_when_stopped", "accept_i_frames_when_stopped"),
+    ("ignore_k", "ignore_k"),
+    ("wait_for_truncated_apdu", "wait_for_truncated_apdu"),
+    ("lenient_u_frames", "lenient_u_frames"),
+    ("lenient_s_frames", "lenient_s_frames"),
+    ("lenient_framing", "frame_decoder.lenient"),
+    ("no_reassembly", "frame_decoder.reassemble"),
+    ("one_apdu_per_read", "frame_decoder.one_per_chunk"),
+]
+
+
+@pytest.mark.parametrize(("name", "option"), LINK_OPTIONS)
+def test_link_faults_apply_exactly_their_option(name: str, option: str) -> None:
+    from c104test.protocol.link import Link, Role
+
+    def value(link: Link, path: str) -> bool:
+        target: object = link
+        for part in path.split("."):
+            target = getattr(target, part)
+        return bool(target)
+
+    options = [o for _, o in LINK_OPTIONS]
+    plain, faulty = Link(Role.CONTROLLED), Link(Role.CONTROLLED)
+    make().link_faults.apply(plain)
+    make(faults=(parse_fault(name),)).link_faults.apply(faulty)
+    for other in options:
+        if other == option:
+            assert value(plain, other) != value(faulty, other), other
+        else:
+            assert value(plain, other) == value(faulty, other), other
+
+
 @pytest.mark.parametrize("name", sorted(FAULTS))
 def test_every_fault_has_a_text_form(name: str) -> None:
     fault = parse_fault(f"{name} type=C_SC_NA_1 ca=47 nth=1")
