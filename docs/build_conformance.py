@@ -24,18 +24,7 @@ FEATURE = ROOT / "features" / "conformance.feature"
 DEMO_PICS = ROOT / "features" / "profiles" / "demo_rtu_pics.yaml"
 FAST_RTU = ROOT / "features" / "profiles" / "conformance_rtu.yaml"
 
-NOT_YET = {
-    "L03": "needs a link fault: an RTU that confirms an I-frame before STARTDT",
-    "L13": "needs a link fault: an RTU that exceeds k",
-    "R01": "needs a link fault: a lenient framing RTU",
-    "R02": "needs a link fault: a lenient framing RTU",
-    "R03": "needs a link fault: an RTU that never times out a truncated APDU",
-    "R04": "needs a link fault: a lenient framing RTU",
-    "R13": "needs a crashing RTU as its mutant",
-    "R14": "needs a crashing RTU as its mutant",
-    "R15": "TCP segmentation: not written yet",
-    "R17": "half-open TCP: not written yet",
-}
+NOT_YET: dict[str, str] = {}  # case ID -> why it is not implemented yet
 
 PAGE_HEAD = """\
 # Conformance tests
@@ -98,8 +87,9 @@ it passes when run by hand) against the `c104` Python package's
 server (`tests/engine/peers/c104_server.py`, with t1 3 s, t2 2 s, t3 4 s and a select time-out of
 2 s so that the timer cases take seconds) with an honest PICS that says so: no groups, no reset
 process, no end of initialisation, no ACT_TERM, every connection its own redundancy group with an
-event queue that ends with it (L18-L20 are `n/a`). Everything passes or is `n/a` except these deviations, each failing
-with a reason that names it:
+event queue that ends with it (L18-L20 are `n/a`); it closes on an I-frame before STARTDT and on a
+too-short APDU, and takes an S-frame with reserved bits as a valid one (`robustness.*` items).
+Everything passes or is `n/a` except these deviations, each failing with a reason that names it:
 
 | Case | Deviation |
 | --- | --- |
@@ -116,6 +106,8 @@ with a reason that names it:
 | A26 | the deactivation of a select is answered with ACT_CON (COT 7), not DEACT_CON (COT 9) |
 | R11 | a command with P/N=1 is executed and confirmed |
 | R12 | a clock synchronisation with minute 61 is confirmed |
+| R13 | a U-frame with several functions is interpreted and answered: 0x0F as STARTDT act (STARTDT con); lib60870 reads 0xFF as TESTFR act and 0x33 as STOPDT act too |
+| R15 | the connection is closed when the start octet 0x68 and the length octet arrive in two TCP segments (it handles splits after the length octet) |
 """
 
 

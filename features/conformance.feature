@@ -14,6 +14,7 @@ Feature: Conformance of the RTU (c104test catalogue)
       | case |
       | L01 |
       | L02 |
+      | L03 |
       | L04 |
       | L05 |
       | L06 |
@@ -23,6 +24,7 @@ Feature: Conformance of the RTU (c104test catalogue)
       | L10 |
       | L11 |
       | L12 |
+      | L13 |
       | L14 |
       | L15 |
       | L16 |
@@ -73,6 +75,10 @@ Feature: Conformance of the RTU (c104test catalogue)
       | A39 |
       | A40 |
       | A41 |
+      | R01 |
+      | R02 |
+      | R03 |
+      | R04 |
       | R05 |
       | R06 |
       | R07 |
@@ -81,7 +87,11 @@ Feature: Conformance of the RTU (c104test catalogue)
       | R10 |
       | R11 |
       | R12 |
+      | R13 |
+      | R14 |
+      | R15 |
       | R16 |
+      | R17 |
 
   Scenario: A PICS file drives the cases
     # the demo RTU's PICS, as c104test conformance --pics-from-profile demo prints it

@@ -24,6 +24,7 @@ ${PICS}           ${EMPTY}
 *** Test Cases ***    CASE    PICS    HOST    PORT
 L01 Listen / active open    L01    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L02 STARTDT    L02    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L03 I-frame while stopped    L03    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L04 STOPDT, nothing outstanding    L04    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L05 STOPDT with unacknowledged RTU frames    L05    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L06 Restart after STOPDT    L06    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
@@ -33,6 +34,7 @@ L09 TESTFR con missing    L09    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L10 t1 for I-frames    L10    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L11 t2 acknowledgement    L11    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L12 w acknowledgement    L12    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+L13 k window    L13    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L14 Sequence start    L14    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L15 Sequence wrap    L15    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 L16 Wrong N(S) from tool    L16    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
@@ -83,6 +85,10 @@ A38 Parameter loading    A38    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A39 File transfer (read)    A39    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A40 File transfer errors    A40    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 A41 Multiple CAs / OA    A41    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+R01 Wrong start octet    R01    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+R02 Too-short APDU    R02    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+R03 Truncated APDU    R03    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+R04 Over-long APDU    R04    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R05 ASDU shorter than header    R05    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R06 VSQ/payload mismatch    R06    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R07 Multiple objects on single-object TI    R07    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
@@ -91,7 +97,11 @@ R09 TI not allowed in control direction    R09    ${PICS}    ${RTU_HOST}    ${RT
 R10 Undefined COT    R10    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R11 P/N set in an activation    R11    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R12 Invalid CP56    R12    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+R13 Invalid U-frame    R13    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+R14 S-frame reserved bits    R14    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+R15 TCP segmentation    R15    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 R16 Bounded burst    R16    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
+R17 Half-open TCP    R17    ${PICS}    ${RTU_HOST}    ${RTU_PORT}
 
 
 *** Keywords ***
