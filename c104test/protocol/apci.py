@@ -18,6 +18,7 @@ from c104test.protocol.errors import DecodeError, LocalProtocolError
 
 __all__ = [
     "ASDU_MAX_LENGTH",
+    "IGNORED_FRAME",
     "SEQ_MODULO",
     "Frame",
     "IFrame",
@@ -25,6 +26,7 @@ __all__ = [
     "UFrame",
     "UFunction",
     "decode_frame",
+    "decode_frame_leniently",
     "encode_frame",
     "encode_i_frame",
     "encode_s_frame",
@@ -180,3 +182,34 @@ def decode_frame(apdu: bytes) -> Frame:
     if size != 6:
         raise DecodeError(f"U-frame followed by {size - 6} octets", 6)
     return UFrame(function)
+
+
+#: What ``decode_frame_leniently`` returns for a frame a lenient peer silently drops.
+IGNORED_FRAME: object = object()
+# U-frame octet 3 read by masks, in this order (protocol.md 1.2: how lib60870's server does it).
+_U_MASKS = (
+    (0x43, UFunction.TESTFR_ACT),
+    (0x07, UFunction.STARTDT_ACT),
+    (0x13, UFunction.STOPDT_ACT),
+    (0x83, UFunction.TESTFR_CON),
+)
+
+
+def decode_frame_leniently(apdu: bytes, u_frames: bool = True, s_frames: bool = True) -> Frame | object | None:
+    """A malformed U- or S-frame as a lenient peer reads it (the simulator's mutants of R13, R14).
+
+    U-frames with several function bits are read by masks (0xFF is TESTFR act, 0x0F STARTDT act,
+    0x33 STOPDT act; one that fits no mask is ``IGNORED_FRAME``); an S-frame's reserved bits are
+    ignored. None: no lenient reading, reject it as ``decode_frame`` does.
+
+    >>> decode_frame_leniently(bytes.fromhex("6804ff000000"))
+    UFrame(function=<UFunction.TESTFR_ACT: 67>)
+    """
+    if len(apdu) != 6:
+        return None
+    c1 = apdu[2]
+    if u_frames and c1 & 3 == 3:
+        return next((UFrame(function) for mask, function in _U_MASKS if c1 & mask == mask), IGNORED_FRAME)
+    if s_frames and c1 == 0x01:
+        return SFrame(((apdu[4] & 0xFE) | apdu[5] << 8) >> 1)
+    return None

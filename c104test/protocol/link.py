@@ -26,6 +26,7 @@ from typing import TypeAlias
 
 from c104test.protocol.apci import (
     ASDU_MAX_LENGTH,
+    IGNORED_FRAME,
     SEQ_MODULO,
     Frame,
     IFrame,
@@ -33,6 +34,7 @@ from c104test.protocol.apci import (
     UFrame,
     UFunction,
     decode_frame,
+    decode_frame_leniently,
     encode_s_frame,
     encode_u_frame,
 )
@@ -522,7 +524,7 @@ class Link:
                     except DecodeError as error:
                         lenient = None
                         if self.lenient_u_frames or self.lenient_s_frames:
-                            lenient = _lenient_frame(apdu, self.lenient_u_frames, self.lenient_s_frames)
+                            lenient = decode_frame_leniently(apdu, self.lenient_u_frames, self.lenient_s_frames)
                         if lenient is None:
                             start = decoder.offset - sum(len(a) for a in apdus[index:])
                             self._violation(
@@ -532,7 +534,7 @@ class Link:
                                 events,
                             )
                             return events
-                        if lenient is _IGNORED:
+                        if lenient is IGNORED_FRAME:
                             continue
                         frame = lenient  # type: ignore[assignment]
                     if report:
@@ -883,31 +885,6 @@ class Link:
         self._t3_deadline = None
         self._close_event = closed = LinkClosed(reason, cause, by, frame)
         events.append(closed)
-
-
-_IGNORED = object()
-# U-frame octet 3 read by masks, in this order (protocol.md 1.2: how lib60870's server does it).
-_U_MASKS = (
-    (0x43, UFunction.TESTFR_ACT),
-    (0x07, UFunction.STARTDT_ACT),
-    (0x13, UFunction.STOPDT_ACT),
-    (0x83, UFunction.TESTFR_CON),
-)
-
-
-def _lenient_frame(apdu: bytes, u_frames: bool, s_frames: bool) -> Frame | object | None:
-    """A malformed U- or S-frame as a lenient peer reads it (conformance mutants R13, R14).
-
-    The frame to act on, ``_IGNORED`` to drop it, None to reject it as usual.
-    """
-    if len(apdu) != 6:
-        return None
-    c1 = apdu[2]
-    if u_frames and c1 & 3 == 3:
-        return next((UFrame(function) for mask, function in _U_MASKS if c1 & mask == mask), _IGNORED)
-    if s_frames and c1 == 0x01:
-        return SFrame(((apdu[4] & 0xFE) | apdu[5] << 8) >> 1)
-    return None
 
 
 def _checked_seq(name: str, value: int) -> int:
