@@ -317,6 +317,7 @@ async def r17(ctx: CaseContext) -> None:
         wait, why = t3 + t1 + max(1.0, 0.25 * (t1 + t3)), f"t3 {t3:g} s + t1 {t1:g} s"
     await trio.sleep(wait)
     conn.pause_reading(False)
-    await ctx.expect_peer_close(conn, 2.0, f"the tool read nothing for {wait:.3g} s ({why})")
+    # The RTU's frames and its close wait in the socket: reading them takes a moment.
+    await ctx.expect_peer_close(conn, 1.0, f"the tool read nothing for {wait:.3g} s ({why})")
     fresh = await ctx.connect(start=False)
     await _expect_test_frame_answer(ctx, fresh, "stopped (the connection after the half-open one)")
