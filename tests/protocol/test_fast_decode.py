@@ -141,3 +141,12 @@ def test_twin_refuses_a_class_whose_layout_it_cannot_copy() -> None:
     made.a = 5
     made.__class__ = Base
     assert made == Base(5) and hash(made) == hash(Base(5))
+
+
+def test_the_construction_module_example_holds() -> None:
+    import doctest
+
+    from c104test.protocol import construction
+
+    result = doctest.testmod(construction)
+    assert result.attempted > 0 and result.failed == 0
