@@ -7,7 +7,9 @@ On connect it sends N information objects in I-frames of 30 objects (the most th
 ``i // P + 1``), all encoded with struct before READY. No STARTDT, no timers, no journal.
 With ``--k 0`` (default) it streams without any window; with ``--k K`` it keeps at most K
 I-frames unacknowledged and reads the client's S-frames (N(R)), which is the least an IEC 104
-sender must do. Prints READY <port>.
+sender must do. With ``--startdt`` (and ``--k``) it first waits for the client's STARTDT act and
+confirms it, so a real IEC 104 client (c104test's ``ClientConnection``) can be fed at the rate
+of a sender that spends nothing on encoding: the client's own receive capacity. Prints READY <port>.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import _peer
 PER_FRAME = 30
 _HEAD = struct.Struct("<BBHHBBBBH")  # 0x68, L, N(S)<<1, N(R)<<1, type, VSQ, COT, OA, CA
 _OBJ = struct.Struct("<HBfB")
+STARTDT_ACT = bytes.fromhex("680407000000")
+STARTDT_CON = bytes.fromhex("68040b000000")
 
 
 def encode(n: int, p: int) -> list[bytes]:
@@ -55,6 +59,16 @@ async def main(args: argparse.Namespace) -> None:
     async def windowed(stream: trio.SocketStream) -> None:
         acked = 0  # frames acknowledged so far (absolute)
         changed = trio.Event()
+        if args.startdt:  # a real IEC 104 client: wait for STARTDT act, confirm it, then stream
+            got = b""
+            while len(got) < 6:
+                data = await stream.receive_some(6 - len(got))
+                if not data:
+                    return
+                got += data
+            if got != STARTDT_ACT:
+                raise SystemExit(f"expected STARTDT act, got {got.hex(' ')}")
+            await stream.send_all(STARTDT_CON)
 
         async def read_acks() -> None:
             nonlocal acked, changed
@@ -91,5 +105,6 @@ if __name__ == "__main__":
     parser.add_argument("--updates", type=int, default=200_000)
     parser.add_argument("--points", type=int, default=100)
     parser.add_argument("--k", type=int, default=0)
+    parser.add_argument("--startdt", action="store_true", help="wait for STARTDT act and confirm it first (needs --k)")
     _peer.exit_on_stdin_eof()
     trio.run(main, parser.parse_args())

@@ -51,6 +51,7 @@ from ..protocol.objects import (
     TestCommandWithTime,
 )
 from ..protocol.timetags import CP56Time2a
+from .collector import tune_collector
 from .errors import (
     CommandTimeout,
     ConnectFailed,
@@ -195,6 +196,7 @@ class ClientConnection:
         connect raises ConnectFailed.
         """
         reported = False
+        tune_collector()  # once per process: see engine/collector.py
         with trio.CancelScope() as scope:
             self._run_scope = scope
             self._closing = False

@@ -438,7 +438,13 @@ class Session:
                 on_frame(entry)
 
     def _dispatch(self, events: list[Event], now: float) -> None:
-        """Journal every received frame, then tell the owner (the receive hot path)."""
+        """Journal every received frame, acknowledge them, then tell the owner (the receive hot path).
+
+        What the link answers to the batch (the S-frame every w I-frames, a TESTFR con) leaves as
+        soon as the frames are journalled and their ASDUs decoded, before the owner applies them,
+        so the peer sends its next frames while this side works. When an ASDU does not decode or
+        the link closed, the owner acts first (it may end the connection), as before.
+        """
         if not events:
             return
         handler = self._handler
@@ -446,13 +452,26 @@ class Session:
         on_frame = self._on_frame
         wall = _time.time()
         entry: JournalEntry | None = None
+        early = True  # may the link's answers go out before the owner hears of the batch?
+        batch: list[tuple[Event, JournalEntry | None]] = []
         for event in events:
             kind = type(event)
             if kind is FrameReceived:
                 entry = record(Direction.RECEIVED, event.apdu, now=now, wall=wall)  # type: ignore[union-attr]
                 if on_frame is not None:
                     on_frame(entry)
-            elif kind is AsduReceived:
+                continue
+            if kind is AsduReceived:
+                if entry is not None and entry.asdu is None:  # decoded here, once (the entry keeps it)
+                    early = False
+            elif kind is LinkClosed:
+                early = False
+            batch.append((event, entry))
+        if early and self.link.has_data_to_send:
+            self._send_now()
+        for event, entry in batch:
+            kind = type(event)
+            if kind is AsduReceived:
                 if entry is not None:
                     handler.asdu_received(entry, now)
                     if self.closed is not None:

@@ -114,6 +114,7 @@ from ..protocol.link import (
 from ..protocol.station import ControlledStation, Fault, RedundancySettings, SimulatedPoint
 from ..protocol.station.answers import BROADCAST_CA
 from ..protocol.station.faults import IgnoreMalformedAsdu, NoConnectionLimit
+from .collector import tune_collector
 from .errors import unwrap_group
 from .journal import Journal, JournalBudget, JournalEntry, parse_size
 from .profile import Profile, demo_profile
@@ -512,6 +513,7 @@ class Simulator:
         """
         if self._serve_scope is not None:
             raise RuntimeError("this simulator is already serving")
+        tune_collector()  # once per process: see engine/collector.py
         with trio.CancelScope() as scope:
             self._serve_scope = scope
             try:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from . import objects as o
+from .construction import twin
 from .elements import (
     BCR,
     COI,
@@ -124,10 +125,14 @@ class _Item(NamedTuple):
     decode: Callable[..., Any] | None  # None: the single struct item is the value
     encode: Callable[[Any], Any] | None  # returns one item, or a tuple when len(fmt) > 1
     kind: type | None = None  # a time tag's class: the encoder refuses any other class
+    # The decoders' inline form of ``decode``: an expression over the struct items {0}, {1}, ...
+    # in which ``_X`` is ``table`` (a lookup table's subscript costs less than a call)
+    expr: str | None = None
+    table: Any = None
 
 
 def _octet(name: str, cls: Any) -> _Item:
-    return _Item(name, "B", cls.TABLE.__getitem__, cls.to_octet)
+    return _Item(name, "B", cls.TABLE.__getitem__, cls.to_octet, expr="_X[{0}]", table=cls.TABLE)
 
 
 def _nva_encode(value: float) -> int:
@@ -143,9 +148,8 @@ def _nva_decode(raw: int) -> float:
     return raw / 32768
 
 
-def _enum_table(enum_cls: Any, size: int) -> Callable[[int], Any]:
-    table = tuple(enum_cls(v) if v in enum_cls._value2member_map_ else v for v in range(size))
-    return table.__getitem__
+def _enum_table(enum_cls: Any, size: int) -> tuple[Any, ...]:
+    return tuple(enum_cls(v) if v in enum_cls._value2member_map_ else v for v in range(size))
 
 
 def _lof_decode(lo: int, hi: int) -> int:
@@ -188,7 +192,7 @@ def _r32_nan_fix(packed: bytes, pos: int, value: float) -> bytes:
 _CP56 = lambda name: _Item(name, "HBBBBB", CP56Time2a.from_items, CP56Time2a.items, CP56Time2a)
 _CP24 = _Item("time", "HB", CP24Time2a.from_items, CP24Time2a.items, CP24Time2a)
 _CP16 = lambda name: _Item(name, "H", CP16Time2a.from_items, _cp16_encode, CP16Time2a)
-_NVA = _Item("nva", "h", _nva_decode, _nva_encode)
+_NVA = _Item("nva", "h", _nva_decode, _nva_encode, expr="{0} / 32768")
 _SVA = _Item("sva", "h", None, None)
 _R32 = _Item("r32", "f", None, None)
 _BSI = _Item("bsi", "I", None, None)
@@ -196,7 +200,7 @@ _QDS = _octet("qds", QDS)
 _BCR = _Item("bcr", "iB", BCR.from_items, BCR.items)
 _NOF = _Item("nof", "H", None, None)
 _NOS = _Item("nos", "B", None, None)
-_LOF = _Item("lof", "HB", _lof_decode, _lof_encode)
+_LOF = _Item("lof", "HB", _lof_decode, _lof_encode, expr="{0} | ({1} << 16)")
 
 
 def _timed(items: list[_Item], time: _Item | None) -> list[_Item]:
@@ -248,7 +252,8 @@ _monitor(Type.C_SE_NB_1, None, Type.C_SE_TB_1, o.SetpointScaled, [_SVA, _octet("
 _monitor(Type.C_SE_NC_1, None, Type.C_SE_TC_1, o.SetpointShort, [_R32, _octet("qos", QOS)])
 _monitor(Type.C_BO_NA_1, None, Type.C_BO_TA_1, o.BitstringCommand, [_BSI])
 _LAYOUTS[Type.M_EI_NA_1] = (o.EndOfInitialisation, [_octet("coi", COI)])
-_LAYOUTS[Type.C_IC_NA_1] = (o.Interrogation, [_Item("qoi", "B", _enum_table(Qoi, 256), None)])
+_QOIS = _enum_table(Qoi, 256)
+_LAYOUTS[Type.C_IC_NA_1] = (o.Interrogation, [_Item("qoi", "B", _QOIS.__getitem__, None, expr="_X[{0}]", table=_QOIS)])
 _LAYOUTS[Type.C_CI_NA_1] = (o.CounterInterrogation, [_octet("qcc", QCC)])
 _LAYOUTS[Type.C_RD_NA_1] = (o.Read, [])
 _LAYOUTS[Type.C_CS_NA_1] = (o.ClockSync, [_T56])
@@ -298,13 +303,15 @@ def _generate(t: Type, cls: type, items: list[_Item]) -> TypeInfo:
     """Build the four codec functions of one type from its layout.
 
     Generated code (like dataclasses itself does) keeps per-object work down to one tuple unpack
-    and one slot store per field: a frozen dataclass's ``__init__`` would cost twice as much.
+    and one slot store per field. The decoders fill a mutable twin of the class and then make it
+    the class (see construction.py): a frozen dataclass's ``__init__`` costs four times as much,
+    a slot descriptor's ``__set__`` twice. ``plain_objects`` is the general path they must equal.
     """
     fields = [f.name for f in dataclasses.fields(cls)]
     laid = {item.name for item in items}
     ns: dict[str, Any] = {
-        "_new": object.__new__,
         "C": cls,
+        "B": twin(cls),
         "DecodeError": DecodeError,
         "LocalProtocolError": LocalProtocolError,
         "_r32_nan": _r32_nan,
@@ -316,8 +323,6 @@ def _generate(t: Type, cls: type, items: list[_Item]) -> TypeInfo:
     # where each item starts within the elements ('<' formats have no padding)
     starts = [struct.calcsize("<" + "".join(i.fmt for i in items[:k])) for k in range(len(items))]
     obj_size, elem_size = ns["_obj"].size, ns["_elem"].size
-    for name in fields:
-        ns[f"_s_{name}"] = getattr(cls, name).__set__
 
     # decode: one tuple per object from iter_unpack, then one slot store per field
     names: list[str] = []
@@ -329,16 +334,20 @@ def _generate(t: Type, cls: type, items: list[_Item]) -> TypeInfo:
             stores.append(
                 f"if {args[0]} != {args[0]}: {args[0]} = _r32_nan(mv, len(out) * size + base + {starts[idx]})"
             )
-        if item.decode is None:
-            stores.append(f"_s_{item.name}(ob, {args[0]})")
+        if item.expr is not None:
+            ns[f"_X{idx}"] = item.table
+            value = item.expr.replace("_X", f"_X{idx}").format(*args)
+        elif item.decode is None:
+            value = args[0]
         else:
             ns[f"_d{idx}"] = item.decode
-            stores.append(f"_s_{item.name}(ob, _d{idx}({', '.join(args)}))")
+            value = f"_d{idx}({', '.join(args)})"
+        stores.append(f"ob.{item.name} = {value}")
     for name in fields:
         if name != "io_address" and name not in laid:
             # a field this type does not carry (the time of M_SP_NA_1, the QDS of M_ME_ND_1) is
             # None, which is also what the encoder requires of it
-            stores.append(f"_s_{name}(ob, None)")
+            stores.append(f"ob.{name} = None")
     body = "\n".join(f"        {s}" for s in stores)
     target = ", ".join(names)
     src = f"""
@@ -348,9 +357,10 @@ def decode_list(mv, n):
     size = {obj_size}
     base = 3
     for lo, hi{", " if names else ""}{target} in _obj.iter_unpack(mv):
-        ob = _new(C)
-        _s_io_address(ob, lo | (hi << 16))
+        ob = B()
+        ob.io_address = lo | (hi << 16)
 {body}
+        ob.__class__ = C
         app(ob)
     return out
 
@@ -360,10 +370,11 @@ def decode_sequence(mv, n, ioa):
     size = {elem_size}
     base = 0
     for {target + "," if names else "_"} in {"_elem.iter_unpack(mv)" if names else "range(n)"}:
-        ob = _new(C)
-        _s_io_address(ob, ioa)
+        ob = B()
+        ob.io_address = ioa
         ioa += 1
 {body}
+        ob.__class__ = C
         app(ob)
     return out
 """
@@ -436,6 +447,39 @@ def encode_sequence(objs, out):
         ns["encode_list"],
         ns["encode_sequence"],
     )
+
+
+def plain_objects(type_id: Type | int, body: bytes, n: int, sequence: bool) -> list[InformationObject]:
+    """The general path that the generated decoders must equal, object for object.
+
+    One ``struct.unpack_from`` and one call of the dataclass constructor per object, with the
+    items' ``decode`` functions: several times slower, and plain enough to read at a glance.
+    ``body`` is the ASDU after its header; F_SG_NA_1 (coded by hand) has no plain form.
+    """
+    cls, items = _LAYOUTS[Type(type_id)]
+    elem = struct.Struct("<" + "".join(item.fmt for item in items))
+    laid = {item.name for item in items}
+    absent = {f.name: None for f in dataclasses.fields(cls) if f.name != "io_address" and f.name not in laid}
+    out = []
+    pos = 3 if sequence else 0
+    ioa = int.from_bytes(body[0:3], "little")
+    for k in range(n):
+        if not sequence:
+            ioa = int.from_bytes(body[pos : pos + 3], "little")
+            pos += 3
+        values = elem.unpack_from(body, pos)
+        fields: dict[str, Any] = {}
+        at = i = 0
+        for item in items:
+            args = values[i : i + len(item.fmt)]
+            if item.fmt == "f" and args[0] != args[0]:  # NaN: keep its 32 bits
+                args = (_r32_nan(memoryview(body), pos + at),)
+            fields[item.name] = args[0] if item.decode is None else item.decode(*args)
+            i += len(item.fmt)
+            at += struct.calcsize("<" + item.fmt)
+        out.append(cls(ioa + k if sequence else ioa, **fields, **absent))
+        pos += elem.size
+    return out
 
 
 def _segment_decode(mv: memoryview, n: int) -> list:
@@ -528,7 +572,7 @@ def decode_asdu(data: bytes | bytearray | memoryview, offset: int = 0) -> Asdu |
         return UnknownAsdu(tid, _COTS[cot & 0x3F], ca, bytes(data[HEADER_LENGTH:]), n, oa, bool(cot & 0x40), cot > 127, sq)
     if n == 0:
         raise DecodeError(f"{info.type.name} ASDU says it carries 0 objects", offset + 1)
-    mv = memoryview(data)[HEADER_LENGTH:]
+    body = data[HEADER_LENGTH:]  # a copy of at most 243 octets costs less than a memoryview
     esize = info.element_size
     if esize >= 0:
         need = 3 + n * esize if sq else n * (3 + esize)
@@ -542,35 +586,28 @@ def decode_asdu(data: bytes | bytearray | memoryview, offset: int = 0) -> Asdu |
         raise DecodeError(f"{info.type.name} has no SQ=1 form", offset + 1)
     try:
         if sq:
-            first = mv[0] | (mv[1] << 8) | (mv[2] << 16)
+            first = body[0] | (body[1] << 8) | (body[2] << 16)
             if first + n - 1 > MAX_IOA:
                 raise ValueError(f"SQ=1 addresses {first}..{first + n - 1} exceed {MAX_IOA}")
-            objs = info.decode_sequence(mv[3:], n, first)
+            objs = info.decode_sequence(body[3:], n, first)
         else:
-            objs = info.decode_list(mv, n)
+            objs = info.decode_list(body, n)
     except ValueError as exc:  # element constraints (a segment's length, SQ on F_SG_NA_1)
         raise DecodeError(str(exc), offset + HEADER_LENGTH) from None
-    asdu = _new_asdu(Asdu)
-    _set_type(asdu, info.type)
-    _set_cot(asdu, _COTS[cot & 0x3F])
-    _set_ca(asdu, ca)
-    _set_objects(asdu, tuple(objs))
-    _set_oa(asdu, oa)
-    _set_negative(asdu, bool(cot & 0x40))
-    _set_test(asdu, cot > 127)
-    _set_sequence(asdu, sq)
+    asdu = _AsduTwin()  # see construction.py: slot stores, then the real class
+    asdu.type = info.type
+    asdu.cot = _COTS[cot & 0x3F]
+    asdu.common_address = ca
+    asdu.objects = tuple(objs)
+    asdu.originator_address = oa
+    asdu.negative = (cot & 0x40) != 0
+    asdu.test = cot > 127
+    asdu.sequence = sq
+    asdu.__class__ = Asdu
     return asdu
 
 
-_new_asdu = object.__new__
-_set_type = Asdu.type.__set__  # type: ignore[attr-defined]
-_set_cot = Asdu.cot.__set__  # type: ignore[attr-defined]
-_set_ca = Asdu.common_address.__set__  # type: ignore[attr-defined]
-_set_objects = Asdu.objects.__set__  # type: ignore[attr-defined]
-_set_oa = Asdu.originator_address.__set__  # type: ignore[attr-defined]
-_set_negative = Asdu.negative.__set__  # type: ignore[attr-defined]
-_set_test = Asdu.test.__set__  # type: ignore[attr-defined]
-_set_sequence = Asdu.sequence.__set__  # type: ignore[attr-defined]
+_AsduTwin: Any = twin(Asdu)
 
 
 # ---- encode -----------------------------------------------------------------------------------

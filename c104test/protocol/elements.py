@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from .construction import twin
 from .enums import (
     BinaryCounterQuality,
     Double,
@@ -472,7 +473,14 @@ class BCR:
 
     @classmethod
     def from_items(cls, counter: int, octet: int) -> BCR:
-        return cls(counter, octet & 0x1F, bool(octet & 0x20), bool(octet & 0x40), bool(octet & 0x80))
+        b = _BCRTwin()
+        b.counter = counter
+        b.sequence = octet & 0x1F
+        b.cy = (octet & 0x20) != 0
+        b.ca = (octet & 0x40) != 0
+        b.iv = (octet & 0x80) != 0
+        b.__class__ = cls
+        return b
 
     def items(self) -> tuple[int, int]:
         if not 0 <= self.sequence <= 31:
@@ -494,7 +502,15 @@ class SCD:
 
     @classmethod
     def from_items(cls, st: int, cd: int) -> SCD:
-        return cls(st, cd)
+        s = _SCDTwin()
+        s.st = st
+        s.cd = cd
+        s.__class__ = cls
+        return s
 
     def items(self) -> tuple[int, int]:
         return (self.st, self.cd)
+
+
+_BCRTwin = twin(BCR)
+_SCDTwin = twin(SCD)

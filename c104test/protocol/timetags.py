@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
+from .construction import twin
+
 __all__ = ["CP16Time2a", "CP24Time2a", "CP56Time2a"]
 
 
@@ -39,20 +41,21 @@ class CP56Time2a:
 
     @classmethod
     def from_items(cls, ms: int, mi: int, ho: int, dd: int, mo: int, yy: int) -> CP56Time2a:
-        """From the six struct items ``<HBBBBB``."""
-        return cls(
-            ms,
-            mi & 0x3F,
-            ho & 0x1F,
-            dd & 0x1F,
-            mo & 0x0F,
-            yy & 0x7F,
-            dd >> 5,
-            bool(ho & 0x80),
-            bool(mi & 0x80),
-            bool(mi & 0x40),
-            ((ho >> 5) & 0x03) | ((mo >> 4) << 2) | ((yy >> 7) << 6),
-        )
+        """From the six struct items ``<HBBBBB`` (the decoders' fast path: no ``__init__``)."""
+        t = _CP56Twin()
+        t.milliseconds = ms
+        t.minute = mi & 0x3F
+        t.hour = ho & 0x1F
+        t.day = dd & 0x1F
+        t.month = mo & 0x0F
+        t.year = yy & 0x7F
+        t.day_of_week = dd >> 5
+        t.su = (ho & 0x80) != 0
+        t.iv = (mi & 0x80) != 0
+        t.substituted = (mi & 0x40) != 0
+        t.reserved = ((ho >> 5) & 0x03) | ((mo >> 4) << 2) | ((yy >> 7) << 6)
+        t.__class__ = cls
+        return t
 
     def items(self) -> tuple[int, int, int, int, int, int]:
         r = self.reserved
@@ -141,7 +144,13 @@ class CP24Time2a:
 
     @classmethod
     def from_items(cls, ms: int, mi: int) -> CP24Time2a:
-        return cls(ms, mi & 0x3F, bool(mi & 0x80), bool(mi & 0x40))
+        t = _CP24Twin()
+        t.milliseconds = ms
+        t.minute = mi & 0x3F
+        t.iv = (mi & 0x80) != 0
+        t.substituted = (mi & 0x40) != 0
+        t.__class__ = cls
+        return t
 
     def items(self) -> tuple[int, int]:
         if not 0 <= self.minute <= 63:
@@ -157,7 +166,15 @@ class CP16Time2a:
 
     @classmethod
     def from_items(cls, ms: int) -> CP16Time2a:
-        return cls(ms)
+        t = _CP16Twin()
+        t.milliseconds = ms
+        t.__class__ = cls
+        return t
 
     def items(self) -> tuple[int]:
         return (self.milliseconds,)
+
+
+_CP56Twin = twin(CP56Time2a)
+_CP24Twin = twin(CP24Time2a)
+_CP16Twin = twin(CP16Time2a)
