@@ -23,7 +23,8 @@ def generator():
 def test_the_generated_files_are_up_to_date() -> None:
     gen = generator()
     for path, render in ((gen.PAGE, gen.render_page), (gen.SUITE, gen.render_suite), (gen.FEATURE, gen.render_feature),
-                         (gen.DEMO_PICS, gen.render_demo_pics), (gen.FAST_RTU, gen.render_fast_rtu)):
+                         (gen.DEMO_PICS, gen.render_demo_pics), (gen.FAST_RTU, gen.render_fast_rtu),
+                         (gen.SUITE_RTU, gen.render_fast_rtu)):
         assert path.read_text(encoding="utf-8") == render(), f"{path.name} is stale: run python docs/build_conformance.py"
 
 
