@@ -76,22 +76,73 @@ no_reassembly               R15 (link: an APDU split over TCP reads is lost)
 one_apdu_per_read           R15 (link: only the first APDU of a TCP read is taken)
 =========================== ===================================================================
 
-The faults of the process cases (A04, A06, A11, A15, A32, A35, A36) are in ``faults_process.py``.
+The faults live by where they act: ``faults_answers`` (answers), ``faults_link`` (the link layer and
+``LinkFaults``), ``faults_files`` (file transfer), ``faults_process`` (the process cases A04, A06, A11,
+A15, A32, A35, A36) and this module (events and the station); ``fault`` holds ``Fault`` and ``Scope``.
+This module names them all (``FAULTS``) and reads their text and mapping forms.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from ..asdu import Asdu, UnknownAsdu, encode_asdu, mirror
 from ..enums import Cot, Type
-from .replies import Part, Reply, with_common_address
-
-if TYPE_CHECKING:
-    from ..link import Link
+from .fault import (
+    Fault,
+    Scope,
+)
+from .faults_answers import (
+    ClearTestBit,
+    ConfirmRead,
+    Delay,
+    DropObjects,
+    DuplicateObjects,
+    NegativeConfirmation,
+    NoConfirmation,
+    NoReturnInformation,
+    NoTermination,
+    PositiveConfirmation,
+    RefusalWithoutPn,
+    Silence,
+    StaleInterrogation,
+    TerminationFirst,
+    WrongCause,
+    WrongCommonAddress,
+    WrongIoAddress,
+    WrongOriginator,
+)
+from .faults_files import (
+    IgnoreNegativeSectionAck,
+    NoLastFileFlag,
+    PositiveUnknownFile,
+    SegmentTooLong,
+    WrongChecksum,
+    WrongFileLength,
+)
+from .faults_link import (
+    AcceptIFramesWhenStopped,
+    EarlyStopConfirmation,
+    IgnoreK,
+    LenientFraming,
+    LenientSFrames,
+    LenientUFrames,
+    LinkFaults,
+    NoReassembly,
+    NoSequenceCheck,
+    NoT1,
+    NoT3,
+    NoTestFrameConfirmation,
+    OneApduPerRead,
+    WaitForTruncatedApdu,
+    WithholdAcknowledgements,
+    WrongSendSequence,
+    link_faults,
+)
+from .faults_process import PROCESS_FAULTS
+from .replies import Part
 
 __all__ = [
     "FAULTS",
@@ -152,336 +203,6 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class Scope:
-    """Which requests (or events) a fault applies to; None matches anything.
-
-    ``occurrence`` (1-based) limits the fault to the n-th matching request, counted from the
-    start of the simulator over all connections; None applies it to every match.
-    """
-
-    type: Type | None = None
-    common_address: int | None = None
-    io_address: int | None = None
-    occurrence: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.occurrence is not None and self.occurrence < 1:
-            raise ValueError(f"nth must be 1 or more, got {self.occurrence}")
-
-    def covers(self, asdu: Asdu | UnknownAsdu) -> bool:
-        """The ASDU's type, CA and first IOA fit the scope (the occurrence is counted apart)."""
-        objects = asdu.objects
-        return self.matches(asdu.type, asdu.common_address, objects[0].io_address if objects else None)
-
-    def matches(self, t: Type | int, common_address: int, io_address: int | None) -> bool:
-        if self.type is not None and t != self.type:
-            return False
-        if self.common_address is not None and common_address != self.common_address:
-            return False
-        return self.io_address is None or io_address == self.io_address
-
-
-@dataclass(frozen=True, slots=True)
-class Fault:
-    """One misbehaviour; subclasses say which. ``name`` is the text form's name."""
-
-    scope: Scope = Scope()
-
-    name: ClassVar[str] = ""
-    #: Where the fault acts: "answer", "event", "station" or "link".
-    acts_on: ClassVar[str] = "answer"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        """The answer to ``request`` (its raw ASDU) as this fault sends it."""
-        return replies
-
-    @property
-    def delay(self) -> float:
-        """Seconds the answer is held back (``Delay``)."""
-        return 0.0
-
-
-def _set_cause(raw: bytes, cot: int, negative: bool | None = None) -> bytes:
-    octet = (raw[2] & 0xC0 if negative is None else (raw[2] & 0x80) | (negative << 6)) | cot
-    return raw[:2] + bytes((octet,)) + raw[3:]
-
-
-def _objects_changed(reply: Reply, change: Any) -> Reply:
-    """A reply with its objects replaced by ``change(objects)`` (needs the decoded ASDU)."""
-    part, _raw, asdu = reply
-    if asdu is None:
-        return reply
-    objects = tuple(change(asdu.objects))
-    changed = dataclasses.replace(asdu, objects=objects)
-    return part, encode_asdu(changed), changed
-
-
-@dataclass(frozen=True, slots=True)
-class NoConfirmation(Fault):
-    """No ACT_CON/DEACT_CON (positive or negative) for the request."""
-
-    name: ClassVar[str] = "no_confirmation"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        return (r for r in replies if r[0] is not Part.CONFIRMATION)
-
-
-@dataclass(frozen=True, slots=True)
-class NegativeConfirmation(Fault):
-    """A positive confirmation goes out with P/N=1 (the rest of the answer is unchanged)."""
-
-    name: ClassVar[str] = "negative_confirmation"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        for part, raw, asdu in replies:
-            if part is Part.CONFIRMATION and not raw[2] & 0x40:
-                yield part, raw[:2] + bytes((raw[2] | 0x40,)) + raw[3:], None
-            else:
-                yield part, raw, asdu
-
-
-@dataclass(frozen=True, slots=True)
-class PositiveConfirmation(Fault):
-    """Refusals look like success: a negative confirmation or a COT 44-47 mirror becomes a
-    positive ACT_CON (DEACT_CON for a deactivation)."""
-
-    name: ClassVar[str] = "positive_confirmation"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        for part, raw, asdu in replies:
-            if part is Part.CONFIRMATION and raw[2] & 0x40:
-                yield part, raw[:2] + bytes((raw[2] & ~0x40 & 0xFF,)) + raw[3:], None
-            elif part is Part.NEGATIVE:
-                con = Cot.DEACTIVATION_CON if request[2] & 0x3F == Cot.DEACTIVATION else Cot.ACTIVATION_CON
-                yield Part.CONFIRMATION, _set_cause(raw, int(con), negative=False), None
-            else:
-                yield part, raw, asdu
-
-
-@dataclass(frozen=True, slots=True)
-class RefusalWithoutPn(Fault):
-    """A refusal mirror (COT 44-47) goes out with P/N=0, as some RTU libraries send it."""
-
-    name: ClassVar[str] = "refusal_without_pn"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        for part, raw, asdu in replies:
-            if part is Part.NEGATIVE:
-                yield part, raw[:2] + bytes((raw[2] & ~0x40 & 0xFF,)) + raw[3:], None
-            else:
-                yield part, raw, asdu
-
-
-@dataclass(frozen=True, slots=True)
-class WrongCause(Fault):
-    """The ASDUs of ``part`` (default: the confirmation) carry cause ``cot`` instead."""
-
-    cot: int = int(Cot.SPONTANEOUS)
-    part: Part = Part.CONFIRMATION
-
-    name: ClassVar[str] = "wrong_cause"
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.cot <= 63:
-            raise ValueError(f"cot must be in 0..63, got {self.cot}")
-
-    @property
-    def acts_on_events(self) -> bool:
-        return self.part is Part.EVENT
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        for part, raw, asdu in replies:
-            if part is self.part:
-                yield part, _set_cause(raw, self.cot), None
-            else:
-                yield part, raw, asdu
-
-
-@dataclass(frozen=True, slots=True)
-class NoTermination(Fault):
-    """No ACT_TERM."""
-
-    name: ClassVar[str] = "no_termination"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        return (r for r in replies if r[0] is not Part.TERMINATION)
-
-
-@dataclass(frozen=True, slots=True)
-class TerminationFirst(Fault):
-    """ACT_TERM goes out before the ACT_CON (and before the data)."""
-
-    name: ClassVar[str] = "termination_first"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        everything = list(replies)
-        ends = [r for r in everything if r[0] is Part.TERMINATION]
-        return iter(ends + [r for r in everything if r[0] is not Part.TERMINATION])
-
-
-@dataclass(frozen=True, slots=True)
-class DropObjects(Fault):
-    """The first data ASDU of the answer lacks its last ``count`` objects."""
-
-    count: int = 1
-
-    name: ClassVar[str] = "drop_objects"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        done = False
-        for reply in replies:
-            if not done and reply[0] is Part.DATA and reply[2] is not None:
-                done = True
-                kept = reply[2].objects[: max(0, len(reply[2].objects) - self.count)]
-                if not kept:
-                    continue  # the whole ASDU is gone
-                reply = _objects_changed(reply, lambda objects, kept=kept: kept)
-            yield reply
-
-
-@dataclass(frozen=True, slots=True)
-class DuplicateObjects(Fault):
-    """The first data ASDU of the answer carries its first object ``count`` more times."""
-
-    count: int = 1
-
-    name: ClassVar[str] = "duplicate_objects"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        done = False
-        for reply in replies:
-            if not done and reply[0] is Part.DATA and reply[2] is not None:
-                done = True
-                reply = _objects_changed(reply, lambda objects: objects + (objects[0],) * self.count)
-            yield reply
-
-
-@dataclass(frozen=True, slots=True)
-class WrongCommonAddress(Fault):
-    """Every ASDU of the answer carries CA + ``offset``."""
-
-    offset: int = 1
-
-    name: ClassVar[str] = "wrong_common_address"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        for part, raw, _asdu in replies:
-            ca = (int.from_bytes(raw[4:6], "little") + self.offset) & 0xFFFF
-            yield part, with_common_address(raw, ca), None
-
-
-@dataclass(frozen=True, slots=True)
-class WrongIoAddress(Fault):
-    """Every object of the answer carries IOA + ``offset`` (first object only with SQ=1)."""
-
-    offset: int = 1
-
-    name: ClassVar[str] = "wrong_io_address"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        for part, raw, asdu in replies:
-            if asdu is not None:
-                yield _objects_changed(
-                    (part, raw, asdu),
-                    lambda objects: (
-                        dataclasses.replace(ob, io_address=(ob.io_address + self.offset) & 0xFFFFFF)
-                        for ob in objects
-                    ),
-                )
-            elif len(raw) >= 9:
-                ioa = (int.from_bytes(raw[6:9], "little") + self.offset) & 0xFFFFFF
-                yield part, raw[:6] + ioa.to_bytes(3, "little") + raw[9:], None
-            else:
-                yield part, raw, asdu
-
-
-@dataclass(frozen=True, slots=True)
-class WrongOriginator(Fault):
-    """Every ASDU of the answer carries originator address ``address`` instead of the echo."""
-
-    address: int = 0xFF
-
-    name: ClassVar[str] = "wrong_originator"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        for part, raw, _asdu in replies:
-            yield part, raw[:3] + bytes((self.address & 0xFF,)) + raw[4:], None
-
-
-@dataclass(frozen=True, slots=True)
-class ClearTestBit(Fault):
-    """The answer does not mirror the test bit T of the request."""
-
-    name: ClassVar[str] = "clear_test_bit"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        for part, raw, _asdu in replies:
-            yield part, raw[:2] + bytes((raw[2] & 0x7F,)) + raw[3:], None
-
-
-@dataclass(frozen=True, slots=True)
-class StaleInterrogation(Fault):
-    """The interrogation answer carries the values of the moment of the request, not of the
-    moment each ASDU is sent: a change during the interrogation is followed by an older value."""
-
-    name: ClassVar[str] = "stale_interrogation"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        return iter(list(replies))  # built now, at the request
-
-
-@dataclass(frozen=True, slots=True)
-class NoReturnInformation(Fault):
-    """A command is executed but its return information (COT 11) is not sent."""
-
-    name: ClassVar[str] = "no_return_information"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        return (r for r in replies if r[0] is not Part.RETURN_INFO)
-
-
-@dataclass(frozen=True, slots=True)
-class ConfirmRead(Fault):
-    """A read (C_RD_NA_1) is answered with an ACT_CON before the object (not the standard)."""
-
-    name: ClassVar[str] = "confirm_read"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        if request[0] == Type.C_RD_NA_1:
-            yield Part.CONFIRMATION, mirror(request, Cot.ACTIVATION_CON, negative=False), None
-        yield from replies
-
-
-@dataclass(frozen=True, slots=True)
-class Silence(Fault):
-    """No answer at all (the link still acknowledges the request)."""
-
-    name: ClassVar[str] = "silence"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        for _ in replies:  # run the procedure (a command still executes), send nothing
-            pass
-        return iter(())
-
-
-@dataclass(frozen=True, slots=True)
-class Delay(Fault):
-    """The answer is held back ``seconds`` (later answers wait behind it: order is kept)."""
-
-    seconds: float = 1.0
-
-    name: ClassVar[str] = "delay"
-
-    def __post_init__(self) -> None:
-        if not self.seconds > 0:
-            raise ValueError(f"seconds must be positive, got {self.seconds}")
-
-    @property
-    def delay(self) -> float:
-        return self.seconds
-
-
-@dataclass(frozen=True, slots=True)
 class LoseEvent(Fault):
     """A spontaneous or cyclic report is never sent (scope: type/CA/IOA of the point)."""
 
@@ -533,65 +254,6 @@ class StayActive(Fault):
 
 
 @dataclass(frozen=True, slots=True)
-class WrongSendSequence(Fault):
-    """Link: the n-th I-frame of a connection (``scope.occurrence``, default the first) goes
-    out with N(S) = V(S) + ``offset``."""
-
-    offset: int = 1
-
-    name: ClassVar[str] = "wrong_send_sequence"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class WithholdAcknowledgements(Fault):
-    """Link: never acknowledge: no S-frames, and I-frames carry the N(R) last acknowledged."""
-
-    name: ClassVar[str] = "withhold_acknowledgements"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class NoTestFrameConfirmation(Fault):
-    """Link: TESTFR act is not answered."""
-
-    name: ClassVar[str] = "no_test_frame_confirmation"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class NoT1(Fault):
-    """Link: t1 is not supervised (unacknowledged I-frames and unanswered TESTFR never close)."""
-
-    name: ClassVar[str] = "no_t1"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class EarlyStopConfirmation(Fault):
-    """Link: STOPDT act is confirmed at once, even while own I-frames are unacknowledged."""
-
-    name: ClassVar[str] = "early_stop_confirmation"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class NoT3(Fault):
-    """Link: no TESTFR act after t3 of silence."""
-
-    name: ClassVar[str] = "no_t3"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class NoSequenceCheck(Fault):
-    """Link: a wrong N(S) is taken as it comes and an N(R) outside the window is ignored."""
-
-    name: ClassVar[str] = "no_sequence_check"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
 class IgnoreMalformedAsdu(Fault):
     """An undecodable ASDU (too short, VSQ and payload disagree) is dropped instead of closing."""
 
@@ -605,146 +267,6 @@ class NoConnectionLimit(Fault):
 
     name: ClassVar[str] = "no_connection_limit"
     acts_on: ClassVar[str] = "station"
-
-
-def _file_objects_changed(replies: Iterator[Reply], t: Type, change: Any) -> Iterator[Reply]:
-    """The replies with the objects of each ``t`` ASDU replaced by ``change(object)``."""
-    for reply in replies:
-        asdu = reply[2]
-        if asdu is not None and asdu.type == t:
-            reply = _objects_changed(reply, lambda objects: (change(ob) for ob in objects))
-        yield reply
-
-
-@dataclass(frozen=True, slots=True)
-class WrongChecksum(Fault):
-    """Every last section/segment (F_LS_NA_1) carries CHS + 1."""
-
-    name: ClassVar[str] = "wrong_checksum"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        return _file_objects_changed(
-            replies, Type.F_LS_NA_1, lambda ob: dataclasses.replace(ob, chs=(ob.chs + 1) & 0xFF)
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class NoLastFileFlag(Fault):
-    """The directory (F_DR_TA_1) marks no entry as the last file (LFD)."""
-
-    name: ClassVar[str] = "no_last_file_flag"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        return _file_objects_changed(
-            replies, Type.F_DR_TA_1, lambda ob: dataclasses.replace(ob, sof=dataclasses.replace(ob.sof, lfd=False))
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class WrongFileLength(Fault):
-    """A positive file ready (F_FR_NA_1) announces LOF + 1."""
-
-    name: ClassVar[str] = "wrong_file_length"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        return _file_objects_changed(
-            replies, Type.F_FR_NA_1,
-            lambda ob: ob if ob.frq & 0x80 else dataclasses.replace(ob, lof=(ob.lof + 1) & 0xFFFFFF),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentTooLong(Fault):
-    """Every segment (F_SG_NA_1) carries one octet (0x00) more than its section holds."""
-
-    name: ClassVar[str] = "segment_too_long"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        return _file_objects_changed(
-            replies, Type.F_SG_NA_1, lambda ob: dataclasses.replace(ob, data=ob.data + b"\x00") if len(ob.data) < 255 else ob
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class PositiveUnknownFile(Fault):
-    """A file that is not ready (F_FR_NA_1 with FRQ bit 7) is announced as ready (FRQ 0)."""
-
-    name: ClassVar[str] = "positive_unknown_file"
-
-    def rewrite(self, replies: Iterator[Reply], request: bytes) -> Iterator[Reply]:
-        return _file_objects_changed(replies, Type.F_FR_NA_1, lambda ob: dataclasses.replace(ob, frq=0))
-
-
-@dataclass(frozen=True, slots=True)
-class IgnoreNegativeSectionAck(Fault):
-    """A negative section ack (AFQ 4) is taken as a positive one (files.py)."""
-
-    name: ClassVar[str] = "ignore_negative_section_ack"
-    acts_on: ClassVar[str] = "station"
-
-
-@dataclass(frozen=True, slots=True)
-class AcceptIFramesWhenStopped(Fault):
-    """Link: an I-frame before STARTDT is taken and answered once data transfer starts."""
-
-    name: ClassVar[str] = "answer_when_stopped"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class IgnoreK(Fault):
-    """Link: I-frames keep going out beyond k unacknowledged ones."""
-
-    name: ClassVar[str] = "ignore_k"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class LenientFraming(Fault):
-    """Link: a wrong start octet, or a length outside 4..253, is skipped instead of closing."""
-
-    name: ClassVar[str] = "lenient_framing"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class WaitForTruncatedApdu(Fault):
-    """Link: while an APDU waits for its rest no timer runs (no t3 TESTFR, no t1)."""
-
-    name: ClassVar[str] = "wait_for_truncated_apdu"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class LenientUFrames(Fault):
-    """Link: a U-frame with several function bits is read by masks and answered (lib60870)."""
-
-    name: ClassVar[str] = "lenient_u_frames"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class LenientSFrames(Fault):
-    """Link: an S-frame with reserved bits set (octet 4, bit 0 of octet 5) is taken as valid."""
-
-    name: ClassVar[str] = "lenient_s_frames"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class NoReassembly(Fault):
-    """Link: each TCP read is taken as whole APDUs; a partial APDU at its end is lost."""
-
-    name: ClassVar[str] = "no_reassembly"
-    acts_on: ClassVar[str] = "link"
-
-
-@dataclass(frozen=True, slots=True)
-class OneApduPerRead(Fault):
-    """Link: only the first APDU of each TCP read is taken; the others are lost."""
-
-    name: ClassVar[str] = "one_apdu_per_read"
-    acts_on: ClassVar[str] = "link"
 
 
 FAULTS: dict[str, type[Fault]] = {
@@ -800,68 +322,7 @@ FAULTS: dict[str, type[Fault]] = {
     )
 }
 
-from .faults_process import PROCESS_FAULTS  # noqa: E402  (they subclass Fault, defined above)
-
 FAULTS.update({cls.name: cls for cls in PROCESS_FAULTS})
-
-
-@dataclass(frozen=True, slots=True)
-class LinkFaults:
-    """What the adapter sets on a connection's ``Link`` for a plan: each field is the ``Link``
-    option of the same name, or the option of its frame decoder that ``_DECODER_OPTIONS`` names
-    (``apply`` sets them all)."""
-
-    withhold_acknowledgements: bool = False
-    acknowledge_in_i_frames: bool = True
-    ignore_test_frames: bool = False
-    ignore_t1: bool = False
-    ignore_t3: bool = False
-    early_stop_confirmation: bool = False
-    tolerate_sequence_errors: bool = False
-    accept_i_frames_when_stopped: bool = False
-    ignore_k: bool = False
-    wait_for_truncated_apdu: bool = False
-    lenient_u_frames: bool = False
-    lenient_s_frames: bool = False
-    lenient_framing: bool = False
-    reassemble: bool = True
-    one_apdu_per_read: bool = False
-
-    def apply(self, link: Link) -> None:
-        """Set every option of this plan on ``link`` (a new connection, or an open one)."""
-        decoder = link.frame_decoder
-        for field in dataclasses.fields(self):
-            name = field.name
-            if name in _DECODER_OPTIONS:
-                setattr(decoder, _DECODER_OPTIONS[name], getattr(self, name))
-            else:
-                setattr(link, name, getattr(self, name))
-
-
-#: LinkFaults fields that are options of the link's ``FrameDecoder``, and their name there.
-_DECODER_OPTIONS = {"lenient_framing": "lenient", "reassemble": "reassemble", "one_apdu_per_read": "one_per_chunk"}
-
-
-def link_faults(plan: Iterable[Fault]) -> LinkFaults:
-    """The link options a plan asks for."""
-    plan = tuple(plan)
-    return LinkFaults(
-        withhold_acknowledgements=any(isinstance(f, WithholdAcknowledgements) for f in plan),
-        acknowledge_in_i_frames=not any(isinstance(f, WithholdAcknowledgements) for f in plan),
-        ignore_test_frames=any(isinstance(f, NoTestFrameConfirmation) for f in plan),
-        ignore_t1=any(isinstance(f, NoT1) for f in plan),
-        ignore_t3=any(isinstance(f, NoT3) for f in plan),
-        early_stop_confirmation=any(isinstance(f, EarlyStopConfirmation) for f in plan),
-        tolerate_sequence_errors=any(isinstance(f, NoSequenceCheck) for f in plan),
-        accept_i_frames_when_stopped=any(isinstance(f, AcceptIFramesWhenStopped) for f in plan),
-        ignore_k=any(isinstance(f, IgnoreK) for f in plan),
-        wait_for_truncated_apdu=any(isinstance(f, WaitForTruncatedApdu) for f in plan),
-        lenient_u_frames=any(isinstance(f, LenientUFrames) for f in plan),
-        lenient_s_frames=any(isinstance(f, LenientSFrames) for f in plan),
-        lenient_framing=any(isinstance(f, LenientFraming) for f in plan),
-        reassemble=not any(isinstance(f, NoReassembly) for f in plan),
-        one_apdu_per_read=any(isinstance(f, OneApduPerRead) for f in plan),
-    )
 
 
 # ---- text and mapping forms (profile, CLI, Robot) ----------------------------------------------

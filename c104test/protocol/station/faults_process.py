@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..asdu import Asdu, encode_asdu, untimed_type
-from .faults import Fault
+from .fault import Fault
 from .replies import Part, Reply
 
 __all__ = [
