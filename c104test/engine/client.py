@@ -52,6 +52,8 @@ from ..protocol.objects import (
 )
 from ..protocol.timetags import CP56Time2a
 from .collector import tune_collector
+from .confirmation import AwaitedCommand, command_name
+from .confirmation import result as confirmation_result
 from .errors import (
     CommandTimeout,
     ConnectFailed,
@@ -73,8 +75,8 @@ __all__ = ["ActTerm", "ClientConnection", "CommandResult", "MessageFilter", "ope
 log = logging.getLogger("c104test.client")
 
 BROADCAST_CA = 0xFFFF
-_CONFIRMATIONS = frozenset({Cot.ACTIVATION_CON, Cot.DEACTIVATION_CON})
-_MIRRORS = frozenset({Cot.UNKNOWN_TYPE_ID, Cot.UNKNOWN_COT, Cot.UNKNOWN_CA, Cot.UNKNOWN_IOA})
+_SUBMIT_GRACE = 1.0  # beyond its timeout, a submitted command whose caller never expired it ends
+_name = command_name
 
 
 class ClientConnection:
@@ -150,6 +152,8 @@ class ClientConnection:
         self._link: Link | None = None
         self._session: Session | None = None
         self._command_lock = trio.Lock()
+        # the command of submit_command() under way: (wait, on_done, give-up time, timeout)
+        self._submitted: tuple[AwaitedCommand, Callable[[Any], None], float, float] | None = None
         self._changed = trio.Event()  # replaced after every wake-up: frames, state, window
         self._run_scope: trio.CancelScope | None = None
         self._closing = False
@@ -359,6 +363,8 @@ class ClientConnection:
         session = self._session
         if session is not None and session.closed is not None:
             self._session_ended(session)
+        if self._submitted is not None:
+            self._check_submitted()
         self._notify()
 
     def _notify(self) -> None:
@@ -681,25 +687,126 @@ class ClientConnection:
     ) -> CommandResult:
         """Send a command ASDU and wait for its ACT_CON (and ACT_TERM if asked).
 
-        Matching: same type, same IOA, same CA (any CA for the broadcast address), COT 7, 9 or 10,
-        or one of the negative mirrors 44-47. Serialised: one command at a time per connection.
-        ``act_term`` (process commands) replaces ``wait_termination``: see engine.termination.
-        An ACT_TERM of the previous process command that arrived after it returned, and is wrong,
-        fails this command before it is sent (NegativeConfirmation).
+        Matching (engine.confirmation): same type, same IOA, same CA (any CA for the broadcast
+        address), COT 7, 9 or 10, or one of the negative mirrors 44-47. Serialised: one command
+        at a time per connection (``submit_command``'s too). ``act_term`` (process commands)
+        replaces ``wait_termination``: see engine.termination. An ACT_TERM of the previous process
+        command that arrived after it returned, and is wrong, fails this command before it is
+        sent (NegativeConfirmation).
         """
         timeout = self.command_timeout if timeout is None else timeout
         async with self._command_lock:
+            if self._submitted is not None:
+                await self._wait_submitted(timeout)
             self._check_late_termination()
             self.last_command_index = start_index = self.journal.next_index
             started = trio.current_time()
             await self.send_asdu(asdu, timeout=timeout)
-            ob = asdu.objects[0]
             if not wait:
-                return self._result(asdu, None, None, [], started)
-            mode = act_term if act_term is not None else (ActTerm.REQUIRED if wait_termination else None)
-            return await self._await_confirmation(
-                asdu, ob.io_address, start_index, started, timeout, mode, collect, process=act_term is not None
-            )
+                return confirmation_result(asdu, None, None, [], started, trio.current_time())
+            awaited = AwaitedCommand(asdu, start_index, started, _mode(act_term, wait_termination), collect,
+                                     process=act_term is not None)
+            with trio.move_on_after(timeout):
+                while True:
+                    result = self._settle(awaited)
+                    if result is not None:
+                        return result
+                    await self._wait_changed()
+            raise awaited.timed_out(timeout, self.journal)
+
+    def submit_command(
+        self,
+        asdu: Asdu,
+        data: bytes,
+        on_done: Callable[[CommandResult | Exception], None],
+        *,
+        timeout: float | None = None,
+        wait_termination: bool = False,
+        act_term: ActTerm | None = None,
+    ) -> bool:
+        """``command()`` for a caller in another thread, as a plain call in the trio thread.
+
+        Sends ``asdu`` (encoded as ``data`` by the caller) now, journalled first, and calls
+        ``on_done`` (in the trio thread, once) with the result or the error when the frame that
+        ends it has been journalled, or when the link goes down. No task and no wake-up of one:
+        the connection checks the wait after every batch of received frames. The caller bounds
+        its wait and then calls ``expire_command(on_done)``. Returns False, having done nothing,
+        when the command cannot go this way now (another command under way, data transfer not
+        started, the k window full): run ``command()`` then, which waits for those.
+        """
+        submitted = self._submitted
+        if submitted is not None and trio.current_time() > submitted[2]:
+            self.expire_command(submitted[1])  # its caller is gone: do not block the connection
+            submitted = None
+        link, session = self._link, self._session
+        if (
+            submitted is not None
+            or self._command_lock.locked()
+            or link is None
+            or session is None
+            or session.closed is not None
+            or link.state is not LinkState.STARTED
+            or not link.can_send
+        ):
+            return False
+        try:
+            self._check_late_termination()
+        except NegativeConfirmation as exc:
+            on_done(exc)
+            return True
+        timeout = self.command_timeout if timeout is None else timeout
+        self.last_command_index = start_index = self.journal.next_index
+        now = trio.current_time()
+        awaited = AwaitedCommand(asdu, start_index, now, _mode(act_term, wait_termination), None,
+                                 process=act_term is not None)
+        self._submitted = (awaited, on_done, now + timeout + _SUBMIT_GRACE, timeout)
+        link.send_asdu(data, now)
+        session.wake()  # an idle writer: the octets go to the kernel now, journalled first
+        return True
+
+    def expire_command(self, on_done: Callable[[CommandResult | Exception], None]) -> None:
+        """The caller of ``submit_command`` stopped waiting: end its command with CommandTimeout
+        (if it is still under way; ``on_done`` is called either way only once)."""
+        submitted = self._submitted
+        if submitted is None or submitted[1] != on_done:
+            return
+        self._submitted = None
+        awaited, _, _, timeout = submitted
+        on_done(awaited.timed_out(timeout, self.journal))
+        self._notify()
+
+    def _check_submitted(self) -> None:
+        """After a batch of received frames (or the link's end): is the submitted command done?"""
+        awaited, on_done, _, _ = self._submitted  # type: ignore[misc]
+        try:
+            result = self._settle(awaited)
+        except Exception as exc:  # LinkDown, FramesDropped: the caller's, never the session's
+            result = exc  # type: ignore[assignment]
+        if result is None:
+            return
+        self._submitted = None
+        on_done(result)  # changed() wakes the tasks that wait for the connection to be free
+
+    async def _wait_submitted(self, timeout: float) -> None:
+        """Wait (bounded) until the command of ``submit_command`` is done."""
+        with trio.move_on_after(timeout + _SUBMIT_GRACE):
+            while self._submitted is not None:
+                await self._wait_changed()
+            return
+        submitted = self._submitted
+        if submitted is not None:
+            self.expire_command(submitted[1])
+
+    def _settle(self, awaited: AwaitedCommand) -> CommandResult | None:
+        """One look at the journal for ``awaited``; raises LinkDown when the link ended first."""
+        result = awaited.scan(self.journal, trio.current_time())
+        if result is not None:
+            if awaited.unterminated:
+                self._unterminated = (awaited.asdu, awaited.cursor, awaited.mode)  # type: ignore[assignment]
+            return result
+        if self._link is None or self._link.state is LinkState.CLOSED:
+            raise self._down(f"connection closed while waiting for the confirmation of {_name(awaited.asdu)}")
+        return None
 
     def _check_late_termination(self) -> None:
         """Check the ACT_TERM of the last process command that returned without it."""
@@ -727,117 +834,6 @@ class ClientConnection:
                         f"{entry.explain()}"
                     )
                 return
-
-    async def _await_confirmation(
-        self,
-        asdu: Asdu,
-        ioa: int,
-        cursor: int,
-        started: float,
-        timeout: float,
-        mode: ActTerm | None,
-        collect: Callable[[Asdu], bool] | None,
-        *,
-        process: bool = False,
-    ) -> CommandResult:
-        """Wait for the confirmation; ``mode`` None: the procedure has no ACT_TERM.
-
-        For a process command an ACT_TERM that overtakes the ACT_CON waits for it (c104 may send
-        them so); for the other procedures an ACT_TERM without ACT_CON ends the wait, unconfirmed.
-        """
-        ca = asdu.common_address
-        confirmation: Asdu | UnknownAsdu | None = None
-        termination: Asdu | None = None
-        brought: list[Asdu] = []
-        is_read = asdu.type is Type.C_RD_NA_1
-        confirmed = False  # positive ACT_CON and ACT_TERM not required: done after this batch
-        stray: Asdu | None = None
-        early: Asdu | None = None
-        with trio.move_on_after(timeout):
-            while True:
-                self.journal.check_cursor(cursor, f"the confirmation of {_name(asdu)}")
-                for entry in self.journal.since(cursor):
-                    cursor = entry.index + 1
-                    got = entry.asdu
-                    if entry.direction is not Direction.RECEIVED or got is None:
-                        continue
-                    if collect is not None and type(got) is Asdu and collect(got):
-                        brought.append(got)
-                    if int(got.type) != int(asdu.type) and not (is_read and got.cot == Cot.REQUEST):
-                        continue
-                    if ca not in (0, BROADCAST_CA) and got.common_address != ca:
-                        continue
-                    if got.objects and got.objects[0].io_address != ioa:
-                        continue
-                    if is_read and got.cot == Cot.REQUEST and int(got.type) != int(Type.C_RD_NA_1):
-                        # the standard's answer to a read: the object itself, COT 5, no ACT_CON
-                        return self._result(asdu, got, None, [got], started, positive=True)
-                    cot = got.cot
-                    if cot in _CONFIRMATIONS or cot in _MIRRORS or cot == Cot.REQUEST:
-                        if confirmation is None:
-                            confirmation = got
-                        if got.negative or cot in _MIRRORS:
-                            return self._result(asdu, got, None, brought, started)
-                        if is_read:
-                            continue  # a lenient RTU confirms a read; the value still follows
-                        if mode is None or cot == Cot.DEACTIVATION_CON:
-                            return self._result(asdu, got, None, brought, started)
-                        if early is not None:  # the ACT_TERM overtook the ACT_CON
-                            problem = termination_problem(asdu, early, mode)
-                            return self._result(asdu, got, early, brought, started, problem=problem)
-                        if mode is not ActTerm.REQUIRED:
-                            confirmed = True  # what already arrived may hold the ACT_TERM
-                    elif cot == Cot.ACTIVATION_TERMINATION and type(got) is Asdu:
-                        if mode is not None and not terminates(asdu, got):
-                            stray = got  # another command's, or a wrong one: not this command's end
-                            continue
-                        if confirmation is None and process:
-                            early = got  # before the ACT_CON (c104 may send it so): wait for that
-                            continue
-                        termination = got
-                        problem = None if mode is None else termination_problem(asdu, got, mode)
-                        return self._result(asdu, confirmation, termination, brought, started, problem=problem)
-                if confirmed:
-                    self._unterminated = (asdu, cursor, mode)  # type: ignore[assignment]
-                    return self._result(asdu, confirmation, None, brought, started)
-                if self._link is None or self._link.state is LinkState.CLOSED:
-                    raise self._down(f"connection closed while waiting for the confirmation of {_name(asdu)}")
-                await self._wait_changed()
-        what = "ACT_TERM" if confirmation is not None else "ACT_CON"
-        other = "" if stray is None else " (an ACT_TERM with another object arrived)"
-        raise CommandTimeout(
-            f"no {what} for {_name(asdu)} within {timeout:g} s{other}; last frames:\n{self.journal.explain(8)}"
-        )
-
-    def _result(
-        self,
-        asdu: Asdu,
-        confirmation: Asdu | UnknownAsdu | None,
-        termination: Asdu | None,
-        brought: list[Asdu],
-        started: float,
-        positive: bool | None = None,
-        problem: str | None = None,
-    ) -> CommandResult:
-        if positive is None and confirmation is not None:
-            positive = not confirmation.negative and confirmation.cot not in _MIRRORS
-        if problem is not None:
-            positive = False
-        return CommandResult(
-            Type(asdu.type),
-            asdu.common_address,
-            asdu.objects[0].io_address,
-            Cot(asdu.cot) if isinstance(asdu.cot, int) and asdu.cot in Cot._value2member_map_ else asdu.cot,
-            positive,
-            confirmation,
-            termination is not None,
-            termination,
-            tuple(ob for a in brought for ob in a.objects),
-            tuple(brought),
-            started,
-            trio.current_time(),
-            problem,
-        )
 
     def _asdu(self, type_id: Type, ca: int, ob: InformationObject, cot: Cot = Cot.ACTIVATION, test: bool = False) -> Asdu:
         return Asdu(type_id, cot, ca, (ob,), self.originator_address, False, test)
@@ -976,10 +972,11 @@ class ClientConnection:
 
 
 
-def _name(asdu: Asdu | UnknownAsdu) -> str:
-    ioa = asdu.objects[0].io_address if asdu.objects else "?"
-    name = asdu.type.name if isinstance(asdu.type, Type) else f"type {asdu.type}"
-    return f"{name} IOA {ioa} CA {asdu.common_address}"
+def _mode(act_term: ActTerm | None, wait_termination: bool) -> ActTerm | None:
+    """The ACT_TERM rule of a wait: the PIXIT's for a process command, else REQUIRED or none."""
+    if act_term is not None:
+        return act_term
+    return ActTerm.REQUIRED if wait_termination else None
 
 
 @asynccontextmanager

@@ -479,8 +479,8 @@ class Session:
             elif kind is LinkClosed:
                 self._link_closed(event, entry, now, wall)  # type: ignore[arg-type]
             else:
-                if kind is Acknowledged or kind is DataTransferStarted:
-                    self._writer_wakeup.set()  # the window has room: produce more
+                if (kind is Acknowledged or kind is DataTransferStarted) and self._produce is not None:
+                    self._writer_wakeup.set()  # the window has room: produce more (a client has no produce)
                 handler.link_event(event, now)
         handler.changed()
 

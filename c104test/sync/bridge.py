@@ -11,8 +11,10 @@ operation; exception groups never reach the caller.
 
 from __future__ import annotations
 
+import _thread
 import atexit
 import threading
+import time as _time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
@@ -60,25 +62,82 @@ class TrioBridge:
 
     def run(self, afn: Callable[..., Awaitable[T]], /, *args: Any) -> T:
         """Run ``afn(*args)`` in the trio thread and return its result (or raise its error)."""
-        if self._closed:
-            raise RuntimeError("the c104test trio thread has been stopped")
-        if threading.current_thread().name.startswith(THREAD_NAME):
-            raise RuntimeError("blocking c104test call from inside the trio thread (a callback?)")
+        token = self._check_caller()
         call = _Call(afn, args)
         try:
             # straight onto trio's run queue: half the cost of a portal task per call, which
             # is most of a command's round trip through the synchronous API
-            self._token.run_sync_soon(self._nursery.start_soon, call.run)  # type: ignore[union-attr]
+            token.run_sync_soon(self._nursery.start_soon, call.run)  # type: ignore[union-attr]
         except trio.RunFinishedError:
             raise RuntimeError("the c104test trio thread has been stopped") from None
-        try:
-            while not call.done.wait(_POLL):  # short slices: Robot timeouts and Ctrl-C get in
-                pass
-        except BaseException:
-            self._token.run_sync_soon(call.cancel)  # type: ignore[union-attr]
-            call.done.wait(_CANCEL_GRACE)
-            raise
+        self._wait(call, token, None, None)
         return call.result()
+
+    def run_handoff(
+        self,
+        submit: Callable[[Callable[[Any], None]], bool],
+        fallback: Callable[[], Awaitable[T]],
+        expire: Callable[[Callable[[Any], None]], None],
+        timeout: float,
+    ) -> T:
+        """One thread hop each way: ``submit(done)`` runs as a plain call in the trio thread.
+
+        ``submit`` starts the operation and returns True; the trio thread later calls
+        ``done(value_or_exception)`` once, which wakes this thread directly (no task, no portal).
+        When ``submit`` returns False (it cannot go this way now), ``fallback()`` runs as a task
+        instead, as ``run`` would. The wait is bounded: ``timeout`` seconds after the call,
+        ``expire(done)`` runs in the trio thread and must end the operation with ``done(error)``
+        if it is still under way.
+
+        >>> # Connection._command: engine.submit_command / engine.command / engine.expire_command
+        """
+        token = self._check_caller()
+        call = _Call(fallback, ())
+        try:
+            token.run_sync_soon(self._submit, submit, call)
+        except trio.RunFinishedError:
+            raise RuntimeError("the c104test trio thread has been stopped") from None
+        self._wait(call, token, _time.monotonic() + timeout, expire)
+        return call.result()
+
+    def _submit(self, submit: Callable[[Callable[[Any], None]], bool], call: _Call) -> None:
+        # in the trio thread: try the direct way, else the fallback as a task
+        try:
+            taken = submit(call.finish)
+        except Exception as exc:
+            call.finish(exc)
+            return
+        if taken:
+            call.handed_off = True
+        else:
+            self._nursery.start_soon(call.run)  # type: ignore[union-attr]
+
+    def _check_caller(self) -> trio.lowlevel.TrioToken:
+        if self._closed:
+            raise RuntimeError("the c104test trio thread has been stopped")
+        if threading.current_thread().name.startswith(THREAD_NAME):
+            raise RuntimeError("blocking c104test call from inside the trio thread (a callback?)")
+        return self._token
+
+    def _wait(
+        self,
+        call: _Call,
+        token: trio.lowlevel.TrioToken,
+        deadline: float | None,
+        expire: Callable[[Callable[[Any], None]], None] | None,
+    ) -> None:
+        try:
+            while not call.wait(_POLL):  # short slices: Robot timeouts and Ctrl-C get in
+                if deadline is not None and call.handed_off and _time.monotonic() > deadline:
+                    deadline = None  # once: the operation ends with done(error) now
+                    _soon(token, expire, call.finish)
+        except BaseException:
+            if call.handed_off and expire is not None:
+                _soon(token, expire, call.finish)
+            else:
+                _soon(token, call.cancel)
+            call.wait(_CANCEL_GRACE)
+            raise
 
     def run_sync(self, fn: Callable[..., T], /, *args: Any) -> T:
         """Call a plain function in the trio thread (to touch engine state safely)."""
@@ -131,30 +190,55 @@ class TrioBridge:
 
 
 class _Call:
-    """One blocking call: runs as a task in the bridge's nursery under its own cancel scope."""
+    """One blocking call: runs as a task in the bridge's nursery under its own cancel scope, or
+    is handed off (``run_handoff``) and finished by the engine. ``finish`` wakes the caller: a
+    bare lock the trio thread releases (cheaper than a threading.Event's condition)."""
 
-    __slots__ = ("afn", "args", "done", "error", "scope", "value")
+    __slots__ = ("_done", "afn", "args", "error", "finished", "handed_off", "scope", "value")
 
     def __init__(self, afn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
         self.afn, self.args = afn, args
-        self.done = threading.Event()
+        self._done = _thread.allocate_lock()
+        self._done.acquire()
+        self.finished = False
+        self.handed_off = False
         self.scope: trio.CancelScope | None = None
         self.value: Any = None
         self.error: BaseException | None = None
 
     async def run(self) -> None:
+        error: BaseException | None = None
+        value: Any = None
         try:
             with trio.CancelScope() as self.scope:
                 try:
-                    self.value = await self.afn(*self.args)
+                    value = await self.afn(*self.args)
                 except Exception as exc:  # handed to the caller's thread, never to the nursery
-                    self.error = exc
+                    error = exc
             if self.scope.cancelled_caught:
-                self.error = RuntimeError("cancelled")
+                error = RuntimeError("cancelled")
         finally:
-            if self.error is None and self.scope is not None and self.scope.cancel_called:
-                self.error = RuntimeError("cancelled")
-            self.done.set()
+            if error is None and self.scope is not None and self.scope.cancel_called:
+                error = RuntimeError("cancelled")
+            self.finish(value if error is None else error)
+
+    def finish(self, outcome: Any) -> None:
+        """In the trio thread, once: the value, or the exception to raise in the caller."""
+        if self.finished:
+            return
+        if isinstance(outcome, BaseException):
+            self.error = outcome
+        else:
+            self.value = outcome
+        self.finished = True
+        self._done.release()
+
+    def wait(self, timeout: float) -> bool:
+        """True once finished (in the caller's thread; at most ``timeout`` seconds)."""
+        if self._done.acquire(True, timeout):
+            self._done.release()  # stays "done" for any later look
+            return True
+        return False
 
     def cancel(self) -> None:
         if self.scope is not None:
@@ -165,9 +249,17 @@ class _Call:
             if isinstance(self.error, BaseExceptionGroup):
                 raise unwrap_group(self.error) from None
             raise self.error
-        if not self.done.is_set():
+        if not self.finished:
             raise RuntimeError("the c104test trio thread stopped during the call")
         return self.value
+
+
+def _soon(token: trio.lowlevel.TrioToken, fn: Callable[..., Any], *args: Any) -> None:
+    """``run_sync_soon`` that does nothing once the trio thread has ended (a result never comes)."""
+    try:
+        token.run_sync_soon(fn, *args)
+    except trio.RunFinishedError:
+        raise RuntimeError("the c104test trio thread stopped during the call") from None
 
 
 _lock = threading.Lock()

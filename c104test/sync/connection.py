@@ -14,6 +14,7 @@ import ipaddress
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -22,7 +23,7 @@ from ..engine.client import ClientConnection
 from ..engine.errors import C104TestError
 from ..engine.journal import Direction, JournalEntry
 from ..engine.points import PROCESS_TYPES
-from ..protocol.asdu import Asdu, UnknownAsdu
+from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu
 from ..protocol.enums import ConnectionState, Cot, Frz, Init, Qoi, Rqt, Type, Umc
 from ..protocol.link import LinkParameters
 from .bridge import TrioBridge, get_bridge
@@ -293,8 +294,19 @@ class Connection:
     def _command(self, asdu: Asdu, *, wait_termination: bool) -> bool:
         if not self._ready():
             return False
+        bridge = self._b
+        engine = self._engine
+        data = encode_asdu(asdu)  # here, in the caller's thread
+        timeout = engine.command_timeout
         try:
-            result = self._call(self._engine.command, asdu, wait_termination=wait_termination)
+            # one hop each way: sent by a plain call in the trio thread, the caller woken by the
+            # engine when the confirmation is journalled (else engine.command() as a task)
+            result = bridge.run_handoff(
+                partial(engine.submit_command, asdu, data, timeout=timeout, wait_termination=wait_termination),
+                partial(engine.command, asdu, timeout=timeout, wait_termination=wait_termination),
+                engine.expire_command,
+                timeout,
+            )
         except C104TestError as exc:
             log.info("%s", exc)
             return False

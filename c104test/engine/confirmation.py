@@ -1,0 +1,184 @@
+"""The wait for one command's confirmation, as a plain object fed from the journal.
+
+The client's ``command()`` (a trio task that wakes on every batch of received frames) and its
+``submit_command()`` (no task: checked by the connection after every batch, for a caller in
+another thread) share this one rule, so both end a command on exactly the same frame.
+
+Matching: same type, same IOA, same CA (any CA for the broadcast address), COT 7, 9 or 10, or one
+of the negative mirrors 44-47; only frames received after the command was journalled count (a
+report that arrived before it is not its answer). For a process command an ACT_TERM that
+overtakes the ACT_CON waits for it (c104 may send them so); for the other procedures an ACT_TERM
+without ACT_CON ends the wait, unconfirmed.
+
+>>> from c104test.protocol.asdu import decode_asdu
+>>> from c104test.engine.journal import Journal, Direction
+>>> journal = Journal()
+>>> sent = decode_asdu(bytes.fromhex("2d010600" "0100" "f40100" "01"))    # C_SC_NA_1 ON, IOA 500
+>>> wait = AwaitedCommand(sent, journal.next_index, 0.0, None, None)
+>>> wait.scan(journal, 0.0) is None
+True
+>>> _ = journal.record(Direction.RECEIVED, bytes.fromhex("680e00000000" "2d010700" "0100" "f40100" "01"), now=0.1, wall=0.0)
+>>> wait.scan(journal, 0.1).positive
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..protocol.asdu import Asdu, UnknownAsdu
+from ..protocol.enums import Cot, Type
+from ..protocol.station.controlling import BROADCAST_CA
+from .errors import CommandTimeout
+from .journal import Direction, Journal
+from .messages import CommandResult
+from .termination import ActTerm, terminates, termination_problem
+
+__all__ = ["AwaitedCommand", "command_name"]
+
+_CONFIRMATIONS = frozenset({Cot.ACTIVATION_CON, Cot.DEACTIVATION_CON})
+_MIRRORS = frozenset({Cot.UNKNOWN_TYPE_ID, Cot.UNKNOWN_COT, Cot.UNKNOWN_CA, Cot.UNKNOWN_IOA})
+
+
+def command_name(asdu: Asdu | UnknownAsdu) -> str:
+    """``C_SC_NA_1 IOA 500 CA 1``: how errors name a command."""
+    ioa = asdu.objects[0].io_address if asdu.objects else "?"
+    name = asdu.type.name if isinstance(asdu.type, Type) else f"type {asdu.type}"
+    return f"{name} IOA {ioa} CA {asdu.common_address}"
+
+
+class AwaitedCommand:
+    """A sent command and what has answered it so far; ``scan`` returns the result once done.
+
+    ``mode`` None: the procedure has no ACT_TERM; else the PIXIT's ActTerm for a process command
+    (``process``) or REQUIRED for ``wait_termination``. ``collect`` picks the received ASDUs
+    the result carries (return information). After ``scan`` returned a result with
+    ``unterminated`` True, the ACT_TERM may still come: the client checks it later.
+    """
+
+    __slots__ = (
+        "asdu", "brought", "collect", "confirmation", "confirmed", "cursor", "early", "ioa",
+        "is_read", "mode", "process", "started", "stray", "unterminated",
+    )
+
+    def __init__(
+        self,
+        asdu: Asdu,
+        cursor: int,
+        started: float,
+        mode: ActTerm | None,
+        collect: Callable[[Asdu], bool] | None,
+        *,
+        process: bool = False,
+    ) -> None:
+        self.asdu = asdu
+        self.ioa = asdu.objects[0].io_address
+        self.cursor = cursor  # the journal index of the command: what came before is not its answer
+        self.started = started
+        self.mode = mode
+        self.collect = collect
+        self.process = process
+        self.is_read = asdu.type is Type.C_RD_NA_1
+        self.confirmation: Asdu | UnknownAsdu | None = None
+        self.brought: list[Asdu] = []
+        self.confirmed = False  # positive ACT_CON and ACT_TERM not required: done after this batch
+        self.stray: Asdu | None = None
+        self.early: Asdu | None = None
+        self.unterminated = False
+
+    def scan(self, journal: Journal, now: float) -> CommandResult | None:
+        """Take what the journal received since the last scan; the result when the command is done."""
+        journal.check_cursor(self.cursor, f"the confirmation of {command_name(self.asdu)}")
+        asdu, ioa, started, mode, collect = self.asdu, self.ioa, self.started, self.mode, self.collect
+        ca = asdu.common_address
+        type_id = int(asdu.type)
+        is_read = self.is_read
+        brought = self.brought
+        received = Direction.RECEIVED
+        for entry in journal.since(self.cursor):
+            self.cursor = entry.index + 1
+            if entry.direction is not received:
+                continue  # before .asdu: the command itself need not be decoded
+            got = entry.asdu
+            if got is None:
+                continue
+            if collect is not None and type(got) is Asdu and collect(got):
+                brought.append(got)
+            if int(got.type) != type_id and not (is_read and got.cot == Cot.REQUEST):
+                continue
+            if ca not in (0, BROADCAST_CA) and got.common_address != ca:
+                continue
+            if got.objects and got.objects[0].io_address != ioa:
+                continue
+            if is_read and got.cot == Cot.REQUEST and int(got.type) != int(Type.C_RD_NA_1):
+                # the standard's answer to a read: the object itself, COT 5, no ACT_CON
+                return result(asdu, got, None, [got], started, now, positive=True)
+            cot = got.cot
+            if cot in _CONFIRMATIONS or cot in _MIRRORS or cot == Cot.REQUEST:
+                if self.confirmation is None:
+                    self.confirmation = got
+                if got.negative or cot in _MIRRORS:
+                    return result(asdu, got, None, brought, started, now)
+                if is_read:
+                    continue  # a lenient RTU confirms a read; the value still follows
+                if mode is None or cot == Cot.DEACTIVATION_CON:
+                    return result(asdu, got, None, brought, started, now)
+                if self.early is not None:  # the ACT_TERM overtook the ACT_CON
+                    problem = termination_problem(asdu, self.early, mode)
+                    return result(asdu, got, self.early, brought, started, now, problem=problem)
+                if mode is not ActTerm.REQUIRED:
+                    self.confirmed = True  # what already arrived may hold the ACT_TERM
+            elif cot == Cot.ACTIVATION_TERMINATION and type(got) is Asdu:
+                if mode is not None and not terminates(asdu, got):
+                    self.stray = got  # another command's, or a wrong one: not this command's end
+                    continue
+                if self.confirmation is None and self.process:
+                    self.early = got  # before the ACT_CON (c104 may send it so): wait for that
+                    continue
+                problem = None if mode is None else termination_problem(asdu, got, mode)
+                return result(asdu, self.confirmation, got, brought, started, now, problem=problem)
+        if self.confirmed:
+            self.unterminated = True
+            return result(asdu, self.confirmation, None, brought, started, now)
+        return None
+
+    def timed_out(self, timeout: float, journal: Journal) -> CommandTimeout:
+        """The error when nothing ended the wait within ``timeout`` seconds."""
+        what = "ACT_TERM" if self.confirmation is not None else "ACT_CON"
+        other = "" if self.stray is None else " (an ACT_TERM with another object arrived)"
+        return CommandTimeout(
+            f"no {what} for {command_name(self.asdu)} within {timeout:g} s{other}; last frames:\n{journal.explain(8)}"
+        )
+
+
+def result(
+    asdu: Asdu,
+    confirmation: Asdu | UnknownAsdu | None,
+    termination: Asdu | None,
+    brought: list[Asdu],
+    started: float,
+    now: float,
+    positive: bool | None = None,
+    problem: str | None = None,
+) -> CommandResult:
+    """The CommandResult of ``asdu`` with what answered it."""
+    if positive is None and confirmation is not None:
+        positive = not confirmation.negative and confirmation.cot not in _MIRRORS
+    if problem is not None:
+        positive = False
+    cot = asdu.cot
+    return CommandResult(
+        Type(asdu.type),
+        asdu.common_address,
+        asdu.objects[0].io_address,
+        Cot(cot) if isinstance(cot, int) and cot in Cot._value2member_map_ else cot,
+        positive,
+        confirmation,
+        termination is not None,
+        termination,
+        tuple(ob for a in brought for ob in a.objects),
+        tuple(brought),
+        started,
+        now,
+        problem,
+    )
