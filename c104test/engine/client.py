@@ -347,6 +347,11 @@ class ClientConnection:
             self.points.apply(asdu, entry.timestamp)
         if self.on_asdu is not None:
             self._callback(self.on_asdu, asdu)
+        submitted = self._submitted
+        if submitted is not None and submitted[0].mode is None:
+            # no ACT_TERM to look for: the frame that confirms it ends it, not the batch's end
+            # (the caller need not wait while the rest of a streamed batch is applied)
+            self._check_submitted()
 
     def link_event(self, event: Event, now: float) -> None:
         kind = type(event)
@@ -723,6 +728,7 @@ class ClientConnection:
         timeout: float | None = None,
         wait_termination: bool = False,
         act_term: ActTerm | None = None,
+        collect: Callable[[Asdu], bool] | None = None,
     ) -> bool:
         """``command()`` for a caller in another thread, as a plain call in the trio thread.
 
@@ -757,7 +763,7 @@ class ClientConnection:
         timeout = self.command_timeout if timeout is None else timeout
         self.last_command_index = start_index = self.journal.next_index
         now = trio.current_time()
-        awaited = AwaitedCommand(asdu, start_index, now, _mode(act_term, wait_termination), None,
+        awaited = AwaitedCommand(asdu, start_index, now, _mode(act_term, wait_termination), collect,
                                  process=act_term is not None)
         self._submitted = (awaited, on_done, now + timeout + _SUBMIT_GRACE, timeout)
         link.send_asdu(data, now)
@@ -949,27 +955,48 @@ class ClientConnection:
         sent; the result is the execute's (or the failed select's). ``act_term`` (default: the
         connection's) says whether the execute's ACT_TERM is awaited and how it is checked.
         """
+        select_asdu, asdu, mode = self.process_command(
+            common_address, io_address, type_id, value, select=select, qualifier=qualifier,
+            with_time=with_time, deactivate=deactivate, act_term=act_term,
+        )
+        if select_asdu is not None:
+            result = await self.command(select_asdu, timeout=timeout, wait=wait)
+            if not wait or not result.positive:
+                return result
+        return await self.command(asdu, timeout=timeout, act_term=mode, collect=return_info, wait=wait)
+
+    def process_command(
+        self,
+        common_address: int,
+        io_address: int,
+        type_id: Type,
+        value: Any,
+        *,
+        select: bool = False,
+        qualifier: int = 0,
+        with_time: bool = False,
+        deactivate: bool = False,
+        act_term: ActTerm | str | None = None,
+    ) -> tuple[Asdu | None, Asdu, ActTerm | None]:
+        """What ``send_command`` sends: the select (or None), the execute, and the execute's
+        ACT_TERM rule (None for a deactivation). A plain function of its arguments, the
+        connection's PIXIT and originator address, and the clock: callable from any thread."""
         mode = self.act_term if act_term is None else ActTerm.parse(act_term)
         if with_time:
             type_id = timed_type(type_id)
         timed = type_info(type_id).time_tag is not None
         stamp = CP56Time2a.from_datetime(_dt.datetime.now()) if timed else None
         cot = Cot.DEACTIVATION if deactivate else Cot.ACTIVATION
+        sel = None
         if select and not deactivate:
             sel = self._asdu(type_id, common_address, command_object(type_id, io_address, value, select=True, qualifier=qualifier, time=stamp), cot)
-            result = await self.command(sel, timeout=timeout, wait=wait)
-            if not wait or not result.positive:
-                return result
         ob = command_object(type_id, io_address, value, select=deactivate and select, qualifier=qualifier, time=stamp)
-        asdu = self._asdu(type_id, common_address, ob, cot)
-        return await self.command(
-            asdu,
-            timeout=timeout,
-            act_term=None if deactivate else mode,
-            collect=lambda a: a.cot == Cot.RETURN_INFO_REMOTE,
-            wait=wait,
-        )
+        return sel, self._asdu(type_id, common_address, ob, cot), None if deactivate else mode
 
+
+def return_info(asdu: Asdu) -> bool:
+    """What a process command's result carries besides its answers: return information (COT 11)."""
+    return asdu.cot == Cot.RETURN_INFO_REMOTE
 
 
 def _mode(act_term: ActTerm | None, wait_termination: bool) -> ActTerm | None:

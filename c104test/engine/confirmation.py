@@ -88,7 +88,8 @@ class AwaitedCommand:
 
     def scan(self, journal: Journal, now: float) -> CommandResult | None:
         """Take what the journal received since the last scan; the result when the command is done."""
-        journal.check_cursor(self.cursor, f"the confirmation of {command_name(self.asdu)}")
+        if journal.dropped_before(self.cursor):
+            journal.check_cursor(self.cursor, f"the confirmation of {command_name(self.asdu)}")
         asdu, ioa, started, mode, collect = self.asdu, self.ioa, self.started, self.mode, self.collect
         ca = asdu.common_address
         type_id = int(asdu.type)

@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import trio
 
-from ..engine.client import ActTerm, ClientConnection, CommandResult, MessageFilter
+from ..engine.client import ActTerm, ClientConnection, CommandResult, MessageFilter, return_info
 from ..engine.journal import JournalEntry
 from ..engine.points import PointValue
 from ..engine.profile import Profile, load_profile
 from ..engine.simulator import SimulatedPoint, Simulator
 from ..engine.transport import Transport
-from ..protocol.asdu import Asdu, UnknownAsdu, decode_asdu
+from ..protocol.asdu import Asdu, UnknownAsdu, decode_asdu, encode_asdu
 from ..protocol.enums import ConnectionState, Cot, Frz, Qoi, Rqt, Type
 from ..protocol.link import LinkParameters
 from ..rules import addresses
@@ -192,10 +193,26 @@ class RtuConnection:
                      deactivate: bool = False, act_term: ActTerm | str | None = None,
                      timeout: float | None = None) -> CommandResult:
         _check_addresses(common_address, io_address)
-        return self._run(
-            self.engine.send_command, common_address, io_address, type_id, value, select=select,
-            qualifier=qualifier, with_time=with_time, deactivate=deactivate,
-            act_term=act_term, timeout=timeout,
+        engine = self.engine
+        if select and not deactivate:  # two commands, the second only after the first's ACT_CON
+            return self._run(
+                engine.send_command, common_address, io_address, type_id, value, select=select,
+                qualifier=qualifier, with_time=with_time, deactivate=deactivate,
+                act_term=act_term, timeout=timeout,
+            )
+        _, asdu, mode = engine.process_command(
+            common_address, io_address, type_id, value, select=select, qualifier=qualifier,
+            with_time=with_time, deactivate=deactivate, act_term=act_term,
+        )
+        timeout = engine.command_timeout if timeout is None else timeout
+        # one thread hop each way (TrioBridge.run_handoff); engine.command() as a task when the
+        # command cannot be sent at once (another one under way, the k window full)
+        return self._bridge.run_handoff(
+            partial(engine.submit_command, asdu, encode_asdu(asdu), timeout=timeout, act_term=mode,
+                    collect=return_info),
+            partial(engine.command, asdu, timeout=timeout, act_term=mode, collect=return_info),
+            engine.expire_command,
+            timeout,
         )
 
     # ---- expectations -----------------------------------------------------------------------------
