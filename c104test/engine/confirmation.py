@@ -167,17 +167,19 @@ def result(
         positive = not confirmation.negative and confirmation.cot not in _MIRRORS
     if problem is not None:
         positive = False
-    cot = asdu.cot
+    type_id, cot = asdu.type, asdu.cot
+    if type(cot) is not Cot and isinstance(cot, int) and cot in Cot._value2member_map_:
+        cot = Cot(cot)
     return CommandResult(
-        Type(asdu.type),
+        type_id if type(type_id) is Type else Type(type_id),
         asdu.common_address,
         asdu.objects[0].io_address,
-        Cot(cot) if isinstance(cot, int) and cot in Cot._value2member_map_ else cot,
+        cot,
         positive,
         confirmation,
         termination is not None,
         termination,
-        tuple(ob for a in brought for ob in a.objects),
+        tuple(ob for a in brought for ob in a.objects) if brought else (),
         tuple(brought),
         started,
         now,
