@@ -52,7 +52,7 @@ from ..protocol.objects import (
 )
 from ..protocol.timetags import CP56Time2a
 from .collector import tune_collector
-from .confirmation import AwaitedCommand, command_name
+from .confirmation import AwaitedCommand, check_late_termination, command_name
 from .confirmation import result as confirmation_result
 from .errors import (
     CommandTimeout,
@@ -67,7 +67,7 @@ from .journal import Direction, Journal, JournalEntry
 from .messages import CommandResult, MessageFilter
 from .points import PROCESS_TYPES, PointDatabase
 from .session import CloseInfo, Session
-from .termination import ActTerm, terminates, termination_problem
+from .termination import ActTerm
 from .transport import Endpoint, OpenStream, Transport
 
 __all__ = ["ActTerm", "ClientConnection", "CommandResult", "MessageFilter", "open_connection"]
@@ -817,29 +817,8 @@ class ClientConnection:
     def _check_late_termination(self) -> None:
         """Check the ACT_TERM of the last process command that returned without it."""
         pending, self._unterminated = self._unterminated, None
-        if pending is None:
-            return
-        command, cursor, mode = pending
-        ca, ioa = command.common_address, command.objects[0].io_address
-        for entry in self.journal.since(cursor):
-            got = entry.asdu
-            if (
-                entry.direction is Direction.RECEIVED
-                and got is not None
-                and int(got.type) == int(command.type)
-                and got.cot == Cot.ACTIVATION_TERMINATION
-                and (ca in (0, BROADCAST_CA) or got.common_address == ca)
-                and got.objects
-                and got.objects[0].io_address == ioa
-                and terminates(command, got)
-            ):
-                problem = termination_problem(command, got, mode)
-                if problem is not None:
-                    raise NegativeConfirmation(
-                        f"{_name(command)}: {problem}; it arrived after the command returned: "
-                        f"{entry.explain()}"
-                    )
-                return
+        if pending is not None:
+            check_late_termination(self.journal, *pending)
 
     def _asdu(self, type_id: Type, ca: int, ob: InformationObject, cot: Cot = Cot.ACTIVATION, test: bool = False) -> Asdu:
         return Asdu(type_id, cot, ca, (ob,), self.originator_address, False, test)

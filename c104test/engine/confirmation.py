@@ -29,12 +29,12 @@ from collections.abc import Callable
 from ..protocol.asdu import Asdu, UnknownAsdu
 from ..protocol.enums import Cot, Type
 from ..protocol.station.controlling import BROADCAST_CA
-from .errors import CommandTimeout
+from .errors import CommandTimeout, NegativeConfirmation
 from .journal import Direction, Journal
 from .messages import CommandResult
 from .termination import ActTerm, terminates, termination_problem
 
-__all__ = ["AwaitedCommand", "command_name"]
+__all__ = ["AwaitedCommand", "check_late_termination", "command_name"]
 
 _CONFIRMATIONS = frozenset({Cot.ACTIVATION_CON, Cot.DEACTIVATION_CON})
 _MIRRORS = frozenset({Cot.UNKNOWN_TYPE_ID, Cot.UNKNOWN_COT, Cot.UNKNOWN_CA, Cot.UNKNOWN_IOA})
@@ -150,6 +150,31 @@ class AwaitedCommand:
         return CommandTimeout(
             f"no {what} for {command_name(self.asdu)} within {timeout:g} s{other}; last frames:\n{journal.explain(8)}"
         )
+
+
+def check_late_termination(journal: Journal, command: Asdu, cursor: int, mode: ActTerm) -> None:
+    """The ACT_TERM of a process command that returned before it (from journal index ``cursor``
+    on), if it arrived: NegativeConfirmation when it is wrong (negative, or under act_term=never)."""
+    ca, ioa = command.common_address, command.objects[0].io_address
+    for entry in journal.since(cursor):
+        got = entry.asdu
+        if (
+            entry.direction is Direction.RECEIVED
+            and got is not None
+            and int(got.type) == int(command.type)
+            and got.cot == Cot.ACTIVATION_TERMINATION
+            and (ca in (0, BROADCAST_CA) or got.common_address == ca)
+            and got.objects
+            and got.objects[0].io_address == ioa
+            and terminates(command, got)
+        ):
+            problem = termination_problem(command, got, mode)
+            if problem is not None:
+                raise NegativeConfirmation(
+                    f"{command_name(command)}: {problem}; it arrived after the command returned: "
+                    f"{entry.explain()}"
+                )
+            return
 
 
 def result(
