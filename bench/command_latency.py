@@ -17,6 +17,10 @@ which goes first, R times: W untimed then N timed ``point.transmit(cause=Cot.ACT
 each timed with perf_counter from the call to its return (the ACT_CON has arrived). The ratio
 is c104test's p50 / c104's p50 of the same run; the verdict is on the median over the runs.
 
+A third client in each run, bench/peers/raw_commands.py, is the floor of the design: a trio
+thread with raw pre-encoded frames and one thread hop each way (``run_sync_soon`` there, a lock
+back), no journal, no decoding, no checks. It shows what Python, trio and the hops cost here.
+
 Goals (issue 16): quiet p50 <= c104's p50; streaming p50 <= 1.5 x c104's p50.
 ``--in-process`` adds one run of c104test's session API (``RtuConnection.send_command``, what
 the Robot keywords and Gherkin steps use) in this process, quiet RTU, for information.
@@ -82,6 +86,15 @@ def api_script(impl: str, port: int, count: int, warmup: int) -> dict[str, Any]:
     )
 
 
+def raw_script(port: int, count: int, warmup: int) -> dict[str, Any]:
+    return h.run_once(
+        [str(h.PEERS / "raw_commands.py"), "127.0.0.1", str(port), "--ioa", str(IOA),
+         "--count", str(count), "--warmup", str(warmup)],
+        120,
+        name="raw_commands",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -122,13 +135,15 @@ def main() -> None:
                         figures = stream.result(10)
                         got[impl]["stream_rate"] = figures["rate"]
                         rates.append(figures["rate"])
-                p50 = {impl: h.percentile(got[impl]["latencies_us"], 50) for impl in order}
+                got["raw"] = raw_script(port, n, w)
+                p50 = {impl: h.percentile(got[impl]["latencies_us"], 50) for impl in (*order, "raw")}
                 runs[row].append(got)
                 rate = ""
                 if row == "streaming":
                     rate = "; stream " + ", ".join(f"{got[i]['stream_rate']:,.0f}/s" for i in order)
                 print(f"  run {run + 1} {row:9}: c104 p50 {p50['c104'] / 1000:.3f} ms, c104test p50 "
-                      f"{p50['c104test'] / 1000:.3f} ms, ratio {p50['c104test'] / p50['c104']:.2f}"
+                      f"{p50['c104test'] / 1000:.3f} ms, ratio {p50['c104test'] / p50['c104']:.2f}, floor "
+                      f"{p50['raw'] / 1000:.3f} ms"
                       f"{rate}; failed {got['c104']['failed']}/{got['c104test']['failed']}; load {h.load()}",
                       flush=True)
         if args.in_process:
@@ -144,7 +159,9 @@ def main() -> None:
         ratios99 = [h.percentile(r["c104test"]["latencies_us"], 99) / h.percentile(r["c104"]["latencies_us"], 99)
                     for r in results]
         med = {impl: h.median([h.percentile(r[impl]["latencies_us"], 50) for r in results]) / 1000
-               for impl in ("c104", "c104test")}
+               for impl in ("c104", "c104test", "raw")}
+        over_floor = h.median([h.percentile(r["c104test"]["latencies_us"], 50) / h.percentile(r["raw"]["latencies_us"], 50)
+                               for r in results])
         med99 = {impl: h.median([h.percentile(r[impl]["latencies_us"], 99) for r in results]) / 1000
                  for impl in ("c104", "c104test")}
         failed = sum(r["c104test"]["failed"] for r in results)
@@ -153,12 +170,13 @@ def main() -> None:
         table_rows.append([
             row, f"{med['c104']:.3f} ms", f"{med['c104test']:.3f} ms", f"{ratio:.2f}x",
             f"{min(ratios):.2f}-{max(ratios):.2f}", f"{med99['c104']:.3f} ms", f"{med99['c104test']:.3f} ms",
-            f"{h.median(ratios99):.2f}x", failed, f"<= {goal:g}x", h.verdict(ratio <= goal and not failed),
+            f"{h.median(ratios99):.2f}x", f"{med['raw']:.3f} ms", f"{over_floor:.2f}x", failed, f"<= {goal:g}x",
+            h.verdict(ratio <= goal and not failed),
         ])
     print(h.table(
         f"Round trip ACT -> ACT_CON, medians of {args.runs} runs (ratio = c104test / c104 of the same run)",
         ["RTU", "c104 p50", "c104test p50", "p50 ratio", "range", "c104 p99", "c104test p99", "p99 ratio",
-         "failed", "goal", "verdict"],
+         "floor p50", "c104test/floor", "failed", "goal", "verdict"],
         table_rows,
     ))
     if rates:
