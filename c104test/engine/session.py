@@ -117,6 +117,7 @@ class Session:
         "_fd",
         "_flight_since",
         "_handler",
+        "_held_sent",
         "_in_flight",
         "_in_flight_sent",
         "_nursery_scope",
@@ -156,6 +157,9 @@ class Session:
         self.peer = peer
         self._handler = handler
         self._on_frame = on_frame
+        #: While a received batch is dispatched: the sent frames whose ``on_frame`` waits, so that
+        #: the callbacks see the journal's order (the early S-frame after the frames it acknowledges).
+        self._held_sent: list[JournalEntry] | None = None
         self._produce = produce
         self._send_timeout = link.params.t1 if send_timeout is None else send_timeout
         self._close_timeout = close_timeout
@@ -435,7 +439,10 @@ class Session:
                     asdu = known
             entry = record(Direction.SENT, apdu, now=now, wall=wall, asdu=asdu)
             if on_frame is not None:
-                on_frame(entry)
+                if self._held_sent is not None:
+                    self._held_sent.append(entry)
+                else:
+                    on_frame(entry)
 
     def _dispatch(self, events: list[Event], now: float) -> None:
         """Journal every received frame, acknowledge them, then tell the owner (the receive hot path).
@@ -443,7 +450,9 @@ class Session:
         What the link answers to the batch (the S-frame every w I-frames, a TESTFR con) leaves as
         soon as the frames are journalled and their ASDUs decoded, before the owner applies them,
         so the peer sends its next frames while this side works. When an ASDU does not decode or
-        the link closed, the owner acts first (it may end the connection), as before.
+        the link closed, the owner acts first (it may end the connection), as before. The owner
+        still hears of each frame (``on_frame``) just before its ASDU, and of sent frames after
+        the batch, in the journal's order.
         """
         if not events:
             return
@@ -459,7 +468,7 @@ class Session:
             if kind is FrameReceived:
                 entry = record(Direction.RECEIVED, event.apdu, now=now, wall=wall)  # type: ignore[union-attr]
                 if on_frame is not None:
-                    on_frame(entry)
+                    batch.append((event, entry))
                 continue
             if kind is AsduReceived:
                 if entry is not None and entry.asdu is None:  # decoded here, once (the entry keeps it)
@@ -467,21 +476,30 @@ class Session:
             elif kind is LinkClosed:
                 early = False
             batch.append((event, entry))
-        if early and self.link.has_data_to_send:
-            self._send_now()
-        for event, entry in batch:
-            kind = type(event)
-            if kind is AsduReceived:
-                if entry is not None:
-                    handler.asdu_received(entry, now)
-                    if self.closed is not None:
-                        break  # the owner ended it (an undecodable ASDU): act on nothing more
-            elif kind is LinkClosed:
-                self._link_closed(event, entry, now, wall)  # type: ignore[arg-type]
-            else:
-                if (kind is Acknowledged or kind is DataTransferStarted) and self._produce is not None:
-                    self._writer_wakeup.set()  # the window has room: produce more (a client has no produce)
-                handler.link_event(event, now)
+        held = self._held_sent = [] if on_frame is not None else None
+        try:
+            if early and self.link.has_data_to_send:
+                self._send_now()
+            for event, entry in batch:
+                kind = type(event)
+                if kind is FrameReceived:
+                    on_frame(entry)  # type: ignore[misc, arg-type]
+                elif kind is AsduReceived:
+                    if entry is not None:
+                        handler.asdu_received(entry, now)
+                        if self.closed is not None:
+                            break  # the owner ended it (an undecodable ASDU): act on nothing more
+                elif kind is LinkClosed:
+                    self._link_closed(event, entry, now, wall)  # type: ignore[arg-type]
+                else:
+                    if (kind is Acknowledged or kind is DataTransferStarted) and self._produce is not None:
+                        self._writer_wakeup.set()  # the window has room: produce more (a client has no produce)
+                    handler.link_event(event, now)
+        finally:
+            self._held_sent = None
+            if held:
+                for sent in held:
+                    on_frame(sent)  # type: ignore[misc]
         handler.changed()
 
     def _link_closed(self, event: LinkClosed, last: JournalEntry | None, now: float, wall: float) -> None:
