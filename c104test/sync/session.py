@@ -21,10 +21,11 @@ from typing import Any
 
 import trio
 
-from ..engine.client import ActTerm, ClientConnection, CommandResult, MessageFilter, return_info
+from ..engine.client import ActTerm, ClientConnection, CommandResult, MessageFilter
 from ..engine.journal import JournalEntry
 from ..engine.points import PointValue
 from ..engine.profile import Profile, load_profile
+from ..engine.requests import return_info
 from ..engine.simulator import SimulatedPoint, Simulator
 from ..engine.transport import Transport
 from ..protocol.asdu import Asdu, UnknownAsdu, decode_asdu, encode_asdu
