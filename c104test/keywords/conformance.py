@@ -51,16 +51,8 @@ class ConformanceKeywords(LibraryComponent):
         """
         model: Pics = load_pics(pics)
         result = run_conformance_case(case_id, host, int(port), model)
-        for e in result.evidence[-60:]:
-            logger.info(f"{e.t:8.3f} {'>>' if e.dir == 'sent' else '<<'} {e.explained}")
         logger.info(f"{result.id} {result.title}: {result.verdict.value} in {result.seconds:.2f} s {result.reason}")
-        if result.verdict is Verdict.NOT_APPLICABLE:
-            raise SkipExecution(f"{result.id} n/a: {result.reason}")
-        if result.verdict is Verdict.FAIL:
-            raise CaseFailed(f"{result.id} {result.title}: {result.reason}")
-        if result.verdict is Verdict.ERROR:
-            raise RuntimeError(f"{result.id} {result.title} could not be carried out: {result.reason}")
-        return result.verdict.value
+        return _outcome(result)
 
     @keyword("Start Master Conformance Listener")
     def start_master_conformance_listener(self, pics: str, host: str = "127.0.0.1", port: int = 0, wait: float = 60,
@@ -127,15 +119,7 @@ class ConformanceKeywords(LibraryComponent):
         result = self._master_results.get(check_id.strip().upper())
         if result is None:
             raise ValueError(f"{check_id!r} was not checked; checked: {', '.join(self._master_results)}")
-        for e in result.evidence[-60:]:
-            logger.info(f"{e.t:8.3f} {'>>' if e.dir == 'sent' else '<<'} {e.explained}")
-        if result.verdict is Verdict.NOT_APPLICABLE:
-            raise SkipExecution(f"{result.id} n/a: {result.reason}")
-        if result.verdict is Verdict.FAIL:
-            raise CaseFailed(f"{result.id} {result.title}: {result.reason}")
-        if result.verdict is Verdict.ERROR:
-            raise RuntimeError(f"{result.id} {result.title} could not be carried out: {result.reason}")
-        return result.verdict.value
+        return _outcome(result)
 
     @keyword("Write Simulated RTU PICS")
     def write_simulated_rtu_pics(self, path: str, alias: str | None = None) -> str:
@@ -159,3 +143,16 @@ class ConformanceKeywords(LibraryComponent):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(text, encoding="utf-8")
         return path
+
+
+def _outcome(result: CaseResult) -> str:
+    """Log the evidence, then the Robot outcome of a verdict: n/a skips, fail and error fail."""
+    for e in result.evidence[-60:]:
+        logger.info(f"{e.t:8.3f} {'>>' if e.dir == 'sent' else '<<'} {e.explained}")
+    if result.verdict is Verdict.NOT_APPLICABLE:
+        raise SkipExecution(f"{result.id} n/a: {result.reason}")
+    if result.verdict is Verdict.FAIL:
+        raise CaseFailed(f"{result.id} {result.title}: {result.reason}")
+    if result.verdict is Verdict.ERROR:
+        raise RuntimeError(f"{result.id} {result.title} could not be carried out: {result.reason}")
+    return result.verdict.value
