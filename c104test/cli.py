@@ -23,11 +23,20 @@ from c104test.protocol.errors import DecodeError
 from c104test.protocol.explain import explain_bytes
 from c104test.rules.hexdump import parse_hex
 
+from .cli_arguments import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    add_tls_options,
+    address,
+    common_address,
+    port_or_zero,
+    seconds,
+    tls_transport,
+)
+
 __all__ = ["main"]
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
 
 
 
@@ -144,52 +153,6 @@ if __name__ == "__main__":  # pragma: no cover - `python -m c104test` goes throu
     sys.exit(main())
 
 
-# ---- argument types (argparse turns an ArgumentTypeError into a usage error, exit status 2) ------
-
-
-def _port_or_zero(text: str) -> int:
-    """A TCP port to listen on: 1..65535, or 0 for any free port."""
-    return _number_in(text, "port", 0, 65535)
-
-
-def _common_address(text: str) -> int:
-    return _number_in(text, "common address", 0, 65535)
-
-
-def _number_in(text: str, what: str, low: int, high: int) -> int:
-    try:
-        value = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{what} must be a number, got {text!r}") from None
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"{what} {value} outside {low}..{high}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"timeout must be a number of seconds, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"timeout must be a positive number of seconds, got {text!r}")
-    return value
-
-
-def _address(text: str) -> tuple[str, int]:
-    """HOST[:PORT] or [IPv6]:PORT; the port 1..65535, default 2404."""
-    if text.startswith("["):  # [::1]:2404
-        host, closed, rest = text[1:].partition("]")
-        if not closed or (rest and not rest.startswith(":")):
-            raise argparse.ArgumentTypeError(f"{text!r} is not HOST[:PORT] ([::1]:2404 for IPv6)")
-        port = rest[1:] if rest else "2404"
-    elif text.count(":") == 1:
-        host, port = text.split(":")
-    else:  # a name, an IPv4 address or a bare IPv6 address
-        host, port = text, "2404"
-    return host or "127.0.0.1", _number_in(port, "port", 1, 65535)
-
-
 def _one_error(exc: BaseException) -> BaseException:
     """The one exception inside (nested) exception groups, so the user reads one line."""
     from c104test.engine.errors import unwrap_group
@@ -213,7 +176,7 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--profile", metavar="FILE", help="RTU profile (YAML); default: the demo RTU")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=_port_or_zero, default=2404, help="TCP port (default 2404; 0 = any free port)")
+    parser.add_argument("--port", type=port_or_zero, default=2404, help="TCP port (default 2404; 0 = any free port)")
     parser.add_argument(
         "--no-changes", action="store_true", help="keep values still (no spontaneous changes by themselves)"
     )
@@ -229,7 +192,7 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
         help="misbehave on purpose, e.g. 'no_termination type=C_SC_NA_1' (repeatable; see docs/profile.md)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="log warnings only")
-    _add_tls_options(parser, "clients")
+    add_tls_options(parser, "clients")
     parser.set_defaults(run=_run_simulate)
 
 
@@ -268,7 +231,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"c104test simulate: --fault: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    transport = _tls_transport(args, "simulate", server=True)
+    transport = tls_transport(args, "simulate", server=True)
     if transport is None:
         return EXIT_BAD_INPUT
     simulator = Simulator(
@@ -324,39 +287,6 @@ async def _stop_on_signal(scope: object) -> None:
             return
 
 
-# ---- TLS options (simulate, monitor, conformance) ----------------------------------------------------------
-
-
-def _add_tls_options(parser: argparse.ArgumentParser, peer: str) -> None:
-    group = parser.add_argument_group("TLS (IEC 62351-3; any of these makes the link TLS)")
-    group.add_argument("--tls-cert", metavar="FILE", help="this end's certificate (PEM)")
-    group.add_argument("--tls-key", metavar="FILE", help="the private key of --tls-cert (PEM)")
-    group.add_argument("--tls-ca", metavar="FILE", help=f"CA certificate(s) (PEM) that {peer} must chain to")
-    group.add_argument(
-        "--tls-peer-cert", metavar="FILE", action="append", default=[],
-        help=f"accept only {peer} with this certificate (repeat for several)",
-    )
-    group.add_argument("--tls-min-version", choices=("1.2", "1.3"), help="lowest TLS version (default 1.2)")
-    group.add_argument(
-        "--tls-no-verify", action="store_true", help=f"do not verify the certificate of {peer} (lab use only)"
-    )
-
-
-def _tls_transport(args: argparse.Namespace, command: str, *, server: bool) -> object | None:
-    """The Transport of the --tls-* options (plain TCP without them); None after a usage error."""
-    from c104test.engine.tls import TlsConfigError, tls_options, tls_transport
-
-    try:
-        options = tls_options(
-            args.tls_cert, args.tls_key, args.tls_ca, args.tls_peer_cert, args.tls_min_version,
-            False if args.tls_no_verify else None,
-        )
-        return tls_transport(options, server=server)
-    except TlsConfigError as exc:
-        print(f"c104test {command}: {exc}", file=sys.stderr)
-        return None
-
-
 # ---- monitor ----------------------------------------------------------------------------------
 
 
@@ -374,14 +304,14 @@ def _add_monitor(commands: argparse._SubParsersAction) -> None:
         epilog="example: c104test monitor 127.0.0.1:2404 --common-address 47",
     )
     parser.add_argument(
-        "address", nargs="?", default=("127.0.0.1", 2404), type=_address, metavar="HOST[:PORT]",
+        "address", nargs="?", default=("127.0.0.1", 2404), type=address, metavar="HOST[:PORT]",
         help="default 127.0.0.1:2404",
     )
     parser.add_argument(
-        "--common-address", "-c", type=_common_address, default=0xFFFF, help="CA to interrogate (default 65535: all)"
+        "--common-address", "-c", type=common_address, default=0xFFFF, help="CA to interrogate (default 65535: all)"
     )
     parser.add_argument(
-        "--timeout", type=_seconds, default=10.0,
+        "--timeout", type=seconds, default=10.0,
         help="seconds for the whole start: connect, STARTDT and the interrogation (default 10)",
     )
     parser.add_argument(
@@ -389,7 +319,7 @@ def _add_monitor(commands: argparse._SubParsersAction) -> None:
         help="memory for the frame journal: 64MiB (the default), 10MB or octets",
     )
     parser.add_argument("--once", action="store_true", help="print the table once after the interrogation and exit")
-    _add_tls_options(parser, "the RTU")
+    add_tls_options(parser, "the RTU")
     parser.set_defaults(run=_run_monitor)
 
 
@@ -414,7 +344,7 @@ def _run_monitor(args: argparse.Namespace) -> int:
     host, port = args.address
     params = LinkParameters(t0=args.timeout)
     terminal = sys.stdout.isatty()
-    transport = _tls_transport(args, "monitor", server=False)
+    transport = tls_transport(args, "monitor", server=False)
     if transport is None:
         return EXIT_BAD_INPUT
     refused: list[str] = []
@@ -639,7 +569,7 @@ def _run_fat(args: argparse.Namespace) -> int:
             job = lambda: run_fat_simulated(signals, profile, faults=faults, **common)
         else:
             try:
-                host, port = _address(args.address)
+                host, port = address(args.address)
             except argparse.ArgumentTypeError as exc:
                 return fail(str(exc))
             from c104test.protocol.link import LinkParameters

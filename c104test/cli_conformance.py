@@ -2,7 +2,7 @@
 master-side checks against a controlling station that connects to the simulated RTU.
 
 The command only converts arguments, calls ``c104test.conformance`` and prints; the TLS options
-are the ones of ``simulate`` and ``monitor`` (``cli._add_tls_options``).
+are the ones of ``simulate`` and ``monitor`` (``cli_arguments.add_tls_options``).
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import argparse
 import sys
 from typing import Any
 
-from c104test.cli import (
+from c104test.cli_arguments import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_OK,
-    _add_tls_options,
-    _address,
-    _tls_transport,
+    add_tls_options,
+    address,
+    tls_transport,
 )
 
 __all__ = ["add_conformance"]
@@ -41,7 +41,7 @@ def add_conformance(commands: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("address", nargs="?", type=_address, metavar="HOST[:PORT]", help="the RTU under test (port 2404 by default)")
+    parser.add_argument("address", nargs="?", type=address, metavar="HOST[:PORT]", help="the RTU under test (port 2404 by default)")
     parser.add_argument("--pics", metavar="FILE", help="the PICS/PIXIT of the device under test (YAML, see docs/pics.md)")
     parser.add_argument("--cases", metavar="LIST", help="cases to run: IDs, ranges and wildcards (L01,A02-A10,R*; with --master M01-M11)")
     parser.add_argument("--output", metavar="DIR", default="c104test-conformance", help="report directory (default ./c104test-conformance)")
@@ -53,15 +53,15 @@ def add_conformance(commands: argparse._SubParsersAction) -> None:
                         help="where the simulated RTU listens (default 127.0.0.1:2404; port 0: any free port, printed)")
     master.add_argument("--wait", type=float, default=60.0, metavar="SECONDS", help="how long to wait for the master to connect (default 60)")
     master.add_argument("--profile", metavar="FILE", help="the simulated RTU's profile (default: the demo RTU); its points answer the master")
-    _add_tls_options(parser, "the peer (the RTU; with --master the master)")
+    add_tls_options(parser, "the peer (the RTU; with --master the master)")
     parser.set_defaults(run=_run_conformance)
 
 
 def _listen(text: str) -> tuple[str, int]:
-    """HOST[:PORT] as ``_address``, and port 0 (any free port: the line printed names it)."""
+    """HOST[:PORT] as ``address``, and port 0 (any free port: the line printed names it)."""
     if text.endswith(":0"):
-        return _address(text[:-2])[0], 0
-    return _address(text)
+        return address(text[:-2])[0], 0
+    return address(text)
 
 
 def _progress(result: Any) -> None:
@@ -102,7 +102,7 @@ def _run_conformance(args: argparse.Namespace) -> int:
         print("c104test conformance: HOST[:PORT] and --pics FILE are required "
               "(or --master --pics FILE, --pics-template, --pics-from-profile)", file=sys.stderr)
         return EXIT_BAD_INPUT
-    transport = _tls_transport(args, "conformance", server=args.master)
+    transport = tls_transport(args, "conformance", server=args.master)
     if transport is None:
         return EXIT_BAD_INPUT
     try:

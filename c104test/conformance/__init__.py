@@ -14,11 +14,11 @@ from .case import (
     CaseNotApplicable,
     Verdict,
     mutant_plan,
-    select_cases,
 )
 from .master_checks import MASTER_CHECKS, MasterCheck, select_master_checks
 from .pics import Pics, PicsError, load_pics, parse_pics, pics_from_profile, pics_template
 from .runner import CaseResult, run_case, run_cases
+from .selection import select_cases
 
 __all__ = [
     "CASES", "CATALOGUE", "MASTER_CHECKS", "Case", "CaseFailed", "CaseNotApplicable", "CaseResult", "MasterCheck",

@@ -3,7 +3,8 @@
 Cases register themselves with ``@case(...)`` in ``cases_link``, ``cases_apci``, ``cases_connections``,
 ``cases_application``, ``cases_process``, ``cases_control``, ``cases_files`` and
 ``cases_robustness``; ``CASES`` maps a catalogue ID (protocol.md 2.3) to its ``Case``. The CLI,
-the Robot keyword ``Run Conformance Case`` and the Gherkin steps all run these definitions.
+the Robot keyword ``Run Conformance Case`` and the Gherkin steps all run these definitions;
+``selection.select_cases`` loads the case modules and picks cases.
 
 A case's ``mutants`` are fault plans of the simulator (text forms of
 ``protocol/station/faults.py``, several faults of one plan joined by ``+``) that each break the
@@ -13,7 +14,6 @@ rule the case checks: the mutation test runs the case against each and requires 
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,7 +23,7 @@ from ..protocol.station.faults import Fault, parse_fault
 if TYPE_CHECKING:
     from .context import CaseContext
 
-__all__ = ["CASES", "CATALOGUE", "Case", "CaseFailed", "CaseNotApplicable", "Verdict", "case", "mutant_plan", "select_cases"]
+__all__ = ["CASES", "CATALOGUE", "Case", "CaseFailed", "CaseNotApplicable", "Verdict", "case", "mutant_plan"]
 
 
 class Verdict(enum.Enum):
@@ -91,44 +91,3 @@ def case(
 def mutant_plan(text: str) -> tuple[Fault, ...]:
     """The fault plan of a mutant: ``"silence type=C_TS_TA_1 + withhold_acknowledgements"``."""
     return tuple(parse_fault(part.strip()) for part in text.split("+"))
-
-
-_RANGE = re.compile(r"^([LAR])(\d{1,2})-(?:([LAR]))?(\d{1,2})$", re.IGNORECASE)
-
-
-def select_cases(spec: str | None = None) -> list[Case]:
-    """The implemented cases a selection names, in catalogue order: ``L01,A02-A10,R*``.
-
-    ValueError names a part that matches no catalogue case.
-    """
-    from . import (  # noqa: F401  (register)
-        cases_apci,
-        cases_application,
-        cases_connections,
-        cases_control,
-        cases_files,
-        cases_link,
-        cases_process,
-        cases_robustness,
-    )
-
-    if not spec:
-        wanted = set(CATALOGUE)
-    else:
-        wanted = set()
-        for part in (p.strip().upper() for p in spec.split(",")):
-            if not part:
-                continue
-            if part.endswith("*"):
-                matched = {c for c in CATALOGUE if c.startswith(part[:-1])}
-            elif (m := _RANGE.match(part)) is not None:
-                letter, low, other, high = m.group(1), int(m.group(2)), m.group(3), int(m.group(4))
-                if other is not None and other.upper() != letter.upper():
-                    raise ValueError(f"{part}: a range stays in one series (L, A or R)")
-                matched = {f"{letter}{n:02d}" for n in range(low, high + 1)} & set(CATALOGUE)
-            else:
-                matched = {part} & set(CATALOGUE)
-            if not matched:
-                raise ValueError(f"{part!r} names no catalogue case (L01-L22, A01-A41, R01-R17; ranges like A02-A10; R*)")
-            wanted |= matched
-    return [CASES[c] for c in CATALOGUE if c in wanted and c in CASES]

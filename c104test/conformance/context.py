@@ -26,10 +26,10 @@ from ..protocol.closing import ClosedBy
 from ..protocol.enums import ConnectionState, Cot, Type
 from ..protocol.explain import explain_bytes
 from ..protocol.link import LinkParameters, LinkState
-from .case import CaseFailed, CaseNotApplicable
+from .case import CaseFailed, CaseNotApplicable, Verdict
 from .pics import Pics
 
-__all__ = ["MIRRORS", "CaseContext", "Evidence", "tool_parameters"]
+__all__ = ["MIRRORS", "CaseContext", "CaseResult", "Evidence", "tool_parameters"]
 
 #: Frames a case keeps as evidence (the last ones): L15 alone exchanges more than 65,000.
 EVIDENCE_FRAMES = 2000
@@ -52,6 +52,20 @@ class Evidence:
 
     def as_dict(self) -> dict[str, Any]:
         return {"t": round(self.t, 6), "dir": self.dir, "hex": self.hex, "explained": self.explained}
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    """A case's verdict, its reason (what the RTU did wrong, or the PICS item of an n/a), its
+    duration and its evidence frames."""
+
+    id: str
+    title: str
+    clause: str
+    verdict: Verdict
+    reason: str
+    seconds: float
+    evidence: tuple[Evidence, ...] = ()
 
 
 def tool_parameters(pics: Pics) -> LinkParameters:

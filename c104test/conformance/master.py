@@ -51,10 +51,9 @@ from ..protocol.station.faults import (
     WrongCause,
 )
 from .case import CaseFailed, CaseNotApplicable, Verdict
-from .context import Evidence
+from .context import CaseResult, Evidence
 from .master_checks import ACK_TOLERANCE, MasterCheck, MasterFrame, MasterSession, NotCarriedOut
 from .pics import Pics
-from .runner import CaseResult
 
 __all__ = ["UNKNOWN_TYPE", "master_profile", "run_master", "run_master_suite"]
 

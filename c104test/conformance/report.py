@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import __version__
 from .case import Verdict
-from .runner import CaseResult
+from .context import CaseResult
 
 __all__ = ["capture_path", "file_sha256", "results_document", "write_html", "write_junit", "write_results"]
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 import trio
 
@@ -21,21 +20,10 @@ from ..engine.errors import ConnectFailed
 from ..engine.pcap import CaptureWriter
 from ..engine.transport import Transport
 from .case import Case, CaseFailed, CaseNotApplicable, Verdict
-from .context import CaseContext, Evidence
+from .context import CaseContext, CaseResult
 from .pics import Pics
 
 __all__ = ["CaseResult", "case_time_limit", "run_case", "run_cases", "run_suite"]
-
-
-@dataclass(frozen=True, slots=True)
-class CaseResult:
-    id: str
-    title: str
-    clause: str
-    verdict: Verdict
-    reason: str
-    seconds: float
-    evidence: tuple[Evidence, ...] = ()
 
 
 def case_time_limit(pics: Pics) -> float:

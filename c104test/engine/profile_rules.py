@@ -10,8 +10,8 @@ import ipaddress
 import math
 import re
 import struct
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TypeGuard, cast
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeGuard, cast
 
 from ..protocol.asdu import untimed_type
 from ..protocol.enums import (
@@ -26,9 +26,6 @@ from ..protocol.enums import (
 )
 from ..protocol.station.faults import Fault, parse_fault
 from ..rules.quality import FLAGS as QUALITY_FLAGS
-
-if TYPE_CHECKING:
-    from .profile import PointProfile
 
 MAX_IO_ADDRESS = 0xFFFFFF
 
@@ -444,7 +441,20 @@ def _or_list(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def station_problem(points: tuple[PointProfile, ...]) -> tuple[int, str, int | None, str] | None:
+class PointFields(Protocol):
+    """What the cross-point check reads of a point (``profile.PointProfile`` has it)."""
+
+    @property
+    def io_address(self) -> int: ...
+    @property
+    def return_io_address(self) -> int | None: ...
+    @property
+    def type(self) -> Type: ...
+    @property
+    def is_command(self) -> bool: ...
+
+
+def station_problem(points: Sequence[PointFields]) -> tuple[int, str, int | None, str] | None:
     """The first cross-point problem: (point index, field, other point index, message)."""
     index: dict[int, int] = {}
     for i, p in enumerate(points):

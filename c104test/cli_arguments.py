@@ -1,0 +1,94 @@
+"""What the ``c104test`` commands share: exit statuses, argument types and the TLS options.
+
+argparse turns an ``ArgumentTypeError`` into a usage error (exit status 2) that names the argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = [
+    "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "add_tls_options", "address", "common_address", "number_in",
+    "port_or_zero", "seconds", "tls_transport",
+]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def port_or_zero(text: str) -> int:
+    """A TCP port to listen on: 1..65535, or 0 for any free port."""
+    return number_in(text, "port", 0, 65535)
+
+
+def common_address(text: str) -> int:
+    return number_in(text, "common address", 0, 65535)
+
+
+def number_in(text: str, what: str, low: int, high: int) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what} must be a number, got {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{what} {value} outside {low}..{high}")
+    return value
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"timeout must be a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"timeout must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def address(text: str) -> tuple[str, int]:
+    """HOST[:PORT] or [IPv6]:PORT; the port 1..65535, default 2404."""
+    if text.startswith("["):  # [::1]:2404
+        host, closed, rest = text[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            raise argparse.ArgumentTypeError(f"{text!r} is not HOST[:PORT] ([::1]:2404 for IPv6)")
+        port = rest[1:] if rest else "2404"
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    else:  # a name, an IPv4 address or a bare IPv6 address
+        host, port = text, "2404"
+    return host or "127.0.0.1", number_in(port, "port", 1, 65535)
+
+
+# ---- TLS options (simulate, monitor, conformance) ----------------------------------------------------------
+
+
+def add_tls_options(parser: argparse.ArgumentParser, peer: str) -> None:
+    group = parser.add_argument_group("TLS (IEC 62351-3; any of these makes the link TLS)")
+    group.add_argument("--tls-cert", metavar="FILE", help="this end's certificate (PEM)")
+    group.add_argument("--tls-key", metavar="FILE", help="the private key of --tls-cert (PEM)")
+    group.add_argument("--tls-ca", metavar="FILE", help=f"CA certificate(s) (PEM) that {peer} must chain to")
+    group.add_argument(
+        "--tls-peer-cert", metavar="FILE", action="append", default=[],
+        help=f"accept only {peer} with this certificate (repeat for several)",
+    )
+    group.add_argument("--tls-min-version", choices=("1.2", "1.3"), help="lowest TLS version (default 1.2)")
+    group.add_argument(
+        "--tls-no-verify", action="store_true", help=f"do not verify the certificate of {peer} (lab use only)"
+    )
+
+
+def tls_transport(args: argparse.Namespace, command: str, *, server: bool) -> object | None:
+    """The Transport of the --tls-* options (plain TCP without them); None after a usage error."""
+    from c104test.engine.tls import TlsConfigError, tls_options, tls_transport
+
+    try:
+        options = tls_options(
+            args.tls_cert, args.tls_key, args.tls_ca, args.tls_peer_cert, args.tls_min_version,
+            False if args.tls_no_verify else None,
+        )
+        return tls_transport(options, server=server)
+    except TlsConfigError as exc:
+        print(f"c104test {command}: {exc}", file=sys.stderr)
+        return None
