@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.engine.test_client_c104 import _c104_importable
+
 from .test_cli import assert_capture_decodes
 
 pytestmark = pytest.mark.timeout(60)
@@ -71,8 +73,10 @@ def run_master_conformance(tmp_path: Path, *script_args: str) -> tuple[int, str,
 
 @pytest.mark.parametrize("api", ["c104", "c104test"])
 def test_master_mode_checks_a_c104_api_client_with_a_report(tmp_path: Path, api: str) -> None:
-    if api == "c104":
-        pytest.importorskip("c104")
+    if api == "c104" and not _c104_importable():  # asked in another process: c104 never loads here
+        if os.environ.get("CI") == "true":
+            pytest.fail("the c104 package must be importable when CI=true (pip install c104)")
+        pytest.skip("c104 is not installed (it is a test peer only: pip install c104)")
     status, console, returned, out = run_master_conformance(tmp_path, *(["--c104test"] if api == "c104test" else []))
     assert returned["state"] == "OPEN" and returned["interrogation"] is True, returned
     document = json.loads((out / "results.json").read_text())
