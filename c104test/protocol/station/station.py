@@ -62,13 +62,14 @@ from .faults import (
 )
 from .files import FileTransfer, StoredFile
 from .hooks import ApplicationHooks, Pending
-from .points import LogicalStation, SimulatedPoint, StationPoint, coerce, quality_bits, walk
+from .points import LogicalStation, SimulatedPoint, StationPoint, quality_bits, walk
 from .redundancy import RedundancyGroup, RedundancySettings
 from .replies import Outgoing, Part, Reply
 
 __all__ = ["Answered", "ControlledStation", "StationConnection"]
 
 _HEADER_LENGTH = 6
+_SPONTANEOUS = Cot.SPONTANEOUS  # the default cause: known to be in range, no check needed
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,12 +523,18 @@ class ControlledStation:
         stores the value. ValueError for a value the type cannot carry, KeyError for a point
         the profile does not have.
         """
-        point = self.point(common_address, io_address)
-        cause = int(cause)
-        if not 1 <= cause <= 63:
-            raise ValueError(f"cause of transmission {cause} outside 1..63")
+        station = self.stations.get(common_address)
+        point = None if station is None else station.points.get(io_address)
+        if point is None:
+            raise KeyError(f"the profile has no point CA {common_address} IOA {io_address}")
+        if cause is _SPONTANEOUS:
+            cause = 3
+        else:
+            cause = int(cause)
+            if not 1 <= cause <= 63:
+                raise ValueError(f"cause of transmission {cause} outside 1..63")
         if value is not None:
-            point.value = coerce(point.kind, value, point)
+            point.value = point.coerce(value)
         if quality is not None:
             point.quality = quality_bits(point.kind, quality)
         point.time = self.now_cp56()
@@ -536,9 +543,10 @@ class ControlledStation:
 
     def broadcast(self, point: StationPoint, cause: int, originator: int, skip: StationConnection | None = None) -> None:
         """Report ``point`` to every group that buffers (but ``skip``'s group)."""
-        t = point.report_type(cause, self.pixit.time_tagged_spontaneous)
+        t, key = point.report(cause, self.pixit.time_tagged_spontaneous)
         ob = point.build(t, point.time)
-        key = (t, point.common_address, cause, originator)
+        if originator:
+            key = (t, point.common_address, cause, originator)
         copies = 1
         for i, fault in self._event_faults:
             if fault.scope.matches(t, point.common_address, point.io_address) and self._fires(i, fault):
@@ -546,8 +554,9 @@ class ControlledStation:
         skipped = None if skip is None else skip.group
         for group in self.groups:
             if group.buffering and group is not skipped:
+                add = group.buffer.add
                 for _ in range(copies):
-                    if group.buffer.add(key, ob):
+                    if add(key, ob):
                         self.notices.append(
                             f"event buffer of redundancy group {group.number} over "
                             f"{group.buffer.limit} reports; overflow policy {group.buffer.policy}"
