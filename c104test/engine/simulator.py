@@ -453,10 +453,11 @@ class Simulator:
         A command point only stores the value. ValueError for a value the type cannot carry,
         KeyError for a point the profile does not have.
         """
-        self.station.set_point(common_address, io_address, value, quality, cause)
+        station = self.station
+        station.set_point(common_address, io_address, value, quality, cause)
         for connection in self._connections:
-            connection._wake()
-        if self.station.notices:
+            connection.session.wake_writer()
+        if station.notices:
             self._log_notices()
 
     async def set_point(
@@ -477,10 +478,11 @@ class Simulator:
         self.set_point_nowait(common_address, io_address, value, quality, cause)
         await trio.lowlevel.checkpoint_if_cancelled()
         waited = False
-        for connection in self.connections:
-            while connection._over_limit():
-                waited = True
-                await connection._room.park()
+        if self.station.any_buffer_full():  # else no connection is over its limit
+            for connection in self.connections:
+                while connection._over_limit():
+                    waited = True
+                    await connection._room.park()
         self._unyielded += 1
         if waited:
             self._unyielded = 0

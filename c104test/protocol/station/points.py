@@ -211,8 +211,8 @@ class StationPoint:
         self.coercer = _COERCERS.get(self.kind, _keep)
         self.builder = _BUILDERS.get(self.kind)
         #: cause (+ 64 when time-tagged spontaneous) -> (report type, event key with originator
-        #: 0): what ``report_type`` gives, cached for the report path (see station.broadcast).
-        self.reports: dict[int, tuple[Type, tuple[Type, int, int, int]]] = {}
+        #: 0, the type's time tag class or None): cached for the report path (station.broadcast).
+        self.reports: dict[int, tuple[Type, tuple[Type, int, int, int], Any]] = {}
         self.value: Any = (
             profile.value if profile.is_command else coerce(self.kind, profile.value, self)
         )
@@ -237,13 +237,14 @@ class StationPoint:
         except (ValueError, TypeError, OverflowError) as exc:
             raise ValueError(f"{self.name}: {exc}") from None
 
-    def report(self, cause: int, pixit_timed: bool) -> tuple[Type, tuple[Type, int, int, int]]:
-        """``report_type`` and the event key (type, CA, COT, originator 0), cached per cause."""
+    def report(self, cause: int, pixit_timed: bool) -> tuple[Type, tuple[Type, int, int, int], Any]:
+        """``report_type``, the event key (type, CA, COT, originator 0) and the type's time tag
+        class (None: untimed), cached per cause."""
         slot = cause + 64 if pixit_timed else cause
         entry = self.reports.get(slot)
         if entry is None:
             t = self.report_type(cause, pixit_timed)
-            entry = self.reports[slot] = (t, (t, self.common_address, cause, 0))
+            entry = self.reports[slot] = (t, (t, self.common_address, int(cause), 0), type_info(t).time_tag)
         return entry
 
     def report_type(self, cause: int, pixit_timed: bool) -> Type:
