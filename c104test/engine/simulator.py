@@ -475,7 +475,7 @@ class Simulator:
         point; it lets other tasks run every 120 calls (or when it waits), so that a producer
         in a loop fills whole ASDUs instead of sending one object per ASDU: 120 short floats are
         four full ASDUs, 120 single points two (every 32 calls left a 2-object ASDU each time),
-        and the writer sends them in one go (bench/README.md, issue 16: 1.6x the values/s).
+        and the writer sends them in one go (figures: bench/README.md, issue 16).
         """
         self.set_point_nowait(common_address, io_address, value, quality, cause)
         await trio.lowlevel.checkpoint_if_cancelled()
