@@ -133,7 +133,7 @@ __all__ = [
 log = logging.getLogger("c104test.simulator")
 
 SIMULATOR_JOURNAL_SIZE = 8 * 1024 * 1024  # octets, all connections of one simulator together
-_YIELD_EVERY = 32  # set_point calls between schedule points (about one ASDU of reports)
+_YIELD_EVERY = 120  # set_point calls between schedule points (whole ASDUs, ~0.2 ms of work)
 _HEADER_LENGTH = 6
 _APDU_MAX = 255  # octets; what one queued answer counts against ``response_limit``
 # Ends of a connection that the simulator decided because of the client: logged as releases.
@@ -453,10 +453,11 @@ class Simulator:
         A command point only stores the value. ValueError for a value the type cannot carry,
         KeyError for a point the profile does not have.
         """
-        self.station.set_point(common_address, io_address, value, quality, cause)
+        station = self.station
+        station.set_point(common_address, io_address, value, quality, cause)
         for connection in self._connections:
-            connection._wake()
-        if self.station.notices:
+            connection.session.wake_writer()
+        if station.notices:
             self._log_notices()
 
     async def set_point(
@@ -471,16 +472,19 @@ class Simulator:
 
         This is backpressure for producers: a client that acknowledges slowly slows the
         producer down instead of losing intermediate values. Every call is a cancellation
-        point; it lets other tasks run every 32 calls (or when it waits), so that a producer in
-        a loop fills whole ASDUs instead of sending one object per ASDU.
+        point; it lets other tasks run every 120 calls (or when it waits), so that a producer
+        in a loop fills whole ASDUs instead of sending one object per ASDU: 120 short floats are
+        four full ASDUs, 120 single points two (every 32 calls left a 2-object ASDU each time),
+        and the writer sends them in one go (figures: bench/README.md, issue 16).
         """
         self.set_point_nowait(common_address, io_address, value, quality, cause)
         await trio.lowlevel.checkpoint_if_cancelled()
         waited = False
-        for connection in self.connections:
-            while connection._over_limit():
-                waited = True
-                await connection._room.park()
+        if self.station.any_buffer_full():  # else no connection is over its limit
+            for connection in self.connections:
+                while connection._over_limit():
+                    waited = True
+                    await connection._room.park()
         self._unyielded += 1
         if waited:
             self._unyielded = 0

@@ -70,8 +70,9 @@ class EventBuffer:
         before = self.dropped
         if self.policy == "coalesce":
             entries.append((key, ob))
-            if len(entries) > self._coalesce_at:
-                self._coalesce()
+            if len(entries) <= self._coalesce_at:
+                return False  # nothing dropped (the common case, without the sums below)
+            self._coalesce()
         elif len(entries) < self.limit:
             entries.append((key, ob))
         elif self.policy == "drop_oldest":

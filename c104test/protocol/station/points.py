@@ -19,6 +19,7 @@ from typing import Any
 
 from ..asdu import type_info
 from ..commands import COMMAND_TYPES, parse_bool, parse_double
+from ..construction import twin
 from ..elements import BCR, DIQ, OCI, QDP, QDS, SCD, SEP, SIQ, SPE, VTI
 from ..enums import (
     BinaryCounterQuality,
@@ -115,37 +116,65 @@ NVA_MAX = 1.0 - 2.0**-15  # the largest normalized value the wire carries
 _FLOAT32 = struct.Struct("<f")
 
 
+def _coerce_single(value: Any) -> Any:
+    return value if value is True or value is False else parse_bool(value)
+
+
+def _coerce_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def _coerce_normalized(value: Any) -> float:
+    number = _coerce_number(value)
+    # Stored as the wire carries it, so that what get_point says is what clients see.
+    if not -1.0 <= number <= 1.0:
+        raise ValueError(f"{number} is outside -1..1 (a normalized value)")
+    return min(round(number * 32768), 32767) / 32768
+
+
+def _coerce_short(value: Any, _pack: Any = _FLOAT32.pack, _unpack: Any = _FLOAT32.unpack) -> float:
+    # The common case (a float) first: it is the hot path of every spontaneous measurement.
+    if type(value) is not float:
+        value = _coerce_number(value)
+    return _unpack(_pack(value))[0]  # OverflowError: too big
+
+
+def _coerce_integer(kind: str) -> Callable[[Any], int]:
+    lo, hi = INT_RANGES[kind]
+
+    def to_int(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected an integer, got {value!r}")
+        if not lo <= value <= hi:
+            raise ValueError(f"{value} is outside {lo}..{hi}")
+        return int(value)
+
+    return to_int
+
+
+# kind -> the function giving a value's canonical form (ValueError, TypeError, OverflowError).
+_COERCERS: dict[str, Callable[[Any], Any]] = {
+    "single": _coerce_single,
+    "double": parse_double,
+    "normalized": _coerce_normalized,
+    "short": _coerce_short,
+    **{kind: _coerce_integer(kind) for kind in INT_RANGES},
+    "event": lambda value: value if isinstance(value, EventState) else EventState.parse(value),
+    "start": lambda value: StartEvents(int(value)),
+    "circuit": lambda value: OutputCircuits(int(value)),
+}
+
+
+def _keep(value: Any) -> Any:
+    return value  # commands: whatever was commanded
+
+
 def coerce(kind: str, value: Any, point: StationPoint) -> Any:
     """The value in the canonical form of ``kind``; ValueError names the point."""
     try:
-        if kind == "single":
-            return value if value is True or value is False else parse_bool(value)
-        if kind == "double":
-            return parse_double(value)
-        if kind in ("normalized", "short"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"expected a number, got {value!r}")
-            number = float(value)
-            # Stored as the wire carries it, so that what get_point says is what clients see.
-            if kind == "normalized":
-                if not -1.0 <= number <= 1.0:
-                    raise ValueError(f"{number} is outside -1..1 (a normalized value)")
-                return min(round(number * 32768), 32767) / 32768
-            return _FLOAT32.unpack(_FLOAT32.pack(number))[0]  # OverflowError: too big
-        if kind in INT_RANGES:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"expected an integer, got {value!r}")
-            lo, hi = INT_RANGES[kind]
-            if not lo <= value <= hi:
-                raise ValueError(f"{value} is outside {lo}..{hi}")
-            return int(value)
-        if kind == "event":
-            return value if isinstance(value, EventState) else EventState.parse(value)
-        if kind == "start":
-            return StartEvents(int(value))
-        if kind == "circuit":
-            return OutputCircuits(int(value))
-        return value  # commands: whatever was commanded
+        return _COERCERS.get(kind, _keep)(value)
     except (ValueError, TypeError, OverflowError) as exc:
         raise ValueError(f"{point.name}: {exc}") from None
 
@@ -154,6 +183,8 @@ class StationPoint:
     """The live state of one point of a simulated station."""
 
     __slots__ = (
+        "builder",
+        "coercer",
         "common_address",
         "frozen",
         "frozen_time",
@@ -161,6 +192,7 @@ class StationPoint:
         "kind",
         "profile",
         "quality",
+        "reports",
         "sequence",
         "source",
         "steps",
@@ -175,6 +207,12 @@ class StationPoint:
         self.io_address = profile.io_address
         self.type = profile.type
         self.kind = KINDS[profile.type]
+        #: Per-kind functions, looked up once: the canonical value, the information object.
+        self.coercer = _COERCERS.get(self.kind, _keep)
+        self.builder = _BUILDERS.get(self.kind)
+        #: cause (+ 64 when time-tagged spontaneous) -> (report type, event key with originator
+        #: 0, the type's time tag class or None): cached for the report path (station.broadcast).
+        self.reports: dict[int, tuple[Type, tuple[Type, int, int, int], Any]] = {}
         self.value: Any = (
             profile.value if profile.is_command else coerce(self.kind, profile.value, self)
         )
@@ -192,6 +230,23 @@ class StationPoint:
     def name(self) -> str:
         return f"CA {self.common_address} IOA {self.io_address}"
 
+    def coerce(self, value: Any) -> Any:
+        """``value`` in the point's canonical form; ValueError names the point."""
+        try:
+            return self.coercer(value)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ValueError(f"{self.name}: {exc}") from None
+
+    def report(self, cause: int, pixit_timed: bool) -> tuple[Type, tuple[Type, int, int, int], Any]:
+        """``report_type``, the event key (type, CA, COT, originator 0) and the type's time tag
+        class (None: untimed), cached per cause."""
+        slot = cause + 64 if pixit_timed else cause
+        entry = self.reports.get(slot)
+        if entry is None:
+            t = self.report_type(cause, pixit_timed)
+            entry = self.reports[slot] = (t, (t, self.common_address, int(cause), 0), type_info(t).time_tag)
+        return entry
+
     def report_type(self, cause: int, pixit_timed: bool) -> Type:
         """The type a report with ``cause`` carries (plain for COT 1, 2, 20-36)."""
         plain = self.profile.plain_type
@@ -206,19 +261,24 @@ class StationPoint:
         if self.source is not None:
             self.refresh()
             time = None
-        tag = type_info(t).time_tag
+        tag = _TIME_TAGS.get(t, _NO_TAG)
+        if tag is _NO_TAG:
+            tag = _TIME_TAGS[t] = type_info(t).time_tag
         stamp: CP56Time2a | CP24Time2a | None = None
         if tag is not None:
             stamp = time or self.time
             if tag is CP24Time2a:
                 stamp = CP24Time2a(stamp.milliseconds, stamp.minute, stamp.iv)
-        return _BUILDERS[self.kind](self, t, stamp, frozen)
+        builder = self.builder
+        if builder is None:
+            raise KeyError(f"{self.name}: a {self.kind} point is not reported")
+        return builder(self, t, stamp, frozen)
 
     def refresh(self) -> None:
         """Take value, quality and time from the application's ``source``."""
         assert self.source is not None
         value, quality, time = self.source()
-        self.value = coerce(self.kind, value, self)
+        self.value = self.coerce(value)
         self.quality = quality_bits(self.kind, quality)
         if time is not None:
             self.time = time
@@ -251,6 +311,8 @@ def quality_bits(kind: str, quality: Any) -> int:
 
 
 _Builder = Callable[[StationPoint, Type, Any, bool], InformationObject]
+_NO_TAG = object()
+_TIME_TAGS: dict[Type, Any] = {}  # type -> its time tag class (None: untimed), filled as used
 
 
 def _build_counter(p: StationPoint, t: Type, stamp: Any, frozen: bool) -> InformationObject:
@@ -275,20 +337,62 @@ def _build_normalized(p: StationPoint, t: Type, stamp: Any, frozen: bool) -> Inf
     return MeasuredNormalized(p.io_address, value, QDS.TABLE[p.quality & 0xF1], stamp)
 
 
+# The report path builds one object per value: the common kinds fill a mutable twin and make it
+# the frozen class (construction.py), a third of the cost of the dataclass's __init__.
+_SinglePointTwin: Any = twin(SinglePoint)
+_DoublePointTwin: Any = twin(DoublePoint)
+_MeasuredScaledTwin: Any = twin(MeasuredScaled)
+_MeasuredShortTwin: Any = twin(MeasuredShort)
+
+
+def _build_single(p: StationPoint, t: Type, stamp: Any, frozen: bool) -> InformationObject:
+    ob = _SinglePointTwin()
+    ob.io_address = p.io_address
+    ob.siq = SIQ.TABLE[(1 if p.value else 0) | (p.quality & 0xF0)]
+    ob.time = stamp
+    ob.__class__ = SinglePoint
+    return ob  # type: ignore[no-any-return]
+
+
+def _build_double(p: StationPoint, t: Type, stamp: Any, frozen: bool) -> InformationObject:
+    ob = _DoublePointTwin()
+    ob.io_address = p.io_address
+    ob.diq = DIQ.TABLE[int(p.value) | (p.quality & 0xF0)]
+    ob.time = stamp
+    ob.__class__ = DoublePoint
+    return ob  # type: ignore[no-any-return]
+
+
+def _build_scaled(p: StationPoint, t: Type, stamp: Any, frozen: bool) -> InformationObject:
+    ob = _MeasuredScaledTwin()
+    ob.io_address = p.io_address
+    ob.sva = p.value
+    ob.qds = QDS.TABLE[p.quality & 0xF1]
+    ob.time = stamp
+    ob.__class__ = MeasuredScaled
+    return ob  # type: ignore[no-any-return]
+
+
+def _build_short(p: StationPoint, t: Type, stamp: Any, frozen: bool) -> InformationObject:
+    ob = _MeasuredShortTwin()
+    ob.io_address = p.io_address
+    ob.r32 = p.value
+    ob.qds = QDS.TABLE[p.quality & 0xF1]
+    ob.time = stamp
+    ob.__class__ = MeasuredShort
+    return ob  # type: ignore[no-any-return]
+
+
 _BUILDERS: dict[str, _Builder] = {
-    "single": lambda p, t, s, f: SinglePoint(
-        p.io_address, SIQ.TABLE[(1 if p.value else 0) | (p.quality & 0xF0)], s
-    ),
-    "double": lambda p, t, s, f: DoublePoint(
-        p.io_address, DIQ.TABLE[int(p.value) | (p.quality & 0xF0)], s
-    ),
+    "single": _build_single,
+    "double": _build_double,
     "step": lambda p, t, s, f: StepPosition(
         p.io_address, VTI.TABLE[p.value & 0x7F], QDS.TABLE[p.quality & 0xF1], s
     ),
     "bitstring": lambda p, t, s, f: Bitstring(p.io_address, p.value, QDS.TABLE[p.quality & 0xF1], s),
     "normalized": _build_normalized,
-    "scaled": lambda p, t, s, f: MeasuredScaled(p.io_address, p.value, QDS.TABLE[p.quality & 0xF1], s),
-    "short": lambda p, t, s, f: MeasuredShort(p.io_address, p.value, QDS.TABLE[p.quality & 0xF1], s),
+    "scaled": _build_scaled,
+    "short": _build_short,
     "counter": _build_counter,
     "packed": lambda p, t, s, f: PackedSinglePoints(
         p.io_address, SCD(p.value, 0), QDS.TABLE[p.quality & 0xF1]

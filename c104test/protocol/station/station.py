@@ -42,7 +42,7 @@ from ..asdu import Asdu, UnknownAsdu, encode_asdu, max_objects, type_info
 from ..elements import COI
 from ..enums import BinaryCounterQuality, Coi, Cot, Quality, Type
 from ..objects import EndOfInitialisation
-from ..timetags import CP56Time2a
+from ..timetags import CP24Time2a, CP56Time2a
 from .answers import Answer
 from .commands import Selection
 from .events import Report, pack
@@ -62,13 +62,15 @@ from .faults import (
 )
 from .files import FileTransfer, StoredFile
 from .hooks import ApplicationHooks, Pending
-from .points import LogicalStation, SimulatedPoint, StationPoint, coerce, quality_bits, walk
+from .points import LogicalStation, SimulatedPoint, StationPoint, quality_bits, walk
 from .redundancy import RedundancyGroup, RedundancySettings
 from .replies import Outgoing, Part, Reply
 
 __all__ = ["Answered", "ControlledStation", "StationConnection"]
 
 _HEADER_LENGTH = 6
+_ONCE = (None,)  # one copy of a report (fault plans may ask for none or more)
+_SPONTANEOUS = Cot.SPONTANEOUS  # the default cause: known to be in range, no check needed
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,13 +204,17 @@ class ControlledStation:
         the first clock synchronisation when ``pixit.time_invalid_before_sync`` (A15)."""
         ms = int((self._wall_clock() + self._clock_offset) * 1000)
         if ms != self._cp56_ms:
-            seconds, millis = divmod(ms, 1000)
-            moment = _dt.datetime.fromtimestamp(seconds).replace(microsecond=millis * 1000)
-            invalid = (self.pixit.time_invalid_before_sync and not self.synchronised
-                       and "valid_time_before_sync" not in self.station_faults)
-            self._cp56 = CP56Time2a.from_datetime(moment, iv=invalid)
-            self._cp56_ms = ms
+            self._set_cp56(ms)
         return self._cp56
+
+    def _set_cp56(self, ms: int) -> None:
+        """Make the CP56Time2a of ``ms`` (epoch milliseconds) the cached one."""
+        seconds, millis = divmod(ms, 1000)
+        moment = _dt.datetime.fromtimestamp(seconds).replace(microsecond=millis * 1000)
+        invalid = (self.pixit.time_invalid_before_sync and not self.synchronised
+                   and "valid_time_before_sync" not in self.station_faults)
+        self._cp56 = CP56Time2a.from_datetime(moment, iv=invalid)
+        self._cp56_ms = ms
 
     def wall_seconds(self) -> float:
         """Epoch seconds on the station's clock (what a time tag of now means)."""
@@ -470,6 +476,14 @@ class ControlledStation:
         group = connection.group
         return group.active == connection_id and len(group.buffer) >= group.buffer.limit
 
+    def any_buffer_full(self) -> bool:
+        """Some group's buffer is at its limit (a cheap pre-check for ``over_limit``)."""
+        for group in self.groups:
+            buffer = group.buffer
+            if len(buffer.entries) >= buffer.limit:
+                return True
+        return False
+
     def clear_events(self, connection: StationConnection) -> None:
         """Reset process with QRP 2: the pending reports of the connection's group are gone."""
         connection.group.buffer.clear()
@@ -522,23 +536,43 @@ class ControlledStation:
         stores the value. ValueError for a value the type cannot carry, KeyError for a point
         the profile does not have.
         """
-        point = self.point(common_address, io_address)
-        cause = int(cause)
-        if not 1 <= cause <= 63:
-            raise ValueError(f"cause of transmission {cause} outside 1..63")
+        station = self.stations.get(common_address)
+        point = None if station is None else station.points.get(io_address)
+        if point is None:
+            raise KeyError(f"the profile has no point CA {common_address} IOA {io_address}")
+        if cause is _SPONTANEOUS:
+            cause = 3
+        else:
+            cause = int(cause)
+            if not 1 <= cause <= 63:
+                raise ValueError(f"cause of transmission {cause} outside 1..63")
         if value is not None:
-            point.value = coerce(point.kind, value, point)
+            try:
+                point.value = point.coercer(value)
+            except (ValueError, TypeError, OverflowError) as exc:
+                raise ValueError(f"{point.name}: {exc}") from None
         if quality is not None:
             point.quality = quality_bits(point.kind, quality)
-        point.time = self.now_cp56()
+        # now_cp56, inlined: the time tag is made once per millisecond, not once per value
+        ms = int((self._wall_clock() + self._clock_offset) * 1000)
+        if ms != self._cp56_ms:
+            self._set_cp56(ms)
+        point.time = self._cp56
         if point.kind != "command":
             self.broadcast(point, cause, 0)
 
     def broadcast(self, point: StationPoint, cause: int, originator: int, skip: StationConnection | None = None) -> None:
         """Report ``point`` to every group that buffers (but ``skip``'s group)."""
-        t = point.report_type(cause, self.pixit.time_tagged_spontaneous)
-        ob = point.build(t, point.time)
-        key = (t, point.common_address, cause, originator)
+        timed = self.pixit.time_tagged_spontaneous
+        entry = point.reports.get(cause + 64 if timed else cause)
+        t, key, tag = entry if entry is not None else point.report(cause, timed)
+        builder = point.builder
+        if builder is not None and point.source is None and tag is not CP24Time2a:
+            ob = builder(point, t, None if tag is None else point.time, False)  # build(), in short
+        else:
+            ob = point.build(t, point.time)
+        if originator:
+            key = (t, point.common_address, cause, originator)
         copies = 1
         for i, fault in self._event_faults:
             if fault.scope.matches(t, point.common_address, point.io_address) and self._fires(i, fault):
@@ -546,11 +580,12 @@ class ControlledStation:
         skipped = None if skip is None else skip.group
         for group in self.groups:
             if group.buffering and group is not skipped:
-                for _ in range(copies):
-                    if group.buffer.add(key, ob):
+                buffer = group.buffer
+                for _ in range(copies) if copies != 1 else _ONCE:
+                    if buffer.add(key, ob):
                         self.notices.append(
                             f"event buffer of redundancy group {group.number} over "
-                            f"{group.buffer.limit} reports; overflow policy {group.buffer.policy}"
+                            f"{buffer.limit} reports; overflow policy {buffer.policy}"
                         )
 
     # ---- time ----
