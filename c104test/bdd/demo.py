@@ -51,6 +51,8 @@ def run_features(
         # the repository's pytest settings name plugins of the test extra (timeout=...), which a
         # plain install does not have; they do not matter for the features
         "-W", "ignore::pytest.PytestConfigWarning",
+        # one process: the reports (cucumber.json, the Gherkin lines) need it, whatever addopts say
+        "-o", "addopts=",
         "-v", "--gherkin-terminal-reporter",
         f"--cucumberjson={output / 'cucumber.json'}",
         f"--junitxml={junit}",

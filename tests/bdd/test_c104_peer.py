@@ -35,7 +35,7 @@ CA = 47
 # The scenarios (and outline examples) tagged @c104-peer; the run must pass at least these many.
 AT_LEAST = 18
 
-FAST = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+FAST = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-o", "addopts=")  # one process: no -n 4
 
 
 def _c104_importable() -> str | None:

@@ -24,7 +24,7 @@ def test_the_features_are_found() -> None:
     assert features_dir() == FEATURES
 
 
-FAST = ("-p", "no:hypothesispytest")  # hypothesis' plugin costs a second per run and is not used here
+FAST = ("-p", "no:hypothesispytest", "-o", "addopts=")  # hypothesis costs a second a run; one process, no -n 4
 
 
 def test_run_features_passes_and_writes_the_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,7 +15,7 @@ from tests.tls_pki import Pki, make_pki
 
 ROOT = Path(__file__).resolve().parents[2]
 FEATURE = ROOT / "tests" / "tls_feature" / "run_tls_feature.py"
-FAST = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-q")
+FAST = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-q", "-o", "addopts=")  # one process: no -n 4
 pytestmark = pytest.mark.timeout(90)
 
 
