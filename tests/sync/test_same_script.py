@@ -26,6 +26,9 @@ Expected differences, each asserted below (spec/c104-api.md §2, docs/c104-diffe
    own interrogation. Such a c104 run is not comparable: the script gives up when c104 is not OPEN
    within 10 s, and the c104 half is run again (up to three times; the stuck runs are reported).
    c104test always sends STARTDT.
+6. Now and then, with the machine loaded (seen once in several full runs on four test workers),
+   c104's ``read()`` returns False although the simulator answered the read at once (COT 5, no
+   ACT_CON, as the standard has it). That c104 run is run again too (same budget as 5).
 Everything else is the same.
 
 Without c104 the comparison is skipped, unless CI is "true": then it fails.
@@ -149,15 +152,16 @@ def c104_run(rtu: SimulatorProcess, c104test_run: Run) -> Run:
     stuck: list[Run] = []
     for _ in range(C104_ATTEMPTS):
         run = _run("c104", rtu)
-        if run.clean:
+        if run.clean and run.results.get("read") is not False:
             if stuck:
                 warnings.warn(
-                    f"c104 needed {len(stuck) + 1} runs: stuck in {[r.results['states'] for r in stuck]}",
+                    f"c104 needed {len(stuck) + 1} runs: {[(r.results['states'], r.results.get('read')) for r in stuck]}",
                     stacklevel=1,
                 )
             return run
         stuck.append(run)
-    pytest.fail(f"c104 did not reach OPEN cleanly in {C104_ATTEMPTS} runs: {[r.results for r in stuck]}")
+    pytest.fail(f"c104 did not run cleanly (OPEN at once, its read answered) in {C104_ATTEMPTS} runs: "
+                f"{[r.results for r in stuck]}")
 
 
 def test_the_script_runs_with_c104test(c104test_run: Run) -> None:
