@@ -23,7 +23,10 @@ from .case import Case, CaseFailed, CaseNotApplicable, Verdict
 from .context import CaseContext, CaseResult
 from .pics import Pics
 
-__all__ = ["CaseResult", "case_time_limit", "run_case", "run_cases", "run_suite"]
+__all__ = ["SETTLE_SECONDS", "CaseResult", "case_time_limit", "run_case", "run_cases", "run_suite"]
+
+#: Pause between two cases of a run, for the RTU to release the connections of the first.
+SETTLE_SECONDS = 0.5
 
 
 def case_time_limit(pics: Pics) -> float:
@@ -66,7 +69,11 @@ async def run_cases(cases: Iterable[Case], host: str, port: int, pics: Pics,
     cases = list(cases)
     order = sorted(range(len(cases)), key=lambda i: not cases[i].runs_first)
     results: list[CaseResult | None] = [None] * len(cases)
-    for i in order:
+    for n, i in enumerate(order):
+        if n:
+            # The RTU sees the last case's connections close a moment after the tool closed them;
+            # a case that counts connections (redundancy groups: A06, L06, L18-L20) starts after.
+            await trio.sleep(SETTLE_SECONDS)
         result = await run_case(cases[i], host, port, pics, transport=transport, capture=capture)
         results[i] = result
         if on_result is not None:

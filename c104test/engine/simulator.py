@@ -179,6 +179,7 @@ class SimulatorConnection:
         # The station's answer queue of this connection: its length drives the back-pressure.
         self._answers = self._station.connect(number, now, self.name).responses
         self._max_answers = max(1, simulator.response_limit // _APDU_MAX)
+        self._throttled = False  # acknowledgements held back while answers pile up
         self._room = trio.lowlevel.ParkingLot()
         self.session = Session(
             opened,
@@ -271,8 +272,14 @@ class SimulatorConnection:
     def _produce(self, now: float, room: int) -> list[tuple[bytes, Asdu | None, int]]:
         """The pull hook: the station's ASDUs for the k window (answers first, then reports)."""
         out = [(o.raw, o.asdu, o.send_seq_offset) for o in self._station.next_outgoing(self.id, now, room)]
-        if self.session.reading_paused and len(self._answers) <= self._max_answers // 2:
-            self.session.resume_reading()
+        if len(self._answers) <= self._max_answers // 2:
+            if self._throttled:  # the answers drained: acknowledge the requests held back
+                self._throttled = False
+                self._station.link_faults.apply(self.link)
+                if self.link.pending_acks and not self.link.withhold_acknowledgements:
+                    self.link.send_acknowledgement()
+            if self.session.reading_paused:
+                self.session.resume_reading()
         if self._room and not self._station.over_limit(self.id):
             self._room.unpark_all()
         return out
@@ -291,8 +298,18 @@ class SimulatorConnection:
             self.session.violation(f"undecodable ASDU: {entry.error}", entry.raw)
             return
         self.simulator._dispatch(self, entry.raw[_HEADER_LENGTH:], asdu, now)
-        if len(self._answers) > self._max_answers:
-            self.session.pause_reading()
+        queued = len(self._answers)
+        if queued > self._max_answers:
+            # Flow control through the window: the peer's requests stay unacknowledged (no S-frame,
+            # no N(R) on our I-frames) until the answers drain, so a peer that keeps to k stops at k.
+            # Reading goes on, for the peer's acknowledgements of our answers: a pause here would
+            # wait for an acknowledgement that sits unread in the socket.
+            if not self._throttled:
+                self._throttled = True
+                self.link.withhold_acknowledgements = True
+                self.link.acknowledge_in_i_frames = False
+            if queued > self._max_answers + 2 * self.link.params.k:
+                self.session.pause_reading()  # the peer ignores the window: stop taking its octets
 
     def link_event(self, event: Event, now: float) -> None:
         kind = type(event)
