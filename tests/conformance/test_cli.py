@@ -121,3 +121,24 @@ def test_pics_template_and_from_profile_are_valid_pics(capsys: pytest.CaptureFix
     assert main(["conformance", "--pics-from-profile", "demo"]) == 0
     demo = parse_pics(capsys.readouterr().out)
     assert demo.common_address == 47 and any(p.mode == "select" for p in demo.command_points)
+
+
+def test_the_window_cases_pass_against_a_simulator_in_its_own_process(tmp_path: Path) -> None:
+    # L15 pipelines 32,800 reads: the simulator once paused reading while its answers piled up and
+    # then waited for an acknowledgement unread in the socket (a deadlock seen only across processes);
+    # L19 and L20 count connections in a redundancy group, so the run waits for the RTU to release
+    # the previous case's connections
+    from tests.sync.sync_support import start_simulator
+
+    profile = Path(__file__).resolve().parents[2] / "features" / "profiles" / "conformance_rtu.yaml"
+    pics = tmp_path / "pics.yaml"
+    pics.write_text(PICS_TEXT, encoding="utf-8")
+    sim = start_simulator(profile=str(profile))
+    try:
+        status = main(["conformance", f"127.0.0.1:{sim.port}", "--pics", str(pics), "--cases", "L13,L15,L19,L20",
+                       "--output", str(tmp_path / "out")])
+    finally:
+        sim.stop()
+    document = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert {c["id"]: c["verdict"] for c in document["cases"]} == {"L13": "pass", "L15": "pass", "L19": "pass", "L20": "pass"}, document
+    assert status == 0

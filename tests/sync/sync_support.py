@@ -62,8 +62,8 @@ class SimulatorProcess:
         self.output.close()
 
 
-def start_simulator(port: int = 0, *, quiet: bool = True) -> SimulatorProcess:
-    """Start the demo RTU and wait for its "listening on 127.0.0.1:PORT" line.
+def start_simulator(port: int = 0, *, quiet: bool = True, profile: str | None = None) -> SimulatorProcess:
+    """Start the demo RTU (or ``profile``) and wait for its "listening on 127.0.0.1:PORT" line.
 
     Without ``quiet`` the simulator logs every connection and every command it answers.
     """
@@ -71,7 +71,8 @@ def start_simulator(port: int = 0, *, quiet: bool = True) -> SimulatorProcess:
     output = tempfile.TemporaryFile("w+")  # noqa: SIM115 - SimulatorProcess.stop() closes it
     process = subprocess.Popen(
         [sys.executable, "-m", "c104test", "simulate", "--port", str(port), "--no-changes"]
-        + (["--quiet"] if quiet else []),
+        + (["--quiet"] if quiet else [])
+        + (["--profile", profile] if profile else []),
         stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
