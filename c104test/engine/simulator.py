@@ -19,9 +19,12 @@ same adapter as the client's: a reader, a writer whose every send has a t1 deadl
 timer); the connection keeps no I/O loop. It hands the station what the session received
 (``asdu_received``) and gives the session the station's ASDUs when the k window has room (the
 pull hook ``_produce``). Answers waiting for a connection are bounded (``response_limit``
-octets, counted as the largest APDU per answer): when a client sends requests faster than it
-reads the answers, the session stops reading from it (back-pressure) instead of queueing, and t1
-releases it (catalogue R17), logged with its address; other clients are not slowed down.
+octets, counted as the largest APDU per answer): past the bound the connection holds back its
+acknowledgements (no S-frame, no N(R) on its I-frames) until the answers drain, so a client that
+keeps to k stops sending; it goes on reading, for the client's acknowledgements of the answers.
+A client that ignores the window (k more requests past the bound) is no longer read from
+(back-pressure), and t1 releases one that does not read its answers (catalogue R17), logged with
+its address; other clients are not slowed down.
 Answers to requests leave first, in request order
 (lib60870 does the same, so a command is not stuck behind thousands of spontaneous reports);
 interrogation answers are built lazily, so they carry the values of the moment they are sent.
