@@ -8,7 +8,11 @@ are the ones of ``simulate`` and ``monitor`` (``cli_arguments.add_tls_options``)
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from c104test.cli_arguments import (
@@ -62,6 +66,44 @@ def _listen(text: str) -> tuple[str, int]:
     if text.endswith(":0"):
         return address(text[:-2])[0], 0
     return address(text)
+
+
+class _Count(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@contextlib.contextmanager
+def _engine_log(output: str) -> Iterator[_Count]:
+    """The tool's own log goes to ``DIR/conformance.log`` while the cases run, not to the console.
+
+    Cases send invalid frames on purpose (a TESTFR con nobody asked for, a STOPDT on a stopped
+    link), and the engine warns about the answers; between the progress lines those warnings read
+    like findings. Each line of the file names the time, the level and the logger.
+    """
+    Path(output).mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(Path(output) / "conformance.log", mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    counter = _Count()
+    logger = logging.getLogger("c104test")
+    saved = logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.addHandler(counter)
+    logger.propagate = False  # the root logger (or Python's last resort) would print them too
+    if logger.level == logging.NOTSET or logger.level > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(handler)
+        logger.removeHandler(counter)
+        logger.propagate, level = saved
+        logger.setLevel(level)
+        handler.close()
 
 
 def _progress(result: Any) -> None:
@@ -126,9 +168,10 @@ def _run_conformance(args: argparse.Namespace) -> int:
             print(f"simulated RTU listening on {host}:{bound}; waiting up to {args.wait:g} s for the master under test", flush=True)
 
         try:
-            results = trio.run(lambda: run_master_suite(
-                checks, pics, args.output, host=host, port=port, wait=args.wait, profile=profile,
-                transport=transport, on_listening=listening, on_result=_progress))
+            with _engine_log(args.output) as warnings:
+                results = trio.run(lambda: run_master_suite(
+                    checks, pics, args.output, host=host, port=port, wait=args.wait, profile=profile,
+                    transport=transport, on_listening=listening, on_result=_progress))
         except OSError as exc:
             print(f"c104test conformance: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_FAILED
@@ -136,8 +179,13 @@ def _run_conformance(args: argparse.Namespace) -> int:
         from c104test.conformance.runner import run_suite
 
         host, port = args.address
-        results = trio.run(lambda: run_suite(host, port, pics, cases, args.output, _progress, transport=transport))
+        with _engine_log(args.output) as warnings:
+            results = trio.run(lambda: run_suite(host, port, pics, cases, args.output, _progress, transport=transport))
     counts = {v: sum(r.verdict is v for r in results) for v in Verdict}
     print(f"{len(results)} {'checks' if args.master else 'cases'}: " + ", ".join(f"{n} {v.value}" for v, n in counts.items())
           + f"; report in {args.output}", flush=True)
+    if warnings.count:
+        print(f"the tool logged {warnings.count} warning{'s' if warnings.count != 1 else ''} "
+              f"(answers to frames the cases sent on purpose, among others): {Path(args.output) / 'conformance.log'}",
+              flush=True)
     return EXIT_OK if counts[Verdict.FAIL] == 0 and counts[Verdict.ERROR] == 0 else EXIT_FAILED

@@ -53,10 +53,11 @@ $ c104test conformance 10.0.0.5:2404 --pics rtu.yaml --cases L01,A02-A10,R*
 simulator profile). The console shows one line per case (ID, title, verdict, seconds and the reason
 when it did not pass); `--output DIR` (default `./c104test-conformance/`) gets `results.json` (every
 case with its verdict, reason, seconds and the evidence frames explained), `junit.xml` (one
-testcase per case ID) and `report.html` (the shared report page: the RTU, the PICS and its sha256,
-the tool version, a table by case, each failure's frames as a sequence chart). No capture file is
-written yet. Exit
-status: 0 when every applicable case passed, 1 when a case failed or could not be carried out
+testcase per case ID), `report.html` (the shared report page: the RTU, the PICS and its sha256,
+the tool version, a table by case, each failure's frames as a sequence chart), `capture.pcap` (every
+frame of the run, for Wireshark; its sha256 is in `results.json`) and `conformance.log` (the tool's
+own log: connections, and the warnings the engine gives about answers to frames that cases send
+on purpose, which the console leaves out; the last console line counts them). Exit status: 0 when every applicable case passed, 1 when a case failed or could not be carried out
 (`error`, such as no connection), 2 for a usage error (a wrong PICS names its file, line and field).
 
 A case whose preconditions the PICS does not claim gets the verdict `n/a`, naming the PICS item.

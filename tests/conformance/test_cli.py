@@ -142,3 +142,20 @@ def test_the_window_cases_pass_against_a_simulator_in_its_own_process(tmp_path: 
     document = json.loads((tmp_path / "out" / "results.json").read_text())
     assert {c["id"]: c["verdict"] for c in document["cases"]} == {"L13": "pass", "L15": "pass", "L19": "pass", "L20": "pass"}, document
     assert status == 0
+
+
+def test_the_tools_own_warnings_go_to_the_log_file_not_between_the_progress_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # L05 stops the link with a raw STOPDT act while the RTU has data outstanding: the engine
+    # client sees a STOPDT con it did not ask for and warns; the console keeps the case lines only
+    status, out = run(tmp_path, cases="L05,A02")
+    captured = capsys.readouterr()
+    assert status == 0
+    assert "STOPDT con without STOPDT act" not in captured.out + captured.err
+    lines = captured.out.splitlines()
+    assert [line.split()[0] for line in lines[:2]] == ["L05", "A02"], lines
+    assert "warning" in lines[-1] and "conformance.log" in lines[-1], lines
+    log = (out / "conformance.log").read_text(encoding="utf-8")
+    assert "WARNING c104test.client: unexpected frame from 127.0.0.1:" in log
+    assert "STOPDT con without STOPDT act" in log
