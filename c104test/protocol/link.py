@@ -6,9 +6,9 @@ Bytes and time go in, events and bytes come out, in the style of aioquic: every 
 class serves the controlling station (client) and the controlled station (RTU simulator); the
 few rules that depend on the role are data (``ACCEPTS_I_FRAMES``), not branches.
 
-State changes caused by STARTDT and STOPDT live in ``TRANSITIONS``, keyed by (state, input) as
-in h11's ``_state.py`` and h2's ``_transitions``. Everything else (numbering, windows, timers)
-is counters.
+The events it returns are in link_events.py. State changes caused by STARTDT and STOPDT live in
+``TRANSITIONS``, keyed by (state, input) as in h11's ``_state.py`` and h2's ``_transitions``.
+Everything else (numbering, windows, timers) is counters.
 
 Deliberate misbehaviour for conformance tests is explicit and off by default:
 ``send_raw``, ``send_asdu(..., send_seq=, recv_seq=, force=)``, ``withhold_acknowledgements``
@@ -22,13 +22,11 @@ import math
 import struct
 from collections import deque
 from dataclasses import dataclass
-from typing import TypeAlias
 
 from c104test.protocol.apci import (
     ASDU_MAX_LENGTH,
     IGNORED_FRAME,
     SEQ_MODULO,
-    Frame,
     IFrame,
     SFrame,
     UFrame,
@@ -41,6 +39,19 @@ from c104test.protocol.apci import (
 from c104test.protocol.closing import CloseCause, ClosedBy
 from c104test.protocol.errors import DecodeError, LocalProtocolError
 from c104test.protocol.framing import FrameDecoder
+from c104test.protocol.link_events import (
+    Acknowledged,
+    AsduReceived,
+    DataTransferStarted,
+    DataTransferStopped,
+    Event,
+    FrameReceived,
+    LinkClosed,
+    StartRequested,
+    StopRequested,
+    TestFrameReceived,
+    UnexpectedFrame,
+)
 
 __all__ = [
     "ACCEPTS_I_FRAMES",
@@ -184,98 +195,6 @@ ACCEPTS_I_FRAMES: dict[Role, frozenset[LinkState]] = {
     Role.CONTROLLED: frozenset({_S.STARTED, _S.PENDING_STOP}),
     Role.CONTROLLING: frozenset({_S.STOPPED, _S.PENDING_START, _S.STARTED, _S.PENDING_STOP}),
 }
-
-
-# --- events -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AsduReceived:
-    """An I-frame in sequence; ``asdu`` is its payload."""
-
-    asdu: bytes
-    send_seq: int
-    recv_seq: int
-
-
-@dataclass(frozen=True, slots=True)
-class DataTransferStarted:
-    """The state became STARTED (STARTDT con received, or a STARTDT act confirmed)."""
-
-
-@dataclass(frozen=True, slots=True)
-class DataTransferStopped:
-    """The state became STOPPED (STOPDT con received or sent)."""
-
-
-@dataclass(frozen=True, slots=True)
-class StartRequested:
-    """The peer sent STARTDT act; the link has already queued the con."""
-
-
-@dataclass(frozen=True, slots=True)
-class StopRequested:
-    """The peer sent STOPDT act; the con follows once our I-frames are acknowledged."""
-
-
-@dataclass(frozen=True, slots=True)
-class TestFrameReceived:
-    """TESTFR act (answered unless ``ignore_test_frames``) or the con to our act."""
-
-    __test__ = False  # not a pytest test class, despite the name
-
-    con: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Acknowledged:
-    """The peer acknowledged ``count`` of our I-frames; the k window has room again."""
-
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class FrameReceived:
-    """Every received APDU, before its other events; only when ``report_frames`` is set."""
-
-    apdu: bytes
-    frame: Frame
-
-
-@dataclass(frozen=True, slots=True)
-class UnexpectedFrame:
-    """A con for which no act was outstanding; ignored, as lib60870 does, but reported."""
-
-    frame: Frame
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class LinkClosed:
-    """The link is dead: the engine must close the TCP connection. Always the last event.
-
-    ``by`` says which end ended it, ``cause`` why (``reason`` says it in words); ``frame`` is
-    the peer's offending octets for a protocol violation (the APDU, or the undecodable rest).
-    """
-
-    reason: str
-    cause: CloseCause = CloseCause.LOCAL_CLOSE
-    by: ClosedBy = ClosedBy.LOCAL
-    frame: bytes | None = None
-
-
-Event: TypeAlias = (
-    AsduReceived
-    | DataTransferStarted
-    | DataTransferStopped
-    | StartRequested
-    | StopRequested
-    | TestFrameReceived
-    | Acknowledged
-    | FrameReceived
-    | UnexpectedFrame
-    | LinkClosed
-)
 
 
 # --- the link ---------------------------------------------------------------------------------
