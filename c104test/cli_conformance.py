@@ -35,7 +35,7 @@ def add_conformance(commands: argparse._SubParsersAction) -> None:
             "Run the conformance cases (protocol.md 2.3) against the RTU at HOST[:PORT]. The PICS "
             "says what the RTU claims; a case it does not claim is n/a. With --master the simulator is "
             "the RTU: it listens on --listen and waits for the master under test, then checks the "
-            "master-side rules (M01-M11). One line per case; results.json, junit.xml, report.html and "
+            "master-side rules (M01-M13). One line per case; results.json, junit.xml, report.html and "
             "capture.pcap go to --output. Exit status: 0 every applicable case passed, 1 a case failed "
             "or could not be carried out, 2 usage error."
         ),
@@ -47,7 +47,7 @@ def add_conformance(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("address", nargs="?", type=address, metavar="HOST[:PORT]", help="the RTU under test (port 2404 by default)")
     parser.add_argument("--pics", metavar="FILE", help="the PICS/PIXIT of the device under test (YAML, see docs/pics.md)")
-    parser.add_argument("--cases", metavar="LIST", help="cases to run: IDs, ranges and wildcards (L01,A02-A10,R*; with --master M01-M11)")
+    parser.add_argument("--cases", metavar="LIST", help="cases to run: IDs, ranges and wildcards (L01,A02-A10,R*; with --master M01-M13)")
     parser.add_argument("--output", metavar="DIR", default="c104test-conformance", help="report directory (default ./c104test-conformance)")
     parser.add_argument("--pics-template", action="store_true", help="print a commented PICS template and exit")
     parser.add_argument("--pics-from-profile", metavar="FILE|demo", help="print the PICS of a simulator profile and exit")

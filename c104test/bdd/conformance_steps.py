@@ -8,7 +8,7 @@
 A case that the PICS does not claim is skipped with its reason (the PICS item). The step
 ``the RTU closes the connection`` counts only a close made by the RTU, never one made by c104test.
 
-The controlling station as the device under test (master checks M01-M11)::
+The controlling station as the device under test (master checks M01-M13)::
 
     Scenario: The SCADA front end
       Given the simulated RTU waits for the master under test with the PICS "master.yaml" on port 2404

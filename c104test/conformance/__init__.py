@@ -2,7 +2,7 @@
 
 ``select_cases("L01,A02-A10,R*")`` picks cases, ``run_cases`` runs them against an RTU with its
 ``Pics``; ``CASES`` maps a catalogue ID to its definition (clause, purpose, PICS items, mutants).
-With a master as the device under test, ``MASTER_CHECKS`` (M01-M11) are its rules and
+With a master as the device under test, ``MASTER_CHECKS`` (M01-M13) are its rules and
 ``conformance.master.run_master`` serves the simulated RTU it connects to.
 """
 

@@ -18,7 +18,13 @@ when a selected check needs it and the connection is still open:
    point is refused, alternately with a negative ACT_CON and with COT 47);
 6. ``provoke_t1``: stops acknowledging and answering TESTFR (M06, only if the PICS allows it)
    and waits for the master to close: until t1 after its first unanswered TESTFR act or I-frame
-   (at most 2 (t3 + t1)).
+   (at most 2 (t3 + t1));
+7. ``reconnect`` (M13, with ``master.reconnect``): ends the connection if it is still open and waits
+   up to ``master.reconnect_within`` for the master to connect again, then up to t1 for its STARTDT
+   act and t1 for its station interrogation on the new connection;
+8. ``sequence_error`` (M12, with ``master.provoke_sequence_error``): on the connection still open
+   (the new one, if any), sends an I-frame whose N(S) skips one number and waits up to t1 for the
+   master to close.
 
 Then it ends the connection and judges the journal of the simulator's side (``master_checks``).
 The simulated RTU's own timers are long (it never closes first, never sends TESTFR by itself),
@@ -38,10 +44,12 @@ from ..engine.pcap import CaptureWriter
 from ..engine.profile import Profile, demo_profile
 from ..engine.simulator import Simulator, SimulatorConnection
 from ..engine.transport import Transport
-from ..protocol.asdu import UnknownAsdu, encode_asdu
+from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu
+from ..protocol.elements import COI, SIQ
 from ..protocol.enums import Cot, Type
 from ..protocol.explain import explain_bytes
 from ..protocol.link import LinkParameters, LinkState
+from ..protocol.objects import EndOfInitialisation, SinglePoint
 from ..protocol.station.faults import (
     Fault,
     NegativeConfirmation,
@@ -185,6 +193,35 @@ class _Observer:
         if "provoke_t1" in self.needs and pics["master.provoke_t1"] and self.open:
             await self._provoke_t1()
 
+    async def restart(self) -> None:
+        """On a new connection: STARTDT act within t1, then (if claimed) the interrogation."""
+        conn, pics = self.conn, self.pics
+        if not await self.until(lambda: conn.link.state is LinkState.STARTED, self.t1 + ACK_TOLERANCE):
+            return
+        if pics["master.general_interrogation"]:
+            await self.until(lambda: self._master_sent(self._activation(Type.C_IC_NA_1)), self.t1 + ACK_TOLERANCE)
+            await trio.sleep(0.2)  # the interrogation's answers go out first
+
+    async def sequence_error(self) -> None:
+        """An I-frame whose N(S) skips one number; the master must close (waits up to t1)."""
+        conn = self.conn
+        link = conn.link
+        if link.state is not LinkState.STARTED:
+            return
+        # a report of a known type (a master that closes on an unknown type must not pass M12 by it)
+        station = self.rig.profile.stations[0]
+        ca = station.common_address
+        point = next((p for p in station.points if p.type is Type.M_SP_NA_1), None)
+        if point is not None:
+            asdu = Asdu(Type.M_SP_NA_1, Cot.SPONTANEOUS, ca, (SinglePoint(point.io_address, SIQ(False)),))
+        else:
+            asdu = Asdu(Type.M_EI_NA_1, Cot.INITIALIZED, ca, (EndOfInitialisation(0, COI()),))
+        self.stimuli["sequence_error"] = self.since()
+        # the tool's side must not close first when a lenient master acknowledges the wrong number
+        link.tolerate_sequence_errors = True
+        conn.session.send_asdu(encode_asdu(asdu), trio.current_time(), send_seq=(link.vs + 1) & 0x7FFF)
+        await self.until(lambda: False, self.t1 + ACK_TOLERANCE)
+
     async def _provoke_t1(self) -> None:
         """Stop acknowledging and answering TESTFR; wait until the master closes, or t1 (and the
         tolerance) after its first unanswered frame has passed (at most 2 (t3 + t1) in all: the
@@ -243,10 +280,22 @@ class _Observer:
             await trio.sleep(0.2)
 
 
-def _session(pics: Pics, conn: _Recorded | None, stimuli: dict[str, float], wait: float, until: float) -> MasterSession:
+def _session(pics: Pics, legs: list[tuple[_Recorded, dict[str, float]]], wait: float, until: float) -> MasterSession:
+    """The first connection's session; a second connection (the master came again) as its ``reconnection``."""
     session = MasterSession(pics, wait=wait)
-    if conn is None:
+    if not legs:
         return session
+    _fill(session, *legs[0], until)
+    if len(legs) > 1:
+        first, second = legs[0][0], legs[1][0]
+        again = session.reconnection = MasterSession(pics, wait=wait)
+        _fill(again, *legs[1], until)
+        ended = first.closed_at if first.closed_at is not None else second.opened_at
+        session.reconnected_after = second.opened_at - ended
+    return session
+
+
+def _fill(session: MasterSession, conn: _Recorded, stimuli: dict[str, float], until: float) -> None:
     session.connected = True
     session.stimuli = dict(stimuli)
     session.frames = [MasterFrame(e.timestamp - conn.opened_at, e.direction is Direction.RECEIVED, e.raw) for e in conn.journal]
@@ -254,7 +303,6 @@ def _session(pics: Pics, conn: _Recorded | None, stimuli: dict[str, float], wait
     info = conn.close_info
     if info is not None and conn.closed_at is not None and conn.closed_at <= until:
         session.closed_by, session.closed_at, session.close_reason = info.by, conn.closed_at - conn.opened_at, info.reason
-    return session
 
 
 def _judge(check: MasterCheck, session: MasterSession, evidence: tuple[Evidence, ...], seconds: float) -> CaseResult:
@@ -273,10 +321,11 @@ def _judge(check: MasterCheck, session: MasterSession, evidence: tuple[Evidence,
 
 
 async def _observe(rig: _Rig, pics: Pics, needs: frozenset[str], host: str, port: int, wait: float,
-                   on_listening: Callable[[int], None] | None) -> tuple[_Recorded | None, dict[str, float], float]:
-    """Serve, wait for the master, run the stimuli; the master's connection, the stimuli, the end."""
+                   on_listening: Callable[[int], None] | None) -> tuple[list[tuple[_Recorded, dict[str, float]]], float]:
+    """Serve, wait for the master, run the stimuli: each connection of the master with what the tool
+    did on it (one, or two when it connected again), and when the observation ended."""
     conn: _Recorded | None = None
-    stimuli: dict[str, float] = {}
+    legs: list[tuple[_Recorded, dict[str, float]]] = []
     async with trio.open_nursery() as nursery:
         bound = await nursery.start(rig.serve, host, port)
         if on_listening is not None:
@@ -284,15 +333,29 @@ async def _observe(rig: _Rig, pics: Pics, needs: frozenset[str], host: str, port
         await _poll(lambda: bool(rig.recorded), wait)
         if rig.recorded:
             conn = rig.recorded[0]
-            observer = _Observer(pics, rig, conn, needs)
+            observer = last = _Observer(pics, rig, conn, needs)
             await observer.run()
-            stimuli = observer.stimuli
+            if "reconnect" in needs and pics["master.reconnect"]:
+                if observer.open:
+                    observer.stimuli["dropped"] = observer.since()
+                    conn.close("the tool ends the connection: the master must connect again")
+                    await _poll(lambda: conn is not None and conn.closed_at is not None, 2.0)
+                await _poll(lambda: len(rig.recorded) > 1, float(pics["master.reconnect_within"]) + ACK_TOLERANCE)
+                if len(rig.recorded) > 1:
+                    last = _Observer(pics, rig, rig.recorded[1], needs)
+                    await last.restart()
+            if "sequence_error" in needs and pics["master.provoke_sequence_error"] and last.open:
+                await last.sequence_error()
+            legs = [(observer.conn, observer.stimuli)]
+            if last is not observer:
+                legs.append((last.conn, last.stimuli))
         until = trio.current_time()
-        if conn is not None and conn.close_info is None:
-            conn.close("the master-side checks are done")
-            await _poll(lambda: conn is not None and conn.closed_at is not None, 2.0)
+        for leg, _ in legs:
+            if leg.close_info is None:
+                leg.close("the master-side checks are done")
+                await _poll(lambda leg=leg: leg.closed_at is not None, 2.0)  # type: ignore[misc]
         nursery.cancel_scope.cancel()
-    return conn, stimuli, until
+    return legs, until
 
 
 async def run_master(
@@ -317,16 +380,19 @@ async def run_master(
     rig = _Rig(master_profile(pics, profile), faults=faults, max_connections=1, transport=transport)
     started = trio.current_time()
     try:
-        conn, stimuli, until = await _observe(rig, pics, needs, host, port, wait, on_listening)
+        legs, until = await _observe(rig, pics, needs, host, port, wait, on_listening)
     except BaseExceptionGroup as group:  # one error (a port in use, say), as it was raised
         raise unwrap_group(group) from None
-    session = _session(pics, conn, stimuli, wait, until)
+    session = _session(pics, legs, wait, until)
     evidence: tuple[Evidence, ...] = ()
-    if conn is not None:
-        evidence = tuple(Evidence(e.timestamp - conn.opened_at, "received" if e.direction is Direction.RECEIVED else "sent",
-                                  e.raw.hex(" "), explain_bytes(e.raw)) for e in conn.journal)
+    if legs:
+        origin = legs[0][0].opened_at  # a second connection's frames on the same clock, after the first's
+        evidence = tuple(Evidence(e.timestamp - origin, "received" if e.direction is Direction.RECEIVED else "sent",
+                                  e.raw.hex(" "), explain_bytes(e.raw)) for conn, _ in legs for e in conn.journal)
         if capture is not None:
-            conn.journal.add_to_capture(capture, local_is_client=False, comment="c104test: the master under test")
+            for number, (conn, _) in enumerate(legs, 1):
+                conn.journal.add_to_capture(capture, local_is_client=False,
+                                            comment=f"c104test: the master under test, connection {number}")
     seconds = trio.current_time() - started
     return [_judge(check, session, evidence, seconds) for check in checks]
 

@@ -79,7 +79,7 @@ class MasterSession:
     """What happened on the connection of the master under test, as the checks judge it.
 
     ``connected`` is False when no master came; ``stimuli`` maps what the tool did (``burst``,
-    ``testfr``, ``unknown_type``, ``provoke_t1``, ``refused``) to when; ``observed_until`` is
+    ``testfr``, ``unknown_type``, ``provoke_t1``, ``refused``, ``dropped``, ``sequence_error``) to when; ``observed_until`` is
     when the tool stopped watching; ``closed_by`` and ``closed_at`` say who ended it (None while
     it was still open at the end of the observation).
     """
@@ -93,6 +93,9 @@ class MasterSession:
     closed_at: float | None = None
     close_reason: str = ""
     wait: float = 0.0
+    #: The master's next connection after this one ended (M13), and how many seconds later it came.
+    reconnection: MasterSession | None = None
+    reconnected_after: float | None = None
 
     def by_master(self) -> list[MasterFrame]:
         return [f for f in self.frames if f.by_master]
@@ -534,3 +537,74 @@ def _unknown_type(session: MasterSession) -> None:
         if acked is None or acked - unknown.t > t2 + ACK_TOLERANCE:
             when = "never" if acked is None else f"only after {acked - unknown.t:.2f} s"
             raise CaseFailed(f"the ASDU of unknown type 22 at {_fmt(unknown.t)} was acknowledged {when} (t2 = {t2:g} s)")
+
+
+# ---- connection loss -------------------------------------------------------------------------
+
+
+@master_check(
+    "M12", "Sequence error closes the connection", clause="604 5.1 (N(S) not as expected: close); protocol.md 1.3",
+    purpose="An I-frame whose N(S) is not the one the master expects means frames were lost: the master closes the connection.",
+    breaks="engine client whose link tolerates sequence errors",
+    verifies="after the tool's I-frame with an N(S) one ahead of the expected one, the master (not c104test) closes within t1",
+    pics=("master.provoke_sequence_error", "link.t1"), needs=("sequence_error",),
+)
+def _sequence_error(session: MasterSession) -> None:
+    if not session.pics["master.provoke_sequence_error"]:
+        raise CaseNotApplicable("PICS master.provoke_sequence_error is False: the tool may not send a wrong N(S)")
+    session.require_started()
+    again = session.reconnection
+    target = again if again is not None and "sequence_error" in again.stimuli else session
+    sent = target.stimuli.get("sequence_error")
+    if sent is None:
+        if "provoke_t1" in session.stimuli and again is None and not session.pics["master.reconnect"]:
+            raise CaseNotApplicable("M06 (PICS master.provoke_t1) ended the only connection and PICS master.reconnect "
+                                    "is False: no connection was left for the wrong N(S)")
+        raise NotCarriedOut("the connection ended before the tool could send the wrong N(S)")
+    where = "on the new connection " if target is again else ""
+    t1 = float(session.pics["link.t1"])
+    wrong = next((f for f in target.frames if not f.by_master and f.t >= sent and isinstance(f.frame, IFrame)), None)
+    what = f"an I-frame with N(S)={wrong.frame.send_seq}" if wrong is not None and isinstance(wrong.frame, IFrame) else "an I-frame"
+    if target.closed_by is not ClosedBy.PEER or target.closed_at is None:
+        acked = ""
+        if wrong is not None and isinstance(wrong.frame, IFrame):
+            at = _ack_time(target, wrong.t, wrong.frame.send_seq)
+            acked = "" if at is None else f", and acknowledged the wrong frame at {_fmt(at)}"
+        raise CaseFailed(f"the tool sent {what} one ahead of the expected N(S) {where}at {_fmt(sent)}; the master kept the "
+                         f"connection open until {_fmt(_ended_by(target))}{acked} (t1 = {t1:g} s)")
+    if target.closed_at - sent > t1 + ACK_TOLERANCE:
+        raise CaseFailed(f"the master closed only {target.closed_at - sent:.2f} s after {what} one ahead of the expected N(S) "
+                         f"{where}at {_fmt(sent)} (t1 = {t1:g} s)")
+
+
+@master_check(
+    "M13", "Reconnect after a lost connection", clause="protocol.md 1.3 (after a reconnection: STARTDT, then GI), 1.4",
+    purpose="When the connection is lost the master connects again, starts data transfer and brings its image up to date.",
+    breaks="engine client that does not connect again",
+    verifies="a new connection within master.reconnect_within of the end of the first (ended by the tool, or by the master in M06); "
+             "on it STARTDT act within t1 and, if claimed, the station interrogation within t1 after STARTDT con",
+    pics=("master.reconnect", "master.reconnect_within", "link.t1"), needs=("reconnect",),
+)
+def _reconnect(session: MasterSession) -> None:
+    if not session.pics["master.reconnect"]:
+        raise CaseNotApplicable("PICS master.reconnect is False: not claimed")
+    session.require_started()
+    within = float(session.pics["master.reconnect_within"])
+    again = session.reconnection
+    ended = session.closed_at if session.closed_at is not None else session.stimuli.get("dropped")
+    if ended is None:
+        raise NotCarriedOut("the first connection did not end, so the tool could not watch for a new one")
+    who = "the master closed it" if session.closed_by is ClosedBy.PEER else "the tool closed it"
+    if again is None or session.reconnected_after is None:
+        raise CaseFailed(f"the connection ended at {_fmt(ended)} ({who}); the master did not connect again within "
+                         f"master.reconnect_within = {within:g} s")
+    if session.reconnected_after > within + ACK_TOLERANCE:
+        raise CaseFailed(f"the master connected again only {session.reconnected_after:.2f} s after the connection ended "
+                         f"({who}; master.reconnect_within = {within:g} s)")
+    for judge in (_startdt, _general_interrogation):
+        try:
+            judge(again)
+        except CaseFailed as exc:
+            raise CaseFailed(f"on the new connection ({session.reconnected_after:.2f} s after the first ended): {exc}") from None
+        except CaseNotApplicable:
+            pass

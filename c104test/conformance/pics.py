@@ -118,6 +118,9 @@ ITEMS: tuple[Item, ...] = (
     Item("master.commands_within", "float", 10.0, "--master: seconds after STARTDT within which the master commands each point of points.commands", low=0.1),
     Item("master.provoke_t1", "bool", False, "--master: the tool may stop acknowledging and answering TESTFR so that the master must close after t1"),
     Item("master.provoke_negative", "bool", False, "--master: the tool refuses the master's first command to each point of points.commands (negative ACT_CON, or COT 47 unknown IOA, alternately)"),
+    Item("master.reconnect", "bool", False, "--master: the master connects again after it lost the connection, then starts data transfer and interrogates (the tool ends the first connection, or M06 does)"),
+    Item("master.reconnect_within", "float", 30.0, "--master: seconds after the connection ended within which the master connects again", low=0.1),
+    Item("master.provoke_sequence_error", "bool", False, "--master: the tool may send an I-frame with a wrong N(S), which the master must answer by closing the connection"),
 )
 _BY_KEY = {item.key: item for item in ITEMS}
 _SECTIONS = {item.key.split(".")[0] for item in ITEMS} | {"points"}

@@ -24,7 +24,7 @@ __all__ = ["ConformanceKeywords"]
 
 
 class ConformanceKeywords(LibraryComponent):
-    """Run Conformance Case, Write Simulated RTU PICS, and the master-side checks (M01-M11)."""
+    """Run Conformance Case, Write Simulated RTU PICS, and the master-side checks (M01-M13)."""
 
     _master_run: MasterConformanceRun | None = None
     _master_results: dict[str, CaseResult] | None = None
@@ -59,7 +59,7 @@ class ConformanceKeywords(LibraryComponent):
                                           checks: str | None = None, output: str | None = None) -> int:
         """Starts the simulated RTU that waits for the master under test; returns its port.
 
-        The master-side checks (``M01``-``M11``, docs/conformance-master.md) run in the
+        The master-side checks (``M01``-``M13``, docs/conformance-master.md) run in the
         background once the master connects; `Wait For Master Conformance` waits for them.
         ``pics`` describes the master (its timers, what it sends, the points it commands).
 

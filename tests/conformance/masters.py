@@ -34,6 +34,9 @@ master:
   commands_within: 4
   provoke_t1: true
   provoke_negative: false
+  reconnect: true
+  reconnect_within: 2
+  provoke_sequence_error: true
 points:
   commands:
     - {io_address: 501, type: C_SC_NA_1, value: true, mode: select}
@@ -56,19 +59,29 @@ class Breakage:
     ignore_test_frames: bool = False
     ignore_t1: bool = False
     close_on_unknown: bool = False
+    reconnect: bool = True  # connect again (STARTDT, GI) when the first connection ended
+    tolerate_sequence_errors: bool = False
     w: int = 8
 
 
 def engine_master(b: Breakage = Breakage(), transport: Transport | None = None) -> Callable[[int], Awaitable[None]]:
-    """The master script: connect, STARTDT, GI, clock sync, SBO on 501, direct on 500 twice."""
+    """The master script: connect, STARTDT, GI, clock sync, SBO on 501, direct on 500 twice; when
+    that connection has ended, connect again: STARTDT and GI."""
 
     async def master(port: int) -> None:
+        with contextlib.suppress(C104TestError, trio.TooSlowError), trio.fail_after(30):
+            await connection(port, first=True)
+            if b.reconnect and b.start:
+                await connection(port, first=False)
+
+    async def connection(port: int, *, first: bool) -> None:
+        """One connection: the whole script on the first, STARTDT and GI on the next; until it ends."""
         params = LinkParameters(k=max(12, b.w), w=b.w, t0=5, t1=1, t2=0.8, t3=1)
         conn = ClientConnection("127.0.0.1", port, params=params, start_data_transfer=b.start, command_timeout=2.0,
                                 transport=transport)
         conn.withhold_acknowledgements = b.withhold_acknowledgements
         conn.ignore_test_frames = b.ignore_test_frames
-        with contextlib.suppress(C104TestError, trio.TooSlowError), trio.fail_after(30):
+        with contextlib.suppress(C104TestError):
             async with trio.open_nursery() as nursery:
                 if b.close_on_unknown:
                     def watch(entry: object) -> None:
@@ -77,10 +90,13 @@ def engine_master(b: Breakage = Breakage(), transport: Transport | None = None) 
                             nursery.start_soon(conn.close)
                     conn.on_frame = watch
                 await nursery.start(conn.run)
-                if b.ignore_t1 and conn.link is not None:
-                    conn.link.ignore_t1 = True
-                if b.start:
+                if conn.link is not None:
+                    conn.link.ignore_t1 = b.ignore_t1
+                    conn.link.tolerate_sequence_errors = b.tolerate_sequence_errors
+                if b.start and first:
                     await _script(conn, b)
+                elif b.start and b.interrogate:
+                    await conn.interrogation(CA)
                 with contextlib.suppress(C104TestError):
                     await conn.wait_for_state(*_closed(), timeout=25)
                 nursery.cancel_scope.cancel()

@@ -82,14 +82,16 @@ def test_master_mode_checks_a_c104_api_client_with_a_report(tmp_path: Path, api:
     document = json.loads((out / "results.json").read_text())
     verdicts = {c["id"]: c["verdict"] for c in document["cases"]}
     assert document["mode"] == "master" and document["rtu"]["port"] > 0
-    assert sorted(verdicts) == [f"M{n:02d}" for n in range(1, 12)]
-    # t1 is not provoked and the tool refuses nothing here (PICS): those two are n/a
-    assert verdicts.pop("M06") == "n/a" and verdicts.pop("M10") == "n/a"
-    failed = {c["id"]: c["reason"] for c in document["cases"] if c["verdict"] != "pass" and c["id"] not in ("M06", "M10")}
+    assert sorted(verdicts) == [f"M{n:02d}" for n in range(1, 14)]
+    # t1 is not provoked, the tool refuses nothing and the PICS claims no reconnection and allows no
+    # wrong N(S) here: those four are n/a
+    unclaimed = ("M06", "M10", "M12", "M13")
+    assert [verdicts.pop(check) for check in unclaimed] == ["n/a"] * 4
+    failed = {c["id"]: c["reason"] for c in document["cases"] if c["verdict"] != "pass" and c["id"] not in unclaimed}
     assert failed == {}, failed
     assert status == 0, console
     assert re.search(r"^M03\s+Acknowledgement within t2\s+pass", console, re.M), console
     suite = ET.parse(out / "junit.xml").getroot()
-    assert len(list(suite.iter("testcase"))) == 11 and suite.get("failures") == "0"
+    assert len(list(suite.iter("testcase"))) == 13 and suite.get("failures") == "0"
     assert "M08 Select before execute" in (out / "report.html").read_text(encoding="utf-8")
     assert_capture_decodes(out, document, port=document["rtu"]["port"], types=("STARTDT act", "C_IC_NA_1", "C_CS_NA_1", "C_SC_NA_1"))

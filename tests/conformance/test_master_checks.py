@@ -1,4 +1,4 @@
-"""Every master-side check (M01-M11) fails against a master that breaks exactly its rule and passes
+"""Every master-side check (M01-M13) fails against a master that breaks exactly its rule and passes
 against the conformant one (both c104test's engine client, ``masters.py``)."""
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ BROKEN = {
     "M09": Breakage(await_term=False),
     "M10": Breakage(retry_refused=True),
     "M11": Breakage(close_on_unknown=True),
+    "M12": Breakage(tolerate_sequence_errors=True),
+    "M13": Breakage(reconnect=False),
 }
 
 
@@ -103,3 +105,17 @@ def test_a_port_in_use_is_named(tmp_path, capsys: pytest.CaptureFixture[str]) ->
                        "--output", str(tmp_path / "out")])
     assert status == 1
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_a_sequence_error_needs_a_connection_left() -> None:
+    # M06 ends the only connection when the master may not be expected to reconnect: M12 is n/a,
+    # naming both items; with master.reconnect it runs on the new connection
+    text = PICS_TEXT.replace("reconnect: true", "reconnect: false")
+    results = run_checks(engine_master(), "M06,M12", pics=parse_pics(text))
+    assert results["M06"].verdict is Verdict.PASS, results["M06"].reason
+    assert results["M12"].verdict is Verdict.NOT_APPLICABLE
+    assert "master.provoke_t1" in results["M12"].reason and "master.reconnect" in results["M12"].reason
+    results = run_checks(engine_master(), "M06,M12,M13")
+    assert {k: r.verdict for k, r in results.items()} == dict.fromkeys(("M06", "M12", "M13"), Verdict.PASS)
+    # the evidence holds both connections: two STARTDT acts from the master
+    assert sum(e.explained == "U-Format | StartDT act" and e.dir == "received" for e in results["M13"].evidence) == 2

@@ -1,5 +1,5 @@
 Feature: The controlling station as the device under test
-  The simulated RTU waits for the master under test; the master checks M01-M11 judge what it did.
+  The simulated RTU waits for the master under test; the master checks M01-M13 judge what it did.
 
   Scenario: A master on the c104-compatible API
     Given the simulated RTU waits for the master under test with the PICS "master.yaml"
