@@ -299,13 +299,15 @@ class Connection:
         data = encode_asdu(asdu)  # here, in the caller's thread
         timeout = engine.command_timeout
         try:
-            # one hop each way: sent by a plain call in the trio thread, the caller woken by the
-            # engine when the confirmation is journalled (else engine.command() as a task)
+            # sent from this thread while the trio thread is parked (else by a plain call in the
+            # trio thread, else engine.command() as a task); the caller woken by the engine when
+            # the confirmation is journalled. A user's on_send_raw keeps to the trio thread.
             result = bridge.run_handoff(
                 partial(engine.submit_command, asdu, data, timeout=timeout, wait_termination=wait_termination),
                 partial(engine.command, asdu, timeout=timeout, wait_termination=wait_termination),
                 engine.expire_command,
                 timeout,
+                outside=self._on_send_raw is None,
             )
         except C104TestError as exc:
             log.info("%s", exc)
