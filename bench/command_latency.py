@@ -1,7 +1,8 @@
 """Command round trip C_SC_NA_1 ACT -> ACT_CON through the c104 API, c104test against c104 (issue 16).
 
     python bench/command_latency.py [--runs R] [--count N] [--warmup W] [--rate OBJECTS_PER_S]
-                                    [--in-process]
+                                    [--in-process] [--floors raw,trio-send,thread,inline]
+                                    [--baseline DIR]
 
 What it measures, for the two command rows of issue 16:
 
@@ -20,6 +21,13 @@ is c104test's p50 / c104's p50 of the same run; the verdict is on the median ove
 A third client in each run, bench/peers/raw_commands.py, is the floor of the design: a trio
 thread with raw pre-encoded frames and one thread hop each way (``run_sync_soon`` there, a lock
 back), no journal, no decoding, no checks. It shows what Python, trio and the hops cost here.
+
+``--floors`` adds the floors of other designs (bench/peers/raw_commands_variants.py): ``trio-send``
+(the caller's thread writes the frame itself, a trio thread reads: no hop out, a lock back, what
+c104test does now), ``thread`` (no trio: a plain reader thread), ``inline`` (the caller reads the
+answer itself: no hop at all). ``--baseline DIR`` runs the c104test found in DIR (e.g. main's
+``c104test/`` extracted there with ``git archive main c104test | tar -x -C DIR``) in every run too,
+so before and after share the machine's load.
 
 Goals (issue 16): quiet p50 <= c104's p50; streaming p50 <= 1.5 x c104's p50.
 ``--in-process`` adds one run of c104test's session API (``RtuConnection.send_command``, what
