@@ -220,6 +220,14 @@ def main() -> None:
                 ])
         print(h.table("Floor clients (nothing of c104test) and the baseline c104test, medians of the runs (ratio = floor / c104 of the same run)",
                       ["RTU", "floor", "p50", "p50 ratio", "range", "p99", "failed", "goal"], floor_rows))
+    cpu_rows = []
+    for row in rows_wanted:
+        impls = ("c104", "c104test", *(["base"] if args.baseline else []), *floors)
+        cpu = {i: [r[i]["cpu_us"] for r in runs[row] if "cpu_us" in r[i]] for i in impls}
+        cpu_rows.append([row, *(f"{h.median(cpu[i]):.0f} us" if cpu[i] else "-" for i in impls)])
+    if cpu_rows:
+        print(h.table("CPU per command of each client process (all its threads), median of the runs",
+                      ["RTU", "c104", "c104test", *(["base"] if args.baseline else []), *floors], cpu_rows))
     if rates:
         print(f"stream rate during the streaming runs: median {h.median(rates):,.0f} objects/s "
               f"(min {min(rates):,.0f}, goal {args.rate:,})")
