@@ -1,7 +1,8 @@
 """Command round trip C_SC_NA_1 ACT -> ACT_CON through the c104 API, c104test against c104 (issue 16).
 
     python bench/command_latency.py [--runs R] [--count N] [--warmup W] [--rate OBJECTS_PER_S]
-                                    [--in-process]
+                                    [--in-process] [--floors raw,trio-send,thread,inline]
+                                    [--baseline DIR]
 
 What it measures, for the two command rows of issue 16:
 
@@ -20,6 +21,13 @@ is c104test's p50 / c104's p50 of the same run; the verdict is on the median ove
 A third client in each run, bench/peers/raw_commands.py, is the floor of the design: a trio
 thread with raw pre-encoded frames and one thread hop each way (``run_sync_soon`` there, a lock
 back), no journal, no decoding, no checks. It shows what Python, trio and the hops cost here.
+
+``--floors`` adds the floors of other designs (bench/peers/raw_commands_variants.py): ``trio-send``
+(the caller's thread writes the frame itself, a trio thread reads: no hop out, a lock back, what
+c104test does now), ``thread`` (no trio: a plain reader thread), ``inline`` (the caller reads the
+answer itself: no hop at all). ``--baseline DIR`` runs the c104test found in DIR (e.g. main's
+``c104test/`` extracted there with ``git archive main c104test | tar -x -C DIR``) in every run too,
+so before and after share the machine's load.
 
 Goals (issue 16): quiet p50 <= c104's p50; streaming p50 <= 1.5 x c104's p50.
 ``--in-process`` adds one run of c104test's session API (``RtuConnection.send_command``, what
@@ -77,21 +85,27 @@ def session_api(port: int, count: int, warmup: int) -> dict[str, Any]:
         shutdown_bridge()
 
 
-def api_script(impl: str, port: int, count: int, warmup: int) -> dict[str, Any]:
-    return h.run_once(
+def api_script(impl: str, port: int, count: int, warmup: int, base: str | None = None) -> dict[str, Any]:
+    """The c104-API script with ``impl``; with ``base``, c104test imported from that directory."""
+    peer = h.Peer(
         [str(h.PEERS / "api_commands.py"), impl, "127.0.0.1", str(port), "--ioa", str(IOA),
          "--count", str(count), "--warmup", str(warmup)],
-        120,
-        name=f"api_commands[{impl}]",
+        name=f"api_commands[{impl}{'@base' if base else ''}]",
+        env={"PYTHONPATH": base} if base else None,
     )
+    try:
+        return peer.result(120)
+    finally:
+        peer.stop()
 
 
-def raw_script(port: int, count: int, warmup: int) -> dict[str, Any]:
+def raw_script(port: int, count: int, warmup: int, variant: str = "raw") -> dict[str, Any]:
+    script = ["raw_commands.py"] if variant == "raw" else ["raw_commands_variants.py", variant]
     return h.run_once(
-        [str(h.PEERS / "raw_commands.py"), "127.0.0.1", str(port), "--ioa", str(IOA),
+        [str(h.PEERS / script[0]), *script[1:], "127.0.0.1", str(port), "--ioa", str(IOA),
          "--count", str(count), "--warmup", str(warmup)],
         120,
-        name="raw_commands",
+        name=f"raw_commands[{variant}]",
     )
 
 
@@ -104,12 +118,19 @@ def main() -> None:
     parser.add_argument("--rows", default="quiet,streaming", help="which rows: quiet,streaming")
     parser.add_argument("--in-process", action="store_true", help="also the session API, in this process")
     parser.add_argument("--no-c104", action="store_true")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="also run c104test as imported from DIR (e.g. main's c104test/ extracted there) "
+                             "in every run, as 'base': before and after under the same load")
+    parser.add_argument("--floors", default="raw",
+                        help="floor clients, comma-separated: raw (peers/raw_commands.py) and the variants "
+                             "of peers/raw_commands_variants.py: trio-send, thread, inline")
     args = parser.parse_args()
     if args.no_c104 or not h.c104_available():
         sys.exit("this benchmark needs c104 (pip install c104): the RTU is a c104 server")
     started = time.monotonic()
     n, w = args.count, args.warmup
     rows_wanted = [r.strip() for r in args.rows.split(",") if r.strip()]
+    floors = [f.strip() for f in args.floors.split(",") if f.strip()] or ["raw"]
     print(f"C_SC_NA_1 round trip through the c104 API against c104 2.2.1 RTUs, {args.runs} runs of "
           f"{n:,} commands after {w} warm-up; {h.machine()}; load {h.load()}", flush=True)
     quiet_port, stream_port = free_port(), free_port()
@@ -135,16 +156,22 @@ def main() -> None:
                         figures = stream.result(10)
                         got[impl]["stream_rate"] = figures["rate"]
                         rates.append(figures["rate"])
-                got["raw"] = raw_script(port, n, w)
-                p50 = {impl: h.percentile(got[impl]["latencies_us"], 50) for impl in (*order, "raw")}
+                if args.baseline:
+                    got["base"] = api_script("c104test", port, n, w, args.baseline)
+                for floor in floors:
+                    got[floor] = raw_script(port, n, w, floor)
+                p50 = {impl: h.percentile(got[impl]["latencies_us"], 50)
+                       for impl in (*order, *floors, *(["base"] if args.baseline else []))}
                 runs[row].append(got)
                 rate = ""
                 if row == "streaming":
                     rate = "; stream " + ", ".join(f"{got[i]['stream_rate']:,.0f}/s" for i in order)
                 print(f"  run {run + 1} {row:9}: c104 p50 {p50['c104'] / 1000:.3f} ms, c104test p50 "
                       f"{p50['c104test'] / 1000:.3f} ms, ratio {p50['c104test'] / p50['c104']:.2f}, floor "
-                      f"{p50['raw'] / 1000:.3f} ms"
-                      f"{rate}; failed {got['c104']['failed']}/{got['c104test']['failed']}; load {h.load()}",
+                      + ", ".join(f"{f} {p50[f] / 1000:.3f} ms ({p50[f] / p50['c104']:.2f}x)" for f in floors)
+                      + (f", base c104test {p50['base'] / 1000:.3f} ms ({p50['base'] / p50['c104']:.2f}x)"
+                         if args.baseline else "")
+                      + f"{rate}; failed {got['c104']['failed']}/{got['c104test']['failed']}; load {h.load()}",
                       flush=True)
         if args.in_process:
             extra["c104test RtuConnection.send_command (this process, quiet)"] = session_api(quiet_port, n, w)
@@ -159,8 +186,8 @@ def main() -> None:
         ratios99 = [h.percentile(r["c104test"]["latencies_us"], 99) / h.percentile(r["c104"]["latencies_us"], 99)
                     for r in results]
         med = {impl: h.median([h.percentile(r[impl]["latencies_us"], 50) for r in results]) / 1000
-               for impl in ("c104", "c104test", "raw")}
-        over_floor = h.median([h.percentile(r["c104test"]["latencies_us"], 50) / h.percentile(r["raw"]["latencies_us"], 50)
+               for impl in ("c104", "c104test", floors[0])}
+        over_floor = h.median([h.percentile(r["c104test"]["latencies_us"], 50) / h.percentile(r[floors[0]]["latencies_us"], 50)
                                for r in results])
         med99 = {impl: h.median([h.percentile(r[impl]["latencies_us"], 99) for r in results]) / 1000
                  for impl in ("c104", "c104test")}
@@ -170,7 +197,7 @@ def main() -> None:
         table_rows.append([
             row, f"{med['c104']:.3f} ms", f"{med['c104test']:.3f} ms", f"{ratio:.2f}x",
             f"{min(ratios):.2f}-{max(ratios):.2f}", f"{med99['c104']:.3f} ms", f"{med99['c104test']:.3f} ms",
-            f"{h.median(ratios99):.2f}x", f"{med['raw']:.3f} ms", f"{over_floor:.2f}x", failed, f"<= {goal:g}x",
+            f"{h.median(ratios99):.2f}x", f"{med[floors[0]]:.3f} ms", f"{over_floor:.2f}x", failed, f"<= {goal:g}x",
             h.verdict(ratio <= goal and not failed),
         ])
     print(h.table(
@@ -179,6 +206,28 @@ def main() -> None:
          "floor p50", "c104test/floor", "failed", "goal", "verdict"],
         table_rows,
     ))
+    if floors != ["raw"] or args.baseline:
+        floor_rows = []
+        for row in rows_wanted:
+            for floor in (*floors, *(["base"] if args.baseline else [])):
+                ratios = [h.percentile(r[floor]["latencies_us"], 50) / h.percentile(r["c104"]["latencies_us"], 50)
+                          for r in runs[row]]
+                floor_rows.append([
+                    row, floor, f"{h.median([h.percentile(r[floor]['latencies_us'], 50) for r in runs[row]]) / 1000:.3f} ms",
+                    f"{h.median(ratios):.2f}x", f"{min(ratios):.2f}-{max(ratios):.2f}",
+                    f"{h.median([h.percentile(r[floor]['latencies_us'], 99) for r in runs[row]]) / 1000:.3f} ms",
+                    sum(r[floor]["failed"] for r in runs[row]), f"<= {GOALS[row]:g}x",
+                ])
+        print(h.table("Floor clients (nothing of c104test) and the baseline c104test, medians of the runs (ratio = floor / c104 of the same run)",
+                      ["RTU", "floor", "p50", "p50 ratio", "range", "p99", "failed", "goal"], floor_rows))
+    cpu_rows = []
+    for row in rows_wanted:
+        impls = ("c104", "c104test", *(["base"] if args.baseline else []), *floors)
+        cpu = {i: [r[i]["cpu_us"] for r in runs[row] if "cpu_us" in r[i]] for i in impls}
+        cpu_rows.append([row, *(f"{h.median(cpu[i]):.0f} us" if cpu[i] else "-" for i in impls)])
+    if cpu_rows:
+        print(h.table("CPU per command of each client process (all its threads), median of the runs",
+                      ["RTU", "c104", "c104test", *(["base"] if args.baseline else []), *floors], cpu_rows))
     if rates:
         print(f"stream rate during the streaming runs: median {h.median(rates):,.0f} objects/s "
               f"(min {min(rates):,.0f}, goal {args.rate:,})")

@@ -61,12 +61,14 @@ def main() -> None:
         failed += not point.transmit(cause=act)
     lat = []
     perf = time.perf_counter
+    cpu0 = time.process_time()
     for _ in range(args.count):
         t0 = perf()
         ok = point.transmit(cause=act)
         lat.append((perf() - t0) * 1e6)
         failed += not ok
-    _peer.result(impl=args.impl, opened=connection.state == c104.ConnectionState.OPEN, unmutes=unmutes,
+    cpu_us = (time.process_time() - cpu0) / max(1, args.count) * 1e6  # all threads of this process
+    _peer.result(impl=args.impl, cpu_us=round(cpu_us, 1), opened=connection.state == c104.ConnectionState.OPEN, unmutes=unmutes,
                  failed=failed, latencies_us=[round(x, 1) for x in lat])
     client.stop()
 

@@ -720,6 +720,8 @@ class ClientConnection(StationRequests):
         wait_termination: bool = False,
         act_term: ActTerm | None = None,
         collect: Callable[[Asdu], bool] | None = None,
+        outside: Callable[[Callable[[], None]], None] | None = None,
+        now: float | None = None,
     ) -> bool:
         """``command()`` for a caller in another thread, as a plain call in the trio thread.
 
@@ -730,11 +732,21 @@ class ClientConnection(StationRequests):
         its wait and then calls ``expire_command(on_done)``. Returns False, having done nothing,
         when the command cannot go this way now (another command under way, data transfer not
         started, the k window full): run ``command()`` then, which waits for those.
+
+        With ``outside`` (and ``now``, the trio clock's time) it runs in the *caller's* thread
+        while the trio thread is parked (``sync.bridge.TrioBridge.run_handoff``'s hold: nothing
+        of trio runs meanwhile, so the link, journal and session stay consistent), and writes
+        the frame itself: no thread hop on the way out. ``on_frame`` then runs in that thread
+        for the sent frame. ``outside(fn)`` has ``fn`` run in the trio thread later (the rest
+        of a partial write, a timer to re-arm). It returns False more often then: whenever the
+        writer is not idle, or a command's caller gone needs clearing up.
         """
         submitted = self._submitted
-        if submitted is not None and trio.current_time() > submitted[2]:
-            self.expire_command(submitted[1])  # its caller is gone: do not block the connection
-            submitted = None
+        if now is None:
+            now = trio.current_time()
+            if submitted is not None and now > submitted[2]:
+                self.expire_command(submitted[1])  # its caller is gone: do not block the connection
+                submitted = None
         link, session = self._link, self._session
         if (
             submitted is not None
@@ -744,6 +756,7 @@ class ClientConnection(StationRequests):
             or session.closed is not None
             or link.state is not LinkState.STARTED
             or not link.can_send
+            or (outside is not None and not session.writer_idle)
         ):
             return False
         try:
@@ -753,12 +766,14 @@ class ClientConnection(StationRequests):
             return True
         timeout = self.command_timeout if timeout is None else timeout
         self.last_command_index = start_index = self.journal.next_index
-        now = trio.current_time()
         awaited = AwaitedCommand(asdu, start_index, now, _mode(act_term, wait_termination), collect,
                                  process=act_term is not None)
         self._submitted = (awaited, on_done, now + timeout + _SUBMIT_GRACE, timeout)
         link.send_asdu(data, now)
-        session.wake()  # an idle writer: the octets go to the kernel now, journalled first
+        if outside is None:
+            session.wake()  # an idle writer: the octets go to the kernel now, journalled first
+        elif session.send_outside(now):
+            outside(session.resume)
         return True
 
     def expire_command(self, on_done: Callable[[CommandResult | Exception], None]) -> None:

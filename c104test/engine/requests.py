@@ -2,13 +2,16 @@
 command, read, reset, and process commands (with select, time tag and ACT_TERM per the PIXIT).
 
 Each request builds its ASDU and waits through ``command()`` of the connection, which holds the
-confirmation rules; ``ClientConnection`` has these methods (``StationRequests`` is its base).
+confirmation rules; ``ClientConnection`` has these methods (``StationRequests`` is its base). The
+``*_request`` builders are plain functions of their arguments (callable from any thread): the
+synchronous API builds a request in the caller's thread and hands it to ``submit_command``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..protocol.asdu import Asdu, type_info
@@ -30,12 +33,26 @@ from .messages import CommandResult
 from .points import PROCESS_TYPES
 from .termination import ActTerm
 
-__all__ = ["StationRequests", "return_info"]
+__all__ = ["Request", "StationRequests", "return_info"]
 
 
 def return_info(asdu: Asdu) -> bool:
     """What a process command's result carries besides its answers: return information (COT 11)."""
     return asdu.cot == Cot.RETURN_INFO_REMOTE
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A request's ASDU and how ``command()`` waits for it (``wait_termination``, ``collect``)."""
+
+    asdu: Asdu
+    wait_termination: bool = False
+    collect: Callable[[Asdu], bool] | None = None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments of ``command()`` / ``submit_command()`` for it."""
+        return {"wait_termination": self.wait_termination, "collect": self.collect}
 
 
 class StationRequests:
@@ -62,17 +79,21 @@ class StationRequests:
     ) -> CommandResult:
         """Station or group interrogation; returns when ACT_TERM arrived, with every object that
         came with COT 20-36 (each already applied to the point database)."""
+        request = self.interrogation_request(common_address, qualifier, cot=cot)
+        return await self.command(request.asdu, timeout=timeout, wait=wait, **request.options)
+
+    def interrogation_request(
+        self, common_address: int, qualifier: Qoi | int = Qoi.STATION, *, cot: Cot = Cot.ACTIVATION
+    ) -> Request:
         qoi = int(qualifier)
         if not 20 <= qoi <= 36 and cot is Cot.ACTIVATION:
             raise ValueError(f"qualifier of interrogation {qoi} outside 20..36")
         reply_cot = qoi if 20 <= qoi <= 36 else 20
         asdu = self._asdu(Type.C_IC_NA_1, common_address, Interrogation(0, qoi), cot)
-        return await self.command(
+        return Request(
             asdu,
-            timeout=timeout,
             wait_termination=cot is Cot.ACTIVATION,
             collect=lambda a: int(a.cot) == reply_cot and a.type in PROCESS_TYPES,
-            wait=wait,
         )
 
     async def counter_interrogation(
@@ -85,17 +106,22 @@ class StationRequests:
         timeout: float | None = None,
         wait: bool = True,
     ) -> CommandResult:
+        request = self.counter_interrogation_request(common_address, qualifier, freeze, cot=cot)
+        return await self.command(request.asdu, timeout=timeout, wait=wait, **request.options)
+
+    def counter_interrogation_request(
+        self, common_address: int, qualifier: Rqt | int = Rqt.GENERAL, freeze: Frz = Frz.READ, *,
+        cot: Cot = Cot.ACTIVATION,
+    ) -> Request:
         rqt = int(qualifier)
         if not 0 <= rqt <= 63:
             raise ValueError(f"counter request qualifier {rqt} outside 0..63")
         reply_cot = 37 if rqt in (0, 5) else 37 + rqt
         asdu = self._asdu(Type.C_CI_NA_1, common_address, CounterInterrogation(0, QCC(rqt, Frz(freeze))), cot)
-        return await self.command(
+        return Request(
             asdu,
-            timeout=timeout,
             wait_termination=True,
             collect=lambda a: int(a.cot) in (reply_cot, int(Cot.SPONTANEOUS)) and a.type in PROCESS_TYPES,
-            wait=wait,
         )
 
     async def clock_sync(
@@ -107,9 +133,11 @@ class StationRequests:
         wait: bool = True,
     ) -> CommandResult:
         """C_CS_NA_1 with ``when`` (default: this machine's local time now)."""
+        return await self.command(self.clock_sync_request(common_address, when).asdu, timeout=timeout, wait=wait)
+
+    def clock_sync_request(self, common_address: int, when: _dt.datetime | None = None) -> Request:
         stamp = CP56Time2a.from_datetime(when or _dt.datetime.now())
-        asdu = self._asdu(Type.C_CS_NA_1, common_address, ClockSync(0, stamp))
-        return await self.command(asdu, timeout=timeout, wait=wait)
+        return Request(self._asdu(Type.C_CS_NA_1, common_address, ClockSync(0, stamp)))
 
     async def test_command(
         self,
@@ -120,20 +148,25 @@ class StationRequests:
         wait: bool = True,
     ) -> CommandResult:
         """C_TS_TA_1 with a running test sequence counter (or C_TS_NA_1 without time)."""
+        request = self.test_command_request(common_address, with_time=with_time)
+        return await self.command(request.asdu, timeout=timeout, wait=wait)
+
+    def test_command_request(self, common_address: int, *, with_time: bool = True) -> Request:
+        """C_TS_TA_1 (counting the test sequence counter on) or C_TS_NA_1."""
         if with_time:
             self.tsc = (self.tsc + 1) & 0xFFFF
             ob: InformationObject = TestCommandWithTime(0, self.tsc, CP56Time2a.from_datetime(_dt.datetime.now()))
-            asdu = self._asdu(Type.C_TS_TA_1, common_address, ob)
-        else:
-            asdu = self._asdu(Type.C_TS_NA_1, common_address, TestCommand(0))
-        return await self.command(asdu, timeout=timeout, wait=wait)
+            return Request(self._asdu(Type.C_TS_TA_1, common_address, ob))
+        return Request(self._asdu(Type.C_TS_NA_1, common_address, TestCommand(0)))
 
     async def read(
         self, common_address: int, io_address: int, *, timeout: float | None = None, wait: bool = True
     ) -> CommandResult:
         """C_RD_NA_1: the answer is the object itself with COT 5 (or a negative mirror)."""
-        asdu = self._asdu(Type.C_RD_NA_1, common_address, Read(io_address), Cot.REQUEST)
-        return await self.command(asdu, timeout=timeout, wait=wait)
+        return await self.command(self.read_request(common_address, io_address).asdu, timeout=timeout, wait=wait)
+
+    def read_request(self, common_address: int, io_address: int) -> Request:
+        return Request(self._asdu(Type.C_RD_NA_1, common_address, Read(io_address), Cot.REQUEST))
 
     async def reset_process(
         self, common_address: int, qualifier: int = 1, *, timeout: float | None = None, wait: bool = True

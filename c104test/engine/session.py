@@ -220,6 +220,39 @@ class Session:
         if deadline is not None and deadline < self._armed:
             self._timer_wakeup.set()
 
+    @property
+    def writer_idle(self) -> bool:
+        """Nothing queued or half-sent and the writer waits: ``send_outside`` may write now."""
+        return self._fd >= 0 and self._writer_idle and not self._in_flight and self.closed is None
+
+    def send_outside(self, now: float) -> bool:
+        """``_send_now`` for another thread while the trio thread is parked (``sync.bridge``'s
+        hold, so nothing here runs concurrently): the link's output is journalled and written
+        without a trio call. True when the trio thread must then call ``resume`` (the rest of a
+        partial write, a timer to re-arm earlier); call it only when ``writer_idle``."""
+        self._take(now)
+        data = self._in_flight
+        try:
+            sent = os.write(self._fd, data)
+        except OSError:  # full (BlockingIOError) or broken: the writer sends or reports it
+            sent = 0
+        if sent >= len(data):
+            self._in_flight = b""
+        else:
+            self._in_flight_sent = sent
+            return True
+        deadline = self.link.next_deadline()
+        return deadline is not None and deadline < self._armed
+
+    def resume(self) -> None:
+        """In the trio thread after ``send_outside`` returned True: the writer sends the rest,
+        the timer re-arms."""
+        if self._in_flight or self.link.has_data_to_send:
+            self._writer_wakeup.set()
+        deadline = self.link.next_deadline()
+        if deadline is not None and deadline < self._armed:
+            self._timer_wakeup.set()
+
     def wake_writer(self) -> None:
         """Cheaper ``wake`` for the pull hook: ``produce`` has more (the writer re-arms t1)."""
         self._writer_wakeup.set()

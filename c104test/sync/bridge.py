@@ -44,6 +44,7 @@ class TrioBridge:
         self._closed = False
         self._nursery: trio.Nursery | None = None
         self._nursery_ready = threading.Event()
+        self._parked: _Parked | None = None
         self._services = self._portal.start_task_soon(self._keep_nursery)
         self._nursery_ready.wait(5)
 
@@ -53,6 +54,9 @@ class TrioBridge:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             self._token = trio.lowlevel.current_trio_token()
+            self._clock = trio.lowlevel.current_clock()
+            self._parked = _Parked()
+            trio.lowlevel.add_instrument(self._parked)
             self._nursery_ready.set()
             await trio.sleep_forever()
 
@@ -63,7 +67,7 @@ class TrioBridge:
     def run(self, afn: Callable[..., Awaitable[T]], /, *args: Any) -> T:
         """Run ``afn(*args)`` in the trio thread and return its result (or raise its error)."""
         token = self._check_caller()
-        call = _Call(afn, args)
+        call = _Call(afn, args, self._parked)
         try:
             # straight onto trio's run queue: half the cost of a portal task per call, which
             # is most of a command's round trip through the synchronous API
@@ -75,10 +79,12 @@ class TrioBridge:
 
     def run_handoff(
         self,
-        submit: Callable[[Callable[[Any], None]], bool],
+        submit: Callable[..., bool],
         fallback: Callable[[], Awaitable[T]],
         expire: Callable[[Callable[[Any], None]], None],
         timeout: float,
+        *,
+        outside: bool = False,
     ) -> T:
         """One thread hop each way: ``submit(done)`` runs as a plain call in the trio thread.
 
@@ -89,16 +95,42 @@ class TrioBridge:
         ``expire(done)`` runs in the trio thread and must end the operation with ``done(error)``
         if it is still under way.
 
+        With ``outside``, no hop on the way out when the trio thread is parked (waiting for I/O,
+        nothing of trio running): this thread takes the hold that the trio thread gives up only
+        while parked, and calls ``submit(done, outside=later, now=trio_time)`` itself; trio waits
+        for the hold when it wakes, so the engine's state is never touched by two threads at once.
+        ``later(fn)`` has the trio thread call ``fn`` soon. When trio is busy (the hold is taken)
+        or ``submit`` returns False, the operation goes the one-hop way.
+
         >>> # Connection._command: engine.submit_command / engine.command / engine.expire_command
         """
         token = self._check_caller()
-        call = _Call(fallback, ())
+        call = _Call(fallback, (), self._parked)
+        parked = self._parked
+        if outside and parked is not None and parked.hold.acquire(False):
+            try:
+                taken = submit(call.finish, outside=self._later, now=self._clock.current_time())
+            except Exception as exc:
+                call.finish(exc)
+                taken = True
+            finally:
+                parked.hold.release()
+            if taken:
+                call.handed_off = True
+                self._wait(call, token, _time.monotonic() + timeout, expire)
+                return call.result()
         try:
             token.run_sync_soon(self._submit, submit, call)
         except trio.RunFinishedError:
             raise RuntimeError("the c104test trio thread has been stopped") from None
         self._wait(call, token, _time.monotonic() + timeout, expire)
         return call.result()
+
+    def _later(self, fn: Callable[[], None]) -> None:
+        try:
+            self._token.run_sync_soon(fn)
+        except trio.RunFinishedError:
+            pass  # the trio thread has ended: nothing is left to finish
 
     def _submit(self, submit: Callable[[Callable[[Any], None]], bool], call: _Call) -> None:
         # in the trio thread: try the direct way, else the fallback as a task
@@ -187,17 +219,56 @@ class TrioBridge:
         except BaseException:
             pass
         self._cm.__exit__(None, None, None)
+        if self._parked is not None:
+            self._parked.wake_pending()  # the trio thread ended: nobody else will
+
+
+class _Parked(trio.abc.Instrument):
+    """A trio instrument: ``hold`` is taken by the trio thread whenever it runs anything and is
+    given up only while trio waits for I/O with nothing to run. Another thread that takes it
+    (never blocking: ``acquire(False)``) may then touch the engine's state as if it were the
+    trio thread, briefly; trio, woken meanwhile, waits for the hold before it runs anything."""
+
+    def __init__(self) -> None:
+        self.hold = threading.Lock()
+        self.hold.acquire()  # added from a running task: the trio thread has it
+        self._given = False
+        self.ident = _thread.get_ident()  # the trio thread's
+        #: the locks of callers whose calls finished in this scheduler batch (see _Call.finish)
+        self.pending: list[_thread.LockType] = []
+
+    def before_io_wait(self, timeout: float) -> None:
+        if timeout > 0:  # a poll with tasks still to run: not parked, keep the hold
+            self._given = True
+            self.hold.release()
+        self.wake_pending()
+
+    def wake_pending(self) -> None:
+        pending = self.pending
+        if pending:
+            self.pending = []
+            for lock in pending:
+                lock.release()
+
+    def after_io_wait(self, timeout: float) -> None:
+        if self._given:
+            self._given = False
+            self.hold.acquire()
 
 
 class _Call:
     """One blocking call: runs as a task in the bridge's nursery under its own cancel scope, or
     is handed off (``run_handoff``) and finished by the engine. ``finish`` wakes the caller: a
-    bare lock the trio thread releases (cheaper than a threading.Event's condition)."""
+    bare lock the trio thread releases (cheaper than a threading.Event's condition), at the end
+    of trio's scheduler batch, just before trio waits for I/O (``_Parked.before_io_wait``): woken
+    earlier, the caller would only fight the trio thread for the GIL while trio finishes the
+    batch, and find the hold taken."""
 
-    __slots__ = ("_done", "afn", "args", "error", "finished", "handed_off", "scope", "value")
+    __slots__ = ("_done", "afn", "args", "error", "finished", "handed_off", "parked", "scope", "value")
 
-    def __init__(self, afn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
+    def __init__(self, afn: Callable[..., Awaitable[Any]], args: tuple[Any, ...], parked: _Parked | None) -> None:
         self.afn, self.args = afn, args
+        self.parked = parked
         self._done = _thread.allocate_lock()
         self._done.acquire()
         self.finished = False
@@ -231,14 +302,18 @@ class _Call:
         else:
             self.value = outcome
         self.finished = True
-        self._done.release()
+        parked = self.parked
+        if parked is not None and _thread.get_ident() == parked.ident:
+            parked.pending.append(self._done)
+        else:
+            self._done.release()
 
     def wait(self, timeout: float) -> bool:
         """True once finished (in the caller's thread; at most ``timeout`` seconds)."""
         if self._done.acquire(True, timeout):
             self._done.release()  # stays "done" for any later look
             return True
-        return False
+        return self.finished  # finished, its wake-up still pending: do not wait for that
 
     def cancel(self) -> None:
         if self.scope is not None:

@@ -23,6 +23,7 @@ from ..engine.client import ClientConnection
 from ..engine.errors import C104TestError
 from ..engine.journal import Direction, JournalEntry
 from ..engine.points import PROCESS_TYPES
+from ..engine.requests import Request
 from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu
 from ..protocol.enums import ConnectionState, Cot, Frz, Init, Qoi, Rqt, Type, Umc
 from ..protocol.link import LinkParameters
@@ -279,41 +280,48 @@ class Connection:
 
         return self._b.run(call)
 
-    def _outcome(self, afn: Callable[..., Any], wait: bool, terminated: bool, **kwargs: Any) -> bool:
-        if not self._ready():
-            return False
-        try:
-            result = self._call(afn, wait=wait, **kwargs)
-        except C104TestError as exc:
-            log.info("%s", exc)
-            return False
-        if not wait:
-            return True
-        return bool(result.positive) and (result.terminated or not terminated)
-
     def _command(self, asdu: Asdu, *, wait_termination: bool) -> bool:
         if not self._ready():
             return False
+        return self._handoff(asdu, wait_termination, wait_termination=wait_termination)
+
+    def _request(self, build: Callable[..., Request], wait: bool, terminated: bool, *args: Any, **kwargs: Any) -> bool:
+        """A request built here (engine.requests), sent as a command is; without ``wait`` as a task."""
+        if not self._ready():
+            return False
+        request = build(*args, **kwargs)
+        if wait:
+            return self._handoff(request.asdu, terminated, **request.options)
+        try:
+            self._call(self._engine.command, request.asdu, wait=False, **request.options)
+        except C104TestError as exc:
+            log.info("%s", exc)
+            return False
+        return True
+
+    def _handoff(self, asdu: Asdu, terminated: bool, **options: Any) -> bool:
         bridge = self._b
         engine = self._engine
         data = encode_asdu(asdu)  # here, in the caller's thread
         timeout = engine.command_timeout
         try:
-            # one hop each way: sent by a plain call in the trio thread, the caller woken by the
-            # engine when the confirmation is journalled (else engine.command() as a task)
+            # sent from this thread while the trio thread is parked (else by a plain call in the
+            # trio thread, else engine.command() as a task); the caller woken by the engine when
+            # the confirmation is journalled. A user's on_send_raw keeps to the trio thread.
             result = bridge.run_handoff(
-                partial(engine.submit_command, asdu, data, timeout=timeout, wait_termination=wait_termination),
-                partial(engine.command, asdu, timeout=timeout, wait_termination=wait_termination),
+                partial(engine.submit_command, asdu, data, timeout=timeout, **options),
+                partial(engine.command, asdu, timeout=timeout, **options),
                 engine.expire_command,
                 timeout,
+                outside=self._on_send_raw is None,
             )
         except C104TestError as exc:
             log.info("%s", exc)
             return False
-        return bool(result.positive) and (result.terminated or not wait_termination)
+        return bool(result.positive) and (result.terminated or not terminated)
 
     def _read(self, common_address: int, io_address: int) -> bool:
-        return self._outcome(self._engine.read, True, False, common_address=common_address, io_address=io_address)
+        return self._request(self._engine.read_request, True, False, common_address, io_address)
 
     def interrogation(
         self,
@@ -326,9 +334,8 @@ class Connection:
         if not 20 <= int(qualifier) <= 36:
             raise ValueError(f"Invalid qualifier of interrogation: {qualifier}")
         _check_ca(common_address)
-        return self._outcome(
-            self._engine.interrogation, wait_for_response, True,
-            common_address=common_address, qualifier=qualifier, cot=Cot(cause),
+        return self._request(
+            self._engine.interrogation_request, wait_for_response, True, common_address, qualifier, cot=Cot(cause)
         )
 
     def counter_interrogation(
@@ -340,19 +347,19 @@ class Connection:
         wait_for_response: bool = True,
     ) -> bool:
         _check_ca(common_address)
-        return self._outcome(
-            self._engine.counter_interrogation, wait_for_response, True,
-            common_address=common_address, qualifier=qualifier, freeze=Frz(freeze), cot=Cot(cause),
+        return self._request(
+            self._engine.counter_interrogation_request, wait_for_response, True,
+            common_address, qualifier, Frz(freeze), cot=Cot(cause),
         )
 
     def clock_sync(self, common_address: int, wait_for_response: bool = True) -> bool:
         _check_ca(common_address)
-        return self._outcome(self._engine.clock_sync, wait_for_response, False, common_address=common_address)
+        return self._request(self._engine.clock_sync_request, wait_for_response, False, common_address)
 
     def test(self, common_address: int, with_time: bool = True, wait_for_response: bool = True) -> bool:
         _check_ca(common_address)
-        return self._outcome(
-            self._engine.test_command, wait_for_response, False, common_address=common_address, with_time=with_time
+        return self._request(
+            self._engine.test_command_request, wait_for_response, False, common_address, with_time=with_time
         )
 
     def mute(self) -> bool:

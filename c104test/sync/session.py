@@ -206,14 +206,16 @@ class RtuConnection:
             with_time=with_time, deactivate=deactivate, act_term=act_term,
         )
         timeout = engine.command_timeout if timeout is None else timeout
-        # one thread hop each way (TrioBridge.run_handoff); engine.command() as a task when the
-        # command cannot be sent at once (another one under way, the k window full)
+        # sent from this thread while the trio thread is parked, else one thread hop each way
+        # (TrioBridge.run_handoff); engine.command() as a task when the command cannot be sent
+        # at once (another one under way, the k window full)
         return self._bridge.run_handoff(
             partial(engine.submit_command, asdu, encode_asdu(asdu), timeout=timeout, act_term=mode,
                     collect=return_info),
             partial(engine.command, asdu, timeout=timeout, act_term=mode, collect=return_info),
             engine.expire_command,
             timeout,
+            outside=engine.on_frame is None,
         )
 
     # ---- expectations -----------------------------------------------------------------------------
