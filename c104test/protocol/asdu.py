@@ -45,6 +45,7 @@ from .enums import Cot, Qoi, Type
 from .errors import DecodeError, LocalProtocolError
 from .objects import InformationObject
 from .timetags import CP16Time2a, CP24Time2a, CP56Time2a
+from .unrolled import MAX_SHAPES, element_stores, shape_decoder
 
 __all__ = [
     "MAX_ASDU_LENGTH",
@@ -299,6 +300,16 @@ class TypeInfo:
     )
 
 
+_TWINS: dict[type, type] = {}
+
+
+def _twin_of(cls: type) -> type:
+    """One twin per object class, shared by its types' decoders."""
+    if cls not in _TWINS:
+        _TWINS[cls] = twin(cls)
+    return _TWINS[cls]
+
+
 def _generate(t: Type, cls: type, items: list[_Item]) -> TypeInfo:
     """Build the four codec functions of one type from its layout.
 
@@ -311,7 +322,7 @@ def _generate(t: Type, cls: type, items: list[_Item]) -> TypeInfo:
     laid = {item.name for item in items}
     ns: dict[str, Any] = {
         "C": cls,
-        "B": twin(cls),
+        "B": _twin_of(cls),
         "DecodeError": DecodeError,
         "LocalProtocolError": LocalProtocolError,
         "_r32_nan": _r32_nan,
@@ -325,29 +336,10 @@ def _generate(t: Type, cls: type, items: list[_Item]) -> TypeInfo:
     obj_size, elem_size = ns["_obj"].size, ns["_elem"].size
 
     # decode: one tuple per object from iter_unpack, then one slot store per field
-    names: list[str] = []
-    stores: list[str] = []
-    for idx, item in enumerate(items):
-        args = [f"a{idx}_{j}" for j in range(len(item.fmt))]
-        names += args
-        if item.fmt == "f":  # rare NaN: keep its bits (len(out) is the index of this object)
-            stores.append(
-                f"if {args[0]} != {args[0]}: {args[0]} = _r32_nan(mv, len(out) * size + base + {starts[idx]})"
-            )
-        if item.expr is not None:
-            ns[f"_X{idx}"] = item.table
-            value = item.expr.replace("_X", f"_X{idx}").format(*args)
-        elif item.decode is None:
-            value = args[0]
-        else:
-            ns[f"_d{idx}"] = item.decode
-            value = f"_d{idx}({', '.join(args)})"
-        stores.append(f"ob.{item.name} = {value}")
-    for name in fields:
-        if name != "io_address" and name not in laid:
-            # a field this type does not carry (the time of M_SP_NA_1, the QDS of M_ME_ND_1) is
-            # None, which is also what the encoder requires of it
-            stores.append(f"ob.{name} = None")
+    # (len(out) is the index of the object whose R32 is a NaN)
+    names, stores = element_stores(
+        items, fields, ns, "ob", "", lambda idx: f"len(out) * size + base + {starts[idx]}"
+    )
     body = "\n".join(f"        {s}" for s in stores)
     target = ", ".join(names)
     src = f"""
@@ -559,6 +551,17 @@ def decode_asdu(data: bytes | bytearray | memoryview, offset: int = 0) -> Asdu |
     An ASDU of unknown type decodes to ``UnknownAsdu``. The number of objects must agree with the
     payload exactly; there is no partial decode.
     """
+    try:  # a shape seen before (type and VSQ: SQ and count) has a decoder of its own
+        shaped = _SHAPES[data[0]][data[1]]
+    except IndexError:
+        shaped = None
+    if shaped is not None:
+        return shaped(data, offset)
+    return _decode_general(data, offset)
+
+
+def _decode_general(data: bytes | bytearray | memoryview, offset: int = 0) -> Asdu | UnknownAsdu:
+    """Decode any ASDU and raise every DecodeError; make the unrolled decoder of a new shape."""
     size = len(data)
     if size < HEADER_LENGTH:
         raise DecodeError(f"ASDU of {size} octets is shorter than its 6-octet header", offset)
@@ -594,6 +597,8 @@ def decode_asdu(data: bytes | bytearray | memoryview, offset: int = 0) -> Asdu |
             objs = info.decode_list(body, n)
     except ValueError as exc:  # element constraints (a segment's length, SQ on F_SG_NA_1)
         raise DecodeError(str(exc), offset + HEADER_LENGTH) from None
+    if esize >= 0 and _SHAPES[tid][vsq] is None:
+        _keep_shape(tid, vsq)
     asdu = _AsduTwin()  # see construction.py: slot stores, then the real class
     asdu.type = info.type
     asdu.cot = _COTS[cot & 0x3F]
@@ -607,6 +612,41 @@ def decode_asdu(data: bytes | bytearray | memoryview, offset: int = 0) -> Asdu |
     return asdu
 
 
+def shaped_decoder(type_id: Type | int, sequence: bool, n: int) -> Callable[[Any, int], Asdu | UnknownAsdu]:
+    """The unrolled decoder of ``n`` objects of a fixed-size type in one SQ form (unrolled.py).
+
+    ``decode_asdu`` makes and keeps one per shape it has decoded; tests call this directly.
+    """
+    cls, items = _LAYOUTS[Type(type_id)]
+    common = {
+        "B": _twin_of(cls),
+        "AsduTwin": _AsduTwin,
+        "Asdu": Asdu,
+        "COTS": _COTS,
+        "_r32_nan": _r32_nan,
+        "general": _decode_general,
+        "MAX_IOA": MAX_IOA,
+    }
+    fields = [f.name for f in dataclasses.fields(cls)]
+    return shape_decoder(Type(type_id), cls, fields, items, sequence, n, common)
+
+
+def _keep_shape(tid: int, vsq: int) -> None:
+    """Make and keep the decoder of a shape just decoded, while fewer than MAX_SHAPES are kept."""
+    if _SHAPE_COUNT[0] >= MAX_SHAPES:
+        return
+    row = _SHAPES[tid]
+    if row is _NO_SHAPES:
+        row = _SHAPES[tid] = [None] * 256
+    row[vsq] = shaped_decoder(tid, vsq > 127, vsq & 0x7F)
+    _SHAPE_COUNT[0] += 1
+
+
+# _SHAPES[type][VSQ]: the unrolled decoder of that shape or None; two list subscripts cost half
+# of one dict lookup. A row is made for a type when its first shape is kept; never evicted.
+_NO_SHAPES: list[Any] = [None] * 256
+_SHAPES: list[list[Any]] = [_NO_SHAPES] * 256
+_SHAPE_COUNT = [0]
 _AsduTwin: Any = twin(Asdu)
 
 

@@ -1,10 +1,11 @@
 """The generated fast decoders equal the general path, object for object, for every type.
 
-The fast path (asdu.py ``_generate``) fills a mutable twin of each class and then sets its
-``__class__`` (construction.py); the general path (``plain_objects``) calls the dataclass
-constructor once per object. Random payloads of the exact length each type needs, in both SQ
-forms, must give the same objects from both: same class, same fields (a NaN compared by its 32
-bits), same hash, still frozen.
+The fast paths (asdu.py ``_generate``: a loop per type; unrolled.py: straight-line code per
+shape, which ``decode_asdu`` uses from the second ASDU of a shape on) fill a mutable twin of each
+class and then set its ``__class__`` (construction.py); the general path (``plain_objects``)
+calls the dataclass constructor once per object. Random payloads of the exact length each type
+needs, in both SQ forms, must give the same objects from all of them: same class, same fields (a
+NaN compared by its 32 bits), same hash, still frozen.
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ from c104test.protocol import (
     decode_asdu,
     encode_asdu,
 )
-from c104test.protocol.asdu import MAX_IOA, max_objects, plain_objects, type_info
+from c104test.protocol.asdu import (
+    MAX_IOA,
+    _decode_general,
+    max_objects,
+    plain_objects,
+    shaped_decoder,
+    type_info,
+)
 from c104test.protocol.construction import twin
 
 
@@ -71,16 +79,23 @@ def payloads(draw: st.DrawFn, t: Type, sq: bool) -> tuple[int, bytes]:
 @given(data=st.data())
 def test_fast_decoder_equals_the_general_path(t: Type, sq: bool, data: st.DataObject) -> None:
     n, body = data.draw(payloads(t, sq))
-    asdu = decode_asdu(_asdu_bytes(t, sq, n, body))
+    raw = _asdu_bytes(t, sq, n, body)
     plain = plain_objects(t, body, n, sq)
-    assert len(asdu.objects) == n
-    for fast, slow in zip(asdu.objects, plain, strict=True):
+    # the per-type loop, the decoder of this shape, and decode_asdu (which uses one of them)
+    for asdu in (_decode_general(raw), shaped_decoder(t, sq, n)(raw), decode_asdu(raw)):
+        assert_same_objects(t, asdu.objects, plain)
+        assert (asdu.type, asdu.cot, asdu.common_address, asdu.sequence) == (t, 3, 1, sq)
+        # what was decoded encodes back to the same octets (reserved bits and NaN payloads included)
+        assert encode_asdu(asdu)[6:] == body
+
+
+def assert_same_objects(t: Type, decoded: tuple, plain: list) -> None:
+    assert type(decoded) is tuple and len(decoded) == len(plain)
+    for fast, slow in zip(decoded, plain, strict=True):
         assert type(fast) is type(slow) is type_info(t).object_class
         assert _key(fast) == _key(slow)
         if not any(isinstance(v, float) and math.isnan(v) for v in dataclasses.astuple(fast)):
             assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
-    # what was decoded encodes back to the same octets (reserved bits and NaN payloads included)
-    assert encode_asdu(asdu)[6:] == body
 
 
 @pytest.mark.parametrize("t", [Type.M_ME_NC_1, Type.M_ME_TF_1, Type.C_SE_NC_1, Type.P_ME_NC_1])
@@ -89,20 +104,28 @@ def test_nan_and_infinity_keep_their_bits_on_both_paths(t: Type, bits: int) -> N
     size = type_info(t).element_size
     element = bits.to_bytes(4, "little") + bytes(size - 4)
     body = (7).to_bytes(3, "little") + element + (8).to_bytes(3, "little") + element
-    fast = decode_asdu(_asdu_bytes(t, False, 2, body)).objects
-    assert [_key(o) for o in fast] == [_key(o) for o in plain_objects(t, body, 2, False)]
-    assert encode_asdu(decode_asdu(_asdu_bytes(t, False, 2, body)))[6:] == body
+    raw = _asdu_bytes(t, False, 2, body)
+    for asdu in (_decode_general(raw), shaped_decoder(t, False, 2)(raw)):
+        assert [_key(o) for o in asdu.objects] == [_key(o) for o in plain_objects(t, body, 2, False)]
+        assert encode_asdu(asdu)[6:] == body
+    sequence = (7).to_bytes(3, "little") + element + element
+    raw = _asdu_bytes(t, True, 2, sequence)
+    for asdu in (_decode_general(raw), shaped_decoder(t, True, 2)(raw)):
+        assert [_key(o) for o in asdu.objects] == [_key(o) for o in plain_objects(t, sequence, 2, True)]
+        assert encode_asdu(asdu)[6:] == sequence
 
 
 def test_decoded_objects_stay_frozen_and_of_the_real_class() -> None:
     body = bytes.fromhex("d00700 0000c03f 01")
-    ob = decode_asdu(_asdu_bytes(Type.M_ME_NC_1, False, 1, body)).objects[0]
-    assert type(ob).__name__ == "MeasuredShort" and not type(ob).__name__.endswith("Twin")
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        ob.r32 = 2.0  # type: ignore[misc]
-    asdu = decode_asdu(_asdu_bytes(Type.M_ME_NC_1, False, 1, body))
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        asdu.cot = 20  # type: ignore[misc]
+    raw = _asdu_bytes(Type.M_ME_NC_1, False, 1, body)
+    for asdu in (_decode_general(raw), shaped_decoder(Type.M_ME_NC_1, False, 1)(raw)):
+        ob = asdu.objects[0]
+        assert type(ob).__name__ == "MeasuredShort" and not type(ob).__name__.endswith("Twin")
+        assert type(asdu).__name__ == "Asdu"
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            ob.r32 = 2.0  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            asdu.cot = 20  # type: ignore[misc]
 
 
 @settings(max_examples=200, deadline=None)
