@@ -9,6 +9,12 @@ the baseline (``struct.iter_unpack`` building one tuple per object; for encoding
 both SQ forms (design.md: "M_ME_NC_1, 10 or more objects per ASDU"); the verdict takes the slowest
 of them. The other common types are measured with 30 objects per ASDU (fewer where fewer fit).
 
+``decode_asdu`` decodes the first ASDU of a shape (type, SQ, count) with the general per-type
+decoder and keeps a decoder unrolled for that shape for the next ones (c104test/protocol/unrolled.py,
+at most 512 shapes); the calibration runs warm it, so the table measures the unrolled decoders. The
+lines after the verdict give the general decoder's figure and what making one shape's decoder
+costs, once.
+
 Timing uses the process's CPU time by default (``--cpu``): on a machine that other jobs share,
 wall-clock time also counts the time the scheduler gave the core to someone else, which makes a
 single-threaded figure swing by a factor of two. ``--wall`` uses ``time.perf_counter``. The garbage
@@ -47,6 +53,7 @@ from c104test.protocol import (
     encode_asdu,
     max_objects,
 )
+from c104test.protocol.asdu import _decode_general, shaped_decoder
 
 DECODE_TARGET = 3_000_000  # issue 16 and design.md section 6
 ENCODE_TARGET = 500_000
@@ -129,6 +136,21 @@ def struct_encode_loop(rows: list[tuple[int, float, int]]) -> Callable[[], bytes
     return run
 
 
+def _general_path(runs: int, timer: Callable[[], float]) -> None:
+    """The decoder of a shape's first ASDU (and of every ASDU beyond 512 shapes), and its cost."""
+    for n, sequence in ((10, False), (30, False)):
+        data = encode_asdu(sample_asdu(n, sequence))
+        med, rng = _fmt(rates(lambda data=data: _decode_general(data), n, runs, timer))
+        print(f"general decoder (no shape kept): M_ME_NC_1 {n} objects SQ={int(sequence)}: {med} objects/s ({rng})")
+    made = []
+    for type_id, sequence in ((Type.M_ME_NC_1, False), (Type.M_SP_NA_1, True)):
+        n = max_objects(type_id, sequence)
+        start = timer()
+        shaped_decoder(type_id, sequence, n)
+        made.append(f"{type_id.name} {n} objects SQ={int(sequence)} {(timer() - start) * 1e3:.1f} ms")
+    print(f"making one shape's decoder (once per shape): {', '.join(made)}")
+
+
 def _fmt(values: list[float]) -> tuple[str, str]:
     return f"{statistics.median(values):,.0f}", f"{min(values) / 1e6:.2f}-{max(values) / 1e6:.2f} M"
 
@@ -190,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{verdict}: M_ME_NC_1 {what} {slowest:,.0f} objects/s at the slowest size and SQ form "
             f"(target {target:,}: {slowest / target:.2f}x of it)"
         )
+    _general_path(args.runs, timer)
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if ok else 1
 

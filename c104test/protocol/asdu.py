@@ -552,12 +552,10 @@ def decode_asdu(data: bytes | bytearray | memoryview, offset: int = 0) -> Asdu |
     payload exactly; there is no partial decode.
     """
     try:  # a shape seen before (type and VSQ: SQ and count) has a decoder of its own
-        shaped = _SHAPES[data[0]][data[1]]
-    except IndexError:
-        shaped = None
-    if shaped is not None:
-        return shaped(data, offset)
-    return _decode_general(data, offset)
+        decode = _SHAPES[data[0]][data[1]]
+    except IndexError:  # fewer than 2 octets
+        decode = _decode_general
+    return decode(data, offset)
 
 
 def _decode_general(data: bytes | bytearray | memoryview, offset: int = 0) -> Asdu | UnknownAsdu:
@@ -597,7 +595,7 @@ def _decode_general(data: bytes | bytearray | memoryview, offset: int = 0) -> As
             objs = info.decode_list(body, n)
     except ValueError as exc:  # element constraints (a segment's length, SQ on F_SG_NA_1)
         raise DecodeError(str(exc), offset + HEADER_LENGTH) from None
-    if esize >= 0 and _SHAPES[tid][vsq] is None:
+    if esize >= 0 and _SHAPES[tid][vsq] is _decode_general:
         _keep_shape(tid, vsq)
     asdu = _AsduTwin()  # see construction.py: slot stores, then the real class
     asdu.type = info.type
@@ -637,14 +635,15 @@ def _keep_shape(tid: int, vsq: int) -> None:
         return
     row = _SHAPES[tid]
     if row is _NO_SHAPES:
-        row = _SHAPES[tid] = [None] * 256
+        row = _SHAPES[tid] = [_decode_general] * 256
     row[vsq] = shaped_decoder(tid, vsq > 127, vsq & 0x7F)
     _SHAPE_COUNT[0] += 1
 
 
-# _SHAPES[type][VSQ]: the unrolled decoder of that shape or None; two list subscripts cost half
-# of one dict lookup. A row is made for a type when its first shape is kept; never evicted.
-_NO_SHAPES: list[Any] = [None] * 256
+# _SHAPES[type][VSQ]: the unrolled decoder of that shape, or the general decoder; two list
+# subscripts cost half of one dict lookup. A type's row is made when its first shape is kept;
+# decoders are never evicted.
+_NO_SHAPES: list[Any] = [_decode_general] * 256
 _SHAPES: list[list[Any]] = [_NO_SHAPES] * 256
 _SHAPE_COUNT = [0]
 _AsduTwin: Any = twin(Asdu)

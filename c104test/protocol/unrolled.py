@@ -82,7 +82,7 @@ def shape_decoder(
     starts = [struct.calcsize("<" + "".join(i.fmt for i in items[:k])) for k in range(len(items))]
     fmt = "<BBBBH" + ("HB" + element_fmt * n if sequence else ("HB" + element_fmt) * n)
     unpack = struct.Struct(fmt)
-    ns.update(unpack=unpack.unpack, C=cls, TYPE=type_id)
+    ns.update(unpack=unpack.unpack, C=cls, TYPE=type_id, struct_error=struct.error)
     targets = ["_t", "_v", "cot", "oa", "ca"]
     lines: list[str] = []
     objs: list[str] = []
@@ -105,13 +105,11 @@ def shape_decoder(
     body = "\n        ".join(lines)
     src = f"""
 def decode(mv, offset=0):
-    if len(mv) != {unpack.size}:
-        return general(mv, offset)
     try:
         {", ".join(targets)} = unpack(mv)
         {body}
-    except ValueError:  # an element that refuses its value: the general decoder says where
-        return general(mv, offset)
+    except (struct_error, ValueError):  # another length; an element that refuses its value
+        return general(mv, offset)  # the general decoder raises the DecodeError
     asdu = AsduTwin()
     asdu.type = TYPE
     asdu.cot = COTS[cot & 0x3F]

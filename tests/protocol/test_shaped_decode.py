@@ -92,7 +92,7 @@ def test_a_known_shape_raises_the_same_errors_as_a_new_one() -> None:
     # unexpected back to the general decoder
     decode_asdu(good)
     decode_asdu(_asdu_bytes(Type.M_ME_NC_1, True, 2, (5).to_bytes(3, "little") + bytes(10)))
-    assert asdu_module._SHAPES[13][2] is not None and asdu_module._SHAPES[13][0x82] is not None
+    assert _decode_general not in (asdu_module._SHAPES[13][2], asdu_module._SHAPES[13][0x82])
     again = {name: _error(data) for name, data in (*bad.items(), ("overflow", overflow))}
     assert again == first
     assert first["short"] == ("M_ME_NC_1 with 2 objects (SQ=0) needs 16 octets of objects, got 15", 12)
@@ -110,8 +110,8 @@ def test_no_more_than_max_shapes_are_kept() -> None:
     for _ in range(2):
         assert decode_asdu(last) == _decode_general(last)
         assert decode_asdu(beyond) == _decode_general(beyond)
-    assert asdu_module._SHAPES[1][1] is not None  # the last one kept
-    assert asdu_module._SHAPES[1][0x82] is None  # none beyond: decoded by the general decoder
+    assert asdu_module._SHAPES[1][1] is not _decode_general  # the last one kept
+    assert asdu_module._SHAPES[1][0x82] is _decode_general  # none beyond: decoded by the general decoder
     assert asdu_module._SHAPE_COUNT == [MAX_SHAPES]
 
 
