@@ -134,3 +134,17 @@ def test_an_element_that_refuses_its_value_goes_back_to_the_general_decoder() ->
     decoder = shape_decoder(Type.M_SP_NA_1, cls, ["io_address", "siq", "time"], refusing, False, 1, common)
     raw = _asdu_bytes(Type.M_SP_NA_1, False, 1, bytes.fromhex("01000001"))
     assert decoder(raw, 6) == "general" and handed_back == [(raw, 6)]
+
+
+@pytest.mark.parametrize("sq", [False, True])
+def test_a_shape_decodes_bytes_bytearray_and_memoryview_alike(sq: bool) -> None:
+    t, n = Type.M_ME_TF_1, 3
+    size = type_info(t).element_size
+    body = _random_body(random.Random(3), t, sq, n)  # the middle object's R32 is a signalling NaN
+    raw = _asdu_bytes(t, sq, n, body)
+    decode = shaped_decoder(t, sq, n)
+    expected = encode_asdu(decode(raw))
+    assert expected == raw and len(body) == (3 + n * size if sq else n * (3 + size))
+    for data in (bytearray(raw), memoryview(raw), memoryview(b"\x00" + raw)[1:]):
+        assert encode_asdu(decode(data)) == expected
+        assert repr(decode(data)) == repr(_decode_general(data))
