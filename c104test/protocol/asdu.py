@@ -2,7 +2,9 @@
 
 Each type is described once in ``_LAYOUTS`` (its object class and its elements as struct items);
 from that description the module generates a decoder and an encoder per type and per SQ form,
-so the hot path is one ``struct.iter_unpack`` loop with no per-field dispatch.
+one ``struct.iter_unpack`` loop with no per-field dispatch. ``decode_asdu`` also keeps, for each
+shape it has decoded (type, SQ, count), a decoder unrolled for exactly that shape (unrolled.py):
+one ``struct.unpack`` of the whole ASDU and straight-line code, about 1.5x faster at 10 objects.
 
 >>> asdu = decode_asdu(bytes.fromhex("64010600010000000014"))
 >>> asdu.type, asdu.cot, asdu.common_address, asdu.objects

@@ -148,3 +148,12 @@ def test_a_shape_decodes_bytes_bytearray_and_memoryview_alike(sq: bool) -> None:
     for data in (bytearray(raw), memoryview(raw), memoryview(b"\x00" + raw)[1:]):
         assert encode_asdu(decode(data)) == expected
         assert repr(decode(data)) == repr(_decode_general(data))
+
+
+def test_the_unrolled_module_example_holds() -> None:
+    import doctest
+
+    from c104test.protocol import unrolled
+
+    result = doctest.testmod(unrolled)
+    assert result.attempted > 0 and result.failed == 0
