@@ -647,7 +647,8 @@ def _keep_shape(tid: int, vsq: int) -> None:
 # decoders are never evicted.
 _NO_SHAPES: list[Any] = [_decode_general] * 256
 _SHAPES: list[list[Any]] = [_NO_SHAPES] * 256
-_SHAPE_COUNT = [0]
+_SHAPE_COUNT = [0]  # decoders kept so far (a list: _keep_shape counts without a global statement)
+
 _AsduTwin: Any = twin(Asdu)
 
 

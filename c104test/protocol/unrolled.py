@@ -72,9 +72,9 @@ def shape_decoder(
 ) -> Callable[[Any, int], Any]:  # fmt: skip
     """A decoder of exactly ``n`` objects of ``type_id`` in the given SQ form.
 
-    ``common`` holds what every shape shares: ``B`` is filled in by the caller (the twin of
-    ``cls``); ``AsduTwin``, ``Asdu``, ``COTS``, ``_r32_nan``, ``general`` (the decoder to fall
-    back on), ``MAX_IOA``.
+    ``common`` holds the names the generated code uses from asdu.py: ``B`` (the twin of ``cls``),
+    ``AsduTwin``, ``Asdu``, ``COTS``, ``_r32_nan``, ``general`` (the decoder to fall back on) and
+    ``MAX_IOA``.
     """
     ns = dict(common)
     element_fmt = "".join(item.fmt for item in items)
