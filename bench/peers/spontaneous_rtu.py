@@ -1,6 +1,7 @@
 """A c104test simulator that pushes spontaneous M_ME_NC_1 values as fast as backpressure allows.
 
-    python bench/peers/spontaneous_rtu.py --updates N --points P [--queue-limit Q]
+    python bench/peers/spontaneous_rtu.py --updates N --points P [--queue-limit Q] [--mode await|batch]
+        [--profile FILE]
 
 Station CA 1 has P short-float points, IOA 1..P. Once a client has started data transfer, the
 peer sets point ``1 + i % P`` to ``i // P + 1`` for i in 0..N-1 with ``await Simulator.set_point``
@@ -37,6 +38,12 @@ async def main(args: argparse.Namespace) -> None:
                 await trio.sleep(0.001)
         connection = next(c for c in sim.connections if c.started)
         n, p = args.updates, args.points
+        profiler = None
+        if args.profile:  # diagnostics: cProfile of the producing and draining phase
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         t0 = time.perf_counter()
         cpu0 = time.process_time()
         if args.mode == "await":
@@ -65,6 +72,9 @@ async def main(args: argparse.Namespace) -> None:
                 await trio.sleep(0.001)
         drained = time.perf_counter() - t0
         cpu = time.process_time() - cpu0
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         _peer.result(
             updates=n,
             produce_s=produced,
@@ -85,5 +95,6 @@ if __name__ == "__main__":
     parser.add_argument("--mode", choices=("await", "batch"), default="await")
     parser.add_argument("--k", type=int, default=12)
     parser.add_argument("--w", type=int, default=8)
+    parser.add_argument("--profile", default="", help="write a cProfile of the transfer to this file")
     _peer.exit_on_stdin_eof()
     trio.run(main, parser.parse_args())

@@ -1,8 +1,11 @@
 """The event buffer: spontaneous and cyclic reports waiting for a started connection.
 
-Reports are ``(key, object)`` pairs; the key is (type, CA, COT, OA), and consecutive reports with
-the same key are packed into one ASDU when they are sent (``pack``). The buffer is bounded; what
-happens when it is full is the overflow policy (a profile option, ``docs/profile.md``):
+Reports are ``(key, octets)`` pairs: the key is (type, CA, COT, OA), the octets are the
+information object as an SQ=0 ASDU of that type carries it (IOA, elements, time tag), encoded
+once when the report is made (``asdu.encode_object`` or the station's fast path equal to it).
+Consecutive reports with the same key are joined into one ASDU when they are sent (``pack``):
+no object is built or encoded on the way out. The buffer is bounded; what happens when it is
+full is the overflow policy (a profile option, ``docs/profile.md``):
 
 - ``coalesce`` (default): keep the newest queued report of every point, drop superseded ones. A
   client that reconnects sees every point's latest value; intermediate values are lost.
@@ -13,10 +16,13 @@ Every dropped report is counted in ``dropped``; the first drop of a run returns 
 ``add`` so that the caller logs it once, not once per report.
 
 >>> buffer = EventBuffer(2, "drop_oldest")
+>>> key = (Type.M_SP_NA_1, 47, 3, 0)
 >>> for ioa in (1, 2, 3):
-...     _ = buffer.add((Type.M_SP_NA_1, 47, 3, 0), SinglePoint(ioa, SIQ.TABLE[1]))
->>> [ob.io_address for _, ob in buffer.entries], buffer.dropped
+...     _ = buffer.add(key, encode_object(key[0], SinglePoint(ioa, SIQ.TABLE[1])))
+>>> [io_address(octets) for _, octets in buffer.entries], buffer.dropped
 ([2, 3], 1)
+>>> pack(buffer.take(30)).hex(" ")  # type 1, 2 objects, COT 3, OA 0, CA 47, IOA 2 and 3 with SIQ 1
+'01 02 03 00 2f 00 02 00 00 01 03 00 00 01'
 """
 
 from __future__ import annotations
@@ -25,16 +31,17 @@ from collections import deque
 from collections.abc import Iterable
 from typing import TypeAlias
 
-from ..asdu import Asdu
+from ..asdu import encode_object, encode_objects  # noqa: F401  (encode_object: the doctest)
 from ..elements import SIQ  # noqa: F401  (the doctest)
 from ..enums import Cot, Type
-from ..objects import InformationObject, SinglePoint  # noqa: F401  (the doctest)
+from ..objects import SinglePoint  # noqa: F401  (the doctest)
 
-__all__ = ["OVERFLOW_POLICIES", "EventBuffer", "Key", "Report", "pack"]
+__all__ = ["OVERFLOW_POLICIES", "EventBuffer", "Key", "Report", "io_address", "pack"]
 
 # Key under which reports are packed together: type, CA, COT, OA.
 Key: TypeAlias = tuple[Type, int, int, int]
-Report: TypeAlias = tuple[Key, InformationObject]
+# A report: its key and the octets of its information object (IOA first).
+Report: TypeAlias = tuple[Key, bytes]
 
 OVERFLOW_POLICIES = ("coalesce", "drop_oldest", "drop_newest")
 
@@ -64,20 +71,20 @@ class EventBuffer:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def add(self, key: Key, ob: InformationObject) -> bool:
+    def add(self, key: Key, octets: bytes) -> bool:
         """Queue a report; True when this call dropped reports and none were dropped before."""
         entries = self.entries
         before = self.dropped
         if self.policy == "coalesce":
-            entries.append((key, ob))
+            entries.append((key, octets))
             if len(entries) <= self._coalesce_at:
                 return False  # nothing dropped (the common case, without the sums below)
             self._coalesce()
         elif len(entries) < self.limit:
-            entries.append((key, ob))
+            entries.append((key, octets))
         elif self.policy == "drop_oldest":
             entries.popleft()
-            entries.append((key, ob))
+            entries.append((key, octets))
             self.dropped += 1
         else:
             self.dropped += 1
@@ -122,7 +129,7 @@ class EventBuffer:
         seen: set[tuple[int, int]] = set()
         kept: deque[Report] = deque()
         for entry in reversed(self.entries):
-            point = (entry[0][1], entry[1].io_address)
+            point = (entry[0][1], entry[1][:3])  # CA and the IOA's octets
             if point not in seen:
                 seen.add(point)
                 kept.appendleft(entry)
@@ -133,7 +140,12 @@ class EventBuffer:
         self._coalesce_at = max(self.limit, 2 * len(kept))
 
 
-def pack(reports: list[Report]) -> Asdu:
-    """One ASDU of reports that share a key."""
+def pack(reports: list[Report]) -> bytes:
+    """The octets of one SQ=0 ASDU of reports that share a key."""
     t, ca, cot, oa = reports[0][0]
-    return Asdu(t, COT_MEMBERS[cot], ca, tuple(ob for _, ob in reports), oa)
+    return encode_objects(t, cot, ca, [octets for _, octets in reports], oa)
+
+
+def io_address(octets: bytes) -> int:
+    """The IOA of a report's octets."""
+    return octets[0] | octets[1] << 8 | octets[2] << 16

@@ -51,6 +51,7 @@ __all__ = [
     "INT_RANGES",
     "KINDS",
     "NVA_MAX",
+    "OCTETS",
     "UNTIMED_CAUSES",
     "LogicalStation",
     "SimulatedPoint",
@@ -211,8 +212,9 @@ class StationPoint:
         self.coercer = _COERCERS.get(self.kind, _keep)
         self.builder = _BUILDERS.get(self.kind)
         #: cause (+ 64 when time-tagged spontaneous) -> (report type, event key with originator
-        #: 0, the type's time tag class or None): cached for the report path (station.broadcast).
-        self.reports: dict[int, tuple[Type, tuple[Type, int, int, int], Any]] = {}
+        #: 0, the type's time tag class or None, the kind's fast encoder or None): cached for the
+        #: report path (station.broadcast).
+        self.reports: dict[int, tuple[Type, tuple[Type, int, int, int], Any, Any]] = {}
         self.value: Any = (
             profile.value if profile.is_command else coerce(self.kind, profile.value, self)
         )
@@ -237,14 +239,17 @@ class StationPoint:
         except (ValueError, TypeError, OverflowError) as exc:
             raise ValueError(f"{self.name}: {exc}") from None
 
-    def report(self, cause: int, pixit_timed: bool) -> tuple[Type, tuple[Type, int, int, int], Any]:
-        """``report_type``, the event key (type, CA, COT, originator 0) and the type's time tag
-        class (None: untimed), cached per cause."""
+    def report(self, cause: int, pixit_timed: bool) -> tuple[Type, tuple[Type, int, int, int], Any, Any]:
+        """``report_type``, the event key (type, CA, COT, originator 0), the type's time tag
+        class (None: untimed) and the fast encoder of the object's octets without the time tag
+        (``OCTETS``; None: build and encode the object), cached per cause."""
         slot = cause + 64 if pixit_timed else cause
         entry = self.reports.get(slot)
         if entry is None:
             t = self.report_type(cause, pixit_timed)
-            entry = self.reports[slot] = (t, (t, self.common_address, int(cause), 0), type_info(t).time_tag)
+            tag = type_info(t).time_tag
+            fast = OCTETS.get(self.kind) if tag is not CP24Time2a else None
+            entry = self.reports[slot] = (t, (t, self.common_address, int(cause), 0), tag, fast)
         return entry
 
     def report_type(self, cause: int, pixit_timed: bool) -> Type:
@@ -381,6 +386,49 @@ def _build_short(p: StationPoint, t: Type, stamp: Any, frozen: bool) -> Informat
     ob.time = stamp
     ob.__class__ = MeasuredShort
     return ob  # type: ignore[no-any-return]
+
+
+# The report path encodes each report once, when it is made (events.py). For the common kinds
+# the octets come straight from the point, without an information object: IOA, then the
+# element as the type's encoder writes it (SIQ/DIQ/QDS octets are the quality bits the point
+# keeps, so ``TABLE[bits].to_octet() == bits``). None asks for the general path (a NaN keeps
+# its bits only there). tests/protocol/station/test_report_octets.py holds every one of them
+# to ``encode_object`` of the built object.
+_IOA_OCTET = struct.Struct("<HBB").pack
+_IOA_SCALED = struct.Struct("<HBhB").pack
+_IOA_SHORT = struct.Struct("<HBfB").pack
+
+
+def _octets_single(p: StationPoint) -> bytes | None:
+    i = p.io_address
+    return _IOA_OCTET(i & 0xFFFF, i >> 16, (1 if p.value else 0) | (p.quality & 0xF0))
+
+
+def _octets_double(p: StationPoint) -> bytes | None:
+    i = p.io_address
+    return _IOA_OCTET(i & 0xFFFF, i >> 16, p.value | (p.quality & 0xF0))
+
+
+def _octets_scaled(p: StationPoint) -> bytes | None:
+    i = p.io_address
+    return _IOA_SCALED(i & 0xFFFF, i >> 16, p.value, p.quality & 0xF1)
+
+
+def _octets_short(p: StationPoint) -> bytes | None:
+    value = p.value
+    if value != value:
+        return None
+    i = p.io_address
+    return _IOA_SHORT(i & 0xFFFF, i >> 16, value, p.quality & 0xF1)
+
+
+#: kind -> the octets of the point's object without its time tag (CP56Time2a octets follow).
+OCTETS: dict[str, Callable[[StationPoint], bytes | None]] = {
+    "single": _octets_single,
+    "double": _octets_double,
+    "scaled": _octets_scaled,
+    "short": _octets_short,
+}
 
 
 _BUILDERS: dict[str, _Builder] = {

@@ -32,17 +32,26 @@ from __future__ import annotations
 
 import datetime as _dt
 import heapq
+import struct
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from ..asdu import Asdu, UnknownAsdu, encode_asdu, max_objects, type_info
+from ..asdu import (
+    Asdu,
+    UnknownAsdu,
+    decode_asdu,
+    encode_asdu,
+    encode_object,
+    max_objects,
+    type_info,
+)
 from ..elements import COI
 from ..enums import BinaryCounterQuality, Coi, Cot, Quality, Type
 from ..objects import EndOfInitialisation
-from ..timetags import CP24Time2a, CP56Time2a
+from ..timetags import CP56Time2a
 from .answers import Answer
 from .commands import Selection
 from .events import Report, pack
@@ -69,6 +78,7 @@ from .replies import Outgoing, Part, Reply
 __all__ = ["Answered", "ControlledStation", "StationConnection"]
 
 _HEADER_LENGTH = 6
+_CP56_OCTETS = struct.Struct("<HBBBBB").pack  # a CP56Time2a as every encoder writes it
 _ONCE = (None,)  # one copy of a report (fault plans may ask for none or more)
 _SPONTANEOUS = Cot.SPONTANEOUS  # the default cause: known to be in range, no check needed
 
@@ -214,6 +224,7 @@ class ControlledStation:
         invalid = (self.pixit.time_invalid_before_sync and not self.synchronised
                    and "valid_time_before_sync" not in self.station_faults)
         self._cp56 = CP56Time2a.from_datetime(moment, iv=invalid)
+        self._cp56_octets = _CP56_OCTETS(*self._cp56.items())
         self._cp56_ms = ms
 
     def wall_seconds(self) -> float:
@@ -388,8 +399,7 @@ class ControlledStation:
             if overtake and responses and group.active == connection_id and buffer.entries and \
                     type(responses[0]) not in (tuple, _Hold, Pending):  # a stream in progress
                 reports = buffer.take(self.objects_per_asdu(buffer.entries[0][0][0]))
-                asdu = pack(reports)
-                raw, part = encode_asdu(asdu), Part.EVENT
+                raw, asdu, part = pack(reports), None, Part.EVENT
                 in_flight.append(reports)
             elif responses:
                 head = responses[0]
@@ -416,13 +426,12 @@ class ControlledStation:
                 in_flight.append(None)
             elif group.active == connection_id and buffer.entries:
                 reports = buffer.take(self.objects_per_asdu(buffer.entries[0][0][0]))
-                asdu = pack(reports)
-                raw = encode_asdu(asdu)
+                raw = pack(reports)  # the journal decodes it if anyone looks (asdu None)
+                asdu = None
                 part = Part.EVENT
                 for fault in self._pack_faults:
-                    if fault.scope.covers(asdu):
+                    if fault.scope.covers(decode_asdu(raw)):
                         raw = raw[:2] + bytes(((raw[2] & 0xC0) | fault.cot,)) + raw[3:]
-                        asdu = None
                 in_flight.append(reports)
             else:
                 break
@@ -562,15 +571,20 @@ class ControlledStation:
             self.broadcast(point, cause, 0)
 
     def broadcast(self, point: StationPoint, cause: int, originator: int, skip: StationConnection | None = None) -> None:
-        """Report ``point`` to every group that buffers (but ``skip``'s group)."""
+        """Report ``point`` to every group that buffers (but ``skip``'s group).
+
+        The report is encoded here, once (``events.py``): the common kinds straight from the
+        point (``points.OCTETS``), the others by building and encoding the object.
+        """
         timed = self.pixit.time_tagged_spontaneous
         entry = point.reports.get(cause + 64 if timed else cause)
-        t, key, tag = entry if entry is not None else point.report(cause, timed)
-        builder = point.builder
-        if builder is not None and point.source is None and tag is not CP24Time2a:
-            ob = builder(point, t, None if tag is None else point.time, False)  # build(), in short
-        else:
-            ob = point.build(t, point.time)
+        t, key, tag, fast = entry if entry is not None else point.report(cause, timed)
+        octets = fast(point) if fast is not None and point.source is None else None
+        if octets is None:
+            octets = encode_object(t, point.build(t, point.time))
+        elif tag is not None:  # CP56Time2a (the fast encoders are never used for CP24Time2a)
+            time = point.time
+            octets += self._cp56_octets if time is self._cp56 else _CP56_OCTETS(*time.items())
         if originator:
             key = (t, point.common_address, cause, originator)
         copies = 1
@@ -582,7 +596,7 @@ class ControlledStation:
             if group.buffering and group is not skipped:
                 buffer = group.buffer
                 for _ in range(copies) if copies != 1 else _ONCE:
-                    if buffer.add(key, ob):
+                    if buffer.add(key, octets):
                         self.notices.append(
                             f"event buffer of redundancy group {group.number} over "
                             f"{buffer.limit} reports; overflow policy {buffer.policy}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from c104test.protocol.asdu import decode_asdu
 from c104test.protocol.enums import Cot, Double, Frz, Qoi, Rqt, Type
 from c104test.protocol.station import Part
 
@@ -216,9 +217,11 @@ def test_spontaneous_reports_are_packed_in_order() -> None:
         station.set_point(CA, 301, float(n))
     out = outgoing(station)
     assert {o.part for o in out} == {Part.EVENT}
-    values = [ob.value for o in out for ob in o.asdu.objects]
+    assert {o.asdu for o in out} == {None}  # encoded once when reported; the journal decodes
+    asdus = [decode_asdu(o.raw) for o in out]
+    values = [ob.value for a in asdus for ob in a.objects]
     assert values == [float(n) for n in range(40)]
-    assert [len(o.asdu.objects) for o in out] == [30, 10]
+    assert [len(a.objects) for a in asdus] == [30, 10]
 
 
 def test_cyclic_data_on_the_station_timer() -> None:

@@ -133,13 +133,17 @@ def test_over_limit_only_while_started() -> None:
 def test_put_back_keeps_the_bound() -> None:
     buffer = EventBuffer(2, "drop_newest")
     key = (Type.M_ME_NB_1, CA, 3, 0)
+    from c104test.protocol.asdu import encode_object
     from c104test.protocol.elements import QDS
     from c104test.protocol.objects import MeasuredScaled
 
+    def report(value: int) -> bytes:
+        return encode_object(key[0], MeasuredScaled(300, value, QDS.TABLE[0]))
+
     for n in range(2):
-        buffer.add(key, MeasuredScaled(300, n, QDS.TABLE[0]))
-    buffer.put_back([(key, MeasuredScaled(300, 99, QDS.TABLE[0]))])
-    assert [ob.value for _, ob in buffer.entries] == [99, 0] and buffer.dropped == 1
+        buffer.add(key, report(n))
+    buffer.put_back([(key, report(99))])
+    assert [octets for _, octets in buffer.entries] == [report(99), report(0)] and buffer.dropped == 1
 
 
 def test_settings_are_checked() -> None:

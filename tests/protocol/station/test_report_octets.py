@@ -1,0 +1,114 @@
+"""Reports are encoded once, when made: the octets must be what encoding the object gives.
+
+The station's fast encoders (``points.OCTETS``) write a report's octets straight from the point;
+every other kind builds the object and encodes it (``encode_object``). Both must give, octet
+for octet, the ASDU ``encode_asdu`` makes of the built objects, for every monitoring type, cause
+and quality, with and without time tags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from c104test.engine.profile import PointProfile, Profile, StationProfile
+from c104test.protocol.asdu import Asdu, decode_asdu, encode_asdu, encode_object
+from c104test.protocol.enums import Cot, Double, Quality, Type
+from c104test.protocol.station import ControlledStation
+from c104test.protocol.station.points import KINDS, OCTETS, StationPoint, quality_bits
+from c104test.protocol.timetags import CP56Time2a
+
+from .drive import CA, WALL, outgoing
+
+QUALITIES = (0, int(Quality.Invalid), int(Quality.Overflow | Quality.NonTopical), 0xF9, 0xFF)
+VALUES = {
+    "single": (False, True),
+    "double": tuple(Double),
+    "scaled": (-32768, -1, 0, 1234, 32767),
+    "short": (0.0, -1.5, 3.4e38, 1e-40, math.inf, -math.inf, 0.1),
+}
+STAMP = CP56Time2a.from_datetime(__import__("datetime").datetime(2026, 12, 3, 11, 5, 7, 123000))
+
+
+def point(t: Type, value: object, quality: int) -> StationPoint:
+    p = StationPoint(CA, PointProfile(0x123456, t, value), STAMP)
+    p.quality = quality_bits(p.kind, quality)  # as set_point stores it: every flag bit may be set
+    return p
+
+
+@pytest.mark.parametrize("kind", sorted(OCTETS))
+def test_fast_encoders_equal_encoding_the_object(kind: str) -> None:
+    types = [t for t, k in KINDS.items() if k == kind and encode_tag(t) is not False]
+    assert len(types) == 2  # the plain type and the one with CP56Time2a
+    checked = 0
+    for t in types:
+        for value in VALUES[kind]:
+            for quality in QUALITIES:
+                p = point(t, value, quality)
+                octets = OCTETS[kind](p)
+                assert octets is not None
+                if encode_tag(t):
+                    octets += encode_object(Type.C_CS_NA_1, _clock(STAMP))[3:]
+                assert octets == encode_object(t, p.build(t, STAMP)), (t, value, quality)
+                checked += 1
+    assert checked == 2 * len(VALUES[kind]) * len(QUALITIES)
+
+
+def test_a_nan_takes_the_general_path() -> None:
+    p = point(Type.M_ME_NC_1, 0.0, 0)
+    p.value = math.nan
+    assert OCTETS["short"](p) is None
+
+
+def encode_tag(t: Type) -> bool | None:
+    """True: CP56Time2a, None: untimed, False: CP24Time2a (not a fast type)."""
+    from c104test.protocol.asdu import type_info
+
+    tag = type_info(t).time_tag
+    return None if tag is None else (tag is CP56Time2a or False)
+
+
+def _clock(stamp: CP56Time2a):  # a C_CS_NA_1 object is IOA + CP56Time2a: its octets after the IOA
+    from c104test.protocol.objects import ClockSync
+
+    return ClockSync(0, stamp)
+
+
+MONITORING = [t for t, kind in KINDS.items() if kind != "command" and encode_tag(t) is not False]
+
+
+def profile_point(n: int, t: Type) -> PointProfile:
+    try:  # the IV flag where the type carries a quality (M_ME_ND_1 has none)
+        return PointProfile(100 + n, t, None, quality=Quality.Invalid if n % 2 else Quality(0))
+    except ValueError:
+        return PointProfile(100 + n, t, None)
+
+
+@pytest.mark.parametrize("timed", [False, True], ids=["untimed", "time-tagged spontaneous"])
+def test_every_monitoring_type_is_reported_as_encode_asdu_would(timed: bool) -> None:
+    """Station level: set every point, and compare each sent ASDU with encode_asdu of the built objects."""
+    points = tuple(profile_point(n, t) for n, t in enumerate(MONITORING))
+    assert len(points) >= 20
+    profile = Profile((StationProfile(CA, points),), name="all types")
+    profile = dataclasses.replace(profile, pixit=dataclasses.replace(profile.pixit, time_tagged_spontaneous=timed))
+    station = ControlledStation(profile, wall_clock=lambda: WALL)
+    station.connect(1, 0.0)
+    station.started(1, 0.0)
+    outgoing(station)  # end of initialisation
+    for p in points:
+        station.set_point(CA, p.io_address, None, cause=Cot.SPONTANEOUS)
+        station.set_point(CA, p.io_address, None, cause=Cot.PERIODIC)
+    sent = [o.raw for o in outgoing(station)]
+    assert len(sent) == 2 * len(points)
+    logical = station.stations[CA]
+    for raw in sent:
+        asdu = decode_asdu(raw)
+        assert isinstance(asdu, Asdu) and len(asdu.objects) == 1
+        ob = asdu.objects[0]
+        sp = logical.points[ob.io_address]
+        t = sp.report_type(int(asdu.cot), timed)
+        assert asdu.type is t
+        built = sp.build(t, sp.time)
+        assert raw == encode_asdu(Asdu(t, asdu.cot, CA, (built,))), t
