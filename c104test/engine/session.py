@@ -127,7 +127,6 @@ class Session:
         "_receive_scope",
         "_send_timeout",
         "_timer_wakeup",
-        "_writer_idle",
         "_writer_wakeup",
         "closed",
         "error",
@@ -135,6 +134,7 @@ class Session:
         "link",
         "opened",
         "peer",
+        "writer_idle",
     )
 
     def __init__(
@@ -177,7 +177,9 @@ class Session:
         self._armed = math.inf
         self._in_flight = b""  # octets the writer is handing to the stream right now
         self._in_flight_sent = 0  # of which the stream took this many
-        self._writer_idle = False
+        #: The writer waits for ``wake_writer`` (a producer need not wake a busy writer: it
+        #: pulls again before it waits).
+        self.writer_idle = False
         stream = opened.stream
         plain = isinstance(stream, trio.SocketStream) and os.name == "posix"
         self._fd = stream.socket.fileno() if plain else -1  # for _send_now
@@ -358,11 +360,11 @@ class Session:
                         self._pull(produce)
                     if not link.has_data_to_send:
                         self._writer_wakeup = trio.Event()
-                        self._writer_idle = True
+                        self.writer_idle = True
                         try:
                             await self._writer_wakeup.wait()
                         finally:
-                            self._writer_idle = False
+                            self.writer_idle = False
                         continue
                 self._take(trio.current_time())
             if not await self._send_in_flight():
@@ -410,7 +412,7 @@ class Session:
         does not take at once stays in ``_in_flight`` for the writer, which applies the
         deadline. Plain TCP sockets only (POSIX); anything else goes through the writer.
         """
-        if self._fd < 0 or not self._writer_idle or self._in_flight or self.closed is not None:
+        if self._fd < 0 or not self.writer_idle or self._in_flight or self.closed is not None:
             self._writer_wakeup.set()
             return
         self._take(trio.current_time())
