@@ -475,8 +475,10 @@ class Simulator:
         """
         station = self.station
         station.set_point(common_address, io_address, value, quality, cause)
-        for connection in self._connections:
-            connection.session.wake_writer()
+        for connection in self._connections:  # a busy writer pulls again before it waits
+            session = connection.session
+            if session.writer_idle:
+                session.wake_writer()
         if station.notices:
             self._log_notices()
 
@@ -492,23 +494,34 @@ class Simulator:
 
         This is backpressure for producers: a client that acknowledges slowly slows the
         producer down instead of losing intermediate values. Every call is a cancellation
-        point; it lets other tasks run every 120 calls (or when it waits), so that a producer
-        in a loop fills whole ASDUs instead of sending one object per ASDU: 120 short floats are
-        four full ASDUs, 120 single points two (every 32 calls left a 2-object ASDU each time),
-        and the writer sends them in one go (figures: bench/README.md, issue 16).
+        point (``trio.lowlevel.checkpoint_if_cancelled``: a cancelled producer stops here, the
+        value it set stays set and reported). It is a schedule point when it waits for room,
+        and otherwise every 120 calls: a producer in a loop lets the connections' writers run
+        that often, so it fills whole ASDUs instead of sending one object per ASDU (120 short
+        floats are four full ASDUs, 120 single points two) and a full k window leaves in one
+        send, at a few microseconds per schedule point instead of that on every call (figures:
+        bench/README.md, issue 16).
         """
-        self.set_point_nowait(common_address, io_address, value, quality, cause)
+        station = self.station
+        full = station.set_point(common_address, io_address, value, quality, cause)
+        for connection in self._connections:  # set_point_nowait, inlined: one call less per value
+            session = connection.session
+            if session.writer_idle:
+                session.wake_writer()
+        if station.notices:
+            self._log_notices()
         await trio.lowlevel.checkpoint_if_cancelled()
-        waited = False
-        if self.station.any_buffer_full():  # else no connection is over its limit
+        if full:  # else no connection is over its limit
+            waited = False
             for connection in self.connections:
                 while connection._over_limit():
                     waited = True
                     await connection._room.park()
+            if waited:
+                self._unyielded = 0
+                return
         self._unyielded += 1
-        if waited:
-            self._unyielded = 0
-        elif self._unyielded >= _YIELD_EVERY:
+        if self._unyielded >= _YIELD_EVERY:
             self._unyielded = 0
             await trio.lowlevel.cancel_shielded_checkpoint()
 

@@ -54,7 +54,7 @@ COT_MEMBERS: tuple[Cot | int, ...] = tuple(
 class EventBuffer:
     """A bounded FIFO of reports with an overflow policy."""
 
-    __slots__ = ("_coalesce_at", "dropped", "entries", "limit", "policy")
+    __slots__ = ("append_below", "dropped", "entries", "limit", "policy")
 
     def __init__(self, limit: int, policy: str = "coalesce") -> None:
         if limit < 1:
@@ -66,7 +66,9 @@ class EventBuffer:
         self.entries: deque[Report] = deque()
         #: Reports dropped by the overflow policy since the buffer was made.
         self.dropped = 0
-        self._coalesce_at = limit
+        #: While fewer reports than this are queued, ``add`` only appends (the station's report
+        #: path appends to ``entries`` itself then, without the call).
+        self.append_below = limit
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -75,10 +77,11 @@ class EventBuffer:
         """Queue a report; True when this call dropped reports and none were dropped before."""
         entries = self.entries
         before = self.dropped
+        if len(entries) < self.append_below:
+            entries.append((key, octets))
+            return False  # nothing dropped (the common case, without the sums below)
         if self.policy == "coalesce":
             entries.append((key, octets))
-            if len(entries) <= self._coalesce_at:
-                return False  # nothing dropped (the common case, without the sums below)
             self._coalesce()
         elif len(entries) < self.limit:
             entries.append((key, octets))
@@ -110,7 +113,7 @@ class EventBuffer:
 
     def clear(self) -> None:
         self.entries.clear()
-        self._coalesce_at = self.limit
+        self.append_below = self.limit
 
     def take(self, per_asdu: int) -> list[Report]:
         """The reports for one ASDU: consecutive reports with the head's key, at most ``per_asdu``."""
@@ -121,7 +124,7 @@ class EventBuffer:
         while entries and len(taken) < per_asdu and entries[0][0] == key:
             taken.append(entries.popleft())
         if len(entries) <= self.limit:
-            self._coalesce_at = self.limit
+            self.append_below = self.limit
         return taken
 
     def _coalesce(self) -> None:
@@ -137,7 +140,7 @@ class EventBuffer:
         self.entries = kept
         # With more distinct points queued than the bound, coalescing again at every report
         # would cost O(n) each time; wait until the queue has doubled.
-        self._coalesce_at = max(self.limit, 2 * len(kept))
+        self.append_below = max(self.limit, 2 * len(kept))
 
 
 def pack(reports: list[Report]) -> bytes:

@@ -538,12 +538,13 @@ class ControlledStation:
         value: Any = None,
         quality: Quality | BinaryCounterQuality | int | None = None,
         cause: Cot | int = Cot.SPONTANEOUS,
-    ) -> None:
+    ) -> bool:
         """Change a point and report it with ``cause`` to every group that buffers reports.
 
         ``value=None`` keeps the value, ``quality=None`` the quality; a command point only
         stores the value. ValueError for a value the type cannot carry, KeyError for a point
-        the profile does not have.
+        the profile does not have. True when an event buffer is full now (``any_buffer_full``:
+        a producer with back-pressure should wait for ``over_limit`` to clear).
         """
         station = self.stations.get(common_address)
         point = None if station is None else station.points.get(io_address)
@@ -567,8 +568,33 @@ class ControlledStation:
         if ms != self._cp56_ms:
             self._set_cp56(ms)
         point.time = self._cp56
-        if point.kind != "command":
-            self.broadcast(point, cause, 0)
+        if point.kind == "command":
+            return False
+        if point.source is None and not self._event_faults:
+            # broadcast's common case, inlined (one call per value less): a fast-encoded report
+            # appended to every buffering group's buffer while it has room
+            timed = self.pixit.time_tagged_spontaneous
+            entry = point.reports.get(cause + 64 if timed else cause)
+            _, key, tag, fast = entry if entry is not None else point.report(cause, timed)
+            octets = None if fast is None else fast(point)
+            if octets is not None:
+                if tag is not None:
+                    octets += self._cp56_octets  # point.time is self._cp56 (just set)
+                report = (key, octets)
+                full = False
+                for group in self.groups:
+                    if group.buffering:
+                        buffer = group.buffer
+                        entries = buffer.entries
+                        if len(entries) < buffer.append_below:
+                            entries.append(report)
+                        elif buffer.add(key, octets):
+                            self._overflow_notice(group)
+                        if len(buffer.entries) >= buffer.limit:
+                            full = True
+                return full
+        self.broadcast(point, cause, 0)
+        return self.any_buffer_full()
 
     def broadcast(self, point: StationPoint, cause: int, originator: int, skip: StationConnection | None = None) -> None:
         """Report ``point`` to every group that buffers (but ``skip``'s group).
@@ -597,10 +623,14 @@ class ControlledStation:
                 buffer = group.buffer
                 for _ in range(copies) if copies != 1 else _ONCE:
                     if buffer.add(key, octets):
-                        self.notices.append(
-                            f"event buffer of redundancy group {group.number} over "
-                            f"{buffer.limit} reports; overflow policy {buffer.policy}"
-                        )
+                        self._overflow_notice(group)
+
+    def _overflow_notice(self, group: RedundancyGroup) -> None:
+        buffer = group.buffer
+        self.notices.append(
+            f"event buffer of redundancy group {group.number} over "
+            f"{buffer.limit} reports; overflow policy {buffer.policy}"
+        )
 
     # ---- time ----
 
