@@ -71,7 +71,7 @@ from .faults import (
 )
 from .files import FileTransfer, StoredFile
 from .hooks import ApplicationHooks, Pending
-from .points import LogicalStation, SimulatedPoint, StationPoint, quality_bits, walk
+from .points import LogicalStation, SimulatedPoint, StationPoint, quality_bits, set_short, walk
 from .redundancy import RedundancyGroup, RedundancySettings
 from .replies import Outgoing, Part, Reply
 
@@ -156,6 +156,7 @@ class ControlledStation:
         #: An application's hooks (c104test.Server); None: the station decides alone.
         self.hooks = hooks
         self.pixit = profile.pixit
+        self._timed = self.pixit.time_tagged_spontaneous  # (the profile's pixit never changes)
         self.settings = redundancy if redundancy is not None else RedundancySettings()
         self.simulate_changes = simulate_changes
         self._wall_clock = wall_clock
@@ -556,13 +557,17 @@ class ControlledStation:
             cause = int(cause)
             if not 1 <= cause <= 63:
                 raise ValueError(f"cause of transmission {cause} outside 1..63")
-        if value is not None:
-            try:
-                point.value = point.coercer(value)
-            except (ValueError, TypeError, OverflowError) as exc:
-                raise ValueError(f"{point.name}: {exc}") from None
-        if quality is not None:
-            point.quality = quality_bits(point.kind, quality)
+        quality = point.quality if quality is None else quality_bits(point.kind, quality)
+        octets = None
+        try:
+            if point.kind == "short" and value is not None:
+                octets = set_short(point, value, quality)  # coerced and encoded in one pack
+            else:
+                if value is not None:
+                    point.value = point.coercer(value)
+                point.quality = quality
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ValueError(f"{point.name}: {exc}") from None
         # now_cp56, inlined: the time tag is made once per millisecond, not once per value
         ms = int((self._wall_clock() + self._clock_offset) * 1000)
         if ms != self._cp56_ms:
@@ -573,10 +578,12 @@ class ControlledStation:
         if point.source is None and not self._event_faults:
             # broadcast's common case, inlined (one call per value less): a fast-encoded report
             # appended to every buffering group's buffer while it has room
-            timed = self.pixit.time_tagged_spontaneous
-            entry = point.reports.get(cause + 64 if timed else cause)
-            _, key, tag, fast = entry if entry is not None else point.report(cause, timed)
-            octets = None if fast is None else fast(point)
+            entry = point.reports.get(cause + 64 if self._timed else cause)
+            _, key, tag, fast = entry if entry is not None else point.report(cause, self._timed)
+            if fast is None:  # (nor for CP24Time2a types)
+                octets = None
+            elif octets is None:
+                octets = fast(point)
             if octets is not None:
                 if tag is not None:
                     octets += self._cp56_octets  # point.time is self._cp56 (just set)

@@ -112,3 +112,25 @@ def test_every_monitoring_type_is_reported_as_encode_asdu_would(timed: bool) -> 
         assert asdu.type is t
         built = sp.build(t, sp.time)
         assert raw == encode_asdu(Asdu(t, asdu.cot, CA, (built,))), t
+
+
+@pytest.mark.parametrize("t", [Type.M_ME_NC_1, Type.M_ME_TF_1])
+def test_set_point_of_a_short_float_reports_what_encoding_gives(t: Type) -> None:
+    """``set_short`` coerces and encodes in one pack: the stored value and the octets agree."""
+    profile = Profile((StationProfile(CA, (PointProfile(0x10203, t, 0.0),)),), name="short")
+    station = ControlledStation(profile, wall_clock=lambda: WALL)
+    station.connect(1, 0.0)
+    station.started(1, 0.0)
+    outgoing(station)
+    values = (1, -2.5, 0.1, 3.4e38, 1e-45, math.inf, -math.inf, math.nan, 16777217)
+    for value in values:
+        station.set_point(CA, 0x10203, value, quality=Quality.Invalid if value == 1 else None)
+        (raw,) = [o.raw for o in outgoing(station)]
+        sp = station.stations[CA].points[0x10203]
+        assert raw == encode_asdu(Asdu(t, Cot.SPONTANEOUS, CA, (sp.build(t, sp.time),))), value
+        assert decode_asdu(raw).objects[0].value == sp.value or math.isnan(value)
+    with pytest.raises(ValueError, match="IOA 66051: .*too large"):
+        station.set_point(CA, 0x10203, 1e39)
+    with pytest.raises(ValueError, match="IOA 66051: expected a number"):
+        station.set_point(CA, 0x10203, "1.5")
+    assert sp.value == 16777216.0 and not outgoing(station)  # nothing changed, nothing reported
