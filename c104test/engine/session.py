@@ -134,6 +134,7 @@ class Session:
         "link",
         "opened",
         "peer",
+        "writer_can_pull",
         "writer_idle",
     )
 
@@ -177,9 +178,12 @@ class Session:
         self._armed = math.inf
         self._in_flight = b""  # octets the writer is handing to the stream right now
         self._in_flight_sent = 0  # of which the stream took this many
-        #: The writer waits for ``wake_writer`` (a producer need not wake a busy writer: it
-        #: pulls again before it waits).
+        #: The writer waits for ``wake_writer``.
         self.writer_idle = False
+        #: ... and the k window has room, so it would pull: only then does a producer's
+        #: ``wake_writer`` help (a busy writer pulls again before it waits; one waiting for
+        #: the window is woken by the acknowledgement).
+        self.writer_can_pull = False
         stream = opened.stream
         plain = isinstance(stream, trio.SocketStream) and os.name == "posix"
         self._fd = stream.socket.fileno() if plain else -1  # for _send_now
@@ -361,10 +365,11 @@ class Session:
                     if not link.has_data_to_send:
                         self._writer_wakeup = trio.Event()
                         self.writer_idle = True
+                        self.writer_can_pull = produce is not None and link.can_send
                         try:
                             await self._writer_wakeup.wait()
                         finally:
-                            self.writer_idle = False
+                            self.writer_idle = self.writer_can_pull = False
                         continue
                 self._take(trio.current_time())
             if not await self._send_in_flight():
