@@ -435,6 +435,7 @@ class Simulator:
         link_faults = self.station.link_faults
         for connection in self._connections:
             link_faults.apply(connection.link)
+            connection._wake()  # (a fault that ignores k opens the window)
         if self.faults:
             log.warning("simulator fault plan: %s", ", ".join(repr(f) for f in self.faults))
         else:
@@ -475,9 +476,9 @@ class Simulator:
         """
         station = self.station
         station.set_point(common_address, io_address, value, quality, cause)
-        for connection in self._connections:  # a busy writer pulls again before it waits
+        for connection in self._connections:  # only a writer that would pull (Session.writer_can_pull)
             session = connection.session
-            if session.writer_idle:
+            if session.writer_can_pull:
                 session.wake_writer()
         if station.notices:
             self._log_notices()
@@ -506,7 +507,7 @@ class Simulator:
         full = station.set_point(common_address, io_address, value, quality, cause)
         for connection in self._connections:  # set_point_nowait, inlined: one call less per value
             session = connection.session
-            if session.writer_idle:
+            if session.writer_can_pull:
                 session.wake_writer()
         if station.notices:
             self._log_notices()
