@@ -129,7 +129,7 @@ def test_set_point_of_a_short_float_reports_what_encoding_gives(t: Type) -> None
         sp = station.stations[CA].points[0x10203]
         assert raw == encode_asdu(Asdu(t, Cot.SPONTANEOUS, CA, (sp.build(t, sp.time),))), value
         assert decode_asdu(raw).objects[0].value == sp.value or math.isnan(value)
-    with pytest.raises(ValueError, match="IOA 66051: .*too large"):
+    with pytest.raises(ValueError, match=r"IOA 66051: .*too large"):
         station.set_point(CA, 0x10203, 1e39)
     with pytest.raises(ValueError, match="IOA 66051: expected a number"):
         station.set_point(CA, 0x10203, "1.5")
