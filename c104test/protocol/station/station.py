@@ -166,6 +166,7 @@ class ControlledStation:
         #: Loaded parameters of measured values: (CA, IOA, KPA) -> value (parameters.py).
         self.parameters: dict[tuple[int, int, int], Any] = {}
         self._cp56_ms = -1
+        self._cp56_from = self._cp56_to = 0.0  # wall clock readings that fall in _cp56's millisecond
         self._cp56 = self.now_cp56()
         self.stations: dict[int, LogicalStation] = {
             s.common_address: LogicalStation(s, self.pixit.interrogation_types_without_time, self._cp56)
@@ -207,6 +208,7 @@ class ControlledStation:
         #: Names of the station faults in the plan (``faults_process``: checked where they act).
         self.station_faults = frozenset(f.name for f in self.faults if f.acts_on == "station")
         self._cp56_ms = -1
+        self._cp56_to = 0.0
 
     # ---- clock ----
 
@@ -227,6 +229,11 @@ class ControlledStation:
         self._cp56 = CP56Time2a.from_datetime(moment, iv=invalid)
         self._cp56_octets = _CP56_OCTETS(*self._cp56.items())
         self._cp56_ms = ms
+        # the same millisecond as readings of the wall clock, so that set_point compares one
+        # reading instead of computing the millisecond (a float's rounding may move a reading
+        # at the very edge into the neighbouring millisecond)
+        self._cp56_from = ms / 1000 - self._clock_offset
+        self._cp56_to = (ms + 1) / 1000 - self._clock_offset
 
     def wall_seconds(self) -> float:
         """Epoch seconds on the station's clock (what a time tag of now means)."""
@@ -237,6 +244,7 @@ class ControlledStation:
         self._clock_offset = when - self._wall_clock()
         self.synchronised = True
         self._cp56_ms = -1
+        self._cp56_to = 0.0
 
     # ---- connections ----
 
@@ -569,9 +577,9 @@ class ControlledStation:
         except (ValueError, TypeError, OverflowError) as exc:
             raise ValueError(f"{point.name}: {exc}") from None
         # now_cp56, inlined: the time tag is made once per millisecond, not once per value
-        ms = int((self._wall_clock() + self._clock_offset) * 1000)
-        if ms != self._cp56_ms:
-            self._set_cp56(ms)
+        wall = self._wall_clock()
+        if not self._cp56_from <= wall < self._cp56_to:
+            self._set_cp56(int((wall + self._clock_offset) * 1000))
         point.time = self._cp56
         if point.kind == "command":
             return False
