@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import TypeAlias
 
 from ..asdu import encode_object, encode_objects  # noqa: F401  (encode_object: the doctest)
@@ -44,6 +45,8 @@ Key: TypeAlias = tuple[Type, int, int, int]
 Report: TypeAlias = tuple[Key, bytes]
 
 OVERFLOW_POLICIES = ("coalesce", "drop_oldest", "drop_newest")
+
+_KEY, _OCTETS = itemgetter(0), itemgetter(1)
 
 # Cause octet values as Cot members where the enum has one (as decode_asdu gives them).
 COT_MEMBERS: tuple[Cot | int, ...] = tuple(
@@ -118,11 +121,15 @@ class EventBuffer:
     def take(self, per_asdu: int) -> list[Report]:
         """The reports for one ASDU: consecutive reports with the head's key, at most ``per_asdu``."""
         entries = self.entries
-        first = entries.popleft()
-        key = first[0]
-        taken = [first]
-        while entries and len(taken) < per_asdu and entries[0][0] == key:
-            taken.append(entries.popleft())
+        popleft = entries.popleft
+        n = min(per_asdu, len(entries))
+        taken = [popleft() for _ in range(n)]  # (the loops here run in C: this is per report)
+        key = taken[0][0]
+        keys = list(map(_KEY, taken))
+        if keys.count(key) != n:  # another key further on: it and what follows stay queued
+            cut = next(i for i, k in enumerate(keys) if k != key)
+            entries.extendleft(reversed(taken[cut:]))
+            del taken[cut:]
         if len(entries) <= self.limit:
             self.append_below = self.limit
         return taken
@@ -146,7 +153,7 @@ class EventBuffer:
 def pack(reports: list[Report]) -> bytes:
     """The octets of one SQ=0 ASDU of reports that share a key."""
     t, ca, cot, oa = reports[0][0]
-    return encode_objects(t, cot, ca, [octets for _, octets in reports], oa)
+    return encode_objects(t, cot, ca, list(map(_OCTETS, reports)), oa)
 
 
 def io_address(octets: bytes) -> int:

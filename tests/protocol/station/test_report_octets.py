@@ -134,3 +134,18 @@ def test_set_point_of_a_short_float_reports_what_encoding_gives(t: Type) -> None
     with pytest.raises(ValueError, match="IOA 66051: expected a number"):
         station.set_point(CA, 0x10203, "1.5")
     assert sp.value == 16777216.0 and not outgoing(station)  # nothing changed, nothing reported
+
+
+def test_take_stops_at_the_first_other_key_and_keeps_the_rest_in_order() -> None:
+    from c104test.protocol.station.events import EventBuffer, io_address
+
+    a, b = (Type.M_ME_NC_1, CA, 3, 0), (Type.M_ME_NC_1, CA, 1, 0)
+    buffer = EventBuffer(100)
+    keys = [a, a, a, b, a, b, b]
+    for n, key in enumerate(keys):
+        buffer.add(key, n.to_bytes(3, "little") + b"\0\0\0\0\0")
+    runs = []
+    while buffer.entries:
+        taken = buffer.take(2)
+        runs.append((taken[0][0], [io_address(octets) for _, octets in taken]))
+    assert runs == [(a, [0, 1]), (a, [2]), (b, [3]), (a, [4]), (b, [5, 6])]
