@@ -136,6 +136,7 @@ __all__ = [
 log = logging.getLogger("c104test.simulator")
 
 SIMULATOR_JOURNAL_SIZE = 8 * 1024 * 1024  # octets, all connections of one simulator together
+_checkpoint_if_cancelled = trio.lowlevel.checkpoint_if_cancelled  # (bound once: per value)
 _YIELD_EVERY = 120  # set_point calls between schedule points (whole ASDUs, ~0.2 ms of work)
 _HEADER_LENGTH = 6
 _APDU_MAX = 255  # octets; what one queued answer counts against ``response_limit``
@@ -511,7 +512,7 @@ class Simulator:
                 session.wake_writer()
         if station.notices:
             self._log_notices()
-        await trio.lowlevel.checkpoint_if_cancelled()
+        await _checkpoint_if_cancelled()
         if full:  # else no connection is over its limit
             waited = False
             for connection in self.connections:
