@@ -54,7 +54,7 @@ from ..objects import EndOfInitialisation
 from ..timetags import CP56Time2a
 from .answers import Answer
 from .commands import Selection
-from .events import Report, pack
+from .events import EventBuffer, Report, pack
 from .faults import (
     DuplicateEvent,
     Fault,
@@ -176,6 +176,7 @@ class ControlledStation:
         self.files: dict[int, dict[int, StoredFile]] = {s.common_address: stored_files(s) for s in profile.stations}
         self.connections: dict[int, StationConnection] = {}
         self.groups: list[RedundancyGroup] = []
+        self._buffers: list[EventBuffer] = []  # of the groups that buffer reports (set_point's loop)
         self._group_numbers = 0
         self._gone_overflows = 0  # reports dropped by buffers that are gone
         self._per_asdu: dict[Type, int] = {}
@@ -260,6 +261,7 @@ class ControlledStation:
             self._group_numbers += 1
             group = RedundancyGroup(self._group_numbers, self.settings)
             self.groups.append(group)
+            self._buffering_changed()
         group.members.append(connection_id)
         connection = StationConnection(connection_id, name, group)
         self.connections[connection_id] = connection
@@ -288,6 +290,7 @@ class ControlledStation:
                 )
         elif not group.members:
             self.groups.remove(group)
+            self._buffering_changed()
             self._gone_overflows += group.buffer.dropped
 
     def started(self, connection_id: int, now: float) -> int | None:
@@ -300,6 +303,7 @@ class ControlledStation:
         previous = None
         if group.active in (None, connection_id) or not any(isinstance(f, StayActive) for f in self.faults):
             previous = group.start(connection_id)  # (StayActive: the data flow stays where it is)
+            self._buffering_changed()
         if previous is not None:
             other = self.connections.get(previous)
             self.notices.append(
@@ -597,16 +601,18 @@ class ControlledStation:
                     octets += self._cp56_octets  # point.time is self._cp56 (just set)
                 report = (key, octets)
                 full = False
-                for group in self.groups:
-                    if group.buffering:
-                        buffer = group.buffer
-                        entries = buffer.entries
-                        if len(entries) < buffer.append_below:
-                            entries.append(report)
-                        elif buffer.add(key, octets):
-                            self._overflow_notice(group)
-                        if len(buffer.entries) >= buffer.limit:
-                            full = True
+                for buffer in self._buffers:
+                    entries = buffer.entries
+                    queued = len(entries)
+                    if queued < buffer.append_below:
+                        entries.append(report)
+                        queued += 1
+                    else:
+                        if buffer.add(key, octets):
+                            self._overflow_notice(next(g for g in self.groups if g.buffer is buffer))
+                        queued = len(buffer.entries)
+                    if queued >= buffer.limit:
+                        full = True
                 return full
         self.broadcast(point, cause, 0)
         return self.any_buffer_full()
@@ -639,6 +645,10 @@ class ControlledStation:
                 for _ in range(copies) if copies != 1 else _ONCE:
                     if buffer.add(key, octets):
                         self._overflow_notice(group)
+
+    def _buffering_changed(self) -> None:
+        """A group came, went or started buffering: the buffers ``set_point`` appends to."""
+        self._buffers = [g.buffer for g in self.groups if g.buffering]
 
     def _overflow_notice(self, group: RedundancyGroup) -> None:
         buffer = group.buffer
