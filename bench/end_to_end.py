@@ -30,6 +30,9 @@ What it measures (design.md section 6, issues 3 and 16):
   its rate and how many values it lost.
 
 Rate = objects / (time of the last object - time of the first object) on the receiving side.
+Diagnostics printed under the table: CPU busy and CPU time per value of each process. On a
+2-core machine the two processes often take turns on one core (a loopback send wakes the client
+on the sender's core), so the rate is then about 1 / (simulator + client CPU per value).
 Target: at least 300,000 objects/s applied, 0 lost (issue 16), checked on every c104test row; each
 row is the median of --repeat runs (5 by default) with the range beside it.
 """
@@ -303,9 +306,13 @@ def main() -> None:
         overflows = sum(s.get("overflows", 0) for s in srv)
         per_asdu = ", ".join(f"{r['per_asdu']:.1f}" for r in rs)
         sim_cpu = sorted(s["cpu_s"] / s["drain_s"] for s in srv if s.get("drain_s"))
+        per_value = sorted(s["cpu_s"] / s["updates"] * 1e6 for s in srv if s.get("updates"))
+        client_per_value = sorted(r["client_cpu"] / r["received"] * 1e6 for r in rs if r["received"])
         print(
             f"c104test {label}: CPU busy during the transfer: client {cpu[len(cpu) // 2] * 100:.0f}%, "
             f"simulator {sim_cpu[len(sim_cpu) // 2] * 100 if sim_cpu else float('nan'):.0f}%; "
+            f"CPU per value: simulator {per_value[len(per_value) // 2] if per_value else float('nan'):.2f} us, "
+            f"client {client_per_value[len(client_per_value) // 2] if client_per_value else float('nan'):.2f} us; "
             f"objects per ASDU {per_asdu} (30 fit); simulator overflows (coalesced values) {overflows}"
         )
     if c104 is not None:
