@@ -391,6 +391,19 @@ class Session:
         """
         stream = self.opened.stream
         data = self._in_flight
+        if self._fd >= 0 and self._in_flight_sent == 0 and self.closed is None:
+            # The kernel usually takes it all at once (as in _send_now): no cancel scope and no
+            # trio socket call per send. What it does not take goes through send_all below.
+            try:
+                sent = os.write(self._fd, data)
+            except OSError:  # full (BlockingIOError) or broken: send_all waits or reports it
+                sent = 0
+            if sent >= len(data):
+                self._in_flight = b""
+                return True
+            if sent:
+                self._in_flight_sent = sent
+                self._flight_since = trio.current_time()
         while self._in_flight_sent < len(data):
             start = self._in_flight_sent
             piece = data if start == 0 and len(data) <= _SEND_SLICE else data[start : start + _SEND_SLICE]
