@@ -191,6 +191,8 @@ class StationPoint:
         "frozen",
         "frozen_time",
         "io_address",
+        "ioa_high",
+        "ioa_low",
         "kind",
         "profile",
         "quality",
@@ -207,6 +209,7 @@ class StationPoint:
         self.common_address = common_address
         self.profile = profile
         self.io_address = profile.io_address
+        self.ioa_low, self.ioa_high = self.io_address & 0xFFFF, self.io_address >> 16  # as encoded
         self.type = profile.type
         self.kind = KINDS[profile.type]
         #: Per-kind functions, looked up once: the canonical value, the information object.
@@ -401,26 +404,22 @@ _IOA_SHORT = struct.Struct("<HBfB").pack
 
 
 def _octets_single(p: StationPoint) -> bytes | None:
-    i = p.io_address
-    return _IOA_OCTET(i & 0xFFFF, i >> 16, (1 if p.value else 0) | (p.quality & 0xF0))
+    return _IOA_OCTET(p.ioa_low, p.ioa_high, (1 if p.value else 0) | (p.quality & 0xF0))
 
 
 def _octets_double(p: StationPoint) -> bytes | None:
-    i = p.io_address
-    return _IOA_OCTET(i & 0xFFFF, i >> 16, p.value | (p.quality & 0xF0))
+    return _IOA_OCTET(p.ioa_low, p.ioa_high, p.value | (p.quality & 0xF0))
 
 
 def _octets_scaled(p: StationPoint) -> bytes | None:
-    i = p.io_address
-    return _IOA_SCALED(i & 0xFFFF, i >> 16, p.value, p.quality & 0xF1)
+    return _IOA_SCALED(p.ioa_low, p.ioa_high, p.value, p.quality & 0xF1)
 
 
 def _octets_short(p: StationPoint) -> bytes | None:
     value = p.value
     if value != value:
         return None
-    i = p.io_address
-    return _IOA_SHORT(i & 0xFFFF, i >> 16, value, p.quality & 0xF1)
+    return _IOA_SHORT(p.ioa_low, p.ioa_high, value, p.quality & 0xF1)
 
 
 _SHORT_VALUE = struct.Struct("<f").unpack_from
@@ -433,8 +432,7 @@ def set_short(p: StationPoint, value: Any, quality: int) -> bytes:
     """
     if type(value) is not float:
         value = _coerce_number(value)
-    i = p.io_address
-    octets = _IOA_SHORT(i & 0xFFFF, i >> 16, value, quality & 0xF1)
+    octets = _IOA_SHORT(p.ioa_low, p.ioa_high, value, quality & 0xF1)
     p.value = _SHORT_VALUE(octets, 3)[0]
     p.quality = quality
     return octets
