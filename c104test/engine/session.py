@@ -58,6 +58,7 @@ __all__ = ["CloseInfo", "Produce", "Session", "SessionHandler"]
 
 _RECEIVE_SIZE = 65536
 _SEND_SLICE = 65536
+_FAST_SENDS = 12  # os.write sends in a row without a checkpoint, at most (a k window)
 _TIMEOUT_CAUSES = frozenset({CloseCause.T1_EXPIRED, CloseCause.PEER_NOT_READING})
 _NO_FLUSH_CAUSES = frozenset({CloseCause.PEER_NOT_READING, CloseCause.CONNECTION_RESET})
 
@@ -114,6 +115,7 @@ class Session:
         "_close_timeout",
         "_decoded",
         "_done",
+        "_fast_sends",
         "_fd",
         "_flight_since",
         "_handler",
@@ -188,6 +190,7 @@ class Session:
         plain = isinstance(stream, trio.SocketStream) and os.name == "posix"
         self._fd = stream.socket.fileno() if plain else -1  # for _send_now
         self._flight_since = 0.0
+        self._fast_sends = 0  # os.write sends since the writer last waited (bounded: see _send_in_flight)
         self._nursery_scope: trio.CancelScope | None = None
         self._done = trio.Event()
 
@@ -364,6 +367,7 @@ class Session:
                         self._pull(produce)
                     if not link.has_data_to_send:
                         self._writer_wakeup = trio.Event()
+                        self._fast_sends = 0
                         self.writer_idle = True
                         self.writer_can_pull = produce is not None and link.can_send
                         try:
@@ -391,15 +395,17 @@ class Session:
         """
         stream = self.opened.stream
         data = self._in_flight
-        if self._fd >= 0 and self._in_flight_sent == 0 and self.closed is None:
+        if self._fd >= 0 and self._in_flight_sent == 0 and self.closed is None and self._fast_sends < _FAST_SENDS:
             # The kernel usually takes it all at once (as in _send_now): no cancel scope and no
-            # trio socket call per send. What it does not take goes through send_all below.
+            # trio socket call per send. What it does not take goes through send_all below, and
+            # so does every _FAST_SENDS-th send in a row, so the writer still lets others run.
             try:
                 sent = os.write(self._fd, data)
             except OSError:  # full (BlockingIOError) or broken: send_all waits or reports it
                 sent = 0
             if sent >= len(data):
                 self._in_flight = b""
+                self._fast_sends += 1
                 return True
             if sent:
                 self._in_flight_sent = sent
@@ -421,6 +427,7 @@ class Session:
             self._in_flight_sent = start + len(piece)
             self._flight_since = trio.current_time()
         self._in_flight = b""
+        self._fast_sends = 0  # send_all was a checkpoint
         return True
 
     def _send_now(self) -> None:
