@@ -1,8 +1,8 @@
 """What a controlled station sends, tagged with the part of the procedure each ASDU plays.
 
 An answer to a request is a stream of ``Reply`` tuples ``(part, raw, asdu)``: the ASDU's octets,
-its decoded form when the station built it (None for mirrors of the request, which the journal
-decodes itself) and its ``Part``. Fault plans (``faults.py``) pick the ASDUs they change by part
+its decoded form when the station built it (None for mirrors of the request and for reports,
+which are encoded when made: the journal decodes them itself) and its ``Part``. Fault plans (``faults.py``) pick the ASDUs they change by part
 ("no ACT_CON" drops the ``CONFIRMATION``), so the tag is what lets a fault be data.
 """
 
