@@ -129,6 +129,7 @@ class Session:
         "_receive_scope",
         "_send_timeout",
         "_timer_wakeup",
+        "_writer_idle",
         "_writer_wakeup",
         "closed",
         "error",
@@ -137,7 +138,6 @@ class Session:
         "opened",
         "peer",
         "writer_can_pull",
-        "writer_idle",
     )
 
     def __init__(
@@ -180,11 +180,10 @@ class Session:
         self._armed = math.inf
         self._in_flight = b""  # octets the writer is handing to the stream right now
         self._in_flight_sent = 0  # of which the stream took this many
-        #: The writer waits for ``wake_writer``.
-        self.writer_idle = False
-        #: ... and the k window has room, so it would pull: only then does a producer's
-        #: ``wake_writer`` help (a busy writer pulls again before it waits; one waiting for
-        #: the window is woken by the acknowledgement).
+        self._writer_idle = False
+        #: The writer waits for ``wake_writer`` and the k window has room, so it would pull:
+        #: only then does a producer's ``wake_writer`` help (a busy writer pulls again before it
+        #: waits; one waiting for the window is woken by the acknowledgement).
         self.writer_can_pull = False
         stream = opened.stream
         plain = isinstance(stream, trio.SocketStream) and os.name == "posix"
@@ -368,12 +367,12 @@ class Session:
                     if not link.has_data_to_send:
                         self._writer_wakeup = trio.Event()
                         self._fast_sends = 0
-                        self.writer_idle = True
+                        self._writer_idle = True
                         self.writer_can_pull = produce is not None and link.can_send
                         try:
                             await self._writer_wakeup.wait()
                         finally:
-                            self.writer_idle = self.writer_can_pull = False
+                            self._writer_idle = self.writer_can_pull = False
                         continue
                 self._take(trio.current_time())
             if not await self._send_in_flight():
@@ -437,7 +436,7 @@ class Session:
         does not take at once stays in ``_in_flight`` for the writer, which applies the
         deadline. Plain TCP sockets only (POSIX); anything else goes through the writer.
         """
-        if self._fd < 0 or not self.writer_idle or self._in_flight or self.closed is not None:
+        if self._fd < 0 or not self._writer_idle or self._in_flight or self.closed is not None:
             self._writer_wakeup.set()
             return
         self._take(trio.current_time())
