@@ -35,6 +35,7 @@ from ..rules import (
     parse_value,
     type_class,
 )
+from ..rules.addresses import common_address, io_address
 from ..rules.typeclasses import classify
 
 __all__ = [
@@ -116,6 +117,14 @@ TEMPLATE_ROWS: tuple[dict[str, str], ...] = (
     {"name": "Active energy import (kWh)", "common_address": "47", "io_address": "400", "type": "M_IT_NA_1",
      "expected_value": "12345"},
 )
+
+#: In a list separated by semicolons (Excel's CSV where the comma is the decimal sign) a comma
+#: between digits of these cells is a decimal comma: ``230,5 +- 0,5`` is ``230.5 +- 0.5``.
+_DECIMAL_FIELDS = frozenset({"expected_value", "command_value", "return_value", "timeout", "max_skew"})
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+
+#: Rows searched for the header: a title, the RTU's name or a blank row may come first.
+_HEADER_SEARCH = 20
 
 _YES = {"yes", "y", "true", "1", "x", "ja", "oui"}
 _NO = {"no", "n", "false", "0", ""}
@@ -227,9 +236,21 @@ def _integer(text: str, low: int, high: int, what: str) -> int:
     try:
         number = float(text.strip())
     except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a number; {what} is a whole number {low}..{high}") from None
+        raise ValueError(f"{text.strip()!r} is not a number; {what} is a whole number {low}..{high}"
+                         + (" (decimal, or hex as 0x64)" if what.endswith(("IOA", "address")) else "")) from None
     if not number.is_integer() or not low <= number <= high:
         raise ValueError(f"{text.strip()} outside {low}..{high}, the range of {what}")
+    return int(number)
+
+
+def _address(text: str, parse: Any, high: int, what: str) -> int:
+    """An IOA or CA as every front end reads it (``100``, ``0x64``, ``1_000``), 1..high."""
+    try:
+        number = parse(text)
+    except ValueError:
+        number = _integer(text, 1, high, what)  # 100.0, as a spreadsheet may export a number
+    if not 1 <= number <= high:
+        raise ValueError(f"{text.strip()} outside 1..{high}, the range of {what}")
     return int(number)
 
 
@@ -258,13 +279,37 @@ def _groups(text: str) -> tuple[int, ...]:
 class _Reader:
     """Turns header + rows of text into SignalRows, collecting every problem."""
 
-    def __init__(self, file: str, sheet: str | None, mapping: Mapping[str, str], letters: bool) -> None:
-        self.file, self.sheet, self.letters = file, sheet, letters
+    def __init__(self, file: str, sheet: str | None, mapping: Mapping[str, str], letters: bool,
+                 decimal_comma: bool = False) -> None:
+        self.file, self.sheet, self.letters, self.decimal_comma = file, sheet, letters, decimal_comma
         self.mapping = {_norm(k): v for k, v in mapping.items()}
         self.problems: list[Problem] = []
 
     def problem(self, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(self.file, self.sheet, row, column, message))
+
+    def header_names(self, column: Column) -> list[str]:
+        return [self.mapping[column.field]] if column.field in self.mapping else [column.header, *column.aliases]
+
+    def is_header(self, cells: list[str]) -> bool:
+        """Whether ``cells`` hold a header for every required field (a title row above it does not)."""
+        index = {_norm(c) for c in cells if str(c).strip()}
+        return all(any(_norm(n) in index for n in self.header_names(c)) for c in COLUMNS if c.required)
+
+    def header_index(self, table: list[list[str]]) -> int:
+        """The header row: the first that names every required column within the first rows, else
+        the first non-blank one (its missing columns are then reported)."""
+        for i, cells in enumerate(table[:_HEADER_SEARCH]):
+            if self.is_header(cells):
+                return i
+        return next((i for i, cells in enumerate(table) if any(str(c).strip() for c in cells)), 0)
+
+    def read(self, table: list[list[str]]) -> tuple[list[str], list[SignalRow]]:
+        """Header and rows of a whole table; row numbers are the table's own (1-based)."""
+        start = self.header_index(table)
+        headers = [str(h) for h in table[start]]
+        body = ((start + i + 2, [str(c) for c in r]) for i, r in enumerate(table[start + 1:]))
+        return headers, self.rows(headers, body, start + 1)
 
     def locate(self, headers: list[str], header_row: int) -> dict[str, int]:
         index = {_norm(h): i for i, h in enumerate(headers) if str(h).strip()}
@@ -274,7 +319,7 @@ class _Reader:
                 self.problem(None, None, f"the column mapping names {key!r}, which is no field; fields: "
                              + ", ".join(c.field for c in COLUMNS))
         for column in COLUMNS:
-            names = [self.mapping[column.field]] if column.field in self.mapping else [column.header, *column.aliases]
+            names = self.header_names(column)
             for name in names:
                 if _norm(name) in index:
                     found[column.field] = index[_norm(name)]
@@ -316,7 +361,10 @@ class _Reader:
         before = len(self.problems)
 
         def cell(name: str) -> str:
-            return cells[columns[name]].strip() if name in columns else ""
+            text = cells[columns[name]].strip() if name in columns else ""
+            if self.decimal_comma and name in _DECIMAL_FIELDS:
+                text = _DECIMAL_COMMA.sub(".", text)
+            return text
 
         def parse(name: str, convert: Any) -> Any:
             text = cell(name)
@@ -331,8 +379,8 @@ class _Reader:
         for name in ("name", "common_address", "io_address", "type"):
             if not cell(name):
                 self.problem(number, self.where(headers, columns[name]), f"empty {name}: every row needs one")
-        values["common_address"] = parse("common_address", lambda t: _integer(t, 1, 65534, "a common address"))
-        values["io_address"] = parse("io_address", lambda t: _integer(t, 1, 0xFFFFFF, "an IOA"))
+        values["common_address"] = parse("common_address", lambda t: _address(t, common_address, 65534, "a common address"))
+        values["io_address"] = parse("io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
         point_type = parse("type", lambda t: _type(t, command=False))
         value_class = type_class(point_type)
         values["expected"] = parse("expected_value", lambda t: (
@@ -340,7 +388,7 @@ class _Reader:
         )) if point_type is not None else None
         values["quality"] = parse("expected_quality", QualityExpectation.parse) or QualityExpectation(frozenset())
         values["groups"] = parse("groups", _groups) or ()
-        command_ioa = parse("command_io_address", lambda t: _integer(t, 1, 0xFFFFFF, "an IOA"))
+        command_ioa = parse("command_io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
         command_type = parse("command_type", lambda t: _type(t, command=True))
         command_value = None
         if command_type is not None:
@@ -351,7 +399,7 @@ class _Reader:
                 if got is None and not cell(name) and not any(p.row == number for p in self.problems[before:]):
                     column = self.where(headers, columns[name]) if name in columns else repr(_BY_FIELD[name].header)
                     self.problem(number, column, f"empty {name}: a command needs its IOA, type and value")
-        return_ioa = parse("return_io_address", lambda t: _integer(t, 1, 0xFFFFFF, "an IOA"))
+        return_ioa = parse("return_io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
         return_value = None
         ret_type = point_type if return_ioa in (None, values["io_address"]) else None
         if command_type is not None:
@@ -407,19 +455,27 @@ def _mapping_file(path: str | Path | None) -> dict[str, str]:
 
 def parse_csv_text(text: str, *, file: str = "<csv>", mapping: Mapping[str, str] | None = None,
                    sha256: str = "") -> SignalList:
-    """A signal list from CSV text (delimiter sniffed: comma, semicolon or tab)."""
-    try:
-        dialect: Any = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    table = list(csv.reader(io.StringIO(text), dialect))
-    if not table:
+    """A signal list from CSV text: comma, semicolon or tab, whichever makes a header row (else sniffed).
+
+    With semicolons a comma between digits of a value is a decimal comma (Excel's CSV in Europe).
+    """
+    tables = {d: list(csv.reader(io.StringIO(text), delimiter=d)) for d in (",", ";", "\t")}
+    probe = _Reader(file, None, mapping or {}, letters=False)
+    delimiter = next((d for d, t in tables.items() if any(probe.is_header(r) for r in t[:_HEADER_SEARCH])), None)
+    if delimiter is None:
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        try:
+            delimiter = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
+        except csv.Error:
+            delimiter = ","
+    table = tables[delimiter]
+    if not any(any(c.strip() for c in r) for r in table):
         raise SignalListError([Problem(file, None, None, None, "the file is empty: it needs a header row")])
-    reader = _Reader(file, None, mapping or {}, letters=False)
-    rows = reader.rows(table[0], ((i + 2, r) for i, r in enumerate(table[1:])), 1)
+    reader = _Reader(file, None, mapping or {}, letters=False, decimal_comma=delimiter == ";")
+    headers, rows = reader.read(table)
     if reader.problems:
         raise SignalListError(reader.problems)
-    return SignalList(file, None, tuple(table[0]), tuple(rows), sha256 or _sha256(text.encode()))
+    return SignalList(file, None, tuple(headers), tuple(rows), sha256 or _sha256(text.encode()))
 
 
 def from_table(table: list[list[str]], *, file: str = "<table>", mapping: Mapping[str, str] | None = None) -> SignalList:
@@ -460,15 +516,13 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, mapping: dict[str, st
         table = [["" if c is None else _cell_text(c) for c in r] for r in book[wanted].iter_rows(values_only=True)]
     finally:
         book.close()
-    while table and not any(c.strip() for c in table[0]):
-        table.pop(0)
-    if not table:
+    if not any(any(c.strip() for c in r) for r in table):
         raise SignalListError([Problem(str(path), wanted, None, None, "the sheet is empty: it needs a header row")])
     reader = _Reader(str(path), wanted, mapping, letters=True)
-    rows = reader.rows(table[0], ((i + 2, r) for i, r in enumerate(table[1:])), 1)
+    headers, rows = reader.read(table)
     if reader.problems:
         raise SignalListError(reader.problems)
-    return SignalList(str(path), wanted, tuple(table[0]), tuple(rows), _sha256(data))
+    return SignalList(str(path), wanted, tuple(headers), tuple(rows), _sha256(data))
 
 
 def _cell_text(value: Any) -> str:

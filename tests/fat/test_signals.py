@@ -131,3 +131,58 @@ def test_the_fat_page_lists_every_column_and_no_other() -> None:
     page = (Path(__file__).resolve().parents[2] / "docs" / "fat.md").read_text(encoding="utf-8")
     section = page.split("## 2. The columns", 1)[1].split("\n## ", 1)[0]
     assert re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE) == [c.field for c in COLUMNS]
+
+
+def test_xlsx_rows_above_the_header_keep_the_sheet_row_numbers(tmp_path: Path) -> None:
+    """A title and a blank row above the header (as engineering tools export): the header is found
+    and every row number is the sheet's own, in errors and results alike."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Signals"
+    ws.append(["Signal list RTU 7, rev. B"])
+    ws.append([])
+    ws.append(["Name", "CA", "IOA", "Type", "Expected Value", "Remark"])
+    ws.append(["Q0", 47, 100, "M_SP_NA_1", "ON", "x"])
+    ws.append([])
+    ws.append(["Q1", 47, "abc", "M_DP_NA_1", "ON", ""])
+    book.save(tmp_path / "l.xlsx")
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(tmp_path / "l.xlsx")
+    assert [(p.row, p.column) for p in info.value.problems] == [(6, "C 'IOA'")]
+    ws["C6"] = 200
+    book.save(tmp_path / "l.xlsx")
+    signals = read_signal_list(tmp_path / "l.xlsx")
+    assert [(r.row, r.io_address) for r in signals.rows] == [(4, 100), (6, 200)]
+    assert signals.headers[:4] == ("Name", "CA", "IOA", "Type")
+
+
+def test_european_csv_semicolons_decimal_commas_bom_crlf_and_a_title() -> None:
+    """Excel's CSV in Europe: a BOM, CRLF, semicolons, decimal commas, a title line first; the
+    groups column keeps its commas as separators."""
+    text = ("\ufeffSignalliste RTU 7;;;;;\r\n;;;;;\r\nName;CA;IOA;Type;Expected Value;Groups\r\n"
+            "Schalter Q0 geschlossen;47;100;M_SP_NA_1;ON;1,2\r\n"
+            "Spannung Sammelschiene;47;301;M_ME_NC_1;230,5 +- 0,5;2\r\n"
+            "Frequenz;47;302;M_ME_NC_1;49,9..50,1;2\r\n")
+    signals = parse_csv_text(text.removeprefix("\ufeff"), file="l.csv")
+    rows = signals.rows
+    assert [(r.row, r.io_address) for r in rows] == [(4, 100), (5, 301), (6, 302)]
+    assert rows[0].groups == (1, 2) and rows[0].name == "Schalter Q0 geschlossen"
+    assert rows[1].expected.matches(230.9) and not rows[1].expected.matches(231.1)
+    assert rows[2].expected.matches(49.95) and not rows[2].expected.matches(50.2)
+    assert rows[1].cells[4] == "230,5 +- 0,5"  # the report keeps the cell as written
+    with pytest.raises(SignalListError, match="'230,5' is not a number"):  # a comma list: no decimal comma
+        parse_csv_text("name,ca,ioa,type,value\nA,47,301,M_ME_NC_1,\"230,5\"\n", file="l.csv")
+
+
+def test_addresses_read_as_in_every_other_front_end() -> None:
+    """0x64 is IOA 100 in Robot and Gherkin (rules.addresses), so in a signal list too; 100.0 (a
+    spreadsheet's number) still reads; anything else names the accepted forms."""
+    rows = parse_csv_text("name,ca,ioa,type\nA,0x2F,0x64,M_SP_NA_1\nB,47,200.0,M_SP_NA_1\n", file="l.csv").rows
+    assert [r.key for r in rows] == [(47, 100), (47, 200)]
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text("name,ca,ioa,type\nA,47,1 002 003,M_SP_NA_1\nB,47,0,M_SP_NA_1\n", file="l.csv")
+    assert [str(p) for p in info.value.problems] == [
+        "l.csv, row 2, column 'ioa': '1 002 003' is not a number; an IOA is a whole number 1..16777215 "
+        "(decimal, or hex as 0x64)",
+        "l.csv, row 3, column 'ioa': 0 outside 1..16777215, the range of an IOA",
+    ]
