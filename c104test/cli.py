@@ -550,8 +550,11 @@ def _run_fat(args: argparse.Namespace) -> int:
         signals = read_signal_list(args.points, columns=args.columns, sheet=args.sheet)
     except SignalListError as exc:
         return fail(str(exc))
-    options = FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout,
-                         only=row_selection(args.only) if args.only else None)
+    try:
+        only = row_selection(args.only, signals.rows) if args.only else None
+    except ValueError as exc:
+        return fail(f"--only: {exc}")
+    options = FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout, only=only)
     progress = Progress(len(signals.rows))
     common = {"options": options, "output": args.output, "resume": args.resume,
               "witnesses": tuple(args.witness), "on_result": progress.advance}

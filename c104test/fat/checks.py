@@ -68,23 +68,38 @@ def plain_type(point_type: Type) -> Type:
     return point_type
 
 
-def row_selection(texts: Iterable[str]) -> Callable[[SignalRow], bool]:
+def row_selection(texts: Iterable[str], rows: Iterable[SignalRow] | None = None) -> Callable[[SignalRow], bool]:
     """``--only`` as a predicate: row numbers and ranges (``2-40,55``), else text in the name.
+
+    With the list's ``rows``, a selection that picks none of them is a ValueError: a run that
+    checks nothing would pass.
 
     >>> pick = row_selection(["2-3", "voltage"])
     >>> [pick(SignalRow(n, name, 47, n, Type.M_SP_NA_1, None, None, ())) for n, name in ((2, "a"), (4, "Voltage"), (5, "b"))]
     [True, True, False]
     """
-    rows: set[int] = set()
+    numbers: set[int] = set()
     words: list[str] = []
+    texts = [str(t) for t in texts]
     for text in texts:
-        for part in (p.strip() for p in str(text).split(",") if p.strip()):
+        for part in (p.strip() for p in text.split(",") if p.strip()):
             low, dash, high = part.partition("-")
             if low.strip().isdigit() and (not dash or high.strip().isdigit()):
-                rows.update(range(int(low), int(high or low) + 1))
+                if int(high or low) < int(low):
+                    raise ValueError(f"row range {part!r} runs backwards: write {high.strip()}-{low.strip()}")
+                numbers.update(range(int(low), int(high or low) + 1))
             else:
                 words.append(part.lower())
-    return lambda row: row.row in rows or any(w in row.name.lower() for w in words)
+
+    def pick(row: SignalRow) -> bool:
+        return row.row in numbers or any(w in row.name.lower() for w in words)
+
+    if rows is not None:
+        listed = list(rows)
+        if listed and not any(pick(r) for r in listed):
+            raise ValueError(f"{', '.join(texts)!r} selects no row of the list: its rows are "
+                             f"{listed[0].row}..{listed[-1].row}, and no name contains the text")
+    return pick
 
 
 @dataclass(slots=True)

@@ -91,9 +91,12 @@ class FatKeywords(LibraryComponent):
         | `Verify Point List` | signals.xlsx | output=${OUTPUT DIR}/fat | act_term=required |
         """
         signals = read_signal_list(file, columns=columns, sheet=sheet)
+        try:
+            only = row_selection([rows], signals.rows) if rows else None
+        except ValueError as exc:
+            raise ValueError(f"rows={rows}: {exc}") from None
         options = self._options(commands, act_term, timeout)
-        if rows:
-            options.only = row_selection([rows])
+        options.only = only
         return self._verify(signals, options, output)
 
     @keyword("Verify Point")

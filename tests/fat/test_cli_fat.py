@@ -104,6 +104,23 @@ def test_right_list_exit_0_and_only(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert verdicts[6] == "fail"
 
 
+@pytest.mark.parametrize(("only", "words"), [
+    ("breakr", "'breakr' selects no row of the list: its rows are 2..13"),
+    ("99", "'99' selects no row"),
+    ("5-3", "row range '5-3' runs backwards"),
+])
+def test_only_that_selects_nothing_is_refused_not_passed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], only: str, words: str
+) -> None:
+    """A misspelt --only checked nothing and reported PASSED, exit 0: a FAT that passes anything."""
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    code, out, err = fat(capsys, f"127.0.0.1:{_closed_port()}", "--points", str(points), "-o", str(tmp_path / "r"),
+                         "--only", only)
+    assert (code, out) == (2, ""), out
+    assert err.startswith("c104test fat: --only: ") and words in err, err
+    assert not (tmp_path / "r").exists()
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
