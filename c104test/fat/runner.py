@@ -149,6 +149,9 @@ async def run_fat(
         if resume:
             started, done, captures = load_state(directory, signals)
             options.done = {**done, **options.done}
+            for capture in captures:  # an interrupted run wrote its capture after its state header
+                if not capture.get("sha256") and (directory / capture["file"]).is_file():
+                    capture["sha256"] = _sha256_file(directory / capture["file"])
     capture_name = f"capture-{len(captures) + 1}.pcap" if captures else "capture.pcap"
     if directory is not None and resume and not captures and (directory / "capture.pcap").exists():
         captures = [{"file": "capture.pcap", "sha256": _sha256_file(directory / "capture.pcap")}]
