@@ -175,12 +175,20 @@ def _run_conformance(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"c104test conformance: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_FAILED
+        except KeyboardInterrupt:
+            print("c104test conformance: interrupted", file=sys.stderr, flush=True)
+            return EXIT_FAILED
     else:
         from c104test.conformance.runner import run_suite
 
         host, port = args.address
-        with _engine_log(args.output) as warnings:
-            results = trio.run(lambda: run_suite(host, port, pics, cases, args.output, _progress, transport=transport))
+        try:
+            with _engine_log(args.output) as warnings:
+                results = trio.run(lambda: run_suite(host, port, pics, cases, args.output, _progress, transport=transport))
+        except KeyboardInterrupt:
+            print(f"c104test conformance: interrupted; the report in {args.output} covers the cases that finished",
+                  file=sys.stderr, flush=True)
+            return EXIT_FAILED
     counts = {v: sum(r.verdict is v for r in results) for v in Verdict}
     print(f"{len(results)} {'checks' if args.master else 'cases'}: " + ", ".join(f"{n} {v.value}" for v, n in counts.items())
           + f"; report in {args.output}", flush=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import trio
 
@@ -90,22 +91,40 @@ async def run_suite(host: str, port: int, pics: Pics, cases: Iterable[Case], out
                     transport: Transport | None = None) -> list[CaseResult]:
     """Run ``cases`` and write ``results.json``, ``junit.xml``, ``report.html`` and
     ``capture.pcap`` (every frame of every case) into ``output``."""
-    from .report import (
-        capture_path,
-        file_sha256,
-        results_document,
-        write_html,
-        write_junit,
-        write_results,
-    )
+    from .report import capture_path, file_sha256, results_document
 
     started = utc_now()
-    with CaptureWriter(capture_path(output), describe=f"c104test conformance run against {host}:{port}") as capture:
-        results = await run_cases(cases, host, port, pics, on_result, transport=transport, capture=capture)
-    document = results_document(results, host=host, port=port, pics=pics.file, started=started, finished=utc_now(),
-                                capture_sha256=file_sha256(capture_path(output)))
+    cases = list(cases)
+    done: list[CaseResult] = []
+
+    def record(result: CaseResult) -> None:
+        done.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    complete = False
+    try:
+        with CaptureWriter(capture_path(output), describe=f"c104test conformance run against {host}:{port}") as capture:
+            results = await run_cases(cases, host, port, pics, record, transport=transport, capture=capture)
+        complete = True
+    finally:
+        # Ctrl-C (or a cancelled run) still leaves the report of the cases that finished
+        if not complete:
+            order = {case.id: n for n, case in enumerate(cases)}
+            results = sorted(done, key=lambda r: order.get(r.id, len(order)))
+        document = results_document(results, host=host, port=port, pics=pics.file, started=started,
+                                    finished=utc_now(), capture_sha256=file_sha256(capture_path(output)))
+        if not complete:
+            document["interrupted"] = f"{len(results)} of {len(cases)} cases finished"
+        _write_reports(output, document, results, host, port, pics)
+    return results
+
+
+def _write_reports(output: str, document: dict[str, Any], results: list[CaseResult], host: str, port: int,
+                   pics: Pics) -> None:
+    from .report import write_html, write_junit, write_results
+
     write_results(output, document)
     write_junit(output, results)
     write_html(output, results, host=host, port=port, pics=pics.file, started=document["started"],
                finished=document["finished"])
-    return results

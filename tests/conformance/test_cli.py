@@ -159,3 +159,45 @@ def test_the_tools_own_warnings_go_to_the_log_file_not_between_the_progress_line
     log = (out / "conformance.log").read_text(encoding="utf-8")
     assert "WARNING c104test.client: unexpected frame from 127.0.0.1:" in log
     assert "STOPDT con without STOPDT act" in log
+
+
+def test_ctrl_c_stops_the_run_at_once_and_leaves_the_report_of_the_finished_cases(tmp_path: Path) -> None:
+    """SIGINT mid-run printed a KeyboardInterrupt traceback and left no results.json, junit.xml or
+    report.html: a long run cut short lost every verdict it had."""
+    import select
+    import signal
+    import sys
+    import time
+
+    pics = tmp_path / "rtu.yaml"
+    pics.write_text(PICS_TEXT)
+    rtu = SimulatedRtu.start(PROFILE)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    out = tmp_path / "out"
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "c104test", "conformance", f"127.0.0.1:{rtu.port}", "--pics", str(pics),
+             "--cases", "A02,L01,A16,A19", "--output", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            ready, _, _ = select.select([process.stdout], [], [], 30)
+            assert ready, "no progress line within 30 s"
+            first = process.stdout.readline()
+            assert first.split()[0] in ("A02", "L01", "A16", "A19"), first
+            process.send_signal(signal.SIGINT)
+            stopped = time.monotonic()
+            _, err = process.communicate(timeout=10)
+            took = time.monotonic() - stopped
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    finally:
+        rtu.stop()
+    assert process.returncode == 1 and took < 3, (process.returncode, took, err)
+    assert "Traceback" not in err and "interrupted; the report in" in err, err
+    document = json.loads((out / "results.json").read_text())
+    ids = [c["id"] for c in document["cases"]]
+    assert first.split()[0] in ids and len(ids) < 4 and document["interrupted"] == f"{len(ids)} of 4 cases finished"
+    assert (out / "junit.xml").is_file() and (out / "report.html").is_file()
+    assert document["capture_sha256"] == hashlib.sha256((out / "capture.pcap").read_bytes()).hexdigest()
