@@ -550,6 +550,9 @@ def _run_fat(args: argparse.Namespace) -> int:
         signals = read_signal_list(args.points, columns=args.columns, sheet=args.sheet)
     except SignalListError as exc:
         return fail(str(exc))
+    if signals.unused:
+        print(f"c104test fat: columns not checked (no field of the list; --columns maps a header to a field): "
+              f"{', '.join(repr(h) for h in signals.unused)}", file=sys.stderr)
     try:
         only = row_selection(args.only, signals.rows) if args.only else None
     except ValueError as exc:

@@ -6,6 +6,7 @@ of ``c104test fat`` (docs/fat.md), so a list gives the same verdicts in every fr
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,9 @@ def rtu_matches_point_list(c104_context: C104Context, file: str, monitor_only: s
         signals = read_signal_list(path)
     except SignalListError as exc:
         raise StepUsageError(str(exc)) from None
+    if signals.unused:
+        warnings.warn(f"{path}: columns not checked (no field of the list): "
+                      + ", ".join(repr(h) for h in signals.unused), stacklevel=2)
     _verify(c104_context, signals, monitor_only is None)
 
 

@@ -72,7 +72,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("common_address", "common_address", True, "CA of the station, 1..65534", ("ca", "asdu_address")),
     Column("io_address", "io_address", True, "IOA of the point, 1..16777215", ("ioa", "address")),
     Column("type", "type", True, "monitor type as the standard names it (M_SP_NA_1, M_ME_NC_1, ...)", ("type_id", "ti")),
-    Column("expected_value", "expected_value", False, "ON/OFF, a number, 230 +- 0.5, 49.9..50.1; empty: not checked", ("value",)),
+    Column("expected_value", "expected_value", False, "ON/OFF, a number, 230 +- 0.5, 49.9..50.1; empty: not checked", ("value", "expected")),
     Column("expected_quality", "expected_quality", False, "quality flags (IV NT SB BL OV); empty: good", ("quality",)),
     Column("groups", "groups", False, "interrogation groups 1..16, separated by spaces, commas or ;", ("group",)),
     Column("command_io_address", "command_io_address", False, "IOA of the command that drives the point", ("command_ioa",)),
@@ -208,6 +208,9 @@ class SignalList:
     headers: tuple[str, ...]
     rows: tuple[SignalRow, ...]
     sha256: str
+    #: headers of columns that are no field (kept in the report, never checked): an expected
+    #: value under a header c104test does not know would go unchecked, so the CLI names them
+    unused: tuple[str, ...] = ()
 
 
 def _norm(text: str) -> str:
@@ -311,10 +314,15 @@ class _Reader:
         body = ((start + i + 2, [str(c) for c in r]) for i, r in enumerate(table[start + 1:]))
         return headers, self.rows(headers, body, start + 1)
 
-    def locate(self, headers: list[str], header_row: int) -> dict[str, int]:
+    def unused(self, headers: list[str]) -> tuple[str, ...]:
+        """The headers that no field was read from."""
+        found = self.locate(headers, 0, report=False)
+        return tuple(str(h).strip() for i, h in enumerate(headers) if str(h).strip() and i not in found.values())
+
+    def locate(self, headers: list[str], header_row: int, *, report: bool = True) -> dict[str, int]:
         index = {_norm(h): i for i, h in enumerate(headers) if str(h).strip()}
         found: dict[str, int] = {}
-        for key in self.mapping:
+        for key in self.mapping if report else ():
             if key not in _BY_FIELD:
                 self.problem(None, None, f"the column mapping names {key!r}, which is no field; fields: "
                              + ", ".join(c.field for c in COLUMNS))
@@ -325,7 +333,7 @@ class _Reader:
                     found[column.field] = index[_norm(name)]
                     break
             else:
-                if column.required:
+                if column.required and report:
                     shown = names[0] if column.field in self.mapping else column.header
                     self.problem(header_row, None, f"missing column {shown!r} ({column.help}); "
                                  f"the header row has: {', '.join(str(h) for h in headers if str(h).strip())}")
@@ -475,7 +483,7 @@ def parse_csv_text(text: str, *, file: str = "<csv>", mapping: Mapping[str, str]
     headers, rows = reader.read(table)
     if reader.problems:
         raise SignalListError(reader.problems)
-    return SignalList(file, None, tuple(headers), tuple(rows), sha256 or _sha256(text.encode()))
+    return SignalList(file, None, tuple(headers), tuple(rows), sha256 or _sha256(text.encode()), reader.unused(headers))
 
 
 def from_table(table: list[list[str]], *, file: str = "<table>", mapping: Mapping[str, str] | None = None) -> SignalList:
@@ -522,7 +530,7 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, mapping: dict[str, st
     headers, rows = reader.read(table)
     if reader.problems:
         raise SignalListError(reader.problems)
-    return SignalList(str(path), wanted, tuple(headers), tuple(rows), _sha256(data))
+    return SignalList(str(path), wanted, tuple(headers), tuple(rows), _sha256(data), reader.unused(headers))
 
 
 def _cell_text(value: Any) -> str:

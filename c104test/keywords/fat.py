@@ -91,6 +91,9 @@ class FatKeywords(LibraryComponent):
         | `Verify Point List` | signals.xlsx | output=${OUTPUT DIR}/fat | act_term=required |
         """
         signals = read_signal_list(file, columns=columns, sheet=sheet)
+        if signals.unused:
+            logger.warn(f"{file}: columns not checked (no field of the list; columns= maps a header to a field): "
+                        + ", ".join(repr(h) for h in signals.unused))
         try:
             only = row_selection([rows], signals.rows) if rows else None
         except ValueError as exc:

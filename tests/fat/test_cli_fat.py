@@ -229,3 +229,14 @@ def test_resume_after_a_lost_connection_sends_no_command_twice(tmp_path: Path, c
     other = write_csv(tmp_path / "other.csv", RIGHT[:3])
     code, _, err = fat(capsys, "--simulate", "--points", str(other), "-o", str(out), "--resume")
     assert code == 2 and "belongs to another version of the list" in err
+
+
+def test_columns_that_are_no_field_are_named_before_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An expected value under an unknown header ('Soll') was silently not checked: the run passed a
+    point whose value differs. The header 'Expected' is an alias now; others are named on stderr."""
+    points = tmp_path / "list.csv"
+    points.write_text("name,ca,ioa,type,Expected,Soll,Remark\nQ1,47,200,M_DP_NA_1,OFF,OFF,x\n")
+    code, out, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"))
+    assert code == 1 and "value ON, expected OFF" in out  # read from 'Expected'
+    assert err.splitlines()[0] == ("c104test fat: columns not checked (no field of the list; --columns maps a header "
+                                   "to a field): 'Soll', 'Remark'")
