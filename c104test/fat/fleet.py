@@ -29,7 +29,7 @@ from ..reports.results import ItemResult, RunResults
 from ..rules import common_address as check_common_address
 from .checks import FatOptions
 from .runner import new_results, run_fat
-from .signals import Problem, SignalList, SignalListError, read_signal_list
+from .signals import Problem, SignalList, SignalListError, decode_csv, read_signal_list
 
 __all__ = ["FleetEntry", "read_fleet", "run_fleet"]
 
@@ -49,9 +49,14 @@ def read_fleet(path: str | Path, *, columns: str | Path | None = None) -> list[F
     path = Path(path)
     problems: list[Problem] = []
     try:
-        table = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
+        lines = decode_csv(path.read_bytes()).splitlines()
     except OSError as exc:
         raise SignalListError([Problem(str(path), None, None, None, f"cannot read: {exc.strerror or exc}")]) from None
+    header = next(iter(lines), "").lower()
+    # commas, semicolons (Excel's CSV in Europe) or tabs: the one that splits out name and points
+    delimiter = next((d for d in (",", ";", "\t")
+                      if {"name", "points"} <= {h.strip() for h in header.split(d)}), ",")
+    table = list(csv.DictReader(lines, delimiter=delimiter))
     entries: list[FleetEntry] = []
     names: set[str] = set()
     for number, row in enumerate(table, 2):

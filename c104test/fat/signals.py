@@ -551,11 +551,15 @@ def read_signal_list(path: str | Path, *, columns: str | Path | None = None, she
     mapping = _mapping_file(columns)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path, data, sheet, mapping)
+    return parse_csv_text(decode_csv(data), file=str(path), mapping=mapping, sha256=_sha256(data))
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), else Windows-1252 as Excel writes it."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # what Excel writes on Windows
-    return parse_csv_text(text, file=str(path), mapping=mapping, sha256=_sha256(data))
+        return data.decode("cp1252", errors="replace")
 
 
 def write_template(path: str | Path) -> None:

@@ -81,3 +81,14 @@ def test_an_unreachable_rtu_gets_errors_and_the_others_go_on(tmp_path: Path) -> 
     assert up.passed and not down.passed
     assert {p.verdict for p in down.points} == {"error"} and "127.0.0.1" in down.points[0].reason
     assert (tmp_path / "out" / "down" / "report.html").exists()
+
+
+def test_fleet_file_as_excel_writes_it_in_europe(tmp_path: Path) -> None:
+    """A fleet file with semicolons was read as one column ('row 2, column 'name': empty name'),
+    and one in Windows-1252 (an umlaut in a name) ended in a UnicodeDecodeError traceback."""
+    write_csv(tmp_path / "list.csv", RIGHT[:2])
+    (tmp_path / "semi.csv").write_bytes("name;host;port;common_address;points\r\n"
+                                        "Feld Süd;127.0.0.1;2404;12;list.csv\r\n".encode("cp1252"))
+    entries = read_fleet(tmp_path / "semi.csv")
+    assert [(e.name, e.host, e.port) for e in entries] == [("Feld Süd", "127.0.0.1", 2404)]
+    assert {r.common_address for r in entries[0].signals.rows} == {12}
