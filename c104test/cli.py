@@ -463,16 +463,20 @@ def _run_demo(args: argparse.Namespace) -> int:
     output.mkdir(parents=True, exist_ok=True)
     print(f"c104test demo: reports go to {output.resolve()}", flush=True)
     results: list[tuple[str, int]] = []
-    if not args.features_only:
-        from c104test.keywords.demo import run_suites
+    try:
+        if not args.features_only:
+            from c104test.keywords.demo import run_suites
 
-        print("== Robot Framework suites (keywords/) against the demo RTU", flush=True)
-        results.append(("Robot suites", run_suites(output / "robot")))
-    if not args.robot_only:
-        from c104test.bdd.demo import run_features
+            print("== Robot Framework suites (keywords/) against the demo RTU", flush=True)
+            results.append(("Robot suites", run_suites(output / "robot")))
+        if not args.robot_only:
+            from c104test.bdd.demo import run_features
 
-        print("== Gherkin features (features/) against the demo RTU", flush=True)
-        results.append(("Gherkin features", run_features(output / "features")))
+            print("== Gherkin features (features/) against the demo RTU", flush=True)
+            results.append(("Gherkin features", run_features(output / "features")))
+    except KeyboardInterrupt:
+        print(f"c104test demo: interrupted; the reports of what ran are in {output.resolve()}", file=sys.stderr, flush=True)
+        return 1
     print("== demo results")
     for name, failed in results:
         print(f"{name}: {'passed' if failed == 0 else f'{failed} failed'}")

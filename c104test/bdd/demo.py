@@ -9,6 +9,7 @@ step "the traffic is saved to" saves).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -22,11 +23,17 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 
 def features_dir() -> Path | None:
     """Where the ready features are: shipped in the package (``c104test/_features``) or, in a
-    source checkout, ``features/`` next to the package."""
-    for candidate in (_PACKAGE / "_features", _PACKAGE.parent / "features"):
+    source checkout, ``features/`` next to the package; ``C104TEST_FEATURES`` names another folder
+    (as ``C104TEST_SUITES`` does for the Robot suites)."""
+    override = os.environ.get("C104TEST_FEATURES")
+    for candidate in ((Path(override),) if override else ()) + (_PACKAGE / "_features", _PACKAGE.parent / "features"):
         if candidate.is_dir() and any(candidate.glob("*.feature")):
             return candidate
     return None
+
+
+#: How long pytest may take to stop after Ctrl-C before it is killed.
+_STOP_SECONDS = 5.0
 
 
 def run_features(
@@ -65,9 +72,17 @@ def run_features(
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process,
     ):
         assert process.stdout is not None
-        for line in process.stdout:
-            sys.stdout.write(line)
-            log.write(line)
+        try:
+            for line in process.stdout:
+                sys.stdout.write(line)
+                log.write(line)
+        except KeyboardInterrupt:
+            # Ctrl-C reaches pytest too (one process group): let it write its reports, briefly
+            try:
+                process.wait(timeout=_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            raise
         status = process.wait()
     sys.stdout.flush()
     failed = _failed_scenarios(junit)

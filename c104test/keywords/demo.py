@@ -37,6 +37,8 @@ def find_suites() -> Path:
 def run_suites(output_dir: str | os.PathLike[str], **options: Any) -> int:
     """Run the ready suites with ``robot.run``; return the number of failed tests.
 
+    KeyboardInterrupt when Robot was stopped by Ctrl-C (its reports hold the tests run so far).
+
     ``output_dir`` receives output.xml, log.html and report.html. ``options`` go to
     ``robot.run`` (``variable=["RTU_HOST:10.0.0.5", "RTU_PORT:2404"]`` tests a real RTU,
     ``include=["fat"]`` selects suites by tag, ``stdout=io.StringIO()`` silences the console).
@@ -57,4 +59,13 @@ def run_suites(output_dir: str | os.PathLike[str], **options: Any) -> int:
     xml = output / "output.xml"
     if rc >= 251 or not xml.is_file():  # 251+: help, interrupted, usage or internal error
         raise RuntimeError(f"robot could not run the ready suites (return code {rc})")
-    return ExecutionResult(str(xml)).statistics.total.failed
+    result = ExecutionResult(str(xml))
+    if any(test.message == _STOPPED_BY_SIGNAL for test in result.suite.all_tests):
+        # Robot takes Ctrl-C itself (it stops gracefully and fails the rest): pass it on, so
+        # that the caller stops too instead of running what comes next
+        raise KeyboardInterrupt
+    return result.statistics.total.failed
+
+
+#: The message Robot gives the test it stopped on Ctrl-C (SIGINT) or SIGTERM.
+_STOPPED_BY_SIGNAL = "Execution terminated by signal"
