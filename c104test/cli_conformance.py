@@ -21,6 +21,7 @@ from c104test.cli_arguments import (
     EXIT_OK,
     add_tls_options,
     address,
+    seconds,
     tls_transport,
 )
 
@@ -55,7 +56,7 @@ def add_conformance(commands: argparse._SubParsersAction) -> None:
     master.add_argument("--master", action="store_true", help="the device under test is a master: serve the simulated RTU and wait for it")
     master.add_argument("--listen", type=_listen, metavar="HOST[:PORT]", default=("127.0.0.1", 2404),
                         help="where the simulated RTU listens (default 127.0.0.1:2404; port 0: any free port, printed)")
-    master.add_argument("--wait", type=float, default=60.0, metavar="SECONDS", help="how long to wait for the master to connect (default 60)")
+    master.add_argument("--wait", type=seconds, default=60.0, metavar="SECONDS", help="how long to wait for the master to connect (default 60)")
     master.add_argument("--profile", metavar="FILE", help="the simulated RTU's profile (default: the demo RTU); its points answer the master")
     add_tls_options(parser, "the peer (the RTU; with --master the master)")
     parser.set_defaults(run=_run_conformance)

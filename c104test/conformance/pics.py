@@ -403,6 +403,9 @@ def load_pics(path: str | os.PathLike[str]) -> Pics:
             text = handle.read()
     except OSError as exc:
         raise PicsError(name, 0, "", f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:  # a workbook or another binary file given by mistake
+        raise PicsError(name, 0, "", f"not a YAML text file (UTF-8): octet {exc.start} is {exc.object[exc.start]:#04x}"
+                        "; docs/pics.md shows the format, --pics-template prints one") from None
     return parse_pics(text, name)
 
 

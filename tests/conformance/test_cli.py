@@ -113,6 +113,20 @@ def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.Captu
     assert message in capsys.readouterr().err
 
 
+def test_a_binary_pics_file_is_named_not_a_decoding_traceback_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A workbook given as --pics said only "'utf-8' codec can't decode byte 0xaf ...", no file."""
+    (tmp_path / "rtu.xlsx").write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\xaf\xfe")
+    assert main(["conformance", "127.0.0.1", "--pics", str(tmp_path / "rtu.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'rtu.xlsx'}" in err and "not a YAML text file (UTF-8): octet 10 is 0xaf" in err
+
+
+def test_master_wait_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["conformance", "--master", "--pics", "x.yaml", "--wait", "-5"])
+    assert info.value.code == 2 and "--wait: timeout must be a positive number of seconds" in capsys.readouterr().err
+
+
 def test_pics_template_and_from_profile_are_valid_pics(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["conformance", "--pics-template"]) == 0
     template = capsys.readouterr().out
