@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from c104test.sync.session import RtuConnection
 
 # fragments of the patterns
-CA = r"(?: (?:to|at|of|on) common address (?P<ca>\d+))?"
+#: an address as every front end writes it: decimal or hex (``IOA 0x64``); rules.addresses checks it
+ADDRESS = r"(?:0[xX][0-9A-Fa-f]+|\d+)"
+IOA = rf"(?P<ioa>{ADDRESS})"
+CA = rf"(?: (?:to|at|of|on) common address (?P<ca>{ADDRESS}))?"
 WITHIN = r"(?: within (?P<seconds>\d+(?:\.\d+)?) seconds?)?"
 COMMAND_OPTIONS = r"(?P<options>(?: with (?:select-before-operate|time tag|optional ACT_TERM|ACT_TERM)| without ACT_TERM)*)"
 

@@ -28,6 +28,7 @@ from c104test.protocol.errors import DecodeError
 from .arguments import (
     CA,
     COMMAND_OPTIONS,
+    IOA,
     WITHIN,
     command_options,
     command_value,
@@ -287,7 +288,7 @@ def send_test_command(c104_context: C104Context, ca: str | None) -> CommandResul
     return _act(c104_context, lambda c: c.test_command(address))
 
 
-@step("When", rf"I read IOA (?P<ioa>\d+){CA}", target_fixture="c104_last_result")
+@step("When", rf"I read IOA {IOA}{CA}", target_fixture="c104_last_result")
 def read_ioa(c104_context: C104Context, ioa: str, ca: str | None) -> CommandResult:
     """I read IOA <ioa> [at common address <ca>]
 
@@ -302,7 +303,7 @@ def read_ioa(c104_context: C104Context, ioa: str, ca: str | None) -> CommandResu
     return _act(c104_context, lambda c: c.read(address, parse_io_address(ioa)))
 
 
-@step("When", rf"I send a single command (?P<value>\S+) to IOA (?P<ioa>\d+){CA}{COMMAND_OPTIONS}", target_fixture="c104_last_result")
+@step("When", rf"I send a single command (?P<value>\S+) to IOA {IOA}{CA}{COMMAND_OPTIONS}", target_fixture="c104_last_result")
 def send_single_command(c104_context: C104Context, value: str, ioa: str, ca: str | None, options: str) -> CommandResult:
     """I send a single command <ON|OFF> to IOA <ioa> [at common address <ca>] [with time tag] [with select-before-operate]
 
@@ -318,7 +319,7 @@ def send_single_command(c104_context: C104Context, value: str, ioa: str, ca: str
     return _send_command(c104_context, Type.C_SC_NA_1, ioa, ca, value, options)
 
 
-@step("When", rf"I send a double command (?P<value>\S+) to IOA (?P<ioa>\d+){CA}{COMMAND_OPTIONS}", target_fixture="c104_last_result")
+@step("When", rf"I send a double command (?P<value>\S+) to IOA {IOA}{CA}{COMMAND_OPTIONS}", target_fixture="c104_last_result")
 def send_double_command(c104_context: C104Context, value: str, ioa: str, ca: str | None, options: str) -> CommandResult:
     """I send a double command <ON|OFF> to IOA <ioa> [at common address <ca>] [with time tag] [with select-before-operate]
 
@@ -331,7 +332,7 @@ def send_double_command(c104_context: C104Context, value: str, ioa: str, ca: str
     return _send_command(c104_context, Type.C_DC_NA_1, ioa, ca, value, options)
 
 
-@step("When", rf"I send a regulating step (?P<value>\S+) to IOA (?P<ioa>\d+){CA}{COMMAND_OPTIONS}", target_fixture="c104_last_result")
+@step("When", rf"I send a regulating step (?P<value>\S+) to IOA {IOA}{CA}{COMMAND_OPTIONS}", target_fixture="c104_last_result")
 def send_regulating_step(c104_context: C104Context, value: str, ioa: str, ca: str | None, options: str) -> CommandResult:
     """I send a regulating step <HIGHER|LOWER> to IOA <ioa> [at common address <ca>] [with time tag] [with select-before-operate]
 
@@ -349,7 +350,7 @@ _SETPOINT_TYPES = {"": Type.C_SE_NC_1, "short": Type.C_SE_NC_1, "scaled": Type.C
 
 @step(
     "When",
-    rf"I send a (?:(?P<kind>scaled|normali[sz]ed|short) )?set[- ]point (?P<value>\S+) to IOA (?P<ioa>\d+){CA}{COMMAND_OPTIONS}",
+    rf"I send a (?:(?P<kind>scaled|normali[sz]ed|short) )?set[- ]point (?P<value>\S+) to IOA {IOA}{CA}{COMMAND_OPTIONS}",
     target_fixture="c104_last_result",
 )
 def send_set_point(c104_context: C104Context, kind: str | None, value: str, ioa: str, ca: str | None, options: str) -> CommandResult:
@@ -455,7 +456,7 @@ def close_the_connection(c104_context: C104Context) -> None:
     connection.close()
 
 
-@step("When", rf"the simulated RTU sets IOA (?P<ioa>\d+){CA} to (?P<value>.+?)(?: with quality (?P<quality>.+))?")
+@step("When", rf"the simulated RTU sets IOA {IOA}{CA} to (?P<value>.+?)(?: with quality (?P<quality>.+))?")
 def simulated_rtu_sets(c104_context: C104Context, ioa: str, ca: str | None, value: str, quality: str | None) -> None:
     """the simulated RTU sets IOA <ioa> [at common address <ca>] to <value> [with quality <flags>]
 
@@ -564,7 +565,7 @@ def interrogation_is_confirmed_and_terminated(c104_last_result: CommandResult | 
 # ---- Then: points ---------------------------------------------------------------------------------
 
 
-@step("Then", rf"IOA (?P<ioa>\d+){CA} reports (?P<expected>.+?){WITHIN}")
+@step("Then", rf"IOA {IOA}{CA} reports (?P<expected>.+?){WITHIN}")
 def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: str, seconds: str | None) -> None:
     """IOA <ioa> [at common address <ca>] reports <value> [within <n> seconds]
 
@@ -600,7 +601,7 @@ def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: s
         raise StepFailed(str(exc)) from None
 
 
-@step("Then", rf"IOA (?P<ioa>\d+){CA} has quality (?P<quality>.+?){WITHIN}")
+@step("Then", rf"IOA {IOA}{CA} has quality (?P<quality>.+?){WITHIN}")
 def ioa_has_quality(c104_context: C104Context, ioa: str, ca: str | None, quality: str, seconds: str | None) -> None:
     """IOA <ioa> [at common address <ca>] has quality <good|flags> [within <n> seconds]
 
@@ -709,7 +710,7 @@ def traffic_is_saved(c104_context: C104Context, request: pytest.FixtureRequest, 
 
 @step(
     "Then",
-    rf"I receive (?P<type_name>[A-Z]_[A-Z]{{2}}_[A-Z]{{2}}_\d)(?: with cause (?P<cot>\S+))?(?: for IOA (?P<ioa>\d+))?{CA}{WITHIN}",
+    rf"I receive (?P<type_name>[A-Z]_[A-Z]{{2}}_[A-Z]{{2}}_\d)(?: with cause (?P<cot>\S+))?(?: for IOA {IOA})?{CA}{WITHIN}",
 )
 def i_receive(
     c104_context: C104Context, type_name: str, cot: str | None, ioa: str | None, ca: str | None, seconds: str | None

@@ -191,3 +191,23 @@ def test_capture_always_and_without_a_folder(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--c104-capture-mode", "sometimes")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*capture mode 'sometimes' is not one of failure, always*"])
+
+
+def test_addresses_in_hex_as_in_robot_and_the_signal_list(pytester: pytest.Pytester) -> None:
+    """Robot's ``Expect State    0xC8    ON`` and a signal list's ``0x64`` are IOA 200 and 100; the
+    steps took only digits ("Step definition is not found: Then "IOA 0x64 reports ON"")."""
+    project(
+        pytester,
+        """\
+        Feature: Hex addresses
+          Scenario: Hex IOA and CA
+            Given a connection to the RTU
+            When I send a general interrogation to common address 0x2F
+            Then IOA 0x64 reports ON
+            And IOA 0xC8 of common address 0x2f reports ON
+            When I read IOA 0x12D
+            Then the command is confirmed
+            And IOA 0x12D has quality good
+        """,
+    )
+    run(pytester).assert_outcomes(passed=1)
