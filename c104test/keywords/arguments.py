@@ -125,7 +125,9 @@ class ArgumentGuard:
             found = _NAMED.match(arg) if isinstance(arg, str) else None
             if found is None or found[1] in names:
                 continue
-            close = difflib.get_close_matches(found[1], names, n=1, cutoff=0.7)
+            # a close spelling (selct), else a name the word contains (connect_timeout: timeout)
+            close = difflib.get_close_matches(found[1], names, n=1, cutoff=0.7) or sorted(
+                (n for n in names if len(n) >= 3 and n in found[1]), key=len, reverse=True)[:1]
             if not close:
                 continue
             implementation.error = (

@@ -59,6 +59,8 @@ Quality Joined With And
     Get Point Quality    301    contains    IV
 Correct Named Argument Still Works
     Send Command    500    OFF    C_SC_NA_1    select=False
+Argument Named With A Prefix
+    Connect To RTU    127.0.0.1    1    alias=second    connect_timeout=1s
 """
 
 
@@ -85,6 +87,11 @@ def test_a_misspelt_argument_is_blamed_on_itself(results: dict[str, tuple[str, s
         "Send Command got an unexpected argument 'selct'; did you mean 'select'?",
     )
     assert results["Correct Named Argument Still Works"][0] == "PASS"
+    # no close spelling, but the word holds a real name: Robot alone said only "unexpected named argument"
+    assert results["Argument Named With A Prefix"] == (
+        "FAIL",
+        "Connect To RTU got an unexpected argument 'connect_timeout'; did you mean 'timeout'?",
+    )
 
 
 @pytest.mark.parametrize(
