@@ -30,12 +30,17 @@ T = TypeVar("T")
 _UNSET: Any = object()
 
 
+class WrongValueType(ValueError, TypeError):
+    """A value of the wrong Python type for a point: c104 raises ValueError for most (``point.value
+    = 5`` on a single point) and TypeError for some, so scripts catch either; both catch this."""
+
+
 def _to_bool(value: Any) -> bool:
     if value is True or value is False:
         return value
     if isinstance(value, int) and not isinstance(value, enum.Enum) and value in (0, 1):
         return bool(value)
-    raise TypeError(f"expected a bool, not {value!r}")
+    raise WrongValueType(f"expected a bool, not {value!r}")
 
 
 def _to_number(cls: Callable[[Any], T]) -> Callable[[Any], T]:
@@ -52,7 +57,7 @@ def _to_float32(value: Any) -> float:
     elif isinstance(value, int | _Number) and not isinstance(value, Byte32):
         number = float(value)
     else:
-        raise TypeError(f"expected a float, not {value!r}")
+        raise WrongValueType(f"expected a float, not {value!r}")
     if math.isfinite(number) and abs(number) > _FLOAT32_MAX:
         raise _out_of_range()
     return number
@@ -70,8 +75,9 @@ def _to_enum(cls: type[enum.IntEnum]) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         if isinstance(value, cls):
             return value
-        if isinstance(value, enum.Enum) or not isinstance(value, int):
-            raise TypeError(f"expected {cls.__name__}, not {value!r}")
+        # a bool is refused as c104 refuses it: True would be Double(1), which is OFF
+        if isinstance(value, enum.Enum | bool) or not isinstance(value, int):
+            raise WrongValueType(f"expected {cls.__name__}, not {value!r}")
         return cls(value)
 
     return convert
@@ -86,7 +92,7 @@ def _to_flags(cls: Any) -> Callable[[Any], Any]:
         if (isinstance(value, enum.Enum) and not isinstance(value, cls)) or not isinstance(
             value, int
         ):
-            raise TypeError(f"expected {cls.__name__}, not {value!r}")
+            raise WrongValueType(f"expected {cls.__name__}, not {value!r}")
         if value & ~mask or value < 0:
             raise ValueError(f"{int(value):#x} is not a valid {cls.__name__} (bits {mask:#x})")
         return value if type(value) is cls else cls(int(value))
