@@ -415,12 +415,14 @@ _HEADER = f"{'CA':>5} {'IOA':>8}  {'TYPE':<10} {'VALUE':<24} {'QUALITY':<22} {'C
 
 
 def _point_row(point: object) -> str:
+    from c104test.rules import quality as rq
+    from c104test.rules.values import show_value
+
     p = point  # a c104test.engine.points.PointValue
+    # shown as every report and failure message shows them: ON/OFF, float32 digits, IV, NT
     quality = p.quality  # type: ignore[attr-defined]
-    qtext = "good" if not quality else str(quality).split(": ")[-1].split(", is_good")[0] if hasattr(quality, "is_good") else str(quality)
-    value = getattr(p.value, "name", p.value)  # type: ignore[attr-defined]
-    if isinstance(value, float):
-        value = f"{value:.7g}"  # float32 digits, not the double's
+    qtext = "good" if not quality else rq.show_flags(rq.flags_of(quality))
+    value = show_value(p.value)  # type: ignore[attr-defined]
     time = "" if p.time is None else str(p.time)  # type: ignore[attr-defined]
     cot = getattr(p.cot, "name", p.cot)  # type: ignore[attr-defined]
     return (

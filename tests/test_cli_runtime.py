@@ -150,4 +150,6 @@ def test_monitor_into_a_file_writes_a_header_and_plain_lines(simulator: int) -> 
     assert "\x1b" not in result.stdout  # no terminal control in a file
     rows = [line.split() for line in lines[2:]]
     assert ["47", "200", "M_DP_NA_1", "ON", "good", "INTERROGATED_BY_STATION"] in rows
+    # a single point as everywhere else (Robot, Gherkin, FAT reports): ON/OFF, not True/False
+    assert ["47", "100", "M_SP_NA_1", "ON", "good", "INTERROGATED_BY_STATION"] in rows
     assert len(rows) == 10
