@@ -113,9 +113,11 @@ def write_html(run: RunResults, path: str | Path) -> None:
 
 
 def _number(cell: object) -> object:
-    """Whole numbers written as text in a CSV stay numbers in the workbook (IOA, CA)."""
-    if isinstance(cell, str) and cell.strip().isdigit() and len(cell.strip()) < 10:
-        return int(cell)
+    """Whole numbers written as text in a CSV stay numbers in the workbook (IOA, CA); a leading
+    zero (a signal number 0042, a code) keeps the text as written."""
+    text = cell.strip() if isinstance(cell, str) else ""
+    if text.isascii() and text.isdigit() and len(text) < 10 and (text == "0" or not text.startswith("0")):
+        return int(text)
     return cell
 
 

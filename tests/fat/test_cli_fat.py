@@ -247,3 +247,16 @@ def test_columns_that_are_no_field_are_named_before_the_run(tmp_path: Path, caps
     assert code == 1 and "value ON, expected OFF" in out  # read from 'Expected'
     assert err.splitlines()[0] == ("c104test fat: columns not checked (no field of the list; --columns maps a header "
                                    "to a field): 'Soll', 'Remark'")
+
+
+def test_the_signed_workbook_keeps_cells_as_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """report.xlsx is 'the signal list as written': a signal number 0042 became the number 42; an
+    IOA written 100 stays a number, a decimal comma and hex stay as written."""
+    points = tmp_path / "list.csv"
+    points.write_text("Signal no;name;ca;ioa;type;value\n0042;Voltage;47;301;M_ME_NC_1;230,5 +- 0,5\n"
+                      "0;Breaker;47;0x64;M_SP_NA_1;ON\n", encoding="utf-8")
+    code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"))
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
+    rows = [list(r[:6]) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert rows == [["0042", "Voltage", 47, 301, "M_ME_NC_1", "230,5 +- 0,5"], [0, "Breaker", 47, "0x64", "M_SP_NA_1", "ON"]]
