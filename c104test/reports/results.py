@@ -130,9 +130,18 @@ class RunResults:
 def load_results(path: str | Path) -> RunResults:
     """Read a ``results.json``; ValueError saying which file and what is wrong."""
     try:
-        return RunResults.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "cases" in data and "points" not in data:
+            raise ValueError(f"{path}: the results of a conformance run (cases, not points); "
+                             "report merge joins the results of FAT runs (c104test fat)")
+        return RunResults.from_json(data)
+    except ValueError as exc:
+        if str(exc).startswith(f"{path}: "):
+            raise
         raise ValueError(f"{path}: not a c104test results.json ({exc})") from None
+    except (OSError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a c104test results.json (missing {exc})" if isinstance(exc, KeyError)
+                         else f"{path}: not a c104test results.json ({exc})") from None
 
 
 def merge(runs: Iterable[RunResults]) -> list[dict[str, Any]]:

@@ -260,3 +260,12 @@ def test_the_signed_workbook_keeps_cells_as_written(tmp_path: Path, capsys: pyte
     sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
     rows = [list(r[:6]) for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert rows == [["0042", "Voltage", 47, 301, "M_ME_NC_1", "230,5 +- 0,5"], [0, "Breaker", 47, "0x64", "M_SP_NA_1", "ON"]]
+
+
+def test_report_merge_of_a_conformance_run_says_what_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A conformance run's directory was 'not a c104test results.json ('points_file')'."""
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "results.json").write_text(json.dumps({"tool": {"name": "c104test"}, "cases": []}))
+    assert main(["report", "merge", str(tmp_path / "conf")]) == 2
+    assert "the results of a conformance run (cases, not points); report merge joins the results of FAT runs" in (
+        capsys.readouterr().err)
