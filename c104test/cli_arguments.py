@@ -49,6 +49,9 @@ def seconds(text: str) -> float:
 
 def address(text: str) -> tuple[str, int]:
     """HOST[:PORT] or [IPv6]:PORT; the port 1..65535, default 2404."""
+    text = text.strip()  # pasted from a document or a spreadsheet
+    if "://" in text or any(c.isspace() or c in ";,/" for c in text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST[:PORT] (10.0.0.5:2404, [::1]:2404 for IPv6)")
     if text.startswith("["):  # [::1]:2404
         host, closed, rest = text[1:].partition("]")
         if not closed or (rest and not rest.startswith(":")):

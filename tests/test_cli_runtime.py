@@ -153,3 +153,26 @@ def test_monitor_into_a_file_writes_a_header_and_plain_lines(simulator: int) -> 
     # a single point as everywhere else (Robot, Gherkin, FAT reports): ON/OFF, not True/False
     assert ["47", "100", "M_SP_NA_1", "ON", "good", "INTERROGATED_BY_STATION"] in rows
     assert len(rows) == 10
+
+
+@pytest.mark.parametrize(("text", "wanted"), [
+    (" 127.0.0.1:2405 ", ("127.0.0.1", 2405)),  # pasted with spaces: a name lookup of ' 127.0.0.1' failed
+    ("[::1]:2404", ("::1", 2404)),
+    ("::1", ("::1", 2404)),
+    ("rtu7", ("rtu7", 2404)),
+])
+def test_an_address_as_pasted(text: str, wanted: tuple[str, int]) -> None:
+    from c104test.cli_arguments import address
+
+    assert address(text) == wanted
+
+
+@pytest.mark.parametrize("text", ["tcp://127.0.0.1:2404", "127.0.0.1;2404", "127.0.0.1 2404", "127.0.0.1/24"])
+def test_an_address_that_is_no_host_port_is_named(text: str) -> None:
+    """'tcp://127.0.0.1:2404' was tried as host 'tcp://127.0.0.1:2404' port 2404 (Name or service not known)."""
+    import argparse
+
+    from c104test.cli_arguments import address
+
+    with pytest.raises(argparse.ArgumentTypeError, match=r"is not HOST\[:PORT\] \(10.0.0.5:2404"):
+        address(text)
