@@ -627,11 +627,20 @@ def _run_fleet(args: argparse.Namespace, fail: Callable[[str], int]) -> int:
         return FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout,
                           only=row_selection(args.only) if args.only else None)
 
-    with progress:
-        runs = trio.run(lambda: run_fleet(
-            entries, args.output, jobs=args.jobs, options=options, simulate=args.simulate is not None,
-            witnesses=tuple(args.witness), on_result=progress.advance_named,
-            connect_options={"params": LinkParameters(t0=args.timeout)}))
+    try:
+        with progress:
+            runs = trio.run(lambda: run_fleet(
+                entries, args.output, jobs=args.jobs, options=options, simulate=args.simulate is not None,
+                witnesses=tuple(args.witness), on_result=progress.advance_named,
+                connect_options={"params": LinkParameters(t0=args.timeout)}))
+    except BaseException as exc:
+        # Ctrl-C reaches the RTUs' tasks; their nursery hands it on inside an exception group
+        rest = exc.split(KeyboardInterrupt)[1] if isinstance(exc, BaseExceptionGroup) else exc
+        if rest is not None and not isinstance(rest, KeyboardInterrupt):
+            raise
+        print(f"c104test fat: interrupted; each RTU's finished rows are in {args.output}/<name>/fat-state.json",
+              file=sys.stderr)
+        return 1
     failed = [r.rtu for r in runs if not r.passed]
     print(f"c104test fat: {len(runs) - len(failed)} of {len(runs)} RTUs passed"
           + (f"; failed: {', '.join(failed)}" if failed else "") + f"; summary in {args.output}/summary.html")

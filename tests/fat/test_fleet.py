@@ -92,3 +92,40 @@ def test_fleet_file_as_excel_writes_it_in_europe(tmp_path: Path) -> None:
     entries = read_fleet(tmp_path / "semi.csv")
     assert [(e.name, e.host, e.port) for e in entries] == [("Feld Süd", "127.0.0.1", 2404)]
     assert {r.common_address for r in entries[0].signals.rows} == {12}
+
+
+def test_ctrl_c_stops_a_fleet_without_a_traceback(tmp_path: Path) -> None:
+    """Ctrl-C in a fleet run ended in a BaseExceptionGroup traceback (the RTUs' nursery wraps it)."""
+    import os
+    import select
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # commands whose return report never comes (IOA 310 does not change): each row waits 2 s
+    (tmp_path / "slow.csv").write_text(
+        "name,ca,ioa,type,command_io_address,command_type,command_value,return_io_address,timeout\n"
+        "R1,47,100,M_SP_NA_1,500,C_SC_NA_1,ON,310,2\nR2,47,101,M_SP_NA_1,500,C_SC_NA_1,ON,310,2\n")
+    (tmp_path / "fleet.csv").write_text("name,host,port,common_address,points\nbay-01,127.0.0.1,2404,47,slow.csv\n"
+                                        "bay-02,127.0.0.1,2404,47,slow.csv\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "c104test", "fat", "--fleet", str(tmp_path / "fleet.csv"),
+                                "--simulate", "--output", str(tmp_path / "out")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        assert ready, "no progress line within 30 s"
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("["), first + process.communicate(timeout=10)[1]
+        process.send_signal(signal.SIGINT)
+        stopped = time.monotonic()
+        _, err = process.communicate(timeout=15)
+        took = time.monotonic() - stopped
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 1 and took < 3, (process.returncode, took, err)
+    assert "Traceback" not in err and "interrupted; each RTU's finished rows are in" in err, err
