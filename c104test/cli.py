@@ -543,6 +543,8 @@ def _run_fat(args: argparse.Namespace) -> int:
     if args.template:
         if not args.template.lower().endswith((".csv", ".xlsx")):
             return fail(f"--template {args.template}: the name must end in .csv or .xlsx")
+        if os.path.exists(args.template):  # it may be the signal list itself: never overwrite it
+            return fail(f"--template {args.template}: the file exists; give a new name (or delete it first)")
         write_template(args.template)
         print(f"c104test fat: template written to {args.template}")
         return EXIT_OK

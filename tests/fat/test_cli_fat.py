@@ -171,6 +171,15 @@ def test_template_then_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         assert code == 0, out
 
 
+def test_template_never_overwrites_a_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--template over an existing file replaced it with the demo RTU's rows: a signal list lost."""
+    points = write_csv(tmp_path / "signals.csv", RIGHT[:2])
+    before = points.read_bytes()
+    code, out, err = fat(capsys, "--template", str(points))
+    assert code == 2 and out == "" and "the file exists; give a new name" in err
+    assert points.read_bytes() == before
+
+
 def test_report_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fat(capsys, "--simulate", "--points", str(write_csv(tmp_path / "a.csv", RIGHT)), "-o", str(tmp_path / "a"))
     fat(capsys, "--simulate", "--points", str(write_csv(tmp_path / "b.csv", wrong_lines())), "-o", str(tmp_path / "b"))
