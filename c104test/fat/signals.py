@@ -430,7 +430,9 @@ class _Reader:
             try:
                 return_value = expectation(cell("command_value"), ret_type)
             except ValueError as exc:
-                self.problem(number, self.where(headers, columns["command_value"]), f"as the return value: {exc}")
+                self.problem(number, self.where(headers, columns["command_value"]),
+                             f"return_value is empty, so the command value is the expected return: {exc}; "
+                             "write the return report's value in return_value")
                 return None
         return SignalRow(
             number, cell("name"), values["common_address"], values["io_address"], point_type,

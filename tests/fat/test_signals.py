@@ -186,3 +186,18 @@ def test_addresses_read_as_in_every_other_front_end() -> None:
         "(decimal, or hex as 0x64)",
         "l.csv, row 3, column 'ioa': 0 outside 1..16777215, the range of an IOA",
     ]
+
+
+def test_a_command_value_that_cannot_be_the_return_says_to_fill_return_value() -> None:
+    """C_RC_NA_1 HIGHER returning on a step position: the message said only "as the return value:
+    'HIGHER' is not a number", not that an empty return_value was the cause."""
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text("name,ca,ioa,type,command_io_address,command_type,command_value\n"
+                       "Tap,47,310,M_ST_NA_1,520,C_RC_NA_1,HIGHER\n", file="l.csv")
+    assert str(info.value) == (
+        "l.csv, row 2, column 'command_value': return_value is empty, so the command value is the expected "
+        "return: 'HIGHER' is not a number; a step position is a whole number in -64..63; write the return "
+        "report's value in return_value")
+    row = parse_csv_text("name,ca,ioa,type,command_io_address,command_type,command_value,return_value\n"
+                         "Tap,47,310,M_ST_NA_1,520,C_RC_NA_1,HIGHER,6\n", file="l.csv").rows[0]
+    assert row.return_value is not None and row.return_value.matches(6)
