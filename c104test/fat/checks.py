@@ -26,7 +26,7 @@ from ..engine.errors import C104TestError, CommandTimeout, ExpectationFailed, Ne
 from ..engine.journal import Direction
 from ..engine.points import PROCESS_TYPES
 from ..protocol.asdu import type_info
-from ..protocol.enums import Type
+from ..protocol.enums import Step, Type
 from ..protocol.objects import InformationObject
 from ..reports.results import Frame, ItemResult
 from ..rules import Expected, expectation, flags_of, parse_value, show_flags, show_value, type_class
@@ -66,6 +66,10 @@ def plain_type(point_type: Type) -> Type:
         if other.object_class is info.object_class and other.time_tag is None:
             return t
     return point_type
+
+
+#: How ``restore`` undoes a regulating step (C_RC_NA_1): the other direction.
+_OPPOSITE_STEP = {Step.HIGHER: Step.LOWER, Step.LOWER: Step.HIGHER}
 
 
 def row_selection(texts: Iterable[str], rows: Iterable[SignalRow] | None = None) -> Callable[[SignalRow], bool]:
@@ -290,7 +294,11 @@ class _Checker:
             return f"cannot restore: no value of IOA {ret} was seen before the command", self.frames(start)
         value_class = type_class(row.command_type)
         try:
-            original = parse_value(before.value, value_class)  # type: ignore[arg-type]
+            if isinstance(row.command_value, Step):
+                # a regulating step moves a position: the opposite step brings the original back
+                original: Any = _OPPOSITE_STEP[row.command_value]
+            else:
+                original = parse_value(before.value, value_class)  # type: ignore[arg-type]
             back = expectation(show_value(before.value), before.type)
         except ValueError as exc:
             return f"cannot restore {show_value(before.value)}: {exc}", self.frames(start)

@@ -278,3 +278,17 @@ def test_report_merge_of_a_conformance_run_says_what_it_is(tmp_path: Path, capsy
     assert main(["report", "merge", str(tmp_path / "conf")]) == 2
     assert "the results of a conformance run (cases, not points); report merge joins the results of FAT runs" in (
         capsys.readouterr().err)
+
+
+def test_restore_of_a_regulating_step_commands_the_opposite_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A tap changer row (C_RC_NA_1 HIGHER, return on the step position) with restore failed a good
+    RTU: 'cannot restore 5: 5 is not a step direction'."""
+    points = tmp_path / "list.csv"
+    points.write_text("name,ca,ioa,type,expected_value,command_io_address,command_type,command_value,return_value,"
+                      "restore,timeout\nTap,47,310,M_ST_NA_1,5,520,C_RC_NA_1,HIGHER,6,yes,3\n")
+    code, out, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"))
+    assert code == 0, out + err
+    row = json.loads((tmp_path / "r" / "results.json").read_text())["points"][0]
+    assert row["verdict"] == "pass" and row["commanded"]
+    rc_commands = [ioa for name, ioa in sent_commands(tmp_path / "r" / "capture.pcap") if name == "C_RC_NA_1"]
+    assert rc_commands == [520, 520]  # HIGHER, then LOWER
