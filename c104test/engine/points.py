@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from ..protocol.asdu import Asdu
@@ -42,6 +43,15 @@ class PointValue:
 #: what one received ASDU says about all of its objects: (type, cot, received_at)
 _Report = tuple[Type, "Cot | int", float]
 
+_io_address = attrgetter("io_address")
+
+try:  # Counter.update's C loop without its Python wrapper (an ABC isinstance check per call)
+    from collections import _count_elements  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - other Pythons: the public method does the same
+
+    def _count_elements(counter: Counter[int], iterable: list[int]) -> None:
+        counter.update(iterable)
+
 
 class PointDatabase:
     """Values per station; updated from every received monitoring ASDU.
@@ -64,10 +74,10 @@ class PointDatabase:
             station = self._stations[ca] = {}
             self._updates[ca] = Counter()
         objects = asdu.objects
-        io_addresses = [ob.io_address for ob in objects]
+        io_addresses = list(map(_io_address, objects))
         # in order: an IOA twice in one ASDU keeps the later object and counts two updates
-        station.update(zip(io_addresses, zip(objects, repeat((asdu.type, asdu.cot, now)), strict=False), strict=True))
-        self._updates[ca].update(io_addresses)
+        station.update(zip(io_addresses, zip(objects, repeat((asdu.type, asdu.cot, now)), strict=False), strict=False))
+        _count_elements(self._updates[ca], io_addresses)
         return len(objects)
 
     def _value(self, ca: int, ioa: int, held: tuple[InformationObject, _Report]) -> PointValue:
