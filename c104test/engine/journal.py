@@ -46,6 +46,7 @@ __all__ = [
     "entry_cost",
     "parse_size",
     "process_budget",
+    "release_decoded",
     "set_journal_size",
 ]
 
@@ -54,6 +55,10 @@ log = logging.getLogger("c104test.journal")
 DEFAULT_JOURNAL_SIZE = 64 * 1024 * 1024  # octets, shared by every journal of the process
 _LOG_EVERY = 60.0  # seconds between two log lines about dropped frames of one journal
 _DECODED_KEPT = 1024  # entries whose decoded ASDU is kept (a 64 KiB read brings ~260 frames)
+#: Kept from earlier batches when a session starts decoding a new one (``release_decoded``): the
+#: waiters have seen the previous batch by then, and objects freed while still in the CPU's caches
+#: cost less than ones freed 1,024 ASDUs later (bench/README.md, "client receive path").
+_DECODED_BETWEEN_BATCHES = 64
 # What an entry costs beyond its octets: the entry object, its two floats, its index, the bytes
 # header. Measured with sys.getsizeof on CPython 3.12; the budget counts memory, not payload.
 _ENTRY_OVERHEAD = 104 + 24 + 24 + 32 + sys.getsizeof(b"")
@@ -115,6 +120,18 @@ class Direction(enum.Enum):
 
 _UNSET: Any = object()
 _decoded: deque[JournalEntry] = deque()  # entries holding a decoded ASDU, oldest first
+
+
+def release_decoded(keep: int = _DECODED_BETWEEN_BATCHES) -> None:
+    """Forget the decoded ASDU of all but the ``keep`` newest decoded entries (they decode again if asked).
+
+    The session calls it before each received batch; correctness never depends on it.
+    """
+    while len(_decoded) > keep:
+        try:
+            _decoded.popleft()._asdu = _UNSET
+        except IndexError:  # another thread emptied it meanwhile
+            return
 
 
 class JournalEntry:

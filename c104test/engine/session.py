@@ -50,7 +50,7 @@ from ..protocol.link import (
     LinkState,
 )
 from .errors import LinkDown, LinkTimeout
-from .journal import Direction, Journal, JournalEntry
+from .journal import Direction, Journal, JournalEntry, release_decoded
 from .tls import explain_ssl_error
 from .transport import OpenStream
 
@@ -521,6 +521,7 @@ class Session:
         wall = _time.time()
         entry: JournalEntry | None = None
         early = True  # may the link's answers go out before the owner hears of the batch?
+        released = False
         batch: list[tuple[Event, JournalEntry | None]] = []
         for event in events:
             kind = type(event)
@@ -530,6 +531,9 @@ class Session:
                     batch.append((event, entry))
                 continue
             if kind is AsduReceived:
+                if not released:  # this batch decodes: free older ASDUs first, while still warm
+                    release_decoded()
+                    released = True
                 if entry is not None and entry.asdu is None:  # decoded here, once (the entry keeps it)
                     early = False
             elif kind is LinkClosed:

@@ -22,6 +22,7 @@ from c104test.engine.journal import (
     entry_cost,
     parse_size,
     process_budget,
+    release_decoded,
     set_journal_size,
 )
 from c104test.engine.simulator import open_simulator
@@ -83,6 +84,16 @@ def test_a_private_budget_bounds_octets_and_counts_what_it_dropped(caplog: pytes
     totals = [int(m.split("(")[1].split()[0]) for m in logged]
     assert totals == [sum(counts[: i + 1]) for i in range(len(counts))] and totals[-1] <= journal.dropped
     assert len(logged) <= 1000 // 60 + 1  # records are 1 s apart: one line a minute at most
+
+
+def test_a_released_decoding_decodes_again_to_the_same_asdu() -> None:
+    journal = Journal(1000 * entry_cost(len(i_frame(1))))
+    entries = [journal.record(Direction.RECEIVED, i_frame(n), now=n, wall=n) for n in range(10)]
+    first = [e.asdu for e in entries]
+    release_decoded(2)  # only the two newest keep their decoded form
+    assert entries[0].asdu is not first[0] and entries[0].asdu == first[0]  # decoded again, equal
+    assert entries[9].asdu is first[9]  # kept
+    assert [e.asdu.objects[0].io_address for e in entries] == list(range(10))  # type: ignore[union-attr]
 
 
 def test_journals_share_the_process_budget_and_the_largest_gives_way() -> None:
