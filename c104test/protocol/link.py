@@ -428,15 +428,15 @@ class Link:
             self._t3_deadline = now + self._t3
             report = self.report_frames
             for index, apdu in enumerate(apdus):
-                if not apdu[2] & 1 and not report and len(apdu) > 6 and not apdu[4] & 1:
-                    # Fast path for a well-formed I-frame: no Frame object.
-                    self._receive_i(
-                        (apdu[2] | apdu[3] << 8) >> 1,
-                        (apdu[4] | apdu[5] << 8) >> 1,
-                        apdu[6:],
-                        now,
-                        events,
-                    )
+                if not apdu[2] & 1 and len(apdu) > 6 and not apdu[4] & 1:
+                    # Fast path for a well-formed I-frame (the decoder checked start octet and
+                    # length, so decode_frame would find nothing wrong): a Frame only if reported.
+                    ns = (apdu[2] | apdu[3] << 8) >> 1
+                    nr = (apdu[4] | apdu[5] << 8) >> 1
+                    asdu = apdu[6:]
+                    if report:
+                        events.append(FrameReceived(apdu, IFrame(ns, nr, asdu)))
+                    self._receive_i(ns, nr, asdu, now, events)
                 else:
                     try:
                         frame = decode_frame(apdu)
