@@ -183,9 +183,8 @@ class JournalEntry:
         self._keep(asdu)
         return asdu  # type: ignore[no-any-return]
 
-    @property
-    def asdu(self) -> Asdu | UnknownAsdu | None:
-        return self._decode()
+    #: The decoded ASDU (None for S- and U-frames and undecodable ones); one call, not two, per read.
+    asdu = property(_decode)
 
     @property
     def error(self) -> str | None:
