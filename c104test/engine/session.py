@@ -239,15 +239,7 @@ class Session:
         without a trio call. True when the trio thread must then call ``resume`` (the rest of a
         partial write, a timer to re-arm earlier); call it only when ``writer_idle``."""
         self._take(now)
-        data = self._in_flight
-        try:
-            sent = os.write(self._fd, data)
-        except OSError:  # full (BlockingIOError) or broken: the writer sends or reports it
-            sent = 0
-        if sent >= len(data):
-            self._in_flight = b""
-        else:
-            self._in_flight_sent = sent
+        if not self._write_in_flight():
             return True
         deadline = self.link.next_deadline()
         return deadline is not None and deadline < self._armed
@@ -398,16 +390,10 @@ class Session:
             # The kernel usually takes it all at once (as in _send_now): no cancel scope and no
             # trio socket call per send. What it does not take goes through send_all below, and
             # so does every _FAST_SENDS-th send in a row, so the writer still lets others run.
-            try:
-                sent = os.write(self._fd, data)
-            except OSError:  # full (BlockingIOError) or broken: send_all waits or reports it
-                sent = 0
-            if sent >= len(data):
-                self._in_flight = b""
+            if self._write_in_flight():
                 self._fast_sends += 1
                 return True
-            if sent:
-                self._in_flight_sent = sent
+            if self._in_flight_sent:
                 self._flight_since = trio.current_time()
         while self._in_flight_sent < len(data):
             start = self._in_flight_sent
@@ -436,10 +422,19 @@ class Session:
         does not take at once stays in ``_in_flight`` for the writer, which applies the
         deadline. Plain TCP sockets only (POSIX); anything else goes through the writer.
         """
-        if self._fd < 0 or not self._writer_idle or self._in_flight or self.closed is not None:
+        if not self.writer_idle:
             self._writer_wakeup.set()
             return
         self._take(trio.current_time())
+        if not self._write_in_flight():
+            self._writer_wakeup.set()
+
+    def _write_in_flight(self) -> bool:
+        """One ``os.write`` of ``_in_flight`` (none of it sent yet); True if the kernel took it all.
+
+        What it did not take stays in ``_in_flight`` from ``_in_flight_sent`` on, for the writer,
+        which applies the deadline. No trio call: ``send_outside`` runs it from another thread.
+        """
         data = self._in_flight
         try:
             sent = os.write(self._fd, data)
@@ -447,9 +442,9 @@ class Session:
             sent = 0
         if sent >= len(data):
             self._in_flight = b""
-        else:
-            self._in_flight_sent = sent
-            self._writer_wakeup.set()
+            return True
+        self._in_flight_sent = sent
+        return False
 
     async def _timer(self) -> None:
         link = self.link
