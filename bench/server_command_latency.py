@@ -4,8 +4,8 @@
 
 The RTU is the same c104 script (bench/peers/c104_rtu.py: a direct C_SC_NA_1 point whose
 ``on_receive`` answers SUCCESS), run once with c104 2.2.1 and once unchanged on c104test.Server
-(bench/peers/as_c104test.py). The client is c104test's ``Point.transmit()`` in this process, the
-same for both. The c104test figure includes the Server's worker thread: the command reaches the
+(bench/peers/as_c104test.py). The client is c104test's ``Point.transmit()`` (bench/peers/api_commands.py
+with ``import c104test as c104``, in its own process), the same for both. The c104test figure includes the Server's worker thread: the command reaches the
 callback thread, the decision comes back to the trio thread, the ACT_CON leaves.
 Ratio = c104test.Server / c104 Server at the same percentile.
 """
@@ -18,7 +18,7 @@ import sys
 import time
 from typing import Any
 
-from command_latency import IOA, sync_point_api
+from command_latency import IOA
 
 import _harness as h
 
@@ -35,7 +35,9 @@ def run(server: str, count: int, warmup: int) -> dict[str, Any]:
     script = "as_c104test.py" if server == "c104test" else args.pop(0)
     with h.peer(str(script), *args, name=f"rtu[{server}]") as rtu:
         rtu.ready(60)
-        return sync_point_api(port, count, warmup)
+        client = [h.PEERS / "api_commands.py", "c104test", "127.0.0.1", port, "--ioa", IOA,
+                  "--count", count, "--warmup", warmup]
+        return h.run_once([str(a) for a in client], 120, name="api_commands[c104test]")
 
 
 def main() -> None:

@@ -37,6 +37,25 @@ def exit_on_stdin_eof(on_line: Callable[[str], None] | None = None) -> None:
     threading.Thread(target=watch, daemon=True, name="stdin-watch").start()
 
 
+def time_calls(call: Callable[[], bool], count: int, warmup: int) -> dict[str, Any]:
+    """``warmup`` untimed calls, then ``count`` calls each timed with perf_counter; a call returns
+    False when it failed. The figures of api_commands.py and the floor clients, measured alike:
+    failed calls, the latencies in µs and the process's CPU per timed call (all its threads)."""
+    import time
+
+    failed = sum(not call() for _ in range(warmup))
+    lat = []
+    perf = time.perf_counter
+    cpu0 = time.process_time()
+    for _ in range(count):
+        t0 = perf()
+        ok = call()
+        lat.append((perf() - t0) * 1e6)
+        failed += not ok
+    cpu_us = (time.process_time() - cpu0) / max(1, count) * 1e6
+    return {"cpu_us": round(cpu_us, 1), "failed": failed, "latencies_us": [round(x, 1) for x in lat]}
+
+
 def raise_nofile() -> None:
     import resource
 

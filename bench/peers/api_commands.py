@@ -10,6 +10,7 @@ Only the c104 run imports c104 (GPLv3), and only in this process.
 """
 
 import argparse
+import functools
 import sys
 import time
 
@@ -55,21 +56,9 @@ def main() -> None:
         else:
             muted_since = None
     time.sleep(0.3)
-    act = c104.Cot.ACTIVATION
-    failed = 0
-    for _ in range(args.warmup):
-        failed += not point.transmit(cause=act)
-    lat = []
-    perf = time.perf_counter
-    cpu0 = time.process_time()
-    for _ in range(args.count):
-        t0 = perf()
-        ok = point.transmit(cause=act)
-        lat.append((perf() - t0) * 1e6)
-        failed += not ok
-    cpu_us = (time.process_time() - cpu0) / max(1, args.count) * 1e6  # all threads of this process
-    _peer.result(impl=args.impl, cpu_us=round(cpu_us, 1), opened=connection.state == c104.ConnectionState.OPEN, unmutes=unmutes,
-                 failed=failed, latencies_us=[round(x, 1) for x in lat])
+    transmit = functools.partial(point.transmit, cause=c104.Cot.ACTIVATION)
+    figures = _peer.time_calls(transmit, args.count, args.warmup)
+    _peer.result(impl=args.impl, opened=connection.state == c104.ConnectionState.OPEN, unmutes=unmutes, **figures)
     client.stop()
 
 

@@ -158,17 +158,7 @@ def main() -> None:
     if not ready.wait(30):
         raise SystemExit("no STARTDT con")
     time.sleep(0.3)
-    failed = sum(not once() for _ in range(args.warmup))
-    lat = []
-    perf = time.perf_counter
-    cpu0 = time.process_time()
-    for _ in range(args.count):
-        t0 = perf()
-        ok = once()
-        lat.append((perf() - t0) * 1e6)
-        failed += not ok
-    cpu_us = (time.process_time() - cpu0) / max(1, args.count) * 1e6  # all threads of this process
-    _peer.result(impl=args.variant, cpu_us=round(cpu_us, 1), failed=failed, latencies_us=[round(x, 1) for x in lat])
+    _peer.result(impl=args.variant, **_peer.time_calls(once, args.count, args.warmup))
 
 
 main()
