@@ -708,7 +708,7 @@ class ClientConnection(StationRequests):
                     if result is not None:
                         return result
                     await self._wait_changed()
-            raise awaited.timed_out(timeout, self.journal)
+            raise awaited.timed_out(timeout, self.journal, self._stall())
 
     def submit_command(
         self,
@@ -784,8 +784,12 @@ class ClientConnection(StationRequests):
             return
         self._submitted = None
         awaited, _, _, timeout = submitted
-        on_done(awaited.timed_out(timeout, self.journal))
+        on_done(awaited.timed_out(timeout, self.journal, self._stall()))
         self._notify()
+
+    def _stall(self) -> str:
+        session = self._session
+        return "" if session is None or session.closed is not None else session.stall(trio.current_time())
 
     def _check_submitted(self) -> None:
         """After a batch of received frames (or the link's end): is the submitted command done?"""

@@ -143,12 +143,14 @@ class AwaitedCommand:
             return result(asdu, self.confirmation, None, brought, started, now)
         return None
 
-    def timed_out(self, timeout: float, journal: Journal) -> CommandTimeout:
-        """The error when nothing ended the wait within ``timeout`` seconds."""
+    def timed_out(self, timeout: float, journal: Journal, stall: str = "") -> CommandTimeout:
+        """The error when nothing ended the wait within ``timeout`` seconds; ``stall`` says what of
+        ours the RTU had not taken or acknowledged by then (``Session.stall``), if anything."""
         what = "ACT_TERM" if self.confirmation is not None else "ACT_CON"
         other = "" if self.stray is None else " (an ACT_TERM with another object arrived)"
+        also = f"; {stall}" if stall else ""
         return CommandTimeout(
-            f"no {what} for {command_name(self.asdu)} within {timeout:g} s{other}; last frames:\n{journal.explain(8)}"
+            f"no {what} for {command_name(self.asdu)} within {timeout:g} s{other}{also}; last frames:\n{journal.explain(8)}"
         )
 
 

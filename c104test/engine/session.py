@@ -574,6 +574,23 @@ class Session:
             return
         self._finish(CloseInfo(event.by, event.cause, event.reason, frame))
 
+    def stall(self, now: float) -> str:
+        """What of ours the peer has left untaken or unacknowledged for half of t1 or more; "" if nothing.
+
+        For a wait that ends at about the moment t1 would: the caller's timeout then names the
+        stall that t1 was about to report (a peer that stopped reading, or answering).
+        """
+        t1 = self.link.params.t1
+        unsent = len(self._in_flight) - self._in_flight_sent
+        if unsent > 0 and now - self._flight_since >= t1 / 2:
+            return f"{self.peer} has not taken {unsent} octets of ours for {now - self._flight_since:.3g} s (t1={t1:g} s)"
+        oldest = self.link.oldest_unacknowledged
+        if oldest is not None and now - oldest >= t1 / 2:
+            count = self.link.unacknowledged
+            return (f"{self.peer} has not acknowledged {count} I-frame{'s' * (count != 1)} of ours for "
+                    f"{now - oldest:.3g} s (t1={t1:g} s)")
+        return ""
+
     def _end_not_reading(self, now: float, also: str = "") -> None:
         link = self.link
         flight, taken = self._in_flight, self._in_flight_sent

@@ -350,6 +350,11 @@ class Link:
         return len(self._sent_times)
 
     @property
+    def oldest_unacknowledged(self) -> float | None:
+        """When the oldest of our unacknowledged I-frames was sent (its t1 runs from then)."""
+        return self._sent_times[0] if self._sent_times else None
+
+    @property
     def pending_acks(self) -> int:
         """Received I-frames that we have not acknowledged yet."""
         return self._pending

@@ -155,6 +155,23 @@ async def test_expire_ends_it_once_with_the_timeout_error_and_frees_the_connecti
 
 
 @trio_test
+async def test_a_timeout_near_t1_names_the_frames_the_rtu_left_unacknowledged() -> None:
+    # the caller's timeout and t1 may end at the same moment: the timeout then says what t1 was
+    # about to report, so the user sees the RTU's stall, not only a missing ACT_CON
+    async with connected() as (client, rtu):
+        done = Done()
+        assert submit(client, single_command(500), done, timeout=8)
+        await rtu.expect_i()  # read, never acknowledged, never answered
+        await trio.sleep(8)
+        client.expire_command(done)
+        error = await done.outcome()
+        assert isinstance(error, CommandTimeout)
+        text = str(error)
+        assert text.startswith("no ACT_CON for C_SC_NA_1 IOA 500 CA 47 within 8 s; the RTU at "), text
+        assert "has not acknowledged 1 I-frame of ours for 8 s (t1=15 s); last frames:" in text, text
+
+
+@trio_test
 async def test_a_caller_that_never_expires_it_does_not_block_the_connection() -> None:
     async with connected() as (client, rtu):
         forgotten = Done()
