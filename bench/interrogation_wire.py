@@ -36,8 +36,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import _harness as h
 from interrogation import API_SIZES, api_script, free_port, run_raw
+
+import _harness as h
 
 K = 12  # the c104 RTU's k (lib60870's default)
 GAP = 0.0005  # seconds: a pause between two I-frames of the RTU
