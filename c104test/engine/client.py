@@ -146,6 +146,7 @@ class ClientConnection(StationRequests):
         # the command of submit_command() under way: (wait, on_done, give-up time, timeout)
         self._submitted: tuple[AwaitedCommand, Callable[[Any], None], float, float] | None = None
         self._changed = trio.Event()  # replaced after every wake-up: frames, state, window
+        self._watched = False  # a task waits on _changed: only then is it set and replaced
         self._run_scope: trio.CancelScope | None = None
         self._closing = False
         self._reported = False
@@ -364,8 +365,13 @@ class ClientConnection(StationRequests):
         self._notify()
 
     def _notify(self) -> None:
-        self._changed.set()
-        self._changed = trio.Event()
+        # Every waiter looks at the state again before it waits (all wait through _wait_changed,
+        # in this thread), so a change that nobody waits for needs no new Event: a command's
+        # caller in another thread is woken by its on_done, not by this.
+        if self._watched:
+            self._watched = False
+            self._changed.set()
+            self._changed = trio.Event()
 
     def _set_state(self, state: ConnectionState) -> None:
         if state is not self.state:
@@ -384,6 +390,7 @@ class ClientConnection(StationRequests):
     # ---- waiting ---------------------------------------------------------------------------------
 
     async def _wait_changed(self) -> None:
+        self._watched = True
         await self._changed.wait()
 
     def _require_link(self) -> Link:

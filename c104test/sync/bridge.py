@@ -45,6 +45,7 @@ class TrioBridge:
         self._nursery: trio.Nursery | None = None
         self._nursery_ready = threading.Event()
         self._parked: _Parked | None = None
+        self._trio_ident = -1
         self._services = self._portal.start_task_soon(self._keep_nursery)
         self._nursery_ready.wait(5)
 
@@ -54,6 +55,7 @@ class TrioBridge:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             self._token = trio.lowlevel.current_trio_token()
+            self._trio_ident = _thread.get_ident()
             self._clock = trio.lowlevel.current_clock()
             self._parked = _Parked()
             trio.lowlevel.add_instrument(self._parked)
@@ -147,7 +149,7 @@ class TrioBridge:
     def _check_caller(self) -> trio.lowlevel.TrioToken:
         if self._closed:
             raise RuntimeError("the c104test trio thread has been stopped")
-        if threading.current_thread().name.startswith(THREAD_NAME):
+        if _thread.get_ident() == self._trio_ident:  # not current_thread().name: a dict lookup and more
             raise RuntimeError("blocking c104test call from inside the trio thread (a callback?)")
         return self._token
 

@@ -42,6 +42,7 @@ __all__ = ["Connection"]
 log = logging.getLogger("c104test.connection")
 
 BROADCAST = 0xFFFF
+_ANSWERS = frozenset({Cot.ACTIVATION_CON, Cot.DEACTIVATION_CON, Cot.ACTIVATION_TERMINATION})
 
 
 def check_ip(ip: str) -> str:
@@ -80,6 +81,9 @@ class Connection:
     @property
     def _b(self) -> TrioBridge:
         """The process-wide bridge; after Client.stop() ended it, a new one and a new engine."""
+        bridge = self._bridge
+        if bridge is not None and not bridge.closed:
+            return bridge  # still the process-wide one (it is replaced only once closed): no lock
         bridge = get_bridge()
         if bridge is not self._bridge:
             self._bridge = bridge
@@ -105,7 +109,8 @@ class Connection:
             journal_size=self._client._journal_size,
             transport=self._client._transport,
         )
-        engine.on_frame = self._frame
+        # only with a raw callback: else each frame sent and received would call it for nothing
+        engine.on_frame = self._frame if self._on_receive_raw or self._on_send_raw else None
         engine.on_state = self._state_changed
         engine.on_asdu = self._asdu
         engine.initializer = self._initialize if self._init in (Init.ALL, Init.INTERROGATION, Init.CLOCK_SYNC) else None
@@ -137,20 +142,20 @@ class Connection:
         call_safely(self._on_unexpected, self, message, cause)
 
     def _asdu(self, asdu: Asdu | UnknownAsdu) -> None:
-        message = IncomingMessage(asdu)
-        if not isinstance(asdu, Asdu):
-            self._unexpected(message, Umc.UNKNOWN_TYPE_ID)
+        if type(asdu) is not Asdu:
+            self._unexpected(IncomingMessage(asdu), Umc.UNKNOWN_TYPE_ID)
             return
         type_id = asdu.type
-        if type_id is Type.M_EI_NA_1:
-            station = self._station_for(asdu.common_address, message)
-            if station is not None:
-                self._client._station_initialized(station, asdu.objects[0].value)
-            return
         if type_id not in PROCESS_TYPES:
-            if asdu.cot not in (Cot.ACTIVATION_CON, Cot.DEACTIVATION_CON, Cot.ACTIVATION_TERMINATION) and int(asdu.cot) < 44:
-                self._unexpected(message, Umc.INVALID_TYPE_ID)
+            # a confirmation (a command's answer) ends here: no IncomingMessage built for it
+            if type_id is Type.M_EI_NA_1:
+                station = self._station_for(asdu.common_address, IncomingMessage(asdu))
+                if station is not None:
+                    self._client._station_initialized(station, asdu.objects[0].value)
+            elif asdu.cot not in _ANSWERS and int(asdu.cot) < 44:
+                self._unexpected(IncomingMessage(asdu), Umc.INVALID_TYPE_ID)
             return
+        message = IncomingMessage(asdu)
         station = self._station_for(asdu.common_address, message)
         if station is None:
             return
@@ -280,10 +285,11 @@ class Connection:
 
         return self._b.run(call)
 
-    def _command(self, asdu: Asdu, *, wait_termination: bool) -> bool:
+    def _command(self, asdu: Asdu, *, wait_termination: bool, data: bytes | None = None) -> bool:
+        """Send ``asdu`` (``data``: its octets, if the caller has them) and wait for its answer."""
         if not self._ready():
             return False
-        return self._handoff(asdu, wait_termination, wait_termination=wait_termination)
+        return self._handoff(asdu, wait_termination, data, wait_termination=wait_termination)
 
     def _request(self, build: Callable[..., Request], wait: bool, terminated: bool, *args: Any, **kwargs: Any) -> bool:
         """A request built here (engine.requests), sent as a command is; without ``wait`` as a task."""
@@ -291,7 +297,7 @@ class Connection:
             return False
         request = build(*args, **kwargs)
         if wait:
-            return self._handoff(request.asdu, terminated, **request.options)
+            return self._handoff(request.asdu, terminated, None, **request.options)
         try:
             self._call(self._engine.command, request.asdu, wait=False, **request.options)
         except C104TestError as exc:
@@ -299,10 +305,11 @@ class Connection:
             return False
         return True
 
-    def _handoff(self, asdu: Asdu, terminated: bool, **options: Any) -> bool:
+    def _handoff(self, asdu: Asdu, terminated: bool, data: bytes | None = None, **options: Any) -> bool:
         bridge = self._b
         engine = self._engine
-        data = encode_asdu(asdu)  # here, in the caller's thread
+        if data is None:
+            data = encode_asdu(asdu)  # here, in the caller's thread
         timeout = engine.command_timeout
         try:
             # sent from this thread while the trio thread is parked (else by a plain call in the
@@ -418,9 +425,11 @@ class Connection:
 
     def on_receive_raw(self, callable: Callable[..., Any]) -> None:
         self._on_receive_raw = check_callback(callable, "(connection: c104.Connection, data: bytes) -> None", 2)
+        self._engine.on_frame = self._frame  # one store: the trio thread sees it from the next frame on
 
     def on_send_raw(self, callable: Callable[..., Any]) -> None:
         self._on_send_raw = check_callback(callable, "(connection: c104.Connection, data: bytes) -> None", 2)
+        self._engine.on_frame = self._frame
 
     def on_state_change(self, callable: Callable[..., Any]) -> None:
         self._on_state_change = check_callback(

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..protocol.asdu import Asdu
+from ..protocol.asdu import Asdu, encode_asdu
 from ..protocol.commands import COMMAND_TYPES
 from ..protocol.enums import CommandMode, Cot, Type
 from ..protocol.objects import InformationObject
@@ -125,7 +125,7 @@ class Point:
     """
 
     __slots__ = ("_cache", "_command_mode", "_data", "_info_class", "_io_address", "_on_receive",
-                 "_station", "_type")
+                 "_sent", "_station", "_type")
 
     def __init__(self, station: Station, io_address: int, type_id: Type, mode: CommandMode) -> None:
         self._station: Station | None = station
@@ -136,6 +136,9 @@ class Point:
         self._cache: tuple[tuple[InformationObject, _dt.datetime], Information] | None = None
         self._command_mode = mode
         self._on_receive: Callable[..., Any] | None = None
+        #: The last direct command sent, ((object, cause, its type, CA, OA), its Asdu, its octets): the
+        #: same command again (a script that repeats ``transmit()``) is not built and encoded again.
+        self._sent: tuple[tuple[Any, ...], Asdu, bytes] | None = None
 
     @classmethod
     def _received(
@@ -154,6 +157,7 @@ class Point:
         point._cache = None
         point._command_mode = CommandMode.DIRECT
         point._on_receive = None
+        point._sent = None
         return point
 
     def __repr__(self) -> str:
@@ -292,8 +296,13 @@ class Point:
             asdu = Asdu(self._type, cause, station.common_address, (execute,), connection.originator_address)
             return connection._command(asdu, wait_termination=True)
         ob = object_from_info(self._type, self._io_address, self.info, select=False)
-        asdu = Asdu(self._type, cause, station.common_address, (ob,), connection.originator_address)
-        return connection._command(asdu, wait_termination=False)
+        # equal objects (frozen dataclasses) encode to equal octets: the last ones are reused
+        key = (ob, cause, type(cause), station.common_address, connection.originator_address)
+        sent = self._sent
+        if sent is None or sent[0] != key:
+            asdu = Asdu(self._type, cause, station.common_address, (ob,), connection.originator_address)
+            sent = self._sent = (key, asdu, encode_asdu(asdu))
+        return connection._command(sent[1], wait_termination=False, data=sent[2])
 
     def on_before_read(self, callable: Callable[..., Any]) -> None:
         raise ValueError("on_before_read is for a server's points (c104test.Server); a client point uses on_receive")
