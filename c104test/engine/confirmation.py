@@ -25,8 +25,10 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ..protocol.asdu import Asdu, UnknownAsdu
+from ..protocol.construction import twin
 from ..protocol.enums import Cot, Type
 from ..protocol.station.controlling import BROADCAST_CA
 from .errors import CommandTimeout, NegativeConfirmation
@@ -197,18 +199,23 @@ def result(
     type_id, cot = asdu.type, asdu.cot
     if type(cot) is not Cot and isinstance(cot, int) and cot in Cot._value2member_map_:
         cot = Cot(cot)
-    return CommandResult(
-        type_id if type(type_id) is Type else Type(type_id),
-        asdu.common_address,
-        asdu.objects[0].io_address,
-        cot,
-        positive,
-        confirmation,
-        termination is not None,
-        termination,
-        tuple(ob for a in brought for ob in a.objects) if brought else (),
-        tuple(brought),
-        started,
-        now,
-        problem,
-    )
+    # filled as a twin (protocol/construction.py): once per command, 13 frozen-field stores saved
+    made = _ResultTwin()
+    made.type = type_id if type(type_id) is Type else Type(type_id)
+    made.common_address = asdu.common_address
+    made.io_address = asdu.objects[0].io_address
+    made.cot = cot
+    made.positive = positive
+    made.confirmation = confirmation
+    made.terminated = termination is not None
+    made.termination = termination
+    made.objects = tuple(ob for a in brought for ob in a.objects) if brought else ()
+    made.asdus = tuple(brought)
+    made.started_at = started
+    made.finished_at = now
+    made.problem = problem
+    made.__class__ = CommandResult
+    return made  # type: ignore[no-any-return]
+
+
+_ResultTwin: Any = twin(CommandResult)
