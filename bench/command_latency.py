@@ -1,7 +1,7 @@
 """Command round trip C_SC_NA_1 ACT -> ACT_CON through the c104 API, c104test against c104 (issue 16).
 
     python bench/command_latency.py [--runs R] [--count N] [--warmup W] [--rate OBJECTS_PER_S]
-                                    [--in-process] [--floors raw,trio-send,thread,inline]
+                                    [--in-process] [--floors raw,trio-send,thread,inline,trio-inline]
                                     [--baseline DIR]
 
 What it measures, for the two command rows of issue 16:
@@ -25,7 +25,8 @@ back), no journal, no decoding, no checks. It shows what Python, trio and the ho
 ``--floors`` adds the floors of other designs (bench/peers/raw_commands_variants.py): ``trio-send``
 (the caller's thread writes the frame itself, a trio thread reads: no hop out, a lock back, what
 c104test does now), ``thread`` (no trio: a plain reader thread), ``inline`` (the caller reads the
-answer itself: no hop at all). ``--baseline DIR`` runs the c104test found in DIR (e.g. main's
+answer itself: no hop at all), ``trio-inline`` (a trio thread reads, but a caller that finds it
+parked in its I/O wait reads its own answer, as ``inline``). ``--baseline DIR`` runs the c104test found in DIR (e.g. main's
 ``c104test/`` extracted there with ``git archive main c104test | tar -x -C DIR``) in every run too,
 so before and after share the machine's load.
 
@@ -123,7 +124,7 @@ def main() -> None:
                              "in every run, as 'base': before and after under the same load")
     parser.add_argument("--floors", default="raw",
                         help="floor clients, comma-separated: raw (peers/raw_commands.py) and the variants "
-                             "of peers/raw_commands_variants.py: trio-send, thread, inline")
+                             "of peers/raw_commands_variants.py: trio-send, thread, inline, trio-inline")
     args = parser.parse_args()
     if args.no_c104 or not h.c104_available():
         sys.exit("this benchmark needs c104 (pip install c104): the RTU is a c104 server")

@@ -12,6 +12,13 @@ c104test in it; only the threads differ:
   the caller writes the frame itself under the same lock.
 * ``inline``: no reader at all while a command is out: the caller writes and then reads the
   socket itself until the ACT_CON. No thread hop at all: the lowest a Python client can go here.
+* ``trio-inline`` (session 5): a trio thread reads the socket as in ``trio-send``, with an
+  instrument that holds a lock whenever trio runs and gives it up only while trio waits for I/O
+  (as c104test's bridge does). A caller that takes that lock (without blocking) writes the frame
+  and reads the socket itself (``poll`` + ``os.read``) until its ACT_CON, then gives the lock
+  back; the trio thread, woken by the same frame meanwhile, waits for the lock and then finds
+  nothing to read. When trio is busy, the ``trio-send`` way. Would a trio engine whose caller
+  reads its own answer be under c104?
 
 Prints RESULT {...} as api_commands.py does (impl = the variant).
 """
@@ -19,6 +26,7 @@ Prints RESULT {...} as api_commands.py does (impl = the variant).
 import _thread
 import argparse
 import os
+import select
 import socket
 import sys
 import threading
@@ -30,7 +38,7 @@ sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import _peer
 
 parser = argparse.ArgumentParser()
-parser.add_argument("variant", choices=("trio-send", "thread", "inline"))
+parser.add_argument("variant", choices=("trio-send", "thread", "inline", "trio-inline"))
 parser.add_argument("host")
 parser.add_argument("port", type=int)
 parser.add_argument("--ioa", type=int, default=50000)
@@ -89,14 +97,40 @@ def wake() -> None:
 async def trio_reader() -> None:
     sock = connect()
     sock.setblocking(False)
+    if args.variant == "trio-inline":
+        parked = Parked()
+        trio.lowlevel.add_instrument(parked)
+        shared["parked"] = parked
     ready.set()
     while True:
         await trio.lowlevel.wait_readable(sock)
-        data = sock.recv(65536)
+        try:
+            data = sock.recv(65536)
+        except BlockingIOError:
+            continue  # trio-inline: the caller read it while trio waited for the lock
         if not data:
             return
         if take(data):
             wake()
+
+
+class Parked(trio.abc.Instrument):
+    """``hold`` is the trio thread's except while it waits for I/O with nothing to run."""
+
+    def __init__(self) -> None:
+        self.hold = threading.Lock()
+        self.hold.acquire()  # added from a running task: the trio thread has it
+        self.given = False
+
+    def before_io_wait(self, timeout: float) -> None:
+        if timeout > 0:
+            self.given = True
+            self.hold.release()
+
+    def after_io_wait(self, timeout: float) -> None:
+        if self.given:
+            self.given = False
+            self.hold.acquire()
 
 
 def thread_reader() -> None:
@@ -144,8 +178,38 @@ def once_inline() -> bool:
             return True
 
 
+def once_trio_inline() -> bool:
+    hold = shared["parked"].hold
+    if not hold.acquire(False):
+        shared["busy"] = shared.get("busy", 0) + 1
+        return once_locked()  # trio runs: the reader wakes this thread
+    try:
+        write_command()
+        fd, poller = shared["fd"], shared["poller"]
+        deadline = time.monotonic() + 1.0
+        while True:
+            if not poller.poll(max(0.0, deadline - time.monotonic()) * 1000):
+                return False
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not data:
+                return False
+            if take(data):
+                return True
+    finally:
+        hold.release()
+
+
 def main() -> None:
-    if args.variant == "trio-send":
+    if args.variant == "trio-inline":
+        threading.Thread(target=trio.run, args=(trio_reader,), daemon=True, name="raw-trio").start()
+        once = once_trio_inline
+        if ready.wait(30):
+            shared["poller"] = poller = select.poll()
+            poller.register(shared["fd"], select.POLLIN)
+    elif args.variant == "trio-send":
         threading.Thread(target=trio.run, args=(trio_reader,), daemon=True, name="raw-trio").start()
         once = once_locked
     elif args.variant == "thread":
@@ -158,7 +222,10 @@ def main() -> None:
     if not ready.wait(30):
         raise SystemExit("no STARTDT con")
     time.sleep(0.3)
-    _peer.result(impl=args.variant, **_peer.time_calls(once, args.count, args.warmup))
+    figures = _peer.time_calls(once, args.count, args.warmup)
+    if args.variant == "trio-inline":
+        figures["trio_busy"] = shared.get("busy", 0)  # calls that found trio running: the lock way
+    _peer.result(impl=args.variant, **figures)
 
 
 main()

@@ -124,3 +124,23 @@ async def test_an_undecodable_asdu_reaches_the_owner_before_any_acknowledgement(
         assert all(direction is Direction.RECEIVED for direction, _ in journal[-2:])
         assert on_wire == b""
     assert [decoded for decoded, _, _ in owner.at_asdu] == [True, False]
+
+
+@trio_run
+async def test_a_paused_socket_reader_takes_nothing_and_loses_nothing() -> None:
+    # A plain socket is read with wait_readable + os.read (Session._receive_plain): pausing cancels
+    # the wait, which has read nothing; what the peer sent meanwhile stays in the socket.
+    async with started_session() as (session, peer, owner):
+        journal = session.journal
+        received_before = journal.next_index
+        session.pause_reading()
+        await peer.send_all(i_frame(0, GOOD))
+        await trio.sleep(0.2)
+        await peer.send_all(i_frame(1, GOOD))
+        await trio.sleep(0.3)
+        assert owner.at_asdu == [] and journal.next_index == received_before
+        session.resume_reading()
+        with trio.fail_after(5):
+            await owner.two.wait()
+        received = [e.raw for e in journal.since(received_before) if e.direction is Direction.RECEIVED]
+        assert received == [i_frame(0, GOOD), i_frame(1, GOOD)] and session.link.vr == 2
