@@ -365,9 +365,7 @@ class ClientConnection(StationRequests):
         self._notify()
 
     def _notify(self) -> None:
-        # Every waiter looks at the state again before it waits (all wait through _wait_changed,
-        # in this thread), so a change that nobody waits for needs no new Event: a command's
-        # caller in another thread is woken by its on_done, not by this.
+        # no task waits (all wait in _wait_changed, after a look at the state): no new Event
         if self._watched:
             self._watched = False
             self._changed.set()
