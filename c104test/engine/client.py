@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -26,7 +26,7 @@ import trio
 
 from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu
 from ..protocol.closing import CloseCause
-from ..protocol.enums import ConnectionState, Cot, Type
+from ..protocol.enums import ConnectionState
 from ..protocol.errors import RemoteProtocolError
 from ..protocol.link import (
     DataTransferStarted,
@@ -38,22 +38,19 @@ from ..protocol.link import (
     Role,
     UnexpectedFrame,
 )
-from ..protocol.objects import (
-    InformationObject,
-)
 from .collector import tune_collector
 from .confirmation import AwaitedCommand, check_late_termination, command_name
 from .confirmation import result as confirmation_result
 from .errors import (
     CommandTimeout,
     ConnectFailed,
-    ExpectationFailed,
     LinkDown,
     NegativeConfirmation,
     NotConnected,
     unwrap_group,
 )
-from .journal import Direction, Journal, JournalEntry
+from .expectations import Expectations
+from .journal import Journal, JournalEntry
 from .messages import CommandResult, MessageFilter
 from .points import PROCESS_TYPES, PointDatabase
 from .requests import StationRequests
@@ -70,7 +67,7 @@ _SUBMIT_GRACE = 1.0  # beyond its timeout, a submitted command whose caller neve
 _name = command_name
 
 
-class ClientConnection(StationRequests):
+class ClientConnection(StationRequests, Expectations):
     """A controlling-station connection. Use ``open_connection`` or run ``run()`` in a nursery.
 
     Callbacks (``on_frame``, ``on_state``, ``on_asdu``) run in the trio thread, in this order for a
@@ -546,133 +543,6 @@ class ClientConnection(StationRequests):
                     await self._wait_changed()
         except trio.TooSlowError:
             raise CommandTimeout(f"cannot send {_name(asdu)}: k window stayed full for {timeout:g} s{note}") from None
-
-    # ---- expectations ----------------------------------------------------------------------------
-
-    def received_since(self, index: int | None = None) -> Iterable[JournalEntry]:
-        start = self.last_command_index if index is None else index
-        return (e for e in self.journal.since(start) if e.direction is Direction.RECEIVED)
-
-    async def expect_message(
-        self, flt: MessageFilter, *, timeout: float | None = None, since: int | None = None
-    ) -> JournalEntry:
-        """The first received ASDU since ``since`` (default: start of the last command) that
-        matches; it may have arrived before this call. ExpectationFailed after ``timeout``."""
-        timeout = self.command_timeout if timeout is None else timeout
-        cursor = self.last_command_index if since is None else since
-        started = trio.current_time()
-        with trio.move_on_after(timeout):
-            while True:
-                self.journal.check_cursor(cursor, str(flt))
-                for entry in self.journal.since(cursor):
-                    cursor = entry.index + 1
-                    if entry.direction is Direction.RECEIVED and entry.asdu is not None and flt.matches(entry.asdu):
-                        return entry
-                if self.state is ConnectionState.CLOSED and not self.reconnect:
-                    raise ExpectationFailed(
-                        f"expected {flt}, but the connection closed ({self.close_reason})\n"
-                        + self.journal.explain(10)
-                    )
-                await self._wait_changed()
-        raise ExpectationFailed(
-            f"expected {flt} within {timeout:g} s, none arrived after "
-            f"{trio.current_time() - started:.3f} s; last frames:\n{self.journal.explain(10)}"
-        )
-
-    async def expect_no_message(
-        self, flt: MessageFilter, *, within: float, since: int | None = None
-    ) -> None:
-        """Fail if a matching ASDU arrives (or arrived since ``since``) within ``within`` s."""
-        cursor = self.last_command_index if since is None else since
-        with trio.move_on_after(within):
-            while True:
-                self.journal.check_cursor(cursor, f"no {flt}")
-                for entry in self.journal.since(cursor):
-                    cursor = entry.index + 1
-                    if entry.direction is Direction.RECEIVED and entry.asdu is not None and flt.matches(entry.asdu):
-                        raise ExpectationFailed(
-                            f"expected no {flt} within {within:g} s, but got: {entry.explain()}"
-                        )
-                await self._wait_changed()
-
-    async def expect_value(
-        self,
-        common_address: int,
-        io_address: int,
-        predicate: Callable[[Any], bool],
-        *,
-        timeout: float | None = None,
-        description: str = "",
-    ) -> Any:
-        """Wait until the point database holds a value for which ``predicate`` is true."""
-        timeout = self.command_timeout if timeout is None else timeout
-        seen: list[str] = []
-        with trio.move_on_after(timeout):
-            while True:
-                point = self.points.get(common_address, io_address)
-                if point is not None:
-                    if predicate(point.value):
-                        return point
-                    shown = f"{point.value!s} ({point.cot!s})"
-                    if not seen or seen[-1] != shown:
-                        seen.append(shown)
-                await self._wait_changed()
-        arrived = ", ".join(seen[-10:]) if seen else "nothing"
-        raise ExpectationFailed(
-            f"IOA {io_address} (CA {common_address}) did not report {description or 'the expected value'} "
-            f"within {timeout:g} s; it reported: {arrived}"
-        )
-
-    async def expect_report(
-        self,
-        common_address: int,
-        io_address: int,
-        predicate: Callable[[Any, Type], bool],
-        *,
-        since: int,
-        timeout: float | None = None,
-        description: str = "the expected value",
-        after: str = "the reference point",
-    ) -> tuple[Asdu, InformationObject]:
-        """Wait for a fresh report: a process-information object of the point, received at or after
-        journal index ``since`` (any cause), for whose value and type ``predicate`` is true.
-
-        Unlike ``expect_value`` a value the point already had does not count, so an RTU that
-        ignores a command cannot pass. ExpectationFailed lists what the point reported meanwhile.
-        """
-        timeout = self.command_timeout if timeout is None else timeout
-        cursor = since
-        seen: list[str] = []
-        with trio.move_on_after(timeout):
-            while True:
-                for entry in self.journal.since(cursor):
-                    cursor = entry.index + 1
-                    asdu = entry.asdu
-                    if (
-                        entry.direction is not Direction.RECEIVED
-                        or type(asdu) is not Asdu
-                        or asdu.type not in PROCESS_TYPES
-                        or asdu.common_address != common_address
-                    ):
-                        continue
-                    for ob in asdu.objects:
-                        if ob.io_address == io_address:
-                            if predicate(ob.value, asdu.type):
-                                return asdu, ob
-                            cot = asdu.cot.name if isinstance(asdu.cot, Cot) else f"COT {asdu.cot}"
-                            value = {True: "ON", False: "OFF"}.get(ob.value, ob.value) if isinstance(ob.value, bool) else ob.value
-                            seen.append(f"{getattr(value, 'name', value)} ({asdu.type.name}, {cot})")
-                if self.state is ConnectionState.CLOSED and not self.reconnect:
-                    raise ExpectationFailed(
-                        f"IOA {io_address} (CA {common_address}) did not report {description} after "
-                        f"{after}: the connection closed ({self.close_reason})"
-                    )
-                await self._wait_changed()
-        reported = ", ".join(seen[-10:]) if seen else "nothing"
-        raise ExpectationFailed(
-            f"IOA {io_address} (CA {common_address}) did not report {description} within {timeout:g} s "
-            f"after {after}; it reported since then: {reported}"
-        )
 
     # ---- commands --------------------------------------------------------------------------------
 
