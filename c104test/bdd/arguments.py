@@ -42,21 +42,6 @@ def step_timeout(context: C104Context, seconds: str | None) -> float:
     return context.timeout if seconds is None else float(seconds)
 
 
-def parse_number(text: str) -> int | float:
-    text = text.strip()
-    try:
-        return int(text, 0)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        raise StepUsageError(f"{text!r} is not a number") from None
-
-
-_BOOL_WORDS = {"true": True, "false": False}
-
-
 def parse_type(text: str) -> Type:
     try:
         return rules.lookup(Type, text)
@@ -110,13 +95,3 @@ def command_value(type_id: Type, value: Any) -> Any:
         return rules.parse_value(value, value_class)
     except ValueError as exc:
         raise StepUsageError(f"{type_id.name}: {exc}") from None
-
-
-def simulator_value(text: str) -> Any:
-    text = text.strip()
-    if text.lower() in _BOOL_WORDS:
-        return _BOOL_WORDS[text.lower()]
-    try:
-        return parse_number(text)
-    except StepUsageError:
-        return text  # ON, OFF, INTERMEDIATE, ...: the simulator parses it for the point's type

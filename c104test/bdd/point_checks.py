@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from c104test import rules
 from c104test.protocol.asdu import type_info
-from c104test.protocol.enums import Quality, Type
+from c104test.protocol.enums import Type
 
 from .registry import StepUsageError
 
@@ -92,13 +92,6 @@ def quality_flags(quality: Any) -> frozenset[str]:
 
 def show_quality(flags: frozenset[str]) -> str:
     return rules.show_flags(flags)
-
-
-def simulator_quality(text: str) -> Quality:
-    try:
-        return rules.to_quality(rules.parse_flags(text))  # type: ignore[return-value]
-    except ValueError as exc:
-        raise StepUsageError(f"the simulator cannot set this quality: {exc}") from None
 
 
 def same_family(expected: Type, reported: Type) -> bool:

@@ -36,7 +36,6 @@ from .arguments import (
     parse_io_address,
     parse_type,
     require_connection,
-    simulator_value,
     step_common_address,
     step_timeout,
 )
@@ -49,7 +48,6 @@ from .point_checks import (
     quality_expectation,
     quality_flags,
     row_check,
-    simulator_quality,
 )
 from .registry import STEP_DEFINITIONS, StepDefinition, StepFailed, StepUsageError, step
 
@@ -471,14 +469,18 @@ def simulated_rtu_sets(c104_context: C104Context, ioa: str, ca: str | None, valu
     simulator = c104_context.simulator or c104_context.default_simulator()
     if simulator is None:
         pytest.skip(f"needs the embedded simulator; --rtu-host {c104_context.config.host} is given")
+    common_address, io_address = step_common_address(c104_context, ca), parse_io_address(ioa)
+    point = simulator.get_point(common_address, io_address)
+    if point is None:
+        raise StepUsageError(f"the simulated RTU has no point CA {common_address} IOA {io_address}")
+    try:  # the rules read the value and the quality for the point's type, as in Robot
+        setting = rules.value_for(point.type, value, point.value)
+        flags = None if quality is None else rules.quality_for(point.type, quality)
+    except ValueError as exc:
+        raise StepUsageError(str(exc)) from None
     c104_context.begin_action()
     try:
-        simulator.set_point(
-            step_common_address(c104_context, ca),
-            parse_io_address(ioa),
-            simulator_value(value),
-            None if quality is None else simulator_quality(quality),
-        )
+        simulator.set_point(common_address, io_address, setting, flags)
     except (KeyError, ValueError) as exc:
         raise StepUsageError(str(exc).strip("'\"")) from None
 

@@ -19,7 +19,14 @@ from assertionengine.assertion_engine import handlers as _ENGINE_HANDLERS
 from ..protocol.enums import BinaryCounterQuality, Quality, Type
 from ..rules import quality as rq
 from ..rules.typeclasses import TypeClass
-from ..rules.values import Expected, class_of, expectation, parse_expected, parse_value, show_value
+from ..rules.values import (
+    Expected,
+    class_of,
+    expectation,
+    parse_expected,
+    show_value,
+    value_for,
+)
 
 __all__ = [
     "AssertionOperator",
@@ -123,14 +130,7 @@ def _check(actual: Any, operator: Any, expected: Any, prefix: str, message: str 
 
 def convert_for_type(point_type: Type | None, value: Any, sample: Any = None) -> Any:
     """``value`` (often a string from Robot) as a value of ``point_type`` (rules.values)."""
-    value_class = class_of(point_type, sample)
-    if value_class is None:
-        return value
-    try:
-        return parse_value(value, value_class)
-    except ValueError as exc:
-        where = point_type.name if point_type is not None else "the point"
-        raise ValueError(f"expected value {value!r} does not fit {where}: {exc}") from None
+    return value_for(point_type, value, sample, what="expected value")
 
 
 def verify_assertion(

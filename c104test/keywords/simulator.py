@@ -19,9 +19,9 @@ from ..engine.profile import Profile, demo_profile, load_profile
 from ..engine.tls import tls_options, tls_transport
 from ..protocol.enums import Cot
 from ..protocol.station import parse_fault
-from ..rules.typeclasses import TypeClass, type_class
+from ..rules import quality_for, value_for
 from ..sync.session import SimulatedRtu
-from .assertions import convert_for_type, parse_quality, quality_flags, show
+from .assertions import parse_quality, show
 from .connections import LibraryComponent
 
 __all__ = ["SimulatorKeywords"]
@@ -178,9 +178,8 @@ class SimulatorKeywords(LibraryComponent):
                 f"the simulated RTU has no point CA {ca} IOA {io_address}; its points: "
                 + _points_of(rtu, ca)
             )
-        converted = None if value is None else convert_for_type(point.type, value, point.value)
-        counter = type_class(point.type) is TypeClass.COUNTER
-        flags = None if quality is None else quality_flags(parse_quality(quality), counter=counter)
+        converted = None if value is None else value_for(point.type, value, point.value)
+        flags = None if quality is None else quality_for(point.type, quality)
         for session in self.library.connections:
             if session.rtu.is_open:
                 self.stimulus(session)

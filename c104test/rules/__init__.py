@@ -18,11 +18,27 @@ API call these, so the same text gets the same verdict everywhere. ``rules`` may
 from .addresses import common_address, io_address, originator_address
 from .hexdump import format_hex, parse_hex
 from .names import did_you_mean, lookup
-from .quality import FLAGS, QualityExpectation, flags_of, parse_flags, show_flags, to_quality
+from .quality import (
+    FLAGS,
+    QualityExpectation,
+    flags_of,
+    parse_flags,
+    quality_for,
+    show_flags,
+    to_quality,
+)
 from .ranges import ValueRange, is_range, parse_range
 from .tolerance import DEFAULT, Tolerance, split_tolerance, within_default
 from .typeclasses import TypeClass, classify, type_class, types_of
-from .values import Expected, class_of, expectation, parse_expected, parse_value, show_value
+from .values import (
+    Expected,
+    class_of,
+    expectation,
+    parse_expected,
+    parse_value,
+    show_value,
+    value_for,
+)
 
 __all__ = [
     "DEFAULT",
@@ -48,11 +64,13 @@ __all__ = [
     "parse_hex",
     "parse_range",
     "parse_value",
+    "quality_for",
     "show_flags",
     "show_value",
     "split_tolerance",
     "to_quality",
     "type_class",
     "types_of",
+    "value_for",
     "within_default",
 ]

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..protocol.enums import BinaryCounterQuality, Quality
 from .names import did_you_mean
+from .typeclasses import TypeClass, type_class
 
 __all__ = [
     "FLAGS",
@@ -29,6 +30,7 @@ __all__ = [
     "flag_set",
     "flags_of",
     "parse_flags",
+    "quality_for",
     "show_flags",
     "to_quality",
 ]
@@ -128,6 +130,16 @@ def to_quality(flags: Iterable[str], *, counter: bool = False) -> Quality | Bina
             raise ValueError(f"{name} is not a quality flag of {what}; it has {have}")
         result |= bit
     return result  # type: ignore[no-any-return]
+
+
+def quality_for(point_type: Any, text: Any) -> Quality | BinaryCounterQuality:
+    """A quality expression as the quality of a point of ``point_type``: a counter's flags
+    (``IV``, ``CA``, ``CY``) for the integrated totals, the QDS flags for every other type.
+
+    Every front end that sets a point's quality reads it here (``CY`` on a counter is its carry
+    flag in Robot and in Gherkin alike). ValueError names the word or the flag the type lacks.
+    """
+    return to_quality(parse_flags(text), counter=type_class(point_type) is TypeClass.COUNTER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from ..protocol.enums import Double, EventState, Step, Type
 from .tolerance import NORMALIZED_STEP, Tolerance, split_tolerance, within_default
 from .typeclasses import TypeClass, type_class
 
-__all__ = ["Expected", "class_of", "expectation", "parse_expected", "parse_value", "show_value"]
+__all__ = ["Expected", "class_of", "expectation", "parse_expected", "parse_value", "show_value", "value_for"]
 
 _NUMERIC = {TypeClass.STEP, TypeClass.NORMALIZED, TypeClass.SCALED, TypeClass.SHORT, TypeClass.COUNTER}
 _INTEGER = {TypeClass.STEP, TypeClass.SCALED, TypeClass.COUNTER, TypeClass.BITSTRING}
@@ -169,6 +169,27 @@ def parse_value(value: Any, value_class: TypeClass) -> Any:
     if not low <= number <= high:
         raise ValueError(f"{_as_text(value)} outside {shown}, the range of a {name}")
     return number
+
+
+def value_for(point_type: Type | int | None, value: Any, sample: Any = None, *, what: str = "value") -> Any:
+    """``value`` (a test's text or a Python value) as a value of a point of ``point_type``.
+
+    Every front end that gives a point a value (Robot's ``Set Simulated Point``, the Gherkin
+    step ``the simulated RTU sets IOA n to ...``) reads it here, so ``1`` for a double point is
+    refused and ``1e3`` for a scaled value is 1000 in all of them. A type without a value class
+    (and no ``sample`` to judge by) keeps the value as given. ValueError names the type.
+
+    >>> value_for(Type.M_ME_NB_1, "1e3")
+    1000
+    """
+    value_class = class_of(point_type, sample)
+    if value_class is None:
+        return value
+    try:
+        return parse_value(value, value_class)
+    except ValueError as exc:
+        where = Type(point_type).name if point_type is not None else "the point"
+        raise ValueError(f"{what} {value!r} does not fit {where}: {exc}") from None
 
 
 def _as_text(value: Any) -> str:

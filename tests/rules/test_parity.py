@@ -33,6 +33,7 @@ class Row:
     text: str  # the expression under test
     verdict: str
     quality: str = ""  # the point's quality in the profile
+    reports: str = ""  # set rows: the value (and quality) the point then reports
 
 
 def V(type_: str, value: str, text: str, verdict: str) -> Row:
@@ -49,6 +50,16 @@ def H(text: str, verdict: str) -> Row:
 
 def C(type_: str, text: str, verdict: str) -> Row:
     return Row("command", type_, "", text, verdict)
+
+
+def S(type_: str, value: str, text: str, verdict: str, reports: str) -> Row:
+    """The simulator sets a point to ``text`` ("VALUE" or "VALUE with quality Q"); it then reports ``reports``."""
+    return Row("set", type_, value, text, verdict, reports=reports)
+
+
+def set_parts(row: Row) -> tuple[str, str | None]:
+    value, _, quality = row.text.partition(" with quality ")
+    return value, quality or None
 
 
 GHERKIN_COMMANDS = {
@@ -150,6 +161,15 @@ TABLE: list[Row] = [
     C("C_SE_NB_1", "40000", ERROR),
     C("C_SE_NB_1", "12.5", ERROR),
     C("C_SE_NC_1", "-3.25", PASS),
+    # the simulator's points set by a test (Robot's Set Simulated Point, the step "the simulated
+    # RTU sets IOA n to ..."): one reading of the value and quality for the point's type
+    S("M_DP_NA_1", "ON", "OFF", PASS, "OFF"),
+    S("M_DP_NA_1", "ON", "1", ERROR, "OFF"),  # DPI 1 is OFF: ambiguous, refused (Gherkin set OFF)
+    S("M_SP_NA_1", "false", "1", PASS, "ON"),
+    S("M_ME_NB_1", "5", "1e3", PASS, "1000"),  # Gherkin refused it: 'expected an integer'
+    S("M_ME_NB_1", "5", "12.5", ERROR, "12"),
+    S("M_IT_NA_1", "5", "7 with quality CY", PASS, "7"),  # a counter's carry (Gherkin refused CY)
+    S("M_ME_NA_1", "0.25", "0.5 with quality IV and NT", PASS, "0.5"),
 ]
 
 
@@ -165,7 +185,7 @@ def write_profile(path: Path) -> None:
         if row.kind == "command":
             lines += [f"      - io_address: {ioa(index)}", f"        type: {row.type}"]
             continue
-        lines += [f"      - io_address: {ioa(index)}", f"        type: {row.type}", f"        value: {row.value}"]
+        lines += [f"      - io_address: {ioa(index)}", f"        type: {row.type}", f"        value: {row.value}"]  # value and set rows
         if row.quality:
             lines.append(f"        quality: {'[' + row.quality + ']' if row.quality != 'good' else '[]'}")
         lines.append("        counter_group: 1" if row.type.startswith("M_IT") else "        groups: [1]")
@@ -191,6 +211,13 @@ def robot_tests() -> list[tuple[str, int, str]]:
             tests.append((f"Quality {index}", index, f"    Get Point Quality    {ioa(index)}    {operator}    {expected}"))
         elif row.kind == "command":
             tests.append((f"Command {index}", index, f"    Send Command    {ioa(index)}    {row.text}    {row.type}"))
+        elif row.kind == "set":
+            value, quality = set_parts(row)
+            body = f"    Set Simulated Point    {ioa(index)}    {value}" + (f"    quality={quality}" if quality else "")
+            body += f"\n    Expect Report    {ioa(index)}    {row.reports}    timeout=1s"
+            if quality:
+                body += f"\n    Get Point Quality    {ioa(index)}    ==    {quality}"
+            tests.append((f"Set {index}", index, body))
         else:
             tests.append(
                 (f"Hex {index}", index, f"    Send Raw APDU    {row.text}\n    Expect Frame    TESTFR_CON    timeout=2s")
@@ -263,6 +290,10 @@ def gherkin_verdicts(tmp_path: Path, profile: Path) -> dict[int, set[str]]:
             then = f"Then IOA {ioa(index)} has quality {text} within 0.3 seconds"
         elif row.kind == "command":
             then = f"When I send {GHERKIN_COMMANDS[row.type]} {row.text} to IOA {ioa(index)}\n    Then the command is confirmed"
+        elif row.kind == "set":
+            then = f"When the simulated RTU sets IOA {ioa(index)} to {row.text}\n    Then IOA {ioa(index)} reports {row.reports} within 1 seconds"
+            if set_parts(row)[1]:
+                then += f"\n    And IOA {ioa(index)} has quality {set_parts(row)[1]} within 1 seconds"
         else:
             then = f'When I send the raw APDU "{row.text}"\n    Then I receive TESTFR con within 2 seconds'
         scenarios.append(f"  Scenario: row {index}\n    {then}\n")
@@ -327,6 +358,7 @@ def test_the_table_covers_every_value_class_and_syntax() -> None:
     for syntax in ("+-", "+/-", "±", "%", "contains", " and ", "|", "0x", ":"):
         assert syntax in texts
     assert {row.verdict for row in TABLE} == {PASS, FAIL, ERROR}
+    assert {row.verdict for row in TABLE if row.kind == "set"} == {PASS, ERROR}
 
 
 @pytest.mark.timeout(300)
