@@ -19,7 +19,7 @@ from ..protocol.enums import (
     Qoc,
     Quality,
 )
-from .numbers import _FLOAT32_MAX, Byte32, UInt5, UInt7, UInt16, _Number, _out_of_range
+from .numbers import _FLOAT32_MAX, Byte32, UInt5, UInt7, UInt16, _BoundedInt, _Number, _out_of_range
 
 if TYPE_CHECKING:
     from .info_base import Information
@@ -44,8 +44,16 @@ def _to_bool(value: Any) -> bool:
 
 
 def _to_number(cls: Callable[[Any], T]) -> Callable[[Any], T]:
+    whole = issubclass(cls, _BoundedInt)  # type: ignore[arg-type]
+    wanted = f"{cls.__name__} (a whole number)" if whole else cls.__name__  # type: ignore[attr-defined]
+
     def convert(value: Any) -> T:
-        return value if type(value) is cls else cls(value)
+        if type(value) is cls:
+            return value
+        try:
+            return cls(value)
+        except TypeError:  # 5.7 for an Int16: c104's point.value raises ValueError, so both
+            raise WrongValueType(f"expected {wanted}, not {value!r}") from None
 
     return convert
 
@@ -65,7 +73,10 @@ def _to_float32(value: Any) -> float:
 
 def _to_counter(value: Any) -> int:
     """A binary counter reading: a signed 32-bit int."""
-    number = operator.index(value)
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise WrongValueType(f"expected a counter reading (a whole number), not {value!r}") from None
     if not -0x80000000 <= number <= 0x7FFFFFFF:
         raise _out_of_range()
     return number

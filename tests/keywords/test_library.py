@@ -496,7 +496,7 @@ def test_expect_message_sees_what_came_after_the_last_stimulus(kw: Keywords, rtu
 def test_simulator_errors_are_clear(kw: Keywords, rtu: int, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="has no point CA 47 IOA 999; its points: 100, 101"):
         kw("Set Simulated Point", 999, "ON")
-    with pytest.raises(ValueError, match="^value 'ON' does not fit M_ME_NC_1"):
+    with pytest.raises(ValueError, match=r"^value 'ON' does not fit M_ME_NC_1"):
         kw("Set Simulated Point", 301, "ON")
     with pytest.raises(ValueError, match="CY is not a quality flag of this point"):
         kw("Set Simulated Point", 301, None, quality="CY")
