@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["call_safely", "check_callback"]
+__all__ = ["call_for_answer", "call_safely", "check_callback"]
 
 log = logging.getLogger("c104test.callbacks")
 
@@ -49,3 +49,24 @@ def call_safely(fn: Callable[..., Any] | None, *args: Any) -> Any:
     except Exception:
         log.exception("callback %s raised; it stays registered", getattr(fn, "__qualname__", fn))
         return None
+
+
+def call_for_answer(fn: Callable[..., Any], kind: type, fallback: Any, meaning: str, *args: Any) -> Any:
+    """Call a callback whose return value answers the peer (``ResponseState`` of a command or a
+    clock sync, ``bool`` of ``on_connect``); a raise or an answer of another type gives
+    ``fallback``, logged with what it means on the wire.
+
+    A forgotten ``return`` (None) is the usual cause: it must not turn into a negative
+    confirmation that nothing explains. c104 prints such an error too (and unregisters the
+    callback); here it stays registered, as for a raise.
+    """
+    name = getattr(fn, "__qualname__", fn)
+    try:
+        result = fn(*args)
+    except Exception:
+        log.exception("callback %s raised; %s; it stays registered", name, meaning)
+        return fallback
+    if isinstance(result, kind):
+        return result
+    log.error("callback %s returned %r, not a %s; %s", name, result, kind.__name__, meaning)
+    return fallback

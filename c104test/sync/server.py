@@ -36,7 +36,7 @@ from ..protocol.link import LinkParameters
 from ..protocol.station import CommandDecision, Pending
 from ..protocol.station.points import StationPoint
 from .bridge import TrioBridge, get_bridge, shutdown_bridge
-from .callbacks import call_safely, check_callback
+from .callbacks import call_for_answer, call_safely, check_callback
 from .client import _running_clients, _running_lock
 from .information import info_from_object
 from .message import IncomingMessage
@@ -478,8 +478,8 @@ class _Application:
             return
 
         def job() -> None:
-            result = call_safely(server._on_connect, server, host)
-            server._resolve(pending, result is True)
+            result = call_for_answer(server._on_connect, bool, False, f"the connection from {host} is refused", server, host)
+            server._resolve(pending, result)
 
         self._submit(job)
 
@@ -497,9 +497,13 @@ class _Application:
             raw = encode_asdu(asdu)
             answer = ResponseState.SUCCESS
             if point._on_receive is not None:
-                answer = call_safely(point._on_receive, point, previous, IncomingMessage(asdu, raw))
+                answer = call_for_answer(
+                    point._on_receive, ResponseState, ResponseState.FAILURE,
+                    f"the {asdu.type.name} to IOA {point.io_address} is confirmed negatively (FAILURE)",
+                    point, previous, IncomingMessage(asdu, raw),
+                )
             terminate = point._command_mode is CommandMode.SELECT_AND_EXECUTE
-            if answer is ResponseState.NONE or answer == ResponseState.NONE:
+            if answer is ResponseState.NONE:
                 point._unconfirmed = (connection, raw)
                 decision = CommandDecision(confirm=None, terminate=False)
             else:
@@ -530,8 +534,11 @@ class _Application:
             return
 
         def job() -> None:
-            result = call_safely(server._on_clock_sync, server, connection, when)
-            server._resolve(pending, result == ResponseState.SUCCESS)
+            result = call_for_answer(
+                server._on_clock_sync, ResponseState, ResponseState.FAILURE,
+                "the clock synchronisation is confirmed negatively (FAILURE)", server, connection, when,
+            )
+            server._resolve(pending, result is ResponseState.SUCCESS)
 
         self._submit(job)
 

@@ -121,6 +121,42 @@ def test_direct_command_return_info_and_failure(server: Any, client: Any) -> Non
     assert len(negative) == 1
 
 
+def test_a_callback_that_answers_no_response_state_is_negative_and_logged(
+    server: Any, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A forgotten ``return`` in a command callback (None) or ``return True`` gave a negative
+    (or positive) ACT_CON and no word why; c104 prints an error for both. Now both are FAILURE and
+    the log names the callback, what it returned and what went on the wire."""
+    station = server.add_station(47)
+
+    def forgot_return(point: c104.Point, previous_info: c104.Information, message: c104.IncomingMessage) -> c104.ResponseState:
+        pass  # type: ignore[return-value]
+
+    def returns_true(point: c104.Point, previous_info: c104.Information, message: c104.IncomingMessage) -> c104.ResponseState:
+        return True  # type: ignore[return-value]
+
+    station.add_point(500, c104.Type.C_SC_NA_1).on_receive(forgot_return)
+    station.add_point(501, c104.Type.C_SC_NA_1).on_receive(returns_true)
+    server.on_clock_sync(lambda server, ip, date_time: None)
+    server.start()
+    connection, cstation = connect(
+        client, server, (500, c104.Type.C_SC_NA_1, c104.CommandMode.DIRECT), (501, c104.Type.C_SC_NA_1, c104.CommandMode.DIRECT)
+    )
+    with caplog.at_level("ERROR", logger="c104test.callbacks"):
+        for ioa in (500, 501):
+            command = cstation.get_point(ioa)
+            command.value = True
+            assert not command.transmit(c104.Cot.ACTIVATION)
+        assert not connection.clock_sync(47)
+    negative = [a for a in asdus(connection) if a.cot == c104.Cot.ACTIVATION_CON and a.negative]
+    assert [a.type for a in negative] == [c104.Type.C_SC_NA_1, c104.Type.C_SC_NA_1, c104.Type.C_CS_NA_1]
+    messages = [r.getMessage() for r in caplog.records if r.name == "c104test.callbacks"]
+    assert len(messages) == 3, messages
+    assert "forgot_return returned None, not a ResponseState; the C_SC_NA_1 to IOA 500 is confirmed negatively" in messages[0]
+    assert "returns_true returned True, not a ResponseState; the C_SC_NA_1 to IOA 501" in messages[1]
+    assert "returned None, not a ResponseState; the clock synchronisation is confirmed negatively" in messages[2]
+
+
 def test_select_before_operate_and_select_timeout(server: Any, client: Any) -> None:
     station = server.add_station(47)
     sbo = station.add_point(501, c104.Type.C_DC_NA_1, command_mode=c104.CommandMode.SELECT_AND_EXECUTE)
