@@ -425,18 +425,26 @@ class Server:
                     if not point._due_timer:
                         point._due_timer = now + point._timer_ms / 1000
                     elif point._due_timer <= now:
-                        point._due_timer = max(point._due_timer + point._timer_ms / 1000, now)
+                        point._due_timer = _next_due(point._due_timer, point._timer_ms, now)
                         call_safely(point._on_timer, point)
                 if point._report_ms:
                     if not point._due_report:
                         point._due_report = now + point._report_ms / 1000
                     elif point._due_report <= now:
-                        point._due_report = max(point._due_report + point._report_ms / 1000, now)
+                        point._due_report = _next_due(point._due_report, point._report_ms, now)
                         call_safely(point._on_before_auto_transmit, point)
                         due.append((station.common_address, int(point.type), point.io_address))
         if due:
             due.sort()  # one station and type together: they pack into one ASDU
             self._report([(ca, ioa) for ca, _, ioa in due], Cot.PERIODIC)
+
+
+def _next_due(due: float, interval_ms: int, now: float) -> float:
+    """The time after ``due`` of a cyclic report or timer: one interval on, keeping the phase;
+    after a pause (no client was active, a restart) one interval from now, never ``now`` itself
+    (that sent the report again on the next tick: two reports 50 ms apart)."""
+    following = due + interval_ms / 1000
+    return following if following > now else now + interval_ms / 1000
 
 
 def _replace_link(profile: Profile, link: LinkParameters) -> Profile:

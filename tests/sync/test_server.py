@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import time
@@ -322,6 +323,29 @@ def test_cyclic_report_ms_and_on_timer(server: Any, client: Any) -> None:
     values = [x.objects[0].value for x in periodic]
     assert values == sorted(values) and counter[0] >= 3
     assert len(ticks) >= 5
+
+
+def test_cyclic_reports_keep_their_interval_after_a_pause() -> None:
+    """After a time without an active client (or a restart) the due time of a report_ms point
+    was in the past; it was set to 'now', so the point was reported on two ticks in a row
+    (50 ms apart instead of 200 ms)."""
+    server = c104.Server(ip=HOST, port=0, tick_rate_ms=50)
+    point = server.add_station(47).add_point(300, c104.Type.M_ME_NC_1, report_ms=200)
+    point.value = 1.5
+    server.start()
+    try:
+        with RawClient(server.port, acknowledge=True) as first:
+            first.collect(quiet=1.0, limit=0.5)  # the point's report schedule starts
+        wait_until(lambda: server.active_connection_count == 0, what="the first client gone")
+        time.sleep(0.5)  # more than one interval without an active client
+        with RawClient(server.port, acknowledge=True) as second:
+            second.collect(quiet=2.0, limit=1.1)
+            times = [when for when, frame, _ in second.frames if isinstance(frame, IFrame)]
+    finally:
+        server.stop()
+    assert len(times) >= 4, times
+    gaps = [round(b - a, 3) for a, b in itertools.pairwise(times)]
+    assert min(gaps) > 0.1, gaps  # 200 ms, one 50 ms tick early or late at worst
 
 
 def test_stations_points_and_names(server: Any) -> None:
