@@ -276,7 +276,11 @@ class ServerPoint:
 
     @quality.setter
     def quality(self, quality: Any) -> None:
-        self._writable().update(quality=quality)
+        info = self._writable()
+        if info.recorded_at is not None:  # c104: a quality change is an event too; it gets a new time tag
+            info.update(quality=quality, recorded_at=_dt.datetime.now())
+        else:
+            info.update(quality=quality)
 
     @property
     def recorded_at(self) -> _dt.datetime | None:

@@ -348,6 +348,27 @@ def test_cyclic_reports_keep_their_interval_after_a_pause() -> None:
     assert min(gaps) > 0.1, gaps  # 200 ms, one 50 ms tick early or late at worst
 
 
+def test_a_quality_change_gets_a_new_time_tag(server: Any) -> None:
+    """c104 refreshes the time tag of a time-tagged point when its value or its quality is set;
+    c104test refreshed it only for the value, so a quality change (IV: the sensor failed) went
+    out with the time of the last value change."""
+    import datetime
+
+    station = server.add_station(47)
+    tagged = station.add_point(10, c104.Type.M_ME_TF_1)
+    tagged.info = c104.ShortInfo(actual=12.5, recorded_at=datetime.datetime(2020, 1, 1))
+    plain = station.add_point(11, c104.Type.M_ME_NC_1)
+    before = datetime.datetime.now()
+    tagged.quality = c104.Quality.Invalid
+    plain.quality = c104.Quality.Invalid
+    assert tagged.recorded_at >= before and plain.recorded_at is None
+    server.start()
+    with RawClient(server.port, acknowledge=True) as raw:
+        assert tagged.transmit(c104.Cot.SPONTANEOUS)
+        sent = raw.next_asdu(2.0)
+    assert sent.type == c104.Type.M_ME_TF_1 and sent.objects[0].time.to_datetime() >= before.replace(microsecond=0)
+
+
 def test_stations_points_and_names(server: Any) -> None:
     station = server.add_station(47)
     assert server.add_station(47) is None and server.get_station(47) is station
