@@ -419,19 +419,21 @@ class Server:
         if not self.active_connection_count:
             return
         due: list[tuple[int, int, int]] = []
+        # a due time within half a tick counts as reached: the worker may wake a hair early
+        horizon = now + self._tick_rate_ms / 2000
         for station in self.stations:
             for point in station.points:
                 if point._on_timer is not None and point._timer_ms:
                     if not point._due_timer:
                         point._due_timer = now + point._timer_ms / 1000
-                    elif point._due_timer <= now:
-                        point._due_timer = _next_due(point._due_timer, point._timer_ms, now)
+                    elif point._due_timer <= horizon:
+                        point._due_timer = _next_due(point._due_timer, point._timer_ms, horizon, now)
                         call_safely(point._on_timer, point)
                 if point._report_ms:
                     if not point._due_report:
                         point._due_report = now + point._report_ms / 1000
-                    elif point._due_report <= now:
-                        point._due_report = _next_due(point._due_report, point._report_ms, now)
+                    elif point._due_report <= horizon:
+                        point._due_report = _next_due(point._due_report, point._report_ms, horizon, now)
                         call_safely(point._on_before_auto_transmit, point)
                         due.append((station.common_address, int(point.type), point.io_address))
         if due:
@@ -439,12 +441,12 @@ class Server:
             self._report([(ca, ioa) for ca, _, ioa in due], Cot.PERIODIC)
 
 
-def _next_due(due: float, interval_ms: int, now: float) -> float:
+def _next_due(due: float, interval_ms: int, horizon: float, now: float) -> float:
     """The time after ``due`` of a cyclic report or timer: one interval on, keeping the phase;
     after a pause (no client was active, a restart) one interval from now, never ``now`` itself
     (that sent the report again on the next tick: two reports 50 ms apart)."""
     following = due + interval_ms / 1000
-    return following if following > now else now + interval_ms / 1000
+    return following if following > horizon else now + interval_ms / 1000
 
 
 def _replace_link(profile: Profile, link: LinkParameters) -> Profile:
