@@ -90,10 +90,17 @@ class IncomingMessage:
 
     @property
     def raw(self) -> bytes:
-        """The ASDU's octets (without the APCI)."""
-        if self._raw is None:
-            self._raw = encode_asdu(self._asdu)
-        return self._raw
+        """The message as an APDU, as c104 gives it: ``68``, the length, a zeroed control field
+        and the ASDU, so that ``explain_bytes(message.raw)`` reads it. (The frame as it
+        travelled, with its sequence numbers, goes to ``on_receive_raw``.)
+
+        It was the ASDU alone, and a c104 script's ``explain_bytes(message.raw)`` said
+        "Invalid APDU: start octet 0x0b is not 0x68".
+        """
+        asdu = self._raw
+        if asdu is None:
+            asdu = self._raw = encode_asdu(self._asdu)
+        return bytes((0x68, len(asdu) + 4, 0, 0, 0, 0)) + asdu
 
     @property
     def raw_explain(self) -> str:

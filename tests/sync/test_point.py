@@ -391,7 +391,10 @@ def test_on_receive_arguments(make_client: Callable[..., Any], rtu_port: int) ->
     assert calls[100][3]["number_of_objects"] == 2 and calls[101][3]["number_of_objects"] == 2
     assert calls[100][3]["type"] == T.M_SP_NA_1 and calls[301][3]["type"] == T.M_ME_NC_1
     first = frames.get(100) or frames[101]
-    assert calls[100][3]["raw"] == first.raw[6:]  # message.raw: the ASDU without the APCI
+    # message.raw: an APDU as in c104 (zeroed control field), so that explain_bytes reads it
+    raw = calls[100][3]["raw"]
+    assert raw == first.raw[:2] + bytes(4) + first.raw[6:]
+    assert c104.explain_bytes(raw).startswith("I-Format | M_SP_NA_1 | INTERROGATED_BY_STATION | POSITIVE | CA 47")
 
     breaker = points[100]
     assert breaker.value is True
