@@ -87,11 +87,11 @@ def command_options(options: str | None) -> dict[str, Any]:
 
 
 def command_value(type_id: Type, value: Any) -> Any:
-    """The command's value as the rules read it for the type (ON for C_SC_NA_1, HIGHER for C_RC_NA_1)."""
-    value_class = rules.type_class(type_id)
-    if value_class is None or not isinstance(value, str):
+    """The command's value as the rules read it for the type (ON for C_SC_NA_1, HIGHER for C_RC_NA_1),
+    as Robot's ``Send Command`` reads it."""
+    if not isinstance(value, str):
         return value
     try:
-        return rules.parse_value(value, value_class)
+        return rules.value_for(type_id, value)
     except ValueError as exc:
-        raise StepUsageError(f"{type_id.name}: {exc}") from None
+        raise StepUsageError(str(exc)) from None

@@ -18,8 +18,7 @@ from ..engine.errors import ExpectationFailed, NegativeConfirmation
 from ..engine.termination import ActTerm
 from ..protocol.enums import Frz, Qoc, Qoi, Rqt, Type
 from ..protocol.explain import explain_asdu
-from ..rules.typeclasses import type_class
-from ..rules.values import parse_value
+from ..rules.values import value_for
 from .connections import LibraryComponent, RtuSession
 
 __all__ = ["CommandKeywords", "Expect"]
@@ -366,13 +365,7 @@ class CommandKeywords(LibraryComponent):
 
 def _command_value(type_id: Type, value: object) -> object:
     """The value as the rules read it for the command type (the same as the Gherkin steps)."""
-    value_class = type_class(type_id)
-    if value_class is None or not isinstance(value, str):
-        return value
-    try:
-        return parse_value(value, value_class)
-    except ValueError as exc:
-        raise ValueError(f"value {value!r} does not fit {type_id.name}: {exc}") from None
+    return value_for(type_id, value) if isinstance(value, str) else value
 
 
 def _confirmation(result: CommandResult) -> str:
