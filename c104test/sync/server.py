@@ -21,6 +21,7 @@ import datetime as _dt
 import logging
 import threading
 import time as _time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -35,7 +36,7 @@ from ..protocol.enums import Coi, CommandMode, Cot, ResponseState, Type, Umc
 from ..protocol.link import LinkParameters
 from ..protocol.station import CommandDecision, Pending
 from ..protocol.station.points import StationPoint
-from .bridge import TrioBridge, get_bridge, shutdown_bridge
+from .bridge import THREAD_NAME, TrioBridge, get_bridge, shutdown_bridge
 from .callbacks import call_for_answer, call_safely, check_callback
 from .client import _running_clients, _running_lock
 from .information import info_from_object
@@ -57,7 +58,8 @@ class _Worker(threading.Thread):
 
     def __init__(self, server: Server) -> None:
         super().__init__(name="c104test-server-callbacks", daemon=True)
-        self._server = server
+        self._server = weakref.ref(server)  # weak: the script's last reference decides (finalizer)
+        self._tick_s = server.tick_rate_ms / 1000
         self._jobs: deque[tuple[bool, Callable[[], Any]]] = deque()
         self._raw_waiting = 0
         self.raw_dropped = 0
@@ -75,15 +77,15 @@ class _Worker(threading.Thread):
             self._jobs.append((raw, job))
             self._cond.notify()
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = True) -> None:
         with self._cond:
             self._stopping = True
             self._cond.notify()
-        if self is not threading.current_thread():
+        if wait and self is not threading.current_thread():
             self.join(_STOP_GRACE)
 
     def run(self) -> None:
-        tick = self._server.tick_rate_ms / 1000
+        tick = self._tick_s
         next_tick = _time.monotonic() + tick
         while True:
             with self._cond:
@@ -102,13 +104,18 @@ class _Worker(threading.Thread):
                     item[1]()
                 except Exception:  # a job must never end the worker
                     log.exception("server callback job failed")
+                item = None  # the job holds the server: not while the worker waits
             now = _time.monotonic()
             if now >= next_tick:
                 next_tick = max(next_tick + tick, now)
+                server = self._server()
+                if server is None:
+                    return
                 try:
-                    self._server._tick(now)
+                    server._tick(now)
                 except Exception:
                     log.exception("server tick failed")
+                server = None
 
 
 class Server:
@@ -142,6 +149,7 @@ class Server:
         self._engine: ServerEngine | None = None
         self._bridge: TrioBridge | None = None
         self._worker: _Worker | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._done: trio.Event | None = None
         self._on_connect: Callable[..., Any] | None = None
         self._on_clock_sync: Callable[..., Any] | None = None
@@ -305,6 +313,7 @@ class Server:
             name="c104test.Server",
         )
         engine = ServerEngine(profile, _Application(self), filter_connections=True, transport=self._transport)
+        ip, port = self._ip, self._port  # the task must not hold the Server (see _abandoned)
         if not stations:
             engine.station.remove_station(1)
         for station in stations:
@@ -314,7 +323,7 @@ class Server:
 
         async def serve(task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED) -> None:
             try:
-                await engine.serve(self._ip, self._port, task_status=task_status)
+                await engine.serve(ip, port, task_status=task_status)
             finally:
                 done.set()
 
@@ -327,6 +336,7 @@ class Server:
         self._engine = engine
         self._worker = worker
         worker.start()
+        self._finalizer = weakref.finalize(self, _abandoned, engine, worker, bridge, id(self))
 
     def stop(self) -> None:
         """Close every connection and stop listening; the callback thread ends too."""
@@ -334,6 +344,8 @@ class Server:
         if engine is None:
             return
         self._engine = None
+        if self._finalizer is not None:
+            self._finalizer.detach()
         bridge = self._bridge
         assert bridge is not None
 
@@ -363,13 +375,6 @@ class Server:
         if bridge is None:
             raise RuntimeError("the server is not running")
         return bridge.run_sync(fn, *args)
-
-    def __del__(self) -> None:
-        try:
-            if self._engine is not None:
-                self.stop()
-        except Exception:
-            pass
 
     # ---- sending ----
 
@@ -449,6 +454,23 @@ def _next_due(due: float, interval_ms: int, horizon: float, now: float) -> float
     return following if following > horizon else now + interval_ms / 1000
 
 
+def _abandoned(engine: ServerEngine, worker: _Worker, bridge: TrioBridge, key: int) -> None:
+    """A running Server the script no longer refers to stops, as c104's does on garbage
+    collection: its port is closed, its worker thread ends, and the trio thread too when
+    nothing else runs. Whatever thread drops the last reference runs this, the trio thread and
+    the worker included, so nothing here waits for either."""
+    worker.stop(wait=False)
+    try:
+        bridge.call_soon(engine.stop)
+    except RuntimeError:  # the trio thread has stopped already
+        pass
+    with _running_lock:
+        _running_clients.discard(key)
+        last = not _running_clients
+    if last and not threading.current_thread().name.startswith(("c104test-", THREAD_NAME)):
+        shutdown_bridge()
+
+
 def _replace_link(profile: Profile, link: LinkParameters) -> Profile:
     import dataclasses
 
@@ -474,29 +496,30 @@ class _Application:
     """The engine's questions, answered by the Server's callbacks in its worker thread."""
 
     def __init__(self, server: Server) -> None:
-        self._server = server
+        self._server = weakref.ref(server)  # the engine lives in the trio thread: it must not keep the Server
 
-    def _submit(self, job: Callable[[], Any], *, raw: bool = False) -> None:
-        worker = self._server._worker
+    @staticmethod
+    def _submit(server: Server, job: Callable[[], Any], *, raw: bool = False) -> None:
+        worker = server._worker
         if worker is not None:
             worker.submit(job, raw=raw)
 
     def accept(self, host: str, pending: Pending) -> None:
-        server = self._server
-        if server._on_connect is None or server._worker is None:
-            pending.resolve(True)
+        server = self._server()
+        if server is None or server._on_connect is None or server._worker is None:
+            pending.resolve(server is not None)
             return
 
         def job() -> None:
             result = call_for_answer(server._on_connect, bool, False, f"the connection from {host} is refused", server, host)
             server._resolve(pending, result)
 
-        self._submit(job)
+        self._submit(server, job)
 
     def command(self, connection: str, target: StationPoint, asdu: Asdu, pending: Pending) -> None:
-        server = self._server
-        point = server._point(target.common_address, target.io_address)
-        if point is None or server._worker is None:
+        server = self._server()
+        point = None if server is None else server._point(target.common_address, target.io_address)
+        if server is None or point is None or server._worker is None:
             pending.resolve(CommandDecision(confirm=False, terminate=False))
             return
         processed = _dt.datetime.now()
@@ -520,10 +543,12 @@ class _Application:
                 decision = CommandDecision(confirm=answer == ResponseState.SUCCESS, terminate=terminate)
             server._resolve(pending, decision)
 
-        self._submit(job)
+        self._submit(server, job)
 
     def before_read(self, points: list[StationPoint], pending: Pending) -> bool:
-        server = self._server
+        server = self._server()
+        if server is None:
+            return False
         wanted = [p for p in (server._point(s.common_address, s.io_address) for s in points)
                   if p is not None and p._on_before_read is not None]
         if not wanted or server._worker is None:
@@ -534,13 +559,13 @@ class _Application:
                 call_safely(point._on_before_read, point)
             server._resolve(pending, None)
 
-        self._submit(job)
+        self._submit(server, job)
         return True
 
     def clock_sync(self, connection: str, when: _dt.datetime, pending: Pending) -> None:
-        server = self._server
-        if server._on_clock_sync is None or server._worker is None:
-            pending.resolve(True)
+        server = self._server()
+        if server is None or server._on_clock_sync is None or server._worker is None:
+            pending.resolve(server is not None)
             return
 
         def job() -> None:
@@ -550,19 +575,23 @@ class _Application:
             )
             server._resolve(pending, result is ResponseState.SUCCESS)
 
-        self._submit(job)
+        self._submit(server, job)
 
     def frame(self, direction: Direction, raw: bytes) -> None:
-        server = self._server
+        server = self._server()
+        if server is None:
+            return
         fn = server._on_receive_raw if direction is Direction.RECEIVED else server._on_send_raw
         if fn is not None:
-            self._submit(lambda: call_safely(fn, server, raw), raw=True)
+            self._submit(server, lambda: call_safely(fn, server, raw), raw=True)
 
     def unexpected(self, asdu: Asdu | UnknownAsdu, raw: bytes, cause: Umc) -> None:
-        server = self._server
+        server = self._server()
+        if server is None:
+            return
         fn = server._on_unexpected_message
         if fn is not None:
-            self._submit(lambda: call_safely(fn, server, IncomingMessage(asdu, raw), cause))
+            self._submit(server, lambda: call_safely(fn, server, IncomingMessage(asdu, raw), cause))
 
 
 class Batch:

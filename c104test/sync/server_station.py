@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +59,10 @@ class ServerStation:
     """A common address served by a ``Server``, with its points."""
 
     def __init__(self, server: Server, common_address: int) -> None:
-        self._server: Server | None = server
+        # weak, as in c104: a station (or a point) the script keeps does not keep its server
+        # running; the server stops when the script drops it (Server's finalizer)
+        self._server_ref: weakref.ref[Server] | None = weakref.ref(server)
+        self._tick_rate_ms = server.tick_rate_ms
         self._common_address = common_address
         self._points: dict[int, ServerPoint] = {}
         self._lock = threading.RLock()
@@ -66,10 +70,18 @@ class ServerStation:
     def __repr__(self) -> str:
         return f"<c104test.Station common_address={self._common_address}, #points={len(self._points)}>"
 
+    @property
+    def _server(self) -> Server | None:
+        ref = self._server_ref
+        return None if ref is None else ref()
+
     def _alive(self) -> Server:
-        if self._server is None:
+        server = self._server
+        if server is None:
+            if self._server_ref is not None:
+                raise ValueError(f"the server of station {self._common_address} is gone (no reference to it was kept)")
             raise ValueError(f"station {self._common_address} was removed from its server")
-        return self._server
+        return server
 
     @property
     def common_address(self) -> int:
@@ -106,13 +118,15 @@ class ServerStation:
         command_mode: CommandMode = CommandMode.DIRECT,
     ) -> ServerPoint | None:
         """Add a point; None if the IOA is taken. ValueError for what c104 refuses too."""
-        server = self._alive()
+        if self._server_ref is None:
+            raise ValueError(f"station {self._common_address} was removed from its server")
+        server = self._server  # None once the script dropped the server: points still go in, as in c104
         if not 0 <= io_address <= MAX_IOA:
             raise ValueError(f"io_address {io_address} outside 0..{MAX_IOA}")
         if type not in INFO_CLASS:
             raise ValueError(f"Unsupported type {Type(type).name}")
         t = Type(type)
-        _check_report_ms(t, report_ms, server.tick_rate_ms)
+        _check_report_ms(t, report_ms, self._tick_rate_ms)
         if related_io_autoreturn and related_io_address is None:
             raise ValueError("related_io_autoreturn needs a related_io_address")
         if (related_io_autoreturn or related_io_address is not None) and t not in COMMAND_TYPES:
@@ -123,7 +137,8 @@ class ServerStation:
             point = ServerPoint(self, io_address, t, report_ms, related_io_address,
                                 bool(related_io_autoreturn), CommandMode(command_mode))
             self._points[io_address] = point
-        server._changed(self)
+        if server is not None:
+            server._changed(self)
         return point
 
     def get_point(self, io_address: int) -> ServerPoint | None:
@@ -135,8 +150,9 @@ class ServerStation:
         if point is None:
             return False
         point._station = None
-        if self._server is not None:
-            self._server._changed(self)
+        server = self._server
+        if server is not None:
+            server._changed(self)
         return True
 
     def signal_initialized(self, cause: Coi) -> None:
@@ -158,7 +174,7 @@ class ServerStation:
         return StationProfile(self._common_address, tuple(points))
 
     def _detach(self) -> None:
-        self._server = None
+        self._server_ref = None
         for point in self.points:
             point._station = None
 
@@ -332,8 +348,9 @@ class ServerPoint:
 
     def _resync(self) -> None:
         station = self._station
-        if station is not None and station._server is not None:
-            station._server._changed(station)
+        server = None if station is None else station._server
+        if server is not None:
+            server._changed(station)  # type: ignore[arg-type]
 
     @property
     def selected_by(self) -> int | None:

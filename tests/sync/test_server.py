@@ -20,6 +20,7 @@ from c104test.protocol.apci import (
     encode_u_frame,
 )
 from c104test.protocol.asdu import Asdu, decode_asdu
+from c104test.protocol.objects import Read
 
 try:
     from .server_support import RawClient, single_command
@@ -367,6 +368,35 @@ def test_a_quality_change_gets_a_new_time_tag(server: Any) -> None:
         assert tagged.transmit(c104.Cot.SPONTANEOUS)
         sent = raw.next_asdu(2.0)
     assert sent.type == c104.Type.M_ME_TF_1 and sent.objects[0].time.to_datetime() >= before.replace(microsecond=0)
+
+
+def test_a_server_the_script_drops_stops_as_in_c104() -> None:
+    """c104's Server stops when the script drops its last reference (a test function that
+    returns without ``stop()``); c104test's kept listening, with its worker thread, for the
+    life of the process: the engine, the worker and the stations held it. A station the script
+    keeps does not keep the server, as in c104."""
+    import gc
+
+    def serve() -> tuple[int, Any, Any]:
+        server = c104.Server(ip=HOST, port=0)
+        station = server.add_station(47)
+        point = station.add_point(100, c104.Type.M_SP_NA_1)
+        point.on_receive(lambda point, previous, message: None)
+        server.start()
+        with RawClient(server.port) as raw:  # serving: answers a read
+            raw.send_asdu(Asdu(c104.Type.C_RD_NA_1, c104.Cot.REQUEST, 47, (Read(100),)))
+            assert raw.next_asdu(2.0).cot == c104.Cot.REQUEST
+        return server.port, station, point
+
+    port, station, _point = serve()  # the script keeps a station and a point, not the server
+    gc.collect()
+    wait_until(lambda: not [t for t in threading.enumerate() if t.name.startswith("c104test")], what="threads gone")
+    with pytest.raises(OSError):
+        socket.create_connection((HOST, port), timeout=1).close()
+    assert station.server is None  # as in c104, which still lets the station take points
+    assert station.add_point(101, c104.Type.M_SP_NA_1) is not None
+    with pytest.raises(ValueError, match="the server of station 47 is gone"):
+        station.signal_initialized(c104.Coi.REMOTE_RESET)
 
 
 def test_stations_points_and_names(server: Any) -> None:
