@@ -2,8 +2,8 @@
 
 ``import c104test as c104`` gives the API of the ``c104`` package (Client, Connection, Server,
 Batch, Station, Point, the Information classes, the number types and every enum) on c104test's
-own trio engine; the few names not implemented yet (TLS) raise NotImplementedError saying so. The classes that need the engine load on first use, so ``import c104test.protocol``
-stays free of trio and threads.
+own trio engine (docs/c104-differences.md lists where it differs). The classes that need the
+engine load on first use, so ``import c104test.protocol`` stays free of trio and threads.
 
 >>> import c104test as c104
 >>> c104.explain_bytes(bytes.fromhex("680407000000"))
