@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -140,6 +141,23 @@ def test_unreachable_rtu_is_one_line_exit_1(tmp_path: Path, capsys: pytest.Captu
     code, _, err = fat(capsys, f"127.0.0.1:{_closed_port()}", "--points", str(points), "-o", str(tmp_path / "r"),
                        "--timeout", "2")
     assert code == 1 and len(err.strip().splitlines()) == 1 and "127.0.0.1" in err
+
+
+def test_timeout_bounds_the_wait_for_startdt_con(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An RTU that takes the TCP connection and never confirms STARTDT: --timeout is the bound, not t1 (15 s)."""
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    with socket.create_server(("127.0.0.1", 0)) as mute:  # the kernel accepts; nobody answers
+        port = mute.getsockname()[1]
+        started = time.monotonic()
+        code, _, err = fat(capsys, f"127.0.0.1:{port}", "--points", str(points), "-o", str(tmp_path / "r"),
+                           "--timeout", "1")
+        took = time.monotonic() - started
+    assert code == 1
+    assert err.splitlines() == [
+        f"c104test fat: the RTU at 127.0.0.1:{port} accepted the TCP connection but did not confirm STARTDT act "
+        "(no STARTDT con) within 1 s; no point was checked (--timeout)"
+    ]
+    assert took < 6, f"took {took:.1f} s; t1 (15 s) must not be the bound"
 
 
 @pytest.mark.parametrize(
