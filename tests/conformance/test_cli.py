@@ -104,13 +104,47 @@ def test_no_rtu_is_an_error_with_exit_1(tmp_path: Path, capsys: pytest.CaptureFi
     [
         (["conformance"], "HOST[:PORT] and --pics FILE are required"),
         (["conformance", "h", "--pics", "missing.yaml"], "missing.yaml: cannot read"),
-        (["conformance", "h", "--pics", "x", "--cases", "Q1"], "'Q1' names no catalogue case"),
+        (["conformance", "h", "--pics", "x", "--cases", "Q1"], "--cases 'Q1' is no catalogue case: the series are L, A and R"),
         (["conformance", "--pics-from-profile", "nowhere.yaml"], "nowhere.yaml"),
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("cases", "message"),
+    [
+        ("L10-L05", "'L10-L05' runs backwards; write L05-L10"),
+        ("L01,A42", "'A42' (part 2 of 'L01,A42') is no catalogue case: the A series runs A01-A41"),
+        ("A02-L05", "'A02-L05' mixes two series (A and L)"),
+        ("L01,x-1", "'x-1' (part 2 of 'L01,x-1') is not an ID (a letter and a number: A02), a range"),
+        ("A50-A60", "'A50-A60' holds no catalogue case: the A series runs A01-A41"),
+        ("M01", "'M01' is no catalogue case: M is the master checks' series: give --master"),
+        ("Z*", "'Z*' matches no catalogue case: the series are L, A and R"),
+    ],
+)
+def test_a_wrong_case_list_names_the_part_and_what_is_wrong(
+    cases: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--cases A1 and reversed ranges said only "names no catalogue case"."""
+    assert main(["conformance", "127.0.0.1", "--pics", "x.yaml", "--cases", cases]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"c104test conformance: --cases {message}"), err
+    assert "(valid: L01-L22, A01-A41, R01-R17; ranges like" in err
+
+
+def test_case_ids_as_typed() -> None:
+    """A2 is A02 (as the range A2-5 is A02-A05); semicolons and spaces separate; A02 - A05 is a range."""
+    from c104test.conformance import select_cases, select_master_checks
+
+    assert [c.id for c in select_cases("a1; L1-3 A02 - A04")] == ["L01", "L02", "L03", "A01", "A02", "A03", "A04"]
+    assert [c.id for c in select_master_checks("M1,M3-4")] == ["M01", "M03", "M04"]
+    with pytest.raises(ValueError, match="'A01' is no master check: A is a series of catalogue cases"):
+        select_master_checks("A01")
+    with pytest.raises(ValueError, match="'M05-M01' runs backwards; write M01-M05"):
+        select_master_checks("M05-M01")
 
 
 def test_a_binary_pics_file_is_named_not_a_decoding_traceback_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
