@@ -204,6 +204,15 @@ def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
+def _place(node: Node) -> str:
+    return f"line {_line(node)}, column {node.start_mark.column + 1}"
+
+
+#: What the entries of a list item are, for the message about one listed twice.
+_ENTRY_NAMES = {"rtu.common_addresses": "common address", "functions.interrogation_groups": "group",
+                "functions.counter_groups": "counter group"}
+
+
 class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
@@ -222,6 +231,18 @@ class _Reader:
             result[name] = (key, value)
         return result
 
+    def once(self, nodes: list[Node], keys: list[Any], where: str, what: str, *, indexed: bool = False) -> None:
+        """Each key once in a list: a repeated one names both entries, their lines and columns
+        (``indexed``: as ``where[0]``, the form of the other errors about points)."""
+        first: dict[Any, int] = {}
+        for index, key in enumerate(keys):
+            if key in first:
+                a, b = first[key], index
+                name = (lambda n: f"{where}[{n}]") if indexed else (lambda n: f"entry {n + 1}")
+                raise self.error(nodes[b], where, f"{what} {key} is listed twice: {name(a)} ({_place(nodes[a])}) and "
+                                                  f"{name(b)} ({_place(nodes[b])}); list it once")
+            first[key] = index
+
     def scalar(self, node: Node, where: str) -> Any:
         if not isinstance(node, ScalarNode):
             raise self.error(node, where, "expected a single value")
@@ -233,7 +254,9 @@ class _Reader:
             if not isinstance(node, SequenceNode):
                 raise self.error(node, where, "expected a list of integers, like [1, 2]")
             values = [self.integer(v, where) for v in node.value]
-            return sorted(set(values))
+            self.once(node.value, values, where, _ENTRY_NAMES.get(where, "value"))
+            # the order of the common addresses is meaningful (the first is the one the cases use)
+            return values if where == "rtu.common_addresses" else sorted(values)
         value = self.scalar(node, where)
         if item.kind == "bool":
             if not isinstance(value, bool):
@@ -313,6 +336,7 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
     reads: list[ReadPoint] = []
     commands: list[CommandPoint] = []
     files: list[FilePoint] = []
+    seen: dict[str, list[tuple[Node, Any]]] = {}  # list name -> (entry, key) in order: each key once
     for name, (name_node, list_node) in reader.mapping(node, "points").items():
         if name not in ("read", "commands", "files"):
             raise reader.error(name_node, f"points.{name}", "unknown item; points has: read, commands, files")
@@ -325,6 +349,7 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
             fields = reader.mapping(entry, where)
             if name == "files":
                 files.append(_file(reader, fields, entry, where))
+                seen.setdefault(name, []).append((entry, f"io address {files[-1].io_address}"))
                 continue
             allowed = {"io_address", "type", "groups", "counter_group", "cycle", "quality"} if name == "read" else {
                 "io_address", "type", "value", "mode", "return_io_address"}
@@ -348,6 +373,7 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
                 if "cycle" in fields:
                     cycle = reader.item(Item(f"{where}.cycle", "float", None, "", low=0.1), fields["cycle"][1])
                 reads.append(ReadPoint(ioa, type_, groups, counter_group, cycle, _quality(reader, fields, where)))
+                seen.setdefault(name, []).append((entry, f"io address {ioa}"))
                 continue
             value = reader.scalar(fields["value"][1], f"{where}.value")
             mode = str(reader.scalar(fields["mode"][1], f"{where}.mode")) if "mode" in fields else "direct"
@@ -359,6 +385,9 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
                 raise reader.error(fields["value"][1], f"{where}.value", f"not a value for {type_.name}: {exc}") from None
             back = reader.integer(fields["return_io_address"][1], f"{where}.return_io_address") if "return_io_address" in fields else None
             commands.append(CommandPoint(ioa, type_, value, mode, back))
+            seen.setdefault(name, []).append((entry, f"io address {ioa} with {type_.name} ({mode})"))
+    for name, entries in seen.items():
+        reader.once([e for e, _ in entries], [k for _, k in entries], f"points.{name}", "the point with", indexed=True)
     return tuple(reads), tuple(commands), tuple(files)
 
 
