@@ -240,10 +240,25 @@ def _integer(text: str, low: int, high: int, what: str) -> int:
         number = float(text.strip())
     except ValueError:
         raise ValueError(f"{text.strip()!r} is not a number; {what} is a whole number {low}..{high}"
-                         + (" (decimal, or hex as 0x64)" if what.endswith(("IOA", "address")) else "")) from None
+                         + (" (decimal, or hex as 0x64)" if what.endswith(("IOA", "address")) else "")
+                         + _structured_hint(text.strip(), what)) from None
     if not number.is_integer() or not low <= number <= high:
         raise ValueError(f"{text.strip()} outside {low}..{high}, the range of {what}")
     return int(number)
+
+
+def _structured_hint(text: str, what: str) -> str:
+    """For ``1-2-3`` or ``1.2.3`` as an IOA: why it is not read, and the two numbers it may mean."""
+    parts = re.split(r"[-.]", text)
+    if what != "an IOA" or len(parts) != 3 or not all(p.isdigit() and int(p) <= 255 for p in parts):
+        return ""
+    if "." in text and all(len(p) == 3 for p in parts[1:]):
+        return ""  # 1.002.003: a thousands separator as likely as a structure
+    octets = [int(p) for p in parts]
+    low_first = octets[0] | octets[1] << 8 | octets[2] << 16
+    high_first = octets[0] << 16 | octets[1] << 8 | octets[2]
+    return (f"; a structured IOA ({text}) is not read, as tools order its octets differently: write the number "
+            f"({low_first} when {octets[0]} is the lowest octet, {high_first} when it is the highest)")
 
 
 def _address(text: str, parse: Any, high: int, what: str) -> int:
@@ -258,15 +273,26 @@ def _address(text: str, parse: Any, high: int, what: str) -> int:
 
 
 def _type(text: str, *, command: bool) -> Type:
+    kind = "a command type (C_SC_NA_1, C_SE_NC_1, ...)" if command else "a monitor type (M_SP_NA_1, M_ME_NC_1, ...)"
     try:
         found = lookup(Type, text.strip())
     except (ValueError, KeyError) as exc:
-        raise ValueError(str(exc).split(" Valid:")[0]) from None
+        # the rules list every type (P_, F_, system types too): name the kind this column holds
+        message = re.split(r" Valid:|; valid:", str(exc))[0]
+        raise ValueError(message + ("" if "did you mean" in message else f"; the column holds {kind}")) from None
     row = classify(found)
     if row is None or row.command is not command:
-        kind = "a command type (C_SC_NA_1, C_SE_NC_1, ...)" if command else "a monitor type (M_SP_NA_1, ...)"
         raise ValueError(f"{found.name} is not {kind}")
     return found
+
+
+def _seconds(text: str) -> float:
+    """Seconds as a list writes them: ``5``, ``2.5``, ``5 s``, ``5s``."""
+    number = re.sub(r"\s*(s|sec|secs|seconds?)$", "", text.strip(), flags=re.IGNORECASE)
+    try:
+        return float(number)
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a number of seconds (5, 2.5 or 5 s)") from None
 
 
 def _timed(point_type: Type) -> bool:
@@ -299,12 +325,24 @@ class _Reader:
         index = {_norm(c) for c in cells if str(c).strip()}
         return all(any(_norm(n) in index for n in self.header_names(c)) for c in COLUMNS if c.required)
 
+    def required_found(self, cells: list[str]) -> int:
+        """How many required fields ``cells`` name."""
+        index = {_norm(c) for c in cells if str(c).strip()}
+        return sum(any(_norm(n) in index for n in self.header_names(c)) for c in COLUMNS if c.required)
+
     def header_index(self, table: list[list[str]]) -> int:
         """The header row: the first that names every required column within the first rows, else
-        the first non-blank one (its missing columns are then reported)."""
+        the one that names the most of them (a title above it names none), else the first
+        non-blank one; the missing columns of that row are then reported."""
+        best, found = None, 0
         for i, cells in enumerate(table[:_HEADER_SEARCH]):
-            if self.is_header(cells):
+            count = self.required_found(cells)
+            if count == sum(c.required for c in COLUMNS):
                 return i
+            if count > found:
+                best, found = i, count
+        if best is not None:
+            return best
         return next((i for i, cells in enumerate(table) if any(str(c).strip() for c in cells)), 0)
 
     def read(self, table: list[list[str]]) -> tuple[list[str], list[SignalRow]]:
@@ -335,7 +373,10 @@ class _Reader:
             else:
                 if column.required and report:
                     shown = names[0] if column.field in self.mapping else column.header
-                    self.problem(header_row, None, f"missing column {shown!r} ({column.help}); "
+                    known = "" if column.field in self.mapping else (
+                        f"; the headers {' or '.join(repr(n) for n in names)} (any case) are read as {column.field},"
+                        " a column mapping names another")
+                    self.problem(header_row, None, f"missing column {shown!r} ({column.help}){known}; "
                                  f"the header row has: {', '.join(str(h) for h in headers if str(h).strip())}")
         return found
 
@@ -351,7 +392,7 @@ class _Reader:
         seen: dict[tuple[int, int], int] = {}
         for number, cells in body:
             cells = [("" if c is None else str(c)) for c in cells] + [""] * (len(headers) - len(cells))
-            if not any(c.strip() for c in cells):
+            if not any(c.strip() for c in cells) or _comment(cells, columns):
                 continue
             row = self.row(number, headers, columns, cells)
             if row is None:
@@ -412,10 +453,10 @@ class _Reader:
         ret_type = point_type if return_ioa in (None, values["io_address"]) else None
         if command_type is not None:
             return_value = parse("return_value", lambda t: expectation(t, ret_type))
-        timeout = parse("timeout", float)
+        timeout = parse("timeout", _seconds)
         if timeout is not None and timeout <= 0:
             self.problem(number, self.where(headers, columns["timeout"]), f"timeout {timeout:g} must be above 0 s")
-        max_skew = parse("max_skew", float)
+        max_skew = parse("max_skew", _seconds)
         if max_skew is not None and max_skew <= 0:
             self.problem(number, self.where(headers, columns["max_skew"]), f"max_skew {max_skew:g} must be above 0 s")
         elif max_skew is not None and point_type is not None and not _timed(point_type):
@@ -440,6 +481,14 @@ class _Reader:
             select, return_ioa if return_ioa is not None else (values["io_address"] if command_ioa else None),
             return_value, timeout, restore, skip, max_skew, tuple(cells),
         )
+
+
+def _comment(cells: list[str], columns: dict[str, int]) -> bool:
+    """A comment or section row: its first filled cell starts with ``#`` and it has no IOA (a point
+    named ``#1 Transformer`` with its IOA is a point, never skipped)."""
+    first = next((c.strip() for c in cells if c.strip()), "")
+    ioa = cells[columns["io_address"]].strip() if "io_address" in columns else ""
+    return first.startswith("#") and not ioa
 
 
 def _sha256(data: bytes) -> str:
@@ -471,7 +520,9 @@ def parse_csv_text(text: str, *, file: str = "<csv>", mapping: Mapping[str, str]
     """
     tables = {d: list(csv.reader(io.StringIO(text), delimiter=d)) for d in (",", ";", "\t")}
     probe = _Reader(file, None, mapping or {}, letters=False)
-    delimiter = next((d for d, t in tables.items() if any(probe.is_header(r) for r in t[:_HEADER_SEARCH])), None)
+    # the separator whose rows name the most required columns (a header with one unknown name still wins)
+    found = {d: max((probe.required_found(r) for r in t[:_HEADER_SEARCH]), default=0) for d, t in tables.items()}
+    delimiter = max(found, key=lambda d: found[d]) if any(found.values()) else None
     if delimiter is None:
         first = next((line for line in text.splitlines() if line.strip()), "")
         try:

@@ -55,10 +55,16 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
         ("A,70000,100,M_SP_NA_1,ON", "row 2, column 'common_address'", "outside 1..65534"),
         (",47,100,M_SP_NA_1,ON", "row 2, column 'name'", "empty name"),
         ("A,47,100,M_SP_NA_1,ON,XX", "row 2, column 'expected_quality'", "XX"),
+        # the type column names the kind of type it holds, not all 68 types of the standard
+        ("A,47,100,SP,ON", "row 2, column 'type'", "'SP' is not a Type; the column holds a monitor type (M_SP_NA_1,"),
+        ("A,47,1-2-3,M_SP_NA_1,ON", "row 2, column 'io_address'",
+         "a structured IOA (1-2-3) is not read, as tools order its octets differently: write the number "
+         "(197121 when 1 is the lowest octet, 66051 when it is the highest)"),
+        ("A,47,100,M_SP_NA_1,ON,,abc", "row 2, column 'timeout'", "'abc' is not a number of seconds (5, 2.5 or 5 s)"),
     ],
 )
 def test_bad_cells_name_row_and_column(line: str, where: str, message: str) -> None:
-    header = "name,common_address,io_address,type,expected_value,expected_quality"
+    header = "name,common_address,io_address,type,expected_value,expected_quality,timeout"
     with pytest.raises(SignalListError) as info:
         parse_csv_text(f"{header}\n{line}\n", file="list.csv")
     text = str(info.value)
@@ -75,7 +81,8 @@ def test_missing_column_and_every_problem_reported() -> None:
     with pytest.raises(SignalListError) as info:
         parse_csv_text("name,ca,type\nA,47,M_SP_NA_1\n", file="list.csv")
     assert str(info.value) == ("list.csv, row 1: missing column 'io_address' (IOA of the point, 1..16777215); "
-                               "the header row has: name, ca, type")
+                               "the headers 'io_address' or 'ioa' or 'address' (any case) are read as io_address, "
+                               "a column mapping names another; the header row has: name, ca, type")
     with pytest.raises(SignalListError) as info:
         parse_csv_text("name,ca,ioa,type\nA,47,100,M_XX\nB,47,0,M_SP_NA_1\n", file="l.csv")
     assert [p.row for p in info.value.problems] == [2, 3]
@@ -201,3 +208,23 @@ def test_a_command_value_that_cannot_be_the_return_says_to_fill_return_value() -
     row = parse_csv_text("name,ca,ioa,type,command_io_address,command_type,command_value,return_value\n"
                          "Tap,47,310,M_ST_NA_1,520,C_RC_NA_1,HIGHER,6\n", file="l.csv").rows[0]
     assert row.return_value is not None and row.return_value.matches(6)
+
+
+def test_a_list_as_a_utility_writes_it() -> None:
+    """A title and a revision line above a header with one unknown name: the error names the header
+    row (row 4, not the title) and the headers that would have been read; with the name mapped, the
+    list reads: semicolons, hex IOAs, a comment row, blank rows, extra columns, seconds as '5 s'."""
+    text = ("Signal list RTU North;;;;;;\nRev. 3;;;;;;\n;;;;;;\n"
+            "TK;IOA;CA;Description;Unit;Expected;Timeout\n"
+            "M_SP_NA_1;0x64;47;Breaker Q0;;ON;5 s\n"
+            "# Bay 2: measurements;;;;;;\n"
+            ";;;;;;\n"
+            "M_ME_NC_1;301;47;Busbar voltage;kV;230,0 +- 5;2.5s\n"
+            "M_SP_NA_1;102;47;#1 Transformer alarm;;OFF;\n")
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text(text, file="list.csv")
+    assert str(info.value).startswith("list.csv, row 4: missing column 'type' (")
+    assert "the headers 'type' or 'type_id' or 'ti' (any case) are read as type" in str(info.value)
+    signals = parse_csv_text(text, file="list.csv", mapping={"type": "TK"})
+    assert [(r.row, r.io_address, r.timeout) for r in signals.rows] == [(5, 100, 5.0), (8, 301, 2.5), (9, 102, None)]
+    assert signals.rows[1].expected.matches(234.0) and signals.unused == ("Unit",)
