@@ -14,6 +14,7 @@ lists the command points and the value to send, there is no default.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -168,6 +169,8 @@ class Pics:
     file: str = "<pics>"
     lines: Mapping[str, int] = field(default_factory=dict)
     files: tuple[FilePoint, ...] = ()
+    #: sha256 of the file as read (the reports name it beside the file)
+    sha256: str = ""
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -290,8 +293,9 @@ class _Reader:
             raise self.error(node, where, f"{value!r} is not a type identification (like M_SP_NA_1)") from None
 
 
-def parse_pics(text: str, file: str = "<pics>") -> Pics:
-    """A PICS from YAML text; PicsError names the file, line and field of every problem."""
+def parse_pics(text: str, file: str = "<pics>", *, sha256: str | None = None) -> Pics:
+    """A PICS from YAML text; PicsError names the file, line and field of every problem.
+    ``sha256``: of the file's octets (default: of the text as UTF-8)."""
     reader = _Reader(file)
     try:
         root = yaml.compose(text)
@@ -329,7 +333,8 @@ def parse_pics(text: str, file: str = "<pics>") -> Pics:
                 raise PicsError(file, lines.get(key, 0), key, f"{value} outside {low}..{high}")
     if values["link.t2"] >= values["link.t1"]:
         raise PicsError(file, lines.get("link.t2", 0), "link.t2", "t2 must be less than t1")
-    return Pics(values, read_points, command_points, file, lines, files)
+    digest = sha256 if sha256 is not None else hashlib.sha256(text.encode()).hexdigest()
+    return Pics(values, read_points, command_points, file, lines, files, digest)
 
 
 def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[CommandPoint, ...], tuple[FilePoint, ...]]:
@@ -428,14 +433,15 @@ def load_pics(path: str | os.PathLike[str]) -> Pics:
     """A PICS from a YAML file (UTF-8)."""
     name = os.fspath(path)
     try:
-        with open(name, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(name, "rb") as handle:
+            data = handle.read()
+        text = data.decode("utf-8-sig").replace("\r\n", "\n")
     except OSError as exc:
         raise PicsError(name, 0, "", f"cannot read: {exc.strerror}") from None
     except UnicodeDecodeError as exc:  # a workbook or another binary file given by mistake
         raise PicsError(name, 0, "", f"not a YAML text file (UTF-8): octet {exc.start} is {exc.object[exc.start]:#04x}"
                         "; docs/pics.md shows the format, --pics-template prints one") from None
-    return parse_pics(text, name)
+    return parse_pics(text, name, sha256=hashlib.sha256(data).hexdigest())
 
 
 # ---- template and profile ---------------------------------------------------------------------

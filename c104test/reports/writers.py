@@ -35,7 +35,7 @@ def write_reports(run: RunResults, directory: str | Path, table: Table | None = 
 
 def _title(item: ItemResult) -> str:
     where = f"CA {item.common_address} IOA {item.io_address}" if item.io_address is not None else ""
-    return f"row {item.row}: {item.name} ({where})" if where else f"row {item.row}: {item.name}"
+    return f"row {item.row}: {item.name} ({where})" if where else item.name  # a case: "L03 I-frame while stopped"
 
 
 def write_junit(run: RunResults, path: str | Path) -> None:
@@ -72,35 +72,50 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:
 """
 
 
+#: What the page calls things, per kind of run: a FAT checks the rows of a signal list, a
+#: conformance run the cases its PICS selects (no address, no value; ``skipped`` is ``n/a``).
+_WORDS = {
+    "fat": {"source": "list", "skipped": "skipped", "columns": ("row", "name", "CA", "IOA", "expected", "seen", "quality")},
+    "conformance": {"source": "PICS", "skipped": "n/a", "columns": ("#", "case", "clause")},
+}
+
+
 def write_html(run: RunResults, path: str | Path) -> None:
     """A self-contained page: header facts, summary, one line per row, failure evidence as charts."""
     e = html.escape
     counts = run.counts()
+    words = _WORDS.get(run.kind, _WORDS["fat"])
+    fat = run.kind != "conformance"
     out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(run.kind.upper())} report {e(run.rtu)}</title>",
            f"<style>{_CSS}</style></head><body>", f"<h1>{e(run.kind.upper())} report: {e(run.rtu)}</h1>", "<table>"]
-    facts = [("RTU", run.rtu), ("list file", run.points_file), ("list sha256", run.points_sha256),
+    facts = [("RTU" if run.peer == "RTU" else "device under test", run.rtu),
+             (f"{words['source']} file", run.points_file), (f"{words['source']} sha256", run.points_sha256),
              ("tool", run.tool), ("witnesses", ", ".join(run.witnesses) or "-"), ("started", run.started),
              ("finished", run.finished)]
     facts += [(f"capture {c['file']} sha256", c["sha256"]) for c in run.captures]
     out += [f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in facts]
     out.append("</table>")
     verdict = "PASSED" if run.passed else "FAILED"
-    out.append(f"<h2 id='verdict'>{verdict}: " + ", ".join(f"{n} {v}" for v, n in counts.items())
-               + f", {len(run.unexpected)} unexpected</h2>")
-    out.append("<table><tr><th>row</th><th>name</th><th>CA</th><th>IOA</th><th>expected</th><th>seen</th>"
-               "<th>quality</th><th>verdict</th><th>time (s)</th><th>reason</th></tr>")
+    out.append(f"<h2 id='verdict'>{verdict}: "
+               + ", ".join(f"{n} {words['skipped'] if v == 'skipped' else v}" for v, n in counts.items())
+               + (f", {len(run.unexpected)} unexpected" if fat else "") + "</h2>")
+    out.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in words["columns"])
+               + "<th>verdict</th><th>time (s)</th><th>reason</th></tr>")
+    failed = [p for p in run.failures() if p.frames]
+    charted = {id(p) for p in failed}
     for p in run.points:
-        link = f"<a href='#row-{p.row}'>{p.verdict}</a>" if p.frames else p.verdict
-        out.append(f"<tr class='{p.verdict}'><td>{p.row}</td><td>{e(p.name)}</td><td>{p.common_address}</td>"
-                   f"<td>{p.io_address}</td><td>{e(p.expected)}</td><td>{e(p.seen)}</td><td>{e(p.quality)}</td>"
-                   f"<td>{link}</td><td>{p.duration:.3f}</td><td>{e(p.reason)}</td></tr>")
+        shown = words["skipped"] if p.verdict == "skipped" else p.verdict
+        link = f"<a href='#row-{p.row}'>{shown}</a>" if id(p) in charted else shown  # only failures have a chart
+        cells = ([p.row, p.name, p.common_address, p.io_address, p.expected, p.seen, p.quality] if fat
+                 else [p.row, p.name, p.expected])
+        out.append(f"<tr class='{p.verdict}'>" + "".join(f"<td>{e(str(c))}</td>" for c in cells)
+                   + f"<td>{link}</td><td>{p.duration:.3f}</td><td>{e(p.reason)}</td></tr>")
     out.append("</table>")
     if run.unexpected:
         out.append("<h2>Reported but not in the list</h2><table><tr><th>CA</th><th>IOA</th><th>type</th><th>value</th></tr>")
         out += [f"<tr class='fail'><td>{u['common_address']}</td><td>{u['io_address']}</td><td>{e(u['type'])}</td>"
                 f"<td>{e(str(u['value']))}</td></tr>" for u in run.unexpected]
         out.append("</table>")
-    failed = [p for p in run.failures() if p.frames]
     if failed:
         out.append("<h2>Evidence of failures</h2>")
         for p in failed:

@@ -82,6 +82,24 @@ def test_a_deviation_fails_the_run_and_names_it(tmp_path: Path, capsys: pytest.C
     assert "CONFORMANCE report" in page and "A16 Read" in page and "<svg" in page  # the failure's chart
 
 
+def test_the_report_page_speaks_of_cases_and_the_pics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """report.html named the PICS 'list file', showed CA and IOA 'None' for each case, n/a as
+    'skipped', '0 unexpected', linked passed cases to charts it does not draw; results.json had no
+    sha256 of the PICS, and the page no capture."""
+    text = PICS_TEXT.replace("  read: true", "  read: false")
+    status, out = run(tmp_path, pics_text=text, cases="A02,A16")
+    assert status == 0
+    document = json.loads((out / "results.json").read_text())
+    assert document["pics_sha256"] == hashlib.sha256((tmp_path / "rtu.yaml").read_bytes()).hexdigest()
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert f"<tr><th>PICS sha256</th><td>{document['pics_sha256']}</td></tr>" in page
+    assert f"<th>capture capture.pcap sha256</th><td>{document['capture_sha256']}</td>" in page
+    assert "<th>#</th><th>case</th><th>clause</th><th>verdict</th>" in page
+    assert "None" not in page and "list file" not in page and "unexpected" not in page
+    assert "PASSED: 1 pass, 0 fail, 0 error, 1 n/a</h2>" in page
+    assert "href='#row-" not in page  # nothing failed: no chart to link to
+
+
 def test_a_case_the_pics_does_not_claim_is_n_a_naming_the_item(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = PICS_TEXT.replace("  read: true", "  read: false")
     status, out = run(tmp_path, pics_text=text, cases="A16")
