@@ -37,7 +37,8 @@ def add_conformance(commands: argparse._SubParsersAction) -> None:
             "says what the RTU claims; a case it does not claim is n/a. With --master the simulator is "
             "the RTU: it listens on --listen and waits for the master under test, then checks the "
             "master-side rules (M01-M13). One line per case; results.json, junit.xml, report.html and "
-            "capture.pcap go to --output. Exit status: 0 every applicable case passed, 1 a case failed "
+            "capture.pcap go to --output. Every wait is bounded by the PICS timers (link.t1), there is no "
+            "--timeout. Exit status: 0 every applicable case passed, 1 a case failed "
             "or could not be carried out, 2 usage error."
         ),
         epilog=(
