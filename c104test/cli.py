@@ -592,7 +592,12 @@ def _run_fat(args: argparse.Namespace) -> int:
         with progress:
             results = trio.run(job)
     except KeyboardInterrupt:
-        print(f"c104test fat: interrupted; continue with --resume --output {args.output}", file=sys.stderr)
+        from c104test.fat.runner import STATE_FILE
+
+        if os.path.isfile(os.path.join(args.output, STATE_FILE)):
+            print(f"c104test fat: interrupted; continue with --resume --output {args.output}", file=sys.stderr)
+        else:
+            print("c104test fat: interrupted before the run began; nothing to resume", file=sys.stderr)
         return 1
     except C104TestError as exc:
         from c104test.fat.runner import ResumeError

@@ -59,6 +59,9 @@ def _now() -> str:
 def load_state(directory: Path, signals: SignalList) -> tuple[str, dict[int, ItemResult], list[dict[str, str]]]:
     """The start time, the finished rows and the earlier captures of an interrupted run."""
     path = directory / STATE_FILE
+    if not path.is_file():
+        raise ResumeError(f"{path}: no such file, so there is nothing to resume (the interrupted run had not "
+                          "started its first row, or wrote its reports elsewhere); run without --resume")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
         header = json.loads(lines[0])
@@ -76,7 +79,9 @@ def load_state(directory: Path, signals: SignalList) -> tuple[str, dict[int, Ite
     if header.get("points_sha256") != signals.sha256:
         raise ResumeError(f"{path} belongs to another version of the list (sha256 {header.get('points_sha256')}, "
                           f"{signals.path} has {signals.sha256}); run without --resume")
-    return header.get("started", _now()), done, list(header.get("captures", ()))
+    # a run cut short before it connected captured nothing: its capture is not listed
+    captures = [c for c in header.get("captures", ()) if c.get("sha256") or (directory / c["file"]).is_file()]
+    return header.get("started", _now()), done, captures
 
 
 class _State:

@@ -160,6 +160,50 @@ def test_timeout_bounds_the_wait_for_startdt_con(tmp_path: Path, capsys: pytest.
     assert took < 6, f"took {took:.1f} s; t1 (15 s) must not be the bound"
 
 
+def test_resume_after_a_run_that_never_connected_lists_only_real_captures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report of the resumed run listed 'capture.pcap' with an empty sha256: the first run
+    never got its STARTDT con, so it captured nothing and the file does not exist."""
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    with socket.create_server(("127.0.0.1", 0)) as mute:
+        code, _, _ = fat(capsys, f"127.0.0.1:{mute.getsockname()[1]}", "--points", str(points),
+                         "-o", str(tmp_path / "r"), "--timeout", "0.5", "--no-commands")
+    assert code == 1
+    code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"), "--resume", "--no-commands")
+    assert code == 0, err
+    captures = json.loads((tmp_path / "r" / "results.json").read_text())["captures"]
+    assert [c["file"] for c in captures] == ["capture.pcap"]
+    assert captures[0]["sha256"] == hashlib.sha256((tmp_path / "r" / "capture.pcap").read_bytes()).hexdigest()
+
+
+def test_ctrl_c_before_the_first_row_does_not_suggest_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the simulator started said 'continue with --resume', which then found no state."""
+    import trio
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trio, "run", interrupted)
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"))
+    assert code == 1
+    assert err.strip() == "c104test fat: interrupted before the run began; nothing to resume"
+
+
+def test_resume_without_a_state_file_says_there_is_nothing_to_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"), "--resume")
+    assert code == 2
+    assert err.strip() == (f"c104test fat: {tmp_path / 'r' / 'fat-state.json'}: no such file, so there is nothing to "
+                           "resume (the interrupted run had not started its first row, or wrote its reports elsewhere); "
+                           "run without --resume")
+
+
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
