@@ -574,16 +574,55 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, mapping: dict[str, st
                 raise SignalListError([Problem(str(path), None, None, None,
                                                f"no sheet named {wanted!r}; the workbook has "
                                                f"{', '.join(repr(n) for n in book.sheetnames)} (choose one with --sheet)")])
-        table = [["" if c is None else _cell_text(c) for c in r] for r in book[wanted].iter_rows(values_only=True)]
+        raw = list(book[wanted].iter_rows(values_only=True))
+        table = [["" if c is None else _cell_text(c) for c in r] for r in raw]
     finally:
         book.close()
     if not any(any(c.strip() for c in r) for r in table):
         raise SignalListError([Problem(str(path), wanted, None, None, "the sheet is empty: it needs a header row")])
+    uncomputed = _uncomputed_formulas(path, data, wanted, raw)
+    if uncomputed:
+        raise SignalListError(uncomputed)
     reader = _Reader(str(path), wanted, mapping, letters=True)
     headers, rows = reader.read(table)
     if reader.problems:
         raise SignalListError(reader.problems)
     return SignalList(str(path), wanted, tuple(headers), tuple(rows), _sha256(data), reader.unused(headers))
+
+
+def _uncomputed_formulas(path: Path, data: bytes, sheet: str, values: list[tuple[Any, ...]]) -> list[Problem]:
+    """Cells that hold a formula but no computed value: a workbook written by a program (openpyxl,
+    an export script) and never opened in a spreadsheet. Read as values they are empty, so an
+    expected value there would go unchecked; each is named instead. A formula whose value is the
+    empty string (``=IF(A2="","",...)``) has one: the spreadsheet marks it as text (t="str")."""
+    import openpyxl
+
+    candidates: dict[tuple[int, int], str] = {}
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        for number, cells in enumerate(book[sheet].iter_rows(values_only=True), 1):
+            row = values[number - 1] if number <= len(values) else ()
+            for index, cell in enumerate(cells):
+                if isinstance(cell, str) and cell.startswith("=") and (index >= len(row) or row[index] is None):
+                    candidates[(number, index)] = cell
+    finally:
+        book.close()
+    if not candidates:
+        return []
+    uncomputed = []
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        for number, cells in enumerate(book[sheet].iter_rows(), 1):
+            for index, cell in enumerate(cells):
+                if (number, index) in candidates and getattr(cell, "data_type", "n") == "n":
+                    uncomputed.append(Problem(
+                        str(path), sheet, number, _letter(index),
+                        f"the formula {candidates[number, index]} has no computed value (the workbook was written by "
+                        "a program and never opened in a spreadsheet): open and save it in Excel or LibreOffice, "
+                        "or write the value"))
+    finally:
+        book.close()
+    return uncomputed
 
 
 def _cell_text(value: Any) -> str:

@@ -228,3 +228,40 @@ def test_a_list_as_a_utility_writes_it() -> None:
     signals = parse_csv_text(text, file="list.csv", mapping={"type": "TK"})
     assert [(r.row, r.io_address, r.timeout) for r in signals.rows] == [(5, 100, 5.0), (8, 301, 2.5), (9, 102, None)]
     assert signals.rows[1].expected.matches(234.0) and signals.unused == ("Unit",)
+
+
+def test_a_formula_without_a_computed_value_is_named_not_read_as_empty(tmp_path: Path) -> None:
+    """A workbook written by a program (never opened in a spreadsheet) holds formulas but no values:
+    the IOA was reported as 'empty io_address', and an expected value as a formula went unchecked.
+    A formula whose computed value is the empty string (t="str", as Excel writes it) is read."""
+    import re
+    import zipfile
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Signals"
+    sheet.append(["name", "common_address", "io_address", "type", "expected_value"])
+    sheet.append(["Q0", 47, 100, "M_SP_NA_1", "ON"])
+    sheet.append(["Q8", 47, "=C2+1", "M_SP_NA_1", '=IF(1,"OFF","ON")'])
+    book.save(tmp_path / "generated.xlsx")
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(tmp_path / "generated.xlsx")
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path / 'generated.xlsx'}, sheet Signals, row 3, column {column}: the formula {formula} has no computed "
+        "value (the workbook was written by a program and never opened in a spreadsheet): open and save it in Excel "
+        "or LibreOffice, or write the value"
+        for column, formula in (("C", "=C2+1"), ("E", '=IF(1,"OFF","ON")'))
+    ]
+    # as a spreadsheet saves it: each formula with its value, the second one's the empty string
+    with zipfile.ZipFile(tmp_path / "generated.xlsx") as source, \
+            zipfile.ZipFile(tmp_path / "saved.xlsx", "w") as saved:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                text = re.sub(r'<c r="C3"([^>]*)><f>(.*?)</f><v\s*/></c>', r'<c r="C3"\1><f>\2</f><v>101</v></c>',
+                              data.decode())
+                text = re.sub(r'<c r="E3"([^>]*)><f>(.*?)</f><v\s*/></c>', r'<c r="E3" t="str"><f>\2</f><v></v></c>', text)
+                data = text.encode()
+            saved.writestr(item, data)
+    rows = read_signal_list(tmp_path / "saved.xlsx").rows
+    assert [(r.io_address, r.expected) for r in rows] == [(100, rows[0].expected), (101, None)]
