@@ -362,7 +362,9 @@ class _Reader:
         found: dict[str, int] = {}
         for key in self.mapping if report else ():
             if key not in _BY_FIELD:
-                self.problem(None, None, f"the column mapping names {key!r}, which is no field; fields: "
+                meant = next((c.field for c in COLUMNS if key in (_norm(a) for a in c.aliases)), None)
+                self.problem(None, None, f"the column mapping names {key!r}, which is no field"
+                             + (f" (did you mean {meant}?)" if meant else "") + "; fields: "
                              + ", ".join(c.field for c in COLUMNS))
         for column in COLUMNS:
             names = self.header_names(column)
@@ -503,7 +505,8 @@ def _mapping_file(path: str | Path | None) -> dict[str, str]:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise SignalListError([Problem(str(path), None, None, None, f"cannot read the column mapping: {exc}")]) from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise SignalListError([Problem(str(path), None, None, None, f"cannot read the column mapping: {reason}")]) from None
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(v, str | int) for v in data.values()):

@@ -265,3 +265,14 @@ def test_a_formula_without_a_computed_value_is_named_not_read_as_empty(tmp_path:
             saved.writestr(item, data)
     rows = read_signal_list(tmp_path / "saved.xlsx").rows
     assert [(r.io_address, r.expected) for r in rows] == [(100, rows[0].expected), (101, None)]
+
+
+def test_a_column_mapping_that_names_an_alias_or_no_file_says_so(tmp_path: Path) -> None:
+    """'value: Expected' (an alias, not a field) got only the list of fields; a missing mapping file
+    said '[Errno 2] No such file or directory: ...'."""
+    (tmp_path / "map.yaml").write_text("value: Expected\n")
+    with pytest.raises(SignalListError, match=r"names .value., which is no field \(did you mean expected_value\?\)"):
+        read_signal_list(write_csv(tmp_path / "l.csv", RIGHT), columns=tmp_path / "map.yaml")
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(write_csv(tmp_path / "l.csv", RIGHT), columns=tmp_path / "none.yaml")
+    assert str(info.value) == f"{tmp_path / 'none.yaml'}: cannot read the column mapping: No such file or directory"
