@@ -607,7 +607,9 @@ def _run_fat(args: argparse.Namespace) -> int:
         from c104test.protocol.closing import CloseCause
 
         bound = " (--timeout)" if getattr(exc, "cause", None) is CloseCause.START_TIMEOUT else ""
-        print(f"c104test fat: {str(exc).splitlines()[0]}{bound}", file=sys.stderr)
+        from c104test.fat.checks import headline
+
+        print(f"c104test fat: {headline(exc)}{bound}", file=sys.stderr)
         return 1
     counts = results.counts()
     print(f"c104test fat: {'PASSED' if results.passed else 'FAILED'}: "

@@ -27,7 +27,7 @@ from ..engine.simulator import open_simulator
 from ..reports.fleet import write_summary
 from ..reports.results import ItemResult, RunResults
 from ..rules import common_address as check_common_address
-from .checks import FatOptions
+from .checks import FatOptions, headline
 from .runner import new_results, run_fat
 from .signals import Problem, SignalList, SignalListError, decode_csv, read_signal_list
 
@@ -130,7 +130,7 @@ async def run_fleet(
                     done[entry.name] = await run_fat(entry.host, entry.port, entry.signals, **kwargs)
             except C104TestError as exc:
                 run = new_results(entry.signals, entry.name, witnesses)
-                reason = str(exc).splitlines()[0]
+                reason = headline(exc)
                 run.points = [ItemResult(r.row, r.common_address, r.io_address, r.name, "error", reason=reason)
                               for r in entry.signals.rows]
                 report.mkdir(parents=True, exist_ok=True)
