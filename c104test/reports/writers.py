@@ -16,7 +16,7 @@ from pathlib import Path
 from .chart import sequence_chart
 from .results import ItemResult, RunResults
 
-__all__ = ["RESULT_COLUMNS", "write_html", "write_junit", "write_reports", "write_xlsx"]
+__all__ = ["RESULT_COLUMNS", "result_columns", "write_html", "write_junit", "write_reports", "write_xlsx"]
 
 #: Columns appended to the list in report.xlsx.
 RESULT_COLUMNS = ("seen value", "seen quality", "verdict", "time (s)", "remark")
@@ -136,6 +136,18 @@ def _number(cell: object) -> object:
     return cell
 
 
+def result_columns(headers: Sequence[str]) -> tuple[str, ...]:
+    """The result columns' headers beside the list's own: a list that has a 'Verdict' or a
+    'Remark' column of its own (for the witnesses' hand) gets 'c104test verdict', so that the
+    signed sheet never shows two columns of one name.
+
+    >>> result_columns(["name", "Remark"])[-1]
+    'c104test remark'
+    """
+    taken = {str(h).strip().lower() for h in headers}
+    return tuple(f"c104test {c}" if c in taken else c for c in RESULT_COLUMNS)
+
+
 def write_xlsx(run: RunResults, path: str | Path, table: Table | None = None) -> None:
     """The list as written plus the result columns, a Summary sheet and an Unexpected sheet."""
     import openpyxl
@@ -146,7 +158,7 @@ def write_xlsx(run: RunResults, path: str | Path, table: Table | None = None) ->
     book = openpyxl.Workbook(write_only=True)  # streams rows: a few times faster for long lists
     sheet = book.create_sheet("Results")
     headers = list(table[0]) if table else ["row", "name", "common_address", "io_address", "expected"]
-    sheet.append([*headers, *RESULT_COLUMNS])
+    sheet.append([*headers, *result_columns(headers)])
     styles = {verdict: PatternFill("solid", fgColor=colour) for verdict, colour in fills.items()}
     for p in run.points:
         cells = list(table[1].get(p.row, ())) if table else [p.row, p.name, p.common_address, p.io_address, p.expected]

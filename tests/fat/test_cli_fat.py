@@ -354,3 +354,17 @@ def test_restore_of_a_regulating_step_commands_the_opposite_step(tmp_path: Path,
     assert row["verdict"] == "pass" and row["commanded"]
     rc_commands = [ioa for name, ioa in sent_commands(tmp_path / "r" / "capture.pcap") if name == "C_RC_NA_1"]
     assert rc_commands == [520, 520]  # HIGHER, then LOWER
+
+
+def test_the_signed_workbook_never_shows_two_columns_of_one_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A list with its own 'Verdict' and 'Remark' columns (for the witnesses' hand) got c104test's
+    'verdict' and 'remark' beside them: two columns of one name on the sheet that is signed."""
+    points = tmp_path / "list.csv"
+    points.write_text("name,ca,ioa,type,expected,Verdict,Remark\nQ1,47,200,M_DP_NA_1,ON,,checked on site\n")
+    code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"), "--no-commands")
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("name", "ca", "ioa", "type", "expected", "Verdict", "Remark",
+                       "seen value", "seen quality", "c104test verdict", "time (s)", "c104test remark")
+    assert rows[1][5:7] == (None, "checked on site") and rows[1][9] == "pass"
