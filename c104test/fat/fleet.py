@@ -87,6 +87,15 @@ def read_fleet(path: str | Path, *, columns: str | Path | None = None) -> list[F
             except ValueError as exc:
                 problems.append(Problem(str(path), None, number, "'common_address'", str(exc)))
                 continue
+            stations = sorted({r.common_address for r in signals.rows})
+            if len(stations) > 1:
+                # moved to one CA, the rows of two stations would be one point checked twice
+                first = {ca: next(r.row for r in signals.rows if r.common_address == ca) for ca in stations}
+                problems.append(Problem(str(path), None, number, "'common_address'", (
+                    f"moves every row of {row['points']} to CA {ca}, but that list holds the stations "
+                    + ", ".join(f"CA {c} (from row {first[c]})" for c in stations)
+                    + "; leave common_address empty, or give one list per station")))
+                continue
             signals = dataclasses.replace(
                 signals, rows=tuple(dataclasses.replace(r, common_address=ca) for r in signals.rows))
         entries.append(FleetEntry(row["name"], row["host"], port, signals))

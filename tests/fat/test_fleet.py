@@ -63,6 +63,20 @@ def test_bad_fleet_file_names_row_and_column(tmp_path: Path) -> None:
     assert "bad.csv, row 2, column 'expected_value'" in text
 
 
+def test_a_fleet_ca_for_a_list_of_two_stations_is_refused(tmp_path: Path) -> None:
+    """common_address moved the rows of CA 47 and CA 48 to CA 47: IOA 100 of both stations became
+    one point, checked twice, and both rows passed."""
+    (tmp_path / "two.csv").write_text("name,ca,ioa,type,expected\nA,47,100,M_SP_NA_1,ON\nB,48,100,M_SP_NA_1,ON\n")
+    (tmp_path / "fleet.csv").write_text("name,host,port,common_address,points\nbay-01,127.0.0.1,2404,47,two.csv\n"
+                                        "bay-02,127.0.0.1,2404,,two.csv\n")
+    with pytest.raises(SignalListError) as info:
+        read_fleet(tmp_path / "fleet.csv")
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path / 'fleet.csv'}, row 2, column 'common_address': moves every row of two.csv to CA 47, but that "
+        "list holds the stations CA 47 (from row 2), CA 48 (from row 3); leave common_address empty, or give one "
+        "list per station"]
+
+
 def test_an_unreachable_rtu_gets_errors_and_the_others_go_on(tmp_path: Path) -> None:
     import socket
 
