@@ -60,7 +60,9 @@ def read_fleet(path: str | Path, *, columns: str | Path | None = None) -> list[F
     entries: list[FleetEntry] = []
     names: set[str] = set()
     for number, row in enumerate(table, 2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        row = {(k or "").strip().lower(): (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()}
+        if not any(row.values()):
+            continue  # a blank row (";;;;" as a spreadsheet writes it), as in a signal list
         missing = [c for c in ("name", "host", "points") if not row.get(c)]
         if missing:
             problems.append(Problem(str(path), None, number, repr(missing[0]), f"empty {missing[0]}"))

@@ -54,13 +54,14 @@ def test_fleet_cli_with_simulators(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_bad_fleet_file_names_row_and_column(tmp_path: Path) -> None:
     write_csv(tmp_path / "bad.csv", ["A,47,100,M_SP_NA_1,maybe,,,,,,,,,,,"])
-    (tmp_path / "fleet.csv").write_text("name,host,port,points\na,h,99999,x.csv\n,h,2404,x.csv\nc,h,2404,bad.csv\n")
+    (tmp_path / "fleet.csv").write_text("name,host,port,points\na,h,99999,x.csv\n,h,2404,x.csv\n,,,\nc,h,2404,bad.csv\n")
     with pytest.raises(SignalListError) as info:
         read_fleet(tmp_path / "fleet.csv")
     text = str(info.value)
     assert "fleet.csv, row 2, column 'port': '99999' is not a port" in text
     assert "fleet.csv, row 3, column 'name': empty name" in text
     assert "bad.csv, row 2, column 'expected_value'" in text
+    assert "row 4" not in text  # a blank row (',,,') is skipped, as in a signal list
 
 
 def test_a_fleet_ca_for_a_list_of_two_stations_is_refused(tmp_path: Path) -> None:
