@@ -31,6 +31,7 @@ from .cli_arguments import (
     address,
     common_address,
     port_or_zero,
+    report_directory,
     seconds,
     tls_transport,
 )
@@ -565,6 +566,8 @@ def _run_fat(args: argparse.Namespace) -> int:
         only = row_selection(args.only, signals.rows) if args.only else None
     except ValueError as exc:
         return fail(f"--only: {exc}")
+    if not report_directory(args.output, "fat"):
+        return EXIT_BAD_INPUT
     options = FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout, only=only)
     progress = Progress(len(signals.rows))
     common = {"options": options, "output": args.output, "resume": args.resume,
@@ -633,6 +636,8 @@ def _run_fleet(args: argparse.Namespace, fail: Callable[[str], int]) -> int:
         entries = read_fleet(args.fleet, columns=args.columns)
     except SignalListError as exc:
         return fail(str(exc))
+    if not report_directory(args.output, "fat"):
+        return EXIT_BAD_INPUT
     progress = Progress(sum(len(e.signals.rows) for e in entries))
 
     def options() -> FatOptions:

@@ -21,6 +21,7 @@ from c104test.cli_arguments import (
     EXIT_OK,
     add_tls_options,
     address,
+    report_directory,
     seconds,
     tls_transport,
 )
@@ -165,6 +166,8 @@ def _run_conformance(args: argparse.Namespace) -> int:
         pics = load_pics(args.pics)
     except (ValueError, PicsError, ProfileError) as exc:
         print(f"c104test conformance: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not report_directory(args.output, "conformance"):
         return EXIT_BAD_INPUT
     if args.master:
         from c104test.conformance.master import run_master_suite

@@ -266,3 +266,13 @@ def test_ctrl_c_stops_the_run_at_once_and_leaves_the_report_of_the_finished_case
     assert first.split()[0] in ids and len(ids) < 4 and document["interrupted"] == f"{len(ids)} of 4 cases finished"
     assert (out / "junit.xml").is_file() and (out / "report.html").is_file()
     assert document["capture_sha256"] == hashlib.sha256((out / "capture.pcap").read_bytes()).hexdigest()
+
+
+def test_an_output_that_is_a_file_is_named_before_anything_is_sent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--output naming an existing file ended in a FileExistsError traceback after the run."""
+    (tmp_path / "rtu.yaml").write_text(PICS_TEXT)
+    (tmp_path / "report").write_text("")
+    assert main(["conformance", "127.0.0.1:1", "--pics", str(tmp_path / "rtu.yaml"), "--cases", "L01",
+                 "--output", str(tmp_path / "report")]) == 2
+    assert capsys.readouterr().err == (f"c104test conformance: --output {tmp_path / 'report'}: cannot make the report "
+                                       "directory: a file of that name exists\n")

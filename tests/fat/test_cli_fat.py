@@ -368,3 +368,11 @@ def test_the_signed_workbook_never_shows_two_columns_of_one_name(tmp_path: Path,
     assert rows[0] == ("name", "ca", "ioa", "type", "expected", "Verdict", "Remark",
                        "seen value", "seen quality", "c104test verdict", "time (s)", "c104test remark")
     assert rows[1][5:7] == (None, "checked on site") and rows[1][9] == "pass"
+
+
+def test_an_output_that_is_a_file_is_named_before_anything_is_sent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--output naming an existing file (the list itself, say) ended in a FileExistsError traceback."""
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    code, _, err = fat(capsys, f"127.0.0.1:{_closed_port()}", "--points", str(points), "--output", str(points))
+    assert code == 2
+    assert err == f"c104test fat: --output {points}: cannot make the report directory: a file of that name exists\n"
