@@ -546,7 +546,10 @@ def _run_fat(args: argparse.Namespace) -> int:
             return fail(f"--template {args.template}: the name must end in .csv or .xlsx")
         if os.path.exists(args.template):  # it may be the signal list itself: never overwrite it
             return fail(f"--template {args.template}: the file exists; give a new name (or delete it first)")
-        write_template(args.template)
+        try:
+            write_template(args.template)
+        except OSError as exc:
+            return fail(f"--template {args.template}: cannot write: {exc.strerror or exc}")
         print(f"c104test fat: template written to {args.template}")
         return EXIT_OK
     if args.fleet:

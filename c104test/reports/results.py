@@ -139,7 +139,9 @@ def load_results(path: str | Path) -> RunResults:
         if str(exc).startswith(f"{path}: "):
             raise
         raise ValueError(f"{path}: not a c104test results.json ({exc})") from None
-    except (OSError, KeyError, TypeError) as exc:
+    except OSError as exc:  # a directory without results.json, a mistyped name
+        raise ValueError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a c104test results.json (missing {exc})" if isinstance(exc, KeyError)
                          else f"{path}: not a c104test results.json ({exc})") from None
 

@@ -376,3 +376,13 @@ def test_an_output_that_is_a_file_is_named_before_anything_is_sent(tmp_path: Pat
     code, _, err = fat(capsys, f"127.0.0.1:{_closed_port()}", "--points", str(points), "--output", str(points))
     assert code == 2
     assert err == f"c104test fat: --output {points}: cannot make the report directory: a file of that name exists\n"
+
+
+def test_a_template_or_a_merge_that_cannot_be_done_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--template into a folder that does not exist was a FileNotFoundError traceback; report merge of
+    a mistyped directory said 'not a c104test results.json ([Errno 2] ...)'."""
+    code, _, err = fat(capsys, "--template", str(tmp_path / "no" / "list.csv"))
+    assert code == 2
+    assert err == f"c104test fat: --template {tmp_path / 'no' / 'list.csv'}: cannot write: No such file or directory\n"
+    assert main(["report", "merge", str(tmp_path / "nothere")]) == 2
+    assert capsys.readouterr().err == f"c104test report merge: {tmp_path / 'nothere'}: cannot read: No such file or directory\n"
