@@ -644,13 +644,41 @@ def read_signal_list(path: str | Path, *, columns: str | Path | None = None, she
     except OSError as exc:
         raise SignalListError([Problem(str(path), None, None, None, f"cannot read: {exc.strerror or exc}")]) from None
     mapping = _mapping_file(columns)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, data, sheet, mapping)
-    return parse_csv_text(decode_csv(data), file=str(path), mapping=mapping, sha256=_sha256(data))
+    kind = _file_kind(data)
+    if kind == "zip" and b"mimetype" in data[:100] and b"opendocument.spreadsheet" in data[:200]:
+        raise SignalListError([Problem(str(path), None, None, None, "an OpenDocument spreadsheet (.ods): save it "
+                                       "as .xlsx or CSV (LibreOffice: File > Save As)")])
+    if kind == "ole2":
+        raise SignalListError([Problem(str(path), None, None, None, "a legacy Excel 97-2003 workbook (.xls): save "
+                                       "it as .xlsx or CSV")])
+    if kind == "zip" or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, data, sheet, mapping)  # a workbook, whatever its name says
+    if kind == "binary":
+        raise SignalListError([Problem(str(path), None, None, None, "not a CSV text file nor an XLSX workbook "
+                                       f"(octet {data.index(0)} is 0x00)")])
+    try:
+        return parse_csv_text(decode_csv(data), file=str(path), mapping=mapping, sha256=_sha256(data))
+    except csv.Error as exc:
+        raise SignalListError([Problem(str(path), None, None, None, f"not readable as CSV: {exc}")]) from None
+
+
+def _file_kind(data: bytes) -> str:
+    """What the octets are, whatever the file's name says: zip (XLSX, ODS), ole2 (legacy .xls),
+    binary (a NUL octet in the first 8 KiB), else text."""
+    if data.startswith(b"PK\x03\x04"):
+        return "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole2"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text"  # UTF-16, as Excel saves 'Unicode text'
+    return "binary" if b"\x00" in data[:8192] else "text"
 
 
 def decode_csv(data: bytes) -> str:
-    """The text of a CSV file: UTF-8 (with or without BOM), else Windows-1252 as Excel writes it."""
+    """The text of a CSV file: UTF-8 (with or without BOM), UTF-16 with its BOM (Excel's 'Unicode
+    text', tab-separated), else Windows-1252 as Excel writes it."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

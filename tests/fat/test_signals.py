@@ -276,3 +276,26 @@ def test_a_column_mapping_that_names_an_alias_or_no_file_says_so(tmp_path: Path)
     with pytest.raises(SignalListError) as info:
         read_signal_list(write_csv(tmp_path / "l.csv", RIGHT), columns=tmp_path / "none.yaml")
     assert str(info.value) == f"{tmp_path / 'none.yaml'}: cannot read the column mapping: No such file or directory"
+
+
+def test_the_file_is_read_by_what_it_holds_not_by_its_name(tmp_path: Path) -> None:
+    """A workbook saved as list.csv was a csv.Error traceback; a legacy .xls and an .ods were read as
+    CSV and gave 'missing column' lines full of binary garbage; Excel's 'Unicode text' (UTF-16,
+    tabs) was garbage too."""
+    workbook = write_xlsx(tmp_path / "l.xlsx", RIGHT)
+    renamed = tmp_path / "list.csv"
+    renamed.write_bytes(workbook.read_bytes())
+    assert len(read_signal_list(renamed).rows) == len(RIGHT)
+    unicode_text = tmp_path / "list.txt"
+    unicode_text.write_bytes("\n".join([HEADER, *RIGHT]).replace(",", "\t").encode("utf-16"))
+    assert len(read_signal_list(unicode_text).rows) == len(RIGHT)
+    for name, data, words in (
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "a legacy Excel 97-2003 workbook (.xls): save it as .xlsx or CSV"),
+        ("list.ods", b"PK\x03\x04" + bytes(26) + b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+         "an OpenDocument spreadsheet (.ods): save it as .xlsx or CSV"),
+        ("list.csv", b"name\x00,ca", "not a CSV text file nor an XLSX workbook (octet 4 is 0x00)"),
+    ):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(SignalListError) as info:
+            read_signal_list(tmp_path / name)
+        assert str(info.value).startswith(f"{tmp_path / name}: {words}"), info.value
