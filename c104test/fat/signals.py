@@ -123,6 +123,11 @@ TEMPLATE_ROWS: tuple[dict[str, str], ...] = (
 _DECIMAL_FIELDS = frozenset({"expected_value", "command_value", "return_value", "timeout", "max_skew"})
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 
+#: A number with a unit after it (``230 kV``, ``50 Hz +- 0.1``, ``12 °C``): the unit is named as the problem.
+_WITH_UNIT = re.compile(r"^[-+]?\d[\d.,]*(\s*\+-\s*[\d.,]+%?)?\s*[A-Za-z°µΩ%/²³]+\s*(\+-\s*[\d.,]+%?)?$")
+_VALUE_FIELDS = frozenset({"expected_value", "command_value", "return_value"})
+_UNIT_HINT = "; write the number without its unit (a unit column is kept in the report, not checked)"
+
 #: Rows searched for the header: a title, the RTU's name or a blank row may come first.
 _HEADER_SEARCH = 20
 
@@ -424,7 +429,8 @@ class _Reader:
             try:
                 return convert(text)
             except ValueError as exc:
-                self.problem(number, self.where(headers, columns[name]), str(exc))
+                hint = _UNIT_HINT if name in _VALUE_FIELDS and _WITH_UNIT.match(text) else ""
+                self.problem(number, self.where(headers, columns[name]), f"{exc}{hint}")
                 return None
 
         for name in ("name", "common_address", "io_address", "type"):

@@ -61,6 +61,8 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
          "a structured IOA (1-2-3) is not read, as tools order its octets differently: write the number "
          "(197121 when 1 is the lowest octet, 66051 when it is the highest)"),
         ("A,47,100,M_SP_NA_1,ON,,abc", "row 2, column 'timeout'", "'abc' is not a number of seconds (5, 2.5 or 5 s)"),
+        ("A,47,100,M_ME_NC_1,230 kV +- 2", "row 2, column 'expected_value'",
+         "; write the number without its unit (a unit column is kept in the report, not checked)"),
     ],
 )
 def test_bad_cells_name_row_and_column(line: str, where: str, message: str) -> None:
