@@ -520,7 +520,8 @@ def _add_fat(commands: argparse._SubParsersAction) -> None:
                         help="PIXIT: ACT_TERM after a command is required, optional (default) or never sent")
     parser.add_argument("--resume", action="store_true", help="continue the interrupted run in DIR")
     parser.add_argument("--witness", action="append", default=[], metavar="NAME", help="a witness named in the report")
-    parser.add_argument("--timeout", type=seconds, default=10.0, help="connect, command and report timeout in seconds")
+    parser.add_argument("--timeout", type=seconds, default=10.0,
+                        help="seconds for each wait: the connect, the STARTDT con, each confirmation and report (default 10)")
     parser.add_argument("--simulate", nargs="?", const="", metavar="PROFILE",
                         help="check against the embedded simulator (the demo RTU, or PROFILE) instead of HOST")
     parser.add_argument("--fault", action="append", default=[], metavar="FAULT",
