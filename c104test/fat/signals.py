@@ -325,11 +325,6 @@ class _Reader:
     def header_names(self, column: Column) -> list[str]:
         return [self.mapping[column.field]] if column.field in self.mapping else [column.header, *column.aliases]
 
-    def is_header(self, cells: list[str]) -> bool:
-        """Whether ``cells`` hold a header for every required field (a title row above it does not)."""
-        index = {_norm(c) for c in cells if str(c).strip()}
-        return all(any(_norm(n) in index for n in self.header_names(c)) for c in COLUMNS if c.required)
-
     def required_found(self, cells: list[str]) -> int:
         """How many required fields ``cells`` name."""
         index = {_norm(c) for c in cells if str(c).strip()}
