@@ -26,13 +26,23 @@ from ..engine.errors import C104TestError, CommandTimeout, ExpectationFailed, Ne
 from ..engine.journal import Direction
 from ..engine.points import PROCESS_TYPES
 from ..protocol.asdu import type_info
-from ..protocol.enums import Step, Type
+from ..protocol.enums import Cot, Step, Type
 from ..protocol.objects import InformationObject
 from ..reports.results import Frame, ItemResult
 from ..rules import Expected, expectation, flags_of, parse_value, show_flags, show_value, type_class
 from .signals import SignalList, SignalRow
 
 __all__ = ["ACT_TERM_MODES", "FatOptions", "check_points", "headline", "plain_type", "row_selection"]
+
+
+def _cot_text(result: Any) -> str:
+    """The answer's cause as the standard numbers and names it: ``COT 7 ACTIVATION_CON, P/N=1``."""
+    got = result.confirmation
+    if got is None:
+        return "no confirmation"
+    cot = int(got.cot)
+    name = Cot(cot).name if cot in Cot._value2member_map_ else "undefined"
+    return f"COT {cot} {name}" + (", P/N=1" if got.negative else "")
 
 
 def headline(exc: BaseException) -> str:
@@ -173,7 +183,7 @@ class _Checker:
         try:
             result = await self.conn.interrogation(ca, timeout=timeout)
             if not result.positive:
-                station.gi_error = f"the station interrogation of CA {ca} was refused ({result.confirmation_cot})"
+                station.gi_error = f"the station interrogation of CA {ca} was refused ({_cot_text(result)})"
             for asdu in result.asdus:
                 for ob in asdu.objects:
                     station.gi[ob.io_address] = (Type(asdu.type), ob)
@@ -186,7 +196,7 @@ class _Checker:
                 if result.positive:
                     station.groups[group] = {ob.io_address for ob in result.objects}
                 else:
-                    station.groups[group] = f"the interrogation of group {group} was refused ({result.confirmation_cot})"
+                    station.groups[group] = f"the interrogation of group {group} was refused ({_cot_text(result)})"
             except CommandTimeout as exc:
                 station.groups[group] = f"interrogation of group {group}: {headline(exc)}"
         if any(r.max_skew is not None for r in rows):
@@ -201,7 +211,7 @@ class _Checker:
             try:
                 result = await self.conn.counter_interrogation(ca, timeout=timeout)
                 if not result.positive:
-                    station.counter_error = f"the counter interrogation of CA {ca} was refused ({result.confirmation_cot})"
+                    station.counter_error = f"the counter interrogation of CA {ca} was refused ({_cot_text(result)})"
                 for asdu in result.asdus:
                     for ob in asdu.objects:
                         station.counters[ob.io_address] = (Type(asdu.type), ob)
@@ -330,8 +340,10 @@ class _Checker:
             return f"{name}: {headline(exc)}"
         if result.positive is None:
             return f"{name}: no ACT_CON within {timeout:g} s"
+        if result.problem:  # an ACT_TERM that the PIXIT rules out, or a negative one
+            return f"{name}: {result.problem}"
         if not result.positive:
-            return f"{name}: negative confirmation (COT {result.confirmation_cot!s})"
+            return f"{name}: negative confirmation ({_cot_text(result)})"
         if required and not result.terminated:
             return f"{name}: no ACT_TERM within {timeout:g} s"
         if expected is None:
