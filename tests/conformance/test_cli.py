@@ -276,3 +276,15 @@ def test_an_output_that_is_a_file_is_named_before_anything_is_sent(tmp_path: Pat
                  "--output", str(tmp_path / "report")]) == 2
     assert capsys.readouterr().err == (f"c104test conformance: --output {tmp_path / 'report'}: cannot make the report "
                                        "directory: a file of that name exists\n")
+
+
+def test_a_pics_with_a_ca_the_rtu_does_not_know_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The template's CA 1 against an RTU of CA 47: A02 said only 'answered with COT 46 P/N=1'."""
+    text = PICS_TEXT.replace("common_addresses: [47]", "common_addresses: [12]")
+    assert text != PICS_TEXT
+    status, _ = run(tmp_path, pics_text=text, cases="A02")
+    assert status == 1
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.endswith("station interrogation was answered with COT 46 (unknown common address) P/N=1 where a "
+                         "positive ACT_CON (COT 7) was expected; the RTU does not know CA 12: is PICS "
+                         "rtu.common_addresses right?"), line
