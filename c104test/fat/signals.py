@@ -247,7 +247,9 @@ def _integer(text: str, low: int, high: int, what: str) -> int:
         raise ValueError(f"{text.strip()!r} is not a number; {what} is a whole number {low}..{high}"
                          + (" (decimal, or hex as 0x64)" if what.endswith(("IOA", "address")) else "")
                          + _structured_hint(text.strip(), what)) from None
-    if not number.is_integer() or not low <= number <= high:
+    if not number.is_integer():
+        raise ValueError(f"{text.strip()} is not a whole number; {what} is a whole number {low}..{high}")
+    if not low <= number <= high:
         raise ValueError(f"{text.strip()} outside {low}..{high}, the range of {what}")
     return int(number)
 
@@ -307,7 +309,13 @@ def _timed(point_type: Type) -> bool:
 
 def _groups(text: str) -> tuple[int, ...]:
     parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
-    return tuple(sorted({_integer(p, 1, 16, "an interrogation group") for p in parts}))
+    try:
+        return tuple(sorted({_integer(p, 1, 16, "an interrogation group") for p in parts}))
+    except ValueError as exc:
+        if re.fullmatch(r"\d+\.\d+", text.strip()):  # '1,3' typed where the comma is the decimal sign
+            raise ValueError(f"{exc} (a spreadsheet may have read '1,3' as a decimal number: separate the "
+                             "groups with spaces or ';')") from None
+        raise
 
 
 class _Reader:

@@ -61,6 +61,8 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
          "a structured IOA (1-2-3) is not read, as tools order its octets differently: write the number "
          "(197121 when 1 is the lowest octet, 66051 when it is the highest)"),
         ("A,47,100,M_SP_NA_1,ON,,abc", "row 2, column 'timeout'", "'abc' is not a number of seconds (5, 2.5 or 5 s)"),
+        ("A,47,100.5,M_SP_NA_1,ON", "row 2, column 'io_address'",
+         "100.5 is not a whole number; an IOA is a whole number 1..16777215"),  # it said '100.5 outside 1..16777215'
         ("A,47,100,M_ME_NC_1,230 kV +- 2", "row 2, column 'expected_value'",
          "; write the number without its unit (a unit column is kept in the report, not checked)"),
     ],
@@ -301,3 +303,12 @@ def test_the_file_is_read_by_what_it_holds_not_by_its_name(tmp_path: Path) -> No
         with pytest.raises(SignalListError) as info:
             read_signal_list(tmp_path / name)
         assert str(info.value).startswith(f"{tmp_path / name}: {words}"), info.value
+
+
+def test_groups_that_a_spreadsheet_read_as_a_decimal_number_say_so() -> None:
+    """'1,3' in a spreadsheet whose decimal sign is the comma is the number 1.3: it read '1.3 outside 1..16'."""
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text("name,ca,ioa,type,groups\nA,47,100,M_SP_NA_1,1.3\n", file="l.csv")
+    assert str(info.value) == ("l.csv, row 2, column 'groups': 1.3 is not a whole number; an interrogation group is a "
+                               "whole number 1..16 (a spreadsheet may have read '1,3' as a decimal number: separate "
+                               "the groups with spaces or ';')")
