@@ -148,6 +148,18 @@ def result_columns(headers: Sequence[str]) -> tuple[str, ...]:
     return tuple(f"c104test {c}" if c in taken else c for c in RESULT_COLUMNS)
 
 
+def _as_written(sheet: object, value: object) -> object:
+    """Text that begins with '=' stays text: openpyxl would write it as a formula, so a remark
+    '=> see drawing 12' became a broken formula in the workbook that is signed."""
+    if isinstance(value, str) and value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def write_xlsx(run: RunResults, path: str | Path, table: Table | None = None) -> None:
     """The list as written plus the result columns, a Summary sheet and an Unexpected sheet."""
     import openpyxl
@@ -162,21 +174,22 @@ def write_xlsx(run: RunResults, path: str | Path, table: Table | None = None) ->
     styles = {verdict: PatternFill("solid", fgColor=colour) for verdict, colour in fills.items()}
     for p in run.points:
         cells = list(table[1].get(p.row, ())) if table else [p.row, p.name, p.common_address, p.io_address, p.expected]
-        cells = [None if c == "" else _number(c) for c in cells] + [None] * (len(headers) - len(cells))
+        cells = [None if c == "" else _as_written(sheet, _number(c)) for c in cells] + [None] * (len(headers) - len(cells))
         verdict = WriteOnlyCell(sheet, p.verdict)
         verdict.fill = styles[p.verdict]
-        sheet.append([*cells, p.seen or None, p.quality or None, verdict, round(p.duration, 3), p.reason or None])
+        sheet.append([*cells, _as_written(sheet, p.seen or None), p.quality or None, verdict, round(p.duration, 3),
+                      _as_written(sheet, p.reason or None)])
     summary = book.create_sheet("Summary")
     for key, value in (("RTU", run.rtu), ("list file", run.points_file), ("list sha256", run.points_sha256),
                        ("tool", run.tool), ("started", run.started), ("finished", run.finished),
                        ("verdict", "PASSED" if run.passed else "FAILED"), *run.counts().items(),
                        ("unexpected", len(run.unexpected)),
                        *((f"capture {c['file']} sha256", c["sha256"]) for c in run.captures)):
-        summary.append([key, value])
+        summary.append([key, _as_written(summary, value)])
     summary.append([])
     summary.append(["witness", "signature", "date"])
     for name in run.witnesses or ("vendor", "utility"):
-        summary.append([name, "", ""])
+        summary.append([_as_written(summary, name), "", ""])
     if run.unexpected:
         extra = book.create_sheet("Unexpected")
         extra.append(["common_address", "io_address", "type", "value"])

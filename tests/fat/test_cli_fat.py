@@ -386,3 +386,18 @@ def test_a_template_or_a_merge_that_cannot_be_done_is_one_line(tmp_path: Path, c
     assert err == f"c104test fat: --template {tmp_path / 'no' / 'list.csv'}: cannot write: No such file or directory\n"
     assert main(["report", "merge", str(tmp_path / "nothere")]) == 2
     assert capsys.readouterr().err == f"c104test report merge: {tmp_path / 'nothere'}: cannot read: No such file or directory\n"
+
+
+def test_a_cell_that_begins_with_an_equals_sign_stays_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A remark '=> see drawing 12' became a formula in report.xlsx (a broken one: Excel repairs the
+    file or shows #NAME?), in the workbook that is signed; a witness named '=...' likewise."""
+    points = tmp_path / "list.csv"
+    points.write_text("name,ca,ioa,type,expected,Remark\nQ1,47,200,M_DP_NA_1,ON,=> see drawing 12\n")
+    code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"), "--no-commands",
+                       "--witness", "=A. Vendor")
+    assert code == 0, err
+    book = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")
+    remark = book["Results"]["F2"]
+    assert (remark.value, remark.data_type) == ("=> see drawing 12", "s")
+    witness = next(c for c in book["Summary"]["A"] if c.value == "=A. Vendor")
+    assert witness.data_type == "s"
