@@ -28,7 +28,7 @@ from ..reports.fleet import write_summary
 from ..reports.results import ItemResult, RunResults
 from ..rules import common_address as check_common_address
 from .checks import FatOptions, headline
-from .runner import new_results, run_fat
+from .runner import finish, new_results, run_fat
 from .signals import Problem, SignalList, SignalListError, decode_csv, read_signal_list
 
 __all__ = ["FleetEntry", "read_fleet", "run_fleet"]
@@ -140,10 +140,10 @@ async def run_fleet(
                 else:
                     done[entry.name] = await run_fat(entry.host, entry.port, entry.signals, **kwargs)
             except C104TestError as exc:
-                run = new_results(entry.signals, entry.name, witnesses)
                 reason = headline(exc)
-                run.points = [ItemResult(r.row, r.common_address, r.io_address, r.name, "error", reason=reason)
-                              for r in entry.signals.rows]
+                run = finish(new_results(entry.signals, entry.name, witnesses),  # its "finished" was empty
+                             [ItemResult(r.row, r.common_address, r.io_address, r.name, "error", reason=reason)
+                              for r in entry.signals.rows], [])
                 report.mkdir(parents=True, exist_ok=True)
                 from .runner import write_fat_reports
 

@@ -96,6 +96,11 @@ def test_an_unreachable_rtu_gets_errors_and_the_others_go_on(tmp_path: Path) -> 
     assert up.passed and not down.passed
     assert {p.verdict for p in down.points} == {"error"} and "127.0.0.1" in down.points[0].reason
     assert (tmp_path / "out" / "down" / "report.html").exists()
+    # the summary says why an RTU failed (it showed only '12 error'), and when its run ended (it was empty)
+    summary = {row["rtu"]: row for row in json.loads((tmp_path / "out" / "summary.json").read_text())}
+    assert summary["down"]["first_problem"] == f"row 2: {down.points[0].reason}" and summary["down"]["finished"]
+    assert summary["up"]["first_problem"] == ""
+    assert f"<td>row 2: cannot connect to 127.0.0.1:{closed}" in (tmp_path / "out" / "summary.html").read_text()
 
 
 def test_fleet_file_as_excel_writes_it_in_europe(tmp_path: Path) -> None:
