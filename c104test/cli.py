@@ -553,6 +553,15 @@ def _run_fat(args: argparse.Namespace) -> int:
             return fail(f"--template {args.template}: cannot write: {exc.strerror or exc}")
         print(f"c104test fat: template written to {args.template}")
         return EXIT_OK
+    if args.fault and (args.simulate is None or args.fleet):
+        # a fault is the simulated RTU's misbehaviour: against a real RTU (or a fleet) it would go unused
+        return fail("--fault makes the simulated RTU misbehave: it goes with --simulate (and no --fleet)")
+    from c104test.protocol.station import parse_fault
+
+    try:
+        faults = tuple(parse_fault(text) for text in args.fault)
+    except ValueError as exc:
+        return fail(f"--fault: {exc}")
     if args.fleet:
         return _run_fleet(args, fail)
     if not args.points:
@@ -580,12 +589,10 @@ def _run_fat(args: argparse.Namespace) -> int:
         if args.simulate is not None:
             from c104test.engine.profile import ProfileError, demo_profile, load_profile
             from c104test.fat import run_fat_simulated
-            from c104test.protocol.station import parse_fault
 
             try:
                 profile = load_profile(args.simulate) if args.simulate else demo_profile()
-                faults = tuple(parse_fault(text) for text in args.fault)
-            except (ProfileError, ValueError) as exc:
+            except ProfileError as exc:
                 return fail(str(exc))
             job = lambda: run_fat_simulated(signals, profile, faults=faults, **common)
         else:

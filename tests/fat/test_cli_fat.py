@@ -210,6 +210,10 @@ def test_resume_without_a_state_file_says_there_is_nothing_to_resume(
         (["--simulate"], "--points FILE is required"),
         (["--points", "x.csv"], "give the RTU as HOST[:PORT], or --simulate"),
         (["--template", "x.txt"], "must end in .csv or .xlsx"),
+        # a fault against a real RTU went unused, silently
+        (["127.0.0.1", "--points", "x.csv", "--fault", "silence"],
+         "--fault makes the simulated RTU misbehave: it goes with --simulate (and no --fleet)"),
+        (["--simulate", "--points", "x.csv", "--fault", "nonsense"], "--fault: unknown fault 'nonsense'"),
         (["--simulate", "--points", "/nonexistent/x.csv"], "cannot read"),
     ],
 )
