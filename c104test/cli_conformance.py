@@ -56,9 +56,9 @@ def add_conformance(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--pics-from-profile", metavar="FILE|demo", help="print the PICS of a simulator profile and exit")
     master = parser.add_argument_group("master under test (--master)")
     master.add_argument("--master", action="store_true", help="the device under test is a master: serve the simulated RTU and wait for it")
-    master.add_argument("--listen", type=_listen, metavar="HOST[:PORT]", default=("127.0.0.1", 2404),
+    master.add_argument("--listen", type=_listen, metavar="HOST[:PORT]", default=None,
                         help="where the simulated RTU listens (default 127.0.0.1:2404; port 0: any free port, printed)")
-    master.add_argument("--wait", type=seconds, default=60.0, metavar="SECONDS", help="how long to wait for the master to connect (default 60)")
+    master.add_argument("--wait", type=seconds, default=None, metavar="SECONDS", help="how long to wait for the master to connect (default 60)")
     master.add_argument("--profile", metavar="FILE", help="the simulated RTU's profile (default: the demo RTU); its points answer the master")
     add_tls_options(parser, "the peer (the RTU; with --master the master)")
     parser.set_defaults(run=_run_conformance)
@@ -143,6 +143,14 @@ def _run_conformance(args: argparse.Namespace) -> int:
     if args.master and args.address:
         print("c104test conformance: --master listens (--listen HOST:PORT); it takes no HOST[:PORT] to connect to", file=sys.stderr)
         return EXIT_BAD_INPUT
+    given = [name for name, value in (("--listen", args.listen), ("--wait", args.wait), ("--profile", args.profile))
+             if value is not None]
+    if given and not args.master:  # they shape the simulated RTU of --master: without it they would go unused
+        print(f"c104test conformance: {', '.join(given)} go{'es' if len(given) == 1 else ''} with --master "
+              "(the simulated RTU that waits for a master); an RTU under test is given as HOST[:PORT]", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    args.listen = args.listen or ("127.0.0.1", 2404)
+    args.wait = 60.0 if args.wait is None else args.wait
     if not args.pics or not (args.address or args.master):
         print("c104test conformance: HOST[:PORT] and --pics FILE are required "
               "(or --master --pics FILE, --pics-template, --pics-from-profile)", file=sys.stderr)

@@ -124,6 +124,9 @@ def test_no_rtu_is_an_error_with_exit_1(tmp_path: Path, capsys: pytest.CaptureFi
         (["conformance", "h", "--pics", "missing.yaml"], "missing.yaml: cannot read"),
         (["conformance", "h", "--pics", "x", "--cases", "Q1"], "--cases 'Q1' is no catalogue case: the series are L, A and R"),
         (["conformance", "--pics-from-profile", "nowhere.yaml"], "nowhere.yaml"),
+        # the options of --master went unused, silently, against an RTU
+        (["conformance", "h", "--pics", "x", "--profile", "rtu.yaml", "--wait", "5"],
+         "--wait, --profile go with --master (the simulated RTU that waits for a master)"),
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
