@@ -665,6 +665,9 @@ def read_signal_list(path: str | Path, *, columns: str | Path | None = None, she
     if kind == "binary":
         raise SignalListError([Problem(str(path), None, None, None, "not a CSV text file nor an XLSX workbook "
                                        f"(octet {data.index(0)} is 0x00)")])
+    if sheet is not None:  # it would go unused: the list read may not be the one meant
+        raise SignalListError([Problem(str(path), None, None, None, f"the sheet {sheet!r} was named, but the file "
+                                       "is CSV text, which has no sheets")])
     try:
         return parse_csv_text(decode_csv(data), file=str(path), mapping=mapping, sha256=_sha256(data))
     except csv.Error as exc:

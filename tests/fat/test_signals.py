@@ -312,3 +312,10 @@ def test_groups_that_a_spreadsheet_read_as_a_decimal_number_say_so() -> None:
     assert str(info.value) == ("l.csv, row 2, column 'groups': 1.3 is not a whole number; an interrogation group is a "
                                "whole number 1..16 (a spreadsheet may have read '1,3' as a decimal number: separate "
                                "the groups with spaces or ';')")
+
+
+def test_a_sheet_named_for_a_csv_list_is_refused(tmp_path: Path) -> None:
+    """--sheet with a CSV list went unused, silently."""
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(write_csv(tmp_path / "l.csv", RIGHT), sheet="IO-Liste")
+    assert str(info.value) == f"{tmp_path / 'l.csv'}: the sheet 'IO-Liste' was named, but the file is CSV text, which has no sheets"
