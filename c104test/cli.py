@@ -31,6 +31,7 @@ from .cli_arguments import (
     address,
     common_address,
     port_or_zero,
+    report_directory,
     seconds,
     tls_transport,
 )
@@ -519,7 +520,8 @@ def _add_fat(commands: argparse._SubParsersAction) -> None:
                         help="PIXIT: ACT_TERM after a command is required, optional (default) or never sent")
     parser.add_argument("--resume", action="store_true", help="continue the interrupted run in DIR")
     parser.add_argument("--witness", action="append", default=[], metavar="NAME", help="a witness named in the report")
-    parser.add_argument("--timeout", type=seconds, default=10.0, help="connect, command and report timeout in seconds")
+    parser.add_argument("--timeout", type=seconds, default=10.0,
+                        help="seconds for each wait: the connect, the STARTDT con, each confirmation and report (default 10)")
     parser.add_argument("--simulate", nargs="?", const="", metavar="PROFILE",
                         help="check against the embedded simulator (the demo RTU, or PROFILE) instead of HOST")
     parser.add_argument("--fault", action="append", default=[], metavar="FAULT",
@@ -545,9 +547,21 @@ def _run_fat(args: argparse.Namespace) -> int:
             return fail(f"--template {args.template}: the name must end in .csv or .xlsx")
         if os.path.exists(args.template):  # it may be the signal list itself: never overwrite it
             return fail(f"--template {args.template}: the file exists; give a new name (or delete it first)")
-        write_template(args.template)
+        try:
+            write_template(args.template)
+        except OSError as exc:
+            return fail(f"--template {args.template}: cannot write: {exc.strerror or exc}")
         print(f"c104test fat: template written to {args.template}")
         return EXIT_OK
+    if args.fault and (args.simulate is None or args.fleet):
+        # a fault is the simulated RTU's misbehaviour: against a real RTU (or a fleet) it would go unused
+        return fail("--fault makes the simulated RTU misbehave: it goes with --simulate (and no --fleet)")
+    from c104test.protocol.station import parse_fault
+
+    try:
+        faults = tuple(parse_fault(text) for text in args.fault)
+    except ValueError as exc:
+        return fail(f"--fault: {exc}")
     if args.fleet:
         return _run_fleet(args, fail)
     if not args.points:
@@ -565,6 +579,8 @@ def _run_fat(args: argparse.Namespace) -> int:
         only = row_selection(args.only, signals.rows) if args.only else None
     except ValueError as exc:
         return fail(f"--only: {exc}")
+    if not report_directory(args.output, "fat"):
+        return EXIT_BAD_INPUT
     options = FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout, only=only)
     progress = Progress(len(signals.rows))
     common = {"options": options, "output": args.output, "resume": args.resume,
@@ -573,12 +589,10 @@ def _run_fat(args: argparse.Namespace) -> int:
         if args.simulate is not None:
             from c104test.engine.profile import ProfileError, demo_profile, load_profile
             from c104test.fat import run_fat_simulated
-            from c104test.protocol.station import parse_fault
 
             try:
                 profile = load_profile(args.simulate) if args.simulate else demo_profile()
-                faults = tuple(parse_fault(text) for text in args.fault)
-            except (ProfileError, ValueError) as exc:
+            except ProfileError as exc:
                 return fail(str(exc))
             job = lambda: run_fat_simulated(signals, profile, faults=faults, **common)
         else:
@@ -592,14 +606,24 @@ def _run_fat(args: argparse.Namespace) -> int:
         with progress:
             results = trio.run(job)
     except KeyboardInterrupt:
-        print(f"c104test fat: interrupted; continue with --resume --output {args.output}", file=sys.stderr)
+        from c104test.fat.runner import STATE_FILE
+
+        if os.path.isfile(os.path.join(args.output, STATE_FILE)):
+            print(f"c104test fat: interrupted; continue with --resume --output {args.output}", file=sys.stderr)
+        else:
+            print("c104test fat: interrupted before the run began; nothing to resume", file=sys.stderr)
         return 1
     except C104TestError as exc:
         from c104test.fat.runner import ResumeError
 
         if isinstance(exc, ResumeError):
             return fail(str(exc))
-        print(f"c104test fat: {str(exc).splitlines()[0]}", file=sys.stderr)
+        from c104test.protocol.closing import CloseCause
+
+        bound = " (--timeout)" if getattr(exc, "cause", None) is CloseCause.START_TIMEOUT else ""
+        from c104test.fat.checks import headline
+
+        print(f"c104test fat: {headline(exc)}{bound}", file=sys.stderr)
         return 1
     counts = results.counts()
     print(f"c104test fat: {'PASSED' if results.passed else 'FAILED'}: "
@@ -623,6 +647,8 @@ def _run_fleet(args: argparse.Namespace, fail: Callable[[str], int]) -> int:
         entries = read_fleet(args.fleet, columns=args.columns)
     except SignalListError as exc:
         return fail(str(exc))
+    if not report_directory(args.output, "fat"):
+        return EXIT_BAD_INPUT
     progress = Progress(sum(len(e.signals.rows) for e in entries))
 
     def options() -> FatOptions:

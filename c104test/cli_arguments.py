@@ -6,11 +6,12 @@ argparse turns an ``ArgumentTypeError`` into a usage error (exit status 2) that 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 __all__ = [
     "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "add_tls_options", "address", "common_address", "number_in",
-    "port_or_zero", "seconds", "tls_transport",
+    "port_or_zero", "report_directory", "seconds", "tls_transport",
 ]
 
 EXIT_OK = 0
@@ -62,6 +63,18 @@ def address(text: str) -> tuple[str, int]:
     else:  # a name, an IPv4 address or a bare IPv6 address
         host, port = text, "2404"
     return host or "127.0.0.1", number_in(port, "port", 1, 65535)
+
+
+def report_directory(path: str, command: str) -> bool:
+    """Make the --output directory before anything is sent; False (after one line on stderr) when
+    it cannot be made: a file of that name, no permission, a read-only disk."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        reason = "a file of that name exists" if isinstance(exc, FileExistsError) else exc.strerror or str(exc)
+        print(f"c104test {command}: --output {path}: cannot make the report directory: {reason}", file=sys.stderr)
+        return False
+    return True
 
 
 # ---- TLS options (simulate, monitor, conformance) ----------------------------------------------------------

@@ -21,6 +21,7 @@ from c104test.cli_arguments import (
     EXIT_OK,
     add_tls_options,
     address,
+    report_directory,
     seconds,
     tls_transport,
 )
@@ -37,7 +38,8 @@ def add_conformance(commands: argparse._SubParsersAction) -> None:
             "says what the RTU claims; a case it does not claim is n/a. With --master the simulator is "
             "the RTU: it listens on --listen and waits for the master under test, then checks the "
             "master-side rules (M01-M13). One line per case; results.json, junit.xml, report.html and "
-            "capture.pcap go to --output. Exit status: 0 every applicable case passed, 1 a case failed "
+            "capture.pcap go to --output. Every wait is bounded by the PICS timers (link.t1), there is no "
+            "--timeout. Exit status: 0 every applicable case passed, 1 a case failed "
             "or could not be carried out, 2 usage error."
         ),
         epilog=(
@@ -48,15 +50,15 @@ def add_conformance(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("address", nargs="?", type=address, metavar="HOST[:PORT]", help="the RTU under test (port 2404 by default)")
     parser.add_argument("--pics", metavar="FILE", help="the PICS/PIXIT of the device under test (YAML, see docs/pics.md)")
-    parser.add_argument("--cases", metavar="LIST", help="cases to run: IDs, ranges and wildcards (L01,A02-A10,R*; with --master M01-M13)")
+    parser.add_argument("--cases", metavar="LIST", help="cases to run: IDs, ranges and wildcards, separated by commas (L01,A02-A10,R*; A2 is A02; with --master M01-M13)")
     parser.add_argument("--output", metavar="DIR", default="c104test-conformance", help="report directory (default ./c104test-conformance)")
     parser.add_argument("--pics-template", action="store_true", help="print a commented PICS template and exit")
     parser.add_argument("--pics-from-profile", metavar="FILE|demo", help="print the PICS of a simulator profile and exit")
     master = parser.add_argument_group("master under test (--master)")
     master.add_argument("--master", action="store_true", help="the device under test is a master: serve the simulated RTU and wait for it")
-    master.add_argument("--listen", type=_listen, metavar="HOST[:PORT]", default=("127.0.0.1", 2404),
+    master.add_argument("--listen", type=_listen, metavar="HOST[:PORT]", default=None,
                         help="where the simulated RTU listens (default 127.0.0.1:2404; port 0: any free port, printed)")
-    master.add_argument("--wait", type=seconds, default=60.0, metavar="SECONDS", help="how long to wait for the master to connect (default 60)")
+    master.add_argument("--wait", type=seconds, default=None, metavar="SECONDS", help="how long to wait for the master to connect (default 60)")
     master.add_argument("--profile", metavar="FILE", help="the simulated RTU's profile (default: the demo RTU); its points answer the master")
     add_tls_options(parser, "the peer (the RTU; with --master the master)")
     parser.set_defaults(run=_run_conformance)
@@ -141,6 +143,14 @@ def _run_conformance(args: argparse.Namespace) -> int:
     if args.master and args.address:
         print("c104test conformance: --master listens (--listen HOST:PORT); it takes no HOST[:PORT] to connect to", file=sys.stderr)
         return EXIT_BAD_INPUT
+    given = [name for name, value in (("--listen", args.listen), ("--wait", args.wait), ("--profile", args.profile))
+             if value is not None]
+    if given and not args.master:  # they shape the simulated RTU of --master: without it they would go unused
+        print(f"c104test conformance: {', '.join(given)} go{'es' if len(given) == 1 else ''} with --master "
+              "(the simulated RTU that waits for a master); an RTU under test is given as HOST[:PORT]", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    args.listen = args.listen or ("127.0.0.1", 2404)
+    args.wait = 60.0 if args.wait is None else args.wait
     if not args.pics or not (args.address or args.master):
         print("c104test conformance: HOST[:PORT] and --pics FILE are required "
               "(or --master --pics FILE, --pics-template, --pics-from-profile)", file=sys.stderr)
@@ -153,12 +163,19 @@ def _run_conformance(args: argparse.Namespace) -> int:
             from c104test.conformance.master_checks import select_master_checks
 
             checks = select_master_checks(args.cases)
-            profile = load_profile(args.profile) if args.profile else None
         else:
             cases = select_cases(args.cases)
+    except ValueError as exc:
+        print(f"c104test conformance: --cases {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        if args.master:
+            profile = load_profile(args.profile) if args.profile else None
         pics = load_pics(args.pics)
     except (ValueError, PicsError, ProfileError) as exc:
         print(f"c104test conformance: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not report_directory(args.output, "conformance"):
         return EXIT_BAD_INPUT
     if args.master:
         from c104test.conformance.master import run_master_suite

@@ -51,8 +51,8 @@ $ c104test conformance 10.0.0.5:2404 --pics rtu.yaml --cases L01,A02-A10,R*
 
 `c104test conformance --pics-from-profile demo` prints the PICS of the demo RTU (or of any
 simulator profile). The console shows one line per case (ID, title, verdict, seconds and the reason
-when it did not pass); `--output DIR` (default `./c104test-conformance/`) gets `results.json` (every
-case with its verdict, reason, seconds and the evidence frames explained), `junit.xml` (one
+when it did not pass); `--output DIR` (default `./c104test-conformance/`) gets `results.json` (the PICS
+file and its sha256, every case with its verdict, reason, seconds and the evidence frames explained), `junit.xml` (one
 testcase per case ID), `report.html` (the shared report page: the RTU, the PICS and its sha256,
 the tool version, a table by case, each failure's frames as a sequence chart), `capture.pcap` (every
 frame of the run, for Wireshark; its sha256 is in `results.json`) and `conformance.log` (the tool's
@@ -64,7 +64,11 @@ Ctrl-C stops a run at once (exit status 1); the reports then hold the cases that
 
 A case whose preconditions the PICS does not claim gets the verdict `n/a`, naming the PICS item.
 The tool's own timers never mask the RTU's: its t3 is at least three times the RTU's, its t1 twice
-the RTU's, and a close counts as the RTU's only when the RTU made it.
+the RTU's, and a close counts as the RTU's only when the RTU made it. There is no `--timeout`: every
+wait for an answer is bounded by the PICS's `link.t1` (an RTU that never confirms STARTDT fails a
+case after t1 with `no STARTDT con within 2 s`), and every case by a few of its timers. `--cases`
+takes IDs (`A2` is `A02`), ranges within one series (`A02-A10`) and wildcards (`R*`), separated by
+commas, semicolons or spaces; a wrong part is named with what was wrong and the valid IDs.
 
 - Robot Framework: [`keywords/conformance.robot`](../keywords/conformance.robot) runs each case
   with `Run Conformance Case`; against the embedded simulator it writes the simulator's PICS first.

@@ -26,7 +26,7 @@ from ..protocol.objects import (
 )
 from ..protocol.timetags import CP56Time2a
 from .case import CaseNotApplicable, case
-from .context import CaseContext
+from .context import MIRRORS, CaseContext
 
 _TERM = int(Cot.ACTIVATION_TERMINATION)
 
@@ -84,7 +84,12 @@ def _check_procedure(ctx: CaseContext, got: list[Asdu | UnknownAsdu], request: A
     if int(first.cot) == _TERM:
         raise ctx.fail(f"the ACT_TERM of {what} arrived before its ACT_CON")
     if int(first.cot) != 7 or first.negative:
-        raise ctx.fail(f"{what} was answered with COT {int(first.cot)} P/N={int(first.negative)} where a positive ACT_CON (COT 7) was expected")
+        cot = int(first.cot)
+        meaning = f" ({MIRRORS[cot]})" if cot in MIRRORS else ""
+        # COT 46 to the CA the PICS names: more often a wrong PICS than a wrong RTU
+        hint = f"; the RTU does not know CA {ca}: is PICS rtu.common_addresses right?" if cot == 46 else ""
+        raise ctx.fail(f"{what} was answered with COT {cot}{meaning} P/N={int(first.negative)} where a positive "
+                       f"ACT_CON (COT 7) was expected{hint}")
     if first.originator_address != originator:
         raise ctx.fail(f"the ACT_CON of {what} carries OA {first.originator_address}; the request's OA {originator} must be echoed")
     terms = [a for a in procedure if int(a.cot) == _TERM]

@@ -438,9 +438,10 @@ async def run_master_suite(
         if on_result is not None:
             on_result(result)
     document = results_document(results, host=host, port=bound, pics=pics.file, started=begun, finished=utc_now(),
-                                capture_sha256=file_sha256(capture_path(output)), mode="master")
+                                capture_sha256=file_sha256(capture_path(output)), mode="master",
+                                pics_sha256=pics.sha256 or None)
     write_results(output, document)
     write_junit(output, results)
     write_html(output, results, host=host, port=bound, pics=pics.file, started=document["started"], finished=document["finished"],
-               peer="master")
+               peer="master", pics_sha256=document["pics_sha256"], capture_sha256=document["capture_sha256"])
     return results

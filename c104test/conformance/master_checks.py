@@ -23,6 +23,7 @@ from ..protocol.closing import ClosedBy
 from ..protocol.enums import Cot, Type
 from ..protocol.errors import C104TestError
 from .case import CaseFailed, CaseNotApplicable
+from .id_lists import pick_ids
 from .pics import Pics
 
 __all__ = [
@@ -155,24 +156,11 @@ def master_check(id: str, title: str, *, clause: str, purpose: str, breaks: str,
 
 
 def select_master_checks(spec: str | None = None) -> list[MasterCheck]:
-    """The master checks a selection names, in order: ``M01,M03-M05,M*``; ValueError otherwise."""
+    """The master checks a selection names, in order: ``M01,M03-M05,M*``; ValueError naming the
+    wrong part otherwise (``id_lists.pick_ids``)."""
     ids = sorted(MASTER_CHECKS)
-    if not spec:
-        return [MASTER_CHECKS[i] for i in ids]
-    wanted: set[str] = set()
-    for part in (p.strip().upper() for p in spec.split(",")):
-        if not part:
-            continue
-        if part.endswith("*"):
-            matched = {i for i in ids if i.startswith(part[:-1])}
-        elif "-" in part:
-            low, _, high = part.partition("-")
-            matched = {i for i in ids if low <= i <= (high if high.startswith("M") else f"M{high}")}
-        else:
-            matched = {part} & set(ids)
-        if not matched:
-            raise ValueError(f"{part!r} names no master check ({ids[0]}-{ids[-1]}, ranges like M01-M05, M*)")
-        wanted |= matched
+    series = "a series of catalogue cases (RTU under test): leave out --master"
+    wanted = set(ids) if not spec else pick_ids(spec, ids, "master check", dict.fromkeys("LAR", series))
     return [MASTER_CHECKS[i] for i in ids if i in wanted]
 
 

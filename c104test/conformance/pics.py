@@ -14,6 +14,7 @@ lists the command points and the value to send, there is no default.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -168,6 +169,8 @@ class Pics:
     file: str = "<pics>"
     lines: Mapping[str, int] = field(default_factory=dict)
     files: tuple[FilePoint, ...] = ()
+    #: sha256 of the file as read (the reports name it beside the file)
+    sha256: str = ""
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -204,6 +207,15 @@ def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
+def _place(node: Node) -> str:
+    return f"line {_line(node)}, column {node.start_mark.column + 1}"
+
+
+#: What the entries of a list item are, for the message about one listed twice.
+_ENTRY_NAMES = {"rtu.common_addresses": "common address", "functions.interrogation_groups": "group",
+                "functions.counter_groups": "counter group"}
+
+
 class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
@@ -222,6 +234,18 @@ class _Reader:
             result[name] = (key, value)
         return result
 
+    def once(self, nodes: list[Node], keys: list[Any], where: str, what: str, *, indexed: bool = False) -> None:
+        """Each key once in a list: a repeated one names both entries, their lines and columns
+        (``indexed``: as ``where[0]``, the form of the other errors about points)."""
+        first: dict[Any, int] = {}
+        for index, key in enumerate(keys):
+            if key in first:
+                a, b = first[key], index
+                name = (lambda n: f"{where}[{n}]") if indexed else (lambda n: f"entry {n + 1}")
+                raise self.error(nodes[b], where, f"{what} {key} is listed twice: {name(a)} ({_place(nodes[a])}) and "
+                                                  f"{name(b)} ({_place(nodes[b])}); list it once")
+            first[key] = index
+
     def scalar(self, node: Node, where: str) -> Any:
         if not isinstance(node, ScalarNode):
             raise self.error(node, where, "expected a single value")
@@ -233,7 +257,9 @@ class _Reader:
             if not isinstance(node, SequenceNode):
                 raise self.error(node, where, "expected a list of integers, like [1, 2]")
             values = [self.integer(v, where) for v in node.value]
-            return sorted(set(values))
+            self.once(node.value, values, where, _ENTRY_NAMES.get(where, "value"))
+            # the order of the common addresses is meaningful (the first is the one the cases use)
+            return values if where == "rtu.common_addresses" else sorted(values)
         value = self.scalar(node, where)
         if item.kind == "bool":
             if not isinstance(value, bool):
@@ -267,8 +293,9 @@ class _Reader:
             raise self.error(node, where, f"{value!r} is not a type identification (like M_SP_NA_1)") from None
 
 
-def parse_pics(text: str, file: str = "<pics>") -> Pics:
-    """A PICS from YAML text; PicsError names the file, line and field of every problem."""
+def parse_pics(text: str, file: str = "<pics>", *, sha256: str | None = None) -> Pics:
+    """A PICS from YAML text; PicsError names the file, line and field of every problem.
+    ``sha256``: of the file's octets (default: of the text as UTF-8)."""
     reader = _Reader(file)
     try:
         root = yaml.compose(text)
@@ -306,13 +333,15 @@ def parse_pics(text: str, file: str = "<pics>") -> Pics:
                 raise PicsError(file, lines.get(key, 0), key, f"{value} outside {low}..{high}")
     if values["link.t2"] >= values["link.t1"]:
         raise PicsError(file, lines.get("link.t2", 0), "link.t2", "t2 must be less than t1")
-    return Pics(values, read_points, command_points, file, lines, files)
+    digest = sha256 if sha256 is not None else hashlib.sha256(text.encode()).hexdigest()
+    return Pics(values, read_points, command_points, file, lines, files, digest)
 
 
 def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[CommandPoint, ...], tuple[FilePoint, ...]]:
     reads: list[ReadPoint] = []
     commands: list[CommandPoint] = []
     files: list[FilePoint] = []
+    seen: dict[str, list[tuple[Node, Any]]] = {}  # list name -> (entry, key) in order: each key once
     for name, (name_node, list_node) in reader.mapping(node, "points").items():
         if name not in ("read", "commands", "files"):
             raise reader.error(name_node, f"points.{name}", "unknown item; points has: read, commands, files")
@@ -325,6 +354,7 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
             fields = reader.mapping(entry, where)
             if name == "files":
                 files.append(_file(reader, fields, entry, where))
+                seen.setdefault(name, []).append((entry, f"io address {files[-1].io_address}"))
                 continue
             allowed = {"io_address", "type", "groups", "counter_group", "cycle", "quality"} if name == "read" else {
                 "io_address", "type", "value", "mode", "return_io_address"}
@@ -348,6 +378,7 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
                 if "cycle" in fields:
                     cycle = reader.item(Item(f"{where}.cycle", "float", None, "", low=0.1), fields["cycle"][1])
                 reads.append(ReadPoint(ioa, type_, groups, counter_group, cycle, _quality(reader, fields, where)))
+                seen.setdefault(name, []).append((entry, f"io address {ioa}"))
                 continue
             value = reader.scalar(fields["value"][1], f"{where}.value")
             mode = str(reader.scalar(fields["mode"][1], f"{where}.mode")) if "mode" in fields else "direct"
@@ -359,6 +390,9 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
                 raise reader.error(fields["value"][1], f"{where}.value", f"not a value for {type_.name}: {exc}") from None
             back = reader.integer(fields["return_io_address"][1], f"{where}.return_io_address") if "return_io_address" in fields else None
             commands.append(CommandPoint(ioa, type_, value, mode, back))
+            seen.setdefault(name, []).append((entry, f"io address {ioa} with {type_.name} ({mode})"))
+    for name, entries in seen.items():
+        reader.once([e for e, _ in entries], [k for _, k in entries], f"points.{name}", "the point with", indexed=True)
     return tuple(reads), tuple(commands), tuple(files)
 
 
@@ -399,14 +433,15 @@ def load_pics(path: str | os.PathLike[str]) -> Pics:
     """A PICS from a YAML file (UTF-8)."""
     name = os.fspath(path)
     try:
-        with open(name, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(name, "rb") as handle:
+            data = handle.read()
+        text = data.decode("utf-8-sig").replace("\r\n", "\n")
     except OSError as exc:
         raise PicsError(name, 0, "", f"cannot read: {exc.strerror}") from None
     except UnicodeDecodeError as exc:  # a workbook or another binary file given by mistake
         raise PicsError(name, 0, "", f"not a YAML text file (UTF-8): octet {exc.start} is {exc.object[exc.start]:#04x}"
                         "; docs/pics.md shows the format, --pics-template prints one") from None
-    return parse_pics(text, name)
+    return parse_pics(text, name, sha256=hashlib.sha256(data).hexdigest())
 
 
 # ---- template and profile ---------------------------------------------------------------------

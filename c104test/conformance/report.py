@@ -31,7 +31,8 @@ def file_sha256(path: str) -> str:
 
 
 def results_document(results: Sequence[CaseResult], *, host: str, port: int, pics: str,
-                     started: str, finished: str, capture_sha256: str | None = None, mode: str = "rtu") -> dict[str, Any]:
+                     started: str, finished: str, capture_sha256: str | None = None, mode: str = "rtu",
+                     pics_sha256: str | None = None) -> dict[str, Any]:
     """The results.json document; ``mode`` says which device was under test ("rtu" or "master":
     then ``rtu`` is the address where the simulated RTU listened)."""
     return {
@@ -39,6 +40,7 @@ def results_document(results: Sequence[CaseResult], *, host: str, port: int, pic
         "mode": mode,
         "rtu": {"host": host, "port": port},
         "pics": pics,
+        "pics_sha256": pics_sha256 if pics_sha256 is not None else _sha256_or_empty(pics),
         "started": started,
         "finished": finished,
         "capture_sha256": capture_sha256,
@@ -83,20 +85,25 @@ def write_junit(directory: str, results: Sequence[CaseResult]) -> str:
     return path
 
 
+def _sha256_or_empty(path: str) -> str:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return ""
+
+
 def write_html(directory: str, results: Sequence[CaseResult], *, host: str, port: int, pics: str,
-               started: str, finished: str, peer: str = "RTU") -> str:
-    """``report.html`` through the shared writer: n/a is shown as skipped, the PICS as the list file."""
+               started: str, finished: str, peer: str = "RTU", pics_sha256: str | None = None,
+               capture_sha256: str | None = None) -> str:
+    """``report.html`` through the shared writer (its conformance words: case, clause, n/a, PICS)."""
     from ..reports import Frame, ItemResult, RunResults
     from ..reports.writers import write_html as shared_html
 
-    try:
-        with open(pics, "rb") as handle:
-            digest = hashlib.sha256(handle.read()).hexdigest()
-    except OSError:
-        digest = ""
+    digest = pics_sha256 if pics_sha256 is not None else _sha256_or_empty(pics)
     verdicts = {Verdict.PASS: "pass", Verdict.FAIL: "fail", Verdict.ERROR: "error", Verdict.NOT_APPLICABLE: "skipped"}
     where = f"{host}:{port}" if peer == "RTU" else f"{peer} under test (simulated RTU on {host}:{port})"
-    run = RunResults(where, pics, digest, started, finished, f"c104test {__version__}", kind="conformance", peer=peer)
+    run = RunResults(where, pics, digest, started, finished, f"c104test {__version__}", kind="conformance", peer=peer,
+                     captures=[{"file": "capture.pcap", "sha256": capture_sha256}] if capture_sha256 else [])
     for row, r in enumerate(results, start=1):
         frames = tuple(Frame(e.t, e.dir == "sent", e.explained, e.hex) for e in r.evidence)
         run.points.append(ItemResult(row, None, None, f"{r.id} {r.title}", verdicts[r.verdict], expected=r.clause,

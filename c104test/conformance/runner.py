@@ -113,7 +113,8 @@ async def run_suite(host: str, port: int, pics: Pics, cases: Iterable[Case], out
             order = {case.id: n for n, case in enumerate(cases)}
             results = sorted(done, key=lambda r: order.get(r.id, len(order)))
         document = results_document(results, host=host, port=port, pics=pics.file, started=started,
-                                    finished=utc_now(), capture_sha256=file_sha256(capture_path(output)))
+                                    finished=utc_now(), capture_sha256=file_sha256(capture_path(output)),
+                                    pics_sha256=pics.sha256 or None)
         if not complete:
             document["interrupted"] = f"{len(results)} of {len(cases)} cases finished"
         _write_reports(output, document, results, host, port, pics)
@@ -127,4 +128,5 @@ def _write_reports(output: str, document: dict[str, Any], results: list[CaseResu
     write_results(output, document)
     write_junit(output, results)
     write_html(output, results, host=host, port=port, pics=pics.file, started=document["started"],
-               finished=document["finished"])
+               finished=document["finished"], pics_sha256=document["pics_sha256"],
+               capture_sha256=document["capture_sha256"])

@@ -26,13 +26,34 @@ from ..engine.errors import C104TestError, CommandTimeout, ExpectationFailed, Ne
 from ..engine.journal import Direction
 from ..engine.points import PROCESS_TYPES
 from ..protocol.asdu import type_info
-from ..protocol.enums import Step, Type
+from ..protocol.enums import Cot, Step, Type
 from ..protocol.objects import InformationObject
 from ..reports.results import Frame, ItemResult
 from ..rules import Expected, expectation, flags_of, parse_value, show_flags, show_value, type_class
 from .signals import SignalList, SignalRow
 
-__all__ = ["ACT_TERM_MODES", "FatOptions", "check_points", "plain_type", "row_selection"]
+__all__ = ["ACT_TERM_MODES", "FatOptions", "check_points", "headline", "plain_type", "row_selection"]
+
+
+def _cot_text(result: Any) -> str:
+    """The answer's cause as the standard numbers and names it: ``COT 7 ACTIVATION_CON, P/N=1``."""
+    got = result.confirmation
+    if got is None:
+        return "no confirmation"
+    cot = int(got.cot)
+    name = Cot(cot).name if cot in Cot._value2member_map_ else "undefined"
+    return f"COT {cot} {name}" + (", P/N=1" if got.negative else "")
+
+
+def headline(exc: BaseException) -> str:
+    """The first line of an error, for one report cell. The engine's message goes on with
+    '; last frames:' and the frames, which the row carries as its evidence: that tail goes.
+
+    >>> headline(TimeoutError("no ACT_CON within 2 s; last frames:\\n-> C_IC_NA_1 ACT"))
+    'no ACT_CON within 2 s'
+    """
+    text = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.removesuffix("; last frames:")
 
 ACT_TERM_MODES = ("required", "optional", "never")
 _MAX_FRAMES = 40
@@ -162,12 +183,12 @@ class _Checker:
         try:
             result = await self.conn.interrogation(ca, timeout=timeout)
             if not result.positive:
-                station.gi_error = f"the station interrogation of CA {ca} was refused ({result.confirmation_cot})"
+                station.gi_error = f"the station interrogation of CA {ca} was refused ({_cot_text(result)})"
             for asdu in result.asdus:
                 for ob in asdu.objects:
                     station.gi[ob.io_address] = (Type(asdu.type), ob)
         except CommandTimeout as exc:
-            station.gi_error = f"station interrogation of CA {ca}: {str(exc).splitlines()[0]}"
+            station.gi_error = f"station interrogation of CA {ca}: {headline(exc)}"
         station.gi_range = (start, self.conn.journal.next_index)
         for group in sorted({g for r in rows for g in r.groups}):
             try:
@@ -175,27 +196,27 @@ class _Checker:
                 if result.positive:
                     station.groups[group] = {ob.io_address for ob in result.objects}
                 else:
-                    station.groups[group] = f"the interrogation of group {group} was refused ({result.confirmation_cot})"
+                    station.groups[group] = f"the interrogation of group {group} was refused ({_cot_text(result)})"
             except CommandTimeout as exc:
-                station.groups[group] = f"interrogation of group {group}: {str(exc).splitlines()[0]}"
+                station.groups[group] = f"interrogation of group {group}: {headline(exc)}"
         if any(r.max_skew is not None for r in rows):
             station.sync_mark = self.conn.journal.next_index
             try:
                 result = await self.conn.clock_sync(ca, timeout=timeout)
                 station.clock_error = "" if result.positive else f"clock synchronisation of CA {ca} refused"
             except CommandTimeout as exc:
-                station.clock_error = f"clock synchronisation of CA {ca}: {str(exc).splitlines()[0]}"
+                station.clock_error = f"clock synchronisation of CA {ca}: {headline(exc)}"
         if any(r.is_counter for r in rows):
             start = self.conn.journal.next_index
             try:
                 result = await self.conn.counter_interrogation(ca, timeout=timeout)
                 if not result.positive:
-                    station.counter_error = f"the counter interrogation of CA {ca} was refused ({result.confirmation_cot})"
+                    station.counter_error = f"the counter interrogation of CA {ca} was refused ({_cot_text(result)})"
                 for asdu in result.asdus:
                     for ob in asdu.objects:
                         station.counters[ob.io_address] = (Type(asdu.type), ob)
             except CommandTimeout as exc:
-                station.counter_error = f"counter interrogation of CA {ca}: {str(exc).splitlines()[0]}"
+                station.counter_error = f"counter interrogation of CA {ca}: {headline(exc)}"
             station.counter_range = (start, self.conn.journal.next_index)
         return station
 
@@ -316,11 +337,13 @@ class _Checker:
             result = await conn.send_command(ca, row.command_io_address, row.command_type, value,
                                              select=row.select, timeout=timeout, act_term=self.options.act_term)
         except (CommandTimeout, NegativeConfirmation) as exc:  # no ACT_CON/ACT_TERM, negative ACT_TERM
-            return f"{name}: {str(exc).splitlines()[0]}"
+            return f"{name}: {headline(exc)}"
         if result.positive is None:
             return f"{name}: no ACT_CON within {timeout:g} s"
+        if result.problem:  # an ACT_TERM that the PIXIT rules out, or a negative one
+            return f"{name}: {result.problem}"
         if not result.positive:
-            return f"{name}: negative confirmation (COT {result.confirmation_cot!s})"
+            return f"{name}: negative confirmation ({_cot_text(result)})"
         if required and not result.terminated:
             return f"{name}: no ACT_TERM within {timeout:g} s"
         if expected is None:
@@ -387,7 +410,7 @@ async def check_points(
             try:
                 station = await checker.interrogate(ca, todo)
             except C104TestError as exc:
-                lost = f"connection lost: {str(exc).splitlines()[0]}"
+                lost = f"connection lost: {headline(exc)}"
             unexpected += _unexpected(listed, ca, station.gi.items())
             unexpected += _unexpected(listed, ca, station.counters.items())
         for row in rows:
@@ -403,7 +426,7 @@ async def check_points(
                 try:
                     result = await checker.check(row, station)
                 except C104TestError as exc:
-                    lost = f"connection lost: {str(exc).splitlines()[0]}"
+                    lost = f"connection lost: {headline(exc)}"
                     result = ItemResult(row.row, ca, row.io_address, row.name, "error", _expected_text(row), reason=lost,
                                         commanded=row.has_command and options.commands)
             results.append(result)

@@ -27,8 +27,8 @@ from ..engine.simulator import open_simulator
 from ..reports.fleet import write_summary
 from ..reports.results import ItemResult, RunResults
 from ..rules import common_address as check_common_address
-from .checks import FatOptions
-from .runner import new_results, run_fat
+from .checks import FatOptions, headline
+from .runner import finish, new_results, run_fat
 from .signals import Problem, SignalList, SignalListError, decode_csv, read_signal_list
 
 __all__ = ["FleetEntry", "read_fleet", "run_fleet"]
@@ -60,7 +60,9 @@ def read_fleet(path: str | Path, *, columns: str | Path | None = None) -> list[F
     entries: list[FleetEntry] = []
     names: set[str] = set()
     for number, row in enumerate(table, 2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        row = {(k or "").strip().lower(): (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()}
+        if not any(row.values()):
+            continue  # a blank row (";;;;" as a spreadsheet writes it), as in a signal list
         missing = [c for c in ("name", "host", "points") if not row.get(c)]
         if missing:
             problems.append(Problem(str(path), None, number, repr(missing[0]), f"empty {missing[0]}"))
@@ -86,6 +88,15 @@ def read_fleet(path: str | Path, *, columns: str | Path | None = None) -> list[F
                 ca = check_common_address(row["common_address"])
             except ValueError as exc:
                 problems.append(Problem(str(path), None, number, "'common_address'", str(exc)))
+                continue
+            stations = sorted({r.common_address for r in signals.rows})
+            if len(stations) > 1:
+                # moved to one CA, the rows of two stations would be one point checked twice
+                first = {ca: next(r.row for r in signals.rows if r.common_address == ca) for ca in stations}
+                problems.append(Problem(str(path), None, number, "'common_address'", (
+                    f"moves every row of {row['points']} to CA {ca}, but that list holds the stations "
+                    + ", ".join(f"CA {c} (from row {first[c]})" for c in stations)
+                    + "; leave common_address empty, or give one list per station")))
                 continue
             signals = dataclasses.replace(
                 signals, rows=tuple(dataclasses.replace(r, common_address=ca) for r in signals.rows))
@@ -129,10 +140,10 @@ async def run_fleet(
                 else:
                     done[entry.name] = await run_fat(entry.host, entry.port, entry.signals, **kwargs)
             except C104TestError as exc:
-                run = new_results(entry.signals, entry.name, witnesses)
-                reason = str(exc).splitlines()[0]
-                run.points = [ItemResult(r.row, r.common_address, r.io_address, r.name, "error", reason=reason)
-                              for r in entry.signals.rows]
+                reason = headline(exc)
+                run = finish(new_results(entry.signals, entry.name, witnesses),  # its "finished" was empty
+                             [ItemResult(r.row, r.common_address, r.io_address, r.name, "error", reason=reason)
+                              for r in entry.signals.rows], [])
                 report.mkdir(parents=True, exist_ok=True)
                 from .runner import write_fat_reports
 

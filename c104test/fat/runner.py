@@ -24,9 +24,10 @@ from typing import Any
 
 from .. import __version__
 from ..engine.client import open_connection
-from ..engine.errors import C104TestError
+from ..engine.errors import C104TestError, LinkDown
 from ..engine.profile import Profile
 from ..engine.simulator import open_simulator
+from ..protocol.closing import CloseCause
 from ..reports.results import ItemResult, RunResults
 from ..reports.writers import write_reports
 from .checks import FatOptions, check_points
@@ -58,6 +59,9 @@ def _now() -> str:
 def load_state(directory: Path, signals: SignalList) -> tuple[str, dict[int, ItemResult], list[dict[str, str]]]:
     """The start time, the finished rows and the earlier captures of an interrupted run."""
     path = directory / STATE_FILE
+    if not path.is_file():
+        raise ResumeError(f"{path}: no such file, so there is nothing to resume (the interrupted run had not "
+                          "started its first row, or wrote its reports elsewhere); run without --resume")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
         header = json.loads(lines[0])
@@ -75,7 +79,9 @@ def load_state(directory: Path, signals: SignalList) -> tuple[str, dict[int, Ite
     if header.get("points_sha256") != signals.sha256:
         raise ResumeError(f"{path} belongs to another version of the list (sha256 {header.get('points_sha256')}, "
                           f"{signals.path} has {signals.sha256}); run without --resume")
-    return header.get("started", _now()), done, list(header.get("captures", ()))
+    # a run cut short before it connected captured nothing: its capture is not listed
+    captures = [c for c in header.get("captures", ()) if c.get("sha256") or (directory / c["file"]).is_file()]
+    return header.get("started", _now()), done, captures
 
 
 class _State:
@@ -171,13 +177,24 @@ async def run_fat(
     run = RunResults(rtu or f"{host}:{port}", signals.path, signals.sha256, started, tool=f"c104test {__version__}",
                      witnesses=tuple(witnesses))
     try:
-        async with open_connection(host, port, command_timeout=options.timeout, **(connect_options or {})) as conn:
+        # the caller's timeout bounds the STARTDT con too (else the link's t1, 15 s by default)
+        connect = {"command_timeout": options.timeout, "start_timeout": options.timeout, **(connect_options or {})}
+        async with open_connection(host, port, **connect) as conn:
             try:
                 results, unexpected = await check_points(conn, signals, options, record)
             finally:
                 if directory is not None:
                     conn.journal.write_pcap(directory / capture_name)
                     captures.append({"file": capture_name, "sha256": _sha256_file(directory / capture_name)})
+    except LinkDown as exc:
+        if exc.cause is not CloseCause.START_TIMEOUT:
+            raise
+        # name what the RTU did not do, and the bound (the caller's timeout, not the link's t1)
+        raise LinkDown(
+            f"the RTU at {host}:{port} accepted the TCP connection but did not confirm STARTDT act "
+            f"(no STARTDT con) within {connect['start_timeout']:g} s; no point was checked",
+            by=exc.by, cause=exc.cause,
+        ) from exc
     finally:
         state.close()
     run.points, run.unexpected, run.captures, run.finished = results, unexpected, captures, _now()

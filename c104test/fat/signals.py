@@ -123,6 +123,11 @@ TEMPLATE_ROWS: tuple[dict[str, str], ...] = (
 _DECIMAL_FIELDS = frozenset({"expected_value", "command_value", "return_value", "timeout", "max_skew"})
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 
+#: A number with a unit after it (``230 kV``, ``50 Hz +- 0.1``, ``12 °C``): the unit is named as the problem.
+_WITH_UNIT = re.compile(r"^[-+]?\d[\d.,]*(\s*\+-\s*[\d.,]+%?)?\s*[A-Za-z°µΩ%/²³]+\s*(\+-\s*[\d.,]+%?)?$")
+_VALUE_FIELDS = frozenset({"expected_value", "command_value", "return_value"})
+_UNIT_HINT = "; write the number without its unit (a unit column is kept in the report, not checked)"
+
 #: Rows searched for the header: a title, the RTU's name or a blank row may come first.
 _HEADER_SEARCH = 20
 
@@ -240,10 +245,27 @@ def _integer(text: str, low: int, high: int, what: str) -> int:
         number = float(text.strip())
     except ValueError:
         raise ValueError(f"{text.strip()!r} is not a number; {what} is a whole number {low}..{high}"
-                         + (" (decimal, or hex as 0x64)" if what.endswith(("IOA", "address")) else "")) from None
-    if not number.is_integer() or not low <= number <= high:
+                         + (" (decimal, or hex as 0x64)" if what.endswith(("IOA", "address")) else "")
+                         + _structured_hint(text.strip(), what)) from None
+    if not number.is_integer():
+        raise ValueError(f"{text.strip()} is not a whole number; {what} is a whole number {low}..{high}")
+    if not low <= number <= high:
         raise ValueError(f"{text.strip()} outside {low}..{high}, the range of {what}")
     return int(number)
+
+
+def _structured_hint(text: str, what: str) -> str:
+    """For ``1-2-3`` or ``1.2.3`` as an IOA: why it is not read, and the two numbers it may mean."""
+    parts = re.split(r"[-.]", text)
+    if what != "an IOA" or len(parts) != 3 or not all(p.isdigit() and int(p) <= 255 for p in parts):
+        return ""
+    if "." in text and all(len(p) == 3 for p in parts[1:]):
+        return ""  # 1.002.003: a thousands separator as likely as a structure
+    octets = [int(p) for p in parts]
+    low_first = octets[0] | octets[1] << 8 | octets[2] << 16
+    high_first = octets[0] << 16 | octets[1] << 8 | octets[2]
+    return (f"; a structured IOA ({text}) is not read, as tools order its octets differently: write the number "
+            f"({low_first} when {octets[0]} is the lowest octet, {high_first} when it is the highest)")
 
 
 def _address(text: str, parse: Any, high: int, what: str) -> int:
@@ -258,15 +280,26 @@ def _address(text: str, parse: Any, high: int, what: str) -> int:
 
 
 def _type(text: str, *, command: bool) -> Type:
+    kind = "a command type (C_SC_NA_1, C_SE_NC_1, ...)" if command else "a monitor type (M_SP_NA_1, M_ME_NC_1, ...)"
     try:
         found = lookup(Type, text.strip())
     except (ValueError, KeyError) as exc:
-        raise ValueError(str(exc).split(" Valid:")[0]) from None
+        # the rules list every type (P_, F_, system types too): name the kind this column holds
+        message = re.split(r" Valid:|; valid:", str(exc))[0]
+        raise ValueError(message + ("" if "did you mean" in message else f"; the column holds {kind}")) from None
     row = classify(found)
     if row is None or row.command is not command:
-        kind = "a command type (C_SC_NA_1, C_SE_NC_1, ...)" if command else "a monitor type (M_SP_NA_1, ...)"
         raise ValueError(f"{found.name} is not {kind}")
     return found
+
+
+def _seconds(text: str) -> float:
+    """Seconds as a list writes them: ``5``, ``2.5``, ``5 s``, ``5s``."""
+    number = re.sub(r"\s*(s|sec|secs|seconds?)$", "", text.strip(), flags=re.IGNORECASE)
+    try:
+        return float(number)
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a number of seconds (5, 2.5 or 5 s)") from None
 
 
 def _timed(point_type: Type) -> bool:
@@ -276,7 +309,13 @@ def _timed(point_type: Type) -> bool:
 
 def _groups(text: str) -> tuple[int, ...]:
     parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
-    return tuple(sorted({_integer(p, 1, 16, "an interrogation group") for p in parts}))
+    try:
+        return tuple(sorted({_integer(p, 1, 16, "an interrogation group") for p in parts}))
+    except ValueError as exc:
+        if re.fullmatch(r"\d+\.\d+", text.strip()):  # '1,3' typed where the comma is the decimal sign
+            raise ValueError(f"{exc} (a spreadsheet may have read '1,3' as a decimal number: separate the "
+                             "groups with spaces or ';')") from None
+        raise
 
 
 class _Reader:
@@ -294,17 +333,24 @@ class _Reader:
     def header_names(self, column: Column) -> list[str]:
         return [self.mapping[column.field]] if column.field in self.mapping else [column.header, *column.aliases]
 
-    def is_header(self, cells: list[str]) -> bool:
-        """Whether ``cells`` hold a header for every required field (a title row above it does not)."""
+    def required_found(self, cells: list[str]) -> int:
+        """How many required fields ``cells`` name."""
         index = {_norm(c) for c in cells if str(c).strip()}
-        return all(any(_norm(n) in index for n in self.header_names(c)) for c in COLUMNS if c.required)
+        return sum(any(_norm(n) in index for n in self.header_names(c)) for c in COLUMNS if c.required)
 
     def header_index(self, table: list[list[str]]) -> int:
         """The header row: the first that names every required column within the first rows, else
-        the first non-blank one (its missing columns are then reported)."""
+        the one that names the most of them (a title above it names none), else the first
+        non-blank one; the missing columns of that row are then reported."""
+        best, found = None, 0
         for i, cells in enumerate(table[:_HEADER_SEARCH]):
-            if self.is_header(cells):
+            count = self.required_found(cells)
+            if count == sum(c.required for c in COLUMNS):
                 return i
+            if count > found:
+                best, found = i, count
+        if best is not None:
+            return best
         return next((i for i, cells in enumerate(table) if any(str(c).strip() for c in cells)), 0)
 
     def read(self, table: list[list[str]]) -> tuple[list[str], list[SignalRow]]:
@@ -324,7 +370,9 @@ class _Reader:
         found: dict[str, int] = {}
         for key in self.mapping if report else ():
             if key not in _BY_FIELD:
-                self.problem(None, None, f"the column mapping names {key!r}, which is no field; fields: "
+                meant = next((c.field for c in COLUMNS if key in (_norm(a) for a in c.aliases)), None)
+                self.problem(None, None, f"the column mapping names {key!r}, which is no field"
+                             + (f" (did you mean {meant}?)" if meant else "") + "; fields: "
                              + ", ".join(c.field for c in COLUMNS))
         for column in COLUMNS:
             names = self.header_names(column)
@@ -335,7 +383,10 @@ class _Reader:
             else:
                 if column.required and report:
                     shown = names[0] if column.field in self.mapping else column.header
-                    self.problem(header_row, None, f"missing column {shown!r} ({column.help}); "
+                    known = "" if column.field in self.mapping else (
+                        f"; the headers {' or '.join(repr(n) for n in names)} (any case) are read as {column.field},"
+                        " a column mapping names another")
+                    self.problem(header_row, None, f"missing column {shown!r} ({column.help}){known}; "
                                  f"the header row has: {', '.join(str(h) for h in headers if str(h).strip())}")
         return found
 
@@ -351,7 +402,7 @@ class _Reader:
         seen: dict[tuple[int, int], int] = {}
         for number, cells in body:
             cells = [("" if c is None else str(c)) for c in cells] + [""] * (len(headers) - len(cells))
-            if not any(c.strip() for c in cells):
+            if not any(c.strip() for c in cells) or _comment(cells, columns):
                 continue
             row = self.row(number, headers, columns, cells)
             if row is None:
@@ -381,7 +432,8 @@ class _Reader:
             try:
                 return convert(text)
             except ValueError as exc:
-                self.problem(number, self.where(headers, columns[name]), str(exc))
+                hint = _UNIT_HINT if name in _VALUE_FIELDS and _WITH_UNIT.match(text) else ""
+                self.problem(number, self.where(headers, columns[name]), f"{exc}{hint}")
                 return None
 
         for name in ("name", "common_address", "io_address", "type"):
@@ -412,10 +464,10 @@ class _Reader:
         ret_type = point_type if return_ioa in (None, values["io_address"]) else None
         if command_type is not None:
             return_value = parse("return_value", lambda t: expectation(t, ret_type))
-        timeout = parse("timeout", float)
+        timeout = parse("timeout", _seconds)
         if timeout is not None and timeout <= 0:
             self.problem(number, self.where(headers, columns["timeout"]), f"timeout {timeout:g} must be above 0 s")
-        max_skew = parse("max_skew", float)
+        max_skew = parse("max_skew", _seconds)
         if max_skew is not None and max_skew <= 0:
             self.problem(number, self.where(headers, columns["max_skew"]), f"max_skew {max_skew:g} must be above 0 s")
         elif max_skew is not None and point_type is not None and not _timed(point_type):
@@ -442,6 +494,14 @@ class _Reader:
         )
 
 
+def _comment(cells: list[str], columns: dict[str, int]) -> bool:
+    """A comment or section row: its first filled cell starts with ``#`` and it has no IOA (a point
+    named ``#1 Transformer`` with its IOA is a point, never skipped)."""
+    first = next((c.strip() for c in cells if c.strip()), "")
+    ioa = cells[columns["io_address"]].strip() if "io_address" in columns else ""
+    return first.startswith("#") and not ioa
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -454,7 +514,8 @@ def _mapping_file(path: str | Path | None) -> dict[str, str]:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise SignalListError([Problem(str(path), None, None, None, f"cannot read the column mapping: {exc}")]) from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise SignalListError([Problem(str(path), None, None, None, f"cannot read the column mapping: {reason}")]) from None
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(v, str | int) for v in data.values()):
@@ -471,7 +532,9 @@ def parse_csv_text(text: str, *, file: str = "<csv>", mapping: Mapping[str, str]
     """
     tables = {d: list(csv.reader(io.StringIO(text), delimiter=d)) for d in (",", ";", "\t")}
     probe = _Reader(file, None, mapping or {}, letters=False)
-    delimiter = next((d for d, t in tables.items() if any(probe.is_header(r) for r in t[:_HEADER_SEARCH])), None)
+    # the separator whose rows name the most required columns (a header with one unknown name still wins)
+    found = {d: max((probe.required_found(r) for r in t[:_HEADER_SEARCH]), default=0) for d, t in tables.items()}
+    delimiter = max(found, key=lambda d: found[d]) if any(found.values()) else None
     if delimiter is None:
         first = next((line for line in text.splitlines() if line.strip()), "")
         try:
@@ -523,16 +586,55 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, mapping: dict[str, st
                 raise SignalListError([Problem(str(path), None, None, None,
                                                f"no sheet named {wanted!r}; the workbook has "
                                                f"{', '.join(repr(n) for n in book.sheetnames)} (choose one with --sheet)")])
-        table = [["" if c is None else _cell_text(c) for c in r] for r in book[wanted].iter_rows(values_only=True)]
+        raw = list(book[wanted].iter_rows(values_only=True))
+        table = [["" if c is None else _cell_text(c) for c in r] for r in raw]
     finally:
         book.close()
     if not any(any(c.strip() for c in r) for r in table):
         raise SignalListError([Problem(str(path), wanted, None, None, "the sheet is empty: it needs a header row")])
+    uncomputed = _uncomputed_formulas(path, data, wanted, raw)
+    if uncomputed:
+        raise SignalListError(uncomputed)
     reader = _Reader(str(path), wanted, mapping, letters=True)
     headers, rows = reader.read(table)
     if reader.problems:
         raise SignalListError(reader.problems)
     return SignalList(str(path), wanted, tuple(headers), tuple(rows), _sha256(data), reader.unused(headers))
+
+
+def _uncomputed_formulas(path: Path, data: bytes, sheet: str, values: list[tuple[Any, ...]]) -> list[Problem]:
+    """Cells that hold a formula but no computed value: a workbook written by a program (openpyxl,
+    an export script) and never opened in a spreadsheet. Read as values they are empty, so an
+    expected value there would go unchecked; each is named instead. A formula whose value is the
+    empty string (``=IF(A2="","",...)``) has one: the spreadsheet marks it as text (t="str")."""
+    import openpyxl
+
+    candidates: dict[tuple[int, int], str] = {}
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        for number, cells in enumerate(book[sheet].iter_rows(values_only=True), 1):
+            row = values[number - 1] if number <= len(values) else ()
+            for index, cell in enumerate(cells):
+                if isinstance(cell, str) and cell.startswith("=") and (index >= len(row) or row[index] is None):
+                    candidates[(number, index)] = cell
+    finally:
+        book.close()
+    if not candidates:
+        return []
+    uncomputed = []
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        for number, cells in enumerate(book[sheet].iter_rows(), 1):
+            for index, cell in enumerate(cells):
+                if (number, index) in candidates and getattr(cell, "data_type", "n") == "n":
+                    uncomputed.append(Problem(
+                        str(path), sheet, number, _letter(index),
+                        f"the formula {candidates[number, index]} has no computed value (the workbook was written by "
+                        "a program and never opened in a spreadsheet): open and save it in Excel or LibreOffice, "
+                        "or write the value"))
+    finally:
+        book.close()
+    return uncomputed
 
 
 def _cell_text(value: Any) -> str:
@@ -551,13 +653,44 @@ def read_signal_list(path: str | Path, *, columns: str | Path | None = None, she
     except OSError as exc:
         raise SignalListError([Problem(str(path), None, None, None, f"cannot read: {exc.strerror or exc}")]) from None
     mapping = _mapping_file(columns)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, data, sheet, mapping)
-    return parse_csv_text(decode_csv(data), file=str(path), mapping=mapping, sha256=_sha256(data))
+    kind = _file_kind(data)
+    if kind == "zip" and b"mimetype" in data[:100] and b"opendocument.spreadsheet" in data[:200]:
+        raise SignalListError([Problem(str(path), None, None, None, "an OpenDocument spreadsheet (.ods): save it "
+                                       "as .xlsx or CSV (LibreOffice: File > Save As)")])
+    if kind == "ole2":
+        raise SignalListError([Problem(str(path), None, None, None, "a legacy Excel 97-2003 workbook (.xls): save "
+                                       "it as .xlsx or CSV")])
+    if kind == "zip" or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, data, sheet, mapping)  # a workbook, whatever its name says
+    if kind == "binary":
+        raise SignalListError([Problem(str(path), None, None, None, "not a CSV text file nor an XLSX workbook "
+                                       f"(octet {data.index(0)} is 0x00)")])
+    if sheet is not None:  # it would go unused: the list read may not be the one meant
+        raise SignalListError([Problem(str(path), None, None, None, f"the sheet {sheet!r} was named, but the file "
+                                       "is CSV text, which has no sheets")])
+    try:
+        return parse_csv_text(decode_csv(data), file=str(path), mapping=mapping, sha256=_sha256(data))
+    except csv.Error as exc:
+        raise SignalListError([Problem(str(path), None, None, None, f"not readable as CSV: {exc}")]) from None
+
+
+def _file_kind(data: bytes) -> str:
+    """What the octets are, whatever the file's name says: zip (XLSX, ODS), ole2 (legacy .xls),
+    binary (a NUL octet in the first 8 KiB), else text."""
+    if data.startswith(b"PK\x03\x04"):
+        return "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole2"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text"  # UTF-16, as Excel saves 'Unicode text'
+    return "binary" if b"\x00" in data[:8192] else "text"
 
 
 def decode_csv(data: bytes) -> str:
-    """The text of a CSV file: UTF-8 (with or without BOM), else Windows-1252 as Excel writes it."""
+    """The text of a CSV file: UTF-8 (with or without BOM), UTF-16 with its BOM (Excel's 'Unicode
+    text', tab-separated), else Windows-1252 as Excel writes it."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

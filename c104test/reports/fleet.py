@@ -23,11 +23,11 @@ def write_summary(runs: Sequence[tuple[RunResults, Path]], directory: Path) -> b
     e = html.escape
     out = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>FAT summary</title></head><body>",
            f"<h1>FAT summary: {len(rows)} RTUs</h1><table border='1'><tr><th>RTU</th><th>verdict</th><th>pass</th>"
-           "<th>fail</th><th>error</th><th>skipped</th><th>unexpected</th><th>report</th></tr>"]
+           "<th>fail</th><th>error</th><th>skipped</th><th>unexpected</th><th>report</th><th>first problem</th></tr>"]
     for row in rows:
         out.append(f"<tr><td>{e(row['rtu'])}</td><td>{'PASSED' if row['passed'] else 'FAILED'}</td><td>{row['pass']}</td>"
                    f"<td>{row['fail']}</td><td>{row['error']}</td><td>{row['skipped']}</td><td>{row['unexpected']}</td>"
-                   f"<td><a href='{e(row['report'])}'>report</a></td></tr>")
+                   f"<td><a href='{e(row['report'])}'>report</a></td><td>{e(row['first_problem'])}</td></tr>")
     out.append("</table></body></html>")
     (directory / "summary.html").write_text("\n".join(out), encoding="utf-8")
     return all(row["passed"] for row in rows)

@@ -139,7 +139,9 @@ def load_results(path: str | Path) -> RunResults:
         if str(exc).startswith(f"{path}: "):
             raise
         raise ValueError(f"{path}: not a c104test results.json ({exc})") from None
-    except (OSError, KeyError, TypeError) as exc:
+    except OSError as exc:  # a directory without results.json, a mistyped name
+        raise ValueError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a c104test results.json (missing {exc})" if isinstance(exc, KeyError)
                          else f"{path}: not a c104test results.json ({exc})") from None
 
@@ -147,4 +149,12 @@ def load_results(path: str | Path) -> RunResults:
 def merge(runs: Iterable[RunResults]) -> list[dict[str, Any]]:
     """One summary row per run, for a fleet page or ``report merge``."""
     return [{"rtu": r.rtu, "points_file": r.points_file, "passed": r.passed, **r.counts(),
-             "unexpected": len(r.unexpected), "started": r.started, "finished": r.finished} for r in runs]
+             "unexpected": len(r.unexpected), "started": r.started, "finished": r.finished,
+             "first_problem": _first_problem(r)} for r in runs]
+
+
+def _first_problem(run: RunResults) -> str:
+    """The summary's one line on a failed run: its first failed row and why ('' when it passed);
+    an RTU that was not reached says so here, not only in its own report."""
+    bad = run.failures()
+    return f"row {bad[0].row}: {bad[0].reason}" if bad else ""

@@ -16,7 +16,7 @@ from pathlib import Path
 from .chart import sequence_chart
 from .results import ItemResult, RunResults
 
-__all__ = ["RESULT_COLUMNS", "write_html", "write_junit", "write_reports", "write_xlsx"]
+__all__ = ["RESULT_COLUMNS", "result_columns", "write_html", "write_junit", "write_reports", "write_xlsx"]
 
 #: Columns appended to the list in report.xlsx.
 RESULT_COLUMNS = ("seen value", "seen quality", "verdict", "time (s)", "remark")
@@ -35,7 +35,7 @@ def write_reports(run: RunResults, directory: str | Path, table: Table | None = 
 
 def _title(item: ItemResult) -> str:
     where = f"CA {item.common_address} IOA {item.io_address}" if item.io_address is not None else ""
-    return f"row {item.row}: {item.name} ({where})" if where else f"row {item.row}: {item.name}"
+    return f"row {item.row}: {item.name} ({where})" if where else item.name  # a case: "L03 I-frame while stopped"
 
 
 def write_junit(run: RunResults, path: str | Path) -> None:
@@ -72,35 +72,50 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:
 """
 
 
+#: What the page calls things, per kind of run: a FAT checks the rows of a signal list, a
+#: conformance run the cases its PICS selects (no address, no value; ``skipped`` is ``n/a``).
+_WORDS = {
+    "fat": {"source": "list", "skipped": "skipped", "columns": ("row", "name", "CA", "IOA", "expected", "seen", "quality")},
+    "conformance": {"source": "PICS", "skipped": "n/a", "columns": ("#", "case", "clause")},
+}
+
+
 def write_html(run: RunResults, path: str | Path) -> None:
     """A self-contained page: header facts, summary, one line per row, failure evidence as charts."""
     e = html.escape
     counts = run.counts()
+    words = _WORDS.get(run.kind, _WORDS["fat"])
+    fat = run.kind != "conformance"
     out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(run.kind.upper())} report {e(run.rtu)}</title>",
            f"<style>{_CSS}</style></head><body>", f"<h1>{e(run.kind.upper())} report: {e(run.rtu)}</h1>", "<table>"]
-    facts = [("RTU", run.rtu), ("list file", run.points_file), ("list sha256", run.points_sha256),
+    facts = [("RTU" if run.peer == "RTU" else "device under test", run.rtu),
+             (f"{words['source']} file", run.points_file), (f"{words['source']} sha256", run.points_sha256),
              ("tool", run.tool), ("witnesses", ", ".join(run.witnesses) or "-"), ("started", run.started),
              ("finished", run.finished)]
     facts += [(f"capture {c['file']} sha256", c["sha256"]) for c in run.captures]
     out += [f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in facts]
     out.append("</table>")
     verdict = "PASSED" if run.passed else "FAILED"
-    out.append(f"<h2 id='verdict'>{verdict}: " + ", ".join(f"{n} {v}" for v, n in counts.items())
-               + f", {len(run.unexpected)} unexpected</h2>")
-    out.append("<table><tr><th>row</th><th>name</th><th>CA</th><th>IOA</th><th>expected</th><th>seen</th>"
-               "<th>quality</th><th>verdict</th><th>time (s)</th><th>reason</th></tr>")
+    out.append(f"<h2 id='verdict'>{verdict}: "
+               + ", ".join(f"{n} {words['skipped'] if v == 'skipped' else v}" for v, n in counts.items())
+               + (f", {len(run.unexpected)} unexpected" if fat else "") + "</h2>")
+    out.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in words["columns"])
+               + "<th>verdict</th><th>time (s)</th><th>reason</th></tr>")
+    failed = [p for p in run.failures() if p.frames]
+    charted = {id(p) for p in failed}
     for p in run.points:
-        link = f"<a href='#row-{p.row}'>{p.verdict}</a>" if p.frames else p.verdict
-        out.append(f"<tr class='{p.verdict}'><td>{p.row}</td><td>{e(p.name)}</td><td>{p.common_address}</td>"
-                   f"<td>{p.io_address}</td><td>{e(p.expected)}</td><td>{e(p.seen)}</td><td>{e(p.quality)}</td>"
-                   f"<td>{link}</td><td>{p.duration:.3f}</td><td>{e(p.reason)}</td></tr>")
+        shown = words["skipped"] if p.verdict == "skipped" else p.verdict
+        link = f"<a href='#row-{p.row}'>{shown}</a>" if id(p) in charted else shown  # only failures have a chart
+        cells = ([p.row, p.name, p.common_address, p.io_address, p.expected, p.seen, p.quality] if fat
+                 else [p.row, p.name, p.expected])
+        out.append(f"<tr class='{p.verdict}'>" + "".join(f"<td>{e(str(c))}</td>" for c in cells)
+                   + f"<td>{link}</td><td>{p.duration:.3f}</td><td>{e(p.reason)}</td></tr>")
     out.append("</table>")
     if run.unexpected:
         out.append("<h2>Reported but not in the list</h2><table><tr><th>CA</th><th>IOA</th><th>type</th><th>value</th></tr>")
         out += [f"<tr class='fail'><td>{u['common_address']}</td><td>{u['io_address']}</td><td>{e(u['type'])}</td>"
                 f"<td>{e(str(u['value']))}</td></tr>" for u in run.unexpected]
         out.append("</table>")
-    failed = [p for p in run.failures() if p.frames]
     if failed:
         out.append("<h2>Evidence of failures</h2>")
         for p in failed:
@@ -121,6 +136,30 @@ def _number(cell: object) -> object:
     return cell
 
 
+def result_columns(headers: Sequence[str]) -> tuple[str, ...]:
+    """The result columns' headers beside the list's own: a list that has a 'Verdict' or a
+    'Remark' column of its own (for the witnesses' hand) gets 'c104test verdict', so that the
+    signed sheet never shows two columns of one name.
+
+    >>> result_columns(["name", "Remark"])[-1]
+    'c104test remark'
+    """
+    taken = {str(h).strip().lower() for h in headers}
+    return tuple(f"c104test {c}" if c in taken else c for c in RESULT_COLUMNS)
+
+
+def _as_written(sheet: object, value: object) -> object:
+    """Text that begins with '=' stays text: openpyxl would write it as a formula, so a remark
+    '=> see drawing 12' became a broken formula in the workbook that is signed."""
+    if isinstance(value, str) and value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def write_xlsx(run: RunResults, path: str | Path, table: Table | None = None) -> None:
     """The list as written plus the result columns, a Summary sheet and an Unexpected sheet."""
     import openpyxl
@@ -131,25 +170,26 @@ def write_xlsx(run: RunResults, path: str | Path, table: Table | None = None) ->
     book = openpyxl.Workbook(write_only=True)  # streams rows: a few times faster for long lists
     sheet = book.create_sheet("Results")
     headers = list(table[0]) if table else ["row", "name", "common_address", "io_address", "expected"]
-    sheet.append([*headers, *RESULT_COLUMNS])
+    sheet.append([*headers, *result_columns(headers)])
     styles = {verdict: PatternFill("solid", fgColor=colour) for verdict, colour in fills.items()}
     for p in run.points:
         cells = list(table[1].get(p.row, ())) if table else [p.row, p.name, p.common_address, p.io_address, p.expected]
-        cells = [None if c == "" else _number(c) for c in cells] + [None] * (len(headers) - len(cells))
+        cells = [None if c == "" else _as_written(sheet, _number(c)) for c in cells] + [None] * (len(headers) - len(cells))
         verdict = WriteOnlyCell(sheet, p.verdict)
         verdict.fill = styles[p.verdict]
-        sheet.append([*cells, p.seen or None, p.quality or None, verdict, round(p.duration, 3), p.reason or None])
+        sheet.append([*cells, _as_written(sheet, p.seen or None), p.quality or None, verdict, round(p.duration, 3),
+                      _as_written(sheet, p.reason or None)])
     summary = book.create_sheet("Summary")
     for key, value in (("RTU", run.rtu), ("list file", run.points_file), ("list sha256", run.points_sha256),
                        ("tool", run.tool), ("started", run.started), ("finished", run.finished),
                        ("verdict", "PASSED" if run.passed else "FAILED"), *run.counts().items(),
                        ("unexpected", len(run.unexpected)),
                        *((f"capture {c['file']} sha256", c["sha256"]) for c in run.captures)):
-        summary.append([key, value])
+        summary.append([key, _as_written(summary, value)])
     summary.append([])
     summary.append(["witness", "signature", "date"])
     for name in run.witnesses or ("vendor", "utility"):
-        summary.append([name, "", ""])
+        summary.append([_as_written(summary, name), "", ""])
     if run.unexpected:
         extra = book.create_sheet("Unexpected")
         extra.append(["common_address", "io_address", "type", "value"])

@@ -82,6 +82,24 @@ def test_a_deviation_fails_the_run_and_names_it(tmp_path: Path, capsys: pytest.C
     assert "CONFORMANCE report" in page and "A16 Read" in page and "<svg" in page  # the failure's chart
 
 
+def test_the_report_page_speaks_of_cases_and_the_pics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """report.html named the PICS 'list file', showed CA and IOA 'None' for each case, n/a as
+    'skipped', '0 unexpected', linked passed cases to charts it does not draw; results.json had no
+    sha256 of the PICS, and the page no capture."""
+    text = PICS_TEXT.replace("  read: true", "  read: false")
+    status, out = run(tmp_path, pics_text=text, cases="A02,A16")
+    assert status == 0
+    document = json.loads((out / "results.json").read_text())
+    assert document["pics_sha256"] == hashlib.sha256((tmp_path / "rtu.yaml").read_bytes()).hexdigest()
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert f"<tr><th>PICS sha256</th><td>{document['pics_sha256']}</td></tr>" in page
+    assert f"<th>capture capture.pcap sha256</th><td>{document['capture_sha256']}</td>" in page
+    assert "<th>#</th><th>case</th><th>clause</th><th>verdict</th>" in page
+    assert "None" not in page and "list file" not in page and "unexpected" not in page
+    assert "PASSED: 1 pass, 0 fail, 0 error, 1 n/a</h2>" in page
+    assert "href='#row-" not in page  # nothing failed: no chart to link to
+
+
 def test_a_case_the_pics_does_not_claim_is_n_a_naming_the_item(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = PICS_TEXT.replace("  read: true", "  read: false")
     status, out = run(tmp_path, pics_text=text, cases="A16")
@@ -104,13 +122,50 @@ def test_no_rtu_is_an_error_with_exit_1(tmp_path: Path, capsys: pytest.CaptureFi
     [
         (["conformance"], "HOST[:PORT] and --pics FILE are required"),
         (["conformance", "h", "--pics", "missing.yaml"], "missing.yaml: cannot read"),
-        (["conformance", "h", "--pics", "x", "--cases", "Q1"], "'Q1' names no catalogue case"),
+        (["conformance", "h", "--pics", "x", "--cases", "Q1"], "--cases 'Q1' is no catalogue case: the series are L, A and R"),
         (["conformance", "--pics-from-profile", "nowhere.yaml"], "nowhere.yaml"),
+        # the options of --master went unused, silently, against an RTU
+        (["conformance", "h", "--pics", "x", "--profile", "rtu.yaml", "--wait", "5"],
+         "--wait, --profile go with --master (the simulated RTU that waits for a master)"),
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("cases", "message"),
+    [
+        ("L10-L05", "'L10-L05' runs backwards; write L05-L10"),
+        ("L01,A42", "'A42' (part 2 of 'L01,A42') is no catalogue case: the A series runs A01-A41"),
+        ("A02-L05", "'A02-L05' mixes two series (A and L)"),
+        ("L01,x-1", "'x-1' (part 2 of 'L01,x-1') is not an ID (a letter and a number: A02), a range"),
+        ("A50-A60", "'A50-A60' holds no catalogue case: the A series runs A01-A41"),
+        ("M01", "'M01' is no catalogue case: M is the master checks' series: give --master"),
+        ("Z*", "'Z*' matches no catalogue case: the series are L, A and R"),
+    ],
+)
+def test_a_wrong_case_list_names_the_part_and_what_is_wrong(
+    cases: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--cases A1 and reversed ranges said only "names no catalogue case"."""
+    assert main(["conformance", "127.0.0.1", "--pics", "x.yaml", "--cases", cases]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"c104test conformance: --cases {message}"), err
+    assert "(valid: L01-L22, A01-A41, R01-R17; ranges like" in err
+
+
+def test_case_ids_as_typed() -> None:
+    """A2 is A02 (as the range A2-5 is A02-A05); semicolons and spaces separate; A02 - A05 is a range."""
+    from c104test.conformance import select_cases, select_master_checks
+
+    assert [c.id for c in select_cases("a1; L1-3 A02 - A04")] == ["L01", "L02", "L03", "A01", "A02", "A03", "A04"]
+    assert [c.id for c in select_master_checks("M1,M3-4")] == ["M01", "M03", "M04"]
+    with pytest.raises(ValueError, match="'A01' is no master check: A is a series of catalogue cases"):
+        select_master_checks("A01")
+    with pytest.raises(ValueError, match="'M05-M01' runs backwards; write M01-M05"):
+        select_master_checks("M05-M01")
 
 
 def test_a_binary_pics_file_is_named_not_a_decoding_traceback_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -214,3 +269,25 @@ def test_ctrl_c_stops_the_run_at_once_and_leaves_the_report_of_the_finished_case
     assert first.split()[0] in ids and len(ids) < 4 and document["interrupted"] == f"{len(ids)} of 4 cases finished"
     assert (out / "junit.xml").is_file() and (out / "report.html").is_file()
     assert document["capture_sha256"] == hashlib.sha256((out / "capture.pcap").read_bytes()).hexdigest()
+
+
+def test_an_output_that_is_a_file_is_named_before_anything_is_sent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--output naming an existing file ended in a FileExistsError traceback after the run."""
+    (tmp_path / "rtu.yaml").write_text(PICS_TEXT)
+    (tmp_path / "report").write_text("")
+    assert main(["conformance", "127.0.0.1:1", "--pics", str(tmp_path / "rtu.yaml"), "--cases", "L01",
+                 "--output", str(tmp_path / "report")]) == 2
+    assert capsys.readouterr().err == (f"c104test conformance: --output {tmp_path / 'report'}: cannot make the report "
+                                       "directory: a file of that name exists\n")
+
+
+def test_a_pics_with_a_ca_the_rtu_does_not_know_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The template's CA 1 against an RTU of CA 47: A02 said only 'answered with COT 46 P/N=1'."""
+    text = PICS_TEXT.replace("common_addresses: [47]", "common_addresses: [12]")
+    assert text != PICS_TEXT
+    status, _ = run(tmp_path, pics_text=text, cases="A02")
+    assert status == 1
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.endswith("station interrogation was answered with COT 46 (unknown common address) P/N=1 where a "
+                         "positive ACT_CON (COT 7) was expected; the RTU does not know CA 12: is PICS "
+                         "rtu.common_addresses right?"), line

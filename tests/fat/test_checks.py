@@ -187,3 +187,25 @@ def test_a_skew_needs_an_event_after_the_clock_sync() -> None:
     result = run(signals).points[0]
     assert result.verdict == "fail"
     assert result.reason == "no report of IOA 101 with time tag after the clock sync within 0.5 s"
+
+
+def test_a_reason_ends_where_its_frames_begin() -> None:
+    """The report cell read '...within 0.5 s; last frames:' and stopped: the frames are the row's
+    evidence, so the dangling tail goes."""
+    row = "Disconnector Q1,47,200,M_DP_NA_1,ON,,,,,,,,,,,"
+    result = run(_one(row), faults=(parse_fault("silence type=C_IC_NA_1"),),
+                 options=FatOptions(timeout=0.5)).points[0]
+    assert result.verdict == "fail"
+    assert result.reason == "station interrogation of CA 47: no ACT_CON for C_IC_NA_1 IOA 0 CA 47 within 0.5 s"
+    assert any(f.sent and "C_IC_NA_1" in f.text for f in result.frames)
+
+
+def test_a_command_answer_is_named_as_the_standard_names_it() -> None:
+    """With act_term=never an RTU that sends ACT_TERM got 'negative confirmation (COT
+    Cot.ACTIVATION_CON)' although its ACT_CON was positive: the engine's reason was dropped."""
+    never = run(_one(BREAKER), options=FatOptions(act_term="never")).points[0]
+    assert never.verdict == "fail"
+    assert never.reason == ("C_SC_NA_1 OFF to IOA 500: the RTU sent ACT_TERM although act_term=never "
+                            "(the PIXIT says it does not)")
+    refused = run(_one(BREAKER), faults=(parse_fault("negative_confirmation type=C_SC_NA_1"),)).points[0]
+    assert refused.reason == "C_SC_NA_1 OFF to IOA 500: negative confirmation (COT 7 ACTIVATION_CON, P/N=1)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -142,12 +143,77 @@ def test_unreachable_rtu_is_one_line_exit_1(tmp_path: Path, capsys: pytest.Captu
     assert code == 1 and len(err.strip().splitlines()) == 1 and "127.0.0.1" in err
 
 
+def test_timeout_bounds_the_wait_for_startdt_con(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An RTU that takes the TCP connection and never confirms STARTDT: --timeout is the bound, not t1 (15 s)."""
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    with socket.create_server(("127.0.0.1", 0)) as mute:  # the kernel accepts; nobody answers
+        port = mute.getsockname()[1]
+        started = time.monotonic()
+        code, _, err = fat(capsys, f"127.0.0.1:{port}", "--points", str(points), "-o", str(tmp_path / "r"),
+                           "--timeout", "1")
+        took = time.monotonic() - started
+    assert code == 1
+    assert err.splitlines() == [
+        f"c104test fat: the RTU at 127.0.0.1:{port} accepted the TCP connection but did not confirm STARTDT act "
+        "(no STARTDT con) within 1 s; no point was checked (--timeout)"
+    ]
+    assert took < 6, f"took {took:.1f} s; t1 (15 s) must not be the bound"
+
+
+def test_resume_after_a_run_that_never_connected_lists_only_real_captures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report of the resumed run listed 'capture.pcap' with an empty sha256: the first run
+    never got its STARTDT con, so it captured nothing and the file does not exist."""
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    with socket.create_server(("127.0.0.1", 0)) as mute:
+        code, _, _ = fat(capsys, f"127.0.0.1:{mute.getsockname()[1]}", "--points", str(points),
+                         "-o", str(tmp_path / "r"), "--timeout", "0.5", "--no-commands")
+    assert code == 1
+    code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"), "--resume", "--no-commands")
+    assert code == 0, err
+    captures = json.loads((tmp_path / "r" / "results.json").read_text())["captures"]
+    assert [c["file"] for c in captures] == ["capture.pcap"]
+    assert captures[0]["sha256"] == hashlib.sha256((tmp_path / "r" / "capture.pcap").read_bytes()).hexdigest()
+
+
+def test_ctrl_c_before_the_first_row_does_not_suggest_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the simulator started said 'continue with --resume', which then found no state."""
+    import trio
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trio, "run", interrupted)
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"))
+    assert code == 1
+    assert err.strip() == "c104test fat: interrupted before the run began; nothing to resume"
+
+
+def test_resume_without_a_state_file_says_there_is_nothing_to_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"), "--resume")
+    assert code == 2
+    assert err.strip() == (f"c104test fat: {tmp_path / 'r' / 'fat-state.json'}: no such file, so there is nothing to "
+                           "resume (the interrupted run had not started its first row, or wrote its reports elsewhere); "
+                           "run without --resume")
+
+
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
         (["--simulate"], "--points FILE is required"),
         (["--points", "x.csv"], "give the RTU as HOST[:PORT], or --simulate"),
         (["--template", "x.txt"], "must end in .csv or .xlsx"),
+        # a fault against a real RTU went unused, silently
+        (["127.0.0.1", "--points", "x.csv", "--fault", "silence"],
+         "--fault makes the simulated RTU misbehave: it goes with --simulate (and no --fleet)"),
+        (["--simulate", "--points", "x.csv", "--fault", "nonsense"], "--fault: unknown fault 'nonsense'"),
         (["--simulate", "--points", "/nonexistent/x.csv"], "cannot read"),
     ],
 )
@@ -292,3 +358,50 @@ def test_restore_of_a_regulating_step_commands_the_opposite_step(tmp_path: Path,
     assert row["verdict"] == "pass" and row["commanded"]
     rc_commands = [ioa for name, ioa in sent_commands(tmp_path / "r" / "capture.pcap") if name == "C_RC_NA_1"]
     assert rc_commands == [520, 520]  # HIGHER, then LOWER
+
+
+def test_the_signed_workbook_never_shows_two_columns_of_one_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A list with its own 'Verdict' and 'Remark' columns (for the witnesses' hand) got c104test's
+    'verdict' and 'remark' beside them: two columns of one name on the sheet that is signed."""
+    points = tmp_path / "list.csv"
+    points.write_text("name,ca,ioa,type,expected,Verdict,Remark\nQ1,47,200,M_DP_NA_1,ON,,checked on site\n")
+    code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"), "--no-commands")
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("name", "ca", "ioa", "type", "expected", "Verdict", "Remark",
+                       "seen value", "seen quality", "c104test verdict", "time (s)", "c104test remark")
+    assert rows[1][5:7] == (None, "checked on site") and rows[1][9] == "pass"
+
+
+def test_an_output_that_is_a_file_is_named_before_anything_is_sent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--output naming an existing file (the list itself, say) ended in a FileExistsError traceback."""
+    points = write_csv(tmp_path / "list.csv", RIGHT)
+    code, _, err = fat(capsys, f"127.0.0.1:{_closed_port()}", "--points", str(points), "--output", str(points))
+    assert code == 2
+    assert err == f"c104test fat: --output {points}: cannot make the report directory: a file of that name exists\n"
+
+
+def test_a_template_or_a_merge_that_cannot_be_done_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--template into a folder that does not exist was a FileNotFoundError traceback; report merge of
+    a mistyped directory said 'not a c104test results.json ([Errno 2] ...)'."""
+    code, _, err = fat(capsys, "--template", str(tmp_path / "no" / "list.csv"))
+    assert code == 2
+    assert err == f"c104test fat: --template {tmp_path / 'no' / 'list.csv'}: cannot write: No such file or directory\n"
+    assert main(["report", "merge", str(tmp_path / "nothere")]) == 2
+    assert capsys.readouterr().err == f"c104test report merge: {tmp_path / 'nothere'}: cannot read: No such file or directory\n"
+
+
+def test_a_cell_that_begins_with_an_equals_sign_stays_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A remark '=> see drawing 12' became a formula in report.xlsx (a broken one: Excel repairs the
+    file or shows #NAME?), in the workbook that is signed; a witness named '=...' likewise."""
+    points = tmp_path / "list.csv"
+    points.write_text("name,ca,ioa,type,expected,Remark\nQ1,47,200,M_DP_NA_1,ON,=> see drawing 12\n")
+    code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"), "--no-commands",
+                       "--witness", "=A. Vendor")
+    assert code == 0, err
+    book = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")
+    remark = book["Results"]["F2"]
+    assert (remark.value, remark.data_type) == ("=> see drawing 12", "s")
+    witness = next(c for c in book["Summary"]["A"] if c.value == "=A. Vendor")
+    assert witness.data_type == "s"

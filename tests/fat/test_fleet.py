@@ -54,13 +54,28 @@ def test_fleet_cli_with_simulators(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_bad_fleet_file_names_row_and_column(tmp_path: Path) -> None:
     write_csv(tmp_path / "bad.csv", ["A,47,100,M_SP_NA_1,maybe,,,,,,,,,,,"])
-    (tmp_path / "fleet.csv").write_text("name,host,port,points\na,h,99999,x.csv\n,h,2404,x.csv\nc,h,2404,bad.csv\n")
+    (tmp_path / "fleet.csv").write_text("name,host,port,points\na,h,99999,x.csv\n,h,2404,x.csv\n,,,\nc,h,2404,bad.csv\n")
     with pytest.raises(SignalListError) as info:
         read_fleet(tmp_path / "fleet.csv")
     text = str(info.value)
     assert "fleet.csv, row 2, column 'port': '99999' is not a port" in text
     assert "fleet.csv, row 3, column 'name': empty name" in text
     assert "bad.csv, row 2, column 'expected_value'" in text
+    assert "row 4" not in text  # a blank row (',,,') is skipped, as in a signal list
+
+
+def test_a_fleet_ca_for_a_list_of_two_stations_is_refused(tmp_path: Path) -> None:
+    """common_address moved the rows of CA 47 and CA 48 to CA 47: IOA 100 of both stations became
+    one point, checked twice, and both rows passed."""
+    (tmp_path / "two.csv").write_text("name,ca,ioa,type,expected\nA,47,100,M_SP_NA_1,ON\nB,48,100,M_SP_NA_1,ON\n")
+    (tmp_path / "fleet.csv").write_text("name,host,port,common_address,points\nbay-01,127.0.0.1,2404,47,two.csv\n"
+                                        "bay-02,127.0.0.1,2404,,two.csv\n")
+    with pytest.raises(SignalListError) as info:
+        read_fleet(tmp_path / "fleet.csv")
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path / 'fleet.csv'}, row 2, column 'common_address': moves every row of two.csv to CA 47, but that "
+        "list holds the stations CA 47 (from row 2), CA 48 (from row 3); leave common_address empty, or give one "
+        "list per station"]
 
 
 def test_an_unreachable_rtu_gets_errors_and_the_others_go_on(tmp_path: Path) -> None:
@@ -81,6 +96,11 @@ def test_an_unreachable_rtu_gets_errors_and_the_others_go_on(tmp_path: Path) -> 
     assert up.passed and not down.passed
     assert {p.verdict for p in down.points} == {"error"} and "127.0.0.1" in down.points[0].reason
     assert (tmp_path / "out" / "down" / "report.html").exists()
+    # the summary says why an RTU failed (it showed only '12 error'), and when its run ended (it was empty)
+    summary = {row["rtu"]: row for row in json.loads((tmp_path / "out" / "summary.json").read_text())}
+    assert summary["down"]["first_problem"] == f"row 2: {down.points[0].reason}" and summary["down"]["finished"]
+    assert summary["up"]["first_problem"] == ""
+    assert f"<td>row 2: cannot connect to 127.0.0.1:{closed}" in (tmp_path / "out" / "summary.html").read_text()
 
 
 def test_fleet_file_as_excel_writes_it_in_europe(tmp_path: Path) -> None:

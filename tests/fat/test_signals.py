@@ -55,10 +55,20 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
         ("A,70000,100,M_SP_NA_1,ON", "row 2, column 'common_address'", "outside 1..65534"),
         (",47,100,M_SP_NA_1,ON", "row 2, column 'name'", "empty name"),
         ("A,47,100,M_SP_NA_1,ON,XX", "row 2, column 'expected_quality'", "XX"),
+        # the type column names the kind of type it holds, not all 68 types of the standard
+        ("A,47,100,SP,ON", "row 2, column 'type'", "'SP' is not a Type; the column holds a monitor type (M_SP_NA_1,"),
+        ("A,47,1-2-3,M_SP_NA_1,ON", "row 2, column 'io_address'",
+         "a structured IOA (1-2-3) is not read, as tools order its octets differently: write the number "
+         "(197121 when 1 is the lowest octet, 66051 when it is the highest)"),
+        ("A,47,100,M_SP_NA_1,ON,,abc", "row 2, column 'timeout'", "'abc' is not a number of seconds (5, 2.5 or 5 s)"),
+        ("A,47,100.5,M_SP_NA_1,ON", "row 2, column 'io_address'",
+         "100.5 is not a whole number; an IOA is a whole number 1..16777215"),  # it said '100.5 outside 1..16777215'
+        ("A,47,100,M_ME_NC_1,230 kV +- 2", "row 2, column 'expected_value'",
+         "; write the number without its unit (a unit column is kept in the report, not checked)"),
     ],
 )
 def test_bad_cells_name_row_and_column(line: str, where: str, message: str) -> None:
-    header = "name,common_address,io_address,type,expected_value,expected_quality"
+    header = "name,common_address,io_address,type,expected_value,expected_quality,timeout"
     with pytest.raises(SignalListError) as info:
         parse_csv_text(f"{header}\n{line}\n", file="list.csv")
     text = str(info.value)
@@ -75,7 +85,8 @@ def test_missing_column_and_every_problem_reported() -> None:
     with pytest.raises(SignalListError) as info:
         parse_csv_text("name,ca,type\nA,47,M_SP_NA_1\n", file="list.csv")
     assert str(info.value) == ("list.csv, row 1: missing column 'io_address' (IOA of the point, 1..16777215); "
-                               "the header row has: name, ca, type")
+                               "the headers 'io_address' or 'ioa' or 'address' (any case) are read as io_address, "
+                               "a column mapping names another; the header row has: name, ca, type")
     with pytest.raises(SignalListError) as info:
         parse_csv_text("name,ca,ioa,type\nA,47,100,M_XX\nB,47,0,M_SP_NA_1\n", file="l.csv")
     assert [p.row for p in info.value.problems] == [2, 3]
@@ -201,3 +212,110 @@ def test_a_command_value_that_cannot_be_the_return_says_to_fill_return_value() -
     row = parse_csv_text("name,ca,ioa,type,command_io_address,command_type,command_value,return_value\n"
                          "Tap,47,310,M_ST_NA_1,520,C_RC_NA_1,HIGHER,6\n", file="l.csv").rows[0]
     assert row.return_value is not None and row.return_value.matches(6)
+
+
+def test_a_list_as_a_utility_writes_it() -> None:
+    """A title and a revision line above a header with one unknown name: the error names the header
+    row (row 4, not the title) and the headers that would have been read; with the name mapped, the
+    list reads: semicolons, hex IOAs, a comment row, blank rows, extra columns, seconds as '5 s'."""
+    text = ("Signal list RTU North;;;;;;\nRev. 3;;;;;;\n;;;;;;\n"
+            "TK;IOA;CA;Description;Unit;Expected;Timeout\n"
+            "M_SP_NA_1;0x64;47;Breaker Q0;;ON;5 s\n"
+            "# Bay 2: measurements;;;;;;\n"
+            ";;;;;;\n"
+            "M_ME_NC_1;301;47;Busbar voltage;kV;230,0 +- 5;2.5s\n"
+            "M_SP_NA_1;102;47;#1 Transformer alarm;;OFF;\n")
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text(text, file="list.csv")
+    assert str(info.value).startswith("list.csv, row 4: missing column 'type' (")
+    assert "the headers 'type' or 'type_id' or 'ti' (any case) are read as type" in str(info.value)
+    signals = parse_csv_text(text, file="list.csv", mapping={"type": "TK"})
+    assert [(r.row, r.io_address, r.timeout) for r in signals.rows] == [(5, 100, 5.0), (8, 301, 2.5), (9, 102, None)]
+    assert signals.rows[1].expected.matches(234.0) and signals.unused == ("Unit",)
+
+
+def test_a_formula_without_a_computed_value_is_named_not_read_as_empty(tmp_path: Path) -> None:
+    """A workbook written by a program (never opened in a spreadsheet) holds formulas but no values:
+    the IOA was reported as 'empty io_address', and an expected value as a formula went unchecked.
+    A formula whose computed value is the empty string (t="str", as Excel writes it) is read."""
+    import re
+    import zipfile
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Signals"
+    sheet.append(["name", "common_address", "io_address", "type", "expected_value"])
+    sheet.append(["Q0", 47, 100, "M_SP_NA_1", "ON"])
+    sheet.append(["Q8", 47, "=C2+1", "M_SP_NA_1", '=IF(1,"OFF","ON")'])
+    book.save(tmp_path / "generated.xlsx")
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(tmp_path / "generated.xlsx")
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path / 'generated.xlsx'}, sheet Signals, row 3, column {column}: the formula {formula} has no computed "
+        "value (the workbook was written by a program and never opened in a spreadsheet): open and save it in Excel "
+        "or LibreOffice, or write the value"
+        for column, formula in (("C", "=C2+1"), ("E", '=IF(1,"OFF","ON")'))
+    ]
+    # as a spreadsheet saves it: each formula with its value, the second one's the empty string
+    with zipfile.ZipFile(tmp_path / "generated.xlsx") as source, \
+            zipfile.ZipFile(tmp_path / "saved.xlsx", "w") as saved:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                text = re.sub(r'<c r="C3"([^>]*)><f>(.*?)</f><v\s*/></c>', r'<c r="C3"\1><f>\2</f><v>101</v></c>',
+                              data.decode())
+                text = re.sub(r'<c r="E3"([^>]*)><f>(.*?)</f><v\s*/></c>', r'<c r="E3" t="str"><f>\2</f><v></v></c>', text)
+                data = text.encode()
+            saved.writestr(item, data)
+    rows = read_signal_list(tmp_path / "saved.xlsx").rows
+    assert [(r.io_address, r.expected) for r in rows] == [(100, rows[0].expected), (101, None)]
+
+
+def test_a_column_mapping_that_names_an_alias_or_no_file_says_so(tmp_path: Path) -> None:
+    """'value: Expected' (an alias, not a field) got only the list of fields; a missing mapping file
+    said '[Errno 2] No such file or directory: ...'."""
+    (tmp_path / "map.yaml").write_text("value: Expected\n")
+    with pytest.raises(SignalListError, match=r"names .value., which is no field \(did you mean expected_value\?\)"):
+        read_signal_list(write_csv(tmp_path / "l.csv", RIGHT), columns=tmp_path / "map.yaml")
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(write_csv(tmp_path / "l.csv", RIGHT), columns=tmp_path / "none.yaml")
+    assert str(info.value) == f"{tmp_path / 'none.yaml'}: cannot read the column mapping: No such file or directory"
+
+
+def test_the_file_is_read_by_what_it_holds_not_by_its_name(tmp_path: Path) -> None:
+    """A workbook saved as list.csv was a csv.Error traceback; a legacy .xls and an .ods were read as
+    CSV and gave 'missing column' lines full of binary garbage; Excel's 'Unicode text' (UTF-16,
+    tabs) was garbage too."""
+    workbook = write_xlsx(tmp_path / "l.xlsx", RIGHT)
+    renamed = tmp_path / "list.csv"
+    renamed.write_bytes(workbook.read_bytes())
+    assert len(read_signal_list(renamed).rows) == len(RIGHT)
+    unicode_text = tmp_path / "list.txt"
+    unicode_text.write_bytes("\n".join([HEADER, *RIGHT]).replace(",", "\t").encode("utf-16"))
+    assert len(read_signal_list(unicode_text).rows) == len(RIGHT)
+    for name, data, words in (
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "a legacy Excel 97-2003 workbook (.xls): save it as .xlsx or CSV"),
+        ("list.ods", b"PK\x03\x04" + bytes(26) + b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+         "an OpenDocument spreadsheet (.ods): save it as .xlsx or CSV"),
+        ("list.csv", b"name\x00,ca", "not a CSV text file nor an XLSX workbook (octet 4 is 0x00)"),
+    ):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(SignalListError) as info:
+            read_signal_list(tmp_path / name)
+        assert str(info.value).startswith(f"{tmp_path / name}: {words}"), info.value
+
+
+def test_groups_that_a_spreadsheet_read_as_a_decimal_number_say_so() -> None:
+    """'1,3' in a spreadsheet whose decimal sign is the comma is the number 1.3: it read '1.3 outside 1..16'."""
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text("name,ca,ioa,type,groups\nA,47,100,M_SP_NA_1,1.3\n", file="l.csv")
+    assert str(info.value) == ("l.csv, row 2, column 'groups': 1.3 is not a whole number; an interrogation group is a "
+                               "whole number 1..16 (a spreadsheet may have read '1,3' as a decimal number: separate "
+                               "the groups with spaces or ';')")
+
+
+def test_a_sheet_named_for_a_csv_list_is_refused(tmp_path: Path) -> None:
+    """--sheet with a CSV list went unused, silently."""
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(write_csv(tmp_path / "l.csv", RIGHT), sheet="IO-Liste")
+    assert str(info.value) == f"{tmp_path / 'l.csv'}: the sheet 'IO-Liste' was named, but the file is CSV text, which has no sheets"

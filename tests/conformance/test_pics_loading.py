@@ -1,0 +1,58 @@
+"""Loading a PICS as a utility writes one: every mistake names the file, the line and the item."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from c104test.conformance import PicsError, load_pics, parse_pics
+
+
+def test_a_common_address_listed_twice_names_both_entries(tmp_path: Path) -> None:
+    """[47, 48, 47] was accepted silently (the list was de-duplicated and sorted)."""
+    pics = tmp_path / "rtu.yaml"
+    pics.write_text("rtu:\n  common_addresses: [47, 48, 47]\n")
+    with pytest.raises(PicsError) as caught:
+        load_pics(pics)
+    assert str(caught.value) == (
+        f"{pics}:2: rtu.common_addresses: common address 47 is listed twice: entry 1 (line 2, column 22) and "
+        "entry 3 (line 2, column 30); list it once"
+    )
+
+
+def test_the_first_common_address_is_the_one_the_cases_use() -> None:
+    """The item says 'the first is used by the cases'; [48, 47] used 47 (the list was sorted)."""
+    pics = parse_pics("rtu:\n  common_addresses: [48, 47]\n")
+    assert pics.common_address == 48
+    assert pics["rtu.common_addresses"] == [48, 47]
+
+
+@pytest.mark.parametrize(
+    ("points", "message"),
+    [
+        ("  read:\n    - {io_address: 100, type: M_SP_NA_1}\n    - {io_address: 101, type: M_SP_NA_1}\n"
+         "    - io_address: 100\n      type: M_DP_NA_1\n",
+         ":9: points.read: the point with io address 100 is listed twice: points.read[0] (line 7, column 7) and "
+         "points.read[2] (line 9, column 7)"),
+        ("  commands:\n    - {io_address: 500, type: C_SC_NA_1, value: true}\n"
+         "    - {io_address: 500, type: C_SC_NA_1, value: false}\n",
+         ":8: points.commands: the point with io address 500 with C_SC_NA_1 (direct) is listed twice"),
+    ],
+)
+def test_a_point_listed_twice_names_both_entries(points: str, message: str) -> None:
+    with pytest.raises(PicsError) as caught:
+        parse_pics("rtu:\n  common_addresses: [47]\nfunctions:\n  read: true\npoints:\n" + points, "rtu.yaml")
+    assert str(caught.value).startswith("rtu.yaml" + message), caught.value
+
+
+def test_a_group_listed_twice_is_named() -> None:
+    with pytest.raises(PicsError, match=r"functions.interrogation_groups: group 2 is listed twice: entry 1 .* entry 3"):
+        parse_pics("rtu: {common_addresses: [1]}\nfunctions:\n  interrogation_groups: [2, 3, 2]\n")
+
+
+def test_the_same_point_may_be_commanded_directly_and_with_select() -> None:
+    pics = parse_pics("rtu: {common_addresses: [1]}\npoints:\n  commands:\n"
+                      "    - {io_address: 500, type: C_SC_NA_1, value: true}\n"
+                      "    - {io_address: 500, type: C_SC_NA_1, value: true, mode: select}\n")
+    assert [c.mode for c in pics.commands()] == ["direct", "select"]
