@@ -374,7 +374,8 @@ def _t1(session: MasterSession) -> None:
     "M07", "Clock synchronisation", clause="protocol.md 1.11 (clock synchronisation)",
     purpose="A master that claims clock synchronisation sends C_CS_NA_1 after starting data transfer.",
     breaks="engine client that never synchronises the clock while the PICS claims it",
-    verifies="C_CS_NA_1 COT 6 IOA 0 from the master within t1 after STARTDT con",
+    verifies="C_CS_NA_1 COT 6 IOA 0 from the master within t1 after STARTDT con (or after the ACT_TERM of its station "
+             "interrogation, when it interrogates first)",
     pics=("master.clock_sync", "link.t1"),
 )
 def _clock_sync(session: MasterSession) -> None:
@@ -385,8 +386,28 @@ def _clock_sync(session: MasterSession) -> None:
     for f, asdu in session.master_activations(lambda t: t == Type.C_CS_NA_1):
         if asdu.objects and asdu.objects[0].io_address != 0:
             raise CaseFailed(f"the clock synchronisation at {_fmt(f.t)} has IOA {asdu.objects[0].io_address}; it must be 0")
+        # a master may interrogate first: t1 counts from the end of that interrogation then
+        since, after = started, "STARTDT con"
+        ended = _interrogation_end(session, f.t)
+        if ended is not None and ended > since:
+            since, after = ended, "the ACT_TERM of its station interrogation"
+        if f.t > since + t1 + ACK_TOLERANCE:
+            raise CaseFailed(f"the clock synchronisation came only at {_fmt(f.t)}, {f.t - since:.2f} s after {after} "
+                             f"({_fmt(since)}; t1 = {t1:g} s)")
         return
     raise CaseFailed(f"no clock synchronisation (C_CS_NA_1) from the master within t1 = {t1:g} s after STARTDT con ({_fmt(started)})")
+
+
+def _interrogation_end(session: MasterSession, before: float) -> float | None:
+    """When the RTU sent the ACT_TERM of a station interrogation (QOI 20) before ``before``."""
+    for f in session.frames:
+        asdu = f.asdu
+        if f.t > before:
+            break
+        if (not f.by_master and isinstance(asdu, Asdu) and asdu.type is Type.C_IC_NA_1
+                and int(asdu.cot) == Cot.ACTIVATION_TERMINATION and asdu.objects and int(asdu.objects[0].qoi) == 20):
+            return f.t
+    return None
 
 
 def _is_command(t: int) -> bool:

@@ -52,6 +52,7 @@ class Breakage:
     start: bool = True
     interrogate: bool = True
     clock_sync: bool = True
+    clock_sync_after: float = 0.0  # seconds after the interrogation (PICS t1 = 1 s)
     select: bool = True  # select before executing IOA 501
     await_term: bool = True  # wait for the ACT_TERM before commanding IOA 500 again
     retry_refused: bool = False
@@ -117,6 +118,7 @@ async def _script(conn: ClientConnection, b: Breakage) -> None:
     if b.interrogate:
         await conn.interrogation(CA)
     if b.clock_sync:
+        await trio.sleep(b.clock_sync_after)
         await conn.clock_sync(CA)
     await conn.send_command(CA, 501, Type.C_SC_NA_1, True, select=b.select)
     if b.await_term:

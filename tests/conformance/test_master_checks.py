@@ -67,6 +67,13 @@ def test_broken_master_fails(check: str) -> None:
         assert any("UNKNOWN_IOA | NEGATIVE" in e and "IOA 500" in e for e in sent), sent
 
 
+def test_m07_a_clock_synchronisation_later_than_t1_fails() -> None:
+    """M07 judges the time too: 2 s after the interrogation's ACT_TERM is past t1 = 1 s."""
+    result = run_checks(engine_master(Breakage(clock_sync_after=2.0)), "M07")["M07"]
+    assert result.verdict is Verdict.FAIL, f"{result.verdict.value} {result.reason}"
+    assert "after the ACT_TERM of its station interrogation" in result.reason and "t1 = 1 s" in result.reason
+
+
 def test_no_master_is_an_error_for_every_check() -> None:
     async def nobody(port: int) -> None:
         return None
