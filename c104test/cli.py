@@ -192,6 +192,10 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
         help="misbehave on purpose, e.g. 'no_termination type=C_SC_NA_1' (repeatable; see docs/profile.md)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="log warnings only")
+    parser.add_argument(
+        "--capture", metavar="FILE",
+        help="write every frame of every connection to FILE (pcapng, one TCP conversation per connection)",
+    )
     add_tls_options(parser, "clients")
     parser.set_defaults(run=_run_simulate)
 
@@ -234,6 +238,13 @@ def _run_simulate(args: argparse.Namespace) -> int:
     transport = tls_transport(args, "simulate", server=True)
     if transport is None:
         return EXIT_BAD_INPUT
+    from c104test.engine.pcap import CaptureWriter
+
+    try:
+        capture = CaptureWriter(args.capture, describe=f"c104test simulate: {profile.name or 'RTU'}") if args.capture else None
+    except OSError as exc:
+        print(f"c104test simulate: --capture {args.capture}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     simulator = Simulator(
         profile,
         simulate_changes=not args.no_changes,
@@ -241,6 +252,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
         redundancy_group_size=args.redundancy_group_size,
         faults=faults or None,
         transport=transport,
+        capture=capture,
     )
 
     async def run() -> None:
@@ -273,6 +285,9 @@ def _run_simulate(args: argparse.Namespace) -> int:
             print(f"c104test simulate: {type(exc).__name__}: {exc}", file=sys.stderr)
             return EXIT_FAILED
         raise
+    finally:
+        if capture is not None:  # connections still open at the stop were written up to it
+            capture.close()
     return EXIT_OK
 
 
