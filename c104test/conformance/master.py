@@ -308,7 +308,7 @@ def _fill(session: MasterSession, conn: _Recorded, stimuli: dict[str, float], un
 def _judge(check: MasterCheck, session: MasterSession, evidence: tuple[Evidence, ...], seconds: float) -> CaseResult:
     verdict, reason = Verdict.PASS, ""
     try:
-        check.judge(session)
+        reason = check.judge(session) or ""
     except CaseFailed as exc:
         verdict, reason = Verdict.FAIL, str(exc)
     except CaseNotApplicable as exc:

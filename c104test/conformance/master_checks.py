@@ -135,7 +135,9 @@ class MasterCheck:
     pics: tuple[str, ...]
     breaks: str
     verifies: str
-    judge: Callable[[MasterSession], None]
+    #: Raises CaseFailed/CaseNotApplicable/NotCarriedOut; on a pass it may return what it saw
+    #: (who closed the connection, and when), which becomes the pass's reason in the report.
+    judge: Callable[[MasterSession], str | None]
     #: What the tool must do during the session for this check (see ``conformance.master``).
     needs: frozenset[str] = frozenset()
 
@@ -144,8 +146,8 @@ MASTER_CHECKS: dict[str, MasterCheck] = {}
 
 
 def master_check(id: str, title: str, *, clause: str, purpose: str, breaks: str, verifies: str,
-                 pics: tuple[str, ...] = (), needs: tuple[str, ...] = ()) -> Callable[[Callable[[MasterSession], None]], Callable[[MasterSession], None]]:
-    def register(fn: Callable[[MasterSession], None]) -> Callable[[MasterSession], None]:
+                 pics: tuple[str, ...] = (), needs: tuple[str, ...] = ()) -> Callable[[Callable[[MasterSession], str | None]], Callable[[MasterSession], str | None]]:
+    def register(fn: Callable[[MasterSession], str | None]) -> Callable[[MasterSession], str | None]:
         if id in MASTER_CHECKS:
             raise ValueError(f"master check {id} is defined twice")
         MASTER_CHECKS[id] = MasterCheck(id, title, clause, purpose, pics, breaks, verifies, fn, frozenset(needs))
@@ -212,6 +214,13 @@ def _ack_time(session: MasterSession, after: float, send_seq: int) -> float | No
 def _ended_by(session: MasterSession) -> float:
     """Frames sent after this were not given time to be answered."""
     return session.closed_at if session.closed_at is not None else session.observed_until
+
+
+def _until(session: MasterSession) -> str:
+    """How the observation of a connection that the master did not close ended: who ended it."""
+    if session.closed_by is ClosedBy.LOCAL and session.closed_at is not None:
+        return f"until c104test closed it at {_fmt(session.closed_at)} ({session.close_reason})"
+    return f"until {_fmt(_ended_by(session))}, when the observation ended"
 
 
 # ---- link ------------------------------------------------------------------------------------
@@ -348,7 +357,7 @@ def _testfr(session: MasterSession) -> None:
     verifies="after the tool stops answering, the master (not c104test) closes within t1 of its first unanswered TESTFR act or I-frame",
     pics=("master.provoke_t1", "link.t1", "link.t3"), needs=("provoke_t1",),
 )
-def _t1(session: MasterSession) -> None:
+def _t1(session: MasterSession) -> str:
     if not session.pics["master.provoke_t1"]:
         raise CaseNotApplicable("PICS master.provoke_t1 is False: the tool may not stop answering")
     session.require_started()
@@ -361,10 +370,12 @@ def _t1(session: MasterSession) -> None:
     if session.closed_by is not ClosedBy.PEER or session.closed_at is None:
         what = "" if waiting is None else f" after its unanswered frame at {_fmt(waiting.t)}"
         raise CaseFailed(f"the tool stopped answering at {_fmt(since)}; the master kept the connection open{what} "
-                         f"until {_fmt(_ended_by(session))} (t1 = {t1:g} s, t3 = {t3:g} s)")
+                         f"{_until(session)} (t1 = {t1:g} s, t3 = {t3:g} s)")
     if waiting is not None and session.closed_at - waiting.t > t1 + ACK_TOLERANCE:
         raise CaseFailed(f"the master closed only {session.closed_at - waiting.t:.2f} s after its unanswered frame at "
                          f"{_fmt(waiting.t)} (t1 = {t1:g} s)")
+    after = "" if waiting is None else f", {session.closed_at - waiting.t:.2f} s after its unanswered frame at {_fmt(waiting.t)}"
+    return f"the tool stopped answering at {_fmt(since)}; the master closed the connection at {_fmt(session.closed_at)}{after}"
 
 
 # ---- application -----------------------------------------------------------------------------
@@ -570,7 +581,7 @@ def _unknown_type(session: MasterSession) -> None:
     verifies="after the tool's I-frame with an N(S) one ahead of the expected one, the master (not c104test) closes within t1",
     pics=("master.provoke_sequence_error", "link.t1"), needs=("sequence_error",),
 )
-def _sequence_error(session: MasterSession) -> None:
+def _sequence_error(session: MasterSession) -> str:
     if not session.pics["master.provoke_sequence_error"]:
         raise CaseNotApplicable("PICS master.provoke_sequence_error is False: the tool may not send a wrong N(S)")
     session.require_started()
@@ -592,10 +603,12 @@ def _sequence_error(session: MasterSession) -> None:
             at = _ack_time(target, wrong.t, wrong.frame.send_seq)
             acked = "" if at is None else f", and acknowledged the wrong frame at {_fmt(at)}"
         raise CaseFailed(f"the tool sent {what} one ahead of the expected N(S) {where}at {_fmt(sent)}; the master kept the "
-                         f"connection open until {_fmt(_ended_by(target))}{acked} (t1 = {t1:g} s)")
+                         f"connection open {_until(target)}{acked} (t1 = {t1:g} s)")
     if target.closed_at - sent > t1 + ACK_TOLERANCE:
         raise CaseFailed(f"the master closed only {target.closed_at - sent:.2f} s after {what} one ahead of the expected N(S) "
                          f"{where}at {_fmt(sent)} (t1 = {t1:g} s)")
+    return (f"the tool sent {what} one ahead of the expected N(S) {where}at {_fmt(sent)}; the master closed the connection "
+            f"{target.closed_at - sent:.2f} s later")
 
 
 @master_check(
@@ -606,7 +619,7 @@ def _sequence_error(session: MasterSession) -> None:
              "on it STARTDT act within t1 and, if claimed, the station interrogation within t1 after STARTDT con",
     pics=("master.reconnect", "master.reconnect_within", "link.t1"), needs=("reconnect",),
 )
-def _reconnect(session: MasterSession) -> None:
+def _reconnect(session: MasterSession) -> str:
     if not session.pics["master.reconnect"]:
         raise CaseNotApplicable("PICS master.reconnect is False: not claimed")
     session.require_started()
@@ -629,3 +642,5 @@ def _reconnect(session: MasterSession) -> None:
             raise CaseFailed(f"on the new connection ({session.reconnected_after:.2f} s after the first ended): {exc}") from None
         except CaseNotApplicable:
             pass
+    return (f"the connection ended at {_fmt(ended)} ({who}); the master connected again {session.reconnected_after:.2f} s later "
+            f"and started data transfer")

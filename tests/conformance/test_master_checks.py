@@ -6,9 +6,16 @@ from __future__ import annotations
 import pytest
 
 from c104test.conformance import Verdict, parse_pics
-from c104test.conformance.master_checks import MASTER_CHECKS, select_master_checks
+from c104test.conformance.case import CaseFailed
+from c104test.conformance.master_checks import (
+    MASTER_CHECKS,
+    MasterFrame,
+    MasterSession,
+    select_master_checks,
+)
+from c104test.protocol.closing import ClosedBy
 
-from .masters import PICS_TEXT, Breakage, engine_master, run_checks
+from .masters import PICS, PICS_TEXT, Breakage, engine_master, run_checks
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -48,6 +55,26 @@ def test_conformant_master_passes(check: str, conformant: dict) -> None:
         assert result.verdict is Verdict.NOT_APPLICABLE and "master.provoke_negative" in result.reason
         return
     assert result.verdict is Verdict.PASS, result.reason
+    # a pass says who closed what, where the check is about a close (the report's reason column)
+    said = {"M06": "the master closed the connection at", "M12": "the master closed the connection",
+            "M13": "(the master closed it); the master connected again"}
+    assert said.get(check, "") in result.reason, result.reason
+
+
+def test_a_failure_says_that_c104test_ended_the_connection_not_the_master() -> None:
+    """M06 against a master that kept the link after the tool went silent, ended by the tool (M13's drop)."""
+    frames = [MasterFrame(0.01, True, bytes.fromhex("680407000000")), MasterFrame(0.02, False, bytes.fromhex("68040b000000")),
+              MasterFrame(3.0, True, bytes.fromhex("680443000000"))]
+    session = MasterSession(PICS, connected=True, frames=frames, stimuli={"provoke_t1": 2.0}, observed_until=9.0,
+                            closed_by=ClosedBy.LOCAL, closed_at=8.0,
+                            close_reason="the tool ends the connection: the master must connect again")
+    with pytest.raises(CaseFailed) as failed:
+        MASTER_CHECKS["M06"].judge(session)
+    assert "until c104test closed it at t=8.000 s (the tool ends the connection" in str(failed.value)
+    session.closed_by, session.closed_at = ClosedBy.PEER, 3.5
+    assert MASTER_CHECKS["M06"].judge(session) == (
+        "the tool stopped answering at t=2.000 s; the master closed the connection at t=3.500 s, "
+        "0.50 s after its unanswered frame at t=3.000 s")
 
 
 def test_m10_conformant_master_passes_when_the_tool_refuses() -> None:
