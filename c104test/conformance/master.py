@@ -158,10 +158,13 @@ class _Observer:
             return asdu is not None and int(asdu.type) == int(t) and int(asdu.cot) == Cot.ACTIVATION
         return test
 
-    def _send_asdu(self, raw: bytes) -> None:
+    def _send_asdu(self, raw: bytes) -> bool:
+        """Send ``raw`` if the link is started and the k window has room (the tool keeps to k)."""
         link = self.conn.link
         if link.state is LinkState.STARTED and link.window_free > 0:
             self.conn.session.send_asdu(raw, trio.current_time())
+            return True
+        return False
 
     async def run(self) -> None:
         conn, pics = self.conn, self.pics
@@ -181,13 +184,17 @@ class _Observer:
             sent = self.stimuli["testfr"]
             await self.until(lambda: self._master_sent(lambda f: f.raw[2] == 0x83, sent), self.t1 + ACK_TOLERANCE)
         if "unknown_type" in self.needs and self.open:
-            self.stimuli["unknown_type"] = self.since()
             ca = int(pics["rtu.common_addresses"][0])
-            self._send_asdu(encode_asdu(UnknownAsdu(UNKNOWN_TYPE, Cot.SPONTANEOUS, ca, b"\x01\x00\x00\x00")))
-            await self.until(lambda: conn.link.unacknowledged == 0, self.t2 + ACK_TOLERANCE)
-            # the link must stay: a master that drops it over an unknown type does so at once
-            stay = min(self.t1, 1.0) - (self.since() - self.stimuli["unknown_type"])
-            await self.until(lambda: False, max(stay, 0.0))
+            await self.until(lambda: conn.link.window_free > 0, self.t2 + ACK_TOLERANCE)
+            if not self._send_asdu(encode_asdu(UnknownAsdu(UNKNOWN_TYPE, Cot.SPONTANEOUS, ca, b"\x01\x00\x00\x00"))):
+                # a stimulus never sent must not be judged as one the master took well (M11)
+                self.stimuli["unknown_type_blocked"] = self.since()
+            else:
+                sent = self.stimuli["unknown_type"] = self.since()
+                await self.until(lambda: conn.link.unacknowledged == 0, self.t2 + ACK_TOLERANCE)
+                # the link must stay: a master that drops it over an unknown type does so at once
+                stay = min(self.t1, 1.0) - (self.since() - sent)
+                await self.until(lambda: False, max(stay, 0.0))
         if pics.command_points and self.open:
             await self._commands()
         if "provoke_t1" in self.needs and pics["master.provoke_t1"] and self.open:

@@ -79,7 +79,8 @@ class MasterSession:
     """What happened on the connection of the master under test, as the checks judge it.
 
     ``connected`` is False when no master came; ``stimuli`` maps what the tool did (``burst``,
-    ``testfr``, ``unknown_type``, ``provoke_t1``, ``refused``, ``dropped``, ``sequence_error``) to when; ``observed_until`` is
+    ``testfr``, ``unknown_type``, ``provoke_t1``, ``refused``, ``dropped``, ``sequence_error``) to when
+    (``unknown_type_blocked``: when the k window kept it from sending the unknown type); ``observed_until`` is
     when the tool stopped watching; ``closed_by`` and ``closed_at`` say who ended it (None while
     it was still open at the end of the observation).
     """
@@ -209,6 +210,16 @@ def _ack_time(session: MasterSession, after: float, send_seq: int) -> float | No
             if nr is not None and _covers(nr, send_seq):
                 return f.t
     return None
+
+
+def _unacknowledged(session: MasterSession, at: float) -> int:
+    """The RTU's I-frames the master had not acknowledged at ``at``."""
+    sent = [ns for f, ns in _rtu_i_frames(session) if f.t <= at]
+    acked = [nr for f in session.frames if f.by_master and f.t <= at and (nr := _acked(f)) is not None]
+    if not sent:
+        return 0
+    last = acked[-1] if acked else 0
+    return (sent[-1] + 1 - last) % _MOD
 
 
 def _ended_by(session: MasterSession) -> float:
@@ -555,6 +566,10 @@ def _unknown_type(session: MasterSession) -> None:
     session.require_started()
     sent = session.stimuli.get("unknown_type")
     if sent is None:
+        blocked = session.stimuli.get("unknown_type_blocked")
+        if blocked is not None:
+            raise NotCarriedOut(f"the RTU's k window was full at {_fmt(blocked)} ({_unacknowledged(session, blocked)} of its I-frames unacknowledged by the "
+                                "master), so the tool could not send the unknown type")
         raise NotCarriedOut("the connection ended before the tool could send the unknown type")
     t1, t2 = float(session.pics["link.t1"]), float(session.pics["link.t2"])
     if session.closed_by is ClosedBy.PEER and session.closed_at is not None and session.closed_at - sent <= t1 + ACK_TOLERANCE \

@@ -53,6 +53,7 @@ class Breakage:
     interrogate: bool = True
     clock_sync: bool = True
     clock_sync_after: float = 0.0  # seconds after the interrogation (PICS t1 = 1 s)
+    commands: bool = True  # command IOA 501 and 500 at all
     select: bool = True  # select before executing IOA 501
     await_term: bool = True  # wait for the ACT_TERM before commanding IOA 500 again
     retry_refused: bool = False
@@ -120,6 +121,8 @@ async def _script(conn: ClientConnection, b: Breakage) -> None:
     if b.clock_sync:
         await trio.sleep(b.clock_sync_after)
         await conn.clock_sync(CA)
+    if not b.commands:
+        return
     await conn.send_command(CA, 501, Type.C_SC_NA_1, True, select=b.select)
     if b.await_term:
         result = await conn.send_command(CA, 500, Type.C_SC_NA_1, True, act_term="required")

@@ -101,6 +101,17 @@ def test_m07_a_clock_synchronisation_later_than_t1_fails() -> None:
     assert "after the ACT_TERM of its station interrogation" in result.reason and "t1 = 1 s" in result.reason
 
 
+def test_m11_is_not_passed_by_an_unknown_type_the_tool_could_not_send() -> None:
+    """A master that acknowledges nothing fills the RTU's k window (the burst of M03 fills it): the
+    type 22 ASDU is never sent, so M11 cannot be judged (it passed, judging nothing)."""
+    pics = parse_pics(PICS_TEXT.replace("clock_sync: true", "clock_sync: false"), "silent.yaml")
+    master = engine_master(Breakage(withhold_acknowledgements=True, clock_sync=False, commands=False))
+    result = run_checks(master, "M03,M11", pics=pics)["M11"]
+    assert result.verdict is Verdict.ERROR, f"{result.verdict.value} {result.reason}"
+    assert "k window was full" in result.reason and "12 of its I-frames unacknowledged" in result.reason
+    assert not any("unknown" in e.explained for e in result.evidence if e.dir == "sent")
+
+
 def test_no_master_is_an_error_for_every_check() -> None:
     async def nobody(port: int) -> None:
         return None
