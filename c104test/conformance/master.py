@@ -61,9 +61,9 @@ from ..protocol.station.faults import (
 from .case import CaseFailed, CaseNotApplicable, Verdict
 from .context import CaseResult, Evidence
 from .master_checks import ACK_TOLERANCE, MasterCheck, MasterFrame, MasterSession, NotCarriedOut
-from .pics import Pics
+from .pics import Pics, PicsError
 
-__all__ = ["UNKNOWN_TYPE", "master_profile", "run_master", "run_master_suite"]
+__all__ = ["UNKNOWN_TYPE", "check_master_pics", "master_profile", "run_master", "run_master_suite"]
 
 #: The type identification the tool sends as "unknown" (22-29 are not defined by the standard).
 UNKNOWN_TYPE = 22
@@ -110,6 +110,37 @@ def master_profile(pics: Pics, base: Profile | None = None) -> Profile:
     quiet = 4 * t1 + 2 * t3 + float(pics["master.commands_within"]) + 10  # longer than any wait below
     link = LinkParameters(k=max(12, w + 4), w=8, t0=float(pics["link.t0"]), t1=quiet, t2=min(0.2, t1 / 4), t3=quiet)
     return dataclasses.replace(base, link=link)
+
+
+def check_master_pics(pics: Pics, profile: Profile) -> None:
+    """The simulated RTU must have what the PICS says the master uses: its common addresses, and
+    each point of ``points.commands`` in the first one, of that type and command mode. Otherwise
+    the RTU refuses the master's requests (COT 46, 47, a negative ACT_CON) and M02, M08 and M09
+    would judge refusals instead of the master. PicsError naming the item and the profile."""
+    name = profile.name or "the simulated RTU"
+    cas = [int(ca) for ca in pics["rtu.common_addresses"]]
+    known = ", ".join(str(s.common_address) for s in profile.stations)
+    missing = [ca for ca in cas if profile.station(ca) is None]
+    if missing:
+        raise PicsError(pics.file, pics.lines.get("rtu.common_addresses", 0), "rtu.common_addresses",
+                        f"CA {', '.join(map(str, missing))} is not a station of the profile {name!r} (it has CA {known}); "
+                        "give the profile of the RTU the master expects (--profile)")
+    station = profile.station(cas[0])
+    assert station is not None
+    points = {p.io_address: p for p in station.points}
+    problems = []
+    for command in pics.command_points:
+        point = points.get(command.io_address)
+        if point is None or not point.is_command:
+            problems.append(f"IOA {command.io_address} is not a command point of CA {cas[0]}")
+        elif point.type is not command.type:
+            problems.append(f"IOA {command.io_address} is a {point.type.name} in the profile, not a {command.type.name}")
+        elif point.select_before_operate != (command.mode == "select"):
+            mode = "select" if point.select_before_operate else "direct"
+            problems.append(f"IOA {command.io_address} has command_mode {mode} in the profile, mode {command.mode} here")
+    if problems:
+        raise PicsError(pics.file, pics.lines.get("points.commands", 0), "points.commands",
+                        f"{'; '.join(problems)} (profile {name!r}); give the profile of the RTU the master expects (--profile)")
 
 
 def _refusals(pics: Pics) -> tuple[Fault, ...]:
@@ -384,7 +415,9 @@ async def run_master(
     checks = list(checks)
     needs = frozenset().union(*(c.needs for c in checks)) if checks else frozenset()
     faults = _refusals(pics) if pics["master.provoke_negative"] else ()
-    rig = _Rig(master_profile(pics, profile), faults=faults, max_connections=1, transport=transport)
+    rtu = master_profile(pics, profile)
+    check_master_pics(pics, rtu)
+    rig = _Rig(rtu, faults=faults, max_connections=1, transport=transport)
     started = trio.current_time()
     try:
         legs, until = await _observe(rig, pics, needs, host, port, wait, on_listening)

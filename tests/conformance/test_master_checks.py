@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from c104test.conformance import Verdict, parse_pics
+from c104test.conformance import PicsError, Verdict, parse_pics
 from c104test.conformance.case import CaseFailed
 from c104test.conformance.master_checks import (
     MASTER_CHECKS,
@@ -150,6 +150,31 @@ def test_a_port_in_use_is_named(tmp_path, capsys: pytest.CaptureFixture[str]) ->
                        "--output", str(tmp_path / "out")])
     assert status == 1
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_a_pics_the_simulated_rtu_cannot_answer_is_refused_before_serving(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CA or command point of the PICS that the simulated RTU lacks (or has of another type or
+    mode) would make the RTU refuse the master's requests, and M02, M08 and M09 passed on refusals."""
+    from c104test.cli import main
+    from c104test.conformance.master import check_master_pics
+    from c104test.engine.profile import demo_profile
+
+    def problem(old: str, new: str) -> str:
+        with pytest.raises(PicsError) as raised:
+            check_master_pics(parse_pics(PICS_TEXT.replace(old, new), "master.yaml"), demo_profile())
+        return str(raised.value)
+
+    assert problem("[47]", "[1]") == ("master.yaml:1: rtu.common_addresses: CA 1 is not a station of the profile "
+                                      "'c104test demo RTU' (it has CA 47); give the profile of the RTU the master expects (--profile)")
+    assert "IOA 501 has command_mode select in the profile, mode direct here" in problem("mode: select", "mode: direct")
+    assert "IOA 500 is a C_SC_NA_1 in the profile, not a C_DC_NA_1" in problem(
+        "500, type: C_SC_NA_1", "500, type: C_DC_NA_1")
+    assert "IOA 999 is not a command point of CA 47" in problem("io_address: 500", "io_address: 999")
+    check_master_pics(PICS, demo_profile())  # the demo RTU has what PICS_TEXT names
+    pics = tmp_path / "master.yaml"
+    pics.write_text(PICS_TEXT.replace("[47]", "[1]"))
+    status = main(["conformance", "--master", "--listen", "127.0.0.1:0", "--pics", str(pics), "--output", str(tmp_path / "out")])
+    assert status == 2 and "CA 1 is not a station of the profile" in capsys.readouterr().err
 
 
 def test_a_sequence_error_needs_a_connection_left() -> None:
