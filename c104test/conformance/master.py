@@ -60,7 +60,14 @@ from ..protocol.station.faults import (
 )
 from .case import CaseFailed, CaseNotApplicable, Verdict
 from .context import CaseResult, Evidence
-from .master_checks import ACK_TOLERANCE, MasterCheck, MasterFrame, MasterSession, NotCarriedOut
+from .master_checks import (
+    ACK_TOLERANCE,
+    MasterCheck,
+    MasterFrame,
+    MasterSession,
+    NotCarriedOut,
+    selects,
+)
 from .pics import Pics, PicsError
 
 __all__ = ["UNKNOWN_TYPE", "check_master_pics", "master_profile", "run_master", "run_master_suite"]
@@ -298,13 +305,15 @@ class _Observer:
     async def _commands(self) -> None:
         """Until every listed point was commanded and its command ended (or the time is up)."""
         points = {p.io_address for p in self.pics.command_points}
+        act_term = self.rig.profile.pixit.act_term  # else a command ends with its ACT_CON
 
         def ended() -> bool:
             done: set[int] = set()
             for e in self.conn.journal:
                 asdu = e.asdu
                 if (e.direction is Direction.SENT and asdu is not None and 45 <= int(asdu.type) <= 64 and asdu.objects
-                        and (int(asdu.cot) == Cot.ACTIVATION_TERMINATION or (asdu.negative and int(asdu.cot) in (7, 44, 45, 46, 47)))):
+                        and (int(asdu.cot) == Cot.ACTIVATION_TERMINATION or (asdu.negative and int(asdu.cot) in (7, 44, 45, 46, 47))
+                             or (not act_term and int(asdu.cot) == Cot.ACTIVATION_CON and not selects(asdu)))):
                     done.add(asdu.objects[0].io_address)
             return points <= done
 
@@ -318,15 +327,16 @@ class _Observer:
             await trio.sleep(0.2)
 
 
-def _session(pics: Pics, legs: list[tuple[_Recorded, dict[str, float]]], wait: float, until: float) -> MasterSession:
+def _session(pics: Pics, legs: list[tuple[_Recorded, dict[str, float]]], wait: float, until: float,
+             act_term: bool = True) -> MasterSession:
     """The first connection's session; a second connection (the master came again) as its ``reconnection``."""
-    session = MasterSession(pics, wait=wait)
+    session = MasterSession(pics, wait=wait, act_term=act_term)
     if not legs:
         return session
     _fill(session, *legs[0], until)
     if len(legs) > 1:
         first, second = legs[0][0], legs[1][0]
-        again = session.reconnection = MasterSession(pics, wait=wait)
+        again = session.reconnection = MasterSession(pics, wait=wait, act_term=act_term)
         _fill(again, *legs[1], until)
         ended = first.closed_at if first.closed_at is not None else second.opened_at
         session.reconnected_after = second.opened_at - ended
@@ -423,7 +433,7 @@ async def run_master(
         legs, until = await _observe(rig, pics, needs, host, port, wait, on_listening)
     except BaseExceptionGroup as group:  # one error (a port in use, say), as it was raised
         raise unwrap_group(group) from None
-    session = _session(pics, legs, wait, until)
+    session = _session(pics, legs, wait, until, act_term=rtu.pixit.act_term)
     evidence: tuple[Evidence, ...] = ()
     if legs:
         origin = legs[0][0].opened_at  # a second connection's frames on the same clock, after the first's

@@ -33,6 +33,7 @@ __all__ = [
     "MasterFrame",
     "MasterSession",
     "select_master_checks",
+    "selects",
 ]
 
 #: Seconds added to t1/t2 for the transit and scheduling of an answer measured at the RTU's end.
@@ -97,6 +98,8 @@ class MasterSession:
     #: The master's next connection after this one ended (M13), and how many seconds later it came.
     reconnection: MasterSession | None = None
     reconnected_after: float | None = None
+    #: The simulated RTU ends commands with ACT_TERM (its profile's ``pixit.act_term``).
+    act_term: bool = True
 
     def by_master(self) -> list[MasterFrame]:
         return [f for f in self.frames if f.by_master]
@@ -436,7 +439,8 @@ def _is_command(t: int) -> bool:
     return 45 <= t <= 64
 
 
-def _selects(asdu: Asdu | UnknownAsdu) -> bool:
+def selects(asdu: Asdu | UnknownAsdu) -> bool:
+    """The command is a select (S/E=1)."""
     if not isinstance(asdu, Asdu) or not asdu.objects:
         return False
     obj = asdu.objects[0]
@@ -486,10 +490,10 @@ def _select_before_execute(session: MasterSession) -> None:
     session.require_started()
     commands = _commands_of(session, points)
     for index, (f, asdu) in enumerate(commands):
-        if _ioa(asdu) not in points or _selects(asdu):
+        if _ioa(asdu) not in points or selects(asdu):
             continue
         earlier = [(g, a) for g, a in commands[:index] if _ioa(a) == _ioa(asdu) and int(a.type) == int(asdu.type)]
-        select = earlier[-1] if earlier and _selects(earlier[-1][1]) else None
+        select = earlier[-1] if earlier and selects(earlier[-1][1]) else None
         if select is None:
             raise CaseFailed(f"the master executed IOA {_ioa(asdu)} at {_fmt(f.t)} without selecting it first (mode: select)")
         confirmed = [a for g, a in _answers(session, select[1], select[0].t) if g.t <= f.t and int(a.cot) == Cot.ACTIVATION_CON]
@@ -509,10 +513,13 @@ def _act_term(session: MasterSession) -> None:
     points = [p.io_address for p in session.pics.command_points]
     if not points:
         raise CaseNotApplicable("PICS points.commands is empty: the master commands nothing")
+    if not session.act_term:
+        raise CaseNotApplicable("the simulated RTU's profile sends no ACT_TERM (pixit.act_term: false): "
+                                "there is no ACT_TERM to await")
     session.require_started()
     commands = _commands_of(session, points)
     for index, (f, asdu) in enumerate(commands):
-        if _selects(asdu):
+        if selects(asdu):
             continue
         answers = _answers(session, asdu, f.t)
         confirmation = next((a for _g, a in answers if int(a.cot) in (7, 44, 45, 46, 47)), None)

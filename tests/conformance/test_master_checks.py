@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from c104test.conformance import PicsError, Verdict, parse_pics
-from c104test.conformance.case import CaseFailed
+from c104test.conformance.case import CaseFailed, CaseNotApplicable
 from c104test.conformance.master_checks import (
     MASTER_CHECKS,
     MasterFrame,
@@ -75,6 +75,29 @@ def test_a_failure_says_that_c104test_ended_the_connection_not_the_master() -> N
     assert MASTER_CHECKS["M06"].judge(session) == (
         "the tool stopped answering at t=2.000 s; the master closed the connection at t=3.500 s, "
         "0.50 s after its unanswered frame at t=3.000 s")
+
+
+def test_m09_is_n_a_when_the_simulated_rtu_sends_no_act_term() -> None:
+    """With the profile's pixit.act_term false a command ends with its ACT_CON: a master that
+    commands the point again after it is right, and M09 (which waited for an ACT_TERM) failed it."""
+    from c104test.protocol.asdu import Asdu, encode_asdu
+    from c104test.protocol.commands import command_object
+    from c104test.protocol.enums import Cot, Type
+
+    def i_frame(ns: int, nr: int, cot: Cot, value: bool) -> bytes:
+        body = encode_asdu(Asdu(Type.C_SC_NA_1, cot, 47, (command_object(Type.C_SC_NA_1, 500, value),)))
+        return bytes((0x68, len(body) + 4, ns << 1 & 0xFF, ns >> 7, nr << 1 & 0xFF, nr >> 7)) + body
+
+    frames = [MasterFrame(0.01, True, bytes.fromhex("680407000000")), MasterFrame(0.02, False, bytes.fromhex("68040b000000")),
+              MasterFrame(0.1, True, i_frame(0, 0, Cot.ACTIVATION, True)), MasterFrame(0.11, False, i_frame(0, 1, Cot.ACTIVATION_CON, True)),
+              MasterFrame(0.5, True, i_frame(1, 1, Cot.ACTIVATION, False)), MasterFrame(0.51, False, i_frame(1, 2, Cot.ACTIVATION_CON, False))]
+    pics = parse_pics(PICS_TEXT.replace("    - {io_address: 501, type: C_SC_NA_1, value: true, mode: select}\n", ""), "direct.yaml")
+    session = MasterSession(pics, connected=True, frames=frames, observed_until=5.0, act_term=False)
+    with pytest.raises(CaseNotApplicable, match=r"pixit\.act_term: false"):
+        MASTER_CHECKS["M09"].judge(session)
+    session.act_term = True  # an RTU that sends ACT_TERM: the second command came before it
+    with pytest.raises(CaseFailed, match=r"commanded IOA 500 again at t=0\.500 s, before it ended"):
+        MASTER_CHECKS["M09"].judge(session)
 
 
 def test_m10_conformant_master_passes_when_the_tool_refuses() -> None:
