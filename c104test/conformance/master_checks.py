@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..protocol.apci import IFrame, SFrame, UFrame, UFunction, decode_frame
 from ..protocol.asdu import Asdu, UnknownAsdu, decode_asdu
@@ -451,6 +452,25 @@ def selects(asdu: Asdu | UnknownAsdu) -> bool:
     return False
 
 
+def _ordered(asdu: Asdu | UnknownAsdu) -> tuple[Any, int | None]:
+    """What a command orders, S/E aside: its state or value and its qualifier (QU of SCO, DCO,
+    RCO; QL of QOS). The time tag is not compared."""
+    if not isinstance(asdu, Asdu) or not asdu.objects:
+        return None, None
+    obj = asdu.objects[0]
+    for name, part in (("sco", "qu"), ("dco", "qu"), ("rco", "qu"), ("qos", "ql")):
+        qualifier = getattr(obj, name, None)
+        if qualifier is not None:
+            return getattr(obj, "value", None), int(getattr(qualifier, part))
+    return getattr(obj, "value", None), None
+
+
+def _state(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ON" if value else "OFF"
+    return str(getattr(value, "name", value))
+
+
 def _ioa(asdu: Asdu | UnknownAsdu) -> int | None:
     return asdu.objects[0].io_address if isinstance(asdu, Asdu) and asdu.objects else None
 
@@ -480,7 +500,7 @@ def _commands_of(session: MasterSession, points: list[int]) -> list[tuple[Master
     "M08", "Select before execute", clause="protocol.md 1.11 (select-before-operate)",
     purpose="On a point the PICS marks mode: select, the master executes only after its select was confirmed positively.",
     breaks="engine client that executes directly (S/E=0) on a select point",
-    verifies="each execute on a select point follows a select (S/E=1) of the same type and IOA whose positive ACT_CON came first",
+    verifies="each execute on a select point follows a select (S/E=1) of the same type and IOA whose positive ACT_CON came first, with the same state or value and qualifier",
     pics=("points.commands",),
 )
 def _select_before_execute(session: MasterSession) -> None:
@@ -500,6 +520,12 @@ def _select_before_execute(session: MasterSession) -> None:
         if not confirmed or confirmed[0].negative:
             why = "before its select was confirmed" if not confirmed else "although its select was refused"
             raise CaseFailed(f"the master executed IOA {_ioa(asdu)} at {_fmt(f.t)} {why}")
+        (did, how), (chose, chosen) = _ordered(asdu), _ordered(select[1])
+        if (did, how) != (chose, chosen):
+            executed, selected = (_state(did), _state(chose)) if how == chosen else (
+                f"{_state(did)} (qualifier {how})", f"{_state(chose)} (qualifier {chosen})")
+            raise CaseFailed(f"the master executed IOA {_ioa(asdu)} at {_fmt(f.t)} with {executed}, but had selected "
+                             f"{selected} at {_fmt(select[0].t)}: an execute repeats its select")
 
 
 @master_check(

@@ -77,6 +77,13 @@ def test_a_failure_says_that_c104test_ended_the_connection_not_the_master() -> N
         "0.50 s after its unanswered frame at t=3.000 s")
 
 
+def test_m08_an_execute_that_differs_from_its_select_fails() -> None:
+    """Select ON, execute OFF: the RTU refuses the execute; M08 passed it (the select came first)."""
+    result = run_checks(engine_master(Breakage(execute_other_value=True)), "M08")["M08"]
+    assert result.verdict is Verdict.FAIL, f"{result.verdict.value} {result.reason}"
+    assert "IOA 501" in result.reason and "OFF" in result.reason and "selected ON" in result.reason, result.reason
+
+
 def test_m09_is_n_a_when_the_simulated_rtu_sends_no_act_term() -> None:
     """With the profile's pixit.act_term false a command ends with its ACT_CON: a master that
     commands the point again after it is right, and M09 (which waited for an ACT_TERM) failed it."""
