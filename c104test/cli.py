@@ -196,6 +196,12 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
         "--capture", metavar="FILE",
         help="write every frame of every connection to FILE (pcapng, one TCP conversation per connection)",
     )
+    parser.add_argument(
+        "--signals", metavar="FILE",
+        help="serve the points and commands of a FAT signal list (.csv or .xlsx; see c104test fat); "
+             "--profile then gives only the link parameters and PIXIT",
+    )
+    parser.add_argument("--columns", metavar="FILE", help="with --signals: YAML mapping 'field: header as written'")
     add_tls_options(parser, "clients")
     parser.set_defaults(run=_run_simulate)
 
@@ -223,6 +229,15 @@ def _run_simulate(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         print(f"c104test simulate: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.signals:
+        from c104test.fat import SignalListError, read_signal_list
+        from c104test.fat.simulated import profile_from_signals
+
+        try:
+            profile = profile_from_signals(read_signal_list(args.signals, columns=args.columns), base=profile)
+        except (SignalListError, OSError) as exc:
+            print(f"c104test simulate: --signals: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
