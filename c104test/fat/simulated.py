@@ -84,9 +84,17 @@ def _add(signals: SignalList, points: dict[int, tuple[PointProfile, SignalRow]],
     before = points.get(point.io_address)
     if before is None:
         points[point.io_address] = (point, row)
-    elif before[0].type is not point.type or before[0].command_mode is not point.command_mode:
+    elif before[0].type is not point.type:
         raise SignalListError([_problem(signals, row, f"IOA {point.io_address} of CA {row.common_address} is "
                                                       f"{point.type.name} here and {before[0].type.name} in row {before[1].row}")])
+    elif (before[0].command_mode, before[0].return_io_address) != (point.command_mode, point.return_io_address):
+        raise SignalListError([_problem(signals, row, f"command IOA {point.io_address} of CA {row.common_address} "
+                                                      f"is {_command(point)} here and {_command(before[0])} in row {before[1].row}")])
+
+
+def _command(point: PointProfile) -> str:
+    mode = "select before operate" if point.command_mode is CommandMode.SELECT_AND_EXECUTE else "direct"
+    return f"{mode} with return information on IOA {point.return_io_address}"
 
 
 def _made(signals: SignalList, row: SignalRow, **fields: Any) -> PointProfile:

@@ -54,6 +54,10 @@ def test_a_list_the_simulator_cannot_serve_names_the_row(tmp_path: Path, capsys:
     text = HEADER + "\n" + RIGHT[0] + "\n" + "Other,47,500,M_SP_NA_1,ON,,,,,,,,,,,\n"  # IOA 500 is row 2's command
     with pytest.raises(SignalListError, match="row 3: IOA 500 of CA 47 is M_SP_NA_1 here and C_SC_NA_1 in row 2"):
         profile_from_signals(parse_csv_text(text, file="clash.csv"))
+    twice = HEADER + "\n" + RIGHT[0] + "\n" + "Other,47,101,M_SP_TB_1,OFF,,1,500,C_SC_NA_1,ON,,,,3,,\n"
+    with pytest.raises(SignalListError, match="row 3: command IOA 500 of CA 47 is direct with return information on "
+                                              "IOA 101 here and direct with return information on IOA 100 in row 2"):
+        profile_from_signals(parse_csv_text(twice, file="twice.csv"))
     path = tmp_path / "clash.csv"
     path.write_text(text, encoding="utf-8")
     assert main(["simulate", "--port", "0", "--signals", str(path)]) == 2
