@@ -193,6 +193,16 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
         help="misbehave on purpose, e.g. 'no_termination type=C_SC_NA_1' (repeatable; see docs/profile.md)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="log warnings only")
+    parser.add_argument(
+        "--capture", metavar="FILE",
+        help="write every frame of every connection to FILE (pcapng, one TCP conversation per connection)",
+    )
+    parser.add_argument(
+        "--signals", metavar="FILE",
+        help="serve the points and commands of a FAT signal list (.csv or .xlsx; see c104test fat); "
+             "--profile then gives only the link parameters and PIXIT",
+    )
+    parser.add_argument("--columns", metavar="FILE", help="with --signals: YAML mapping 'field: header as written'")
     add_tls_options(parser, "clients")
     parser.set_defaults(run=_run_simulate)
 
@@ -220,6 +230,15 @@ def _run_simulate(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         print(f"c104test simulate: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.signals:
+        from c104test.fat import SignalListError, read_signal_list
+        from c104test.fat.simulated import profile_from_signals
+
+        try:
+            profile = profile_from_signals(read_signal_list(args.signals, columns=args.columns), base=profile)
+        except (SignalListError, OSError) as exc:
+            print(f"c104test simulate: --signals: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -235,6 +254,13 @@ def _run_simulate(args: argparse.Namespace) -> int:
     transport = tls_transport(args, "simulate", server=True)
     if transport is None:
         return EXIT_BAD_INPUT
+    from c104test.engine.pcap import CaptureWriter
+
+    try:
+        capture = CaptureWriter(args.capture, describe=f"c104test simulate: {profile.name or 'RTU'}") if args.capture else None
+    except OSError as exc:
+        print(f"c104test simulate: --capture {args.capture}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     simulator = Simulator(
         profile,
         simulate_changes=not args.no_changes,
@@ -242,6 +268,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
         redundancy_group_size=args.redundancy_group_size,
         faults=faults or None,
         transport=transport,
+        capture=capture,
     )
 
     async def run() -> None:
@@ -274,6 +301,9 @@ def _run_simulate(args: argparse.Namespace) -> int:
             print(f"c104test simulate: {type(exc).__name__}: {exc}", file=sys.stderr)
             return EXIT_FAILED
         raise
+    finally:
+        if capture is not None:  # connections still open at the stop were written up to it
+            capture.close()
     return EXIT_OK
 
 

@@ -172,6 +172,10 @@ def _run_conformance(args: argparse.Namespace) -> int:
         if args.master:
             profile = load_profile(args.profile) if args.profile else None
         pics = load_pics(args.pics)
+        if args.master:  # the simulated RTU must have the stations and command points of the PICS
+            from c104test.conformance.master import check_master_pics, master_profile
+
+            check_master_pics(pics, master_profile(pics, profile))
     except (ValueError, PicsError, ProfileError) as exc:
         print(f"c104test conformance: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

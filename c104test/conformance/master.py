@@ -60,10 +60,17 @@ from ..protocol.station.faults import (
 )
 from .case import CaseFailed, CaseNotApplicable, Verdict
 from .context import CaseResult, Evidence
-from .master_checks import ACK_TOLERANCE, MasterCheck, MasterFrame, MasterSession, NotCarriedOut
-from .pics import Pics
+from .master_checks import (
+    ACK_TOLERANCE,
+    MasterCheck,
+    MasterFrame,
+    MasterSession,
+    NotCarriedOut,
+    selects,
+)
+from .pics import Pics, PicsError
 
-__all__ = ["UNKNOWN_TYPE", "master_profile", "run_master", "run_master_suite"]
+__all__ = ["UNKNOWN_TYPE", "check_master_pics", "master_profile", "run_master", "run_master_suite"]
 
 #: The type identification the tool sends as "unknown" (22-29 are not defined by the standard).
 UNKNOWN_TYPE = 22
@@ -112,6 +119,37 @@ def master_profile(pics: Pics, base: Profile | None = None) -> Profile:
     return dataclasses.replace(base, link=link)
 
 
+def check_master_pics(pics: Pics, profile: Profile) -> None:
+    """The simulated RTU must have what the PICS says the master uses: its common addresses, and
+    each point of ``points.commands`` in the first one, of that type and command mode. Otherwise
+    the RTU refuses the master's requests (COT 46, 47, a negative ACT_CON) and M02, M08 and M09
+    would judge refusals instead of the master. PicsError naming the item and the profile."""
+    name = profile.name or "the simulated RTU"
+    cas = [int(ca) for ca in pics["rtu.common_addresses"]]
+    known = ", ".join(str(s.common_address) for s in profile.stations)
+    missing = [ca for ca in cas if profile.station(ca) is None]
+    if missing:
+        raise PicsError(pics.file, pics.lines.get("rtu.common_addresses", 0), "rtu.common_addresses",
+                        f"CA {', '.join(map(str, missing))} is not a station of the profile {name!r} (it has CA {known}); "
+                        "give the profile of the RTU the master expects (--profile)")
+    station = profile.station(cas[0])
+    assert station is not None
+    points = {p.io_address: p for p in station.points}
+    problems = []
+    for command in pics.command_points:
+        point = points.get(command.io_address)
+        if point is None or not point.is_command:
+            problems.append(f"IOA {command.io_address} is not a command point of CA {cas[0]}")
+        elif point.type is not command.type:
+            problems.append(f"IOA {command.io_address} is a {point.type.name} in the profile, not a {command.type.name}")
+        elif point.select_before_operate != (command.mode == "select"):
+            mode = "select" if point.select_before_operate else "direct"
+            problems.append(f"IOA {command.io_address} has command_mode {mode} in the profile, mode {command.mode} here")
+    if problems:
+        raise PicsError(pics.file, pics.lines.get("points.commands", 0), "points.commands",
+                        f"{'; '.join(problems)} (profile {name!r}); give the profile of the RTU the master expects (--profile)")
+
+
 def _refusals(pics: Pics) -> tuple[Fault, ...]:
     """The first command to each point of the PICS is refused and nothing else is sent for it:
     alternately with a negative ACT_CON (COT 7, P/N=1) and as an unknown IOA (COT 47, P/N=1)."""
@@ -158,10 +196,13 @@ class _Observer:
             return asdu is not None and int(asdu.type) == int(t) and int(asdu.cot) == Cot.ACTIVATION
         return test
 
-    def _send_asdu(self, raw: bytes) -> None:
+    def _send_asdu(self, raw: bytes) -> bool:
+        """Send ``raw`` if the link is started and the k window has room (the tool keeps to k)."""
         link = self.conn.link
         if link.state is LinkState.STARTED and link.window_free > 0:
             self.conn.session.send_asdu(raw, trio.current_time())
+            return True
+        return False
 
     async def run(self) -> None:
         conn, pics = self.conn, self.pics
@@ -181,13 +222,17 @@ class _Observer:
             sent = self.stimuli["testfr"]
             await self.until(lambda: self._master_sent(lambda f: f.raw[2] == 0x83, sent), self.t1 + ACK_TOLERANCE)
         if "unknown_type" in self.needs and self.open:
-            self.stimuli["unknown_type"] = self.since()
             ca = int(pics["rtu.common_addresses"][0])
-            self._send_asdu(encode_asdu(UnknownAsdu(UNKNOWN_TYPE, Cot.SPONTANEOUS, ca, b"\x01\x00\x00\x00")))
-            await self.until(lambda: conn.link.unacknowledged == 0, self.t2 + ACK_TOLERANCE)
-            # the link must stay: a master that drops it over an unknown type does so at once
-            stay = min(self.t1, 1.0) - (self.since() - self.stimuli["unknown_type"])
-            await self.until(lambda: False, max(stay, 0.0))
+            await self.until(lambda: conn.link.window_free > 0, self.t2 + ACK_TOLERANCE)
+            if not self._send_asdu(encode_asdu(UnknownAsdu(UNKNOWN_TYPE, Cot.SPONTANEOUS, ca, b"\x01\x00\x00\x00"))):
+                # a stimulus never sent must not be judged as one the master took well (M11)
+                self.stimuli["unknown_type_blocked"] = self.since()
+            else:
+                sent = self.stimuli["unknown_type"] = self.since()
+                await self.until(lambda: conn.link.unacknowledged == 0, self.t2 + ACK_TOLERANCE)
+                # the link must stay: a master that drops it over an unknown type does so at once
+                stay = min(self.t1, 1.0) - (self.since() - sent)
+                await self.until(lambda: False, max(stay, 0.0))
         if pics.command_points and self.open:
             await self._commands()
         if "provoke_t1" in self.needs and pics["master.provoke_t1"] and self.open:
@@ -260,13 +305,15 @@ class _Observer:
     async def _commands(self) -> None:
         """Until every listed point was commanded and its command ended (or the time is up)."""
         points = {p.io_address for p in self.pics.command_points}
+        act_term = self.rig.profile.pixit.act_term  # else a command ends with its ACT_CON
 
         def ended() -> bool:
             done: set[int] = set()
             for e in self.conn.journal:
                 asdu = e.asdu
                 if (e.direction is Direction.SENT and asdu is not None and 45 <= int(asdu.type) <= 64 and asdu.objects
-                        and (int(asdu.cot) == Cot.ACTIVATION_TERMINATION or (asdu.negative and int(asdu.cot) in (7, 44, 45, 46, 47)))):
+                        and (int(asdu.cot) == Cot.ACTIVATION_TERMINATION or (asdu.negative and int(asdu.cot) in (7, 44, 45, 46, 47))
+                             or (not act_term and int(asdu.cot) == Cot.ACTIVATION_CON and not selects(asdu)))):
                     done.add(asdu.objects[0].io_address)
             return points <= done
 
@@ -280,15 +327,16 @@ class _Observer:
             await trio.sleep(0.2)
 
 
-def _session(pics: Pics, legs: list[tuple[_Recorded, dict[str, float]]], wait: float, until: float) -> MasterSession:
+def _session(pics: Pics, legs: list[tuple[_Recorded, dict[str, float]]], wait: float, until: float,
+             act_term: bool = True) -> MasterSession:
     """The first connection's session; a second connection (the master came again) as its ``reconnection``."""
-    session = MasterSession(pics, wait=wait)
+    session = MasterSession(pics, wait=wait, act_term=act_term)
     if not legs:
         return session
     _fill(session, *legs[0], until)
     if len(legs) > 1:
         first, second = legs[0][0], legs[1][0]
-        again = session.reconnection = MasterSession(pics, wait=wait)
+        again = session.reconnection = MasterSession(pics, wait=wait, act_term=act_term)
         _fill(again, *legs[1], until)
         ended = first.closed_at if first.closed_at is not None else second.opened_at
         session.reconnected_after = second.opened_at - ended
@@ -308,7 +356,7 @@ def _fill(session: MasterSession, conn: _Recorded, stimuli: dict[str, float], un
 def _judge(check: MasterCheck, session: MasterSession, evidence: tuple[Evidence, ...], seconds: float) -> CaseResult:
     verdict, reason = Verdict.PASS, ""
     try:
-        check.judge(session)
+        reason = check.judge(session) or ""
     except CaseFailed as exc:
         verdict, reason = Verdict.FAIL, str(exc)
     except CaseNotApplicable as exc:
@@ -377,13 +425,15 @@ async def run_master(
     checks = list(checks)
     needs = frozenset().union(*(c.needs for c in checks)) if checks else frozenset()
     faults = _refusals(pics) if pics["master.provoke_negative"] else ()
-    rig = _Rig(master_profile(pics, profile), faults=faults, max_connections=1, transport=transport)
+    rtu = master_profile(pics, profile)
+    check_master_pics(pics, rtu)
+    rig = _Rig(rtu, faults=faults, max_connections=1, transport=transport)
     started = trio.current_time()
     try:
         legs, until = await _observe(rig, pics, needs, host, port, wait, on_listening)
     except BaseExceptionGroup as group:  # one error (a port in use, say), as it was raised
         raise unwrap_group(group) from None
-    session = _session(pics, legs, wait, until)
+    session = _session(pics, legs, wait, until, act_term=rtu.pixit.act_term)
     evidence: tuple[Evidence, ...] = ()
     if legs:
         origin = legs[0][0].opened_at  # a second connection's frames on the same clock, after the first's

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..protocol.apci import IFrame, SFrame, UFrame, UFunction, decode_frame
 from ..protocol.asdu import Asdu, UnknownAsdu, decode_asdu
@@ -34,6 +35,7 @@ __all__ = [
     "MasterFrame",
     "MasterSession",
     "select_master_checks",
+    "selects",
 ]
 
 #: Seconds added to t1/t2 for the transit and scheduling of an answer measured at the RTU's end.
@@ -80,7 +82,8 @@ class MasterSession:
     """What happened on the connection of the master under test, as the checks judge it.
 
     ``connected`` is False when no master came; ``stimuli`` maps what the tool did (``burst``,
-    ``testfr``, ``unknown_type``, ``provoke_t1``, ``refused``, ``dropped``, ``sequence_error``) to when; ``observed_until`` is
+    ``testfr``, ``unknown_type``, ``provoke_t1``, ``refused``, ``dropped``, ``sequence_error``) to when
+    (``unknown_type_blocked``: when the k window kept it from sending the unknown type); ``observed_until`` is
     when the tool stopped watching; ``closed_by`` and ``closed_at`` say who ended it (None while
     it was still open at the end of the observation).
     """
@@ -97,6 +100,8 @@ class MasterSession:
     #: The master's next connection after this one ended (M13), and how many seconds later it came.
     reconnection: MasterSession | None = None
     reconnected_after: float | None = None
+    #: The simulated RTU ends commands with ACT_TERM (its profile's ``pixit.act_term``).
+    act_term: bool = True
 
     def by_master(self) -> list[MasterFrame]:
         return [f for f in self.frames if f.by_master]
@@ -136,7 +141,9 @@ class MasterCheck:
     pics: tuple[str, ...]
     breaks: str
     verifies: str
-    judge: Callable[[MasterSession], None]
+    #: Raises CaseFailed/CaseNotApplicable/NotCarriedOut; on a pass it may return what it saw
+    #: (who closed the connection, and when), which becomes the pass's reason in the report.
+    judge: Callable[[MasterSession], str | None]
     #: What the tool must do during the session for this check (see ``conformance.master``).
     needs: frozenset[str] = frozenset()
 
@@ -145,8 +152,8 @@ MASTER_CHECKS: dict[str, MasterCheck] = {}
 
 
 def master_check(id: str, title: str, *, clause: str, purpose: str, breaks: str, verifies: str,
-                 pics: tuple[str, ...] = (), needs: tuple[str, ...] = ()) -> Callable[[Callable[[MasterSession], None]], Callable[[MasterSession], None]]:
-    def register(fn: Callable[[MasterSession], None]) -> Callable[[MasterSession], None]:
+                 pics: tuple[str, ...] = (), needs: tuple[str, ...] = ()) -> Callable[[Callable[[MasterSession], str | None]], Callable[[MasterSession], str | None]]:
+    def register(fn: Callable[[MasterSession], str | None]) -> Callable[[MasterSession], str | None]:
         if id in MASTER_CHECKS:
             raise ValueError(f"master check {id} is defined twice")
         MASTER_CHECKS[id] = MasterCheck(id, title, clause, purpose, pics, breaks, verifies, fn, frozenset(needs))
@@ -197,9 +204,26 @@ def _ack_time(session: MasterSession, after: float, send_seq: int) -> float | No
     return None
 
 
+def _unacknowledged(session: MasterSession, at: float) -> int:
+    """The RTU's I-frames the master had not acknowledged at ``at``."""
+    sent = [ns for f, ns in _rtu_i_frames(session) if f.t <= at]
+    acked = [nr for f in session.frames if f.by_master and f.t <= at and (nr := _acked(f)) is not None]
+    if not sent:
+        return 0
+    last = acked[-1] if acked else 0
+    return (sent[-1] + 1 - last) % _MOD
+
+
 def _ended_by(session: MasterSession) -> float:
     """Frames sent after this were not given time to be answered."""
     return session.closed_at if session.closed_at is not None else session.observed_until
+
+
+def _until(session: MasterSession) -> str:
+    """How the observation of a connection that the master did not close ended: who ended it."""
+    if session.closed_by is ClosedBy.LOCAL and session.closed_at is not None:
+        return f"until c104test closed it at {_fmt(session.closed_at)} ({session.close_reason})"
+    return f"until {_fmt(_ended_by(session))}, when the observation ended"
 
 
 # ---- link ------------------------------------------------------------------------------------
@@ -336,7 +360,7 @@ def _testfr(session: MasterSession) -> None:
     verifies="after the tool stops answering, the master (not c104test) closes within t1 of its first unanswered TESTFR act or I-frame",
     pics=("master.provoke_t1", "link.t1", "link.t3"), needs=("provoke_t1",),
 )
-def _t1(session: MasterSession) -> None:
+def _t1(session: MasterSession) -> str:
     if not session.pics["master.provoke_t1"]:
         raise CaseNotApplicable("PICS master.provoke_t1 is False: the tool may not stop answering")
     session.require_started()
@@ -349,10 +373,12 @@ def _t1(session: MasterSession) -> None:
     if session.closed_by is not ClosedBy.PEER or session.closed_at is None:
         what = "" if waiting is None else f" after its unanswered frame at {_fmt(waiting.t)}"
         raise CaseFailed(f"the tool stopped answering at {_fmt(since)}; the master kept the connection open{what} "
-                         f"until {_fmt(_ended_by(session))} (t1 = {t1:g} s, t3 = {t3:g} s)")
+                         f"{_until(session)} (t1 = {t1:g} s, t3 = {t3:g} s)")
     if waiting is not None and session.closed_at - waiting.t > t1 + ACK_TOLERANCE:
         raise CaseFailed(f"the master closed only {session.closed_at - waiting.t:.2f} s after its unanswered frame at "
                          f"{_fmt(waiting.t)} (t1 = {t1:g} s)")
+    after = "" if waiting is None else f", {session.closed_at - waiting.t:.2f} s after its unanswered frame at {_fmt(waiting.t)}"
+    return f"the tool stopped answering at {_fmt(since)}; the master closed the connection at {_fmt(session.closed_at)}{after}"
 
 
 # ---- application -----------------------------------------------------------------------------
@@ -362,7 +388,8 @@ def _t1(session: MasterSession) -> None:
     "M07", "Clock synchronisation", clause="protocol.md 1.11 (clock synchronisation)",
     purpose="A master that claims clock synchronisation sends C_CS_NA_1 after starting data transfer.",
     breaks="engine client that never synchronises the clock while the PICS claims it",
-    verifies="C_CS_NA_1 COT 6 IOA 0 from the master within t1 after STARTDT con",
+    verifies="C_CS_NA_1 COT 6 IOA 0 from the master within t1 after STARTDT con (or after the ACT_TERM of its station "
+             "interrogation, when it interrogates first)",
     pics=("master.clock_sync", "link.t1"),
 )
 def _clock_sync(session: MasterSession) -> None:
@@ -373,15 +400,36 @@ def _clock_sync(session: MasterSession) -> None:
     for f, asdu in session.master_activations(lambda t: t == Type.C_CS_NA_1):
         if asdu.objects and asdu.objects[0].io_address != 0:
             raise CaseFailed(f"the clock synchronisation at {_fmt(f.t)} has IOA {asdu.objects[0].io_address}; it must be 0")
+        # a master may interrogate first: t1 counts from the end of that interrogation then
+        since, after = started, "STARTDT con"
+        ended = _interrogation_end(session, f.t)
+        if ended is not None and ended > since:
+            since, after = ended, "the ACT_TERM of its station interrogation"
+        if f.t > since + t1 + ACK_TOLERANCE:
+            raise CaseFailed(f"the clock synchronisation came only at {_fmt(f.t)}, {f.t - since:.2f} s after {after} "
+                             f"({_fmt(since)}; t1 = {t1:g} s)")
         return
     raise CaseFailed(f"no clock synchronisation (C_CS_NA_1) from the master within t1 = {t1:g} s after STARTDT con ({_fmt(started)})")
+
+
+def _interrogation_end(session: MasterSession, before: float) -> float | None:
+    """When the RTU sent the ACT_TERM of a station interrogation (QOI 20) before ``before``."""
+    for f in session.frames:
+        asdu = f.asdu
+        if f.t > before:
+            break
+        if (not f.by_master and isinstance(asdu, Asdu) and asdu.type is Type.C_IC_NA_1
+                and int(asdu.cot) == Cot.ACTIVATION_TERMINATION and asdu.objects and int(asdu.objects[0].qoi) == 20):
+            return f.t
+    return None
 
 
 def _is_command(t: int) -> bool:
     return 45 <= t <= 64
 
 
-def _selects(asdu: Asdu | UnknownAsdu) -> bool:
+def selects(asdu: Asdu | UnknownAsdu) -> bool:
+    """The command is a select (S/E=1)."""
     if not isinstance(asdu, Asdu) or not asdu.objects:
         return False
     obj = asdu.objects[0]
@@ -390,6 +438,25 @@ def _selects(asdu: Asdu | UnknownAsdu) -> bool:
         if qualifier is not None:
             return bool(qualifier.se)
     return False
+
+
+def _ordered(asdu: Asdu | UnknownAsdu) -> tuple[Any, int | None]:
+    """What a command orders, S/E aside: its state or value and its qualifier (QU of SCO, DCO,
+    RCO; QL of QOS). The time tag is not compared."""
+    if not isinstance(asdu, Asdu) or not asdu.objects:
+        return None, None
+    obj = asdu.objects[0]
+    for name, part in (("sco", "qu"), ("dco", "qu"), ("rco", "qu"), ("qos", "ql")):
+        qualifier = getattr(obj, name, None)
+        if qualifier is not None:
+            return getattr(obj, "value", None), int(getattr(qualifier, part))
+    return getattr(obj, "value", None), None
+
+
+def _state(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ON" if value else "OFF"
+    return str(getattr(value, "name", value))
 
 
 def _ioa(asdu: Asdu | UnknownAsdu) -> int | None:
@@ -421,7 +488,7 @@ def _commands_of(session: MasterSession, points: list[int]) -> list[tuple[Master
     "M08", "Select before execute", clause="protocol.md 1.11 (select-before-operate)",
     purpose="On a point the PICS marks mode: select, the master executes only after its select was confirmed positively.",
     breaks="engine client that executes directly (S/E=0) on a select point",
-    verifies="each execute on a select point follows a select (S/E=1) of the same type and IOA whose positive ACT_CON came first",
+    verifies="each execute on a select point follows a select (S/E=1) of the same type and IOA whose positive ACT_CON came first, with the same state or value and qualifier",
     pics=("points.commands",),
 )
 def _select_before_execute(session: MasterSession) -> None:
@@ -431,16 +498,22 @@ def _select_before_execute(session: MasterSession) -> None:
     session.require_started()
     commands = _commands_of(session, points)
     for index, (f, asdu) in enumerate(commands):
-        if _ioa(asdu) not in points or _selects(asdu):
+        if _ioa(asdu) not in points or selects(asdu):
             continue
         earlier = [(g, a) for g, a in commands[:index] if _ioa(a) == _ioa(asdu) and int(a.type) == int(asdu.type)]
-        select = earlier[-1] if earlier and _selects(earlier[-1][1]) else None
+        select = earlier[-1] if earlier and selects(earlier[-1][1]) else None
         if select is None:
             raise CaseFailed(f"the master executed IOA {_ioa(asdu)} at {_fmt(f.t)} without selecting it first (mode: select)")
         confirmed = [a for g, a in _answers(session, select[1], select[0].t) if g.t <= f.t and int(a.cot) == Cot.ACTIVATION_CON]
         if not confirmed or confirmed[0].negative:
             why = "before its select was confirmed" if not confirmed else "although its select was refused"
             raise CaseFailed(f"the master executed IOA {_ioa(asdu)} at {_fmt(f.t)} {why}")
+        (did, how), (chose, chosen) = _ordered(asdu), _ordered(select[1])
+        if (did, how) != (chose, chosen):
+            executed, selected = (_state(did), _state(chose)) if how == chosen else (
+                f"{_state(did)} (qualifier {how})", f"{_state(chose)} (qualifier {chosen})")
+            raise CaseFailed(f"the master executed IOA {_ioa(asdu)} at {_fmt(f.t)} with {executed}, but had selected "
+                             f"{selected} at {_fmt(select[0].t)}: an execute repeats its select")
 
 
 @master_check(
@@ -454,10 +527,13 @@ def _act_term(session: MasterSession) -> None:
     points = [p.io_address for p in session.pics.command_points]
     if not points:
         raise CaseNotApplicable("PICS points.commands is empty: the master commands nothing")
+    if not session.act_term:
+        raise CaseNotApplicable("the simulated RTU's profile sends no ACT_TERM (pixit.act_term: false): "
+                                "there is no ACT_TERM to await")
     session.require_started()
     commands = _commands_of(session, points)
     for index, (f, asdu) in enumerate(commands):
-        if _selects(asdu):
+        if selects(asdu):
             continue
         answers = _answers(session, asdu, f.t)
         confirmation = next((a for _g, a in answers if int(a.cot) in (7, 44, 45, 46, 47)), None)
@@ -511,6 +587,10 @@ def _unknown_type(session: MasterSession) -> None:
     session.require_started()
     sent = session.stimuli.get("unknown_type")
     if sent is None:
+        blocked = session.stimuli.get("unknown_type_blocked")
+        if blocked is not None:
+            raise NotCarriedOut(f"the RTU's k window was full at {_fmt(blocked)} ({_unacknowledged(session, blocked)} of its I-frames unacknowledged by the "
+                                "master), so the tool could not send the unknown type")
         raise NotCarriedOut("the connection ended before the tool could send the unknown type")
     t1, t2 = float(session.pics["link.t1"]), float(session.pics["link.t2"])
     if session.closed_by is ClosedBy.PEER and session.closed_at is not None and session.closed_at - sent <= t1 + ACK_TOLERANCE \
@@ -537,7 +617,7 @@ def _unknown_type(session: MasterSession) -> None:
     verifies="after the tool's I-frame with an N(S) one ahead of the expected one, the master (not c104test) closes within t1",
     pics=("master.provoke_sequence_error", "link.t1"), needs=("sequence_error",),
 )
-def _sequence_error(session: MasterSession) -> None:
+def _sequence_error(session: MasterSession) -> str:
     if not session.pics["master.provoke_sequence_error"]:
         raise CaseNotApplicable("PICS master.provoke_sequence_error is False: the tool may not send a wrong N(S)")
     session.require_started()
@@ -559,10 +639,12 @@ def _sequence_error(session: MasterSession) -> None:
             at = _ack_time(target, wrong.t, wrong.frame.send_seq)
             acked = "" if at is None else f", and acknowledged the wrong frame at {_fmt(at)}"
         raise CaseFailed(f"the tool sent {what} one ahead of the expected N(S) {where}at {_fmt(sent)}; the master kept the "
-                         f"connection open until {_fmt(_ended_by(target))}{acked} (t1 = {t1:g} s)")
+                         f"connection open {_until(target)}{acked} (t1 = {t1:g} s)")
     if target.closed_at - sent > t1 + ACK_TOLERANCE:
         raise CaseFailed(f"the master closed only {target.closed_at - sent:.2f} s after {what} one ahead of the expected N(S) "
                          f"{where}at {_fmt(sent)} (t1 = {t1:g} s)")
+    return (f"the tool sent {what} one ahead of the expected N(S) {where}at {_fmt(sent)}; the master closed the connection "
+            f"{target.closed_at - sent:.2f} s later")
 
 
 @master_check(
@@ -573,7 +655,7 @@ def _sequence_error(session: MasterSession) -> None:
              "on it STARTDT act within t1 and, if claimed, the station interrogation within t1 after STARTDT con",
     pics=("master.reconnect", "master.reconnect_within", "link.t1"), needs=("reconnect",),
 )
-def _reconnect(session: MasterSession) -> None:
+def _reconnect(session: MasterSession) -> str:
     if not session.pics["master.reconnect"]:
         raise CaseNotApplicable("PICS master.reconnect is False: not claimed")
     session.require_started()
@@ -596,3 +678,5 @@ def _reconnect(session: MasterSession) -> None:
             raise CaseFailed(f"on the new connection ({session.reconnected_after:.2f} s after the first ended): {exc}") from None
         except CaseNotApplicable:
             pass
+    return (f"the connection ended at {_fmt(ended)} ({who}); the master connected again {session.reconnected_after:.2f} s later "
+            f"and started data transfer")

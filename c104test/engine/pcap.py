@@ -19,7 +19,7 @@ import struct
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["Address", "CaptureWriter", "Endpoints", "write_pcap"]
+__all__ = ["Address", "CaptureWriter", "Conversation", "Endpoints", "write_pcap"]
 
 Address = tuple[str, int]  # (host, port) as getsockname()/getpeername() give it
 Endpoints = tuple[Address, Address]  # (local, peer)
@@ -77,7 +77,8 @@ def _block(kind: int, body: bytes, options: bytes = b"") -> bytes:
 
 
 class CaptureWriter:
-    """A pcapng file of several TCP conversations, written one conversation at a time.
+    """A pcapng file of several TCP conversations, written one conversation at a time (``add``)
+    or frame by frame as they happen (``conversation``).
 
     A conformance run opens one per run and adds each case's connections as they end, so the
     whole run is one file (``capture.pcap``) without holding its frames in memory.
@@ -109,21 +110,29 @@ class CaptureWriter:
 
         ``comment`` goes on the conversation's first packet.
         """
-        client, server = _client_server(endpoints, local_is_client)
-        seq = {True: 1000, False: 5000}
-        count = 0
+        conversation = self.conversation(endpoints=endpoints, local_is_client=local_is_client, comment=comment)
         for timestamp, from_client, apdu in frames:
-            src, dst = (client, server) if from_client else (server, client)
-            packet = _segment(apdu, src, dst, seq[from_client], seq[not from_client])
-            seq[from_client] = (seq[from_client] + len(apdu)) & 0xFFFFFFFF
-            micros = round(timestamp * 1_000_000)
-            body = struct.pack("<IIIII", 0, micros >> 32, micros & 0xFFFFFFFF, len(packet), len(packet))
-            body += packet + b"\x00" * (-len(packet) % 4)
-            options = _option(_OPT_COMMENT, comment.encode()) if comment and count == 0 else b""
-            self._out.write(_block(6, body, options))
-            count += 1
-        self.count += count
-        return count
+            conversation.add(timestamp, from_client, apdu)
+        return conversation.count
+
+    def conversation(
+        self, *, endpoints: Endpoints | None = None, local_is_client: bool = True, comment: str | None = None
+    ) -> Conversation:
+        """A TCP conversation written frame by frame as it happens; several may interleave
+        (the simulator writes each connection's frames as they are sent and received)."""
+        return Conversation(self, endpoints, local_is_client, comment)
+
+    def _packet(self, timestamp: float, packet: bytes, comment: str | None) -> None:
+        micros = round(timestamp * 1_000_000)
+        body = struct.pack("<IIIII", 0, micros >> 32, micros & 0xFFFFFFFF, len(packet), len(packet))
+        body += packet + b"\x00" * (-len(packet) % 4)
+        options = _option(_OPT_COMMENT, comment.encode()) if comment else b""
+        self._out.write(_block(6, body, options))
+        self.count += 1
+
+    def flush(self) -> None:
+        """What was written so far reaches the file (a reader may open it while it grows)."""
+        self._out.flush()
 
     def close(self) -> None:
         self._out.close()
@@ -133,6 +142,29 @@ class CaptureWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Conversation:
+    """One TCP conversation of a ``CaptureWriter``: sequence numbers follow the bytes each side sent."""
+
+    __slots__ = ("_client", "_comment", "_seq", "_server", "_writer", "count")
+
+    def __init__(self, writer: CaptureWriter, endpoints: Endpoints | None, local_is_client: bool,
+                 comment: str | None) -> None:
+        self._writer = writer
+        self._client, self._server = _client_server(endpoints, local_is_client)
+        self._seq = {True: 1000, False: 5000}
+        self._comment = comment  # on the first packet
+        self.count = 0  # packets written
+
+    def add(self, timestamp: float, from_client: bool, apdu: bytes) -> None:
+        """One APDU as one TCP segment (``timestamp``: epoch seconds)."""
+        seq = self._seq
+        src, dst = (self._client, self._server) if from_client else (self._server, self._client)
+        packet = _segment(apdu, src, dst, seq[from_client], seq[not from_client])
+        seq[from_client] = (seq[from_client] + len(apdu)) & 0xFFFFFFFF
+        self._writer._packet(timestamp, packet, self._comment if self.count == 0 else None)
+        self.count += 1
 
 
 def _client_server(endpoints: Endpoints | None, local_is_client: bool) -> tuple[Address, Address]:

@@ -119,7 +119,8 @@ from ..protocol.station.answers import BROADCAST_CA
 from ..protocol.station.faults import IgnoreMalformedAsdu, NoConnectionLimit
 from .collector import tune_collector
 from .errors import unwrap_group
-from .journal import Journal, JournalBudget, JournalEntry, parse_size
+from .journal import Direction, Journal, JournalBudget, JournalEntry, parse_size
+from .pcap import CaptureWriter, Conversation
 from .profile import Profile, demo_profile
 from .session import CloseInfo, Session
 from .transport import OpenStream, Transport
@@ -185,6 +186,14 @@ class SimulatorConnection:
         self._max_answers = max(1, simulator.response_limit // _APDU_MAX)
         self._throttled = False  # acknowledgements held back while answers pile up
         self._room = trio.lowlevel.ParkingLot()
+        #: This connection's TCP conversation in the simulator's capture (None: no capture).
+        self._capture: Conversation | None = None
+        if simulator.capture is not None:
+            tls = f"; TLS ({opened.tls}): the decrypted APDUs" if opened.tls else ""
+            self._capture = simulator.capture.conversation(
+                endpoints=opened.endpoints, local_is_client=False,
+                comment=f"c104test simulator: connection {number} from {self.name}{tls}",
+            )
         self.session = Session(
             opened,
             self.link,
@@ -289,9 +298,15 @@ class SimulatorConnection:
         return out
 
     def _log_frame(self, entry: JournalEntry) -> None:
-        """Frames at DEBUG (connections and commands are logged at INFO)."""
+        """Frames at DEBUG (connections and commands are logged at INFO); every frame to the
+        capture as it is journalled, so the capture is complete where the journal is bounded."""
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s: %s", self.name, entry.explain())
+        if self._capture is not None:
+            try:
+                self._capture.add(entry.wall, entry.direction is Direction.RECEIVED, entry.raw)
+            except OSError as exc:  # a full disk must not cost the connection: the capture ends
+                self.simulator._capture_failed(exc)
 
     def asdu_received(self, entry: JournalEntry, now: float) -> None:
         asdu = entry.asdu
@@ -355,7 +370,9 @@ class Simulator:
     ``journal_size`` bounds the journals of all its connections together, in octets (default
     8 MiB: a simulator's own record of the traffic is rarely read, and a peer that floods it must
     not grow it by more). ``max_connections``, ``redundancy_group_size`` and ``faults`` override
-    the profile's (CLI and Robot options).
+    the profile's (CLI and Robot options). ``capture`` gets every frame of every connection as it
+    is sent and received, one TCP conversation per connection (``tshark -r FILE``); the journals
+    are bounded, the capture is not (the caller opens and closes it).
     """
 
     #: The class of each connection (c104test.Server's adapter taps the frames in a subclass).
@@ -374,6 +391,7 @@ class Simulator:
         faults: Iterable[Fault] | None = None,
         response_limit: int = 65_536,
         transport: Transport | None = None,
+        capture: CaptureWriter | None = None,
     ) -> None:
         if queue_limit is not None and queue_limit < 1:
             raise ValueError(f"queue_limit must be at least 1, got {queue_limit}")
@@ -390,6 +408,8 @@ class Simulator:
             )
         self.redundancy = redundancy
         self.queue_limit = redundancy.buffer_size
+        #: Every frame of every connection, as it is sent and received (``c104test simulate --capture``).
+        self.capture = capture
         self.journal_size = SIMULATOR_JOURNAL_SIZE if journal_size is None else parse_size(journal_size)
         self.journal_budget = JournalBudget(self.journal_size)
         #: Octets of answers (counted as 255 each) queued per connection before the simulator
@@ -527,6 +547,14 @@ class Simulator:
             self._unyielded = 0
             await trio.lowlevel.cancel_shielded_checkpoint()
 
+    def _capture_failed(self, exc: OSError) -> None:
+        """The capture file cannot be written: log once and capture no more."""
+        if self.capture is not None:
+            log.error("capture %s: %s; no more frames are written to it", self.capture.path, exc)
+            self.capture = None
+            for connection in self._connections:
+                connection._capture = None
+
     def _wake_connection(self, number: int) -> None:
         connection = self._by_id.get(number)
         if connection is not None:
@@ -641,6 +669,11 @@ class Simulator:
                 )
             else:
                 log.info("connection %d from %s closed: %s", connection.id, name, connection.close_reason)
+            if self.capture is not None:  # the file holds every ended connection whole
+                try:
+                    self.capture.flush()
+                except OSError as exc:
+                    self._capture_failed(exc)
             await trio.aclose_forcefully(opened.stream)
 
     def _refusal(self, host: str) -> str | None:

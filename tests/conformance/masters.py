@@ -52,7 +52,10 @@ class Breakage:
     start: bool = True
     interrogate: bool = True
     clock_sync: bool = True
+    clock_sync_after: float = 0.0  # seconds after the interrogation (PICS t1 = 1 s)
+    commands: bool = True  # command IOA 501 and 500 at all
     select: bool = True  # select before executing IOA 501
+    execute_other_value: bool = False  # select IOA 501 ON, then execute it OFF
     await_term: bool = True  # wait for the ACT_TERM before commanding IOA 500 again
     retry_refused: bool = False
     withhold_acknowledgements: bool = False
@@ -117,8 +120,17 @@ async def _script(conn: ClientConnection, b: Breakage) -> None:
     if b.interrogate:
         await conn.interrogation(CA)
     if b.clock_sync:
+        await trio.sleep(b.clock_sync_after)
         await conn.clock_sync(CA)
-    await conn.send_command(CA, 501, Type.C_SC_NA_1, True, select=b.select)
+    if not b.commands:
+        return
+    if b.execute_other_value:
+        select, _execute, _mode = conn.process_command(CA, 501, Type.C_SC_NA_1, True, select=True)
+        assert select is not None
+        await conn.command(select)
+        await conn.send_command(CA, 501, Type.C_SC_NA_1, False)  # not the state it selected
+    else:
+        await conn.send_command(CA, 501, Type.C_SC_NA_1, True, select=b.select)
     if b.await_term:
         result = await conn.send_command(CA, 500, Type.C_SC_NA_1, True, act_term="required")
     else:

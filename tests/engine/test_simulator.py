@@ -1133,11 +1133,12 @@ async def test_serve_reports_the_port_and_stop_ends_it() -> None:
     assert await client.closed_by_peer()
 
 
-def test_simulate_command_serves_until_sigterm() -> None:
+def test_simulate_command_serves_until_sigterm(tmp_path) -> None:
     """``c104test simulate --port 0`` prints one ready line with its port, serves, and stops
-    cleanly on SIGTERM."""
+    cleanly on SIGTERM; ``--capture`` holds the connection's frames for tshark."""
+    capture = tmp_path / "sim.pcapng"
     with subprocess.Popen(
-        [sys.executable, "-m", "c104test", "simulate", "--port", "0", "--no-changes", "--quiet"],
+        [sys.executable, "-m", "c104test", "simulate", "--port", "0", "--no-changes", "--quiet", "--capture", str(capture)],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -1163,6 +1164,10 @@ def test_simulate_command_serves_until_sigterm() -> None:
             proc.terminate()
             code = proc.wait(timeout=10)
     assert code == 0
+    from .test_simulator_capture import _tshark
+
+    shown = _tshark(capture, port, "iec60870_104.utype", "iec60870_asdu.typeid", display="iec60870_104")
+    assert shown[:3] == [["0x00000001", ""], ["0x00000002", ""], ["", "70"]], shown  # STARTDT act, con, M_EI_NA_1
 
 
 def test_errors_in_the_block_are_not_wrapped_in_a_group() -> None:

@@ -12,8 +12,9 @@ full is the overflow policy (a profile option, ``docs/profile.md``):
 - ``drop_oldest``: the oldest report goes (lib60870's ring buffer does this).
 - ``drop_newest``: the new report is refused.
 
-Every dropped report is counted in ``dropped``; the first drop of a run returns True from
-``add`` so that the caller logs it once, not once per report.
+Every dropped report is counted in ``dropped``; the first drop of an overflow returns True from
+``add`` so that the caller logs it once per overflow, not once per report. An overflow ends when
+the buffer has drained below its bound: the next drop is a new overflow, and logged again.
 
 >>> buffer = EventBuffer(2, "drop_oldest")
 >>> key = (Type.M_SP_NA_1, 47, 3, 0)
@@ -57,7 +58,7 @@ COT_MEMBERS: tuple[Cot | int, ...] = tuple(
 class EventBuffer:
     """A bounded FIFO of reports with an overflow policy."""
 
-    __slots__ = ("append_below", "dropped", "entries", "limit", "policy")
+    __slots__ = ("append_below", "dropped", "entries", "limit", "overflowing", "policy")
 
     def __init__(self, limit: int, policy: str = "coalesce") -> None:
         if limit < 1:
@@ -72,12 +73,15 @@ class EventBuffer:
         #: While fewer reports than this are queued, ``add`` only appends (the station's report
         #: path appends to ``entries`` itself then, without the call).
         self.append_below = limit
+        #: Reports were dropped and the buffer has not drained below its bound since.
+        self.overflowing = False
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def add(self, key: Key, octets: bytes) -> bool:
-        """Queue a report; True when this call dropped reports and none were dropped before."""
+        """Queue a report; True when this call dropped reports and the buffer was not overflowing
+        (a new overflow: the caller logs it)."""
         entries = self.entries
         before = self.dropped
         if len(entries) < self.append_below:
@@ -94,7 +98,10 @@ class EventBuffer:
             self.dropped += 1
         else:
             self.dropped += 1
-        return before == 0 and self.dropped > 0
+        if self.dropped == before or self.overflowing:
+            return False
+        self.overflowing = True
+        return True
 
     def put_back(self, reports: Iterable[Report]) -> None:
         """Return reports that were sent but never acknowledged to the head, in their order.
@@ -117,6 +124,7 @@ class EventBuffer:
     def clear(self) -> None:
         self.entries.clear()
         self.append_below = self.limit
+        self.overflowing = False
 
     def take(self, per_asdu: int) -> list[Report]:
         """The reports for one ASDU: consecutive reports with the head's key, at most ``per_asdu``."""
@@ -132,6 +140,8 @@ class EventBuffer:
             del taken[cut:]
         if len(entries) <= self.limit:
             self.append_below = self.limit
+            if len(entries) < self.limit:
+                self.overflowing = False  # drained: the next drop is a new overflow
         return taken
 
     def _coalesce(self) -> None:

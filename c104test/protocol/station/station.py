@@ -651,10 +651,12 @@ class ControlledStation:
         self._buffers = [g.buffer for g in self.groups if g.buffering]
 
     def _overflow_notice(self, group: RedundancyGroup) -> None:
+        """Once per overflow (``EventBuffer.add``): the first, and each after the buffer drained."""
         buffer = group.buffer
         self.notices.append(
             f"event buffer of redundancy group {group.number} over "
-            f"{buffer.limit} reports; overflow policy {buffer.policy}"
+            f"{buffer.limit} reports; overflow policy {buffer.policy} "
+            f"({buffer.dropped} report{'s' * (buffer.dropped != 1)} dropped since the buffer was made)"
         )
 
     # ---- time ----

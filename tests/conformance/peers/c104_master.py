@@ -2,6 +2,8 @@
 
     python c104_master.py PORT                         (PyPI c104, lib60870 inside)
     python c104_master.py PORT --c104test              (the same script on c104test: import c104test as c104)
+    python c104_master.py PORT --stay                  (then on every new connection STARTDT and GI, until none for 4 s)
+    python c104_master.py PORT --t3=4                  (t3 in seconds; default 2, as t1)
 
 Connects to the simulated RTU of ``c104test conformance --master``, starts data transfer,
 interrogates CA 47, synchronises its clock, selects and executes IOA 501 and commands IOA 500
@@ -20,6 +22,7 @@ else:
 
 CA = 47
 T1, T2, T3 = 2, 1, 2  # seconds; the PICS of the test says the same
+T3 = next((int(a[5:]) for a in sys.argv if a.startswith("--t3=")), T3)  # --t3=4: t3 unlike t1
 
 
 def main() -> None:
@@ -53,6 +56,19 @@ def main() -> None:
         deadline = time.monotonic() + 30
         while connection.state == c104.ConnectionState.OPEN and time.monotonic() < deadline:
             time.sleep(0.05)  # until the tool ends the connection
+        if "--stay" in sys.argv:  # c104 connects again by itself: start data transfer and interrogate
+            results["reconnections"] = 0
+            away = time.monotonic()  # since when the connection is not open
+            while time.monotonic() < deadline and time.monotonic() - away < 4:  # the tool is done
+                if connection.state == c104.ConnectionState.OPEN_MUTED:
+                    connection.unmute()
+                    time.sleep(0.1)
+                    if connection.state == c104.ConnectionState.OPEN:
+                        results["reconnections"] += 1
+                        connection.interrogation(common_address=CA)
+                if connection.state in (c104.ConnectionState.OPEN, c104.ConnectionState.OPEN_MUTED):
+                    away = time.monotonic()
+                time.sleep(0.02)
     finally:
         client.stop()
     print(json.dumps(results, sort_keys=True), flush=True)

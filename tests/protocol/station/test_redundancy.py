@@ -7,7 +7,7 @@ import pytest
 from c104test.protocol.enums import Type
 from c104test.protocol.station import EventBuffer, RedundancySettings
 
-from .drive import CA, make, outgoing, take
+from .drive import CA, make, outgoing, started, take
 
 
 def values(asdus) -> list:
@@ -116,6 +116,23 @@ def test_overflow_policy(policy: str, kept: list[int]) -> None:
     assert station.overflows == 5 - len(kept)
     station.started(1, 1.0)
     assert values(take(station, 1, 1.0)) == kept
+
+
+def test_every_overflow_is_noticed_not_only_the_first() -> None:
+    """One notice per overflow with the count so far: after the buffer drained, a new overflow is
+    logged again (it was silent: a log showed only the first loss of a run)."""
+    station = group_of_two(buffer_size=3, overflow="drop_oldest")
+    started(station, 1)
+    for episode in (1, 2):
+        station.stopped(1, 0.0)
+        for n in range(5):
+            station.set_point(CA, 300, n)
+        assert station.take_notices() == [
+            f"event buffer of redundancy group 1 over 3 reports; overflow policy drop_oldest "
+            f"({2 * episode - 1} report{'s' * (episode > 1)} dropped since the buffer was made)"]
+        station.started(1, 0.0)
+        assert values(take(station, 1, 0.0)) == [2, 3, 4]  # drained below the bound: the overflow ended
+    assert station.overflows == 4
 
 
 def test_over_limit_only_while_started() -> None:
