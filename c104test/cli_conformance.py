@@ -201,12 +201,16 @@ def _run_conformance(args: argparse.Namespace) -> int:
             print("c104test conformance: interrupted", file=sys.stderr, flush=True)
             return EXIT_FAILED
     else:
-        from c104test.conformance.runner import run_suite
+        from c104test.conformance.runner import RtuUnreachable, run_suite
 
         host, port = args.address
         try:
             with _engine_log(args.output) as warnings:
                 results = trio.run(lambda: run_suite(host, port, pics, cases, args.output, _progress, transport=transport))
+        except RtuUnreachable as exc:
+            print(f"c104test conformance: {exc}; the report in {args.output} covers the cases that ran",
+                  file=sys.stderr, flush=True)
+            return EXIT_FAILED
         except KeyboardInterrupt:
             print(f"c104test conformance: interrupted; the report in {args.output} covers the cases that finished",
                   file=sys.stderr, flush=True)

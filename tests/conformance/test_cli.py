@@ -117,6 +117,20 @@ def test_no_rtu_is_an_error_with_exit_1(tmp_path: Path, capsys: pytest.CaptureFi
     assert " error " in capsys.readouterr().out
 
 
+def test_a_run_against_no_rtu_stops_after_its_first_case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 80 cases would each wait t0 (30 s by default) against a wrong address
+    pics = tmp_path / "rtu.yaml"
+    pics.write_text(PICS_TEXT.replace("t0: 5", "t0: 1"))
+    status = main(["conformance", "127.0.0.1:1", "--pics", str(pics), "--cases", "L01-L05", "--output", str(tmp_path)])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "stopped: the first case could not connect to the RTU at 127.0.0.1:1" in err
+    assert "the other 4 cases did not run" in err
+    document = json.loads((tmp_path / "results.json").read_text())
+    assert [c["id"] for c in document["cases"]] == ["L01"]
+    assert "1 of 5 cases finished; stopped: the first case" in document["interrupted"]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -113,6 +113,27 @@ def test_an_unreachable_rtu_is_an_error_not_a_failure() -> None:
     assert result.verdict is Verdict.ERROR and "could not connect" in result.reason
 
 
+def test_a_run_stops_when_the_rtu_goes_away_for_three_cases_in_a_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    # one case without a connection is carried on (an RTU restarting after a robustness case);
+    # three in a row end the run, naming them, instead of waiting t0 for every case left
+    from c104test.conformance import runner
+
+    reachable = {"L01": True, "L02": False, "L03": True, "L04": False, "L05": False, "L06": False, "L07": True}
+
+    async def fake_run_case(case, host, port, pics, **options):
+        reason = "" if reachable[case.id] else "could not connect to the RTU: refused"
+        return runner.CaseResult(case.id, case.title, case.clause,
+                                 Verdict.PASS if reachable[case.id] else Verdict.ERROR, reason, 0.0, ())
+
+    monkeypatch.setattr(runner, "run_case", fake_run_case)
+    monkeypatch.setattr(runner, "SETTLE_SECONDS", 0)
+    seen: list[str] = []
+    with pytest.raises(runner.RtuUnreachable, match=r"3 cases in a row \(L04, L05, L06\) could not connect .* "
+                                                    r"the other 1 case did not run"):
+        trio.run(runner.run_cases, select_cases("L01-L07"), "127.0.0.1", 1, PICS, lambda r: seen.append(r.id))
+    assert seen == ["L01", "L02", "L03", "L04", "L05", "L06"]
+
+
 def test_a15_runs_before_the_clock_sync_of_a13_in_one_run() -> None:
     # A13 synchronises the clock; A15 checks the time tags before any sync, so a run takes it first
     from c104test.conformance import run_cases
