@@ -130,8 +130,10 @@ def test_the_seed_examples_are_accepted_and_called(make_client: Callable[..., An
     client.on_station_initialized(callable=cl_on_station_initialized)
     client.start()
     wait_open(connection)
+    # added by cl_on_new_station when M_EI_NA_1 arrives, which is after STARTDT con (OPEN)
+    wait_until(lambda: connection.get_station(CA) is not None, 3, "on_new_station")
     station = connection.get_station(CA)
-    assert station is not None  # added by cl_on_new_station when M_EI_NA_1 arrived
+    assert station is not None
     assert connection.interrogation(common_address=CA) is True
     station.get_point(100).on_receive(callable=pt_on_receive)
     assert station.get_point(100).read() is True

@@ -21,7 +21,9 @@ def main() -> None:
     tls.add_allowed_remote_certificate(cert=allowed)
     tls.set_version(min=c104.TlsVersion.TLS_1_2, max=c104.TlsVersion.TLS_1_3)
     client = c104.Client(command_timeout_ms=5000, transport_security=tls)
-    connection = client.add_connection(ip="127.0.0.1", port=port, init=c104.Init.ALL)
+    # Init.NONE: c104 reports OPEN once its own init GI is confirmed, before that GI's ACT_TERM; the
+    # GI below could then overlap it and get the simulator's negative ACT_CON (one at a time per CA)
+    connection = client.add_connection(ip="127.0.0.1", port=port, init=c104.Init.NONE)
     station = connection.add_station(common_address=47)
     breaker = station.add_point(io_address=100, type=c104.Type.M_SP_NA_1)
     command = station.add_point(io_address=500, type=c104.Type.C_SC_NA_1)
