@@ -33,22 +33,15 @@ class ExpectedValue:
 
     @classmethod
     def parse(cls, text: str) -> ExpectedValue:
-        """Checks the text at once (a number with a bad tolerance, a word that is no state)."""
+        """Checks the text at once (a number with a bad tolerance, a word that is no state), as the rules
+        judge it before the point's type is known."""
         try:
             rules.expectation(text.strip())
         except ValueError as exc:
-            if "tolerance" in str(exc):
-                raise StepUsageError(str(exc)) from None
-            try:
-                rules.expectation(text.strip(), Type.M_DP_NA_1)
-            except ValueError:
-                raise StepUsageError(
-                    f"{text.strip()!r} is not a value; use ON, OFF, INTERMEDIATE, INDETERMINATE, True, False, "
-                    "a number with an optional tolerance (230 +- 0.5) or a bitstring (0xA5A5)"
-                ) from None
+            raise StepUsageError(str(exc)) from None
         return cls(text.strip())
 
-    def expected(self, point_type: Type | None = None, actual: Any = None) -> rules.Expected:
+    def expected(self, point_type: Type | None = None, actual: Any = None) -> rules.Expected | rules.ValueRange:
         """The rules' expectation for a point of this type; StepUsageError if the text cannot be one."""
         try:
             return rules.expectation(self.text, point_type, actual)
@@ -170,7 +163,7 @@ def value_check(expected: ExpectedValue) -> PointCheck:
             return None
         if point is not None:
             wanted = expected.expected(point.type, point.value)
-            return f"expected {wanted}; it is {wanted.show(point.value)}" if wanted.hex_digits else f"expected {wanted}"
+            return f"expected {wanted}; it is {wanted.show(point.value)}" if getattr(wanted, "hex_digits", 0) else f"expected {wanted}"
         return f"expected {expected}"
 
     return check

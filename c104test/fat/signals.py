@@ -29,9 +29,7 @@ from ..rules import (
     QualityExpectation,
     ValueRange,
     expectation,
-    is_range,
     lookup,
-    parse_range,
     parse_value,
     type_class,
 )
@@ -442,10 +440,8 @@ class _Reader:
         values["common_address"] = parse("common_address", lambda t: _address(t, common_address, 65534, "a common address"))
         values["io_address"] = parse("io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
         point_type = parse("type", lambda t: _type(t, command=False))
-        value_class = type_class(point_type)
-        values["expected"] = parse("expected_value", lambda t: (
-            parse_range(t, value_class) if is_range(t) and value_class is not None else expectation(t, point_type)
-        )) if point_type is not None else None
+        # a value, a tolerance or a range, read as Robot and Gherkin read it
+        values["expected"] = parse("expected_value", lambda t: expectation(t, point_type)) if point_type is not None else None
         values["quality"] = parse("expected_quality", QualityExpectation.parse) or QualityExpectation(frozenset())
         values["groups"] = parse("groups", _groups) or ()
         command_ioa = parse("command_io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))

@@ -18,6 +18,7 @@ from assertionengine.assertion_engine import handlers as _ENGINE_HANDLERS
 
 from ..protocol.enums import BinaryCounterQuality, Quality, Type
 from ..rules import quality as rq
+from ..rules.ranges import ValueRange
 from ..rules.typeclasses import TypeClass
 from ..rules.values import (
     Expected,
@@ -66,7 +67,7 @@ class _Reading:
     __slots__ = ("expected", "is_expected", "value")
     __hash__ = None  # type: ignore[assignment]
 
-    def __init__(self, value: Any, expected: Expected, *, is_expected: bool = False) -> None:
+    def __init__(self, value: Any, expected: Expected | ValueRange, *, is_expected: bool = False) -> None:
         self.value = value
         self.expected = expected
         self.is_expected = is_expected
@@ -166,6 +167,11 @@ def verify_assertion(
         raise ValueError(f"expected value {expected!r} does not fit {where}: {exc}") from None
     if operator in _SETS and value_class is not TypeClass.BITSTRING:
         raise ValueError(f"operator {operator.value!r} applies to bitstrings and quality, not to {show(value)}")
+    if isinstance(wanted, ValueRange):
+        if operator not in _EQUALITY:
+            raise ValueError(f"a range applies to == and !=, not to {operator.value!r}")
+        _check(_Reading(value, wanted), operator, _Reading(None, wanted, is_expected=True), prefix, message)
+        return value
     if wanted.tolerance is not None and operator not in _EQUALITY:
         raise ValueError(f"a tolerance applies to == and !=, not to {operator.value!r}")
     _check(_Reading(value, wanted), operator, _Reading(wanted.value, wanted, is_expected=True), prefix, message)
@@ -189,16 +195,11 @@ class StateMatcher:
         except ValueError as exc:
             if value_class is not None:
                 raise ValueError(f"expected value {expected!r} does not fit {point_type.name}: {exc}") from None  # type: ignore[union-attr]
-            if "tolerance" in str(exc) or "outside" in str(exc):
-                raise
-            raise ValueError(
-                f"{expected!r} is not a state or a number; use ON, OFF, INTERMEDIATE, "
-                "INDETERMINATE, True, False or a number with an optional tolerance (230 ± 0.5)"
-            ) from None
-        self._by_class: dict[TypeClass, Expected | None] = {guess.value_class: guess}
+            raise  # the rules' own message, as Gherkin gives it
+        self._by_class: dict[TypeClass, Expected | ValueRange | None] = {guess.value_class: guess}
         self.description = str(guess)
 
-    def _for(self, value: Any) -> Expected | None:
+    def _for(self, value: Any) -> Expected | ValueRange | None:
         value_class = class_of(None, value)
         if value_class is None:
             return None

@@ -16,7 +16,8 @@ counter            an integer -2^31 .. 2^31-1
 =================  =====================================================================
 
 Numbers may carry a tolerance (``230 +- 0.5``; see :mod:`c104test.rules.tolerance`); without one
-the default absorbs the wire's rounding. A bitstring written in hex is shown in hex in a failure
+the default absorbs the wire's rounding. An expected number may also be a range (``49.9..50.1``,
+both ends included; see :mod:`c104test.rules.ranges`), in every front end alike. A bitstring written in hex is shown in hex in a failure
 (``0xA5A5A5A5 should be 0x0000A5A5``).
 """
 
@@ -26,12 +27,15 @@ import enum
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..protocol.commands import parse_bool, parse_double, parse_step
 from ..protocol.enums import Double, EventState, Step, Type
 from .tolerance import NORMALIZED_STEP, Tolerance, split_tolerance, within_default
 from .typeclasses import TypeClass, type_class
+
+if TYPE_CHECKING:
+    from .ranges import ValueRange
 
 __all__ = ["Expected", "class_of", "expectation", "parse_expected", "parse_value", "show_value", "value_for"]
 
@@ -46,6 +50,11 @@ _RANGES: dict[TypeClass, tuple[float, float, str]] = {
     TypeClass.SHORT: (-3.4028234663852886e38, 3.4028234663852886e38, "the float32 range"),
     TypeClass.COUNTER: (-(2**31), 2**31 - 1, "-2147483648..2147483647"),
 }
+#: what an expected value may be, when neither the point's type nor a reported value tells
+UNTYPED_HELP = (
+    "use ON, OFF, INTERMEDIATE, INDETERMINATE, True, False, a number with an optional tolerance "
+    "(230 +- 0.5), a range (49.9..50.1) or a bitstring (0xA5A5)"
+)
 _INTEGER_TEXT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|\d[\d_]*)")
 
 
@@ -255,11 +264,12 @@ def parse_expected(
     value_class: TypeClass | None,
     *,
     tolerance: float | Tolerance | None = None,
-) -> Expected:
-    """An expected value: ``ON``, ``230 +- 0.5``, ``0xA5A5``; ValueError saying what is wrong.
+) -> Expected | ValueRange:
+    """An expected value: ``ON``, ``230 +- 0.5``, ``0xA5A5``, ``49.9..50.1``; ValueError saying what is wrong.
 
     ``value_class`` None guesses from the text (a state word or a number), for a point whose
-    type is not known yet.
+    type is not known yet. A range (``min..max``) is a :class:`~c104test.rules.ranges.ValueRange`;
+    both have ``matches``, ``show`` and ``value_class``.
     """
     raw = text.strip() if isinstance(text, str) else text
     written: Tolerance | None = None
@@ -269,11 +279,24 @@ def parse_expected(
         raise ValueError("give the tolerance either in the expected value or as tolerance=, not both")
     if tolerance is not None:
         written = tolerance if isinstance(tolerance, Tolerance) else Tolerance(float(tolerance))
+    if isinstance(raw, str) and ".." in raw:
+        # ranges reads its ends with parse_value: imported here, not in a cycle
+        from .ranges import parse_range
+
+        if written is not None:
+            raise ValueError(f"range {raw!r} takes no tolerance: the range is the tolerance ({_as_text(text)})")
+        return parse_range(raw, value_class or TypeClass.SHORT)
+    guessed = value_class is None
     if value_class is None:
         value_class = TypeClass.SHORT if _is_number_text(raw) and not isinstance(raw, bool) else TypeClass.DOUBLE
     if written is not None and value_class not in _NUMERIC:
         raise ValueError(f"a tolerance applies to numbers, not to a {value_class.value} ({_as_text(text)})")
-    value = parse_value(raw, value_class)
+    try:
+        value = parse_value(raw, value_class)
+    except ValueError:
+        if guessed and value_class is TypeClass.DOUBLE:
+            raise ValueError(f"{raw!r} is not a value; {UNTYPED_HELP}") from None
+        raise
     hex_digits = 0
     if value_class is TypeClass.BITSTRING and isinstance(raw, str) and raw.lower().startswith("0x"):
         hex_digits = 8  # BSI is 32 bits: show all of them, so 0x0000A5A5 and 0xA5A5A5A5 differ at a glance
@@ -286,7 +309,7 @@ def expectation(
     sample: Any = None,
     *,
     tolerance: float | Tolerance | None = None,
-) -> Expected:
+) -> Expected | ValueRange:
     """The expected value for a point of ``point_type`` (else judged by a reported ``sample``).
 
     Every front end builds its expectations here, so the same text means the same everywhere.
