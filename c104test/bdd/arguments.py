@@ -18,8 +18,11 @@ if TYPE_CHECKING:
     from c104test.sync.session import RtuConnection
 
 # fragments of the patterns
-#: an address as every front end writes it: decimal or hex (``IOA 0x64``); rules.addresses checks it
-ADDRESS = r"(?:0[xX][0-9A-Fa-f]+|\d+)"
+#: an address as a test may write it (``IOA 100``, ``IOA 0x64``, ``IOA 1_000``; ``IOA 1-2-3`` too, which
+#: rules.addresses refuses with its reason): the pattern only delimits it, rules.addresses reads it
+ADDRESS = r"(?:0[xX][0-9A-Fa-f_]+|\d[\d_]*(?:[-.]\d+)*)"
+#: a type name as a test may write it (``M_SP_NA_1``, ``m_sp_na_1``, ``M_SP_NA``); rules.names reads it
+TYPE_NAME = r"(?P<type_name>[A-Za-z]_[A-Za-z]{2}_[A-Za-z]{2}(?:_\d)?)"
 IOA = rf"(?P<ioa>{ADDRESS})"
 CA = rf"(?: (?:to|at|of|on) common address (?P<ca>{ADDRESS}))?"
 WITHIN = r"(?: within (?P<seconds>\d+(?:\.\d+)?) seconds?)?"

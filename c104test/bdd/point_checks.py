@@ -32,14 +32,18 @@ class ExpectedValue:
     text: str
 
     @classmethod
-    def parse(cls, text: str) -> ExpectedValue:
-        """Checks the text at once (a number with a bad tolerance, a word that is no state), as the rules
-        judge it before the point's type is known."""
+    def parse(cls, text: str, point_type: Type | None = None) -> ExpectedValue:
+        """Checks the text at once (a number with a bad tolerance, a word that is no state), for the
+        point's type when it is known (as Robot's ``Expect State``), else as any value."""
+        value = cls(text.strip())
+        if point_type is not None:
+            value.expected(point_type)
+            return value
         try:
-            rules.expectation(text.strip())
+            rules.expectation(value.text)
         except ValueError as exc:
             raise StepUsageError(str(exc)) from None
-        return cls(text.strip())
+        return value
 
     def expected(self, point_type: Type | None = None, actual: Any = None) -> rules.Expected | rules.ValueRange:
         """The rules' expectation for a point of this type; StepUsageError if the text cannot be one."""

@@ -29,6 +29,7 @@ from .arguments import (
     CA,
     COMMAND_OPTIONS,
     IOA,
+    TYPE_NAME,
     WITHIN,
     command_options,
     command_value,
@@ -583,11 +584,9 @@ def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: s
         Then IOA 301 at common address 47 reports 230.5 +/- 0.1
         Then IOA 320 reports 0x0000A5A5
     """
-    value = ExpectedValue.parse(expected)
     connection = require_connection(c104_context)
     known = connection.point(step_common_address(c104_context, ca), parse_io_address(ioa))
-    if known is not None:
-        value.expected(known.type, known.value)  # a type already reported checks the value at once
+    value = ExpectedValue.parse(expected, None if known is None else known.type)  # a type already reported checks it
     since = c104_context.mark if c104_context.acted else connection.mark()
     try:
         connection.expect_report(
@@ -669,7 +668,7 @@ def points_report(c104_context: C104Context, datatable: list[list[str]], seconds
         except ValueError as exc:
             raise StepUsageError(f"row {number} of the points table: {exc}") from None
         type_id = parse_type(cells["type"]) if "type" in cells else None
-        value = ExpectedValue.parse(cells["value"]) if "value" in cells else None
+        value = ExpectedValue.parse(cells["value"], type_id) if "value" in cells else None
         quality = quality_expectation(cells["quality"]) if "quality" in cells else None
         checks.append((ca, ioa, row_check(type_id, value, quality)))
     _expect_points(c104_context, checks, step_timeout(c104_context, seconds))
@@ -712,7 +711,7 @@ def traffic_is_saved(c104_context: C104Context, request: pytest.FixtureRequest, 
 
 @step(
     "Then",
-    rf"I receive (?P<type_name>[A-Z]_[A-Z]{{2}}_[A-Z]{{2}}_\d)(?: with cause (?P<cot>\S+))?(?: for IOA {IOA})?{CA}{WITHIN}",
+    rf"I receive {TYPE_NAME}(?: with cause (?P<cot>\S+))?(?: for IOA {IOA})?{CA}{WITHIN}",
 )
 def i_receive(
     c104_context: C104Context, type_name: str, cot: str | None, ioa: str | None, ca: str | None, seconds: str | None

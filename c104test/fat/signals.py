@@ -242,9 +242,7 @@ def _integer(text: str, low: int, high: int, what: str) -> int:
     try:
         number = float(text.strip())
     except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a number; {what} is a whole number {low}..{high}"
-                         + (" (decimal, or hex as 0x64)" if what.endswith(("IOA", "address")) else "")
-                         + _structured_hint(text.strip(), what)) from None
+        raise ValueError(f"{text.strip()!r} is not a number; {what} is a whole number {low}..{high}") from None
     if not number.is_integer():
         raise ValueError(f"{text.strip()} is not a whole number; {what} is a whole number {low}..{high}")
     if not low <= number <= high:
@@ -252,26 +250,10 @@ def _integer(text: str, low: int, high: int, what: str) -> int:
     return int(number)
 
 
-def _structured_hint(text: str, what: str) -> str:
-    """For ``1-2-3`` or ``1.2.3`` as an IOA: why it is not read, and the two numbers it may mean."""
-    parts = re.split(r"[-.]", text)
-    if what != "an IOA" or len(parts) != 3 or not all(p.isdigit() and int(p) <= 255 for p in parts):
-        return ""
-    if "." in text and all(len(p) == 3 for p in parts[1:]):
-        return ""  # 1.002.003: a thousands separator as likely as a structure
-    octets = [int(p) for p in parts]
-    low_first = octets[0] | octets[1] << 8 | octets[2] << 16
-    high_first = octets[0] << 16 | octets[1] << 8 | octets[2]
-    return (f"; a structured IOA ({text}) is not read, as tools order its octets differently: write the number "
-            f"({low_first} when {octets[0]} is the lowest octet, {high_first} when it is the highest)")
-
-
 def _address(text: str, parse: Any, high: int, what: str) -> int:
-    """An IOA or CA as every front end reads it (``100``, ``0x64``, ``1_000``), 1..high."""
-    try:
-        number = parse(text)
-    except ValueError:
-        number = _integer(text, 1, high, what)  # 100.0, as a spreadsheet may export a number
+    """An IOA or CA as every front end reads it (rules.addresses: ``100``, ``0x64``, ``1_000``,
+    ``100.0``), then 1..high: a point in a list has neither IOA 0 nor the broadcast address."""
+    number = parse(text)
     if not 1 <= number <= high:
         raise ValueError(f"{text.strip()} outside 1..{high}, the range of {what}")
     return int(number)

@@ -9,6 +9,7 @@ ValueError: common address 65536 outside 0..65535
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..protocol.asdu import MAX_IOA
@@ -21,22 +22,44 @@ OA_MAX = 0xFF
 
 
 def _address(value: Any, what: str, top: int) -> int:
+    """``100``, ``0x64``, ``1_000``, and ``100.0`` (a number as a spreadsheet exports it), 0..top."""
     if isinstance(value, bool):
         raise ValueError(f"{what} {value!r} is not a number")
     if isinstance(value, str):
+        text = value.strip().replace("_", "")
         try:
-            value = int(value.strip().replace("_", ""), 0)
+            value = int(text, 0)
         except ValueError:
-            raise ValueError(f"{what} {value!r} is not a number (0..{top})") from None
+            try:
+                value = float(text) if re.fullmatch(r"[-+]?\d+\.\d*(?:[eE][-+]?\d+)?", text) else None
+            except ValueError:
+                value = None
+            if value is None:
+                raise ValueError(f"{what} {text!r} is not a number: write a whole number 0..{top}, decimal or hex "
+                                 f"(0x64){_structured_hint(text) if what == 'IOA' else ''}") from None
     if isinstance(value, float):
         if not value.is_integer():
-            raise ValueError(f"{what} {value} is not a whole number (0..{top})")
+            raise ValueError(f"{what} {value:g} is not a whole number (0..{top})")
         value = int(value)
     if not isinstance(value, int):
         raise ValueError(f"{what} {value!r} is not a number (0..{top})")
     if not 0 <= value <= top:
         raise ValueError(f"{what} {value} outside 0..{top}")
     return int(value)
+
+
+def _structured_hint(text: str) -> str:
+    """For ``1-2-3`` or ``1.2.3`` as an IOA: why it is not read, and the two numbers it may mean."""
+    parts = re.split(r"[-.]", text)
+    if len(parts) != 3 or not all(p.isdigit() and int(p) <= 255 for p in parts):
+        return ""
+    if "." in text and all(len(p) == 3 for p in parts[1:]):
+        return ""  # 1.002.003: a thousands separator as likely as a structure
+    octets = [int(p) for p in parts]
+    low_first = octets[0] | octets[1] << 8 | octets[2] << 16
+    high_first = octets[0] << 16 | octets[1] << 8 | octets[2]
+    return (f"; a structured IOA ({text}) is not read, as tools order its octets differently: write the number "
+            f"({low_first} when {octets[0]} is the lowest octet, {high_first} when it is the highest)")
 
 
 def io_address(value: Any) -> int:

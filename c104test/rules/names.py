@@ -1,7 +1,7 @@
 """Enum members by name, as a test writes them, with "did you mean" when a name is misspelt.
 
 ``lookup(Cot, "spontaneous")``, ``lookup(Type, "m_sp_na_1")``, ``lookup(Qoi, "Qoi.GROUP_2")`` and
-``lookup(Cot, 3)`` all work; ``lookup(Cot, "SPONTANEUS")`` fails with
+``lookup(Cot, 3)`` all work, and a type name without its ``_1`` (``M_SP_NA``); ``lookup(Cot, "SPONTANEUS")`` fails with
 ``'SPONTANEUS' is not a Cot; did you mean SPONTANEOUS? Valid: PERIODIC, BACKGROUND, ...``.
 """
 
@@ -47,6 +47,9 @@ def lookup(cls: type[E], text: str | int | E) -> E:
     for name, member in cls.__members__.items():
         if _key(name) == key:
             return member
+    for name, member in cls.__members__.items():
+        if _key(name) == key + "1" and name.endswith("_1"):
+            return member  # a type name without its "_1" (M_SP_NA): every type of IEC 104 ends in _1
     if re.fullmatch(r"-?\d+", key):
         return lookup(cls, int(key))
     hint = did_you_mean(key, cls.__members__)

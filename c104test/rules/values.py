@@ -285,7 +285,14 @@ def parse_expected(
 
         if written is not None:
             raise ValueError(f"range {raw!r} takes no tolerance: the range is the tolerance ({_as_text(text)})")
-        return parse_range(raw, value_class or TypeClass.SHORT)
+        if value_class is not None:
+            return parse_range(raw, value_class)
+        try:  # no type known yet: any numbers will do
+            return parse_range(raw, TypeClass.SHORT)
+        except ValueError as exc:
+            if "backwards" in str(exc) or "both ends" in str(exc):
+                raise
+            raise ValueError(f"{raw!r} is not a value; a range needs a number at both ends (49.9..50.1)") from None
     guessed = value_class is None
     if value_class is None:
         value_class = TypeClass.SHORT if _is_number_text(raw) and not isinstance(raw, bool) else TypeClass.DOUBLE

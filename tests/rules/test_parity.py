@@ -1,12 +1,14 @@
-"""Parity: one table of expressions, judged by Robot, by the Gherkin steps and by the CLI.
+"""Parity: one table of expressions, judged by Robot, by the Gherkin steps, by a FAT signal list,
+by the CLI and by the rules in Python.
 
 Each row is a point of the simulated RTU (type, value, quality) and an expression a test would
 write about it. Every front end runs every row for real: a generated Robot suite through
 ``robot`` (``Get Point Value ==``, ``Expect State`` and ``Expect Report``, ``Get Point Quality``, ``Send Raw
 APDU``), a generated feature through pytest-bdd (``IOA n reports``, ``has quality``, ``I send the
-raw APDU``), and ``c104test explain`` for hex. The verdicts (pass, fail, error) must be the same
-in every front end AND equal to the verdict in the table (issue 11: Robot and Gherkin judged the
-same text differently).
+raw APDU``), a generated signal list through the FAT check (``expected_value``, ``expected_quality``),
+and ``c104test explain`` for hex. The verdicts (pass, fail, error) must be the same in every front
+end AND equal to the verdict in the table (issue 11: Robot and Gherkin judged the same text
+differently), and a refused text must be refused with the rules' own message in every front end.
 """
 
 from __future__ import annotations
@@ -16,8 +18,16 @@ import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import trio
+
+from c104test import rules
+from c104test.engine.profile import load_profile
+from c104test.fat import FatOptions, run_fat_simulated
+from c104test.fat.signals import SignalListError, parse_csv_text
+from c104test.protocol.enums import Type
 
 ROOT = Path(__file__).resolve().parents[2]
 PASS, FAIL, ERROR = "pass", "fail", "error"
@@ -127,6 +137,23 @@ TABLE: list[Row] = [
     V("M_ME_NC_1", "230.5", "230.6", FAIL),
     V("M_ME_NC_1", "230.5", "abc", ERROR),
     V("M_ME_NC_1", "230.5", "230 +- x", ERROR),
+    V("M_ME_NC_1", "230.5", "1e40", ERROR),  # Gherkin said only "not a value", not "outside the float32 range"
+    V("M_ME_NC_1", "50.0", "50±0.1", PASS),
+    V("M_ME_NC_1", "50.0", "50.1 +/- 0.2%", PASS),
+    V("M_ME_NC_1", "50.0", "50.2 +/- 0.2%", FAIL),
+    # ranges (min..max, both ends included): the FAT list read them, Robot and Gherkin refused them
+    V("M_ME_NC_1", "50.0", "49.9..50.1", PASS),
+    V("M_ME_NC_1", "50.0", "50.05..50.1", FAIL),
+    V("M_ME_NC_1", "50.0", "50.1..49.9", ERROR),  # runs backwards
+    V("M_ME_NC_1", "50.0", "49.9..50.1 +- 1", ERROR),  # the range is the tolerance
+    V("M_ME_NA_1", "0.25", "0.2..0.3", PASS),
+    V("M_ME_NA_1", "0.25", "0..1.5", ERROR),  # 1.5 is no normalized value
+    V("M_ME_NB_1", "1234", "1000..2000", PASS),
+    V("M_ME_NB_1", "1234", "1000.5..2000", ERROR),
+    V("M_ST_NA_1", "5", "-64..63", PASS),
+    V("M_IT_NA_1", "12345", "12000..12300", FAIL),
+    V("M_SP_NA_1", "true", "0..1", ERROR),  # a range applies to numbers
+    V("M_DP_NA_1", "ON", "OFF..ON", ERROR),
     # counters
     V("M_IT_NA_1", "12345", "12345", PASS),
     V("M_IT_NA_1", "12345", "12346", FAIL),
@@ -175,6 +202,10 @@ TABLE: list[Row] = [
 
 def ioa(index: int) -> int:
     return FIRST_IOA + index
+
+
+#: (row index) -> (front end, message) of every refusal seen, to compare with the rules' own message
+Messages = dict[int, list[tuple[str, str]]]
 
 
 def write_profile(path: Path) -> None:
@@ -233,7 +264,7 @@ def _gherkin_interrogation(row: Row) -> str:
     return "I send a counter interrogation" if row.type.startswith("M_IT") else "I send a general interrogation"
 
 
-def robot_verdicts(tmp_path: Path, profile: Path) -> dict[int, set[str]]:
+def robot_verdicts(tmp_path: Path, profile: Path, messages: Messages) -> dict[int, set[str]]:
     tests = robot_tests()
     suite = tmp_path / "parity.robot"
     suite.write_text(
@@ -271,13 +302,15 @@ def robot_verdicts(tmp_path: Path, profile: Path) -> dict[int, set[str]]:
     verdicts: dict[int, set[str]] = {}
     for name, index, _ in tests:
         verdicts.setdefault(index, set()).add(statuses[name][0])
+        if statuses[name][0] == ERROR:
+            messages.setdefault(index, []).append((f"robot {name}", statuses[name][1]))
     return verdicts
 
 
 # ---- Gherkin ------------------------------------------------------------------------------------
 
 
-def gherkin_verdicts(tmp_path: Path, profile: Path) -> dict[int, set[str]]:
+def gherkin_verdicts(tmp_path: Path, profile: Path, messages: Messages) -> dict[int, set[str]]:
     features = tmp_path / "features"
     features.mkdir()
     scenarios = []
@@ -325,6 +358,8 @@ def gherkin_verdicts(tmp_path: Path, profile: Path) -> dict[int, set[str]]:
         else:
             text = (failure.get("message") or "") + (failure.text or "")
             verdict = ERROR if "StepUsageError" in text else FAIL
+            if verdict == ERROR:
+                messages.setdefault(index, []).append(("gherkin", text))
         verdicts.setdefault(index, set()).add(verdict)
     return verdicts
 
@@ -332,7 +367,7 @@ def gherkin_verdicts(tmp_path: Path, profile: Path) -> dict[int, set[str]]:
 # ---- the command line -----------------------------------------------------------------------------
 
 
-def cli_verdicts() -> dict[int, set[str]]:
+def cli_verdicts(messages: Messages) -> dict[int, set[str]]:
     verdicts: dict[int, set[str]] = {}
     for index, row in enumerate(TABLE):
         if row.kind != "hex":
@@ -343,7 +378,79 @@ def cli_verdicts() -> dict[int, set[str]]:
         )
         ok = done.returncode == 0 and "TestFR act" in done.stdout
         verdicts[index] = {PASS if ok else ERROR}
+        if not ok:
+            messages.setdefault(index, []).append(("cli", done.stderr))
     return verdicts
+
+
+# ---- a FAT signal list -------------------------------------------------------------------------------
+
+FAT_KINDS = ("value", "quality")
+
+
+def fat_verdicts(profile: Path, messages: Messages) -> dict[int, set[str]]:
+    """Every value and quality row as a row of one signal list: a refused cell is an error (the
+    list names its row), the others are checked by the FAT against the simulator."""
+    header = "name,common_address,io_address,type,expected_value,expected_quality"
+
+    def line(index: int, row: Row) -> str:
+        value, quality = (row.text, "") if row.kind == "value" else ("", row.text)
+        return ",".join(f'"{cell}"' for cell in (f"row {index}", CA, ioa(index), row.type, value, quality))
+
+    rows = [(index, row) for index, row in enumerate(TABLE) if row.kind in FAT_KINDS]
+    verdicts: dict[int, set[str]] = {}
+    try:
+        parse_csv_text(header + "\n" + "\n".join(line(i, r) for i, r in rows) + "\n")
+    except SignalListError as exc:
+        for problem in exc.problems:
+            index = rows[problem.row - 2][0]  # the header is row 1
+            verdicts[index] = {ERROR}
+            messages.setdefault(index, []).append(("fat", problem.message))
+    good = [(i, r) for i, r in rows if i not in verdicts]
+    signals = parse_csv_text(header + "\n" + "\n".join(line(i, r) for i, r in good) + "\n")
+    results = trio.run(lambda: run_fat_simulated(signals, load_profile(profile), options=FatOptions(timeout=2.0)))
+    by_name = {point.name: point.verdict for point in results.points}
+    for index, _ in good:
+        verdicts[index] = {PASS if by_name[f"row {index}"] == "pass" else FAIL}
+    return verdicts
+
+
+# ---- Python: the rules themselves --------------------------------------------------------------------
+
+
+def rules_message(row: Row) -> str | None:
+    """The rules' own message for a refused text (None when they accept it)."""
+    try:
+        if row.kind == "value":
+            rules.expectation(row.text, Type[row.type])
+        elif row.kind == "quality":
+            rules.QualityExpectation.parse(row.text)
+        elif row.kind == "hex":
+            rules.parse_hex(row.text)
+        elif row.kind == "command":
+            rules.parse_value(row.text, rules.type_class(Type[row.type]))  # type: ignore[arg-type]
+        elif row.kind == "set":
+            value, quality = set_parts(row)
+            rules.parse_value(value, rules.type_class(Type[row.type]))  # type: ignore[arg-type]
+            if quality:
+                rules.quality_for(Type[row.type], quality)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def python_verdict(row: Row) -> str | None:
+    """The verdict of the rules called directly, for value and quality rows."""
+    if row.kind not in FAT_KINDS:
+        return None
+    if rules_message(row) is not None:
+        return ERROR
+    reported: Any
+    if row.kind == "value":
+        reported = rules.value_for(Type[row.type], row.value)
+        return PASS if rules.expectation(row.text, Type[row.type]).matches(reported) else FAIL
+    reported = rules.flags_of(rules.quality_for(Type[row.type], row.quality if row.quality != "good" else "good"))
+    return PASS if rules.QualityExpectation.parse(row.text).matches(reported) else FAIL
 
 
 # ---- the test ---------------------------------------------------------------------------------------
@@ -362,17 +469,30 @@ def test_the_table_covers_every_value_class_and_syntax() -> None:
 
 
 @pytest.mark.timeout(300)
-def test_robot_gherkin_and_cli_give_the_same_verdicts(tmp_path: Path) -> None:
+def test_robot_gherkin_fat_cli_and_python_give_the_same_verdicts(tmp_path: Path) -> None:
     profile = tmp_path / "parity.yaml"
     write_profile(profile)
-    robot = robot_verdicts(tmp_path / "robot", profile) if (tmp_path / "robot").mkdir() is None else {}
-    gherkin = gherkin_verdicts(tmp_path / "gherkin", profile) if (tmp_path / "gherkin").mkdir() is None else {}
-    cli = cli_verdicts()
+    messages: Messages = {}
+    (tmp_path / "robot").mkdir()
+    (tmp_path / "gherkin").mkdir()
+    robot = robot_verdicts(tmp_path / "robot", profile, messages)
+    gherkin = gherkin_verdicts(tmp_path / "gherkin", profile, messages)
+    fat = fat_verdicts(profile, messages)
+    cli = cli_verdicts(messages)
     wrong = []
     for index, row in enumerate(TABLE):
         seen = {"robot": robot.get(index), "gherkin": gherkin.get(index)}
         if row.kind == "hex":
             seen["cli"] = cli.get(index)
+        if row.kind in FAT_KINDS:
+            seen["fat"] = fat.get(index)
+            seen["python"] = {python_verdict(row)}
         if any(v != {row.verdict} for v in seen.values()):
             wrong.append(f"row {index} {row.kind} {row.type} {row.value!r} {row.text!r}: expected {row.verdict}, got {seen}")
+        expected_message = rules_message(row)
+        if row.verdict == ERROR and expected_message is not None:
+            # a refusal names what was wrong in the rules' words, in every front end alike
+            for where, message in messages.get(index, []):
+                if expected_message not in message.replace("\n", " "):
+                    wrong.append(f"row {index} {row.text!r}: {where} said {message[:300]!r}, not the rules' {expected_message!r}")
     assert not wrong, "\n".join(wrong)
