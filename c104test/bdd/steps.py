@@ -575,13 +575,14 @@ def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: s
     The point reports the value in a fresh report: one that arrived after the last When step
     began (or after this step began, when there was none), as Robot's `Expect Report`. A value the
     point already had does not count, so an RTU that ignores a command fails. Values: ON, OFF,
-    INTERMEDIATE, INDETERMINATE, True, False, or a number with an optional tolerance. For the
-    current state (any report, also an older one) use "the points report:".
+    INTERMEDIATE, INDETERMINATE, True, False, a number with an optional tolerance, or a range
+    (49.9..50.1). For the current state (any report, also an older one) use "the points report:".
 
     Examples:
         Then IOA 100 reports ON
         Then IOA 200 reports OFF within 2 seconds
         Then IOA 301 at common address 47 reports 230.5 +/- 0.1
+        Then IOA 301 reports 225..235
         Then IOA 320 reports 0x0000A5A5
     """
     connection = require_connection(c104_context)

@@ -66,9 +66,9 @@ class PointKeywords(LibraryComponent):
         Args:
             io_address: IOA of the monitored point.
             expected: ``ON``, ``OFF``, ``INTERMEDIATE``, ``INDETERMINATE``, ``True``, ``False``,
-                or a number with an optional tolerance: ``230``, ``230 ± 0.5``, ``230 +- 0.5``,
-                ``50 +- 1%``. Numbers without a tolerance match within the precision of the
-                wire (float32, normalized 2^-15).
+                a number with an optional tolerance: ``230``, ``230 ± 0.5``, ``230 +- 0.5``,
+                ``50 +- 1%``, or a range ``49.9..50.1``. Numbers without a tolerance match
+                within the precision of the wire (float32, normalized 2^-15).
             common_address: CA of the point; default the connection's.
             tolerance: Allowed deviation for numbers (instead of writing it into ``expected``).
             timeout: How long to wait.
@@ -169,7 +169,7 @@ class PointKeywords(LibraryComponent):
                 ``not contains`` or ``validate``; see `AssertionOperator`.
             assertion_expected: The expected value, read for the point's type first (``ON``
                 for a double point is ``Double.ON``, ``230 +- 0.5`` a float with a tolerance,
-                ``0x0000A5A5`` a bitstring).
+                ``0x0000A5A5`` a bitstring, ``225..235`` a range for ``==`` and ``!=``).
             common_address: CA of the point; default the connection's.
             message: Failure message instead of the default; ``{value}`` and ``{expected}``
                 are replaced.
@@ -183,6 +183,7 @@ class PointKeywords(LibraryComponent):
         | `Get Point Value` | 100 | == | ON |
         | `Get Point Value` | 301 | > | 220 |
         | `Get Point Value` | 301 | == | 230 +- 1 |
+        | `Get Point Value` | 301 | == | 225..235 |
         | `Get Point Value` | 320 | contains | 0x0005 |
         | `Get Point Value` | 302 | validate | 49.5 < value < 50.5 |
         | ${value} = | `Get Point Value` | 300 |

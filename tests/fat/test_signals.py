@@ -62,7 +62,7 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
          "(197121 when 1 is the lowest octet, 66051 when it is the highest)"),
         ("A,47,100,M_SP_NA_1,ON,,abc", "row 2, column 'timeout'", "'abc' is not a number of seconds (5, 2.5 or 5 s)"),
         ("A,47,100.5,M_SP_NA_1,ON", "row 2, column 'io_address'",
-         "100.5 is not a whole number; an IOA is a whole number 1..16777215"),  # it said '100.5 outside 1..16777215'
+         "IOA 100.5 is not a whole number (0..16777215)"),  # it said '100.5 outside 1..16777215'
         ("A,47,100,M_ME_NC_1,230 kV +- 2", "row 2, column 'expected_value'",
          "; write the number without its unit (a unit column is kept in the report, not checked)"),
     ],
@@ -193,8 +193,8 @@ def test_addresses_read_as_in_every_other_front_end() -> None:
     with pytest.raises(SignalListError) as info:
         parse_csv_text("name,ca,ioa,type\nA,47,1 002 003,M_SP_NA_1\nB,47,0,M_SP_NA_1\n", file="l.csv")
     assert [str(p) for p in info.value.problems] == [
-        "l.csv, row 2, column 'ioa': '1 002 003' is not a number; an IOA is a whole number 1..16777215 "
-        "(decimal, or hex as 0x64)",
+        "l.csv, row 2, column 'ioa': IOA '1 002 003' is not a number: write a whole number 0..16777215, "
+        "decimal or hex (0x64)",
         "l.csv, row 3, column 'ioa': 0 outside 1..16777215, the range of an IOA",
     ]
 
