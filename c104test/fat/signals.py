@@ -253,12 +253,7 @@ def _integer(text: str, low: int, high: int, what: str) -> int:
 def _address(text: str, parse: Any, high: int, what: str) -> int:
     """An IOA or CA as every front end reads it (rules.addresses: ``100``, ``0x64``, ``1_000``,
     ``100.0``), then 1..high: a point in a list has neither IOA 0 nor the broadcast address."""
-    try:
-        number = parse(text)
-    except ValueError as exc:
-        if " outside " not in str(exc):
-            raise
-        number = -1  # beyond the protocol's range: name the list's range below
+    number = parse(text)  # the protocol's range and the rules' message, as in Robot and Gherkin
     if not 1 <= number <= high:
         raise ValueError(f"{text.strip()} outside 1..{high}, the range of {what}")
     return int(number)

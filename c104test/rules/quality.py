@@ -87,10 +87,25 @@ def parse_flags(text: Any) -> frozenset[str]:
     for key, word in zip(keys, [w for w in words if w.strip().upper() not in _JOINERS], strict=False):
         name = _WORDS.get(key)
         if name is None:
-            hint = did_you_mean(key, [*_ORDER, *(f.name for f in FLAGS)])
-            raise ValueError(f"{word!r} is not a quality flag{hint}; {_HELP}")
+            raise ValueError(f"{word!r} is not a quality flag{_hint(word, key)}; {_HELP}")
         names.add(name)
     return frozenset(names)
+
+
+def _hint(word: str, key: str) -> str:
+    """Did you mean: the closest flag, or for an octet as a decoder shows it (``0x80``) its QDS flags.
+
+    An octet is not read as flags: its bits mean other flags in a counter's BCR (0x40 is NT in a
+    QDS, CA in a BCR), so the test names them.
+    """
+    try:
+        octet = int(word.strip(), 0)
+    except ValueError:
+        return did_you_mean(key, [*_ORDER, *(f.name for f in FLAGS)])
+    if not 0 <= octet <= 0xFF:
+        return ""
+    flags = show_flags(flags_of(Quality(octet & sum(int(f.quality) for f in FLAGS if f.quality is not None))))
+    return f" but a quality octet; write its flags by name (as a QDS: {flags})"
 
 
 def flags_of(quality: Any) -> frozenset[str]:

@@ -52,7 +52,8 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
         ("A,47,100,M_ME_NC_1,5..1", "row 2, column 'expected_value'", "runs backwards"),
         ("A,47,100,M_DP_NA_1,1", "row 2, column 'expected_value'", "double point"),
         ("A,47,100,M_SP_NA_1,ON +- 1", "row 2, column 'expected_value'", "a tolerance applies to numbers"),
-        ("A,70000,100,M_SP_NA_1,ON", "row 2, column 'common_address'", "outside 1..65534"),
+        ("A,70000,100,M_SP_NA_1,ON", "row 2, column 'common_address'", "common address 70000 outside 0..65535"),
+        ("A,65535,100,M_SP_NA_1,ON", "row 2, column 'common_address'", "65535 outside 1..65534"),  # broadcast
         (",47,100,M_SP_NA_1,ON", "row 2, column 'name'", "empty name"),
         ("A,47,100,M_SP_NA_1,ON,XX", "row 2, column 'expected_quality'", "XX"),
         # the type column names the kind of type it holds, not all 68 types of the standard

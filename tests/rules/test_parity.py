@@ -179,11 +179,16 @@ TABLE: list[Row] = [
     Q("good", "good", PASS),
     Q("good", "none", PASS),
     Q("IV", "IX", ERROR),
+    Q("IV, NT", "IV NT", PASS),
+    Q("IV", "Invalid", PASS),
+    Q("IV", "0x80", ERROR),  # an octet as a decoder shows it: refused, naming its flags (IV)
     # hex (a TESTFR act; the RTU answers TESTFR con)
     H("68 04 43 00 00 00", PASS),
     H("68:04:43:00:00:00", PASS),
     H("0x68 0x04 0x43 0x00 0x00 0x00", PASS),
     H("68-04-43-00-00-00", PASS),
+    H("680443000000", PASS),
+    H("0X68 0X04 0X43 0X00 0X00 0X00", PASS),
     H("68 04 4g 00 00 00", ERROR),
     H("680443 00000", ERROR),
     # command values (refused before anything is sent, or confirmed by the RTU)
@@ -207,6 +212,8 @@ TABLE: list[Row] = [
     S("M_ME_NB_1", "5", "1e3", PASS, "1000"),  # Gherkin refused it: 'expected an integer'
     S("M_ME_NB_1", "5", "12.5", ERROR, "12"),
     S("M_IT_NA_1", "5", "7 with quality CY", PASS, "7"),  # a counter's carry (Gherkin refused CY)
+    S("M_IT_NA_1", "5", "8 with quality CA and CY", PASS, "8"),
+    S("M_IT_NA_1", "5", "9 with quality NT", ERROR, "9"),  # NT is no flag of a counter
     S("M_ME_NA_1", "0.25", "0.5 with quality IV and NT", PASS, "0.5"),
     # addresses: decimal, hex, digit groups, a spreadsheet's 5002.0; a structured IOA is refused
     # with its reason everywhere (only FAT lists named it; Gherkin found no step for 5_001 or 1-2-3)
