@@ -199,19 +199,26 @@ class StateMatcher:
         self._by_class: dict[TypeClass, Expected | ValueRange | None] = {guess.value_class: guess}
         self.description = str(guess)
 
-    def _for(self, value: Any) -> Expected | ValueRange | None:
-        value_class = class_of(None, value)
+    def _for(self, value: Any, point_type: Type | None = None) -> Expected | ValueRange | None:
+        """The expectation for the reported value's class (its type's, when the caller knows it).
+
+        A text that cannot be a value of that class raises the rules' ValueError, as the Gherkin
+        step does when the first report names the type: "1000.5" for a scaled point is an error
+        at once, not a wait until the timeout.
+        """
+        value_class = class_of(point_type, value)
         if value_class is None:
             return None
         if value_class not in self._by_class:
             try:
-                self._by_class[value_class] = expectation(self.expected, None, value, tolerance=self.tolerance)
-            except ValueError:
-                self._by_class[value_class] = None
+                self._by_class[value_class] = expectation(self.expected, point_type, value, tolerance=self.tolerance)
+            except ValueError as exc:
+                where = point_type.name if point_type is not None else f"a {value_class.value}"
+                raise ValueError(f"expected value {self.expected!r} does not fit {where}: {exc}") from None
         return self._by_class[value_class]
 
-    def __call__(self, value: Any) -> bool:
-        expected = self._for(value)
+    def __call__(self, value: Any, point_type: Type | None = None) -> bool:
+        expected = self._for(value, point_type)
         return expected is not None and expected.matches(value)
 
 

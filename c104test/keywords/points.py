@@ -138,7 +138,7 @@ class PointKeywords(LibraryComponent):
         asdu, ob = session.rtu.expect_report(
             ca,
             io_address,
-            lambda value, _type: bool(matcher(value)),
+            lambda value, point_type: bool(matcher(value, point_type)),
             since=since,
             timeout=wait,
             description=matcher.description,

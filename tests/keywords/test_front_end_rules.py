@@ -189,3 +189,24 @@ def test_conformance_checks_act_term_as_the_pics_says(tmp_path: Path, claims_act
         if not passes:
             assert "commands.act_term" in test.message
     assert (rc == 0) is passes
+
+
+CYCLIC_RTU = """\
+stations:
+  - common_address: 47
+    points:
+      - {io_address: 300, type: M_ME_NB_1, value: 1234, cycle: 0.2}
+"""
+
+
+@pytest.mark.parametrize("keyword", ["Expect State", "Expect Report"])
+def test_a_text_the_reported_type_cannot_take_is_an_error_at_once(kw: Keywords, tmp_path: Path, keyword: str) -> None:
+    """Before any report the type is unknown; the first report names it, and then "1000.5" for a
+    scaled value is refused with the rules' message, as the Gherkin step refuses it (it waited
+    until the timeout and failed)."""
+    profile = tmp_path / "cyclic.yaml"
+    profile.write_text(CYCLIC_RTU)
+    kw("Connect To RTU", HOST, kw("Start Simulated RTU", profile=str(profile)))
+    with pytest.raises(ValueError, match=r"'1000.5' is not a whole number; a (scaled value|counter) is a whole number"):
+        kw(keyword, 300, "1000.5", timeout=timedelta(seconds=5))
+    assert kw(keyword, 300, "1000..2000", timeout=timedelta(seconds=5)) == 1234

@@ -588,7 +588,6 @@ def test_ignored_test_frames_let_the_rtu_close(kw: Keywords) -> None:
         ("0.1", None, 0.100006103515625, True),  # normalized on the wire
         ("1500", 5.0, 1504, True),
         ("0x10", None, 16, True),
-        ("5", None, Double.ON, False),
         ("1", None, True, True),
         ("0", None, True, False),
     ],
@@ -603,6 +602,9 @@ def test_state_matcher_refuses_nonsense() -> None:
     with pytest.raises(ValueError, match="a tolerance applies to numbers"):
         StateMatcher("ON", 1.0)
     assert StateMatcher("230 ± 0.5").description == "230 ± 0.5"
+    # a number for a double point that reports: DPI 1 is OFF, so a number is refused, as in Gherkin
+    with pytest.raises(ValueError, match="'5' is ambiguous for a double point"):
+        StateMatcher("5")(Double.ON)
 
 
 def test_quality_parsing_and_operators() -> None:
