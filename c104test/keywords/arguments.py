@@ -55,7 +55,10 @@ ADDRESS_CONVERTERS: dict[type, Callable[[Any], Any]] = {
     IoAddress: io_address_converter,
     CommonAddress: common_address_converter,
 }
-_BY_NAME = {"io_address": IoAddress, "common_address": CommonAddress}
+#: every keyword argument that holds an address, read by rules.addresses (Verify Point's command and
+#: return IOAs too: Robot's own int conversion had no word for 1-2-3 or 100.0)
+_BY_NAME = {"io_address": IoAddress, "common_address": CommonAddress,
+            "command_io_address": IoAddress, "return_io_address": IoAddress}
 
 
 def enum_converter(cls: type[enum.IntEnum]) -> Callable[[str | int | None], Any]:
@@ -88,7 +91,8 @@ def enum_converter(cls: type[enum.IntEnum]) -> Callable[[str | int | None], Any]
 def narrow_types(hints: dict[str, Any], enums: tuple[type, ...]) -> dict[str, Any]:
     """``Cot | int | None`` -> ``Cot`` for Robot, so the converter's message reaches the user.
 
-    Arguments named ``io_address`` and ``common_address`` become IoAddress and CommonAddress,
+    Arguments named ``io_address`` (also ``command_io_address``, ``return_io_address``) and
+    ``common_address`` become IoAddress and CommonAddress,
     whose converters refuse a value outside the range at once (not deep in the encoder).
     """
     narrowed: dict[str, Any] = {}
