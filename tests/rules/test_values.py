@@ -12,8 +12,12 @@ from c104test.protocol.enums import Double, EventState, Step, Type
 from c104test.rules import (
     Tolerance,
     TypeClass,
+    ValueRange,
     expectation,
+    io_address,
+    lookup,
     parse_expected,
+    parse_flags,
     parse_value,
     split_tolerance,
     within_default,
@@ -130,3 +134,38 @@ def test_expectation_follows_the_point_type() -> None:
     assert expectation("0xA5A5A5A5", None, 5).value_class is TypeClass.BITSTRING  # type unknown: hex is bits
     assert expectation("5", None, 5.0).value_class is TypeClass.SHORT
     assert str(expectation("230 +- 0.5", Type.M_ME_NC_1)) == "230 ± 0.5"
+
+
+def test_a_range_is_an_expectation_for_every_front_end() -> None:
+    """Only the FAT list built ranges (with parse_range); expectation() refused '49.9..50.1'."""
+    found = expectation("49.9..50.1", Type.M_ME_NC_1)
+    assert isinstance(found, ValueRange) and found.matches(49.98) and not found.matches(50.2)
+    assert expectation("-64..63", Type.M_ST_NA_1).matches(-64)
+    assert expectation("1000..2000").matches(1234)  # type unknown yet: any numbers
+    for text, point_type, words in [
+        ("50.1..49.9", Type.M_ME_NC_1, "runs backwards"),
+        ("49.9..50.1 +- 1", Type.M_ME_NC_1, "takes no tolerance"),
+        ("0..1", Type.M_SP_NA_1, "a range applies to numbers, not to a single point"),
+        ("1000.5..2000", Type.M_ME_NB_1, "'1000.5' is not a whole number"),
+        ("OFF..ON", None, "a range needs a number at both ends"),
+    ]:
+        with pytest.raises(ValueError, match=words):
+            expectation(text, point_type)
+
+
+def test_a_text_that_is_no_value_of_any_kind_says_what_may_be_written() -> None:
+    with pytest.raises(ValueError, match=r"'maybe' is not a value; use ON, OFF, .* a range \(49.9..50.1\)"):
+        expectation("maybe")
+    with pytest.raises(ValueError, match="1e40 outside the float32 range"):  # a number: the number's reason
+        expectation("1e40")
+
+
+def test_addresses_type_names_and_quality_octets() -> None:
+    assert io_address("5002.0") == io_address("5_002") == io_address("0x138A") == 5002
+    with pytest.raises(ValueError, match=r"a structured IOA \(1-2-3\) is not read.*197121 when 1 is the lowest octet"):
+        io_address("1-2-3")
+    with pytest.raises(ValueError, match="is not a whole number"):
+        io_address("100.5")
+    assert lookup(Type, "M_SP_NA") is lookup(Type, "m_sp_na_1") is Type.M_SP_NA_1
+    with pytest.raises(ValueError, match=r"a quality octet; write its flags by name \(as a QDS: IV, NT\)"):
+        parse_flags("0xC0")
