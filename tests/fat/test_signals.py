@@ -320,3 +320,12 @@ def test_a_sheet_named_for_a_csv_list_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SignalListError) as info:
         read_signal_list(write_csv(tmp_path / "l.csv", RIGHT), sheet="IO-Liste")
     assert str(info.value) == f"{tmp_path / 'l.csv'}: the sheet 'IO-Liste' was named, but the file is CSV text, which has no sheets"
+
+
+def test_a_return_value_may_be_a_range_as_the_expected_value_may() -> None:
+    """expected_value took 49..51 (parse_range in the list), return_value refused it (expectation)."""
+    rows = parse_csv_text(
+        "name,ca,ioa,type,value,command_io_address,command_type,command_value,return_value\n"
+        "Set point,47,302,M_ME_NC_1,49..51,600,C_SE_NC_1,50,49.9..50.1\n", file="l.csv").rows
+    assert rows[0].expected.matches(50.0) and rows[0].return_value.matches(50.05)  # type: ignore[union-attr]
+    assert not rows[0].return_value.matches(50.2)  # type: ignore[union-attr]
