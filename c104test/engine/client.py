@@ -190,6 +190,13 @@ class ClientConnection(StationRequests, Expectations):
         """
         reported = False
         tune_collector()  # once per process: see engine/collector.py
+        try:
+            await self._run_connections(reported, task_status)
+        finally:  # cancelled too (the trio thread stopping): the state says it is over
+            self._run_scope = None
+            self._set_state(ConnectionState.CLOSED)
+
+    async def _run_connections(self, reported: bool, task_status: Any) -> None:
         with trio.CancelScope() as scope:
             self._run_scope = scope
             self._closing = False
@@ -223,8 +230,6 @@ class ClientConnection(StationRequests, Expectations):
                     break
                 self._set_state(ConnectionState.CLOSED_AWAIT_RECONNECT)
                 await trio.sleep(self.reconnect_delay)
-        self._run_scope = None
-        self._set_state(ConnectionState.CLOSED)
 
     async def close(self) -> None:
         """Close the connection and stop reconnecting (bounded: about 2 s at most)."""

@@ -191,6 +191,15 @@ class TrioBridge:
         except trio.RunFinishedError:
             raise RuntimeError("the c104test trio thread has been stopped") from None
 
+    def spawn_soon(self, afn: Callable[..., Awaitable[Any]], /, *args: Any) -> None:
+        """Start a background task without waiting for anything (any thread, this one's too)."""
+        if self._closed:
+            raise RuntimeError("the c104test trio thread has been stopped")
+        try:
+            self._token.run_sync_soon(self._nursery.start_soon, afn, *args)  # type: ignore[union-attr]
+        except trio.RunFinishedError:
+            raise RuntimeError("the c104test trio thread has been stopped") from None
+
     def start_background(self, afn: Callable[..., Awaitable[Any]], /, *args: Any) -> None:
         """Start a task that lives until it returns or the bridge stops (no waiting)."""
 

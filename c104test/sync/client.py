@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from ..engine.journal import parse_size
 from ..protocol.enums import Coi, ConnectionState, Init, Type
-from .bridge import shutdown_bridge
+from .bridge import THREAD_NAME, shutdown_bridge
 from .callbacks import call_safely, check_callback
 from .connection import Connection, check_ip
 from .security import transport_of
@@ -55,6 +56,7 @@ class Client:
         self._on_new_station: Callable[..., Any] | None = None
         self._on_new_point: Callable[..., Any] | None = None
         self._on_station_initialized: Callable[..., Any] | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
 
     def __repr__(self) -> str:
         return f"<c104test.Client #connections={len(self._connections)}, running={self._running}>"
@@ -136,6 +138,9 @@ class Client:
         """Connect every connection in the background."""
         with _running_lock:
             _running_clients.add(id(self))
+        if self._finalizer is None or not self._finalizer.alive:
+            # the connections hold their Client weakly: when the script drops it, it stops
+            self._finalizer = weakref.finalize(self, _abandoned, self._connections, id(self))
         self._running = True
         for connection in self.connections:
             connection.connect()
@@ -143,6 +148,8 @@ class Client:
     def stop(self) -> None:
         """Disconnect everything; the trio thread stops when no client runs any more."""
         self._running = False
+        if self._finalizer is not None:
+            self._finalizer.detach()
         for connection in self.connections:
             connection.disconnect()
         with _running_lock:
@@ -201,3 +208,17 @@ class Client:
     def _station_initialized(self, station: Station, cause: Any) -> None:
         cause = Coi(cause) if isinstance(cause, int) and cause in Coi._value2member_map_ else cause
         call_safely(self._on_station_initialized, self, station, cause)
+
+
+def _abandoned(connections: list[Connection], key: int) -> None:
+    """A running Client the script no longer refers to stops, as c104's does on garbage
+    collection: its connections close (no reconnect), and the trio thread ends when nothing else
+    runs. Whatever thread drops the last reference runs this, the trio thread included, so
+    nothing here waits for it."""
+    for connection in connections:
+        connection._abandon()
+    with _running_lock:
+        _running_clients.discard(key)
+        last = not _running_clients
+    if last and not threading.current_thread().name.startswith(("c104test-", THREAD_NAME)):
+        shutdown_bridge()

@@ -13,6 +13,7 @@ import datetime as _dt
 import ipaddress
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -59,7 +60,8 @@ class Connection:
     """A connection from the client to one RTU. Create it with ``Client.add_connection``."""
 
     def __init__(self, client: Client, ip: str, port: int, init: Init) -> None:
-        self._client = client
+        # weak: a script that drops its Client stops it, as c104's does (see Client.start)
+        self._client_ref = weakref.ref(client)
         self._bridge: TrioBridge | None = None
         self._ip = ip
         self._port = port
@@ -79,6 +81,13 @@ class Connection:
         self._b  # noqa: B018 - creates the engine in the trio thread
 
     @property
+    def _client(self) -> Client:
+        client = self._client_ref()
+        if client is None:
+            raise RuntimeError(f"the Client of the connection to {self._ip}:{self._port} is gone")
+        return client
+
+    @property
     def _b(self) -> TrioBridge:
         """The process-wide bridge; after Client.stop() ended it, a new one and a new engine."""
         bridge = self._bridge
@@ -93,6 +102,17 @@ class Connection:
 
     def _rebind(self) -> None:
         self._bridge = None
+
+    def _abandon(self) -> None:
+        """Its Client is gone: close without waiting (any thread, the trio thread included)."""
+        bridge = self._bridge
+        if bridge is None or bridge.closed or not self._running:
+            return
+        self._running = False
+        try:
+            bridge.spawn_soon(self._engine.close)
+        except RuntimeError:  # the trio thread has stopped already
+            pass
 
     def _make_engine(self) -> ClientConnection:
         engine = ClientConnection(
@@ -142,6 +162,8 @@ class Connection:
         call_safely(self._on_unexpected, self, message, cause)
 
     def _asdu(self, asdu: Asdu | UnknownAsdu) -> None:
+        if self._client_ref() is None:
+            return  # the script dropped its Client: this connection is closing (Client.start)
         if type(asdu) is not Asdu:
             self._unexpected(IncomingMessage(asdu), Umc.UNKNOWN_TYPE_ID)
             return

@@ -436,3 +436,31 @@ def test_two_clients_share_the_engine_thread(make_client: Callable[..., Any], rt
     second.stop()
     assert other.state == State.CLOSED
     assert not trio_threads()
+
+
+def test_a_client_the_script_drops_stops_as_in_c104() -> None:
+    """c104's Client stops when the script drops its last reference (a function that returns
+    without ``stop()``); c104test's kept its connections open, reconnecting, and its trio thread
+    for the life of the process. A connection the script keeps does not keep its client."""
+    import gc
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(5)
+        port = listener.getsockname()[1]
+
+        client = c104.Client(command_timeout_ms=2000)
+        connection = client.add_connection(ip="127.0.0.1", port=port, init=c104.Init.MUTED)
+        client.start()
+        peer, _ = listener.accept()
+        with peer:
+            del client  # the script keeps the connection, not the client
+            gc.collect()
+            peer.settimeout(5)
+            assert peer.recv(100) == b""  # the client closed its end of the TCP connection
+        wait_until(lambda: not [t for t in threading.enumerate() if t.name.startswith("c104test")],
+                   what="the c104test threads ending")
+        listener.settimeout(1.5)  # longer than the reconnect delay (1 s): it does not come back
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert connection.state is c104.ConnectionState.CLOSED
