@@ -177,3 +177,20 @@ async def test_set_faults_reaches_open_links_and_clears() -> None:
         sim.set_faults([])
         assert not connection.link.withhold_acknowledgements and not connection.link.ignore_test_frames
         await client.test_frame()  # answered again
+
+
+def test_the_fault_plan_is_logged_in_words(caplog):
+    """The console line says what each fault does and what it touches, not a Python repr."""
+    import logging
+
+    from c104test.engine.simulator import Simulator
+    from c104test.protocol.station.faults import parse_fault
+
+    with caplog.at_level(logging.WARNING, logger="c104test.simulator"):
+        Simulator(faults=[parse_fault("no_confirmation type=C_SC_NA_1 ioa=500 nth=2"), parse_fault("wrong_send_sequence offset=2")])
+    line = caplog.messages[-1]
+    assert line == ("simulator fault plan: 2 deliberate misbehaviours: no_confirmation (no ACT_CON/DEACT_CON (positive or"
+                    " negative) for the request) on C_SC_NA_1, IOA 500, the 2nd match only; wrong_send_sequence (link: the"
+                    " n-th I-frame of a connection (scope.occurrence, default the first) goes out with N(S) = V(S) + offset)"
+                    " with offset 2 on every frame"), line
+    assert "Scope(" not in line and "NoConfirmation(" not in line
