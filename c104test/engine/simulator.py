@@ -88,9 +88,9 @@ Choices where the standard leaves room or real RTUs differ (documented for the t
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import ipaddress
-import dataclasses
 import logging
 import math
 import time as _time
