@@ -181,6 +181,9 @@ def _run_conformance(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if not report_directory(args.output, "conformance"):
         return EXIT_BAD_INPUT
+    summary = pics.omitted_summary(master=bool(args.master))
+    if summary:  # what the file left out is not assumed silently: the run says what it used instead
+        print(summary, flush=True)
     if args.master:
         from c104test.conformance.master import run_master_suite
 

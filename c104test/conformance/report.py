@@ -9,14 +9,14 @@ import hashlib
 import json
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import __version__
 from .case import Verdict
 from .context import CaseResult
 
-__all__ = ["capture_path", "file_sha256", "results_document", "write_html", "write_junit", "write_results"]
+__all__ = ["capture_path", "file_sha256", "report_notes", "results_document", "write_html", "write_junit", "write_results"]
 
 
 def capture_path(directory: str) -> str:
@@ -32,15 +32,17 @@ def file_sha256(path: str) -> str:
 
 def results_document(results: Sequence[CaseResult], *, host: str, port: int, pics: str,
                      started: str, finished: str, capture_sha256: str | None = None, mode: str = "rtu",
-                     pics_sha256: str | None = None) -> dict[str, Any]:
+                     pics_sha256: str | None = None, pics_omitted: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The results.json document; ``mode`` says which device was under test ("rtu" or "master":
-    then ``rtu`` is the address where the simulated RTU listened)."""
+    then ``rtu`` is the address where the simulated RTU listened). ``pics_omitted``: the items the
+    PICS file left out and the value used instead (``Pics.omitted``)."""
     return {
         "tool": {"name": "c104test", "version": __version__},
         "mode": mode,
         "rtu": {"host": host, "port": port},
         "pics": pics,
         "pics_sha256": pics_sha256 if pics_sha256 is not None else _sha256_or_empty(pics),
+        "pics_omitted": dict(pics_omitted or {}),
         "started": started,
         "finished": finished,
         "capture_sha256": capture_sha256,
@@ -50,6 +52,20 @@ def results_document(results: Sequence[CaseResult], *, host: str, port: int, pic
             for r in results
         ],
     }
+
+
+def report_notes(document: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The header lines of report.html that results.json carries beside the cases: a run cut short
+    and the PICS items the file left out, so the page says what the JSON says."""
+    notes = [("interrupted", document["interrupted"])] if document.get("interrupted") else []
+    omitted = document.get("pics_omitted") or {}
+    claims = [k for k, v in omitted.items() if isinstance(v, bool)]
+    values = [f"{k} {v}" for k, v in omitted.items() if not isinstance(v, bool)]
+    if claims:
+        notes.append(("PICS: not claimed (optional, not in the file)", ", ".join(claims)))
+    if values:
+        notes.append(("PICS: not in the file, the standard's default used", ", ".join(values)))
+    return notes
 
 
 def write_results(directory: str, document: dict[str, Any]) -> str:
@@ -94,7 +110,7 @@ def _sha256_or_empty(path: str) -> str:
 
 def write_html(directory: str, results: Sequence[CaseResult], *, host: str, port: int, pics: str,
                started: str, finished: str, peer: str = "RTU", pics_sha256: str | None = None,
-               capture_sha256: str | None = None) -> str:
+               capture_sha256: str | None = None, notes: Sequence[tuple[str, str]] = ()) -> str:
     """``report.html`` through the shared writer (its conformance words: case, clause, n/a, PICS)."""
     from ..reports import Frame, ItemResult, RunResults
     from ..reports.writers import write_html as shared_html
@@ -103,7 +119,8 @@ def write_html(directory: str, results: Sequence[CaseResult], *, host: str, port
     verdicts = {Verdict.PASS: "pass", Verdict.FAIL: "fail", Verdict.ERROR: "error", Verdict.NOT_APPLICABLE: "skipped"}
     where = f"{host}:{port}" if peer == "RTU" else f"{peer} under test (simulated RTU on {host}:{port})"
     run = RunResults(where, pics, digest, started, finished, f"c104test {__version__}", kind="conformance", peer=peer,
-                     captures=[{"file": "capture.pcap", "sha256": capture_sha256}] if capture_sha256 else [])
+                     captures=[{"file": "capture.pcap", "sha256": capture_sha256}] if capture_sha256 else [],
+                     notes=list(notes))
     for row, r in enumerate(results, start=1):
         frames = tuple(Frame(e.t, e.dir == "sent", e.explained, e.hex) for e in r.evidence)
         run.points.append(ItemResult(row, None, None, f"{r.id} {r.title}", verdicts[r.verdict], expected=r.clause,

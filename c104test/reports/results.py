@@ -83,6 +83,8 @@ class RunResults:
     kind: str = "fat"
     #: The device under test as the sequence charts name it ("master" when a master is tested).
     peer: str = "RTU"
+    #: More header facts (label, text): a run cut short, what the PICS left out.
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         found = Counter(p.verdict for p in self.points)
@@ -111,6 +113,7 @@ class RunResults:
             "captures": self.captures,
             "kind": self.kind,
             "peer": self.peer,
+            "notes": [list(n) for n in self.notes],
         }
 
     @classmethod
@@ -120,7 +123,7 @@ class RunResults:
             data.get("tool", ""), tuple(data.get("witnesses", ())),
             [ItemResult.from_json(p) for p in data.get("points", ())],
             list(data.get("unexpected", ())), list(data.get("captures", ())), data.get("kind", "fat"),
-            data.get("peer", "RTU"),
+            data.get("peer", "RTU"), [tuple(n) for n in data.get("notes", ())],
         )
 
     def write(self, path: str | Path) -> None:

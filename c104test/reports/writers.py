@@ -93,6 +93,7 @@ def write_html(run: RunResults, path: str | Path) -> None:
              ("tool", run.tool), ("witnesses", ", ".join(run.witnesses) or "-"), ("started", run.started),
              ("finished", run.finished)]
     facts += [(f"capture {c['file']} sha256", c["sha256"]) for c in run.captures]
+    facts += [(label, text) for label, text in run.notes]
     out += [f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in facts]
     out.append("</table>")
     verdict = "PASSED" if run.passed else "FAILED"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -14,7 +15,7 @@ import pytest
 
 from c104test.cli import main
 from c104test.conformance import parse_pics, pics_template
-from c104test.protocol.station.faults import ConfirmRead
+from c104test.protocol.station.faults import ConfirmRead, parse_fault
 from c104test.sync.session import SimulatedRtu
 
 from .simulated import PICS_TEXT, PROFILE
@@ -305,3 +306,40 @@ def test_a_pics_with_a_ca_the_rtu_does_not_know_says_so(tmp_path: Path, capsys: 
     assert line.endswith("station interrogation was answered with COT 46 (unknown common address) P/N=1 where a "
                          "positive ACT_CON (COT 7) was expected; the RTU does not know CA 12: is PICS "
                          "rtu.common_addresses right?"), line
+
+
+def test_an_omitted_optional_item_is_not_claimed_and_the_run_lists_what_the_file_left_out(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A hand-written PICS without 'read' claimed the read command silently (ITEMS' default was
+    true), and nothing said which items came from defaults. Now an omitted function is not claimed
+    (n/a naming the item), the console, results.json and report.html list every omitted item, and a
+    failure that depends on one names it (A19 judged by the default 'unknown.type negative')."""
+    text = re.sub(r"(?m)^  read: true.*\n", "", PICS_TEXT).replace("  type: negative", "  # type: omitted")
+    assert "  read: true" not in text
+    status, out = run(tmp_path, faults=[parse_fault("positive_confirmation type=C_TS_NA_1")], pics_text=text,
+                      cases="A16,A19")
+    assert status == 1
+    console = capsys.readouterr().out
+    assert f"PICS {tmp_path / 'rtu.yaml'}: not claimed (optional, not in the file): functions.read; "
+    "not in the file, the standard's default used: unknown.type negative" in console, console
+    document = json.loads((out / "results.json").read_text())
+    assert document["pics_omitted"] == {"functions.read": False, "unknown.type": "negative"}
+    a16, a19 = document["cases"]
+    assert a16["verdict"] == "n/a" and a16["reason"].startswith("PICS functions.read is not in the file: not claimed"), a16
+    assert a19["verdict"] == "fail" and a19["reason"].endswith(
+        "(PICS items not in the file, default used: unknown.type negative)"), a19
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<th>PICS: not claimed (optional, not in the file)</th><td>functions.read</td>" in page
+    assert "<th>PICS: not in the file, the standard&#x27;s default used</th><td>unknown.type negative</td>" in page
+
+
+def test_every_function_the_standard_leaves_optional_is_not_claimed_when_omitted() -> None:
+    minimal = parse_pics("rtu: {common_addresses: [47]}\n", "minimal.yaml")
+    for key in ("commands.act_term", "functions.test_command", "functions.read", "functions.end_of_initialisation",
+                "functions.station_interrogation", "functions.clock_sync", "master.general_interrogation"):
+        assert minimal[key] is False, key
+    assert minimal["link.t1"] == 15.0 and "link.t1" in minimal.omitted()
+    assert "master.general_interrogation" not in minimal.omitted() and "master.general_interrogation" in minimal.omitted(master=True)
+    template = parse_pics(pics_template())
+    assert "# Optional is optional: a function (true/false) left out of the file is not claimed" in pics_template()
+    assert template.omitted() == {}
