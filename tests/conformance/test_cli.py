@@ -320,8 +320,8 @@ def test_an_omitted_optional_item_is_not_claimed_and_the_run_lists_what_the_file
                       cases="A16,A19")
     assert status == 1
     console = capsys.readouterr().out
-    assert f"PICS {tmp_path / 'rtu.yaml'}: not claimed (optional, not in the file): functions.read; "
-    "not in the file, the standard's default used: unknown.type negative" in console, console
+    assert (f"PICS {tmp_path / 'rtu.yaml'}: not claimed (optional, not in the file): functions.read; "
+            "not in the file, the standard's default used: unknown.type negative") in console, console
     document = json.loads((out / "results.json").read_text())
     assert document["pics_omitted"] == {"functions.read": False, "unknown.type": "negative"}
     a16, a19 = document["cases"]
