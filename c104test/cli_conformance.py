@@ -201,7 +201,8 @@ def _run_conformance(args: argparse.Namespace) -> int:
             print(f"c104test conformance: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_FAILED
         except KeyboardInterrupt:
-            print("c104test conformance: interrupted", file=sys.stderr, flush=True)
+            print(f"c104test conformance: interrupted; the report in {args.output} says so and capture.pcap holds "
+                  "the frames exchanged with the master until then", file=sys.stderr, flush=True)
             return EXIT_FAILED
     else:
         from c104test.conformance.runner import RtuUnreachable, run_suite

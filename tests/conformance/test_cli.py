@@ -343,3 +343,54 @@ def test_every_function_the_standard_leaves_optional_is_not_claimed_when_omitted
     template = parse_pics(pics_template())
     assert "# Optional is optional: a function (true/false) left out of the file is not claimed" in pics_template()
     assert template.omitted() == {}
+
+
+def test_ctrl_c_during_a_master_run_leaves_the_report_and_the_frames_seen(tmp_path: Path) -> None:
+    """--master interrupted by Ctrl-C wrote no results.json, junit.xml, report.html nor capture:
+    the STARTDT the master had sent was lost with the verdicts' only evidence."""
+    import select
+    import signal
+    import socket
+    import sys
+    import time
+
+    from .masters import PICS_TEXT as MASTER_PICS_TEXT
+
+    pics = tmp_path / "master.yaml"
+    pics.write_text(MASTER_PICS_TEXT)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "c104test", "conformance", "--master", "--listen", "127.0.0.1:0", "--wait", "30",
+         "--pics", str(pics), "--output", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        line = ""
+        deadline = time.monotonic() + 30
+        while "listening on" not in line and time.monotonic() < deadline:
+            ready, _, _ = select.select([process.stdout], [], [], 1)
+            line = process.stdout.readline() if ready else line
+        port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", line).group(1))  # type: ignore[union-attr]
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as master:
+            master.sendall(bytes.fromhex("680407000000"))  # STARTDT act
+            assert master.recv(6) == bytes.fromhex("68040b000000")  # STARTDT con
+            process.send_signal(signal.SIGINT)
+            stopped = time.monotonic()
+            _, err = process.communicate(timeout=10)
+            took = time.monotonic() - stopped
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 1 and took < 3, (process.returncode, took, err)
+    assert "Traceback" not in err and f"interrupted; the report in {out}" in err, err
+    document = json.loads((out / "results.json").read_text())
+    assert document["mode"] == "master" and document["cases"] == []
+    assert re.fullmatch(r"0 of 1\d checks finished: interrupted while the tool observed the master; "
+                        r"capture\.pcap holds the frames exchanged until then", document["interrupted"]), document
+    capture = (out / "capture.pcap").read_bytes()
+    assert document["capture_sha256"] == hashlib.sha256(capture).hexdigest()
+    assert bytes.fromhex("680407000000") in capture and bytes.fromhex("68040b000000") in capture
+    assert "<th>interrupted</th><td>0 of" in (out / "report.html").read_text(encoding="utf-8")
+    assert (out / "junit.xml").is_file()
