@@ -181,8 +181,10 @@ def _run_conformance(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if not report_directory(args.output, "conformance"):
         return EXIT_BAD_INPUT
+    # what the file left out is not assumed silently: the run says what it used instead (with
+    # --master after the line that says where the simulated RTU listens, which comes first)
     summary = pics.omitted_summary(master=bool(args.master))
-    if summary:  # what the file left out is not assumed silently: the run says what it used instead
+    if summary and not args.master:
         print(summary, flush=True)
     if args.master:
         from c104test.conformance.master import run_master_suite
@@ -191,6 +193,8 @@ def _run_conformance(args: argparse.Namespace) -> int:
 
         def listening(bound: int) -> None:
             print(f"simulated RTU listening on {host}:{bound}; waiting up to {args.wait:g} s for the master under test", flush=True)
+            if summary:
+                print(summary, flush=True)
 
         try:
             with _engine_log(args.output) as warnings:

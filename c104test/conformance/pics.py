@@ -132,6 +132,9 @@ ITEMS: tuple[Item, ...] = (
     Item("master.provoke_sequence_error", "bool", False, "--master: the tool may send an I-frame with a wrong N(S), which the master must answer by closing the connection"),
 )
 _BY_KEY = {item.key: item for item in ITEMS}
+#: The items a master under test is judged by (--master): its k, w and timers, and master.*.
+_MASTER_ITEMS = frozenset(key for key in _BY_KEY if key.startswith("master.") or key in (
+    "link.k", "link.w", "link.t0", "link.t1", "link.t2", "link.t3"))
 _SECTIONS = {item.key.split(".")[0] for item in ITEMS} | {"points"}
 _MODES = ("direct", "select")
 
@@ -193,7 +196,7 @@ class Pics:
         items of a master under test (link, master), else of an RTU (every section but master)."""
         return {item.key: self.values[item.key] for item in ITEMS
                 if not self.given(item.key) and item.key != "rtu.common_addresses"
-                and (item.key.startswith(("link.", "master.")) if master else not item.key.startswith("master."))}
+                and (item.key in _MASTER_ITEMS if master else not item.key.startswith("master."))}
 
     def omitted_note(self, keys: Iterable[str], *, master: bool = False) -> str:
         """The words a failure reason ends with when it depends on items the file left out

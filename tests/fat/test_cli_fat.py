@@ -37,8 +37,9 @@ def report_verdicts(directory: Path) -> dict[str, dict[int, str]]:
     forms["junit"] = junit
     sheet = openpyxl.load_workbook(directory / "report.xlsx")["Results"]
     header = [c.value for c in sheet[1]]
-    # the list in its order, one line per row (the lists here have no blank lines)
-    forms["xlsx"] = {i + 2: r[header.index("verdict")] for i, r in enumerate(sheet.iter_rows(min_row=2, values_only=True))}
+    # the list's own row number is the first column (the sheet drops blank and comment rows)
+    assert header[0] == "list row"
+    forms["xlsx"] = {r[0]: r[header.index("verdict")] for r in sheet.iter_rows(min_row=2, values_only=True)}
     html = (directory / "report.html").read_text()
     forms["html"] = {}
     for chunk in html.split("<tr class='")[1:]:
@@ -76,9 +77,9 @@ def test_wrong_list_fails_exactly_the_wrong_rows_in_all_four_forms(
     assert set(data["points"][0]) >= {"row", "common_address", "io_address", "name", "verdict", "expected", "seen", "reason"}
     sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
     header = [c.value for c in sheet[1]]
-    assert header[:4] == ["name", "common_address", "io_address", "type"]
+    assert header[:5] == ["list row", "name", "common_address", "io_address", "type"]
     assert header[-5:] == ["seen value", "seen quality", "verdict", "time (s)", "remark"]
-    remarks = {r[2]: r[-1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    remarks = {r[3]: r[-1] for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert "value ON, expected OFF" in remarks[200]
 
 
@@ -333,7 +334,7 @@ def test_the_signed_workbook_keeps_cells_as_written(tmp_path: Path, capsys: pyte
     code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"))
     assert code == 0, err
     sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
-    rows = [list(r[:6]) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    rows = [list(r[1:7]) for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert rows == [["0042", "Voltage", 47, 301, "M_ME_NC_1", "230,5 +- 0,5"], [0, "Breaker", 47, "0x64", "M_SP_NA_1", "ON"]]
 
 
@@ -369,9 +370,9 @@ def test_the_signed_workbook_never_shows_two_columns_of_one_name(tmp_path: Path,
     assert code == 0, err
     sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("name", "ca", "ioa", "type", "expected", "Verdict", "Remark",
+    assert rows[0] == ("list row", "name", "ca", "ioa", "type", "expected", "Verdict", "Remark",
                        "seen value", "seen quality", "c104test verdict", "time (s)", "c104test remark")
-    assert rows[1][5:7] == (None, "checked on site") and rows[1][9] == "pass"
+    assert rows[1][6:8] == (None, "checked on site") and rows[1][10] == "pass"
 
 
 def test_an_output_that_is_a_file_is_named_before_anything_is_sent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -401,7 +402,25 @@ def test_a_cell_that_begins_with_an_equals_sign_stays_text(tmp_path: Path, capsy
                        "--witness", "=A. Vendor")
     assert code == 0, err
     book = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")
-    remark = book["Results"]["F2"]
+    remark = book["Results"]["G2"]
     assert (remark.value, remark.data_type) == ("=> see drawing 12", "s")
     witness = next(c for c in book["Summary"]["A"] if c.value == "=A. Vendor")
     assert witness.data_type == "s"
+
+
+def test_the_signed_workbook_numbers_each_row_as_the_list_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """report.xlsx had no row-number column: with a title row, a blank row and a comment row
+    dropped, the reason and the console's "row 7" was the sheet's row 3."""
+    points = tmp_path / "list.csv"
+    points.write_text("Substation Nord, signal list rev. B\n\nname,common_address,io_address,type,expected_value\n"
+                      "Breaker Q0,47,100,M_SP_NA_1,ON\n\n# section: measurands\nDisconnector Q1,47,200,M_DP_NA_1,OFF\n",
+                      encoding="utf-8")
+    code, out, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"))
+    assert code == 1, err
+    assert "row 7 fail: " in out and "row 4 pass" in out, out
+    sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[0]: (r[1], r[header.index("verdict")]) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert header[0] == "list row" and rows == {4: ("Breaker Q0", "pass"), 7: ("Disconnector Q1", "fail")}
+    data = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert [(p["row"], p["verdict"]) for p in data["points"]] == [(4, "pass"), (7, "fail")]
