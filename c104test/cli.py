@@ -654,6 +654,9 @@ def _run_fat(args: argparse.Namespace) -> int:
         from c104test.fat.checks import headline
 
         print(f"c104test fat: {headline(exc)}{bound}", file=sys.stderr)
+        for capture in getattr(exc, "captures", ()):  # the frames exchanged before the failure
+            print(f"c104test fat: the frames exchanged until then are in {os.path.join(args.output, capture['file'])}",
+                  file=sys.stderr)
         return 1
     counts = results.counts()
     print(f"c104test fat: {'PASSED' if results.passed else 'FAILED'}: "

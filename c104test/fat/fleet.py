@@ -144,6 +144,7 @@ async def run_fleet(
                 run = finish(new_results(entry.signals, entry.name, witnesses),  # its "finished" was empty
                              [ItemResult(r.row, r.common_address, r.io_address, r.name, "error", reason=reason)
                               for r in entry.signals.rows], [])
+                run.captures = list(getattr(exc, "captures", ()))  # a failed STARTDT's frames, when any
                 report.mkdir(parents=True, exist_ok=True)
                 from .runner import write_fat_reports
 

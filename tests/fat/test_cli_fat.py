@@ -154,18 +154,22 @@ def test_timeout_bounds_the_wait_for_startdt_con(tmp_path: Path, capsys: pytest.
                            "--timeout", "1")
         took = time.monotonic() - started
     assert code == 1
+    # the frames of the failed start (STARTDT act, nothing back) are the evidence: a capture, named
     assert err.splitlines() == [
         f"c104test fat: the RTU at 127.0.0.1:{port} accepted the TCP connection but did not confirm STARTDT act "
-        "(no STARTDT con) within 1 s; no point was checked (--timeout)"
+        "(no STARTDT con) within 1 s; no point was checked (--timeout)",
+        f"c104test fat: the frames exchanged until then are in {tmp_path / 'r' / 'capture.pcap'}",
     ]
+    assert bytes.fromhex("680407000000") in (tmp_path / "r" / "capture.pcap").read_bytes()
     assert took < 6, f"took {took:.1f} s; t1 (15 s) must not be the bound"
 
 
 def test_resume_after_a_run_that_never_connected_lists_only_real_captures(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The report of the resumed run listed 'capture.pcap' with an empty sha256: the first run
-    never got its STARTDT con, so it captured nothing and the file does not exist."""
+    """The report of the resumed run listed 'capture.pcap' with an empty sha256 when that file did
+    not exist. The first run never got its STARTDT con: its capture holds the STARTDT act it sent
+    (the evidence of the failed start), and the resumed run's frames are in capture-2.pcap."""
     points = write_csv(tmp_path / "list.csv", RIGHT)
     with socket.create_server(("127.0.0.1", 0)) as mute:
         code, _, _ = fat(capsys, f"127.0.0.1:{mute.getsockname()[1]}", "--points", str(points),
@@ -174,8 +178,9 @@ def test_resume_after_a_run_that_never_connected_lists_only_real_captures(
     code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"), "--resume", "--no-commands")
     assert code == 0, err
     captures = json.loads((tmp_path / "r" / "results.json").read_text())["captures"]
-    assert [c["file"] for c in captures] == ["capture.pcap"]
-    assert captures[0]["sha256"] == hashlib.sha256((tmp_path / "r" / "capture.pcap").read_bytes()).hexdigest()
+    assert [c["file"] for c in captures] == ["capture.pcap", "capture-2.pcap"]
+    for capture in captures:
+        assert capture["sha256"] == hashlib.sha256((tmp_path / "r" / capture["file"]).read_bytes()).hexdigest()
 
 
 def test_ctrl_c_before_the_first_row_does_not_suggest_resume(
