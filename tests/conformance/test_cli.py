@@ -130,6 +130,9 @@ def test_a_run_against_no_rtu_stops_after_its_first_case(tmp_path: Path, capsys:
     document = json.loads((tmp_path / "results.json").read_text())
     assert [c["id"] for c in document["cases"]] == ["L01"]
     assert "1 of 5 cases finished; stopped: the first case" in document["interrupted"]
+    # report.html said nothing of it: a page of 1 n/a or error read as a complete run
+    assert "<th>interrupted</th><td>1 of 5 cases finished; stopped: the first case" in (
+        tmp_path / "report.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
