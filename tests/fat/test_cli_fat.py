@@ -261,6 +261,13 @@ def test_report_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert [(r["passed"], r["fail"]) for r in rows] == [(True, 0), (False, len(WRONG_ROWS))]
     assert "../b/report.html" in (tmp_path / "s" / "summary.html").read_text()
     assert main(["report", "merge", str(tmp_path / "nothing")]) == 2
+    # a results.json kept alone (a CI artifact): the summary linked a report.html that does not exist
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "alone" / "results.json").write_bytes((tmp_path / "a" / "results.json").read_bytes())
+    assert main(["report", "merge", str(tmp_path / "alone" / "results.json"), str(tmp_path / "a"), "-o", str(tmp_path / "s2")]) == 0
+    assert [r["report"] for r in json.loads((tmp_path / "s2" / "summary.json").read_text())] == [None, "../a/report.html"]
+    page = (tmp_path / "s2" / "summary.html").read_text()
+    assert "../alone/report.html" not in page and "<td>no report.html beside its results.json</td>" in page
 
 
 def sent_commands(capture: Path) -> list[tuple[str, int]]:
