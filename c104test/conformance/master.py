@@ -518,7 +518,8 @@ async def run_master_suite(
             write_junit(output, results)
             write_html(output, results, host=host, port=bound, pics=pics.file, started=document["started"],
                        finished=document["finished"], peer="master", pics_sha256=document["pics_sha256"],
-                       capture_sha256=document["capture_sha256"], notes=report_notes(document))
+                       capture_sha256=document["capture_sha256"], notes=report_notes(document),
+                       interrupted=document.get("interrupted", ""))
     for result in results:
         if on_result is not None:
             on_result(result)

@@ -55,9 +55,9 @@ def results_document(results: Sequence[CaseResult], *, host: str, port: int, pic
 
 
 def report_notes(document: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The header lines of report.html that results.json carries beside the cases: a run cut short
-    and the PICS items the file left out, so the page says what the JSON says."""
-    notes = [("interrupted", document["interrupted"])] if document.get("interrupted") else []
+    """The header lines of report.html that results.json carries beside the cases: the PICS items
+    the file left out, so the page says what the JSON says."""
+    notes: list[tuple[str, str]] = []
     omitted = document.get("pics_omitted") or {}
     claims = [k for k, v in omitted.items() if isinstance(v, bool)]
     values = [f"{k} {v}" for k, v in omitted.items() if not isinstance(v, bool)]
@@ -110,7 +110,7 @@ def _sha256_or_empty(path: str) -> str:
 
 def write_html(directory: str, results: Sequence[CaseResult], *, host: str, port: int, pics: str,
                started: str, finished: str, peer: str = "RTU", pics_sha256: str | None = None,
-               capture_sha256: str | None = None, notes: Sequence[tuple[str, str]] = ()) -> str:
+               capture_sha256: str | None = None, notes: Sequence[tuple[str, str]] = (), interrupted: str = "") -> str:
     """``report.html`` through the shared writer (its conformance words: case, clause, n/a, PICS)."""
     from ..reports import Frame, ItemResult, RunResults
     from ..reports.writers import write_html as shared_html
@@ -120,7 +120,7 @@ def write_html(directory: str, results: Sequence[CaseResult], *, host: str, port
     where = f"{host}:{port}" if peer == "RTU" else f"{peer} under test (simulated RTU on {host}:{port})"
     run = RunResults(where, pics, digest, started, finished, f"c104test {__version__}", kind="conformance", peer=peer,
                      captures=[{"file": "capture.pcap", "sha256": capture_sha256}] if capture_sha256 else [],
-                     notes=list(notes))
+                     notes=list(notes), interrupted=interrupted)
     for row, r in enumerate(results, start=1):
         frames = tuple(Frame(e.t, e.dir == "sent", e.explained, e.hex) for e in r.evidence)
         run.points.append(ItemResult(row, None, None, f"{r.id} {r.title}", verdicts[r.verdict], expected=r.clause,

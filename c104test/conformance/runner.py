@@ -160,4 +160,5 @@ def _write_reports(output: str, document: dict[str, Any], results: list[CaseResu
     write_junit(output, results)
     write_html(output, results, host=host, port=port, pics=pics.file, started=document["started"],
                finished=document["finished"], pics_sha256=document["pics_sha256"],
-               capture_sha256=document["capture_sha256"], notes=report_notes(document))
+               capture_sha256=document["capture_sha256"], notes=report_notes(document),
+               interrupted=document.get("interrupted", ""))

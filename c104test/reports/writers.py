@@ -80,6 +80,11 @@ _WORDS = {
 }
 
 
+def _verdict(run: RunResults) -> str:
+    """A run cut short is neither PASSED nor FAILED: the rows that never ran were not checked."""
+    return "INTERRUPTED" if run.interrupted else "PASSED" if run.passed else "FAILED"
+
+
 def write_html(run: RunResults, path: str | Path) -> None:
     """A self-contained page: header facts, summary, one line per row, failure evidence as charts."""
     e = html.escape
@@ -93,10 +98,11 @@ def write_html(run: RunResults, path: str | Path) -> None:
              ("tool", run.tool), ("witnesses", ", ".join(run.witnesses) or "-"), ("started", run.started),
              ("finished", run.finished)]
     facts += [(f"capture {c['file']} sha256", c["sha256"]) for c in run.captures]
+    facts += [("interrupted", run.interrupted)] if run.interrupted else []
     facts += [(label, text) for label, text in run.notes]
     out += [f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in facts]
     out.append("</table>")
-    verdict = "PASSED" if run.passed else "FAILED"
+    verdict = _verdict(run)
     out.append(f"<h2 id='verdict'>{verdict}: "
                + ", ".join(f"{n} {words['skipped'] if v == 'skipped' else v}" for v, n in counts.items())
                + (f", {len(run.unexpected)} unexpected" if fat else "") + "</h2>")
@@ -195,7 +201,8 @@ def write_xlsx(run: RunResults, path: str | Path, table: Table | None = None) ->
     summary = book.create_sheet("Summary")
     for key, value in (("RTU", run.rtu), ("list file", run.points_file), ("list sha256", run.points_sha256),
                        ("tool", run.tool), ("started", run.started), ("finished", run.finished),
-                       ("verdict", "PASSED" if run.passed else "FAILED"), *run.counts().items(),
+                       ("verdict", _verdict(run)), *((("interrupted", run.interrupted),) if run.interrupted else ()),
+                       *run.counts().items(),
                        ("unexpected", len(run.unexpected)),
                        *((f"capture {c['file']} sha256", c["sha256"]) for c in run.captures)):
         summary.append([key, _as_written(summary, value)])

@@ -131,8 +131,9 @@ def test_a_run_against_no_rtu_stops_after_its_first_case(tmp_path: Path, capsys:
     assert [c["id"] for c in document["cases"]] == ["L01"]
     assert "1 of 5 cases finished; stopped: the first case" in document["interrupted"]
     # report.html said nothing of it: a page of 1 n/a or error read as a complete run
-    assert "<th>interrupted</th><td>1 of 5 cases finished; stopped: the first case" in (
-        tmp_path / "report.html").read_text(encoding="utf-8")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<th>interrupted</th><td>1 of 5 cases finished; stopped: the first case" in page
+    assert "<h2 id='verdict'>INTERRUPTED: " in page and "PASSED" not in page
 
 
 @pytest.mark.parametrize(
@@ -395,5 +396,6 @@ def test_ctrl_c_during_a_master_run_leaves_the_report_and_the_frames_seen(tmp_pa
     capture = (out / "capture.pcap").read_bytes()
     assert document["capture_sha256"] == hashlib.sha256(capture).hexdigest()
     assert bytes.fromhex("680407000000") in capture and bytes.fromhex("68040b000000") in capture
-    assert "<th>interrupted</th><td>0 of" in (out / "report.html").read_text(encoding="utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<th>interrupted</th><td>0 of" in page and "<h2 id='verdict'>INTERRUPTED: 0 pass" in page  # not "PASSED"
     assert (out / "junit.xml").is_file()
