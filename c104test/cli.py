@@ -239,11 +239,11 @@ def _run_simulate(args: argparse.Namespace) -> int:
         except (SignalListError, OSError) as exc:
             print(f"c104test simulate: --signals: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-    logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from c104test.cli_conformance import ZonedFormatter
+
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(ZonedFormatter())  # the zone too: a log is read beside UTC reports
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, handlers=[console])
     from c104test.protocol.station import parse_fault
 
     try:

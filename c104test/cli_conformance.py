@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as _dt
 import logging
 import sys
 from collections.abc import Iterator
@@ -71,6 +72,18 @@ def _listen(text: str) -> tuple[str, int]:
     return address(text)
 
 
+class ZonedFormatter(logging.Formatter):
+    """Log lines stamped with their zone (``2026-12-03T15:26:51.392+01:00``): a log read beside
+    results.json, whose times are UTC with their offset, or by someone in another zone, is
+    otherwise an hour or more off without saying so."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return _dt.datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds")
+
+
 class _Count(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -90,7 +103,7 @@ def _engine_log(output: str) -> Iterator[_Count]:
     """
     Path(output).mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(Path(output) / "conformance.log", mode="w", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(ZonedFormatter())
     counter = _Count()
     logger = logging.getLogger("c104test")
     saved = logger.propagate, logger.level

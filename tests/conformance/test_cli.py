@@ -244,6 +244,10 @@ def test_the_tools_own_warnings_go_to_the_log_file_not_between_the_progress_line
     assert [line.split()[0] for line in lines[:2]] == ["L05", "A02"], lines
     assert "warning" in lines[-1] and "conformance.log" in lines[-1], lines
     log = (out / "conformance.log").read_text(encoding="utf-8")
+    # every line carries its zone, as results.json's times do (they were local times without one)
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d ", line)
+               for line in log.splitlines() if line[:1].isdigit()), log[:300]
+    assert re.match(r"\d{4}-", log)
     assert "WARNING c104test.client: unexpected frame from 127.0.0.1:" in log
     assert "STOPDT con without STOPDT act" in log
 

@@ -150,6 +150,9 @@ def test_cli_sets_the_connection_limit_group_size_and_faults() -> None:
             _, stderr = proc.communicate(timeout=10)
     assert re.search(r"refused: max_connections \(1\) reached", stderr), stderr
     assert "fault plan" in stderr
+    # the console's log lines carry their zone (local times without one did not match the reports)
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d WARNING c104test.simulator: "
+                    "simulator fault plan: 1 deliberate misbehaviour: ", stderr), stderr[:300]
 
 
 @pytest.mark.parametrize(
