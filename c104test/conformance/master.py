@@ -515,7 +515,7 @@ async def run_master_suite(
                 document["interrupted"] = (f"{len(results)} of {len(checks)} checks finished: interrupted while the tool "
                                            "observed the master; capture.pcap holds the frames exchanged until then")
             write_results(output, document)
-            write_junit(output, results)
+            write_junit(output, results, interrupted=document.get("interrupted", ""))
             write_html(output, results, host=host, port=bound, pics=pics.file, started=document["started"],
                        finished=document["finished"], peer="master", pics_sha256=document["pics_sha256"],
                        capture_sha256=document["capture_sha256"], notes=report_notes(document),

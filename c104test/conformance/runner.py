@@ -157,7 +157,7 @@ def _write_reports(output: str, document: dict[str, Any], results: list[CaseResu
     from .report import report_notes, write_html, write_junit, write_results
 
     write_results(output, document)
-    write_junit(output, results)
+    write_junit(output, results, interrupted=document.get("interrupted", ""))
     write_html(output, results, host=host, port=port, pics=pics.file, started=document["started"],
                finished=document["finished"], pics_sha256=document["pics_sha256"],
                capture_sha256=document["capture_sha256"], notes=report_notes(document),

@@ -134,6 +134,10 @@ def test_a_run_against_no_rtu_stops_after_its_first_case(tmp_path: Path, capsys:
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<th>interrupted</th><td>1 of 5 cases finished; stopped: the first case" in page
     assert "<h2 id='verdict'>INTERRUPTED: " in page and "PASSED" not in page
+    suite = ET.parse(tmp_path / "junit.xml").getroot()
+    assert suite.get("tests") == "2" and suite.get("errors") == "2"  # L01 and the interruption itself
+    error = suite.find("testcase[@name='run interrupted']/error")
+    assert error is not None and error.get("message", "").startswith("interrupted: 1 of 5 cases finished; stopped:")
 
 
 @pytest.mark.parametrize(
