@@ -365,7 +365,7 @@ def _judge(check: MasterCheck, session: MasterSession, evidence: tuple[Evidence,
         verdict, reason = Verdict.ERROR, str(exc)
     except Exception as exc:  # a check that breaks must not stop the others; the report says why
         verdict, reason = Verdict.ERROR, f"{type(exc).__name__}: {exc}"
-    if verdict is Verdict.FAIL:  # a failure that depends on an item the file left out says so
+    if verdict in (Verdict.FAIL, Verdict.ERROR):  # a failure that depends on an item the file left out says so
         reason += session.pics.omitted_note(check.pics, master=True)
     return CaseResult(check.id, check.title, check.clause, verdict, reason, seconds, evidence)
 

@@ -71,7 +71,7 @@ async def run_case(case: Case, host: str, port: int, pics: Pics, *, transport: T
         verdict, reason = Verdict.ERROR, f"{type(exc).__name__}: {exc}"
     if capture is not None:
         ctx.add_to_capture(capture, f"case {case.id} {case.title}")
-    if verdict is Verdict.FAIL:  # a failure that depends on an item the file left out says so
+    if verdict in (Verdict.FAIL, Verdict.ERROR):  # a failure that depends on an item the file left out says so
         reason += pics.omitted_note(case.pics)
     return CaseResult(case.id, case.title, case.clause, verdict, reason,
                       trio.current_time() - started, tuple(ctx.evidence()))
