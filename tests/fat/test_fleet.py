@@ -90,10 +90,14 @@ def test_an_unreachable_rtu_gets_errors_and_the_others_go_on(tmp_path: Path) -> 
         async with open_simulator() as sim:
             (tmp_path / "fleet.csv").write_text(
                 f"name,host,port,points\nup,127.0.0.1,{sim.port},right.csv\ndown,127.0.0.1,{closed},right.csv\n")
-            return await run_fleet(read_fleet(tmp_path / "fleet.csv"), tmp_path / "out", jobs=2)
+            return await run_fleet(read_fleet(tmp_path / "fleet.csv"), tmp_path / "out", jobs=2,
+                                   on_result=lambda name, item: seen.append((name, item.row, item.verdict)))
 
+    seen: list[tuple[str, int, str]] = []
     up, down = trio.run(main_)
     assert up.passed and not down.passed
+    # the console's count covers the rows of the RTU not reached too (it ended at "[12/24]")
+    assert sorted(seen) == sorted([("up", p.row, p.verdict) for p in up.points] + [("down", p.row, "error") for p in down.points])
     assert {p.verdict for p in down.points} == {"error"} and "127.0.0.1" in down.points[0].reason
     assert (tmp_path / "out" / "down" / "report.html").exists()
     # the summary says why an RTU failed (it showed only '12 error'), and when its run ended (it was empty)
