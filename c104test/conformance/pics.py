@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ..engine.profile_rules import shown
 from ..protocol.commands import COMMAND_TYPES, command_object
 from ..protocol.enums import CommandMode, Quality, Type
 from ..protocol.errors import C104TestError
@@ -269,7 +270,7 @@ class _Reader:
         for key, value in node.value:
             name = str(key.value)
             if name in result:
-                raise self.error(key, where, f"duplicate key {name!r} (first on line {_line(result[name][0])})")
+                raise self.error(key, where, f"duplicate key {shown(name)} (first on line {_line(result[name][0])})")
             result[name] = (key, value)
         return result
 
@@ -302,17 +303,17 @@ class _Reader:
         value = self.scalar(node, where)
         if item.kind == "bool":
             if not isinstance(value, bool):
-                raise self.error(node, where, f"expected true or false, got {value!r}")
+                raise self.error(node, where, f"expected true or false, got {shown(value)}")
             return value
         if item.kind == "choice":
             if str(value) not in item.choices:
-                raise self.error(node, where, f"{value!r} is not one of: {', '.join(item.choices)}")
+                raise self.error(node, where, f"{shown(value)} is not one of: {', '.join(item.choices)}")
             return str(value)
         if item.kind == "int":
             number: float = self.integer(node, where)
         else:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self.error(node, where, f"expected a number of seconds, got {value!r}")
+                raise self.error(node, where, f"expected a number of seconds, got {shown(value)}")
             number = float(value)
         if item.low is not None and number < item.low:
             raise self.error(node, where, f"must be at least {item.low:g}, got {number:g}")
@@ -321,7 +322,7 @@ class _Reader:
     def integer(self, node: Node, where: str) -> int:
         value = self.scalar(node, where)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(node, where, f"expected an integer, got {value!r}")
+            raise self.error(node, where, f"expected an integer, got {shown(value)}")
         return value
 
     def type_of(self, node: Node, where: str) -> Type:
@@ -329,7 +330,7 @@ class _Reader:
         try:
             return Type[str(value).upper()]
         except KeyError:
-            raise self.error(node, where, f"{value!r} is not a type identification (like M_SP_NA_1)") from None
+            raise self.error(node, where, f"{shown(value)} is not a type identification (like M_SP_NA_1)") from None
 
 
 def parse_pics(text: str, file: str = "<pics>", *, sha256: str | None = None) -> Pics:
@@ -340,7 +341,8 @@ def parse_pics(text: str, file: str = "<pics>", *, sha256: str | None = None) ->
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise PicsError(file, mark.line + 1 if mark else 0, "", f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        column = f" (column {mark.column + 1})" if mark else ""
+        raise PicsError(file, mark.line + 1 if mark else 0, "", f"invalid YAML: {getattr(exc, 'problem', exc)}{column}") from None
     if root is None:
         raise PicsError(file, 1, "rtu.common_addresses", "the file is empty; this item is required")
     values: dict[str, Any] = {item.key: item.default for item in ITEMS}
@@ -369,7 +371,7 @@ def parse_pics(text: str, file: str = "<pics>", *, sha256: str | None = None) ->
                            ("rtu.common_addresses", 1, 0xFFFE)):
         for value in values[key]:
             if not low <= value <= high:
-                raise PicsError(file, lines.get(key, 0), key, f"{value} outside {low}..{high}")
+                raise PicsError(file, lines.get(key, 0), key, f"{shown(value)} outside {low}..{high}")
     if values["link.t2"] >= values["link.t1"]:
         raise PicsError(file, lines.get("link.t2", 0), "link.t2", "t2 must be less than t1")
     digest = sha256 if sha256 is not None else hashlib.sha256(text.encode()).hexdigest()
@@ -406,7 +408,7 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
                     raise reader.error(entry, f"{where}.{required}", f"missing{hint}")
             ioa = reader.integer(fields["io_address"][1], f"{where}.io_address")
             if not 1 <= ioa <= 0xFFFFFF:
-                raise reader.error(fields["io_address"][1], f"{where}.io_address", f"{ioa} outside 1..16777215")
+                raise reader.error(fields["io_address"][1], f"{where}.io_address", f"{shown(ioa)} outside 1..16777215")
             type_ = reader.type_of(fields["type"][1], f"{where}.type")
             if name == "read":
                 groups = frozenset(reader.item(Item("", "ints", [], ""), fields["groups"][1])) if "groups" in fields else frozenset()
@@ -422,7 +424,7 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
             value = reader.scalar(fields["value"][1], f"{where}.value")
             mode = str(reader.scalar(fields["mode"][1], f"{where}.mode")) if "mode" in fields else "direct"
             if mode not in _MODES:
-                raise reader.error(fields["mode"][1], f"{where}.mode", f"{mode!r} is not one of: {', '.join(_MODES)}")
+                raise reader.error(fields["mode"][1], f"{where}.mode", f"{shown(mode)} is not one of: {', '.join(_MODES)}")
             try:
                 command_object(type_, ioa, value, time=_SOME_TIME if type_ in _TIMED_COMMANDS else None)
             except (ValueError, TypeError, KeyError) as exc:
@@ -445,7 +447,7 @@ def _file(reader: _Reader, fields: dict[str, tuple[Node, Node]], entry: Node, wh
             raise reader.error(entry, f"{where}.{key}", "missing")
         value = reader.integer(fields[key][1], f"{where}.{key}")
         if not 1 <= value <= high:
-            raise reader.error(fields[key][1], f"{where}.{key}", f"{value} outside 1..{high}")
+            raise reader.error(fields[key][1], f"{where}.{key}", f"{shown(value)} outside 1..{high}")
         numbers.append(value)
     return FilePoint(*numbers)
 
