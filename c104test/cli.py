@@ -239,11 +239,11 @@ def _run_simulate(args: argparse.Namespace) -> int:
         except (SignalListError, OSError) as exc:
             print(f"c104test simulate: --signals: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-    logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from c104test.cli_conformance import ZonedFormatter
+
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(ZonedFormatter())  # the zone too: a log is read beside UTC reports
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, handlers=[console])
     from c104test.protocol.station import parse_fault
 
     try:
@@ -654,6 +654,9 @@ def _run_fat(args: argparse.Namespace) -> int:
         from c104test.fat.checks import headline
 
         print(f"c104test fat: {headline(exc)}{bound}", file=sys.stderr)
+        for capture in getattr(exc, "captures", ()):  # the frames exchanged before the failure
+            print(f"c104test fat: the frames exchanged until then are in {os.path.join(args.output, capture['file'])}",
+                  file=sys.stderr)
         return 1
     counts = results.counts()
     print(f"c104test fat: {'PASSED' if results.passed else 'FAILED'}: "

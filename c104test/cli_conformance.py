@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as _dt
 import logging
 import sys
 from collections.abc import Iterator
@@ -71,6 +72,18 @@ def _listen(text: str) -> tuple[str, int]:
     return address(text)
 
 
+class ZonedFormatter(logging.Formatter):
+    """Log lines stamped with their zone (``2026-12-03T15:26:51.392+01:00``): a log read beside
+    results.json, whose times are UTC with their offset, or by someone in another zone, is
+    otherwise an hour or more off without saying so."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return _dt.datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds")
+
+
 class _Count(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -90,7 +103,7 @@ def _engine_log(output: str) -> Iterator[_Count]:
     """
     Path(output).mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(Path(output) / "conformance.log", mode="w", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(ZonedFormatter())
     counter = _Count()
     logger = logging.getLogger("c104test")
     saved = logger.propagate, logger.level
@@ -181,6 +194,11 @@ def _run_conformance(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if not report_directory(args.output, "conformance"):
         return EXIT_BAD_INPUT
+    # what the file left out is not assumed silently: the run says what it used instead (with
+    # --master after the line that says where the simulated RTU listens, which comes first)
+    summary = pics.omitted_summary(master=bool(args.master))
+    if summary and not args.master:
+        print(summary, flush=True)
     if args.master:
         from c104test.conformance.master import run_master_suite
 
@@ -188,6 +206,8 @@ def _run_conformance(args: argparse.Namespace) -> int:
 
         def listening(bound: int) -> None:
             print(f"simulated RTU listening on {host}:{bound}; waiting up to {args.wait:g} s for the master under test", flush=True)
+            if summary:
+                print(summary, flush=True)
 
         try:
             with _engine_log(args.output) as warnings:
@@ -198,7 +218,8 @@ def _run_conformance(args: argparse.Namespace) -> int:
             print(f"c104test conformance: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_FAILED
         except KeyboardInterrupt:
-            print("c104test conformance: interrupted", file=sys.stderr, flush=True)
+            print(f"c104test conformance: interrupted; the report in {args.output} says so and capture.pcap holds "
+                  "the frames exchanged with the master until then", file=sys.stderr, flush=True)
             return EXIT_FAILED
     else:
         from c104test.conformance.runner import RtuUnreachable, run_suite

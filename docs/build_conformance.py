@@ -60,14 +60,17 @@ own log: connections, and the warnings the engine gives about answers to frames 
 on purpose, which the console leaves out; the last console line counts them). Exit status: 0 when every applicable case passed, 1 when a case failed or could not be carried out
 (`error`, such as no connection), 2 for a usage error (a wrong PICS names its file, line and field).
 Ctrl-C stops a run at once (exit status 1); the reports then hold the cases that finished, and
-`results.json` says so (`"interrupted": "12 of 80 cases finished"`). A run also stops early, with
+`results.json` says so (`"interrupted": "12 of 80 cases finished"`; `report.html` heads
+INTERRUPTED). A run also stops early, with
 exit status 1 and the same partial reports, when its first case cannot connect to the RTU (a wrong
 address, the RTU switched off) or when three cases in a row cannot (the RTU went away): otherwise
 each case left would wait `link.t0` in turn. One case without a connection is carried on, for an
 RTU that restarts after a robustness case.
 
 A case whose preconditions the PICS does not claim gets the verdict `n/a`, naming the PICS item.
-The tool's own timers never mask the RTU's: its t3 is at least three times the RTU's, its t1 twice
+A function the PICS file leaves out is not claimed ([optional is optional](pics.md)); the first
+console line lists every item the file left out and the value used instead, as do `results.json`
+(`pics_omitted`) and `report.html`, and a failure that depends on one names it. The tool's own timers never mask the RTU's: its t3 is at least three times the RTU's, its t1 twice
 the RTU's, and a close counts as the RTU's only when the RTU made it. There is no `--timeout`: every
 wait for an answer is bounded by the PICS's `link.t1` (an RTU that never confirms STARTDT fails a
 case after t1 with `no STARTDT con within 2 s`), and every case by a few of its timers. `--cases`

@@ -365,6 +365,8 @@ def _judge(check: MasterCheck, session: MasterSession, evidence: tuple[Evidence,
         verdict, reason = Verdict.ERROR, str(exc)
     except Exception as exc:  # a check that breaks must not stop the others; the report says why
         verdict, reason = Verdict.ERROR, f"{type(exc).__name__}: {exc}"
+    if verdict in (Verdict.FAIL, Verdict.ERROR):  # a failure that depends on an item the file left out says so
+        reason += session.pics.omitted_note(check.pics, master=True)
     return CaseResult(check.id, check.title, check.clause, verdict, reason, seconds, evidence)
 
 
@@ -406,6 +408,12 @@ async def _observe(rig: _Rig, pics: Pics, needs: frozenset[str], host: str, port
     return legs, until
 
 
+def _add_to_capture(capture: CaptureWriter, connections: Iterable[_Recorded]) -> None:
+    for number, conn in enumerate(connections, 1):
+        conn.journal.add_to_capture(capture, local_is_client=False,
+                                    comment=f"c104test: the master under test, connection {number}")
+
+
 async def run_master(
     checks: Iterable[MasterCheck],
     pics: Pics,
@@ -430,9 +438,14 @@ async def run_master(
     rig = _Rig(rtu, faults=faults, max_connections=1, transport=transport)
     started = trio.current_time()
     try:
-        legs, until = await _observe(rig, pics, needs, host, port, wait, on_listening)
-    except BaseExceptionGroup as group:  # one error (a port in use, say), as it was raised
-        raise unwrap_group(group) from None
+        try:
+            legs, until = await _observe(rig, pics, needs, host, port, wait, on_listening)
+        except BaseExceptionGroup as group:  # one error (a port in use, say), as it was raised
+            raise unwrap_group(group) from None
+    except (KeyboardInterrupt, trio.Cancelled):  # Ctrl-C: the frames seen so far are the evidence
+        if capture is not None:
+            _add_to_capture(capture, rig.recorded)
+        raise
     session = _session(pics, legs, wait, until, act_term=rtu.pixit.act_term)
     evidence: tuple[Evidence, ...] = ()
     if legs:
@@ -440,9 +453,7 @@ async def run_master(
         evidence = tuple(Evidence(e.timestamp - origin, "received" if e.direction is Direction.RECEIVED else "sent",
                                   e.raw.hex(" "), explain_bytes(e.raw)) for conn, _ in legs for e in conn.journal)
         if capture is not None:
-            for number, (conn, _) in enumerate(legs, 1):
-                conn.journal.add_to_capture(capture, local_is_client=False,
-                                            comment=f"c104test: the master under test, connection {number}")
+            _add_to_capture(capture, [conn for conn, _ in legs])
     seconds = trio.current_time() - started
     return [_judge(check, session, evidence, seconds) for check in checks]
 
@@ -465,6 +476,7 @@ async def run_master_suite(
     from .report import (
         capture_path,
         file_sha256,
+        report_notes,
         results_document,
         write_html,
         write_junit,
@@ -481,17 +493,34 @@ async def run_master_suite(
         if on_listening is not None:
             on_listening(number)
 
-    with CaptureWriter(capture_path(output), describe="c104test conformance --master: the simulated RTU and the master under test") as capture:
-        results = await run_master(checks, pics, host=host, port=port, wait=wait, profile=profile, transport=transport,
-                                   on_listening=listening, capture=capture)
+    checks = list(checks)
+    results: list[CaseResult] = []
+    complete = interrupted = False
+    try:
+        with CaptureWriter(capture_path(output), describe="c104test conformance --master: the simulated RTU and the master under test") as capture:
+            results = await run_master(checks, pics, host=host, port=port, wait=wait, profile=profile, transport=transport,
+                                       on_listening=listening, capture=capture)
+        complete = True
+    except (KeyboardInterrupt, trio.Cancelled):
+        interrupted = True
+        raise
+    finally:
+        # Ctrl-C still leaves a report (as the RTU-side run does): the checks are judged together
+        # after the observation, so none finished, and capture.pcap holds the frames seen so far
+        if complete or interrupted:
+            document = results_document(results, host=host, port=bound, pics=pics.file, started=begun, finished=utc_now(),
+                                        capture_sha256=file_sha256(capture_path(output)), mode="master",
+                                        pics_sha256=pics.sha256 or None, pics_omitted=pics.omitted(master=True))
+            if not complete:
+                document["interrupted"] = (f"{len(results)} of {len(checks)} checks finished: interrupted while the tool "
+                                           "observed the master; capture.pcap holds the frames exchanged until then")
+            write_results(output, document)
+            write_junit(output, results, interrupted=document.get("interrupted", ""))
+            write_html(output, results, host=host, port=bound, pics=pics.file, started=document["started"],
+                       finished=document["finished"], peer="master", pics_sha256=document["pics_sha256"],
+                       capture_sha256=document["capture_sha256"], notes=report_notes(document),
+                       interrupted=document.get("interrupted", ""))
     for result in results:
         if on_result is not None:
             on_result(result)
-    document = results_document(results, host=host, port=bound, pics=pics.file, started=begun, finished=utc_now(),
-                                capture_sha256=file_sha256(capture_path(output)), mode="master",
-                                pics_sha256=pics.sha256 or None)
-    write_results(output, document)
-    write_junit(output, results)
-    write_html(output, results, host=host, port=bound, pics=pics.file, started=document["started"], finished=document["finished"],
-               peer="master", pics_sha256=document["pics_sha256"], capture_sha256=document["capture_sha256"])
     return results

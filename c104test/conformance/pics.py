@@ -4,9 +4,17 @@ A conformance case runs only what the PICS claims; a case whose precondition is 
 the verdict ``n/a`` naming the item. Commanding a real output is the user's decision: the PICS
 lists the command points and the value to send, there is no default.
 
->>> pics = parse_pics("rtu:\\n  common_addresses: [47]\\n")
->>> pics["functions.read"], pics.common_address
-(True, 47)
+>>> pics = parse_pics("rtu:\\n  common_addresses: [47]\\nfunctions:\\n  read: true\\n")
+>>> pics["functions.read"], pics["functions.test_command"], pics.common_address
+(True, False, 47)
+
+Optional is optional: every function the standard leaves to the device (a ``bool`` item: ACT_TERM,
+read, test command, end of initialisation, clock synchronisation, interrogation, groups, counters,
+file transfer, a master's interrogation) is claimed only when the file says ``true``; an omitted one
+is not claimed, and its cases are n/a naming the item. A parameter or an answer the file omits
+(timers, k, w, the answer to an unknown type) takes the standard's value; ``Pics.omitted`` lists
+every item the file left out, the run prints them and results.json and report.html carry them, and
+a failure that depends on one names it.
 
 ``ITEMS`` is the one table of scalar items (key, kind, default, meaning); the template
 (``c104test conformance --pics-template``) and docs/pics.md are made from it.
@@ -16,13 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ..engine.profile_rules import shown
 from ..protocol.commands import COMMAND_TYPES, command_object
 from ..protocol.enums import CommandMode, Quality, Type
 from ..protocol.errors import C104TestError
@@ -76,17 +85,17 @@ ITEMS: tuple[Item, ...] = (
     Item("link.t2", "float", 10.0, "t2 (s): the RTU acknowledges received I-frames within t2", low=0.1),
     Item("link.t3", "float", 20.0, "t3 (s): the RTU sends TESTFR act after t3 of silence", low=0.1),
     Item("link.i_frame_when_stopped", "choice", "close", "reaction to an I-frame before STARTDT (it is never answered)", ("close", "ignore")),
-    Item("functions.station_interrogation", "bool", True, "station interrogation (C_IC_NA_1, QOI 20)"),
+    Item("functions.station_interrogation", "bool", False, "station interrogation (C_IC_NA_1, QOI 20)"),
     Item("functions.interrogation_groups", "ints", [], "interrogation groups 1-16 that have members (others are empty)"),
     Item("functions.unknown_group", "choice", "negative", "answer to the interrogation of a group without members", ("negative", "empty")),
     Item("functions.counter_interrogation", "bool", False, "counter interrogation (C_CI_NA_1)"),
     Item("functions.counter_groups", "ints", [], "counter groups 1-4 that have members"),
     Item("functions.counter_freeze", "bool", False, "counter freeze and reset (QCC FRZ 1-3) are supported"),
-    Item("functions.clock_sync", "bool", True, "clock synchronisation (C_CS_NA_1)"),
-    Item("functions.read", "bool", True, "read command (C_RD_NA_1)"),
-    Item("functions.test_command", "bool", True, "test command with time tag (C_TS_TA_1)"),
+    Item("functions.clock_sync", "bool", False, "clock synchronisation (C_CS_NA_1)"),
+    Item("functions.read", "bool", False, "read command (C_RD_NA_1)"),
+    Item("functions.test_command", "bool", False, "test command with time tag (C_TS_TA_1)"),
     Item("functions.reset_process", "bool", False, "reset process command (C_RP_NA_1) is confirmed (QRP 2 only: the suite never restarts the RTU)"),
-    Item("functions.end_of_initialisation", "bool", True, "M_EI_NA_1 after the first STARTDT of a connection to a freshly started RTU"),
+    Item("functions.end_of_initialisation", "bool", False, "M_EI_NA_1 after the first STARTDT of a connection to a freshly started RTU"),
     Item("functions.file_transfer", "bool", False, "file transfer, read from the RTU (F_* types; points.files lists the files)"),
     Item("functions.negative_section_ack", "choice", "repeat", "file transfer: on a negative section ack (AFQ 4) the RTU repeats the section or aborts the transfer (LSQ 2)", ("repeat", "abort")),
     Item("functions.interrogation_deactivation", "bool", False, "a running interrogation stops on C_IC_NA_1 COT 8 (DEACT_CON COT 9)"),
@@ -94,7 +103,7 @@ ITEMS: tuple[Item, ...] = (
     Item("functions.parameter_loading", "bool", False, "parameters of measured values (P_ME_NA/NB/NC_1, KPA 1-4) for the measured points of points.read"),
     Item("functions.parameter_activation", "bool", False, "parameter activation (P_AC_NA_1, QPA 1-3, COT 6 and 8)"),
     Item("functions.time_before_sync", "choice", "unknown", "time tags before the first clock synchronisation after start: IV=1 (invalid) or IV=0 (valid: own time source); A15 needs an RTU not synchronised since its start (a run takes A15 before every other case)", ("unknown", "invalid", "valid")),
-    Item("commands.act_term", "bool", True, "ACT_TERM (COT 10) ends a command"),
+    Item("commands.act_term", "bool", False, "ACT_TERM (COT 10) ends a command"),
     Item("commands.select_timeout", "float", 10.0, "seconds a select waits for its execute", low=0.0),
     Item("commands.time_tag_max_delay", "float", 0.0, "seconds a time-tagged command (58-64) may be old and still be executed; 0: not checked", low=0.0),
     Item("commands.stale_time_tag", "choice", "negative", "answer to a time-tagged command older than that: negative ACT_CON or silent (never executed)", ("negative", "silent")),
@@ -114,7 +123,7 @@ ITEMS: tuple[Item, ...] = (
          "reports made while no connection (of the group) is open are kept; unacknowledged ones are sent again after the reconnect"),
     # --master: the controlling station under test (link.* are then the master's k, w and timers,
     # points.commands the points it commands and how)
-    Item("master.general_interrogation", "bool", True, "--master: the master sends a station interrogation after STARTDT or end of initialisation"),
+    Item("master.general_interrogation", "bool", False, "--master: the master sends a station interrogation after STARTDT or end of initialisation"),
     Item("master.clock_sync", "bool", False, "--master: the master synchronises the clock (C_CS_NA_1) after STARTDT"),
     Item("master.commands_within", "float", 10.0, "--master: seconds after STARTDT within which the master commands each point of points.commands", low=0.1),
     Item("master.provoke_t1", "bool", False, "--master: the tool may stop acknowledging and answering TESTFR so that the master must close after t1"),
@@ -124,6 +133,9 @@ ITEMS: tuple[Item, ...] = (
     Item("master.provoke_sequence_error", "bool", False, "--master: the tool may send an I-frame with a wrong N(S), which the master must answer by closing the connection"),
 )
 _BY_KEY = {item.key: item for item in ITEMS}
+#: The items a master under test is judged by (--master): its k, w and timers, and master.*.
+_MASTER_ITEMS = frozenset(key for key in _BY_KEY if key.startswith("master.") or key in (
+    "link.k", "link.w", "link.t0", "link.t1", "link.t2", "link.t3"))
 _SECTIONS = {item.key.split(".")[0] for item in ITEMS} | {"points"}
 _MODES = ("direct", "select")
 
@@ -174,6 +186,34 @@ class Pics:
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
+
+    def given(self, key: str) -> bool:
+        """The file sets ``key`` (a PICS made in code, without lines, sets every item)."""
+        return not self.lines or key in self.lines
+
+    def omitted(self, *, master: bool = False) -> dict[str, Any]:
+        """The items the file leaves out, with the value the run uses instead: ``False`` for a
+        claim (not claimed), the standard's value for a parameter or an answer. ``master``: the
+        items of a master under test (link, master), else of an RTU (every section but master)."""
+        return {item.key: self.values[item.key] for item in ITEMS
+                if not self.given(item.key) and item.key != "rtu.common_addresses"
+                and (item.key in _MASTER_ITEMS if master else not item.key.startswith("master."))}
+
+    def omitted_note(self, keys: Iterable[str], *, master: bool = False) -> str:
+        """The words a failure reason ends with when it depends on items the file left out
+        (``''`` when it does not): "PICS items not in the file, default used: link.t1 15"."""
+        omitted = self.omitted(master=master)
+        used = [f"{key} {_yaml_value(omitted[key])}" for key in keys if key in omitted]
+        return f" (PICS items not in the file, default used: {', '.join(used)})" if used else ""
+
+    def omitted_summary(self, *, master: bool = False) -> str:
+        """One console line on what the file left out ('' when it sets every item)."""
+        omitted = self.omitted(master=master)
+        claims = [k for k, v in omitted.items() if _BY_KEY[k].kind == "bool"]
+        values = [f"{k} {_yaml_value(v)}" for k, v in omitted.items() if _BY_KEY[k].kind != "bool"]
+        parts = ([f"not claimed (optional, not in the file): {', '.join(claims)}"] if claims else []) + (
+            [f"not in the file, the standard's default used: {', '.join(values)}"] if values else [])
+        return f"PICS {self.file}: " + "; ".join(parts) if parts else ""
 
     @property
     def common_address(self) -> int:
@@ -230,7 +270,7 @@ class _Reader:
         for key, value in node.value:
             name = str(key.value)
             if name in result:
-                raise self.error(key, where, f"duplicate key {name!r} (first on line {_line(result[name][0])})")
+                raise self.error(key, where, f"duplicate key {shown(name)} (first on line {_line(result[name][0])})")
             result[name] = (key, value)
         return result
 
@@ -263,17 +303,17 @@ class _Reader:
         value = self.scalar(node, where)
         if item.kind == "bool":
             if not isinstance(value, bool):
-                raise self.error(node, where, f"expected true or false, got {value!r}")
+                raise self.error(node, where, f"expected true or false, got {shown(value)}")
             return value
         if item.kind == "choice":
             if str(value) not in item.choices:
-                raise self.error(node, where, f"{value!r} is not one of: {', '.join(item.choices)}")
+                raise self.error(node, where, f"{shown(value)} is not one of: {', '.join(item.choices)}")
             return str(value)
         if item.kind == "int":
             number: float = self.integer(node, where)
         else:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self.error(node, where, f"expected a number of seconds, got {value!r}")
+                raise self.error(node, where, f"expected a number of seconds, got {shown(value)}")
             number = float(value)
         if item.low is not None and number < item.low:
             raise self.error(node, where, f"must be at least {item.low:g}, got {number:g}")
@@ -282,7 +322,7 @@ class _Reader:
     def integer(self, node: Node, where: str) -> int:
         value = self.scalar(node, where)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(node, where, f"expected an integer, got {value!r}")
+            raise self.error(node, where, f"expected an integer, got {shown(value)}")
         return value
 
     def type_of(self, node: Node, where: str) -> Type:
@@ -290,7 +330,7 @@ class _Reader:
         try:
             return Type[str(value).upper()]
         except KeyError:
-            raise self.error(node, where, f"{value!r} is not a type identification (like M_SP_NA_1)") from None
+            raise self.error(node, where, f"{shown(value)} is not a type identification (like M_SP_NA_1)") from None
 
 
 def parse_pics(text: str, file: str = "<pics>", *, sha256: str | None = None) -> Pics:
@@ -301,7 +341,8 @@ def parse_pics(text: str, file: str = "<pics>", *, sha256: str | None = None) ->
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise PicsError(file, mark.line + 1 if mark else 0, "", f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        column = f" (column {mark.column + 1})" if mark else ""
+        raise PicsError(file, mark.line + 1 if mark else 0, "", f"invalid YAML: {getattr(exc, 'problem', exc)}{column}") from None
     if root is None:
         raise PicsError(file, 1, "rtu.common_addresses", "the file is empty; this item is required")
     values: dict[str, Any] = {item.key: item.default for item in ITEMS}
@@ -330,7 +371,7 @@ def parse_pics(text: str, file: str = "<pics>", *, sha256: str | None = None) ->
                            ("rtu.common_addresses", 1, 0xFFFE)):
         for value in values[key]:
             if not low <= value <= high:
-                raise PicsError(file, lines.get(key, 0), key, f"{value} outside {low}..{high}")
+                raise PicsError(file, lines.get(key, 0), key, f"{shown(value)} outside {low}..{high}")
     if values["link.t2"] >= values["link.t1"]:
         raise PicsError(file, lines.get("link.t2", 0), "link.t2", "t2 must be less than t1")
     digest = sha256 if sha256 is not None else hashlib.sha256(text.encode()).hexdigest()
@@ -367,7 +408,7 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
                     raise reader.error(entry, f"{where}.{required}", f"missing{hint}")
             ioa = reader.integer(fields["io_address"][1], f"{where}.io_address")
             if not 1 <= ioa <= 0xFFFFFF:
-                raise reader.error(fields["io_address"][1], f"{where}.io_address", f"{ioa} outside 1..16777215")
+                raise reader.error(fields["io_address"][1], f"{where}.io_address", f"{shown(ioa)} outside 1..16777215")
             type_ = reader.type_of(fields["type"][1], f"{where}.type")
             if name == "read":
                 groups = frozenset(reader.item(Item("", "ints", [], ""), fields["groups"][1])) if "groups" in fields else frozenset()
@@ -383,7 +424,7 @@ def _points(reader: _Reader, node: Node) -> tuple[tuple[ReadPoint, ...], tuple[C
             value = reader.scalar(fields["value"][1], f"{where}.value")
             mode = str(reader.scalar(fields["mode"][1], f"{where}.mode")) if "mode" in fields else "direct"
             if mode not in _MODES:
-                raise reader.error(fields["mode"][1], f"{where}.mode", f"{mode!r} is not one of: {', '.join(_MODES)}")
+                raise reader.error(fields["mode"][1], f"{where}.mode", f"{shown(mode)} is not one of: {', '.join(_MODES)}")
             try:
                 command_object(type_, ioa, value, time=_SOME_TIME if type_ in _TIMED_COMMANDS else None)
             except (ValueError, TypeError, KeyError) as exc:
@@ -406,7 +447,7 @@ def _file(reader: _Reader, fields: dict[str, tuple[Node, Node]], entry: Node, wh
             raise reader.error(entry, f"{where}.{key}", "missing")
         value = reader.integer(fields[key][1], f"{where}.{key}")
         if not 1 <= value <= high:
-            raise reader.error(fields[key][1], f"{where}.{key}", f"{value} outside 1..{high}")
+            raise reader.error(fields[key][1], f"{where}.{key}", f"{shown(value)} outside 1..{high}")
         numbers.append(value)
     return FilePoint(*numbers)
 
@@ -459,7 +500,12 @@ def _yaml_value(value: Any) -> str:
 
 def _render(values: Mapping[str, Any], reads: tuple[ReadPoint, ...], commands: tuple[CommandPoint, ...],
             *, comments: bool, title: str, files: tuple[FilePoint, ...] = (), master: bool = True) -> str:
-    out = [f"# {title}", "# docs/pics.md describes every item; c104test conformance --pics FILE reads it.", ""]
+    out = [f"# {title}", "# docs/pics.md describes every item; c104test conformance --pics FILE reads it."]
+    if comments:
+        out += ["# Optional is optional: a function (true/false) left out of the file is not claimed, and its",
+                "# cases are n/a naming it; a value left out takes the standard's default (shown here). The run",
+                "# lists every item the file left out (console, results.json, report.html)."]
+    out.append("")
     section = ""
     for item in ITEMS:
         head, name = item.key.split(".")
@@ -535,6 +581,8 @@ def pics_from_profile(profile: Any) -> str:
         "rtu.common_addresses": [s.common_address for s in profile.stations],
         "link.k": link.k, "link.w": link.w, "link.t0": float(link.t0), "link.t1": float(link.t1),
         "link.t2": float(link.t2), "link.t3": float(link.t3),
+        "functions.station_interrogation": True, "functions.clock_sync": True, "functions.read": True,
+        "functions.test_command": True,
         "functions.interrogation_groups": sorted(groups),
         "functions.unknown_group": pixit.unknown_group,
         "functions.counter_interrogation": any(p.type in _COUNTER_TYPES for p in reads),

@@ -71,6 +71,8 @@ async def run_case(case: Case, host: str, port: int, pics: Pics, *, transport: T
         verdict, reason = Verdict.ERROR, f"{type(exc).__name__}: {exc}"
     if capture is not None:
         ctx.add_to_capture(capture, f"case {case.id} {case.title}")
+    if verdict in (Verdict.FAIL, Verdict.ERROR):  # a failure that depends on an item the file left out says so
+        reason += pics.omitted_note(case.pics)
     return CaseResult(case.id, case.title, case.clause, verdict, reason,
                       trio.current_time() - started, tuple(ctx.evidence()))
 
@@ -143,7 +145,7 @@ async def run_suite(host: str, port: int, pics: Pics, cases: Iterable[Case], out
             results = sorted(done, key=lambda r: order.get(r.id, len(order)))
         document = results_document(results, host=host, port=port, pics=pics.file, started=started,
                                     finished=utc_now(), capture_sha256=file_sha256(capture_path(output)),
-                                    pics_sha256=pics.sha256 or None)
+                                    pics_sha256=pics.sha256 or None, pics_omitted=pics.omitted())
         if not complete:
             document["interrupted"] = f"{len(results)} of {len(cases)} cases finished" + (f"; {stopped}" if stopped else "")
         _write_reports(output, document, results, host, port, pics)
@@ -152,10 +154,11 @@ async def run_suite(host: str, port: int, pics: Pics, cases: Iterable[Case], out
 
 def _write_reports(output: str, document: dict[str, Any], results: list[CaseResult], host: str, port: int,
                    pics: Pics) -> None:
-    from .report import write_html, write_junit, write_results
+    from .report import report_notes, write_html, write_junit, write_results
 
     write_results(output, document)
-    write_junit(output, results)
+    write_junit(output, results, interrupted=document.get("interrupted", ""))
     write_html(output, results, host=host, port=port, pics=pics.file, started=document["started"],
                finished=document["finished"], pics_sha256=document["pics_sha256"],
-               capture_sha256=document["capture_sha256"])
+               capture_sha256=document["capture_sha256"], notes=report_notes(document),
+               interrupted=document.get("interrupted", ""))

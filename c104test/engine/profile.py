@@ -61,6 +61,7 @@ from .profile_rules import (
     check_value,
     int_in,
     is_int,
+    shown,
     station_problem,
 )
 
@@ -443,8 +444,10 @@ class _Loader:
         """Key -> (key node, value node); rejects unknown and duplicate keys."""
         self.plain(node, path)
         if not isinstance(node, MappingNode):
-            got = "a list" if isinstance(node, SequenceNode) else repr(self.value(node, path))
-            raise self.error(node, path, f"expected a mapping of {what}, got {got}")
+            got = "a list" if isinstance(node, SequenceNode) else shown(self.value(node, path))
+            hint = "; is this a YAML profile? docs/profile.md shows the format" if not path else ""
+            raise self.error(node, path, f"expected a mapping of {what} (key: value), got {got}"
+                                         f" at column {node.start_mark.column + 1}{hint}")
         written = {id(key_node) for key_node, _ in node.value if key_node.tag != _MERGE_TAG}
         try:
             self.yaml.flatten_mapping(node)  # merge keys: <<: *defaults, merged entries first
@@ -479,8 +482,8 @@ class _Loader:
             return []
         self.plain(node, path)
         if not isinstance(node, SequenceNode):
-            got = "a mapping" if isinstance(node, MappingNode) else repr(self.value(node, path))
-            raise self.error(node, path, f"expected a list of {what}, got {got}")
+            got = "a mapping" if isinstance(node, MappingNode) else shown(self.value(node, path))
+            raise self.error(node, path, f"expected a list of {what}, got {got} at column {node.start_mark.column + 1}")
         return list(node.value)
 
     def check(self, node: Node, path: str, rule: Callable[[Any], Any], raw: Any = None) -> Any:

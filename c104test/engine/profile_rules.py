@@ -154,6 +154,26 @@ def _flag_names(q: Quality) -> str:
 # ---- rules shared by the loader and the dataclasses -----------------------------------------------
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """A value as an error quotes it: its first line, at most ``limit`` characters, never a
+    whole file given by mistake (a CSV or an HTML page read as a one-value YAML document).
+
+    >>> shown("a,b,c\\n1,2,3")
+    "'a,b,c' (first line of 2)"
+    """
+    if isinstance(value, str):
+        lines = value.split("\n")
+        first = lines[0]
+        text = repr(first[:limit]) + ("..." if len(first) > limit else "")
+        if len(lines) > 1:
+            text += f" (first line of {len(lines)})"
+        elif len(first) > limit:
+            text += f" ({len(first)} characters)"
+        return text
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def is_int(v: object) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -164,21 +184,21 @@ def _is_number(v: object) -> TypeGuard[int | float]:
 
 def int_in(v: object, lo: int, hi: int) -> int:
     if not is_int(v):
-        raise Invalid(f"expected an integer in {lo}..{hi}, got {v!r}")
+        raise Invalid(f"expected an integer in {lo}..{hi}, got {shown(v)}")
     if not lo <= v <= hi:
-        raise Invalid(f"{v} is outside {lo}..{hi}")
+        raise Invalid(f"{shown(v)} is outside {lo}..{hi}")
     return int(v)
 
 
 def check_seconds(v: object) -> float:
     if not _is_number(v) or not math.isfinite(v) or v <= 0:
-        raise Invalid(f"expected a positive number of seconds, got {v!r}")
+        raise Invalid(f"expected a positive number of seconds, got {shown(v)}")
     return float(v)
 
 
 def check_flag(v: object) -> bool:
     if not isinstance(v, bool):
-        raise Invalid(f"expected true or false, got {v!r}")
+        raise Invalid(f"expected true or false, got {shown(v)}")
     return v
 
 
@@ -186,7 +206,7 @@ def check_text(v: object) -> str:
     if v is None:
         return ""
     if not isinstance(v, str):
-        raise Invalid(f"expected text, got {v!r}")
+        raise Invalid(f"expected text, got {shown(v)}")
     return v
 
 
@@ -202,7 +222,7 @@ def check_type(v: object) -> Type:
     if isinstance(v, Type):
         t = v
     elif isinstance(v, bool) or not isinstance(v, int | str):
-        raise Invalid(f"{v!r} is not a type; expected e.g. M_SP_NA_1")
+        raise Invalid(f"{shown(v)} is not a type; expected e.g. M_SP_NA_1")
     else:
         try:
             t = cast(Type, Type.parse(v))
@@ -210,7 +230,7 @@ def check_type(v: object) -> Type:
             names = [_type_name(t) for t in KIND]
             close = difflib.get_close_matches(str(v).upper(), names, n=1, cutoff=0.85)
             hint = f"did you mean {close[0]}?" if close else "expected e.g. M_SP_NA_1"
-            raise Invalid(f"{v!r} is not a type; {hint}") from None
+            raise Invalid(f"{shown(v)} is not a type; {hint}") from None
     if t in _CP24:
         raise Invalid(
             f"{t.name} has a CP24Time2a time tag, which IEC 104 does not use; use {_CP24[t].name}"
@@ -231,7 +251,7 @@ def _check_enum(v: object, enum_cls: Any, allowed: Iterable[Any], what: str) -> 
     elif isinstance(v, str):
         member = enum_cls.__members__.get(v.strip().upper())
     if member not in allowed:
-        raise Invalid(f"{v!r} is not {what}; expected {names}")
+        raise Invalid(f"{shown(v)} is not {what}; expected {names}")
     return member
 
 
@@ -246,14 +266,14 @@ def _check_flags(v: object, flags_cls: Any) -> Any:
         return flags_cls(v)
     items = [v] if isinstance(v, str) else v
     if not isinstance(items, list | tuple):
-        raise Invalid(f"expected a list of {flags_cls.__name__} names, got {v!r}")
+        raise Invalid(f"expected a list of {flags_cls.__name__} names, got {shown(v)}")
     result = flags_cls(0)
     for index, item in enumerate(items):
         member = names.get(item.strip().upper()) if isinstance(item, str) else None
         if member is None:
             expected = ", ".join(str(m.name) for m in flags_cls)
             raise Invalid(
-                f"{item!r} is not a {flags_cls.__name__} flag; expected {expected}", index
+                f"{shown(item)} is not a {flags_cls.__name__} flag; expected {expected}", index
             )
         result |= member
     return result
@@ -268,7 +288,7 @@ def check_value(t: Type, v: object) -> object:
         if isinstance(v, str) and v.strip().upper() in ("ON", "OFF", "TRUE", "FALSE"):
             return v.strip().upper() in ("ON", "TRUE")
         if not isinstance(v, bool):
-            raise Invalid(f"expected true or false for {t.name}, got {v!r}")
+            raise Invalid(f"expected true or false for {t.name}, got {shown(v)}")
         return v
     if kind == "double":
         if t in COMMANDS:
@@ -289,7 +309,7 @@ def check_value(t: Type, v: object) -> object:
         return _check_flags(v, OutputCircuits)
     if kind in ("normalized", "short"):
         if not _is_number(v):
-            raise Invalid(f"expected a number for {t.name}, got {v!r}")
+            raise Invalid(f"expected a number for {t.name}, got {shown(v)}")
         number = float(v)
         if kind == "normalized" and not -1.0 <= number <= 1.0:
             raise Invalid(f"{v} is outside -1..1 (a normalized value)")
@@ -297,7 +317,7 @@ def check_value(t: Type, v: object) -> object:
             try:
                 struct.pack("<f", number)
             except OverflowError:
-                raise Invalid(f"{v} does not fit a 32-bit float") from None
+                raise Invalid(f"{shown(v)} does not fit a 32-bit float") from None
         return number
     lo, hi = {
         "step": (-64, 63),
@@ -321,7 +341,7 @@ def check_quality(t: Type, v: object) -> Quality:
     else:
         items = [s for s in re.split(r"[\s,|]+", v) if s] if isinstance(v, str) else v
         if not isinstance(items, list | tuple | set | frozenset):
-            raise Invalid(f"expected a list of quality flags like [IV, NT], got {v!r}")
+            raise Invalid(f"expected a list of quality flags like [IV, NT], got {shown(v)}")
         q = Quality(0)
         for index, item in enumerate(items):
             key = item.strip().upper().replace("_", "") if isinstance(item, str) else None
@@ -330,7 +350,7 @@ def check_quality(t: Type, v: object) -> Quality:
             flag = _QUALITY_NAMES.get(key) if key else None
             if flag is None:
                 raise Invalid(
-                    f"{item!r} is not a quality flag; expected IV, NT, SB, BL, OV or EI", index
+                    f"{shown(item)} is not a quality flag; expected IV, NT, SB, BL, OV or EI", index
                 )
             q |= flag
     mask = _quality_mask(t)
@@ -350,7 +370,7 @@ def check_groups(t: Type, v: object) -> frozenset[int]:
         return frozenset()
     items = [v] if is_int(v) else v
     if not isinstance(items, list | tuple | set | frozenset):
-        raise Invalid(f"expected a list of interrogation groups 1..16, got {v!r}")
+        raise Invalid(f"expected a list of interrogation groups 1..16, got {shown(v)}")
     groups = set()
     for index, item in enumerate(items):
         try:
@@ -417,7 +437,7 @@ def check_command_mode(t: Type, v: object) -> CommandMode:
         key = re.sub(r"[\s-]+", "_", v.strip().upper()) if isinstance(v, str) else ""
         key = key.removeprefix("COMMANDMODE.")
         if key not in _MODES:
-            raise Invalid(f"{v!r} is not a command mode; expected direct or select")
+            raise Invalid(f"{shown(v)} is not a command mode; expected direct or select")
         mode = _MODES[key]
     if mode is not CommandMode.DIRECT and t not in COMMANDS:
         raise Invalid("command_mode is only for commands (types 45-64)")
@@ -493,7 +513,7 @@ def check_allowed_clients(v: object) -> tuple[str, ...]:
         return ()
     items = [v] if isinstance(v, str) else v
     if not isinstance(items, list | tuple):
-        raise Invalid(f"expected a list of IP addresses, got {v!r}")
+        raise Invalid(f"expected a list of IP addresses, got {shown(v)}")
     clients = []
     for index, item in enumerate(items):
         try:
@@ -501,7 +521,7 @@ def check_allowed_clients(v: object) -> tuple[str, ...]:
                 str(ipaddress.ip_address(item.strip() if isinstance(item, str) else item))
             )
         except ValueError:
-            raise Invalid(f"{item!r} is not an IP address", index) from None
+            raise Invalid(f"{shown(item)} is not an IP address", index) from None
     return tuple(clients)
 
 
@@ -509,11 +529,11 @@ def check_faults(v: object) -> tuple[Fault, ...]:
     faults = tuple(parse_fault(f) if isinstance(f, str) else f for f in v)  # type: ignore[attr-defined]
     for i, fault in enumerate(faults):
         if not isinstance(fault, Fault):
-            raise Invalid(f"{fault!r} is not a fault", i)
+            raise Invalid(f"{shown(fault)} is not a fault", i)
     return faults
 
 
 def check_unknown_group(v: object) -> str:
     if not isinstance(v, str) or v.strip().lower() not in ("negative", "empty"):
-        raise Invalid(f"{v!r} is not a reply; expected negative or empty")
+        raise Invalid(f"{shown(v)} is not a reply; expected negative or empty")
     return v.strip().lower()

@@ -88,6 +88,7 @@ Choices where the standard leaves room or real RTUs differ (documented for the t
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import ipaddress
 import logging
@@ -135,6 +136,42 @@ __all__ = [
 ]
 
 log = logging.getLogger("c104test.simulator")
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def fault_in_words(fault: Fault) -> str:
+    """One fault as a test engineer reads it on the console: its name, what it does (the first
+    sentence of its description) and which requests or points it touches.
+
+    >>> from c104test.protocol.station.faults import parse_fault
+    >>> fault_in_words(parse_fault("no_confirmation type=C_SC_NA_1 ioa=500 nth=2"))
+    'no_confirmation (no ACT_CON/DEACT_CON (positive or negative) for the request) on C_SC_NA_1, IOA 500, the 2nd match only'
+    """
+    doc = " ".join((type(fault).__doc__ or "").split("\n\n")[0].split())
+    what = doc.split(". ")[0].rstrip(".").replace("``", "")
+    what = what[0].lower() + what[1:] if what else ""
+    parameters = [f"{f.name} {getattr(fault, f.name)}" for f in dataclasses.fields(fault) if f.name != "scope"]
+    scope = fault.scope
+    where = ([scope.type.name] if scope.type is not None else []) \
+        + ([f"CA {scope.common_address}"] if scope.common_address is not None else []) \
+        + ([f"IOA {scope.io_address}"] if scope.io_address is not None else [])
+    text = f"{fault.name} ({what})" if what else fault.name
+    if parameters:
+        text += " with " + ", ".join(parameters)
+    text += " on " + ", ".join(where) if where else f" on every {'frame' if fault.acts_on == 'link' else fault.acts_on}"
+    if scope.occurrence is not None:
+        text += f", the {_ordinal(scope.occurrence)} match only"
+    return text
+
+
+def fault_plan_in_words(faults: Iterable[Fault]) -> str:
+    """The console line of a fault plan: the simulator misbehaves on purpose, and how."""
+    faults = tuple(faults)
+    return (f"simulator fault plan: {len(faults)} deliberate misbehaviour{'s' if len(faults) != 1 else ''}: "
+            + "; ".join(fault_in_words(f) for f in faults))
+
 
 SIMULATOR_JOURNAL_SIZE = 8 * 1024 * 1024  # octets, all connections of one simulator together
 _checkpoint_if_cancelled = trio.lowlevel.checkpoint_if_cancelled  # (bound once: per value)
@@ -445,7 +482,7 @@ class Simulator:
         self._unyielded = 0  # set_point calls since the last schedule point
         self._timer_wakeup = trio.Event()
         if self.faults:
-            log.warning("simulator fault plan: %s", ", ".join(repr(f) for f in self.faults))
+            log.warning("%s", fault_plan_in_words(self.faults))
 
     # ---- the fault plan ----
 
@@ -458,7 +495,7 @@ class Simulator:
             link_faults.apply(connection.link)
             connection._wake()  # (a fault that ignores k opens the window)
         if self.faults:
-            log.warning("simulator fault plan: %s", ", ".join(repr(f) for f in self.faults))
+            log.warning("%s", fault_plan_in_words(self.faults))
         else:
             log.info("simulator fault plan cleared")
 

@@ -144,6 +144,10 @@ async def run_fleet(
                 run = finish(new_results(entry.signals, entry.name, witnesses),  # its "finished" was empty
                              [ItemResult(r.row, r.common_address, r.io_address, r.name, "error", reason=reason)
                               for r in entry.signals.rows], [])
+                run.captures = list(getattr(exc, "captures", ()))  # a failed STARTDT's frames, when any
+                if callback is not None:  # the console counts these rows too: "[24/24]", never "[12/24]"
+                    for item in run.points:
+                        callback(item)
                 report.mkdir(parents=True, exist_ok=True)
                 from .runner import write_fat_reports
 

@@ -22,9 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import trio
+
 from .. import __version__
-from ..engine.client import open_connection
-from ..engine.errors import C104TestError, LinkDown
+from ..engine.client import ClientConnection
+from ..engine.errors import C104TestError, LinkDown, unwrap_group
 from ..engine.profile import Profile
 from ..engine.simulator import open_simulator
 from ..protocol.closing import CloseCause
@@ -176,25 +178,47 @@ async def run_fat(
 
     run = RunResults(rtu or f"{host}:{port}", signals.path, signals.sha256, started, tool=f"c104test {__version__}",
                      witnesses=tuple(witnesses))
+    # the caller's timeout bounds the STARTDT con too (else the link's t1, 15 s by default)
+    connect = {"command_timeout": options.timeout, "start_timeout": options.timeout, **(connect_options or {})}
+    conn = ClientConnection(host, port, **connect)
+
+    def keep_capture() -> str:
+        """Write the frames exchanged so far (a failed STARTDT's too: the evidence the RTU owner
+        needs); '' when there is no directory or the TCP connection never opened."""
+        if directory is None or (conn.journal.endpoints is None and not len(conn.journal)):
+            return ""
+        conn.journal.write_pcap(directory / capture_name)
+        captures.append({"file": capture_name, "sha256": _sha256_file(directory / capture_name)})
+        return str(directory / capture_name)
+
     try:
-        # the caller's timeout bounds the STARTDT con too (else the link's t1, 15 s by default)
-        connect = {"command_timeout": options.timeout, "start_timeout": options.timeout, **(connect_options or {})}
-        async with open_connection(host, port, **connect) as conn:
-            try:
-                results, unexpected = await check_points(conn, signals, options, record)
-            finally:
-                if directory is not None:
-                    conn.journal.write_pcap(directory / capture_name)
-                    captures.append({"file": capture_name, "sha256": _sha256_file(directory / capture_name)})
-    except LinkDown as exc:
-        if exc.cause is not CloseCause.START_TIMEOUT:
+        try:
+            async with trio.open_nursery() as nursery:  # open_connection's, keeping the connection's journal
+                await nursery.start(conn.run)
+                try:
+                    results, unexpected = await check_points(conn, signals, options, record)
+                finally:
+                    await conn.close()
+                    nursery.cancel_scope.cancel()
+        except BaseExceptionGroup as group:
+            error = unwrap_group(group)
+            raise error from error.__cause__
+        finally:
+            written = keep_capture()
+    except C104TestError as exc:
+        failed = exc
+        if isinstance(exc, LinkDown) and exc.cause is CloseCause.START_TIMEOUT:
+            # name what the RTU did not do, and the bound (the caller's timeout, not the link's t1)
+            failed = LinkDown(
+                f"the RTU at {host}:{port} accepted the TCP connection but did not confirm STARTDT act "
+                f"(no STARTDT con) within {connect['start_timeout']:g} s; no point was checked",
+                by=exc.by, cause=exc.cause,
+            )
+        # the capture of the frames exchanged before the failure: the console and a fleet's report name it
+        failed.captures = [c for c in captures if written.endswith(c["file"])] if written else []  # type: ignore[attr-defined]
+        if failed is exc:
             raise
-        # name what the RTU did not do, and the bound (the caller's timeout, not the link's t1)
-        raise LinkDown(
-            f"the RTU at {host}:{port} accepted the TCP connection but did not confirm STARTDT act "
-            f"(no STARTDT con) within {connect['start_timeout']:g} s; no point was checked",
-            by=exc.by, cause=exc.cause,
-        ) from exc
+        raise failed from exc
     finally:
         state.close()
     run.points, run.unexpected, run.captures, run.finished = results, unexpected, captures, _now()

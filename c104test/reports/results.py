@@ -83,6 +83,10 @@ class RunResults:
     kind: str = "fat"
     #: The device under test as the sequence charts name it ("master" when a master is tested).
     peer: str = "RTU"
+    #: More header facts (label, text): what the PICS left out.
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    #: Why the run ended early ("1 of 5 cases finished; ..."): the page's verdict is then INTERRUPTED.
+    interrupted: str = ""
 
     def counts(self) -> dict[str, int]:
         found = Counter(p.verdict for p in self.points)
@@ -111,6 +115,8 @@ class RunResults:
             "captures": self.captures,
             "kind": self.kind,
             "peer": self.peer,
+            "notes": [list(n) for n in self.notes],
+            "interrupted": self.interrupted,
         }
 
     @classmethod
@@ -120,7 +126,7 @@ class RunResults:
             data.get("tool", ""), tuple(data.get("witnesses", ())),
             [ItemResult.from_json(p) for p in data.get("points", ())],
             list(data.get("unexpected", ())), list(data.get("captures", ())), data.get("kind", "fat"),
-            data.get("peer", "RTU"),
+            data.get("peer", "RTU"), [tuple(n) for n in data.get("notes", ())], data.get("interrupted", ""),
         )
 
     def write(self, path: str | Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from .chart import sequence_chart
 from .results import ItemResult, RunResults
 
-__all__ = ["RESULT_COLUMNS", "result_columns", "write_html", "write_junit", "write_reports", "write_xlsx"]
+__all__ = ["RESULT_COLUMNS", "list_row_column", "result_columns", "write_html", "write_junit", "write_reports", "write_xlsx"]
 
 #: Columns appended to the list in report.xlsx.
 RESULT_COLUMNS = ("seen value", "seen quality", "verdict", "time (s)", "remark")
@@ -80,6 +80,11 @@ _WORDS = {
 }
 
 
+def _verdict(run: RunResults) -> str:
+    """A run cut short is neither PASSED nor FAILED: the rows that never ran were not checked."""
+    return "INTERRUPTED" if run.interrupted else "PASSED" if run.passed else "FAILED"
+
+
 def write_html(run: RunResults, path: str | Path) -> None:
     """A self-contained page: header facts, summary, one line per row, failure evidence as charts."""
     e = html.escape
@@ -93,9 +98,11 @@ def write_html(run: RunResults, path: str | Path) -> None:
              ("tool", run.tool), ("witnesses", ", ".join(run.witnesses) or "-"), ("started", run.started),
              ("finished", run.finished)]
     facts += [(f"capture {c['file']} sha256", c["sha256"]) for c in run.captures]
+    facts += [("interrupted", run.interrupted)] if run.interrupted else []
+    facts += [(label, text) for label, text in run.notes]
     out += [f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in facts]
     out.append("</table>")
-    verdict = "PASSED" if run.passed else "FAILED"
+    verdict = _verdict(run)
     out.append(f"<h2 id='verdict'>{verdict}: "
                + ", ".join(f"{n} {words['skipped'] if v == 'skipped' else v}" for v, n in counts.items())
                + (f", {len(run.unexpected)} unexpected" if fat else "") + "</h2>")
@@ -148,6 +155,16 @@ def result_columns(headers: Sequence[str]) -> tuple[str, ...]:
     return tuple(f"c104test {c}" if c in taken else c for c in RESULT_COLUMNS)
 
 
+def list_row_column(headers: Sequence[str]) -> str:
+    """The header of report.xlsx's first column, the list's own row number ('c104test list row'
+    when the list has a 'list row' column of its own).
+
+    >>> list_row_column(["name", "ioa"])
+    'list row'
+    """
+    return "c104test list row" if "list row" in {str(h).strip().lower() for h in headers} else "list row"
+
+
 def _as_written(sheet: object, value: object) -> object:
     """Text that begins with '=' stays text: openpyxl would write it as a formula, so a remark
     '=> see drawing 12' became a broken formula in the workbook that is signed."""
@@ -169,20 +186,23 @@ def write_xlsx(run: RunResults, path: str | Path, table: Table | None = None) ->
     fills = {"pass": "E3F4E3", "fail": "FBE0E0", "error": "FDE9C8", "skipped": "EEEEEE"}
     book = openpyxl.Workbook(write_only=True)  # streams rows: a few times faster for long lists
     sheet = book.create_sheet("Results")
-    headers = list(table[0]) if table else ["row", "name", "common_address", "io_address", "expected"]
-    sheet.append([*headers, *result_columns(headers)])
+    headers = list(table[0]) if table else ["name", "common_address", "io_address", "expected"]
+    # the row number of the list as its user sees it (sheet or CSV): this sheet drops blank and
+    # comment rows and starts at row 2, and every reason, console line and report says "row 8"
+    sheet.append([list_row_column(headers), *headers, *result_columns(headers)])
     styles = {verdict: PatternFill("solid", fgColor=colour) for verdict, colour in fills.items()}
     for p in run.points:
-        cells = list(table[1].get(p.row, ())) if table else [p.row, p.name, p.common_address, p.io_address, p.expected]
+        cells = list(table[1].get(p.row, ())) if table else [p.name, p.common_address, p.io_address, p.expected]
         cells = [None if c == "" else _as_written(sheet, _number(c)) for c in cells] + [None] * (len(headers) - len(cells))
         verdict = WriteOnlyCell(sheet, p.verdict)
         verdict.fill = styles[p.verdict]
-        sheet.append([*cells, _as_written(sheet, p.seen or None), p.quality or None, verdict, round(p.duration, 3),
+        sheet.append([p.row, *cells, _as_written(sheet, p.seen or None), p.quality or None, verdict, round(p.duration, 3),
                       _as_written(sheet, p.reason or None)])
     summary = book.create_sheet("Summary")
     for key, value in (("RTU", run.rtu), ("list file", run.points_file), ("list sha256", run.points_sha256),
                        ("tool", run.tool), ("started", run.started), ("finished", run.finished),
-                       ("verdict", "PASSED" if run.passed else "FAILED"), *run.counts().items(),
+                       ("verdict", _verdict(run)), *((("interrupted", run.interrupted),) if run.interrupted else ()),
+                       *run.counts().items(),
                        ("unexpected", len(run.unexpected)),
                        *((f"capture {c['file']} sha256", c["sha256"]) for c in run.captures)):
         summary.append([key, _as_written(summary, value)])

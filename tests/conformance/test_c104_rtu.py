@@ -26,6 +26,10 @@ rtu:
   common_addresses: [47]
 link: {k: 12, w: 8, t0: 10, t1: 3, t2: 2, t3: 4, i_frame_when_stopped: close}
 functions:
+  station_interrogation: true
+  clock_sync: true
+  read: true
+  test_command: true
   interrogation_groups: []
   second_interrogation: queue  # it neither refuses nor restarts: a second GI is answered too
   counter_interrogation: true

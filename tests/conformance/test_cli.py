@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -14,7 +15,7 @@ import pytest
 
 from c104test.cli import main
 from c104test.conformance import parse_pics, pics_template
-from c104test.protocol.station.faults import ConfirmRead
+from c104test.protocol.station.faults import ConfirmRead, parse_fault
 from c104test.sync.session import SimulatedRtu
 
 from .simulated import PICS_TEXT, PROFILE
@@ -129,6 +130,14 @@ def test_a_run_against_no_rtu_stops_after_its_first_case(tmp_path: Path, capsys:
     document = json.loads((tmp_path / "results.json").read_text())
     assert [c["id"] for c in document["cases"]] == ["L01"]
     assert "1 of 5 cases finished; stopped: the first case" in document["interrupted"]
+    # report.html said nothing of it: a page of 1 n/a or error read as a complete run
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<th>interrupted</th><td>1 of 5 cases finished; stopped: the first case" in page
+    assert "<h2 id='verdict'>INTERRUPTED: " in page and "PASSED" not in page
+    suite = ET.parse(tmp_path / "junit.xml").getroot()
+    assert suite.get("tests") == "2" and suite.get("errors") == "2"  # L01 and the interruption itself
+    error = suite.find("testcase[@name='run interrupted']/error")
+    assert error is not None and error.get("message", "").startswith("interrupted: 1 of 5 cases finished; stopped:")
 
 
 @pytest.mark.parametrize(
@@ -239,6 +248,10 @@ def test_the_tools_own_warnings_go_to_the_log_file_not_between_the_progress_line
     assert [line.split()[0] for line in lines[:2]] == ["L05", "A02"], lines
     assert "warning" in lines[-1] and "conformance.log" in lines[-1], lines
     log = (out / "conformance.log").read_text(encoding="utf-8")
+    # every line carries its zone, as results.json's times do (they were local times without one)
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d ", line)
+               for line in log.splitlines() if line[:1].isdigit()), log[:300]
+    assert re.match(r"\d{4}-", log)
     assert "WARNING c104test.client: unexpected frame from 127.0.0.1:" in log
     assert "STOPDT con without STOPDT act" in log
 
@@ -305,3 +318,92 @@ def test_a_pics_with_a_ca_the_rtu_does_not_know_says_so(tmp_path: Path, capsys: 
     assert line.endswith("station interrogation was answered with COT 46 (unknown common address) P/N=1 where a "
                          "positive ACT_CON (COT 7) was expected; the RTU does not know CA 12: is PICS "
                          "rtu.common_addresses right?"), line
+
+
+def test_an_omitted_optional_item_is_not_claimed_and_the_run_lists_what_the_file_left_out(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A hand-written PICS without 'read' claimed the read command silently (ITEMS' default was
+    true), and nothing said which items came from defaults. Now an omitted function is not claimed
+    (n/a naming the item), the console, results.json and report.html list every omitted item, and a
+    failure that depends on one names it (A19 judged by the default 'unknown.type negative')."""
+    text = re.sub(r"(?m)^  read: true.*\n", "", PICS_TEXT).replace("  type: negative", "  # type: omitted")
+    assert "  read: true" not in text
+    status, out = run(tmp_path, faults=[parse_fault("positive_confirmation type=C_TS_NA_1")], pics_text=text,
+                      cases="A16,A19")
+    assert status == 1
+    console = capsys.readouterr().out
+    assert (f"PICS {tmp_path / 'rtu.yaml'}: not claimed (optional, not in the file): functions.read; "
+            "not in the file, the standard's default used: unknown.type negative") in console, console
+    document = json.loads((out / "results.json").read_text())
+    assert document["pics_omitted"] == {"functions.read": False, "unknown.type": "negative"}
+    a16, a19 = document["cases"]
+    assert a16["verdict"] == "n/a" and a16["reason"].startswith("PICS functions.read is not in the file: not claimed"), a16
+    assert a19["verdict"] == "fail" and a19["reason"].endswith(
+        "(PICS items not in the file, default used: unknown.type negative)"), a19
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<th>PICS: not claimed (optional, not in the file)</th><td>functions.read</td>" in page
+    assert "<th>PICS: not in the file, the standard&#x27;s default used</th><td>unknown.type negative</td>" in page
+
+
+def test_every_function_the_standard_leaves_optional_is_not_claimed_when_omitted() -> None:
+    minimal = parse_pics("rtu: {common_addresses: [47]}\n", "minimal.yaml")
+    for key in ("commands.act_term", "functions.test_command", "functions.read", "functions.end_of_initialisation",
+                "functions.station_interrogation", "functions.clock_sync", "master.general_interrogation"):
+        assert minimal[key] is False, key
+    assert minimal["link.t1"] == 15.0 and "link.t1" in minimal.omitted()
+    assert "master.general_interrogation" not in minimal.omitted() and "master.general_interrogation" in minimal.omitted(master=True)
+    template = parse_pics(pics_template())
+    assert "# Optional is optional: a function (true/false) left out of the file is not claimed" in pics_template()
+    assert template.omitted() == {}
+
+
+def test_ctrl_c_during_a_master_run_leaves_the_report_and_the_frames_seen(tmp_path: Path) -> None:
+    """--master interrupted by Ctrl-C wrote no results.json, junit.xml, report.html nor capture:
+    the STARTDT the master had sent was lost with the verdicts' only evidence."""
+    import select
+    import signal
+    import socket
+    import sys
+    import time
+
+    from .masters import PICS_TEXT as MASTER_PICS_TEXT
+
+    pics = tmp_path / "master.yaml"
+    pics.write_text(MASTER_PICS_TEXT)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "c104test", "conformance", "--master", "--listen", "127.0.0.1:0", "--wait", "30",
+         "--pics", str(pics), "--output", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        line = ""
+        deadline = time.monotonic() + 30
+        while "listening on" not in line and time.monotonic() < deadline:
+            ready, _, _ = select.select([process.stdout], [], [], 1)
+            line = process.stdout.readline() if ready else line
+        port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", line).group(1))  # type: ignore[union-attr]
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as master:
+            master.sendall(bytes.fromhex("680407000000"))  # STARTDT act
+            assert master.recv(6) == bytes.fromhex("68040b000000")  # STARTDT con
+            process.send_signal(signal.SIGINT)
+            stopped = time.monotonic()
+            _, err = process.communicate(timeout=10)
+            took = time.monotonic() - stopped
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 1 and took < 3, (process.returncode, took, err)
+    assert "Traceback" not in err and f"interrupted; the report in {out}" in err, err
+    document = json.loads((out / "results.json").read_text())
+    assert document["mode"] == "master" and document["cases"] == []
+    assert re.fullmatch(r"0 of 1\d checks finished: interrupted while the tool observed the master; "
+                        r"capture\.pcap holds the frames exchanged until then", document["interrupted"]), document
+    capture = (out / "capture.pcap").read_bytes()
+    assert document["capture_sha256"] == hashlib.sha256(capture).hexdigest()
+    assert bytes.fromhex("680407000000") in capture and bytes.fromhex("68040b000000") in capture
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<th>interrupted</th><td>0 of" in page and "<h2 id='verdict'>INTERRUPTED: 0 pass" in page  # not "PASSED"
+    assert (out / "junit.xml").is_file()

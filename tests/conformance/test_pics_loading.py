@@ -56,3 +56,13 @@ def test_the_same_point_may_be_commanded_directly_and_with_select() -> None:
                       "    - {io_address: 500, type: C_SC_NA_1, value: true}\n"
                       "    - {io_address: 500, type: C_SC_NA_1, value: true, mode: select}\n")
     assert [c.mode for c in pics.commands()] == ["direct", "select"]
+
+
+@pytest.mark.parametrize("text", ["rtu:\n  common_addresses: [" + "9" * 3000 + "]\n",
+                                  "rtu: {common_addresses: [1]}\nfunctions:\n  read: " + "y" * 3000 + "\n"])
+def test_a_long_wrong_value_is_quoted_by_its_first_80_characters(text: str) -> None:
+    """A wrong value was quoted whole: a 3,000-character one-line message."""
+    with pytest.raises(PicsError) as caught:
+        parse_pics(text, "rtu.yaml")
+    assert len(str(caught.value)) < 200 and "..." in str(caught.value), caught.value
+    assert str(caught.value).startswith(("rtu.yaml:2: rtu.common_addresses: 9999", "rtu.yaml:3: functions.read: expected true"))

@@ -501,10 +501,10 @@ def test_error_example_from_the_design() -> None:
 
 OTHER_ERRORS = [
     ("", "rtu.yaml:1: the profile is empty; it needs at least 'stations'"),
-    ("- 1\n- 2\n", "rtu.yaml:1: expected a mapping of profile settings, got a list"),
+    ("- 1\n- 2\n", "rtu.yaml:1: expected a mapping of profile settings (key: value), got a list at column 1; is this a YAML profile? docs/profile.md shows the format"),
     ("name: x\n", "rtu.yaml:1: stations: missing; a profile needs at least one station"),
     ("stations: []\n", "rtu.yaml:1: stations: a profile needs at least one station"),
-    ("stations: 5\n", "rtu.yaml:1: stations: expected a list of stations, got 5"),
+    ("stations: 5\n", "rtu.yaml:1: stations: expected a list of stations, got 5 at column 11"),
     (
         "station: []\n",
         "rtu.yaml:1: station: unknown key; did you mean 'stations'?",
@@ -536,11 +536,11 @@ OTHER_ERRORS = [
     ),
     (
         "stations:\n  - common_address: 7\n    points: {io_address: 1}\n",
-        "rtu.yaml:3: stations[0].points: expected a list of points, got a mapping",
+        "rtu.yaml:3: stations[0].points: expected a list of points, got a mapping at column 13",
     ),
     (
         "stations:\n  - common_address: 7\n    points:\n      - 5\n",
-        "rtu.yaml:4: stations[0].points[0]: expected a mapping of point settings, got 5",
+        "rtu.yaml:4: stations[0].points[0]: expected a mapping of point settings (key: value), got 5 at column 9",
     ),
     (
         "max_connections: 0\nstations: [{common_address: 1}]\n",
@@ -574,7 +574,7 @@ OTHER_ERRORS = [
     ),
     (
         "pixit: 5\nstations: [{common_address: 1}]\n",
-        "rtu.yaml:1: pixit: expected a mapping of PIXIT answers, got 5",
+        "rtu.yaml:1: pixit: expected a mapping of PIXIT answers (key: value), got 5 at column 8",
     ),
     # link: unknown keys here, value rules from LinkParameters
     (
@@ -776,3 +776,19 @@ def test_dataclasses_normalise() -> None:
     station = StationProfile(5, [point])  # type: ignore[arg-type]
     assert station.points == (point,) and station.point(7) is point and station.point(8) is None
     assert hash(station) == hash(StationProfile(5, (point,)))
+
+
+def test_a_file_that_is_not_yaml_is_quoted_by_its_first_line_only():
+    """A CSV (or an HTML page) read as a profile is one long YAML scalar: the error quotes at most
+    ~80 characters of it and says where, never the whole file on one line."""
+    text = "io_address,type,value\n" + "100,M_SP_NA_1,true\n" * 300
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(text, "signals.csv")
+    message = str(caught.value)
+    assert len(message) < 300, message
+    assert message.startswith("signals.csv:1: expected a mapping of profile settings (key: value), got 'io_address,type,value")
+    assert "at column 1" in message and "docs/profile.md" in message
+    long_value = "stations:\n  - common_address: " + "9" * 400 + "\n"
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(long_value, "rtu.yaml")
+    assert len(str(caught.value)) < 250 and str(caught.value).startswith("rtu.yaml:2: stations[0].common_address: 9999")

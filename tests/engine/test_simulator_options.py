@@ -150,6 +150,9 @@ def test_cli_sets_the_connection_limit_group_size_and_faults() -> None:
             _, stderr = proc.communicate(timeout=10)
     assert re.search(r"refused: max_connections \(1\) reached", stderr), stderr
     assert "fault plan" in stderr
+    # the console's log lines carry their zone (local times without one did not match the reports)
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d WARNING c104test.simulator: "
+                    "simulator fault plan: 1 deliberate misbehaviour: ", stderr), stderr[:300]
 
 
 @pytest.mark.parametrize(
@@ -177,3 +180,20 @@ async def test_set_faults_reaches_open_links_and_clears() -> None:
         sim.set_faults([])
         assert not connection.link.withhold_acknowledgements and not connection.link.ignore_test_frames
         await client.test_frame()  # answered again
+
+
+def test_the_fault_plan_is_logged_in_words(caplog):
+    """The console line says what each fault does and what it touches, not a Python repr."""
+    import logging
+
+    from c104test.engine.simulator import Simulator
+    from c104test.protocol.station.faults import parse_fault
+
+    with caplog.at_level(logging.WARNING, logger="c104test.simulator"):
+        Simulator(faults=[parse_fault("no_confirmation type=C_SC_NA_1 ioa=500 nth=2"), parse_fault("wrong_send_sequence offset=2")])
+    line = caplog.messages[-1]
+    assert line == ("simulator fault plan: 2 deliberate misbehaviours: no_confirmation (no ACT_CON/DEACT_CON (positive or"
+                    " negative) for the request) on C_SC_NA_1, IOA 500, the 2nd match only; wrong_send_sequence (link: the"
+                    " n-th I-frame of a connection (scope.occurrence, default the first) goes out with N(S) = V(S) + offset)"
+                    " with offset 2 on every frame"), line
+    assert "Scope(" not in line and "NoConfirmation(" not in line

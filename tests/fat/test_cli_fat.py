@@ -37,8 +37,9 @@ def report_verdicts(directory: Path) -> dict[str, dict[int, str]]:
     forms["junit"] = junit
     sheet = openpyxl.load_workbook(directory / "report.xlsx")["Results"]
     header = [c.value for c in sheet[1]]
-    # the list in its order, one line per row (the lists here have no blank lines)
-    forms["xlsx"] = {i + 2: r[header.index("verdict")] for i, r in enumerate(sheet.iter_rows(min_row=2, values_only=True))}
+    # the list's own row number is the first column (the sheet drops blank and comment rows)
+    assert header[0] == "list row"
+    forms["xlsx"] = {r[0]: r[header.index("verdict")] for r in sheet.iter_rows(min_row=2, values_only=True)}
     html = (directory / "report.html").read_text()
     forms["html"] = {}
     for chunk in html.split("<tr class='")[1:]:
@@ -76,9 +77,9 @@ def test_wrong_list_fails_exactly_the_wrong_rows_in_all_four_forms(
     assert set(data["points"][0]) >= {"row", "common_address", "io_address", "name", "verdict", "expected", "seen", "reason"}
     sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
     header = [c.value for c in sheet[1]]
-    assert header[:4] == ["name", "common_address", "io_address", "type"]
+    assert header[:5] == ["list row", "name", "common_address", "io_address", "type"]
     assert header[-5:] == ["seen value", "seen quality", "verdict", "time (s)", "remark"]
-    remarks = {r[2]: r[-1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    remarks = {r[3]: r[-1] for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert "value ON, expected OFF" in remarks[200]
 
 
@@ -153,18 +154,22 @@ def test_timeout_bounds_the_wait_for_startdt_con(tmp_path: Path, capsys: pytest.
                            "--timeout", "1")
         took = time.monotonic() - started
     assert code == 1
+    # the frames of the failed start (STARTDT act, nothing back) are the evidence: a capture, named
     assert err.splitlines() == [
         f"c104test fat: the RTU at 127.0.0.1:{port} accepted the TCP connection but did not confirm STARTDT act "
-        "(no STARTDT con) within 1 s; no point was checked (--timeout)"
+        "(no STARTDT con) within 1 s; no point was checked (--timeout)",
+        f"c104test fat: the frames exchanged until then are in {tmp_path / 'r' / 'capture.pcap'}",
     ]
+    assert bytes.fromhex("680407000000") in (tmp_path / "r" / "capture.pcap").read_bytes()
     assert took < 6, f"took {took:.1f} s; t1 (15 s) must not be the bound"
 
 
 def test_resume_after_a_run_that_never_connected_lists_only_real_captures(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The report of the resumed run listed 'capture.pcap' with an empty sha256: the first run
-    never got its STARTDT con, so it captured nothing and the file does not exist."""
+    """The report of the resumed run listed 'capture.pcap' with an empty sha256 when that file did
+    not exist. The first run never got its STARTDT con: its capture holds the STARTDT act it sent
+    (the evidence of the failed start), and the resumed run's frames are in capture-2.pcap."""
     points = write_csv(tmp_path / "list.csv", RIGHT)
     with socket.create_server(("127.0.0.1", 0)) as mute:
         code, _, _ = fat(capsys, f"127.0.0.1:{mute.getsockname()[1]}", "--points", str(points),
@@ -173,8 +178,9 @@ def test_resume_after_a_run_that_never_connected_lists_only_real_captures(
     code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"), "--resume", "--no-commands")
     assert code == 0, err
     captures = json.loads((tmp_path / "r" / "results.json").read_text())["captures"]
-    assert [c["file"] for c in captures] == ["capture.pcap"]
-    assert captures[0]["sha256"] == hashlib.sha256((tmp_path / "r" / "capture.pcap").read_bytes()).hexdigest()
+    assert [c["file"] for c in captures] == ["capture.pcap", "capture-2.pcap"]
+    for capture in captures:
+        assert capture["sha256"] == hashlib.sha256((tmp_path / "r" / capture["file"]).read_bytes()).hexdigest()
 
 
 def test_ctrl_c_before_the_first_row_does_not_suggest_resume(
@@ -255,6 +261,13 @@ def test_report_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert [(r["passed"], r["fail"]) for r in rows] == [(True, 0), (False, len(WRONG_ROWS))]
     assert "../b/report.html" in (tmp_path / "s" / "summary.html").read_text()
     assert main(["report", "merge", str(tmp_path / "nothing")]) == 2
+    # a results.json kept alone (a CI artifact): the summary linked a report.html that does not exist
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "alone" / "results.json").write_bytes((tmp_path / "a" / "results.json").read_bytes())
+    assert main(["report", "merge", str(tmp_path / "alone" / "results.json"), str(tmp_path / "a"), "-o", str(tmp_path / "s2")]) == 0
+    assert [r["report"] for r in json.loads((tmp_path / "s2" / "summary.json").read_text())] == [None, "../a/report.html"]
+    page = (tmp_path / "s2" / "summary.html").read_text()
+    assert "../alone/report.html" not in page and "<td>no report.html beside its results.json</td>" in page
 
 
 def sent_commands(capture: Path) -> list[tuple[str, int]]:
@@ -333,7 +346,7 @@ def test_the_signed_workbook_keeps_cells_as_written(tmp_path: Path, capsys: pyte
     code, _, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"))
     assert code == 0, err
     sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
-    rows = [list(r[:6]) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    rows = [list(r[1:7]) for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert rows == [["0042", "Voltage", 47, 301, "M_ME_NC_1", "230,5 +- 0,5"], [0, "Breaker", 47, "0x64", "M_SP_NA_1", "ON"]]
 
 
@@ -369,9 +382,9 @@ def test_the_signed_workbook_never_shows_two_columns_of_one_name(tmp_path: Path,
     assert code == 0, err
     sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("name", "ca", "ioa", "type", "expected", "Verdict", "Remark",
+    assert rows[0] == ("list row", "name", "ca", "ioa", "type", "expected", "Verdict", "Remark",
                        "seen value", "seen quality", "c104test verdict", "time (s)", "c104test remark")
-    assert rows[1][5:7] == (None, "checked on site") and rows[1][9] == "pass"
+    assert rows[1][6:8] == (None, "checked on site") and rows[1][10] == "pass"
 
 
 def test_an_output_that_is_a_file_is_named_before_anything_is_sent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -401,7 +414,25 @@ def test_a_cell_that_begins_with_an_equals_sign_stays_text(tmp_path: Path, capsy
                        "--witness", "=A. Vendor")
     assert code == 0, err
     book = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")
-    remark = book["Results"]["F2"]
+    remark = book["Results"]["G2"]
     assert (remark.value, remark.data_type) == ("=> see drawing 12", "s")
     witness = next(c for c in book["Summary"]["A"] if c.value == "=A. Vendor")
     assert witness.data_type == "s"
+
+
+def test_the_signed_workbook_numbers_each_row_as_the_list_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """report.xlsx had no row-number column: with a title row, a blank row and a comment row
+    dropped, the reason and the console's "row 7" was the sheet's row 3."""
+    points = tmp_path / "list.csv"
+    points.write_text("Substation Nord, signal list rev. B\n\nname,common_address,io_address,type,expected_value\n"
+                      "Breaker Q0,47,100,M_SP_NA_1,ON\n\n# section: measurands\nDisconnector Q1,47,200,M_DP_NA_1,OFF\n",
+                      encoding="utf-8")
+    code, out, err = fat(capsys, "--simulate", "--points", str(points), "-o", str(tmp_path / "r"))
+    assert code == 1, err
+    assert "row 7 fail: " in out and "row 4 pass" in out, out
+    sheet = openpyxl.load_workbook(tmp_path / "r" / "report.xlsx")["Results"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[0]: (r[1], r[header.index("verdict")]) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert header[0] == "list row" and rows == {4: ("Breaker Q0", "pass"), 7: ("Disconnector Q1", "fail")}
+    data = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert [(p["row"], p["verdict"]) for p in data["points"]] == [(4, "pass"), (7, "fail")]

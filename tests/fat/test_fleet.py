@@ -90,10 +90,14 @@ def test_an_unreachable_rtu_gets_errors_and_the_others_go_on(tmp_path: Path) -> 
         async with open_simulator() as sim:
             (tmp_path / "fleet.csv").write_text(
                 f"name,host,port,points\nup,127.0.0.1,{sim.port},right.csv\ndown,127.0.0.1,{closed},right.csv\n")
-            return await run_fleet(read_fleet(tmp_path / "fleet.csv"), tmp_path / "out", jobs=2)
+            return await run_fleet(read_fleet(tmp_path / "fleet.csv"), tmp_path / "out", jobs=2,
+                                   on_result=lambda name, item: seen.append((name, item.row, item.verdict)))
 
+    seen: list[tuple[str, int, str]] = []
     up, down = trio.run(main_)
     assert up.passed and not down.passed
+    # the console's count covers the rows of the RTU not reached too (it ended at "[12/24]")
+    assert sorted(seen) == sorted([("up", p.row, p.verdict) for p in up.points] + [("down", p.row, "error") for p in down.points])
     assert {p.verdict for p in down.points} == {"error"} and "127.0.0.1" in down.points[0].reason
     assert (tmp_path / "out" / "down" / "report.html").exists()
     # the summary says why an RTU failed (it showed only '12 error'), and when its run ended (it was empty)
@@ -149,3 +153,23 @@ def test_ctrl_c_stops_a_fleet_without_a_traceback(tmp_path: Path) -> None:
             process.communicate()
     assert process.returncode == 1 and took < 3, (process.returncode, took, err)
     assert "Traceback" not in err and "interrupted; each RTU's finished rows are in" in err, err
+
+
+def test_an_rtu_that_never_confirms_startdt_leaves_its_frames_in_the_report(tmp_path: Path) -> None:
+    """A run that failed at STARTDT wrote no capture: the STARTDT act sent and the silence after it
+    are the evidence the RTU's owner needs. The report now lists capture.pcap with its sha256."""
+    import hashlib
+    import socket
+
+    from c104test.fat.checks import FatOptions
+
+    write_csv(tmp_path / "right.csv", RIGHT[:2])
+    with socket.create_server(("127.0.0.1", 0)) as mute:  # the kernel accepts; nobody answers
+        (tmp_path / "fleet.csv").write_text(f"name,host,port,points\nmute,127.0.0.1,{mute.getsockname()[1]},right.csv\n")
+        [run] = trio.run(lambda: run_fleet(read_fleet(tmp_path / "fleet.csv"), tmp_path / "out",
+                                           options=lambda: FatOptions(timeout=0.5)))
+    assert {p.verdict for p in run.points} == {"error"} and "did not confirm STARTDT act" in run.points[0].reason
+    capture = tmp_path / "out" / "mute" / "capture.pcap"
+    assert run.captures == [{"file": "capture.pcap", "sha256": hashlib.sha256(capture.read_bytes()).hexdigest()}]
+    assert bytes.fromhex("680407000000") in capture.read_bytes()
+    assert run.captures[0]["sha256"] in (tmp_path / "out" / "mute" / "report.html").read_text()
