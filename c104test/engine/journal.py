@@ -325,7 +325,10 @@ class Journal:
 
         An expectation that reads ``since(cursor)`` asks this so that it can say it missed frames.
         """
-        return max(0, self._first - max(cursor, self._cleared_to))
+        first = self._first
+        if first <= cursor:
+            return 0  # the common case, without two max() calls
+        return max(0, first - max(cursor, self._cleared_to))
 
     def check_cursor(self, cursor: int, waiting_for: str) -> None:
         """Raise FramesDropped if frames from ``cursor`` on were dropped before they were seen."""
@@ -347,8 +350,9 @@ class Journal:
         asdu: Asdu | UnknownAsdu | None = _UNSET,
         error: str | None = None,
     ) -> JournalEntry:
-        entry = JournalEntry(self._next, now, wall, direction, raw, asdu, error)
-        self._next += 1
+        index = self._next
+        entry = JournalEntry(index, now, wall, direction, raw, asdu, error)
+        self._next = index + 1
         self._entries.append(entry)
         cost = _ENTRY_OVERHEAD + len(raw)
         self._account[0] += cost

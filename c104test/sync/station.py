@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["Point", "Station"]
 
 MAX_IOA = 0xFFFFFF
+# plain names for transmit(): a member looked up on its Enum costs about 0.1 us each time
+_SELECT_AND_EXECUTE = CommandMode.SELECT_AND_EXECUTE
+_ACTIVATION = Cot.ACTIVATION
 
 
 class Station:
@@ -282,11 +285,13 @@ class Point:
 
         Returns True for a positive confirmation (and termination, for select-and-execute).
         """
-        station = self._alive()
+        station = self._station
+        if station is None:
+            station = self._alive()  # raises: the point was removed
         if self._type not in COMMAND_TYPES:
             raise ValueError(f"{self._type.name} is a monitoring type; a client transmits commands only")
-        connection = station.connection
-        if self._command_mode is CommandMode.SELECT_AND_EXECUTE and cause == Cot.ACTIVATION:
+        connection = station._connection
+        if self._command_mode is _SELECT_AND_EXECUTE and cause == _ACTIVATION:
             select = Asdu(self._type, cause, station.common_address,
                           (object_from_info(self._type, self._io_address, self.info, select=True),),
                           connection.originator_address)
@@ -297,7 +302,7 @@ class Point:
             return connection._command(asdu, wait_termination=True)
         ob = object_from_info(self._type, self._io_address, self.info, select=False)
         # equal objects (frozen dataclasses) encode to equal octets: the last ones are reused
-        key = (ob, cause, type(cause), station.common_address, connection.originator_address)
+        key = (ob, cause, type(cause), station._common_address, connection._originator_address)
         sent = self._sent
         if sent is None or sent[0] != key:
             asdu = Asdu(self._type, cause, station.common_address, (ob,), connection.originator_address)
