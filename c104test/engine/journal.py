@@ -243,17 +243,24 @@ class JournalBudget:
             self.used -= octets
 
     def _charge(self, journal: Journal, octets: int) -> None:
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # not ``with``: once per frame recorded, and its two calls cost 0.1 us
+        try:
             self.used += octets
-            if self.used <= self.limit:
-                return
-            target = self.limit - self.limit // 16
-            while self.used > target:
-                largest = max(self._members, key=lambda j: j.octets, default=journal)
-                freed = largest._drop_oldest(self.used - target, keep=largest is journal)
-                if not freed:
-                    break
-                self.used -= freed
+            if self.used > self.limit:
+                self._trim(journal)
+        finally:
+            lock.release()
+
+    def _trim(self, journal: Journal) -> None:
+        """Over the limit (the lock held): the largest journals drop their oldest frames."""
+        target = self.limit - self.limit // 16
+        while self.used > target:
+            largest = max(self._members, key=lambda j: j.octets, default=journal)
+            freed = largest._drop_oldest(self.used - target, keep=largest is journal)
+            if not freed:
+                break
+            self.used -= freed
 
 
 _process_budget = JournalBudget()
