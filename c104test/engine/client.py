@@ -339,13 +339,17 @@ class ClientConnection(StationRequests, Expectations):
             return
         if type(asdu) is Asdu and asdu.type in PROCESS_TYPES:
             self.points.apply(asdu, entry.timestamp)
-        if self.on_asdu is not None:
-            self._callback(self.on_asdu, asdu)
+        on_asdu = self.on_asdu
+        if on_asdu is not None:
+            try:  # _callback, inline: once per received ASDU
+                on_asdu(asdu)
+            except Exception:
+                log.exception("callback %r raised; it stays registered", on_asdu)
         submitted = self._submitted
         if submitted is not None and submitted[0].mode is None:
             # no ACT_TERM to look for: the frame that confirms it ends it, not the batch's end
             # (the caller need not wait while the rest of a streamed batch is applied)
-            self._check_submitted()
+            self._check_submitted(now)
 
     def link_event(self, event: Event, now: float) -> None:
         kind = type(event)
@@ -630,20 +634,20 @@ class ClientConnection(StationRequests, Expectations):
         link, session = self._link, self._session
         if (
             submitted is not None
-            or self._command_lock.locked()
             or link is None
             or session is None
+            or not link.can_send  # data transfer started and the k window has room
             or session.closed is not None
-            or link.state is not LinkState.STARTED
-            or not link.can_send
             or (outside is not None and not session.writer_idle)
+            or self._command_lock.locked()
         ):
             return False
-        try:
-            self._check_late_termination()
-        except NegativeConfirmation as exc:
-            on_done(exc)
-            return True
+        if self._unterminated is not None:
+            try:
+                self._check_late_termination()
+            except NegativeConfirmation as exc:
+                on_done(exc)
+                return True
         timeout = self.command_timeout if timeout is None else timeout
         self.last_command_index = start_index = self.journal.next_index
         awaited = AwaitedCommand(asdu, start_index, now, _mode(act_term, wait_termination), collect,
@@ -671,11 +675,11 @@ class ClientConnection(StationRequests, Expectations):
         session = self._session
         return "" if session is None or session.closed is not None else session.stall(trio.current_time())
 
-    def _check_submitted(self) -> None:
+    def _check_submitted(self, now: float | None = None) -> None:
         """After a batch of received frames (or the link's end): is the submitted command done?"""
         awaited, on_done, _, _ = self._submitted  # type: ignore[misc]
         try:
-            result = self._settle(awaited)
+            result = self._settle(awaited, now)
         except Exception as exc:  # LinkDown, FramesDropped: the caller's, never the session's
             result = exc  # type: ignore[assignment]
         if result is None:
@@ -693,9 +697,10 @@ class ClientConnection(StationRequests, Expectations):
         if submitted is not None:
             self.expire_command(submitted[1])
 
-    def _settle(self, awaited: AwaitedCommand) -> CommandResult | None:
-        """One look at the journal for ``awaited``; raises LinkDown when the link ended first."""
-        result = awaited.scan(self.journal, trio.current_time())
+    def _settle(self, awaited: AwaitedCommand, now: float | None = None) -> CommandResult | None:
+        """One look at the journal for ``awaited`` (``now``: the trio clock's time, if the caller
+        has it); raises LinkDown when the link ended first."""
+        result = awaited.scan(self.journal, trio.current_time() if now is None else now)
         if result is not None:
             if awaited.unterminated:
                 self._unterminated = (awaited.asdu, awaited.cursor, awaited.mode)  # type: ignore[assignment]

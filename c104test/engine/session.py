@@ -61,6 +61,7 @@ _SEND_SLICE = 65536
 _FAST_SENDS = 12  # os.write sends in a row without a checkpoint, at most (a k window)
 _TIMEOUT_CAUSES = frozenset({CloseCause.T1_EXPIRED, CloseCause.PEER_NOT_READING})
 _NO_FLUSH_CAUSES = frozenset({CloseCause.PEER_NOT_READING, CloseCause.CONNECTION_RESET})
+_RECEIVED, _SENT = Direction.RECEIVED, Direction.SENT  # plain names: a member looked up on its Enum costs 0.1 us
 
 #: The pull hook: given ``now`` and how many I-frames the k window takes, the next ASDUs to
 #: send as (octets, decoded form or None) or (octets, decoded, send_seq_offset): a nonzero
@@ -320,8 +321,11 @@ class Session:
 
     async def _reader(self) -> None:
         link = self.link
-        stream = self.opened.stream
-        receive = self._receive_plain if self._fd >= 0 else stream.receive_some
+        fd = self._fd
+        receive = self.opened.stream.receive_some
+        wait_readable = trio.lowlevel.wait_readable
+        read = os.read
+        clock = trio.lowlevel.current_clock()  # its current_time() is trio.current_time(), two calls fewer
         while True:
             if not self._reading.is_set():
                 await self._reading.wait()
@@ -331,7 +335,19 @@ class Session:
             with trio.CancelScope() as self._receive_scope:
                 while self._reading.is_set():
                     try:
-                        data = await receive(_RECEIVE_SIZE)
+                        if fd >= 0:
+                            # A plain TCP socket: wait until readable, then one os.read (as
+                            # _write_in_flight writes), inline. Cancel-safe like trio's
+                            # receive_some: a cancelled wait has read nothing. trio's own tries
+                            # the read first and waits only when it fails, which on a command
+                            # round trip is a failed recv (a raised BlockingIOError) per frame.
+                            await wait_readable(fd)  # a checkpoint, as receive_some has
+                            try:
+                                data = read(fd, _RECEIVE_SIZE)
+                            except BlockingIOError:
+                                continue  # woken without data (it can happen): wait again
+                        else:
+                            data = await receive(_RECEIVE_SIZE)
                     except trio.ClosedResourceError:
                         return
                     except (trio.BrokenResourceError, OSError) as exc:
@@ -340,7 +356,7 @@ class Session:
                     if not data:
                         self._end(CloseCause.PEER_CLOSED, "closed by the peer")
                         return
-                    now = trio.current_time()
+                    now = clock.current_time()
                     self._dispatch(link.receive_data(data, now), now)
                     if link.has_data_to_send:
                         self._send_now()
@@ -348,20 +364,6 @@ class Session:
                     if deadline is not None and deadline < self._armed:
                         self._timer_wakeup.set()
             self._receive_scope = None
-
-    async def _receive_plain(self, size: int) -> bytes:
-        """``receive_some`` of a plain TCP socket, with fewer layers: wait until readable, then one
-        ``os.read`` (as ``_write_in_flight`` writes). Cancel-safe like trio's: a cancelled wait
-        has read nothing. trio's own tries the read first and waits only when it fails, which on
-        a command round trip is a failed ``recv`` (a raised BlockingIOError) per frame received.
-        """
-        fd = self._fd
-        while True:
-            await trio.lowlevel.wait_readable(fd)  # a checkpoint, as trio's receive_some has
-            try:
-                return os.read(fd, size)
-            except BlockingIOError:
-                continue  # woken without data (it can happen): wait again
 
     async def _writer(self) -> None:
         link = self.link
@@ -506,7 +508,7 @@ class Session:
                 if len(apdu) == len(raw) + 6 and apdu.endswith(raw):
                     decoded.popleft()
                     asdu = known
-            entry = record(Direction.SENT, apdu, now=now, wall=wall, asdu=asdu)
+            entry = record(_SENT, apdu, now=now, wall=wall, asdu=asdu)
             if on_frame is not None:
                 if self._held_sent is not None:
                     self._held_sent.append(entry)
@@ -536,7 +538,7 @@ class Session:
         for event in events:
             kind = type(event)
             if kind is FrameReceived:
-                entry = record(Direction.RECEIVED, event.apdu, now=now, wall=wall)  # type: ignore[union-attr]
+                entry = record(_RECEIVED, event.apdu, now=now, wall=wall)  # type: ignore[union-attr]
                 if on_frame is not None:
                     batch.append((event, entry))
                 continue

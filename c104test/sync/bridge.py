@@ -252,7 +252,11 @@ class _Parked(trio.abc.Instrument):
         if timeout > 0:  # a poll with tasks still to run: not parked, keep the hold
             self._given = True
             self.hold.release()
-        self.wake_pending()
+        pending = self.pending  # wake_pending(), inline: once per trio pass
+        if pending:
+            self.pending = []
+            for lock in pending:
+                lock.release()
 
     def wake_pending(self) -> None:
         pending = self.pending

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from collections.abc import Callable
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from ..protocol.asdu import Asdu, encode_asdu
+from ..protocol.asdu import Asdu, encode_asdu, type_info
 from ..protocol.commands import COMMAND_TYPES
 from ..protocol.enums import CommandMode, Cot, Type
 from ..protocol.objects import InformationObject
@@ -22,6 +23,28 @@ if TYPE_CHECKING:
 __all__ = ["Point", "Station"]
 
 MAX_IOA = 0xFFFFFF
+# plain names for transmit(): a member looked up on its Enum costs about 0.1 us each time
+_SELECT_AND_EXECUTE = CommandMode.SELECT_AND_EXECUTE
+_ACTIVATION = Cot.ACTIVATION
+_TIMED_COMMANDS = frozenset(t for t in COMMAND_TYPES if type_info(t).time_tag is not None)
+_SLOTS_OF: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _slots_of(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """A getter of every slot of an instance of ``cls`` (the Information classes), in one C call.
+
+    >>> from c104test.sync.command_info import SingleCmd
+    >>> _slots_of(SingleCmd)(SingleCmd(True))[-2:]  # the base's four, then _on and _qualifier
+    (True, <Qoc.NONE: 0>)
+    """
+    getter = _SLOTS_OF.get(cls)
+    if getter is None:
+        names: dict[str, None] = {}
+        for klass in reversed(cls.__mro__):
+            slots = klass.__dict__.get("__slots__", ())
+            names.update(dict.fromkeys((slots,) if isinstance(slots, str) else slots))
+        getter = _SLOTS_OF[cls] = attrgetter(*names)  # an Information has four slots at least
+    return getter
 
 
 class Station:
@@ -136,9 +159,10 @@ class Point:
         self._cache: tuple[tuple[InformationObject, _dt.datetime], Information] | None = None
         self._command_mode = mode
         self._on_receive: Callable[..., Any] | None = None
-        #: The last direct command sent, ((object, cause, its type, CA, OA), its Asdu, its octets): the
-        #: same command again (a script that repeats ``transmit()``) is not built and encoded again.
-        self._sent: tuple[tuple[Any, ...], Asdu, bytes] | None = None
+        #: The last direct command sent, ((info, its slots, cause, its type, CA, OA) or None, its
+        #: Asdu, its octets): the same command again (a script that repeats ``transmit()``) is not
+        #: built and encoded again.
+        self._sent: tuple[tuple[Any, ...] | None, Asdu, bytes] | None = None
 
     @classmethod
     def _received(
@@ -282,11 +306,13 @@ class Point:
 
         Returns True for a positive confirmation (and termination, for select-and-execute).
         """
-        station = self._alive()
+        station = self._station
+        if station is None:
+            station = self._alive()  # raises: the point was removed
         if self._type not in COMMAND_TYPES:
             raise ValueError(f"{self._type.name} is a monitoring type; a client transmits commands only")
-        connection = station.connection
-        if self._command_mode is CommandMode.SELECT_AND_EXECUTE and cause == Cot.ACTIVATION:
+        connection = station._connection
+        if self._command_mode is _SELECT_AND_EXECUTE and cause == _ACTIVATION:
             select = Asdu(self._type, cause, station.common_address,
                           (object_from_info(self._type, self._io_address, self.info, select=True),),
                           connection.originator_address)
@@ -295,12 +321,21 @@ class Point:
             execute = object_from_info(self._type, self._io_address, self.info, select=False)
             asdu = Asdu(self._type, cause, station.common_address, (execute,), connection.originator_address)
             return connection._command(asdu, wait_termination=True)
-        ob = object_from_info(self._type, self._io_address, self.info, select=False)
-        # equal objects (frozen dataclasses) encode to equal octets: the last ones are reused
-        key = (ob, cause, type(cause), station.common_address, connection.originator_address)
+        info = self.info
+        ca, oa = station._common_address, connection._originator_address
+        # The last command is reused while the info holds what it held then (its slots, read
+        # in one C call): the object is not built, compared and encoded again for a script that
+        # repeats transmit(). A type with a CP56Time2a tag takes the time of each call: built anew.
+        key = None
+        if self._type not in _TIMED_COMMANDS:
+            try:
+                key = (info, _slots_of(type(info))(info), cause, type(cause), ca, oa)
+            except AttributeError:  # a slot never set: build it the long way
+                key = None
         sent = self._sent
-        if sent is None or sent[0] != key:
-            asdu = Asdu(self._type, cause, station.common_address, (ob,), connection.originator_address)
+        if key is None or sent is None or sent[0] != key:
+            ob = object_from_info(self._type, self._io_address, info, select=False)
+            asdu = Asdu(self._type, cause, ca, (ob,), oa)
             sent = self._sent = (key, asdu, encode_asdu(asdu))
         return connection._command(sent[1], wait_termination=False, data=sent[2])
 

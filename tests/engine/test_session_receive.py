@@ -128,7 +128,7 @@ async def test_an_undecodable_asdu_reaches_the_owner_before_any_acknowledgement(
 
 @trio_run
 async def test_a_paused_socket_reader_takes_nothing_and_loses_nothing() -> None:
-    # A plain socket is read with wait_readable + os.read (Session._receive_plain): pausing cancels
+    # A plain socket is read with wait_readable + os.read (Session._reader): pausing cancels
     # the wait, which has read nothing; what the peer sent meanwhile stays in the socket.
     async with started_session() as (session, peer, owner):
         journal = session.journal

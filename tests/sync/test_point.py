@@ -194,6 +194,43 @@ def test_transmit_direct(make_client: Callable[..., Any], rtu_port: int) -> None
     wait_received(connection, lambda a: a.type == T.C_SC_NA_1 and a.cot == Cot.ACTIVATION_TERMINATION, start)
 
 
+def test_transmit_again_sends_what_the_info_holds_then(make_client: Callable[..., Any], rtu_port: int) -> None:
+    # Point.transmit reuses the last command's octets while the info holds what it held: every
+    # change (value, field, qualifier, a new info, the cause, the time tag) must still reach the wire.
+    connection = connect(make_client, rtu_port)
+    station = connection.get_station(CA)
+    command = station.add_point(io_address=500, type=T.C_SC_NA_1)
+
+    def sends(cause: c104.Cot = Cot.ACTIVATION) -> tuple[int, bool, int]:
+        start = mark(connection)
+        command.transmit(cause=cause)
+        (sent,) = [a for a in sent_asdus(connection, start) if a.type == T.C_SC_NA_1]
+        return int(sent.cot), sent.objects[0].sco.scs, int(sent.objects[0].sco.qu)
+
+    command.value = True
+    assert sends() == sends() == (6, True, 0)
+    command.value = False
+    assert sends() == (6, False, 0)
+    command.info.on = True  # the field of the same info object
+    assert sends() == (6, True, 0)
+    command.info.qualifier = c104.Qoc.LONG_PULSE
+    assert sends() == (6, True, 2)
+    command.info = c104.SingleCmd(on=False)
+    assert sends() == (6, False, 0)
+    assert sends(Cot.DEACTIVATION) == (8, False, 0)
+    assert sends() == (6, False, 0)
+
+    timed = station.add_point(io_address=500 + 0x10000, type=T.C_SC_TA_1)
+    stamps = []
+    for when in (dt.datetime(2026, 1, 2, 3, 4, 5), dt.datetime(2026, 1, 2, 3, 4, 6)):
+        timed.info.update(recorded_at=when)  # the time tag sent is the info's recorded_at
+        start = mark(connection)
+        timed.transmit(cause=Cot.ACTIVATION)
+        (sent,) = [a for a in sent_asdus(connection, start) if a.type == T.C_SC_TA_1]
+        stamps.append((sent.objects[0].time.minute, sent.objects[0].time.milliseconds))
+    assert stamps == [(4, 5000), (4, 6000)]
+
+
 def test_transmit_direct_to_a_select_before_operate_point_is_false(
     make_client: Callable[..., Any], rtu_port: int
 ) -> None:
