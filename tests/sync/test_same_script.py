@@ -143,6 +143,10 @@ def c104test_run(rtu: SimulatorProcess) -> Run:
     return _run("c104test", rtu)
 
 
+_ANSWERED = ("interrogation", "group_interrogation", "counter_interrogation", "clock_sync", "test", "read",
+             "direct_command", "select_and_execute")
+
+
 @pytest.fixture(scope="module")
 def c104_run(rtu: SimulatorProcess, c104test_run: Run) -> Run:
     if not _c104_importable():
@@ -152,10 +156,15 @@ def c104_run(rtu: SimulatorProcess, c104test_run: Run) -> Run:
     stuck: list[Run] = []
     for _ in range(C104_ATTEMPTS):
         run = _run("c104", rtu)
-        if run.clean and run.results.get("read") is not False:
+        # c104 on a loaded machine now and then returns False for a call (seen: its read, a counter
+        # interrogation, a clock sync); c104test's run must have all of them True
+        # (test_the_script_runs_with_c104test), so a c104 run that missed one is run again, and
+        # one that misses them every time still fails
+        if run.clean and all(run.results.get(call) is not False for call in _ANSWERED):
             if stuck:
                 warnings.warn(
-                    f"c104 needed {len(stuck) + 1} runs: {[(r.results['states'], r.results.get('read')) for r in stuck]}",
+                    f"c104 needed {len(stuck) + 1} runs: "
+                    f"{[(r.results['states'], [c for c in _ANSWERED if r.results.get(c) is False]) for r in stuck]}",
                     stacklevel=1,
                 )
             return run
