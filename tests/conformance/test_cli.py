@@ -17,6 +17,7 @@ from c104test.cli import main
 from c104test.conformance import parse_pics, pics_template
 from c104test.protocol.station.faults import ConfirmRead, parse_fault
 from c104test.sync.session import SimulatedRtu
+from tests.interrupt import interrupt
 
 from .simulated import PICS_TEXT, PROFILE
 
@@ -260,9 +261,7 @@ def test_ctrl_c_stops_the_run_at_once_and_leaves_the_report_of_the_finished_case
     """SIGINT mid-run printed a KeyboardInterrupt traceback and left no results.json, junit.xml or
     report.html: a long run cut short lost every verdict it had."""
     import select
-    import signal
     import sys
-    import time
 
     pics = tmp_path / "rtu.yaml"
     pics.write_text(PICS_TEXT)
@@ -279,10 +278,7 @@ def test_ctrl_c_stops_the_run_at_once_and_leaves_the_report_of_the_finished_case
             assert ready, "no progress line within 30 s"
             first = process.stdout.readline()
             assert first.split()[0] in ("A02", "L01", "A16", "A19"), first
-            process.send_signal(signal.SIGINT)
-            stopped = time.monotonic()
-            _, err = process.communicate(timeout=10)
-            took = time.monotonic() - stopped
+            err, took = interrupt(process)
         finally:
             if process.poll() is None:
                 process.kill()
@@ -361,7 +357,6 @@ def test_ctrl_c_during_a_master_run_leaves_the_report_and_the_frames_seen(tmp_pa
     """--master interrupted by Ctrl-C wrote no results.json, junit.xml, report.html nor capture:
     the STARTDT the master had sent was lost with the verdicts' only evidence."""
     import select
-    import signal
     import socket
     import sys
     import time
@@ -387,10 +382,7 @@ def test_ctrl_c_during_a_master_run_leaves_the_report_and_the_frames_seen(tmp_pa
         with socket.create_connection(("127.0.0.1", port), timeout=10) as master:
             master.sendall(bytes.fromhex("680407000000"))  # STARTDT act
             assert master.recv(6) == bytes.fromhex("68040b000000")  # STARTDT con
-            process.send_signal(signal.SIGINT)
-            stopped = time.monotonic()
-            _, err = process.communicate(timeout=10)
-            took = time.monotonic() - stopped
+            err, took = interrupt(process)
     finally:
         if process.poll() is None:
             process.kill()

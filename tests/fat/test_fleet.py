@@ -13,6 +13,7 @@ from c104test.cli import main
 from c104test.engine.simulator import open_simulator
 from c104test.fat.fleet import read_fleet, run_fleet
 from c104test.fat.signals import SignalListError
+from tests.interrupt import interrupt
 
 from .lists import RIGHT, WRONG_ROWS, write_csv, wrong_lines
 
@@ -122,10 +123,8 @@ def test_ctrl_c_stops_a_fleet_without_a_traceback(tmp_path: Path) -> None:
     """Ctrl-C in a fleet run ended in a BaseExceptionGroup traceback (the RTUs' nursery wraps it)."""
     import os
     import select
-    import signal
     import subprocess
     import sys
-    import time
 
     # commands whose return report never comes (IOA 310 does not change): each row waits 2 s
     (tmp_path / "slow.csv").write_text(
@@ -143,10 +142,7 @@ def test_ctrl_c_stops_a_fleet_without_a_traceback(tmp_path: Path) -> None:
         assert process.stdout is not None
         first = process.stdout.readline()
         assert first.startswith("["), first + process.communicate(timeout=10)[1]
-        process.send_signal(signal.SIGINT)
-        stopped = time.monotonic()
-        _, err = process.communicate(timeout=15)
-        took = time.monotonic() - stopped
+        err, took = interrupt(process, 15)
     finally:
         if process.poll() is None:
             process.kill()
