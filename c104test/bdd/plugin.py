@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 __all__ = ["OPTIONS", "C104Config", "C104Context", "Option"]
 
 # The steps live in their own module; registering it as a plugin makes them visible everywhere.
-pytest_plugins = ["c104test.bdd.steps", "c104test.bdd.conformance_steps", "c104test.bdd.fat_steps"]
+pytest_plugins = [
+    "c104test.bdd.steps", "c104test.bdd.traffic_steps", "c104test.bdd.conformance_steps", "c104test.bdd.fat_steps",
+]
 
 DEFAULT_PORT = 2404
 ACT_TERM_CHOICES = ("required", "optional", "never")
