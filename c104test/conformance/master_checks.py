@@ -128,6 +128,16 @@ class MasterSession:
         return started
 
 
+def _unclaimed(session: MasterSession, item: str, why: str) -> CaseNotApplicable:
+    """n/a naming the PICS item, and whether the file set it false or left it out (an optional
+    item left out is not claimed)."""
+    if not session.pics.given(item):
+        extra = "" if why == "not claimed" else f"; {why}"
+        return CaseNotApplicable(f"PICS {item} is not in the file: not claimed (optional; "
+                                 f"'{item.split('.')[1]}: true' in its section claims it){extra}")
+    return CaseNotApplicable(f"PICS {item} is False: {why}")
+
+
 class NotCarriedOut(Exception):
     """The check could not be carried out (verdict error); the runner names the reason."""
 
@@ -260,7 +270,7 @@ def _startdt(session: MasterSession) -> None:
 )
 def _general_interrogation(session: MasterSession) -> None:
     if not session.pics["master.general_interrogation"]:
-        raise CaseNotApplicable("PICS master.general_interrogation is False: not claimed")
+        raise _unclaimed(session, "master.general_interrogation", "not claimed")
     started = session.require_started()
     init = next((f.t for f in session.frames if not f.by_master and (a := f.asdu) is not None
                  and a.type is Type.M_EI_NA_1), started)
@@ -362,7 +372,7 @@ def _testfr(session: MasterSession) -> None:
 )
 def _t1(session: MasterSession) -> str:
     if not session.pics["master.provoke_t1"]:
-        raise CaseNotApplicable("PICS master.provoke_t1 is False: the tool may not stop answering")
+        raise _unclaimed(session, "master.provoke_t1", "the tool may not stop answering")
     session.require_started()
     since = session.stimuli.get("provoke_t1")
     if since is None:
@@ -394,7 +404,7 @@ def _t1(session: MasterSession) -> str:
 )
 def _clock_sync(session: MasterSession) -> None:
     if not session.pics["master.clock_sync"]:
-        raise CaseNotApplicable("PICS master.clock_sync is False: not claimed")
+        raise _unclaimed(session, "master.clock_sync", "not claimed")
     started = session.require_started()
     t1 = float(session.pics["link.t1"])
     for f, asdu in session.master_activations(lambda t: t == Type.C_CS_NA_1):
@@ -556,7 +566,7 @@ def _act_term(session: MasterSession) -> None:
 )
 def _no_blind_retry(session: MasterSession) -> None:
     if not session.pics["master.provoke_negative"]:
-        raise CaseNotApplicable("PICS master.provoke_negative is False: the tool may not refuse the master's commands")
+        raise _unclaimed(session, "master.provoke_negative", "the tool may not refuse the master's commands")
     points = [p.io_address for p in session.pics.command_points]
     if not points:
         raise CaseNotApplicable("PICS points.commands is empty: the master commands nothing")
@@ -619,15 +629,16 @@ def _unknown_type(session: MasterSession) -> None:
 )
 def _sequence_error(session: MasterSession) -> str:
     if not session.pics["master.provoke_sequence_error"]:
-        raise CaseNotApplicable("PICS master.provoke_sequence_error is False: the tool may not send a wrong N(S)")
+        raise _unclaimed(session, "master.provoke_sequence_error", "the tool may not send a wrong N(S)")
     session.require_started()
     again = session.reconnection
     target = again if again is not None and "sequence_error" in again.stimuli else session
     sent = target.stimuli.get("sequence_error")
     if sent is None:
         if "provoke_t1" in session.stimuli and again is None and not session.pics["master.reconnect"]:
+            state = "is False" if session.pics.given("master.reconnect") else "is not in the file (not claimed)"
             raise CaseNotApplicable("M06 (PICS master.provoke_t1) ended the only connection and PICS master.reconnect "
-                                    "is False: no connection was left for the wrong N(S)")
+                                    f"{state}: no connection was left for the wrong N(S)")
         raise NotCarriedOut("the connection ended before the tool could send the wrong N(S)")
     where = "on the new connection " if target is again else ""
     t1 = float(session.pics["link.t1"])
@@ -657,7 +668,7 @@ def _sequence_error(session: MasterSession) -> str:
 )
 def _reconnect(session: MasterSession) -> str:
     if not session.pics["master.reconnect"]:
-        raise CaseNotApplicable("PICS master.reconnect is False: not claimed")
+        raise _unclaimed(session, "master.reconnect", "not claimed")
     session.require_started()
     within = float(session.pics["master.reconnect_within"])
     again = session.reconnection

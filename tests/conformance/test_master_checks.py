@@ -219,3 +219,14 @@ def test_a_sequence_error_needs_a_connection_left() -> None:
     assert {k: r.verdict for k, r in results.items()} == dict.fromkeys(("M06", "M12", "M13"), Verdict.PASS)
     # the evidence holds both connections: two STARTDT acts from the master
     assert sum(e.explained == "U-Format | StartDT act" and e.dir == "received" for e in results["M13"].evidence) == 2
+
+
+def test_an_n_a_says_whether_the_pics_left_the_item_out_or_set_it_false() -> None:
+    # an omitted optional item is not claimed (pics.py); the reason said "is False" for it too
+    frames = [MasterFrame(0.01, True, bytes.fromhex("680407000000")), MasterFrame(0.02, False, bytes.fromhex("68040b000000"))]
+    omitted = parse_pics(PICS_TEXT.replace("  clock_sync: true\n", ""), "omitted.yaml")
+    with pytest.raises(CaseNotApplicable, match=r"PICS master\.clock_sync is not in the file: not claimed"):
+        MASTER_CHECKS["M07"].judge(MasterSession(omitted, connected=True, frames=frames, observed_until=5.0))
+    false = parse_pics(PICS_TEXT.replace("  clock_sync: true\n", "  clock_sync: false\n"), "false.yaml")
+    with pytest.raises(CaseNotApplicable, match=r"PICS master\.clock_sync is False: not claimed"):
+        MASTER_CHECKS["M07"].judge(MasterSession(false, connected=True, frames=frames, observed_until=5.0))
