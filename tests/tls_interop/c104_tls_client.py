@@ -29,8 +29,17 @@ def main() -> None:
     command = station.add_point(io_address=500, type=c104.Type.C_SC_NA_1)
     client.start()
     deadline = time.monotonic() + 5
+    muted_since = None
     while connection.state != c104.ConnectionState.OPEN and time.monotonic() < deadline:
         time.sleep(0.05)
+        # c104 now and then stays OPEN_MUTED (it sent no STARTDT act): send it as the benches do
+        if connection.state == c104.ConnectionState.OPEN_MUTED:
+            muted_since = muted_since or time.monotonic()
+            if time.monotonic() - muted_since > 1.0:
+                connection.unmute()
+                muted_since = time.monotonic()
+        else:
+            muted_since = None
     report = {"state": str(connection.state)}
     if connection.state == c104.ConnectionState.OPEN:
         report["interrogation"] = connection.interrogation(common_address=47)
