@@ -146,3 +146,29 @@ async def test_an_act_term_that_overtakes_the_act_con_still_terminates() -> None
             result = await client.send_command(CA, 500, Type.C_SC_NA_1, True)
         assert result.positive is True and result.terminated  # not "confirmed by the ACT_TERM"
         assert result.confirmation is not None and result.confirmation.cot == Cot.ACTIVATION_CON
+
+
+def test_a_result_filled_as_a_twin_equals_one_built_with_every_field() -> None:
+    # confirmation.result fills a twin slot by slot (fast); a field added to CommandResult and
+    # not filled there would be unset, and this comparison (which reads every field) would fail
+    from dataclasses import fields
+
+    from c104test.engine.confirmation import result
+    from c104test.engine.messages import CommandResult
+    from c104test.protocol import Asdu, Cot, Type
+    from c104test.protocol.objects import Interrogation, SinglePoint
+
+    command = Asdu(Type.C_IC_NA_1, Cot.ACTIVATION, 47, (Interrogation(0, 20),))
+    con = Asdu(Type.C_IC_NA_1, Cot.ACTIVATION_CON, 47, (Interrogation(0, 20),))
+    term = Asdu(Type.C_IC_NA_1, Cot.ACTIVATION_TERMINATION, 47, (Interrogation(0, 20),))
+    data = Asdu(Type.M_SP_NA_1, Cot.INTERROGATED_BY_STATION, 47, (SinglePoint(100, True),))
+    made = result(command, con, term, [data], 1.0, 2.0, problem="a note")
+    expected = CommandResult(
+        type=Type.C_IC_NA_1, common_address=47, io_address=0, cot=Cot.ACTIVATION, positive=False,  # a problem: not positive
+        confirmation=con, terminated=True, termination=term, objects=data.objects, asdus=(data,),
+        started_at=1.0, finished_at=2.0, problem="a note",
+    )
+    assert type(made) is CommandResult
+    assert {f.name: getattr(made, f.name) for f in fields(CommandResult)} == {
+        f.name: getattr(expected, f.name) for f in fields(CommandResult)
+    }
