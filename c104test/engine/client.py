@@ -339,12 +339,8 @@ class ClientConnection(StationRequests, Expectations):
             return
         if type(asdu) is Asdu and asdu.type in PROCESS_TYPES:
             self.points.apply(asdu, entry.timestamp)
-        on_asdu = self.on_asdu
-        if on_asdu is not None:
-            try:  # _callback, inline: once per received ASDU
-                on_asdu(asdu)
-            except Exception:
-                log.exception("callback %r raised; it stays registered", on_asdu)
+        if self.on_asdu is not None:
+            self._callback(self.on_asdu, asdu)
         submitted = self._submitted
         if submitted is not None and submitted[0].mode is None:
             # no ACT_TERM to look for: the frame that confirms it ends it, not the batch's end

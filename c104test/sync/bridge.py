@@ -252,11 +252,7 @@ class _Parked(trio.abc.Instrument):
         if timeout > 0:  # a poll with tasks still to run: not parked, keep the hold
             self._given = True
             self.hold.release()
-        pending = self.pending  # wake_pending(), inline: once per trio pass
-        if pending:
-            self.pending = []
-            for lock in pending:
-                lock.release()
+        self.wake_pending()
 
     def wake_pending(self) -> None:
         pending = self.pending
