@@ -476,11 +476,8 @@ async def run_master_suite(
     from .report import (
         capture_path,
         file_sha256,
-        report_notes,
         results_document,
-        write_html,
-        write_junit,
-        write_results,
+        write_reports,
     )
     from .runner import utc_now
 
@@ -514,12 +511,7 @@ async def run_master_suite(
             if not complete:
                 document["interrupted"] = (f"{len(results)} of {len(checks)} checks finished: interrupted while the tool "
                                            "observed the master; capture.pcap holds the frames exchanged until then")
-            write_results(output, document)
-            write_junit(output, results, interrupted=document.get("interrupted", ""))
-            write_html(output, results, host=host, port=bound, pics=pics.file, started=document["started"],
-                       finished=document["finished"], peer="master", pics_sha256=document["pics_sha256"],
-                       capture_sha256=document["capture_sha256"], notes=report_notes(document),
-                       interrupted=document.get("interrupted", ""))
+            write_reports(output, document, results, host=host, port=bound, pics=pics.file, peer="master")
     for result in results:
         if on_result is not None:
             on_result(result)

@@ -16,7 +16,8 @@ from .. import __version__
 from .case import Verdict
 from .context import CaseResult
 
-__all__ = ["capture_path", "file_sha256", "report_notes", "results_document", "write_html", "write_junit", "write_results"]
+__all__ = ["capture_path", "file_sha256", "report_notes", "results_document", "write_html", "write_junit", "write_reports",
+           "write_results"]
 
 
 def capture_path(directory: str) -> str:
@@ -134,3 +135,15 @@ def write_html(directory: str, results: Sequence[CaseResult], *, host: str, port
     path = os.path.join(directory, "report.html")
     shared_html(run, path)
     return path
+
+
+def write_reports(output: str, document: dict[str, Any], results: Sequence[CaseResult], *, host: str, port: int,
+                  pics: str, peer: str = "RTU") -> None:
+    """``results.json``, ``junit.xml`` and ``report.html`` of a run (RTU or master mode) from its
+    results document (``results_document``; an ``"interrupted"`` key marks a run cut short)."""
+    interrupted = document.get("interrupted", "")
+    write_results(output, document)
+    write_junit(output, results, interrupted=interrupted)
+    write_html(output, results, host=host, port=port, pics=pics, started=document["started"],
+               finished=document["finished"], peer=peer, pics_sha256=document["pics_sha256"],
+               capture_sha256=document["capture_sha256"], notes=report_notes(document), interrupted=interrupted)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import trio
 
@@ -117,7 +116,7 @@ async def run_suite(host: str, port: int, pics: Pics, cases: Iterable[Case], out
                     transport: Transport | None = None) -> list[CaseResult]:
     """Run ``cases`` and write ``results.json``, ``junit.xml``, ``report.html`` and
     ``capture.pcap`` (every frame of every case) into ``output``."""
-    from .report import capture_path, file_sha256, results_document
+    from .report import capture_path, file_sha256, results_document, write_reports
 
     started = utc_now()
     cases = list(cases)
@@ -148,17 +147,5 @@ async def run_suite(host: str, port: int, pics: Pics, cases: Iterable[Case], out
                                     pics_sha256=pics.sha256 or None, pics_omitted=pics.omitted())
         if not complete:
             document["interrupted"] = f"{len(results)} of {len(cases)} cases finished" + (f"; {stopped}" if stopped else "")
-        _write_reports(output, document, results, host, port, pics)
+        write_reports(output, document, results, host=host, port=port, pics=pics.file)
     return results
-
-
-def _write_reports(output: str, document: dict[str, Any], results: list[CaseResult], host: str, port: int,
-                   pics: Pics) -> None:
-    from .report import report_notes, write_html, write_junit, write_results
-
-    write_results(output, document)
-    write_junit(output, results, interrupted=document.get("interrupted", ""))
-    write_html(output, results, host=host, port=port, pics=pics.file, started=document["started"],
-               finished=document["finished"], pics_sha256=document["pics_sha256"],
-               capture_sha256=document["capture_sha256"], notes=report_notes(document),
-               interrupted=document.get("interrupted", ""))
