@@ -27,6 +27,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..protocol.enums import (
+    BinaryCounterQuality,
     CommandMode,
     Quality,
     Type,
@@ -112,13 +113,13 @@ class PointProfile:
     Values are canonical: bool (single points and commands), ``Double`` (double points and
     commands), ``Step`` (C_RC), int (step -64..63, bitstring, scaled, counter, M_PS_NA_1 status
     bits), float (normalized -1..1, short float), ``EventState``/``StartEvents``/``OutputCircuits``
-    (M_EP_TD/TE/TF_1). ``quality`` holds only the flags the type carries (IV alone for counters).
+    (M_EP_TD/TE/TF_1). ``quality`` holds only the flags the type carries (a counter's: IV, CA and CY of its BCR).
     """
 
     io_address: int
     type: Type
     value: object = None
-    quality: Quality = Quality(0)
+    quality: Quality | BinaryCounterQuality = Quality(0)
     groups: frozenset[int] = frozenset()
     counter_group: int | None = None
     cycle: float | None = None

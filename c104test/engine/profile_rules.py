@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeGuard, cast
 
 from ..protocol.asdu import untimed_type
 from ..protocol.enums import (
+    BinaryCounterQuality,
     CommandMode,
     Double,
     EventState,
@@ -26,6 +27,7 @@ from ..protocol.enums import (
 )
 from ..protocol.station.faults import Fault, parse_fault
 from ..rules.quality import FLAGS as QUALITY_FLAGS
+from ..rules.quality import parse_flags, to_quality
 
 MAX_IO_ADDRESS = 0xFFFFFF
 
@@ -119,11 +121,6 @@ _DEFAULTS: dict[str, object] = {
 
 # the abbreviations come from the one flag table (c104test.rules.quality), in its order
 _QUALITY_ABBREVIATIONS: dict[Quality, str] = {f.quality: f.abbreviation for f in QUALITY_FLAGS if f.quality is not None}
-_QUALITY_NAMES: dict[str, Quality] = {}
-for check_flag, _abbreviation in _QUALITY_ABBREVIATIONS.items():
-    _QUALITY_NAMES[_abbreviation] = check_flag
-    _QUALITY_NAMES[str(check_flag.name).upper()] = check_flag
-_QUALITY_ALL = Quality(sum(_QUALITY_ABBREVIATIONS))
 _IV_NT_SB_BL = Quality.Blocked | Quality.Substituted | Quality.NonTopical | Quality.Invalid
 _QUALITY_OF_KIND = {
     "single": _IV_NT_SB_BL,  # SIQ
@@ -329,30 +326,38 @@ def check_value(t: Type, v: object) -> object:
     return int_in(v, lo, hi)
 
 
-def check_quality(t: Type, v: object) -> Quality:
+def check_quality(t: Type, v: object) -> Quality | BinaryCounterQuality:
+    """A point's quality as the one quality reader (``rules.quality``) reads it, in every front end:
+    ``IV, NT``, ``[IV, NT]``, ``IV and NT``, ``good``; a counter's flags are its BCR's (IV, CA, CY).
+    An integer is refused as in Robot and Gherkin (its bits mean other flags in a counter's BCR):
+    the flags are written by name."""
+    counter = t not in COMMANDS and KIND.get(t) == "counter"
     if v is None:
         return Quality(0)
+    if isinstance(v, BinaryCounterQuality) and counter:
+        return v
     if isinstance(v, Quality):
         q = v
     elif is_int(v):
-        if v & ~_QUALITY_ALL.value:
-            raise Invalid(f"{v} has bits that are no quality flag ({_flag_names(_QUALITY_ALL)})")
-        q = Quality(v)
+        raise Invalid(f"{v} is not a quality; write its flags by name, as IV, NT, SB, BL, OV or EI")
     else:
-        items = [s for s in re.split(r"[\s,|]+", v) if s] if isinstance(v, str) else v
+        items = [v] if isinstance(v, str) else v
         if not isinstance(items, list | tuple | set | frozenset):
             raise Invalid(f"expected a list of quality flags like [IV, NT], got {shown(v)}")
-        q = Quality(0)
+        flags: set[str] = set()
         for index, item in enumerate(items):
-            key = item.strip().upper().replace("_", "") if isinstance(item, str) else None
-            if key and key.startswith("QUALITY."):
-                key = key[len("QUALITY.") :]
-            flag = _QUALITY_NAMES.get(key) if key else None
-            if flag is None:
-                raise Invalid(
-                    f"{shown(item)} is not a quality flag; expected IV, NT, SB, BL, OV or EI", index
-                )
-            q |= flag
+            try:
+                flags |= parse_flags(item)
+            except ValueError as error:
+                raise Invalid(str(error), None if isinstance(v, str) else index) from None
+        try:
+            quality = to_quality(flags, counter=counter)
+        except ValueError as error:
+            message = str(error).replace("of a counter", f"of {t.name}").replace("of this point", f"of {t.name}")
+            raise Invalid(message) from None
+        if counter:
+            return quality
+        q = cast(Quality, quality)
     mask = _quality_mask(t)
     extra = q & ~mask
     if extra:

@@ -378,7 +378,8 @@ POINT_ERRORS = [
     # quality
     (
         ("io_address: 2", "type: M_ME_NC_1", "quality:", "  - IV", "  - XX"),
-        f"rtu.yaml:10: {P}.quality[1]: 'XX' is not a quality flag; expected IV, NT, SB, BL, OV or EI",
+        f"rtu.yaml:10: {P}.quality[1]: 'XX' is not a quality flag; use 'good' or flags IV, NT, SB, BL, OV, EI "
+        "(counters: IV, CA, CY) joined by 'and', ',' or '|'",
     ),
     (
         ("io_address: 2", "type: M_SP_NA_1", "quality: [IV, OV]"),
@@ -386,7 +387,11 @@ POINT_ERRORS = [
     ),
     (
         ("io_address: 2", "type: M_IT_NA_1", "quality: [NonTopical]"),
-        f"rtu.yaml:8: {P}.quality: NT is not a quality flag of M_IT_NA_1; it carries IV",
+        f"rtu.yaml:8: {P}.quality: NT is not a quality flag of M_IT_NA_1; it has IV, CA, CY",
+    ),
+    (
+        ("io_address: 2", "type: M_ME_NC_1", "quality: 0x80"),
+        f"rtu.yaml:8: {P}.quality: 128 is not a quality; write its flags by name, as IV, NT, SB, BL, OV or EI",
     ),
     (
         ("io_address: 2", "type: C_SC_NA_1", "quality: [IV]"),

@@ -1177,3 +1177,32 @@ def test_errors_in_the_block_are_not_wrapped_in_a_group() -> None:
 
     with pytest.raises(KeyError, match="mine"):
         trio.run(main)
+
+
+@trio_test
+async def test_a_profile_counter_quality_reaches_the_wire_as_its_bcr_flags() -> None:
+    """``quality: IV and CY`` on a counter is read by the one quality reader (rules.quality) as the
+    BCR's IV and CY, as Robot and Gherkin read it; a QDS flag is refused there too."""
+    from c104test.engine.profile import parse_profile
+    from c104test.engine.profile_rules import Invalid, check_quality
+    from c104test.rules.quality import quality_for
+
+    text = "stations:\n  - common_address: 47\n    points:\n"
+    text += "      - {io_address: 400, type: M_IT_NA_1, value: 9, quality: IV and CY}\n"
+    text += "      - {io_address: 401, type: M_IT_NA_1, value: 8, quality: [CA]}\n"
+    text += "      - {io_address: 402, type: M_IT_NA_1, value: 7, quality: good}\n"
+    async with open_simulator(parse_profile(text)) as sim:
+        client = await RawClient.connect(sim.port)
+        _, data, _ = await _counters(client, ci())
+        bcrs = {ioa: ob.bcr for ioa, ob in objects_of(data).items()}
+        assert (bcrs[400].iv, bcrs[400].cy, bcrs[400].ca) == (True, True, False)
+        assert (bcrs[401].iv, bcrs[401].cy, bcrs[401].ca) == (False, False, True)
+        assert (bcrs[402].iv, bcrs[402].cy, bcrs[402].ca) == (False, False, False)
+    for kind, text in ((Type.M_IT_NA_1, "IV and CY"), (Type.M_ME_NC_1, "IV, NT"), (Type.M_SP_NA_1, "good")):
+        assert check_quality(kind, text) == quality_for(kind, text)
+    for kind, bad in ((Type.M_IT_NA_1, "NT"), (Type.M_ME_NC_1, "CY"), (Type.M_ME_NC_1, 0x80)):
+        with pytest.raises(Invalid):
+            check_quality(kind, bad)
+        if isinstance(bad, str):
+            with pytest.raises(ValueError):
+                quality_for(kind, bad)
