@@ -25,16 +25,14 @@ import dataclasses
 from typing import Any
 
 from ..engine.profile import PointProfile, Profile, StationProfile, demo_profile
-from ..protocol.enums import CommandMode, Quality, Type
+from ..protocol.enums import CommandMode, Type
+from ..rules.quality import to_quality
 from ..rules.ranges import ValueRange
 from ..rules.values import Expected
 from .signals import Problem, SignalList, SignalListError, SignalRow
 
 __all__ = ["profile_from_signals"]
 
-#: Quality flag names of the signal list -> the flags of a point's quality.
-_FLAGS = {"IV": Quality.Invalid, "NT": Quality.NonTopical, "SB": Quality.Substituted,
-          "BL": Quality.Blocked, "OV": Quality.Overflow}
 _COUNTERS = (Type.M_IT_NA_1, Type.M_IT_TB_1)
 
 
@@ -63,11 +61,12 @@ def profile_from_signals(signals: SignalList, base: Profile | None = None) -> Pr
 
 
 def _point(signals: SignalList, row: SignalRow) -> PointProfile:
-    flags = Quality(0)
-    for flag in row.quality.flags:
-        flags |= _FLAGS[flag]
     counter = row.type in _COUNTERS
-    return _made(signals, row, io_address=row.io_address, type=row.type, value=_nominal(row.expected), quality=flags,
+    try:  # the one quality table: a counter's CA and CY are its BCR's, EI is an M_EP_* flag
+        quality = to_quality(row.quality.flags, counter=counter)
+    except ValueError as exc:
+        raise SignalListError([_problem(signals, row, str(exc))]) from None
+    return _made(signals, row, io_address=row.io_address, type=row.type, value=_nominal(row.expected), quality=quality,
                  groups=frozenset() if counter else frozenset(row.groups), description=row.name)
 
 

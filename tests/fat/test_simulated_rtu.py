@@ -11,7 +11,7 @@ import trio
 from c104test.fat import SignalListError, run_fat_simulated
 from c104test.fat.signals import parse_csv_text
 from c104test.fat.simulated import profile_from_signals
-from c104test.protocol.enums import CommandMode, Quality, Type
+from c104test.protocol.enums import BinaryCounterQuality, CommandMode, Quality, Type
 
 from .lists import HEADER, RIGHT
 
@@ -62,3 +62,28 @@ def test_a_list_the_simulator_cannot_serve_names_the_row(tmp_path: Path, capsys:
     path.write_text(text, encoding="utf-8")
     assert main(["simulate", "--port", "0", "--signals", str(path)]) == 2
     assert "--signals:" in capsys.readouterr().err
+
+
+def test_a_counter_listed_with_carry_is_simulated_with_it_and_its_fat_passes() -> None:
+    """A counter's CY and CA (its BCR's flags) come from the one quality table; the FAT of the list
+    then passes against the simulator, so the flags reached the wire. A flag the type does not carry
+    names the row."""
+    text = "\n".join([
+        HEADER,
+        "Energy import,7,400,M_IT_NA_1,12345,CY,,,,,,,,,,",
+        "Energy export,7,401,M_IT_TB_1,678,IV and CA,,,,,,,,,,",
+        "Breaker,7,100,M_SP_NA_1,ON,,1,,,,,,,,,",
+    ]) + "\n"
+    signals = parse_csv_text(text, file="carry.csv")
+    profile = profile_from_signals(signals)
+    station = profile.station(7)
+    assert station is not None
+    points = {p.io_address: p for p in station.points}
+    assert points[400].quality == BinaryCounterQuality.Carry
+    assert points[401].quality == BinaryCounterQuality.Invalid | BinaryCounterQuality.Adjusted
+    results = trio.run(lambda: run_fat_simulated(signals, profile))
+    assert [(item.row, item.verdict) for item in results.points] == [(2, "pass"), (3, "pass"), (4, "pass")], [
+        (item.row, item.verdict, item.reason) for item in results.points]
+    wrong = HEADER + "\n" + "Power,7,300,M_ME_NC_1,1.5,CY,1,,,,,,,,,\n"
+    with pytest.raises(SignalListError, match="row 2: CY is not a quality flag"):
+        profile_from_signals(parse_csv_text(wrong, file="wrong.csv"))
