@@ -33,9 +33,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..engine.profile_rules import shown
 from ..protocol.commands import COMMAND_TYPES, command_object
-from ..protocol.enums import CommandMode, Quality, Type
+from ..protocol.enums import CommandMode, Type
 from ..protocol.errors import C104TestError
 from ..protocol.timetags import CP56Time2a
+from ..rules.quality import FLAGS, parse_flags
 
 __all__ = [
     "ITEMS",
@@ -452,9 +453,9 @@ def _file(reader: _Reader, fields: dict[str, tuple[Node, Node]], entry: Node, wh
     return FilePoint(*numbers)
 
 
-#: The quality flags a PICS point may name, and their bits in SIQ/DIQ/QDS (Quality).
-QUALITY_FLAGS = {"IV": Quality.Invalid, "NT": Quality.NonTopical, "SB": Quality.Substituted,
-                 "BL": Quality.Blocked, "OV": Quality.Overflow}
+#: The quality flags a PICS point may name (those of SIQ/DIQ/QDS that A36 checks), and their bits
+#: (Quality), taken from the one flag table.
+QUALITY_FLAGS = {f.abbreviation: f.quality for f in FLAGS if f.abbreviation in ("IV", "NT", "SB", "BL", "OV")}
 
 
 def _quality(reader: _Reader, fields: dict[str, tuple[Node, Node]], where: str) -> frozenset[str]:
@@ -463,7 +464,13 @@ def _quality(reader: _Reader, fields: dict[str, tuple[Node, Node]], where: str) 
     node = fields["quality"][1]
     if not isinstance(node, SequenceNode):
         raise reader.error(node, f"{where}.quality", "expected a list of flags, like [IV, NT]")
-    flags = [str(reader.scalar(v, f"{where}.quality")).upper() for v in node.value]
+    flags = []
+    for v in node.value:
+        word = str(reader.scalar(v, f"{where}.quality"))
+        try:  # as every front end reads a flag: IV or Invalid, any case
+            flags += sorted(parse_flags(word))
+        except ValueError as exc:
+            raise reader.error(v, f"{where}.quality", str(exc)) from None
     wrong = [f for f in flags if f not in QUALITY_FLAGS]
     if wrong:
         raise reader.error(node, f"{where}.quality", f"{', '.join(wrong)} not one of: {', '.join(QUALITY_FLAGS)}")

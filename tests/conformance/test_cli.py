@@ -15,6 +15,7 @@ import pytest
 
 from c104test.cli import main
 from c104test.conformance import parse_pics, pics_template
+from c104test.conformance.pics import PicsError
 from c104test.protocol.station.faults import ConfirmRead, parse_fault
 from c104test.sync.session import SimulatedRtu
 from tests.interrupt import interrupt
@@ -399,3 +400,16 @@ def test_ctrl_c_during_a_master_run_leaves_the_report_and_the_frames_seen(tmp_pa
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<th>interrupted</th><td>0 of" in page and "<h2 id='verdict'>INTERRUPTED: 0 pass" in page  # not "PASSED"
     assert (out / "junit.xml").is_file()
+
+
+def test_a_pics_point_quality_is_read_as_every_front_end_reads_a_flag() -> None:
+    """``Invalid`` and ``nt`` are IV and NT, as in Robot, Gherkin, profiles and signal lists (one
+    reader, rules.quality); a word that is no flag gets that reader's message; a real flag that A36
+    does not check (EI) is refused naming the ones it does."""
+    base = "rtu: {common_addresses: [47]}\npoints:\n  read:\n    - {io_address: 100, type: M_SP_NA_1, quality: %s}\n"
+    pics = parse_pics(base % "[Invalid, nt]", "q.yaml")
+    assert pics.read_points[0].quality == {"IV", "NT"}
+    with pytest.raises(PicsError, match=r"q.yaml:4: points.read\[0\].quality: 'XX' is not a quality flag"):
+        parse_pics(base % "[IV, XX]", "q.yaml")
+    with pytest.raises(PicsError, match=r"EI not one of: IV, NT, SB, BL, OV"):
+        parse_pics(base % "[EI]", "q.yaml")
