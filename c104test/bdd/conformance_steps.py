@@ -51,7 +51,7 @@ def given_pics_file(c104_context: C104Context, c104_conformance: dict[str, Any],
     file = Path(path)
     if not file.is_absolute() and c104_context.feature_dir is not None:
         file = c104_context.feature_dir / file
-    c104_conformance["pics"] = load_pics(file)
+    c104_conformance["pics"] = _logged(load_pics(file))
 
 
 @step("Given", r"the PICS of the RTU under test")
@@ -162,7 +162,7 @@ def given_master_listener(c104_context: C104Context, c104_conformance: dict[str,
     file = Path(path)
     if not file.is_absolute() and c104_context.feature_dir is not None:
         file = c104_context.feature_dir / file
-    run = MasterConformanceRun(load_pics(file), port=int(port or 0))
+    run = MasterConformanceRun(_logged(load_pics(file), master=True), port=int(port or 0))
     c104_conformance["master"] = run
     c104_conformance["master_port"] = run.port
     logging.getLogger("c104test.bdd").info("simulated RTU listening on 127.0.0.1:%d for the master under test", run.port)
@@ -206,3 +206,11 @@ def master_check_passes(c104_conformance: dict[str, Any], check_id: str) -> None
     if result.verdict is not Verdict.PASS:
         frames = "\n".join(f"{e.t:8.3f} {'>>' if e.dir == 'sent' else '<<'} {e.explained}" for e in result.evidence[-30:])
         raise StepFailed(f"{result.id} {result.title}: {result.verdict.value}: {result.reason}\n{frames}")
+
+
+def _logged(pics: Any, *, master: bool = False) -> Any:
+    """What the PICS left out is not assumed silently (as the CLI prints it before a run)."""
+    summary = pics.omitted_summary(master=master)
+    if summary:
+        logging.getLogger("c104test.bdd").info("%s", summary)
+    return pics

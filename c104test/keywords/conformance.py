@@ -50,6 +50,7 @@ class ConformanceKeywords(LibraryComponent):
         | `Run Conformance Case` | A02 | ${PICS} | 127.0.0.1 | ${RTU_PORT} |
         """
         model: Pics = load_pics(pics)
+        _log_omitted(model, master=False)
         result = run_conformance_case(case_id, host, int(port), model)
         logger.info(f"{result.id} {result.title}: {result.verdict.value} in {result.seconds:.2f} s {result.reason}")
         return _outcome(result)
@@ -78,7 +79,9 @@ class ConformanceKeywords(LibraryComponent):
         | ${port} = | `Start Master Conformance Listener` | ${MASTER_PICS} | wait=30 |
         """
         self._master_results = None
-        self._master_run = MasterConformanceRun(load_pics(pics), host=host, port=int(port), wait=float(wait),
+        model = load_pics(pics)
+        _log_omitted(model, master=True)
+        self._master_run = MasterConformanceRun(model, host=host, port=int(port), wait=float(wait),
                                                 checks=checks or None, output=output or None)
         logger.info(f"simulated RTU listening on {host}:{self._master_run.port} for the master under test")
         return self._master_run.port
@@ -143,6 +146,13 @@ class ConformanceKeywords(LibraryComponent):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(text, encoding="utf-8")
         return path
+
+
+def _log_omitted(pics: Pics, *, master: bool) -> None:
+    """What the PICS left out is not assumed silently (as the CLI prints it before a run)."""
+    summary = pics.omitted_summary(master=master)
+    if summary:
+        logger.info(summary)
 
 
 def _outcome(result: CaseResult) -> str:

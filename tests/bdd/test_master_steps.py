@@ -47,3 +47,21 @@ def test_a_feature_checks_the_master_under_test(pytester: pytest.Pytester) -> No
     (pytester.path / "features" / "master.yaml").write_text(MASTER_PICS, encoding="utf-8")
     result = run(pytester)
     result.assert_outcomes(passed=1)
+
+
+def test_what_the_pics_left_out_is_logged_by_the_gherkin_step(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """As the CLI prints it before a run: the functions not claimed and the defaults used."""
+    import logging
+    from types import SimpleNamespace
+
+    from c104test.bdd.conformance_steps import given_pics_file
+
+    pics = tmp_path / "minimal.yaml"
+    pics.write_text("rtu: {common_addresses: [47]}\n")
+    state: dict[str, object] = {}
+    with caplog.at_level(logging.INFO, logger="c104test.bdd"):
+        given_pics_file(SimpleNamespace(feature_dir=tmp_path), state, "minimal.yaml")  # type: ignore[arg-type]
+    assert state["pics"] is not None
+    summary = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"PICS {pics}:")]
+    assert summary and "not claimed (optional, not in the file): " in summary[0] and "functions.read" in summary[0]
+    assert "link.t1 15" in summary[0]

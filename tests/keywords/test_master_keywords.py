@@ -38,3 +38,21 @@ def test_listener_checks_the_connecting_master(kw: Keywords, tmp_path: Path) -> 
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert f"master under test (simulated RTU on 127.0.0.1:{port})" in page
     assert "<svg" in page and ">master</text>" in page  # M07's evidence: the chart names the master
+
+
+def test_what_the_pics_left_out_is_logged_by_the_robot_keywords(
+    kw: Keywords, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """As the CLI prints it before a run: the functions not claimed and the defaults used."""
+    from c104test.keywords import conformance as keywords
+
+    logged: list[str] = []
+    monkeypatch.setattr(keywords.logger, "info", lambda message, *args, **kwargs: logged.append(str(message)))
+    pics = tmp_path / "minimal.yaml"
+    pics.write_text("rtu: {common_addresses: [47]}\n")
+    port = kw("Start Simulated RTU")
+    with pytest.raises(SkipExecution, match=r"functions\.read"):
+        kw("Run Conformance Case", "A16", str(pics), HOST, port)
+    summary = [line for line in logged if line.startswith(f"PICS {pics}:")]
+    assert summary and "not claimed (optional, not in the file): " in summary[0] and "functions.read" in summary[0]
+    assert "the standard's default used: " in summary[0] and "link.t1 15" in summary[0]
