@@ -57,10 +57,12 @@ def free_port() -> int:
 
 
 async def raw_interrogation(port: int, ca: int, n: int = N, w: int = 8) -> dict[str, Any]:
+    """The floor client's call; ``reads`` in the result: (wall time, octets) of every receive."""
     unpack = struct.Struct("<HBfB").iter_unpack
     unpack_seq = struct.Struct("<fB").iter_unpack
     db: dict[tuple[int, int], tuple[float, int]] = {}
     vr = vs = pending = 0
+    reads: list[tuple[float, int]] = []
     with trio.fail_after(30):
         stream = await trio.open_tcp_stream("127.0.0.1", port)
         async with stream:
@@ -71,6 +73,7 @@ async def raw_interrogation(port: int, ca: int, n: int = N, w: int = 8) -> dict[
                 while True:
                     while len(buf) < 2 or len(buf) < buf[1] + 2:
                         data = await stream.receive_some(65536)
+                        reads.append((time.time(), len(data)))
                         if not data:
                             raise ConnectionError("closed by the simulator")
                         buf += data
@@ -114,7 +117,7 @@ async def raw_interrogation(port: int, ca: int, n: int = N, w: int = 8) -> dict[
                     break
             seconds = time.perf_counter() - t0
     wrong = sum(db.get((ca, ioa), (None,))[0] != float(ioa) for ioa in range(1, n + 1))
-    return {"seconds": seconds, "present": len(db), "wrong": wrong, "objects": objects}
+    return {"seconds": seconds, "present": len(db), "wrong": wrong, "objects": objects, "reads": reads}
 
 
 # ---- c104test's engine client ------------------------------------------------------------------------
