@@ -20,6 +20,7 @@ import datetime as _dt
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import trio
@@ -142,6 +143,7 @@ class ClientConnection(StationRequests, Expectations):
         self._command_lock = trio.Lock()
         # the command of submit_command() under way: (wait, on_done, give-up time, timeout)
         self._submitted: tuple[AwaitedCommand, Callable[[Any], None], float, float] | None = None
+        self._outside_now: float | None = None  # the time of the batch read_outside dispatches
         self._changed = trio.Event()  # replaced after every wake-up: frames, state, window
         self._watched = False  # a task waits on _changed: only then is it set and replaced
         self._run_scope: trio.CancelScope | None = None
@@ -363,7 +365,7 @@ class ClientConnection(StationRequests, Expectations):
         if session is not None and session.closed is not None:
             self._session_ended(session)
         if self._submitted is not None:
-            self._check_submitted()
+            self._check_submitted(self._outside_now)  # None in the trio thread: trio's clock
         self._notify()
 
     def _notify(self) -> None:
@@ -655,6 +657,31 @@ class ClientConnection(StationRequests, Expectations):
         elif session.send_outside(now):
             outside(session.resume)
         return True
+
+    def outside_reader(self) -> tuple[int, Callable[[float, Callable[[Callable[[], None]], None]], bool]] | None:
+        """After ``submit_command(outside=...)``, for the caller still under the bridge's hold:
+        the socket to wait on and ``read(now, later)``, which reads it once and dispatches what
+        came as the trio thread's reader would (``Session.read_outside``; False: stop, the trio
+        thread takes over). None when the command's answer cannot be read that way now (TLS or a
+        test stream, a raw-frame callback, a task waiting for this connection's changes).
+
+        The caller must make sure that ``on_asdu`` may run in its thread (the c104 facade's runs
+        no user callback then: see ``sync.connection``); ``on_state`` and ``on_frame`` never do.
+        """
+        session = self._session
+        if session is None or self._submitted is None or self.on_frame is not None or self._watched:
+            return None
+        fd = session.outside_fd()
+        if fd < 0:
+            return None
+        return fd, partial(self._read_outside, session)
+
+    def _read_outside(self, session: Session, now: float, later: Callable[[Callable[[], None]], None]) -> bool:
+        self._outside_now = now
+        try:
+            return session.read_outside(now, later)
+        finally:
+            self._outside_now = None
 
     def expire_command(self, on_done: Callable[[CommandResult | Exception], None]) -> None:
         """The caller of ``submit_command`` stopped waiting: end its command with CommandTimeout

@@ -32,6 +32,7 @@ import time as _time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 import trio
@@ -48,6 +49,8 @@ from ..protocol.link import (
     Link,
     LinkClosed,
     LinkState,
+    TestFrameReceived,
+    UnexpectedFrame,
 )
 from .errors import LinkDown, LinkTimeout
 from .journal import Direction, Journal, JournalEntry, release_decoded
@@ -62,6 +65,10 @@ _FAST_SENDS = 12  # os.write sends in a row without a checkpoint, at most (a k w
 _TIMEOUT_CAUSES = frozenset({CloseCause.T1_EXPIRED, CloseCause.PEER_NOT_READING})
 _NO_FLUSH_CAUSES = frozenset({CloseCause.PEER_NOT_READING, CloseCause.CONNECTION_RESET})
 _RECEIVED, _SENT = Direction.RECEIVED, Direction.SENT  # plain names: a member looked up on its Enum costs 0.1 us
+#: The events that ``read_outside`` dispatches in another thread: none of them changes the
+#: connection's state or needs trio (a batch with any other, a state change or the link's end,
+#: goes to the trio thread whole, in order: see ``_take_over``).
+_OUTSIDE_EVENTS = frozenset({FrameReceived, AsduReceived, Acknowledged, TestFrameReceived, UnexpectedFrame})
 
 #: The pull hook: given ``now`` and how many I-frames the k window takes, the next ASDUs to
 #: send as (octets, decoded form or None) or (octets, decoded, send_seq_offset): a nonzero
@@ -119,15 +126,18 @@ class Session:
         "_fast_sends",
         "_fd",
         "_flight_since",
+        "_handed",
         "_handler",
         "_held_sent",
         "_in_flight",
         "_in_flight_sent",
         "_nursery_scope",
         "_on_frame",
+        "_outside",
         "_produce",
         "_reading",
         "_receive_scope",
+        "_resume_due",
         "_send_timeout",
         "_timer_wakeup",
         "_writer_idle",
@@ -193,6 +203,12 @@ class Session:
         self._fast_sends = 0  # os.write sends since the writer last waited (bounded: see _send_in_flight)
         self._nursery_scope: trio.CancelScope | None = None
         self._done = trio.Event()
+        #: ``read_outside`` runs (another thread, under the bridge's hold): wake no trio task, note it.
+        self._outside = False
+        self._resume_due = False
+        #: What ``read_outside`` read and left to the trio thread (a batch to dispatch, the read's
+        #: error), in order: done before anything else is dispatched or sent (``_take_over``).
+        self._handed: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
         state = self.closed.cause.name if self.closed else self.link.state.name
@@ -232,7 +248,8 @@ class Session:
     @property
     def writer_idle(self) -> bool:
         """Nothing queued or half-sent and the writer waits: ``send_outside`` may write now."""
-        return self._fd >= 0 and self._writer_idle and not self._in_flight and self.closed is None
+        return (self._fd >= 0 and self._writer_idle and not self._in_flight and self.closed is None
+                and not self._handed)
 
     def send_outside(self, now: float) -> bool:
         """``_send_now`` for another thread while the trio thread is parked (``sync.bridge``'s
@@ -251,6 +268,76 @@ class Session:
         if self._in_flight or self.link.has_data_to_send:
             self._writer_wakeup.set()
         deadline = self.link.next_deadline()
+        if deadline is not None and deadline < self._armed:
+            self._timer_wakeup.set()
+
+    def outside_fd(self) -> int:
+        """The socket ``read_outside`` may read now, else -1 (TLS or a test stream, a simulator's
+        session, reading paused, the connection ended, a batch still handed to the trio thread)."""
+        if self._produce is not None or self.closed is not None or self._handed or not self._reading.is_set():
+            return -1
+        return self._fd
+
+    def read_outside(self, now: float, later: Callable[[Callable[[], None]], None]) -> bool:
+        """The reader's turn, taken by another thread while the trio thread is parked
+        (``sync.bridge``'s hold, as for ``send_outside``; only on the socket of ``outside_fd``).
+
+        One ``os.read``; what it returns is journalled and dispatched here exactly as the reader
+        would (``_dispatch``), and the link's answers (an S-frame) are written here. Nothing of
+        trio runs: a writer or timer to wake becomes ``later(resume)``. True when it dispatched a
+        batch or found nothing to read; False when the trio thread must take over: the batch
+        changes the connection's state or ends it (a STOPDT con, the link's end: it is handed to
+        the trio thread whole, journalled before anything read or sent after it), the read
+        failed, or the peer closed (its end stays readable for the reader).
+        """
+        try:
+            data = os.read(self._fd, _RECEIVE_SIZE)
+        except BlockingIOError:
+            return True
+        except OSError as exc:
+            self._hand(partial(self._end, CloseCause.CONNECTION_RESET, f"connection lost: {_cause_text(exc)}"), later)
+            return False
+        if not data:
+            return False
+        link = self.link
+        events = link.receive_data(data, now)
+        for event in events:
+            if type(event) not in _OUTSIDE_EVENTS:
+                self._hand(partial(self._dispatch_handed, events, now), later)
+                return False
+        self._outside = True
+        try:
+            self._dispatch(events, now)
+            if link.has_data_to_send:
+                self._send_now(now)
+        finally:
+            self._outside = False
+        deadline = link.next_deadline()
+        if self._resume_due or (deadline is not None and deadline < self._armed):
+            self._resume_due = False
+            later(self.resume)
+        return True
+
+    def _hand(self, step: Callable[[], None], later: Callable[[Callable[[], None]], None]) -> None:
+        """Leave ``step`` to the trio thread: before anything is dispatched or sent there (see
+        ``_take_over``), and soon in any case."""
+        self._handed.append(step)
+        later(self._take_over)
+
+    def _take_over(self) -> None:
+        """In the trio thread: the steps ``read_outside`` handed over, in order (once)."""
+        steps = self._handed
+        if steps:
+            self._handed = []
+            for step in steps:
+                step()
+
+    def _dispatch_handed(self, events: list[Event], now: float) -> None:
+        self._dispatch(events, now)
+        link = self.link
+        if link.has_data_to_send:
+            self._send_now(now)
+        deadline = link.next_deadline()
         if deadline is not None and deadline < self._armed:
             self._timer_wakeup.set()
 
@@ -359,7 +446,7 @@ class Session:
                     now = clock.current_time()
                     self._dispatch(link.receive_data(data, now), now)
                     if link.has_data_to_send:
-                        self._send_now()
+                        self._send_now(now)
                     deadline = link.next_deadline()
                     if deadline is not None and deadline < self._armed:
                         self._timer_wakeup.set()
@@ -389,6 +476,8 @@ class Session:
 
     def _take(self, now: float) -> None:
         """Move the link's output into ``_in_flight`` (journalled first, in order)."""
+        if self._handed:
+            self._take_over()  # the frames read before it, journalled first
         apdus = self.link.apdus_to_send()
         self._journal_sent(apdus, now)
         self._in_flight = apdus[0] if len(apdus) == 1 else b"".join(apdus)
@@ -432,7 +521,7 @@ class Session:
         self._fast_sends = 0  # send_all was a checkpoint
         return True
 
-    def _send_now(self) -> None:
+    def _send_now(self, now: float | None = None) -> None:
         """Hand the link's output to the kernel at once if the writer is idle (no await).
 
         An acknowledgement or a command then leaves without a task switch; what the kernel
@@ -440,10 +529,16 @@ class Session:
         deadline. Plain TCP sockets only (POSIX); anything else goes through the writer.
         """
         if not self.writer_idle:
-            self._writer_wakeup.set()
+            self._wake_writer()
             return
-        self._take(trio.current_time())
+        self._take(trio.current_time() if now is None else now)
         if not self._write_in_flight():
+            self._wake_writer()
+
+    def _wake_writer(self) -> None:
+        if self._outside:  # read_outside: the trio thread does it (resume)
+            self._resume_due = True
+        else:
             self._writer_wakeup.set()
 
     def _write_in_flight(self) -> bool:
@@ -475,7 +570,7 @@ class Session:
             if now >= self._armed:
                 self._dispatch(link.handle_timeout(now), now)
                 if link.has_data_to_send:
-                    self._send_now()
+                    self._send_now(now)
 
     # ---- internals ----------------------------------------------------------------------------
 
@@ -525,6 +620,8 @@ class Session:
         still hears of each frame (``on_frame``) just before its ASDU, and of sent frames after
         the batch, in the journal's order.
         """
+        if self._handed:
+            self._take_over()  # the frames read before these, dispatched first
         if not events:
             return
         handler = self._handler
@@ -554,7 +651,7 @@ class Session:
         held = self._held_sent = [] if on_frame is not None else None
         try:
             if early and self.link.has_data_to_send:
-                self._send_now()
+                self._send_now(now)
             for event, entry in batch:
                 kind = type(event)
                 if kind is FrameReceived:
@@ -640,6 +737,7 @@ class Session:
     async def _shut(self) -> None:
         """Send the link's last frames (if the stream can take them), then close; bounded."""
         stream = self.opened.stream
+        self._take_over()
         info = self.closed
         with trio.move_on_after(self._close_timeout):
             if info is not None and info.cause not in _NO_FLUSH_CAUSES and not self._in_flight:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import _thread
 import atexit
+import os
+import select
 import threading
 import time as _time
 from collections.abc import Awaitable, Callable
@@ -30,7 +32,19 @@ T = TypeVar("T")
 
 THREAD_NAME = "c104test-trio"
 _POLL = 0.05  # seconds per wait slice: short enough for timeouts and Ctrl-C to get through
+#: How long a caller may wait for the trio thread to park before it sends its command itself
+#: (else it hands the command to the trio thread): most often trio is only finishing a wake-up
+#: for the frame the last call read itself.
+_HOLD_WAIT = 0.001
+#: How long a caller reading its own answer may keep trio waiting when trio was woken before
+#: the command was sent (see TrioBridge._receive).
+_STALE_GRACE = 0.001
 _CANCEL_GRACE = 1.0  # how long a cancelled operation may take to unwind
+_READABLE = select.POLLIN
+_NOT_ONLY_DATA = select.POLLERR | select.POLLHUP | select.POLLNVAL | getattr(select, "POLLRDHUP", 0)
+
+#: ``read(now, later)``: reads the socket once and dispatches it; False: the trio thread takes over.
+Reader = Callable[[float, Callable[[Callable[[], None]], None]], bool]
 
 
 class TrioBridge:
@@ -87,6 +101,7 @@ class TrioBridge:
         timeout: float,
         *,
         outside: bool = False,
+        receive: Callable[[], tuple[int, Reader] | None] | None = None,
     ) -> T:
         """One thread hop each way: ``submit(done)`` runs as a plain call in the trio thread.
 
@@ -104,22 +119,45 @@ class TrioBridge:
         ``later(fn)`` has the trio thread call ``fn`` soon. When trio is busy (the hold is taken)
         or ``submit`` returns False, the operation goes the one-hop way.
 
+        With ``receive`` too, no hop back either: after ``submit``, still under the hold,
+        ``receive()`` gives the socket the answer comes on and ``read(now, later)``, or None
+        (not that way now). This thread then waits for the socket itself (``poll``, bounded by
+        ``timeout``) and calls ``read`` for each arrival, as the trio thread's reader would,
+        until ``done`` has been called, ``read`` returns False, or trio wants to run (woken by
+        anything: a timer, another connection; ``_Parked.after_io_wait`` nudges this wait):
+        then it gives the hold back and waits as above. Trio's reader, woken by the same
+        arrival, finds nothing left to read.
+
         >>> # Connection._command: engine.submit_command / engine.command / engine.expire_command
         """
         token = self._check_caller()
         call = _Call(fallback, (), self._parked)
         parked = self._parked
-        if outside and parked is not None and parked.hold.acquire(False):
+        if outside and parked is not None and parked.hold.acquire(True, _HOLD_WAIT):
+            deadline = _time.monotonic() + timeout
+            held = True
             try:
-                taken = submit(call.finish, outside=self._later, now=self._clock.current_time())
-            except Exception as exc:
-                call.finish(exc)
-                taken = True
-            finally:
+                try:
+                    taken = submit(call.finish, outside=self._later, now=self._clock.current_time())
+                except Exception as exc:
+                    call.finish(exc)
+                    taken = True
+                if taken:
+                    call.handed_off = True
+                    if receive is not None and not call.finished:
+                        self._receive(call, receive, parked, deadline)
+            except BaseException:  # Ctrl-C or a Robot timeout in the wait: end the operation
+                held = False
                 parked.hold.release()
+                if call.handed_off:
+                    _soon(token, expire, call.finish)
+                    call.wait(_CANCEL_GRACE)
+                raise
+            finally:
+                if held:
+                    parked.hold.release()
             if taken:
-                call.handed_off = True
-                self._wait(call, token, _time.monotonic() + timeout, expire)
+                self._wait(call, token, deadline, expire)
                 return call.result()
         try:
             token.run_sync_soon(self._submit, submit, call)
@@ -127,6 +165,50 @@ class TrioBridge:
             raise RuntimeError("the c104test trio thread has been stopped") from None
         self._wait(call, token, _time.monotonic() + timeout, expire)
         return call.result()
+
+    def _receive(
+        self, call: _Call, receive: Callable[[], tuple[int, Reader] | None], parked: _Parked, deadline: float
+    ) -> None:
+        """Under the hold, after the caller's own send: wait for the answer on the socket and read
+        it here (see ``run_handoff``). Returns with the call finished, or with the hold to give
+        back to the trio thread (it wants to run, the batch is its, the time is up)."""
+        reader = receive()
+        if reader is None:
+            return
+        fd, read = reader
+        poller = parked.poller(fd)
+        clock = self._clock
+        later = self._later
+        parked.inline = True
+        try:
+            # Trio already waiting for the hold was woken before this command was sent: most
+            # often by the last answer, which its reader will not find (read here). It may
+            # wait _STALE_GRACE for this answer; trio woken from now on is nudged, and gets the
+            # hold as soon as what is readable now has been read.
+            stale = _time.monotonic() + _STALE_GRACE if parked.wanting else 0.0
+            nudged = False
+            while True:
+                now = _time.monotonic()
+                if parked.wanting and (nudged or now >= stale):
+                    return
+                left = deadline - now
+                if left <= 0:
+                    return
+                if stale:
+                    left = min(left, max(stale - now, 0.0))
+                for ready, flags in poller.poll(min(left, _POLL) * 1000.0):  # the GIL released meanwhile
+                    if ready == fd:
+                        if flags & _NOT_ONLY_DATA:
+                            return  # the peer's end or an error: the trio thread's reader reports it
+                        if not read(clock.current_time(), later):
+                            return
+                    else:
+                        parked.drain()
+                        nudged = True
+                if call.finished:
+                    return
+        finally:
+            parked.inline = False
 
     def _later(self, fn: Callable[[], None]) -> None:
         try:
@@ -232,13 +314,18 @@ class TrioBridge:
         self._cm.__exit__(None, None, None)
         if self._parked is not None:
             self._parked.wake_pending()  # the trio thread ended: nobody else will
+            self._parked.close()
 
 
 class _Parked(trio.abc.Instrument):
     """A trio instrument: ``hold`` is taken by the trio thread whenever it runs anything and is
     given up only while trio waits for I/O with nothing to run. Another thread that takes it
     (never blocking: ``acquire(False)``) may then touch the engine's state as if it were the
-    trio thread, briefly; trio, woken meanwhile, waits for the hold before it runs anything."""
+    trio thread, briefly; trio, woken meanwhile, waits for the hold before it runs anything.
+
+    A thread that keeps the hold while it waits for I/O itself (``TrioBridge._receive``) sets
+    ``inline``; trio, woken and wanting the hold, then nudges that wait through a pipe, so it
+    never waits longer than one read for the hold."""
 
     def __init__(self) -> None:
         self.hold = threading.Lock()
@@ -247,6 +334,15 @@ class _Parked(trio.abc.Instrument):
         self.ident = _thread.get_ident()  # the trio thread's
         #: the locks of callers whose calls finished in this scheduler batch (see _Call.finish)
         self.pending: list[_thread.LockType] = []
+        #: a holder waits for I/O (set and read under the GIL: see after_io_wait)
+        self.inline = False
+        #: trio woke and waits for the hold
+        self.wanting = False
+        self._nudge_read, self._nudge_write = os.pipe()
+        os.set_blocking(self._nudge_read, False)
+        os.set_blocking(self._nudge_write, False)
+        self._poller: select.poll | None = None
+        self._polled = -1
 
     def before_io_wait(self, timeout: float) -> None:
         if timeout > 0:  # a poll with tasks still to run: not parked, keep the hold
@@ -264,7 +360,39 @@ class _Parked(trio.abc.Instrument):
     def after_io_wait(self, timeout: float) -> None:
         if self._given:
             self._given = False
-            self.hold.acquire()
+            if not self.hold.acquire(False):
+                # Set before inline is read; the holder sets inline before it reads wanting:
+                # one of the two sees the other (the GIL orders them), so no wait is missed.
+                self.wanting = True
+                if self.inline:
+                    try:
+                        os.write(self._nudge_write, b"\0")
+                    except OSError:  # full: nudged already
+                        pass
+                self.hold.acquire()
+                self.wanting = False
+
+    def poller(self, fd: int) -> select.poll:
+        """A ``poll`` object for ``fd`` and the nudge pipe (used under the hold only)."""
+        if self._polled != fd or self._poller is None:
+            poller = select.poll()
+            poller.register(fd, _READABLE | _NOT_ONLY_DATA)
+            poller.register(self._nudge_read, _READABLE)
+            self._poller, self._polled = poller, fd
+        return self._poller
+
+    def drain(self) -> None:
+        try:
+            os.read(self._nudge_read, 512)
+        except OSError:  # empty: drained already
+            pass
+
+    def close(self) -> None:
+        for fd in (self._nudge_read, self._nudge_write):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
 class _Call:

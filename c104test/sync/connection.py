@@ -79,6 +79,8 @@ class Connection:
         self._on_send_raw: Callable[..., Any] | None = None
         self._on_state_change: Callable[..., Any] | None = None
         self._on_unexpected: Callable[..., Any] | None = None
+        #: A point of this connection has had an on_receive callback (see ``_inline``).
+        self._point_callbacks = False
         self._running = False
         self._done: trio.Event | None = None
         self._engine: ClientConnection
@@ -339,19 +341,38 @@ class Connection:
         timeout = engine.command_timeout
         try:
             # sent from this thread while the trio thread is parked (else by a plain call in the
-            # trio thread, else engine.command() as a task); the caller woken by the engine when
-            # the confirmation is journalled. A user's on_send_raw keeps to the trio thread.
+            # trio thread, else engine.command() as a task), and the answer read here too while
+            # trio has nothing else to do (else the caller woken by the engine when the
+            # confirmation is journalled). A user's on_send_raw keeps to the trio thread.
             result = bridge.run_handoff(
                 partial(engine.submit_command, asdu, data, timeout=timeout, **options),
                 partial(engine.command, asdu, timeout=timeout, **options),
                 engine.expire_command,
                 timeout,
                 outside=self._on_send_raw is None,
+                receive=engine.outside_reader if self._inline() else None,
             )
         except C104TestError as exc:
             log.info("%s", exc)
             return False
         return bool(result.positive) and (result.terminated or not terminated)
+
+    def _inline(self) -> bool:
+        """May this thread read a command's answer itself (``TrioBridge.run_handoff``'s
+        ``receive``)? Only when no user callback can run while it does: what it reads is
+        dispatched in this thread, under the hold that the trio thread waits for, and a callback
+        calling a blocking c104test function there would wait for that hold forever. So: no
+        on_receive_raw / on_send_raw / on_unexpected on this connection, no on_new_station /
+        on_new_point / on_station_initialized on the client, and no point of this connection
+        that has ever had an on_receive. on_state_change needs no rule: a batch that changes
+        the state is always handed to the trio thread (``Session.read_outside``)."""
+        if (self._point_callbacks or self._on_receive_raw is not None or self._on_send_raw is not None
+                or self._on_unexpected is not None):
+            return False
+        client = self._client_ref()
+        return client is not None and (
+            client._on_new_station is None and client._on_new_point is None and client._on_station_initialized is None
+        )
 
     def _read(self, common_address: int, io_address: int) -> bool:
         return self._request(self._engine.read_request, True, False, common_address, io_address)

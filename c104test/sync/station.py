@@ -294,6 +294,7 @@ class Point:
             "(point: c104.Point, previous_info: c104.Information, message: c104.IncomingMessage) -> c104.ResponseState",
             3,
         )
+        self._alive()._connection._point_callbacks = True  # commands read their answers in the trio thread
 
     def _receive(self, ob: InformationObject, message: IncomingMessage) -> None:
         """Called in the engine thread for an element addressed to this point, with on_receive set."""
