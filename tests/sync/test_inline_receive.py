@@ -1,0 +1,308 @@
+"""The caller reads its own command's answer (TrioBridge._receive + Session.read_outside): on the
+wire and in the journal, not only in the results. The RTU here is a scripted raw-socket peer in a
+thread, so what arrives before, with and after each ACT_CON, and when, is known."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import trio
+
+import c104test as c104
+from c104test.engine.client import ClientConnection
+from c104test.engine.journal import Direction
+from c104test.engine.session import Session
+from c104test.protocol.closing import CloseCause
+from c104test.protocol.enums import Cot
+from c104test.sync.bridge import THREAD_NAME
+
+from .sync_support import CA, HOST, journal, wait_open, wait_until
+from .test_command_handoff import _check_sequence_numbers
+
+T = c104.Type
+IOA = 500
+
+
+def _spontaneous(ioa: int, value: float) -> bytes:
+    """An M_ME_NC_1 SPONTANEOUS ASDU for ``ioa`` of CA ``CA``."""
+    return bytes([13, 1, 3, 0]) + struct.pack("<H", CA) + ioa.to_bytes(3, "little") + struct.pack("<fB", value, 0)
+
+
+class ScriptedRtu:
+    """Confirms STARTDT; answers each command I-frame with what ``plan(n, asdu)`` returns: a list
+    of (seconds to wait first, ASDU octets or raw APDU octets) sent in order; an ``ACT_CON`` item
+    (``None``) is the command's own ACT_CON. I-frames carry the right N(S)/N(R)."""
+
+    def __init__(self, plan: Callable[[int, bytes], list[tuple[float, bytes | None]]]) -> None:
+        self.plan = plan
+        self.listener = socket.create_server((HOST, 0))
+        self.listener.settimeout(5)
+        self.port = int(self.listener.getsockname()[1])
+        self.frames: list[bytes] = []
+        self._ns = self._nr = self._commands = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="scripted-rtu", daemon=True)
+        self._thread.start()
+
+    def _i_frame(self, asdu: bytes) -> bytes:
+        frame = bytes([0x68, len(asdu) + 4]) + struct.pack("<HH", self._ns << 1, self._nr << 1) + asdu
+        self._ns = (self._ns + 1) & 0x7FFF
+        return frame
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            peer, _ = self.listener.accept()
+            peer.settimeout(0.05)
+            buffer = b""
+            with peer:
+                while not self._stop.is_set():
+                    try:
+                        data = peer.recv(4096)
+                    except TimeoutError:
+                        continue
+                    if not data:
+                        return
+                    buffer += data
+                    while len(buffer) >= 2 and len(buffer) >= buffer[1] + 2:
+                        frame, buffer = buffer[: buffer[1] + 2], buffer[buffer[1] + 2 :]
+                        self.frames.append(frame)
+                        if len(frame) == 6 and frame[2] == 0x07:
+                            peer.sendall(bytes([0x68, 4, 0x0B, 0, 0, 0]))  # STARTDT con
+                        elif len(frame) > 6 and not frame[2] & 1:
+                            self._nr = (self._nr + 1) & 0x7FFF
+                            asdu = frame[6:]
+                            for delay, item in self.plan(self._commands, asdu):
+                                if delay:
+                                    time.sleep(delay)
+                                if item is None:
+                                    item = asdu[:2] + bytes([(asdu[2] & 0xC0) | 7]) + asdu[3:]
+                                peer.sendall(item if item[0] == 0x68 else self._i_frame(item))
+                            self._commands += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(OSError):
+            self.listener.close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def scripted_rtu() -> Iterator[Callable[..., ScriptedRtu]]:
+    made: list[ScriptedRtu] = []
+
+    def make(plan: Callable[[int, bytes], list[tuple[float, bytes | None]]]) -> ScriptedRtu:
+        made.append(ScriptedRtu(plan))
+        return made[-1]
+
+    yield make
+    for rtu in made:
+        rtu.stop()
+
+
+def _command_point(make_client: Callable[..., Any], port: int, **options: Any) -> tuple[Any, Any]:
+    client = make_client(**options)
+    connection = client.add_connection(ip=HOST, port=port, init=c104.Init.NONE)
+    point = connection.add_station(common_address=CA).add_point(io_address=IOA, type=T.C_SC_NA_1)
+    point.value = True
+    client.start()
+    wait_open(connection)
+    return connection, point
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Every Session.read_outside: (the thread's name, True when it dispatched or found nothing)."""
+    seen: list[tuple[str, bool]] = []
+    original = Session.read_outside
+
+    def spy(self: Session, now: float, later: Any) -> bool:
+        result = original(self, now, later)
+        seen.append((threading.current_thread().name, result))
+        return result
+
+    monkeypatch.setattr(Session, "read_outside", spy)
+    return seen
+
+
+@pytest.fixture
+def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
+    """Every ASDU the client was told of: (the thread's name, its cause of transmission)."""
+    seen: list[tuple[str, Any]] = []
+    original = ClientConnection.asdu_received
+
+    def spy(self: ClientConnection, entry: Any, now: float) -> None:
+        seen.append((threading.current_thread().name, entry.asdu.cot if entry.asdu is not None else None))
+        original(self, entry, now)
+
+    monkeypatch.setattr(ClientConnection, "asdu_received", spy)
+    return seen
+
+
+def test_the_caller_reads_its_own_answer_with_the_journal_in_order(
+    make_client: Callable[..., Any],
+    scripted_rtu: Callable[..., ScriptedRtu],
+    reads: list[tuple[str, bool]],
+    dispatched: list[tuple[str, Any]],
+) -> None:
+    rtu = scripted_rtu(lambda n, asdu: [(0, None)])
+    connection, point = _command_point(make_client, rtu.port)
+    assert [point.transmit(cause=Cot.ACTIVATION) for _ in range(30)] == [True] * 30
+    # the answers were read and dispatched by the caller's thread (most of them: trio may be
+    # running now and then)
+    here = threading.current_thread().name
+    assert sum(1 for name, _ in reads if name == here) >= 10, reads
+    assert not any(name.startswith(THREAD_NAME) for name, _ in reads)
+    assert sum(1 for name, cot in dispatched if name == here and cot is Cot.ACTIVATION_CON) >= 10, dispatched
+    entries = journal(connection)
+    # each ACT_CON journalled after its command, before the next one
+    kinds = [(e.direction, e.asdu.cot) for e in entries if e.asdu is not None and e.asdu.type is T.C_SC_NA_1]
+    assert kinds == [(Direction.SENT, Cot.ACTIVATION), (Direction.RECEIVED, Cot.ACTIVATION_CON)] * 30
+    assert _check_sequence_numbers(entries) == 30
+
+
+def _s_frames(entries: list[Any]) -> int:
+    """Every S-frame we sent acknowledges only I-frames journalled as received before it
+    (journalled first; it may acknowledge fewer: the w-th of a longer read); returns how many."""
+    received = s_frames = 0
+    for entry in entries:
+        raw = entry.raw
+        if len(raw) < 6 or raw[2] & 3 == 3:
+            continue
+        if entry.direction is Direction.RECEIVED:
+            received += not raw[2] & 1
+        elif raw[2] & 1:
+            assert int.from_bytes(raw[4:6], "little") >> 1 <= received, entry.explain()
+            s_frames += 1
+    return s_frames
+
+
+def test_reports_before_the_act_con_are_applied_in_order_and_none_lost(
+    make_client: Callable[..., Any], scripted_rtu: Callable[..., ScriptedRtu], reads: list[tuple[str, bool]]
+) -> None:
+    # each command: 9 reports (each its own write, some after a short pause), then the ACT_CON:
+    # an S-frame is due after the 8th
+    def plan(n: int, asdu: bytes) -> list[tuple[float, bytes | None]]:
+        return [(0.002 if i % 3 == 2 else 0, _spontaneous(100 + i, n * 10.0 + i)) for i in range(9)] + [(0, None)]
+
+    rtu = scripted_rtu(plan)
+    connection, point = _command_point(make_client, rtu.port)
+    assert [point.transmit(cause=Cot.ACTIVATION) for _ in range(12)] == [True] * 12
+    here = threading.current_thread().name
+    assert sum(1 for name, _ in reads if name == here) >= 10, reads
+    station = connection.get_station(common_address=CA)
+    assert [station.get_point(100 + i).value for i in range(9)] == [110.0 + i for i in range(9)]
+    entries = journal(connection)
+    received = [e.asdu for e in entries if e.direction is Direction.RECEIVED and e.asdu is not None]
+    assert [(a.type, a.objects[0].io_address) for a in received] == (
+        [(T.M_ME_NC_1, 100 + i) for i in range(9)] + [(T.C_SC_NA_1, IOA)]
+    ) * 12
+    assert _check_sequence_numbers(entries) == 12
+    assert _s_frames(entries) >= 12  # one per command at least: 10 I-frames came for each (w = 8)
+
+
+def test_a_late_answer_while_trio_has_work_is_read_by_the_trio_thread(
+    make_client: Callable[..., Any],
+    scripted_rtu: Callable[..., ScriptedRtu],
+    reads: list[tuple[str, bool]],
+    dispatched: list[tuple[str, Any]],
+) -> None:
+    rtu = scripted_rtu(lambda n, asdu: [(0.3, None)])
+    connection, point = _command_point(make_client, rtu.port)
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.monotonic())
+            await trio.sleep(0.01)
+
+    bridge = connection._b
+    bridge.start_background(ticker)
+    wait_until(lambda: len(ticks) > 3, 5, "the ticker runs")
+    before = len(ticks)
+    started = time.monotonic()
+    assert point.transmit(cause=Cot.ACTIVATION) is True
+    took = time.monotonic() - started
+    assert 0.25 < took < 1.0
+    assert len(ticks) - before >= 10  # trio ran its timers while the caller waited: it got the hold
+    acts = [e for e in journal(connection) if e.asdu is not None and e.asdu.cot is Cot.ACTIVATION_CON]
+    assert len(acts) == 1
+    # the caller gave the hold back without reading the answer: the trio thread's reader did
+    assert [(name.startswith(THREAD_NAME), cot) for name, cot in dispatched] == [(True, Cot.ACTIVATION_CON)]
+
+
+def test_a_batch_that_ends_the_link_is_handed_to_the_trio_thread(
+    make_client: Callable[..., Any],
+    scripted_rtu: Callable[..., ScriptedRtu],
+    reads: list[tuple[str, bool]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ended: list[str] = []
+    link_closed = Session._link_closed
+
+    def spy(self: Session, *args: Any) -> None:
+        ended.append(threading.current_thread().name)
+        link_closed(self, *args)
+
+    monkeypatch.setattr(Session, "_link_closed", spy)
+
+    # the ACT_CON of the 3rd command comes with a broken frame behind it, in one write
+    def plan(n: int, asdu: bytes) -> list[tuple[float, bytes | None]]:
+        if n < 2:
+            return [(0, None)]
+        act_con = asdu[:2] + bytes([(asdu[2] & 0xC0) | 7]) + asdu[3:]
+        return [(0, rtu._i_frame(act_con) + b"\x00\x01\x02\x03")]
+
+    rtu = scripted_rtu(plan)
+    connection, point = _command_point(make_client, rtu.port, command_timeout_ms=2000)
+    assert point.transmit(cause=Cot.ACTIVATION) is True
+    assert point.transmit(cause=Cot.ACTIVATION) is True
+    time.sleep(0.05)  # trio settles (parked, wanting nothing): the caller reads the next answer itself
+    started = time.monotonic()
+    point.transmit(cause=Cot.ACTIVATION)  # its ACT_CON and the violation: either way, promptly
+    assert time.monotonic() - started < 1.0
+    engine = connection._engine
+    wait_until(lambda: engine.close_info is not None, 3, "the connection closed")
+    assert engine.close_info.cause is CloseCause.PROTOCOL_VIOLATION
+    entries = journal(connection)
+    # the ACT_CON and then the broken octets, journalled in the order they came
+    broken = [i for i, e in enumerate(entries) if e.error]
+    assert len(broken) == 1 and entries[broken[0]].direction is Direction.RECEIVED, [e.explain() for e in entries[-4:]]
+    before = entries[broken[0] - 1]
+    assert before.direction is Direction.RECEIVED and before.asdu.cot is Cot.ACTIVATION_CON
+    # whoever read that batch, the trio thread dispatched it (read_outside hands it over)
+    assert len(ended) == 1 and ended[0].startswith(THREAD_NAME), ended
+
+
+def test_with_a_point_callback_the_answers_stay_in_the_trio_thread_and_a_blocking_call_there_fails(
+    make_client: Callable[..., Any], scripted_rtu: Callable[..., ScriptedRtu], reads: list[tuple[str, bool]]
+) -> None:
+    rtu = scripted_rtu(lambda n, asdu: [(0, _spontaneous(100, float(n))), (0, None)])
+    client = make_client()
+    connection = client.add_connection(ip=HOST, port=rtu.port, init=c104.Init.NONE)
+    station = connection.add_station(common_address=CA)
+    point = station.add_point(io_address=IOA, type=T.C_SC_NA_1)
+    monitored = station.add_point(io_address=100, type=T.M_ME_NC_1)
+    outcomes: list[tuple[str, str]] = []
+
+    def on_receive(p: Any, previous: Any, message: Any) -> c104.ResponseState:
+        try:
+            connection.test(common_address=CA)  # a blocking call from a callback
+            outcomes.append((threading.current_thread().name, "returned"))
+        except RuntimeError as exc:
+            outcomes.append((threading.current_thread().name, str(exc)))
+        return c104.ResponseState.SUCCESS
+
+    monitored.on_receive(callable=on_receive)
+    client.start()
+    wait_open(connection)
+    assert [point.transmit(cause=Cot.ACTIVATION) for _ in range(5)] == [True] * 5  # no deadlock
+    assert reads == []  # the inline path was never taken
+    assert len(outcomes) == 5
+    assert all(name.startswith(THREAD_NAME) and "inside the trio thread" in text for name, text in outcomes)
