@@ -72,7 +72,9 @@ class ClientConnection(StationRequests, Expectations):
     """A controlling-station connection. Use ``open_connection`` or run ``run()`` in a nursery.
 
     Callbacks (``on_frame``, ``on_state``, ``on_asdu``) run in the trio thread, in this order for a
-    received I-frame: the frame, then the ASDU after its objects reached the point database.
+    received I-frame: the frame, then the ASDU after its objects reached the point database. One
+    exception: ``on_asdu`` for what the caller of a command reads itself (``outside_reader``) runs
+    in that caller's thread, while the trio thread is parked (the sync bridge's hold).
     """
 
     def __init__(

@@ -179,6 +179,7 @@ class TrioBridge:
         poller = parked.poller(fd)
         clock = self._clock
         later = self._later
+        seen = parked.nudges
         parked.inline = True
         try:
             # Trio already waiting for the hold was woken before this command was sent: most
@@ -186,10 +187,9 @@ class TrioBridge:
             # wait _STALE_GRACE for this answer; trio woken from now on is nudged, and gets the
             # hold as soon as what is readable now has been read.
             stale = _time.monotonic() + _STALE_GRACE if parked.wanting else 0.0
-            nudged = False
             while True:
                 now = _time.monotonic()
-                if parked.wanting and (nudged or now >= stale):
+                if parked.wanting and (parked.nudges != seen or now >= stale):
                     return
                 left = deadline - now
                 if left <= 0:
@@ -203,8 +203,7 @@ class TrioBridge:
                         if not read(clock.current_time(), later):
                             return
                     else:
-                        parked.drain()
-                        nudged = True
+                        parked.drain()  # (a byte left by an earlier wait's nudge too: the count tells)
                 if call.finished:
                     return
         finally:
@@ -338,6 +337,8 @@ class _Parked(trio.abc.Instrument):
         self.inline = False
         #: trio woke and waits for the hold
         self.wanting = False
+        #: nudges sent (a holder compares it with the count when it began to wait)
+        self.nudges = 0
         self._nudge_read, self._nudge_write = os.pipe()
         os.set_blocking(self._nudge_read, False)
         os.set_blocking(self._nudge_write, False)
@@ -365,6 +366,7 @@ class _Parked(trio.abc.Instrument):
                 # one of the two sees the other (the GIL orders them), so no wait is missed.
                 self.wanting = True
                 if self.inline:
+                    self.nudges += 1
                     try:
                         os.write(self._nudge_write, b"\0")
                     except OSError:  # full: nudged already
