@@ -306,3 +306,32 @@ def test_with_a_point_callback_the_answers_stay_in_the_trio_thread_and_a_blockin
     assert reads == []  # the inline path was never taken
     assert len(outcomes) == 5
     assert all(name.startswith(THREAD_NAME) and "inside the trio thread" in text for name, text in outcomes)
+
+
+def test_ctrl_c_while_the_caller_waits_for_its_answer_gives_the_hold_back_and_ends_the_command(
+    make_client: Callable[..., Any], silent_rtu: Any, reads: list[tuple[str, bool]]
+) -> None:
+    import _thread
+
+    connection, point = _command_point(make_client, silent_rtu.port, command_timeout_ms=5000)
+    time.sleep(0.05)  # trio parked: the caller waits for the answer itself
+    parked = connection._b._parked
+    seen: list[bool] = []
+
+    def interrupt() -> None:
+        seen.append(parked.inline)  # the caller waits in its own poll, holding the hold
+        _thread.interrupt_main()
+
+    timer = threading.Timer(0.3, interrupt)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        point.transmit(cause=Cot.ACTIVATION)
+    assert time.monotonic() - started < 2.0  # not the 5 s command timeout
+    timer.join(5)
+    assert seen == [True]
+    engine = connection._engine
+    wait_until(lambda: engine._submitted is None, 3, "the interrupted command ended")
+    hold = parked.hold
+    assert hold.acquire(True, 3)  # given back: trio parks again and lets go of it
+    hold.release()
