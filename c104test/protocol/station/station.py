@@ -71,7 +71,16 @@ from .faults import (
 )
 from .files import FileTransfer, StoredFile
 from .hooks import ApplicationHooks, Pending
-from .points import LogicalStation, SimulatedPoint, StationPoint, quality_bits, set_short, walk
+from .points import (
+    _IOA_SHORT,
+    _SHORT_VALUE,
+    LogicalStation,
+    SimulatedPoint,
+    StationPoint,
+    _coerce_number,
+    quality_bits,
+    walk,
+)
 from .redundancy import RedundancyGroup, RedundancySettings
 from .replies import Outgoing, Part, Reply
 
@@ -157,6 +166,7 @@ class ControlledStation:
         self.hooks = hooks
         self.pixit = profile.pixit
         self._timed = self.pixit.time_tagged_spontaneous  # (the profile's pixit never changes)
+        self._spontaneous_slot = 3 + 64 if self._timed else 3  # StationPoint.reports' key of COT 3
         self.settings = redundancy if redundancy is not None else RedundancySettings()
         self.simulate_changes = simulate_changes
         self._wall_clock = wall_clock
@@ -550,7 +560,7 @@ class ControlledStation:
         io_address: int,
         value: Any = None,
         quality: Quality | BinaryCounterQuality | int | None = None,
-        cause: Cot | int = Cot.SPONTANEOUS,
+        cause: Cot | int = _SPONTANEOUS,
     ) -> bool:
         """Change a point and report it with ``cause`` to every group that buffers reports.
 
@@ -564,16 +574,23 @@ class ControlledStation:
         if point is None:
             raise KeyError(f"the profile has no point CA {common_address} IOA {io_address}")
         if cause is _SPONTANEOUS:
-            cause = 3
+            cause, slot = 3, self._spontaneous_slot
         else:
             cause = int(cause)
             if not 1 <= cause <= 63:
                 raise ValueError(f"cause of transmission {cause} outside 1..63")
-        quality = point.quality if quality is None else quality_bits(point.kind, quality)
+            slot = cause + 64 if self._timed else cause
+        kind = point.kind
+        quality = point.quality if quality is None else quality_bits(kind, quality)
         octets = None
         try:
-            if point.kind == "short" and value is not None:
-                octets = set_short(point, value, quality)  # coerced and encoded in one pack
+            if kind == "short" and value is not None:
+                # points.set_short, inlined (a call less per value): coerced and encoded in one pack
+                if type(value) is not float:
+                    value = _coerce_number(value)
+                octets = _IOA_SHORT(point.ioa_low, point.ioa_high, value, quality & 0xF1)  # OverflowError: too big
+                point.value = _SHORT_VALUE(octets, 3)[0]  # as the wire's float32 carries it
+                point.quality = quality
             else:
                 if value is not None:
                     point.value = point.coercer(value)
@@ -585,12 +602,12 @@ class ControlledStation:
         if not self._cp56_from <= wall < self._cp56_to:
             self._set_cp56(int((wall + self._clock_offset) * 1000))
         point.time = self._cp56
-        if point.kind == "command":
+        if octets is None and kind == "command":
             return False
         if point.source is None and not self._event_faults:
             # broadcast's common case, inlined (one call per value less): a fast-encoded report
             # appended to every buffering group's buffer while it has room
-            entry = point.reports.get(cause + 64 if self._timed else cause)
+            entry = point.reports.get(slot)
             _, key, tag, fast = entry if entry is not None else point.report(cause, self._timed)
             if fast is None:  # (nor for CP24Time2a types)
                 octets = None
