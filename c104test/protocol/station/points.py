@@ -59,7 +59,6 @@ __all__ = [
     "all_points",
     "coerce",
     "quality_bits",
-    "set_short",
     "walk",
 ]
 
@@ -422,20 +421,7 @@ def _octets_short(p: StationPoint) -> bytes | None:
     return _IOA_SHORT(p.ioa_low, p.ioa_high, value, p.quality & 0xF1)
 
 
-_SHORT_VALUE = struct.Struct("<f").unpack_from
-
-
-def set_short(p: StationPoint, value: Any, quality: int) -> bytes:
-    """``_coerce_short`` and ``_octets_short`` in one pack: store ``value`` (as the wire's float32
-    carries it) and ``quality``, return the report's octets. OverflowError (too big) and
-    ValueError (not a number) as the coercion raises them, before anything is stored.
-    """
-    if type(value) is not float:
-        value = _coerce_number(value)
-    octets = _IOA_SHORT(p.ioa_low, p.ioa_high, value, quality & 0xF1)
-    p.value = _SHORT_VALUE(octets, 3)[0]
-    p.quality = quality
-    return octets
+_SHORT_VALUE = struct.Struct("<f").unpack_from  # the float32 of a short float's octets (station.set_point)
 
 
 #: kind -> the octets of the point's object without its time tag (CP56Time2a octets follow).

@@ -116,7 +116,7 @@ def test_every_monitoring_type_is_reported_as_encode_asdu_would(timed: bool) -> 
 
 @pytest.mark.parametrize("t", [Type.M_ME_NC_1, Type.M_ME_TF_1])
 def test_set_point_of_a_short_float_reports_what_encoding_gives(t: Type) -> None:
-    """``set_short`` coerces and encodes in one pack: the stored value and the octets agree."""
+    """``set_point`` coerces and encodes a short float in one pack: the stored value and the octets agree."""
     profile = Profile((StationProfile(CA, (PointProfile(0x10203, t, 0.0),)),), name="short")
     station = ControlledStation(profile, wall_clock=lambda: WALL)
     station.connect(1, 0.0)
