@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from operator import itemgetter
+from itertools import repeat
+from operator import call, itemgetter
 from typing import TypeAlias
 
 from ..asdu import encode_object, encode_objects  # noqa: F401  (encode_object: the doctest)
@@ -129,9 +130,8 @@ class EventBuffer:
     def take(self, per_asdu: int) -> list[Report]:
         """The reports for one ASDU: consecutive reports with the head's key, at most ``per_asdu``."""
         entries = self.entries
-        popleft = entries.popleft
         n = min(per_asdu, len(entries))
-        taken = [popleft() for _ in range(n)]  # (the loops here run in C: this is per report)
+        taken = list(map(call, repeat(entries.popleft, n)))  # (the loops here run in C: this is per report)
         key = taken[0][0]
         keys = list(map(_KEY, taken))
         if keys.count(key) != n:  # another key further on: it and what follows stay queued

@@ -187,6 +187,7 @@ class StationPoint:
         "builder",
         "coercer",
         "common_address",
+        "event_keys",
         "frozen",
         "frozen_time",
         "io_address",
@@ -204,8 +205,13 @@ class StationPoint:
         "value",
     )
 
-    def __init__(self, common_address: int, profile: Any, time: CP56Time2a) -> None:
+    def __init__(
+        self, common_address: int, profile: Any, time: CP56Time2a, event_keys: dict[Any, Any] | None = None
+    ) -> None:
         self.common_address = common_address
+        #: The event keys of the points of one common address, one tuple per key (shared by the
+        #: LogicalStation): the event buffer compares consecutive keys, an identical one at once.
+        self.event_keys: dict[Any, Any] = {} if event_keys is None else event_keys
         self.profile = profile
         self.io_address = profile.io_address
         self.ioa_low, self.ioa_high = self.io_address & 0xFFFF, self.io_address >> 16  # as encoded
@@ -252,7 +258,9 @@ class StationPoint:
             t = self.report_type(cause, pixit_timed)
             tag = type_info(t).time_tag
             fast = OCTETS.get(self.kind) if tag is not CP24Time2a else None
-            entry = self.reports[slot] = (t, (t, self.common_address, int(cause), 0), tag, fast)
+            key = (t, self.common_address, int(cause), 0)
+            key = self.event_keys.setdefault(key, key)
+            entry = self.reports[slot] = (t, key, tag, fast)
         return entry
 
     def report_type(self, cause: int, pixit_timed: bool) -> Type:
@@ -466,7 +474,8 @@ class LogicalStation:
 
     def __init__(self, profile: Any, pixit_untimed: bool, time: CP56Time2a) -> None:
         self.common_address = profile.common_address
-        self.points = {p.io_address: StationPoint(profile.common_address, p, time) for p in profile.points}
+        keys: dict[Any, Any] = {}  # (StationPoint.event_keys)
+        self.points = {p.io_address: StationPoint(profile.common_address, p, time, keys) for p in profile.points}
         self.command_types = frozenset(p.type for p in profile.points if p.is_command)
         # qoi -> [(type, points)], points grouped by the type they are reported in
         self.groups: dict[int, list[tuple[Type, list[StationPoint]]]] = {}

@@ -149,3 +149,20 @@ def test_take_stops_at_the_first_other_key_and_keeps_the_rest_in_order() -> None
         taken = buffer.take(2)
         runs.append((taken[0][0], [io_address(octets) for _, octets in taken]))
     assert runs == [(a, [0, 1]), (a, [2]), (b, [3]), (a, [4]), (b, [5, 6])]
+
+
+def test_the_points_of_one_common_address_share_one_event_key_per_type_and_cause() -> None:
+    """Consecutive reports of different points compare their keys by identity (events.take);
+    equal keys that are different tuples would still pack together, only slower."""
+    points = tuple(PointProfile(ioa, Type.M_ME_NC_1, 0.0) for ioa in (1, 2, 3))
+    station = ControlledStation(Profile((StationProfile(CA, points),), name="keys"), wall_clock=lambda: WALL)
+    station.connect(1, 0.0)
+    station.started(1, 0.0)
+    outgoing(station)
+    for ioa in (1, 2, 3):
+        station.set_point(CA, ioa, float(ioa))
+    station.set_point(CA, 2, 5.0, cause=Cot.REQUEST)
+    keys = [key for key, _ in station.groups[0].buffer.entries]
+    assert keys[0] is keys[1] is keys[2] and keys[3] == (Type.M_ME_NC_1, CA, int(Cot.REQUEST), 0)
+    (spontaneous, requested) = [decode_asdu(o.raw) for o in outgoing(station)]
+    assert [ob.io_address for ob in spontaneous.objects] == [1, 2, 3] and len(requested.objects) == 1
