@@ -8,13 +8,11 @@ decoding them on demand. These tests hold those promises on a real loopback conn
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import pytest
 import trio
 import trio.testing
 
-import c104test.engine.simulator as simulator_module
 from c104test.engine.journal import Direction
 from c104test.engine.profile import demo_profile
 from c104test.engine.simulator import open_simulator
@@ -36,18 +34,10 @@ async def test_every_await_set_point_is_a_cancellation_point() -> None:
         assert point is not None and point.value == 12.5  # set before the check, as documented
 
 
-class _UnknownTask:
-    """A task object without the trio internals set_point reads (a trio that changed them)."""
-
-
-@pytest.mark.parametrize("internals", ["trio's", "changed"])
 @trio_test
-async def test_set_point_is_a_cancellation_point_as_trio_counts_it(internals: str, monkeypatch: Any) -> None:
-    """set_point makes checkpoint_if_cancelled's test inline (issue 16, session 6): it still stops
-    a producer whose deadline has passed, counts as a cancel point for trio.testing, and falls back
-    to trio's own call when trio's internals are not what it reads."""
-    if internals == "changed":
-        monkeypatch.setattr(simulator_module, "_current_task", _UnknownTask)
+async def test_set_point_is_a_cancellation_point_as_trio_counts_it() -> None:
+    """It stops a producer whose deadline has passed, and trio.testing counts it as a cancel point
+    (not a schedule point)."""
     async with open_simulator(demo_profile()) as sim:
         with trio.move_on_at(trio.current_time() - 1) as scope:  # expired: cancelled on entry
             await sim.set_point(CA, 301, 7.5)
@@ -56,7 +46,7 @@ async def test_set_point_is_a_cancellation_point_as_trio_counts_it(internals: st
         point = sim.get_point(CA, 301)
         assert point is not None and point.value == 7.5
         with pytest.raises(AssertionError, match="checkpoint"), trio.testing.assert_no_checkpoints():
-            await sim.set_point(CA, 301, 8.5)  # a cancel point (not a schedule point)
+            await sim.set_point(CA, 301, 8.5)
         await sim.set_point(CA, 301, 9.5)  # not cancelled: returns
         point = sim.get_point(CA, 301)
         assert point is not None and point.value == 9.5
