@@ -69,6 +69,10 @@ MAX_IOA = 0xFFFFFF
 
 _HEADER = struct.Struct("<BBBBH")
 _COTS: tuple[Cot | int, ...] = tuple(Cot(c) if c in Cot._value2member_map_ else c for c in range(64))
+# the COT octet read whole: (cause, P/N, T) for each of its 256 values, for the unrolled decoders
+_COT_OCTETS: tuple[tuple[Cot | int, bool, bool], ...] = tuple(
+    (_COTS[c & 0x3F], (c & 0x40) != 0, c > 127) for c in range(256)
+)
 
 
 # ---- values ------------------------------------------------------------------------------------
@@ -624,7 +628,7 @@ def shaped_decoder(type_id: Type | int, sequence: bool, n: int) -> Callable[[Any
         "B": _twin_of(cls),
         "AsduTwin": _AsduTwin,
         "Asdu": Asdu,
-        "COTS": _COTS,
+        "COT_OCTETS": _COT_OCTETS,
         "_r32_nan": _r32_nan,
         "general": _decode_general,
         "MAX_IOA": MAX_IOA,

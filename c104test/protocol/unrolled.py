@@ -73,17 +73,18 @@ def shape_decoder(
     """A decoder of exactly ``n`` objects of ``type_id`` in the given SQ form.
 
     ``common`` holds the names the generated code uses from asdu.py: ``B`` (the twin of ``cls``),
-    ``AsduTwin``, ``Asdu``, ``COTS``, ``_r32_nan``, ``general`` (the decoder to fall back on) and
+    ``AsduTwin``, ``Asdu``, ``COT_OCTETS`` (the COT octet's cause, P/N and T), ``_r32_nan``, ``general`` (the decoder to fall back on) and
     ``MAX_IOA``.
     """
     ns = dict(common)
     element_fmt = "".join(item.fmt for item in items)
     elem_size = struct.calcsize("<" + element_fmt)
     starts = [struct.calcsize("<" + "".join(i.fmt for i in items[:k])) for k in range(len(items))]
-    fmt = "<BBBBH" + ("HB" + element_fmt * n if sequence else ("HB" + element_fmt) * n)
+    # type and VSQ are what chose this decoder: skipped ("2x"), not read
+    fmt = "<2xBBH" + ("HB" + element_fmt * n if sequence else ("HB" + element_fmt) * n)
     unpack = struct.Struct(fmt)
     ns.update(unpack=unpack.unpack, C=cls, TYPE=type_id, struct_error=struct.error)
-    targets = ["_t", "_v", "cot", "oa", "ca"]
+    targets = ["cot", "oa", "ca"]
     lines: list[str] = []
     objs: list[str] = []
     if sequence:
@@ -112,12 +113,10 @@ def decode(mv, offset=0):
         return general(mv, offset)  # the general decoder raises the DecodeError
     asdu = AsduTwin()
     asdu.type = TYPE
-    asdu.cot = COTS[cot & 0x3F]
+    asdu.cot, asdu.negative, asdu.test = COT_OCTETS[cot]
     asdu.common_address = ca
     asdu.objects = ({", ".join(objs)},)
     asdu.originator_address = oa
-    asdu.negative = (cot & 0x40) != 0
-    asdu.test = cot > 127
     asdu.sequence = {sequence}
     asdu.__class__ = Asdu
     return asdu

@@ -150,21 +150,31 @@ def test_element_fast_constructors_equal_their_dataclass_constructors(
         assert all(type(getattr(value, f.name)) in (int, bool) for f in dataclasses.fields(value))
 
 
-def test_twin_refuses_a_class_whose_layout_it_cannot_copy() -> None:
+def test_a_twin_fills_inherited_fields_and_refuses_a_class_with_its_own_new() -> None:
     @dataclasses.dataclass(frozen=True, slots=True)
     class Base:
         a: int
 
     @dataclasses.dataclass(frozen=True, slots=True)
-    class Child(Base):  # its base is frozen: a twin on it could not store its fields
+    class Child(Base):  # a frozen base: the twin (a subclass of Child) still stores its field
         b: int
 
-    with pytest.raises(TypeError, match="must not define __init__ or __setattr__"):
-        twin(Child)
-    made = twin(Base)()
-    made.a = 5
-    made.__class__ = Base
-    assert made == Base(5) and hash(made) == hash(Base(5))
+    made = twin(Child)()
+    made.a, made.b = 5, 6
+    made.__class__ = Child
+    assert made == Child(5, 6) and hash(made) == hash(Child(5, 6)) and type(made) is Child
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.a = 7  # type: ignore[misc]
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Made:
+        a: int
+
+        def __new__(cls, *args: object) -> Made:
+            return object.__new__(cls)
+
+    with pytest.raises(TypeError, match="must not define __new__"):
+        twin(Made)
 
 
 def test_the_construction_module_example_holds() -> None:

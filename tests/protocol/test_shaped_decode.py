@@ -68,6 +68,22 @@ def test_every_shape_decodes_as_the_general_path(t: Type, sq: bool) -> None:
             assert [getattr(asdu, f) for f in _HEAD] == [getattr(general, f) for f in _HEAD]
 
 
+@pytest.mark.parametrize("sq", [False, True])
+def test_every_cot_octet_decodes_as_the_general_path(sq: bool) -> None:
+    # the unrolled decoders read the COT octet through one table (cause, P/N, T)
+    body = bytes.fromhex("d00700" "0000c03f" "01")  # one object: the same octets in both forms
+    decode = shaped_decoder(Type.M_ME_NC_1, sq, 1)
+    for cot in range(256):
+        raw = bytes((13, 1 | (sq << 7), cot, 7, 0x34, 0x12)) + body
+        asdu, general = decode(raw), _decode_general(raw)
+        assert [getattr(asdu, f) for f in _HEAD] == [getattr(general, f) for f in _HEAD]
+        assert [type(getattr(asdu, f)) for f in _HEAD] == [type(getattr(general, f)) for f in _HEAD]
+        assert (asdu.negative, asdu.test, asdu.originator_address, asdu.common_address) == (
+            bool(cot & 0x40), cot > 127, 7, 0x1234,
+        )
+        assert encode_asdu(asdu) == raw
+
+
 def _error(data: bytes) -> tuple[str, int]:
     with pytest.raises(DecodeError) as info:
         decode_asdu(data, offset=6)
@@ -128,7 +144,7 @@ def test_an_element_that_refuses_its_value_goes_back_to_the_general_decoder() ->
     handed_back = []
     common = dict(
         B=asdu_module._twin_of(cls), AsduTwin=asdu_module._AsduTwin, Asdu=asdu_module.Asdu,
-        COTS=asdu_module._COTS, _r32_nan=None, MAX_IOA=MAX_IOA,
+        COT_OCTETS=asdu_module._COT_OCTETS, _r32_nan=None, MAX_IOA=MAX_IOA,
         general=lambda data, offset: handed_back.append((data, offset)) or "general",
     )  # fmt: skip
     decoder = shape_decoder(Type.M_SP_NA_1, cls, ["io_address", "siq", "time"], refusing, False, 1, common)
