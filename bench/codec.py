@@ -15,6 +15,9 @@ at most 512 shapes); the calibration runs warm it, so the table measures the unr
 lines after the verdict give the general decoder's figure and what making one shape's decoder
 costs, once.
 
+The six target rows' decode runs are taken in turns (run 1 of every row, then run 2, ...), so each
+row's median sees the same busy moments of a shared machine; the other figures are timed row by row.
+
 Timing uses the process's CPU time by default (``--cpu``): on a machine that other jobs share,
 wall-clock time also counts the time the scheduler gave the core to someone else, which makes a
 single-threaded figure swing by a factor of two. ``--wall`` uses ``time.perf_counter``. The garbage
@@ -88,10 +91,10 @@ def sample_asdu(n: int, sequence: bool, type_id: Type = Type.M_ME_NC_1) -> Asdu:
     return Asdu(type_id, Cot.PERIODIC, 1, objs, sequence=sequence)
 
 
-def rates(func: Callable[[], object], objects_per_call: int, runs: int, timer: Callable[[], float]) -> list[float]:
-    """Objects per second of each of ``runs`` runs of about RUN_SECONDS each."""
+def calibrate(func: Callable[[], object], timer: Callable[[], float]) -> int:
+    """How many calls of ``func`` last about RUN_SECONDS."""
     calls = 1
-    while True:  # calibrate: enough calls for one run to last about RUN_SECONDS
+    while True:
         start = timer()
         for _ in range(calls):
             func()
@@ -99,20 +102,38 @@ def rates(func: Callable[[], object], objects_per_call: int, runs: int, timer: C
         if elapsed >= RUN_SECONDS / 4:
             break
         calls *= 2
-    calls = max(1, int(calls * RUN_SECONDS / elapsed))
-    out = []
+    return max(1, int(calls * RUN_SECONDS / elapsed))
+
+
+def interleaved_rates(
+    funcs: list[Callable[[], object]], objects_per_call: list[int], runs: int, timer: Callable[[], float]
+) -> list[list[float]]:
+    """Objects per second of ``runs`` runs of each function, taken in turns (run 1 of each, then run 2 ...).
+
+    Taking the runs of several rows in turns gives every row the same share of the machine's busy
+    moments; rows timed one after the other let a busy second sink one row's median alone, which
+    the verdict (the slowest row) then reports.
+    """
+    calls = [calibrate(func, timer) for func in funcs]
+    out: list[list[float]] = [[] for _ in funcs]
     enabled = gc.isenabled()
     gc.disable()
     try:
         for _ in range(runs):
-            start = timer()
-            for _ in range(calls):
-                func()
-            out.append(calls * objects_per_call / (timer() - start))
+            for func, count, n, rates_of in zip(funcs, calls, objects_per_call, out, strict=True):
+                start = timer()
+                for _ in range(count):
+                    func()
+                rates_of.append(count * n / (timer() - start))
     finally:
         if enabled:
             gc.enable()
     return out
+
+
+def rates(func: Callable[[], object], objects_per_call: int, runs: int, timer: Callable[[], float]) -> list[float]:
+    """Objects per second of each of ``runs`` runs of about RUN_SECONDS each."""
+    return interleaved_rates([func], [objects_per_call], runs, timer)[0]
 
 
 def struct_decode_loop(payload: bytes) -> Callable[[], list]:
@@ -182,13 +203,20 @@ def main(argv: list[str] | None = None) -> int:
         Type.M_ME_NB_1, Type.M_ME_TF_1, Type.M_IT_NA_1, Type.M_IT_TB_1,
     )  # fmt: skip
     cases += [(t, min(30, max_objects(t, sq)), sq) for t in common for sq in (False, True)]
-    for type_id, n, sequence in cases:
+    # the six target rows' decode runs are taken in turns (see interleaved_rates)
+    target_data = [encode_asdu(sample_asdu(n, sequence, type_id)) for type_id, n, sequence in cases[:6]]
+    for data, (type_id, n, sequence) in zip(target_data, cases[:6], strict=True):
+        assert decode_asdu(data) == sample_asdu(n, sequence, type_id)
+    target_runs = interleaved_rates(
+        [lambda data=data: decode_asdu(data) for data in target_data], [n for _, n, _ in cases[:6]], args.runs, timer
+    )
+    for row, (type_id, n, sequence) in enumerate(cases):
         asdu = sample_asdu(n, sequence, type_id)
         data = encode_asdu(asdu)
         assert decode_asdu(data) == asdu
         plain = encode_asdu(sample_asdu(n, False))[6:]  # the baseline always reads SQ=0 M_ME_NC_1 objects
         rows = [(2000 + i, 1.5 * i, i % 4) for i in range(n)]
-        dec = rates(lambda data=data: decode_asdu(data), n, args.runs, timer)
+        dec = target_runs[row] if row < 6 else rates(lambda data=data: decode_asdu(data), n, args.runs, timer)
         enc = rates(lambda asdu=asdu: encode_asdu(asdu), n, args.runs, timer)
         base_dec = statistics.median(rates(struct_decode_loop(plain), n, args.runs, timer))
         base_enc = statistics.median(rates(struct_encode_loop(rows), n, args.runs, timer))
