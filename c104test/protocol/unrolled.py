@@ -73,8 +73,8 @@ def shape_decoder(
     """A decoder of exactly ``n`` objects of ``type_id`` in the given SQ form.
 
     ``common`` holds the names the generated code uses from asdu.py: ``B`` (the twin of ``cls``),
-    ``AsduTwin``, ``Asdu``, ``COT_OCTETS`` (the COT octet's cause, P/N and T), ``_r32_nan``, ``general`` (the decoder to fall back on) and
-    ``MAX_IOA``.
+    ``AsduTwin``, ``Asdu``, ``COT_OCTETS`` (the COT octet's cause, P/N and T), ``_r32_nan``,
+    ``general`` (the decoder to fall back on) and ``MAX_IOA``.
     """
     ns = dict(common)
     element_fmt = "".join(item.fmt for item in items)
