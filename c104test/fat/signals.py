@@ -302,8 +302,9 @@ class _Reader:
     """Turns header + rows of text into SignalRows, collecting every problem."""
 
     def __init__(self, file: str, sheet: str | None, mapping: Mapping[str, str], letters: bool,
-                 decimal_comma: bool = False) -> None:
+                 decimal_comma: bool = False, delimiter: str | None = None) -> None:
         self.file, self.sheet, self.letters, self.decimal_comma = file, sheet, letters, decimal_comma
+        self.delimiter = delimiter  # a CSV's separator: a row with more cells than the header is misread
         self.mapping = {_norm(k): v for k, v in mapping.items()}
         self.problems: list[Problem] = []
 
@@ -384,6 +385,8 @@ class _Reader:
             cells = [("" if c is None else str(c)) for c in cells] + [""] * (len(headers) - len(cells))
             if not any(c.strip() for c in cells) or _comment(cells, columns):
                 continue
+            if self.delimiter and len(cells) > len(headers) and self.split_value(number, headers, columns, cells):
+                continue
             row = self.row(number, headers, columns, cells)
             if row is None:
                 continue
@@ -394,6 +397,33 @@ class _Reader:
             seen[row.key] = number
             out.append(row)
         return out
+
+    def split_value(self, number: int, headers: list[str], columns: dict[str, int], cells: list[str]) -> bool:
+        """A CSV row with more cells than its header: an unquoted separator inside a value (a decimal
+        comma, ``231,5``, in a comma-separated list) shifts every cell after it, and each shifted cell
+        would be reported under the wrong column. Reports the row once, naming the value that was
+        split when joining two cells again makes a clean row; True when it did."""
+        probe = _Reader(self.file, self.sheet, {}, self.letters, self.decimal_comma)
+        probe.mapping = self.mapping
+        extra = [c for c in cells[len(headers):] if c.strip()]
+        if not extra and probe.row(number, headers, columns, cells) is not None and not probe.problems:
+            return False  # trailing empty cells only: nothing is shifted
+        hint = ""
+        for i in range(len(cells) - 1) if len(cells) == len(headers) + 1 else ():
+            if not (re.search(r"\d$", cells[i]) and re.match(r"\d", cells[i + 1])):
+                continue
+            joined = f"{cells[i]}{self.delimiter}{cells[i + 1]}"
+            probe = _Reader(self.file, self.sheet, {}, self.letters, decimal_comma=True)
+            probe.mapping = self.mapping
+            if probe.row(number, headers, columns, [*cells[:i], joined, *cells[i + 2:]]) and not probe.problems:
+                point = joined.replace(self.delimiter, ".") if self.delimiter == "," else joined
+                hint = (f"; column {self.where(headers, i)} reads as '{cells[i]}' and the next as '{cells[i + 1]}':"
+                        f" write {point}" + (f" or quote it (\"{joined}\")" if self.delimiter == "," else ""))
+                break
+        sep = {",": "comma", ";": "semicolon", "\t": "tab"}.get(self.delimiter, repr(self.delimiter))
+        self.problem(number, None, f"{len(cells)} cells, but the header row has {len(headers)}: a {sep} inside a "
+                     f"value splits it (a decimal comma in a comma-separated list?){hint}")
+        return True
 
     def row(self, number: int, headers: list[str], columns: dict[str, int], cells: list[str]) -> SignalRow | None:
         values: dict[str, Any] = {}
@@ -522,7 +552,7 @@ def parse_csv_text(text: str, *, file: str = "<csv>", mapping: Mapping[str, str]
     table = tables[delimiter]
     if not any(any(c.strip() for c in r) for r in table):
         raise SignalListError([Problem(file, None, None, None, "the file is empty: it needs a header row")])
-    reader = _Reader(file, None, mapping or {}, letters=False, decimal_comma=delimiter == ";")
+    reader = _Reader(file, None, mapping or {}, letters=False, decimal_comma=delimiter == ";", delimiter=delimiter)
     headers, rows = reader.read(table)
     if reader.problems:
         raise SignalListError(reader.problems)

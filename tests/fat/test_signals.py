@@ -329,3 +329,19 @@ def test_a_return_value_may_be_a_range_as_the_expected_value_may() -> None:
         "Set point,47,302,M_ME_NC_1,49..51,600,C_SE_NC_1,50,49.9..50.1\n", file="l.csv").rows
     assert rows[0].expected.matches(50.0) and rows[0].return_value.matches(50.05)  # type: ignore[union-attr]
     assert not rows[0].return_value.matches(50.2)  # type: ignore[union-attr]
+
+
+def test_a_decimal_comma_in_a_comma_list_names_the_split_value_not_the_shifted_cells() -> None:
+    """'231,5' unquoted in a comma list makes two cells and shifts the rest of the row: the errors
+    blamed the shifted cells ("column 'select': '5' is not yes or no", "column 'restore': ...")."""
+    header = "name,ca,ioa,type,expected_value,command_io_address,command_type,command_value,select,restore\n"
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text(header + "Q0,47,100,M_SP_NA_1,ON,500,C_SC_NA_1,OFF,,yes\n"
+                       "V,47,301,M_ME_NC_1,230,511,C_SE_NC_1,231,5,,yes\n", file="l.csv")
+    assert [str(p) for p in info.value.problems] == [
+        "l.csv, row 3: 11 cells, but the header row has 10: a comma inside a value splits it (a decimal comma "
+        "in a comma-separated list?); column 'command_value' reads as '231' and the next as '5': write 231.5 "
+        "or quote it (\"231,5\")"]
+    # trailing empty cells beyond the header shift nothing and stay accepted
+    rows = parse_csv_text(header + "Q0,47,100,M_SP_NA_1,ON,500,C_SC_NA_1,OFF,,yes,,\n", file="l.csv").rows
+    assert rows[0].restore
