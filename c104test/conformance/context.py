@@ -118,8 +118,7 @@ class CaseContext:
         for item in items:
             if not self.pics[item]:
                 if not self.pics.given(item):
-                    raise CaseNotApplicable(f"PICS {item} is not in the file: not claimed (optional; "
-                                            f"'{item.split('.')[1]}: true' in its section claims it)")
+                    raise CaseNotApplicable(self.pics.not_given(item))
                 raise CaseNotApplicable(f"PICS {item} is {self.pics[item]!r}: not claimed")
 
     # ---- connections ----

@@ -133,8 +133,7 @@ def _unclaimed(session: MasterSession, item: str, why: str) -> CaseNotApplicable
     item left out is not claimed)."""
     if not session.pics.given(item):
         extra = "" if why == "not claimed" else f"; {why}"
-        return CaseNotApplicable(f"PICS {item} is not in the file: not claimed (optional; "
-                                 f"'{item.split('.')[1]}: true' in its section claims it){extra}")
+        return CaseNotApplicable(f"{session.pics.not_given(item)}{extra}")
     return CaseNotApplicable(f"PICS {item} is False: {why}")
 
 

@@ -192,6 +192,13 @@ class Pics:
         """The file sets ``key`` (a PICS made in code, without lines, sets every item)."""
         return not self.lines or key in self.lines
 
+    def not_given(self, key: str) -> str:
+        """The n/a reason of an optional item the file leaves out, with the line that claims it:
+        ``'counter_groups: [1, 2]'`` for a list, ``'read: true'`` for a function."""
+        name = key.split(".", 1)[1]
+        claim = f"{name}: [1, 2]" if _BY_KEY[key].kind == "ints" else f"{name}: true"
+        return f"PICS {key} is not in the file: not claimed (optional; '{claim}' in its section claims it)"
+
     def omitted(self, *, master: bool = False) -> dict[str, Any]:
         """The items the file leaves out, with the value the run uses instead: ``False`` for a
         claim (not claimed), the standard's value for a parameter or an answer. ``master``: the

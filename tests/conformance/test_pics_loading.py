@@ -66,3 +66,14 @@ def test_a_long_wrong_value_is_quoted_by_its_first_80_characters(text: str) -> N
         parse_pics(text, "rtu.yaml")
     assert len(str(caught.value)) < 200 and "..." in str(caught.value), caught.value
     assert str(caught.value).startswith(("rtu.yaml:2: rtu.common_addresses: 9999", "rtu.yaml:3: functions.read: expected true"))
+
+
+def test_an_item_left_out_names_the_line_that_claims_it() -> None:
+    """A09 with functions.counter_groups left out said "'counter_groups: true' in its section
+    claims it", a line the PICS refuses: a list item is claimed by listing its members."""
+    pics = parse_pics("rtu: {common_addresses: [47]}\nfunctions: {counter_interrogation: true}\n", file="rtu.yaml")
+    assert pics.not_given("functions.counter_groups") == (
+        "PICS functions.counter_groups is not in the file: not claimed (optional; "
+        "'counter_groups: [1, 2]' in its section claims it)")
+    assert pics.not_given("functions.read").endswith("; 'read: true' in its section claims it)")
+    parse_pics("rtu: {common_addresses: [47]}\nfunctions: {counter_groups: [1, 2], read: true}\n")
