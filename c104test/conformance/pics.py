@@ -36,6 +36,7 @@ from ..protocol.commands import COMMAND_TYPES, command_object
 from ..protocol.enums import CommandMode, Type
 from ..protocol.errors import C104TestError
 from ..protocol.timetags import CP56Time2a
+from ..rules.names import did_you_mean, lookup
 from ..rules.quality import FLAGS, parse_flags
 
 __all__ = [
@@ -335,10 +336,11 @@ class _Reader:
 
     def type_of(self, node: Node, where: str) -> Type:
         value = self.scalar(node, where)
-        try:
-            return Type[str(value).upper()]
-        except KeyError:
-            raise self.error(node, where, f"{shown(value)} is not a type identification (like M_SP_NA_1)") from None
+        try:  # as every front end reads a type: any case, without its _1, or its number
+            return lookup(Type, value if isinstance(value, int) and not isinstance(value, bool) else str(value))
+        except ValueError:
+            hint = did_you_mean(str(value), Type.__members__)
+            raise self.error(node, where, f"{shown(value)} is not a type identification (like M_SP_NA_1){hint}") from None
 
 
 def parse_pics(text: str, file: str = "<pics>", *, sha256: str | None = None) -> Pics:
@@ -361,7 +363,8 @@ def parse_pics(text: str, file: str = "<pics>", *, sha256: str | None = None) ->
     files: tuple[FilePoint, ...] = ()
     for section, (key_node, section_node) in top.items():
         if section not in _SECTIONS:
-            raise reader.error(key_node, section, f"unknown section; known: {', '.join(sorted(_SECTIONS))}")
+            hint = did_you_mean(section, _SECTIONS) or ";"
+            raise reader.error(key_node, section, f"unknown section{hint} known: {', '.join(sorted(_SECTIONS))}")
         if section == "points":
             read_points, command_points, files = _points(reader, section_node)
             continue
@@ -369,8 +372,9 @@ def parse_pics(text: str, file: str = "<pics>", *, sha256: str | None = None) ->
             key = f"{section}.{name}"
             item = _BY_KEY.get(key)
             if item is None:
-                known = ", ".join(k.split(".")[1] for k in _BY_KEY if k.startswith(section + "."))
-                raise reader.error(name_node, key, f"unknown item; {section} has: {known}")
+                names = [k.split(".")[1] for k in _BY_KEY if k.startswith(section + ".")]
+                hint = did_you_mean(name, names) or ";"
+                raise reader.error(name_node, key, f"unknown item{hint} {section} has: {', '.join(names)}")
             values[key] = reader.item(item, value_node)
             lines[key] = _line(value_node)
     if not values["rtu.common_addresses"]:

@@ -77,3 +77,29 @@ def test_an_item_left_out_names_the_line_that_claims_it() -> None:
         "'counter_groups: [1, 2]' in its section claims it)")
     assert pics.not_given("functions.read").endswith("; 'read: true' in its section claims it)")
     parse_pics("rtu: {common_addresses: [47]}\nfunctions: {counter_groups: [1, 2], read: true}\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("functions: {station_interogation: true}\n",
+         "rtu.yaml:2: functions.station_interogation: unknown item; did you mean station_interrogation? functions has: "),
+        ("command: {act_term: true}\n", "rtu.yaml:2: command: unknown section; did you mean commands? known: commands, "),
+        ("link: {t9: 1}\n", "rtu.yaml:2: link.t9: unknown item; link has: k, w, t0, t1, t2, t3"),
+        ("points:\n  read:\n    - {io_address: 100, type: M_DP_XA_1}\n",
+         "rtu.yaml:4: points.read[0].type: 'M_DP_XA_1' is not a type identification (like M_SP_NA_1); did you mean "),
+    ],
+)
+def test_a_misspelt_name_gets_the_closest_one(text: str, message: str) -> None:
+    """The profile and the signal list say "did you mean"; the PICS only listed every valid name."""
+    with pytest.raises(PicsError) as info:
+        parse_pics("rtu: {common_addresses: [47]}\n" + text, file="rtu.yaml")
+    assert str(info.value).startswith(message), str(info.value)
+
+
+def test_a_type_is_read_as_in_every_other_front_end() -> None:
+    """'M_SP_NA' (without _1), 'm_sp_na_1' and 1 are M_SP_NA_1 in a profile, a signal list, Robot and
+    Gherkin (rules.names); the PICS refused all three."""
+    pics = parse_pics("rtu: {common_addresses: [47]}\npoints:\n  read:\n    - {io_address: 100, type: M_SP_NA}\n"
+                      "    - {io_address: 101, type: m_sp_tb_1}\n    - {io_address: 102, type: 3}\n")
+    assert [p.type.name for p in pics.read_points] == ["M_SP_NA_1", "M_SP_TB_1", "M_DP_NA_1"]
