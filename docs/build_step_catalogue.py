@@ -66,7 +66,9 @@ Feature: FAT of bay controller 12
 47, or `--rtu-profile`); `pytest --rtu-host 192.0.2.10 --rtu-common-address 12` runs the same
 scenarios against a real RTU. The ready features in `features/` (acceptance, FAT, link layer) run
 with `pytest features` (and in `c104test demo`); `pytest features --rtu-host 127.0.0.1 --rtu-port
-2404` runs them against `c104test simulate --no-changes` in another process.
+2404 --rtu-common-address 47` runs them against `c104test simulate --no-changes` in another process
+(scenarios that start a simulated RTU of their own, the conformance cases among them, are then
+skipped and say so).
 
 ## Options
 

@@ -8,7 +8,9 @@ Documentation     Acceptance of the c104test keyword library: every keyword agai
 ...               With ``RTU_PORT`` 0 (the default) the suite starts the demo RTU itself
 ...               (`Start Simulated RTU`, port 0), because some tests also change simulated
 ...               points. With ``RTU_HOST`` and ``RTU_PORT`` it tests an RTU that serves the demo
-...               RTU's points instead; the tests that change simulated points are then skipped.
+...               RTU's points instead, with their values still (``c104test simulate --no-changes``:
+...               otherwise 201 and 303 change by themselves); the tests that change simulated points
+...               are then skipped.
 ...               Demo RTU: CA 47; single points 100-101, double points 200-201, measured values
 ...               300-303, step position 310, bitstring 320, counters 400-401; commands 500 (breaker,
 ...               direct, returns on 100), 501 (earthing switch, select before operate, returns on
@@ -154,6 +156,7 @@ Select Before Operate Reports Back
 
 Double Command Set-points And Steps Report Back
     [Documentation]    Double command, scaled and float set-points and a regulating step each change their return point.
+    ...    The set-points are commanded back, so that an RTU under test is left as it was found.
     [Tags]    c104-peer
     Send Command    502    OFF    C_DC_NA_1
     Expect Report    200    OFF    timeout=3s
@@ -161,8 +164,12 @@ Double Command Set-points And Steps Report Back
     Expect Report    200    ON
     Send Command    510    1500    C_SE_NB_1
     Expect Report    300    1500
+    Send Command    510    1234    C_SE_NB_1
+    Expect Report    300    1234
     Send Command    511    231.5    C_SE_NC_1
     Expect Report    301    231.5 ± 0.01
+    Send Command    511    230.5    C_SE_NC_1
+    Expect Report    301    230.5 ± 0.01
     Send Command    520    HIGHER    C_RC_NA_1
     Expect Report    310    6
     Send Command    520    LOWER    C_RC_NA_1

@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation     FAT of a bay controller: every signal in the point list, end to end.
 ...
-...               Adapted from the example FAT of bay controller 12 (``examples/substation_fat.robot``)
+...               Adapted from an example FAT of bay controller 12 (CA 12, the addresses on the left)
 ...               so that it runs against the c104test demo RTU. The example's addresses map to
 ...               demo points as follows (change the variables below for a real bay controller):
 ...
