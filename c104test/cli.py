@@ -713,7 +713,7 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     merge = actions.add_parser("merge", help="join the results.json of several runs into one summary")
     merge.add_argument("directories", nargs="+", metavar="DIR", help="directories (or files) holding results.json")
-    merge.add_argument("--output", "-o", default="fat-summary", metavar="DIR", help="where summary.html and summary.json go")
+    merge.add_argument("--output", "-o", default="fat-summary", metavar="DIR", help="where summary.html and summary.json go (default ./fat-summary)")
     merge.set_defaults(run=_run_report_merge)
 
 

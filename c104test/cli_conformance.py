@@ -52,7 +52,7 @@ def add_conformance(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("address", nargs="?", type=address, metavar="HOST[:PORT]", help="the RTU under test (port 2404 by default)")
     parser.add_argument("--pics", metavar="FILE", help="the PICS/PIXIT of the device under test (YAML, see docs/pics.md)")
     parser.add_argument("--cases", metavar="LIST", help="cases to run: IDs, ranges and wildcards, separated by commas (L01,A02-A10,R*; A2 is A02; with --master M01-M13)")
-    parser.add_argument("--output", metavar="DIR", default="c104test-conformance", help="report directory (default ./c104test-conformance)")
+    parser.add_argument("--output", "-o", metavar="DIR", default="c104test-conformance", help="report directory (default ./c104test-conformance)")
     parser.add_argument("--pics-template", action="store_true", help="print a commented PICS template and exit")
     parser.add_argument("--pics-from-profile", metavar="FILE|demo", help="print the PICS of a simulator profile and exit")
     master = parser.add_argument_group("master under test (--master)")

@@ -93,3 +93,37 @@ def test_repository_files_named_on_the_pages_exist() -> None:
     for page in HAND_WRITTEN:
         for path in re.findall(r"\]\(\.\./([^)#]+)\)", text(page)):
             assert (ROOT / path).exists(), f"{page}: {path}"
+
+
+def cli_options() -> dict[str, set[str]]:
+    """Every option of every ``c104test`` command, from the parser itself: {"fat": {"--points", "-p", ...}}."""
+    import argparse
+
+    from c104test.cli import _parser
+
+    found: dict[str, set[str]] = {}
+
+    def walk(parser: argparse.ArgumentParser, name: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub, subparser in action.choices.items():
+                    walk(subparser, f"{name} {sub}".strip())
+            elif action.option_strings and action.dest != "help" and name:
+                found.setdefault(name, set()).update(action.option_strings)
+
+    walk(_parser(), "")
+    return found
+
+
+def test_the_command_line_page_names_every_option_of_each_command_and_no_other() -> None:
+    """docs/cli.md has a section per command; an option added to the parser and not to its
+    section, or a section naming an option its command lacks, fails here."""
+    page = text("cli.md")
+    sections = dict(re.findall(r"^## (.+?)\n(.*?)(?=^## |\Z)", page, re.MULTILINE | re.DOTALL))
+    options = cli_options()
+    assert set(sections) == {c for c in options if c != "report"} | {"explain"}
+    for command, section in sections.items():
+        have = options.get(command, set())
+        named = set(re.findall(r"`(--?[a-z][\w-]*)", section))
+        assert have <= named, f"docs/cli.md, section {command}: not named: {sorted(have - named)}"
+        assert named <= have, f"docs/cli.md, section {command}: no such option: {sorted(named - have)}"
