@@ -345,3 +345,16 @@ def test_a_decimal_comma_in_a_comma_list_names_the_split_value_not_the_shifted_c
     # trailing empty cells beyond the header shift nothing and stay accepted
     rows = parse_csv_text(header + "Q0,47,100,M_SP_NA_1,ON,500,C_SC_NA_1,OFF,,yes,,\n", file="l.csv").rows
     assert rows[0].restore
+
+
+def test_a_misspelt_field_in_a_mapping_file_names_that_file_and_line(tmp_path: Path) -> None:
+    """'io_adress: Info address' was reported against the signal list ('l.csv: the column mapping
+    names ...'), without the closest field, followed by 'missing column io_address' errors."""
+    (tmp_path / "map.yaml").write_text("name: Signal text\nio_adress: Info address\n")
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(write_csv(tmp_path / "l.csv", RIGHT), columns=tmp_path / "map.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path / 'map.yaml'}:2: the column mapping names 'io_adress', which is no field (did you mean "
+        "io_address?); fields: name, common_address, io_address, type, expected_value, expected_quality, groups, "
+        "command_io_address, command_type, command_value, select, return_io_address, return_value, timeout, "
+        "restore, max_skew, skip"]
