@@ -127,3 +127,12 @@ def test_the_command_line_page_names_every_option_of_each_command_and_no_other()
         named = set(re.findall(r"`(--?[a-z][\w-]*)", section))
         assert have <= named, f"docs/cli.md, section {command}: not named: {sorted(have - named)}"
         assert named <= have, f"docs/cli.md, section {command}: no such option: {sorted(named - have)}"
+
+
+def test_the_profile_page_lists_every_fault() -> None:
+    """refusal_without_pn could be given to --fault but was on no page."""
+    from c104test.protocol.station.faults import FAULTS
+
+    section = text("profile.md").split("\n## faults\n", 1)[1].split("\n## ", 1)[0]
+    rows = set(re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE))
+    assert rows == set(FAULTS), f"missing on the page: {set(FAULTS) - rows}; no such fault: {rows - set(FAULTS)}"

@@ -85,6 +85,7 @@ This module names them all (``FAULTS``) and reads their text and mapping forms.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -380,7 +381,9 @@ def fault_from_mapping(entries: Mapping[str, Any]) -> Fault:
         raise ValueError(f"missing 'fault'; one of: {', '.join(FAULTS)}")
     cls = FAULTS.get(str(name).strip().lower())
     if cls is None:
-        raise ValueError(f"unknown fault {name!r}; one of: {', '.join(FAULTS)}")
+        close = difflib.get_close_matches(str(name).strip().lower(), FAULTS, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise ValueError(f"unknown fault {name!r}{hint}; one of: {', '.join(FAULTS)}")
     scope: dict[str, Any] = {}
     parameters: dict[str, Any] = {}
     for key, value in entries.items():

@@ -258,7 +258,8 @@ def test_every_fault_has_a_text_form(name: str) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("nothing", "unknown fault 'nothing'"),
+        ("nothing", "unknown fault 'nothing'; one of: "),
+        ("no_retrun_information", "unknown fault 'no_retrun_information'; did you mean no_return_information?"),
         ("delay secs=1", "delay: unknown parameter 'secs'"),
         ("wrong_cause cot=99", "cot must be in 0..63"),
         ("wrong_cause part=nowhere", "part 'nowhere' is not one of"),
