@@ -252,6 +252,23 @@ def pytest_configure(config: pytest.Config) -> None:
     if profile is not None and not (config.invocation_params.dir / profile).is_file():
         raise pytest.UsageError(f"--rtu-profile {profile}: no such file")
     _tls(config)  # a missing or non-PEM --rtu-tls file stops the run before the first scenario
+    _one_process_reports(config)
+
+
+def _one_process_reports(config: pytest.Config) -> None:
+    """pytest-bdd's Cucumber JSON and Gherkin reporter see only the scenarios of their own process:
+    under pytest-xdist (a project's ``addopts = -n 4``, as in this repository) the JSON came out
+    empty, a FAT record without a scenario, and nothing said so."""
+    workers = config.getoption("numprocesses", None)
+    if not workers or hasattr(config, "workerinput"):
+        return
+    asked = [flag for flag, dest in (("--cucumberjson", "cucumber_json_path"),
+                                     ("--gherkin-terminal-reporter", "gherkin_terminal_reporter"))
+             if config.getoption(dest, None)]
+    if asked:
+        raise pytest.UsageError(
+            f"{' and '.join(asked)} report only the scenarios of their own process, but pytest-xdist runs "
+            f"{workers} workers (-n {workers}, from the command line or the project's addopts): add -n 0")
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

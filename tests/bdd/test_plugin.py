@@ -343,6 +343,18 @@ def test_cucumber_json(pytester: pytest.Pytester) -> None:
     assert "IOA 100 (CA 47) did not report OFF" in failing[-1]["result"]["error_message"]
 
 
+@pytest.mark.parametrize("report", ["--cucumberjson=cucumber.json", "--gherkin-terminal-reporter"])
+def test_a_report_of_one_process_under_xdist_is_a_usage_error(pytester: pytest.Pytester, report: str) -> None:
+    """`pytest features --cucumberjson=...` in this repository (addopts -n 4) wrote a Cucumber JSON
+    without a scenario and passed."""
+    project(pytester, PASSING)
+    result = run(pytester, "-n", "2", report)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{report.split('=')[0]} report only the scenarios of their own process, "
+                                 "but pytest-xdist runs 2 workers*add -n 0*"])
+    assert not (pytester.path / "cucumber.json").exists()
+
+
 def test_a_real_rtu_with_rtu_host(pytester: pytest.Pytester) -> None:
     from c104test.sync.bridge import shutdown_bridge
     from c104test.sync.session import SimulatedRtu
