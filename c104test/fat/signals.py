@@ -596,12 +596,17 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, mapping: dict[str, st
         raise SignalListError([Problem(str(path), None, None, None, f"not a readable XLSX workbook: {exc}")]) from None
     try:
         if COLUMNS_SHEET in book.sheetnames and not mapping:
+            wrong = []  # a field misspelt in column A is named at its cell, not on the sheet Signals
             for number, cells in enumerate(book[COLUMNS_SHEET].iter_rows(values_only=True), 1):
                 if number == 1 or not cells or cells[0] is None:
                     continue  # header row: field, header
                 if len(cells) < 2 or cells[1] is None:
                     raise SignalListError([Problem(str(path), COLUMNS_SHEET, number, "B", "the header for this field is empty")])
+                if _norm(str(cells[0])) not in _BY_FIELD:
+                    wrong.append(Problem(str(path), COLUMNS_SHEET, number, "A", _no_field(str(cells[0]))))
                 mapping[str(cells[0])] = str(cells[1])
+            if wrong:
+                raise SignalListError(wrong)
         wanted = sheet or SIGNAL_SHEET
         if wanted not in book.sheetnames:
             if sheet is None and len([n for n in book.sheetnames if n != COLUMNS_SHEET]) == 1:

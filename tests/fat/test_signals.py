@@ -135,6 +135,13 @@ def test_column_mapping_file_and_sheet(tmp_path: Path) -> None:
         columns.append(pair)
     book.save(tmp_path / "m.xlsx")
     assert read_signal_list(tmp_path / "m.xlsx").rows[0].key == (47, 100)
+    # a misspelt field is named at its cell of the sheet Columns (it was reported on the sheet Signals)
+    columns["A3"] = "io_adress"
+    book.save(tmp_path / "m.xlsx")
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(tmp_path / "m.xlsx")
+    assert str(info.value).startswith(f"{tmp_path / 'm.xlsx'}, sheet Columns, row 3, column A: the column mapping "
+                                      "names 'io_adress', which is no field (did you mean io_address?)")
 
 
 def test_the_fat_page_lists_every_column_and_no_other() -> None:
