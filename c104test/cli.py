@@ -349,6 +349,11 @@ def _add_monitor(commands: argparse._SubParsersAction) -> None:
         "--journal-size", type=_journal_size, default=None, metavar="SIZE",
         help="memory for the frame journal: 64MiB (the default), 10MB or octets",
     )
+    parser.add_argument(
+        "--capture", metavar="FILE", default=None,
+        help="when the monitor ends (Ctrl-C, --once, a failure), write the connection's frames to FILE "
+        "(pcapng; the journal's, so --journal-size bounds it)",
+    )
     parser.add_argument("--once", action="store_true", help="print the table once after the interrogation and exit")
     add_tls_options(parser, "the RTU")
     parser.set_defaults(run=_run_monitor)
@@ -368,7 +373,7 @@ def _run_monitor(args: argparse.Namespace) -> int:
 
     import trio
 
-    from c104test.engine.client import open_connection
+    from c104test.engine.client import ClientConnection, open_connection
     from c104test.engine.errors import C104TestError
     from c104test.protocol.link import LinkParameters
 
@@ -390,32 +395,40 @@ def _run_monitor(args: argparse.Namespace) -> int:
                 host, port, params=params, command_timeout=args.timeout, journal_size=args.journal_size,
                 transport=transport,
             ) as conn:
-                stage[0] = f"the interrogation of CA {args.common_address} (ACT_CON and ACT_TERM)"
-                result = await conn.interrogation(args.common_address)
-                start.deadline = math.inf
-                print(f"interrogation: {result}", flush=True)
-                if not result.positive:
-                    refused.append(f"the RTU refused the interrogation of CA {args.common_address}: {result}")
-                    return
-                if not terminal:
-                    print(_HEADER, flush=True)
-                shown: dict[tuple[int, int], str] = {}
-                while True:
-                    lines = []
-                    for point in sorted(conn.points, key=lambda p: (p.common_address, p.io_address)):
-                        row = _point_row(point)
-                        key = (point.common_address, point.io_address)
-                        if shown.get(key) != row:
-                            shown[key] = row
-                            lines.append(row)
-                    if lines:
-                        if terminal:
-                            print("\x1b[2J\x1b[H" + _table(conn.points), flush=True)
-                        else:
-                            print("\n".join(lines), flush=True)
-                    if args.once:
-                        return
-                    await trio.sleep(0.5)
+                try:
+                    await watch(conn, start)
+                finally:
+                    if args.capture:  # Ctrl-C ends the watch here too: the frames are the evidence
+                        written = conn.journal.write_pcap(args.capture)
+                        print(f"c104test monitor: {written} frames written to {args.capture}", file=sys.stderr)
+
+    async def watch(conn: ClientConnection, start: trio.CancelScope) -> None:
+        stage[0] = f"the interrogation of CA {args.common_address} (ACT_CON and ACT_TERM)"
+        result = await conn.interrogation(args.common_address)
+        start.deadline = math.inf
+        print(f"interrogation: {result}", flush=True)
+        if not result.positive:
+            refused.append(f"the RTU refused the interrogation of CA {args.common_address}: {result}")
+            return
+        if not terminal:
+            print(_HEADER, flush=True)
+        shown: dict[tuple[int, int], str] = {}
+        while True:
+            lines = []
+            for point in sorted(conn.points, key=lambda p: (p.common_address, p.io_address)):
+                row = _point_row(point)
+                key = (point.common_address, point.io_address)
+                if shown.get(key) != row:
+                    shown[key] = row
+                    lines.append(row)
+            if lines:
+                if terminal:
+                    print("\x1b[2J\x1b[H" + _table(conn.points), flush=True)
+                else:
+                    print("\n".join(lines), flush=True)
+            if args.once:
+                return
+            await trio.sleep(0.5)
 
     try:
         trio.run(run)

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +177,17 @@ def test_an_address_that_is_no_host_port_is_named(text: str) -> None:
 
     with pytest.raises(argparse.ArgumentTypeError, match=r"is not HOST\[:PORT\] \(10.0.0.5:2404"):
         address(text)
+
+
+def test_monitor_capture_writes_the_frames_when_it_ends(simulator: int, tmp_path: Path) -> None:
+    """A test engineer watching an RTU had no way to keep the frames (simulate had --capture,
+    monitor had none)."""
+    capture = tmp_path / "monitor.pcapng"
+    result = command("monitor", f"127.0.0.1:{simulator}", "--once", "-c", "47", "--timeout", "5",
+                     "--capture", str(capture))
+    assert result.returncode == 0, result.stderr
+    written = re.fullmatch(rf"c104test monitor: (\d+) frames written to {re.escape(str(capture))}\n", result.stderr)
+    assert written and int(written.group(1)) >= 4, result.stderr  # STARTDT act/con, C_IC_NA_1 act, its answers
+    data = capture.read_bytes()
+    assert data[:4] == b"\x0a\x0d\x0d\x0a"  # a pcapng section header block
+    assert bytes.fromhex("680407000000") in data and bytes.fromhex("68040b000000") in data  # STARTDT act, con
