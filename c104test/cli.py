@@ -351,8 +351,8 @@ def _add_monitor(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--capture", metavar="FILE", default=None,
-        help="when the monitor ends (Ctrl-C, --once, a failure), write the connection's frames to FILE "
-        "(pcapng; the journal's, so --journal-size bounds it)",
+        help="once data transfer has started, write the connection's frames to FILE when the monitor ends "
+        "(Ctrl-C, --once, a failure; pcapng, from the journal, so --journal-size bounds it)",
     )
     parser.add_argument("--once", action="store_true", help="print the table once after the interrogation and exit")
     add_tls_options(parser, "the RTU")
