@@ -71,7 +71,9 @@ A case whose preconditions the PICS does not claim gets the verdict `n/a`, namin
 A function the PICS file leaves out is not claimed ([optional is optional](pics.md)); the first
 console line lists every item the file left out and the value used instead, as do `results.json`
 (`pics_omitted`) and `report.html`, and a failure that depends on one names it. The tool's own timers never mask the RTU's: its t3 is at least three times the RTU's, its t1 twice
-the RTU's, and a close counts as the RTU's only when the RTU made it. There is no `--timeout`: every
+the RTU's, and a close counts as the RTU's only when the RTU made it. After the tool closes a connection it
+waits 0.1 s before it connects again, so that the RTU has let the old connection go (and its place in a
+redundancy group) when the new one arrives. There is no `--timeout`: every
 wait for an answer is bounded by the PICS's `link.t1` (an RTU that never confirms STARTDT fails a
 case after t1 with `no STARTDT con within 2 s`), and every case by a few of its timers. `--cases`
 takes IDs (`A2` is `A02`), ranges within one series (`A02-A10`) and wildcards (`R*`), separated by

@@ -178,7 +178,7 @@ async def r02(ctx: CaseContext) -> None:
         await trio.sleep(0.2)
         await conn.send_raw(bytes.fromhex(octets))
         await ctx.expect_reaction(conn, "robustness.short_apdu", f"the APDU {bytes.fromhex(octets).hex(' ')}")
-        await conn.close()
+        await ctx.close(conn)
     await _still_serves(ctx)
 
 
@@ -235,7 +235,7 @@ async def r13(ctx: CaseContext) -> None:
         if answered:
             raise ctx.fail(f"the RTU answered {what} with {_CONS[answered[0].raw]}; such a frame must not be interpreted")
         await ctx.expect_reaction(conn, "robustness.invalid_u_frame", what)
-        await conn.close()
+        await ctx.close(conn)
 
 
 @case("R14", "S-frame reserved bits", clause="IEC 60870-5-104 5.1 (S format)",
@@ -254,7 +254,7 @@ async def r14(ctx: CaseContext) -> None:
         frame = bytes((0x68, 0x04, 0x01, 0x01, low, high)) if where.startswith("octet 4") else bytes((0x68, 0x04, 0x01, 0x00, low | 1, high))
         await conn.send_raw(frame)
         await ctx.expect_reaction(conn, "robustness.s_frame_reserved_bits", f"an S-frame with {where} ({frame.hex(' ')})")
-        await conn.close()
+        await ctx.close(conn)
 
 
 @case("R15", "TCP segmentation", clause="IEC 60870-5-104 5 (APDUs in a TCP stream)",

@@ -223,7 +223,7 @@ async def l18(ctx: CaseContext) -> None:
     await _cause_event(ctx, source, point, "event 1")
     await _expect_report(ctx, watched, point.return_io_address, since, "the connection that then gets lost")
     first = _report_count(ctx, watched, point.return_io_address, since)
-    await watched.close()  # no S-frame: the report stays unacknowledged
+    await ctx.close(watched)  # no S-frame: the report stays unacknowledged
     await _cause_event(ctx, source, point, "event 2 while the connection is lost")
     again = await ctx.connect()
     expected = first + 1

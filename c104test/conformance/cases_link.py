@@ -217,7 +217,7 @@ async def l14(ctx: CaseContext) -> None:
 async def l22(ctx: CaseContext) -> None:
     first = await ctx.connect()
     await _sequence_check(ctx, first, "the first connection")
-    await first.close()
+    await ctx.close(first)
     second = await ctx.connect()
     await _sequence_check(ctx, second, "the connection after the tool closed the first")
 

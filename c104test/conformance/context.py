@@ -8,6 +8,8 @@ if the engine says the peer made it (``ClosedBy.PEER``).
 
 from __future__ import annotations
 
+import math
+import time as _time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -38,6 +40,14 @@ EVIDENCE_FRAMES = 2000
 MAX_GROUP = 10
 
 _TESTFR_CON = encode_u_frame(UFunction.TESTFR_CON)
+#: Seconds between a connection the suite closed and its next connection to the same RTU: the
+#: RTU must have taken the close (and freed the connection's place in its redundancy group)
+#: before the next one arrives, or the new connection can land in another group and miss that
+#: group's buffered events (L18 right after L17 failed so against a conformant simulator).
+RECONNECT_SETTLE = 0.1
+#: When the suite last closed a connection to each RTU (host, port): time.monotonic(), across
+#: cases (each case runs in its own context).
+_last_close: dict[tuple[str, int], float] = {}
 MIRRORS = {44: "unknown type", 45: "unknown cause", 46: "unknown common address", 47: "unknown IOA"}
 
 
@@ -133,7 +143,7 @@ class CaseContext:
                 finally:
                     for conn in self._connections:
                         with trio.move_on_after(3):
-                            await conn.close()
+                            await self.close(conn)
                     nursery.cancel_scope.cancel()
         except BaseExceptionGroup as group:  # the case's own verdict, not a group
             error = unwrap_group(group)
@@ -150,6 +160,9 @@ class CaseContext:
     async def try_connect(self, *, start: bool = True, originator_address: int = 0) -> ClientConnection | None:
         """As ``connect``; None when the RTU closed the new connection at once (L21)."""
         assert self._nursery is not None, "use CaseContext.open()"
+        settled = _last_close.get((self.host, self.port), -math.inf) + RECONNECT_SETTLE - _time.monotonic()
+        if settled > 0:
+            await trio.sleep(settled)
         conn = ClientConnection(
             self.host, self.port, params=self.params, start_data_transfer=start,
             command_timeout=self.answer_timeout, originator_address=originator_address,
@@ -165,6 +178,15 @@ class CaseContext:
         except LinkDown:
             return None
         return conn
+
+    async def close(self, conn: ClientConnection) -> None:
+        """Close a connection of the case (the suite's close: see ``RECONNECT_SETTLE``)."""
+        was_open = conn.close_info is None
+        try:
+            await conn.close()
+        finally:
+            if was_open:
+                _last_close[(self.host, self.port)] = _time.monotonic()
 
     def group_size(self, *, least: int = 1) -> int:
         """The PICS redundancy group size; n/a unless groups of ``least`` exist and the suite can

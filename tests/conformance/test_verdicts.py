@@ -150,3 +150,26 @@ def test_a15_runs_before_the_clock_sync_of_a13_in_one_run() -> None:
     assert order == ["A15", "A13"]
     assert [r.id for r in results] == ["A13", "A15"]
     assert [r.verdict for r in results] == [Verdict.PASS, Verdict.PASS], [r.reason for r in results]
+
+
+def test_the_suite_reconnects_only_after_the_rtu_took_its_close() -> None:
+    """L18 right after L17 failed against this conformant simulator now and then: the suite closed
+    L17's connection and opened L18's at once, the RTU accepted the new one before it took the
+    close, so the new connection joined another redundancy group and missed its buffered events.
+    The next connection waits RECONNECT_SETTLE after the suite's close: the simulator has then
+    let the old connection go, and the new one joins the group it left."""
+    from c104test.conformance.context import RECONNECT_SETTLE, CaseContext
+
+    async def main() -> None:
+        async with open_simulator(PROFILE) as sim:
+            assert sim.port is not None
+            async with CaseContext("127.0.0.1", sim.port, PICS).open() as ctx:
+                first = await ctx.connect()
+                await ctx.close(first)
+                closed = trio.current_time()
+                second = await ctx.connect(start=False)
+                assert trio.current_time() - closed >= RECONNECT_SETTLE
+                assert len(sim.connections) == 1, "the first connection was still the RTU's when the second came"
+                assert second.close_info is None
+
+    trio.run(main)
