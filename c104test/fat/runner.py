@@ -74,7 +74,9 @@ def load_state(directory: Path, signals: SignalList) -> tuple[str, dict[int, Ite
                     item = ItemResult.from_json(json.loads(line))
                 except (ValueError, TypeError):
                     break  # a line cut by the power cut: the rows after it run again
-                if item.verdict != "error":
+                # an error or a skip is not done: a row --only left out then is checked now, and
+                # the list's skip flag is read again (the list is the same: sha256 below)
+                if item.verdict not in ("error", "skipped"):
                     done[item.row] = item
     except (OSError, IndexError, ValueError) as exc:
         raise ResumeError(f"{path}: no state to resume ({exc})") from None

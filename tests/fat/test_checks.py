@@ -10,6 +10,7 @@ import trio
 
 from c104test.engine.simulator import open_simulator
 from c104test.fat import FatOptions, read_signal_list, run_fat, run_fat_simulated
+from c104test.fat.checks import row_selection
 from c104test.fat.signals import parse_csv_text
 from c104test.protocol.enums import Cot, Type
 from c104test.protocol.station import parse_fault
@@ -209,3 +210,25 @@ def test_a_command_answer_is_named_as_the_standard_names_it() -> None:
                             "(the PIXIT says it does not)")
     refused = run(_one(BREAKER), faults=(parse_fault("negative_confirmation type=C_SC_NA_1"),)).points[0]
     assert refused.reason == "C_SC_NA_1 OFF to IOA 500: negative confirmation (COT 7 ACTIVATION_CON, P/N=1)"
+
+
+def test_resume_checks_the_rows_that_only_left_out(tmp_path: Path) -> None:
+    """A run with --only rows 2-3, then --resume without it: rows 4 on are checked (they were
+    'not selected by --only', not done), and rows 2-3 are not checked again (no command twice)."""
+    signals = read_signal_list(write_csv(tmp_path / "l.csv", RIGHT[:5]))
+
+    async def main() -> tuple[object, object, list[tuple[int, int]]]:
+        async with open_simulator() as sim:
+            assert sim.port is not None
+            first = await run_fat("127.0.0.1", sim.port, signals, output=tmp_path / "out",
+                                  options=FatOptions(only=row_selection(["2-3"], signals.rows)))
+            again = await run_fat("127.0.0.1", sim.port, signals, output=tmp_path / "out", resume=True)
+            sent = [(int(c.asdu.type), c.asdu.objects[0].io_address) for c in sim.received_commands
+                    if int(c.asdu.type) in range(45, 65) and c.asdu.cot == Cot.ACTIVATION]
+            return first, again, sent
+
+    first, again, sent = trio.run(main)
+    assert verdicts(first) == {2: "pass", 3: "pass", 4: "skipped", 5: "skipped", 6: "skipped"}
+    assert verdicts(again) == {2: "pass", 3: "pass", 4: "pass", 5: "pass", 6: "pass"}
+    # rows 2 (500, direct) and 3 (501, select and execute) once each with restore; row 4 (502) now
+    assert (sent.count((45, 500)), sent.count((45, 501)), sent.count((46, 502))) == (2, 4, 2)
