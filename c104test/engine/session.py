@@ -726,6 +726,9 @@ class Session:
         """The first ending wins; close the link the same way and stop the tasks."""
         if self.closed is not None:
             return
+        decoder = self.link.frame_decoder
+        if decoder.pending and decoder.error is None:
+            info = self._journal_incomplete(info, decoder.incomplete)
         self.closed = info
         if self.link.state is not LinkState.CLOSED:
             self.link.close(info.reason, info.cause, info.by)
@@ -733,6 +736,23 @@ class Session:
             self._nursery_scope.cancel()
         self._reading.set()
         self._handler.changed()
+
+    def _journal_incomplete(self, info: CloseInfo, octets: bytes) -> CloseInfo:
+        """Octets of an APDU the peer began and never finished, journalled (nothing received is
+        lost) and named in the reason: "closed by the peer in the middle of an APDU"."""
+        announced = octets[1] + 2 if len(octets) > 1 else 0
+        part = f"{len(octets)} of {announced} octets" if announced else f"{len(octets)} octet"
+        error = f"incomplete APDU ({part}) when the connection ended: {info.reason}"
+        try:
+            now = trio.current_time()
+        except RuntimeError:  # ended from read_outside's thread (under the bridge's hold)
+            last = self.journal.tail(1)
+            now = last[0].timestamp if last else 0.0
+        entry = self.journal.record(Direction.RECEIVED, octets, now=now, wall=_time.time(), error=error)
+        if self._on_frame is not None:
+            self._on_frame(entry)
+        reason = f"{info.reason} in the middle of an APDU ({part} received)"
+        return CloseInfo(info.by, info.cause, reason, info.frame or octets, info.unsent_frames, info.unsent_octets)
 
     async def _shut(self) -> None:
         """Send the link's last frames (if the stream can take them), then close; bounded."""

@@ -1,0 +1,411 @@
+"""Broken RTUs against the c104 API's inline receive (no callbacks: the caller's thread reads its
+own command's answer, TrioBridge._receive + Session.read_outside). Each call must end within its
+bound (t1 + the command timeout) with c104's return value (False on failure), the journal must
+hold every frame that came, and the close must name who closed.
+
+The RTU is a raw-socket peer in a thread that answers each command I-frame with a scripted list
+of actions, so what arrives around each ACT_CON, and when, is known."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import c104test as c104
+from c104test.engine.journal import Direction
+from c104test.protocol.closing import CloseCause, ClosedBy
+from c104test.protocol.enums import Cot
+
+from .sync_support import CA, HOST, journal, wait_open, wait_until
+
+T = c104.Type
+IOA = 500
+TIMEOUT = 1.0  # the command timeout of these tests, seconds
+SLACK = 1.0  # what a bounded call may take beyond its bound on a loaded 2-core machine
+
+STARTDT_CON = bytes.fromhex("68040b000000")
+TESTFR_ACT = bytes.fromhex("680443000000")
+
+# actions of a plan
+ACT_CON = ("act_con",)  # the command's own ASDU, COT 7
+NEGATIVE = ("negative",)  # the command's own ASDU, COT 7, P/N set
+ACT_TERM = ("act_term",)  # the command's own ASDU, COT 10
+CLOSE = ("close",)  # FIN
+RESET = ("reset",)  # RST
+STALL = ("stall",)  # read nothing more, say nothing more (the connection stays open)
+
+
+def _spontaneous(ioa: int, value: float) -> bytes:
+    """An M_ME_NC_1 SPONTANEOUS ASDU for ``ioa`` of CA ``CA``."""
+    return bytes([13, 1, 3, 0]) + struct.pack("<H", CA) + ioa.to_bytes(3, "little") + struct.pack("<fB", value, 0)
+
+
+def _with_cot(asdu: bytes, cot: int, negative: bool = False) -> bytes:
+    return asdu[:2] + bytes([(asdu[2] & 0x80) | (0x40 if negative else 0) | cot]) + asdu[3:]
+
+
+class FaultyRtu:
+    """Confirms STARTDT; answers the n-th command I-frame with ``plan(n, asdu)``: actions in
+    order (see the constants above), or ``("sleep", s)``, ``("asdu", octets)`` (an I-frame with
+    the right N(S)/N(R)), ``("raw", octets)``. With ``acknowledge`` False its I-frames carry
+    N(R) 0 whatever came (it never acknowledges ours)."""
+
+    def __init__(self, plan: Callable[[int, bytes], list[tuple[Any, ...]]], acknowledge: bool = True) -> None:
+        self.plan = plan
+        self.acknowledge = acknowledge
+        self.listener = socket.create_server((HOST, 0))
+        self.listener.settimeout(5)
+        self.port = int(self.listener.getsockname()[1])
+        self.frames: list[bytes] = []
+        self.sent: list[bytes] = []
+        self._ns = self._nr = self._commands = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="faulty-rtu", daemon=True)
+        self._thread.start()
+
+    def i_frame(self, asdu: bytes) -> bytes:
+        nr = self._nr if self.acknowledge else 0
+        frame = bytes([0x68, len(asdu) + 4]) + struct.pack("<HH", self._ns << 1, nr << 1) + asdu
+        self._ns = (self._ns + 1) & 0x7FFF
+        return frame
+
+    def _send(self, peer: socket.socket, data: bytes) -> None:
+        self.sent.append(data)
+        peer.sendall(data)
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            peer, _ = self.listener.accept()
+            peer.settimeout(0.05)
+            buffer = b""
+            with peer:
+                while not self._stop.is_set():
+                    try:
+                        data = peer.recv(4096)
+                    except TimeoutError:
+                        continue
+                    if not data:
+                        return
+                    buffer += data
+                    while len(buffer) >= 2 and len(buffer) >= buffer[1] + 2:
+                        frame, buffer = buffer[: buffer[1] + 2], buffer[buffer[1] + 2 :]
+                        self.frames.append(frame)
+                        if len(frame) == 6 and frame[2] == 0x07:
+                            self._send(peer, STARTDT_CON)
+                        elif len(frame) > 6 and not frame[2] & 1:
+                            self._nr = (self._nr + 1) & 0x7FFF
+                            if not self._act(peer, self.plan(self._commands, frame[6:]), frame[6:]):
+                                return
+                            self._commands += 1
+
+    def _act(self, peer: socket.socket, actions: list[tuple[Any, ...]], asdu: bytes) -> bool:
+        """Carry out ``actions``; False when the connection is over for this peer."""
+        for action in actions:
+            kind = action[0]
+            if kind == "sleep":
+                time.sleep(action[1])
+            elif kind == "act_con":
+                self._send(peer, self.i_frame(_with_cot(asdu, 7)))
+            elif kind == "negative":
+                self._send(peer, self.i_frame(_with_cot(asdu, 7, negative=True)))
+            elif kind == "act_term":
+                self._send(peer, self.i_frame(_with_cot(asdu, 10)))
+            elif kind == "asdu":
+                self._send(peer, self.i_frame(action[1]))
+            elif kind == "raw":
+                self._send(peer, action[1])
+            elif kind == "close":
+                peer.shutdown(socket.SHUT_RDWR)
+                self._stop.wait(5)
+                return False
+            elif kind == "reset":
+                peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return False  # closed (RST) on leaving the with block
+            elif kind == "stall":
+                self._stop.wait(10)
+                return False
+        return True
+
+    def stop(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(OSError):
+            self.listener.close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def faulty_rtu() -> Iterator[Callable[..., FaultyRtu]]:
+    made: list[FaultyRtu] = []
+
+    def make(plan: Callable[[int, bytes], list[tuple[Any, ...]]], **options: Any) -> FaultyRtu:
+        made.append(FaultyRtu(plan, **options))
+        return made[-1]
+
+    yield make
+    for rtu in made:
+        rtu.stop()
+
+
+def _connect(make_client: Callable[..., Any], port: int, t1: float | None = None) -> tuple[Any, Any]:
+    client = make_client(command_timeout_ms=int(TIMEOUT * 1000))
+    connection = client.add_connection(ip=HOST, port=port, init=c104.Init.NONE)
+    if t1 is not None:
+        connection.protocol_parameters.message_timeout = t1
+    point = connection.add_station(common_address=CA).add_point(io_address=IOA, type=T.C_SC_NA_1)
+    point.value = True
+    client.start()
+    wait_open(connection)
+    time.sleep(0.05)  # trio parked: the caller reads its answer itself
+    return connection, point
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.monotonic()
+    result = fn()
+    return result, time.monotonic() - started
+
+
+def _received(connection: Any) -> list[bytes]:
+    return [e.raw for e in journal(connection) if e.direction is Direction.RECEIVED]
+
+
+def _assert_journalled(connection: Any, rtu: FaultyRtu) -> None:
+    """Every octet the RTU sent is in the journal, in order (nothing received is lost)."""
+    sent = b"".join(rtu.sent)
+    got = b"".join(_received(connection))
+    assert got == sent, f"journal {got.hex()} != sent {sent.hex()}"
+
+
+def _closed(connection: Any) -> Any:
+    engine = connection._engine
+    wait_until(lambda: engine.close_info is not None, TIMEOUT + SLACK, "the connection closed")
+    return engine.close_info
+
+
+# ---- answers that never come or come wrong -------------------------------------------------------
+
+
+def test_no_answer_is_false_after_the_command_timeout(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    rtu = faulty_rtu(lambda n, asdu: [] if n == 0 else [ACT_CON])
+    _connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False
+    assert TIMEOUT * 0.9 < took < TIMEOUT + SLACK
+    assert point.transmit(cause=Cot.ACTIVATION) is True  # the connection serves the next one
+
+
+def test_a_negative_act_con_is_false_at_once(make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]) -> None:
+    rtu = faulty_rtu(lambda n, asdu: [NEGATIVE])
+    connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False and took < SLACK
+    _assert_journalled(connection, rtu)
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        pytest.param(lambda a: a[:6] + (IOA + 1).to_bytes(3, "little") + a[9:], id="io_address"),
+        pytest.param(lambda a: a[:4] + struct.pack("<H", CA + 1) + a[6:], id="common_address"),
+        pytest.param(lambda a: bytes([46]) + a[1:], id="type"),
+    ],
+)
+def test_an_act_con_for_another_object_is_not_the_answer(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu], wrong: Callable[[bytes], bytes]
+) -> None:
+    rtu = faulty_rtu(lambda n, asdu: [("asdu", wrong(_with_cot(asdu, 7)))])
+    connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False
+    assert took < TIMEOUT + SLACK
+    _assert_journalled(connection, rtu)
+
+
+def test_an_answer_given_twice_is_not_the_next_commands_answer(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    # the 1st command is confirmed twice, the 2nd never
+    rtu = faulty_rtu(lambda n, asdu: [ACT_CON, ACT_CON] if n == 0 else [])
+    connection, point = _connect(make_client, rtu.port)
+    assert point.transmit(cause=Cot.ACTIVATION) is True
+    wait_until(lambda: len(_received(connection)) >= 3, 2, "both confirmations")  # STARTDT con + 2
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False  # the duplicate came before the 2nd command: not its return information
+    assert took > TIMEOUT * 0.9
+    _assert_journalled(connection, rtu)
+
+
+def test_act_term_before_act_con_ends_an_interrogation_in_time(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    rtu = faulty_rtu(lambda n, asdu: [ACT_TERM, ACT_CON])
+    connection, _ = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: connection.interrogation(common_address=CA))
+    assert result is False  # no ACT_TERM after the ACT_CON: not a completed interrogation
+    assert took < TIMEOUT + SLACK
+    _assert_journalled(connection, rtu)
+
+
+# ---- floods while the caller waits ---------------------------------------------------------------
+
+
+def test_a_flood_of_reports_before_the_act_con_loses_nothing(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    reports = 3000
+
+    def plan(n: int, asdu: bytes) -> list[tuple[Any, ...]]:
+        return [("asdu", _spontaneous(1000 + i % 500, float(i))) for i in range(reports)] + [ACT_CON]
+
+    rtu = faulty_rtu(plan)
+    connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is True and took < TIMEOUT + SLACK
+    _assert_journalled(connection, rtu)
+    station = connection.get_station(common_address=CA)
+    assert [station.get_point(1000 + i).value for i in range(500)] == [float(reports - 500 + i) for i in range(500)]
+
+
+def test_a_testfr_storm_while_waiting_is_answered_and_the_command_confirmed(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    rtu = faulty_rtu(lambda n, asdu: [("raw", TESTFR_ACT)] * 500 + [ACT_CON])
+    connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is True and took < TIMEOUT + SLACK
+    wait_until(
+        lambda: sum(1 for f in rtu.frames if f == bytes.fromhex("680483000000")) == 500, 2, "500 TESTFR con"
+    )
+    _assert_journalled(connection, rtu)
+
+
+# ---- the link ends while the caller waits ---------------------------------------------------------
+
+
+def test_a_close_right_after_the_act_con(make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]) -> None:
+    rtu = faulty_rtu(lambda n, asdu: [ACT_CON, CLOSE])
+    connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is True and took < SLACK  # confirmed: the close came after
+    info = _closed(connection)
+    assert info.by is ClosedBy.PEER and info.cause is CloseCause.PEER_CLOSED
+    _assert_journalled(connection, rtu)
+
+
+def test_an_interrogation_closed_after_its_act_con_is_false_at_once(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    rtu = faulty_rtu(lambda n, asdu: [ACT_CON, ("asdu", _spontaneous(100, 1.0)), CLOSE])
+    connection, _ = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: connection.interrogation(common_address=CA))
+    assert result is False and took < SLACK  # not the command timeout: the peer's close ends it
+    info = _closed(connection)
+    assert info.by is ClosedBy.PEER
+    _assert_journalled(connection, rtu)
+
+
+def test_a_reset_mid_frame_is_false_at_once_and_the_half_frame_kept(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    def plan(n: int, asdu: bytes) -> list[tuple[Any, ...]]:
+        whole = rtu.i_frame(_with_cot(asdu, 7))
+        return [("raw", whole[:7]), ("sleep", 0.1), RESET]
+
+    rtu = faulty_rtu(plan)
+    connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False and took < SLACK
+    info = _closed(connection)
+    assert info.by is ClosedBy.PEER and info.cause is CloseCause.CONNECTION_RESET
+    assert "in the middle of an APDU (7 of " in info.reason, info.reason
+    # the half frame that came before the reset is not lost
+    _assert_journalled(connection, rtu)
+    assert "incomplete APDU" in journal(connection)[-1].error
+
+
+def test_half_an_apdu_then_silence_is_false_within_the_command_timeout(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    def plan(n: int, asdu: bytes) -> list[tuple[Any, ...]]:
+        return [("raw", rtu.i_frame(_with_cot(asdu, 7))[:5]), STALL]
+
+    rtu = faulty_rtu(plan)
+    _connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False and took < TIMEOUT + SLACK
+
+
+@pytest.mark.parametrize(
+    ("octets", "what"),
+    [
+        pytest.param(b"\x00\xff\x01\x02\x03\x04", "start", id="bad-start-octet"),
+        pytest.param(bytes.fromhex("6803010000"), "length", id="length-3"),
+        pytest.param(bytes([0x68, 254]) + bytes(254), "length", id="length-254"),
+    ],
+)
+def test_garbage_instead_of_the_answer_is_false_at_once_and_journalled(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu], octets: bytes, what: str
+) -> None:
+    rtu = faulty_rtu(lambda n, asdu: [("raw", octets)])
+    connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False and took < SLACK
+    info = _closed(connection)
+    assert info.by is ClosedBy.LOCAL and info.cause is CloseCause.PROTOCOL_VIOLATION
+    assert what in info.reason, info.reason
+    bad = [e for e in journal(connection) if e.error]
+    assert bad and bad[0].direction is Direction.RECEIVED
+
+
+def test_an_s_frame_for_frames_never_sent_is_a_violation_at_once(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    rtu = faulty_rtu(lambda n, asdu: [("raw", bytes.fromhex("680401002000"))])  # S-frame N(R) 16
+    connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False and took < SLACK
+    info = _closed(connection)
+    assert info.by is ClosedBy.LOCAL and info.cause is CloseCause.PROTOCOL_VIOLATION
+    _assert_journalled(connection, rtu)
+
+
+def test_an_rtu_that_never_acknowledges_is_ended_by_t1(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    rtu = faulty_rtu(lambda n, asdu: [], acknowledge=False)
+    client = make_client(command_timeout_ms=5000)
+    connection = client.add_connection(ip=HOST, port=rtu.port, init=c104.Init.NONE)
+    connection.protocol_parameters.confirm_interval = 0.5
+    connection.protocol_parameters.message_timeout = 1
+    point = connection.add_station(common_address=CA).add_point(io_address=IOA, type=T.C_SC_NA_1)
+    point.value = True
+    client.start()
+    wait_open(connection)
+    time.sleep(0.05)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False
+    assert 0.9 < took < 1 + SLACK  # t1, not the 5 s command timeout
+    info = _closed(connection)
+    assert info.by is ClosedBy.LOCAL and info.cause is CloseCause.T1_EXPIRED
+
+
+def test_an_undecodable_act_con_is_not_the_answer_and_is_journalled(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    # the ACT_CON without its SCO octet: a whole APDU whose ASDU does not decode
+    rtu = faulty_rtu(lambda n, asdu: [("asdu", _with_cot(asdu, 7)[:-1])] if n == 0 else [ACT_CON])
+    connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False and took < TIMEOUT + SLACK
+    _assert_journalled(connection, rtu)
+    assert journal(connection)[-1].error  # the journal says what was wrong with it
+    assert point.transmit(cause=Cot.ACTIVATION) is True
