@@ -451,7 +451,8 @@ class ClientConnection(StationRequests, Expectations):
                         raise self._down(f"no {what}")
                     await self._wait_changed()
         except trio.TooSlowError:
-            raise CommandTimeout(f"no {what} within {timeout:g} s") from None
+            stall = self._stall()  # a STARTDT/STOPDT act the RTU never took is not its late answer
+            raise CommandTimeout(f"no {what} within {timeout:g} s" + (f"; {stall}" if stall else "")) from None
 
     async def send_test_frame(self) -> None:
         self._require_link().send_test_frame(trio.current_time())

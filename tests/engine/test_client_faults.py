@@ -16,7 +16,7 @@ import pytest
 import trio
 
 from c104test.engine.client import open_connection
-from c104test.engine.errors import LinkDown, LinkTimeout
+from c104test.engine.errors import CommandTimeout, LinkDown, LinkTimeout
 from c104test.engine.journal import Direction
 from c104test.protocol.apci import UFunction, encode_u_frame
 from c104test.protocol.closing import CloseCause, ClosedBy
@@ -227,5 +227,35 @@ def test_a_half_open_rtu_that_never_reads_nor_answers_ends_after_t1() -> None:
             assert (caught.value.by, caught.value.cause) == (ClosedBy.LOCAL, CloseCause.T1_EXPIRED)
             assert "not acknowledged within 2 s" in str(caught.value)
             assert conn.close_info is not None and conn.close_info.cause is CloseCause.T1_EXPIRED
+
+    trio.run(main)
+
+
+def test_a_stopdt_timeout_against_an_rtu_that_stopped_reading_names_the_stall() -> None:
+    """The STOPDT act never left (the RTU reads nothing): "no STOPDT con" alone would blame the
+    RTU's answer; the error says what of ours it has not taken, and for how long."""
+    frames = 40_000
+    flood = b"".join(i_frame(n, single_point(1000 + n % 100)) for n in range(frames))
+
+    async def behaviour(sock: trio.socket.SocketType) -> None:
+        await start(sock)
+        await send_all(sock, flood)  # and no more reading: our S-frames (w=1) pile up
+
+    async def main() -> None:
+        async with raw_rtu(behaviour, receive_buffer=1024) as port, open_connection(
+            "127.0.0.1", port, params=PARAMS, stream_factory=small_send_buffer(port)
+        ) as conn:
+            session = conn._session
+            with trio.fail_after(T1):
+                while not session._in_flight:  # noqa: ASYNC110 - our side is stuck from now on
+                    await trio.sleep(0.01)
+            called = trio.current_time()
+            with pytest.raises(CommandTimeout) as caught:
+                await conn.stop_data_transfer(timeout=1.2)
+            assert trio.current_time() - called < 1.2 + 1
+            text = str(caught.value)
+            assert "no STOPDT con within 1.2 s" in text
+            assert f"the RTU at 127.0.0.1:{port} has not taken" in text and "(t1=2 s)" in text
+            await conn.close()
 
     trio.run(main)
