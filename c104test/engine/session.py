@@ -63,6 +63,8 @@ _RECEIVE_SIZE = 65536
 _SEND_SLICE = 65536
 _FAST_SENDS = 12  # os.write sends in a row without a checkpoint, at most (a k window)
 _TIMEOUT_CAUSES = frozenset({CloseCause.T1_EXPIRED, CloseCause.PEER_NOT_READING})
+#: Causes where this end closed because of the peer: the error says both.
+_FOR_THE_PEER = frozenset({CloseCause.T1_EXPIRED, CloseCause.PEER_NOT_READING, CloseCause.PROTOCOL_VIOLATION})
 _NO_FLUSH_CAUSES = frozenset({CloseCause.PEER_NOT_READING, CloseCause.CONNECTION_RESET})
 _RECEIVED, _SENT = Direction.RECEIVED, Direction.SENT  # plain names: a member looked up on its Enum costs 0.1 us
 #: The events that ``read_outside`` dispatches in another thread: none of them changes the
@@ -401,7 +403,12 @@ class Session:
         if info is None:
             return LinkDown(f"{context}: the connection is open" if context else "open")
         kind = LinkTimeout if info.cause in _TIMEOUT_CAUSES else LinkDown
-        text = f"{context}: {info.reason}" if context else info.reason
+        reason = info.reason
+        if info.cause in _FOR_THE_PEER:  # who did what: the peer's fault, our close
+            if info.cause is CloseCause.PROTOCOL_VIOLATION:
+                reason = f"{self.peer} broke the protocol: {reason}"
+            reason = f"{reason}; c104test closed the connection"
+        text = f"{context}: {reason}" if context else reason
         return kind(text, by=info.by, cause=info.cause)
 
     # ---- tasks --------------------------------------------------------------------------------

@@ -132,6 +132,7 @@ def test_flood_then_stop_reading_fails_with_link_timeout_and_the_unsent_counts()
             # S-frames (6 octets each, w=1) that the peer never took
             assert info.unsent_frames > 0 and info.unsent_octets == 6 * info.unsent_frames
             assert f"{info.unsent_frames} frames, {info.unsent_octets} octets unsent" in text
+            assert text.endswith("; c104test closed the connection")
             received = [e for e in conn.journal if e.direction is Direction.RECEIVED and e.is_i_frame]
             # t1 may end the link before the whole flood is in (a loaded machine reads slowly);
             # what did arrive was journalled without a gap in N(S) ...
@@ -206,6 +207,9 @@ def test_garbage_is_a_remote_protocol_error_carrying_the_octets() -> None:
             assert isinstance(cause, RemoteProtocolError) and cause.frame == garbage
             assert conn.close_error is cause
             assert "start octet 0x00 is not 0x68" in str(caught.value)
+            # who did what: the RTU broke the rule, c104test closed (not "the RTU closed")
+            assert f"the RTU at 127.0.0.1:{port} broke the protocol: start octet" in str(caught.value)
+            assert str(caught.value).endswith("; c104test closed the connection")
 
     trio.run(main)
 
@@ -226,6 +230,7 @@ def test_a_half_open_rtu_that_never_reads_nor_answers_ends_after_t1() -> None:
             assert T1 - 0.1 <= elapsed < T1 + 2
             assert (caught.value.by, caught.value.cause) == (ClosedBy.LOCAL, CloseCause.T1_EXPIRED)
             assert "not acknowledged within 2 s" in str(caught.value)
+            assert str(caught.value).endswith("; c104test closed the connection")
             assert conn.close_info is not None and conn.close_info.cause is CloseCause.T1_EXPIRED
 
     trio.run(main)
