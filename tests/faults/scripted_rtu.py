@@ -96,6 +96,8 @@ class FaultyRtu:
     def _act(self, peer: socket.socket, actions: list[tuple[Any, ...]], asdu: bytes) -> bool:
         """Carry out ``actions``; False when the connection is over for this peer."""
         for action in actions:
+            if self._stop.is_set():
+                return False
             kind = action[0]
             if kind == "sleep":
                 time.sleep(action[1])

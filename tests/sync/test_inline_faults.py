@@ -299,3 +299,61 @@ def test_an_undecodable_act_con_is_not_the_answer_and_is_journalled(
     _assert_journalled(connection, rtu)
     assert journal(connection)[-1].error  # the journal says what was wrong with it
     assert point.transmit(cause=Cot.ACTIVATION) is True
+
+
+def test_an_interrogation_brings_every_object_before_its_act_term(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    objects = 2000
+
+    def plan(n: int, asdu: bytes) -> list[tuple[Any, ...]]:
+        replies = [("asdu", bytes([13, 1, 20, 0]) + spontaneous(2000 + i, float(i))[4:]) for i in range(objects)]
+        return [ACT_CON, *replies, ACT_TERM]
+
+    rtu = faulty_rtu(plan)
+    connection, _ = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: connection.interrogation(common_address=CA))
+    assert result is True and took < TIMEOUT + SLACK
+    station = connection.get_station(common_address=CA)
+    # every reply applied when the call returns (design.md §4), none lost
+    assert [station.get_point(2000 + i).value for i in range(objects)] == [float(i) for i in range(objects)]
+    _assert_journalled(connection, rtu)
+
+
+def test_commands_to_an_rtu_that_stopped_reading_end_by_t1(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    rtu = faulty_rtu(lambda n, asdu: [STALL])  # takes the first command, then reads nothing
+    client = make_client(command_timeout_ms=5000)
+    connection = client.add_connection(ip=HOST, port=rtu.port, init=c104.Init.NONE)
+    connection.protocol_parameters.confirm_interval = 0.5
+    connection.protocol_parameters.message_timeout = 1
+    point = connection.add_station(common_address=CA).add_point(io_address=IOA, type=T.C_SC_NA_1)
+    point.value = True
+    client.start()
+    wait_open(connection)
+    # requests without waiting: the k window (12) fills, the 13th waits for room until t1 ends it
+    sent, took = _timed(lambda: [connection.interrogation(common_address=CA, wait_for_response=False) for _ in range(13)])
+    info = connection._engine.close_info  # (the client dials again 1 s later, as c104's does)
+    assert sent == [True] * 12 + [False]
+    assert took < 1 + SLACK  # t1, not the 5 s command timeout
+    assert info.by is ClosedBy.LOCAL and info.cause is CloseCause.T1_EXPIRED
+    assert "not acknowledged within 1 s" in info.reason
+
+
+def test_a_never_ending_flood_without_an_answer_still_ends_at_the_timeout(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    # reports keep coming for 3 s (past the 1 s timeout), no ACT_CON: the caller reading them
+    # itself must still look at its clock
+    burst = [("asdu", spontaneous(3000 + i, float(i))) for i in range(50)]
+
+    def plan(n: int, asdu: bytes) -> list[tuple[Any, ...]]:
+        return [step for _ in range(300) for step in (*burst, ("sleep", 0.01))] if n == 0 else [ACT_CON]
+
+    rtu = faulty_rtu(plan)
+    connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False
+    assert TIMEOUT * 0.9 < took < TIMEOUT + SLACK
+    assert connection.state == c104.ConnectionState.OPEN  # the flood is no fault: it stays open
