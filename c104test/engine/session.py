@@ -654,6 +654,10 @@ class Session:
                     early = False
             elif kind is LinkClosed:
                 early = False
+                if entry is not None and event.frame is not None and entry.raw == event.frame:  # type: ignore[union-attr]
+                    # the frame that broke a rule (a wrong N(S), N(R) or state) is no answer to
+                    # anything: marked before any owner looks at the journal
+                    entry.reject(event.reason)  # type: ignore[union-attr]
             batch.append((event, entry))
         held = self._held_sent = [] if on_frame is not None else None
         try:

@@ -264,3 +264,29 @@ def test_a_stopdt_timeout_against_an_rtu_that_stopped_reading_names_the_stall() 
             await conn.close()
 
     trio.run(main)
+
+
+def test_an_act_con_in_a_frame_with_a_wrong_send_sequence_number_is_no_confirmation() -> None:
+    """The frame broke the link's rule (the link closes); the ACT_CON in it answers nothing,
+    even when a good frame before it in the same read makes the client look at the journal."""
+
+    async def behaviour(sock: trio.socket.SocketType) -> None:
+        await start(sock)
+        command = await receive_exactly(sock, 16)
+        act_con = command[6:8] + bytes([7]) + command[9:]
+        wrong = struct.pack("<BBHH", 0x68, len(act_con) + 4, 5 << 1, 1 << 1) + act_con  # N(S) 5, not 1
+        await send_all(sock, i_frame(0, single_point(100)) + wrong)
+
+    async def main() -> None:
+        async with raw_rtu(behaviour) as port:
+            with pytest.raises(LinkDown) as caught:
+                async with open_connection("127.0.0.1", port, params=PARAMS) as conn:
+                    with trio.fail_after(T1 + 5 + 2):
+                        await conn.send_command(1, 5000, Type.C_SC_NA_1, True, timeout=5)
+            assert (caught.value.by, caught.value.cause) == (ClosedBy.LOCAL, CloseCause.PROTOCOL_VIOLATION)
+            assert "sequence error: received N(S)=5, expected 1" in str(caught.value)
+            rejected = [e for e in conn.journal if e.direction is Direction.RECEIVED][-1]
+            assert rejected.asdu is None and "sequence error" in rejected.error
+            assert conn.points.get(1, 100).value is True  # the good frame before it was applied
+
+    trio.run(main)

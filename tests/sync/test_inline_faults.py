@@ -357,3 +357,62 @@ def test_a_never_ending_flood_without_an_answer_still_ends_at_the_timeout(
     assert result is False
     assert TIMEOUT * 0.9 < took < TIMEOUT + SLACK
     assert connection.state == c104.ConnectionState.OPEN  # the flood is no fault: it stays open
+
+
+def test_a_caller_waiting_inline_on_a_silent_rtu_does_not_hold_up_another_connection(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    import threading
+
+    silent = faulty_rtu(lambda n, asdu: [])
+    answering = faulty_rtu(lambda n, asdu: [ACT_CON])
+    client = make_client(command_timeout_ms=int(TIMEOUT * 1000))
+    stuck = client.add_connection(ip=HOST, port=silent.port, init=c104.Init.NONE)
+    served = client.add_connection(ip=HOST, port=answering.port, init=c104.Init.NONE)
+    points = []
+    for connection in (stuck, served):
+        point = connection.add_station(common_address=CA).add_point(io_address=IOA, type=T.C_SC_NA_1)
+        point.value = True
+        points.append(point)
+    client.start()
+    wait_open(stuck)
+    wait_open(served)
+    time.sleep(0.05)
+    outcome: list[Any] = []
+    waiting = threading.Thread(target=lambda: outcome.append(_timed(lambda: points[0].transmit(cause=Cot.ACTIVATION))))
+    waiting.start()
+    time.sleep(0.1)  # the other thread waits for its answer (inline, most likely)
+    results, took = _timed(lambda: [points[1].transmit(cause=Cot.ACTIVATION) for _ in range(20)])
+    waiting.join(TIMEOUT + SLACK + 1)
+    assert results == [True] * 20
+    assert took < TIMEOUT / 2  # not behind the other caller's wait
+    assert outcome and outcome[0][0] is False and outcome[0][1] < TIMEOUT + SLACK
+
+
+@pytest.mark.parametrize(
+    ("answer", "rule"),
+    [
+        pytest.param(lambda asdu: [("raw", bytes([0x68, 14]) + struct.pack("<HH", 5 << 1, 1 << 1) + with_cot(asdu, 7))],
+                     "sequence error", id="wrong-N(S)"),
+        pytest.param(lambda asdu: [("raw", bytes.fromhex("68040b000000")), ACT_CON], "", id="unsolicited-STARTDT-con"),
+        pytest.param(lambda asdu: [("raw", bytes.fromhex("680423000000")), ACT_CON], "", id="unsolicited-STOPDT-con"),
+    ],
+)
+def test_a_link_fault_with_the_answer_gets_a_prompt_verdict(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu],
+    answer: Callable[[bytes], list[tuple[Any, ...]]], rule: str,
+) -> None:
+    rtu = faulty_rtu(lambda n, asdu: answer(asdu))
+    connection, point = _connect(make_client, rtu.port)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert took < SLACK  # never the timeout: the verdict comes with the frames
+    engine = connection._engine
+    if rule:
+        info = _closed(connection)
+        assert result is False  # its ACT_CON came in the frame that broke the rule
+        last = journal(connection)[-1]
+        assert last.asdu is None and rule in last.error and "ACTIVATION_CON" in last.explain()
+        assert info.by is ClosedBy.LOCAL and info.cause is CloseCause.PROTOCOL_VIOLATION and rule in info.reason
+    else:  # a STARTDT/STOPDT con nobody asked for is no reason to close, nor to lose the answer
+        assert result is True and engine.close_info is None
+    _assert_journalled(connection, rtu)
