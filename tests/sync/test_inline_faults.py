@@ -416,3 +416,25 @@ def test_a_link_fault_with_the_answer_gets_a_prompt_verdict(
     else:  # a STARTDT/STOPDT con nobody asked for is no reason to close, nor to lose the answer
         assert result is True and engine.close_info is None
     _assert_journalled(connection, rtu)
+
+
+def test_a_select_and_execute_closed_before_its_act_term_is_false_at_once(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    # the select is confirmed; the execute gets its ACT_CON, then the RTU closes (no ACT_TERM)
+    rtu = faulty_rtu(lambda n, asdu: [ACT_CON] if n == 0 else [ACT_CON, CLOSE])
+    client = make_client(command_timeout_ms=int(TIMEOUT * 1000))
+    connection = client.add_connection(ip=HOST, port=rtu.port, init=c104.Init.NONE)
+    point = connection.add_station(common_address=CA).add_point(
+        io_address=IOA, type=T.C_SC_NA_1, command_mode=c104.CommandMode.SELECT_AND_EXECUTE
+    )
+    point.value = True
+    client.start()
+    wait_open(connection)
+    time.sleep(0.05)
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False and took < SLACK
+    assert _closed(connection).by is ClosedBy.PEER
+    sent = [e.asdu for e in journal(connection) if e.direction is Direction.SENT and e.asdu is not None]
+    assert [a.objects[0].sco.se for a in sent] == [True, False]  # select, then execute
+    _assert_journalled(connection, rtu)
