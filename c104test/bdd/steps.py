@@ -99,7 +99,7 @@ def _require_result(result: CommandResult | None) -> CommandResult:
 def _confirmation_text(result: CommandResult) -> str:
     from c104test.protocol.explain import explain_asdu
 
-    return "no confirmation" if result.confirmation is None else explain_asdu(result.confirmation)
+    return result.unconfirmed or explain_asdu(result.confirmation)  # type: ignore[arg-type]
 
 
 # ---- Given ----------------------------------------------------------------------------------------

@@ -348,8 +348,9 @@ class ClientConnection(StationRequests, Expectations):
         submitted = self._submitted
         if submitted is not None and submitted[0].mode is None:
             # no ACT_TERM to look for: the frame that confirms it ends it, not the batch's end
-            # (the caller need not wait while the rest of a streamed batch is applied)
-            self._check_submitted(now)
+            # (the caller need not wait while the rest of a streamed batch is applied); the look
+            # stops at this frame: what the batch holds after it is journalled, not yet applied
+            self._check_submitted(now, entry.index)
 
     def link_event(self, event: Event, now: float) -> None:
         kind = type(event)
@@ -451,7 +452,8 @@ class ClientConnection(StationRequests, Expectations):
                         raise self._down(f"no {what}")
                     await self._wait_changed()
         except trio.TooSlowError:
-            raise CommandTimeout(f"no {what} within {timeout:g} s") from None
+            stall = self._stall()  # a STARTDT/STOPDT act the RTU never took is not its late answer
+            raise CommandTimeout(f"no {what} within {timeout:g} s" + (f"; {stall}" if stall else "")) from None
 
     async def send_test_frame(self) -> None:
         self._require_link().send_test_frame(trio.current_time())
@@ -700,11 +702,12 @@ class ClientConnection(StationRequests, Expectations):
         session = self._session
         return "" if session is None or session.closed is not None else session.stall(trio.current_time())
 
-    def _check_submitted(self, now: float | None = None) -> None:
-        """After a batch of received frames (or the link's end): is the submitted command done?"""
+    def _check_submitted(self, now: float | None = None, until: int | None = None) -> None:
+        """After a batch of received frames (or the link's end), or at the received frame of
+        journal index ``until``: is the submitted command done?"""
         awaited, on_done, _, _ = self._submitted  # type: ignore[misc]
         try:
-            result = self._settle(awaited, now)
+            result = self._settle(awaited, now, until)
         except Exception as exc:  # LinkDown, FramesDropped: the caller's, never the session's
             result = exc  # type: ignore[assignment]
         if result is None:
@@ -722,14 +725,16 @@ class ClientConnection(StationRequests, Expectations):
         if submitted is not None:
             self.expire_command(submitted[1])
 
-    def _settle(self, awaited: AwaitedCommand, now: float | None = None) -> CommandResult | None:
+    def _settle(self, awaited: AwaitedCommand, now: float | None = None, until: int | None = None) -> CommandResult | None:
         """One look at the journal for ``awaited`` (``now``: the trio clock's time, if the caller
         has it); raises LinkDown when the link ended first."""
-        result = awaited.scan(self.journal, trio.current_time() if now is None else now)
+        result = awaited.scan(self.journal, trio.current_time() if now is None else now, until)
         if result is not None:
             if awaited.unterminated:
                 self._unterminated = (awaited.asdu, awaited.cursor, awaited.mode)  # type: ignore[assignment]
             return result
+        if until is not None:
+            return None  # mid-batch: the link's end (if the batch holds it) is judged after the batch
         if self._link is None or self._link.state is LinkState.CLOSED:
             raise self._down(f"connection closed while waiting for the confirmation of {_name(awaited.asdu)}")
         return None

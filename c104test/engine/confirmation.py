@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import islice
 from typing import Any
 
 from ..protocol.asdu import Asdu, UnknownAsdu
@@ -97,8 +98,10 @@ class AwaitedCommand:
         self.early: Asdu | None = None
         self.unterminated = False
 
-    def scan(self, journal: Journal, now: float) -> CommandResult | None:
-        """Take what the journal received since the last scan; the result when the command is done."""
+    def scan(self, journal: Journal, now: float, until: int | None = None) -> CommandResult | None:
+        """Take what the journal received since the last scan (up to index ``until`` when given: the
+        frame being dispatched, so that frames journalled after it but not yet applied are never
+        looked at); the result when the command is done."""
         cursor = self.cursor
         if journal.dropped_before(cursor):
             journal.check_cursor(cursor, f"the confirmation of {command_name(self.asdu)}")
@@ -108,7 +111,10 @@ class AwaitedCommand:
         type_id = int(asdu.type)
         is_read = self.is_read
         brought = self.brought
-        for entry in journal.since(cursor):
+        entries = journal.since(cursor)
+        if until is not None:
+            entries = islice(entries, max(until + 1 - cursor, 0))
+        for entry in entries:
             self.cursor = entry.index + 1
             if entry.direction is not _RECEIVED:
                 continue  # before .asdu: the command itself need not be decoded

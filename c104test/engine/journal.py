@@ -186,9 +186,16 @@ class JournalEntry:
     #: The decoded ASDU (None for S- and U-frames and undecodable ones); one call, not two, per read.
     asdu = property(_decode)
 
+    def reject(self, reason: str) -> None:
+        """The link refused this received frame (it broke a rule): ``reason`` becomes its error
+        and it has no ASDU for anyone who reads the journal (no command's answer, no value);
+        ``explain()`` still shows what it held."""
+        self._error = reason
+        self._asdu = None
+
     @property
     def error(self) -> str | None:
-        """Why the ASDU could not be decoded (None if it could, or there is none)."""
+        """Why the ASDU could not be decoded, or why the link refused the frame (None if neither)."""
         if self._error is None and self.is_i_frame:
             self._decode()
         return self._error

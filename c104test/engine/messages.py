@@ -51,8 +51,24 @@ class CommandResult:
     def confirmation_cot(self) -> Cot | int | None:
         return None if self.confirmation is None else self.confirmation.cot
 
+    @property
+    def unconfirmed(self) -> str:
+        """Without a confirmation, what ended the wait instead, in words; "" when confirmed.
+
+        An ACT_TERM that came without an ACT_CON is not "nothing": the RTU answered out of order.
+        """
+        if self.confirmation is not None:
+            return ""
+        if self.termination is not None:
+            from ..protocol.explain import explain_asdu
+
+            return f"no ACT_CON; an ACT_TERM came without one: {explain_asdu(self.termination)}"
+        return "no confirmation"
+
     def __str__(self) -> str:
         state = {None: "no confirmation", True: "positive", False: "negative"}[self.positive]
+        if self.positive is None and self.termination is not None:
+            state = "ACT_TERM without ACT_CON"
         term = ", terminated" if self.terminated else ""
         problem = f" ({self.problem})" if self.problem else ""
         return (

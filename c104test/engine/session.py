@@ -63,6 +63,8 @@ _RECEIVE_SIZE = 65536
 _SEND_SLICE = 65536
 _FAST_SENDS = 12  # os.write sends in a row without a checkpoint, at most (a k window)
 _TIMEOUT_CAUSES = frozenset({CloseCause.T1_EXPIRED, CloseCause.PEER_NOT_READING})
+#: Causes where this end closed because of the peer: the error says both.
+_FOR_THE_PEER = frozenset({CloseCause.T1_EXPIRED, CloseCause.PEER_NOT_READING, CloseCause.PROTOCOL_VIOLATION})
 _NO_FLUSH_CAUSES = frozenset({CloseCause.PEER_NOT_READING, CloseCause.CONNECTION_RESET})
 _RECEIVED, _SENT = Direction.RECEIVED, Direction.SENT  # plain names: a member looked up on its Enum costs 0.1 us
 #: The events that ``read_outside`` dispatches in another thread: none of them changes the
@@ -401,7 +403,12 @@ class Session:
         if info is None:
             return LinkDown(f"{context}: the connection is open" if context else "open")
         kind = LinkTimeout if info.cause in _TIMEOUT_CAUSES else LinkDown
-        text = f"{context}: {info.reason}" if context else info.reason
+        reason = info.reason
+        if info.cause in _FOR_THE_PEER:  # who did what: the peer's fault, our close
+            if info.cause is CloseCause.PROTOCOL_VIOLATION:
+                reason = f"{self.peer} broke the protocol: {reason}"
+            reason = f"{reason}; c104test closed the connection"
+        text = f"{context}: {reason}" if context else reason
         return kind(text, by=info.by, cause=info.cause)
 
     # ---- tasks --------------------------------------------------------------------------------
@@ -647,6 +654,10 @@ class Session:
                     early = False
             elif kind is LinkClosed:
                 early = False
+                if entry is not None and event.frame is not None and entry.raw == event.frame:  # type: ignore[union-attr]
+                    # the frame that broke a rule (a wrong N(S), N(R) or state) is no answer to
+                    # anything: marked before any owner looks at the journal
+                    entry.reject(event.reason)  # type: ignore[union-attr]
             batch.append((event, entry))
         held = self._held_sent = [] if on_frame is not None else None
         try:
@@ -726,6 +737,9 @@ class Session:
         """The first ending wins; close the link the same way and stop the tasks."""
         if self.closed is not None:
             return
+        decoder = self.link.frame_decoder
+        if decoder.pending and decoder.error is None:
+            info = self._journal_incomplete(info, decoder.incomplete)
         self.closed = info
         if self.link.state is not LinkState.CLOSED:
             self.link.close(info.reason, info.cause, info.by)
@@ -733,6 +747,23 @@ class Session:
             self._nursery_scope.cancel()
         self._reading.set()
         self._handler.changed()
+
+    def _journal_incomplete(self, info: CloseInfo, octets: bytes) -> CloseInfo:
+        """Octets of an APDU the peer began and never finished, journalled (nothing received is
+        lost) and named in the reason: "closed by the peer in the middle of an APDU"."""
+        announced = octets[1] + 2 if len(octets) > 1 else 0
+        part = f"{len(octets)} of {announced} octets" if announced else f"{len(octets)} octet"
+        error = f"incomplete APDU ({part}) when the connection ended: {info.reason}"
+        try:
+            now = trio.current_time()
+        except RuntimeError:  # ended from read_outside's thread (under the bridge's hold)
+            last = self.journal.tail(1)
+            now = last[0].timestamp if last else 0.0
+        entry = self.journal.record(Direction.RECEIVED, octets, now=now, wall=_time.time(), error=error)
+        if self._on_frame is not None:
+            self._on_frame(entry)
+        reason = f"{info.reason} in the middle of an APDU ({part} received)"
+        return CloseInfo(info.by, info.cause, reason, info.frame or octets, info.unsent_frames, info.unsent_octets)
 
     async def _shut(self) -> None:
         """Send the link's last frames (if the stream can take them), then close; bounded."""

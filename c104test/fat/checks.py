@@ -357,6 +357,8 @@ class _Checker:
             await conn.expect_message(MessageFilter(common_address=ca, io_address=ret, value=fresh),
                                       timeout=timeout, since=mark)
         except ExpectationFailed:
+            if not conn.is_open:
+                raise  # the connection ended while waiting: an error of the run, not the point's fail
             last = conn.points.get(ca, ret) if ret is not None else None
             now = f"; IOA {ret} last showed {show_value(last.value)}" if last is not None else ""
             return (f"{name}: no fresh report of IOA {ret} showing {expected.show()} "

@@ -370,7 +370,7 @@ def _command_value(type_id: Type, value: object) -> object:
 
 def _confirmation(result: CommandResult) -> str:
     if result.confirmation is None:
-        return "none"
+        return result.unconfirmed
     cot = result.confirmation.cot
     name = cot.name if isinstance(cot, enum.Enum) else f"COT {cot}"
     if result.problem is not None:

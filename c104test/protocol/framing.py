@@ -51,6 +51,19 @@ class FrameDecoder:
         return len(self._buffer)
 
     @property
+    def incomplete(self) -> bytes:
+        """The buffered octets of an APDU not yet complete (b"" if none): what a connection that
+        ends now leaves unframed, for the journal.
+
+        >>> decoder = FrameDecoder()
+        >>> decoder.feed(bytes.fromhex("680e0000"))
+        []
+        >>> decoder.incomplete.hex()
+        '680e0000'
+        """
+        return bytes(self._buffer)
+
+    @property
     def offset(self) -> int:
         """Stream offset of the first octet not yet returned as part of an APDU."""
         return self._offset

@@ -16,7 +16,7 @@ import pytest
 import trio
 
 from c104test.engine.client import open_connection
-from c104test.engine.errors import LinkDown, LinkTimeout
+from c104test.engine.errors import CommandTimeout, LinkDown, LinkTimeout
 from c104test.engine.journal import Direction
 from c104test.protocol.apci import UFunction, encode_u_frame
 from c104test.protocol.closing import CloseCause, ClosedBy
@@ -132,6 +132,7 @@ def test_flood_then_stop_reading_fails_with_link_timeout_and_the_unsent_counts()
             # S-frames (6 octets each, w=1) that the peer never took
             assert info.unsent_frames > 0 and info.unsent_octets == 6 * info.unsent_frames
             assert f"{info.unsent_frames} frames, {info.unsent_octets} octets unsent" in text
+            assert text.endswith("; c104test closed the connection")
             received = [e for e in conn.journal if e.direction is Direction.RECEIVED and e.is_i_frame]
             # t1 may end the link before the whole flood is in (a loaded machine reads slowly);
             # what did arrive was journalled without a gap in N(S) ...
@@ -206,6 +207,9 @@ def test_garbage_is_a_remote_protocol_error_carrying_the_octets() -> None:
             assert isinstance(cause, RemoteProtocolError) and cause.frame == garbage
             assert conn.close_error is cause
             assert "start octet 0x00 is not 0x68" in str(caught.value)
+            # who did what: the RTU broke the rule, c104test closed (not "the RTU closed")
+            assert f"the RTU at 127.0.0.1:{port} broke the protocol: start octet" in str(caught.value)
+            assert str(caught.value).endswith("; c104test closed the connection")
 
     trio.run(main)
 
@@ -226,6 +230,63 @@ def test_a_half_open_rtu_that_never_reads_nor_answers_ends_after_t1() -> None:
             assert T1 - 0.1 <= elapsed < T1 + 2
             assert (caught.value.by, caught.value.cause) == (ClosedBy.LOCAL, CloseCause.T1_EXPIRED)
             assert "not acknowledged within 2 s" in str(caught.value)
+            assert str(caught.value).endswith("; c104test closed the connection")
             assert conn.close_info is not None and conn.close_info.cause is CloseCause.T1_EXPIRED
+
+    trio.run(main)
+
+
+def test_a_stopdt_timeout_against_an_rtu_that_stopped_reading_names_the_stall() -> None:
+    """The STOPDT act never left (the RTU reads nothing): "no STOPDT con" alone would blame the
+    RTU's answer; the error says what of ours it has not taken, and for how long."""
+    frames = 40_000
+    flood = b"".join(i_frame(n, single_point(1000 + n % 100)) for n in range(frames))
+
+    async def behaviour(sock: trio.socket.SocketType) -> None:
+        await start(sock)
+        await send_all(sock, flood)  # and no more reading: our S-frames (w=1) pile up
+
+    async def main() -> None:
+        async with raw_rtu(behaviour, receive_buffer=1024) as port, open_connection(
+            "127.0.0.1", port, params=PARAMS, stream_factory=small_send_buffer(port)
+        ) as conn:
+            session = conn._session
+            with trio.fail_after(T1):
+                while not session._in_flight:  # noqa: ASYNC110 - our side is stuck from now on
+                    await trio.sleep(0.01)
+            called = trio.current_time()
+            with pytest.raises(CommandTimeout) as caught:
+                await conn.stop_data_transfer(timeout=1.2)
+            assert trio.current_time() - called < 1.2 + 1
+            text = str(caught.value)
+            assert "no STOPDT con within 1.2 s" in text
+            assert f"the RTU at 127.0.0.1:{port} has not taken" in text and "(t1=2 s)" in text
+            await conn.close()
+
+    trio.run(main)
+
+
+def test_an_act_con_in_a_frame_with_a_wrong_send_sequence_number_is_no_confirmation() -> None:
+    """The frame broke the link's rule (the link closes); the ACT_CON in it answers nothing,
+    even when a good frame before it in the same read makes the client look at the journal."""
+
+    async def behaviour(sock: trio.socket.SocketType) -> None:
+        await start(sock)
+        command = await receive_exactly(sock, 16)
+        act_con = command[6:8] + bytes([7]) + command[9:]
+        wrong = struct.pack("<BBHH", 0x68, len(act_con) + 4, 5 << 1, 1 << 1) + act_con  # N(S) 5, not 1
+        await send_all(sock, i_frame(0, single_point(100)) + wrong)
+
+    async def main() -> None:
+        async with raw_rtu(behaviour) as port:
+            with pytest.raises(LinkDown) as caught:
+                async with open_connection("127.0.0.1", port, params=PARAMS) as conn:
+                    with trio.fail_after(T1 + 5 + 2):
+                        await conn.send_command(1, 5000, Type.C_SC_NA_1, True, timeout=5)
+            assert (caught.value.by, caught.value.cause) == (ClosedBy.LOCAL, CloseCause.PROTOCOL_VIOLATION)
+            assert "sequence error: received N(S)=5, expected 1" in str(caught.value)
+            rejected = [e for e in conn.journal if e.direction is Direction.RECEIVED][-1]
+            assert rejected.asdu is None and "sequence error" in rejected.error
+            assert conn.points.get(1, 100).value is True  # the good frame before it was applied
 
     trio.run(main)

@@ -17,7 +17,7 @@ from c104test.engine.journal import Direction
 from c104test.engine.messages import CommandResult, MessageFilter
 from c104test.engine.termination import ActTerm
 from c104test.protocol.asdu import Asdu, encode_asdu, mirror
-from c104test.protocol.enums import Cot
+from c104test.protocol.enums import Cot, Type
 
 try:
     from .test_client import CA, PARAMS, answer, connected, single_command, trio_test
@@ -223,3 +223,31 @@ async def test_k_window_full_or_data_transfer_stopped_refuses() -> None:
     async with connected() as (client, rtu):
         await client.stop_data_transfer()
         assert not submit(client, single_command(501), Done(), timeout=5)
+
+
+@trio_test
+async def test_every_report_before_the_act_con_is_applied_when_on_done_is_called() -> None:
+    """One burst: another command's ACT_CON (same type), 50 reports, then this command's ACT_CON.
+    on_done (which wakes the caller) must come with the ACT_CON, never from a look ahead done
+    while an earlier frame of the burst is dispatched (then the reports between are not applied)."""
+    from c104test.protocol.elements import SIQ
+    from c104test.protocol.objects import SinglePoint
+
+    async with connected() as (client, rtu):
+        seen: list[list[Any]] = []
+        done = Done()
+
+        def on_done(outcome: Any) -> None:
+            seen.append([client.points.get(CA, 100 + i) for i in range(50)])
+            done(outcome)
+
+        command = single_command(500)
+        assert submit(client, command, on_done, timeout=5)  # type: ignore[arg-type]
+        await rtu.expect_i()
+        reports = [Asdu(Type.M_SP_NA_1, Cot.SPONTANEOUS, CA,
+                        (SinglePoint(100 + i, SIQ(True)),)) for i in range(50)]
+        other = answer(single_command(501), Cot.ACTIVATION_CON)
+        await rtu.send_asdus([other, *reports, answer(command, Cot.ACTIVATION_CON)])
+        outcome = await done.outcome()
+        assert isinstance(outcome, CommandResult) and outcome.positive
+        assert all(p is not None and p.value is True for p in seen[0]), [p is not None for p in seen[0]]

@@ -191,7 +191,7 @@ async def test_a_peer_that_reads_nothing_ends_the_session_after_t1_with_the_unse
     assert session.closed is info
     error = session.exception()
     assert isinstance(error, LinkTimeout) and error.cause is CloseCause.PEER_NOT_READING
-    assert str(error) == info.reason
+    assert str(error) == info.reason + "; c104test closed the connection"  # who closed, for the peer's fault
     # The journal holds what we meant to send, in order, and the frame we received.
     assert [(e.direction, e.raw) for e in session.journal] == [
         (Direction.SENT, TESTFR_ACT),

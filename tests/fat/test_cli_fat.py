@@ -305,6 +305,9 @@ def test_resume_after_a_lost_connection_sends_no_command_twice(tmp_path: Path, c
     first = json.loads((out / "results.json").read_text())["points"]
     done = [p["row"] for p in first if p["verdict"] == "pass"]
     assert 2 in done and len(done) < len(RIGHT)
+    # the row whose report came in the frame that broke the link is an error of the run, not the
+    # point's fail (that frame is no evidence: the link refused it)
+    assert {p["verdict"] for p in first} == {"pass", "error"}, [(p["row"], p["verdict"], p["reason"]) for p in first]
     before = sent_commands(out / "capture.pcap")
     assert ("C_SC_NA_1", 500) in before
     code, stdout, _ = fat(capsys, "--simulate", "--points", str(points), "-o", str(out), "--resume")

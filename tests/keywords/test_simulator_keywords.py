@@ -22,7 +22,7 @@ def test_max_connections_refuses_the_next_connection(kw: Keywords) -> None:  # n
 def test_faults_make_the_rtu_misbehave(kw: Keywords) -> None:  # noqa: F811
     port = kw("Start Simulated RTU", faults="no_confirmation type=C_IC_NA_1; no_termination type=C_SC_NA_1")
     kw("Connect To RTU", HOST, port, common_address=CA)
-    with pytest.raises(NegativeConfirmation, match="expected a positive confirmation, got none"):
+    with pytest.raises(NegativeConfirmation, match="got no ACT_CON; an ACT_TERM came without one: C_IC_NA_1 ACTIVATION_TERMINATION"):
         kw("Send Interrogation")
     assert kw("Send Test Command").positive  # outside the fault's scope
     with pytest.raises(CommandTimeout, match="no ACT_TERM for C_SC_NA_1 IOA 500"):
