@@ -779,6 +779,13 @@ class Session:
                         await stream.send_all(b"".join(apdus))
                     except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
                         pass
+            if not isinstance(stream, trio.SocketStream) and info is not None and info.cause not in _NO_FLUSH_CAUSES:
+                # TLS (TlsStream): a close_notify, so that the peer sees our close as one and not as a
+                # connection lost (it does not wait for the peer's; bounded like the rest)
+                try:
+                    await stream.aclose()
+                except (trio.BrokenResourceError, trio.ClosedResourceError, OSError, ssl.SSLError):
+                    pass
         await trio.aclose_forcefully(stream)
 
 

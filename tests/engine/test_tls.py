@@ -100,6 +100,23 @@ def test_mutual_tls_station_interrogation_and_a_command_on_the_wire(pki: Pki) ->
     trio.run(main)
 
 
+def test_a_normal_tls_close_reaches_the_simulator_as_the_peers_close(pki: Pki, caplog: pytest.LogCaptureFixture) -> None:
+    """The client sends close_notify when it closes: the simulator logs "closed by the peer", not a
+    lost connection blamed on TLS ("does not speak TLS on this port, or it refused our certificate")."""
+
+    async def main() -> None:
+        async with open_simulator(transport=server(server_options(pki))) as sim:
+            await interrogate(sim.port, client_options(pki))
+            with trio.fail_after(5):
+                while any(c.close_info is None for c in sim.connections):  # noqa: ASYNC110 - the simulator has no event for this
+                    await trio.sleep(0.01)
+
+    with caplog.at_level(logging.INFO, logger="c104test"):
+        trio.run(main)
+    closes = [r.getMessage() for r in caplog.records if " closed: " in r.getMessage()]
+    assert closes and all("closed by the peer" in m and "TLS" not in m for m in closes), closes
+
+
 def _command_ioa(sim) -> int:
     return next(p.io_address for s in sim.profile.stations for p in s.points if p.type is Type.C_SC_NA_1)
 
