@@ -4,9 +4,6 @@ thread, so what arrives before, with and after each ACT_CON, and when, is known.
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +19,7 @@ from c104test.engine.session import Session
 from c104test.protocol.closing import CloseCause
 from c104test.protocol.enums import Cot
 from c104test.sync.bridge import THREAD_NAME
+from tests.faults.scripted_rtu import ACT_CON, FaultyRtu, spontaneous
 
 from .sync_support import CA, HOST, journal, wait_open, wait_until
 from .test_command_handoff import _check_sequence_numbers
@@ -30,75 +28,28 @@ T = c104.Type
 IOA = 500
 
 
-def _spontaneous(ioa: int, value: float) -> bytes:
-    """An M_ME_NC_1 SPONTANEOUS ASDU for ``ioa`` of CA ``CA``."""
-    return bytes([13, 1, 3, 0]) + struct.pack("<H", CA) + ioa.to_bytes(3, "little") + struct.pack("<fB", value, 0)
+def scripted(plan: Callable[[int, bytes], list[tuple[float, bytes | None]]]) -> FaultyRtu:
+    """The scripted RTU of tests/faults (one raw-socket peer for every fault test), with the plans
+    of this file: each command I-frame answered by a list of (seconds to wait first, ASDU octets
+    or raw APDU octets), ``None`` for the command's own ACT_CON."""
 
+    def actions(n: int, asdu: bytes) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        for delay, item in plan(n, asdu):
+            if delay:
+                out.append(("sleep", delay))
+            out.append(ACT_CON if item is None else ("raw", item) if item[0] == 0x68 else ("asdu", item))
+        return out
 
-class ScriptedRtu:
-    """Confirms STARTDT; answers each command I-frame with what ``plan(n, asdu)`` returns: a list
-    of (seconds to wait first, ASDU octets or raw APDU octets) sent in order; an ``ACT_CON`` item
-    (``None``) is the command's own ACT_CON. I-frames carry the right N(S)/N(R)."""
-
-    def __init__(self, plan: Callable[[int, bytes], list[tuple[float, bytes | None]]]) -> None:
-        self.plan = plan
-        self.listener = socket.create_server((HOST, 0))
-        self.listener.settimeout(5)
-        self.port = int(self.listener.getsockname()[1])
-        self.frames: list[bytes] = []
-        self._ns = self._nr = self._commands = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="scripted-rtu", daemon=True)
-        self._thread.start()
-
-    def _i_frame(self, asdu: bytes) -> bytes:
-        frame = bytes([0x68, len(asdu) + 4]) + struct.pack("<HH", self._ns << 1, self._nr << 1) + asdu
-        self._ns = (self._ns + 1) & 0x7FFF
-        return frame
-
-    def _serve(self) -> None:
-        with contextlib.suppress(OSError):
-            peer, _ = self.listener.accept()
-            peer.settimeout(0.05)
-            buffer = b""
-            with peer:
-                while not self._stop.is_set():
-                    try:
-                        data = peer.recv(4096)
-                    except TimeoutError:
-                        continue
-                    if not data:
-                        return
-                    buffer += data
-                    while len(buffer) >= 2 and len(buffer) >= buffer[1] + 2:
-                        frame, buffer = buffer[: buffer[1] + 2], buffer[buffer[1] + 2 :]
-                        self.frames.append(frame)
-                        if len(frame) == 6 and frame[2] == 0x07:
-                            peer.sendall(bytes([0x68, 4, 0x0B, 0, 0, 0]))  # STARTDT con
-                        elif len(frame) > 6 and not frame[2] & 1:
-                            self._nr = (self._nr + 1) & 0x7FFF
-                            asdu = frame[6:]
-                            for delay, item in self.plan(self._commands, asdu):
-                                if delay:
-                                    time.sleep(delay)
-                                if item is None:
-                                    item = asdu[:2] + bytes([(asdu[2] & 0xC0) | 7]) + asdu[3:]
-                                peer.sendall(item if item[0] == 0x68 else self._i_frame(item))
-                            self._commands += 1
-
-    def stop(self) -> None:
-        self._stop.set()
-        with contextlib.suppress(OSError):
-            self.listener.close()
-        self._thread.join(timeout=5)
+    return FaultyRtu(actions)
 
 
 @pytest.fixture
-def scripted_rtu() -> Iterator[Callable[..., ScriptedRtu]]:
-    made: list[ScriptedRtu] = []
+def scripted_rtu() -> Iterator[Callable[..., FaultyRtu]]:
+    made: list[FaultyRtu] = []
 
-    def make(plan: Callable[[int, bytes], list[tuple[float, bytes | None]]]) -> ScriptedRtu:
-        made.append(ScriptedRtu(plan))
+    def make(plan: Callable[[int, bytes], list[tuple[float, bytes | None]]]) -> FaultyRtu:
+        made.append(scripted(plan))
         return made[-1]
 
     yield make
@@ -147,7 +98,7 @@ def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
 
 def test_the_caller_reads_its_own_answer_with_the_journal_in_order(
     make_client: Callable[..., Any],
-    scripted_rtu: Callable[..., ScriptedRtu],
+    scripted_rtu: Callable[..., FaultyRtu],
     reads: list[tuple[str, bool]],
     dispatched: list[tuple[str, Any]],
 ) -> None:
@@ -184,12 +135,12 @@ def _s_frames(entries: list[Any]) -> int:
 
 
 def test_reports_before_the_act_con_are_applied_in_order_and_none_lost(
-    make_client: Callable[..., Any], scripted_rtu: Callable[..., ScriptedRtu], reads: list[tuple[str, bool]]
+    make_client: Callable[..., Any], scripted_rtu: Callable[..., FaultyRtu], reads: list[tuple[str, bool]]
 ) -> None:
     # each command: 9 reports (each its own write, some after a short pause), then the ACT_CON:
     # an S-frame is due after the 8th
     def plan(n: int, asdu: bytes) -> list[tuple[float, bytes | None]]:
-        return [(0.002 if i % 3 == 2 else 0, _spontaneous(100 + i, n * 10.0 + i)) for i in range(9)] + [(0, None)]
+        return [(0.002 if i % 3 == 2 else 0, spontaneous(100 + i, n * 10.0 + i)) for i in range(9)] + [(0, None)]
 
     rtu = scripted_rtu(plan)
     connection, point = _command_point(make_client, rtu.port)
@@ -209,7 +160,7 @@ def test_reports_before_the_act_con_are_applied_in_order_and_none_lost(
 
 def test_a_late_answer_while_trio_has_work_is_read_by_the_trio_thread(
     make_client: Callable[..., Any],
-    scripted_rtu: Callable[..., ScriptedRtu],
+    scripted_rtu: Callable[..., FaultyRtu],
     reads: list[tuple[str, bool]],
     dispatched: list[tuple[str, Any]],
 ) -> None:
@@ -239,7 +190,7 @@ def test_a_late_answer_while_trio_has_work_is_read_by_the_trio_thread(
 
 def test_a_batch_that_ends_the_link_is_handed_to_the_trio_thread(
     make_client: Callable[..., Any],
-    scripted_rtu: Callable[..., ScriptedRtu],
+    scripted_rtu: Callable[..., FaultyRtu],
     reads: list[tuple[str, bool]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -257,7 +208,7 @@ def test_a_batch_that_ends_the_link_is_handed_to_the_trio_thread(
         if n < 2:
             return [(0, None)]
         act_con = asdu[:2] + bytes([(asdu[2] & 0xC0) | 7]) + asdu[3:]
-        return [(0, rtu._i_frame(act_con) + b"\x00\x01\x02\x03")]
+        return [(0, rtu.i_frame(act_con) + b"\x00\x01\x02\x03")]
 
     rtu = scripted_rtu(plan)
     connection, point = _command_point(make_client, rtu.port, command_timeout_ms=2000)
@@ -281,9 +232,9 @@ def test_a_batch_that_ends_the_link_is_handed_to_the_trio_thread(
 
 
 def test_with_a_point_callback_the_answers_stay_in_the_trio_thread_and_a_blocking_call_there_fails(
-    make_client: Callable[..., Any], scripted_rtu: Callable[..., ScriptedRtu], reads: list[tuple[str, bool]]
+    make_client: Callable[..., Any], scripted_rtu: Callable[..., FaultyRtu], reads: list[tuple[str, bool]]
 ) -> None:
-    rtu = scripted_rtu(lambda n, asdu: [(0, _spontaneous(100, float(n))), (0, None)])
+    rtu = scripted_rtu(lambda n, asdu: [(0, spontaneous(100, float(n))), (0, None)])
     client = make_client()
     connection = client.add_connection(ip=HOST, port=rtu.port, init=c104.Init.NONE)
     station = connection.add_station(common_address=CA)
