@@ -449,7 +449,7 @@ class ClientConnection(StationRequests, Expectations):
             with trio.fail_after(timeout):
                 while link.state is not state:
                     if link.state is LinkState.CLOSED:
-                        raise self._down(f"no {what}")
+                        raise self._down(f"no {what}" + self._silent_close_hint(link))
                     await self._wait_changed()
         except trio.TooSlowError:
             stall = self._stall()  # a STARTDT/STOPDT act the RTU never took is not its late answer
@@ -481,6 +481,16 @@ class ClientConnection(StationRequests, Expectations):
         """Something was queued in the link: the session's writer sends it, the timer re-arms."""
         if self._session is not None:
             self._session.wake()
+
+    def _silent_close_hint(self, link: Link) -> str:
+        """Why an RTU may close a plain connection before it sent one octet: a test engineer's
+        first guesses (a TLS port, an address not on the RTU's list), '' in any other case."""
+        session = self._session
+        info = session.closed if session is not None else None
+        if info is None or not info.peer_closed or self.tls is not None or link.frame_decoder.offset:
+            return ""
+        return (" (the RTU closed the connection before it sent anything: does it expect TLS on this port,"
+                " or accept only other client addresses?)")
 
     def _down(self, context: str) -> LinkDown:
         """The error for a wait that the connection's end cut short (LinkTimeout for t1)."""

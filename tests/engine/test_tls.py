@@ -236,6 +236,8 @@ def test_plain_tcp_client_on_a_tls_port(pki: Pki, caplog: pytest.LogCaptureFixtu
     assert count == 1
     assert isinstance(error, (ConnectFailed, LinkDown))
     assert any("does not speak TLS" in r.message or "plain TCP" in r.message for r in caplog.records)
+    # the client's own error gives the first guess too (monitor and every front end print it)
+    assert "does it expect TLS on this port" in str(error), str(error)
 
 
 def test_tls_client_on_a_plain_port(pki: Pki) -> None:
