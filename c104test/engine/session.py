@@ -305,7 +305,7 @@ class Session:
         events = link.receive_data(data, now)
         for event in events:
             if type(event) not in _OUTSIDE_EVENTS:
-                self._hand(partial(self._dispatch_handed, events, now), later)
+                self._hand(partial(self._received, events, now), later)
                 return False
         self._outside = True
         try:
@@ -334,7 +334,9 @@ class Session:
             for step in steps:
                 step()
 
-    def _dispatch_handed(self, events: list[Event], now: float) -> None:
+    def _received(self, events: list[Event], now: float) -> None:
+        """What the reader does with the events of one read (in the trio thread): dispatch them,
+        send the link's answers, re-arm the timer. A batch handed over by ``read_outside`` too."""
         self._dispatch(events, now)
         link = self.link
         if link.has_data_to_send:
@@ -451,12 +453,7 @@ class Session:
                         self._end(CloseCause.PEER_CLOSED, "closed by the peer")
                         return
                     now = clock.current_time()
-                    self._dispatch(link.receive_data(data, now), now)
-                    if link.has_data_to_send:
-                        self._send_now(now)
-                    deadline = link.next_deadline()
-                    if deadline is not None and deadline < self._armed:
-                        self._timer_wakeup.set()
+                    self._received(link.receive_data(data, now), now)
             self._receive_scope = None
 
     async def _writer(self) -> None:
