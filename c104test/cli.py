@@ -672,9 +672,11 @@ def _run_fat(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         return 1
     counts = results.counts()
-    print(f"c104test fat: {'PASSED' if results.passed else 'FAILED'}: "
-          + ", ".join(f"{n} {v}" for v, n in counts.items()) + f", {len(results.unexpected)} unexpected; "
-          f"reports in {args.output}")
+    verdict = "INTERRUPTED" if results.interrupted else "PASSED" if results.passed else "FAILED"
+    print(f"c104test fat: {verdict}: " + ", ".join(f"{n} {v}" for v, n in counts.items())
+          + f", {len(results.unexpected)} unexpected; reports in {args.output}")
+    if results.interrupted:  # the cause once; the rows it left unchecked say "row N says why"
+        print(f"c104test fat: {results.interrupted}; continue with --resume --output {args.output}", file=sys.stderr)
     return EXIT_OK if results.passed else 1
 
 

@@ -22,17 +22,25 @@ from typing import Any
 import trio
 
 from ..engine.client import ClientConnection, MessageFilter
-from ..engine.errors import C104TestError, CommandTimeout, ExpectationFailed, NegativeConfirmation
+from ..engine.errors import (
+    C104TestError,
+    CommandTimeout,
+    ExpectationFailed,
+    LinkDown,
+    NegativeConfirmation,
+)
 from ..engine.journal import Direction
 from ..engine.points import PROCESS_TYPES
 from ..protocol.asdu import type_info
+from ..protocol.closing import ClosedBy
 from ..protocol.enums import Cot, Step, Type
 from ..protocol.objects import InformationObject
 from ..reports.results import Frame, ItemResult
 from ..rules import Expected, expectation, flags_of, parse_value, show_flags, show_value, type_class
 from .signals import SignalList, SignalRow
 
-__all__ = ["ACT_TERM_MODES", "FatOptions", "check_points", "headline", "plain_type", "row_selection"]
+__all__ = ["ACT_TERM_MODES", "LOST", "FatOptions", "check_points", "ended", "headline", "interruption", "plain_type",
+           "row_selection"]
 
 
 def _cot_text(result: Any) -> str:
@@ -188,6 +196,7 @@ class _Checker:
                 for ob in asdu.objects:
                     station.gi[ob.io_address] = (Type(asdu.type), ob)
         except CommandTimeout as exc:
+            await self.unacknowledged()
             station.gi_error = f"station interrogation of CA {ca}: {headline(exc)}"
         station.gi_range = (start, self.conn.journal.next_index)
         for group in sorted({g for r in rows for g in r.groups}):
@@ -198,6 +207,7 @@ class _Checker:
                 else:
                     station.groups[group] = f"the interrogation of group {group} was refused ({_cot_text(result)})"
             except CommandTimeout as exc:
+                await self.unacknowledged()
                 station.groups[group] = f"interrogation of group {group}: {headline(exc)}"
         if any(r.max_skew is not None for r in rows):
             station.sync_mark = self.conn.journal.next_index
@@ -205,6 +215,7 @@ class _Checker:
                 result = await self.conn.clock_sync(ca, timeout=timeout)
                 station.clock_error = "" if result.positive else f"clock synchronisation of CA {ca} refused"
             except CommandTimeout as exc:
+                await self.unacknowledged()
                 station.clock_error = f"clock synchronisation of CA {ca}: {headline(exc)}"
         if any(r.is_counter for r in rows):
             start = self.conn.journal.next_index
@@ -216,9 +227,37 @@ class _Checker:
                     for ob in asdu.objects:
                         station.counters[ob.io_address] = (Type(asdu.type), ob)
             except CommandTimeout as exc:
+                await self.unacknowledged()
                 station.counter_error = f"counter interrogation of CA {ca}: {headline(exc)}"
             station.counter_range = (start, self.conn.journal.next_index)
         return station
+
+    async def unacknowledged(self) -> None:
+        """After a wait that timed out: had the RTU taken what we sent?
+
+        An RTU acknowledges our I-frames within its t2, and t2 < t1. While one of ours is still
+        unacknowledged, the missing answer may be the point's fault or a stalled RTU (it stopped
+        reading: its TCP window is full, or it hangs); the link ends the connection when t1 runs
+        out. So wait until the RTU acknowledges (then the missing answer is the point's fail) or
+        the connection ends (then it is the run's error: LinkDown naming who closed and why, and
+        the remaining rows are not waited for one by one). Bounded by that I-frame's t1. An
+        acknowledgement changes no state the connection publishes, so this looks every 20 ms.
+        """
+        link = self.conn.link
+        if link is None or link.oldest_unacknowledged is None:
+            return self.raise_if_ended()
+        since = link.oldest_unacknowledged
+        deadline = since + link.params.t1 + 1.0  # the link closes at since + t1 by itself
+        while self.conn.close_info is None and self.conn.is_open and trio.current_time() < deadline:
+            oldest = link.oldest_unacknowledged
+            if oldest is None or oldest > since:
+                return None
+            await trio.sleep(0.02)
+        return self.raise_if_ended()
+
+    def raise_if_ended(self) -> None:
+        if self.conn.close_info is not None or not self.conn.is_open:
+            raise LinkDown(ended(self.conn, "the connection ended"))
 
     def _answer_frames(self, span: tuple[int, int], ioa: int) -> tuple[Frame, ...]:
         def keep(entry: Any) -> bool:
@@ -337,6 +376,8 @@ class _Checker:
             result = await conn.send_command(ca, row.command_io_address, row.command_type, value,
                                              select=row.select, timeout=timeout, act_term=self.options.act_term)
         except (CommandTimeout, NegativeConfirmation) as exc:  # no ACT_CON/ACT_TERM, negative ACT_TERM
+            if isinstance(exc, CommandTimeout):
+                await self.unacknowledged()
             return f"{name}: {headline(exc)}"
         if result.positive is None:
             return f"{name}: no ACT_CON within {timeout:g} s"
@@ -364,6 +405,30 @@ class _Checker:
             return (f"{name}: no fresh report of IOA {ret} showing {expected.show()} "
                     f"within {timeout:g} s after the command{now}")
         return ""
+
+
+#: How the reason of a row begins when the connection ended before or while the row was checked.
+LOST = "connection lost"
+
+
+def interruption(results: Iterable[ItemResult]) -> str:
+    """Why a run ended before every row was checked, once for the run (the report's header,
+    the console): ``row 5: connection lost: the RTU closed the connection (...); 7 rows not
+    checked``; '' for a run that checked every row it was to check."""
+    errors = [p for p in results if p.verdict == "error" and p.reason.startswith((LOST, f"not checked: {LOST}"))]
+    if not errors:
+        return ""
+    return f"row {errors[0].row}: {errors[0].reason}; {len(errors)} row{'s' * (len(errors) != 1)} not checked"
+
+
+def ended(conn: ClientConnection, fallback: str) -> str:
+    """Who ended the connection and why, once for the run: ``c104test closed the connection
+    (t1 expired: I-frame N(S)=1 not acknowledged within 2 s)``; ``fallback`` when it is not known."""
+    info = conn.close_info
+    if info is None:
+        return fallback
+    who = "the RTU" if info.by is ClosedBy.PEER else "c104test"
+    return f"{who} closed the connection ({info.reason})"
 
 
 def _expected_text(row: SignalRow) -> str:
@@ -404,7 +469,8 @@ async def check_points(
     by_ca: dict[int, list[SignalRow]] = {}
     for row in signals.rows:
         by_ca.setdefault(row.common_address, []).append(row)
-    lost = ""
+    lost = ""  # why the connection ended: named once, by the first row it leaves unchecked
+    first: int | None = None
     for ca, rows in by_ca.items():
         todo = [r for r in rows if not r.skip and (options.only is None or options.only(r)) and r.row not in options.done]
         station = _Station()
@@ -412,7 +478,7 @@ async def check_points(
             try:
                 station = await checker.interrogate(ca, todo)
             except C104TestError as exc:
-                lost = f"connection lost: {headline(exc)}"
+                lost = f"{LOST} during the interrogations of CA {ca}: {ended(conn, headline(exc))}"
             unexpected += _unexpected(listed, ca, station.gi.items())
             unexpected += _unexpected(listed, ca, station.counters.items())
         for row in rows:
@@ -423,14 +489,18 @@ async def check_points(
             elif options.only is not None and not options.only(row):
                 result = ItemResult(row.row, ca, row.io_address, row.name, "skipped", _expected_text(row), reason="not selected by --only")
             elif lost:
-                result = ItemResult(row.row, ca, row.io_address, row.name, "error", _expected_text(row), reason=lost)
+                reason = lost if first is None else f"not checked: {LOST} (row {first} says why)"
+                first = row.row if first is None else first
+                result = ItemResult(row.row, ca, row.io_address, row.name, "error", _expected_text(row), reason=reason)
             else:
+                mark, began = conn.journal.next_index, trio.current_time()
                 try:
                     result = await checker.check(row, station)
                 except C104TestError as exc:
-                    lost = f"connection lost: {headline(exc)}"
+                    lost, first = f"{LOST}: {ended(conn, headline(exc))}", row.row
                     result = ItemResult(row.row, ca, row.io_address, row.name, "error", _expected_text(row), reason=lost,
-                                        commanded=row.has_command and options.commands)
+                                        duration=round(trio.current_time() - began, 6),
+                                        commanded=row.has_command and options.commands, frames=checker.frames(mark))
             results.append(result)
             if on_result is not None:
                 on_result(result)

@@ -32,7 +32,7 @@ from ..engine.simulator import open_simulator
 from ..protocol.closing import CloseCause
 from ..reports.results import ItemResult, RunResults
 from ..reports.writers import write_reports
-from .checks import FatOptions, check_points
+from .checks import LOST, FatOptions, check_points, interruption
 from .signals import SignalList
 
 __all__ = [
@@ -224,6 +224,7 @@ async def run_fat(
     finally:
         state.close()
     run.points, run.unexpected, run.captures, run.finished = results, unexpected, captures, _now()
+    run.interrupted = interruption(p for p in results if p.row not in options.done)
     if directory is not None:
         write_fat_reports(run, signals, directory)
     return run
@@ -235,14 +236,21 @@ def write_fat_reports(run: RunResults, signals: SignalList, directory: str | Pat
 
 
 def failure_message(run: RunResults, limit: int = 20) -> str:
-    """``2 of 12 points failed: row 4 (Q1, CA 47 IOA 200): value ON, expected OFF; ...`` or ''."""
+    """``2 of 12 points failed: row 4 (Q1, CA 47 IOA 200): value ON, expected OFF; ...`` or ''.
+
+    A run cut short by a lost connection says why once; the rows it left unchecked are counted,
+    not listed one by one with the same cause.
+    """
     bad = run.failures()
     if not bad:
         return ""
     checked = sum(1 for p in run.points if p.verdict != "skipped")
-    lines = [f"row {p.row} ({p.name}, CA {p.common_address} IOA {p.io_address}): {p.verdict}: {p.reason}" for p in bad[:limit]]
-    if len(bad) > limit:
-        lines.append(f"... and {len(bad) - limit} more")
+    shown = [p for p in bad if not p.reason.startswith(f"not checked: {LOST}")]
+    lines = [f"row {p.row} ({p.name}, CA {p.common_address} IOA {p.io_address}): {p.verdict}: {p.reason}" for p in shown[:limit]]
+    if len(shown) > limit:
+        lines.append(f"... and {len(shown) - limit} more")
+    if len(bad) > len(shown):
+        lines.append(f"{len(bad) - len(shown)} more rows not checked: the connection was lost (see above)")
     return f"{len(bad)} of {checked} points failed:\n" + "\n".join(lines)
 
 
@@ -253,6 +261,7 @@ def new_results(signals: SignalList, rtu: str, witnesses: tuple[str, ...] = ()) 
 
 def finish(run: RunResults, results: list[ItemResult], unexpected: list[dict[str, Any]]) -> RunResults:
     run.points, run.unexpected, run.finished = results, unexpected, _now()
+    run.interrupted = interruption(results)
     return run
 
 
