@@ -562,6 +562,8 @@ def _add_fat(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--act-term", choices=("required", "optional", "never"), default="optional",
                         help="PIXIT: ACT_TERM after a command is required, optional (default) or never sent")
     parser.add_argument("--resume", action="store_true", help="continue the interrupted run in DIR")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the report of an earlier run in DIR (without it, such a report is never overwritten)")
     parser.add_argument("--witness", action="append", default=[], metavar="NAME", help="a witness named in the report")
     parser.add_argument("--timeout", type=seconds, default=10.0,
                         help="seconds for each wait: the connect, the STARTDT con, each confirmation and report (default 10)")
@@ -626,7 +628,9 @@ def _run_fat(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     options = FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout, only=only)
     progress = Progress(len(signals.rows))
-    common = {"options": options, "output": args.output, "resume": args.resume,
+    if args.resume and args.overwrite:
+        return fail("--resume continues the earlier run in --output and --overwrite replaces it: give one of them")
+    common = {"options": options, "output": args.output, "resume": args.resume, "overwrite": args.overwrite,
               "witnesses": tuple(args.witness), "on_result": progress.advance}
     try:
         if args.simulate is not None:
@@ -657,9 +661,13 @@ def _run_fat(args: argparse.Namespace) -> int:
             print("c104test fat: interrupted before the run began; nothing to resume", file=sys.stderr)
         return 1
     except C104TestError as exc:
-        from c104test.fat.runner import ResumeError
+        from c104test.fat.directory import ReportExists
+        from c104test.fat.runner import NothingLeft, ResumeError
 
-        if isinstance(exc, ResumeError):
+        if isinstance(exc, NothingLeft):  # the earlier run's verdict stands, and its exit status
+            print(f"c104test fat: {exc}")
+            return EXIT_OK if exc.results.passed else 1
+        if isinstance(exc, ResumeError | ReportExists):
             return fail(str(exc))
         from c104test.protocol.closing import CloseCause
 
@@ -685,6 +693,7 @@ def _run_fleet(args: argparse.Namespace, fail: Callable[[str], int]) -> int:
 
     from c104test.fat import FatOptions, SignalListError
     from c104test.fat.checks import row_selection
+    from c104test.fat.directory import ReportExists
     from c104test.fat.fleet import read_fleet, run_fleet
     from c104test.fat.progress import Progress
     from c104test.protocol.link import LinkParameters
@@ -708,7 +717,9 @@ def _run_fleet(args: argparse.Namespace, fail: Callable[[str], int]) -> int:
             runs = trio.run(lambda: run_fleet(
                 entries, args.output, jobs=args.jobs, options=options, simulate=args.simulate is not None,
                 witnesses=tuple(args.witness), on_result=progress.advance_named,
-                connect_options={"params": LinkParameters(t0=args.timeout)}))
+                connect_options={"params": LinkParameters(t0=args.timeout)}, overwrite=args.overwrite))
+    except ReportExists as exc:
+        return fail(str(exc))
     except BaseException as exc:
         # Ctrl-C reaches the RTUs' tasks; their nursery hands it on inside an exception group
         rest = exc.split(KeyboardInterrupt)[1] if isinstance(exc, BaseExceptionGroup) else exc

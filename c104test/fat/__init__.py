@@ -3,6 +3,7 @@
 - :mod:`.signals`: the signal list (CSV, XLSX), its columns, its template, its validation
 - :mod:`.checks`: the checks per row over one engine connection
 - :mod:`.runner`: one run with its resume state and reports
+- :mod:`.directory`: the report directory (an earlier run's report is never overwritten silently)
 """
 
 from .checks import FatOptions, check_points

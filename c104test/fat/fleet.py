@@ -28,6 +28,7 @@ from ..reports.fleet import write_summary
 from ..reports.results import ItemResult, RunResults
 from ..rules import common_address as check_common_address
 from .checks import FatOptions, headline
+from .directory import ReportExists, claim_directory
 from .runner import finish, new_results, run_fat
 from .signals import Problem, SignalList, SignalListError, decode_csv, read_signal_list
 
@@ -106,6 +107,26 @@ def read_fleet(path: str | Path, *, columns: str | Path | None = None) -> list[F
     return entries
 
 
+def _claim(output: Path, entries: list[FleetEntry], overwrite: bool) -> None:
+    """Every RTU's directory and the summary, before any RTU is contacted: all refused at once."""
+    summary = [output / name for name in ("summary.html", "summary.json") if (output / name).is_file()]
+    refused: list[ReportExists] = []
+    if summary and not overwrite:
+        refused.append(ReportExists(f"{summary[0]}: the summary of an earlier fleet run is there", tuple(summary)))
+    for entry in entries:
+        try:
+            claim_directory(output / entry.name, overwrite=overwrite)
+        except ReportExists as exc:
+            refused.append(exc)
+    if refused:
+        found = tuple(p for exc in refused for p in exc.found)
+        lines = [str(exc).split("; it is never overwritten")[0] for exc in refused]
+        raise ReportExists("\n".join(lines) + "\nan earlier report is never overwritten silently: give another "
+                           "--output, or replace them with --overwrite", found)
+    for path in summary:
+        path.unlink()
+
+
 async def run_fleet(
     entries: list[FleetEntry],
     output: str | Path,
@@ -116,13 +137,17 @@ async def run_fleet(
     witnesses: tuple[str, ...] = (),
     on_result: Callable[[str, ItemResult], None] | None = None,
     connect_options: dict[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> list[RunResults]:
     """Check every RTU (``jobs`` at a time); one report directory each and a summary page.
 
     ``simulate``: each entry gets an embedded demo simulator instead of its host and port.
-    An RTU that cannot be reached gets ``error`` on every row; the others go on.
+    An RTU that cannot be reached gets ``error`` on every row; the others go on. The reports of
+    an earlier fleet run in ``output`` are refused before any RTU is contacted (ReportExists
+    naming them) unless ``overwrite`` replaces them.
     """
     output = Path(output)
+    _claim(output, entries, overwrite)
     limiter = trio.CapacityLimiter(max(1, jobs))
     done: dict[str, RunResults] = {}
 

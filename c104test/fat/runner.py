@@ -30,13 +30,15 @@ from ..engine.errors import C104TestError, LinkDown, unwrap_group
 from ..engine.profile import Profile
 from ..engine.simulator import open_simulator
 from ..protocol.closing import CloseCause
-from ..reports.results import ItemResult, RunResults
+from ..reports.results import ItemResult, RunResults, load_results
 from ..reports.writers import write_reports
 from .checks import LOST, FatOptions, check_points, interruption
+from .directory import STATE_FILE, claim_directory
 from .signals import SignalList
 
 __all__ = [
     "STATE_FILE",
+    "NothingLeft",
     "ResumeError",
     "failure_message",
     "finish",
@@ -47,11 +49,17 @@ __all__ = [
     "write_fat_reports",
 ]
 
-STATE_FILE = "fat-state.json"
-
-
 class ResumeError(C104TestError):
     """The state file does not belong to this list (or is unreadable)."""
+
+
+class NothingLeft(ResumeError):
+    """``resume`` found every row of the list done: nothing was sent and the earlier report is
+    unchanged; ``results`` is that report (its verdict is the run's)."""
+
+    def __init__(self, message: str, results: RunResults) -> None:
+        super().__init__(message)
+        self.results = results
 
 
 def _now() -> str:
@@ -144,24 +152,31 @@ async def run_fat(
     options: FatOptions | None = None,
     output: str | Path | None = None,
     resume: bool = False,
+    overwrite: bool = False,
     witnesses: tuple[str, ...] = (),
     rtu: str | None = None,
     on_result: Callable[[ItemResult], None] | None = None,
     connect_options: dict[str, Any] | None = None,
 ) -> RunResults:
-    """Check ``signals`` against the RTU at ``host``:``port``; write the reports to ``output``."""
+    """Check ``signals`` against the RTU at ``host``:``port``; write the reports to ``output``.
+
+    An earlier run's report in ``output`` is refused (ReportExists) unless ``resume`` continues
+    that run or ``overwrite`` replaces it; a ``resume`` with every row done raises NothingLeft
+    and leaves the earlier report as it was.
+    """
     options = options or FatOptions()
     directory = Path(output) if output is not None else None
     captures: list[dict[str, str]] = []
     started = _now()
     if directory is not None:
-        directory.mkdir(parents=True, exist_ok=True)
+        claim_directory(directory, resume=resume, overwrite=overwrite)
         if resume:
             started, done, captures = load_state(directory, signals)
             options.done = {**done, **options.done}
             for capture in captures:  # an interrupted run wrote its capture after its state header
                 if not capture.get("sha256") and (directory / capture["file"]).is_file():
                     capture["sha256"] = _sha256_file(directory / capture["file"])
+            _nothing_left(directory, signals, options, started, captures, rtu or f"{host}:{port}", witnesses)
     capture_name = f"capture-{len(captures) + 1}.pcap" if captures else "capture.pcap"
     if directory is not None and resume and not captures and (directory / "capture.pcap").exists():
         captures = [{"file": "capture.pcap", "sha256": _sha256_file(directory / "capture.pcap")}]
@@ -228,6 +243,43 @@ async def run_fat(
     if directory is not None:
         write_fat_reports(run, signals, directory)
     return run
+
+
+def _nothing_left(directory: Path, signals: SignalList, options: FatOptions, started: str,
+                  captures: list[dict[str, str]], rtu: str, witnesses: tuple[str, ...]) -> None:
+    """NothingLeft when the resumed run has no row to check: nothing is sent, and the earlier
+    report stays as it is (a run cut short after its last row, before its reports were written,
+    gets them now from its state)."""
+    left = [r for r in signals.rows if r.row not in options.done and not r.skip
+            and (options.only is None or options.only(r))]
+    if left:
+        return
+    path = directory / "results.json"
+    try:
+        earlier = load_results(path)
+        if earlier.points_sha256 != signals.sha256:
+            raise ValueError("another list")
+        written = "the reports in it are unchanged"
+    except ValueError:
+        earlier = finish(RunResults(rtu, signals.path, signals.sha256, started, tool=f"c104test {__version__}",
+                                    witnesses=witnesses, captures=captures),
+                         [options.done.get(r.row) or _not_checked(r, options) for r in signals.rows], [])
+        earlier.notes.append(("unexpected points", "not known: the run was cut short before it wrote its reports"))
+        write_fat_reports(earlier, signals, directory)
+        written = "its reports are written from its state now (the points the RTU reported beyond the list are not known)"
+    done = sum(1 for r in signals.rows if r.row in options.done)
+    rest = len(signals.rows) - done
+    skipped = f" (the other {rest} are skipped)" if rest else ""
+    verdict = "INTERRUPTED" if earlier.interrupted else "PASSED" if earlier.passed else "FAILED"
+    counts = ", ".join(f"{n} {v}" for v, n in earlier.counts().items() if n)
+    raise NothingLeft(f"nothing left to resume in {directory}: {done} of {len(signals.rows)} rows of {signals.path} "
+                      f"have their result from the run started {started}{skipped}; nothing was sent, "
+                      f"{written}: {verdict}: {counts}", earlier)
+
+
+def _not_checked(row: Any, options: FatOptions) -> ItemResult:
+    reason = "skip flag set in the list" if row.skip else "not selected by --only"
+    return ItemResult(row.row, row.common_address, row.io_address, row.name, "skipped", reason=reason)
 
 
 def write_fat_reports(run: RunResults, signals: SignalList, directory: str | Path) -> None:

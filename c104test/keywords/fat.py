@@ -42,8 +42,9 @@ class FatKeywords(LibraryComponent):
             raise ValueError(f"act_term {act_term!r} is not one of {', '.join(ACT_TERM_MODES)}")
         return FatOptions(commands=commands, act_term=act_term, timeout=self.wait_time(timeout, self.session))
 
-    def _verify(self, signals: object, options: FatOptions, output: str | None) -> RunResults:
-        run = verify_point_list(self.session.rtu, signals, options, output=output)  # type: ignore[arg-type]
+    def _verify(self, signals: object, options: FatOptions, output: str | None, overwrite: bool = False) -> RunResults:
+        run = verify_point_list(self.session.rtu, signals, options, output=output, overwrite=overwrite,  # type: ignore[arg-type]
+                                hint="give another output=, or replace it with overwrite=True")
         _log_table(run)
         counts = run.counts()
         logger.info(", ".join(f"{n} {v}" for v, n in counts.items()))
@@ -64,6 +65,7 @@ class FatKeywords(LibraryComponent):
         sheet: str | None = None,
         rows: str | None = None,
         timeout: timedelta | None = None,
+        overwrite: bool = False,
     ) -> RunResults:
         """Checks every row of a signal list (CSV or XLSX) on the current connection.
 
@@ -82,6 +84,8 @@ class FatKeywords(LibraryComponent):
             sheet: The workbook sheet (default ``Signals``).
             rows: Check only these rows (``2-40,55``, or text in the name); the others are skipped.
             timeout: Wait for confirmations and return reports (a row's ``timeout`` wins).
+            overwrite: Replace the report of an earlier run in ``output``; without it such a
+                report is never overwritten: the keyword fails before anything is sent, naming it.
 
         Returns:
             The results (``points``, ``unexpected``, ``counts()``).
@@ -100,7 +104,7 @@ class FatKeywords(LibraryComponent):
             raise ValueError(f"rows={rows}: {exc}") from None
         options = self._options(commands, act_term, timeout)
         options.only = only
-        return self._verify(signals, options, output)
+        return self._verify(signals, options, output, overwrite)
 
     @keyword("Verify Point")
     def verify_point(

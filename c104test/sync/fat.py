@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..fat.checks import FatOptions, check_points
+from ..fat.directory import CLI_HINT, claim_directory
 from ..fat.runner import finish, new_results, write_fat_reports
 from ..fat.signals import SignalList
 from ..reports.results import RunResults
@@ -20,8 +21,16 @@ def verify_point_list(
     *,
     output: str | Path | None = None,
     witnesses: tuple[str, ...] = (),
+    overwrite: bool = False,
+    hint: str = CLI_HINT,
 ) -> RunResults:
-    """Check ``signals`` over ``rtu`` in the trio thread; write the reports to ``output`` if given."""
+    """Check ``signals`` over ``rtu`` in the trio thread; write the reports to ``output`` if given.
+
+    An earlier run's report in ``output`` is refused before anything is sent (ReportExists, with
+    ``hint`` saying how to go on) unless ``overwrite`` replaces it.
+    """
+    if output is not None:
+        claim_directory(output, overwrite=overwrite, hint=hint)
     run = new_results(signals, f"{rtu.host}:{rtu.port}", witnesses)
     results, unexpected = rtu._run(check_points, rtu.engine, signals, options or FatOptions(timeout=rtu.timeout))
     finish(run, results, unexpected)

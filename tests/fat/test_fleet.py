@@ -51,6 +51,18 @@ def test_fleet_cli_with_simulators(tmp_path: Path, capsys: pytest.CaptureFixture
     code = main(["fat", "--fleet", str(tmp_path / "fleet.csv"), "--simulate", "--jobs", "2", "-o", str(tmp_path / "o")])
     assert code == 0, capsys.readouterr().err
     assert "2 of 2 RTUs passed" in capsys.readouterr().out
+    # the same fleet into the same directory: refused before any RTU is contacted, naming every report
+    before = (tmp_path / "o" / "a" / "results.json").read_bytes()
+    code = main(["fat", "--fleet", str(tmp_path / "fleet.csv"), "--simulate", "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.splitlines()[0] == f"c104test fat: {tmp_path / 'o' / 'summary.html'}: the summary of an earlier fleet run is there"
+    for name in ("a", "b"):
+        assert f"c104test fat: {tmp_path / 'o' / name / 'results.json'}: a report of an earlier run is there" in err
+    assert err.splitlines()[-1].endswith("give another --output, or replace them with --overwrite")
+    assert (tmp_path / "o" / "a" / "results.json").read_bytes() == before
+    code = main(["fat", "--fleet", str(tmp_path / "fleet.csv"), "--simulate", "-o", str(tmp_path / "o"), "--overwrite"])
+    assert code == 0 and (tmp_path / "o" / "a" / "results.json").read_bytes() != before
 
 
 def test_bad_fleet_file_names_row_and_column(tmp_path: Path) -> None:

@@ -46,6 +46,12 @@ One Right Command
     Verify Point    100    M_SP_NA_1    ON    command_io_address=500    command_type=C_SC_NA_1    command_value=OFF    restore=True
 One Wrong Point
     Verify Point    300    M_ME_NB_1    999    groups=2
+Report Twice
+    Verify Point List    ${CURDIR}/right.csv    output=${CURDIR}/twice
+    Verify Point List    ${CURDIR}/right.csv    output=${CURDIR}/twice
+Report Twice With Overwrite
+    Verify Point List    ${CURDIR}/right.csv    output=${CURDIR}/again
+    Verify Point List    ${CURDIR}/right.csv    output=${CURDIR}/again    overwrite=True
 """
 
 
@@ -99,6 +105,16 @@ def test_broken_list_and_wrong_point(results: tuple[Path, dict[str, tuple[str, s
     assert status == "FAIL" and "broken.csv, row 2, column 'expected_value'" in message
     status, message = found["One Wrong Point"]
     assert status == "FAIL" and "value 1234, expected 999" in message
+
+
+def test_an_earlier_report_is_never_overwritten_silently(results: tuple[Path, dict[str, tuple[str, str]]]) -> None:
+    folder, found = results
+    status, message = found["Report Twice"]
+    assert status == "FAIL"
+    assert message.startswith(f"{folder / 'twice' / 'results.json'}: a report of an earlier run is there (")
+    assert message.endswith("PASSED: 12 pass); it is never overwritten silently: give another output=, "
+                            "or replace it with overwrite=True"), message
+    assert found["Report Twice With Overwrite"][0] == "PASS", found["Report Twice With Overwrite"]
 
 
 DATADRIVER_SUITE = """\
