@@ -355,6 +355,18 @@ class _Reader:
                 self.problem(None, None, _no_field(key))
         for column in COLUMNS:
             names = self.header_names(column)
+            # every column whose header names this field: two of them (an 'IOA' twice, or 'ca' beside
+            # 'common_address') would leave one unread, and which one is a guess
+            # ('Name' beside 'Description' is common and checks nothing: the first name found is shown)
+            matching = [i for i, h in enumerate(headers) if str(h).strip() and _norm(h) in {_norm(n) for n in names}]
+            if len(matching) > 1 and report and column.field != "name":
+                shown = " and ".join(self.where(headers, i) + ("" if self.letters else f" (column {i + 1})")
+                                     for i in matching)
+                same = len({_norm(headers[i]) for i in matching}) == 1
+                how = ("rename or delete the others" if same else
+                       f"rename or delete the others, or name the one to read in a column mapping ({column.field}: header)")
+                self.problem(header_row, None, f"the columns {shown} are each read as {column.field}: "
+                             f"which one holds it is a guess; keep one ({how})")
             for name in names:
                 if _norm(name) in index:
                     found[column.field] = index[_norm(name)]

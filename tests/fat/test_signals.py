@@ -365,3 +365,28 @@ def test_a_misspelt_field_in_a_mapping_file_names_that_file_and_line(tmp_path: P
         "io_address?); fields: name, common_address, io_address, type, expected_value, expected_quality, groups, "
         "command_io_address, command_type, command_value, select, return_io_address, return_value, timeout, "
         "restore, max_skew, skip"]
+
+
+def test_two_columns_read_as_one_field_are_refused_naming_both(tmp_path: Path) -> None:
+    """A list with 'IOA' twice (or 'ca' beside 'common_address') read the last (or the canonical)
+    one and set the other aside as 'not checked': which column held the address was a guess."""
+    with pytest.raises(SignalListError) as twice:
+        parse_csv_text("name,ca,ioa,type,ioa\nQ0,47,100,M_SP_NA_1,200\n", file="l.csv")
+    assert str(twice.value) == ("l.csv, row 1: the columns 'ioa' (column 3) and 'ioa' (column 5) are each read as "
+                                "io_address: which one holds it is a guess; keep one (rename or delete the others)")
+    book = openpyxl.Workbook()
+    book.active.title = "Signals"
+    book.active.append(["name", "ca", "common_address", "ioa", "type"])
+    book.active.append(["Q0", 1, 47, 100, "M_SP_NA_1"])
+    book.save(tmp_path / "l.xlsx")
+    with pytest.raises(SignalListError) as both:
+        read_signal_list(tmp_path / "l.xlsx")
+    assert str(both.value) == (
+        f"{tmp_path / 'l.xlsx'}, sheet Signals, row 1: the columns B 'ca' and C 'common_address' are each read as "
+        "common_address: which one holds it is a guess; keep one (rename or delete the others, or name the one to "
+        "read in a column mapping (common_address: header))")
+    (tmp_path / "map.yaml").write_text("common_address: common_address\n")
+    assert read_signal_list(tmp_path / "l.xlsx", columns=tmp_path / "map.yaml").rows[0].common_address == 47
+    # a name beside a description checks nothing: the first is the row's name, as before
+    listed = parse_csv_text("name,description,ca,ioa,type\nQ0,Breaker closed,47,100,M_SP_NA_1\n", file="l.csv")
+    assert listed.rows[0].name == "Q0" and listed.unused == ("description",)
