@@ -395,8 +395,8 @@ class _Checker:
             return type(ob) in _MONITOR_CLASSES and expected.matches(ob.value)
 
         try:
-            await conn.expect_message(MessageFilter(common_address=ca, io_address=ret, value=fresh),
-                                      timeout=timeout, since=mark)
+            entry = await conn.expect_message(MessageFilter(common_address=ca, io_address=ret, value=fresh),
+                                              timeout=timeout, since=mark)
         except ExpectationFailed:
             if not conn.is_open:
                 raise  # the connection ended while waiting: an error of the run, not the point's fail
@@ -404,6 +404,12 @@ class _Checker:
             now = f"; IOA {ret} last showed {show_value(last.value)}" if last is not None else ""
             return (f"{name}: no fresh report of IOA {ret} showing {expected.show()} "
                     f"within {timeout:g} s after the command{now}")
+        assert entry.asdu is not None
+        got = Type(entry.asdu.type)
+        if ret == row.io_address and got is not row.type:
+            # an event carries the listed type; only an interrogation may answer in the plain one
+            return (f"{name}: the return report of IOA {ret} is {got.name}, listed {row.type.name} "
+                    f"(a report caused by a command carries the listed type{'; its time tag is missing' if got is plain_type(row.type) else ''})")
         return ""
 
 
