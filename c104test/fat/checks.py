@@ -213,7 +213,8 @@ class _Checker:
             station.sync_mark = self.conn.journal.next_index
             try:
                 result = await self.conn.clock_sync(ca, timeout=timeout)
-                station.clock_error = "" if result.positive else f"clock synchronisation of CA {ca} refused"
+                station.clock_error = ("" if result.positive else
+                                       f"the clock synchronisation of CA {ca} was refused ({_cot_text(result)})")
             except CommandTimeout as exc:
                 await self.unacknowledged()
                 station.clock_error = f"clock synchronisation of CA {ca}: {headline(exc)}"
@@ -330,6 +331,7 @@ class _Checker:
         try:
             entry = await self.conn.expect_message(flt, timeout=timeout, since=since)
         except ExpectationFailed:
+            self.raise_if_ended()  # the connection ended while waiting: an error of the run, not the point's fail
             return f"no report of IOA {row.io_address} with time tag after the clock sync within {timeout:g} s"
         assert entry.asdu is not None
         stamp = next(ob.time for ob in entry.asdu.objects if ob.io_address == row.io_address)

@@ -18,6 +18,7 @@ from c104test.engine.profile import PointProfile, Profile, demo_profile
 from c104test.fat import FatOptions, run_fat_simulated
 from c104test.fat.signals import parse_csv_text
 from c104test.protocol.enums import Type
+from c104test.protocol.station import parse_fault
 from c104test.rules.quality import to_quality
 
 from .lists import HEADER, RIGHT
@@ -90,3 +91,26 @@ def test_a_point_the_list_lacks_is_reported_unexpected() -> None:
     results = run(added(extra), False)
     assert results.unexpected == [{"common_address": 47, "io_address": 600, "type": "M_SP_NA_1", "value": "ON"}]
     assert results.passed  # reported, not failed
+
+
+SKEW = parse_csv_text(f"{HEADER},max_skew\nQ8,47,101,M_SP_TB_1,OFF,,1,501,C_SC_NA_1,ON,yes,,,2,yes,,2\n"
+                      "Energy import,47,400,M_IT_NA_1,12345,,,,,,,,,,,,\n", file="skew.csv")
+
+
+@pytest.mark.parametrize(
+    ("fault", "failed"),
+    [
+        (None, {}),
+        ("negative_confirmation type=C_IC_NA_1",
+         {2: "the station interrogation of CA 47 was refused (COT 7 ACTIVATION_CON, P/N=1)"}),
+        ("negative_confirmation type=C_CI_NA_1",
+         {3: "the counter interrogation of CA 47 was refused (COT 7 ACTIVATION_CON, P/N=1)"}),
+        ("negative_confirmation type=C_CS_NA_1",
+         {2: "the clock synchronisation of CA 47 was refused (COT 7 ACTIVATION_CON, P/N=1)"}),
+    ],
+    ids=["none", "interrogation-refused", "counter-interrogation-refused", "clock-sync-refused"],
+)
+def test_a_refused_request_fails_the_rows_that_need_it(fault: str | None, failed: dict[int, str]) -> None:
+    faults = (parse_fault(fault),) if fault else ()
+    results = trio.run(lambda: run_fat_simulated(SKEW, faults=faults, options=FatOptions(timeout=2)))
+    assert {p.row: p.reason for p in results.points if p.verdict != "pass"} == failed
