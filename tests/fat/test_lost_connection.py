@@ -113,3 +113,17 @@ def test_an_rtu_that_closes_is_named_once_on_the_console(faulty_rtu, tmp_path: P
     assert "c104test fat: INTERRUPTED: 0 pass, 0 fail, 5 error, 0 skipped, 0 unexpected" in out.out
     assert out.err.strip().endswith(f"5 rows not checked; continue with --resume --output {tmp_path / 'r'}"), out.err
     assert commands_sent(rtu) == [500]
+
+
+def test_a_skew_wait_ended_by_the_rtus_close_is_the_runs_error(faulty_rtu) -> None:  # type: ignore[no-untyped-def]
+    def plan(n: int, asdu: bytes) -> list[tuple[object, ...]]:
+        if asdu[0] == 100:
+            return [ACT_CON, ("asdu", single(101, 0, 20)), ACT_TERM]
+        return [ACT_CON, ("sleep", 0.2), CLOSE]  # the clock sync confirmed, then the RTU goes
+
+    rtu = faulty_rtu(plan)
+    signals = parse_csv_text("name,ca,ioa,type,max_skew\nQ8,47,101,M_SP_TB_1,2\n", file="skew.csv")
+    results = trio.run(lambda: run_fat("127.0.0.1", rtu.port, signals, options=FatOptions(timeout=5)))
+    point = results.points[0]
+    assert point.verdict == "error" and point.reason.startswith("connection lost: the RTU closed the connection"), point
+    assert point.duration < 2
