@@ -27,6 +27,13 @@ def _address(value: Any, what: str, top: int) -> int:
         raise ValueError(f"{what} {value!r} is not a number")
     if isinstance(value, str):
         text = value.strip().replace("_", "")
+        if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", text):
+            # '1.000': a thousand as a German or French spreadsheet shows it, or one with three
+            # decimals; a guess would address another point, so neither reading is taken
+            whole = int(text.replace(".", ""))
+            point = f" or a decimal point ({float(text):g})" if text.count(".") == 1 and float(text).is_integer() else ""
+            raise ValueError(f"{what} {text!r}: is the point a thousands separator ({whole}){point}? "
+                             "write the number without separators")
         try:
             value = int(text, 0)
         except ValueError:

@@ -390,3 +390,17 @@ def test_two_columns_read_as_one_field_are_refused_naming_both(tmp_path: Path) -
     # a name beside a description checks nothing: the first is the row's name, as before
     listed = parse_csv_text("name,description,ca,ioa,type\nQ0,Breaker closed,47,100,M_SP_NA_1\n", file="l.csv")
     assert listed.rows[0].name == "Q0" and listed.unused == ("description",)
+
+
+def test_an_address_with_a_thousands_separator_is_not_read_as_a_decimal() -> None:
+    """'1.000' in a list from a German spreadsheet was read as IOA 1 (a decimal point and zeros):
+    the check went to another point. Either reading is a guess, so the row is refused."""
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text("name;ca;ioa;type\nQ0;47;1.000;M_SP_NA_1\nQ1;47;100.0;M_SP_NA_1\nQ2;12.500;7;M_SP_NA_1\n",
+                       file="l.csv")
+    assert str(info.value).splitlines() == [
+        "l.csv, row 2, column 'ioa': IOA '1.000': is the point a thousands separator (1000) or a decimal point (1)? "
+        "write the number without separators",
+        "l.csv, row 4, column 'ca': common address '12.500': is the point a thousands separator (12500)? "
+        "write the number without separators",
+    ]
