@@ -36,6 +36,7 @@ from ..rules import (
 )
 from ..rules.addresses import common_address, io_address
 from ..rules.typeclasses import classify
+from .merged_cells import fill_merged, merged_ranges
 
 __all__ = [
     "COLUMNS",
@@ -631,6 +632,7 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, mapping: dict[str, st
         table = [["" if c is None else _cell_text(c) for c in r] for r in raw]
     finally:
         book.close()
+    fill_merged(table, merged_ranges(data, wanted))  # a CA merged over a bay's rows is every row's CA
     if not any(any(c.strip() for c in r) for r in table):
         raise SignalListError([Problem(str(path), wanted, None, None, "the sheet is empty: it needs a header row")])
     uncomputed = _uncomputed_formulas(path, data, wanted, raw)

@@ -404,3 +404,23 @@ def test_an_address_with_a_thousands_separator_is_not_read_as_a_decimal() -> Non
         "l.csv, row 4, column 'ca': common address '12.500': is the point a thousands separator (12500)? "
         "write the number without separators",
     ]
+
+
+def test_a_cell_merged_over_rows_gives_each_row_its_value(tmp_path: Path) -> None:
+    """A CA merged over a bay's rows (and a group over several) is stored in the first cell only:
+    the other rows were refused as 'empty common_address'. Each row gets the value it shows."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Signals"
+    sheet.append(["Signal list of RTU 12"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["name", "ca", "ioa", "type", "groups"])
+    for i, ca in enumerate((47, None, None, 12, None)):
+        sheet.append([f"P{i}", ca, 100 + i, "M_SP_NA_1", 1 if i == 0 else None])
+    sheet.merge_cells("B3:B5")
+    sheet.merge_cells("B6:B7")
+    sheet.merge_cells("E3:E7")
+    book.save(tmp_path / "merged.xlsx")
+    rows = read_signal_list(tmp_path / "merged.xlsx").rows
+    assert [(r.row, r.common_address, r.io_address, r.groups) for r in rows] == [
+        (3, 47, 100, (1,)), (4, 47, 101, (1,)), (5, 47, 102, (1,)), (6, 12, 103, (1,)), (7, 12, 104, (1,))]
