@@ -127,3 +127,15 @@ def test_a_skew_wait_ended_by_the_rtus_close_is_the_runs_error(faulty_rtu) -> No
     point = results.points[0]
     assert point.verdict == "error" and point.reason.startswith("connection lost: the RTU closed the connection"), point
     assert point.duration < 2
+
+
+def test_an_rtu_that_stalls_at_the_interrogation_leaves_every_row_unchecked(faulty_rtu) -> None:  # type: ignore[no-untyped-def]
+    rtu = faulty_rtu(lambda n, asdu: [STALL])
+    began = time.monotonic()
+    results = run(rtu.port)
+    assert time.monotonic() - began < T1 + TIMEOUT + 1.0
+    first, *rest = results.points
+    assert first.reason == ("connection lost during the interrogations of CA 47: c104test closed the connection "
+                            f"(t1 expired: I-frame N(S)=0 not acknowledged within {T1:g} s)")
+    assert {(p.verdict, p.reason) for p in rest} == {("error", "not checked: connection lost (row 2 says why)")}
+    assert commands_sent(rtu) == []
