@@ -22,7 +22,8 @@ OA_MAX = 0xFF
 
 
 def _address(value: Any, what: str, top: int) -> int:
-    """``100``, ``0x64``, ``1_000``, and ``100.0`` (a number as a spreadsheet exports it), 0..top."""
+    """``100``, ``0x64``, ``1_000``, ``000100`` (padded) and ``100.0`` (a number as a spreadsheet
+    exports it), 0..top."""
     if isinstance(value, bool):
         raise ValueError(f"{what} {value!r} is not a number")
     if isinstance(value, str):
@@ -35,7 +36,8 @@ def _address(value: Any, what: str, top: int) -> int:
             raise ValueError(f"{what} {text!r}: is the point a thousands separator ({whole}){point}? "
                              "write the number without separators")
         try:
-            value = int(text, 0)
+            # '000100': an address padded with zeros (as many tools export it) is decimal, never octal
+            value = int(text, 10) if re.fullmatch(r"0+\d+", text) else int(text, 0)
         except ValueError:
             try:
                 value = float(text) if re.fullmatch(r"[-+]?\d+\.\d*(?:[eE][-+]?\d+)?", text) else None

@@ -398,6 +398,8 @@ def test_an_address_with_a_thousands_separator_is_not_read_as_a_decimal() -> Non
     with pytest.raises(SignalListError) as info:
         parse_csv_text("name;ca;ioa;type\nQ0;47;1.000;M_SP_NA_1\nQ1;47;100.0;M_SP_NA_1\nQ2;12.500;7;M_SP_NA_1\n",
                        file="l.csv")
+    # padded with zeros, as some tools export an address: decimal (it was 'not a number')
+    assert parse_csv_text("name;ca;ioa;type\nQ0;0047;000100;M_SP_NA_1\n").rows[0].key == (47, 100)
     assert str(info.value).splitlines() == [
         "l.csv, row 2, column 'ioa': IOA '1.000': is the point a thousands separator (1000) or a decimal point (1)? "
         "write the number without separators",
