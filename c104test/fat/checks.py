@@ -318,8 +318,12 @@ class _Checker:
                 reasons.append(reason)
                 frames += self.frames(station.sync_mark)
         verdict = "fail" if reasons else "pass"
+        remark = "; ".join(reasons)
+        if not reasons and row.has_command and not self.options.commands:
+            # the signed report must not read as if the command had been checked
+            remark = "command not sent (monitoring checks only): the command round trip is not checked"
         return ItemResult(row.row, row.common_address, row.io_address, row.name, verdict, expected, seen,
-                          "; ".join(reasons), quality, round(trio.current_time() - started, 6), commanded, frames)
+                          remark, quality, round(trio.current_time() - started, 6), commanded, frames)
 
     async def time_skew(self, row: SignalRow, since: int) -> str:
         """A report of the point with time tag after the clock sync (its command's return report, or
