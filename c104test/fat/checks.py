@@ -199,7 +199,9 @@ class _Checker:
             await self.unacknowledged()
             station.gi_error = f"station interrogation of CA {ca}: {headline(exc)}"
         station.gi_range = (start, self.conn.journal.next_index)
-        for group in sorted({g for r in rows for g in r.groups}):
+        # a group is checked only for a point the station interrogation brought: with none, its
+        # interrogations would each wait their timeout for nothing (a CA the RTU does not have)
+        for group in sorted({g for r in rows for g in r.groups}) if station.gi else ():
             try:
                 result = await self.conn.interrogation(ca, 20 + group, timeout=timeout)
                 if result.positive:

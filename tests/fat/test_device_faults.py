@@ -114,3 +114,22 @@ def test_a_refused_request_fails_the_rows_that_need_it(fault: str | None, failed
     faults = (parse_fault(fault),) if fault else ()
     results = trio.run(lambda: run_fat_simulated(SKEW, faults=faults, options=FatOptions(timeout=2)))
     assert {p.row: p.reason for p in results.points if p.verdict != "pass"} == failed
+
+
+def test_no_group_is_interrogated_for_nothing_after_a_silent_station_interrogation() -> None:
+    """The groups of a CA whose station interrogation brought nothing were interrogated anyway,
+    each waiting its timeout: none of them could change a verdict."""
+    from c104test.engine.simulator import open_simulator
+    from c104test.fat import run_fat
+    from c104test.protocol.link import LinkParameters
+
+    signals = parse_csv_text("name,ca,ioa,type,groups\nA,47,100,M_SP_NA_1,1 2 3\n", file="g.csv")
+    quick = dataclasses.replace(demo_profile(), link=LinkParameters(t1=2, t2=0.3))
+
+    async def main() -> tuple[int, str]:
+        async with open_simulator(quick, faults=(parse_fault("silence type=C_IC_NA_1"),)) as sim:
+            assert sim.port is not None
+            results = await run_fat("127.0.0.1", sim.port, signals, options=FatOptions(timeout=0.5))
+            return sum(1 for c in sim.received_commands if c.asdu.type is Type.C_IC_NA_1), results.points[0].reason
+
+    assert trio.run(main) == (1, "station interrogation of CA 47: no ACT_CON for C_IC_NA_1 IOA 0 CA 47 within 0.5 s")
