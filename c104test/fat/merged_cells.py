@@ -2,7 +2,7 @@
 
 Engineering lists often merge a column over a block of rows (the CA of a bay, a group, a
 timeout). The sheet stores the value in the block's first cell only; read cell by cell, the
-other rows would have an empty CA. Each cell of a merged block gets the block's value, as the
+other rows would have an empty CA. Each row of a merged block gets the block's value, as the
 spreadsheet shows it. openpyxl's fast read-only mode does not read merges, so they are taken from
 the sheet's XML (``<mergeCell ref="B2:B9"/>``), found through the workbook's relationships.
 
@@ -55,14 +55,15 @@ def merged_ranges(data: bytes, sheet: str) -> list[tuple[int, int, int, int]]:
 
 
 def fill_merged(table: list[list[str]], ranges: list[tuple[int, int, int, int]]) -> None:
-    """Give every cell of each merged block the value of its first cell (rows padded as needed)."""
-    for low_row, low_col, high_row, high_col in ranges:
-        if low_row > len(table):
+    """Give each row of a merged block the value of its first cell, in the block's first column
+    (rows padded as needed). Across columns nothing is copied: a heading merged over a row's width
+    ('Bay 1 switchgear') is one cell of text, never an IOA or a type."""
+    for low_row, low_col, high_row, _ in ranges:
+        if low_row > len(table) or high_row == low_row:
             continue
         first = table[low_row - 1]
         value = first[low_col - 1] if low_col <= len(first) else ""
-        for number in range(low_row, min(high_row, len(table)) + 1):
+        for number in range(low_row + 1, min(high_row, len(table)) + 1):
             row = table[number - 1]
-            row.extend([""] * (high_col - len(row)))
-            for column in range(low_col, high_col + 1):
-                row[column - 1] = value
+            row.extend([""] * (low_col - len(row)))
+            row[low_col - 1] = value

@@ -398,6 +398,15 @@ class _Reader:
                 continue
             if self.delimiter and len(cells) > len(headers) and self.split_value(number, headers, columns, cells):
                 continue
+            filled = [i for i, c in enumerate(cells) if c.strip()]
+            if len(filled) == 1 and "io_address" in columns and filled[0] != columns["io_address"]:
+                # a heading ('Bay 1 switchgear', merged over the row): one problem saying so, not
+                # 'empty common_address', 'empty io_address', 'empty type'
+                at = filled[0]
+                self.problem(number, self.where(headers, at) if at < len(headers) else _letter(at) if self.letters else None,
+                             f"only this cell is filled ({cells[at].strip()!r}): a section heading? start it with # "
+                             "(or fill in the point's common_address, io_address and type)")
+                continue
             row = self.row(number, headers, columns, cells)
             if row is None:
                 continue

@@ -426,3 +426,21 @@ def test_a_cell_merged_over_rows_gives_each_row_its_value(tmp_path: Path) -> Non
     rows = read_signal_list(tmp_path / "merged.xlsx").rows
     assert [(r.row, r.common_address, r.io_address, r.groups) for r in rows] == [
         (3, 47, 100, (1,)), (4, 47, 101, (1,)), (5, 47, 102, (1,)), (6, 12, 103, (1,)), (7, 12, 104, (1,))]
+    # a heading merged over the row's width is one cell of text, never copied into the IOA column;
+    # without a '#' it is named once as what it probably is
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Signals"
+    sheet.append(["name", "ca", "ioa", "type"])
+    sheet.append(["Bay 2 switchgear"])
+    sheet.merge_cells("A2:D2")
+    sheet.append(["Q0", 47, 100, "M_SP_NA_1"])
+    book.save(tmp_path / "heading.xlsx")
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(tmp_path / "heading.xlsx")
+    assert str(info.value) == (f"{tmp_path / 'heading.xlsx'}, sheet Signals, row 2, column A 'name': only this cell is "
+                               "filled ('Bay 2 switchgear'): a section heading? start it with # (or fill in the "
+                               "point's common_address, io_address and type)")
+    sheet["A2"] = "# Bay 2 switchgear"
+    book.save(tmp_path / "heading.xlsx")
+    assert [r.row for r in read_signal_list(tmp_path / "heading.xlsx").rows] == [3]
