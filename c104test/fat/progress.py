@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from ..reports.results import ItemResult
+from .checks import LOST
 
 __all__ = ["Progress"]
 
@@ -50,7 +51,9 @@ class Progress:
             from rich.markup import escape
 
             self._bar.update(self._task, advance=1, description=escape(f"row {item.row} {item.name[:30]} {item.verdict}"))
-            if item.verdict in ("fail", "error"):
-                self._bar.console.print(text, markup=False, highlight=False)  # reasons may hold [brackets]
+            # reasons may hold [brackets]; the rows a lost connection left unchecked are counted by
+            # the bar, not printed one by one (the first of them names the cause)
+            if item.verdict in ("fail", "error") and not item.reason.startswith(f"not checked: {LOST}"):
+                self._bar.console.print(text, markup=False, highlight=False)
         else:
             print(f"[{self.count}/{self.total}] {text}", file=self.stream, flush=True)

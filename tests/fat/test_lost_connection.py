@@ -139,3 +139,26 @@ def test_an_rtu_that_stalls_at_the_interrogation_leaves_every_row_unchecked(faul
                             f"(t1 expired: I-frame N(S)=0 not acknowledged within {T1:g} s)")
     assert {(p.verdict, p.reason) for p in rest} == {("error", "not checked: connection lost (row 2 says why)")}
     assert commands_sent(rtu) == []
+
+
+def test_the_progress_bar_names_the_cause_once() -> None:
+    """On a terminal the bar printed every row a lost connection left unchecked (thousands of lines
+    for a long list); it prints the row that names the cause and counts the others."""
+    import io
+
+    from c104test.fat.progress import Progress
+    from c104test.reports.results import ItemResult
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    with Progress(3, screen) as progress:
+        progress._bar.console.file = screen
+        progress.advance(ItemResult(2, 47, 100, "a", "error", reason="connection lost: the RTU closed the connection"))
+        progress.advance(ItemResult(3, 47, 101, "b", "error", reason="not checked: connection lost (row 2 says why)"))
+        progress.advance(ItemResult(4, 47, 102, "c", "fail", reason="value ON, expected OFF"))
+    printed = screen.getvalue()
+    assert "row 2 error: connection lost: the RTU closed the connection" in printed
+    assert "row 4 fail: value ON, expected OFF" in printed and "row 3 error:" not in printed
