@@ -271,7 +271,10 @@ def _type(text: str, *, command: bool) -> Type:
         raise ValueError(message + ("" if "did you mean" in message else f"; the column holds {kind}")) from None
     row = classify(found)
     if row is None or row.command is not command:
-        raise ValueError(f"{found.name} is not {kind}")
+        # a list that gives each command a row of its own: say where a command goes
+        where = ("; a command is checked in the row of the point it drives: its IOA, type and value go in "
+                 "command_io_address, command_type and command_value there") if row is not None and row.command else ""
+        raise ValueError(f"{found.name} is not {kind}{where}")
     return found
 
 

@@ -47,7 +47,10 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
     ("line", "where", "message"),
     [
         ("A,47,100,M_SP_XX_1,ON", "row 2, column 'type'", "'M_SP_XX_1' is not a Type; did you mean M_SP_TB_1?"),
-        ("A,47,100,C_SC_NA_1,ON", "row 2, column 'type'", "C_SC_NA_1 is not a monitor type"),
+        # a list that gives each command a row of its own is told where a command goes
+        ("A,47,100,C_SC_NA_1,ON", "row 2, column 'type'", "C_SC_NA_1 is not a monitor type (M_SP_NA_1, M_ME_NC_1, ...); "
+         "a command is checked in the row of the point it drives: its IOA, type and value go in command_io_address, "
+         "command_type and command_value there"),
         ("A,47,100,M_SP_NA_1,0..1", "row 2, column 'expected_value'", "a range applies to numbers, not to a single point"),
         ("A,47,100,M_ME_NC_1,5..1", "row 2, column 'expected_value'", "runs backwards"),
         ("A,47,100,M_DP_NA_1,1", "row 2, column 'expected_value'", "double point"),
