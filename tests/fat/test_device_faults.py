@@ -133,3 +133,14 @@ def test_no_group_is_interrogated_for_nothing_after_a_silent_station_interrogati
             return sum(1 for c in sim.received_commands if c.asdu.type is Type.C_IC_NA_1), results.points[0].reason
 
     assert trio.run(main) == (1, "station interrogation of CA 47: no ACT_CON for C_IC_NA_1 IOA 0 CA 47 within 0.5 s")
+
+
+def test_restore_fails_against_a_device_that_does_not_report_the_way_back() -> None:
+    """The command is carried out and reported; commanding the original value back is not
+    reported (the second C_SC_NA_1 gets no return information): the row fails on the restore."""
+    signals = parse_csv_text(f"{HEADER}\nBreaker Q0,47,100,M_SP_NA_1,ON,,1,500,C_SC_NA_1,OFF,,,,0.5,yes,\n", file="r.csv")
+    fault = (parse_fault("no_return_information type=C_SC_NA_1 nth=2"),)
+    assert trio.run(lambda: run_fat_simulated(signals)).points[0].verdict == "pass"
+    result = trio.run(lambda: run_fat_simulated(signals, faults=fault)).points[0]
+    assert (result.verdict, result.reason) == ("fail", "restore: C_SC_NA_1 ON to IOA 500: no fresh report of IOA 100 "
+                                               "showing ON within 0.5 s after the command; IOA 100 last showed OFF")
