@@ -17,7 +17,7 @@ import trio
 from c104test.engine.profile import PointProfile, Profile, demo_profile
 from c104test.fat import FatOptions, run_fat_simulated
 from c104test.fat.signals import parse_csv_text
-from c104test.protocol.enums import Type
+from c104test.protocol.enums import CommandMode, Type
 from c104test.protocol.station import parse_fault
 from c104test.rules.quality import to_quality
 
@@ -77,8 +77,12 @@ def test_the_list_passes_against_the_device_without_a_fault(commands: bool) -> N
         (changed(101, type=Type.M_SP_NA_1), 101, "C_SC_NA_1 ON to IOA 501: the return report of IOA 101 is "
          "M_SP_NA_1, listed M_SP_TB_1 (a report caused by a command carries the listed type; its time tag is missing)",
          True),
+        # the list says select before operate; the device executes directly and refuses the select
+        (changed(501, command_mode=CommandMode.DIRECT), 101,
+         "C_SC_NA_1 ON to IOA 501: negative confirmation (COT 7 ACTIVATION_CON, P/N=1)", True),
     ],
-    ids=["missing", "type", "value", "quality", "group", "counter", "counter-missing", "event-without-time-tag"],
+    ids=["missing", "type", "value", "quality", "group", "counter", "counter-missing", "event-without-time-tag",
+         "no-select-before-operate"],
 )
 def test_each_check_fails_against_a_device_with_exactly_its_fault(device, ioa: int, reason: str, commands: bool) -> None:  # type: ignore[no-untyped-def]
     results = run(device, commands)
