@@ -67,7 +67,19 @@ async def _answers(ctx: CaseContext, conn: ClientConnection, request: Asdu, *, c
             if conn.close_info is not None:
                 raise ctx.fail(f"the connection ended while waiting for the answer: {conn.close_info.reason}")
             await trio.sleep(0.01)
+    if open_cas:  # unanswered: an RTU that stopped reading is named, not blamed for a late answer
+        stall = await ctx.stall(conn)
+        if stall:
+            raise ctx.fail(f"no answer to {_described(request)} within {ctx.answer_timeout if within is None else within:g} s: {stall}")
     return got
+
+
+def _described(request: Asdu) -> str:
+    """``the C_IC_NA_1 ACT (QOI 20)`` as a failure names a request."""
+    qualifier = ""
+    if request.objects and hasattr(request.objects[0], "qoi"):
+        qualifier = f" (QOI {int(request.objects[0].qoi)})"
+    return f"the {Type(int(request.type)).name} ACT{qualifier}"
 
 
 def _check_procedure(ctx: CaseContext, got: list[Asdu | UnknownAsdu], request: Asdu, what: str,

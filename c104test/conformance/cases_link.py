@@ -29,7 +29,7 @@ async def _expect_test_frame_answer(ctx: CaseContext, conn: ClientConnection, st
         raise ctx.fail(f"the connection ended after TESTFR act in {state} state: {conn.close_info.reason}")
     if answered:
         return
-    raise ctx.fail(f"no TESTFR con within {ctx.answer_timeout:g} s of a TESTFR act in {state} state")
+    raise await ctx.fail_stalled(conn, f"no TESTFR con within {ctx.answer_timeout:g} s of a TESTFR act in {state} state")
 
 
 def _i_frames(ctx: CaseContext, conn: ClientConnection, since: int = 0) -> list:
@@ -85,7 +85,7 @@ async def l04(ctx: CaseContext) -> None:
     try:
         await conn.stop_data_transfer(timeout=ctx.answer_timeout)
     except Exception as exc:
-        raise ctx.fail(f"STOPDT act was not confirmed: {exc}") from None
+        raise await ctx.fail_stalled(conn, f"STOPDT act was not confirmed: {exc}") from None
     since = conn.journal.next_index
     await _expect_test_frame_answer(ctx, conn, "stopped")
     late = _i_frames(ctx, conn, since)

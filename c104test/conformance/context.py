@@ -253,6 +253,23 @@ class CaseContext:
         except LinkDown as exc:
             raise self.fail(f"the connection ended while waiting for the answer to {_describe_asdu(asdu)}: {exc}") from None
 
+    async def stall(self, conn: ClientConnection) -> str:
+        """Who stopped reading, and since when: what of ours the RTU has not taken or acknowledged,
+        in the session's words; "" when nothing of ours waits on it.
+
+        A case waits the RTU's t1 for an answer, the tool's link calls a stall one after half of its
+        own (longer) t1: while something of ours is stuck, this waits for that (at most half the
+        tool's t1), so "no ACT_CON" against an RTU that stopped reading says so.
+        """
+        if conn.stalling:
+            await self.until(lambda: bool(conn.stall()) or not conn.stalling, self.params.t1 / 2 + 0.2, step=0.05)
+        return conn.stall()
+
+    async def fail_stalled(self, conn: ClientConnection, reason: str) -> CaseFailed:
+        """``reason``, and the stall when the RTU stopped reading (``stall``)."""
+        stall = await self.stall(conn)
+        return self.fail(f"{reason}; {stall}" if stall and stall not in reason else reason)
+
     def expect_positive(self, result: CommandResult, what: str, *, cot: int = 7) -> Asdu | UnknownAsdu:
         got = result.confirmation
         if got is None:

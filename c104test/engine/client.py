@@ -164,6 +164,21 @@ class ClientConnection(StationRequests, Expectations):
     def link(self) -> Link | None:
         return self._link
 
+    def stall(self) -> str:
+        """What of ours the RTU has left untaken or unacknowledged for half of t1 or more, in the
+        session's words ("the RTU at ... has not taken 48118 octets of ours for 2.6 s"); "" if nothing."""
+        return self._stall()
+
+    @property
+    def stalling(self) -> bool:
+        """Something of ours waits on the RTU now: octets it has not taken, or I-frames it has not
+        acknowledged; ``stall()`` names it once it has lasted half of t1."""
+        session, link = self._session, self._link
+        if session is None or session.closed is not None:
+            return False
+        untaken = len(session._in_flight) > session._in_flight_sent
+        return untaken or (link is not None and link.unacknowledged > 0)
+
     @property
     def is_establishing(self) -> bool:
         """Dialling, waiting for STARTDT con, or running the initializer: OPEN is on its way."""

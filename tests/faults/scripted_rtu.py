@@ -43,12 +43,20 @@ class FaultyRtu:
     """Confirms STARTDT; answers the n-th command I-frame with ``plan(n, asdu)``: actions in
     order (see the constants above), or ``("sleep", s)``, ``("asdu", octets)`` (an I-frame with
     the right N(S)/N(R)), ``("raw", octets)``. With ``acknowledge`` False its I-frames carry
-    N(R) 0 whatever came (it never acknowledges ours)."""
+    N(R) 0 whatever came (it never acknowledges ours). ``on_start``: actions right after the
+    STARTDT con (a flood, then STALL: an RTU that stopped reading with its TCP window full);
+    ``receive_buffer``: its SO_RCVBUF, small so that the window fills soon."""
 
-    def __init__(self, plan: Callable[[int, bytes], list[tuple[Any, ...]]], acknowledge: bool = True) -> None:
+    def __init__(self, plan: Callable[[int, bytes], list[tuple[Any, ...]]], acknowledge: bool = True, *,
+                 on_start: list[tuple[Any, ...]] = (), receive_buffer: int | None = None) -> None:  # type: ignore[assignment]
         self.plan = plan
         self.acknowledge = acknowledge
-        self.listener = socket.create_server((HOST, 0))
+        self.on_start = list(on_start)
+        self.listener = socket.socket()
+        if receive_buffer is not None:  # inherited by the accepted socket
+            self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.listener.bind((HOST, 0))
+        self.listener.listen(1)
         self.listener.settimeout(5)
         self.port = int(self.listener.getsockname()[1])
         self.frames: list[bytes] = []
@@ -87,6 +95,8 @@ class FaultyRtu:
                         self.frames.append(frame)
                         if len(frame) == 6 and frame[2] == 0x07:
                             self._send(peer, STARTDT_CON)
+                            if self.on_start and not self._act(peer, self.on_start, b""):
+                                return
                         elif len(frame) > 6 and not frame[2] & 1:
                             self._nr = (self._nr + 1) & 0x7FFF
                             if not self._act(peer, self.plan(self._commands, frame[6:]), frame[6:]):
