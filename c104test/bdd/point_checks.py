@@ -57,7 +57,8 @@ class ExpectedValue:
         return self.text
 
     def matches(self, actual: Any, point_type: Type | None = None) -> bool:
-        """True if ``actual`` (a point's value) is this value; StepUsageError if it cannot be."""
+        """True if ``actual`` (a point's value, or the information object it came in: a step's
+        transient bit, a counter's sequence number) is this value; StepUsageError if it cannot be."""
         if actual is None:
             return False
         return self.expected(point_type, actual).matches(actual)
@@ -163,11 +164,12 @@ def _failure_text(ca: int, ioa: int, problem: str, seen: list[str]) -> str:
 
 def value_check(expected: ExpectedValue) -> PointCheck:
     def check(point: PointValue | None) -> str | None:
-        if point is not None and expected.matches(point.value, point.type):
+        if point is not None and expected.matches(point.object, point.type):
             return None
         if point is not None:
-            wanted = expected.expected(point.type, point.value)
-            return f"expected {wanted}; it is {wanted.show(point.value)}" if getattr(wanted, "hex_digits", 0) else f"expected {wanted}"
+            wanted = expected.expected(point.type, point.object)
+            detailed = getattr(wanted, "hex_digits", 0) or wanted.qualifiers is not None
+            return f"expected {wanted}; it is {wanted.show(point.object)}" if detailed else f"expected {wanted}"
         return f"expected {expected}"
 
     return check
@@ -189,7 +191,7 @@ def row_check(
         wanted: list[str] = []
         if type_id is not None and (point is None or not same_family(type_id, point.type)):
             wanted.append(f"type {type_id.name}")
-        if value is not None and (point is None or not value.matches(point.value, point.type)):
+        if value is not None and (point is None or not value.matches(point.object, point.type)):
             wanted.append(str(value))
         if quality is not None and (point is None or not quality.matches(quality_flags(point.quality))):
             wanted.append(f"quality {quality}")

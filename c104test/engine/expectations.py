@@ -19,6 +19,7 @@ import trio
 from ..protocol.asdu import Asdu
 from ..protocol.enums import ConnectionState, Cot, Type
 from ..protocol.objects import InformationObject
+from ..rules.qualifiers import shown as shown_element
 from .errors import ExpectationFailed
 from .journal import Direction, Journal, JournalEntry
 from .messages import MessageFilter
@@ -96,16 +97,20 @@ class Expectations:
         timeout: float | None = None,
         description: str = "",
     ) -> Any:
-        """Wait until the point database holds a value for which ``predicate`` is true."""
+        """Wait until the point database holds a value for which ``predicate`` is true.
+
+        ``predicate`` gets the information object as it arrived (its ``value``, and the VTI's
+        transient bit or the BCR's sequence number that a test may check too)."""
         timeout = self.command_timeout if timeout is None else timeout
         seen: list[str] = []
         with trio.move_on_after(timeout):
             while True:
                 point = self.points.get(common_address, io_address)
                 if point is not None:
-                    if predicate(point.value):
+                    if predicate(point.object):
                         return point
-                    shown = f"{point.value!s} ({point.cot!s})"
+                    extra = shown_element(point.object, every_part=False)  # "5 transient", "1234 seq 3 CY": what a test may check
+                    shown = f"{point.value!s}{' ' + extra if extra else ''} ({point.cot!s})"
                     if not seen or seen[-1] != shown:
                         seen.append(shown)
                 await self._wait_changed()
@@ -131,6 +136,7 @@ class Expectations:
 
         Unlike ``expect_value`` a value the point already had does not count, so an RTU that
         ignores a command cannot pass. ExpectationFailed lists what the point reported meanwhile.
+        ``predicate`` gets the information object as it arrived and the ASDU's type.
         """
         timeout = self.command_timeout if timeout is None else timeout
         cursor = since
@@ -149,11 +155,12 @@ class Expectations:
                         continue
                     for ob in asdu.objects:
                         if ob.io_address == io_address:
-                            if predicate(ob.value, asdu.type):
+                            if predicate(ob, asdu.type):
                                 return asdu, ob
                             cot = asdu.cot.name if isinstance(asdu.cot, Cot) else f"COT {asdu.cot}"
                             value = {True: "ON", False: "OFF"}.get(ob.value, ob.value) if isinstance(ob.value, bool) else ob.value
-                            seen.append(f"{getattr(value, 'name', value)} ({asdu.type.name}, {cot})")
+                            extra = shown_element(ob, every_part=False)
+                            seen.append(f"{getattr(value, 'name', value)}{' ' + extra if extra else ''} ({asdu.type.name}, {cot})")
                 if self.state is ConnectionState.CLOSED and not self.reconnect:
                     raise ExpectationFailed(
                         f"IOA {io_address} (CA {common_address}) did not report {description} after "

@@ -112,7 +112,8 @@ class PointProfile:
     ``value=None`` means the type's default (False, Double.OFF, 0, 0.0, Step.LOWER for C_RC).
     Values are canonical: bool (single points and commands), ``Double`` (double points and
     commands), ``Step`` (C_RC), int (step -64..63, bitstring, scaled, counter, M_PS_NA_1 status
-    bits), float (normalized -1..1, short float), ``EventState``/``StartEvents``/``OutputCircuits``
+    bits; a step position with its transient bit is a ``VTI``, a counter with its sequence number a ``BCR``,
+    written ``5 transient`` and ``1234 seq 3``), float (normalized -1..1, short float), ``EventState``/``StartEvents``/``OutputCircuits``
     (M_EP_TD/TE/TF_1). ``quality`` holds only the flags the type carries (a counter's: IV, CA and CY of its BCR).
     """
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, TypeGuard, cast
 
 from ..protocol.asdu import untimed_type
+from ..protocol.elements import BCR, VTI
 from ..protocol.enums import (
     BinaryCounterQuality,
     CommandMode,
@@ -28,6 +29,7 @@ from ..protocol.enums import (
 from ..protocol.station.faults import Fault, parse_fault
 from ..rules.quality import FLAGS as QUALITY_FLAGS
 from ..rules.quality import parse_flags, to_quality
+from ..rules.values import value_for
 
 MAX_IO_ADDRESS = 0xFFFFFF
 
@@ -316,6 +318,14 @@ def check_value(t: Type, v: object) -> object:
             except OverflowError:
                 raise Invalid(f"{shown(v)} does not fit a 32-bit float") from None
         return number
+    if (kind == "step" and isinstance(v, VTI)) or (kind == "counter" and isinstance(v, BCR)):
+        return v  # canonical too: a step position with its transient bit, a counter with its sequence number
+    if kind in ("step", "counter") and isinstance(v, str):
+        # "5 transient", "1234 seq 3": the one reading of c104test.rules, as Robot and Gherkin set it
+        try:
+            return value_for(t, v)
+        except ValueError as exc:
+            raise Invalid(str(exc)) from None
     lo, hi = {
         "step": (-64, 63),
         "bitstring": (0, 0xFFFFFFFF),

@@ -289,13 +289,13 @@ class _Checker:
             frames = self._answer_frames(span, row.io_address)
         else:
             seen_type, ob = found
-            shown = row.expected.show(ob.value) if row.expected is not None else show_value(ob.value)
+            shown = row.expected.show(ob) if row.expected is not None else show_value(ob.value)
             seen = f"{shown} ({seen_type.name})"
             flags = flags_of(ob.quality)
             quality = show_flags(flags) or "good"
             if seen_type not in (row.type, plain_type(row.type)):
                 reasons.append(f"type {seen_type.name}, listed {row.type.name}")
-            if row.expected is not None and not row.expected.matches(ob.value):
+            if row.expected is not None and not row.expected.matches(ob):  # the object: a VTI's transient bit, a BCR's sequence number
                 reasons.append(f"value {shown}, expected {row.expected.show()}")
             if not row.quality.matches(flags):
                 reasons.append(f"quality {quality}, expected {str(row.quality) or 'good'}")
@@ -400,7 +400,7 @@ class _Checker:
         ret = row.return_io_address
 
         def fresh(ob: InformationObject) -> bool:
-            return type(ob) in _MONITOR_CLASSES and expected.matches(ob.value)
+            return type(ob) in _MONITOR_CLASSES and expected.matches(ob)
 
         try:
             entry = await conn.expect_message(MessageFilter(common_address=ca, io_address=ret, value=fresh),

@@ -64,16 +64,20 @@ def show(value: Any) -> str:
 class _Reading:
     """A process value compared by the rules: ``==`` within tolerance, ``in`` on bits, hex shown as hex."""
 
-    __slots__ = ("expected", "is_expected", "value")
+    __slots__ = ("expected", "is_expected", "reported", "value")
     __hash__ = None  # type: ignore[assignment]
 
-    def __init__(self, value: Any, expected: Expected | ValueRange, *, is_expected: bool = False) -> None:
+    def __init__(
+        self, value: Any, expected: Expected | ValueRange, *, is_expected: bool = False, reported: Any = None
+    ) -> None:
         self.value = value
         self.expected = expected
         self.is_expected = is_expected
+        #: the information object the value came in (a step's transient bit, a counter's sequence number)
+        self.reported = value if reported is None else reported
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Reading) and other.expected.matches(self.value)
+        return isinstance(other, _Reading) and other.expected.matches(self.reported)
 
     def _number(self, operator: str) -> float:
         if self.expected.value_class not in _NUMERIC or isinstance(self.value, bool):
@@ -98,7 +102,7 @@ class _Reading:
         return int(self.value) & int(other.value) == int(other.value)
 
     def __str__(self) -> str:
-        return self.expected.show() if self.is_expected else self.expected.show(self.value)
+        return self.expected.show() if self.is_expected else self.expected.show(self.reported)
 
 
 class _Flags:
@@ -142,8 +146,12 @@ def verify_assertion(
     message: str | None = None,
     *,
     point_type: Type | None = None,
+    reported: Any = None,
 ) -> Any:
     """Check ``value <operator> expected`` (expected parsed by the rules first); return ``value``.
+
+    ``reported``: the information object ``value`` came in, for what the text may say beyond the
+    number (``5 transient``, ``1234 seq 3``).
 
     Raises AssertionError naming the value and the expectation, ValueError for misuse.
     """
@@ -167,14 +175,16 @@ def verify_assertion(
         raise ValueError(f"expected value {expected!r} does not fit {where}: {exc}") from None
     if operator in _SETS and value_class is not TypeClass.BITSTRING:
         raise ValueError(f"operator {operator.value!r} applies to bitstrings and quality, not to {show(value)}")
+    if wanted.qualifiers is not None and operator not in _EQUALITY:
+        raise ValueError(f"{str(wanted.qualifiers)!r} applies to == and !=, not to {operator.value!r}")
     if isinstance(wanted, ValueRange):
         if operator not in _EQUALITY:
             raise ValueError(f"a range applies to == and !=, not to {operator.value!r}")
-        _check(_Reading(value, wanted), operator, _Reading(None, wanted, is_expected=True), prefix, message)
+        _check(_Reading(value, wanted, reported=reported), operator, _Reading(None, wanted, is_expected=True), prefix, message)
         return value
     if wanted.tolerance is not None and operator not in _EQUALITY:
         raise ValueError(f"a tolerance applies to == and !=, not to {operator.value!r}")
-    _check(_Reading(value, wanted), operator, _Reading(wanted.value, wanted, is_expected=True), prefix, message)
+    _check(_Reading(value, wanted, reported=reported), operator, _Reading(wanted.value, wanted, is_expected=True), prefix, message)
     return value
 
 
@@ -218,6 +228,7 @@ class StateMatcher:
         return self._by_class[value_class]
 
     def __call__(self, value: Any, point_type: Type | None = None) -> bool:
+        """``value``: a reported value, or the information object it came in (as the engine gives it)."""
         expected = self._for(value, point_type)
         return expected is not None and expected.matches(value)
 

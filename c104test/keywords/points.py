@@ -198,6 +198,7 @@ class PointKeywords(LibraryComponent):
             f"IOA {io_address} (CA {ca}) value",
             message,
             point_type=point.type,
+            reported=point.object,
         )
         logger.info(f"IOA {io_address} (CA {ca}) value {_describe(point)}.")
         return value

@@ -9,6 +9,7 @@ API call these, so the same text gets the same verdict everywhere. ``rules`` may
 - :mod:`.ranges`: ``min..max`` for numeric classes
 - :mod:`.tolerance`: ``+-``, ``+/-``, ``±``, percent, and the one default tolerance
 - :mod:`.quality`: the quality-flag table and quality expressions (exact, or ``contains``)
+- :mod:`.qualifiers`: a step position's transient bit, a counter's sequence number and flags
 - :mod:`.hexdump`: octets in hex (spaces, colons, dashes, ``0x``, several pieces)
 - :mod:`.typeclasses`: which type carries which kind of value
 - :mod:`.addresses`: IOA, CA and OA ranges
@@ -18,6 +19,7 @@ API call these, so the same text gets the same verdict everywhere. ``rules`` may
 from .addresses import common_address, io_address, originator_address
 from .hexdump import format_hex, parse_hex
 from .names import did_you_mean, lookup
+from .qualifiers import Qualifiers, split_qualifiers
 from .quality import (
     FLAGS,
     QualityExpectation,
@@ -36,6 +38,7 @@ from .values import (
     expectation,
     parse_expected,
     parse_value,
+    show_reported,
     show_value,
     value_for,
 )
@@ -44,6 +47,7 @@ __all__ = [
     "DEFAULT",
     "FLAGS",
     "Expected",
+    "Qualifiers",
     "QualityExpectation",
     "Tolerance",
     "TypeClass",
@@ -66,7 +70,9 @@ __all__ = [
     "parse_value",
     "quality_for",
     "show_flags",
+    "show_reported",
     "show_value",
+    "split_qualifiers",
     "split_tolerance",
     "to_quality",
     "type_class",

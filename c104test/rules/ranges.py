@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .qualifiers import Qualifiers, value_of
 from .typeclasses import TypeClass
-from .values import parse_value, show_value
+from .values import parse_value, show_reported
 
 __all__ = ["ValueRange", "is_range", "parse_range"]
 
@@ -27,17 +28,23 @@ class ValueRange:
     high: float
     value_class: TypeClass
     text: str = field(default="", compare=False)
+    qualifiers: Qualifiers | None = None  # a step's transient bit, a counter's sequence number and flags
 
     def matches(self, actual: Any) -> bool:
+        """Whether ``actual`` (a reported value, or the information object it came in) is in the range."""
+        if self.qualifiers is not None and not self.qualifiers.matches(actual):
+            return False
+        actual = value_of(actual)
         if isinstance(actual, bool) or not isinstance(actual, int | float):
             return False
         return self.low <= actual <= self.high
 
     def show(self, value: Any = None) -> str:
-        return str(self) if value is None else show_value(value)
+        return str(self) if value is None else show_reported(value, self.qualifiers)
 
     def __str__(self) -> str:
-        return f"{show_value(self.low)}..{show_value(self.high)}"
+        text = f"{show_reported(self.low)}..{show_reported(self.high)}"
+        return text if self.qualifiers is None else f"{text} {self.qualifiers}"
 
 
 def is_range(text: Any) -> bool:
@@ -45,7 +52,7 @@ def is_range(text: Any) -> bool:
     return isinstance(text, str) and ".." in text
 
 
-def parse_range(text: str, value_class: TypeClass) -> ValueRange:
+def parse_range(text: str, value_class: TypeClass, qualifiers: Qualifiers | None = None) -> ValueRange:
     """``"-5..5"`` for a numeric class; ValueError for a state class or a reversed range."""
     if value_class not in _NUMERIC:
         raise ValueError(f"a range applies to numbers, not to a {value_class.value} ({text.strip()})")
@@ -56,4 +63,4 @@ def parse_range(text: str, value_class: TypeClass) -> ValueRange:
     high = parse_value(high_text.strip(), value_class)
     if low > high:
         raise ValueError(f"range {text.strip()!r} runs backwards: {low_text.strip()} is above {high_text.strip()}")
-    return ValueRange(low, high, value_class, text.strip())
+    return ValueRange(low, high, value_class, text.strip(), qualifiers)

@@ -18,7 +18,7 @@ from ..protocol import objects as o
 from ..protocol.asdu import type_info
 from ..protocol.enums import Type
 
-__all__ = ["TypeClass", "TypeClassInfo", "classify", "type_class", "types_of"]
+__all__ = ["TypeClass", "TypeClassInfo", "classify", "object_class_of", "type_class", "types_of"]
 
 
 class TypeClass(enum.Enum):
@@ -110,3 +110,8 @@ def types_of(value_class: TypeClass, *, command: bool | None = None) -> tuple[Ty
         for row in TABLE.values()
         if row.value_class is value_class and (command is None or row.command is command)
     )
+
+
+def object_class_of(reported: object) -> TypeClass | None:
+    """The value class of a reported information object (``StepPosition`` -> STEP); None for anything else."""
+    return _BY_OBJECT.get(type(reported))

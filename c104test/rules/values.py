@@ -15,6 +15,9 @@ short float        any finite number (float32 range)
 counter            an integer -2^31 .. 2^31-1
 =================  =====================================================================
 
+A step position may say its transient bit (``5 transient``, ``5 not transient``) and a counter
+its sequence number and flags (``1234 seq 3 CY``): see :mod:`c104test.rules.qualifiers`.
+
 Numbers may carry a tolerance (``230 +- 0.5``; see :mod:`c104test.rules.tolerance`); without one
 the default absorbs the wire's rounding. An expected number may also be a range (``49.9..50.1``,
 both ends included; see :mod:`c104test.rules.ranges`), in every front end alike. A bitstring written in hex is shown in hex in a failure
@@ -30,9 +33,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..protocol.commands import parse_bool, parse_double, parse_step
+from ..protocol.elements import BCR, VTI
 from ..protocol.enums import Double, EventState, Step, Type
+from .qualifiers import Qualifiers, shown, split_qualifiers, value_of
+from .quality import show_flags
 from .tolerance import NORMALIZED_STEP, Tolerance, split_tolerance, within_default
-from .typeclasses import TypeClass, type_class
+from .typeclasses import TypeClass, object_class_of, type_class
 
 if TYPE_CHECKING:
     from .ranges import ValueRange
@@ -59,8 +65,12 @@ _INTEGER_TEXT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+
 
 
 def class_of(point_type: Type | int | None, sample: Any = None) -> TypeClass | None:
-    """The value class of a type, else guessed from a value as received (bool, Double, float...)."""
+    """The value class of a type, else of a reported information object, else guessed from a value
+    as received (bool, Double, float...)."""
     found = type_class(point_type)
+    if found is not None:
+        return found
+    found = object_class_of(sample)
     if found is not None:
         return found
     if isinstance(sample, bool):
@@ -195,10 +205,25 @@ def value_for(point_type: Type | int | None, value: Any, sample: Any = None, *, 
     if value_class is None:
         return value
     try:
+        if isinstance(value, str):
+            head, qualifiers = split_qualifiers(value.strip(), value_class)
+            if qualifiers is not None:
+                return _element(parse_value(head, value_class), qualifiers)
         return parse_value(value, value_class)
     except ValueError as exc:
         where = Type(point_type).name if point_type is not None else "the point"
         raise ValueError(f"{what} {value!r} does not fit {where}: {exc}") from None
+
+
+def _element(value: Any, qualifiers: Qualifiers) -> VTI | BCR:
+    """A value set with its qualifiers: the VTI or BCR the RTU then sends."""
+    if qualifiers.transient is not None:
+        return VTI(int(value), qualifiers.transient)
+    if qualifiers.flags is not None:
+        raise ValueError(
+            f"a counter's flags ({show_flags(qualifiers.flags)}) are set as its quality, not in its value"
+        )
+    return BCR(int(value), 0 if qualifiers.sequence is None else qualifiers.sequence)
 
 
 def _as_text(value: Any) -> str:
@@ -218,6 +243,14 @@ def show_value(value: Any, *, hex_digits: int = 0) -> str:
     return str(value)
 
 
+def show_reported(reported: Any, qualifiers: Qualifiers | None = None, *, hex_digits: int = 0) -> str:
+    """A reported value (or information object) as a failure shows it; with the element's
+    qualifiers (``5 not transient``, ``1234 seq 2 CY``) when the expectation names some."""
+    text = show_value(value_of(reported), hex_digits=hex_digits)
+    extra = shown(reported) if qualifiers is not None else ""
+    return f"{text} {extra}" if extra else text
+
+
 @dataclass(frozen=True, slots=True)
 class Expected:
     """An expected value of one value class, with its tolerance; ``matches`` judges a reported value."""
@@ -227,8 +260,13 @@ class Expected:
     tolerance: Tolerance | None = None
     hex_digits: int = 0  # written in hex: failures show values in hex with this many digits
     text: str = field(default="", compare=False)
+    qualifiers: Qualifiers | None = None  # a step's transient bit, a counter's sequence number and flags
 
     def matches(self, actual: Any) -> bool:
+        """Whether ``actual`` (a reported value, or the information object it came in) is this value."""
+        if self.qualifiers is not None and not self.qualifiers.matches(actual):
+            return False
+        actual = value_of(actual)
         if actual is None:
             return False
         if self.value_class in (TypeClass.SINGLE, TypeClass.DOUBLE, TypeClass.EVENT, TypeClass.REGULATING):
@@ -252,8 +290,9 @@ class Expected:
             text = show_value(self.value, hex_digits=self.hex_digits)
             if isinstance(self.value, float) and self.value.is_integer() and self.value_class is not TypeClass.SHORT:
                 text = str(int(self.value))
-            return text if self.tolerance is None else f"{text} {self.tolerance}"
-        return show_value(value, hex_digits=self.hex_digits)
+            text = text if self.tolerance is None else f"{text} {self.tolerance}"
+            return text if self.qualifiers is None else f"{text} {self.qualifiers}"
+        return show_reported(value, self.qualifiers, hex_digits=self.hex_digits)
 
     def __str__(self) -> str:
         return self.show()
@@ -273,7 +312,11 @@ def parse_expected(
     """
     raw = text.strip() if isinstance(text, str) else text
     written: Tolerance | None = None
+    qualifiers: Qualifiers | None = None
     if isinstance(raw, str):
+        raw, qualifiers = split_qualifiers(raw, value_class)
+        if qualifiers is not None and value_class is None:
+            value_class = qualifiers.value_class  # "5 transient" is a step position, "7 seq 1" a counter
         raw, written = split_tolerance(raw)
     if written is not None and tolerance is not None:
         raise ValueError("give the tolerance either in the expected value or as tolerance=, not both")
@@ -286,7 +329,7 @@ def parse_expected(
         if written is not None:
             raise ValueError(f"range {raw!r} takes no tolerance: the range is the tolerance ({_as_text(text)})")
         if value_class is not None:
-            return parse_range(raw, value_class)
+            return parse_range(raw, value_class, qualifiers)
         try:  # no type known yet: any numbers will do
             return parse_range(raw, TypeClass.SHORT)
         except ValueError as exc:
@@ -307,7 +350,7 @@ def parse_expected(
     hex_digits = 0
     if value_class is TypeClass.BITSTRING and isinstance(raw, str) and raw.lower().startswith("0x"):
         hex_digits = 8  # BSI is 32 bits: show all of them, so 0x0000A5A5 and 0xA5A5A5A5 differ at a glance
-    return Expected(value, value_class, written, hex_digits, str(text))
+    return Expected(value, value_class, written, hex_digits, str(text), qualifiers)
 
 
 def expectation(

@@ -553,7 +553,7 @@ async def test_command_timeout_names_the_command_and_shows_last_frames() -> None
 async def test_expect_message_matches_what_arrived_before_the_call() -> None:
     async with connected() as (client, rtu):
         early = await rtu.send_asdu(sp(7, True))  # before the command: not in its window
-        await client.expect_value(CA, 7, lambda v: v is True, timeout=1)
+        await client.expect_value(CA, 7, lambda ob: ob.value is True, timeout=1)
 
         async def rtu_side() -> None:
             cmd = await rtu.expect_i()
@@ -614,14 +614,14 @@ async def test_expect_value() -> None:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(rtu_side)
             start = trio.current_time()
-            point = await client.expect_value(CA, 301, lambda v: v > 2, timeout=5)
+            point = await client.expect_value(CA, 301, lambda ob: ob.value > 2, timeout=5)
         assert point.value == 2.5 and point.updates == 2
         assert trio.current_time() - start == pytest.approx(1)
         with pytest.raises(
             ExpectationFailed,
             match=r"IOA 301 \(CA 47\) did not report above 3 within 2 s; it reported: 2.5",
         ):
-            await client.expect_value(CA, 301, lambda v: v > 3, timeout=2, description="above 3")
+            await client.expect_value(CA, 301, lambda ob: ob.value > 3, timeout=2, description="above 3")
         assert len(rtu.received) == 1  # only STARTDT act so far (the S-frame comes at t2)
 
 

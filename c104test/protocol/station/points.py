@@ -201,6 +201,7 @@ class StationPoint:
         "source",
         "steps",
         "time",
+        "transient",
         "type",
         "value",
     )
@@ -224,14 +225,15 @@ class StationPoint:
         #: 0, the type's time tag class or None, the kind's fast encoder or None): cached for the
         #: report path (station.broadcast).
         self.reports: dict[int, tuple[Type, tuple[Type, int, int, int], Any, Any]] = {}
+        self.transient = False  # step positions: the VTI's transient bit
+        self.sequence = 0  # counters: BCR sequence number, counts freezes
         self.value: Any = (
-            profile.value if profile.is_command else coerce(self.kind, profile.value, self)
+            profile.value if profile.is_command else coerce(self.kind, self.take_element(profile.value), self)
         )
         self.quality = quality_bits(self.kind, profile.quality)
         self.time = time
         self.frozen: int | None = None  # counters: the frozen register
         self.frozen_time = time
-        self.sequence = 0  # counters: BCR sequence number, counts freezes
         self.steps = 0  # how often simulate_changes moved it
         #: An application that owns the value (c104test.Server): a callable giving
         #: ``(value, quality, time or None)``, asked each time the point is built.
@@ -240,6 +242,22 @@ class StationPoint:
     @property
     def name(self) -> str:
         return f"CA {self.common_address} IOA {self.io_address}"
+
+    def take_element(self, value: Any) -> Any:
+        """A step position's VTI or a counter's BCR as a value: keeps its transient bit or sequence
+        number on the point and returns the number. A plain number for a step position is a
+        steady one (transient bit clear); a counter keeps its sequence number."""
+        if self.kind == "step":
+            if type(value) is VTI:
+                self.transient = value.transient
+                return value.value
+            self.transient = False
+        elif self.kind == "counter" and type(value) is BCR:
+            if not 0 <= value.sequence <= 31:
+                raise ValueError(f"{self.name}: BCR sequence number {value.sequence} outside 0..31")
+            self.sequence = value.sequence
+            return value.counter
+        return value
 
     def coerce(self, value: Any) -> Any:
         """``value`` in the point's canonical form; ValueError names the point."""
@@ -445,7 +463,7 @@ _BUILDERS: dict[str, _Builder] = {
     "single": _build_single,
     "double": _build_double,
     "step": lambda p, t, s, f: StepPosition(
-        p.io_address, VTI.TABLE[p.value & 0x7F], QDS.TABLE[p.quality & 0xF1], s
+        p.io_address, VTI.TABLE[(p.value & 0x7F) | (p.transient << 7)], QDS.TABLE[p.quality & 0xF1], s
     ),
     "bitstring": lambda p, t, s, f: Bitstring(p.io_address, p.value, QDS.TABLE[p.quality & 0xF1], s),
     "normalized": _build_normalized,

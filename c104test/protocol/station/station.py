@@ -90,6 +90,7 @@ _HEADER_LENGTH = 6
 _CP56_OCTETS = struct.Struct("<HBBBBB").pack  # a CP56Time2a as every encoder writes it
 _ONCE = (None,)  # one copy of a report (fault plans may ask for none or more)
 _SPONTANEOUS = Cot.SPONTANEOUS  # the default cause: known to be in range, no check needed
+_ELEMENT_KINDS = frozenset({"step", "counter"})  # set_point takes their VTI / BCR (StationPoint.take_element)
 
 
 @dataclass(frozen=True, slots=True)
@@ -593,6 +594,8 @@ class ControlledStation:
                 point.quality = quality
             else:
                 if value is not None:
+                    if kind in _ELEMENT_KINDS:  # a VTI (transient bit) or BCR (sequence number) too
+                        value = point.take_element(value)
                     point.value = point.coercer(value)
                 point.quality = quality
         except (ValueError, TypeError, OverflowError) as exc:
