@@ -5,14 +5,15 @@ Each row is a point of the simulated RTU (type, value, quality) and an expressio
 write about it. Every front end runs every row for real: a generated Robot suite through
 ``robot`` (``Get Point Value ==``, ``Expect State`` and ``Expect Report``, ``Get Point Quality``, ``Send Raw
 APDU``), a generated feature through pytest-bdd (``IOA n reports``, ``has quality``, ``I send the
-raw APDU``), a generated signal list through the FAT check (``expected_value``, ``expected_quality``),
-and ``c104test explain`` for hex. The verdicts (pass, fail, error) must be the same in every front
+raw APDU``), a generated signal list through the command line's FAT check (``c104test fat --simulate``:
+``expected_value``, ``expected_quality``), ``c104test explain`` for hex, and the rules called from Python. The verdicts (pass, fail, error) must be the same in every front
 end AND equal to the verdict in the table (issue 11: Robot and Gherkin judged the same text
 differently), and a refused text must be refused with the rules' own message in every front end.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -21,12 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import trio
 
 from c104test import rules
-from c104test.engine.profile import load_profile
-from c104test.fat import FatOptions, run_fat_simulated
 from c104test.fat.signals import SignalListError, parse_csv_text
+from c104test.protocol.elements import BCR, VTI
 from c104test.protocol.enums import Cot, Type
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +48,11 @@ class Row:
 
 def V(type_: str, value: str, text: str, verdict: str) -> Row:
     return Row("value", type_, value, text, verdict)
+
+
+def VQ(type_: str, value: str, quality: str, text: str, verdict: str) -> Row:
+    """A value row whose point also has quality flags (a counter's CY, CA, IV are its BCR's)."""
+    return Row("value", type_, value, text, verdict, quality)
 
 
 def Q(quality: str, text: str, verdict: str) -> Row:
@@ -114,6 +118,17 @@ TABLE: list[Row] = [
     V("M_ST_NA_1", "5", "6", FAIL),
     V("M_ST_NA_1", "5", "64", ERROR),
     V("M_ST_NA_1", "-3", "-2 +- 1", PASS),
+    # a step position's transient bit (VTI bit 8): the simulator sends it, every front end reads it
+    V("M_ST_NA_1", "5 transient", "5 transient", PASS),
+    V("M_ST_NA_1", "5 transient", "5", PASS),  # not named, not checked
+    V("M_ST_NA_1", "5", "5 transient", FAIL),  # a steady 5 is not a transient one
+    V("M_ST_NA_1", "5 transient", "5 not transient", FAIL),
+    V("M_ST_NA_1", "5", "5 NOT TRANSIENT", PASS),
+    V("M_ST_NA_1", "-3 transient", "-2 +- 1 transient", PASS),
+    V("M_ST_NA_1", "5 transient", "-64..63 transient", PASS),
+    V("M_ST_NA_1", "5", "5 transient yes", ERROR),
+    V("M_ST_NA_1", "5", "5 seq 1", ERROR),  # a counter's qualifier
+    V("M_ME_NB_1", "1234", "1234 transient", ERROR),
     # bitstrings
     V("M_BO_NA_1", "0x0000A5A5", "0x0000A5A5", PASS),
     V("M_BO_NA_1", "0x0000A5A5", "0xA5A5", PASS),
@@ -169,6 +184,20 @@ TABLE: list[Row] = [
     V("M_IT_NA_1", "12345", "12345", PASS),
     V("M_IT_NA_1", "12345", "12346", FAIL),
     V("M_IT_NA_1", "100000", "100000", PASS),
+    # a counter's sequence number and flags (BCR): sent by the simulator, read the same everywhere
+    V("M_IT_NA_1", "12345 seq 3", "12345 seq 3", PASS),
+    V("M_IT_NA_1", "12345 seq 3", "12345 seq 4", FAIL),  # a wrong sequence number fails
+    V("M_IT_NA_1", "12345 seq 3", "12345 sequence 3", PASS),
+    V("M_IT_NA_1", "12345 seq 3", "12000..12400 seq 3", PASS),
+    V("M_IT_NA_1", "12345 seq 3", "12345 seq 32", ERROR),  # 5 bits
+    V("M_IT_NA_1", "12345 seq 3", "12345 seq", ERROR),
+    VQ("M_IT_NA_1", "12345 seq 3", "CY", "12345 seq 3 carry", PASS),
+    VQ("M_IT_NA_1", "12345 seq 3", "CY", "12345 seq 3 CY", PASS),
+    VQ("M_IT_NA_1", "12345 seq 3", "CY", "12345 CA", FAIL),  # flags are exact, as a quality expression
+    VQ("M_IT_NA_1", "12345 seq 3", "CA, CY", "12345 seq 3 CA and CY", PASS),
+    VQ("M_IT_NA_1", "12345 seq 3", "CY", "12345 good", FAIL),
+    VQ("M_IT_NA_1", "12345 seq 3", "CY", "12345 seq 3 NT", ERROR),  # NT is no flag of a counter
+    V("M_ME_NC_1", "230.5", "230.5 IV", ERROR),  # a counter's qualifier on a float
     # quality: exact by default, contains when written
     Q("IV, NT", "IV and NT", PASS),
     Q("IV, NT", "IV,NT", PASS),
@@ -215,6 +244,10 @@ TABLE: list[Row] = [
     S("M_IT_NA_1", "5", "8 with quality CA and CY", PASS, "8"),
     S("M_IT_NA_1", "5", "9 with quality NT", ERROR, "9"),  # NT is no flag of a counter
     S("M_ME_NA_1", "0.25", "0.5 with quality IV and NT", PASS, "0.5"),
+    S("M_ST_NA_1", "5", "7 transient", PASS, "7 transient"),  # the RTU then sends the transient bit
+    S("M_ST_NA_1", "5 transient", "8", PASS, "8 not transient"),  # a plain number is a steady step
+    S("M_IT_NA_1", "5", "9 seq 7", PASS, "9 seq 7"),
+    S("M_IT_NA_1", "5", "9 seq 7 CY", ERROR, "9"),  # a counter's flags are set as its quality
     # addresses: decimal, hex, digit groups, a spreadsheet's 5002.0; a structured IOA is refused
     # with its reason everywhere (only FAT lists named it; Gherkin found no step for 5_001 or 1-2-3)
     A(5000, "0x1388", PASS),
@@ -429,20 +462,21 @@ def cli_verdicts(messages: Messages) -> dict[int, set[str]]:
 FAT_KINDS = ("value", "quality", "address", "type")
 
 
-def fat_verdicts(profile: Path, messages: Messages) -> dict[int, set[str]]:
+def fat_verdicts(tmp_path: Path, profile: Path, messages: Messages) -> dict[int, set[str]]:
     """Every value and quality row as a row of one signal list: a refused cell is an error (the
-    list names its row), the others are checked by the FAT against the simulator."""
+    list names its row), the others are checked by ``c104test fat --simulate`` (the command line)
+    against the simulator, and their verdicts read from its results.json."""
     header = "name,common_address,io_address,type,expected_value,expected_quality"
 
     def line(index: int, row: Row) -> str:
-        value, quality = (row.text, "") if row.kind == "value" else ("", row.text) if row.kind == "quality" else ("ON", "")
+        value, quality = (row.text, row.quality) if row.kind == "value" else ("", row.text) if row.kind == "quality" else ("ON", "")
         address = row.text if row.kind == "address" else ioa(index)
         type_name = row.text if row.kind == "type" else row.type
         return ",".join(f'"{cell}"' for cell in (f"row {index}", CA, address, type_name, value, quality))
 
     rows = [(index, row) for index, row in enumerate(TABLE) if row.kind in FAT_KINDS and _in_fat(row)]
     verdicts: dict[int, set[str]] = {}
-    try:
+    try:  # what the CLI reads its list with, every refused cell at once (its stderr shows 20)
         parse_csv_text(header + "\n" + "\n".join(line(i, r) for i, r in rows) + "\n")
     except SignalListError as exc:
         for problem in exc.problems:
@@ -450,9 +484,16 @@ def fat_verdicts(profile: Path, messages: Messages) -> dict[int, set[str]]:
             verdicts[index] = {ERROR}
             messages.setdefault(index, []).append(("fat", problem.message))
     good = [(i, r) for i, r in rows if i not in verdicts]
-    signals = parse_csv_text(header + "\n" + "\n".join(line(i, r) for i, r in good) + "\n")
-    results = trio.run(lambda: run_fat_simulated(signals, load_profile(profile), options=FatOptions(timeout=2.0)))
-    by_name = {point.name: point.verdict for point in results.points}
+    listing = tmp_path / "signals.csv"
+    listing.write_text(header + "\n" + "\n".join(line(i, r) for i, r in good) + "\n", encoding="utf-8")
+    output = tmp_path / "fat-report"
+    done = subprocess.run(
+        [sys.executable, "-m", "c104test", "fat", "--simulate", str(profile), "--points", str(listing),
+         "--output", str(output), "--timeout", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    by_name = {point["name"]: point["verdict"] for point in json.loads((output / "results.json").read_text())["points"]}
     for index, _ in good:
         verdicts[index] = {PASS if by_name[f"row {index}"] == "pass" else FAIL}
     return verdicts
@@ -490,7 +531,7 @@ def rules_message(row: Row) -> str | None:
             rules.lookup(Cot, row.reports)
         elif row.kind == "set":
             value, quality = set_parts(row)
-            rules.parse_value(value, rules.type_class(Type[row.type]))  # type: ignore[arg-type]
+            rules.value_for(Type[row.type], value)
             if quality:
                 rules.quality_for(Type[row.type], quality)
     except ValueError as exc:
@@ -510,10 +551,22 @@ def python_verdict(row: Row) -> str | None:
     if row.kind == "type":
         return PASS if rules.lookup(Type, row.text) is Type[row.type] else FAIL
     if row.kind == "value":
-        reported = rules.value_for(Type[row.type], row.value)
+        reported = _reported(row)
         return PASS if rules.expectation(row.text, Type[row.type]).matches(reported) else FAIL
     reported = rules.flags_of(rules.quality_for(Type[row.type], row.quality if row.quality != "good" else "good"))
     return PASS if rules.QualityExpectation.parse(row.text).matches(reported) else FAIL
+
+
+def _reported(row: Row) -> Any:
+    """What the simulator sends for a value row: its value, or the VTI / BCR (with the row's flags)."""
+    reported = rules.value_for(Type[row.type], row.value)
+    if rules.type_class(Type[row.type]) is rules.TypeClass.STEP and not isinstance(reported, VTI):
+        return VTI(reported)  # a plain number is a steady step
+    if rules.type_class(Type[row.type]) is rules.TypeClass.COUNTER:
+        bcr = reported if isinstance(reported, BCR) else BCR(reported)
+        flags = rules.flags_of(rules.quality_for(Type[row.type], row.quality or "good"))
+        return BCR(bcr.counter, bcr.sequence, cy="CY" in flags, ca="CA" in flags, iv="IV" in flags)
+    return reported
 
 
 # ---- the test ---------------------------------------------------------------------------------------
@@ -540,7 +593,8 @@ def test_robot_gherkin_fat_cli_and_python_give_the_same_verdicts(tmp_path: Path)
     (tmp_path / "gherkin").mkdir()
     robot = robot_verdicts(tmp_path / "robot", profile, messages)
     gherkin = gherkin_verdicts(tmp_path / "gherkin", profile, messages)
-    fat = fat_verdicts(profile, messages)
+    (tmp_path / "cli").mkdir()
+    fat = fat_verdicts(tmp_path / "cli", profile, messages)
     cli = cli_verdicts(messages)
     wrong = []
     for index, row in enumerate(TABLE):
@@ -548,7 +602,7 @@ def test_robot_gherkin_fat_cli_and_python_give_the_same_verdicts(tmp_path: Path)
         if row.kind == "hex":
             seen["cli"] = cli.get(index)
         if row.kind in FAT_KINDS and _in_fat(row):
-            seen["fat"] = fat.get(index)
+            seen["cli fat"] = fat.get(index)
             seen["python"] = {python_verdict(row)}
         if any(v != {row.verdict} for v in seen.values()):
             wrong.append(f"row {index} {row.kind} {row.type} {row.value!r} {row.text!r}: expected {row.verdict}, got {seen}")
