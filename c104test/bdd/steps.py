@@ -571,7 +571,8 @@ def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: s
     began (or after this step began, when there was none), as Robot's `Expect Report`. A value the
     point already had does not count, so an RTU that ignores a command fails. Values: ON, OFF,
     INTERMEDIATE, INDETERMINATE, True, False, a number with an optional tolerance, or a range
-    (49.9..50.1). For the current state (any report, also an older one) use "the points report:".
+    (49.9..50.1); a step position's transient bit (5 transient), a counter's sequence number and
+    flags (12345 seq 3 CY). For the current state (any report, also an older one) use "the points report:".
 
     Examples:
         Then IOA 100 reports ON
@@ -579,6 +580,8 @@ def ioa_reports(c104_context: C104Context, ioa: str, ca: str | None, expected: s
         Then IOA 301 at common address 47 reports 230.5 +/- 0.1
         Then IOA 301 reports 225..235
         Then IOA 320 reports 0x0000A5A5
+        Then IOA 310 reports 5 transient
+        Then IOA 400 reports 12345 seq 3
     """
     connection = require_connection(c104_context)
     known = connection.point(step_common_address(c104_context, ca), parse_io_address(ioa))

@@ -68,7 +68,9 @@ class PointKeywords(LibraryComponent):
             expected: ``ON``, ``OFF``, ``INTERMEDIATE``, ``INDETERMINATE``, ``True``, ``False``,
                 a number with an optional tolerance: ``230``, ``230 ± 0.5``, ``230 +- 0.5``,
                 ``50 +- 1%``, or a range ``49.9..50.1``. Numbers without a tolerance match
-                within the precision of the wire (float32, normalized 2^-15).
+                within the precision of the wire (float32, normalized 2^-15). A step position
+                may add its transient bit (``5 transient``, ``5 not transient``), a counter its
+                sequence number and flags (``12345 seq 3``, ``12345 seq 3 CY``).
             common_address: CA of the point; default the connection's.
             tolerance: Allowed deviation for numbers (instead of writing it into ``expected``).
             timeout: How long to wait.
@@ -81,6 +83,7 @@ class PointKeywords(LibraryComponent):
         | `Expect State` | 200 | OFF | timeout=3s |
         | `Expect State` | 301 | 230.5 ± 0.1 |
         | `Expect State` | 300 | 1500 | tolerance=5 |
+        | `Expect State` | 310 | 5 transient |
         """
         session = self.session
         ca = self.station(common_address, session)
@@ -169,7 +172,9 @@ class PointKeywords(LibraryComponent):
                 ``not contains`` or ``validate``; see `AssertionOperator`.
             assertion_expected: The expected value, read for the point's type first (``ON``
                 for a double point is ``Double.ON``, ``230 +- 0.5`` a float with a tolerance,
-                ``0x0000A5A5`` a bitstring, ``225..235`` a range for ``==`` and ``!=``).
+                ``0x0000A5A5`` a bitstring, ``225..235`` a range for ``==`` and ``!=``;
+                ``5 transient`` a step position with its transient bit, ``12345 seq 3`` a counter
+                with its sequence number, for ``==`` and ``!=``).
             common_address: CA of the point; default the connection's.
             message: Failure message instead of the default; ``{value}`` and ``{expected}``
                 are replaced.

@@ -155,8 +155,9 @@ class SimulatorKeywords(LibraryComponent):
 
         Args:
             io_address: IOA of the point.
-            value: The new value, as the point's type takes it: ``ON/OFF``, a number;
-                ``${None}`` keeps the value (to change only the quality).
+            value: The new value, as the point's type takes it: ``ON/OFF``, a number,
+                ``5 transient`` (a step position's transient bit), ``12345 seq 3`` (a counter's
+                sequence number); ``${None}`` keeps the value (to change only the quality).
             quality: Quality flags like ``IV`` or ``IV, NT``; ``good`` clears them; default
                 keeps them.
             cause: Cause of transmission of the report (``SPONTANEOUS``, ``PERIODIC``, ...).
