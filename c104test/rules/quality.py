@@ -1,6 +1,7 @@
 """Quality flags: one table of the IEC abbreviations, and the quality expressions tests write.
 
-An expression names flags by abbreviation (``IV``) or by name (``Invalid``), joined by ``and``,
+An expression names flags by abbreviation (``IV``) or by name (``Invalid``, ``not topical``,
+``elapsed time invalid``), joined by ``and``,
 commas, ``|``, ``+``, ``&`` or spaces, optionally in brackets; ``good``, ``none`` and ``ok`` mean
 no flag. It matches EXACTLY by default: ``IV`` fails on a point with ``IV, NT``. To accept more
 flags, write the operator: ``contains IV`` (every named flag is set, others may be).
@@ -62,6 +63,8 @@ for _flag in FLAGS:
     _WORDS[_flag.abbreviation] = _flag.abbreviation
     _WORDS[_flag.name.upper()] = _flag.abbreviation
 _WORDS.update({"NON-TOPICAL": "NT", "NOTTOPICAL": "NT", "ADJUSTED": "CA", "CARRY": "CY"})
+#: the flags the standard names in several words ("not topical", "elapsed time invalid")
+_PHRASES = re.compile(r"\b(not|non)[\s_]+topical\b|\b(elapsed)[\s_]+time[\s_]+invalid\b", re.I)
 _GOOD = {"GOOD", "NONE", "OK"}
 _JOINERS = {"AND", "&", "|", "+", ","}
 _HELP = "use 'good' or flags IV, NT, SB, BL, OV, EI (counters: IV, CA, CY) joined by 'and', ',' or '|'"
@@ -74,7 +77,9 @@ def parse_flags(text: Any) -> frozenset[str]:
     if isinstance(text, list | tuple | set | frozenset):
         words: list[str] = [str(item) for item in text]
     elif isinstance(text, str):
-        words = [w for w in re.split(r"[\s,|&+\[\]{}()]+", text.strip()) if w]
+        # the standard's names of two flags are phrases: one word each before the split
+        phrased = _PHRASES.sub(lambda m: "NT" if m[1] else "EI", text.strip())
+        words = [w for w in re.split(r"[\s,|&+\[\]{}()]+", phrased) if w]
     else:
         raise ValueError(f"{text!r} is not a quality; {_HELP}")
     names: set[str] = set()

@@ -18,12 +18,23 @@ import math
 import re
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT", "NORMALIZED_STEP", "Tolerance", "split_tolerance", "within_default"]
+__all__ = ["DEFAULT", "NORMALIZED_STEP", "Tolerance", "not_a_number", "split_tolerance", "within_default"]
 
 NORMALIZED_STEP = 2.0**-15  # one step of a normalized value (NVA)
 FLOAT32_RELATIVE = 2.0**-23  # one unit in the last place of a float32, relative
 
 _SPLIT = re.compile(r"^(?P<value>.*?\S)\s*(?:±|\+/-|\+-)\s*(?P<amount>[^%\s]+)\s*(?P<percent>%?)$", re.S)
+
+
+_DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?")
+
+
+def not_a_number(text: str) -> str:
+    """Why ``text`` is no number: a decimal comma (as a spreadsheet in many countries writes it)
+    is named, not read, since ``1,234`` may as well be a thousand and more."""
+    if _DECIMAL_COMMA.fullmatch(text):
+        return f"{text!r} is not a number: write the decimal separator as a point ({text.replace(',', '.')})"
+    return f"{text!r} is not a number"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,5 +84,5 @@ def split_tolerance(text: str) -> tuple[str, Tolerance | None]:
     try:
         amount = float(raw.replace("_", ""))
     except ValueError:
-        raise ValueError(f"tolerance {raw!r} in {text.strip()!r} is not a number") from None
+        raise ValueError(f"tolerance {not_a_number(raw)} (in {text.strip()!r})") from None
     return found["value"].strip(), Tolerance(amount, bool(found["percent"]))

@@ -37,7 +37,7 @@ from ..protocol.elements import BCR, VTI
 from ..protocol.enums import Double, EventState, Step, Type
 from .qualifiers import Qualifiers, shown, split_qualifiers, value_of
 from .quality import show_flags
-from .tolerance import NORMALIZED_STEP, Tolerance, split_tolerance, within_default
+from .tolerance import NORMALIZED_STEP, Tolerance, not_a_number, split_tolerance, within_default
 from .typeclasses import TypeClass, object_class_of, type_class
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def _integer(value: Any) -> int:
     try:
         number = float(text.replace("_", ""))
     except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+        raise ValueError(not_a_number(text)) from None
     if not number.is_integer():
         raise ValueError(f"{text!r} is not a whole number")
     return int(number)
@@ -120,7 +120,7 @@ def _number(value: Any) -> float:
     try:
         number = float(text.replace("_", ""))
     except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+        raise ValueError(not_a_number(text)) from None
     if not math.isfinite(number):
         raise ValueError(f"{text!r} is not a finite number")
     return number
