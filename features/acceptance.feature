@@ -208,6 +208,11 @@ Feature: Acceptance of the demo RTU
       When I send the raw APDU "68 04 43 00 00 00"
       Then I receive TESTFR con
       And no message arrives within 0.5 seconds
+      When I send the raw APDU:
+        """
+        0000   68 04 43 00 00 00                                 h.C...
+        """
+      Then I receive TESTFR con
       When I start data transfer
       Then data transfer is started
       And the connection is open

@@ -384,6 +384,26 @@ def send_raw_apdu(c104_context: C104Context, apdu: str) -> None:
     Examples:
         When I send the raw APDU "68 04 43 00 00 00"
     """
+    _send_raw(c104_context, apdu)
+
+
+@step("When", r"I send the raw APDU:")
+def send_raw_apdu_lines(c104_context: C104Context, docstring: str | None = None) -> None:
+    """I send the raw APDU:
+
+    Sends the octets written in the step's doc string (the lines between two lines of three
+    double quotes), as Wireshark copies them: "as Hex Dump" (its offsets and ASCII column are left
+    out), "as Escaped String" or "as Hex Stream"; otherwise as the one-line step.
+
+    Examples:
+        When I send the raw APDU:
+    """
+    if docstring is None:
+        raise StepUsageError('the octets go in a doc string under the step: lines between two lines of """')
+    _send_raw(c104_context, docstring)
+
+
+def _send_raw(c104_context: C104Context, apdu: str) -> None:
     try:
         octets = rules.parse_hex(apdu)
     except ValueError as exc:

@@ -266,9 +266,10 @@ HEX: list[Row] = [
     H("680443 00000", ERROR),
     H(r"\x68\x04\x43\x00\x00\x00", PASS),  # Wireshark: Copy as Escaped String
     H("0000   68 04 43 00 00 00                                 h.C...", PASS),  # Copy as Hex Dump
-    H("68 04 43\n00 00 00\n", PASS),  # lines (no Gherkin step holds a newline)
+    H("68 04 43\n00 00 00\n", PASS),  # lines (Gherkin: the doc string of "I send the raw APDU:")
     H("0000   68 04 43 00 00 00                                 h.C...\n", PASS),
     H("0x68, 0x04, 0x43, 0x00, 0x00, 0x00", PASS),  # from a C array
+    H("68 04 43\n00 0g 00", ERROR),  # the position names the line's character, newline included
 ]
 
 #: command values (refused before anything is sent, or confirmed by the RTU)
@@ -360,9 +361,10 @@ def robot_cell(text: str) -> str:
     return re.sub(r" {2,}", lambda m: " " + "\\ " * (len(m[0]) - 1), text)
 
 
-def one_line(row: Row) -> bool:
-    """A Gherkin step is one line: a text with a newline has no Gherkin row."""
-    return "\n" not in row.text
+def in_gherkin(row: Row) -> bool:
+    """A Gherkin step is one line: a text with a newline is a Gherkin row only as the doc string
+    of "I send the raw APDU:" (hex)."""
+    return row.kind == "hex" or "\n" not in row.text
 
 
 def robot_tests() -> list[tuple[str, int, str]]:
@@ -460,7 +462,7 @@ def gherkin_verdicts(tmp_path: Path, profile: Path, messages: Messages) -> dict[
     features.mkdir()
     scenarios = []
     for index, row in enumerate(TABLE):
-        if not one_line(row):
+        if not in_gherkin(row):
             continue
         if row.kind == "value":
             # "IOA n reports" wants a fresh report: the interrogation brings it
@@ -479,6 +481,9 @@ def gherkin_verdicts(tmp_path: Path, profile: Path, messages: Messages) -> dict[
             then = f"When the simulated RTU sets IOA {ioa(index)} to {row.text}\n    Then IOA {ioa(index)} reports {row.reports} within 1 seconds"
             if set_parts(row)[1]:
                 then += f"\n    And IOA {ioa(index)} has quality {set_parts(row)[1]} within 1 seconds"
+        elif "\n" in row.text:  # as Wireshark copied it, in the step's doc string
+            lines = "".join(f"      {line}\n" for line in row.text.splitlines())
+            then = f'When I send the raw APDU:\n      """\n{lines}      """\n    Then I receive TESTFR con within 2 seconds'
         else:
             then = f'When I send the raw APDU "{row.text}"\n    Then I receive TESTFR con within 2 seconds'
         scenarios.append(f"  Scenario: row {index}\n    {then}\n")
@@ -677,7 +682,7 @@ def test_robot_gherkin_fat_cli_and_python_give_the_same_verdicts(tmp_path: Path)
     wrong = []
     for index, row in enumerate(TABLE):
         seen = {"robot": robot.get(index)}
-        if one_line(row):
+        if in_gherkin(row):
             seen["gherkin"] = gherkin.get(index)
         if row.kind == "hex":
             seen["cli"] = cli.get(index)
