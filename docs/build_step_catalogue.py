@@ -100,11 +100,14 @@ CONVENTIONS = """\
 * **Values, tolerances, quality, hex.** The same rules as the Robot keywords and the command line
   (c104test.rules; see "Values, tolerances, quality and hex" in guide.md): ON/OFF, True/False or
   1/0 for single points; ON, OFF, INTERMEDIATE, INDETERMINATE for double points; numbers checked
-  against the point type's range; bitstrings in hex (`0x0000A5A5`), binary or decimal. A tolerance
+  against the point type's range; bitstrings in hex (`0x0000A5A5`), binary or decimal; a step
+  position's transient bit (`5 transient`, `5 not transient`) and a counter's sequence number and
+  flags (`12345 seq 3 CY`), which the simulated RTU also sends when set so. A tolerance
   is written `230.5 +- 0.1`, `230.5 +/- 0.1`, `230.5 ± 0.1` or `50 ± 1%`; without one, numbers
   match within the wire's rounding (one normalized step 2^-15, or float32's precision). Quality
-  is `good` or the exact flags (IV, NT, SB, BL, OV, EI; CA, CY for counters) joined by "and",
-  commas, "|" or spaces; "containing IV" accepts other flags too.
+  is `good` or the exact flags (IV, NT, SB, BL, OV, EI; CA, CY for counters; also "invalid, not
+  topical") joined by "and", commas, "|" or spaces; "containing IV" accepts other flags too. Hex
+  takes Wireshark's copies; a multi-line hex dump goes into the doc string of "I send the raw APDU:".
 * **Types in a point table.** A type also accepts its variant with or without time tag: an
   interrogation answers a M_SP_TB_1 point as M_SP_NA_1.
 * **Simulator steps.** "Given a simulated RTU from profile" and "When the simulated RTU sets" need
