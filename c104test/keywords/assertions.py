@@ -196,7 +196,7 @@ class StateMatcher:
     when there is one; otherwise each reported value decides.
     """
 
-    def __init__(self, expected: Any, tolerance: float | None = None, point_type: Type | None = None) -> None:
+    def __init__(self, expected: Any, tolerance: float | str | None = None, point_type: Type | None = None) -> None:
         self.expected = expected
         self.tolerance = tolerance
         value_class = class_of(point_type)

@@ -55,7 +55,7 @@ class PointKeywords(LibraryComponent):
         expected: str | int | float | bool,
         common_address: int | None = None,
         *,
-        tolerance: float | None = None,
+        tolerance: str | None = None,
         timeout: timedelta | None = None,
     ) -> Any:
         """Waits until a point reports the expected value; fails with the values that arrived.
@@ -72,7 +72,8 @@ class PointKeywords(LibraryComponent):
                 may add its transient bit (``5 transient``, ``5 not transient``), a counter its
                 sequence number and flags (``12345 seq 3``, ``12345 seq 3 CY``).
             common_address: CA of the point; default the connection's.
-            tolerance: Allowed deviation for numbers (instead of writing it into ``expected``).
+            tolerance: Allowed deviation for numbers (instead of writing it into ``expected``):
+                ``0.5`` or ``1%``, read by the same rules as a tolerance in ``expected``.
             timeout: How long to wait.
 
         Returns:
@@ -103,7 +104,7 @@ class PointKeywords(LibraryComponent):
         expected: str | int | float | bool,
         common_address: int | None = None,
         *,
-        tolerance: float | None = None,
+        tolerance: str | None = None,
         timeout: timedelta | None = None,
     ) -> Any:
         """Waits for a fresh report of a point with the expected value: one that arrives after the

@@ -18,7 +18,15 @@ import math
 import re
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT", "NORMALIZED_STEP", "Tolerance", "not_a_number", "split_tolerance", "within_default"]
+__all__ = [
+    "DEFAULT",
+    "NORMALIZED_STEP",
+    "Tolerance",
+    "not_a_number",
+    "parse_tolerance",
+    "split_tolerance",
+    "within_default",
+]
 
 NORMALIZED_STEP = 2.0**-15  # one step of a normalized value (NVA)
 FLOAT32_RELATIVE = 2.0**-23  # one unit in the last place of a float32, relative
@@ -80,9 +88,26 @@ def split_tolerance(text: str) -> tuple[str, Tolerance | None]:
     found = _SPLIT.match(text.strip())
     if found is None:
         return text.strip(), None
-    raw = found["amount"]
+    return found["value"].strip(), _tolerance(found["amount"], bool(found["percent"]), text.strip())
+
+
+def _tolerance(raw: str, percent: bool, where: str) -> Tolerance:
     try:
         amount = float(raw.replace("_", ""))
     except ValueError:
-        raise ValueError(f"tolerance {not_a_number(raw)} (in {text.strip()!r})") from None
-    return found["value"].strip(), Tolerance(amount, bool(found["percent"]))
+        raise ValueError(f"tolerance {not_a_number(raw)} (in {where!r})") from None
+    return Tolerance(amount, percent)
+
+
+def parse_tolerance(text: str | float) -> Tolerance:
+    """A tolerance given on its own (Robot's ``tolerance=``): ``0.5``, ``1%``, ``± 0.5``.
+
+    >>> parse_tolerance("1 %")
+    Tolerance(amount=1.0, percent=True)
+    """
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return Tolerance(float(text))
+    found = re.fullmatch(r"\s*(?:±|\+/-|\+-)?\s*(?P<amount>[^%\s]+)\s*(?P<percent>%?)\s*", str(text))
+    if found is None:
+        raise ValueError(f"tolerance {str(text).strip()!r} is not a number (0.5) or a percentage (1%)")
+    return _tolerance(found["amount"], bool(found["percent"]), str(text).strip())

@@ -37,7 +37,14 @@ from ..protocol.elements import BCR, VTI
 from ..protocol.enums import Double, EventState, Step, Type
 from .qualifiers import Qualifiers, shown, split_qualifiers, value_of
 from .quality import show_flags
-from .tolerance import NORMALIZED_STEP, Tolerance, not_a_number, split_tolerance, within_default
+from .tolerance import (
+    NORMALIZED_STEP,
+    Tolerance,
+    not_a_number,
+    parse_tolerance,
+    split_tolerance,
+    within_default,
+)
 from .typeclasses import TypeClass, object_class_of, type_class
 
 if TYPE_CHECKING:
@@ -302,7 +309,7 @@ def parse_expected(
     text: Any,
     value_class: TypeClass | None,
     *,
-    tolerance: float | Tolerance | None = None,
+    tolerance: float | str | Tolerance | None = None,
 ) -> Expected | ValueRange:
     """An expected value: ``ON``, ``230 +- 0.5``, ``0xA5A5``, ``49.9..50.1``; ValueError saying what is wrong.
 
@@ -321,7 +328,7 @@ def parse_expected(
     if written is not None and tolerance is not None:
         raise ValueError("give the tolerance either in the expected value or as tolerance=, not both")
     if tolerance is not None:
-        written = tolerance if isinstance(tolerance, Tolerance) else Tolerance(float(tolerance))
+        written = tolerance if isinstance(tolerance, Tolerance) else parse_tolerance(tolerance)
     if isinstance(raw, str) and ".." in raw:
         # ranges reads its ends with parse_value: imported here, not in a cycle
         from .ranges import parse_range
@@ -358,7 +365,7 @@ def expectation(
     point_type: Type | int | None = None,
     sample: Any = None,
     *,
-    tolerance: float | Tolerance | None = None,
+    tolerance: float | str | Tolerance | None = None,
 ) -> Expected | ValueRange:
     """The expected value for a point of ``point_type`` (else judged by a reported ``sample``).
 

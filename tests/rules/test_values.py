@@ -169,3 +169,22 @@ def test_addresses_type_names_and_quality_octets() -> None:
     assert lookup(Type, "M_SP_NA") is lookup(Type, "m_sp_na_1") is Type.M_SP_NA_1
     with pytest.raises(ValueError, match=r"a quality octet; write its flags by name \(as a QDS: IV, NT\)"):
         parse_flags("0xC0")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("0.5", Tolerance(0.5)), ("1%", Tolerance(1.0, True)), ("± 2", Tolerance(2.0)), (5, Tolerance(5.0))],
+)
+def test_a_tolerance_given_on_its_own_reads_as_one_written_after_the_number(given: object, expected: Tolerance) -> None:
+    """Robot's ``tolerance=`` goes through the rules too (it was Robot's float converter, which
+    refused ``1%`` and said its own words about ``0,5``)."""
+    assert parse_expected("230", TypeClass.SHORT, tolerance=given).tolerance == expected  # type: ignore[arg-type, union-attr]
+
+
+def test_a_bad_tolerance_on_its_own_gets_the_rules_words() -> None:
+    from c104test.keywords.assertions import StateMatcher
+
+    with pytest.raises(ValueError, match=r"write the decimal separator as a point \(0\.5\)"):
+        StateMatcher("230", "0,5", Type.M_ME_NC_1)
+    assert StateMatcher("230", "1%", Type.M_ME_NC_1)(232.0, Type.M_ME_NC_1)
+    assert not StateMatcher("230", "1%", Type.M_ME_NC_1)(233.0, Type.M_ME_NC_1)
