@@ -465,10 +465,8 @@ class _Reader:
             try:
                 return convert(text)
             except ValueError as exc:
+                # a quoted '230,5' in a comma list: the rules say how to write it, as in Robot and Gherkin
                 hint = _UNIT_HINT if name in _VALUE_FIELDS and _WITH_UNIT.match(text) else ""
-                if name in _DECIMAL_FIELDS and re.fullmatch(r"[-+]?\d+,\d+", text):  # '230,5' quoted in a comma list
-                    hint = (f"; a comma as the decimal sign? write {text.replace(',', '.')} (or {text.replace(',', '')} "
-                            "if it separates thousands)")
                 self.problem(number, self.where(headers, columns[name]), f"{exc}{hint}")
                 return None
 

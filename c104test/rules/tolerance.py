@@ -41,7 +41,9 @@ def not_a_number(text: str) -> str:
     """Why ``text`` is no number: a decimal comma (as a spreadsheet in many countries writes it)
     is named, not read, since ``1,234`` may as well be a thousand and more."""
     if _DECIMAL_COMMA.fullmatch(text):
-        return f"{text!r} is not a number: write the decimal separator as a point ({text.replace(',', '.')})"
+        thousands = re.fullmatch(r"[-+]?\d{1,3},\d{3}", text)  # 1,234: a thousands separator?
+        other = f" (or {text.replace(',', '')} if it separates thousands)" if thousands else ""
+        return f"{text!r} is not a number: a comma as the decimal sign? write {text.replace(',', '.')}{other}"
     return f"{text!r} is not a number"
 
 

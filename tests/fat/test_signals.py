@@ -452,6 +452,7 @@ def test_a_cell_merged_over_rows_gives_each_row_its_value(tmp_path: Path) -> Non
 def test_a_quoted_decimal_comma_in_a_comma_list_says_how_to_write_it() -> None:
     with pytest.raises(SignalListError) as info:
         parse_csv_text('name,ca,ioa,type,expected_value\nV,47,301,M_ME_NC_1,"230,5"\n', file="l.csv")
-    assert str(info.value) == ("l.csv, row 2, column 'expected_value': '230,5' is not a number; a short float is a "
-                               "number in the float32 range; a comma as the decimal sign? write 230.5 (or 2305 if it "
-                               "separates thousands)")
+    assert str(info.value) == ("l.csv, row 2, column 'expected_value': '230,5' is not a number: a comma as the "
+                               "decimal sign? write 230.5; a short float is a number in the float32 range")
+    with pytest.raises(SignalListError, match=r"write 1\.234 \(or 1234 if it separates thousands\)"):
+        parse_csv_text('name,ca,ioa,type,expected_value\nV,47,301,M_ME_NC_1,"1,234"\n', file="l.csv")

@@ -185,7 +185,7 @@ VALUES: list[Row] = [
     V("M_ME_NB_1", "1234", "1.234e3", PASS),
     V("M_ME_NB_1", "1234", "+1234", PASS),
     V("M_ME_NB_1", "-1000", "-1e3", PASS),
-    V("M_ME_NC_1", "230.5", "230,5", ERROR),  # "write the decimal separator as a point (230.5)"
+    V("M_ME_NC_1", "230.5", "230,5", ERROR),  # "a comma as the decimal sign? write 230.5"
     V("M_ME_NC_1", "-3.5", "-5..-1", PASS),
     V("M_ME_NC_1", "50.0", "49,9..50,1", ERROR),
 ]

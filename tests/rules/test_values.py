@@ -184,7 +184,7 @@ def test_a_tolerance_given_on_its_own_reads_as_one_written_after_the_number(give
 def test_a_bad_tolerance_on_its_own_gets_the_rules_words() -> None:
     from c104test.keywords.assertions import StateMatcher
 
-    with pytest.raises(ValueError, match=r"write the decimal separator as a point \(0\.5\)"):
+    with pytest.raises(ValueError, match=r"a comma as the decimal sign\? write 0\.5"):
         StateMatcher("230", "0,5", Type.M_ME_NC_1)
     assert StateMatcher("230", "1%", Type.M_ME_NC_1)(232.0, Type.M_ME_NC_1)
     assert not StateMatcher("230", "1%", Type.M_ME_NC_1)(233.0, Type.M_ME_NC_1)
