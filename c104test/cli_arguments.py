@@ -62,7 +62,30 @@ def address(text: str) -> tuple[str, int]:
         host, port = text.split(":")
     else:  # a name, an IPv4 address or a bare IPv6 address
         host, port = text, "2404"
+        _refuse_ambiguous_ipv6(text)
     return host or "127.0.0.1", number_in(port, "port", 1, 65535)
+
+
+def _refuse_ambiguous_ipv6(text: str) -> None:
+    """``::1:2404`` is the address ::1:2404 and port 2404 to a parser, but ::1 and port 2404 to
+    whoever wrote it (it went to the wrong host, or to 'Name or service not known')."""
+    import ipaddress
+
+    head, _, tail = text.rpartition(":")
+    if not tail.isdigit():
+        return
+    try:
+        ipaddress.IPv6Address(head)
+    except ValueError:
+        return
+    try:
+        ipaddress.IPv6Address(text)
+        other = f", [{text}] for that address on port 2404"
+    except ValueError:
+        other = ""
+    raise argparse.ArgumentTypeError(
+        f"{text!r}: is {tail} a port? Write an IPv6 address in brackets: [{head}]:{tail} for port {tail}{other}"
+    )
 
 
 def report_directory(path: str, command: str) -> bool:
