@@ -134,7 +134,7 @@ def _qu(ob: dict[str, Any], shown: str) -> bool:
     words = ob["value"].split()
     if qu == Qoc.NONE:
         return words[-1] in ("SELECT", "EXECUTE")
-    return words[2] == (Qoc(qu).name if qu in Qoc._value2member_map_ else f"QU") and (
+    return words[2] == (Qoc(qu).name if qu in Qoc._value2member_map_ else "QU") and (
         qu in Qoc._value2member_map_ or words[3] == str(qu)
     )
 
