@@ -90,6 +90,10 @@ def _run_monitor(args: argparse.Namespace) -> int:
     transport = tls_transport(args, "monitor", server=False)
     if transport is None:
         return EXIT_BAD_INPUT
+    unwritable = _unwritable(args.capture) if args.capture else None
+    if unwritable:  # known now, not when the watch ends hours later with the frames lost
+        print(f"c104test monitor: --capture {args.capture}: {unwritable}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     refused: list[str] = []
     # what the start was waiting for when --timeout ran out, for the one-line error
     stage = ["the TCP connect and the STARTDT confirmation"]
@@ -113,8 +117,11 @@ def _run_monitor(args: argparse.Namespace) -> int:
                 finally:
                     seen.append(f"{len(conn.points)} points, {conn.journal.next_index} frames exchanged")
                     if args.capture:  # Ctrl-C ends the watch here too: the frames are the evidence
-                        written = conn.journal.write_pcap(args.capture)
-                        print(f"c104test monitor: {written} frames written to {args.capture}", file=sys.stderr)
+                        try:
+                            written = conn.journal.write_pcap(args.capture)
+                            print(f"c104test monitor: {written} frames written to {args.capture}", file=sys.stderr)
+                        except OSError as exc:
+                            print(f"c104test monitor: --capture {args.capture}: {exc.strerror or exc}", file=sys.stderr)
 
     async def watch(conn: ClientConnection, start: trio.CancelScope) -> None:
         stage[0] = f"the interrogation of CA {args.common_address} (ACT_CON and ACT_TERM)"
@@ -200,6 +207,20 @@ def _table(points: object) -> str:
     rows = [_point_row(p) for p in sorted(points, key=lambda p: (p.common_address, p.io_address))]  # type: ignore[attr-defined]
     return "\n".join([_HEADER, *rows])
 
+
+
+def _unwritable(path: str) -> str | None:
+    """Why a capture file cannot be written at ``path``, or None; nothing is created."""
+    import os
+
+    if os.path.isdir(path):
+        return "is a directory; name a file (monitor.pcapng)"
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"cannot write there: the folder {folder} does not exist"
+    if not os.access(path if os.path.exists(path) else folder, os.W_OK):
+        return "cannot write there: permission denied"
+    return None
 
 
 async def _interrupt_on_sigterm() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from c104test.cli import main
 from tests.faults.scripted_rtu import ACT_CON, CLOSE, FaultyRtu
 
 from .test_cli_runtime import LIMIT, assert_no_traceback, command
@@ -85,14 +86,14 @@ def test_simulate_and_monitor_on_ipv6_loopback_and_the_summary_at_ctrl_c(
 
 
 @pytest.mark.parametrize("text", ["::1:2404", "::1:34901"])
-def test_an_ipv6_address_with_a_port_but_no_brackets_is_refused_with_the_way_to_write_it(text: str) -> None:
+def test_an_ipv6_address_with_a_port_but_no_brackets_is_refused_with_the_way_to_write_it(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """'::1:34901' was tried as host '::1:34901' port 2404: 'Name or service not known'; and
     '::1:2404' is a valid address of another host, so the monitor connected there."""
-    result = command("monitor", text, "--once")
-    assert result.returncode == 2
-    assert_no_traceback(result)
+    assert main(["monitor", text, "--once"]) == 2
     head, _, port = text.rpartition(":")
-    assert f"Write an IPv6 address in brackets: [{head}]:{port} for port {port}" in result.stderr
+    assert f"Write an IPv6 address in brackets: [{head}]:{port} for port {port}" in capsys.readouterr().err
 
 
 def test_a_refused_ipv6_connect_names_the_address_in_brackets_once() -> None:
@@ -160,3 +161,18 @@ def test_an_rtu_that_closes_after_the_act_con_is_not_said_to_withhold_the_confir
         "c104test monitor: connection closed while waiting for the termination (ACT_TERM) of "
         "C_IC_NA_1 IOA 0 CA 65535; its confirmation came (positive): closed by the peer\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [("missing/monitor.pcapng", "cannot write there: the folder {tmp}/missing does not exist"),
+     (".", "is a directory; name a file (monitor.pcapng)")],
+)
+def test_monitor_refuses_a_capture_it_could_not_write_before_it_connects(
+    tmp_path: Path, where: str, reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The monitor watched until Ctrl-C and then said '[Errno 2] No such file or directory':
+    the frames it was asked to keep were lost."""
+    path = tmp_path / where
+    assert main(["monitor", "127.0.0.1:1", "--capture", str(path)]) == 2  # port 1: never reached
+    assert capsys.readouterr().err == f"c104test monitor: --capture {path}: {reason.format(tmp=tmp_path)}\n"
