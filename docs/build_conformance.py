@@ -197,8 +197,9 @@ def render_suite() -> str:
         "            VAR    ${PICS}    ${pics}    scope=SUITE    # robocop: off=no-suite-variable",
         "        END",
         "    ELSE IF    '${PICS}' == '${EMPTY}'",
-        "        Fail    The conformance cases against the RTU at ${RTU_HOST}:${RTU_PORT} need its PICS:"
-        " --variable PICS:rtu.yaml (c104test conformance --pics-template prints one to fill in)",
+        "        VAR    ${message}    The conformance cases against the RTU at ${RTU_HOST}:${RTU_PORT} need its PICS:",
+        "        ...    --variable PICS:rtu.yaml (c104test conformance --pics-template prints one to fill in)",
+        "        Fail    ${message}",
         "    END",
         "",
         "Stop All Simulated RTUs",
