@@ -78,7 +78,7 @@ def _run_monitor(args: argparse.Namespace) -> int:
     import trio
 
     from c104test.engine.client import ClientConnection, open_connection
-    from c104test.engine.errors import C104TestError, unwrap_group
+    from c104test.engine.errors import C104TestError, CommandTimeout, unwrap_group
     from c104test.engine.transport import Endpoint
     from c104test.protocol.link import LinkParameters
 
@@ -125,7 +125,11 @@ def _run_monitor(args: argparse.Namespace) -> int:
 
     async def watch(conn: ClientConnection, start: trio.CancelScope) -> None:
         stage[0] = f"the interrogation of CA {args.common_address} (ACT_CON and ACT_TERM)"
-        result = await conn.interrogation(args.common_address)
+        # The interrogation's own timeout ends it just before --timeout would: its error says whether
+        # the ACT_CON came and only the ACT_TERM is missing (--timeout's said "did not complete").
+        remaining = round(max(start.deadline - trio.current_time(), 0.01), 2)
+        start.deadline += 1
+        result = await conn.interrogation(args.common_address, timeout=remaining)
         start.deadline = math.inf
         print(f"interrogation: {result}", flush=True)
         if not result.positive:
@@ -170,6 +174,13 @@ def _run_monitor(args: argparse.Namespace) -> int:
             print(
                 f"c104test monitor: {Endpoint(host, port)}: {stage[0]} did not complete within "
                 f"{args.timeout:g} s (--timeout)",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        if isinstance(exc, CommandTimeout):
+            print(
+                f"c104test monitor: {Endpoint(host, port)}: {str(exc).splitlines()[0].removesuffix('; last frames:')} "
+                f"(--timeout {args.timeout:g} s for the connect, STARTDT and the interrogation)",
                 file=sys.stderr,
             )
             return EXIT_FAILED

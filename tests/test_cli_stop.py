@@ -176,3 +176,18 @@ def test_monitor_refuses_a_capture_it_could_not_write_before_it_connects(
     path = tmp_path / where
     assert main(["monitor", "127.0.0.1:1", "--capture", str(path)]) == 2  # port 1: never reached
     assert capsys.readouterr().err == f"c104test monitor: --capture {path}: {reason.format(tmp=tmp_path)}\n"
+
+
+def test_an_rtu_that_never_terminates_the_interrogation_is_named_so() -> None:
+    """--timeout said only 'the interrogation of CA 65535 (ACT_CON and ACT_TERM) did not complete'
+    when the ACT_CON had come and only the ACT_TERM was missing."""
+    rtu = FaultyRtu(lambda n, asdu: [ACT_CON])
+    try:
+        result = command("monitor", f"127.0.0.1:{rtu.port}", "--once", "--timeout", "1")
+    finally:
+        rtu.stop()
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"c104test monitor: 127.0.0.1:{rtu.port}: no ACT_TERM for C_IC_NA_1 IOA 0 CA 65535 within 1 s "
+        "(--timeout 1 s for the connect, STARTDT and the interrogation)\n"
+    )
