@@ -30,6 +30,7 @@ from .cli_arguments import (
     EXIT_OK,
     add_tls_options,
     address,
+    listen_host,
     port_or_zero,
     report_directory,
     seconds,
@@ -178,7 +179,9 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
         epilog="example: c104test simulate --profile rtu.yaml --port 2404",
     )
     parser.add_argument("--profile", metavar="FILE", help="RTU profile (YAML); default: the demo RTU")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--host", type=listen_host, default="127.0.0.1", help="address to listen on (default 127.0.0.1; ::1 for IPv6)"
+    )
     parser.add_argument("--port", type=port_or_zero, default=2404, help="TCP port (default 2404; 0 = any free port)")
     parser.add_argument(
         "--no-changes", action="store_true", help="keep values still (no spontaneous changes by themselves)"

@@ -192,3 +192,11 @@ def test_an_rtu_that_never_terminates_the_interrogation_is_named_so() -> None:
         r"\(--timeout 1 s for the connect, STARTDT and the interrogation\)\n",
         result.stderr,
     ), result.stderr
+
+
+@pytest.mark.parametrize(("text", "host"), [("[::1]", "::1"), (" ::1 ", "::1"), ("0.0.0.0", "0.0.0.0")])
+def test_simulate_host_takes_an_ipv6_address_with_or_without_brackets(text: str, host: str) -> None:
+    """--host [::1] (as written in [::1]:2404) failed: 'cannot listen on [[::1]]:2404'."""
+    from c104test.cli_arguments import listen_host
+
+    assert listen_host(text) == host
