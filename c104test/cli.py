@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 
 from c104test import __version__
@@ -29,7 +30,7 @@ from .cli_arguments import (
     EXIT_OK,
     add_tls_options,
     address,
-    common_address,
+    listen_host,
     port_or_zero,
     report_directory,
     seconds,
@@ -70,7 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_explain(commands)
     _add_simulate(commands)
-    _add_monitor(commands)
+    from c104test.cli_monitor import add_monitor  # its own module, as conformance
+
+    add_monitor(commands)
     _add_fat(commands)
     _add_report(commands)
     _add_demo(commands)
@@ -176,7 +179,9 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
         epilog="example: c104test simulate --profile rtu.yaml --port 2404",
     )
     parser.add_argument("--profile", metavar="FILE", help="RTU profile (YAML); default: the demo RTU")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--host", type=listen_host, default="127.0.0.1", help="address to listen on (default 127.0.0.1; ::1 for IPv6)"
+    )
     parser.add_argument("--port", type=port_or_zero, default=2404, help="TCP port (default 2404; 0 = any free port)")
     parser.add_argument(
         "--no-changes", action="store_true", help="keep values still (no spontaneous changes by themselves)"
@@ -271,6 +276,10 @@ def _run_simulate(args: argparse.Namespace) -> int:
         capture=capture,
     )
 
+    from c104test.engine.transport import Endpoint
+
+    began = time.monotonic()
+
     async def run() -> None:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
@@ -280,7 +289,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
                 for s in profile.stations
             )
             print(
-                f"c104test simulate: {profile.name or 'RTU'} listening on {args.host}:{port}, "
+                f"c104test simulate: {profile.name or 'RTU'} listening on {Endpoint(args.host, port)}, "
                 f"{stations}; Ctrl-C stops",
                 flush=True,
             )
@@ -292,18 +301,25 @@ def _run_simulate(args: argparse.Namespace) -> int:
     except BaseException as caught:  # a nursery wraps the error in a group: report the one inside
         exc = _one_error(caught)
         if isinstance(exc, KeyboardInterrupt):
-            return EXIT_OK
-        if isinstance(exc, OSError):
+            pass  # stopped: the summary below
+        elif isinstance(exc, OSError):
             reason = exc.strerror or str(exc)
-            print(f"c104test simulate: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
+            print(f"c104test simulate: cannot listen on {Endpoint(args.host, args.port)}: {reason}", file=sys.stderr)
             return EXIT_FAILED
-        if isinstance(exc, Exception):
+        elif isinstance(exc, Exception):
             print(f"c104test simulate: {type(exc).__name__}: {exc}", file=sys.stderr)
             return EXIT_FAILED
-        raise
+        else:
+            raise
     finally:
         if capture is not None:  # connections still open at the stop were written up to it
             capture.close()
+    refused = f", {simulator.connections_refused} refused" if simulator.connections_refused else ""
+    print(
+        f"c104test simulate: stopped after {time.monotonic() - began:.1f} s; "
+        f"{simulator.connections_served} connections served{refused}",
+        flush=True,
+    )
     return EXIT_OK
 
 
@@ -316,168 +332,6 @@ async def _stop_on_signal(scope: object) -> None:
         async for _ in signals:
             scope.cancel()  # type: ignore[attr-defined]
             return
-
-
-# ---- monitor ----------------------------------------------------------------------------------
-
-
-def _add_monitor(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "monitor",
-        help="connect to an RTU, interrogate it and show its points live",
-        description=(
-            "Connect, start data transfer, run a station interrogation and show every point in a "
-            "table that follows the RTU's reports, until Ctrl-C. On a terminal the table is redrawn; "
-            "otherwise (a pipe, a file) a header line comes first and then one plain line per "
-            "report. Exit status 1 when the RTU cannot be reached, does not start data transfer "
-            "or refuses or does not confirm the interrogation within --timeout."
-        ),
-        epilog="example: c104test monitor 127.0.0.1:2404 --common-address 47",
-    )
-    parser.add_argument(
-        "address", nargs="?", default=("127.0.0.1", 2404), type=address, metavar="HOST[:PORT]",
-        help="default 127.0.0.1:2404",
-    )
-    parser.add_argument(
-        "--common-address", "-c", type=common_address, default=0xFFFF, help="CA to interrogate (default 65535: all)"
-    )
-    parser.add_argument(
-        "--timeout", type=seconds, default=10.0,
-        help="seconds for the whole start: connect, STARTDT and the interrogation (default 10)",
-    )
-    parser.add_argument(
-        "--journal-size", type=_journal_size, default=None, metavar="SIZE",
-        help="memory for the frame journal: 64MiB (the default), 10MB or octets",
-    )
-    parser.add_argument(
-        "--capture", metavar="FILE", default=None,
-        help="once data transfer has started, write the connection's frames to FILE when the monitor ends "
-        "(Ctrl-C, --once, a failure; pcapng, from the journal, so --journal-size bounds it)",
-    )
-    parser.add_argument("--once", action="store_true", help="print the table once after the interrogation and exit")
-    add_tls_options(parser, "the RTU")
-    parser.set_defaults(run=_run_monitor)
-
-
-def _journal_size(text: str) -> int:
-    from c104test.engine.journal import parse_size
-
-    try:
-        return parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _run_monitor(args: argparse.Namespace) -> int:
-    import math
-
-    import trio
-
-    from c104test.engine.client import ClientConnection, open_connection
-    from c104test.engine.errors import C104TestError
-    from c104test.protocol.link import LinkParameters
-
-    host, port = args.address
-    params = LinkParameters(t0=args.timeout)
-    terminal = sys.stdout.isatty()
-    transport = tls_transport(args, "monitor", server=False)
-    if transport is None:
-        return EXIT_BAD_INPUT
-    refused: list[str] = []
-    # what the start was waiting for when --timeout ran out, for the one-line error
-    stage = ["the TCP connect and the STARTDT confirmation"]
-
-    async def run() -> None:
-        # --timeout bounds the whole start: TCP connect, STARTDT con (else t1, 15 s, would be the
-        # bound) and the interrogation's ACT_CON and ACT_TERM; watching afterwards is unbounded
-        with trio.fail_after(args.timeout) as start:
-            async with open_connection(
-                host, port, params=params, command_timeout=args.timeout, journal_size=args.journal_size,
-                transport=transport,
-            ) as conn:
-                try:
-                    await watch(conn, start)
-                finally:
-                    if args.capture:  # Ctrl-C ends the watch here too: the frames are the evidence
-                        written = conn.journal.write_pcap(args.capture)
-                        print(f"c104test monitor: {written} frames written to {args.capture}", file=sys.stderr)
-
-    async def watch(conn: ClientConnection, start: trio.CancelScope) -> None:
-        stage[0] = f"the interrogation of CA {args.common_address} (ACT_CON and ACT_TERM)"
-        result = await conn.interrogation(args.common_address)
-        start.deadline = math.inf
-        print(f"interrogation: {result}", flush=True)
-        if not result.positive:
-            refused.append(f"the RTU refused the interrogation of CA {args.common_address}: {result}")
-            return
-        if not terminal:
-            print(_HEADER, flush=True)
-        shown: dict[tuple[int, int], str] = {}
-        while True:
-            lines = []
-            for point in sorted(conn.points, key=lambda p: (p.common_address, p.io_address)):
-                row = _point_row(point)
-                key = (point.common_address, point.io_address)
-                if shown.get(key) != row:
-                    shown[key] = row
-                    lines.append(row)
-            if lines:
-                if terminal:
-                    print("\x1b[2J\x1b[H" + _table(conn.points), flush=True)
-                else:
-                    print("\n".join(lines), flush=True)
-            if args.once:
-                return
-            await trio.sleep(0.5)
-
-    try:
-        trio.run(run)
-    except KeyboardInterrupt:
-        return EXIT_OK
-    except BaseException as caught:
-        exc = _one_error(caught)
-        if isinstance(exc, KeyboardInterrupt):
-            return EXIT_OK
-        if isinstance(exc, trio.TooSlowError):
-            print(
-                f"c104test monitor: {host}:{port}: {stage[0]} did not complete within "
-                f"{args.timeout:g} s (--timeout)",
-                file=sys.stderr,
-            )
-            return EXIT_FAILED
-        if isinstance(exc, C104TestError | OSError | ValueError):
-            print(f"c104test monitor: {str(exc).splitlines()[0]}", file=sys.stderr)
-            return EXIT_FAILED
-        raise
-    if refused:
-        print(f"c104test monitor: {refused[0]}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
-
-
-_HEADER = f"{'CA':>5} {'IOA':>8}  {'TYPE':<10} {'VALUE':<24} {'QUALITY':<22} {'COT':<24} TIME"
-
-
-def _point_row(point: object) -> str:
-    from c104test.rules import quality as rq
-    from c104test.rules.values import show_value
-
-    p = point  # a c104test.engine.points.PointValue
-    # shown as every report and failure message shows them: ON/OFF, float32 digits, IV, NT
-    quality = p.quality  # type: ignore[attr-defined]
-    qtext = "good" if not quality else rq.show_flags(rq.flags_of(quality))
-    value = show_value(p.value)  # type: ignore[attr-defined]
-    time = "" if p.time is None else str(p.time)  # type: ignore[attr-defined]
-    cot = getattr(p.cot, "name", p.cot)  # type: ignore[attr-defined]
-    return (
-        f"{p.common_address:>5} {p.io_address:>8}  {p.type.name:<10} {value!s:<24} "  # type: ignore[attr-defined]
-        f"{qtext:<22} {cot!s:<24} {time}"
-    )
-
-
-def _table(points: object) -> str:
-    rows = [_point_row(p) for p in sorted(points, key=lambda p: (p.common_address, p.io_address))]  # type: ignore[attr-defined]
-    return "\n".join([_HEADER, *rows])
 
 
 # ---- demo -------------------------------------------------------------------------------------

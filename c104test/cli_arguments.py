@@ -10,7 +10,7 @@ import os
 import sys
 
 __all__ = [
-    "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "add_tls_options", "address", "common_address", "number_in",
+    "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "add_tls_options", "address", "common_address", "listen_host", "number_in",
     "port_or_zero", "report_directory", "seconds", "tls_transport",
 ]
 
@@ -62,7 +62,40 @@ def address(text: str) -> tuple[str, int]:
         host, port = text.split(":")
     else:  # a name, an IPv4 address or a bare IPv6 address
         host, port = text, "2404"
+        _refuse_ambiguous_ipv6(text)
     return host or "127.0.0.1", number_in(port, "port", 1, 65535)
+
+
+def _refuse_ambiguous_ipv6(text: str) -> None:
+    """``::1:2404`` is the address ::1:2404 and port 2404 to a parser, but ::1 and port 2404 to
+    whoever wrote it (it went to the wrong host, or to 'Name or service not known')."""
+    import ipaddress
+
+    head, _, tail = text.rpartition(":")
+    if not tail.isdigit():
+        return
+    try:
+        ipaddress.IPv6Address(head)
+    except ValueError:
+        return
+    try:
+        ipaddress.IPv6Address(text)
+        other = f", [{text}] for that address on port 2404"
+    except ValueError:
+        other = ""
+    raise argparse.ArgumentTypeError(
+        f"{text!r}: is {tail} a port? Write an IPv6 address in brackets: [{head}]:{tail} for port {tail}{other}"
+    )
+
+
+def listen_host(text: str) -> str:
+    """An address to listen on: 0.0.0.0, ::1 or [::1] (the brackets of HOST:PORT are dropped)."""
+    host = text.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host or any(c.isspace() or c in "[]/" for c in host):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an address to listen on (127.0.0.1, 0.0.0.0, ::1)")
+    return host
 
 
 def report_directory(path: str, command: str) -> bool:

@@ -123,12 +123,13 @@ CONVENTIONS = """\
   section *c104test frames*: the frames of the scenario's connections, explained (`>>` sent, `<<`
   received), from a few before the last When step (the action a Then step checks) to the failure,
   with both places marked. `--tb=long` shows the Python traceback as well.
-* **Cucumber JSON**, for CI dashboards and signed FAT records: `pytest features -n 0
+* **Cucumber JSON**, for CI dashboards and signed FAT records: `pytest features
   --cucumberjson=reports/cucumber.json` (pytest-bdd's option; outlines are expanded, one element per
   example). Both pytest-bdd reports see only the scenarios of their own process, so they need one:
-  `-n 0` overrides this repository's four pytest-xdist workers (`addopts` in `pyproject.toml`), and
-  the plugin refuses them with more than one worker.
-* **Gherkin on the console**: `pytest features -n 0 -v --gherkin-terminal-reporter`.
+  `pytest features` runs in one process (`features/pytest.ini`, with or without pytest-xdist; the
+  repository's own suite runs them on four workers), and the plugin refuses the reports with more
+  than one worker.
+* **Gherkin on the console**: `pytest features -v --gherkin-terminal-reporter`.
 * JUnit XML as usual: `--junitxml=reports/junit.xml`.
 
 ## Writing your own steps

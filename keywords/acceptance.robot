@@ -280,7 +280,8 @@ Second Simulated RTU Runs Beside The First
     [Documentation]    Two simulators in one process; stopping one closes its connections only.
     # not c104-peer: tests a second simulated RTU, not the RTU under test
     ${port}    Start Simulated RTU    alias=spare
-    Connect To RTU    127.0.0.1    ${port}    alias=spare    common_address=${CA}
+    # the spare is the demo RTU (CA 47) whatever RTU is under test (--variable CA:12 ...)
+    Connect To RTU    127.0.0.1    ${port}    alias=spare    common_address=47
     Send Interrogation
     Set Simulated Point    100    OFF    alias=spare
     Expect State    100    OFF

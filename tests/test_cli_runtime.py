@@ -139,7 +139,7 @@ def test_monitor_once_of_a_refused_common_address_exits_1(simulator: int) -> Non
         "c104test monitor: the RTU refused the interrogation of CA 12: "
         + result.stdout.splitlines()[0].removeprefix("interrogation: ")
     ]
-    assert "negative" in result.stdout
+    assert "negative (UNKNOWN_CA)" in result.stdout  # the cause says why (was only "negative")
 
 
 def test_monitor_into_a_file_writes_a_header_and_plain_lines(simulator: int) -> None:

@@ -491,6 +491,11 @@ def _quality(reader: _Reader, fields: dict[str, tuple[Node, Node]], where: str) 
 def load_pics(path: str | os.PathLike[str]) -> Pics:
     """A PICS from a YAML file (UTF-8)."""
     name = os.fspath(path)
+    if not name.strip():  # an unset ${PICS} in Robot, an empty --pics: "cannot read" named no file
+        raise PicsError(
+            "(no file)", 0, "", "no PICS file given: the device's PICS says what it claims "
+            "(`c104test conformance --pics-template` prints a template to fill in)"
+        )
     try:
         with open(name, "rb") as handle:
             data = handle.read()

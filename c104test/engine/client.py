@@ -158,7 +158,7 @@ class ClientConnection(StationRequests, Expectations):
     # ---- lifecycle -------------------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        return f"<ClientConnection {self.host}:{self.port} {self.state.name}>"
+        return f"<ClientConnection {Endpoint(self.host, self.port)} {self.state.name}>"
 
     @property
     def link(self) -> Link | None:
@@ -269,7 +269,7 @@ class ClientConnection(StationRequests, Expectations):
         link.withhold_acknowledgements = self.withhold_acknowledgements
         link.ignore_test_frames = self.ignore_test_frames
         session = Session(
-            opened, link, self.journal, self, peer=f"the RTU at {self.host}:{self.port}", on_frame=self._frame
+            opened, link, self.journal, self, peer=f"the RTU at {Endpoint(self.host, self.port)}", on_frame=self._frame
         )
         self._link, self._session = link, session
         self.local_address, self.peer_address = opened.local, opened.peer
@@ -323,10 +323,10 @@ class ClientConnection(StationRequests, Expectations):
         if failure is not None:
             kind = type(failure) if isinstance(failure, LinkDown) else LinkDown
             raise kind(
-                f"connection to {self.host}:{self.port} failed to start: {failure}", by=by, cause=cause
+                f"connection to {Endpoint(self.host, self.port)} failed to start: {failure}", by=by, cause=cause
             ) from failure
         if not self._closing:
-            context = "" if cause is CloseCause.PEER_NOT_READING else f"connection to {self.host}:{self.port} closed"
+            context = "" if cause is CloseCause.PEER_NOT_READING else f"connection to {Endpoint(self.host, self.port)} closed"
             raise session.exception(context) from session.error
 
     async def _drive(self, session: Session, scope: trio.CancelScope) -> None:
@@ -417,7 +417,7 @@ class ClientConnection(StationRequests, Expectations):
         session = self._session
         if self._link is None or session is None or not session.is_open or self._link.state is LinkState.CLOSED:
             raise NotConnected(
-                f"connection to {self.host}:{self.port} is not open ({self.state.name}"
+                f"connection to {Endpoint(self.host, self.port)} is not open ({self.state.name}"
                 + (f": {self.close_reason}" if self.close_reason else "")
                 + ")"
             )
@@ -432,7 +432,7 @@ class ClientConnection(StationRequests, Expectations):
         except trio.TooSlowError:
             names = " or ".join(s.name for s in states)
             raise CommandTimeout(
-                f"connection to {self.host}:{self.port} did not become {names} within {timeout:g} s "
+                f"connection to {Endpoint(self.host, self.port)} did not become {names} within {timeout:g} s "
                 f"(state {self.state.name})"
             ) from None
 
@@ -761,7 +761,7 @@ class ClientConnection(StationRequests, Expectations):
         if until is not None:
             return None  # mid-batch: the link's end (if the batch holds it) is judged after the batch
         if self._link is None or self._link.state is LinkState.CLOSED:
-            raise self._down(f"connection closed while waiting for the confirmation of {_name(awaited.asdu)}")
+            raise self._down(_waiting_for(awaited))
         return None
 
     def _check_late_termination(self) -> None:
@@ -769,6 +769,21 @@ class ClientConnection(StationRequests, Expectations):
         pending, self._unterminated = self._unterminated, None
         if pending is not None:
             check_late_termination(self.journal, *pending)
+
+
+def _waiting_for(awaited: AwaitedCommand) -> str:
+    """What the command was waiting for when the link ended: its ACT_CON, or (after one came)
+    its ACT_TERM, so a log never says the confirmation was missing when only the end was."""
+    name = _name(awaited.asdu)
+    confirmation = awaited.confirmation
+    if confirmation is None:
+        return f"connection closed while waiting for the confirmation of {name}"
+    count = sum(len(asdu.objects) for asdu in awaited.brought)
+    objects = f", then {count} objects" if count else ""
+    return (
+        f"connection closed while waiting for the termination (ACT_TERM) of {name}; "
+        f"its confirmation came ({'negative' if confirmation.negative else 'positive'}{objects})"
+    )
 
 
 def _mode(act_term: ActTerm | None, wait_termination: bool) -> ActTerm | None:

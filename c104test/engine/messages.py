@@ -13,6 +13,9 @@ from ..protocol.asdu import Asdu, UnknownAsdu
 from ..protocol.enums import Cot, Type
 from ..protocol.objects import InformationObject
 
+# the causes of a confirmation; a negative answer with another cause names it (COT 44-47)
+_CONFIRMING = (Cot.ACTIVATION_CON, Cot.DEACTIVATION_CON)
+
 __all__ = ["CommandResult", "MessageFilter"]
 
 
@@ -67,6 +70,9 @@ class CommandResult:
 
     def __str__(self) -> str:
         state = {None: "no confirmation", True: "positive", False: "negative"}[self.positive]
+        cot = self.confirmation_cot
+        if self.positive is False and cot is not None and cot not in _CONFIRMING:
+            state += f" ({getattr(cot, 'name', f'COT {cot}')})"  # why: UNKNOWN_CA, UNKNOWN_IOA ...
         if self.positive is None and self.termination is not None:
             state = "ACT_TERM without ACT_CON"
         term = ", terminated" if self.terminated else ""

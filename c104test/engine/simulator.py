@@ -124,7 +124,7 @@ from .journal import Direction, Journal, JournalBudget, JournalEntry, parse_size
 from .pcap import CaptureWriter, Conversation
 from .profile import Profile, demo_profile
 from .session import CloseInfo, Session
-from .transport import OpenStream, Transport
+from .transport import Endpoint, OpenStream, Transport
 
 __all__ = [
     "BROADCAST_CA",
@@ -247,7 +247,7 @@ class SimulatorConnection:
 
     @property
     def name(self) -> str:
-        return f"{self.peer[0]}:{self.peer[1]}"
+        return str(Endpoint(*self.peer))  # [::1]:2404 for IPv6
 
     @property
     def state(self) -> LinkState:
@@ -633,7 +633,7 @@ class Simulator:
                         )
                     )
                     self.port = listeners[0].socket.getsockname()[1]
-                    log.info("simulator %r listening on %s:%d", self.profile.name, host, self.port)
+                    log.info("simulator %r listening on %s", self.profile.name, Endpoint(host or "*", self.port))
                     self.station.start_timers(trio.current_time())
                     nursery.start_soon(self._station_timer)
                     task_status.started(self.port)

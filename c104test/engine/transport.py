@@ -13,6 +13,7 @@ trio stream and the real local and peer addresses (for pcap files and log lines)
 from __future__ import annotations
 
 import logging
+import os
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -123,15 +124,15 @@ class Transport:
             if stream is not None:
                 await trio.aclose_forcefully(stream)
                 raise TlsFailed(
-                    f"TLS handshake with the RTU at {host}:{port} did not finish within"
+                    f"TLS handshake with the RTU at {Endpoint(host, port)} did not finish within"
                     f" t0={timeout:g} s (does it speak TLS on this port?)"
                 ) from None
             raise ConnectFailed(
-                f"cannot connect to {host}:{port}: no answer within t0={timeout:g} s"
+                f"cannot connect to {Endpoint(host, port)}: no answer within t0={timeout:g} s"
             ) from None
         except OSError as exc:
             raise ConnectFailed(
-                f"cannot connect to {host}:{port}: {_why(exc)} (t0={timeout:g} s)"
+                f"cannot connect to {Endpoint(host, port)}: {_why(exc)} (t0={timeout:g} s)"
             ) from exc
 
     async def serve(
@@ -201,10 +202,16 @@ def _peer(stream: trio.abc.Stream) -> str:
 
 
 def _why(exc: OSError) -> str:
-    """The OS's words; trio wraps the per-address failures of a connect in one OSError."""
-    if exc.strerror:
-        return exc.strerror
+    """The OS's words; trio wraps the per-address failures of a connect in one OSError, whose own
+    strerror repeats the socket address ("Error connecting to ('::1', 2404, 0, 0): ...")."""
     inner = exc.__cause__
     leaves = inner.exceptions if isinstance(inner, BaseExceptionGroup) else (inner,)
-    reasons = [e.strerror for e in leaves if isinstance(e, OSError) and e.strerror]
-    return "; ".join(dict.fromkeys(reasons)) if reasons else str(exc)
+    reasons = [_os_words(e) for e in leaves if isinstance(e, OSError) and e.strerror]
+    if reasons:
+        return "; ".join(dict.fromkeys(reasons))
+    return _os_words(exc) if exc.strerror else str(exc)
+
+
+def _os_words(exc: OSError) -> str:
+    """'Connection refused', not trio's "Error connecting to ('::1', 2404, 0, 0): Connection refused"."""
+    return os.strerror(exc.errno) if isinstance(exc.errno, int) and exc.errno > 0 else str(exc.strerror)

@@ -19,6 +19,7 @@ from ..engine.journal import parse_size
 from ..engine.profile import load_profile
 from ..engine.termination import ActTerm
 from ..engine.tls import tls_options, tls_transport
+from ..engine.transport import Endpoint
 from ..protocol.closing import ClosedBy
 from ..protocol.enums import ConnectionState
 from ..protocol.link import LinkParameters
@@ -229,7 +230,7 @@ class ConnectionKeywords(LibraryComponent):
         state = "data transfer started" if start_data_transfer else "data transfer stopped"
         ca = "no default common address" if common_address is None else f"common address {common_address}"
         over = f" over {rtu.engine.tls or 'TLS'}" if tls is not None else ""
-        logger.info(f"Connected to {host}:{port}{over} as {session.name}; {state}; {ca}; act_term={act_term.value}.")
+        logger.info(f"Connected to {Endpoint(host, port)}{over} as {session.name}; {state}; {ca}; act_term={act_term.value}.")
         return session.index
 
     def _default_common_address(self, host: str, port: int, profile: str | None) -> int | None:

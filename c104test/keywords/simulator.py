@@ -17,6 +17,7 @@ from robotlibcore import keyword
 
 from ..engine.profile import Profile, demo_profile, load_profile
 from ..engine.tls import tls_options, tls_transport
+from ..engine.transport import Endpoint
 from ..protocol.enums import Cot
 from ..protocol.station import parse_fault
 from ..rules import quality_for, value_for
@@ -124,12 +125,12 @@ class SimulatorKeywords(LibraryComponent):
             rtu = SimulatedRtu.start(chosen, host, port, transport=transport, **options)
         except OSError as exc:
             raise RuntimeError(
-                f"cannot start the simulated RTU on {host}:{port}: {exc.strerror or exc}"
+                f"cannot start the simulated RTU on {Endpoint(host, port)}: {exc.strerror or exc}"
             ) from None
         self.simulators.register(rtu, alias or None)
         stations = ", ".join(str(s.common_address) for s in chosen.stations)
         logger.info(
-            f"Simulated RTU '{chosen.name or 'profile'}' listening on {host}:{rtu.port}"
+            f"Simulated RTU '{chosen.name or 'profile'}' listening on {Endpoint(host, rtu.port)}"
             f"{' (TLS)' if tls is not None else ''} "
             f"(CA {stations})."
         )

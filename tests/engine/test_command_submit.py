@@ -251,3 +251,21 @@ async def test_every_report_before_the_act_con_is_applied_when_on_done_is_called
         outcome = await done.outcome()
         assert isinstance(outcome, CommandResult) and outcome.positive
         assert all(p is not None and p.value is True for p in seen[0]), [p is not None for p in seen[0]]
+
+
+@trio_test
+async def test_link_down_after_the_act_con_says_the_act_term_was_awaited() -> None:
+    """The monitor said 'closed while waiting for the confirmation' of an interrogation whose
+    ACT_CON had come: the RTU closed while the tool waited for the ACT_TERM."""
+    async with connected() as (client, rtu):
+        done = Done()
+        command = single_command(500)
+        assert submit(client, command, done, timeout=5, act_term=ActTerm.REQUIRED)
+        await rtu.expect_i()
+        await rtu.send_asdus([answer(command, Cot.ACTIVATION_CON)])
+        await rtu.close()
+        error = await done.outcome()
+        assert isinstance(error, LinkDown)
+        assert "waiting for the termination (ACT_TERM) of C_SC_NA_1 IOA 500 CA 47" in str(error)
+        assert "its confirmation came (positive)" in str(error)
+        assert "closed by the peer" in str(error)
