@@ -687,23 +687,26 @@ class ClientConnection(StationRequests, Expectations):
             outside(session.resume)
         return True
 
-    def outside_reader(self) -> tuple[int, Callable[[float, Callable[[Callable[[], None]], None]], bool]] | None:
-        """After ``submit_command(outside=...)``, for the caller still under the bridge's hold:
-        the socket to wait on and ``read(now, later)``, which reads it once and dispatches what
+    def outside_reader(
+        self,
+    ) -> tuple[int, Callable[[float, Callable[[Callable[[], None]], None]], bool], Callable[[bool], None]] | None:
+        """Before ``submit_command(outside=...)``, for the caller under the bridge's hold:
+        the socket to wait on, ``read(now, later)``, which reads it once and dispatches what
         came as the trio thread's reader would (``Session.read_outside``; False: stop, the trio
-        thread takes over). None when the command's answer cannot be read that way now (TLS or a
-        test stream, a raw-frame callback, a task waiting for this connection's changes).
+        thread takes over), and ``mute(bool)`` (``Session.mute_reader``). None when the command's
+        answer cannot be read that way now (TLS or a test stream, a raw-frame callback, a task
+        waiting for this connection's changes).
 
         The caller must make sure that ``on_asdu`` may run in its thread (the c104 facade's runs
         no user callback then: see ``sync.connection``); ``on_state`` and ``on_frame`` never do.
         """
         session = self._session
-        if session is None or self._submitted is None or self.on_frame is not None or self._watched:
+        if session is None or self.on_frame is not None or self._watched:
             return None
         fd = session.outside_fd()
         if fd < 0:
             return None
-        return fd, partial(self._read_outside, session)
+        return fd, partial(self._read_outside, session), session.mute_reader
 
     def _read_outside(self, session: Session, now: float, later: Callable[[Callable[[], None]], None]) -> bool:
         self._outside_now = now

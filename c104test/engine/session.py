@@ -54,6 +54,7 @@ from ..protocol.link import (
 )
 from .errors import LinkDown, LinkTimeout
 from .journal import Direction, Journal, JournalEntry, release_decoded
+from .read_gate import ReadGate
 from .tls import explain_ssl_error
 from .transport import OpenStream
 
@@ -128,6 +129,7 @@ class Session:
         "_fast_sends",
         "_fd",
         "_flight_since",
+        "_gate",
         "_handed",
         "_handler",
         "_held_sent",
@@ -201,6 +203,8 @@ class Session:
         stream = opened.stream
         plain = isinstance(stream, trio.SocketStream) and os.name == "posix"
         self._fd = stream.socket.fileno() if plain else -1  # for _send_now
+        #: What the reader waits on when another thread may read its socket (``read_outside``).
+        self._gate: ReadGate | None = None
         self._flight_since = 0.0
         self._fast_sends = 0  # os.write sends since the writer last waited (bounded: see _send_in_flight)
         self._nursery_scope: trio.CancelScope | None = None
@@ -279,6 +283,17 @@ class Session:
         if self._produce is not None or self.closed is not None or self._handed or not self._reading.is_set():
             return -1
         return self._fd
+
+    def mute_reader(self, muted: bool) -> None:
+        """For the thread of ``read_outside``, under the same hold: the trio thread's reader is
+        not woken for octets while muted (``engine.read_gate``); unmute before giving the hold
+        back."""
+        gate = self._gate
+        if gate is not None:
+            if muted:
+                gate.mute()
+            else:
+                gate.unmute()
 
     def read_outside(self, now: float, later: Callable[[Callable[[], None]], None]) -> bool:
         """The reader's turn, taken by another thread while the trio thread is parked
@@ -422,39 +437,49 @@ class Session:
         wait_readable = trio.lowlevel.wait_readable
         read = os.read
         clock = trio.lowlevel.current_clock()  # its current_time() is trio.current_time(), two calls fewer
-        while True:
-            if not self._reading.is_set():
-                await self._reading.wait()
-            # One cancel scope per reading period, not per receive (entering one costs
-            # microseconds): ``pause_reading`` cancels it, and the only checkpoint inside is
-            # the receive, which is cancel-safe on plain streams.
-            with trio.CancelScope() as self._receive_scope:
-                while self._reading.is_set():
-                    try:
-                        if fd >= 0:
-                            # A plain TCP socket: wait until readable, then one os.read (as
-                            # _write_in_flight writes), inline. Cancel-safe like trio's
-                            # receive_some: a cancelled wait has read nothing. trio's own tries
-                            # the read first and waits only when it fails, which on a command
-                            # round trip is a failed recv (a raised BlockingIOError) per frame.
-                            await wait_readable(fd)  # a checkpoint, as receive_some has
-                            try:
-                                data = read(fd, _RECEIVE_SIZE)
-                            except BlockingIOError:
-                                continue  # woken without data (it can happen): wait again
-                        else:
-                            data = await receive(_RECEIVE_SIZE)
-                    except trio.ClosedResourceError:
-                        return
-                    except (trio.BrokenResourceError, OSError) as exc:
-                        self._end(CloseCause.CONNECTION_RESET, f"connection lost: {_cause_text(exc)}")
-                        return
-                    if not data:
-                        self._end(CloseCause.PEER_CLOSED, "closed by the peer")
-                        return
-                    now = clock.current_time()
-                    self._received(link.receive_data(data, now), now)
-            self._receive_scope = None
+        if fd >= 0 and self._produce is None:  # a client's: its caller may read it (read_outside)
+            self._gate = ReadGate(fd)
+            ready = self._gate.fileno()
+        else:
+            ready = fd
+        try:
+            while True:
+                if not self._reading.is_set():
+                    await self._reading.wait()
+                # One cancel scope per reading period, not per receive (entering one costs
+                # microseconds): ``pause_reading`` cancels it, and the only checkpoint inside is
+                # the receive, which is cancel-safe on plain streams.
+                with trio.CancelScope() as self._receive_scope:
+                    while self._reading.is_set():
+                        try:
+                            if fd >= 0:
+                                # A plain TCP socket: wait until readable, then one os.read (as
+                                # _write_in_flight writes), inline. Cancel-safe like trio's
+                                # receive_some: a cancelled wait has read nothing. trio's own tries
+                                # the read first and waits only when it fails, which on a command
+                                # round trip is a failed recv (a raised BlockingIOError) per frame.
+                                await wait_readable(ready)  # a checkpoint, as receive_some has
+                                try:
+                                    data = read(fd, _RECEIVE_SIZE)
+                                except BlockingIOError:
+                                    continue  # woken without data (it can happen): wait again
+                            else:
+                                data = await receive(_RECEIVE_SIZE)
+                        except trio.ClosedResourceError:
+                            return
+                        except (trio.BrokenResourceError, OSError) as exc:
+                            self._end(CloseCause.CONNECTION_RESET, f"connection lost: {_cause_text(exc)}")
+                            return
+                        if not data:
+                            self._end(CloseCause.PEER_CLOSED, "closed by the peer")
+                            return
+                        now = clock.current_time()
+                        self._received(link.receive_data(data, now), now)
+                self._receive_scope = None
+        finally:
+            if self._gate is not None:
+                trio.lowlevel.notify_closing(self._gate.fileno())
+                self._gate.close()
 
     async def _writer(self) -> None:
         link = self.link

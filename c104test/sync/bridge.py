@@ -45,6 +45,8 @@ _NOT_ONLY_DATA = select.POLLERR | select.POLLHUP | select.POLLNVAL | getattr(sel
 
 #: ``read(now, later)``: reads the socket once and dispatches it; False: the trio thread takes over.
 Reader = Callable[[float, Callable[[Callable[[], None]], None]], bool]
+#: ``mute(True)``: the trio thread's reader is not woken for octets until ``mute(False)``.
+Mute = Callable[[bool], None]
 
 
 class TrioBridge:
@@ -101,7 +103,7 @@ class TrioBridge:
         timeout: float,
         *,
         outside: bool = False,
-        receive: Callable[[], tuple[int, Reader] | None] | None = None,
+        receive: Callable[[], tuple[int, Reader, Mute] | None] | None = None,
     ) -> T:
         """One thread hop each way: ``submit(done)`` runs as a plain call in the trio thread.
 
@@ -119,14 +121,14 @@ class TrioBridge:
         ``later(fn)`` has the trio thread call ``fn`` soon. When trio is busy (the hold is taken)
         or ``submit`` returns False, the operation goes the one-hop way.
 
-        With ``receive`` too, no hop back either: after ``submit``, still under the hold,
-        ``receive()`` gives the socket the answer comes on and ``read(now, later)``, or None
-        (not that way now). This thread then waits for the socket itself (``poll``, bounded by
+        With ``receive`` too, no hop back either: under the hold, ``receive()`` gives the socket
+        the answer comes on, ``read(now, later)`` and ``mute(bool)``, or None (not that way now).
+        Trio's reader is muted from before ``submit`` until the hold goes back, so that it is
+        not woken for what this thread reads. After ``submit``, this thread waits for the socket itself (``poll``, bounded by
         ``timeout``) and calls ``read`` for each arrival, as the trio thread's reader would,
         until ``done`` has been called, ``read`` returns False, or trio wants to run (woken by
         anything: a timer, another connection; ``_Parked.after_io_wait`` nudges this wait):
-        then it gives the hold back and waits as above. Trio's reader, woken by the same
-        arrival, finds nothing left to read.
+        then it gives the hold back and waits as above.
 
         >>> # Connection._command: engine.submit_command / engine.command / engine.expire_command
         """
@@ -136,6 +138,9 @@ class TrioBridge:
         if outside and parked is not None and parked.hold.acquire(True, _HOLD_WAIT):
             deadline = _time.monotonic() + timeout
             held = True
+            reader = None if receive is None else receive()
+            if reader is not None:
+                reader[2](True)  # muted before the command goes out: its answer can come within the write
             try:
                 try:
                     taken = submit(call.finish, outside=self._later, now=self._clock.current_time())
@@ -144,18 +149,18 @@ class TrioBridge:
                     taken = True
                 if taken:
                     call.handed_off = True
-                    if receive is not None and not call.finished:
-                        self._receive(call, receive, parked, deadline)
+                    if reader is not None and not call.finished:
+                        self._receive(call, reader, parked, deadline)
             except BaseException:  # Ctrl-C or a Robot timeout in the wait: end the operation
                 held = False
-                parked.hold.release()
+                _give_back(parked, reader)
                 if call.handed_off:
                     _soon(token, expire, call.finish)
                     call.wait(_CANCEL_GRACE)
                 raise
             finally:
                 if held:
-                    parked.hold.release()
+                    _give_back(parked, reader)
             if taken:
                 self._wait(call, token, deadline, expire)
                 return call.result()
@@ -166,16 +171,11 @@ class TrioBridge:
         self._wait(call, token, _time.monotonic() + timeout, expire)
         return call.result()
 
-    def _receive(
-        self, call: _Call, receive: Callable[[], tuple[int, Reader] | None], parked: _Parked, deadline: float
-    ) -> None:
+    def _receive(self, call: _Call, reader: tuple[int, Reader, Mute], parked: _Parked, deadline: float) -> None:
         """Under the hold, after the caller's own send: wait for the answer on the socket and read
         it here (see ``run_handoff``). Returns with the call finished, or with the hold to give
         back to the trio thread (it wants to run, the batch is its, the time is up)."""
-        reader = receive()
-        if reader is None:
-            return
-        fd, read = reader
+        fd, read, _ = reader
         poller = parked.poller(fd)
         clock = self._clock
         later = self._later
@@ -468,6 +468,16 @@ class _Call:
         if not self.finished:
             raise RuntimeError("the c104test trio thread stopped during the call")
         return self.value
+
+
+def _give_back(parked: _Parked, reader: tuple[int, Reader, Mute] | None) -> None:
+    """The end of a caller's turn under the hold: trio's reader watches the socket again (what
+    came and stayed unread wakes it at once), then the hold goes back."""
+    try:
+        if reader is not None:
+            reader[2](False)
+    finally:
+        parked.hold.release()
 
 
 def _soon(token: trio.lowlevel.TrioToken, fn: Callable[..., Any], *args: Any) -> None:

@@ -286,3 +286,51 @@ def test_ctrl_c_while_the_caller_waits_for_its_answer_gives_the_hold_back_and_en
     hold = parked.hold
     assert hold.acquire(True, 3)  # given back: trio parks again and lets go of it
     hold.release()
+
+
+class _ReaderSteps(trio.abc.Instrument):
+    """Counts the steps of the sessions' reader tasks (each is a wake-up for octets)."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def before_task_step(self, task: trio.lowlevel.Task) -> None:
+        if task.name.endswith("Session._reader"):
+            self.steps += 1
+
+
+def test_trio_is_not_woken_for_the_answers_the_caller_read(
+    make_client: Callable[..., Any], scripted_rtu: Callable[..., FaultyRtu], reads: list[tuple[str, bool]]
+) -> None:
+    # the caller mutes trio's reader (engine.read_gate) from before its command goes out until
+    # it gives the hold back: the answer it reads wakes no trio task
+    rtu = scripted_rtu(lambda n, asdu: [(0, None)])
+    connection, point = _command_point(make_client, rtu.port)
+    bridge = connection._b
+    steps = _ReaderSteps()
+    bridge.run_sync(trio.lowlevel.add_instrument, steps)
+    try:
+        assert [point.transmit(cause=Cot.ACTIVATION) for _ in range(40)] == [True] * 40
+    finally:
+        bridge.run_sync(trio.lowlevel.remove_instrument, steps)
+    here = threading.current_thread().name
+    assert sum(1 for name, _ in reads if name == here) >= 30, reads
+    assert steps.steps <= 4, f"trio's reader woke {steps.steps} times for 40 answers read by the caller"
+
+
+def test_what_comes_after_the_callers_turn_is_read_by_trio(
+    make_client: Callable[..., Any],
+    scripted_rtu: Callable[..., FaultyRtu],
+    dispatched: list[tuple[str, Any]],
+) -> None:
+    # the ACT_CON, then a report 50 ms later: the caller has given the hold back by then, and
+    # trio's reader, watching the socket again, reads it (a gate left muted would lose it)
+    rtu = scripted_rtu(lambda n, asdu: [(0, None), (0.05, spontaneous(100, 7.5 + n))])
+    connection, point = _command_point(make_client, rtu.port)
+    station = connection.get_station(common_address=CA)
+    for n in range(3):
+        assert point.transmit(cause=Cot.ACTIVATION) is True
+        wait_until(lambda n=n: station.get_point(100) is not None and station.get_point(100).value == 7.5 + n,
+                   2, f"report {n} read after the caller's turn")
+    late = [name for name, cot in dispatched if cot is Cot.SPONTANEOUS]
+    assert len(late) == 3 and all(name.startswith(THREAD_NAME) for name in late), dispatched
