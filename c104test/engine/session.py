@@ -31,7 +31,6 @@ import ssl
 import time as _time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
 
@@ -52,10 +51,17 @@ from ..protocol.link import (
     TestFrameReceived,
     UnexpectedFrame,
 )
+from .ending import (
+    FOR_THE_PEER,
+    NO_FLUSH_CAUSES,
+    TIMEOUT_CAUSES,
+    CloseInfo,
+    cause_text,
+    frames_after,
+)
 from .errors import LinkDown, LinkTimeout
 from .journal import Direction, Journal, JournalEntry, release_decoded
 from .read_gate import ReadGate
-from .tls import explain_ssl_error
 from .transport import OpenStream
 
 __all__ = ["CloseInfo", "Produce", "Session", "SessionHandler"]
@@ -63,10 +69,6 @@ __all__ = ["CloseInfo", "Produce", "Session", "SessionHandler"]
 _RECEIVE_SIZE = 65536
 _SEND_SLICE = 65536
 _FAST_SENDS = 12  # os.write sends in a row without a checkpoint, at most (a k window)
-_TIMEOUT_CAUSES = frozenset({CloseCause.T1_EXPIRED, CloseCause.PEER_NOT_READING})
-#: Causes where this end closed because of the peer: the error says both.
-_FOR_THE_PEER = frozenset({CloseCause.T1_EXPIRED, CloseCause.PEER_NOT_READING, CloseCause.PROTOCOL_VIOLATION})
-_NO_FLUSH_CAUSES = frozenset({CloseCause.PEER_NOT_READING, CloseCause.CONNECTION_RESET})
 _RECEIVED, _SENT = Direction.RECEIVED, Direction.SENT  # plain names: a member looked up on its Enum costs 0.1 us
 #: The events that ``read_outside`` dispatches in another thread: none of them changes the
 #: connection's state or needs trio (a batch with any other, a state change or the link's end,
@@ -91,26 +93,6 @@ class SessionHandler(Protocol):
 
     def changed(self) -> None:
         """After each batch of events and when the session ends: wake waiters."""
-
-
-@dataclass(frozen=True, slots=True)
-class CloseInfo:
-    """How a connection ended: who, why, in words, the peer's offending frame, what stayed unsent.
-
-    >>> CloseInfo(ClosedBy.PEER, CloseCause.PEER_CLOSED, "closed by the peer").peer_closed
-    True
-    """
-
-    by: ClosedBy
-    cause: CloseCause
-    reason: str
-    frame: bytes | None = None
-    unsent_frames: int = 0
-    unsent_octets: int = 0
-
-    @property
-    def peer_closed(self) -> bool:
-        return self.by is ClosedBy.PEER
 
 
 class Session:
@@ -312,7 +294,7 @@ class Session:
         except BlockingIOError:
             return True
         except OSError as exc:
-            self._hand(partial(self._end, CloseCause.CONNECTION_RESET, f"connection lost: {_cause_text(exc)}"), later)
+            self._hand(partial(self._end, CloseCause.CONNECTION_RESET, f"connection lost: {cause_text(exc)}"), later)
             return False
         if not data:
             return False
@@ -419,9 +401,9 @@ class Session:
         info = self.closed
         if info is None:
             return LinkDown(f"{context}: the connection is open" if context else "open")
-        kind = LinkTimeout if info.cause in _TIMEOUT_CAUSES else LinkDown
+        kind = LinkTimeout if info.cause in TIMEOUT_CAUSES else LinkDown
         reason = info.reason
-        if info.cause in _FOR_THE_PEER:  # who did what: the peer's fault, our close
+        if info.cause in FOR_THE_PEER:  # who did what: the peer's fault, our close
             if info.cause is CloseCause.PROTOCOL_VIOLATION:
                 reason = f"{self.peer} broke the protocol: {reason}"
             reason = f"{reason}; c104test closed the connection"
@@ -468,7 +450,7 @@ class Session:
                         except trio.ClosedResourceError:
                             return
                         except (trio.BrokenResourceError, OSError) as exc:
-                            self._end(CloseCause.CONNECTION_RESET, f"connection lost: {_cause_text(exc)}")
+                            self._end(CloseCause.CONNECTION_RESET, f"connection lost: {cause_text(exc)}")
                             return
                         if not data:
                             self._end(CloseCause.PEER_CLOSED, "closed by the peer")
@@ -539,7 +521,7 @@ class Session:
                 except trio.ClosedResourceError:
                     return False
                 except (trio.BrokenResourceError, OSError) as exc:
-                    self._end(CloseCause.CONNECTION_RESET, f"send failed: {_cause_text(exc)}")
+                    self._end(CloseCause.CONNECTION_RESET, f"send failed: {cause_text(exc)}")
                     return False
             if scope.cancelled_caught:
                 self._end_not_reading(trio.current_time())
@@ -742,7 +724,7 @@ class Session:
         link = self.link
         flight, taken = self._in_flight, self._in_flight_sent
         queued = link.data_to_send() if link.state is not LinkState.CLOSED else b""
-        frames = _frames_after(flight, taken) + _frames_after(queued, 0)
+        frames = frames_after(flight, taken) + frames_after(queued, 0)
         octets = len(flight) - taken + len(queued)
         waited = now - self._flight_since
         reason = (
@@ -793,7 +775,7 @@ class Session:
         self._take_over()
         info = self.closed
         with trio.move_on_after(self._close_timeout):
-            if info is not None and info.cause not in _NO_FLUSH_CAUSES and not self._in_flight:
+            if info is not None and info.cause not in NO_FLUSH_CAUSES and not self._in_flight:
                 apdus = self.link.apdus_to_send()
                 if apdus:
                     self._journal_sent(apdus, trio.current_time())
@@ -801,7 +783,7 @@ class Session:
                         await stream.send_all(b"".join(apdus))
                     except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
                         pass
-            if not isinstance(stream, trio.SocketStream) and info is not None and info.cause not in _NO_FLUSH_CAUSES:
+            if not isinstance(stream, trio.SocketStream) and info is not None and info.cause not in NO_FLUSH_CAUSES:
                 # TLS (TlsStream): a close_notify, so that the peer sees our close as one and not as a
                 # connection lost (it does not wait for the peer's; bounded like the rest)
                 try:
@@ -809,29 +791,3 @@ class Session:
                 except (trio.BrokenResourceError, trio.ClosedResourceError, OSError, ssl.SSLError):
                     pass
         await trio.aclose_forcefully(stream)
-
-
-def _frames_after(data: bytes, offset: int) -> int:
-    """APDUs in ``data`` not wholly before ``offset`` (for the 'frames unsent' figure).
-
-    >>> _frames_after(bytes.fromhex("680401000000 680443000000"), 3)
-    2
-    """
-    count = pos = 0
-    end = len(data)
-    while pos < end:
-        size = 2 + data[pos + 1] if data[pos] == 0x68 and pos + 1 < end else end - pos
-        if pos + size > offset:
-            count += 1
-        pos += size
-    return count
-
-
-def _cause_text(exc: BaseException) -> str:
-    inner = exc.__cause__ or exc.__context__
-    if isinstance(inner, ssl.SSLError):  # a TLS alert from the peer, in words (engine.tls)
-        return f"TLS: {explain_ssl_error(inner)}"
-    text = str(exc) or type(exc).__name__
-    if inner is not None and str(inner) and str(inner) not in text:
-        text = f"{text} ({inner})"
-    return text
