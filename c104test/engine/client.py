@@ -145,6 +145,7 @@ class ClientConnection(StationRequests, Expectations):
         self._command_lock = trio.Lock()
         # the command of submit_command() under way: (wait, on_done, give-up time, timeout)
         self._submitted: tuple[AwaitedCommand, Callable[[Any], None], float, float] | None = None
+        self._awaited: AwaitedCommand | None = None  # the command that command() waits for
         self._outside_now: float | None = None  # the time of the batch read_outside dispatches
         self._changed = trio.Event()  # replaced after every wake-up: frames, state, window
         self._watched = False  # a task waits on _changed: only then is it set and replaced
@@ -360,12 +361,19 @@ class ClientConnection(StationRequests, Expectations):
             self.points.apply(asdu, entry.timestamp)
         if self.on_asdu is not None:
             self._callback(self.on_asdu, asdu)
+        # the awaited command sees every received frame as it is applied: a small journal may
+        # drop frames of a long batch before the batch's end, and the answer must not go with them
+        awaited = self._awaited
+        if awaited is not None:
+            awaited.feed(entry, now)
         submitted = self._submitted
-        if submitted is not None and submitted[0].mode is None:
-            # no ACT_TERM to look for: the frame that confirms it ends it, not the batch's end
-            # (the caller need not wait while the rest of a streamed batch is applied); the look
-            # stops at this frame: what the batch holds after it is journalled, not yet applied
-            self._check_submitted(now, entry.index)
+        if submitted is not None:
+            submitted[0].feed(entry, now)
+            if submitted[0].mode is None:
+                # no ACT_TERM to look for: the frame that confirms it ends it, not the batch's end
+                # (the caller need not wait while the rest of a streamed batch is applied); the look
+                # stops at this frame: what the batch holds after it is journalled, not yet applied
+                self._check_submitted(now, entry.index)
 
     def link_event(self, event: Event, now: float) -> None:
         kind = type(event)
@@ -611,14 +619,18 @@ class ClientConnection(StationRequests, Expectations):
             await self.send_asdu(asdu, timeout=timeout)
             if not wait:
                 return confirmation_result(asdu, None, None, [], started, trio.current_time())
-            awaited = AwaitedCommand(asdu, start_index, started, _mode(act_term, wait_termination), collect,
-                                     process=act_term is not None)
-            with trio.move_on_after(timeout):
-                while True:
-                    result = self._settle(awaited)
-                    if result is not None:
-                        return result
-                    await self._wait_changed()
+            awaited = self._awaited = AwaitedCommand(
+                asdu, start_index, started, _mode(act_term, wait_termination), collect, process=act_term is not None
+            )
+            try:
+                with trio.move_on_after(timeout):
+                    while True:
+                        result = self._settle(awaited)
+                        if result is not None:
+                            return result
+                        await self._wait_changed()
+            finally:
+                self._awaited = None
             raise awaited.timed_out(timeout, self.journal, self._stall())
 
     def submit_command(

@@ -33,7 +33,7 @@ from ..protocol.construction import twin
 from ..protocol.enums import Cot, Type
 from ..protocol.station.controlling import BROADCAST_CA
 from .errors import CommandTimeout, NegativeConfirmation
-from .journal import Direction, Journal
+from .journal import Direction, Journal, JournalEntry
 from .messages import CommandResult
 from .termination import ActTerm, terminates, termination_problem
 
@@ -70,7 +70,7 @@ class AwaitedCommand:
 
     __slots__ = (
         "asdu", "brought", "collect", "confirmation", "confirmed", "cursor", "early", "ioa",
-        "is_read", "mode", "process", "started", "stray", "unterminated",
+        "is_read", "mode", "outcome", "process", "started", "stray", "unterminated",
     )
 
     def __init__(
@@ -97,68 +97,93 @@ class AwaitedCommand:
         self.stray: Asdu | None = None
         self.early: Asdu | None = None
         self.unterminated = False
+        self.outcome: CommandResult | None = None  # once decided (by feed or scan)
 
     def scan(self, journal: Journal, now: float, until: int | None = None) -> CommandResult | None:
-        """Take what the journal received since the last scan (up to index ``until`` when given: the
+        """Take what the journal received since the last look (up to index ``until`` when given: the
         frame being dispatched, so that frames journalled after it but not yet applied are never
-        looked at); the result when the command is done."""
+        looked at); the result when the command is done.
+
+        Frames already handed to ``feed`` as they were dispatched are not looked at again: a flood
+        that makes a small journal drop its oldest frames before the scan cannot lose the answer.
+        """
+        if self.outcome is not None:
+            return self.outcome
         cursor = self.cursor
-        if journal.dropped_before(cursor):
-            journal.check_cursor(cursor, f"the confirmation of {command_name(self.asdu)}")
-        asdu, ioa, mode, collect = self.asdu, self.ioa, self.mode, self.collect
-        ca = asdu.common_address
-        any_ca = ca == 0 or ca == BROADCAST_CA
-        type_id = int(asdu.type)
-        is_read = self.is_read
-        brought = self.brought
-        entries = journal.since(cursor)
-        if until is not None:
-            entries = islice(entries, max(until + 1 - cursor, 0))
-        for entry in entries:
-            self.cursor = entry.index + 1
-            if entry.direction is not _RECEIVED:
-                continue  # before .asdu: the command itself need not be decoded
-            got = entry.asdu
-            if got is None:
-                continue
-            if collect is not None and type(got) is Asdu and collect(got):
-                brought.append(got)
-            cot = got.cot
-            if int(got.type) != type_id and not (is_read and cot == _REQUEST):
-                continue
-            if not any_ca and got.common_address != ca:
-                continue
-            if got.objects and got.objects[0].io_address != ioa:
-                continue
-            if is_read and cot == _REQUEST and int(got.type) != _READ_TYPE:
-                # the standard's answer to a read: the object itself, COT 5, no ACT_CON
-                return result(asdu, got, None, [got], self.started, now, positive=True)
-            if cot in _CONFIRMATIONS or cot in _MIRRORS or cot == _REQUEST:
-                if self.confirmation is None:
-                    self.confirmation = got
-                if got.negative or cot in _MIRRORS:
-                    return result(asdu, got, None, brought, self.started, now)
-                if is_read:
-                    continue  # a lenient RTU confirms a read; the value still follows
-                if mode is None or cot == _DEACTIVATION_CON:
-                    return result(asdu, got, None, brought, self.started, now)
-                if self.early is not None:  # the ACT_TERM overtook the ACT_CON
-                    problem = termination_problem(asdu, self.early, mode)
-                    return result(asdu, got, self.early, brought, self.started, now, problem=problem)
-                if mode is not _REQUIRED:
-                    self.confirmed = True  # what already arrived may hold the ACT_TERM
-            elif cot == _ACTIVATION_TERMINATION and type(got) is Asdu:
-                if mode is not None and not terminates(asdu, got):
-                    self.stray = got  # another command's, or a wrong one: not this command's end
+        if until is None or cursor <= until:
+            if journal.dropped_before(cursor):
+                journal.check_cursor(cursor, f"the confirmation of {command_name(self.asdu)}")
+            entries = journal.since(cursor)
+            if until is not None:
+                entries = islice(entries, max(until + 1 - cursor, 0))
+            for entry in entries:
+                self.cursor = entry.index + 1
+                if entry.direction is not _RECEIVED:
+                    continue  # before .asdu: the command itself need not be decoded
+                got = entry.asdu
+                if got is None:
                     continue
-                if self.confirmation is None and self.process:
-                    self.early = got  # before the ACT_CON (c104 may send it so): wait for that
-                    continue
-                problem = None if mode is None else termination_problem(asdu, got, mode)
-                return result(asdu, self.confirmation, got, brought, self.started, now, problem=problem)
+                done = self._examine(got, now)
+                if done is not None:
+                    self.outcome = done
+                    return done
         if self.confirmed:
             self.unterminated = True
-            return result(asdu, self.confirmation, None, brought, self.started, now)
+            self.outcome = result(self.asdu, self.confirmation, None, self.brought, self.started, now)
+            return self.outcome
+        return None
+
+    def feed(self, entry: JournalEntry, now: float) -> None:
+        """Look at one received frame as it is dispatched (before the journal may drop it);
+        ``scan`` then returns what it decided and starts after it."""
+        if self.outcome is not None or entry.index < self.cursor:
+            return
+        self.cursor = entry.index + 1
+        got = entry.asdu
+        if got is not None:
+            self.outcome = self._examine(got, now)
+
+    def _examine(self, got: Asdu | UnknownAsdu, now: float) -> CommandResult | None:
+        """One received ASDU: the result if it ends the command."""
+        asdu, mode, collect = self.asdu, self.mode, self.collect
+        is_read = self.is_read
+        if collect is not None and type(got) is Asdu and collect(got):
+            self.brought.append(got)
+        cot = got.cot
+        if int(got.type) != int(asdu.type) and not (is_read and cot == _REQUEST):
+            return None
+        ca = asdu.common_address
+        if not (ca == 0 or ca == BROADCAST_CA) and got.common_address != ca:
+            return None
+        if got.objects and got.objects[0].io_address != self.ioa:
+            return None
+        brought = self.brought
+        if is_read and cot == _REQUEST and int(got.type) != _READ_TYPE:
+            # the standard's answer to a read: the object itself, COT 5, no ACT_CON
+            return result(asdu, got, None, [got], self.started, now, positive=True)  # type: ignore[arg-type]
+        if cot in _CONFIRMATIONS or cot in _MIRRORS or cot == _REQUEST:
+            if self.confirmation is None:
+                self.confirmation = got
+            if got.negative or cot in _MIRRORS:
+                return result(asdu, got, None, brought, self.started, now)
+            if is_read:
+                return None  # a lenient RTU confirms a read; the value still follows
+            if mode is None or cot == _DEACTIVATION_CON:
+                return result(asdu, got, None, brought, self.started, now)
+            if self.early is not None:  # the ACT_TERM overtook the ACT_CON
+                problem = termination_problem(asdu, self.early, mode)
+                return result(asdu, got, self.early, brought, self.started, now, problem=problem)
+            if mode is not _REQUIRED:
+                self.confirmed = True  # what already arrived may hold the ACT_TERM
+        elif cot == _ACTIVATION_TERMINATION and type(got) is Asdu:
+            if mode is not None and not terminates(asdu, got):
+                self.stray = got  # another command's, or a wrong one: not this command's end
+                return None
+            if self.confirmation is None and self.process:
+                self.early = got  # before the ACT_CON (c104 may send it so): wait for that
+                return None
+            problem = None if mode is None else termination_problem(asdu, got, mode)
+            return result(asdu, self.confirmation, got, brought, self.started, now, problem=problem)
         return None
 
     def timed_out(self, timeout: float, journal: Journal, stall: str = "") -> CommandTimeout:

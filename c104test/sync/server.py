@@ -50,7 +50,8 @@ __all__ = ["Batch", "Server"]
 log = logging.getLogger("c104test.server")
 
 _RAW_LIMIT = 10_000  # raw-frame callbacks waiting in the worker; more are dropped and counted
-_STOP_GRACE = 5.0
+_STOP_GRACE = 5.0  # the engine's links to close (in the trio thread: never held up by a callback)
+STOP_CALLBACK_WAIT = 1.0  # seconds ``Server.stop()`` waits for a callback that is running
 
 
 class _Worker(threading.Thread):
@@ -60,29 +61,48 @@ class _Worker(threading.Thread):
         super().__init__(name="c104test-server-callbacks", daemon=True)
         self._server = weakref.ref(server)  # weak: the script's last reference decides (finalizer)
         self._tick_s = server.tick_rate_ms / 1000
-        self._jobs: deque[tuple[bool, Callable[[], Any]]] = deque()
+        self._jobs: deque[tuple[bool, Callable[[], Any], str]] = deque()
         self._raw_waiting = 0
         self.raw_dropped = 0
         self._cond = threading.Condition()
         self._stopping = False
+        # the callback running now and since when (monotonic), for stop() to name one that blocks
+        self.running: tuple[str, float] | None = None
 
-    def submit(self, job: Callable[[], Any], *, raw: bool = False) -> None:
-        """Queue a job (called from the trio thread: never blocks)."""
+    def submit(self, job: Callable[[], Any], *, raw: bool = False, what: str) -> None:
+        """Queue a job (called from the trio thread: never blocks); ``what`` names its callback."""
         with self._cond:
             if raw:
                 if self._raw_waiting >= _RAW_LIMIT:
                     self.raw_dropped += 1
                     return
                 self._raw_waiting += 1
-            self._jobs.append((raw, job))
+            self._jobs.append((raw, job, what))
             self._cond.notify()
 
+    def calling(self, what: str | None) -> None:
+        """Note the callback the worker runs now (None: none)."""
+        self.running = None if what is None else (what, _time.monotonic())
+
     def stop(self, *, wait: bool = True) -> None:
+        """End the worker after the callback it runs now; wait at most STOP_CALLBACK_WAIT for
+        that callback, then log which one holds it up (it runs on to its end in this daemon
+        thread, and the worker ends after it: no further callback is called)."""
         with self._cond:
             self._stopping = True
+            self._jobs.clear()
+            self._raw_waiting = 0
             self._cond.notify()
-        if wait and self is not threading.current_thread():
-            self.join(_STOP_GRACE)
+        if not wait or self is threading.current_thread():
+            return
+        self.join(STOP_CALLBACK_WAIT)
+        running = self.running
+        if self.is_alive() and running is not None:
+            log.warning(
+                "Server.stop(): callback %s has run for %.1f s and has not returned; the server stopped "
+                "without it (its answer is not sent; it runs on to its end in thread %s, then that "
+                "thread ends)", running[0], _time.monotonic() - running[1], self.name,
+            )
 
     def run(self) -> None:
         tick = self._tick_s
@@ -100,10 +120,12 @@ class _Worker(threading.Thread):
                 if item is not None and item[0]:
                     self._raw_waiting -= 1
             if item is not None:
+                self.calling(item[2])
                 try:
                     item[1]()
                 except Exception:  # a job must never end the worker
                     log.exception("server callback job failed")
+                self.calling(None)
                 item = None  # the job holds the server: not while the worker waits
             now = _time.monotonic()
             if now >= next_tick:
@@ -115,6 +137,7 @@ class _Worker(threading.Thread):
                     server._tick(now)
                 except Exception:
                     log.exception("server tick failed")
+                self.calling(None)
                 server = None
 
 
@@ -415,6 +438,11 @@ class Server:
         except RuntimeError:  # the trio thread stopped meanwhile
             pass
 
+    def _calling(self, what: str) -> None:
+        worker = self._worker
+        if worker is not None:
+            worker.calling(what)
+
     def _point(self, common_address: int, io_address: int) -> ServerPoint | None:
         station = self._stations.get(common_address)
         return None if station is None else station.get_point(io_address)
@@ -433,12 +461,14 @@ class Server:
                         point._due_timer = now + point._timer_ms / 1000
                     elif point._due_timer <= horizon:
                         point._due_timer = _next_due(point._due_timer, point._timer_ms, horizon, now)
+                        self._calling(f"on_timer {_name(point._on_timer)} of IOA {point.io_address} (CA {station.common_address})")
                         call_safely(point._on_timer, point)
                 if point._report_ms:
                     if not point._due_report:
                         point._due_report = now + point._report_ms / 1000
                     elif point._due_report <= horizon:
                         point._due_report = _next_due(point._due_report, point._report_ms, horizon, now)
+                        self._calling(f"on_before_auto_transmit {_name(point._on_before_auto_transmit)} of IOA {point.io_address} (CA {station.common_address})")
                         call_safely(point._on_before_auto_transmit, point)
                         due.append((station.common_address, int(point.type), point.io_address))
         if due:
@@ -492,6 +522,11 @@ def _put_station(engine: ServerEngine, profile: StationProfile, station: ServerS
     _set_sources(engine, station)
 
 
+def _name(fn: Any) -> str:
+    """A callback's name for a log line: ``on_command`` (``Rtu.on_command``), ``<lambda>``."""
+    return str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn))
+
+
 class _Application:
     """The engine's questions, answered by the Server's callbacks in its worker thread."""
 
@@ -499,10 +534,10 @@ class _Application:
         self._server = weakref.ref(server)  # the engine lives in the trio thread: it must not keep the Server
 
     @staticmethod
-    def _submit(server: Server, job: Callable[[], Any], *, raw: bool = False) -> None:
+    def _submit(server: Server, job: Callable[[], Any], what: str, *, raw: bool = False) -> None:
         worker = server._worker
         if worker is not None:
-            worker.submit(job, raw=raw)
+            worker.submit(job, raw=raw, what=what)
 
     def accept(self, host: str, pending: Pending) -> None:
         server = self._server()
@@ -514,7 +549,7 @@ class _Application:
             result = call_for_answer(server._on_connect, bool, False, f"the connection from {host} is refused", server, host)
             server._resolve(pending, result)
 
-        self._submit(server, job)
+        self._submit(server, job, f"on_connect {_name(server._on_connect)} for {host}")
 
     def command(self, connection: str, target: StationPoint, asdu: Asdu, pending: Pending) -> None:
         server = self._server()
@@ -543,7 +578,9 @@ class _Application:
                 decision = CommandDecision(confirm=answer == ResponseState.SUCCESS, terminate=terminate)
             server._resolve(pending, decision)
 
-        self._submit(server, job)
+        what = (f"on_receive {_name(point._on_receive)} of IOA {point.io_address} (CA {target.common_address}, "
+                f"{asdu.type.name} from {connection})")
+        self._submit(server, job, what)
 
     def before_read(self, points: list[StationPoint], pending: Pending) -> bool:
         server = self._server()
@@ -559,7 +596,8 @@ class _Application:
                 call_safely(point._on_before_read, point)
             server._resolve(pending, None)
 
-        self._submit(server, job)
+        ioas = ", ".join(str(p.io_address) for p in wanted[:5]) + (", ..." if len(wanted) > 5 else "")
+        self._submit(server, job, f"on_before_read of IOA {ioas}")
         return True
 
     def clock_sync(self, connection: str, when: _dt.datetime, pending: Pending) -> None:
@@ -575,7 +613,7 @@ class _Application:
             )
             server._resolve(pending, result is ResponseState.SUCCESS)
 
-        self._submit(server, job)
+        self._submit(server, job, f"on_clock_sync {_name(server._on_clock_sync)} from {connection}")
 
     def frame(self, direction: Direction, raw: bytes) -> None:
         server = self._server()
@@ -583,7 +621,8 @@ class _Application:
             return
         fn = server._on_receive_raw if direction is Direction.RECEIVED else server._on_send_raw
         if fn is not None:
-            self._submit(server, lambda: call_safely(fn, server, raw), raw=True)
+            name = "on_receive_raw" if direction is Direction.RECEIVED else "on_send_raw"
+            self._submit(server, lambda: call_safely(fn, server, raw), name, raw=True)
 
     def unexpected(self, asdu: Asdu | UnknownAsdu, raw: bytes, cause: Umc) -> None:
         server = self._server()
@@ -591,7 +630,8 @@ class _Application:
             return
         fn = server._on_unexpected_message
         if fn is not None:
-            self._submit(server, lambda: call_safely(fn, server, IncomingMessage(asdu, raw), cause))
+            self._submit(server, lambda: call_safely(fn, server, IncomingMessage(asdu, raw), cause),
+                         f"on_unexpected_message ({cause.name})")
 
 
 class Batch:

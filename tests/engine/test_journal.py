@@ -4,6 +4,7 @@ the connection's real addresses."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 from pathlib import Path
@@ -210,5 +211,59 @@ def test_a_simulators_connections_share_its_own_budget() -> None:
             async with first, second:
                 budgets = {c.journal.budget for c in sim.connections}
                 assert budgets == {sim.journal_budget} and len(sim.connections) == 2
+
+    run(main)
+
+
+def _flood(count: int) -> list[Asdu]:
+    """``count`` spontaneous ASDUs of 30 short floats each (about 160 octets a frame)."""
+    from c104test.protocol.elements import QDS
+    from c104test.protocol.objects import MeasuredShort
+
+    return [Asdu(Type.M_ME_NC_1, Cot.SPONTANEOUS, 47, tuple(MeasuredShort(100 + j, float(n), QDS()) for j in range(30)))
+            for n in range(count)]
+
+
+def test_a_command_answer_after_a_flood_larger_than_the_journal_is_not_lost() -> None:
+    """A burst of monitoring frames (over 64 KB) before the ACT_CON, on a 64 KiB journal: the
+    oldest frames are dropped while the burst is journalled, before the command's wait looks at
+    them; the wait sees each frame as it is applied, so it finds the ACT_CON (and a GI's ACT_TERM),
+    and every object of the burst reaches the point database."""
+    from c104test.protocol.elements import SCO
+    from c104test.protocol.objects import Interrogation, SingleCommand
+
+    async def main() -> None:
+        async with open_fake_rtu() as rtus, open_connection(stream_factory=rtus.connect, journal_size="64KiB") as conn:
+            rtu = rtus.connections[0]
+            await rtu.handshake()
+            command = Asdu(Type.C_SC_NA_1, Cot.ACTIVATION, 47, (SingleCommand(5, SCO(True)),))
+            results: list[object] = []
+            async with trio.open_nursery() as nursery:
+
+                async def send() -> None:
+                    results.append(await conn.command(command, timeout=5))
+
+                nursery.start_soon(send)
+                await rtu.expect_i()
+                await rtu.send_asdus([*_flood(600), dataclasses.replace(command, cot=Cot.ACTIVATION_CON)])
+            assert conn.journal.dropped > 0  # the burst did not fit
+            assert results[0].positive  # type: ignore[attr-defined]
+            assert conn.points.get(47, 100).value == 599.0  # type: ignore[union-attr]
+
+            gi = Asdu(Type.C_IC_NA_1, Cot.ACTIVATION, 47, (Interrogation(0, 20),))
+            async with trio.open_nursery() as nursery:
+
+                async def interrogate() -> None:
+                    results.append(await conn.interrogation(47, timeout=5))
+
+                nursery.start_soon(interrogate)
+                while not (await rtu.next_frame()).is_i:  # the client's S-frames for the first burst
+                    pass
+                dropped = conn.journal.dropped
+                flood = [dataclasses.replace(a, cot=Cot.INTERROGATED_BY_STATION) for a in _flood(600)]
+                await rtu.send_asdus([dataclasses.replace(gi, cot=Cot.ACTIVATION_CON), *flood,
+                                      dataclasses.replace(gi, cot=Cot.ACTIVATION_TERMINATION)])
+            assert conn.journal.dropped > dropped
+            assert results[1].positive and results[1].terminated  # type: ignore[attr-defined]
 
     run(main)
