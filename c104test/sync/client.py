@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Callable
@@ -14,6 +15,8 @@ from .callbacks import call_safely, check_callback
 from .connection import Connection, check_ip
 from .security import transport_of
 from .station import Station
+
+log = logging.getLogger("c104test.client")
 
 __all__ = ["Client"]
 
@@ -70,6 +73,8 @@ class Client:
             raise ValueError(f"port {port} outside 1..65535")
         with self._lock:
             if any(c.ip == ip and c.port == port for c in self._connections):
+                # c104 prints such a line too: a None that nothing explains is a puzzle
+                log.warning("add_connection: a connection to %s:%s exists already; None returned", ip, port)
                 return None
             connection = Connection(self, ip, port, init)
             self._connections.append(connection)

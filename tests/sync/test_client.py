@@ -6,6 +6,7 @@ sends and receives is checked in each connection's journal.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -93,12 +94,15 @@ def test_constructor_defaults_and_validation() -> None:
 # ---- connections -------------------------------------------------------------------------------------
 
 
-def test_add_connection(make_client: Callable[..., Any]) -> None:
+def test_add_connection(make_client: Callable[..., Any], caplog: pytest.LogCaptureFixture) -> None:
     client = make_client()
     connection = client.add_connection(ip=HOST, port=2405)
     assert isinstance(connection, c104.Connection)
     assert (connection.ip, connection.port, connection.state) == (HOST, 2405, State.CLOSED)
-    assert client.add_connection(ip=HOST, port=2405) is None  # duplicate ip:port
+    with caplog.at_level(logging.WARNING, logger="c104test.client"):
+        assert client.add_connection(ip=HOST, port=2405) is None  # duplicate ip:port
+    # c104 prints "Connection already exists" to stderr; a bare None would explain nothing
+    assert f"a connection to {HOST}:2405 exists already" in caplog.text
     assert client.add_connection(ip=HOST, port=2405, init=c104.Init.MUTED) is None
     other = client.add_connection(ip=HOST, port=2406)
     assert other is not None and other is not connection
