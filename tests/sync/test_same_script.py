@@ -11,8 +11,9 @@ Expected differences, each asserted below (spec/c104-api.md §2, docs/c104-diffe
 1. IOA 101 is reported as M_SP_NA_1 by the interrogation and as M_SP_TB_1 in the return
    information of command 501. c104 refuses the second type (on_unexpected_message with
    MISMATCHED_TYPE_ID, value lost: #32, #60); c104test applies both, so 101 is ON afterwards.
-2. c104 queues on_state_change to its worker thread and drops what is queued when the client
-   stops: it never reports OPEN_AWAIT_CLOSED and CLOSED after ``stop()``; c104test does.
+2. c104 queues on_state_change to its worker thread and reports OPEN_AWAIT_CLOSED and CLOSED
+   only some time after ``stop()`` returned: this script looks right after it and ends, so it
+   never sees them; c104test reports them before ``stop()`` returns.
 3. ``test(with_time=False)`` sends C_TS_NA_1, which IEC 104 does not use; the simulator answers
    COT 44 with P/N=1. Both return False, but c104 ignores the negative answer and waits for the
    whole command timeout (5 s) while c104test returns at once.
