@@ -22,6 +22,7 @@ from ..protocol.timetags import CP56Time2a
 from .callbacks import check_callback
 from .information import INFO_CLASS, Information, NormalizedFloat, default_info
 from .numbers import _Number
+from .station import Point, Station
 
 if TYPE_CHECKING:
     from .server import Server
@@ -127,10 +128,12 @@ class ServerStation:
             raise ValueError(f"Unsupported type {Type(type).name}")
         t = Type(type)
         _check_report_ms(t, report_ms, self._tick_rate_ms)
+        # as in c104: a related IOA on a monitoring point is only kept (it does nothing), and
+        # auto return without a related IOA is accepted (and does nothing: a warning says so)
+        if related_io_autoreturn and t not in COMMAND_TYPES:
+            raise ValueError(f"related_io_autoreturn is for command points, not {t.name}")
         if related_io_autoreturn and related_io_address is None:
-            raise ValueError("related_io_autoreturn needs a related_io_address")
-        if (related_io_autoreturn or related_io_address is not None) and t not in COMMAND_TYPES:
-            raise ValueError(f"related_io_address is for command points, not {t.name}")
+            _no_related(self._common_address, io_address)
         with self._lock:
             if io_address in self._points:
                 return None
@@ -177,6 +180,11 @@ class ServerStation:
         self._server_ref = None
         for point in self.points:
             point._station = None
+
+
+def _no_related(common_address: int, io_address: int) -> None:
+    log.warning("command point IOA %s (CA %s): related_io_autoreturn without a related_io_address sends no "
+                "return information", io_address, common_address)
 
 
 def _returns_to(command: ServerPoint, related: ServerPoint) -> bool:
@@ -332,8 +340,10 @@ class ServerPoint:
 
     @related_io_autoreturn.setter
     def related_io_autoreturn(self, on: bool) -> None:
+        if on and self._type not in COMMAND_TYPES:
+            raise ValueError(f"related_io_autoreturn is for command points, not {self._type.name}")
         if on and self._related_io_address is None:
-            raise ValueError("related_io_autoreturn needs a related_io_address")
+            _no_related(self._alive().common_address, self._io_address)
         self._related_io_autoreturn = bool(on)
         self._resync()
 
@@ -413,3 +423,8 @@ class ServerPoint:
 
     def read(self) -> bool:
         raise ValueError("read() is for a client's points; a server point reports with transmit()")
+
+
+# one class per side here, one in c104: isinstance(point, c104.Point) holds on both sides
+Station.register(ServerStation)
+Point.register(ServerPoint)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
+from abc import ABCMeta
 from collections.abc import Callable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -47,8 +48,12 @@ def _slots_of(cls: type) -> Callable[[Any], tuple[Any, ...]]:
     return getter
 
 
-class Station:
-    """A common address on a connection, with its points."""
+class Station(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register(), not abstract)
+    """A common address on a connection, with its points.
+
+    A Server's stations (``ServerStation``) are registered as Stations too: in c104 one class
+    serves both sides, and a script may test ``isinstance(station, c104.Station)``.
+    """
 
     def __init__(self, connection: Connection, common_address: int) -> None:
         self._connection = connection
@@ -137,8 +142,10 @@ class Station:
                          "a client receives end of initialisation through Client.on_station_initialized")
 
 
-class Point:
+class Point(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register(), not abstract)
     """One IOA. Monitoring points receive values; command points ``transmit()`` them.
+
+    A Server's points (``ServerPoint``) are registered as Points too (see Station).
 
     A received value is kept as it arrived, ``(object, processed_at)``, and becomes an Information
     only when a script reads it (``info``, ``value``, ...; then it is cached): an interrogation

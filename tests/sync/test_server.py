@@ -406,9 +406,15 @@ def test_stations_points_and_names(server: Any) -> None:
     assert station.add_point(1, c104.Type.M_SP_NA_1) is None
     with pytest.raises(ValueError):
         station.add_point(2, c104.Type.C_IC_NA_1)
-    with pytest.raises(ValueError):
-        station.add_point(3, c104.Type.C_SC_NA_1, related_io_autoreturn=True)
+    # as c104 2.2.1 (the spec said ValueError): auto return without a related IOA is accepted
+    # (it returns nothing), a related IOA on a monitoring point is kept; auto return on one is refused
+    assert station.add_point(3, c104.Type.C_SC_NA_1, related_io_autoreturn=True).related_io_autoreturn
+    assert station.add_point(4, c104.Type.M_SP_NA_1, related_io_address=1).related_io_address == 1
+    with pytest.raises(ValueError, match="related_io_autoreturn is for command points"):
+        station.add_point(5, c104.Type.M_SP_NA_1, related_io_address=1, related_io_autoreturn=True)
+    assert station.remove_point(3) and station.remove_point(4)
     assert station.is_local and station.server is server and point.station is station
+    assert isinstance(point, c104.Point) and isinstance(station, c104.Station)  # one class each in c104
     point.quality = c104.Quality.Invalid
     assert point.quality == c104.Quality.Invalid
     with pytest.raises(ValueError):
