@@ -11,6 +11,7 @@ from typing import Any
 from ..engine.journal import parse_size
 from ..protocol.enums import Coi, ConnectionState, Init, Type
 from .bridge import THREAD_NAME, shutdown_bridge
+from .callback_queue import STOP_CALLBACK_WAIT, CallbackQueue
 from .callbacks import call_safely, check_callback
 from .connection import Connection, check_ip
 from .security import transport_of
@@ -54,6 +55,7 @@ class Client:
         self._journal_size = None if journal_size is None else parse_size(journal_size)
         self._originator_address = 0
         self._connections: list[Connection] = []
+        self._callbacks = CallbackQueue()  # on_state_change runs there, as on c104's worker thread
         self._lock = threading.RLock()
         self._running = False
         self._on_new_station: Callable[..., Any] | None = None
@@ -157,6 +159,8 @@ class Client:
             self._finalizer.detach()
         for connection in self.connections:
             connection.disconnect()
+        # the states of the close (OPEN_AWAIT_CLOSED, CLOSED) are reported before stop() returns
+        self._callbacks.drain(STOP_CALLBACK_WAIT)
         with _running_lock:
             _running_clients.discard(id(self))
             last = not _running_clients

@@ -162,7 +162,17 @@ class Connection:
         call_safely(fn, self, entry.raw)
 
     def _state_changed(self, state: ConnectionState) -> None:
-        call_safely(self._on_state_change, self, state)
+        fn = self._on_state_change
+        if fn is None:
+            return
+        client = self._client_ref()
+        if client is None:
+            call_safely(fn, self, state)
+            return
+        # queued, as c104 does: the callback may call blocking methods (interrogation() on OPEN)
+        name = getattr(fn, "__qualname__", None) or repr(fn)
+        client._callbacks.submit(partial(call_safely, fn, self, state),
+                                 f"on_state_change {name} ({self._ip}:{self._port} {state.name})")
 
     def _unexpected(self, message: IncomingMessage, cause: Umc) -> None:
         call_safely(self._on_unexpected, self, message, cause)

@@ -257,7 +257,7 @@ def test_refused_registration_keeps_the_previous_callback(make_client: Callable[
         connection.on_state_change(callable=lambda connection: None)
     client.start()
     wait_open(connection)
-    assert states[-1] == c104.ConnectionState.OPEN
+    wait_until(lambda: states[-1:] == [c104.ConnectionState.OPEN], 3, "OPEN reported")  # queued, as in c104
 
 
 def test_the_error_names_the_expected_signature(objects: dict[str, Any]) -> None:
@@ -307,14 +307,14 @@ def test_a_blocking_call_inside_a_callback_raises_instead_of_deadlocking(
     connection = client.add_connection(ip=HOST, port=rtu_port, init=c104.Init.NONE)
     errors: list[BaseException] = []
 
-    def on_state_change(connection: c104.Connection, state: c104.ConnectionState) -> None:
-        if state == c104.ConnectionState.OPEN:
+    def on_receive_raw(connection: c104.Connection, data: bytes) -> None:
+        if not errors:
             try:
                 connection.clock_sync(common_address=CA)
             except RuntimeError as exc:
                 errors.append(exc)
 
-    connection.on_state_change(callable=on_state_change)
+    connection.on_receive_raw(callable=on_receive_raw)
     started = time.monotonic()
     client.start()
     wait_open(connection)
@@ -322,3 +322,22 @@ def test_a_blocking_call_inside_a_callback_raises_instead_of_deadlocking(
     assert time.monotonic() - started < 3
     assert "callback" in str(errors[0])
     assert connection.clock_sync(common_address=CA) is True  # outside a callback it works
+
+
+def test_on_state_change_may_call_blocking_methods_as_in_c104(make_client: Callable[..., Any], rtu_port: int) -> None:
+    """c104 queues on_state_change to its worker thread: an interrogation once the state is OPEN
+    (a common script) works there; so it does here (c104test-client-callbacks thread)."""
+    client = make_client()
+    connection = client.add_connection(ip=HOST, port=rtu_port, init=c104.Init.NONE)
+    results: list[tuple[bool, str]] = []
+
+    def on_state_change(connection: c104.Connection, state: c104.ConnectionState) -> None:
+        if state == c104.ConnectionState.OPEN:
+            results.append((connection.interrogation(common_address=CA), threading.current_thread().name))
+
+    connection.on_state_change(callable=on_state_change)
+    client.start()
+    wait_until(lambda: results, 5, "the interrogation from on_state_change")
+    assert results == [(True, "c104test-client-callbacks")]
+    client.stop()
+    assert not [t for t in threading.enumerate() if t.name == "c104test-client-callbacks"]

@@ -167,8 +167,8 @@ def test_connect_is_non_blocking_and_walks_the_states(make_client: Callable[...,
 
     def on_state_change(connection: c104.Connection, state: c104.ConnectionState) -> None:
         states.append(state)
-        if state == State.OPEN:  # runs in the trio thread: the journal may be read directly
-            seen_at_open.append([(e.asdu.type, e.asdu.cot) for e in connection.engine.journal if e.asdu])
+        if state == State.OPEN:  # queued, as in c104: a blocking call (the journal's snapshot) is allowed
+            seen_at_open.append([(e.asdu.type, e.asdu.cot) for e in journal(connection) if e.asdu])
 
     connection.on_state_change(callable=on_state_change)
     result, took = elapsed(connection.connect)
@@ -176,6 +176,7 @@ def test_connect_is_non_blocking_and_walks_the_states(make_client: Callable[...,
     assert took < 0.5
     assert connection.state != State.CLOSED  # dialling (or further) once connect() returns, as c104
     wait_open(connection)
+    wait_until(lambda: len(states) == 3, 3, "three states reported")
     assert states == [State.CLOSED_AWAIT_OPEN, State.OPEN_MUTED, State.OPEN]
 
     frames = journal(connection)
@@ -288,6 +289,7 @@ def test_disconnect(make_client: Callable[..., Any], inprocess_rtu: Any) -> None
 
     assert connection.disconnect() is None
     assert connection.state == State.CLOSED
+    wait_until(lambda: states[-1:] == [State.CLOSED], 3, "CLOSED reported")  # queued, as in c104
     assert states[-2:] == [State.OPEN_AWAIT_CLOSED, State.CLOSED]
     assert not connection.is_connected
     assert connection.connected_at is None
@@ -399,6 +401,7 @@ def test_mute_and_unmute(open_connection: Callable[..., Any]) -> None:
     ]
     wait_until(lambda: connection.state == State.OPEN_MUTED, 3, "OPEN_MUTED")
     assert connection.is_muted and connection.is_connected
+    wait_until(lambda: states, 3, "OPEN_MUTED reported")  # queued, as in c104
     assert states == [State.OPEN_MUTED]
 
     # while muted no I-frame may be sent: commands return False at once and send nothing
@@ -414,6 +417,7 @@ def test_mute_and_unmute(open_connection: Callable[..., Any]) -> None:
     ]
     wait_until(lambda: connection.state == State.OPEN, 3, "OPEN")
     assert not connection.is_muted and connection.is_connected
+    wait_until(lambda: len(states) == 2, 3, "OPEN reported")
     assert states == [State.OPEN_MUTED, State.OPEN]
     assert connection.clock_sync(common_address=CA) is True
 

@@ -1,0 +1,96 @@
+"""A Client's queue of callbacks that c104 runs on its worker thread, not on the receive path.
+
+c104 queues ``on_state_change`` to its client worker thread, so a script may call a blocking
+method there (``connection.interrogation()`` once the state is OPEN is the common case). In
+c104test every other client callback runs in the trio thread, where a blocking call raises
+RuntimeError; ``on_state_change`` is queued here instead and runs, in order, in a thread of its
+own (``c104test-client-callbacks``) that exists only while something is queued: no thread waits
+idle, and none outlives the script's last state change.
+
+>>> queue = CallbackQueue()
+>>> seen = []
+>>> queue.submit(lambda: seen.append(1), "on_state_change")
+>>> queue.drain(1.0)
+True
+>>> seen
+[1]
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["STOP_CALLBACK_WAIT", "THREAD", "CallbackQueue"]
+
+log = logging.getLogger("c104test.callbacks")
+
+THREAD = "c104test-client-callbacks"
+STOP_CALLBACK_WAIT = 1.0  # seconds Client.stop() waits for the queued callbacks to run
+_LIMIT = 10_000  # callbacks waiting; more are dropped and counted (a script that never returns)
+
+
+class CallbackQueue:
+    """Callbacks run in order in one thread at a time, started when the first is queued."""
+
+    def __init__(self) -> None:
+        self._jobs: deque[tuple[Callable[[], Any], str]] = deque()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self.running: tuple[str, float] | None = None  # the callback running now, since (monotonic)
+        self.dropped = 0
+
+    def submit(self, job: Callable[[], Any], what: str) -> None:
+        """Queue ``job`` (any thread; never blocks); ``what`` names the callback for log lines."""
+        with self._cond:
+            if len(self._jobs) >= _LIMIT:
+                self.dropped += 1
+                if self.dropped == 1:
+                    log.warning("%d callbacks wait for %s; more are dropped", _LIMIT, THREAD)
+                return
+            self._jobs.append((job, what))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=THREAD, daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._jobs:
+                    self._thread = None
+                    self.running = None
+                    self._cond.notify_all()
+                    return
+                job, what = self._jobs.popleft()
+                self.running = (what, time.monotonic())
+            try:
+                job()
+            except Exception:  # a job must never end the thread with callbacks still queued
+                log.exception("client callback %s failed", what)
+            job = None  # type: ignore[assignment]
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until every queued callback has run (at most ``timeout`` s); False, with a
+        warning naming the callback that holds the queue up, if they have not. From a callback
+        of this queue it returns at once: it would wait for itself."""
+        if threading.current_thread() is self._thread:
+            return False
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._thread is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    running = self.running
+                    if running is not None:
+                        log.warning(
+                            "Client.stop(): callback %s has run for %.1f s and has not returned; %d more "
+                            "are queued; stop() returns without waiting for them (they run on in thread %s)",
+                            running[0], time.monotonic() - running[1], len(self._jobs), THREAD,
+                        )
+                    return False
+                self._cond.wait(left)
+        return True
