@@ -22,9 +22,9 @@ import pytest
 import c104test as c104
 
 try:
-    from .sync_support import CA, HOST, wait_open, wait_until
+    from .sync_support import CA, HOST, elapsed, wait_open, wait_until
 except ImportError:  # rootdir-relative import mode (tests/sync is not a package)
-    from sync_support import CA, HOST, wait_open, wait_until  # type: ignore[no-redef]
+    from sync_support import CA, HOST, elapsed, wait_open, wait_until  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -341,3 +341,32 @@ def test_on_state_change_may_call_blocking_methods_as_in_c104(make_client: Calla
     assert results == [(True, "c104test-client-callbacks")]
     client.stop()
     assert not [t for t in threading.enumerate() if t.name == "c104test-client-callbacks"]
+
+
+def test_client_stop_waits_a_bounded_time_for_a_blocked_state_callback(
+    make_client: Callable[..., Any], rtu_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    from c104test.sync.callback_queue import STOP_CALLBACK_WAIT, THREAD
+
+    client = make_client()
+    connection = client.add_connection(ip=HOST, port=rtu_port, init=c104.Init.NONE)
+    release = threading.Event()
+    seen: list[c104.ConnectionState] = []
+
+    def on_state_change(connection: c104.Connection, state: c104.ConnectionState) -> None:
+        seen.append(state)
+        if state == c104.ConnectionState.OPEN_AWAIT_CLOSED:
+            release.wait(10)
+
+    connection.on_state_change(callable=on_state_change)
+    client.start()
+    wait_open(connection)
+    try:
+        with caplog.at_level(logging.WARNING, logger="c104test.callbacks"):
+            _, took = elapsed(client.stop)
+        assert STOP_CALLBACK_WAIT - 0.1 < took < STOP_CALLBACK_WAIT + 1.5, took
+        assert "on_state_change" in caplog.text and "OPEN_AWAIT_CLOSED" in caplog.text and "has not returned" in caplog.text
+    finally:
+        release.set()
+    wait_until(lambda: seen[-1:] == [c104.ConnectionState.CLOSED], 3, "CLOSED after the callback returned")
+    wait_until(lambda: not [t for t in threading.enumerate() if t.name == THREAD], 3, "the callback thread ended")
