@@ -14,13 +14,31 @@ __all__ = ["IncomingMessage"]
 
 
 class IncomingMessage:
-    """A received ASDU; ``io_address`` and ``info`` refer to the element under the cursor."""
+    """A received ASDU; ``io_address`` and ``info`` refer to the element under the cursor.
+
+    As in c104, the cursor is an element and a position: ``next()`` moves to the element at the
+    position and the position on; ``first()`` sets the position to the first element (the
+    element under the cursor stays until ``next()``). So ``message.first()`` then
+    ``while message.next(): ...`` visits every element, the first included; a point's
+    ``on_receive`` gets the message at its own element, the position after it.
+    """
 
     def __init__(self, asdu: Asdu | UnknownAsdu, raw: bytes | None = None) -> None:
         self._asdu = asdu
         self._raw = raw
-        self._cursor = 0
+        self._at = 0  # the element under the cursor
+        self._next = 1  # the position next() moves to
         self._processed_at = _dt.datetime.now()
+
+    @property
+    def _cursor(self) -> int:
+        return self._at
+
+    @_cursor.setter
+    def _cursor(self, index: int) -> None:
+        """Put the cursor on element ``index`` (the dispatch, before each point's callback)."""
+        self._at = index
+        self._next = index + 1
 
     @property
     def type(self) -> Type | int:
@@ -63,7 +81,7 @@ class IncomingMessage:
     @property
     def io_address(self) -> int:
         objects = self._asdu.objects
-        return objects[self._cursor].io_address if objects else 0
+        return objects[self._at].io_address if objects else 0
 
     @property
     def info(self) -> Any:
@@ -73,7 +91,7 @@ class IncomingMessage:
         if not objects or not isinstance(self._asdu.type, Type):
             return None
         try:
-            return info_from_object(self._asdu.type, objects[self._cursor], processed_at=self._processed_at)
+            return info_from_object(self._asdu.type, objects[self._at], processed_at=self._processed_at)
         except KeyError:
             return None
 
@@ -83,7 +101,7 @@ class IncomingMessage:
         if not objects:
             return False
         element = next(
-            (getattr(objects[self._cursor], n) for n in ("sco", "dco", "rco", "qos") if hasattr(objects[self._cursor], n)),
+            (getattr(objects[self._at], n) for n in ("sco", "dco", "rco", "qos") if hasattr(objects[self._at], n)),
             None,
         )
         return isinstance(element, SCO | DCO | RCO | QOS) and element.se
@@ -107,11 +125,14 @@ class IncomingMessage:
         return explain_asdu(self._asdu)
 
     def first(self) -> None:
-        self._cursor = 0
+        """Set the position to the first element (``next()`` then moves onto it)."""
+        self._next = 0
 
     def next(self) -> bool:
-        if self._cursor + 1 < len(self._asdu.objects):
-            self._cursor += 1
+        """Move to the element at the position; False when there is none."""
+        if self._next < len(self._asdu.objects):
+            self._at = self._next
+            self._next += 1
             return True
         return False
 

@@ -116,3 +116,24 @@ def test_on_new_point_adds_the_point_that_receives_the_value(make_client: Callab
     assert added == [11, 12]
     station = connection.get_station(CA)
     assert [station.get_point(ioa).value for ioa in (11, 12)] == [3.0, 2.0]
+
+
+def test_message_first_then_next_visits_every_element_as_in_c104() -> None:
+    """c104's IncomingMessage.next() moves onto the element at its position ("starting by first
+    one"): ``first()`` then ``while next()`` visits every element; a point's callback gets the
+    message at its own element (seen with c104 2.2.1: [20, 20, 21, 23] for the first point)."""
+    from c104test.protocol.asdu import Asdu
+    from c104test.protocol.elements import SIQ
+    from c104test.protocol.objects import SinglePoint
+    from c104test.sync.message import IncomingMessage
+
+    asdu = Asdu(c104.Type.M_SP_NA_1, c104.Cot.SPONTANEOUS, 11, tuple(SinglePoint(i, SIQ(True)) for i in (20, 21, 23)))
+    message = IncomingMessage(asdu)
+    message._cursor = 0  # as the dispatch puts it before the first point's callback
+    seen = [message.io_address]
+    message.first()
+    while message.next():
+        seen.append(message.io_address)
+    assert seen == [20, 20, 21, 23] and message.io_address == 23 and message.next() is False
+    message._cursor = 1  # the second point's callback
+    assert message.io_address == 21 and message.next() and message.io_address == 23 and not message.next()
