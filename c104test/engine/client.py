@@ -356,6 +356,9 @@ class ClientConnection(StationRequests, Expectations):
         if asdu is None:  # undecodable: the journal entry has the reason
             if entry.error:
                 log.warning("undecodable ASDU from %s:%s: %s", self.host, self.port, entry.error)
+            for awaited in (self._awaited, self._submitted[0] if self._submitted is not None else None):
+                if awaited is not None:
+                    awaited.feed(entry, now)  # looked at: the journal may drop it
             return
         if type(asdu) is Asdu and asdu.type in PROCESS_TYPES:
             self.points.apply(asdu, entry.timestamp)

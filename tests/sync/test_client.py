@@ -243,6 +243,7 @@ def test_reconnect_all(make_client: Callable[..., Any], rtu_port: int) -> None:
     first_connected = connection.connected_at
     assert client.reconnect_all() is None
     wait_open(connection)
+    wait_until(lambda: len(states) == 8, 3, "eight states reported")  # queued, as in c104
     assert states == [
         State.CLOSED_AWAIT_OPEN, State.OPEN_MUTED, State.OPEN,
         State.OPEN_AWAIT_CLOSED, State.CLOSED,
