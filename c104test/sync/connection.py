@@ -9,6 +9,7 @@ been applied to the points; one IOA may carry its plain and its time-tagged type
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import ipaddress
 import logging
@@ -157,25 +158,35 @@ class Connection:
         except C104TestError as exc:
             log.warning("init of %s:%s: %s", self._ip, self._port, exc)
 
+    def _queue(self, fn: Callable[..., Any], what: str, *args: Any) -> None:
+        """Queue a callback to the client's callback thread, as c104 queues on_state_change,
+        on_receive_raw, on_send_raw and on_unexpected_message to its worker: it may call blocking
+        methods (transmit, interrogation, read). One queue, so these keep the frames' order."""
+        client = self._client_ref()
+        if client is None:
+            call_safely(fn, self, *args)  # the Client is gone: nothing runs its queue any more
+            return
+        name = getattr(fn, "__qualname__", None) or repr(fn)
+        client._callbacks.submit(partial(call_safely, fn, self, *args), f"{what} {name} ({self._ip}:{self._port})")
+
     def _frame(self, entry: JournalEntry) -> None:
-        fn = self._on_receive_raw if entry.direction is Direction.RECEIVED else self._on_send_raw
-        call_safely(fn, self, entry.raw)
+        if entry.direction is Direction.RECEIVED:
+            fn, what = self._on_receive_raw, "on_receive_raw"
+        else:
+            fn, what = self._on_send_raw, "on_send_raw"
+        if fn is not None:
+            self._queue(fn, what, entry.raw)
 
     def _state_changed(self, state: ConnectionState) -> None:
         fn = self._on_state_change
-        if fn is None:
-            return
-        client = self._client_ref()
-        if client is None:
-            call_safely(fn, self, state)
-            return
-        # queued, as c104 does: the callback may call blocking methods (interrogation() on OPEN)
-        name = getattr(fn, "__qualname__", None) or repr(fn)
-        client._callbacks.submit(partial(call_safely, fn, self, state),
-                                 f"on_state_change {name} ({self._ip}:{self._port} {state.name})")
+        if fn is not None:  # queued: interrogation() on OPEN is the common case
+            self._queue(fn, f"on_state_change {state.name}", state)
 
     def _unexpected(self, message: IncomingMessage, cause: Umc) -> None:
-        call_safely(self._on_unexpected, self, message, cause)
+        fn = self._on_unexpected
+        if fn is not None:
+            # a copy: the dispatch moves the message's cursor on before the callback runs
+            self._queue(fn, f"on_unexpected_message {cause.name}", copy.copy(message), cause)
 
     def _asdu(self, asdu: Asdu | UnknownAsdu) -> None:
         if self._client_ref() is None:
@@ -353,13 +364,13 @@ class Connection:
             # sent from this thread while the trio thread is parked (else by a plain call in the
             # trio thread, else engine.command() as a task), and the answer read here too while
             # trio has nothing else to do (else the caller woken by the engine when the
-            # confirmation is journalled). A user's on_send_raw keeps to the trio thread.
+            # confirmation is journalled). A user's on_send_raw is only queued there (_queue).
             result = bridge.run_handoff(
                 partial(engine.submit_command, asdu, data, timeout=timeout, **options),
                 partial(engine.command, asdu, timeout=timeout, **options),
                 engine.expire_command,
                 timeout,
-                outside=self._on_send_raw is None,
+                outside=True,
                 receive=engine.outside_reader if self._inline() else None,
             )
         except C104TestError as exc:
@@ -372,12 +383,12 @@ class Connection:
         ``receive``)? Only when no user callback can run while it does: what it reads is
         dispatched in this thread, under the hold that the trio thread waits for, and a callback
         calling a blocking c104test function there would wait for that hold forever. So: no
-        on_receive_raw / on_send_raw / on_unexpected on this connection, no on_new_station /
-        on_new_point / on_station_initialized on the client, and no point of this connection
-        that has ever had an on_receive. on_state_change needs no rule: a batch that changes
-        the state is always handed to the trio thread (``Session.read_outside``)."""
-        if (self._point_callbacks or self._on_receive_raw is not None or self._on_send_raw is not None
-                or self._on_unexpected is not None):
+        on_new_station / on_new_point / on_station_initialized on the client, and no point of
+        this connection that has ever had an on_receive (these run in the dispatch, as in c104).
+        on_state_change, on_receive_raw, on_send_raw and on_unexpected_message need no rule:
+        the dispatch only queues them (``_queue``) and they run in the client's callback thread,
+        which waits for the hold like any other caller."""
+        if self._point_callbacks:
             return False
         client = self._client_ref()
         return client is not None and (

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import c104test as c104
+from c104test.sync.callback_queue import THREAD as CALLBACK_THREAD
 
 try:
     from .sync_support import CA, HOST, elapsed, wait_open, wait_until
@@ -292,6 +293,7 @@ def test_a_raising_callback_is_logged_and_stays_registered(
         before = len(raised)
         assert connection.interrogation(common_address=CA) is True  # the engine carries on
         wait_until(lambda: len(raised) > before + 5, 3, "more raw frames")
+        client.stop()  # waits for the queued on_receive_raw calls (and their log lines)
     assert station.get_point(100).value is True  # the point was updated despite its callback
     records = [r for r in caplog.records if r.name == "c104test.callbacks"]
     assert len(records) >= len(raised)  # one per call: it stayed registered
@@ -303,25 +305,75 @@ def test_a_raising_callback_is_logged_and_stays_registered(
 def test_a_blocking_call_inside_a_callback_raises_instead_of_deadlocking(
     make_client: Callable[..., Any], rtu_port: int
 ) -> None:
+    """A point's on_receive runs in the dispatch (in c104 too, where such a call hangs the
+    connection: see docs/c104-differences.md); here it raises at once."""
     client = make_client()
     connection = client.add_connection(ip=HOST, port=rtu_port, init=c104.Init.NONE)
     errors: list[BaseException] = []
 
-    def on_receive_raw(connection: c104.Connection, data: bytes) -> None:
+    def on_receive(point: c104.Point, previous_info: c104.Information, message: c104.IncomingMessage) -> c104.ResponseState:
         if not errors:
             try:
-                connection.clock_sync(common_address=CA)
+                point.station.connection.clock_sync(common_address=CA)
             except RuntimeError as exc:
                 errors.append(exc)
+        return c104.ResponseState.NONE
 
-    connection.on_receive_raw(callable=on_receive_raw)
+    station = connection.add_station(common_address=CA)
+    station.add_point(io_address=100, type=c104.Type.M_SP_NA_1).on_receive(callable=on_receive)
     started = time.monotonic()
     client.start()
     wait_open(connection)
+    assert connection.interrogation(common_address=CA) is True
     wait_until(lambda: errors, 3, "the RuntimeError")
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 4
     assert "callback" in str(errors[0])
     assert connection.clock_sync(common_address=CA) is True  # outside a callback it works
+
+
+def test_raw_and_unexpected_callbacks_may_call_blocking_methods_as_in_c104(
+    make_client: Callable[..., Any], rtu_port: int
+) -> None:
+    """c104 queues on_receive_raw, on_send_raw and on_unexpected_message to its worker thread,
+    where a blocking call works (tests/sync/peers/callback_threads.py); so here, in the
+    c104test-client-callbacks thread, each in the order of the frames."""
+    client = make_client()
+    connection = client.add_connection(ip=HOST, port=rtu_port, init=c104.Init.NONE)
+    results: dict[str, tuple[bool, str]] = {}
+    order: list[str] = []
+
+    def blocking(name: str, call: Callable[[], bool]) -> None:
+        if name not in results:
+            results[name] = (False, "running")
+            results[name] = (call(), threading.current_thread().name)
+
+    def on_receive_raw(connection: c104.Connection, data: bytes) -> None:
+        order.append("raw " + c104.explain_bytes(apdu=data).split(" | ")[1])
+        if len(data) > 6 and data[2] & 1 == 0:  # an I-frame
+            blocking("on_receive_raw", lambda: connection.clock_sync(common_address=CA))
+
+    def on_send_raw(connection: c104.Connection, data: bytes) -> None:
+        if len(data) > 6 and data[2] & 1 == 0:
+            blocking("on_send_raw", lambda: connection.test(common_address=CA))
+
+    def on_unexpected(connection: c104.Connection, message: c104.IncomingMessage, cause: c104.Umc) -> None:
+        order.append(f"unexpected {message.type.name} {message.io_address}")
+        blocking("on_unexpected_message", lambda: connection.interrogation(common_address=CA))
+
+    connection.on_receive_raw(callable=on_receive_raw)
+    connection.on_send_raw(callable=on_send_raw)
+    connection.on_unexpected_message(callable=on_unexpected)
+    station = connection.add_station(common_address=CA)
+    station.add_point(io_address=100, type=c104.Type.M_ME_NC_1)  # the RTU's 100 is M_SP_NA_1: unexpected
+    client.start()
+    wait_open(connection)
+    assert connection.interrogation(common_address=CA) is True
+    wait_until(lambda: len(results) == 3 and all(r[1] != "running" for r in results.values()), 10,
+               "the three blocking calls")
+    assert results == {name: (True, CALLBACK_THREAD) for name in ("on_receive_raw", "on_send_raw", "on_unexpected_message")}
+    # the frame's raw callback before its unexpected message: one queue, in the frames' order
+    first = order.index("unexpected M_SP_NA_1 100")
+    assert order[first - 1] == "raw M_SP_NA_1"
 
 
 def test_on_state_change_may_call_blocking_methods_as_in_c104(make_client: Callable[..., Any], rtu_port: int) -> None:

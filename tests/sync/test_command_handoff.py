@@ -19,6 +19,7 @@ from c104test.engine.journal import Direction
 from c104test.engine.session import Session
 from c104test.protocol.enums import Cot, Type
 from c104test.sync.bridge import THREAD_NAME, _Call, get_bridge, shutdown_bridge
+from c104test.sync.callback_queue import THREAD as CALLBACK_THREAD
 from c104test.sync.session import RtuConnection
 
 from .sync_support import CA, HOST, SilentRtu, elapsed, journal, wait_open, wait_until
@@ -131,15 +132,21 @@ def test_commands_are_written_by_the_callers_thread_in_the_links_order(
     assert _check_sequence_numbers(journal(connection)) == 30
 
 
-def test_a_raw_send_callback_keeps_the_send_in_the_trio_thread(
-    make_client: Callable[..., Any], rtu_port: int, monkeypatch: pytest.MonkeyPatch
+def test_a_raw_send_callback_runs_in_the_callback_thread_in_the_order_sent(
+    make_client: Callable[..., Any], rtu_port: int
 ) -> None:
-    threads: list[str] = []
-    monkeypatch.setattr(Session, "send_outside", lambda *args: pytest.fail("written outside the trio thread"))
+    """on_send_raw is queued (as c104 queues it to its worker): the send itself may go out
+    from the caller's thread, and the callback sees the frames in the journal's order."""
+    seen: list[tuple[str, bytes]] = []
     connection, point = _command_point(make_client, rtu_port)
-    connection.on_send_raw(callable=lambda connection, data: threads.append(threading.current_thread().name))
+    connection.on_send_raw(callable=lambda connection, data: seen.append((threading.current_thread().name, data)))
     assert [point.transmit(cause=Cot.ACTIVATION) for _ in range(3)] == [True] * 3
-    assert len(threads) == 3 and all(name.startswith(THREAD_NAME) for name in threads)
+    wait_until(lambda: len(seen) >= 3, 3, "three sent frames reported")
+    sent = [e.raw for e in journal(connection) if e.direction is Direction.SENT]
+    frames = [data for _, data in seen]
+    start = sent.index(frames[0])  # registered after the connection opened: a run of the journal's frames
+    assert frames == sent[start:start + len(frames)]
+    assert {name for name, _ in seen} == {CALLBACK_THREAD}
 
 
 def test_while_another_thread_holds_the_parked_trio_thread_nothing_of_trio_runs() -> None:

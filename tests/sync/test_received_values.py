@@ -94,6 +94,7 @@ def test_unexpected_objects_name_their_ioa(make_client: Callable[..., Any]) -> N
     seen: list[tuple[c104.Umc, int]] = []
     connection.on_unexpected_message(callable=lambda c, message, cause: seen.append((cause, message.io_address)))
     connection._asdu(shorts((11, 1.0), (12, 2.0)))
+    assert client._callbacks.drain(3)  # queued, as in c104: each call sees its own object
     assert seen == [(c104.Umc.UNKNOWN_IOA, 11), (c104.Umc.MISMATCHED_TYPE_ID, 12)]
     assert breaker.value is False and station.get_point(11) is None
 

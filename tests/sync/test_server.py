@@ -61,6 +61,7 @@ def connect(client: Any, server: Any, *points: tuple[int, c104.Type, c104.Comman
 
 
 def asdus(connection: Any) -> list[Asdu]:
+    assert connection._client._callbacks.drain(3)  # on_receive_raw is queued, as in c104
     return [decode_asdu(raw[6:], 6) for raw in connection._received if len(raw) > 6 and not raw[2] & 1]
 
 
