@@ -1,11 +1,14 @@
-"""A Client's queue of callbacks that c104 runs on its worker thread, not on the receive path.
+"""A Client's queue of the callbacks that c104 runs on its worker thread, not on the receive path.
 
-c104 queues ``on_state_change`` to its client worker thread, so a script may call a blocking
-method there (``connection.interrogation()`` once the state is OPEN is the common case). In
-c104test every other client callback runs in the trio thread, where a blocking call raises
-RuntimeError; ``on_state_change`` is queued here instead and runs, in order, in a thread of its
-own (``c104test-client-callbacks``) that exists only while something is queued: no thread waits
-idle, and none outlives the script's last state change.
+c104 queues ``on_state_change``, ``on_receive_raw``, ``on_send_raw`` and
+``on_unexpected_message`` to its client worker thread, so a script may call a blocking method
+there (``connection.interrogation()`` once the state is OPEN is the common case). c104test
+queues the same four here (``Connection._queue``); they run, in the order the frames were
+journalled, in a thread of their own (``c104test-client-callbacks``) that exists only while
+something is queued: no thread waits idle, and none outlives the script's last callback. The
+others (``on_new_station``, ``on_new_point``, ``on_station_initialized``, a point's
+``on_receive``) run on c104's receive thread, where a blocking call never returns; here they
+run in the trio thread, where one raises RuntimeError at once.
 
 >>> queue = CallbackQueue()
 >>> seen = []
@@ -50,7 +53,9 @@ class CallbackQueue:
             if len(self._jobs) >= _LIMIT:
                 self.dropped += 1
                 if self.dropped == 1:
-                    log.warning("%d callbacks wait for %s; more are dropped", _LIMIT, THREAD)
+                    running = self.running[0] if self.running is not None else "?"
+                    log.warning("%d callbacks wait for %s (running: %s); %s and the later ones are dropped "
+                                "(counted: Client.stop() logs how many)", _LIMIT, THREAD, running, what)
                 return
             self._jobs.append((job, what))
             if self._thread is None:
@@ -76,7 +81,11 @@ class CallbackQueue:
     def drain(self, timeout: float) -> bool:
         """Wait until every queued callback has run (at most ``timeout`` s); False, with a
         warning naming the callback that holds the queue up, if they have not. From a callback
-        of this queue it returns at once: it would wait for itself."""
+        of this queue it returns at once: it would wait for itself. Callbacks dropped at the
+        bound since the last drain are logged here with their number."""
+        if self.dropped:
+            log.warning("%d client callbacks were dropped: more than %d waited for %s", self.dropped, _LIMIT, THREAD)
+            self.dropped = 0
         if threading.current_thread() is self._thread:
             return False
         deadline = time.monotonic() + timeout
