@@ -136,6 +136,9 @@ class ClientConnection(StationRequests, Expectations):
         self.withhold_acknowledgements = False
         self.ignore_test_frames = False
         self.on_frame: Callable[[JournalEntry], None] | None = None
+        #: ``on_frame`` only hands the entry on (the c104 facade queues it to its callback
+        #: thread): it may run in the thread of a caller that reads its own answer too.
+        self.on_frame_any_thread = False
         self.on_state: Callable[[ConnectionState], None] | None = None
         self.on_asdu: Callable[[Asdu | UnknownAsdu], None] | None = None
         # tests pass trio.testing.memory_stream_pair halves instead of a TCP connection
@@ -709,14 +712,14 @@ class ClientConnection(StationRequests, Expectations):
         the socket to wait on, ``read(now, later)``, which reads it once and dispatches what
         came as the trio thread's reader would (``Session.read_outside``; False: stop, the trio
         thread takes over), and ``mute(bool)`` (``Session.mute_reader``). None when the command's
-        answer cannot be read that way now (TLS or a test stream, a raw-frame callback, a task
-        waiting for this connection's changes).
+        answer cannot be read that way now (TLS or a test stream, a raw-frame callback that is
+        not ``on_frame_any_thread``, a task waiting for this connection's changes).
 
         The caller must make sure that ``on_asdu`` may run in its thread (the c104 facade's runs
         no user callback then: see ``sync.connection``); ``on_state`` and ``on_frame`` never do.
         """
         session = self._session
-        if session is None or self.on_frame is not None or self._watched:
+        if session is None or (self.on_frame is not None and not self.on_frame_any_thread) or self._watched:
             return None
         fd = session.outside_fd()
         if fd < 0:

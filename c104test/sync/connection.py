@@ -138,6 +138,7 @@ class Connection:
         )
         # only with a raw callback: else each frame sent and received would call it for nothing
         engine.on_frame = self._frame if self._on_receive_raw or self._on_send_raw else None
+        engine.on_frame_any_thread = True  # _frame only queues (_queue)
         engine.on_state = self._state_changed
         engine.on_asdu = self._asdu
         engine.initializer = self._initialize if self._init in (Init.ALL, Init.INTERROGATION, Init.CLOCK_SYNC) else None

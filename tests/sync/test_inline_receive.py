@@ -118,6 +118,46 @@ def test_the_caller_reads_its_own_answer_with_the_journal_in_order(
     assert _check_sequence_numbers(entries) == 30
 
 
+def test_with_raw_callbacks_the_caller_still_reads_its_answer_and_they_see_every_frame_in_order(
+    make_client: Callable[..., Any],
+    scripted_rtu: Callable[..., FaultyRtu],
+    reads: list[tuple[str, bool]],
+) -> None:
+    """on_receive_raw / on_send_raw / on_unexpected_message are only queued by the dispatch (to
+    the client's callback thread, as in c104), so they do not keep the caller from reading its
+    own answer (Connection._inline); what they see is the journal, in its order; one of them
+    calling a blocking method meanwhile works."""
+    rtu = scripted_rtu(lambda n, asdu: [(0, None)])
+    connection, point = _command_point(make_client, rtu.port)
+    frames: list[tuple[str, bytes, str]] = []
+    tests: list[bool] = []
+
+    def raw(kind: str) -> Callable[[Any, bytes], None]:
+        def note(connection: Any, data: bytes) -> None:
+            frames.append((kind, data, threading.current_thread().name))
+            if kind == "rx" and len(frames) > 20 and not tests:
+                tests.append(point.transmit(cause=Cot.ACTIVATION))  # from the callback thread
+
+        return note
+
+    connection.on_receive_raw(callable=raw("rx"))
+    connection.on_send_raw(callable=raw("tx"))
+    connection.on_unexpected_message(callable=lambda connection, message, cause: None)
+    assert connection._inline()
+    assert [point.transmit(cause=Cot.ACTIVATION) for _ in range(30)] == [True] * 30
+    here = threading.current_thread().name
+    assert sum(1 for name, _ in reads if name == here) >= 10, reads
+    wait_until(lambda: tests, 5, "the command sent from on_receive_raw")
+    assert tests == [True]
+    assert connection._client._callbacks.drain(5)
+    entries = journal(connection)
+    seen = [(kind, data) for kind, data, _ in frames]
+    first = next(i for i, e in enumerate(entries) if e.raw == seen[0][1])
+    assert seen == [("rx" if e.direction is Direction.RECEIVED else "tx", e.raw) for e in entries[first:]]
+    assert {name for _, _, name in frames} == {"c104test-client-callbacks"}
+    assert _check_sequence_numbers(entries) == 31
+
+
 def _s_frames(entries: list[Any]) -> int:
     """Every S-frame we sent acknowledges only I-frames journalled as received before it
     (journalled first; it may acknowledge fewer: the w-th of a longer read); returns how many."""
