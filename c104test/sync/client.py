@@ -160,7 +160,7 @@ class Client:
         for connection in self.connections:
             connection.disconnect()
         # the states of the close (OPEN_AWAIT_CLOSED, CLOSED) are reported before stop() returns
-        self._callbacks.drain(STOP_CALLBACK_WAIT)
+        self._callbacks.close(STOP_CALLBACK_WAIT)
         with _running_lock:
             _running_clients.discard(id(self))
             last = not _running_clients

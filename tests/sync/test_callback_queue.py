@@ -18,7 +18,15 @@ def test_callbacks_run_in_order_in_one_thread_that_ends_when_the_queue_is_empty(
         queue.submit(lambda i=i: seen.append((i, threading.current_thread().name)), f"job {i}")
     assert queue.drain(5)
     assert seen == [(i, THREAD) for i in range(200)]
-    assert queue._thread is None  # no thread waits idle
+    thread = queue._thread
+    assert thread is not None  # it waits LINGER s for the next burst: no new thread for each
+    queue.submit(lambda: seen.append((200, threading.current_thread().name)), "job 200")
+    assert queue.drain(5) and queue._thread is thread and seen[-1] == (200, THREAD)
+    thread.join(callback_queue.LINGER + 2)  # then it ends by itself
+    assert not thread.is_alive() and queue._thread is None
+    queue.submit(lambda: seen.append((201, threading.current_thread().name)), "job 201")  # a new one
+    assert queue.close(5)  # Client.stop(): all run, and the thread ends now
+    assert seen[-1] == (201, THREAD) and queue._thread is None
 
 
 def test_beyond_the_bound_callbacks_are_dropped_counted_and_named(
