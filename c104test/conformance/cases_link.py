@@ -95,9 +95,9 @@ async def l04(ctx: CaseContext) -> None:
 
 @case("L05", "STOPDT with unacknowledged RTU frames", clause="IEC 60870-5-104 5.3",
       purpose="STOPDT act while the RTU's I-frames are unacknowledged: STOPDT con only after an S-frame acknowledged them.",
-      pics=("functions.station_interrogation",),
+      pics=("functions.station_interrogation", "link.k"),
       mutants=("early_stop_confirmation",),
-      verifies="after a GI with acknowledgements withheld and STOPDT act: no STOPDT con and no new I-frame for 0.5 s; STOPDT con within t1 of S(N(R)=V(R))")
+      verifies="after a GI (its ACT_TERM, or k I-frames) with acknowledgements withheld and STOPDT act: no STOPDT con and no new I-frame for 0.5 s; STOPDT con within t1 of S(N(R)=V(R))")
 async def l05(ctx: CaseContext) -> None:
     ctx.require("functions.station_interrogation")
     conn = await ctx.connect()
@@ -107,12 +107,18 @@ async def l05(ctx: CaseContext) -> None:
     since = conn.journal.next_index
     await conn.send_asdu(request)
 
-    def terminated() -> bool:
-        return any(e.asdu is not None and e.asdu.type == Type.C_IC_NA_1 and int(e.asdu.cot) == 10
-                   for e in ctx.received(conn, since))
+    k = int(ctx.pics["link.k"])
 
-    if not await ctx.until(terminated, ctx.answer_timeout):
-        raise ctx.fail("no ACT_TERM for the interrogation that provokes the I-frames")
+    def outstanding() -> bool:
+        """The interrogation ended (ACT_TERM), or the RTU's k window is full: an RTU whose answer
+        is longer than k I-frames stops at k and sends the ACT_TERM only after an acknowledgement."""
+        got = ctx.received(conn, since)
+        return sum(e.is_i_frame for e in got) >= k or any(
+            e.asdu is not None and e.asdu.type == Type.C_IC_NA_1 and int(e.asdu.cot) == 10 for e in got)
+
+    if not await ctx.until(outstanding, ctx.answer_timeout):
+        raise ctx.fail(f"neither an ACT_TERM for the interrogation that provokes the I-frames nor k={k} "
+                       f"unacknowledged I-frames within {ctx.answer_timeout:g} s")
     stop_con = encode_u_frame(UFunction.STOPDT_CON)
     stopped_at = conn.journal.next_index
     await conn.send_raw(encode_u_frame(UFunction.STOPDT_ACT))
