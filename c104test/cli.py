@@ -33,6 +33,7 @@ from .cli_arguments import (
     listen_host,
     port_or_zero,
     report_directory,
+    rtu_link,
     seconds,
     tls_transport,
 )
@@ -421,6 +422,9 @@ def _add_fat(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--witness", action="append", default=[], metavar="NAME", help="a witness named in the report")
     parser.add_argument("--timeout", type=seconds, default=10.0,
                         help="seconds for each wait: the connect, the STARTDT con, each confirmation and report (default 10)")
+    parser.add_argument("--link", dest="rtu_link", type=rtu_link, default={}, metavar="k=N,t1=S",
+                        help="PIXIT: the RTU's k and t1 when not 12 and 15 s; c104test then acknowledges "
+                             "after at most 2/3 k I-frames and within t1/2 (k=6,t1=3)")
     parser.add_argument("--simulate", nargs="?", const="", metavar="PROFILE",
                         help="check against the embedded simulator (the demo RTU, or PROFILE) instead of HOST")
     parser.add_argument("--fault", action="append", default=[], metavar="FAULT",
@@ -501,9 +505,9 @@ def _run_fat(args: argparse.Namespace) -> int:
                 host, port = address(args.address)
             except argparse.ArgumentTypeError as exc:
                 return fail(str(exc))
-            from c104test.protocol.link import LinkParameters
+            from c104test.protocol.link import facing
 
-            job = lambda: run_fat(host, port, signals, connect_options={"params": LinkParameters(t0=args.timeout)}, **common)
+            job = lambda: run_fat(host, port, signals, connect_options={"params": facing(**args.rtu_link, t0=args.timeout)}, **common)
         with progress:
             results = trio.run(job)
     except KeyboardInterrupt:
@@ -550,7 +554,7 @@ def _run_fleet(args: argparse.Namespace, fail: Callable[[str], int]) -> int:
     from c104test.fat.directory import ReportExists
     from c104test.fat.fleet import read_fleet, run_fleet
     from c104test.fat.progress import Progress
-    from c104test.protocol.link import LinkParameters
+    from c104test.protocol.link import facing
 
     if args.points or args.address or args.resume:
         return fail("--fleet names the RTUs and their lists: give no HOST, --points or --resume with it")
@@ -571,7 +575,7 @@ def _run_fleet(args: argparse.Namespace, fail: Callable[[str], int]) -> int:
             runs = trio.run(lambda: run_fleet(
                 entries, args.output, jobs=args.jobs, options=options, simulate=args.simulate is not None,
                 witnesses=tuple(args.witness), on_result=progress.advance_named,
-                connect_options={"params": LinkParameters(t0=args.timeout)}, overwrite=args.overwrite))
+                connect_options={"params": facing(**args.rtu_link, t0=args.timeout)}, overwrite=args.overwrite))
     except ReportExists as exc:
         return fail(str(exc))
     except BaseException as exc:

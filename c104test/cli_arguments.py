@@ -48,6 +48,25 @@ def seconds(text: str) -> float:
     return value
 
 
+def rtu_link(text: str) -> dict[str, float]:
+    """``k=6,t1=3``: the RTU's k and t1 from its PIXIT (the keys of ``protocol.link.facing``)."""
+    values: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, equals, value = part.partition("=")
+        if not equals or key.strip() not in ("k", "t1"):
+            raise argparse.ArgumentTypeError(f"{part!r}: expected k=N or t1=SECONDS (k=6,t1=3)")
+        try:
+            number = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{part!r}: {value!r} is not a number") from None
+        if key.strip() == "k" and (number != int(number) or not 1 <= number <= 32767):
+            raise argparse.ArgumentTypeError(f"{part!r}: k must be a whole number in 1..32767")
+        if not 0 < number < float("inf"):
+            raise argparse.ArgumentTypeError(f"{part!r}: must be above 0")
+        values[key.strip()] = int(number) if key.strip() == "k" else number
+    return values
+
+
 def address(text: str) -> tuple[str, int]:
     """HOST[:PORT] or [IPv6]:PORT; the port 1..65535, default 2404."""
     text = text.strip()  # pasted from a document or a spreadsheet

@@ -9,6 +9,7 @@ import trio
 from ..engine.client import ClientConnection
 from ..protocol.apci import UFunction, decode_frame, encode_s_frame, encode_u_frame
 from ..protocol.asdu import Asdu
+from ..protocol.closing import ClosedBy
 from ..protocol.enums import Cot, Type
 from ..protocol.objects import Interrogation, TestCommandWithTime
 from ..protocol.timetags import CP56Time2a
@@ -95,9 +96,9 @@ async def l04(ctx: CaseContext) -> None:
 
 @case("L05", "STOPDT with unacknowledged RTU frames", clause="IEC 60870-5-104 5.3",
       purpose="STOPDT act while the RTU's I-frames are unacknowledged: STOPDT con only after an S-frame acknowledged them.",
-      pics=("functions.station_interrogation",),
+      pics=("functions.station_interrogation", "link.k"),
       mutants=("early_stop_confirmation",),
-      verifies="after a GI with acknowledgements withheld and STOPDT act: no STOPDT con and no new I-frame for 0.5 s; STOPDT con within t1 of S(N(R)=V(R))")
+      verifies="after a GI (its ACT_TERM, or k I-frames) with acknowledgements withheld and STOPDT act: no STOPDT con and no new I-frame for 0.5 s; STOPDT con within t1 of S(N(R)=V(R))")
 async def l05(ctx: CaseContext) -> None:
     ctx.require("functions.station_interrogation")
     conn = await ctx.connect()
@@ -107,17 +108,29 @@ async def l05(ctx: CaseContext) -> None:
     since = conn.journal.next_index
     await conn.send_asdu(request)
 
+    k = int(ctx.pics["link.k"])
+
+    def outstanding() -> bool:
+        """The interrogation ended (ACT_TERM), or the RTU's k window is full: an RTU whose answer
+        is longer than k I-frames stops at k and sends the ACT_TERM only after an acknowledgement."""
+        got = ctx.received(conn, since)
+        return sum(e.is_i_frame for e in got) >= k or terminated()
+
     def terminated() -> bool:
         return any(e.asdu is not None and e.asdu.type == Type.C_IC_NA_1 and int(e.asdu.cot) == 10
                    for e in ctx.received(conn, since))
 
-    if not await ctx.until(terminated, ctx.answer_timeout):
-        raise ctx.fail("no ACT_TERM for the interrogation that provokes the I-frames")
+    if not await ctx.until(outstanding, ctx.answer_timeout):
+        raise ctx.fail(f"neither an ACT_TERM for the interrogation that provokes the I-frames nor k={k} "
+                       f"unacknowledged I-frames within {ctx.answer_timeout:g} s")
     stop_con = encode_u_frame(UFunction.STOPDT_CON)
     stopped_at = conn.journal.next_index
     await conn.send_raw(encode_u_frame(UFunction.STOPDT_ACT))
     await trio.sleep(0.5)
     early = [e for e in ctx.received(conn, stopped_at) if e.raw == stop_con or e.is_i_frame]
+    if conn.close_info is not None and not early:
+        raise ctx.fail(f"the connection ended after STOPDT act with the RTU's I-frames unacknowledged: "
+                       f"{_who_closed(conn)}; the RTU must wait for the acknowledgement, then send STOPDT con")
     if early:
         raise ctx.fail(f"after STOPDT act with its I-frames unacknowledged the RTU sent {early[0].explain()}; "
                        "STOPDT con must wait for the acknowledgement")
@@ -126,6 +139,12 @@ async def l05(ctx: CaseContext) -> None:
     await conn.send_raw(encode_s_frame(link.vr))
     if not await ctx.until(lambda: any(e.raw == stop_con for e in ctx.received(conn, stopped_at)), ctx.answer_timeout):
         raise ctx.fail(f"no STOPDT con within {ctx.answer_timeout:g} s of the S-frame that acknowledged everything")
+
+
+def _who_closed(conn: ClientConnection) -> str:
+    info = conn.close_info
+    assert info is not None
+    return f"{'the RTU' if info.by is ClosedBy.PEER else 'c104test'} closed it ({info.reason})"
 
 
 @case("L07", "TESTFR answer", clause="IEC 60870-5-104 5.2",

@@ -85,11 +85,19 @@ def tool_parameters(pics: Pics) -> LinkParameters:
     >>> p = tool_parameters(parse_pics("rtu: {common_addresses: [1]}\\nlink: {t1: 2, t2: 1, t3: 1}"))
     >>> p.t1 > 2, p.t3 >= 3 * 1
     (True, True)
+
+    The tool acknowledges after at most 2/3 of the RTU's k I-frames (the standard's
+    recommendation, IEC 60870-5-104 5.5): with the default w 8 an RTU with k 6 would stall for the
+    tool's t2 every 6 frames, and its answers would come late through no fault of its own.
+
+    >>> tool_parameters(parse_pics("rtu: {common_addresses: [1]}\\nlink: {k: 6}")).w
+    4
     """
     t1 = float(pics["link.t1"])
     t3 = float(pics["link.t3"])
+    w = max(1, min(8, 2 * int(pics["link.k"]) // 3))
     return LinkParameters(
-        k=12, w=8, t0=float(pics["link.t0"]),
+        k=12, w=w, t0=float(pics["link.t0"]),
         t1=2 * t1 + 1, t2=min(1.0, t1 / 2), t3=max(3 * t3, t3 + 2 * t1) + 10,
     )
 

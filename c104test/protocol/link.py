@@ -57,6 +57,7 @@ from c104test.protocol.link_states import (
     LinkParameters,
     LinkState,
     Role,
+    facing,
 )
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "StopRequested",
     "TestFrameReceived",
     "UnexpectedFrame",
+    "facing",
 ]
 
 _SEQ_MASK = SEQ_MODULO - 1

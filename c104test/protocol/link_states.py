@@ -55,6 +55,20 @@ class LinkParameters:
             raise ValueError(f"t2 ({self.t2:g} s) must be less than t1 ({self.t1:g} s)")
 
 
+def facing(k: int = 12, t1: float = 15.0, *, t0: float = 30.0) -> LinkParameters:
+    """A controlling station's parameters facing an RTU with window ``k`` and timer ``t1``: it
+    acknowledges after at most 2/3 k I-frames (the recommendation of IEC 60870-5-104 5.5) and
+    within t1/2, so the RTU's window and t1 never run out through the tool's fault.
+
+    >>> p = facing(k=6, t1=3)
+    >>> p.w, p.t2
+    (4, 1.5)
+    >>> facing() == LinkParameters()
+    True
+    """
+    return LinkParameters(w=max(1, min(8, 2 * k // 3)), t0=t0, t2=min(10.0, t1 / 2))
+
+
 # --- states and transitions -------------------------------------------------------------------
 
 

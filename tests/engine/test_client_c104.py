@@ -74,8 +74,8 @@ def _accepts(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def c104_peer(*timers: str) -> Iterator[int]:
-    """The c104 peer process on a free port; ``timers`` are its options (``--t1 3 --t3 4``)."""
+def c104_peer(*timers: str, peer: Path = PEER) -> Iterator[int]:
+    """The c104 peer process (``peer``) on a free port; ``timers`` are its options (``--t1 3 --t3 4``)."""
     if not _c104_importable():
         if os.environ.get("CI") == "true":
             pytest.fail("the c104 package must be importable when CI=true (pip install c104)")
@@ -84,7 +84,7 @@ def c104_peer(*timers: str) -> Iterator[int]:
     # stdout goes to a file, not a pipe: c104 logs to it, and a pipe nobody reads fills up
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(
-            [sys.executable, str(PEER), str(port), *timers],
+            [sys.executable, str(peer), str(port), *timers],
             stdin=subprocess.PIPE,
             stdout=out,
             stderr=subprocess.STDOUT,
