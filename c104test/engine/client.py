@@ -177,11 +177,8 @@ class ClientConnection(StationRequests, Expectations):
     def stalling(self) -> bool:
         """Something of ours waits on the RTU now: octets it has not taken, or I-frames it has not
         acknowledged; ``stall()`` names it once it has lasted half of t1."""
-        session, link = self._session, self._link
-        if session is None or session.closed is not None:
-            return False
-        untaken = len(session._in_flight) > session._in_flight_sent
-        return untaken or (link is not None and link.unacknowledged > 0)
+        session = self._session
+        return session is not None and session.closed is None and session.waiting_on_peer
 
     @property
     def is_establishing(self) -> bool:

@@ -703,6 +703,12 @@ class Session:
             return
         self._finish(CloseInfo(event.by, event.cause, event.reason, frame))
 
+    @property
+    def waiting_on_peer(self) -> bool:
+        """Something of ours waits on the peer now: octets it has not taken, or I-frames it has
+        not acknowledged (``stall`` names it once it has lasted half of t1)."""
+        return len(self._in_flight) > self._in_flight_sent or self.link.unacknowledged > 0
+
     def stall(self, now: float) -> str:
         """What of ours the peer has left untaken or unacknowledged for half of t1 or more; "" if nothing.
 
