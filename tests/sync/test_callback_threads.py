@@ -6,12 +6,17 @@ worker, where a blocking call (``connection.test()``) works; it runs on_new_stat
 on_new_point, a point's on_receive and on_station_initialized on its receive thread, where a
 blocking call never returns. c104test does the same with its callback thread and its trio
 thread (where such a call raises RuntimeError at once: docs/c104-differences.md).
+
+Under load c104's own interrogation now and then returns False (seen once on CI, two cores,
+with every thread line as expected). Such a c104 run is run again, up to three times, and the
+extra runs are reported; the c104test half gets one run and must match at once.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -57,4 +62,14 @@ def run(mode: str) -> str:
 def test_each_callback_runs_where_c104_runs_it(mode: str) -> None:
     if mode == "c104" and not c104_available():
         pytest.skip("c104 is not installed (a test peer only)")
-    assert run(mode) == EXPECTED
+    if mode == "c104test":
+        assert run(mode) == EXPECTED
+        return
+    outputs = []
+    for _ in range(3):
+        outputs.append(run(mode))
+        if outputs[-1] == EXPECTED:
+            break
+    if len(outputs) > 1:
+        warnings.warn(f"c104 needed {len(outputs)} runs: {[o.splitlines()[0] for o in outputs]}", stacklevel=1)
+    assert outputs[-1] == EXPECTED
