@@ -322,18 +322,25 @@ class _Flags(enum.IntFlag, metaclass=_FlagsType):
     def __str__(self) -> str:
         names = [m.name for m in type(self) if m in self and m.value and m.name]
         inner = f"{{ {' | '.join(names)} }}" if names else "{}"
-        text = f"{type(self).__name__} set: {inner}"
-        return f"{text}, is_good: {self.is_good()}" if self._shows_good() else text
+        return f"{self._label(bool(names))} set: {inner}{self._suffix()}"
 
-    def _shows_good(self) -> bool:
-        return False
+    def _label(self, any_set: bool) -> str:
+        """The set's name in ``str()``: c104 2.2.1 prints a few under other names (tested)."""
+        return type(self).__name__
+
+    def _suffix(self) -> str:
+        return ""
 
 
-class Quality(_Flags):
+class _GoodFlags(_Flags):
+    """A quality set: ``str()`` ends with ``, is_good: ...``."""
+
+    def _suffix(self) -> str:
+        return f", is_good: {self.is_good()}"
+
+
+class Quality(_GoodFlags):
     """Quality descriptor bits (QDS, SIQ, DIQ, QDP)."""
-
-    def _shows_good(self) -> bool:
-        return True
 
     Overflow = 0x01
     ElapsedTimeInvalid = 0x08
@@ -343,11 +350,8 @@ class Quality(_Flags):
     Invalid = 0x80
 
 
-class BinaryCounterQuality(_Flags):
+class BinaryCounterQuality(_GoodFlags):
     """Quality bits of a binary counter reading (BCR octet 5)."""
-
-    def _shows_good(self) -> bool:
-        return True
 
     Adjusted = 0x20
     Carry = 0x40
@@ -355,6 +359,11 @@ class BinaryCounterQuality(_Flags):
 
 
 class Debug(_Flags):
+    """c104's debug output groups; ``str()`` ends with ``, is_none: ...`` as c104's does."""
+
+    def _suffix(self) -> str:
+        return f", is_none: {self.is_none()}"
+
     NONE = 0
     Server = 1
     Client = 2
@@ -370,6 +379,9 @@ class Debug(_Flags):
 class StartEvents(_Flags):
     """SPE: start events of protection equipment."""
 
+    def _label(self, any_set: bool) -> str:
+        return "StartEvents" if any_set else "StartEvent"  # c104: "StartEvent set: {}"
+
     General = 0x01
     PhaseL1 = 0x02
     PhaseL2 = 0x04
@@ -381,11 +393,19 @@ class StartEvents(_Flags):
 class OutputCircuits(_Flags):
     """OCI: output circuit information of protection equipment."""
 
+    def _label(self, any_set: bool) -> str:
+        return "OutputCircuit"  # c104: "OutputCircuit set: { PhaseL2 }"
+
     General = 0x01
     PhaseL1 = 0x02
     PhaseL2 = 0x04
     PhaseL3 = 0x08
 
 
-PackedSingle = _Flags("PackedSingle", {f"I{n}": 1 << n for n in range(16)})
+class _PackedSingleFlags(_Flags):
+    def _label(self, any_set: bool) -> str:
+        return "PackedSingle" if any_set else "Field"  # c104: "Field set: {}"
+
+
+PackedSingle = _PackedSingleFlags("PackedSingle", {f"I{n}": 1 << n for n in range(16)})
 PackedSingle.__doc__ = "Sixteen packed single points (ST or CD of SCD)."

@@ -167,6 +167,26 @@ def default_info(type_id: Type | int) -> Information:
     return info
 
 
+def fit_time_tag(info: Information, type_id: Type, *, refresh: bool = False) -> Information:
+    """Give a point's info the time tag its type has, as c104 does when a script sets it.
+
+    A type without a time tag carries none (``recorded_at`` None, even if the script's info had
+    one); a time-tagged type gets now when the info has none, or always with ``refresh`` (a new
+    value or quality is a new event). The info is changed in place: the point keeps the
+    script's object, as in c104.
+
+    >>> info = fit_time_tag(SingleInfo(True, recorded_at=_dt.datetime(2024, 1, 1)), Type.M_SP_NA_1)
+    >>> info.recorded_at is None
+    True
+    """
+    if type_info(type_id).time_tag is None:
+        if info._recorded_at is not None:
+            info._recorded_at = None
+    elif refresh or info._recorded_at is None:
+        info._recorded_at = _now()
+    return info
+
+
 def _new(cls: type[Information], quality: Any) -> Any:
     info = object.__new__(cls)
     info._quality = quality

@@ -35,7 +35,13 @@ from .command_info import (
     StepCmd,
 )
 from .info_base import Information
-from .info_conversion import INFO_CLASS, default_info, info_from_object, object_from_info
+from .info_conversion import (
+    INFO_CLASS,
+    default_info,
+    fit_time_tag,
+    info_from_object,
+    object_from_info,
+)
 from .monitoring_info import (
     BinaryCounterInfo,
     BinaryInfo,
@@ -82,6 +88,7 @@ __all__ = [
     "UInt7",
     "UInt16",
     "default_info",
+    "fit_time_tag",
     "info_from_object",
     "object_from_info",
 ]

@@ -217,6 +217,12 @@ class NormalizedFloat(_Number):
     def max(self) -> float:
         return self._MAX
 
+    def __str__(self) -> str:
+        return f"{self._value:f}"  # six decimals, as c104 prints it: "0.500000"
+
+    def __repr__(self) -> str:
+        return f"<c104test.NormalizedFloat value={self}>"
+
     def _operand(self, other: object) -> float | None:
         if isinstance(other, int | float | _Number):
             return float(other)

@@ -20,7 +20,7 @@ from ..protocol.commands import COMMAND_TYPES
 from ..protocol.enums import Coi, CommandMode, Cot, Type
 from ..protocol.timetags import CP56Time2a
 from .callbacks import check_callback
-from .information import INFO_CLASS, Information, NormalizedFloat, default_info
+from .information import INFO_CLASS, Information, NormalizedFloat, default_info, fit_time_tag
 from .numbers import _Number
 from .station import Point, Station
 
@@ -274,7 +274,7 @@ class ServerPoint:
             raise ValueError(
                 f"{self._type.name} carries {INFO_CLASS[self._type].__name__}, not {type(info).__name__}"
             )
-        self._info = info
+        self._info = fit_time_tag(info, self._type)
 
     def _writable(self) -> Information:
         info = self._info

@@ -15,7 +15,7 @@ from ..protocol.enums import CommandMode, Cot, Type
 from ..protocol.objects import InformationObject
 from .callbacks import call_safely, check_callback
 from .info_conversion import received_info
-from .information import INFO_CLASS, Information, default_info, object_from_info
+from .information import INFO_CLASS, Information, default_info, fit_time_tag, object_from_info
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -232,7 +232,7 @@ class Point(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register(), not abstr
             raise ValueError(
                 f"{self._type.name} carries {INFO_CLASS[self._type].__name__}, not {type(info).__name__}"
             )
-        self._data = info
+        self._data = fit_time_tag(info, self._type)
 
     def _writable(self) -> Information:
         data = self._data
@@ -247,7 +247,9 @@ class Point(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register(), not abstr
 
     @value.setter
     def value(self, value: Any) -> None:
-        self._writable().update(value=value)
+        info = self._writable()
+        info.update(value=value)
+        fit_time_tag(info, self._type, refresh=True)  # c104: a new value gets a new time tag
 
     @property
     def quality(self) -> Any:
@@ -255,7 +257,9 @@ class Point(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register(), not abstr
 
     @quality.setter
     def quality(self, quality: Any) -> None:
-        self._writable().update(quality=quality)
+        info = self._writable()
+        info.update(quality=quality)
+        fit_time_tag(info, self._type, refresh=True)
 
     @property
     def recorded_at(self) -> _dt.datetime | None:

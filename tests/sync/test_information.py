@@ -141,8 +141,8 @@ def test_normalized_float_takes_int_or_float_in_minus_one_to_one() -> None:
     assert float(NormalizedFloat(-1)) == -1.0
     assert float(NormalizedFloat(1)) == 1.0
     assert (NormalizedFloat(0).min, NormalizedFloat(0).max) == (-1.0, 1.0)
-    assert str(NormalizedFloat(0.25)) == "0.25"
-    assert repr(NormalizedFloat(0.25)) == "<c104test.NormalizedFloat value=0.25>"
+    assert str(NormalizedFloat(0.25)) == "0.250000"  # c104 prints six decimals
+    assert repr(NormalizedFloat(0.25)) == "<c104test.NormalizedFloat value=0.250000>"
     assert int(NormalizedFloat(-0.7)) == 0
     for bad in (1.0001, -1.5, 2, float("nan"), float("inf")):
         with pytest.raises(IndexError, match=OUT_OF_RANGE):

@@ -461,6 +461,38 @@ def test_point_value_info_and_quality_setters(make_client: Callable[..., Any]) -
     assert int(monitor.value) == -5
 
 
+def test_a_points_time_tag_follows_its_type_as_in_c104(make_client: Callable[..., Any]) -> None:
+    """c104 2.2.1 (observed): an info set on a point without time tag loses its recorded_at; a
+    time-tagged point given an info without one gets now, and a new value or quality a new time
+    tag; the point keeps the script's object. Client and server points alike."""
+    then = dt.datetime(2024, 5, 6, 7, 8, 9)
+    server = c104.Server(ip=HOST, port=2404)
+    client_station = make_client().add_connection(ip=HOST, port=2404).add_station(common_address=CA)
+    for station in (client_station, server.add_station(common_address=CA)):
+        plain = station.add_point(io_address=1, type=T.M_SP_NA_1)
+        info = c104.SingleInfo(on=True, recorded_at=then)
+        plain.info = info
+        assert plain.info is info and plain.recorded_at is None and info.recorded_at is None
+        tagged = station.add_point(io_address=2, type=T.M_SP_TB_1)
+        before = dt.datetime.now()
+        tagged.info = c104.SingleInfo(on=True)
+        assert tagged.recorded_at is not None and tagged.recorded_at >= before
+        tagged.info = c104.SingleInfo(on=True, recorded_at=then)
+        assert tagged.recorded_at == then  # the script's time tag is kept
+        tagged.value = False
+        assert tagged.recorded_at >= before  # a new value is a new event
+        tagged.info = c104.SingleInfo(on=True, recorded_at=then)
+        tagged.quality = c104.Quality.Invalid
+        assert tagged.recorded_at >= before
+        command = station.add_point(io_address=3, type=T.C_SC_TA_1)
+        command.info = c104.SingleCmd(on=True, recorded_at=then)
+        command.value = False
+        assert command.recorded_at >= before
+        plain_command = station.add_point(io_address=4, type=T.C_SC_NA_1)
+        plain_command.info = c104.SingleCmd(on=True, recorded_at=then)
+        assert plain_command.recorded_at is None
+
+
 def test_one_ioa_takes_its_plain_and_its_time_tagged_type(make_client: Callable[..., Any], inprocess_rtu: Any) -> None:
     """IOA 101: the interrogation reports M_SP_NA_1, a spontaneous change M_SP_TB_1. c104 refuses
     the second type (MISMATCHED_TYPE_ID, #32, #60); c104test applies both."""
