@@ -17,10 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.profile import PointProfile, StationProfile
 from ..protocol.commands import COMMAND_TYPES
+from ..protocol.elements import VTI
 from ..protocol.enums import Coi, CommandMode, Cot, Type
 from ..protocol.timetags import CP56Time2a
 from .callbacks import check_callback
-from .information import INFO_CLASS, Information, NormalizedFloat, default_info, fit_time_tag
+from .information import (
+    INFO_CLASS,
+    Information,
+    NormalizedFloat,
+    StepInfo,
+    default_info,
+    fit_time_tag,
+)
 from .numbers import _Number
 from .station import Point, Station
 
@@ -50,6 +58,8 @@ def source_of(point: ServerPoint) -> Callable[[], tuple[Any, Any, CP56Time2a | N
             value = float(value)
         elif isinstance(value, _Number) or point._type is Type.M_PS_NA_1:
             value = int(value)
+        if isinstance(info, StepInfo) and info.transient:
+            value = VTI(value, True)  # the transient bit goes with the position
         recorded = info.recorded_at
         return value, info.quality, None if recorded is None else CP56Time2a.from_datetime(recorded)
 

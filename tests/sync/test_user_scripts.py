@@ -5,6 +5,19 @@ c104 2.2.1 and under c104test (``import c104`` bound to c104test by run_server_s
 attributes, Quality and the other flag sets (arithmetic, ``str()``), enums, number types, debug
 mode, and a server point's info, value, quality and time tag. No socket.
 
+``monitor_rtu.py`` and ``monitor_client.py``: an RTU of two stations with a point of every
+common monitoring type (time-tagged ones, counters, a step position in transition), a cyclic
+point (``report_ms``, ``on_before_auto_transmit``), a sampled one (``on_before_read``),
+``on_clock_sync``, ``signal_initialized`` and a point transmitted with each cause; a client that
+adds every point in ``on_new_point`` and records each ``on_receive``, with a global
+interrogation, counter interrogations with each freeze, clock syncs, a test command and reads.
+What c104 2.2.1 printed for it (c104's server and client) is ``monitor_c104.txt``.
+
+``commands_rtu.py`` and ``commands_client.py``: a command point of each command type with its
+status point (``related_io_address``, ``related_io_autoreturn``), select-and-execute switches and
+set points, qualifiers, time-tagged commands, a refused set point, a station that refuses;
+``Init.INTERROGATION``. c104's record: ``commands_c104.txt``.
+
 Each script runs in its own process (c104 is GPLv3). c104test's half runs once and must print
 what c104 printed, but for the rows of docs/c104-differences.md pinned here; c104's half is
 compared when c104 is installed (in CI it must be).
@@ -15,9 +28,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+try:
+    from .sync_support import free_port
+except ImportError:  # rootdir-relative import mode
+    from sync_support import free_port  # type: ignore[no-redef]
 
 PEERS = Path(__file__).parent / "peers"
 RUNNER = PEERS / "run_server_script.py"
@@ -87,3 +107,163 @@ def test_info_probe_gives_what_c104_gives() -> None:
     assert {label: theirs[label] for label in INFO_PINNED} == {label: pair[0] for label, pair in INFO_PINNED.items()}
     same = {label: result for label, result in theirs.items() if label not in INFO_PINNED}
     assert {label: ours[label] for label in same} == same
+
+
+def run_pair(mode: str, pair: str, client_mode: str | None = None) -> tuple[str, str]:
+    """``{pair}_rtu.py`` under ``mode`` and ``{pair}_client.py`` under ``client_mode`` (the
+    same by default), in two processes: the client's STEP lines and the RTU's EVENT lines."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(RUNNER), mode, str(SCRIPTS / f"{pair}_rtu.py"), str(port)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert server.stdout is not None and server.stdin is not None
+        line = server.stdout.readline()
+        assert line.strip() == "READY", f"{pair} RTU under {mode} did not start: {line}"
+        client = subprocess.run(
+            [sys.executable, str(RUNNER), client_mode or mode, str(SCRIPTS / f"{pair}_client.py"), str(port)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert client.returncode == 0, f"{client.stdout}\n{client.stderr}"
+        out, _ = server.communicate(input="", timeout=20)  # closing stdin ends the RTU script
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate(timeout=5)
+    steps = "".join(line + "\n" for line in client.stdout.splitlines() if line.startswith("STEP "))
+    events = "".join(line + "\n" for line in out.splitlines() if line.startswith("EVENT "))
+    return steps, events
+
+
+def c104_differs(expected: str, got: str) -> list[str] | None:
+    """None if c104's output ``got`` is the record ``expected``, but for commands c104 2.2.1
+    answered False where the record has True (it does so now and then under load: seen for a
+    select-and-execute, a step command, a counter interrogation), and then the RTU's events of
+    such a command and its final line; else the lines c104 printed that the record lacks."""
+    exp_steps = [line for line in expected.splitlines() if line.startswith("STEP ")]
+    got_steps = [line for line in got.splitlines() if line.startswith("STEP ")]
+    if len(exp_steps) != len(got_steps):
+        return [line for line in got_steps if line not in exp_steps] or ["(a step missing)"]
+    flaky = False
+    for want, have in zip(exp_steps, got_steps, strict=True):
+        if want != have and have != want.replace(" True", " False", 1):
+            return [have]
+        flaky = flaky or want != have
+    exp_events = [line for line in expected.splitlines() if line.startswith("EVENT ")]
+    got_events = [line for line in got.splitlines() if line.startswith("EVENT ")]
+    if flaky:
+        extra = [line for line in got_events if line not in exp_events and not line.startswith("EVENT final")]
+        return extra or None
+    return None if got_events == exp_events else [line for line in got_events if line not in exp_events] or ["(an event missing)"]
+
+
+def c104_run_pair(
+    pair: str, expected: str, normalise: Callable[[str], str] = str, attempts: int = 3,
+    server_mode: str = "c104", client_mode: str = "c104",
+) -> None:
+    """The pair (with c104 on one side or both) prints the record ``expected``
+    (``c104_differs``), in one of ``attempts`` runs: c104 2.2.1 is flaky under load (CI runs
+    four test workers on two cores). Runs that needed tolerance or another attempt are reported."""
+    notes = []
+    for _ in range(attempts):
+        steps, events = run_pair(server_mode, pair, client_mode)
+        got = normalise(steps + events)
+        differs = c104_differs(expected, got)
+        if differs is None:
+            if got != expected:
+                notes.append([line for line in got.splitlines() if line not in expected.splitlines()])
+            if notes:
+                warnings.warn(f"c104 runs of {pair} that were not the record: {notes}", stacklevel=2)
+            return
+        notes.append(differs)
+    pytest.fail(f"c104 did not print the record of {pair} in {attempts} runs: {notes}")
+
+
+# ---- monitor: what c104 printed, and the documented rows where c104test differs --------------
+
+MONITOR_C104 = (SCRIPTS / "monitor_c104.txt").read_text()
+
+
+_C104_READS = ("STEP read 21 ", "STEP read 21 again ", "STEP read 7 ", "STEP read counter ", "STEP read unknown ")
+
+
+def _c104_read_races(text: str) -> str:
+    """c104's read() returns at its server's ACT_CON, before the value: the value printed right
+    after it is the old one or the new one (docs/c104-differences.md); and under load its read
+    now and then returns False for a value that came, or True for a read its server refused
+    (seen in 4 of 18 runs). What these lines say is left out of c104's record."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith(_C104_READS) and "records" not in line:
+            line = line.split(" True")[0].split(" False")[0] + " ..."
+        lines.append(line + "\n")
+    return "".join(lines)
+
+
+def monitor_expected_of_c104test() -> str:
+    """MONITOR_C104 with the rows of docs/c104-differences.md applied."""
+    text = MONITOR_C104
+    # interrogation answers come in the type without time tag (the standard): the client's
+    # point is made with that type
+    for ioa, timed, plain in ((1, "M_SP_TB_1", "M_SP_NA_1"), (8, "M_ME_TF_1", "M_ME_NC_1"), (11, "M_DP_TB_1", "M_DP_NA_1")):
+        line = next(x for x in text.splitlines() if x.startswith(f"STEP gi (10, {ioa}, "))
+        text = text.replace(line, line.replace(timed, plain).replace("'T'", "None"))
+    # a freeze or a reset reports nothing (c104 reports the counters each time); c104's client
+    # swaps Carry and Adjusted of a received counter
+    for line in (x for x in text.splitlines() if x.startswith("STEP ci values")):
+        head, _, rows = line.partition(" [")
+        first = "[" + rows.split("), (")[0].rstrip("]").rstrip(")") + ")]"
+        text = text.replace(line, f"{head} {first}".replace("{ Adjusted }", "{ Carry }"))
+    # read() returns with the value read (c104: at the ACT_CON, with the value before it)
+    return text.replace("STEP read 21 True 101", "STEP read 21 True 102").replace(
+        "STEP read 21 again True 102", "STEP read 21 again True 103")
+
+
+def test_monitor_pair_under_c104test() -> None:
+    steps, events = run_pair("c104test", "monitor")
+    assert steps + events == monitor_expected_of_c104test()
+    # what was found different before: a global interrogation returned before the second
+    # station's data (c104test's Server confirmed station after station), a step position
+    # lost its transient bit
+    assert "STEP stations [10, 11]" in steps
+    assert "'Int7:-7', 'Quality set: {}, is_good: True', None, True, 'M_ST_NA_1', 10, True, True)" in steps
+
+
+def test_monitor_pair_under_c104_is_what_was_recorded() -> None:
+    if not c104_available():
+        pytest.skip("c104 is not installed (a test peer only)")
+    c104_run_pair("monitor", _c104_read_races(MONITOR_C104), _c104_read_races)
+
+
+# ---- commands ----------------------------------------------------------------------------------
+
+COMMANDS_C104 = (SCRIPTS / "commands_c104.txt").read_text()
+
+
+def _commands_from_c104tests_server(record: str) -> str:
+    """c104test's Server answers the interrogation for the M_DP_TB_1 status point in M_DP_NA_1
+    (the standard's type for COT 20): the client prints that type (docs/c104-differences.md)."""
+    initial = next(line for line in record.splitlines() if line.startswith("STEP initial"))
+    return record.replace(initial, initial.replace("'OFF', 'M_DP_TB_1'", "'OFF', 'M_DP_NA_1'"))
+
+
+def test_commands_pair_under_c104test() -> None:
+    steps, events = run_pair("c104test", "commands")
+    assert steps + events == _commands_from_c104tests_server(COMMANDS_C104)
+
+
+@pytest.mark.parametrize("side", ["c104 server", "c104 client"])
+def test_commands_pair_with_c104_on_one_side_is_what_was_recorded(side: str) -> None:
+    """c104's client against c104's server fails a select-and-execute command in most runs (the
+    select is not confirmed in time), so each of c104's halves is checked against c104test's
+    other half: c104's server with c104test's client, c104's client with c104test's server."""
+    if not c104_available():
+        pytest.skip("c104 is not installed (a test peer only)")
+    if side == "c104 server":
+        c104_run_pair("commands", COMMANDS_C104, client_mode="c104test")
+    else:
+        # c104's client refuses the M_DP_NA_1 answer for its M_DP_TB_1 point (MISMATCHED_TYPE_ID,
+        # c104 #32, #60): no initial value for it
+        expected = COMMANDS_C104.replace(" (102, ('INTERROGATED_BY_STATION', 'OFF', 'M_DP_TB_1')),", "")
+        c104_run_pair("commands", expected, server_mode="c104test")

@@ -152,6 +152,7 @@ class Answer:
             self.refuse(f"qualifier of interrogation {qoi} is not 20-36", cas(stations))
             return
         answered = []
+        start = len(self.replies)
         for station in stations:
             ca = station.common_address
             groups = station.groups.get(qoi)
@@ -169,6 +170,7 @@ class Answer:
             connection.interrogations[ca] = job
             self.replies.append(job)
             answered.append(ca)
+        self._confirmations_first(start)
         self.positive = bool(answered)
         if answered:
             self.note(f"ACT_CON, data with COT {qoi}, ACT_TERM for CA {', '.join(map(str, answered))}")
@@ -201,6 +203,7 @@ class Answer:
             self.refuse(f"request qualifier {rqt} is not 1-5", cas(stations))
             return
         answered = []
+        start = len(self.replies)
         for station in stations:
             ca = station.common_address
             groups = station.counters if rqt == 5 else station.counter_groups[rqt]
@@ -215,10 +218,24 @@ class Answer:
                 self._freeze(groups, frz)
                 self.confirm(Cot.ACTIVATION_TERMINATION, ca)
             answered.append(ca)
+        self._confirmations_first(start)
         self.positive = bool(answered)
         if answered:
             what = "counters with COT " + str(37 if rqt == 5 else 37 + rqt) if frz is Frz.READ else frz.name
             self.note(f"ACT_CON, {what}, ACT_TERM")
+
+    def _confirmations_first(self, start: int) -> None:
+        """Every station's confirmation before any station's data (from ``start`` on).
+
+        Only the broadcast address has several stations. c104's server confirms them all first,
+        and clients written for it (c104's, c104test's) count ACT_CON/ACT_TERM pairs: with
+        station after station they ended a global interrogation at the first ACT_TERM, before
+        the other stations' data. Each station's data still ends with its own ACT_TERM.
+        """
+        tail = self.replies[start:]
+        first = [r for r in tail if isinstance(r, tuple) and r[0] is Part.CONFIRMATION]
+        if len(first) > 1:
+            self.replies[start:] = first + [r for r in tail if not (isinstance(r, tuple) and r[0] is Part.CONFIRMATION)]
 
     def _freeze(self, groups: list[tuple[Type, list[StationPoint]]], frz: Frz) -> None:
         stamp = self.sim.now_cp56()

@@ -312,7 +312,7 @@ class StationPoint:
         """Take value, quality and time from the application's ``source``."""
         assert self.source is not None
         value, quality, time = self.source()
-        self.value = self.coerce(value)
+        self.value = self.coerce(self.take_element(value))  # a VTI: the position and its transient bit
         self.quality = quality_bits(self.kind, quality)
         if time is not None:
             self.time = time
