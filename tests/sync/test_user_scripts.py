@@ -18,6 +18,12 @@ status point (``related_io_address``, ``related_io_autoreturn``), select-and-exe
 set points, qualifiers, time-tagged commands, a refused set point, a station that refuses;
 ``Init.INTERROGATION``. c104's record: ``commands_c104.txt``.
 
+``dynamic_rtu.py`` and ``dynamic_client.py``: two servers in one script (one client at a time on
+the second), points added and removed while a client is connected; a client with a connection to
+each, ``Init.CLOCK_SYNC`` and ``Init.MUTED`` (unmuted by the script), its own originator address
+and protocol parameters (``message_timeout`` set alone), the received messages' attributes.
+c104's record: ``dynamic_c104.txt``.
+
 Each script runs in its own process (c104 is GPLv3). c104test's half runs once and must print
 what c104 printed, but for the rows of docs/c104-differences.md pinned here; c104's half is
 compared when c104 is installed (in CI it must be).
@@ -112,9 +118,9 @@ def test_info_probe_gives_what_c104_gives() -> None:
 def run_pair(mode: str, pair: str, client_mode: str | None = None) -> tuple[str, str]:
     """``{pair}_rtu.py`` under ``mode`` and ``{pair}_client.py`` under ``client_mode`` (the
     same by default), in two processes: the client's STEP lines and the RTU's EVENT lines."""
-    port = free_port()
+    port = f"{free_port()},{free_port()}" if pair == "dynamic" else str(free_port())  # two servers
     server = subprocess.Popen(
-        [sys.executable, str(RUNNER), mode, str(SCRIPTS / f"{pair}_rtu.py"), str(port)],
+        [sys.executable, str(RUNNER), mode, str(SCRIPTS / f"{pair}_rtu.py"), port],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -122,7 +128,7 @@ def run_pair(mode: str, pair: str, client_mode: str | None = None) -> tuple[str,
         line = server.stdout.readline()
         assert line.strip() == "READY", f"{pair} RTU under {mode} did not start: {line}"
         client = subprocess.run(
-            [sys.executable, str(RUNNER), client_mode or mode, str(SCRIPTS / f"{pair}_client.py"), str(port)],
+            [sys.executable, str(RUNNER), client_mode or mode, str(SCRIPTS / f"{pair}_client.py"), port],
             capture_output=True, text=True, timeout=60, check=False,
         )
         assert client.returncode == 0, f"{client.stdout}\n{client.stderr}"
@@ -267,3 +273,22 @@ def test_commands_pair_with_c104_on_one_side_is_what_was_recorded(side: str) -> 
         # c104 #32, #60): no initial value for it
         expected = COMMANDS_C104.replace(" (102, ('INTERROGATED_BY_STATION', 'OFF', 'M_DP_TB_1')),", "")
         c104_run_pair("commands", expected, server_mode="c104test")
+
+
+# ---- dynamic -----------------------------------------------------------------------------------
+
+DYNAMIC_C104 = (SCRIPTS / "dynamic_c104.txt").read_text()
+
+
+def test_dynamic_pair_under_c104test() -> None:
+    steps, events = run_pair("c104test", "dynamic")
+    # message_timeout = 5 alone moves the default confirm_interval (10) to 2.5 (c104: stays 10,
+    # above t1; docs/c104-differences.md); the script failed with ValueError there before
+    expected = DYNAMIC_C104.replace("STEP parameters (12, 8, 10, 5, 10, 4)", "STEP parameters (12, 8, 10, 5, 2.5, 4)")
+    assert steps + events == expected
+
+
+def test_dynamic_pair_under_c104_is_what_was_recorded() -> None:
+    if not c104_available():
+        pytest.skip("c104 is not installed (a test peer only)")
+    c104_run_pair("dynamic", DYNAMIC_C104)
