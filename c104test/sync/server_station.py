@@ -28,6 +28,7 @@ from .information import (
     StepInfo,
     default_info,
     fit_time_tag,
+    object_from_info,
 )
 from .numbers import _Number
 from .station import Point, Station
@@ -42,6 +43,11 @@ log = logging.getLogger("c104test.server")
 MAX_IOA = 0xFFFFFF
 # Types a server reports periodically (c104: 1..15 and 30..37; only those INFO_CLASS has).
 _CYCLIC = frozenset(t for t in INFO_CLASS if 1 <= t <= 15 or 30 <= t <= 37)
+
+
+#: Types whose value goes to the station layer as the whole information object: it carries
+#: more than the value (SCD's change bits, the CP16 time of a protection event).
+_WHOLE_OBJECT = frozenset({Type.M_PS_NA_1, Type.M_EP_TD_1, Type.M_EP_TE_1, Type.M_EP_TF_1})
 
 
 def _cp56(info: Information) -> bool:
@@ -60,6 +66,8 @@ def source_of(point: ServerPoint) -> Callable[[], tuple[Any, Any, CP56Time2a | N
             value = int(value)
         if isinstance(info, StepInfo) and info.transient:
             value = VTI(value, True)  # the transient bit goes with the position
+        elif point._type in _WHOLE_OBJECT:  # the change bits, the protection's elapsed time with it
+            value = object_from_info(point._type, point._io_address, info)
         recorded = info.recorded_at
         return value, info.quality, None if recorded is None else CP56Time2a.from_datetime(recorded)
 

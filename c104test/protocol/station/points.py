@@ -185,8 +185,10 @@ class StationPoint:
 
     __slots__ = (
         "builder",
+        "changed",
         "coercer",
         "common_address",
+        "elapsed",
         "event_keys",
         "frozen",
         "frozen_time",
@@ -227,6 +229,8 @@ class StationPoint:
         self.reports: dict[int, tuple[Type, tuple[Type, int, int, int], Any, Any]] = {}
         self.transient = False  # step positions: the VTI's transient bit
         self.sequence = 0  # counters: BCR sequence number, counts freezes
+        self.changed = 0  # packed single points: the SCD's change detection bits
+        self.elapsed = 0  # protection events: the CP16Time2a (elapsed, duration, operating time), ms
         self.value: Any = (
             profile.value if profile.is_command else coerce(self.kind, self.take_element(profile.value), self)
         )
@@ -246,7 +250,9 @@ class StationPoint:
     def take_element(self, value: Any) -> Any:
         """A step position's VTI or a counter's BCR as a value: keeps its transient bit or sequence
         number on the point and returns the number. A plain number for a step position is a
-        steady one (transient bit clear); a counter keeps its sequence number."""
+        steady one (transient bit clear); a counter keeps its sequence number. Likewise a
+        PackedSinglePoints object keeps its change bits (a plain number has none), and a
+        protection object (ProtectionEvent, ...) its CP16 time."""
         if self.kind == "step":
             if type(value) is VTI:
                 self.transient = value.transient
@@ -257,6 +263,14 @@ class StationPoint:
                 raise ValueError(f"{self.name}: BCR sequence number {value.sequence} outside 0..31")
             self.sequence = value.sequence
             return value.counter
+        elif self.kind == "packed":
+            if type(value) is PackedSinglePoints:
+                self.changed = value.scd.cd
+                return value.scd.st
+            self.changed = 0
+        elif type(value) in _PROTECTION_TIMES:  # a whole protection object: its CP16 time too
+            self.elapsed = getattr(value, _PROTECTION_TIMES[type(value)]).milliseconds
+            return value.value
         return value
 
     def coerce(self, value: Any) -> Any:
@@ -459,6 +473,13 @@ OCTETS: dict[str, Callable[[StationPoint], bytes | None]] = {
 }
 
 
+#: The field that holds each protection object's CP16Time2a (StationPoint.take_element).
+_PROTECTION_TIMES: dict[type, str] = {
+    ProtectionEvent: "elapsed",
+    ProtectionStart: "duration",
+    ProtectionCircuit: "operating",
+}
+
 _BUILDERS: dict[str, _Builder] = {
     "single": _build_single,
     "double": _build_double,
@@ -471,16 +492,16 @@ _BUILDERS: dict[str, _Builder] = {
     "short": _build_short,
     "counter": _build_counter,
     "packed": lambda p, t, s, f: PackedSinglePoints(
-        p.io_address, SCD(p.value, 0), QDS.TABLE[p.quality & 0xF1]
+        p.io_address, SCD(p.value, p.changed), QDS.TABLE[p.quality & 0xF1]
     ),
     "event": lambda p, t, s, f: ProtectionEvent(
-        p.io_address, SEP.TABLE[int(p.value) | (p.quality & 0xF8)], CP16Time2a(0), s
+        p.io_address, SEP.TABLE[int(p.value) | (p.quality & 0xF8)], CP16Time2a(p.elapsed), s
     ),
     "start": lambda p, t, s, f: ProtectionStart(
-        p.io_address, SPE.TABLE[int(p.value) & 0x3F], QDP.TABLE[p.quality & 0xF8], CP16Time2a(0), s
+        p.io_address, SPE.TABLE[int(p.value) & 0x3F], QDP.TABLE[p.quality & 0xF8], CP16Time2a(p.elapsed), s
     ),
     "circuit": lambda p, t, s, f: ProtectionCircuit(
-        p.io_address, OCI.TABLE[int(p.value) & 0x0F], QDP.TABLE[p.quality & 0xF8], CP16Time2a(0), s
+        p.io_address, OCI.TABLE[int(p.value) & 0x0F], QDP.TABLE[p.quality & 0xF8], CP16Time2a(p.elapsed), s
     ),
 }
 
