@@ -29,6 +29,10 @@ M_ME_ND_1 and the time-tagged types sent spontaneously and as a batch; what ``on
 of each, with the extra fields (elapsed times, change bits, transient bit, sequence number).
 c104's record: ``rare_types_c104.txt``.
 
+``reconnect.py`` (one process): a client with ``Init.ALL`` rides out a server restart, a server
+timer (``on_timer``) that runs only while a client is active, client commands with causes other
+than ACTIVATION. c104's record: ``reconnect_c104.txt``.
+
 Each script runs in its own process (c104 is GPLv3). c104test's half runs once and must print
 what c104 printed, but for the rows of docs/c104-differences.md pinned here; c104's half is
 compared when c104 is installed (in CI it must be).
@@ -325,14 +329,40 @@ def test_rare_types_under_c104test() -> None:
     assert "(('elapsed_ms', 250.0),)" in got and "(('changed', 'PackedSingle(32768)'),)" in got
 
 
+def c104_run_script(script: str, expected: str) -> None:
+    """The one-process script under c104 prints ``expected`` in one of three runs: c104 2.2.1 is
+    flaky under load (seen: no STARTDT after a reconnect, the connection stays OPEN_MUTED)."""
+    outputs = []
+    for _ in range(3):
+        outputs.append(run_script("c104", script))
+        if outputs[-1] == expected:
+            break
+    if len(outputs) > 1:
+        differed = [[line for line in out.splitlines() if line not in expected] for out in outputs[:-1]]
+        warnings.warn(f"c104 needed {len(outputs)} runs of {script}: {differed}", stacklevel=2)
+    assert outputs[-1] == expected
+
+
 def test_rare_types_under_c104_is_what_was_recorded() -> None:
     if not c104_available():
         pytest.skip("c104 is not installed (a test peer only)")
-    outputs = []
-    for _ in range(3):  # c104 2.2.1 is flaky under load: run again
-        outputs.append(run_script("c104", "rare_types.py"))
-        if outputs[-1] == RARE_C104:
-            break
-    if len(outputs) > 1:
-        warnings.warn(f"c104 needed {len(outputs)} runs of rare_types.py", stacklevel=1)
-    assert outputs[-1] == RARE_C104
+    c104_run_script("rare_types.py", RARE_C104)
+
+
+# ---- reconnect ---------------------------------------------------------------------------------
+
+RECONNECT_C104 = (SCRIPTS / "reconnect_c104.txt").read_text()
+
+
+def test_reconnect_under_c104test() -> None:
+    # a deactivation with no selection to cancel is refused without calling on_receive (c104
+    # calls on_receive and confirms it; docs/c104-differences.md)
+    expected = RECONNECT_C104.replace("STEP deactivation True", "STEP deactivation False").replace(
+        ", ('DEACTIVATION', False, False)]", "]")
+    assert run_script("c104test", "reconnect.py") == expected
+
+
+def test_reconnect_under_c104_is_what_was_recorded() -> None:
+    if not c104_available():
+        pytest.skip("c104 is not installed (a test peer only)")
+    c104_run_script("reconnect.py", RECONNECT_C104)
