@@ -41,13 +41,18 @@ def on_change(point: c104.Point, previous_info: c104.Information, message: c104.
     return c104.ResponseState.SUCCESS
 
 
+early = []  # the two servers' callbacks at connect time come in either order: printed at the end
+
+
 def on_clock(server: c104.Server, ip: str, date_time: datetime.datetime) -> c104.ResponseState:
-    note("clock", server is feeder, ip.split(":")[0])
+    with lock:
+        early.append(("clock", server is feeder, ip.split(":")[0]))
     return c104.ResponseState.SUCCESS
 
 
 def on_connect(server: c104.Server, ip: str) -> bool:
-    note("connect", server is breaker, ip)
+    with lock:
+        early.append(("connect", server is breaker, ip))
     return True
 
 
@@ -58,6 +63,8 @@ feeder.start()
 breaker.start()
 print("READY", flush=True)
 sys.stdin.read()
+for event in sorted(early):
+    note(*event)
 note("final", feeder.open_connection_count, breaker.open_connection_count, sorted(p.io_address for p in line.points))
 feeder.stop()
 breaker.stop()
