@@ -666,27 +666,6 @@ def test_protocol_parameters(make_client: Callable[..., Any], rtu_port: int) -> 
     assert (Direction.SENT, "U-Format | TestFR act") in u_frames(connection, start)
 
 
-def test_a_parameter_set_alone_moves_its_default_partner_along(make_client: Callable[..., Any]) -> None:
-    """A c104 script sets ``message_timeout = 5`` alone (t2 is 10 by default), or t1 before t2:
-    c104 takes it; c104test moved nothing and raised ValueError on a t2 the script never chose.
-    Now the partner left at its default moves along (t2 = t1/2, t1 = 2 t2, w = 2k/3, k = 3w/2);
-    a pair the script set itself is still refused."""
-    connection = make_client().add_connection(ip=HOST, port=2404, init=c104.Init.NONE)
-    params = connection.protocol_parameters
-    params.message_timeout = 5
-    assert (params.message_timeout, params.confirm_interval) == (5, 2.5)
-    params.confirm_interval = 2  # then t2, as the script wanted it
-    assert (params.message_timeout, params.confirm_interval) == (5, 2)
-    with pytest.raises(ValueError, match="t2"):
-        params.confirm_interval = 6  # both set by the script: refused
-    params.send_window_size = 6
-    assert (params.send_window_size, params.receive_window_size) == (6, 4)
-    other = make_client().add_connection(ip=HOST, port=2405, init=c104.Init.NONE).protocol_parameters
-    other.confirm_interval = 20
-    other.receive_window_size = 20
-    assert (other.message_timeout, other.confirm_interval, other.send_window_size, other.receive_window_size) == (40, 20, 30, 20)
-
-
 def test_state_and_stations_follow_the_rtu(open_connection: Callable[..., Any]) -> None:
     connection = open_connection(init=c104.Init.ALL)
     assert connection.state == State.OPEN

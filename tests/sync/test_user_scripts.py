@@ -46,8 +46,11 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+import c104test
 
 try:
     from .sync_support import free_port
@@ -295,6 +298,28 @@ def test_dynamic_pair_under_c104test() -> None:
     # above t1; docs/c104-differences.md); the script failed with ValueError there before
     expected = DYNAMIC_C104.replace("STEP parameters (12, 8, 10, 5, 10, 4)", "STEP parameters (12, 8, 10, 5, 2.5, 4)")
     assert steps + events == expected
+
+
+def test_a_parameter_set_alone_moves_its_default_partner_along(make_client: Callable[..., Any]) -> None:
+    """A c104 script sets ``message_timeout = 5`` alone (t2 is 10 by default), or t1 before t2:
+    c104 takes it; c104test moved nothing and raised ValueError on a t2 the script never chose.
+    Now the partner left at its default moves along (t2 = t1/2, t1 = 2 t2, w = 2k/3, k = 3w/2);
+    a pair the script set itself is still refused."""
+    client = make_client()  # never started: no socket
+    connection = client.add_connection(ip="127.0.0.1", port=2404, init=c104test.Init.NONE)
+    params = connection.protocol_parameters
+    params.message_timeout = 5
+    assert (params.message_timeout, params.confirm_interval) == (5, 2.5)
+    params.confirm_interval = 2  # then t2, as the script wanted it
+    assert (params.message_timeout, params.confirm_interval) == (5, 2)
+    with pytest.raises(ValueError, match="t2"):
+        params.confirm_interval = 6  # both set by the script: refused
+    params.send_window_size = 6
+    assert (params.send_window_size, params.receive_window_size) == (6, 4)
+    other = client.add_connection(ip="127.0.0.1", port=2405, init=c104test.Init.NONE).protocol_parameters
+    other.confirm_interval = 20
+    other.receive_window_size = 20
+    assert (other.message_timeout, other.confirm_interval, other.send_window_size, other.receive_window_size) == (40, 20, 30, 20)
 
 
 def test_dynamic_pair_under_c104_is_what_was_recorded() -> None:
