@@ -324,6 +324,9 @@ class _Checker:
         if not reasons and row.has_command and not self.options.commands:
             # the signed report must not read as if the command had been checked
             remark = "command not sent (monitoring checks only): the command round trip is not checked"
+        elif not reasons and commanded and not row.has_return:
+            remark = ("command confirmed; no return information checked (the list says the RTU sends none)"
+                      + ("" if self.options.act_term == "required" else "; ACT_TERM not required (PIXIT)"))
         return ItemResult(row.row, row.common_address, row.io_address, row.name, verdict, expected, seen,
                           remark, quality, round(trio.current_time() - started, 6), commanded, frames)
 
@@ -351,12 +354,12 @@ class _Checker:
 
     async def command_round_trip(self, row: SignalRow) -> tuple[str, tuple[Frame, ...]]:
         """Command, confirmation, fresh return report; then restore. The reason of a failure, or ''."""
-        assert row.command_type is not None and row.return_io_address is not None
+        assert row.command_type is not None
         ret = row.return_io_address
-        before = self.conn.points.get(row.common_address, ret)
+        before = self.conn.points.get(row.common_address, ret) if ret is not None else None
         start = self.conn.journal.next_index
         reason = await self._one_command(row, row.command_value, row.return_value)
-        if reason or not row.restore:
+        if reason or not row.restore or ret is None:  # the list refuses restore without return information
             return reason, self.frames(start) if reason else ()
         if before is None:
             return f"cannot restore: no value of IOA {ret} was seen before the command", self.frames(start)
@@ -395,9 +398,9 @@ class _Checker:
             return f"{name}: negative confirmation ({_cot_text(result)})"
         if required and not result.terminated:
             return f"{name}: no ACT_TERM within {timeout:g} s"
-        if expected is None:
-            return ""
         ret = row.return_io_address
+        if expected is None or ret is None:  # no return information: the confirmation is the check
+            return ""
 
         def fresh(ob: InformationObject) -> bool:
             return type(ob) in _MONITOR_CLASSES and expected.matches(ob)
@@ -450,8 +453,11 @@ def _expected_text(row: SignalRow) -> str:
     if row.quality.flags:
         parts.append(f"quality {row.quality}")
     if row.has_command:
-        parts.append(f"command {show_value(row.command_value)} -> IOA {row.return_io_address} "
-                     f"{row.return_value.show() if row.return_value else ''}".rstrip())
+        if row.has_return:
+            parts.append(f"command {show_value(row.command_value)} -> IOA {row.return_io_address} "
+                         f"{row.return_value.show() if row.return_value else ''}".rstrip())
+        else:
+            parts.append(f"command {show_value(row.command_value)} confirmed (no return information)")
     return ", ".join(parts)
 
 

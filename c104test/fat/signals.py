@@ -40,6 +40,7 @@ from .merged_cells import fill_merged, merged_ranges
 
 __all__ = [
     "COLUMNS",
+    "NO_RETURN",
     "Column",
     "Problem",
     "SignalList",
@@ -79,7 +80,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("command_type", "command_type", False, "command type (C_SC_NA_1, C_DC_NA_1, C_SE_NC_1, ...)", ()),
     Column("command_value", "command_value", False, "the value to command (ON/OFF, a number)", ()),
     Column("select", "select", False, "yes: select before operate", ("sbo", "select_before_operate")),
-    Column("return_io_address", "return_io_address", False, "IOA of the return report; empty: this row's IOA", ("return_ioa",)),
+    Column("return_io_address", "return_io_address", False,
+           "IOA of the return report; empty: this row's IOA; none (or -, no, n/a): the RTU sends no return "
+           "information, only the confirmation is checked", ("return_ioa",)),
     Column("return_value", "return_value", False, "value the return report must show; empty: the command value", ()),
     Column("timeout", "timeout", False, "seconds for the confirmation and the return report (default 10)", ()),
     Column("restore", "restore", False, "yes: command the original value back afterwards", ()),
@@ -130,6 +133,11 @@ _UNIT_HINT = "; write the number without its unit (a unit column is kept in the 
 
 #: Rows searched for the header: a title, the RTU's name or a blank row may come first.
 _HEADER_SEARCH = 20
+
+#: How a list says that a command has no return information (no monitored point reports it):
+#: ``return_io_address`` holds one of these (any case). Empty is not one: it means the row's own IOA.
+NO_RETURN = frozenset({"none", "no", "-", "\u2013", "—", "n/a", "na", "no return", "no return information",
+                       "without", "keine", "kein", "nein", "aucun", "aucune", "ninguno"})
 
 _YES = {"yes", "y", "true", "1", "x", "ja", "oui"}
 _NO = {"no", "n", "false", "0", ""}
@@ -183,7 +191,7 @@ class SignalRow:
     command_type: Type | None = None
     command_value: Any = None
     select: bool = False
-    return_io_address: int | None = None
+    return_io_address: int | None = None  # None with a command: the RTU sends no return information
     return_value: Expected | None = None
     timeout: float | None = None
     restore: bool = False
@@ -198,6 +206,12 @@ class SignalRow:
     @property
     def has_command(self) -> bool:
         return self.command_io_address is not None
+
+    @property
+    def has_return(self) -> bool:
+        """The command is reported back (return information on ``return_io_address``); False: the
+        list says the RTU sends none, and only the confirmation is checked."""
+        return self.return_io_address is not None
 
     @property
     def key(self) -> tuple[int, int]:
@@ -276,6 +290,14 @@ def _type(text: str, *, command: bool) -> Type:
                  "command_io_address, command_type and command_value there") if row is not None and row.command else ""
         raise ValueError(f"{found.name} is not {kind}{where}")
     return found
+
+
+def _return_address(text: str) -> int:
+    """A return report's IOA; a word that is no IOA says how to write 'no return information'."""
+    try:
+        return _address(text, io_address, 0xFFFFFF, "an IOA")
+    except ValueError as exc:
+        raise ValueError(f"{exc}; a command without return information has 'none' here") from None
 
 
 def _seconds(text: str) -> float:
@@ -491,10 +513,22 @@ class _Reader:
                 if got is None and not cell(name) and not any(p.row == number for p in self.problems[before:]):
                     column = self.where(headers, columns[name]) if name in columns else repr(_BY_FIELD[name].header)
                     self.problem(number, column, f"empty {name}: a command needs its IOA, type and value")
-        return_ioa = parse("return_io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
+        no_return = cell("return_io_address").lower() in NO_RETURN
+        return_ioa = None if no_return else parse("return_io_address", _return_address)
         return_value = None
         ret_type = point_type if return_ioa in (None, values["io_address"]) else None
-        if command_type is not None:
+        if no_return:
+            for name, why in (("return_value", "there is no return report to show it"),
+                              ("restore", "the value to command back is the return report's, and there is none")):
+                if name in columns and cell(name) and (name != "restore" or cell(name).lower() in _YES):
+                    self.problem(number, self.where(headers, columns[name]),
+                                 f"{name} {cell(name)!r} with return_io_address {cell('return_io_address')!r} "
+                                 f"(no return information): {why}; empty it, or give the return report's IOA")
+            if command_ioa is None and command_type is None:
+                self.problem(number, self.where(headers, columns["return_io_address"]),
+                             f"return_io_address {cell('return_io_address')!r} (no return information) in a row "
+                             "without a command: fill in command_io_address, command_type and command_value")
+        elif command_type is not None:
             return_value = parse("return_value", lambda t: expectation(t, ret_type))
         timeout = parse("timeout", _seconds)
         if timeout is not None and timeout <= 0:
@@ -510,7 +544,7 @@ class _Reader:
         skip = parse("skip", _flag) or False
         if len(self.problems) > before or point_type is None:
             return None
-        if command_type is not None and return_value is None and command_value is not None:
+        if command_type is not None and return_value is None and command_value is not None and not no_return:
             try:
                 return_value = expectation(cell("command_value"), ret_type)
             except ValueError as exc:
@@ -521,7 +555,7 @@ class _Reader:
         return SignalRow(
             number, cell("name"), values["common_address"], values["io_address"], point_type,
             values["expected"], values["quality"], values["groups"], command_ioa, command_type, command_value,
-            select, return_ioa if return_ioa is not None else (values["io_address"] if command_ioa else None),
+            select, return_ioa if return_ioa is not None or no_return else (values["io_address"] if command_ioa else None),
             return_value, timeout, restore, skip, max_skew, tuple(cells),
         )
 

@@ -5,7 +5,7 @@ profile. ``profile_from_signals`` makes the profile: one station per common addr
 point with its type, the expected value as its value (the middle of a range, the value of a
 tolerance), the expected quality as its quality flags and the row's interrogation groups; each
 command of a row as a command point (``select: yes``: select before operate) whose return
-information goes to the row's ``return_io_address`` (or the row's own IOA). Link parameters and
+information goes to the row's ``return_io_address`` (or the row's own IOA; ``none``: it sends none). Link parameters and
 PIXIT come from ``base`` (default the demo RTU's). The FAT of the list against that simulator
 passes, which is how the tests check the conversion.
 
@@ -50,7 +50,7 @@ def profile_from_signals(signals: SignalList, base: Profile | None = None) -> Pr
         if row.command_io_address is not None and row.command_type is not None:
             command = _made(signals, row, io_address=row.command_io_address, type=row.command_type,
                             command_mode=CommandMode.SELECT_AND_EXECUTE if row.select else CommandMode.DIRECT,
-                            return_io_address=row.io_address if row.return_io_address is None else row.return_io_address,
+                            return_io_address=row.return_io_address,  # None: no return information
                             description=f"command of {row.name}" if row.name else "")
             _add(signals, points, row, command)
     made = tuple(StationProfile(ca, tuple(p for p, _ in points.values())) for ca, points in stations.items())
@@ -93,6 +93,8 @@ def _add(signals: SignalList, points: dict[int, tuple[PointProfile, SignalRow]],
 
 def _command(point: PointProfile) -> str:
     mode = "select before operate" if point.command_mode is CommandMode.SELECT_AND_EXECUTE else "direct"
+    if point.return_io_address is None:
+        return f"{mode} without return information"
     return f"{mode} with return information on IOA {point.return_io_address}"
 
 

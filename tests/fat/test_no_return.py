@@ -1,0 +1,112 @@
+"""A command whose RTU sends no return information: the list says ``return_io_address: none``
+and the row is judged by what the standard requires of the command, its positive ACT_CON (and
+its ACT_TERM only when the PIXIT says the RTU sends one). It always failed before: the list
+could not say "no return", so a fresh report of the row's own IOA was awaited and never came.
+
+Against a device as c104's RTU (lib60870) is: no return information and no ACT_TERM.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import trio
+
+from c104test.engine.simulator import open_simulator
+from c104test.fat import FatOptions, run_fat
+from c104test.fat.signals import SignalListError, parse_csv_text
+from c104test.fat.simulated import profile_from_signals
+from c104test.protocol.enums import Type
+from c104test.protocol.link import LinkParameters
+from c104test.protocol.station import parse_fault
+
+# a European list: semicolons, a decimal comma, the usual spellings of 'none'
+LIST = ("name;ca;ioa;type;expected_value;command_io_address;command_type;command_value;return_io_address\n"
+        "Reset LED (breaker row);47;100;M_SP_NA_1;ON;600;C_SC_NA_1;ON;none\n"
+        "Power limit;47;301;M_ME_NC_1;225..235;610;C_SE_NC_1;12,5;-\n"
+        "Alarm ack;47;102;M_SP_NA_1;OFF;620;C_SC_NA_1;ON;N/A\n")
+SIGNALS = parse_csv_text(LIST, file="no-return.csv")
+
+
+def _device(act_term: bool) -> object:
+    """The list's RTU with commands that report nothing back (lib60870's RTU sends no ACT_TERM)."""
+    profile = profile_from_signals(SIGNALS)
+    assert all(p.return_io_address is None for s in profile.stations for p in s.points if p.is_command)
+    return dataclasses.replace(profile, pixit=dataclasses.replace(profile.pixit, act_term=act_term),
+                               link=LinkParameters(t1=2, t2=0.3))  # acknowledges a request it does not answer soon
+
+
+def _run(fault: str | None, act_term: str = "optional", device_act_term: bool = False) -> tuple[dict[int, tuple[str, str]], list[int]]:
+    async def main() -> tuple[dict[int, tuple[str, str]], list[int]]:
+        faults = (parse_fault(fault),) if fault else None
+        async with open_simulator(_device(device_act_term), faults=faults) as sim:
+            assert sim.port is not None
+            results = await run_fat("127.0.0.1", sim.port, SIGNALS, options=FatOptions(timeout=0.5, act_term=act_term))
+            sent = [c.asdu.objects[0].io_address for c in sim.received_commands if int(c.asdu.type) in (45, 50)]
+        return {p.row: (p.verdict, p.reason) for p in results.points}, sent
+
+    return trio.run(main)
+
+
+def test_the_list_says_none_in_its_usual_spellings() -> None:
+    assert [(r.has_command, r.has_return, r.return_io_address, r.return_value) for r in SIGNALS.rows] == [
+        (True, False, None, None)] * 3
+
+
+def test_a_command_without_return_information_passes_on_its_confirmation() -> None:
+    verdicts, sent = _run(None)
+    assert {row: v for row, (v, _) in verdicts.items()} == {2: "pass", 3: "pass", 4: "pass"}
+    assert sent == [600, 610, 620]  # each command went out on the wire, once (no restore, no wait)
+    assert "no return information checked" in verdicts[2][1]  # the signed report says what was not checked
+
+
+@pytest.mark.parametrize(
+    ("fault", "row", "reason"),
+    [
+        ("negative_confirmation type=C_SC_NA_1 nth=1", 2,
+         "C_SC_NA_1 ON to IOA 600: negative confirmation (COT 7 ACTIVATION_CON, P/N=1)"),
+        ("silence type=C_SE_NC_1", 3, "C_SE_NC_1 12.5 to IOA 610: no ACT_CON for C_SE_NC_1 IOA 610 CA 47 within 0.5 s"),
+    ],
+    ids=["negative-act-con", "no-act-con"],
+)
+def test_it_fails_against_a_device_that_does_not_confirm(fault: str, row: int, reason: str) -> None:
+    verdicts, _ = _run(fault)
+    assert {r: v for r, v in verdicts.items() if v[0] != "pass"} == {row: ("fail", reason)}
+
+
+def test_act_term_is_judged_only_when_the_pixit_says_the_device_sends_it() -> None:
+    verdicts, _ = _run(None, act_term="required")  # the PIXIT claims ACT_TERM; the device sends none
+    assert {v for v, _ in verdicts.values()} == {"fail"}
+    assert verdicts[2][1] == "C_SC_NA_1 ON to IOA 600: no ACT_TERM for C_SC_NA_1 IOA 600 CA 47 within 0.5 s"
+    verdicts, _ = _run(None, act_term="required", device_act_term=True)
+    assert {v for v, _ in verdicts.values()} == {"pass"}
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "message"),
+    [
+        ("600,C_SC_NA_1,ON,none,ON,", "'return_value'", "return_value 'ON' with return_io_address 'none' (no return "
+         "information): there is no return report to show it"),
+        ("600,C_SC_NA_1,ON,-,,yes", "'restore'", "restore 'yes' with return_io_address '-' (no return information)"),
+        (",,,none,,", "'return_io_address'", "in a row without a command: fill in command_io_address"),
+        ("600,C_SC_NA_1,ON,0,,", "'return_io_address'", "a command without return information has 'none' here"),
+    ],
+    ids=["return-value", "restore", "no-command", "zero"],
+)
+def test_a_contradiction_is_refused_naming_row_and_column(cells: str, column: str, message: str) -> None:
+    header = "name,ca,ioa,type,command_io_address,command_type,command_value,return_io_address,return_value,restore"
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text(f"{header}\nQ0,47,100,M_SP_NA_1,{cells}\n", file="l.csv")
+    assert str(info.value).startswith(f"l.csv, row 2, column {column}: "), str(info.value)
+    assert message in str(info.value)
+
+
+def test_the_simulated_rtu_of_a_list_keeps_none_apart_from_an_ioa() -> None:
+    signals = parse_csv_text("name,ca,ioa,type,command_io_address,command_type,command_value,return_io_address\n"
+                             "A,47,100,M_SP_NA_1,600,C_SC_NA_1,ON,none\nB,47,101,M_SP_NA_1,600,C_SC_NA_1,ON,\n",
+                             file="two.csv")
+    with pytest.raises(SignalListError, match="row 3: command IOA 600 of CA 47 is direct with return information on "
+                                              "IOA 101 here and direct without return information in row 2"):
+        profile_from_signals(signals)
+    assert Type.C_SC_NA_1 is signals.rows[0].command_type
