@@ -36,7 +36,16 @@ from ..protocol.closing import ClosedBy
 from ..protocol.enums import Cot, Step, Type
 from ..protocol.objects import InformationObject
 from ..reports.results import Frame, ItemResult
-from ..rules import Expected, expectation, flags_of, parse_value, show_flags, show_value, type_class
+from ..rules import (
+    Expected,
+    expectation,
+    flags_of,
+    interrogated,
+    parse_value,
+    show_flags,
+    show_value,
+    type_class,
+)
 from .signals import SignalList, SignalRow
 
 __all__ = ["ACT_TERM_MODES", "LOST", "FatOptions", "check_points", "ended", "headline", "interruption", "plain_type",
@@ -282,6 +291,8 @@ class _Checker:
         error = station.counter_error if row.is_counter else station.gi_error
         span = station.counter_range if row.is_counter else station.gi_range
         found = answers.get(row.io_address)
+        if found is None and not row.interrogation:
+            return await self.events_only(row, where, started, station)
         seen = quality = ""
         expected = _expected_text(row)
         if found is None:
@@ -329,6 +340,68 @@ class _Checker:
                       + ("" if self.options.act_term == "required" else "; ACT_TERM not required (PIXIT)"))
         return ItemResult(row.row, row.common_address, row.io_address, row.name, verdict, expected, seen,
                           remark, quality, round(trio.current_time() - started, 6), commanded, frames)
+
+    async def events_only(self, row: SignalRow, where: str, started: float, station: _Station) -> ItemResult:
+        """A point the list says the RTU reports only as events, absent from the interrogation (as
+        the standard allows): judged by an event of it, never passed unseen. Its command's return
+        report, when the command reports on the point; else the last report of it received in the
+        run (waiting up to the row's own ``timeout`` for one). With none it is ``skipped``: not
+        checked, and the reason says so."""
+        ca, ioa = row.common_address, row.io_address
+        expected = _expected_text(row)
+        note = (f"reported only as events (interrogation: no), not in the {where}" if interrogated(row.type) else
+                f"a protection event ({row.type.name}), reported only as events, in no interrogation")
+        reasons: list[str] = []
+        frames: tuple[Frame, ...] = ()
+        mark = self.conn.journal.next_index
+        commanded = row.has_command and self.options.commands
+        if commanded:
+            reason, frames = await self.command_round_trip(row)
+            if reason:
+                reasons.append(reason)
+        got = self.conn.points.get(ca, ioa)
+        if got is None and row.timeout is not None and not reasons:
+            try:
+                await self.conn.expect_message(MessageFilter(common_address=ca, io_address=ioa), timeout=row.timeout,
+                                               since=0)
+            except ExpectationFailed:
+                self.raise_if_ended()
+            got = self.conn.points.get(ca, ioa)
+        seen = quality = ""
+        if got is not None:
+            ob = got.object
+            shown = row.expected.show(ob) if row.expected is not None else show_value(ob.value)
+            seen = f"{shown} ({got.type.name}, COT {int(got.cot)})"
+            flags = flags_of(ob.quality)
+            quality = show_flags(flags) or "good"
+            returned = commanded and row.return_io_address == ioa
+            if got.type is not row.type:  # an event carries the listed type
+                reasons.append(f"type {got.type.name}, listed {row.type.name} (a report of a point reported only as "
+                               "events carries the listed type)")
+            if row.expected is not None and not returned and not row.expected.matches(ob):
+                reasons.append(f"value {shown}, expected {row.expected.show()}")
+            if not row.quality.matches(flags):
+                reasons.append(f"quality {quality}, expected {str(row.quality) or 'good'}")
+            if reasons and not frames:
+                frames = self.frames(mark)
+        elif not reasons:
+            waited = f" (waited {row.timeout:g} s)" if row.timeout is not None else ""
+            command = (" and its command reports on another IOA" if commanded else
+                       " and its command was not sent (monitoring checks only)" if row.has_command else "")
+            return ItemResult(row.row, ca, ioa, row.name, "skipped", expected,
+                              reason=f"not checked: {note}, no report of IOA {ioa} arrived during the run{waited}"
+                                     f"{command}; trigger an event (a command in its row, a timeout to wait for one, "
+                                     "or on site) to check it",
+                              duration=round(trio.current_time() - started, 6), commanded=commanded)
+        if row.max_skew is not None and got is not None and not reasons:
+            reason = station.clock_error or await self.time_skew(row, station.sync_mark)
+            if reason:
+                reasons.append(reason)
+        remark = "; ".join(reasons) or (f"{note}: checked by " +
+                                        ("its command's return report" if commanded and row.return_io_address == ioa
+                                         else f"its report with COT {int(got.cot) if got else '?'}"))
+        return ItemResult(row.row, ca, ioa, row.name, "fail" if reasons else "pass", expected, seen, remark, quality,
+                          round(trio.current_time() - started, 6), commanded, frames)
 
     async def time_skew(self, row: SignalRow, since: int) -> str:
         """A report of the point with time tag after the clock sync (its command's return report, or

@@ -30,6 +30,7 @@ from ..rules import (
     QualityExpectation,
     ValueRange,
     expectation,
+    interrogated,
     lookup,
     parse_value,
     type_class,
@@ -40,6 +41,7 @@ from .merged_cells import fill_merged, merged_ranges
 
 __all__ = [
     "COLUMNS",
+    "EVENTS_ONLY",
     "NO_RETURN",
     "Column",
     "Problem",
@@ -84,6 +86,10 @@ COLUMNS: tuple[Column, ...] = (
            "IOA of the return report; empty: this row's IOA; none (or -, no, n/a): the RTU sends no return "
            "information, only the confirmation is checked", ("return_ioa",)),
     Column("return_value", "return_value", False, "value the return report must show; empty: the command value", ()),
+    Column("interrogation", "interrogation", False,
+           "no (or spontaneous, events only, -): the RTU reports the point only as events, in no interrogation; "
+           "empty: yes (M_EP_*: always no)", ("gi", "in_gi", "general_interrogation", "station_interrogation",
+                                              "interrogated", "in_interrogation")),
     Column("timeout", "timeout", False, "seconds for the confirmation and the return report (default 10)", ()),
     Column("restore", "restore", False, "yes: command the original value back afterwards", ()),
     Column("max_skew", "max_skew", False, "seconds an event's time tag may differ from the tool's clock after a clock sync", ("skew",)),
@@ -140,6 +146,12 @@ NO_RETURN = frozenset({"none", "no", "-", "\u2013", "—", "n/a", "na", "no retu
                        "without", "keine", "kein", "nein", "aucun", "aucune", "ninguno"})
 
 _YES = {"yes", "y", "true", "1", "x", "ja", "oui"}
+
+#: How the ``interrogation`` column says a point is reported only as events (any case); empty is
+#: yes, the standard's default for every monitoring point but protection events (M_EP_*).
+EVENTS_ONLY = frozenset({"no", "n", "false", "0", "-", "nein", "non", "spontaneous", "spont", "spontaneous only",
+                         "events only", "event only", "events", "event", "no gi", "not in gi", "none"})
+_IN_INTERROGATION = frozenset(_YES | {"gi", "in gi"})
 _NO = {"no", "n", "false", "0", ""}
 
 
@@ -198,6 +210,8 @@ class SignalRow:
     skip: bool = False
     max_skew: float | None = None
     cells: tuple[str, ...] = field(default=(), compare=False)
+    #: False: the RTU reports the point only as events (the ``interrogation`` column, or M_EP_*)
+    interrogation: bool = True
 
     @property
     def is_counter(self) -> bool:
@@ -542,6 +556,24 @@ class _Reader:
         select = parse("select", _flag) or False
         restore = parse("restore", _flag) or False
         skip = parse("skip", _flag) or False
+        interrogation = interrogated(point_type) if point_type is not None else True
+        said = cell("interrogation").lower()
+        if said in EVENTS_ONLY:
+            interrogation = False
+        elif said and said not in _IN_INTERROGATION:
+            self.problem(number, self.where(headers, columns["interrogation"]),
+                         f"{cell('interrogation')!r} is not yes or no: 'no' (or spontaneous, events only) says the RTU "
+                         "reports the point only as events; empty or yes: in the station interrogation")
+        elif said and not interrogation:
+            self.problem(number, self.where(headers, columns["interrogation"]),
+                         f"{point_type.name if point_type else ''} is in no interrogation: the standard reports protection "
+                         "events only as events; empty the cell")
+        if not interrogation and values["groups"]:
+            why = (f"with interrogation {cell('interrogation')!r}" if said else
+                   f"of a {point_type.name if point_type else ''} point")
+            self.problem(number, self.where(headers, columns["groups"]),
+                         f"groups {cell('groups')!r} {why}: a point reported only as events is in no interrogation "
+                         "group; empty " + ("one of them" if said else "the cell"))
         if len(self.problems) > before or point_type is None:
             return None
         if command_type is not None and return_value is None and command_value is not None and not no_return:
@@ -556,7 +588,7 @@ class _Reader:
             number, cell("name"), values["common_address"], values["io_address"], point_type,
             values["expected"], values["quality"], values["groups"], command_ioa, command_type, command_value,
             select, return_ioa if return_ioa is not None or no_return else (values["io_address"] if command_ioa else None),
-            return_value, timeout, restore, skip, max_skew, tuple(cells),
+            return_value, timeout, restore, skip, max_skew, tuple(cells), interrogation,
         )
 
 

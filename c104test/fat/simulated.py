@@ -67,7 +67,8 @@ def _point(signals: SignalList, row: SignalRow) -> PointProfile:
     except ValueError as exc:
         raise SignalListError([_problem(signals, row, str(exc))]) from None
     return _made(signals, row, io_address=row.io_address, type=row.type, value=_nominal(row.expected), quality=quality,
-                 groups=frozenset() if counter else frozenset(row.groups), description=row.name)
+                 groups=frozenset() if counter else frozenset(row.groups), description=row.name,
+                 interrogation=row.interrogation)
 
 
 def _nominal(expected: Expected | ValueRange | None) -> Any:

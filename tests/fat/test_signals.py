@@ -366,7 +366,7 @@ def test_a_misspelt_field_in_a_mapping_file_names_that_file_and_line(tmp_path: P
     assert [str(p) for p in info.value.problems] == [
         f"{tmp_path / 'map.yaml'}:2: the column mapping names 'io_adress', which is no field (did you mean "
         "io_address?); fields: name, common_address, io_address, type, expected_value, expected_quality, groups, "
-        "command_io_address, command_type, command_value, select, return_io_address, return_value, timeout, "
+        "command_io_address, command_type, command_value, select, return_io_address, return_value, interrogation, timeout, "
         "restore, max_skew, skip"]
 
 
