@@ -106,6 +106,14 @@ def plain_type(point_type: Type) -> Type:
     return point_type
 
 
+#: Causes of a report a command makes: return information (remote, local) and a spontaneous change.
+_CAUSED = frozenset({int(Cot.RETURN_INFO_REMOTE), int(Cot.RETURN_INFO_LOCAL), int(Cot.SPONTANEOUS)})
+
+
+def _cause(cot: Any) -> str:
+    return f"{int(cot)} {Cot(int(cot)).name}" if int(cot) in Cot._value2member_map_ else str(int(cot))
+
+
 #: How ``restore`` undoes a regulating step (C_RC_NA_1): the other direction.
 _OPPOSITE_STEP = {Step.HIGHER: Step.LOWER, Step.LOWER: Step.HIGHER}
 
@@ -455,6 +463,7 @@ class _Checker:
         timeout = row.timeout or self.options.timeout
         name = f"{row.command_type.name} {show_value(value)} to IOA {row.command_io_address}"
         mark = conn.journal.next_index
+        before = conn.points.get(ca, row.return_io_address) if row.return_io_address is not None else None
         required = self.options.act_term == "required"
         try:
             result = await conn.send_command(ca, row.command_io_address, row.command_type, value,
@@ -478,17 +487,29 @@ class _Checker:
         def fresh(ob: InformationObject) -> bool:
             return type(ob) in _MONITOR_CLASSES and expected.matches(ob)
 
-        try:
-            entry = await conn.expect_message(MessageFilter(common_address=ca, io_address=ret, value=fresh),
-                                              timeout=timeout, since=mark)
-        except ExpectationFailed:
-            if not conn.is_open:
-                raise  # the connection ended while waiting: an error of the run, not the point's fail
-            last = conn.points.get(ca, ret) if ret is not None else None
-            now = f"; IOA {ret} last showed {show_value(last.value)}" if last is not None else ""
-            return (f"{name}: no fresh report of IOA {ret} showing {expected.show()} "
-                    f"within {timeout:g} s after the command{now}")
-        assert entry.asdu is not None
+        # a report the command did not cause (periodic, background, an answer) shows the point as it
+        # is: evidence only when the point did not show the value before the command
+        already = before is not None and fresh(before.object)
+        flt = MessageFilter(common_address=ca, io_address=ret, value=fresh)
+        deadline = trio.current_time() + timeout
+        cursor, passed_over = mark, None
+        while True:
+            try:
+                entry = await conn.expect_message(flt, timeout=max(deadline - trio.current_time(), 0), since=cursor)
+            except ExpectationFailed:
+                if not conn.is_open:
+                    raise  # the connection ended while waiting: an error of the run, not the point's fail
+                last = conn.points.get(ca, ret) if ret is not None else None
+                now = f"; IOA {ret} last showed {show_value(last.value)}" if last is not None else ""
+                if passed_over is not None:
+                    now += (f"; a report with cause {passed_over} showed it, but IOA {ret} showed it before the "
+                            "command too: that is no evidence the command was carried out")
+                return (f"{name}: no fresh report of IOA {ret} showing {expected.show()} "
+                        f"within {timeout:g} s after the command{now}")
+            assert entry.asdu is not None
+            if int(entry.asdu.cot) in _CAUSED or not already:
+                break
+            passed_over, cursor = _cause(entry.asdu.cot), entry.index + 1
         got = Type(entry.asdu.type)
         if ret == row.io_address and got is not row.type:
             # an event carries the listed type; only an interrogation may answer in the plain one

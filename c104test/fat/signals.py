@@ -81,7 +81,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("command_io_address", "command_io_address", False, "IOA of the command that drives the point", ("command_ioa",)),
     Column("command_type", "command_type", False, "command type (C_SC_NA_1, C_DC_NA_1, C_SE_NC_1, ...)", ()),
     Column("command_value", "command_value", False, "the value to command (ON/OFF, a number)", ()),
-    Column("select", "select", False, "yes: select before operate", ("sbo", "select_before_operate")),
+    Column("select", "select", False, "yes (or SBO, select): select before operate; no (or direct): direct",
+           ("sbo", "select_before_operate", "command_mode")),
     Column("return_io_address", "return_io_address", False,
            "IOA of the return report; empty: this row's IOA; none (or -, no, n/a): the RTU sends no return "
            "information, only the confirmation is checked", ("return_ioa",)),
@@ -266,6 +267,21 @@ def _flag(text: str) -> bool:
     if word in _NO:
         return False
     raise ValueError(f"{text!r} is not yes or no")
+
+
+#: The command mode as engineering tools write it in the ``select`` column, beside yes and no.
+_SELECT_WORDS = {"sbo": True, "select": True, "select before operate": True, "select and execute": True,
+                 "s/e": True, "direct": False, "direct operate": False, "direct execute": False, "do": False}
+
+
+def _select(text: str) -> bool:
+    word = re.sub(r"[\s_\-]+", " ", text.strip().lower())
+    if word in _SELECT_WORDS:
+        return _SELECT_WORDS[word]
+    try:
+        return _flag(text)
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not yes (select before operate, SBO) or no (direct)") from None
 
 
 def _integer(text: str, low: int, high: int, what: str) -> int:
@@ -553,7 +569,7 @@ class _Reader:
         elif max_skew is not None and point_type is not None and not _timed(point_type):
             self.problem(number, self.where(headers, columns["max_skew"]),
                          f"{point_type.name} carries no time tag; a skew needs a type with time (M_SP_TB_1, ...)")
-        select = parse("select", _flag) or False
+        select = parse("select", _select) or False
         restore = parse("restore", _flag) or False
         skip = parse("skip", _flag) or False
         interrogation = interrogated(point_type) if point_type is not None else True
@@ -568,6 +584,11 @@ class _Reader:
             self.problem(number, self.where(headers, columns["interrogation"]),
                          f"{point_type.name if point_type else ''} is in no interrogation: the standard reports protection "
                          "events only as events; empty the cell")
+        if not interrogation and restore and command_ioa is not None and return_ioa in (None, values["io_address"]) \
+                and not no_return:
+            self.problem(number, self.where(headers, columns["restore"]),
+                         "restore with a point reported only as events: the value to command back is the one the "
+                         "point had before the command, and it is in no interrogation to read it from; empty restore")
         if not interrogation and values["groups"]:
             why = (f"with interrogation {cell('interrogation')!r}" if said else
                    f"of a {point_type.name if point_type else ''} point")

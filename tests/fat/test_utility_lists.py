@@ -1,0 +1,82 @@
+"""Lists as utilities write them, against a conformant simulated RTU and one with exactly the fault:
+each verdict found wrong by probing, fixed at the root."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import trio
+
+from c104test.engine.profile import Profile
+from c104test.engine.simulator import open_simulator
+from c104test.fat import FatOptions, run_fat
+from c104test.fat.signals import SignalList, SignalListError, parse_csv_text
+from c104test.fat.simulated import profile_from_signals
+from c104test.protocol.link import LinkParameters
+from c104test.protocol.station import parse_fault
+
+
+def _fat(signals: SignalList, device: Profile, fault: str | None = None) -> tuple[dict[int, tuple[str, str]], list[bool]]:
+    """The verdicts per row, and the S/E bit of each process command the device received."""
+
+    async def main() -> tuple[dict[int, tuple[str, str]], list[bool]]:
+        async with open_simulator(device, faults=(parse_fault(fault),) if fault else None) as sim:
+            assert sim.port is not None
+            results = await run_fat("127.0.0.1", sim.port, signals, options=FatOptions(timeout=1))
+            selects = [c.asdu.objects[0].sco.se for c in sim.received_commands if c.asdu.type.name == "C_SC_NA_1"]
+        return {p.row: (p.verdict, p.reason) for p in results.points}, selects
+
+    return trio.run(main)
+
+
+# a setpoint whose feedback is a measured value reported every 0.2 s; the list commands the value
+# the point already shows (a check that the command is taken, not that the value moves)
+SETPOINT = parse_csv_text("name,ca,ioa,type,expected_value,command_io_address,command_type,command_value\n"
+                          "Voltage target,47,305,M_ME_NC_1,10,515,C_SE_NC_1,10\n", file="setpoint.csv")
+
+
+def _cyclic() -> Profile:
+    profile = profile_from_signals(SETPOINT)
+    station = profile.stations[0]
+    points = tuple(dataclasses.replace(p, cycle=0.2) if p.io_address == 305 else p for p in station.points)
+    return dataclasses.replace(profile, stations=(dataclasses.replace(station, points=points),),
+                               link=LinkParameters(t1=2, t2=0.3))
+
+
+def test_a_periodic_report_of_a_value_shown_before_the_command_is_no_return_information() -> None:
+    """It passed against a device that sends no return information: the periodic report after the
+    command showed the commanded value, which the point showed before it too."""
+    assert _fat(SETPOINT, _cyclic())[0] == {2: ("pass", "")}
+    verdicts, _ = _fat(SETPOINT, _cyclic(), "no_return_information type=C_SE_NC_1")
+    assert verdicts == {2: ("fail", "C_SE_NC_1 10 to IOA 515: no fresh report of IOA 305 showing 10 within 1 s after "
+                                    "the command; IOA 305 last showed 10; a report with cause 1 PERIODIC showed it, but "
+                                    "IOA 305 showed it before the command too: that is no evidence the command was "
+                                    "carried out")}
+
+
+@pytest.mark.parametrize(("word", "verdict", "selects"), [("SBO", "pass", [True, False]), ("Direct", "fail", [False])])
+def test_the_command_mode_as_engineering_tools_write_it(word: str, verdict: str, selects: list[bool]) -> None:
+    """'SBO' and 'direct' in the select column (or a column named command_mode) were refused."""
+    signals = parse_csv_text(f"name,ca,ioa,type,expected_value,command_io_address,command_type,command_value,Command Mode\n"
+                             f"Q8,47,101,M_SP_TB_1,OFF,501,C_SC_NA_1,ON,{word}\n", file="mode.csv")
+    device = profile_from_signals(parse_csv_text(
+        "name,ca,ioa,type,expected_value,command_io_address,command_type,command_value,select\n"
+        "Q8,47,101,M_SP_TB_1,OFF,501,C_SC_NA_1,ON,yes\n", file="device.csv"))  # the device selects before operate
+    verdicts, sent = _fat(signals, device)
+    assert verdicts[2][0] == verdict and sent == selects  # S/E=1 then S/E=0 on the wire; or the execute alone
+
+
+def test_a_word_that_is_no_command_mode_is_refused() -> None:
+    with pytest.raises(SignalListError, match=r"row 2, column 'select': 'maybe' is not yes \(select before operate, "
+                                              r"SBO\) or no \(direct\)"):
+        parse_csv_text("name,ca,ioa,type,command_io_address,command_type,command_value,select\n"
+                       "Q8,47,101,M_SP_TB_1,501,C_SC_NA_1,ON,maybe\n", file="l.csv")
+
+
+def test_restore_of_a_point_reported_only_as_events_is_refused() -> None:
+    """It failed on a conformant device ('cannot restore: no value of IOA 100 was seen before the
+    command'): a point in no interrogation has no value to command back."""
+    with pytest.raises(SignalListError, match="row 2, column 'restore': restore with a point reported only as events"):
+        parse_csv_text("name,ca,ioa,type,interrogation,command_io_address,command_type,command_value,restore\n"
+                       "Trip,47,100,M_SP_TB_1,no,600,C_SC_NA_1,ON,yes\n", file="l.csv")
