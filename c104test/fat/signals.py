@@ -138,6 +138,11 @@ _WITH_UNIT = re.compile(r"^[-+]?\d[\d.,]*(\s*\+-\s*[\d.,]+%?)?\s*[A-Za-z°µΩ%/
 _VALUE_FIELDS = frozenset({"expected_value", "command_value", "return_value"})
 _UNIT_HINT = "; write the number without its unit (a unit column is kept in the report, not checked)"
 
+#: A cell a spreadsheet turned into a date (``1.5`` or ``1/5`` typed in a cell formatted General).
+_DATE_CELL = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
+_DATE_HINT = ("; the cell holds a date: the spreadsheet read what was typed (1.5, 1/5) as one. Format the column "
+              "as text and type the value again")
+
 #: Rows searched for the header: a title, the RTU's name or a blank row may come first.
 _HEADER_SEARCH = 20
 
@@ -330,13 +335,21 @@ def _return_address(text: str) -> int:
         raise ValueError(f"{exc}; a command without return information has 'none' here") from None
 
 
+#: Units a list writes a time in, and their seconds.
+_TIME_UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0,
+               "ms": 0.001, "msec": 0.001, "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0}
+
+
 def _seconds(text: str) -> float:
-    """Seconds as a list writes them: ``5``, ``2.5``, ``5 s``, ``5s``."""
-    number = re.sub(r"\s*(s|sec|secs|seconds?)$", "", text.strip(), flags=re.IGNORECASE)
+    """Seconds as a list writes them: ``5``, ``2.5``, ``5 s``, ``5s``, ``500 ms``, ``2 min``."""
+    found = re.fullmatch(r"(.*?\d)\s*([a-z]*)", text.strip(), flags=re.IGNORECASE)
+    unit = found[2].lower() if found else None
     try:
-        return float(number)
+        if found is None or unit not in _TIME_UNITS:
+            raise ValueError
+        return float(found[1]) * _TIME_UNITS[unit]
     except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a number of seconds (5, 2.5 or 5 s)") from None
+        raise ValueError(f"{text.strip()!r} is not a number of seconds (5, 2.5, 5 s, 500 ms or 2 min)") from None
 
 
 def _timed(point_type: Type) -> bool:
@@ -519,6 +532,8 @@ class _Reader:
             except ValueError as exc:
                 # a quoted '230,5' in a comma list: the rules say how to write it, as in Robot and Gherkin
                 hint = _UNIT_HINT if name in _VALUE_FIELDS and _WITH_UNIT.match(text) else ""
+                if _DATE_CELL.match(text):
+                    hint += _DATE_HINT
                 self.problem(number, self.where(headers, columns[name]), f"{exc}{hint}")
                 return None
 
@@ -721,6 +736,8 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, mapping: dict[str, st
             if wrong:
                 raise SignalListError(wrong)
         wanted = sheet or SIGNAL_SHEET
+        # 'signals', 'Signals ' as the workbook spells it: the sheet the user means, not an error
+        wanted = next((n for n in book.sheetnames if n.strip().lower() == wanted.strip().lower()), wanted)
         if wanted not in book.sheetnames:
             if sheet is None and len([n for n in book.sheetnames if n != COLUMNS_SHEET]) == 1:
                 wanted = next(n for n in book.sheetnames if n != COLUMNS_SHEET)

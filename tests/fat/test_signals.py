@@ -64,7 +64,7 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
         ("A,47,1-2-3,M_SP_NA_1,ON", "row 2, column 'io_address'",
          "a structured IOA (1-2-3) is not read, as tools order its octets differently: write the number "
          "(197121 when 1 is the lowest octet, 66051 when it is the highest)"),
-        ("A,47,100,M_SP_NA_1,ON,,abc", "row 2, column 'timeout'", "'abc' is not a number of seconds (5, 2.5 or 5 s)"),
+        ("A,47,100,M_SP_NA_1,ON,,abc", "row 2, column 'timeout'", "'abc' is not a number of seconds (5, 2.5, 5 s, 500 ms or 2 min)"),
         ("A,47,100.5,M_SP_NA_1,ON", "row 2, column 'io_address'",
          "IOA 100.5 is not a whole number (0..16777215)"),  # it said '100.5 outside 1..16777215'
         ("A,47,100,M_ME_NC_1,230 kV +- 2", "row 2, column 'expected_value'",

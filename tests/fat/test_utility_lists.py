@@ -80,3 +80,45 @@ def test_restore_of_a_point_reported_only_as_events_is_refused() -> None:
     with pytest.raises(SignalListError, match="row 2, column 'restore': restore with a point reported only as events"):
         parse_csv_text("name,ca,ioa,type,interrogation,command_io_address,command_type,command_value,restore\n"
                        "Trip,47,100,M_SP_TB_1,no,600,C_SC_NA_1,ON,yes\n", file="l.csv")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("225 - 235", "'225 - 235' is not a number; a range is written min..max, with two dots (225..235)"),
+        ("225 to 235", "a range is written min..max, with two dots (225..235)"),
+        ("49,9 - 50,1", "a range is written min..max, with two dots (49.9..50.1)"),
+        ("225...235", "range '225...235' has three dots; a range is written min..max, with two"),
+    ],
+)
+def test_a_range_written_otherwise_says_how_to_write_it(value: str, message: str) -> None:
+    """'225...235' said 'runs backwards: 225 is above .235'; '225 - 235' only 'is not a number'."""
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text(f"name;ca;ioa;type;expected_value\nU;47;1;M_ME_NC_1;{value}\n", file="l.csv")
+    assert str(info.value).startswith("l.csv, row 2, column 'expected_value': ") and message in str(info.value)
+
+
+def test_times_in_milliseconds_and_minutes() -> None:
+    signals = parse_csv_text("name;ca;ioa;type;timeout\nA;47;1;M_SP_NA_1;500 ms\nB;47;2;M_SP_NA_1;2 min\n"
+                             "C;47;3;M_SP_NA_1;2,5 s\n", file="l.csv")
+    assert [r.timeout for r in signals.rows] == [0.5, 120.0, 2.5]
+
+
+def test_a_workbook_cell_a_spreadsheet_turned_into_a_date_is_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import datetime
+
+    import openpyxl
+
+    from c104test.fat.signals import read_signal_list
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "signals "  # the sheet as a utility spells it: found all the same
+    book.create_sheet("Revision")
+    sheet.append(["Name", "CA", "IOA", "Type", "Expected Value"])
+    sheet.append(["Load", 47, 1, "M_ME_NC_1", datetime.datetime(2026, 5, 1)])  # '1.5' typed in a German Excel
+    book.save(tmp_path / "l.xlsx")
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(tmp_path / "l.xlsx")
+    assert str(info.value).startswith(f"{tmp_path / 'l.xlsx'}, sheet signals , row 2, column E 'Expected Value': ")
+    assert "the cell holds a date: the spreadsheet read what was typed (1.5, 1/5) as one" in str(info.value)
