@@ -178,6 +178,7 @@ class _Station:
     counters: dict[int, tuple[Type, InformationObject]] = field(default_factory=dict)
     counter_error: str = ""
     counter_range: tuple[int, int] = (0, 0)
+    counter_groups: dict[int, set[int] | str] = field(default_factory=dict)  # RQT 1..4: IOAs, or why it failed
     clock_error: str = ""
     sync_mark: int = 0  # journal index of the clock synchronisation
 
@@ -218,7 +219,7 @@ class _Checker:
         station.gi_range = (start, self.conn.journal.next_index)
         # a group is checked only for a point the station interrogation brought: with none, its
         # interrogations would each wait their timeout for nothing (a CA the RTU does not have)
-        for group in sorted({g for r in rows for g in r.groups}) if station.gi else ():
+        for group in sorted({g for r in rows if not r.is_counter for g in r.groups}) if station.gi else ():
             try:
                 result = await self.conn.interrogation(ca, 20 + group, timeout=timeout)
                 if result.positive:
@@ -250,6 +251,17 @@ class _Checker:
                 await self.unacknowledged()
                 station.counter_error = f"counter interrogation of CA {ca}: {headline(exc)}"
             station.counter_range = (start, self.conn.journal.next_index)
+            # a counter's groups are counter interrogation groups (RQT 1..4): counters are in no
+            # station or group interrogation
+            for group in sorted({g for r in rows if r.is_counter for g in r.groups}) if station.counters else ():
+                try:
+                    result = await self.conn.counter_interrogation(ca, group, timeout=timeout)
+                    station.counter_groups[group] = (
+                        {ob.io_address for ob in result.objects} if result.positive else
+                        f"the counter interrogation of group {group} was refused ({_cot_text(result)})")
+                except CommandTimeout as exc:
+                    await self.unacknowledged()
+                    station.counter_groups[group] = f"counter interrogation of group {group}: {headline(exc)}"
         return station
 
     async def unacknowledged(self) -> None:
@@ -319,11 +331,11 @@ class _Checker:
             if not row.quality.matches(flags):
                 reasons.append(f"quality {quality}, expected {str(row.quality) or 'good'}")
             for group in row.groups:
-                got = station.groups.get(group)
+                got = (station.counter_groups if row.is_counter else station.groups).get(group)
                 if isinstance(got, str):
                     reasons.append(got)
                 elif got is not None and row.io_address not in got:
-                    reasons.append(f"missing from the interrogation of group {group}")
+                    reasons.append(f"missing from the {'counter ' if row.is_counter else ''}interrogation of group {group}")
             if reasons:
                 frames = self._answer_frames(span, row.io_address)
         commanded = False

@@ -77,7 +77,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("type", "type", True, "monitor type as the standard names it (M_SP_NA_1, M_ME_NC_1, ...)", ("type_id", "ti")),
     Column("expected_value", "expected_value", False, "ON/OFF, a number, 230 +- 0.5, 49.9..50.1; empty: not checked", ("value", "expected")),
     Column("expected_quality", "expected_quality", False, "quality flags (IV NT SB BL OV); empty: good", ("quality",)),
-    Column("groups", "groups", False, "interrogation groups 1..16, separated by spaces, commas or ;", ("group",)),
+    Column("groups", "groups", False, "interrogation groups 1..16, separated by spaces, commas or ;"
+           " (a counter: its counter interrogation groups 1..4)", ("group",)),
     Column("command_io_address", "command_io_address", False, "IOA of the command that drives the point", ("command_ioa",)),
     Column("command_type", "command_type", False, "command type (C_SC_NA_1, C_DC_NA_1, C_SE_NC_1, ...)", ()),
     Column("command_value", "command_value", False, "the value to command (ON/OFF, a number)", ()),
@@ -604,6 +605,10 @@ class _Reader:
             self.problem(number, self.where(headers, columns["restore"]),
                          "restore with a point reported only as events: the value to command back is the one the "
                          "point had before the command, and it is in no interrogation to read it from; empty restore")
+        if point_type is not None and point_type.name.startswith("M_IT") and any(g > 4 for g in values["groups"] or ()):
+            self.problem(number, self.where(headers, columns["groups"]),
+                         f"groups {cell('groups')!r} of a counter: a counter's groups are its counter interrogation "
+                         "groups 1..4 (counters are in no station or group interrogation)")
         if not interrogation and values["groups"]:
             why = (f"with interrogation {cell('interrogation')!r}" if said else
                    f"of a {point_type.name if point_type else ''} point")

@@ -66,8 +66,12 @@ def _point(signals: SignalList, row: SignalRow) -> PointProfile:
         quality = to_quality(row.quality.flags, counter=counter)
     except ValueError as exc:
         raise SignalListError([_problem(signals, row, str(exc))]) from None
+    if counter and len(row.groups) > 1:
+        raise SignalListError([_problem(signals, row, f"counter groups {', '.join(map(str, row.groups))}: the simulator "
+                                                      "puts a counter in one counter interrogation group")])
     return _made(signals, row, io_address=row.io_address, type=row.type, value=_nominal(row.expected), quality=quality,
                  groups=frozenset() if counter else frozenset(row.groups), description=row.name,
+                 counter_group=row.groups[0] if counter and row.groups else None,
                  interrogation=row.interrogation)
 
 

@@ -122,3 +122,27 @@ def test_a_workbook_cell_a_spreadsheet_turned_into_a_date_is_named(tmp_path) -> 
         read_signal_list(tmp_path / "l.xlsx")
     assert str(info.value).startswith(f"{tmp_path / 'l.xlsx'}, sheet signals , row 2, column E 'Expected Value': ")
     assert "the cell holds a date: the spreadsheet read what was typed (1.5, 1/5) as one" in str(info.value)
+
+
+COUNTERS = parse_csv_text("name,ca,ioa,type,expected_value,groups\nEnergy import,47,400,M_IT_NA_1,12345,2\n"
+                          "Breaker,47,100,M_SP_NA_1,ON,1\n", file="counters.csv")
+
+
+def test_a_counters_group_is_its_counter_interrogation_group() -> None:
+    """It failed against a conformant device: 'missing from the interrogation of group 2' (the
+    station's group 2, in which a counter never is)."""
+    device = dataclasses.replace(profile_from_signals(COUNTERS), link=LinkParameters(t1=2, t2=0.3))
+    assert device.stations[0].point(400).counter_group == 2
+    assert _fat(COUNTERS, device)[0] == {2: ("pass", ""), 3: ("pass", "")}
+    station = device.stations[0]
+    other = tuple(dataclasses.replace(p, counter_group=1) if p.io_address == 400 else p for p in station.points)
+    device = dataclasses.replace(device, stations=(dataclasses.replace(station, points=other),))
+    # that device has no counter in group 2 and refuses its interrogation (PIXIT unknown_group: negative)
+    assert _fat(COUNTERS, device)[0] == {
+        2: ("fail", "the counter interrogation of group 2 was refused (COT 7 ACTIVATION_CON, P/N=1)"), 3: ("pass", "")}
+
+
+def test_a_counter_group_above_4_is_refused() -> None:
+    with pytest.raises(SignalListError, match=r"row 2, column 'groups': groups '5' of a counter: a counter's groups "
+                                              r"are its counter interrogation groups 1\.\.4"):
+        parse_csv_text("name,ca,ioa,type,groups\nE,47,400,M_IT_NA_1,5\n", file="l.csv")
