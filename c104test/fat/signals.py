@@ -37,7 +37,19 @@ from ..rules import (
 )
 from ..rules.addresses import common_address, io_address
 from ..rules.typeclasses import classify
-from .merged_cells import fill_merged, merged_ranges
+from .columns import (
+    _BY_FIELD,
+    _IN_INTERROGATION,
+    _NO,
+    _SELECT_WORDS,
+    _TIME_UNITS,
+    _YES,
+    COLUMNS,
+    EVENTS_ONLY,
+    NO_RETURN,
+    TEMPLATE_ROWS,
+    Column,
+)
 
 __all__ = [
     "COLUMNS",
@@ -58,77 +70,6 @@ SIGNAL_SHEET = "Signals"
 COLUMNS_SHEET = "Columns"
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One field of the signal list: its header in the template, aliases, and what it holds."""
-
-    field: str
-    header: str
-    required: bool
-    help: str
-    aliases: tuple[str, ...] = ()
-
-
-#: The one table of signal-list columns (template, docs and reader all use it).
-COLUMNS: tuple[Column, ...] = (
-    Column("name", "name", True, "the signal's name or description", ("description", "signal", "text")),
-    Column("common_address", "common_address", True, "CA of the station, 1..65534", ("ca", "asdu_address")),
-    Column("io_address", "io_address", True, "IOA of the point, 1..16777215", ("ioa", "address")),
-    Column("type", "type", True, "monitor type as the standard names it (M_SP_NA_1, M_ME_NC_1, ...)", ("type_id", "ti")),
-    Column("expected_value", "expected_value", False, "ON/OFF, a number, 230 +- 0.5, 49.9..50.1; empty: not checked", ("value", "expected")),
-    Column("expected_quality", "expected_quality", False, "quality flags (IV NT SB BL OV); empty: good", ("quality",)),
-    Column("groups", "groups", False, "interrogation groups 1..16, separated by spaces, commas or ;"
-           " (a counter: its counter interrogation groups 1..4)", ("group",)),
-    Column("command_io_address", "command_io_address", False, "IOA of the command that drives the point", ("command_ioa",)),
-    Column("command_type", "command_type", False, "command type (C_SC_NA_1, C_DC_NA_1, C_SE_NC_1, ...)", ()),
-    Column("command_value", "command_value", False, "the value to command (ON/OFF, a number)", ()),
-    Column("select", "select", False, "yes (or SBO, select): select before operate; no (or direct): direct",
-           ("sbo", "select_before_operate", "command_mode")),
-    Column("return_io_address", "return_io_address", False,
-           "IOA of the return report; empty: this row's IOA; none (or -, no, n/a): the RTU sends no return "
-           "information, only the confirmation is checked", ("return_ioa",)),
-    Column("return_value", "return_value", False, "value the return report must show; empty: the command value", ()),
-    Column("interrogation", "interrogation", False,
-           "no (or spontaneous, events only, -): the RTU reports the point only as events, in no interrogation; "
-           "empty: yes (M_EP_*: always no)", ("gi", "in_gi", "general_interrogation", "station_interrogation",
-                                              "interrogated", "in_interrogation")),
-    Column("timeout", "timeout", False, "seconds for the confirmation and the return report (default 10)", ()),
-    Column("restore", "restore", False, "yes: command the original value back afterwards", ()),
-    Column("max_skew", "max_skew", False, "seconds an event's time tag may differ from the tool's clock after a clock sync", ("skew",)),
-    Column("skip", "skip", False, "yes: listed but not checked (reported as skipped)", ()),
-)
-_BY_FIELD = {c.field: c for c in COLUMNS}
-
-#: Example rows of the template: the demo RTU's points (docs/fat.md walks through them).
-TEMPLATE_ROWS: tuple[dict[str, str], ...] = (
-    {"name": "Breaker Q0 closed", "common_address": "47", "io_address": "100", "type": "M_SP_NA_1",
-     "expected_value": "ON", "groups": "1", "command_io_address": "500", "command_type": "C_SC_NA_1",
-     "command_value": "OFF", "restore": "yes"},
-    {"name": "Earthing switch Q8 closed", "common_address": "47", "io_address": "101", "type": "M_SP_TB_1",
-     "expected_value": "OFF", "groups": "1", "command_io_address": "501", "command_type": "C_SC_NA_1",
-     "command_value": "ON", "select": "yes", "restore": "yes"},
-    {"name": "Disconnector Q1 position", "common_address": "47", "io_address": "200", "type": "M_DP_NA_1",
-     "expected_value": "ON", "groups": "1"},
-    {"name": "Disconnector Q9 position", "common_address": "47", "io_address": "201", "type": "M_DP_TB_1",
-     "expected_value": "OFF", "groups": "1"},
-    {"name": "Active power (kW)", "common_address": "47", "io_address": "300", "type": "M_ME_NB_1",
-     "expected_value": "1234 +- 5", "groups": "2"},
-    {"name": "Busbar voltage (kV)", "common_address": "47", "io_address": "301", "type": "M_ME_NC_1",
-     "expected_value": "225..235", "groups": "2"},
-    {"name": "Frequency (Hz)", "common_address": "47", "io_address": "302", "type": "M_ME_NC_1",
-     "expected_value": "49.98 +- 0.05", "groups": "2"},
-    {"name": "Transformer load (per unit)", "common_address": "47", "io_address": "303", "type": "M_ME_NA_1",
-     "expected_value": "0.25", "groups": "2"},
-    {"name": "Tap changer position", "common_address": "47", "io_address": "310", "type": "M_ST_NA_1",
-     "expected_value": "5", "groups": "3"},
-    {"name": "Protection relay status word", "common_address": "47", "io_address": "320", "type": "M_BO_NA_1",
-     "expected_value": "0x0000A5A5", "groups": "3"},
-    {"name": "Active energy export (kWh)", "common_address": "47", "io_address": "401", "type": "M_IT_TB_1",
-     "expected_value": "678", "skip": "yes"},
-    {"name": "Active energy import (kWh)", "common_address": "47", "io_address": "400", "type": "M_IT_NA_1",
-     "expected_value": "12345"},
-)
-
 #: In a list separated by semicolons (Excel's CSV where the comma is the decimal sign) a comma
 #: between digits of these cells is a decimal comma: ``230,5 +- 0,5`` is ``230.5 +- 0.5``.
 _DECIMAL_FIELDS = frozenset({"expected_value", "command_value", "return_value", "timeout", "max_skew"})
@@ -146,21 +87,6 @@ _DATE_HINT = ("; the cell holds a date: the spreadsheet read what was typed (1.5
 
 #: Rows searched for the header: a title, the RTU's name or a blank row may come first.
 _HEADER_SEARCH = 20
-
-#: How a list says that a command has no return information (no monitored point reports it):
-#: ``return_io_address`` holds one of these (any case). Empty is not one: it means the row's own IOA.
-NO_RETURN = frozenset({"none", "no", "-", "\u2013", "—", "n/a", "na", "no return", "no return information",
-                       "without", "keine", "kein", "nein", "aucun", "aucune", "ninguno"})
-
-_YES = {"yes", "y", "true", "1", "x", "ja", "oui"}
-
-#: How the ``interrogation`` column says a point is reported only as events (any case); empty is
-#: yes, the standard's default for every monitoring point but protection events (M_EP_*).
-EVENTS_ONLY = frozenset({"no", "n", "false", "0", "-", "nein", "non", "spontaneous", "spont", "spontaneous only",
-                         "events only", "event only", "events", "event", "no gi", "not in gi", "none"})
-_IN_INTERROGATION = frozenset(_YES | {"gi", "in gi"})
-_NO = {"no", "n", "false", "0", ""}
-
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -275,11 +201,6 @@ def _flag(text: str) -> bool:
     raise ValueError(f"{text!r} is not yes or no")
 
 
-#: The command mode as engineering tools write it in the ``select`` column, beside yes and no.
-_SELECT_WORDS = {"sbo": True, "select": True, "select before operate": True, "select and execute": True,
-                 "s/e": True, "direct": False, "direct operate": False, "direct execute": False, "do": False}
-
-
 def _select(text: str) -> bool:
     word = re.sub(r"[\s_\-]+", " ", text.strip().lower())
     if word in _SELECT_WORDS:
@@ -334,11 +255,6 @@ def _return_address(text: str) -> int:
         return _address(text, io_address, 0xFFFFFF, "an IOA")
     except ValueError as exc:
         raise ValueError(f"{exc}; a command without return information has 'none' here") from None
-
-
-#: Units a list writes a time in, and their seconds.
-_TIME_UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0,
-               "ms": 0.001, "msec": 0.001, "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0}
 
 
 def _seconds(text: str) -> float:
@@ -720,96 +636,6 @@ def from_table(table: list[list[str]], *, file: str = "<table>", mapping: Mappin
     return SignalList(file, None, tuple(str(h) for h in table[0]), tuple(rows), _sha256(text.encode()))
 
 
-def _read_xlsx(path: Path, data: bytes, sheet: str | None, mapping: dict[str, str]) -> SignalList:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a bad file
-        raise SignalListError([Problem(str(path), None, None, None, f"not a readable XLSX workbook: {exc}")]) from None
-    try:
-        if COLUMNS_SHEET in book.sheetnames and not mapping:
-            wrong = []  # a field misspelt in column A is named at its cell, not on the sheet Signals
-            for number, cells in enumerate(book[COLUMNS_SHEET].iter_rows(values_only=True), 1):
-                if number == 1 or not cells or cells[0] is None:
-                    continue  # header row: field, header
-                if len(cells) < 2 or cells[1] is None:
-                    raise SignalListError([Problem(str(path), COLUMNS_SHEET, number, "B", "the header for this field is empty")])
-                if _norm(str(cells[0])) not in _BY_FIELD:
-                    wrong.append(Problem(str(path), COLUMNS_SHEET, number, "A", _no_field(str(cells[0]))))
-                mapping[str(cells[0])] = str(cells[1])
-            if wrong:
-                raise SignalListError(wrong)
-        wanted = sheet or SIGNAL_SHEET
-        # 'signals', 'Signals ' as the workbook spells it: the sheet the user means, not an error
-        wanted = next((n for n in book.sheetnames if n.strip().lower() == wanted.strip().lower()), wanted)
-        if wanted not in book.sheetnames:
-            if sheet is None and len([n for n in book.sheetnames if n != COLUMNS_SHEET]) == 1:
-                wanted = next(n for n in book.sheetnames if n != COLUMNS_SHEET)
-            else:
-                raise SignalListError([Problem(str(path), None, None, None,
-                                               f"no sheet named {wanted!r}; the workbook has "
-                                               f"{', '.join(repr(n) for n in book.sheetnames)} (choose one with --sheet)")])
-        raw = list(book[wanted].iter_rows(values_only=True))
-        table = [["" if c is None else _cell_text(c) for c in r] for r in raw]
-    finally:
-        book.close()
-    fill_merged(table, merged_ranges(data, wanted))  # a CA merged over a bay's rows is every row's CA
-    if not any(any(c.strip() for c in r) for r in table):
-        raise SignalListError([Problem(str(path), wanted, None, None, "the sheet is empty: it needs a header row")])
-    uncomputed = _uncomputed_formulas(path, data, wanted, raw)
-    if uncomputed:
-        raise SignalListError(uncomputed)
-    reader = _Reader(str(path), wanted, mapping, letters=True)
-    headers, rows = reader.read(table)
-    if reader.problems:
-        raise SignalListError(reader.problems)
-    return SignalList(str(path), wanted, tuple(headers), tuple(rows), _sha256(data), reader.unused(headers))
-
-
-def _uncomputed_formulas(path: Path, data: bytes, sheet: str, values: list[tuple[Any, ...]]) -> list[Problem]:
-    """Cells that hold a formula but no computed value: a workbook written by a program (openpyxl,
-    an export script) and never opened in a spreadsheet. Read as values they are empty, so an
-    expected value there would go unchecked; each is named instead. A formula whose value is the
-    empty string (``=IF(A2="","",...)``) has one: the spreadsheet marks it as text (t="str")."""
-    import openpyxl
-
-    candidates: dict[tuple[int, int], str] = {}
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        for number, cells in enumerate(book[sheet].iter_rows(values_only=True), 1):
-            row = values[number - 1] if number <= len(values) else ()
-            for index, cell in enumerate(cells):
-                if isinstance(cell, str) and cell.startswith("=") and (index >= len(row) or row[index] is None):
-                    candidates[(number, index)] = cell
-    finally:
-        book.close()
-    if not candidates:
-        return []
-    uncomputed = []
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        for number, cells in enumerate(book[sheet].iter_rows(), 1):
-            for index, cell in enumerate(cells):
-                if (number, index) in candidates and getattr(cell, "data_type", "n") == "n":
-                    uncomputed.append(Problem(
-                        str(path), sheet, number, _letter(index),
-                        f"the formula {candidates[number, index]} has no computed value (the workbook was written by "
-                        "a program and never opened in a spreadsheet): open and save it in Excel or LibreOffice, "
-                        "or write the value"))
-    finally:
-        book.close()
-    return uncomputed
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def read_signal_list(path: str | Path, *, columns: str | Path | None = None, sheet: str | None = None) -> SignalList:
     """Read and check a CSV or XLSX signal list; SignalListError names every problem."""
     path = Path(path)
@@ -826,7 +652,9 @@ def read_signal_list(path: str | Path, *, columns: str | Path | None = None, she
         raise SignalListError([Problem(str(path), None, None, None, "a legacy Excel 97-2003 workbook (.xls): save "
                                        "it as .xlsx or CSV")])
     if kind == "zip" or path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, data, sheet, mapping)  # a workbook, whatever its name says
+        from .workbook import read_workbook
+
+        return read_workbook(path, data, sheet, mapping)  # a workbook, whatever its name says
     if kind == "binary":
         raise SignalListError([Problem(str(path), None, None, None, "not a CSV text file nor an XLSX workbook "
                                        f"(octet {data.index(0)} is 0x00)")])
