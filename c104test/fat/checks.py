@@ -310,6 +310,8 @@ class _Checker:
         answers = station.counters if row.is_counter else station.gi
         error = station.counter_error if row.is_counter else station.gi_error
         span = station.counter_range if row.is_counter else station.gi_range
+        if row.is_command:
+            return await self.command_only(row, started)
         found = answers.get(row.io_address)
         if found is None and not row.interrogation:
             return await self.events_only(row, where, started, station)
@@ -360,6 +362,19 @@ class _Checker:
                       + ("" if self.options.act_term == "required" else "; ACT_TERM not required (PIXIT)"))
         return ItemResult(row.row, row.common_address, row.io_address, row.name, verdict, expected, seen,
                           remark, quality, round(trio.current_time() - started, 6), commanded, frames)
+
+    async def command_only(self, row: SignalRow, started: float) -> ItemResult:
+        """The row of a command: its confirmation, and its return report when the list names one."""
+        expected = _expected_text(row)
+        if not self.options.commands:
+            return ItemResult(row.row, row.common_address, row.io_address, row.name, "skipped", expected,
+                              reason="command not sent (monitoring checks only): the row is a command's")
+        reason, frames = await self.command_round_trip(row)
+        remark = reason or ("" if row.has_return else
+                            "command confirmed; no return information checked (the list names none)"
+                            + ("" if self.options.act_term == "required" else "; ACT_TERM not required (PIXIT)"))
+        return ItemResult(row.row, row.common_address, row.io_address, row.name, "fail" if reason else "pass", expected,
+                          "", remark, "", round(trio.current_time() - started, 6), True, frames)
 
     async def events_only(self, row: SignalRow, where: str, started: float, station: _Station) -> ItemResult:
         """A point the list says the RTU reports only as events, absent from the interrogation (as
@@ -555,7 +570,7 @@ def ended(conn: ClientConnection, fallback: str) -> str:
 
 
 def _expected_text(row: SignalRow) -> str:
-    parts = [row.expected.show() if row.expected is not None else "present"]
+    parts = [] if row.is_command else [row.expected.show() if row.expected is not None else "present"]
     if row.quality.flags:
         parts.append(f"quality {row.quality}")
     if row.has_command:

@@ -25,7 +25,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("name", "name", True, "the signal's name or description", ("description", "signal", "text")),
     Column("common_address", "common_address", True, "CA of the station, 1..65534", ("ca", "asdu_address")),
     Column("io_address", "io_address", True, "IOA of the point, 1..16777215", ("ioa", "address")),
-    Column("type", "type", True, "monitor type as the standard names it (M_SP_NA_1, M_ME_NC_1, ...)", ("type_id", "ti")),
+    Column("type", "type", True, "monitor type as the standard names it (M_SP_NA_1, M_ME_NC_1, ...); a command type "
+           "(C_SC_NA_1, ...) makes the row the command's own", ("type_id", "ti")),
     Column("expected_value", "expected_value", False, "ON/OFF, a number, 230 +- 0.5, 49.9..50.1; empty: not checked", ("value", "expected")),
     Column("expected_quality", "expected_quality", False, "quality flags (IV NT SB BL OV); empty: good", ("quality",)),
     Column("groups", "groups", False, "interrogation groups 1..16, separated by spaces, commas or ;"

@@ -155,6 +155,12 @@ class SignalRow:
         return self.command_io_address is not None
 
     @property
+    def is_command(self) -> bool:
+        """The row is a command's own (its type a command type): judged by the command alone."""
+        found = classify(self.type)
+        return found is not None and found.command
+
+    @property
     def has_return(self) -> bool:
         """The command is reported back (return information on ``return_io_address``); False: the
         list says the RTU sends none, and only the confirmation is checked."""
@@ -242,10 +248,7 @@ def _type(text: str, *, command: bool) -> Type:
         raise ValueError(message + ("" if "did you mean" in message else f"; the column holds {kind}")) from None
     row = classify(found)
     if row is None or row.command is not command:
-        # a list that gives each command a row of its own: say where a command goes
-        where = ("; a command is checked in the row of the point it drives: its IOA, type and value go in "
-                 "command_io_address, command_type and command_value there") if row is not None and row.command else ""
-        raise ValueError(f"{found.name} is not {kind}{where}")
+        raise ValueError(f"{found.name} is not {kind}")
     return found
 
 
@@ -454,6 +457,8 @@ class _Reader:
                 self.problem(number, self.where(headers, columns[name]), f"{exc}{hint}")
                 return None
 
+        if _is_command(cell("type")):
+            return self.command_row(number, headers, columns, cells, cell, parse)
         for name in ("name", "common_address", "io_address", "type"):
             if not cell(name):
                 self.problem(number, self.where(headers, columns[name]), f"empty {name}: every row needs one")
@@ -547,6 +552,76 @@ class _Reader:
             select, return_ioa if return_ioa is not None or no_return else (values["io_address"] if command_ioa else None),
             return_value, timeout, restore, skip, max_skew, tuple(cells), interrogation,
         )
+
+
+    def command_row(self, number: int, headers: list[str], columns: dict[str, int], cells: list[str],
+                    cell: Any, parse: Any) -> SignalRow | None:
+        """A row of its own for a command (``type`` C_SC_NA_1 ...; its IOA the command's): a command
+        that drives no listed point (a reset, an acknowledgement, a setpoint), or a list that gives
+        every command a row. It is judged by its confirmation, and by a return report when
+        ``return_io_address`` names one; empty or ``none``: the RTU sends none."""
+        before = len(self.problems)
+        for name in ("name", "common_address", "io_address"):
+            if not cell(name):
+                self.problem(number, self.where(headers, columns[name]), f"empty {name}: every row needs one")
+        ca = parse("common_address", lambda t: _address(t, common_address, 65534, "a common address"))
+        ioa = parse("io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
+        command_type = parse("type", lambda t: _type(t, command=True))
+        kind = command_type.name if command_type is not None else "a command"
+        for name in ("expected_value", "expected_quality", "groups", "interrogation", "max_skew"):
+            if name in columns and cell(name):
+                self.problem(number, self.where(headers, columns[name]),
+                             f"{name} {cell(name)!r} in the row of a command ({kind}): a command is in no interrogation "
+                             "and shows no value of its own; the value to send goes in command_value, the report it "
+                             "causes in return_io_address and return_value")
+        for name, same in (("command_io_address", ioa), ("command_type", command_type)):
+            got = parse(name, lambda t, n=name: (_type(t, command=True) if n == "command_type" else
+                                                 _address(t, io_address, 0xFFFFFF, "an IOA")))
+            if got is not None and same is not None and got != same:
+                self.problem(number, self.where(headers, columns[name]),
+                             f"{name} {cell(name)!r} in the row of command {kind} at IOA {cell('io_address')}: the "
+                             f"row's type and io_address are the command's; empty {name}")
+        value = parse("command_value", lambda t: parse_value(t, type_class(command_type))) if command_type else None
+        if value is None and not cell("command_value") and len(self.problems) == before:
+            column = self.where(headers, columns["command_value"]) if "command_value" in columns else "'command_value'"
+            self.problem(number, column, f"empty command_value: the row of a command ({kind}) needs the value to send")
+        said = cell("return_io_address")
+        no_return = not said or said.lower() in NO_RETURN
+        return_ioa = None if no_return else parse("return_io_address", _return_address)
+        return_value = None if no_return else parse("return_value", lambda t: expectation(t, None))
+        restore = parse("restore", _flag) or False
+        for name, why in (("return_value", "there is no return report to show it"),
+                          ("restore", "the value to command back is the return report's, and there is none")):
+            if no_return and name in columns and cell(name) and (name != "restore" or restore):
+                self.problem(number, self.where(headers, columns[name]),
+                             f"{name} {cell(name)!r} with no return information (return_io_address "
+                             f"{said or 'empty'}): {why}; empty it, or give the return report's IOA")
+        if return_ioa is not None and return_value is None and value is not None:
+            try:
+                return_value = expectation(cell("command_value"), None)
+            except ValueError as exc:
+                self.problem(number, self.where(headers, columns["command_value"]),
+                             f"return_value is empty, so the command value is the expected return: {exc}; "
+                             "write the return report's value in return_value")
+        timeout = parse("timeout", _seconds)
+        if timeout is not None and timeout <= 0:
+            self.problem(number, self.where(headers, columns["timeout"]), f"timeout {timeout:g} must be above 0 s")
+        select = parse("select", _select) or False
+        skip = parse("skip", _flag) or False
+        if len(self.problems) > before or command_type is None or ca is None or ioa is None:
+            return None
+        return SignalRow(number, cell("name"), ca, ioa, command_type, None, QualityExpectation(frozenset()), (), ioa,
+                         command_type, value, select, return_ioa, return_value, timeout, restore, skip, None,
+                         tuple(cells), interrogation=False)
+
+
+def _is_command(text: str) -> bool:
+    """Whether a type cell names a command type (the row is then the command's own)."""
+    try:
+        row = classify(lookup(Type, text.strip()))
+    except (ValueError, KeyError):
+        return False
+    return row is not None and row.command
 
 
 def _comment(cells: list[str], columns: dict[str, int]) -> bool:

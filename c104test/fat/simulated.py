@@ -46,7 +46,8 @@ def profile_from_signals(signals: SignalList, base: Profile | None = None) -> Pr
     stations: dict[int, dict[int, tuple[PointProfile, SignalRow]]] = {}
     for row in signals.rows:
         points = stations.setdefault(row.common_address, {})
-        _add(signals, points, row, _point(signals, row))
+        if not row.is_command:  # a command's own row: the command below is its point
+            _add(signals, points, row, _point(signals, row))
         if row.command_io_address is not None and row.command_type is not None:
             command = _made(signals, row, io_address=row.command_io_address, type=row.command_type,
                             command_mode=CommandMode.SELECT_AND_EXECUTE if row.select else CommandMode.DIRECT,

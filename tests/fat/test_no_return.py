@@ -110,3 +110,54 @@ def test_the_simulated_rtu_of_a_list_keeps_none_apart_from_an_ioa() -> None:
                                               "IOA 101 here and direct without return information in row 2"):
         profile_from_signals(signals)
     assert Type.C_SC_NA_1 is signals.rows[0].command_type
+
+
+# a command that drives no listed point has a row of its own: its type the command's, its IOA the
+# command's (it was refused: 'a command is checked in the row of the point it drives', which it has not)
+OWN_ROWS = parse_csv_text("name;ca;ioa;type;command_value;return_io_address;select;expected_value\n"
+                          "Reset alarms;47;700;C_SC_NA_1;ON;;;\n"
+                          "Power setpoint;47;710;C_SE_NC_1;12,5;none;SBO;\n"
+                          "Breaker close;47;720;C_DC_NA_1;ON;100;;\n"
+                          "Breaker;47;100;M_DP_NA_1;;;;OFF\n", file="commands.csv")
+
+
+def _own_rows(fault: str | None) -> dict[int, tuple[str, str]]:
+    device = dataclasses.replace(profile_from_signals(OWN_ROWS), link=LinkParameters(t1=2, t2=0.3),
+                                 pixit=dataclasses.replace(profile_from_signals(OWN_ROWS).pixit, act_term=False))
+
+    async def main() -> dict[int, tuple[str, str]]:
+        async with open_simulator(device, faults=(parse_fault(fault),) if fault else None) as sim:
+            assert sim.port is not None
+            results = await run_fat("127.0.0.1", sim.port, OWN_ROWS, options=FatOptions(timeout=0.5))
+            assert {c.asdu.objects[0].io_address for c in sim.received_commands if int(c.asdu.type) < 100} >= {700, 710, 720}
+        return {p.row: (p.verdict, p.reason) for p in results.points}
+
+    return trio.run(main)
+
+
+def test_a_command_row_of_its_own_against_a_conformant_and_a_faulty_device() -> None:
+    confirmed = ("command confirmed; no return information checked (the list names none); ACT_TERM not required "
+                 "(PIXIT)")
+    assert _own_rows(None) == {2: ("pass", confirmed), 3: ("pass", confirmed), 4: ("pass", ""), 5: ("pass", "")}
+    assert _own_rows("negative_confirmation type=C_SC_NA_1")[2] == (
+        "fail", "C_SC_NA_1 ON to IOA 700: negative confirmation (COT 7 ACTIVATION_CON, P/N=1)")
+    assert _own_rows("no_return_information type=C_DC_NA_1")[4] == (
+        "fail", "C_DC_NA_1 ON to IOA 720: no fresh report of IOA 100 showing ON within 0.5 s after the command; "
+                "IOA 100 last showed OFF")
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "message"),
+    [
+        ("C_SC_NA_1,ON,,", "'expected_value'", "expected_value 'ON' in the row of a command (C_SC_NA_1): a command is "
+         "in no interrogation and shows no value of its own; the value to send goes in command_value"),
+        ("C_SC_NA_1,,,", "'command_value'", "empty command_value: the row of a command (C_SC_NA_1) needs the value to send"),
+        ("C_SC_NA_1,,ON,C_DC_NA_1", "'command_type'", "command_type 'C_DC_NA_1' in the row of command C_SC_NA_1 at "
+         "IOA 700: the row's type and io_address are the command's"),
+    ],
+    ids=["expected-value", "no-command-value", "another-command-type"],
+)
+def test_a_command_row_that_contradicts_itself_is_refused(cells: str, column: str, message: str) -> None:
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text(f"name,ca,ioa,type,expected_value,command_value,command_type\nReset,47,700,{cells}\n", file="l.csv")
+    assert str(info.value).startswith(f"l.csv, row 2, column {column}: ") and message in str(info.value), str(info.value)

@@ -47,10 +47,10 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
     ("line", "where", "message"),
     [
         ("A,47,100,M_SP_XX_1,ON", "row 2, column 'type'", "'M_SP_XX_1' is not a Type; did you mean M_SP_TB_1?"),
-        # a list that gives each command a row of its own is told where a command goes
-        ("A,47,100,C_SC_NA_1,ON", "row 2, column 'type'", "C_SC_NA_1 is not a monitor type (M_SP_NA_1, M_ME_NC_1, ...); "
-         "a command is checked in the row of the point it drives: its IOA, type and value go in command_io_address, "
-         "command_type and command_value there"),
+        # a command's own row: the value to send has its column (tests/fat/test_no_return.py)
+        ("A,47,100,C_SC_NA_1,ON", "row 2, column 'expected_value'", "expected_value 'ON' in the row of a command "
+         "(C_SC_NA_1): a command is in no interrogation and shows no value of its own; the value to send goes in "
+         "command_value"),
         ("A,47,100,M_SP_NA_1,0..1", "row 2, column 'expected_value'", "a range applies to numbers, not to a single point"),
         ("A,47,100,M_ME_NC_1,5..1", "row 2, column 'expected_value'", "runs backwards"),
         ("A,47,100,M_DP_NA_1,1", "row 2, column 'expected_value'", "double point"),
