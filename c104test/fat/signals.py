@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.errors import C104TestError
+from ..protocol.commands import command_object
 from ..protocol.enums import Type
 from ..rules import (
     Expected,
@@ -468,6 +469,12 @@ class _Reader:
         # a value, a tolerance or a range, read as Robot and Gherkin read it
         values["expected"] = parse("expected_value", lambda t: expectation(t, point_type)) if point_type is not None else None
         values["quality"] = parse("expected_quality", QualityExpectation.parse) or QualityExpectation(frozenset())
+        marks = getattr(values["expected"], "qualifiers", None)
+        if marks is not None and marks.flags is not None and not cell("expected_quality"):
+            # '12345 seq 3 CY': the counter's flags are its quality; an empty expected_quality
+            # ('good') beside them failed every counter that has them (given both, both are checked,
+            # as in Robot and Gherkin)
+            values["quality"] = QualityExpectation(marks.flags)
         values["groups"] = parse("groups", _groups) or ()
         command_ioa = parse("command_io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
         command_type = parse("command_type", lambda t: _type(t, command=True))
@@ -481,6 +488,9 @@ class _Reader:
                     column = self.where(headers, columns[name]) if name in columns else repr(_BY_FIELD[name].header)
                     self.problem(number, column, f"empty {name}: a command needs its IOA, type and value")
         no_return = cell("return_io_address").lower() in NO_RETURN
+        select = parse("select", _select) or False
+        if command_type is not None and command_value is not None:
+            self.command_problem(number, headers, columns, command_type, command_ioa or 1, command_value, select)
         return_ioa = None if no_return else parse("return_io_address", _return_address)
         return_value = None
         ret_type = point_type if return_ioa in (None, values["io_address"]) else None
@@ -506,7 +516,6 @@ class _Reader:
         elif max_skew is not None and point_type is not None and not _timed(point_type):
             self.problem(number, self.where(headers, columns["max_skew"]),
                          f"{point_type.name} carries no time tag; a skew needs a type with time (M_SP_TB_1, ...)")
-        select = parse("select", _select) or False
         restore = parse("restore", _flag) or False
         skip = parse("skip", _flag) or False
         interrogation = interrogated(point_type) if point_type is not None else True
@@ -553,6 +562,24 @@ class _Reader:
             return_value, timeout, restore, skip, max_skew, tuple(cells), interrogation,
         )
 
+
+    def command_problem(self, number: int, headers: list[str], columns: dict[str, int], command_type: Type,
+                        ioa: int, value: Any, select: bool) -> None:
+        """The command as it would go out (protocol.commands builds it): a value or a select the
+        type cannot carry (a bitstring has no S/E bit) is the list's problem, named at load, not an
+        error in the middle of the run."""
+        try:
+            command_object(command_type, ioa, value, select=select)
+        except ValueError as exc:
+            alone = True
+            if select:
+                try:
+                    command_object(command_type, ioa, value)
+                except ValueError:
+                    alone = False
+            name = "select" if select and alone else "command_value"
+            column = self.where(headers, columns[name]) if name in columns else repr(name)
+            self.problem(number, column, f"{command_type.name}: {exc}")
 
     def command_row(self, number: int, headers: list[str], columns: dict[str, int], cells: list[str],
                     cell: Any, parse: Any) -> SignalRow | None:
@@ -608,6 +635,8 @@ class _Reader:
             self.problem(number, self.where(headers, columns["timeout"]), f"timeout {timeout:g} must be above 0 s")
         select = parse("select", _select) or False
         skip = parse("skip", _flag) or False
+        if command_type is not None and value is not None:
+            self.command_problem(number, headers, columns, command_type, ioa or 1, value, select)
         if len(self.problems) > before or command_type is None or ca is None or ioa is None:
             return None
         return SignalRow(number, cell("name"), ca, ioa, command_type, None, QualityExpectation(frozenset()), (), ioa,

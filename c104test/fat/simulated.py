@@ -25,6 +25,7 @@ import dataclasses
 from typing import Any
 
 from ..engine.profile import PointProfile, Profile, StationProfile, demo_profile
+from ..protocol.elements import BCR, VTI
 from ..protocol.enums import CommandMode, Type
 from ..rules.quality import to_quality
 from ..rules.ranges import ValueRange
@@ -63,8 +64,10 @@ def profile_from_signals(signals: SignalList, base: Profile | None = None) -> Pr
 
 def _point(signals: SignalList, row: SignalRow) -> PointProfile:
     counter = row.type in _COUNTERS
+    marks = getattr(row.expected, "qualifiers", None)  # '12345 seq 3 CY': the BCR's flags are the counter's quality
+    flags = row.quality.flags | (marks.flags or frozenset() if marks is not None and counter else frozenset())
     try:  # the one quality table: a counter's CA and CY are its BCR's, EI is an M_EP_* flag
-        quality = to_quality(row.quality.flags, counter=counter)
+        quality = to_quality(flags, counter=counter)
     except ValueError as exc:
         raise SignalListError([_problem(signals, row, str(exc))]) from None
     if counter and len(row.groups) > 1:
@@ -82,6 +85,12 @@ def _nominal(expected: Expected | ValueRange | None) -> Any:
         return None
     if isinstance(expected, ValueRange):
         return (expected.low + expected.high) / 2
+    marks = expected.qualifiers  # '5 transient' is a VTI, '12345 seq 3 CY' a BCR: the point shows them
+    if marks is not None and marks.transient is not None:
+        return VTI(int(expected.value), marks.transient)
+    if marks is not None:
+        flags = marks.flags or frozenset()
+        return BCR(int(expected.value), marks.sequence or 0, "CY" in flags, "CA" in flags, "IV" in flags)
     return expected.value
 
 

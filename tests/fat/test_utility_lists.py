@@ -146,3 +146,30 @@ def test_a_counter_group_above_4_is_refused() -> None:
     with pytest.raises(SignalListError, match=r"row 2, column 'groups': groups '5' of a counter: a counter's groups "
                                               r"are its counter interrogation groups 1\.\.4"):
         parse_csv_text("name,ca,ioa,type,groups\nE,47,400,M_IT_NA_1,5\n", file="l.csv")
+
+
+def test_a_command_the_type_cannot_carry_is_refused_at_load() -> None:
+    """A bitstring command with select ended the run with a ValueError from the encoder, after
+    the interrogations: 'bitstring commands have no select-before-operate'."""
+    with pytest.raises(SignalListError, match=r"row 2, column 'select': C_BO_NA_1: bitstring commands have no "
+                                              r"select-before-operate"):
+        parse_csv_text("name,ca,ioa,type,command_io_address,command_type,command_value,select\n"
+                       "Word,47,320,M_BO_NA_1,600,C_BO_NA_1,0xA5,yes\n", file="l.csv")
+
+
+def test_the_simulated_rtu_of_a_list_shows_a_transient_bit_and_a_sequence_number() -> None:
+    """`c104test simulate --signals` made a point '5 transient' without its transient bit and a
+    counter '12345 seq 3 CY' with sequence 0 and no carry: the FAT of its own list failed. And
+    '12345 seq 3 CY' with an empty expected_quality failed every counter with CY ('quality CY,
+    expected good'): the flags the value names are the counter's quality."""
+    signals = parse_csv_text("name,ca,ioa,type,expected_value\nTap,47,310,M_ST_NA_1,5 transient\n"
+                             "Energy,47,400,M_IT_NA_1,12345 seq 3 CY\n", file="marks.csv")
+    device = profile_from_signals(signals)
+    assert _fat(signals, device)[0] == {2: ("pass", ""), 3: ("pass", "")}
+    station = device.stations[0]
+    plain = tuple(dataclasses.replace(p, value=int(p.value.value if p.type.name == "M_ST_NA_1" else p.value.counter))
+                  for p in station.points)
+    verdicts, _ = _fat(signals, dataclasses.replace(device, stations=(dataclasses.replace(station, points=plain),)))
+    assert verdicts == {2: ("fail", "value 5 not transient, expected 5 transient"),
+                        3: ("fail", "value 12345 seq 0 CY, expected 12345 seq 3 CY")}
+
