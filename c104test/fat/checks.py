@@ -478,7 +478,9 @@ class _Checker:
                 original: Any = _OPPOSITE_STEP[row.command_value]
             else:
                 original = parse_value(before.value, value_class)  # type: ignore[arg-type]
-            back = expectation(show_value(before.value), before.type)
+            # a number as it came (its shown text is rounded: 1000000.5 shows as 1000000); a VTI,
+            # BCR or state as shown ('5 transient')
+            back = expectation(before.value if isinstance(before.value, float) else show_value(before.value), before.type)
         except ValueError as exc:
             return f"cannot restore {show_value(before.value)}: {exc}", self.frames(start)
         reason = await self._one_command(row, original, back)

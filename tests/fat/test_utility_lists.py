@@ -173,3 +173,14 @@ def test_the_simulated_rtu_of_a_list_shows_a_transient_bit_and_a_sequence_number
     assert verdicts == {2: ("fail", "value 5 not transient, expected 5 transient"),
                         3: ("fail", "value 12345 seq 0 CY, expected 12345 seq 3 CY")}
 
+
+
+def test_restore_expects_the_value_the_point_had_not_its_rounded_text() -> None:
+    """A short float 1000000.5 is shown as 1000000; restore expected the shown text back and
+    failed against a device that restored 1000000.5 exactly."""
+    signals = parse_csv_text("name,ca,ioa,type,expected_value,command_io_address,command_type,command_value,restore\n"
+                             "Limit,47,130,M_ME_NC_1,1000000.5,903,C_SE_NC_1,-1e3,yes\n", file="restore.csv")
+    device = profile_from_signals(signals)
+    assert _fat(signals, device)[0] == {2: ("pass", "")}
+    verdicts, _ = _fat(signals, device, "no_return_information type=C_SE_NC_1 nth=2")  # the way back is not reported
+    assert verdicts[2][0] == "fail" and verdicts[2][1].startswith("restore: C_SE_NC_1 1000000 to IOA 903: no fresh report")
