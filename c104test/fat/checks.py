@@ -390,6 +390,17 @@ class _Checker:
         frames: tuple[Frame, ...] = ()
         mark = self.conn.journal.next_index
         commanded = row.has_command and self.options.commands
+        returned = commanded and row.return_io_address == ioa
+        # the expected value is the point's state: its command moves it, so only a report that came
+        # before the command shows it (a buffered or spontaneous event)
+        prior = self.conn.points.get(ca, ioa) if returned else None
+        unchecked = ""
+        if returned and row.expected is not None:
+            if prior is None:
+                unchecked = f"; expected_value {row.expected.show()} not checked: no report of IOA {ioa} came before its command"
+            elif not row.expected.matches(prior.object):
+                reasons.append(f"value {row.expected.show(prior.object)} (its report with COT {int(prior.cot)}, before its "
+                               f"command), expected {row.expected.show()}")
         if commanded:
             reason, frames = await self.command_round_trip(row)
             if reason:
@@ -409,7 +420,6 @@ class _Checker:
             seen = f"{shown} ({got.type.name}, COT {int(got.cot)})"
             flags = flags_of(ob.quality)
             quality = show_flags(flags) or "good"
-            returned = commanded and row.return_io_address == ioa
             if got.type is not row.type:  # an event carries the listed type
                 reasons.append(f"type {got.type.name}, listed {row.type.name} (a report of a point reported only as "
                                "events carries the listed type)")
@@ -433,8 +443,8 @@ class _Checker:
             if reason:
                 reasons.append(reason)
         remark = "; ".join(reasons) or (f"{note}: checked by " +
-                                        ("its command's return report" if commanded and row.return_io_address == ioa
-                                         else f"its report with COT {int(got.cot) if got else '?'}"))
+                                        ("its command's return report" if returned
+                                         else f"its report with COT {int(got.cot) if got else '?'}") + unchecked)
         return ItemResult(row.row, ca, ioa, row.name, "fail" if reasons else "pass", expected, seen, remark, quality,
                           round(trio.current_time() - started, 6), commanded, frames)
 

@@ -61,7 +61,8 @@ def test_the_list_says_which_points_are_reported_only_as_events() -> None:
 def test_against_a_conformant_device_each_is_judged_by_its_event_or_not_checked() -> None:
     verdicts = _run(conformant())
     assert verdicts[2] == ("pass", "reported only as events (interrogation: no), not in the station interrogation: "
-                                   "checked by its command's return report")
+                                   "checked by its command's return report; expected_value ON not checked: no report "
+                                   "of IOA 100 came before its command")
     assert verdicts[3][0] == "skipped" and verdicts[3][1].startswith(
         "not checked: a protection event (M_EP_TD_1), reported only as events, in no interrogation, no report of "
         "IOA 110 arrived during the run")
@@ -130,3 +131,25 @@ def test_a_profile_point_in_no_interrogation() -> None:
     assert not point.answers_interrogation
     with pytest.raises(ValueError, match="interrogation: a command is in no interrogation anyway"):
         PointProfile(600, Type.C_SC_NA_1, interrogation=False)
+
+
+def test_its_expected_value_is_judged_by_a_report_before_its_command() -> None:
+    """The command moves the point: its expected value was silently unused (a device whose point
+    showed 5, listed 0.1, passed because the command set it to 0.1)."""
+    signals = parse_csv_text("name,ca,ioa,type,expected_value,interrogation,command_io_address,command_type,command_value,"
+                             "timeout\nQuiet,47,200,M_SP_NA_1,,no,,,,0.3\n"  # waits 0.3 s for an event that never comes
+                             "Limit,47,100,M_ME_NC_1,0.1,no,900,C_SE_NC_1,0.1,\n", file="limit.csv")
+    device = dataclasses.replace(profile_from_signals(signals), link=LinkParameters(t1=2, t2=0.3))
+    device = _point(device, 100, cycle=0.1)  # reports periodically: a report comes before the command
+
+    async def main(profile: Profile) -> tuple[str, str]:
+        async with open_simulator(profile) as sim:
+            assert sim.port is not None
+            results = await run_fat("127.0.0.1", sim.port, signals, options=FatOptions(timeout=1))
+        assert results.points[0].verdict == "skipped"
+        return results.points[1].verdict, results.points[1].reason
+
+    assert trio.run(main, device) == ("pass", "reported only as events (interrogation: no), not in the station "
+                                              "interrogation: checked by its command's return report")
+    assert trio.run(main, _point(device, 100, value=5.0)) == (
+        "fail", "value 5 (its report with COT 1, before its command), expected 0.1")
