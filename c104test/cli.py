@@ -541,6 +541,11 @@ def _run_fat(args: argparse.Namespace) -> int:
     verdict = "INTERRUPTED" if results.interrupted else "PASSED" if results.passed else "FAILED"
     print(f"c104test fat: {verdict}: " + ", ".join(f"{n} {v}" for v, n in counts.items())
           + f", {len(results.unexpected)} unexpected; reports in {args.output}")
+    from c104test.fat.runner import unchecked_message
+
+    unchecked = unchecked_message(results)
+    if unchecked:  # rows that did not fail the run, but were not judged either
+        print(f"c104test fat: {unchecked}")
     if results.interrupted:  # the cause once; the rows it left unchecked say "row N says why"
         print(f"c104test fat: {results.interrupted}; continue with --resume --output {args.output}", file=sys.stderr)
     return EXIT_OK if results.passed else 1

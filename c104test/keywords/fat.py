@@ -10,7 +10,7 @@ from robot.api import logger
 from robotlibcore import keyword
 
 from ..fat.checks import ACT_TERM_MODES, FatOptions, row_selection
-from ..fat.runner import failure_message
+from ..fat.runner import failure_message, unchecked_message
 from ..fat.signals import from_table, read_signal_list
 from ..reports.results import RunResults
 from ..sync.fat import verify_point_list
@@ -48,6 +48,9 @@ class FatKeywords(LibraryComponent):
         _log_table(run)
         counts = run.counts()
         logger.info(", ".join(f"{n} {v}" for v, n in counts.items()))
+        unchecked = unchecked_message(run)
+        if unchecked:  # not a failure, and not a pass either: said where the report reader sees it
+            logger.warn(unchecked)
         message = failure_message(run)
         if message:
             raise AssertionError(message)

@@ -153,3 +153,22 @@ def test_its_expected_value_is_judged_by_a_report_before_its_command() -> None:
                                               "interrogation: checked by its command's return report")
     assert trio.run(main, _point(device, 100, value=5.0)) == (
         "fail", "value 5 (its report with COT 1, before its command), expected 0.1")
+
+
+def test_the_console_names_the_rows_not_checked_beside_a_passed_verdict(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A profile point with interrogation: false, and the CLI: PASSED, and the row it could not
+    judge named under it (it was one 'skipped' in the counts)."""
+    from c104test.cli import main
+
+    (tmp_path / "rtu.yaml").write_text("stations:\n  - common_address: 47\n    points:\n"
+                                       "      - {io_address: 100, type: M_SP_NA_1, value: true}\n"
+                                       "      - {io_address: 120, type: M_SP_TB_1, interrogation: false}\n")
+    (tmp_path / "l.csv").write_text("name,ca,ioa,type,expected_value,GI\nQ0,47,100,M_SP_NA_1,ON,\n"
+                                    "Fan alarm,47,120,M_SP_TB_1,,no\n")
+    code = main(["fat", "--simulate", str(tmp_path / "rtu.yaml"), "--points", str(tmp_path / "l.csv"),
+                 "--output", str(tmp_path / "out"), "--timeout", "1"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "PASSED: 1 pass, 0 fail, 0 error, 1 skipped" in out
+    assert ("c104test fat: 1 row not checked:\nrow 3 (Fan alarm, CA 47 IOA 120): not checked: reported only as events "
+            "(interrogation: no), not in the station interrogation, no report of IOA 120 arrived during the run") in out
