@@ -22,6 +22,7 @@ passes, which is how the tests check the conversion.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from ..engine.profile import PointProfile, Profile, StationProfile, demo_profile
@@ -55,11 +56,26 @@ def profile_from_signals(signals: SignalList, base: Profile | None = None) -> Pr
                             return_io_address=row.return_io_address,  # None: no return information
                             description=f"command of {row.name}" if row.name else "")
             _add(signals, points, row, command)
-    made = tuple(StationProfile(ca, tuple(p for p, _ in points.values())) for ca, points in stations.items())
+    made = tuple(_station(signals, ca, points) for ca, points in stations.items())
     try:
         return dataclasses.replace(base, stations=made, name=f"signal list {signals.path}", faults=())
     except ValueError as exc:
         raise SignalListError([_problem(signals, None, str(exc))]) from None
+
+
+def _station(signals: SignalList, ca: int, points: dict[int, tuple[PointProfile, SignalRow]]) -> StationProfile:
+    """The station of ``ca``; a point the simulator cannot make (a C_SC_NA_1 that returns its state
+    on a double point) is named by the row that lists it, not by its index in the profile."""
+    listed = list(points.values())
+    try:
+        return StationProfile(ca, tuple(p for p, _ in listed))
+    except ValueError as exc:
+        found = re.search(r"points\[(\d+)\]\.\w+: (.*)", str(exc))
+        if found is None:
+            raise SignalListError([_problem(signals, None, str(exc))]) from None
+        point, row = listed[int(found[1])]
+        what = f"command IOA {point.io_address}" if point.is_command else f"IOA {point.io_address}"
+        raise SignalListError([_problem(signals, row, f"the simulator cannot make {what} of CA {ca}: {found[2]}")]) from None
 
 
 def _point(signals: SignalList, row: SignalRow) -> PointProfile:

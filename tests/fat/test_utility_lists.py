@@ -184,3 +184,14 @@ def test_restore_expects_the_value_the_point_had_not_its_rounded_text() -> None:
     assert _fat(signals, device)[0] == {2: ("pass", "")}
     verdicts, _ = _fat(signals, device, "no_return_information type=C_SE_NC_1 nth=2")  # the way back is not reported
     assert verdicts[2][0] == "fail" and verdicts[2][1].startswith("restore: C_SE_NC_1 1000000 to IOA 903: no fresh report")
+
+
+def test_a_point_the_simulator_cannot_make_is_named_by_its_row() -> None:
+    """A single command with a double point's feedback (common on real RTUs; the simulator returns
+    a command's state on a point of its own kind) ended `simulate --signals` with a traceback."""
+    signals = parse_csv_text("name,ca,ioa,type,expected_value,command_io_address,command_type,command_value\n"
+                             "Q1,47,200,M_DP_NA_1,ON,,,\nBreaker,47,100,M_DP_NA_1,ON,500,C_SC_NA_1,OFF\n", file="sc.csv")
+    with pytest.raises(SignalListError) as info:
+        profile_from_signals(signals)
+    assert str(info.value) == ("sc.csv, row 3: the simulator cannot make command IOA 500 of CA 47: C_SC_NA_1 returns "
+                               "its state on M_SP_NA_1 or M_SP_TB_1; point 100 is M_DP_NA_1")
