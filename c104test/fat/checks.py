@@ -48,8 +48,8 @@ from ..rules import (
 )
 from .signals import SignalList, SignalRow
 
-__all__ = ["ACT_TERM_MODES", "LOST", "FatOptions", "check_points", "ended", "headline", "interruption", "plain_type",
-           "row_selection"]
+__all__ = ["ACT_TERM_MODES", "LOST", "FatOptions", "check_points", "ended", "headline", "interruption", "pixit_of",
+           "plain_type", "row_selection"]
 
 
 def _cot_text(result: Any) -> str:
@@ -73,6 +73,21 @@ def headline(exc: BaseException) -> str:
     return text.removesuffix("; last frames:")
 
 ACT_TERM_MODES = ("required", "optional", "never")
+
+
+def pixit_of(pics: Any) -> tuple[str, dict[str, float]]:
+    """What a FAT reads of the device's PICS/PIXIT (``conformance.pics.Pics``): the ACT_TERM mode
+    and the RTU's link parameters. ACT_TERM is ``required`` only when the PICS claims it
+    (``commands.act_term: true``), else ``optional``: optional is optional, and an ACT_TERM that
+    comes is still checked. ``k`` and ``t1`` only when the file sets them.
+
+    >>> from c104test.conformance.pics import parse_pics
+    >>> pixit_of(parse_pics("rtu: {common_addresses: [47]}\\ncommands: {act_term: true}\\nlink: {k: 6}\\n"))
+    ('required', {'k': 6})
+    """
+    act_term = "required" if pics["commands.act_term"] and pics.given("commands.act_term") else "optional"
+    link = {key: pics[f"link.{key}"] for key in ("k", "t1") if pics.given(f"link.{key}")}
+    return act_term, link
 _MAX_FRAMES = 40
 
 

@@ -161,3 +161,29 @@ def test_a_command_row_that_contradicts_itself_is_refused(cells: str, column: st
     with pytest.raises(SignalListError) as info:
         parse_csv_text(f"name,ca,ioa,type,expected_value,command_value,command_type\nReset,47,700,{cells}\n", file="l.csv")
     assert str(info.value).startswith(f"l.csv, row 2, column {column}: ") and message in str(info.value), str(info.value)
+
+
+def test_the_pics_says_whether_act_term_is_judged(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`c104test fat --pics FILE`: ACT_TERM is required only when the PICS claims it; a device
+    that claims none passes without it (lib60870 sends none)."""
+    from c104test.cli import main
+
+    (tmp_path / "rtu.yaml").write_text("pixit: {act_term: false}\nstations:\n  - common_address: 47\n    points:\n"
+                                       "      - {io_address: 100, type: M_SP_NA_1, value: true}\n"
+                                       "      - {io_address: 500, type: C_SC_NA_1, return_io_address: 100}\n")
+    (tmp_path / "l.csv").write_text("name,ca,ioa,type,expected_value,command_io_address,command_type,command_value\n"
+                                    "Q0,47,100,M_SP_NA_1,ON,500,C_SC_NA_1,ON\n")
+    (tmp_path / "claims.yaml").write_text("rtu: {common_addresses: [47]}\ncommands: {act_term: true}\n")
+    (tmp_path / "none.yaml").write_text("rtu: {common_addresses: [47]}\n")
+
+    def fat(*more: str) -> tuple[int, str]:
+        code = main(["fat", "--simulate", str(tmp_path / "rtu.yaml"), "--points", str(tmp_path / "l.csv"),
+                     "--timeout", "0.5", "--overwrite", "--output", str(tmp_path / "out"), *more])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    assert fat("--pics", str(tmp_path / "none.yaml"))[0] == 0
+    code, out = fat("--pics", str(tmp_path / "claims.yaml"))
+    assert code == 1 and "C_SC_NA_1 ON to IOA 500: no ACT_TERM for C_SC_NA_1 IOA 500 CA 47 within 0.5 s" in out, out
+    code, out = fat("--pics", str(tmp_path / "claims.yaml"), "--act-term", "never")
+    assert code == 2 and "--pics gives the RTU's ACT_TERM and link parameters: give --pics, or --act-term and --link" in out
