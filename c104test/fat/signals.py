@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.errors import C104TestError
+from ..engine.profile_rules import Invalid, check_quality
 from ..protocol.commands import command_object
 from ..protocol.enums import Type
 from ..rules import (
@@ -469,6 +470,12 @@ class _Reader:
         # a value, a tolerance or a range, read as Robot and Gherkin read it
         values["expected"] = parse("expected_value", lambda t: expectation(t, point_type)) if point_type is not None else None
         values["quality"] = parse("expected_quality", QualityExpectation.parse) or QualityExpectation(frozenset())
+        if point_type is not None and values["quality"].flags and cell("expected_quality"):
+            try:  # the flags the type carries, as the simulator's profile reads them: one table
+                check_quality(point_type, sorted(values["quality"].flags))
+            except Invalid as exc:
+                self.problem(number, self.where(headers, columns["expected_quality"]),
+                             f"{exc}: no device can report it, so the row could never pass")
         marks = getattr(values["expected"], "qualifiers", None)
         if marks is not None and marks.flags is not None and not cell("expected_quality"):
             # '12345 seq 3 CY': the counter's flags are its quality; an empty expected_quality

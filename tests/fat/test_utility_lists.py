@@ -195,3 +195,19 @@ def test_a_point_the_simulator_cannot_make_is_named_by_its_row() -> None:
         profile_from_signals(signals)
     assert str(info.value) == ("sc.csv, row 3: the simulator cannot make command IOA 500 of CA 47: C_SC_NA_1 returns "
                                "its state on M_SP_NA_1 or M_SP_TB_1; point 100 is M_DP_NA_1")
+
+
+@pytest.mark.parametrize(
+    ("point", "quality", "message"),
+    [
+        ("M_SP_NA_1", "OV", "OV is not a quality flag of M_SP_NA_1; it carries IV, NT, SB, BL"),
+        ("M_ME_ND_1", "IV", "M_ME_ND_1 carries no quality"),
+        ("M_IT_NA_1", "NT", "NT is not a quality flag of M_IT_NA_1; it has IV, CA, CY"),
+    ],
+)
+def test_a_quality_the_type_cannot_carry_is_refused(point: str, quality: str, message: str) -> None:
+    """It was read, and the row failed against every device ('quality good, expected OV')."""
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text(f"name,ca,ioa,type,expected_quality\nA,47,1,{point},{quality}\n", file="l.csv")
+    assert str(info.value) == (f"l.csv, row 2, column 'expected_quality': {message}: no device can report it, so the "
+                               "row could never pass")
