@@ -532,7 +532,8 @@ class _Reader:
         elif said and said not in _IN_INTERROGATION:
             self.problem(number, self.where(headers, columns["interrogation"]),
                          f"{cell('interrogation')!r} is not yes or no: 'no' (or spontaneous, events only) says the RTU "
-                         "reports the point only as events; empty or yes: in the station interrogation")
+                         "reports the point only as events; empty or yes: in the station interrogation"
+                         + ("; interrogation groups (1..16) go in the groups column" if said.isdigit() else ""))
         elif said and not interrogation:
             self.problem(number, self.where(headers, columns["interrogation"]),
                          f"{point_type.name if point_type else ''} is in no interrogation: the standard reports protection "

@@ -112,12 +112,16 @@ def test_a_point_the_device_does_put_in_the_interrogation_is_checked_there() -> 
     ("cells", "column", "message"),
     [
         ("M_SP_NA_1,,maybe", "'interrogation'", "'maybe' is not yes or no"),
+        # a 'GI' column that holds group numbers
+        ("M_SP_NA_1,,2", "'interrogation'", "'2' is not yes or no: 'no' (or spontaneous, events only) says the RTU "
+         "reports the point only as events; empty or yes: in the station interrogation; interrogation groups (1..16) "
+         "go in the groups column"),
         ("M_SP_NA_1,1,no", "'groups'", "groups '1' with interrogation 'no': a point reported only as events is in "
          "no interrogation group"),
         ("M_EP_TD_1,,yes", "'interrogation'", "M_EP_TD_1 is in no interrogation"),
         ("M_EP_TD_1,2,", "'groups'", "groups '2' of a M_EP_TD_1 point"),
     ],
-    ids=["not-a-word", "groups-and-no", "protection-event-in-gi", "protection-event-in-a-group"],
+    ids=["not-a-word", "a-group-number", "groups-and-no", "protection-event-in-gi", "protection-event-in-a-group"],
 )
 def test_a_contradiction_is_refused_naming_row_and_column(cells: str, column: str, message: str) -> None:
     with pytest.raises(SignalListError) as info:
