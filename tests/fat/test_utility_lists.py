@@ -211,3 +211,15 @@ def test_a_quality_the_type_cannot_carry_is_refused(point: str, quality: str, me
         parse_csv_text(f"name,ca,ioa,type,expected_quality\nA,47,1,{point},{quality}\n", file="l.csv")
     assert str(info.value) == (f"l.csv, row 2, column 'expected_quality': {message}: no device can report it, so the "
                                "row could never pass")
+
+
+def test_a_breaker_position_written_closed_or_open() -> None:
+    """A double point's 'closed' was refused ('not a double point state') though a single point's
+    was read: the demo RTU's Q1 (M_DP_NA_1) is closed (ON)."""
+    signals = parse_csv_text("name;ca;ioa;type;expected_value\nQ1 closed;47;200;M_DP_NA_1;closed\n"
+                             "Q1 open;47;201;M_DP_TB_1;Open\n", file="words.csv")
+    from c104test.engine.profile import demo_profile
+
+    assert _fat(signals, demo_profile())[0] == {2: ("pass", ""), 3: ("pass", "")}
+    wrong = parse_csv_text("name;ca;ioa;type;expected_value\nQ1;47;200;M_DP_NA_1;open\n", file="words.csv")
+    assert _fat(wrong, demo_profile())[0] == {2: ("fail", "value ON, expected OFF")}
