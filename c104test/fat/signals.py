@@ -310,8 +310,11 @@ class _Reader:
             if row is None:
                 continue
             if row.key in seen:
+                again = ("; a second command of the point gets a row of its own: its type and io_address the "
+                         f"command's, its return_io_address {row.io_address}") if row.has_command and not row.is_command else ""
                 self.problem(number, self.where(headers, columns["io_address"]),
-                             f"duplicate IOA {row.io_address} of CA {row.common_address}: row {seen[row.key]} lists it already")
+                             f"duplicate IOA {row.io_address} of CA {row.common_address}: row {seen[row.key]} lists it "
+                             f"already{again}")
                 continue
             seen[row.key] = number
             out.append(row)

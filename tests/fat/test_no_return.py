@@ -187,3 +187,22 @@ def test_the_pics_says_whether_act_term_is_judged(tmp_path, capsys) -> None:  # 
     assert code == 1 and "C_SC_NA_1 ON to IOA 500: no ACT_TERM for C_SC_NA_1 IOA 500 CA 47 within 0.5 s" in out, out
     code, out = fat("--pics", str(tmp_path / "claims.yaml"), "--act-term", "never")
     assert code == 2 and "--pics gives the RTU's ACT_TERM and link parameters: give --pics, or --act-term and --link" in out
+
+
+def test_a_second_command_of_a_point_is_told_to_take_a_row_of_its_own() -> None:
+    """Open and close of one breaker as two rows of its point: refused as a duplicate IOA, and now
+    told how to write it, which then passes against the demo RTU (502 returns on 200)."""
+    with pytest.raises(SignalListError, match="row 3, column 'ioa': duplicate IOA 200 of CA 47: row 2 lists it already; "
+                                              "a second command of the point gets a row of its own: its type and "
+                                              "io_address the command's, its return_io_address 200"):
+        parse_csv_text("name,ca,ioa,type,command_io_address,command_type,command_value\n"
+                       "Q1 close,47,200,M_DP_NA_1,502,C_DC_NA_1,ON\nQ1 open,47,200,M_DP_NA_1,502,C_DC_NA_1,OFF\n",
+                       file="l.csv")
+    from c104test.engine.profile import demo_profile
+    from c104test.fat import run_fat_simulated
+
+    signals = parse_csv_text("name,ca,ioa,type,command_io_address,command_type,command_value,return_io_address\n"
+                             "Q1 open,47,200,M_DP_NA_1,502,C_DC_NA_1,OFF,\nQ1 close,47,502,C_DC_NA_1,,,ON,200\n",
+                             file="l.csv")
+    results = trio.run(lambda: run_fat_simulated(signals, demo_profile(), options=FatOptions(timeout=1)))
+    assert [(p.row, p.verdict, p.reason) for p in results.points] == [(2, "pass", ""), (3, "pass", "")]
