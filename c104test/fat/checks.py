@@ -33,7 +33,7 @@ from ..engine.journal import Direction
 from ..engine.points import PROCESS_TYPES
 from ..protocol.asdu import type_info
 from ..protocol.closing import ClosedBy
-from ..protocol.enums import Cot, Step, Type
+from ..protocol.enums import Cot, Double, Step, Type
 from ..protocol.objects import InformationObject
 from ..reports.results import Frame, ItemResult
 from ..rules import (
@@ -202,6 +202,7 @@ class _Checker:
     def __init__(self, conn: ClientConnection, options: FatOptions) -> None:
         self.conn = conn
         self.options = options
+        self.notes: dict[int, str] = {}  # row -> what was not done (a restore the tool could not make)
         self.t0 = trio.current_time()
 
     def frames(self, start: int, end: int | None = None, keep: Callable[[Any], bool] | None = None) -> tuple[Frame, ...]:
@@ -375,6 +376,8 @@ class _Checker:
         elif not reasons and commanded and not row.has_return:
             remark = ("command confirmed; no return information checked (the list says the RTU sends none)"
                       + ("" if self.options.act_term == "required" else "; ACT_TERM not required (PIXIT)"))
+        elif not reasons and row.row in self.notes:
+            remark = self.notes[row.row]
         return ItemResult(row.row, row.common_address, row.io_address, row.name, verdict, expected, seen,
                           remark, quality, round(trio.current_time() - started, 6), commanded, frames)
 
@@ -385,7 +388,7 @@ class _Checker:
             return ItemResult(row.row, row.common_address, row.io_address, row.name, "skipped", expected,
                               reason="command not sent (monitoring checks only): the row is a command's")
         reason, frames = await self.command_round_trip(row)
-        remark = reason or ("" if row.has_return else
+        remark = reason or (self.notes.get(row.row, "") if row.has_return else
                             "command confirmed; no return information checked (the list names none)"
                             + ("" if self.options.act_term == "required" else "; ACT_TERM not required (PIXIT)"))
         return ItemResult(row.row, row.common_address, row.io_address, row.name, "fail" if reason else "pass", expected,
@@ -459,7 +462,8 @@ class _Checker:
                 reasons.append(reason)
         remark = "; ".join(reasons) or (f"{note}: checked by " +
                                         ("its command's return report" if returned
-                                         else f"its report with COT {int(got.cot) if got else '?'}") + unchecked)
+                                         else f"its report with COT {int(got.cot) if got else '?'}") + unchecked
+                                        + (f"; {self.notes[row.row]}" if row.row in self.notes else ""))
         return ItemResult(row.row, ca, ioa, row.name, "fail" if reasons else "pass", expected, seen, remark, quality,
                           round(trio.current_time() - started, 6), commanded, frames)
 
@@ -494,8 +498,14 @@ class _Checker:
         reason = await self._one_command(row, row.command_value, row.return_value)
         if reason or not row.restore or ret is None:  # the list refuses restore without return information
             return reason, self.frames(start) if reason else ()
+        # what the tool cannot do is no fault of the RTU's: the row says it was not restored
         if before is None:
-            return f"cannot restore: no value of IOA {ret} was seen before the command", self.frames(start)
+            self.notes[row.row] = f"not restored: IOA {ret} showed no value before the command"
+            return "", ()
+        if isinstance(before.value, Double) and before.value not in (Double.ON, Double.OFF):
+            self.notes[row.row] = (f"not restored: IOA {ret} was {before.value.name} before the command, a state no "
+                                   "command sets")
+            return "", ()
         value_class = type_class(row.command_type)
         try:
             if isinstance(row.command_value, Step):

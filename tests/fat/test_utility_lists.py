@@ -223,3 +223,15 @@ def test_a_breaker_position_written_closed_or_open() -> None:
     assert _fat(signals, demo_profile())[0] == {2: ("pass", ""), 3: ("pass", "")}
     wrong = parse_csv_text("name;ca;ioa;type;expected_value\nQ1;47;200;M_DP_NA_1;open\n", file="words.csv")
     assert _fat(wrong, demo_profile())[0] == {2: ("fail", "value ON, expected OFF")}
+
+
+def test_a_state_no_command_sets_is_not_restored_and_does_not_fail_the_row() -> None:
+    """Q1 intermediate before the command: restore commanded DCS 0 (not permitted), the RTU
+    refused it as it must, and the row failed ('restore: ... negative confirmation')."""
+    signals = parse_csv_text("name,ca,ioa,type,expected_value,command_io_address,command_type,command_value,restore\n"
+                             "Q1,47,200,M_DP_NA_1,INTERMEDIATE,900,C_DC_NA_1,ON,yes\n", file="mid.csv")
+    device = dataclasses.replace(profile_from_signals(signals), link=LinkParameters(t1=2, t2=0.3))
+    verdicts, _ = _fat(signals, device)
+    assert verdicts == {2: ("pass", "not restored: IOA 200 was INTERMEDIATE before the command, a state no command sets")}
+    verdicts, _ = _fat(signals, device, "negative_confirmation type=C_DC_NA_1")  # the command itself still counts
+    assert verdicts[2] == ("fail", "C_DC_NA_1 ON to IOA 900: negative confirmation (COT 7 ACTIVATION_CON, P/N=1)")
