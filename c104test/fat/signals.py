@@ -318,6 +318,14 @@ class _Reader:
                 continue
             seen[row.key] = number
             out.append(row)
+        # a run that checks nothing would pass: a list without points (all filtered out, or
+        # commented) or with every row skipped is refused, as --only that selects no row is
+        if not self.problems and not out:
+            self.problem(None, None, f"no point rows below the header (row {header_row}): a run would check nothing "
+                         "and pass; fill in the points (a row starting with # is a comment)")
+        elif not self.problems and all(r.skip for r in out):
+            self.problem(None, None, f"every row ({len(out)}) has skip set: a run would check nothing and pass; "
+                         "clear skip on the rows to check")
         return out
 
     def split_value(self, number: int, headers: list[str], columns: dict[str, int], cells: list[str]) -> bool:

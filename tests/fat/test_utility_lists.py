@@ -4,6 +4,7 @@ each verdict found wrong by probing, fixed at the root."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 import trio
@@ -235,3 +236,24 @@ def test_a_state_no_command_sets_is_not_restored_and_does_not_fail_the_row() -> 
     assert verdicts == {2: ("pass", "not restored: IOA 200 was INTERMEDIATE before the command, a state no command sets")}
     verdicts, _ = _fat(signals, device, "negative_confirmation type=C_DC_NA_1")  # the command itself still counts
     assert verdicts[2] == ("fail", "C_DC_NA_1 ON to IOA 900: negative confirmation (COT 7 ACTIVATION_CON, P/N=1)")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name;ca;ioa;type\n# to be filled in\n\n",
+         "l.csv: no point rows below the header (row 1): a run would check nothing and pass"),
+        ("name;ca;ioa;type;skip\nA;47;100;M_SP_NA_1;yes\nB;47;101;M_SP_NA_1;x\n",
+         "l.csv: every row (2) has skip set: a run would check nothing and pass"),
+    ],
+    ids=["no-rows", "every-row-skipped"],
+)
+def test_a_list_that_checks_nothing_is_refused(text: str, message: str, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`c104test fat` PASSED such a list with exit status 0, having checked nothing."""
+    from c104test.cli import main
+
+    (tmp_path / "l.csv").write_text(text)
+    with pytest.raises(SignalListError, match=re.escape(message.split(": ", 1)[1])):
+        parse_csv_text(text, file="l.csv")
+    code = main(["fat", "--simulate", "--points", str(tmp_path / "l.csv"), "--output", str(tmp_path / "out")])
+    assert code == 2 and f"c104test fat: {tmp_path / message}" in capsys.readouterr().err
