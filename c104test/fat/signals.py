@@ -43,6 +43,8 @@ from .cells import (
     _DATE_HINT,
     _DECIMAL_COMMA,
     _DECIMAL_FIELDS,
+    _GROUPED_DECIMAL,
+    _THOUSANDS_POINT,
     _UNIT_HINT,
     _VALUE_FIELDS,
     _WITH_UNIT,
@@ -357,17 +359,30 @@ class _Reader:
 
     def row(self, number: int, headers: list[str], columns: dict[str, int], cells: list[str]) -> SignalRow | None:
         values: dict[str, Any] = {}
+        number_row = number
         before = len(self.problems)
 
         def cell(name: str) -> str:
             text = cells[columns[name]].strip() if name in columns else ""
             if self.decimal_comma and name in _DECIMAL_FIELDS:
-                text = _DECIMAL_COMMA.sub(".", text)
+                # 1.234,5: both signs, so the point separates thousands (1234.5); each end of a range
+                text = "..".join(_DECIMAL_COMMA.sub(".", _GROUPED_DECIMAL.sub(lambda m: m[1].replace(".", "") + "," + m[2],
+                                                                              part)) for part in text.split(".."))
             return text
 
         def parse(name: str, convert: Any) -> Any:
             text = cell(name)
             if not text:
+                return None
+            raw = cells[columns[name]].strip()
+            grouped = next((m for part in raw.split("..") if (m := _THOUSANDS_POINT.search(part))), None) \
+                if self.decimal_comma and name in _VALUE_FIELDS else None
+            if grouped:  # '12.345' where the comma is the decimal sign: twelve thousand, or twelve?
+                digits = grouped[0]
+                self.problem(number_row, self.where(headers, columns[name]),
+                             f"{raw!r}: in a list separated by semicolons the comma is the decimal sign, so the point "
+                             f"in {digits} may separate thousands; write {digits.replace('.', '')} "
+                             f"(or {digits.replace('.', ',')} for a decimal)")
                 return None
             try:
                 return convert(text)

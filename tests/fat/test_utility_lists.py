@@ -257,3 +257,19 @@ def test_a_list_that_checks_nothing_is_refused(text: str, message: str, tmp_path
         parse_csv_text(text, file="l.csv")
     code = main(["fat", "--simulate", "--points", str(tmp_path / "l.csv"), "--output", str(tmp_path / "out")])
     assert code == 2 and f"c104test fat: {tmp_path / message}" in capsys.readouterr().err
+
+
+def test_a_point_between_thousands_in_a_semicolon_list() -> None:
+    """In a list where the comma is the decimal sign, '12.345' was read as twelve: a German list's
+    twelve thousand would then fail a conformant RTU showing 12345. Refused as ambiguous; with
+    both signs ('1.234,5') it is read as the spreadsheet meant it."""
+    with pytest.raises(SignalListError) as info:
+        parse_csv_text("name;ca;ioa;type;expected_value\nP;47;1;M_ME_NC_1;12.345\n", file="l.csv")
+    assert str(info.value) == ("l.csv, row 2, column 'expected_value': '12.345': in a list separated by semicolons the "
+                               "comma is the decimal sign, so the point in 12.345 may separate thousands; write 12345 "
+                               "(or 12,345 for a decimal)")
+    signals = parse_csv_text("name;ca;ioa;type;expected_value\nP;47;300;M_ME_NB_1;1.234,0\n"
+                             "U;47;301;M_ME_NC_1;225..235\n", file="l.csv")
+    from c104test.engine.profile import demo_profile
+
+    assert _fat(signals, demo_profile())[0] == {2: ("pass", ""), 3: ("pass", "")}  # the demo's 1234 and 230.5
