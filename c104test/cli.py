@@ -414,8 +414,11 @@ def _add_fat(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--only", action="append", default=[], metavar="ROWS",
                         help="check only these rows: 2-40,55 (row numbers) or text in the name; repeatable")
     parser.add_argument("--no-commands", action="store_true", help="send no commands (monitoring checks only)")
-    parser.add_argument("--act-term", choices=("required", "optional", "never"), default="optional",
+    parser.add_argument("--act-term", choices=("required", "optional", "never"), default=None,
                         help="PIXIT: ACT_TERM after a command is required, optional (default) or never sent")
+    parser.add_argument("--pics", metavar="FILE",
+                        help="the RTU's PICS/PIXIT (YAML, docs/pics.md): ACT_TERM required when it claims "
+                             "commands.act_term, its link k and t1 (instead of --act-term and --link)")
     parser.add_argument("--resume", action="store_true", help="continue the interrupted run in DIR")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the report of an earlier run in DIR (without it, such a report is never overwritten)")
@@ -465,6 +468,17 @@ def _run_fat(args: argparse.Namespace) -> int:
         faults = tuple(parse_fault(text) for text in args.fault)
     except ValueError as exc:
         return fail(f"--fault: {exc}")
+    if args.pics is not None:
+        if args.act_term is not None or args.rtu_link:
+            return fail("--pics gives the RTU's ACT_TERM and link parameters: give --pics, or --act-term and --link")
+        from c104test.conformance.pics import load_pics
+        from c104test.fat.checks import pixit_of
+
+        try:
+            args.act_term, args.rtu_link = pixit_of(load_pics(args.pics))
+        except C104TestError as exc:
+            return fail(f"--pics: {exc}")
+    args.act_term = args.act_term or "optional"
     if args.fleet:
         return _run_fleet(args, fail)
     if not args.points:
@@ -541,6 +555,11 @@ def _run_fat(args: argparse.Namespace) -> int:
     verdict = "INTERRUPTED" if results.interrupted else "PASSED" if results.passed else "FAILED"
     print(f"c104test fat: {verdict}: " + ", ".join(f"{n} {v}" for v, n in counts.items())
           + f", {len(results.unexpected)} unexpected; reports in {args.output}")
+    from c104test.fat.runner import unchecked_message
+
+    unchecked = unchecked_message(results)
+    if unchecked:  # rows that did not fail the run, but were not judged either
+        print(f"c104test fat: {unchecked}")
     if results.interrupted:  # the cause once; the rows it left unchecked say "row N says why"
         print(f"c104test fat: {results.interrupted}; continue with --resume --output {args.output}", file=sys.stderr)
     return EXIT_OK if results.passed else 1

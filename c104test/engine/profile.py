@@ -52,6 +52,7 @@ from .profile_rules import (
     check_faults,
     check_flag,
     check_groups,
+    check_interrogation,
     check_io_address,
     check_quality,
     check_return_io_address,
@@ -128,6 +129,9 @@ class PointProfile:
     command_mode: CommandMode = CommandMode.DIRECT
     return_io_address: int | None = None
     description: str = ""
+    #: False: the point is in no interrogation answer, reported only as events (spontaneous,
+    #: return information), as the standard lets a device do
+    interrogation: bool = True
 
     def __post_init__(self) -> None:
         name = "io_address"
@@ -145,6 +149,7 @@ class PointProfile:
                 ("change_every", check_change_every),
                 ("command_mode", check_command_mode),
                 ("return_io_address", check_return_io_address),
+                ("interrogation", check_interrogation),
             )
             for name, check in checks:
                 object.__setattr__(self, name, check(t, getattr(self, name)))
@@ -170,8 +175,9 @@ class PointProfile:
 
     @property
     def answers_interrogation(self) -> bool:
-        """Station interrogation reports it: every monitoring point but counters and M_EP_*."""
-        return self.type not in COMMANDS and KIND[self.type] in INTERROGATED_KINDS
+        """Station interrogation reports it: every monitoring point but counters, M_EP_* and
+        those the profile leaves out (``interrogation: false``)."""
+        return self.interrogation and self.type not in COMMANDS and KIND[self.type] in INTERROGATED_KINDS
 
     @property
     def is_counter(self) -> bool:
@@ -346,6 +352,7 @@ _POINT_KEYS = (
     "command_mode",
     "return_io_address",
     "description",
+    "interrogation",
 )
 _LINK_KEYS = ("k", "w", "t0", "t1", "t2", "t3")
 # What a fault mapping may say: its name, the scope, and every fault's own parameters.
@@ -363,6 +370,7 @@ _POINT_CHECKS: dict[str, Callable[[Type, object], object]] = {
     "command_mode": check_command_mode,
     "return_io_address": check_return_io_address,
     "description": lambda t, v: check_text(v),
+    "interrogation": lambda t, v: check_interrogation(t, v),
 }
 _BOOL_WORDS_AS_TEXT = ("double", "regulating", "event")  # ON/OFF are YAML 1.1 booleans
 

@@ -459,6 +459,14 @@ def check_command_mode(t: Type, v: object) -> CommandMode:
     return mode
 
 
+def check_interrogation(t: Type, v: object) -> bool:
+    """``interrogation: false``: a monitoring point reported only as events, in no interrogation."""
+    flag = check_flag(v)
+    if not flag and t in COMMANDS:
+        raise Invalid("a command is in no interrogation anyway; interrogation is for monitoring points")
+    return flag
+
+
 def check_return_io_address(t: Type, v: object) -> int | None:
     if v is None:
         return None

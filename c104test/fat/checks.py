@@ -33,14 +33,23 @@ from ..engine.journal import Direction
 from ..engine.points import PROCESS_TYPES
 from ..protocol.asdu import type_info
 from ..protocol.closing import ClosedBy
-from ..protocol.enums import Cot, Step, Type
+from ..protocol.enums import Cot, Double, Step, Type
 from ..protocol.objects import InformationObject
 from ..reports.results import Frame, ItemResult
-from ..rules import Expected, expectation, flags_of, parse_value, show_flags, show_value, type_class
+from ..rules import (
+    Expected,
+    expectation,
+    flags_of,
+    interrogated,
+    parse_value,
+    show_flags,
+    show_value,
+    type_class,
+)
 from .signals import SignalList, SignalRow
 
-__all__ = ["ACT_TERM_MODES", "LOST", "FatOptions", "check_points", "ended", "headline", "interruption", "plain_type",
-           "row_selection"]
+__all__ = ["ACT_TERM_MODES", "LOST", "FatOptions", "check_points", "ended", "headline", "interruption", "pixit_of",
+           "plain_type", "row_selection"]
 
 
 def _cot_text(result: Any) -> str:
@@ -64,6 +73,21 @@ def headline(exc: BaseException) -> str:
     return text.removesuffix("; last frames:")
 
 ACT_TERM_MODES = ("required", "optional", "never")
+
+
+def pixit_of(pics: Any) -> tuple[str, dict[str, float]]:
+    """What a FAT reads of the device's PICS/PIXIT (``conformance.pics.Pics``): the ACT_TERM mode
+    and the RTU's link parameters. ACT_TERM is ``required`` only when the PICS claims it
+    (``commands.act_term: true``), else ``optional``: optional is optional, and an ACT_TERM that
+    comes is still checked. ``k`` and ``t1`` only when the file sets them.
+
+    >>> from c104test.conformance.pics import parse_pics
+    >>> pixit_of(parse_pics("rtu: {common_addresses: [47]}\\ncommands: {act_term: true}\\nlink: {k: 6}\\n"))
+    ('required', {'k': 6})
+    """
+    act_term = "required" if pics["commands.act_term"] and pics.given("commands.act_term") else "optional"
+    link = {key: pics[f"link.{key}"] for key in ("k", "t1") if pics.given(f"link.{key}")}
+    return act_term, link
 _MAX_FRAMES = 40
 
 
@@ -95,6 +119,14 @@ def plain_type(point_type: Type) -> Type:
         if other.object_class is info.object_class and other.time_tag is None:
             return t
     return point_type
+
+
+#: Causes of a report a command makes: return information (remote, local) and a spontaneous change.
+_CAUSED = frozenset({int(Cot.RETURN_INFO_REMOTE), int(Cot.RETURN_INFO_LOCAL), int(Cot.SPONTANEOUS)})
+
+
+def _cause(cot: Any) -> str:
+    return f"{int(cot)} {Cot(int(cot)).name}" if int(cot) in Cot._value2member_map_ else str(int(cot))
 
 
 #: How ``restore`` undoes a regulating step (C_RC_NA_1): the other direction.
@@ -161,6 +193,7 @@ class _Station:
     counters: dict[int, tuple[Type, InformationObject]] = field(default_factory=dict)
     counter_error: str = ""
     counter_range: tuple[int, int] = (0, 0)
+    counter_groups: dict[int, set[int] | str] = field(default_factory=dict)  # RQT 1..4: IOAs, or why it failed
     clock_error: str = ""
     sync_mark: int = 0  # journal index of the clock synchronisation
 
@@ -169,6 +202,7 @@ class _Checker:
     def __init__(self, conn: ClientConnection, options: FatOptions) -> None:
         self.conn = conn
         self.options = options
+        self.notes: dict[int, str] = {}  # row -> what was not done (a restore the tool could not make)
         self.t0 = trio.current_time()
 
     def frames(self, start: int, end: int | None = None, keep: Callable[[Any], bool] | None = None) -> tuple[Frame, ...]:
@@ -201,7 +235,7 @@ class _Checker:
         station.gi_range = (start, self.conn.journal.next_index)
         # a group is checked only for a point the station interrogation brought: with none, its
         # interrogations would each wait their timeout for nothing (a CA the RTU does not have)
-        for group in sorted({g for r in rows for g in r.groups}) if station.gi else ():
+        for group in sorted({g for r in rows if not r.is_counter for g in r.groups}) if station.gi else ():
             try:
                 result = await self.conn.interrogation(ca, 20 + group, timeout=timeout)
                 if result.positive:
@@ -233,6 +267,17 @@ class _Checker:
                 await self.unacknowledged()
                 station.counter_error = f"counter interrogation of CA {ca}: {headline(exc)}"
             station.counter_range = (start, self.conn.journal.next_index)
+            # a counter's groups are counter interrogation groups (RQT 1..4): counters are in no
+            # station or group interrogation
+            for group in sorted({g for r in rows if r.is_counter for g in r.groups}) if station.counters else ():
+                try:
+                    result = await self.conn.counter_interrogation(ca, group, timeout=timeout)
+                    station.counter_groups[group] = (
+                        {ob.io_address for ob in result.objects} if result.positive else
+                        f"the counter interrogation of group {group} was refused ({_cot_text(result)})")
+                except CommandTimeout as exc:
+                    await self.unacknowledged()
+                    station.counter_groups[group] = f"counter interrogation of group {group}: {headline(exc)}"
         return station
 
     async def unacknowledged(self) -> None:
@@ -281,7 +326,11 @@ class _Checker:
         answers = station.counters if row.is_counter else station.gi
         error = station.counter_error if row.is_counter else station.gi_error
         span = station.counter_range if row.is_counter else station.gi_range
+        if row.is_command:
+            return await self.command_only(row, started)
         found = answers.get(row.io_address)
+        if found is None and not row.interrogation:
+            return await self.events_only(row, where, started, station)
         seen = quality = ""
         expected = _expected_text(row)
         if found is None:
@@ -300,11 +349,11 @@ class _Checker:
             if not row.quality.matches(flags):
                 reasons.append(f"quality {quality}, expected {str(row.quality) or 'good'}")
             for group in row.groups:
-                got = station.groups.get(group)
+                got = (station.counter_groups if row.is_counter else station.groups).get(group)
                 if isinstance(got, str):
                     reasons.append(got)
                 elif got is not None and row.io_address not in got:
-                    reasons.append(f"missing from the interrogation of group {group}")
+                    reasons.append(f"missing from the {'counter ' if row.is_counter else ''}interrogation of group {group}")
             if reasons:
                 frames = self._answer_frames(span, row.io_address)
         commanded = False
@@ -324,8 +373,99 @@ class _Checker:
         if not reasons and row.has_command and not self.options.commands:
             # the signed report must not read as if the command had been checked
             remark = "command not sent (monitoring checks only): the command round trip is not checked"
+        elif not reasons and commanded and not row.has_return:
+            remark = ("command confirmed; no return information checked (the list says the RTU sends none)"
+                      + ("" if self.options.act_term == "required" else "; ACT_TERM not required (PIXIT)"))
+        elif not reasons and row.row in self.notes:
+            remark = self.notes[row.row]
         return ItemResult(row.row, row.common_address, row.io_address, row.name, verdict, expected, seen,
                           remark, quality, round(trio.current_time() - started, 6), commanded, frames)
+
+    async def command_only(self, row: SignalRow, started: float) -> ItemResult:
+        """The row of a command: its confirmation, and its return report when the list names one."""
+        expected = _expected_text(row)
+        if not self.options.commands:
+            return ItemResult(row.row, row.common_address, row.io_address, row.name, "skipped", expected,
+                              reason="command not sent (monitoring checks only): the row is a command's")
+        reason, frames = await self.command_round_trip(row)
+        remark = reason or (self.notes.get(row.row, "") if row.has_return else
+                            "command confirmed; no return information checked (the list names none)"
+                            + ("" if self.options.act_term == "required" else "; ACT_TERM not required (PIXIT)"))
+        return ItemResult(row.row, row.common_address, row.io_address, row.name, "fail" if reason else "pass", expected,
+                          "", remark, "", round(trio.current_time() - started, 6), True, frames)
+
+    async def events_only(self, row: SignalRow, where: str, started: float, station: _Station) -> ItemResult:
+        """A point the list says the RTU reports only as events, absent from the interrogation (as
+        the standard allows): judged by an event of it, never passed unseen. Its command's return
+        report, when the command reports on the point; else the last report of it received in the
+        run (waiting up to the row's own ``timeout`` for one). With none it is ``skipped``: not
+        checked, and the reason says so."""
+        ca, ioa = row.common_address, row.io_address
+        expected = _expected_text(row)
+        note = (f"reported only as events (interrogation: no), not in the {where}" if interrogated(row.type) else
+                f"a protection event ({row.type.name}), reported only as events, in no interrogation")
+        reasons: list[str] = []
+        frames: tuple[Frame, ...] = ()
+        mark = self.conn.journal.next_index
+        commanded = row.has_command and self.options.commands
+        returned = commanded and row.return_io_address == ioa
+        # the expected value is the point's state: its command moves it, so only a report that came
+        # before the command shows it (a buffered or spontaneous event)
+        prior = self.conn.points.get(ca, ioa) if returned else None
+        unchecked = ""
+        if returned and row.expected is not None:
+            if prior is None:
+                unchecked = f"; expected_value {row.expected.show()} not checked: no report of IOA {ioa} came before its command"
+            elif not row.expected.matches(prior.object):
+                reasons.append(f"value {row.expected.show(prior.object)} (its report with COT {int(prior.cot)}, before its "
+                               f"command), expected {row.expected.show()}")
+        if commanded:
+            reason, frames = await self.command_round_trip(row)
+            if reason:
+                reasons.append(reason)
+        got = self.conn.points.get(ca, ioa)
+        if got is None and row.timeout is not None and not reasons:
+            try:
+                await self.conn.expect_message(MessageFilter(common_address=ca, io_address=ioa), timeout=row.timeout,
+                                               since=0)
+            except ExpectationFailed:
+                self.raise_if_ended()
+            got = self.conn.points.get(ca, ioa)
+        seen = quality = ""
+        if got is not None:
+            ob = got.object
+            shown = row.expected.show(ob) if row.expected is not None else show_value(ob.value)
+            seen = f"{shown} ({got.type.name}, COT {int(got.cot)})"
+            flags = flags_of(ob.quality)
+            quality = show_flags(flags) or "good"
+            if got.type is not row.type:  # an event carries the listed type
+                reasons.append(f"type {got.type.name}, listed {row.type.name} (a report of a point reported only as "
+                               "events carries the listed type)")
+            if row.expected is not None and not returned and not row.expected.matches(ob):
+                reasons.append(f"value {shown}, expected {row.expected.show()}")
+            if not row.quality.matches(flags):
+                reasons.append(f"quality {quality}, expected {str(row.quality) or 'good'}")
+            if reasons and not frames:
+                frames = self.frames(mark)
+        elif not reasons:
+            waited = f" (waited {row.timeout:g} s)" if row.timeout is not None else ""
+            command = (" and its command reports on another IOA" if commanded else
+                       " and its command was not sent (monitoring checks only)" if row.has_command else "")
+            return ItemResult(row.row, ca, ioa, row.name, "skipped", expected,
+                              reason=f"not checked: {note}, no report of IOA {ioa} arrived during the run{waited}"
+                                     f"{command}; trigger an event (a command in its row, a timeout to wait for one, "
+                                     "or on site) to check it",
+                              duration=round(trio.current_time() - started, 6), commanded=commanded)
+        if row.max_skew is not None and got is not None and not reasons:
+            reason = station.clock_error or await self.time_skew(row, station.sync_mark)
+            if reason:
+                reasons.append(reason)
+        remark = "; ".join(reasons) or (f"{note}: checked by " +
+                                        ("its command's return report" if returned
+                                         else f"its report with COT {int(got.cot) if got else '?'}") + unchecked
+                                        + (f"; {self.notes[row.row]}" if row.row in self.notes else ""))
+        return ItemResult(row.row, ca, ioa, row.name, "fail" if reasons else "pass", expected, seen, remark, quality,
+                          round(trio.current_time() - started, 6), commanded, frames)
 
     async def time_skew(self, row: SignalRow, since: int) -> str:
         """A report of the point with time tag after the clock sync (its command's return report, or
@@ -351,15 +491,21 @@ class _Checker:
 
     async def command_round_trip(self, row: SignalRow) -> tuple[str, tuple[Frame, ...]]:
         """Command, confirmation, fresh return report; then restore. The reason of a failure, or ''."""
-        assert row.command_type is not None and row.return_io_address is not None
+        assert row.command_type is not None
         ret = row.return_io_address
-        before = self.conn.points.get(row.common_address, ret)
+        before = self.conn.points.get(row.common_address, ret) if ret is not None else None
         start = self.conn.journal.next_index
         reason = await self._one_command(row, row.command_value, row.return_value)
-        if reason or not row.restore:
+        if reason or not row.restore or ret is None:  # the list refuses restore without return information
             return reason, self.frames(start) if reason else ()
+        # what the tool cannot do is no fault of the RTU's: the row says it was not restored
         if before is None:
-            return f"cannot restore: no value of IOA {ret} was seen before the command", self.frames(start)
+            self.notes[row.row] = f"not restored: IOA {ret} showed no value before the command"
+            return "", ()
+        if isinstance(before.value, Double) and before.value not in (Double.ON, Double.OFF):
+            self.notes[row.row] = (f"not restored: IOA {ret} was {before.value.name} before the command, a state no "
+                                   "command sets")
+            return "", ()
         value_class = type_class(row.command_type)
         try:
             if isinstance(row.command_value, Step):
@@ -367,7 +513,9 @@ class _Checker:
                 original: Any = _OPPOSITE_STEP[row.command_value]
             else:
                 original = parse_value(before.value, value_class)  # type: ignore[arg-type]
-            back = expectation(show_value(before.value), before.type)
+            # a number as it came (its shown text is rounded: 1000000.5 shows as 1000000); a VTI,
+            # BCR or state as shown ('5 transient')
+            back = expectation(before.value if isinstance(before.value, float) else show_value(before.value), before.type)
         except ValueError as exc:
             return f"cannot restore {show_value(before.value)}: {exc}", self.frames(start)
         reason = await self._one_command(row, original, back)
@@ -379,6 +527,7 @@ class _Checker:
         timeout = row.timeout or self.options.timeout
         name = f"{row.command_type.name} {show_value(value)} to IOA {row.command_io_address}"
         mark = conn.journal.next_index
+        before = conn.points.get(ca, row.return_io_address) if row.return_io_address is not None else None
         required = self.options.act_term == "required"
         try:
             result = await conn.send_command(ca, row.command_io_address, row.command_type, value,
@@ -395,24 +544,36 @@ class _Checker:
             return f"{name}: negative confirmation ({_cot_text(result)})"
         if required and not result.terminated:
             return f"{name}: no ACT_TERM within {timeout:g} s"
-        if expected is None:
-            return ""
         ret = row.return_io_address
+        if expected is None or ret is None:  # no return information: the confirmation is the check
+            return ""
 
         def fresh(ob: InformationObject) -> bool:
             return type(ob) in _MONITOR_CLASSES and expected.matches(ob)
 
-        try:
-            entry = await conn.expect_message(MessageFilter(common_address=ca, io_address=ret, value=fresh),
-                                              timeout=timeout, since=mark)
-        except ExpectationFailed:
-            if not conn.is_open:
-                raise  # the connection ended while waiting: an error of the run, not the point's fail
-            last = conn.points.get(ca, ret) if ret is not None else None
-            now = f"; IOA {ret} last showed {show_value(last.value)}" if last is not None else ""
-            return (f"{name}: no fresh report of IOA {ret} showing {expected.show()} "
-                    f"within {timeout:g} s after the command{now}")
-        assert entry.asdu is not None
+        # a report the command did not cause (periodic, background, an answer) shows the point as it
+        # is: evidence only when the point did not show the value before the command
+        already = before is not None and fresh(before.object)
+        flt = MessageFilter(common_address=ca, io_address=ret, value=fresh)
+        deadline = trio.current_time() + timeout
+        cursor, passed_over = mark, None
+        while True:
+            try:
+                entry = await conn.expect_message(flt, timeout=max(deadline - trio.current_time(), 0), since=cursor)
+            except ExpectationFailed:
+                if not conn.is_open:
+                    raise  # the connection ended while waiting: an error of the run, not the point's fail
+                last = conn.points.get(ca, ret) if ret is not None else None
+                now = f"; IOA {ret} last showed {show_value(last.value)}" if last is not None else ""
+                if passed_over is not None:
+                    now += (f"; a report with cause {passed_over} showed it, but IOA {ret} showed it before the "
+                            "command too: that is no evidence the command was carried out")
+                return (f"{name}: no fresh report of IOA {ret} showing {expected.show()} "
+                        f"within {timeout:g} s after the command{now}")
+            assert entry.asdu is not None
+            if int(entry.asdu.cot) in _CAUSED or not already:
+                break
+            passed_over, cursor = _cause(entry.asdu.cot), entry.index + 1
         got = Type(entry.asdu.type)
         if ret == row.io_address and got is not row.type:
             # an event carries the listed type; only an interrogation may answer in the plain one
@@ -446,12 +607,15 @@ def ended(conn: ClientConnection, fallback: str) -> str:
 
 
 def _expected_text(row: SignalRow) -> str:
-    parts = [row.expected.show() if row.expected is not None else "present"]
+    parts = [] if row.is_command else [row.expected.show() if row.expected is not None else "present"]
     if row.quality.flags:
         parts.append(f"quality {row.quality}")
     if row.has_command:
-        parts.append(f"command {show_value(row.command_value)} -> IOA {row.return_io_address} "
-                     f"{row.return_value.show() if row.return_value else ''}".rstrip())
+        if row.has_return:
+            parts.append(f"command {show_value(row.command_value)} -> IOA {row.return_io_address} "
+                         f"{row.return_value.show() if row.return_value else ''}".rstrip())
+        else:
+            parts.append(f"command {show_value(row.command_value)} confirmed (no return information)")
     return ", ".join(parts)
 
 

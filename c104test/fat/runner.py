@@ -46,6 +46,7 @@ __all__ = [
     "new_results",
     "run_fat",
     "run_fat_simulated",
+    "unchecked_message",
     "write_fat_reports",
 ]
 
@@ -304,6 +305,19 @@ def failure_message(run: RunResults, limit: int = 20) -> str:
     if len(bad) > len(shown):
         lines.append(f"{len(bad) - len(shown)} more rows not checked: the connection was lost (see above)")
     return f"{len(bad)} of {checked} points failed:\n" + "\n".join(lines)
+
+
+def unchecked_message(run: RunResults, limit: int = 10) -> str:
+    """``2 rows not checked: row 4 (Trip Q0): not checked: reported only as events ...`` or '':
+    the rows the run could not judge (a point reported only as events that sent none), said
+    beside the verdict, which they do not fail, so that a PASSED run does not read as if they passed."""
+    rows = [p for p in run.points if p.verdict == "skipped" and p.reason.startswith("not checked:")]
+    if not rows:
+        return ""
+    lines = [f"row {p.row} ({p.name}, CA {p.common_address} IOA {p.io_address}): {p.reason}" for p in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"... and {len(rows) - limit} more")
+    return f"{len(rows)} row{'s' * (len(rows) != 1)} not checked:\n" + "\n".join(lines)
 
 
 def new_results(signals: SignalList, rtu: str, witnesses: tuple[str, ...] = ()) -> RunResults:

@@ -24,22 +24,55 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.errors import C104TestError
+from ..engine.profile_rules import Invalid, check_quality
+from ..protocol.commands import command_object
 from ..protocol.enums import Type
 from ..rules import (
     Expected,
     QualityExpectation,
     ValueRange,
     expectation,
-    lookup,
+    interrogated,
     parse_value,
     type_class,
 )
 from ..rules.addresses import common_address, io_address
 from ..rules.typeclasses import classify
-from .merged_cells import fill_merged, merged_ranges
+from .cells import (
+    _DATE_CELL,
+    _DATE_HINT,
+    _DECIMAL_COMMA,
+    _DECIMAL_FIELDS,
+    _GROUPED_DECIMAL,
+    _THOUSANDS_POINT,
+    _UNIT_HINT,
+    _VALUE_FIELDS,
+    _WITH_UNIT,
+    _address,
+    _flag,
+    _groups,
+    _is_command,
+    _return_address,
+    _seconds,
+    _select,
+    _timed,
+    _type,
+)
+from .columns import (
+    _BY_FIELD,
+    _IN_INTERROGATION,
+    _YES,
+    COLUMNS,
+    EVENTS_ONLY,
+    NO_RETURN,
+    TEMPLATE_ROWS,
+    Column,
+)
 
 __all__ = [
     "COLUMNS",
+    "EVENTS_ONLY",
+    "NO_RETURN",
     "Column",
     "Problem",
     "SignalList",
@@ -55,85 +88,8 @@ SIGNAL_SHEET = "Signals"
 COLUMNS_SHEET = "Columns"
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One field of the signal list: its header in the template, aliases, and what it holds."""
-
-    field: str
-    header: str
-    required: bool
-    help: str
-    aliases: tuple[str, ...] = ()
-
-
-#: The one table of signal-list columns (template, docs and reader all use it).
-COLUMNS: tuple[Column, ...] = (
-    Column("name", "name", True, "the signal's name or description", ("description", "signal", "text")),
-    Column("common_address", "common_address", True, "CA of the station, 1..65534", ("ca", "asdu_address")),
-    Column("io_address", "io_address", True, "IOA of the point, 1..16777215", ("ioa", "address")),
-    Column("type", "type", True, "monitor type as the standard names it (M_SP_NA_1, M_ME_NC_1, ...)", ("type_id", "ti")),
-    Column("expected_value", "expected_value", False, "ON/OFF, a number, 230 +- 0.5, 49.9..50.1; empty: not checked", ("value", "expected")),
-    Column("expected_quality", "expected_quality", False, "quality flags (IV NT SB BL OV); empty: good", ("quality",)),
-    Column("groups", "groups", False, "interrogation groups 1..16, separated by spaces, commas or ;", ("group",)),
-    Column("command_io_address", "command_io_address", False, "IOA of the command that drives the point", ("command_ioa",)),
-    Column("command_type", "command_type", False, "command type (C_SC_NA_1, C_DC_NA_1, C_SE_NC_1, ...)", ()),
-    Column("command_value", "command_value", False, "the value to command (ON/OFF, a number)", ()),
-    Column("select", "select", False, "yes: select before operate", ("sbo", "select_before_operate")),
-    Column("return_io_address", "return_io_address", False, "IOA of the return report; empty: this row's IOA", ("return_ioa",)),
-    Column("return_value", "return_value", False, "value the return report must show; empty: the command value", ()),
-    Column("timeout", "timeout", False, "seconds for the confirmation and the return report (default 10)", ()),
-    Column("restore", "restore", False, "yes: command the original value back afterwards", ()),
-    Column("max_skew", "max_skew", False, "seconds an event's time tag may differ from the tool's clock after a clock sync", ("skew",)),
-    Column("skip", "skip", False, "yes: listed but not checked (reported as skipped)", ()),
-)
-_BY_FIELD = {c.field: c for c in COLUMNS}
-
-#: Example rows of the template: the demo RTU's points (docs/fat.md walks through them).
-TEMPLATE_ROWS: tuple[dict[str, str], ...] = (
-    {"name": "Breaker Q0 closed", "common_address": "47", "io_address": "100", "type": "M_SP_NA_1",
-     "expected_value": "ON", "groups": "1", "command_io_address": "500", "command_type": "C_SC_NA_1",
-     "command_value": "OFF", "restore": "yes"},
-    {"name": "Earthing switch Q8 closed", "common_address": "47", "io_address": "101", "type": "M_SP_TB_1",
-     "expected_value": "OFF", "groups": "1", "command_io_address": "501", "command_type": "C_SC_NA_1",
-     "command_value": "ON", "select": "yes", "restore": "yes"},
-    {"name": "Disconnector Q1 position", "common_address": "47", "io_address": "200", "type": "M_DP_NA_1",
-     "expected_value": "ON", "groups": "1"},
-    {"name": "Disconnector Q9 position", "common_address": "47", "io_address": "201", "type": "M_DP_TB_1",
-     "expected_value": "OFF", "groups": "1"},
-    {"name": "Active power (kW)", "common_address": "47", "io_address": "300", "type": "M_ME_NB_1",
-     "expected_value": "1234 +- 5", "groups": "2"},
-    {"name": "Busbar voltage (kV)", "common_address": "47", "io_address": "301", "type": "M_ME_NC_1",
-     "expected_value": "225..235", "groups": "2"},
-    {"name": "Frequency (Hz)", "common_address": "47", "io_address": "302", "type": "M_ME_NC_1",
-     "expected_value": "49.98 +- 0.05", "groups": "2"},
-    {"name": "Transformer load (per unit)", "common_address": "47", "io_address": "303", "type": "M_ME_NA_1",
-     "expected_value": "0.25", "groups": "2"},
-    {"name": "Tap changer position", "common_address": "47", "io_address": "310", "type": "M_ST_NA_1",
-     "expected_value": "5", "groups": "3"},
-    {"name": "Protection relay status word", "common_address": "47", "io_address": "320", "type": "M_BO_NA_1",
-     "expected_value": "0x0000A5A5", "groups": "3"},
-    {"name": "Active energy export (kWh)", "common_address": "47", "io_address": "401", "type": "M_IT_TB_1",
-     "expected_value": "678", "skip": "yes"},
-    {"name": "Active energy import (kWh)", "common_address": "47", "io_address": "400", "type": "M_IT_NA_1",
-     "expected_value": "12345"},
-)
-
-#: In a list separated by semicolons (Excel's CSV where the comma is the decimal sign) a comma
-#: between digits of these cells is a decimal comma: ``230,5 +- 0,5`` is ``230.5 +- 0.5``.
-_DECIMAL_FIELDS = frozenset({"expected_value", "command_value", "return_value", "timeout", "max_skew"})
-_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
-
-#: A number with a unit after it (``230 kV``, ``50 Hz +- 0.1``, ``12 °C``): the unit is named as the problem.
-_WITH_UNIT = re.compile(r"^[-+]?\d[\d.,]*(\s*\+-\s*[\d.,]+%?)?\s*[A-Za-z°µΩ%/²³]+\s*(\+-\s*[\d.,]+%?)?$")
-_VALUE_FIELDS = frozenset({"expected_value", "command_value", "return_value"})
-_UNIT_HINT = "; write the number without its unit (a unit column is kept in the report, not checked)"
-
 #: Rows searched for the header: a title, the RTU's name or a blank row may come first.
 _HEADER_SEARCH = 20
-
-_YES = {"yes", "y", "true", "1", "x", "ja", "oui"}
-_NO = {"no", "n", "false", "0", ""}
-
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -183,13 +139,15 @@ class SignalRow:
     command_type: Type | None = None
     command_value: Any = None
     select: bool = False
-    return_io_address: int | None = None
+    return_io_address: int | None = None  # None with a command: the RTU sends no return information
     return_value: Expected | None = None
     timeout: float | None = None
     restore: bool = False
     skip: bool = False
     max_skew: float | None = None
     cells: tuple[str, ...] = field(default=(), compare=False)
+    #: False: the RTU reports the point only as events (the ``interrogation`` column, or M_EP_*)
+    interrogation: bool = True
 
     @property
     def is_counter(self) -> bool:
@@ -198,6 +156,18 @@ class SignalRow:
     @property
     def has_command(self) -> bool:
         return self.command_io_address is not None
+
+    @property
+    def is_command(self) -> bool:
+        """The row is a command's own (its type a command type): judged by the command alone."""
+        found = classify(self.type)
+        return found is not None and found.command
+
+    @property
+    def has_return(self) -> bool:
+        """The command is reported back (return information on ``return_io_address``); False: the
+        list says the RTU sends none, and only the confirmation is checked."""
+        return self.return_io_address is not None
 
     @property
     def key(self) -> tuple[int, int]:
@@ -229,78 +199,6 @@ def _letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         name = chr(65 + rest) + name
     return name
-
-
-def _flag(text: str) -> bool:
-    word = text.strip().lower()
-    if word in _YES:
-        return True
-    if word in _NO:
-        return False
-    raise ValueError(f"{text!r} is not yes or no")
-
-
-def _integer(text: str, low: int, high: int, what: str) -> int:
-    try:
-        number = float(text.strip())
-    except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a number; {what} is a whole number {low}..{high}") from None
-    if not number.is_integer():
-        raise ValueError(f"{text.strip()} is not a whole number; {what} is a whole number {low}..{high}")
-    if not low <= number <= high:
-        raise ValueError(f"{text.strip()} outside {low}..{high}, the range of {what}")
-    return int(number)
-
-
-def _address(text: str, parse: Any, high: int, what: str) -> int:
-    """An IOA or CA as every front end reads it (rules.addresses: ``100``, ``0x64``, ``1_000``,
-    ``100.0``), then 1..high: a point in a list has neither IOA 0 nor the broadcast address."""
-    number = parse(text)  # the protocol's range and the rules' message, as in Robot and Gherkin
-    if not 1 <= number <= high:
-        raise ValueError(f"{text.strip()} outside 1..{high}, the range of {what}")
-    return int(number)
-
-
-def _type(text: str, *, command: bool) -> Type:
-    kind = "a command type (C_SC_NA_1, C_SE_NC_1, ...)" if command else "a monitor type (M_SP_NA_1, M_ME_NC_1, ...)"
-    try:
-        found = lookup(Type, text.strip())
-    except (ValueError, KeyError) as exc:
-        # the rules list every type (P_, F_, system types too): name the kind this column holds
-        message = re.split(r" Valid:|; valid:", str(exc))[0]
-        raise ValueError(message + ("" if "did you mean" in message else f"; the column holds {kind}")) from None
-    row = classify(found)
-    if row is None or row.command is not command:
-        # a list that gives each command a row of its own: say where a command goes
-        where = ("; a command is checked in the row of the point it drives: its IOA, type and value go in "
-                 "command_io_address, command_type and command_value there") if row is not None and row.command else ""
-        raise ValueError(f"{found.name} is not {kind}{where}")
-    return found
-
-
-def _seconds(text: str) -> float:
-    """Seconds as a list writes them: ``5``, ``2.5``, ``5 s``, ``5s``."""
-    number = re.sub(r"\s*(s|sec|secs|seconds?)$", "", text.strip(), flags=re.IGNORECASE)
-    try:
-        return float(number)
-    except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a number of seconds (5, 2.5 or 5 s)") from None
-
-
-def _timed(point_type: Type) -> bool:
-    row = classify(point_type)
-    return row is not None and row.time_tag
-
-
-def _groups(text: str) -> tuple[int, ...]:
-    parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
-    try:
-        return tuple(sorted({_integer(p, 1, 16, "an interrogation group") for p in parts}))
-    except ValueError as exc:
-        if re.fullmatch(r"\d+\.\d+", text.strip()):  # '1,3' typed where the comma is the decimal sign
-            raise ValueError(f"{exc} (a spreadsheet may have read '1,3' as a decimal number: separate the "
-                             "groups with spaces or ';')") from None
-        raise
 
 
 class _Reader:
@@ -414,11 +312,22 @@ class _Reader:
             if row is None:
                 continue
             if row.key in seen:
+                again = ("; a second command of the point gets a row of its own: its type and io_address the "
+                         f"command's, its return_io_address {row.io_address}") if row.has_command and not row.is_command else ""
                 self.problem(number, self.where(headers, columns["io_address"]),
-                             f"duplicate IOA {row.io_address} of CA {row.common_address}: row {seen[row.key]} lists it already")
+                             f"duplicate IOA {row.io_address} of CA {row.common_address}: row {seen[row.key]} lists it "
+                             f"already{again}")
                 continue
             seen[row.key] = number
             out.append(row)
+        # a run that checks nothing would pass: a list without points (all filtered out, or
+        # commented) or with every row skipped is refused, as --only that selects no row is
+        if not self.problems and not out:
+            self.problem(None, None, f"no point rows below the header (row {header_row}): a run would check nothing "
+                         "and pass; fill in the points (a row starting with # is a comment)")
+        elif not self.problems and all(r.skip for r in out):
+            self.problem(None, None, f"every row ({len(out)}) has skip set: a run would check nothing and pass; "
+                         "clear skip on the rows to check")
         return out
 
     def split_value(self, number: int, headers: list[str], columns: dict[str, int], cells: list[str]) -> bool:
@@ -450,26 +359,43 @@ class _Reader:
 
     def row(self, number: int, headers: list[str], columns: dict[str, int], cells: list[str]) -> SignalRow | None:
         values: dict[str, Any] = {}
+        number_row = number
         before = len(self.problems)
 
         def cell(name: str) -> str:
             text = cells[columns[name]].strip() if name in columns else ""
             if self.decimal_comma and name in _DECIMAL_FIELDS:
-                text = _DECIMAL_COMMA.sub(".", text)
+                # 1.234,5: both signs, so the point separates thousands (1234.5); each end of a range
+                text = "..".join(_DECIMAL_COMMA.sub(".", _GROUPED_DECIMAL.sub(lambda m: m[1].replace(".", "") + "," + m[2],
+                                                                              part)) for part in text.split(".."))
             return text
 
         def parse(name: str, convert: Any) -> Any:
             text = cell(name)
             if not text:
                 return None
+            raw = cells[columns[name]].strip()
+            grouped = next((m for part in raw.split("..") if (m := _THOUSANDS_POINT.search(part))), None) \
+                if self.decimal_comma and name in _VALUE_FIELDS else None
+            if grouped:  # '12.345' where the comma is the decimal sign: twelve thousand, or twelve?
+                digits = grouped[0]
+                self.problem(number_row, self.where(headers, columns[name]),
+                             f"{raw!r}: in a list separated by semicolons the comma is the decimal sign, so the point "
+                             f"in {digits} may separate thousands; write {digits.replace('.', '')} "
+                             f"(or {digits.replace('.', ',')} for a decimal)")
+                return None
             try:
                 return convert(text)
             except ValueError as exc:
                 # a quoted '230,5' in a comma list: the rules say how to write it, as in Robot and Gherkin
                 hint = _UNIT_HINT if name in _VALUE_FIELDS and _WITH_UNIT.match(text) else ""
+                if _DATE_CELL.match(text):
+                    hint += _DATE_HINT
                 self.problem(number, self.where(headers, columns[name]), f"{exc}{hint}")
                 return None
 
+        if _is_command(cell("type")):
+            return self.command_row(number, headers, columns, cells, cell, parse)
         for name in ("name", "common_address", "io_address", "type"):
             if not cell(name):
                 self.problem(number, self.where(headers, columns[name]), f"empty {name}: every row needs one")
@@ -479,6 +405,18 @@ class _Reader:
         # a value, a tolerance or a range, read as Robot and Gherkin read it
         values["expected"] = parse("expected_value", lambda t: expectation(t, point_type)) if point_type is not None else None
         values["quality"] = parse("expected_quality", QualityExpectation.parse) or QualityExpectation(frozenset())
+        if point_type is not None and values["quality"].flags and cell("expected_quality"):
+            try:  # the flags the type carries, as the simulator's profile reads them: one table
+                check_quality(point_type, sorted(values["quality"].flags))
+            except Invalid as exc:
+                self.problem(number, self.where(headers, columns["expected_quality"]),
+                             f"{exc}: no device can report it, so the row could never pass")
+        marks = getattr(values["expected"], "qualifiers", None)
+        if marks is not None and marks.flags is not None and not cell("expected_quality"):
+            # '12345 seq 3 CY': the counter's flags are its quality; an empty expected_quality
+            # ('good') beside them failed every counter that has them (given both, both are checked,
+            # as in Robot and Gherkin)
+            values["quality"] = QualityExpectation(marks.flags)
         values["groups"] = parse("groups", _groups) or ()
         command_ioa = parse("command_io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
         command_type = parse("command_type", lambda t: _type(t, command=True))
@@ -491,10 +429,25 @@ class _Reader:
                 if got is None and not cell(name) and not any(p.row == number for p in self.problems[before:]):
                     column = self.where(headers, columns[name]) if name in columns else repr(_BY_FIELD[name].header)
                     self.problem(number, column, f"empty {name}: a command needs its IOA, type and value")
-        return_ioa = parse("return_io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
+        no_return = cell("return_io_address").lower() in NO_RETURN
+        select = parse("select", _select) or False
+        if command_type is not None and command_value is not None:
+            self.command_problem(number, headers, columns, command_type, command_ioa or 1, command_value, select)
+        return_ioa = None if no_return else parse("return_io_address", _return_address)
         return_value = None
         ret_type = point_type if return_ioa in (None, values["io_address"]) else None
-        if command_type is not None:
+        if no_return:
+            for name, why in (("return_value", "there is no return report to show it"),
+                              ("restore", "the value to command back is the return report's, and there is none")):
+                if name in columns and cell(name) and (name != "restore" or cell(name).lower() in _YES):
+                    self.problem(number, self.where(headers, columns[name]),
+                                 f"{name} {cell(name)!r} with return_io_address {cell('return_io_address')!r} "
+                                 f"(no return information): {why}; empty it, or give the return report's IOA")
+            if command_ioa is None and command_type is None:
+                self.problem(number, self.where(headers, columns["return_io_address"]),
+                             f"return_io_address {cell('return_io_address')!r} (no return information) in a row "
+                             "without a command: fill in command_io_address, command_type and command_value")
+        elif command_type is not None:
             return_value = parse("return_value", lambda t: expectation(t, ret_type))
         timeout = parse("timeout", _seconds)
         if timeout is not None and timeout <= 0:
@@ -505,12 +458,39 @@ class _Reader:
         elif max_skew is not None and point_type is not None and not _timed(point_type):
             self.problem(number, self.where(headers, columns["max_skew"]),
                          f"{point_type.name} carries no time tag; a skew needs a type with time (M_SP_TB_1, ...)")
-        select = parse("select", _flag) or False
         restore = parse("restore", _flag) or False
         skip = parse("skip", _flag) or False
+        interrogation = interrogated(point_type) if point_type is not None else True
+        said = cell("interrogation").lower()
+        if said in EVENTS_ONLY:
+            interrogation = False
+        elif said and said not in _IN_INTERROGATION:
+            self.problem(number, self.where(headers, columns["interrogation"]),
+                         f"{cell('interrogation')!r} is not yes or no: 'no' (or spontaneous, events only) says the RTU "
+                         "reports the point only as events; empty or yes: in the station interrogation"
+                         + ("; interrogation groups (1..16) go in the groups column" if said.isdigit() else ""))
+        elif said and not interrogation:
+            self.problem(number, self.where(headers, columns["interrogation"]),
+                         f"{point_type.name if point_type else ''} is in no interrogation: the standard reports protection "
+                         "events only as events; empty the cell")
+        if not interrogation and restore and command_ioa is not None and return_ioa in (None, values["io_address"]) \
+                and not no_return:
+            self.problem(number, self.where(headers, columns["restore"]),
+                         "restore with a point reported only as events: the value to command back is the one the "
+                         "point had before the command, and it is in no interrogation to read it from; empty restore")
+        if point_type is not None and point_type.name.startswith("M_IT") and any(g > 4 for g in values["groups"] or ()):
+            self.problem(number, self.where(headers, columns["groups"]),
+                         f"groups {cell('groups')!r} of a counter: a counter's groups are its counter interrogation "
+                         "groups 1..4 (counters are in no station or group interrogation)")
+        if not interrogation and values["groups"]:
+            why = (f"with interrogation {cell('interrogation')!r}" if said else
+                   f"of a {point_type.name if point_type else ''} point")
+            self.problem(number, self.where(headers, columns["groups"]),
+                         f"groups {cell('groups')!r} {why}: a point reported only as events is in no interrogation "
+                         "group; empty " + ("one of them" if said else "the cell"))
         if len(self.problems) > before or point_type is None:
             return None
-        if command_type is not None and return_value is None and command_value is not None:
+        if command_type is not None and return_value is None and command_value is not None and not no_return:
             try:
                 return_value = expectation(cell("command_value"), ret_type)
             except ValueError as exc:
@@ -521,9 +501,90 @@ class _Reader:
         return SignalRow(
             number, cell("name"), values["common_address"], values["io_address"], point_type,
             values["expected"], values["quality"], values["groups"], command_ioa, command_type, command_value,
-            select, return_ioa if return_ioa is not None else (values["io_address"] if command_ioa else None),
-            return_value, timeout, restore, skip, max_skew, tuple(cells),
+            select, return_ioa if return_ioa is not None or no_return else (values["io_address"] if command_ioa else None),
+            return_value, timeout, restore, skip, max_skew, tuple(cells), interrogation,
         )
+
+
+    def command_problem(self, number: int, headers: list[str], columns: dict[str, int], command_type: Type,
+                        ioa: int, value: Any, select: bool) -> None:
+        """The command as it would go out (protocol.commands builds it): a value or a select the
+        type cannot carry (a bitstring has no S/E bit) is the list's problem, named at load, not an
+        error in the middle of the run."""
+        try:
+            command_object(command_type, ioa, value, select=select)
+        except ValueError as exc:
+            alone = True
+            if select:
+                try:
+                    command_object(command_type, ioa, value)
+                except ValueError:
+                    alone = False
+            name = "select" if select and alone else "command_value"
+            column = self.where(headers, columns[name]) if name in columns else repr(name)
+            self.problem(number, column, f"{command_type.name}: {exc}")
+
+    def command_row(self, number: int, headers: list[str], columns: dict[str, int], cells: list[str],
+                    cell: Any, parse: Any) -> SignalRow | None:
+        """A row of its own for a command (``type`` C_SC_NA_1 ...; its IOA the command's): a command
+        that drives no listed point (a reset, an acknowledgement, a setpoint), or a list that gives
+        every command a row. It is judged by its confirmation, and by a return report when
+        ``return_io_address`` names one; empty or ``none``: the RTU sends none."""
+        before = len(self.problems)
+        for name in ("name", "common_address", "io_address"):
+            if not cell(name):
+                self.problem(number, self.where(headers, columns[name]), f"empty {name}: every row needs one")
+        ca = parse("common_address", lambda t: _address(t, common_address, 65534, "a common address"))
+        ioa = parse("io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
+        command_type = parse("type", lambda t: _type(t, command=True))
+        kind = command_type.name if command_type is not None else "a command"
+        for name in ("expected_value", "expected_quality", "groups", "interrogation", "max_skew"):
+            if name in columns and cell(name):
+                self.problem(number, self.where(headers, columns[name]),
+                             f"{name} {cell(name)!r} in the row of a command ({kind}): a command is in no interrogation "
+                             "and shows no value of its own; the value to send goes in command_value, the report it "
+                             "causes in return_io_address and return_value")
+        for name, same in (("command_io_address", ioa), ("command_type", command_type)):
+            got = parse(name, lambda t, n=name: (_type(t, command=True) if n == "command_type" else
+                                                 _address(t, io_address, 0xFFFFFF, "an IOA")))
+            if got is not None and same is not None and got != same:
+                self.problem(number, self.where(headers, columns[name]),
+                             f"{name} {cell(name)!r} in the row of command {kind} at IOA {cell('io_address')}: the "
+                             f"row's type and io_address are the command's; empty {name}")
+        value = parse("command_value", lambda t: parse_value(t, type_class(command_type))) if command_type else None
+        if value is None and not cell("command_value") and len(self.problems) == before:
+            column = self.where(headers, columns["command_value"]) if "command_value" in columns else "'command_value'"
+            self.problem(number, column, f"empty command_value: the row of a command ({kind}) needs the value to send")
+        said = cell("return_io_address")
+        no_return = not said or said.lower() in NO_RETURN
+        return_ioa = None if no_return else parse("return_io_address", _return_address)
+        return_value = None if no_return else parse("return_value", lambda t: expectation(t, None))
+        restore = parse("restore", _flag) or False
+        for name, why in (("return_value", "there is no return report to show it"),
+                          ("restore", "the value to command back is the return report's, and there is none")):
+            if no_return and name in columns and cell(name) and (name != "restore" or restore):
+                self.problem(number, self.where(headers, columns[name]),
+                             f"{name} {cell(name)!r} with no return information (return_io_address "
+                             f"{said or 'empty'}): {why}; empty it, or give the return report's IOA")
+        if return_ioa is not None and return_value is None and value is not None:
+            try:
+                return_value = expectation(cell("command_value"), None)
+            except ValueError as exc:
+                self.problem(number, self.where(headers, columns["command_value"]),
+                             f"return_value is empty, so the command value is the expected return: {exc}; "
+                             "write the return report's value in return_value")
+        timeout = parse("timeout", _seconds)
+        if timeout is not None and timeout <= 0:
+            self.problem(number, self.where(headers, columns["timeout"]), f"timeout {timeout:g} must be above 0 s")
+        select = parse("select", _select) or False
+        skip = parse("skip", _flag) or False
+        if command_type is not None and value is not None:
+            self.command_problem(number, headers, columns, command_type, ioa or 1, value, select)
+        if len(self.problems) > before or command_type is None or ca is None or ioa is None:
+            return None
+        return SignalRow(number, cell("name"), ca, ioa, command_type, None, QualityExpectation(frozenset()), (), ioa,
+                         command_type, value, select, return_ioa, return_value, timeout, restore, skip, None,
+                         tuple(cells), interrogation=False)
 
 
 def _comment(cells: list[str], columns: dict[str, int]) -> bool:
@@ -613,94 +674,6 @@ def from_table(table: list[list[str]], *, file: str = "<table>", mapping: Mappin
     return SignalList(file, None, tuple(str(h) for h in table[0]), tuple(rows), _sha256(text.encode()))
 
 
-def _read_xlsx(path: Path, data: bytes, sheet: str | None, mapping: dict[str, str]) -> SignalList:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError and its own errors for a bad file
-        raise SignalListError([Problem(str(path), None, None, None, f"not a readable XLSX workbook: {exc}")]) from None
-    try:
-        if COLUMNS_SHEET in book.sheetnames and not mapping:
-            wrong = []  # a field misspelt in column A is named at its cell, not on the sheet Signals
-            for number, cells in enumerate(book[COLUMNS_SHEET].iter_rows(values_only=True), 1):
-                if number == 1 or not cells or cells[0] is None:
-                    continue  # header row: field, header
-                if len(cells) < 2 or cells[1] is None:
-                    raise SignalListError([Problem(str(path), COLUMNS_SHEET, number, "B", "the header for this field is empty")])
-                if _norm(str(cells[0])) not in _BY_FIELD:
-                    wrong.append(Problem(str(path), COLUMNS_SHEET, number, "A", _no_field(str(cells[0]))))
-                mapping[str(cells[0])] = str(cells[1])
-            if wrong:
-                raise SignalListError(wrong)
-        wanted = sheet or SIGNAL_SHEET
-        if wanted not in book.sheetnames:
-            if sheet is None and len([n for n in book.sheetnames if n != COLUMNS_SHEET]) == 1:
-                wanted = next(n for n in book.sheetnames if n != COLUMNS_SHEET)
-            else:
-                raise SignalListError([Problem(str(path), None, None, None,
-                                               f"no sheet named {wanted!r}; the workbook has "
-                                               f"{', '.join(repr(n) for n in book.sheetnames)} (choose one with --sheet)")])
-        raw = list(book[wanted].iter_rows(values_only=True))
-        table = [["" if c is None else _cell_text(c) for c in r] for r in raw]
-    finally:
-        book.close()
-    fill_merged(table, merged_ranges(data, wanted))  # a CA merged over a bay's rows is every row's CA
-    if not any(any(c.strip() for c in r) for r in table):
-        raise SignalListError([Problem(str(path), wanted, None, None, "the sheet is empty: it needs a header row")])
-    uncomputed = _uncomputed_formulas(path, data, wanted, raw)
-    if uncomputed:
-        raise SignalListError(uncomputed)
-    reader = _Reader(str(path), wanted, mapping, letters=True)
-    headers, rows = reader.read(table)
-    if reader.problems:
-        raise SignalListError(reader.problems)
-    return SignalList(str(path), wanted, tuple(headers), tuple(rows), _sha256(data), reader.unused(headers))
-
-
-def _uncomputed_formulas(path: Path, data: bytes, sheet: str, values: list[tuple[Any, ...]]) -> list[Problem]:
-    """Cells that hold a formula but no computed value: a workbook written by a program (openpyxl,
-    an export script) and never opened in a spreadsheet. Read as values they are empty, so an
-    expected value there would go unchecked; each is named instead. A formula whose value is the
-    empty string (``=IF(A2="","",...)``) has one: the spreadsheet marks it as text (t="str")."""
-    import openpyxl
-
-    candidates: dict[tuple[int, int], str] = {}
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        for number, cells in enumerate(book[sheet].iter_rows(values_only=True), 1):
-            row = values[number - 1] if number <= len(values) else ()
-            for index, cell in enumerate(cells):
-                if isinstance(cell, str) and cell.startswith("=") and (index >= len(row) or row[index] is None):
-                    candidates[(number, index)] = cell
-    finally:
-        book.close()
-    if not candidates:
-        return []
-    uncomputed = []
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        for number, cells in enumerate(book[sheet].iter_rows(), 1):
-            for index, cell in enumerate(cells):
-                if (number, index) in candidates and getattr(cell, "data_type", "n") == "n":
-                    uncomputed.append(Problem(
-                        str(path), sheet, number, _letter(index),
-                        f"the formula {candidates[number, index]} has no computed value (the workbook was written by "
-                        "a program and never opened in a spreadsheet): open and save it in Excel or LibreOffice, "
-                        "or write the value"))
-    finally:
-        book.close()
-    return uncomputed
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def read_signal_list(path: str | Path, *, columns: str | Path | None = None, sheet: str | None = None) -> SignalList:
     """Read and check a CSV or XLSX signal list; SignalListError names every problem."""
     path = Path(path)
@@ -717,7 +690,9 @@ def read_signal_list(path: str | Path, *, columns: str | Path | None = None, she
         raise SignalListError([Problem(str(path), None, None, None, "a legacy Excel 97-2003 workbook (.xls): save "
                                        "it as .xlsx or CSV")])
     if kind == "zip" or path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, data, sheet, mapping)  # a workbook, whatever its name says
+        from .workbook import read_workbook
+
+        return read_workbook(path, data, sheet, mapping)  # a workbook, whatever its name says
     if kind == "binary":
         raise SignalListError([Problem(str(path), None, None, None, "not a CSV text file nor an XLSX workbook "
                                        f"(octet {data.index(0)} is 0x00)")])

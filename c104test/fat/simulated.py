@@ -5,7 +5,7 @@ profile. ``profile_from_signals`` makes the profile: one station per common addr
 point with its type, the expected value as its value (the middle of a range, the value of a
 tolerance), the expected quality as its quality flags and the row's interrogation groups; each
 command of a row as a command point (``select: yes``: select before operate) whose return
-information goes to the row's ``return_io_address`` (or the row's own IOA). Link parameters and
+information goes to the row's ``return_io_address`` (or the row's own IOA; ``none``: it sends none). Link parameters and
 PIXIT come from ``base`` (default the demo RTU's). The FAT of the list against that simulator
 passes, which is how the tests check the conversion.
 
@@ -22,9 +22,11 @@ passes, which is how the tests check the conversion.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from ..engine.profile import PointProfile, Profile, StationProfile, demo_profile
+from ..protocol.elements import BCR, VTI
 from ..protocol.enums import CommandMode, Type
 from ..rules.quality import to_quality
 from ..rules.ranges import ValueRange
@@ -46,28 +48,51 @@ def profile_from_signals(signals: SignalList, base: Profile | None = None) -> Pr
     stations: dict[int, dict[int, tuple[PointProfile, SignalRow]]] = {}
     for row in signals.rows:
         points = stations.setdefault(row.common_address, {})
-        _add(signals, points, row, _point(signals, row))
+        if not row.is_command:  # a command's own row: the command below is its point
+            _add(signals, points, row, _point(signals, row))
         if row.command_io_address is not None and row.command_type is not None:
             command = _made(signals, row, io_address=row.command_io_address, type=row.command_type,
                             command_mode=CommandMode.SELECT_AND_EXECUTE if row.select else CommandMode.DIRECT,
-                            return_io_address=row.io_address if row.return_io_address is None else row.return_io_address,
+                            return_io_address=row.return_io_address,  # None: no return information
                             description=f"command of {row.name}" if row.name else "")
             _add(signals, points, row, command)
-    made = tuple(StationProfile(ca, tuple(p for p, _ in points.values())) for ca, points in stations.items())
+    made = tuple(_station(signals, ca, points) for ca, points in stations.items())
     try:
         return dataclasses.replace(base, stations=made, name=f"signal list {signals.path}", faults=())
     except ValueError as exc:
         raise SignalListError([_problem(signals, None, str(exc))]) from None
 
 
+def _station(signals: SignalList, ca: int, points: dict[int, tuple[PointProfile, SignalRow]]) -> StationProfile:
+    """The station of ``ca``; a point the simulator cannot make (a C_SC_NA_1 that returns its state
+    on a double point) is named by the row that lists it, not by its index in the profile."""
+    listed = list(points.values())
+    try:
+        return StationProfile(ca, tuple(p for p, _ in listed))
+    except ValueError as exc:
+        found = re.search(r"points\[(\d+)\]\.\w+: (.*)", str(exc))
+        if found is None:
+            raise SignalListError([_problem(signals, None, str(exc))]) from None
+        point, row = listed[int(found[1])]
+        what = f"command IOA {point.io_address}" if point.is_command else f"IOA {point.io_address}"
+        raise SignalListError([_problem(signals, row, f"the simulator cannot make {what} of CA {ca}: {found[2]}")]) from None
+
+
 def _point(signals: SignalList, row: SignalRow) -> PointProfile:
     counter = row.type in _COUNTERS
+    marks = getattr(row.expected, "qualifiers", None)  # '12345 seq 3 CY': the BCR's flags are the counter's quality
+    flags = row.quality.flags | (marks.flags or frozenset() if marks is not None and counter else frozenset())
     try:  # the one quality table: a counter's CA and CY are its BCR's, EI is an M_EP_* flag
-        quality = to_quality(row.quality.flags, counter=counter)
+        quality = to_quality(flags, counter=counter)
     except ValueError as exc:
         raise SignalListError([_problem(signals, row, str(exc))]) from None
+    if counter and len(row.groups) > 1:
+        raise SignalListError([_problem(signals, row, f"counter groups {', '.join(map(str, row.groups))}: the simulator "
+                                                      "puts a counter in one counter interrogation group")])
     return _made(signals, row, io_address=row.io_address, type=row.type, value=_nominal(row.expected), quality=quality,
-                 groups=frozenset() if counter else frozenset(row.groups), description=row.name)
+                 groups=frozenset() if counter else frozenset(row.groups), description=row.name,
+                 counter_group=row.groups[0] if counter and row.groups else None,
+                 interrogation=row.interrogation)
 
 
 def _nominal(expected: Expected | ValueRange | None) -> Any:
@@ -76,6 +101,12 @@ def _nominal(expected: Expected | ValueRange | None) -> Any:
         return None
     if isinstance(expected, ValueRange):
         return (expected.low + expected.high) / 2
+    marks = expected.qualifiers  # '5 transient' is a VTI, '12345 seq 3 CY' a BCR: the point shows them
+    if marks is not None and marks.transient is not None:
+        return VTI(int(expected.value), marks.transient)
+    if marks is not None:
+        flags = marks.flags or frozenset()
+        return BCR(int(expected.value), marks.sequence or 0, "CY" in flags, "CA" in flags, "IV" in flags)
     return expected.value
 
 
@@ -93,6 +124,8 @@ def _add(signals: SignalList, points: dict[int, tuple[PointProfile, SignalRow]],
 
 def _command(point: PointProfile) -> str:
     mode = "select before operate" if point.command_mode is CommandMode.SELECT_AND_EXECUTE else "direct"
+    if point.return_io_address is None:
+        return f"{mode} without return information"
     return f"{mode} with return information on IOA {point.return_io_address}"
 
 

@@ -10,7 +10,7 @@ from robot.api import logger
 from robotlibcore import keyword
 
 from ..fat.checks import ACT_TERM_MODES, FatOptions, row_selection
-from ..fat.runner import failure_message
+from ..fat.runner import failure_message, unchecked_message
 from ..fat.signals import from_table, read_signal_list
 from ..reports.results import RunResults
 from ..sync.fat import verify_point_list
@@ -48,6 +48,9 @@ class FatKeywords(LibraryComponent):
         _log_table(run)
         counts = run.counts()
         logger.info(", ".join(f"{n} {v}" for v, n in counts.items()))
+        unchecked = unchecked_message(run)
+        if unchecked:  # not a failure, and not a pass either: said where the report reader sees it
+            logger.warn(unchecked)
         message = failure_message(run)
         if message:
             raise AssertionError(message)
@@ -126,6 +129,8 @@ class FatKeywords(LibraryComponent):
         restore: bool = False,
         act_term: str = "optional",
         timeout: timedelta | None = None,
+        return_information: bool = True,
+        interrogation: bool = True,
     ) -> RunResults:
         """Checks one point as one row of a signal list would (see `Verify Point List`).
 
@@ -148,6 +153,11 @@ class FatKeywords(LibraryComponent):
             restore: Command the original value back afterwards.
             act_term: PIXIT: ACT_TERM after a command is ``required``, ``optional`` or ``never`` sent.
             timeout: Wait for the confirmation and the fresh return report.
+            return_information: False: the RTU sends no return information for the command
+                (the list's ``return_io_address: none``): only its confirmation is checked.
+            interrogation: False: the RTU reports the point only as events, in no interrogation
+                (the list's ``interrogation: no``): it is judged by its command's return report
+                or a report of it that arrives, else not checked (skipped, with the reason).
 
         Returns:
             The results of the one row.
@@ -161,7 +171,9 @@ class FatKeywords(LibraryComponent):
                  "expected_value": expected, "expected_quality": quality, "groups": groups,
                  "command_io_address": command_io_address if command_io_address is not None else "",
                  "command_type": command_type, "command_value": command_value, "select": "yes" if select else "",
-                 "return_io_address": return_io_address if return_io_address is not None else "",
-                 "return_value": return_value, "restore": "yes" if restore else ""}
+                 "return_io_address": return_io_address if return_io_address is not None else
+                 "" if return_information else "none",
+                 "return_value": return_value, "restore": "yes" if restore else "",
+                 "interrogation": "" if interrogation else "no"}
         signals = from_table([list(cells), [str(v) for v in cells.values()]], file="Verify Point")
         return self._verify(signals, self._options(True, act_term, timeout), None)

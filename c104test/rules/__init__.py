@@ -31,7 +31,7 @@ from .quality import (
 )
 from .ranges import ValueRange, is_range, parse_range
 from .tolerance import DEFAULT, Tolerance, split_tolerance, within_default
-from .typeclasses import TypeClass, classify, type_class, types_of
+from .typeclasses import TypeClass, classify, interrogated, type_class, types_of
 from .values import (
     Expected,
     class_of,
@@ -59,6 +59,7 @@ __all__ = [
     "expectation",
     "flags_of",
     "format_hex",
+    "interrogated",
     "io_address",
     "is_range",
     "lookup",

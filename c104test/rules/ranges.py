@@ -56,6 +56,8 @@ def parse_range(text: str, value_class: TypeClass, qualifiers: Qualifiers | None
     """``"-5..5"`` for a numeric class; ValueError for a state class or a reversed range."""
     if value_class not in _NUMERIC:
         raise ValueError(f"a range applies to numbers, not to a {value_class.value} ({text.strip()})")
+    if "..." in text:
+        raise ValueError(f"range {text.strip()!r} has three dots; a range is written min..max, with two")
     low_text, _, high_text = text.partition("..")
     if not low_text.strip() or not high_text.strip():
         raise ValueError(f"range {text.strip()!r} needs both ends: min..max")

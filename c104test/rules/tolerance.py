@@ -35,6 +35,9 @@ _SPLIT = re.compile(r"^(?P<value>.*?\S)\s*(?:±|\+/-|\+-)\s*(?P<amount>[^%\s]+)\
 
 
 _DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?")
+#: A range written otherwise than ``min..max``: ``225 - 235``, ``225 to 235``, ``225...235``.
+_OTHER_RANGE = re.compile(r"(?P<low>[-+]?\d[\d.,]*)\s*(?:-|\u2013|\u2014|to|bis|à|\.{3,}|…)\s*(?P<high>[-+]?\d[\d.,]*)",
+                          re.IGNORECASE)
 
 
 def not_a_number(text: str) -> str:
@@ -44,6 +47,9 @@ def not_a_number(text: str) -> str:
         thousands = re.fullmatch(r"[-+]?\d{1,3},\d{3}", text)  # 1,234: a thousands separator?
         other = f" (or {text.replace(',', '')} if it separates thousands)" if thousands else ""
         return f"{text!r} is not a number: a comma as the decimal sign? write {text.replace(',', '.')}{other}"
+    found = _OTHER_RANGE.fullmatch(text.strip())
+    if found:
+        return f"{text!r} is not a number; a range is written min..max, with two dots ({found['low']}..{found['high']})"
     return f"{text!r} is not a number"
 
 

@@ -18,7 +18,7 @@ from ..protocol import objects as o
 from ..protocol.asdu import type_info
 from ..protocol.enums import Type
 
-__all__ = ["TypeClass", "TypeClassInfo", "classify", "object_class_of", "type_class", "types_of"]
+__all__ = ["TypeClass", "TypeClassInfo", "classify", "interrogated", "object_class_of", "type_class", "types_of"]
 
 
 class TypeClass(enum.Enum):
@@ -115,3 +115,14 @@ def types_of(value_class: TypeClass, *, command: bool | None = None) -> tuple[Ty
 def object_class_of(reported: object) -> TypeClass | None:
     """The value class of a reported information object (``StepPosition`` -> STEP); None for anything else."""
     return _BY_OBJECT.get(type(reported))
+
+
+def interrogated(type_id: Type | int) -> bool:
+    """Whether the standard puts a monitor type in the interrogation answer: every one but the
+    protection events (M_EP_*), which are reported only as events.
+
+    >>> interrogated(Type.M_SP_TB_1), interrogated(Type.M_EP_TD_1)
+    (True, False)
+    """
+    row = classify(type_id)
+    return row is not None and not row.command and row.value_class is not TypeClass.EVENT

@@ -4,7 +4,7 @@ Accepted spellings (any case):
 
 =================  =====================================================================
 single point       ``ON``/``OFF``, ``true``/``false``, ``1``/``0`` (also ``yes/no``, ``closed/open``)
-double point       ``ON``, ``OFF``, ``INTERMEDIATE``, ``INDETERMINATE``, ``true``/``false``
+double point       ``ON``, ``OFF``, ``INTERMEDIATE``, ``INDETERMINATE``, ``true``/``false``, ``closed/open``
                    (a bare number is refused: DPI 1 is OFF, which no one means by "1")
 step position      an integer -64..63
 regulating step    ``HIGHER``, ``LOWER``
@@ -153,8 +153,8 @@ def _state(value: Any, cls: type[Double] | type[EventState], what: str) -> Any:
     if isinstance(value, int):
         return cls(value)  # a DPI / ES value from Python code
     text = str(value).strip()
-    if text.lower() in ("true", "false"):
-        return cls.ON if text.lower() == "true" else cls.OFF
+    if text.lower() in ("true", "false", "closed", "open"):  # closed/open as for a single point
+        return cls.ON if text.lower() in ("true", "closed") else cls.OFF
     if _is_number_text(text):
         raise ValueError(
             f"{text!r} is ambiguous for a {what} (DPI 1 is OFF); use ON, OFF, INTERMEDIATE or INDETERMINATE"

@@ -296,7 +296,7 @@ POINT_ERRORS = [
     (
         ("io_address: 2", "type: 1", "colour: red"),
         f"rtu.yaml:8: {P}.colour: unknown key; expected one of: io_address, type, value, quality, "
-        "groups, counter_group, cycle, change_every, command_mode, return_io_address, description",
+        "groups, counter_group, cycle, change_every, command_mode, return_io_address, description, interrogation",
     ),
     (
         ("io_address: 2", "type: 1", "type: 3"),

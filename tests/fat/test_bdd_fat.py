@@ -32,6 +32,12 @@ Feature: FAT from a signal list
       | Breaker Q0 | 47             | 100        | M_SP_NA_1 | ON             | 1      | 500                | C_SC_NA_1    | OFF           | yes     |
       | Voltage    | 47             | 301        | M_ME_NC_1 | 225..235       | 2      |                    |              |               |         |
 
+  Scenario: Commands of their own, one without return information
+    Then the RTU matches these points:
+      | name  | common_address | io_address | type      | command_value | return_io_address |
+      | Close | 47             | 502        | C_DC_NA_1 | ON            | 200               |
+      | Reset | 47             | 500        | C_SC_NA_1 | ON            | none              |
+
   Scenario: Points inline, one wrong
     Then the RTU matches these points without commands:
       | name       | common_address | io_address | type      | expected_value |
@@ -53,7 +59,7 @@ def run_features(pytester: pytest.Pytester) -> pytest.RunResult:
 
 def test_fat_steps(pytester: pytest.Pytester) -> None:
     result = run_features(pytester)
-    result.assert_outcomes(passed=2, failed=4)
+    result.assert_outcomes(passed=3, failed=4)
     text = result.stdout.str()
     # the failure sections only: with CI set, pytest repeats whole messages in its short summary
     failures = text.split("short test summary info")[0]

@@ -46,6 +46,13 @@ One Right Command
     Verify Point    100    M_SP_NA_1    ON    command_io_address=500    command_type=C_SC_NA_1    command_value=OFF    restore=True
 One Wrong Point
     Verify Point    300    M_ME_NB_1    999    groups=2
+Command Without Return Information
+    ${r} =    Verify Point    200    M_DP_NA_1    ON    command_io_address=502    command_type=C_DC_NA_1    command_value=ON    return_information=False
+    Should Start With    ${r.points[0].reason}    command confirmed; no return information checked
+Point Reported Only As Events Never Passes Unseen
+    ${r} =    Verify Point    999    M_SP_NA_1    interrogation=False
+    Should Be Equal    ${r.points[0].verdict}    skipped
+    Should Start With    ${r.points[0].reason}    not checked: reported only as events
 Report Twice
     Verify Point List    ${CURDIR}/right.csv    output=${CURDIR}/twice
     Verify Point List    ${CURDIR}/right.csv    output=${CURDIR}/twice
@@ -79,7 +86,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, t
 
 def test_right_list_and_points_pass(results: tuple[Path, dict[str, tuple[str, str]]]) -> None:
     _, found = results
-    for name in ("Right List", "One Right Point", "One Right Command"):
+    for name in ("Right List", "One Right Point", "One Right Command", "Command Without Return Information",
+                 "Point Reported Only As Events Never Passes Unseen"):
         assert found[name][0] == "PASS", found[name]
 
 

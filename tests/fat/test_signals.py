@@ -47,10 +47,10 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
     ("line", "where", "message"),
     [
         ("A,47,100,M_SP_XX_1,ON", "row 2, column 'type'", "'M_SP_XX_1' is not a Type; did you mean M_SP_TB_1?"),
-        # a list that gives each command a row of its own is told where a command goes
-        ("A,47,100,C_SC_NA_1,ON", "row 2, column 'type'", "C_SC_NA_1 is not a monitor type (M_SP_NA_1, M_ME_NC_1, ...); "
-         "a command is checked in the row of the point it drives: its IOA, type and value go in command_io_address, "
-         "command_type and command_value there"),
+        # a command's own row: the value to send has its column (tests/fat/test_no_return.py)
+        ("A,47,100,C_SC_NA_1,ON", "row 2, column 'expected_value'", "expected_value 'ON' in the row of a command "
+         "(C_SC_NA_1): a command is in no interrogation and shows no value of its own; the value to send goes in "
+         "command_value"),
         ("A,47,100,M_SP_NA_1,0..1", "row 2, column 'expected_value'", "a range applies to numbers, not to a single point"),
         ("A,47,100,M_ME_NC_1,5..1", "row 2, column 'expected_value'", "runs backwards"),
         ("A,47,100,M_DP_NA_1,1", "row 2, column 'expected_value'", "double point"),
@@ -64,7 +64,7 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
         ("A,47,1-2-3,M_SP_NA_1,ON", "row 2, column 'io_address'",
          "a structured IOA (1-2-3) is not read, as tools order its octets differently: write the number "
          "(197121 when 1 is the lowest octet, 66051 when it is the highest)"),
-        ("A,47,100,M_SP_NA_1,ON,,abc", "row 2, column 'timeout'", "'abc' is not a number of seconds (5, 2.5 or 5 s)"),
+        ("A,47,100,M_SP_NA_1,ON,,abc", "row 2, column 'timeout'", "'abc' is not a number of seconds (5, 2.5, 5 s, 500 ms or 2 min)"),
         ("A,47,100.5,M_SP_NA_1,ON", "row 2, column 'io_address'",
          "IOA 100.5 is not a whole number (0..16777215)"),  # it said '100.5 outside 1..16777215'
         ("A,47,100,M_ME_NC_1,230 kV +- 2", "row 2, column 'expected_value'",
@@ -366,7 +366,7 @@ def test_a_misspelt_field_in_a_mapping_file_names_that_file_and_line(tmp_path: P
     assert [str(p) for p in info.value.problems] == [
         f"{tmp_path / 'map.yaml'}:2: the column mapping names 'io_adress', which is no field (did you mean "
         "io_address?); fields: name, common_address, io_address, type, expected_value, expected_quality, groups, "
-        "command_io_address, command_type, command_value, select, return_io_address, return_value, timeout, "
+        "command_io_address, command_type, command_value, select, return_io_address, return_value, interrogation, timeout, "
         "restore, max_skew, skip"]
 
 
