@@ -343,7 +343,12 @@ class Session:
             self._timer_wakeup.set()
 
     def wake_writer(self) -> None:
-        """Cheaper ``wake`` for the pull hook: ``produce`` has more (the writer re-arms t1)."""
+        """Cheaper ``wake`` for the pull hook: ``produce`` has more (the writer re-arms t1).
+
+        A woken writer pulls when it runs: until it waits again, waking it more would not help
+        (``writer_can_pull`` is False), so a producer's next values skip the call.
+        """
+        self.writer_can_pull = False
         self._writer_wakeup.set()
 
     def send_asdu(self, raw: bytes, now: float, asdu: Asdu | UnknownAsdu | None = None, **options: object) -> int:
@@ -706,9 +711,10 @@ class Session:
             self._writer_wakeup.set()
             return
         self._pull(self._produce)  # type: ignore[arg-type]
-        # the writer still waits: whether a producer's ``wake_writer`` would help is the window's
-        # room now (as the writer sets it when it starts to wait)
-        self.writer_can_pull = link.can_send
+        if not self._writer_wakeup.is_set():
+            # the writer still waits: whether a producer's ``wake_writer`` would help is the
+            # window's room now (as the writer sets it when it starts to wait)
+            self.writer_can_pull = link.can_send
 
     def _link_closed(self, event: LinkClosed, last: JournalEntry | None, now: float, wall: float) -> None:
         frame = event.frame
