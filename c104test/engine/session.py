@@ -647,7 +647,6 @@ class Session:
         entry: JournalEntry | None = None
         early = True  # may the link's answers go out before the owner hears of the batch?
         released = False
-        pull = False  # an acknowledgement opened the window of a session that produces
         batch: list[tuple[Event, JournalEntry | None]] = []
         for event in events:
             kind = type(event)
@@ -686,7 +685,7 @@ class Session:
                     self._link_closed(event, entry, now, wall)  # type: ignore[arg-type]
                 else:
                     if (kind is Acknowledged or kind is DataTransferStarted) and self._produce is not None:
-                        pull = True  # the window has room: produce more (a client has no produce)
+                        self._writer_wakeup.set()  # the window has room: produce more (a client has no produce)
                     handler.link_event(event, now)
         finally:
             self._held_sent = None
@@ -694,27 +693,6 @@ class Session:
                 for sent in held:
                     on_frame(sent)  # type: ignore[misc]
         handler.changed()
-        if pull:
-            self._pull_now()
-
-    def _pull_now(self) -> None:
-        """The window opened (an acknowledgement, STARTDT): pull what ``produce`` has now, into
-        the link, while the writer waits; the caller (``_received``, ``_timer``) hands it to the
-        kernel with the link's answers (``_send_now``), in the same step as the acknowledgement.
-
-        The writer would do the same, one scheduling round later (after a producer's run of up
-        to 120 values) and with a task switch per window; it is woken instead when it is busy
-        (a send under way), on a stream that is not a plain socket, or after the connection ended.
-        """
-        link = self.link
-        if not self.writer_idle or not link.can_send:
-            self._writer_wakeup.set()
-            return
-        self._pull(self._produce)  # type: ignore[arg-type]
-        if not self._writer_wakeup.is_set():
-            # the writer still waits: whether a producer's ``wake_writer`` would help is the
-            # window's room now (as the writer sets it when it starts to wait)
-            self.writer_can_pull = link.can_send
 
     def _link_closed(self, event: LinkClosed, last: JournalEntry | None, now: float, wall: float) -> None:
         frame = event.frame
