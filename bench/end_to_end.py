@@ -192,7 +192,7 @@ async def c104test_client(port: int, n: int, p: int, diagnostics: Diagnostics | 
 def collect_earlier_runs() -> None:
     """Collect what the earlier runs of this process left (their connections' cycles, about
     6,000 tracked objects a run) before the next one: otherwise every eighth run or so pays a
-    collection of all of it mid-transfer (10-90 ms measured, 21:36 UTC session 8), a cost of
+    collection of all of it mid-transfer (10-90 ms measured in issue 16, session 8), a cost of
     running 25 transfers in one process that a run of its own would not have."""
     gc.collect()
 
