@@ -1,6 +1,6 @@
 """End to end: spontaneous information objects per second, simulator to client over loopback TCP.
 
-    python bench/end_to_end.py [--updates N] [--points P] [--repeat R] [--no-c104]
+    python bench/end_to_end.py [--updates N] [--points P] [--repeat R] [--no-c104] [--diagnose]
 
 What it measures (design.md section 6, issues 3 and 16):
 
@@ -35,11 +35,16 @@ Diagnostics printed under the table: CPU busy and CPU time per value of each pro
 on the sender's core), so the rate is then about 1 / (simulator + client CPU per value).
 Target: at least 300,000 objects/s applied, 0 lost (issue 16), checked on every c104test row; each
 row is the median of --repeat runs (5 by default) with the range beside it.
+
+``--diagnose`` prints, for every simulator run, where each process's time went
+(bench/peers/_diagnostics.py): garbage collection, trio waiting for I/O (idle), and waiting for a
+CPU (run queue, Linux). ``--only fast|await|batch`` runs that c104test row alone (no baselines).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import socket
 import struct
 import sys
@@ -53,6 +58,9 @@ from c104test.protocol.enums import Cot, Type
 from c104test.protocol.link import LinkParameters
 
 import _harness as h
+
+sys.path.insert(0, str(h.PEERS))
+from _diagnostics import Diagnostics  # bench/peers, put on the path just above
 
 TARGET = 300_000  # issue 16 (design.md section 6)
 DESIGN_BASELINE = 320_000
@@ -117,7 +125,7 @@ def run_baseline(n: int, p: int, k: int = 0, w: int = 0) -> dict[str, Any]:
 # ---- c104test ------------------------------------------------------------------------------------
 
 
-async def c104test_client(port: int, n: int, p: int) -> dict[str, Any]:
+async def c104test_client(port: int, n: int, p: int, diagnostics: Diagnostics | None = None) -> dict[str, Any]:
     expected = [1.0] * (p + 1)
     state = {"received": 0, "asdus": 0, "skipped": 0, "disorder": 0, "first": 0.0, "last": 0.0}
     done = trio.Event()
@@ -147,6 +155,8 @@ async def c104test_client(port: int, n: int, p: int) -> dict[str, Any]:
 
     conn = ClientConnection("127.0.0.1", port, params=LinkParameters(), command_timeout=10)
     conn.on_asdu = on_asdu  # set before data transfer starts: the RTU pushes at once
+    if diagnostics is not None:
+        diagnostics.start()
     cpu0 = time.process_time()
     async with trio.open_nursery() as nursery:
         with trio.fail_after(10):
@@ -157,6 +167,7 @@ async def c104test_client(port: int, n: int, p: int) -> dict[str, Any]:
         # README, "Bugs found"); the benchmark cancels the connection's task instead.
         nursery.cancel_scope.cancel()
     cpu = time.process_time() - cpu0
+    diagnosed = diagnostics.stop() if diagnostics is not None else {}
     wrong_value = wrong_count = 0
     for ioa in range(1, p + 1):
         pv = conn.points.get(1, ioa)
@@ -174,13 +185,25 @@ async def c104test_client(port: int, n: int, p: int) -> dict[str, Any]:
         "seconds": state["last"] - state["first"],
         "client_cpu": cpu,
         "per_asdu": received / state["asdus"] if state["asdus"] else 0.0,
+        "diagnosed": diagnosed,
     }
 
 
-def run_c104test(n: int, p: int, mode: str) -> dict[str, Any]:
-    with h.peer("spontaneous_rtu.py", "--updates", n, "--points", p, "--mode", mode) as rtu:
+def collect_earlier_runs() -> None:
+    """Collect what the earlier runs of this process left (their connections' cycles, about
+    6,000 tracked objects a run) before the next one: otherwise every eighth run or so pays a
+    collection of all of it mid-transfer (10-90 ms measured in issue 16, session 8), a cost of
+    running 25 transfers in one process that a run of its own would not have."""
+    gc.collect()
+
+
+def run_c104test(n: int, p: int, mode: str, diagnose: bool = False) -> dict[str, Any]:
+    extra = ("--diagnose",) if diagnose else ()
+    with h.peer("spontaneous_rtu.py", "--updates", n, "--points", p, "--mode", mode, *extra) as rtu:
         port = rtu.ready(60)
-        out = trio.run(c104test_client, port, n, p)
+        collect_earlier_runs()
+        diagnostics = Diagnostics() if diagnose else None
+        out = trio.run(c104test_client, port, n, p, diagnostics, instruments=[diagnostics] if diagnostics else [])
         try:
             out["server"] = rtu.result(30)
         except h.PeerError as exc:
@@ -192,6 +215,7 @@ def run_c104test_fast(n: int, p: int) -> dict[str, Any]:
     """The c104test client fed by the bare sender with STARTDT and a k=12/w=8 window."""
     with h.peer("raw_sender.py", "--updates", n, "--points", p, "--k", 12, "--startdt") as sender:
         port = sender.ready(60)
+        collect_earlier_runs()
         return trio.run(c104test_client, port, n, p)
 
 
@@ -227,6 +251,14 @@ def run_c104(n: int, p: int) -> dict[str, Any]:
 # ---- report ------------------------------------------------------------------------------------------
 
 
+def diagnosis(d: dict[str, Any]) -> str:
+    """One process's ``--diagnose`` figures in a line."""
+    if "cpu_ms" not in d:
+        return "-"
+    return (f"CPU {d['cpu_ms']:.0f} ms, idle {d['idle_ms']:.0f} ms ({d['idle_waits']} waits), "
+            f"run queue {d['runqueue_ms']:.0f} ms ({d['slices']} slices), gc {d['gc_ms']:.1f} ms ({d['gc_runs']})")
+
+
 def rate(r: dict[str, Any]) -> float:
     return r["received"] / r["seconds"] if r["seconds"] and r["seconds"] > 0 else float("nan")
 
@@ -239,6 +271,7 @@ def main() -> None:
     parser.add_argument("--baseline-updates", type=int, default=1_000_000)
     parser.add_argument("--c104-updates", type=int, default=5_000)
     parser.add_argument("--no-c104", action="store_true")
+    parser.add_argument("--diagnose", action="store_true", help="per simulator run: gc, idle and run-queue time of both processes")
     args = parser.parse_args()
     n, p = args.updates, args.points
     started = time.monotonic()
@@ -259,9 +292,11 @@ def main() -> None:
     for mode in ("await", "batch"):
         runs[mode] = []
         for _ in range(args.repeat):
-            r = run_c104test(n, p, mode)
+            r = run_c104test(n, p, mode, args.diagnose)
             runs[mode].append(r)
             print(f"  c104test, {mode}: {rate(r):,.0f}/s, lost {r['lost']}", flush=True)
+            if args.diagnose:
+                print(f"    simulator {diagnosis(r['server'])}; client {diagnosis(r['diagnosed'])}", flush=True)
     c104 = None
     if not args.no_c104 and h.c104_available():
         c104 = run_c104(args.c104_updates, p)

@@ -1,13 +1,14 @@
 """A c104test simulator that pushes spontaneous M_ME_NC_1 values as fast as backpressure allows.
 
     python bench/peers/spontaneous_rtu.py --updates N --points P [--queue-limit Q] [--mode await|batch]
-        [--profile FILE]
+        [--profile FILE] [--diagnose]
 
 Station CA 1 has P short-float points, IOA 1..P. Once a client has started data transfer, the
 peer sets point ``1 + i % P`` to ``i // P + 1`` for i in 0..N-1 with ``await Simulator.set_point``
 (backpressure: it waits while the connection's event queue is full, so nothing is coalesced),
 so every point counts up 1, 2, 3, ... and the client can check that every value arrived in order.
-Prints READY <port>, then RESULT {...} when every I-frame has been acknowledged.
+Prints READY <port>, then RESULT {...} when every I-frame has been acknowledged (with
+``--diagnose``: where the simulator's time went, bench/peers/_diagnostics.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import time
 
 import trio
+from _diagnostics import Diagnostics
 
 from c104test.engine.profile import PointProfile, Profile, StationProfile
 from c104test.engine.simulator import Simulator
@@ -25,7 +27,7 @@ from c104test.protocol.link import LinkParameters
 import _peer
 
 
-async def main(args: argparse.Namespace) -> None:
+async def main(args: argparse.Namespace, diagnostics: Diagnostics | None = None) -> None:
     points = tuple(PointProfile(ioa, Type.M_ME_NC_1, 0.0) for ioa in range(1, args.points + 1))
     link = LinkParameters(k=args.k, w=args.w)
     profile = Profile((StationProfile(1, points),), link=link, name="spontaneous")
@@ -44,6 +46,8 @@ async def main(args: argparse.Namespace) -> None:
 
             profiler = cProfile.Profile()
             profiler.enable()
+        if diagnostics is not None:
+            diagnostics.start()
         t0 = time.perf_counter()
         cpu0 = time.process_time()
         if args.mode == "await":
@@ -75,7 +79,11 @@ async def main(args: argparse.Namespace) -> None:
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(args.profile)
+        diagnosed = {}
+        if diagnostics is not None:
+            diagnosed = diagnostics.stop()
         _peer.result(
+            **diagnosed,
             updates=n,
             produce_s=produced,
             drain_s=drained,
@@ -96,5 +104,8 @@ if __name__ == "__main__":
     parser.add_argument("--k", type=int, default=12)
     parser.add_argument("--w", type=int, default=8)
     parser.add_argument("--profile", default="", help="write a cProfile of the transfer to this file")
+    parser.add_argument("--diagnose", action="store_true", help="report gc, idle and run-queue time (_diagnostics.py)")
     _peer.exit_on_stdin_eof()
-    trio.run(main, parser.parse_args())
+    arguments = parser.parse_args()
+    diagnostics = Diagnostics() if arguments.diagnose else None
+    trio.run(main, arguments, diagnostics, instruments=[diagnostics] if diagnostics is not None else [])

@@ -343,7 +343,12 @@ class Session:
             self._timer_wakeup.set()
 
     def wake_writer(self) -> None:
-        """Cheaper ``wake`` for the pull hook: ``produce`` has more (the writer re-arms t1)."""
+        """Cheaper ``wake`` for the pull hook: ``produce`` has more (the writer re-arms t1).
+
+        A woken writer pulls when it runs: until it waits again, waking it more would not help
+        (``writer_can_pull`` is False), so a producer's next values skip the call.
+        """
+        self.writer_can_pull = False
         self._writer_wakeup.set()
 
     def send_asdu(self, raw: bytes, now: float, asdu: Asdu | UnknownAsdu | None = None, **options: object) -> int:

@@ -95,7 +95,7 @@ import logging
 import math
 import time as _time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -541,25 +541,30 @@ class Simulator:
         if station.notices:
             self._log_notices()
 
-    async def set_point(
+    def set_point(
         self,
         common_address: int,
         io_address: int,
         value: Any = None,
         quality: Quality | BinaryCounterQuality | int | None = None,
         cause: Cot | int = Cot.SPONTANEOUS,
-    ) -> None:
+    ) -> Awaitable[None]:
         """Like ``set_point_nowait``, then wait while a connection's event queue is full.
 
-        This is backpressure for producers: a client that acknowledges slowly slows the
-        producer down instead of losing intermediate values. Every call is a cancellation
-        point (``trio.lowlevel.checkpoint_if_cancelled``: a cancelled producer stops here, the
-        value it set stays set and reported). It is a schedule point when it waits for room,
-        and otherwise every 120 calls: a producer in a loop lets the connections' writers run
-        that often, so it fills whole ASDUs instead of sending one object per ASDU (120 short
-        floats are four full ASDUs, 120 single points two) and a full k window leaves in one
-        send, at a few microseconds per schedule point instead of that on every call (figures:
-        bench/README.md, issue 16).
+        Use it as ``await sim.set_point(...)``. This is backpressure for producers: a client that
+        acknowledges slowly slows the producer down instead of losing intermediate values. Every
+        call is a cancellation point (``trio.lowlevel.checkpoint_if_cancelled``: a cancelled
+        producer stops at the ``await``, the value it set stays set and reported). It is a
+        schedule point when it waits for room, and otherwise every 120 calls: a producer in a
+        loop lets the connections' writers run that often, so it fills whole ASDUs instead of
+        sending one object per ASDU (120 short floats are four full ASDUs, 120 single points
+        two) and a full k window leaves in one send, at a few microseconds per schedule point
+        instead of that on every call (figures: bench/README.md, issue 16).
+
+        The point is set when it is called (the call itself raises KeyError or ValueError); what
+        it returns is the awaitable of the wait: trio's own ``checkpoint_if_cancelled`` in the
+        common case, so a value costs one coroutine, not two (bench/README.md, issue 16,
+        session 8).
         """
         station = self.station
         full = station.set_point(common_address, io_address, value, quality, cause)
@@ -569,8 +574,17 @@ class Simulator:
                 session.wake_writer()
         if station.notices:
             self._log_notices()
-        await _checkpoint_if_cancelled()  # trio's public call: no internals read (its 0.14 us per value is kept)
-        if full:  # else no connection is over its limit
+        unyielded = self._unyielded + 1
+        if full or unyielded >= _YIELD_EVERY:  # else no connection is over its limit
+            return self._wait_after_set(full)
+        self._unyielded = unyielded
+        return _checkpoint_if_cancelled()  # trio's public call: no internals read
+
+    async def _wait_after_set(self, full: bool) -> None:
+        """``set_point``'s wait: the cancellation point, then room in every event queue (``full``)
+        or the schedule point that is due."""
+        await _checkpoint_if_cancelled()
+        if full:
             waited = False
             for connection in self.connections:
                 while connection._over_limit():

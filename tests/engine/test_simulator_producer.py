@@ -103,3 +103,20 @@ async def test_reports_keep_the_window_and_the_journal_decodes_every_one() -> No
         assert {a.type for a in sent} == {Type.M_ME_NC_1}
         assert [ob.value for a in sent for ob in a.objects] == received  # every report, decoded
         assert max(len(a.objects) for a in sent) == 30  # packed into full ASDUs
+
+
+@trio_test
+async def test_set_point_sets_when_called_and_its_awaitable_is_the_cancellation_point() -> None:
+    """The point is set (or the call raises) when ``set_point`` is called; what it returns is
+    the wait, and awaiting it is where a cancelled producer stops."""
+    async with open_simulator(demo_profile()) as sim:
+        with pytest.raises(KeyError, match="no point"):
+            sim.set_point(CA, 99_999, 1.0)  # raised by the call, nothing to await
+        waiting = sim.set_point(CA, 301, 3.5)
+        point = sim.get_point(CA, 301)
+        assert point is not None and point.value == 3.5  # set before the await
+        with trio.CancelScope() as scope:
+            scope.cancel()
+            await waiting
+            raise AssertionError("the awaitable did not check for cancellation")
+        assert scope.cancelled_caught
