@@ -119,6 +119,13 @@ class Direction(enum.Enum):
 
 
 _UNSET: Any = object()
+#: The decoded ASDUs of the last short control-direction frames (a command's confirmation, which
+#: a script that repeats a command receives again and again), by their octets. Decoding is a pure
+#: function of the octets and an Asdu is frozen, so an entry may share one decoded before.
+_recent: dict[bytes, Asdu | UnknownAsdu] = {}
+_RECENT_KEPT = 256
+_RECENT_LENGTH = 6 + 6 + 3 + 8  # APCI, header, one IOA, the largest single-command element (no time tag)
+_CONTROL_TYPES = 45  # C_SC_NA_1 and up: commands, their confirmations and terminations
 _decoded: deque[JournalEntry] = deque()  # entries holding a decoded ASDU, oldest first
 
 
@@ -175,11 +182,23 @@ class JournalEntry:
         raw = self.raw
         if len(raw) <= 6 or raw[2] & 1 or self._error is not None:
             return None
+        body = raw[6:]
+        short = len(raw) <= _RECENT_LENGTH and raw[6] >= _CONTROL_TYPES
+        if short:
+            asdu = _recent.get(body)
+            if asdu is not None:
+                self._keep(asdu)
+                return asdu  # type: ignore[no-any-return]
         try:
-            asdu = decode_asdu(raw[6:], 6)
+            asdu = decode_asdu(body, 6)
         except DecodeError as exc:
             self._error = str(exc)
             asdu = None
+        else:
+            if short:
+                if len(_recent) >= _RECENT_KEPT:
+                    _recent.clear()
+                _recent[body] = asdu
         self._keep(asdu)
         return asdu  # type: ignore[no-any-return]
 
@@ -248,16 +267,6 @@ class JournalBudget:
     def _leave(self, octets: int) -> None:
         with self._lock:
             self.used -= octets
-
-    def _charge(self, journal: Journal, octets: int) -> None:
-        lock = self._lock
-        lock.acquire()  # not ``with``: once per frame recorded, and its two calls cost 0.1 us
-        try:
-            self.used += octets
-            if self.used > self.limit:
-                self._trim(journal)
-        finally:
-            lock.release()
 
     def _trim(self, journal: Journal) -> None:
         """Over the limit (the lock held): the largest journals drop their oldest frames."""
@@ -370,7 +379,15 @@ class Journal:
         self._entries.append(entry)
         cost = _ENTRY_OVERHEAD + len(raw)
         self._account[0] += cost
-        self.budget._charge(self, cost)
+        budget = self.budget
+        lock = budget._lock
+        lock.acquire()  # not ``with``, and no call: once per frame recorded
+        try:
+            budget.used += cost
+            if budget.used > budget.limit:
+                budget._trim(self)
+        finally:
+            lock.release()
         if self.dropped != self._dropped_logged and (not self._dropped_logged or now >= self._log_after):
             # the first drop at once, then one line a minute at most: a long run stays readable
             log.warning(

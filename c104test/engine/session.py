@@ -239,6 +239,10 @@ class Session:
         return (self._fd >= 0 and self._writer_idle and not self._in_flight and self.closed is None
                 and not self._handed)
 
+    def frames_to(self, on_frame: Callable[[JournalEntry], None] | None) -> None:
+        """From the next batch on, tell ``on_frame`` of every frame journalled (None: nobody)."""
+        self._on_frame = on_frame
+
     def send_outside(self, now: float) -> bool:
         """``_send_now`` for another thread while the trio thread is parked (``sync.bridge``'s
         hold, so nothing here runs concurrently): the link's output is journalled and written

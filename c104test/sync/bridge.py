@@ -162,7 +162,8 @@ class TrioBridge:
                 if held:
                     _give_back(parked, reader)
             if taken:
-                self._wait(call, token, deadline, expire)
+                if not call.finished:  # (finished here, most often: its answer was read above)
+                    self._wait(call, token, deadline, expire)
                 return call.result()
         try:
             token.run_sync_soon(self._submit, submit, call)

@@ -82,6 +82,9 @@ class Connection:
         self._on_unexpected: Callable[..., Any] | None = None
         #: A point of this connection has had an on_receive callback (see ``_inline``).
         self._point_callbacks = False
+        #: The bound calls of the last command sent (see ``_handoff``): a script that repeats one
+        #: command does not bind them again each time.
+        self._bound: tuple[Any, ...] = ()
         self._running = False
         self._done: trio.Event | None = None
         self._engine: ClientConnection
@@ -361,14 +364,22 @@ class Connection:
         if data is None:
             data = encode_asdu(asdu)  # here, in the caller's thread
         timeout = engine.command_timeout
+        bound = self._bound
+        if not (bound and bound[0] is asdu and bound[1] is data and bound[2] is engine and bound[3] == timeout
+                and bound[4] == options):
+            bound = self._bound = (
+                asdu, data, engine, timeout, options,
+                partial(engine.submit_command, asdu, data, timeout=timeout, **options),
+                partial(engine.command, asdu, timeout=timeout, **options),
+            )
         try:
             # sent from this thread while the trio thread is parked (else by a plain call in the
             # trio thread, else engine.command() as a task), and the answer read here too while
             # trio has nothing else to do (else the caller woken by the engine when the
             # confirmation is journalled). A user's on_send_raw is only queued there (_queue).
             result = bridge.run_handoff(
-                partial(engine.submit_command, asdu, data, timeout=timeout, **options),
-                partial(engine.command, asdu, timeout=timeout, **options),
+                bound[5],
+                bound[6],
                 engine.expire_command,
                 timeout,
                 outside=True,
