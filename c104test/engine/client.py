@@ -753,7 +753,7 @@ class ClientConnection(StationRequests, Expectations):
         made = self._outside_made
         if made is None or made[0] is not session or made[1][0] != fd:
             # once per session, not per command
-            made = self._outside_made = (session, (fd, partial(self._read_outside, session), session.mute_reader))
+            made = self._outside_made = (session, (fd, partial(self._read_outside, session), session.muter()))
         return made[1]
 
     def _read_outside(self, session: Session, now: float, later: Callable[[Callable[[], None]], None]) -> bool:

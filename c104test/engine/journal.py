@@ -119,6 +119,7 @@ class Direction(enum.Enum):
 
 
 _UNSET: Any = object()
+_new_entry = object.__new__
 #: The decoded ASDUs of the last short control-direction frames (a command's confirmation, which
 #: a script that repeats a command receives again and again), by their octets. Decoding is a pure
 #: function of the octets and an Asdu is frozen, so an entry may share one decoded before.
@@ -184,22 +185,25 @@ class JournalEntry:
             return None
         body = raw[6:]
         short = len(raw) <= _RECENT_LENGTH and raw[6] >= _CONTROL_TYPES
-        if short:
-            asdu = _recent.get(body)
-            if asdu is not None:
-                self._keep(asdu)
-                return asdu  # type: ignore[no-any-return]
-        try:
-            asdu = decode_asdu(body, 6)
-        except DecodeError as exc:
-            self._error = str(exc)
-            asdu = None
-        else:
-            if short:
-                if len(_recent) >= _RECENT_KEPT:
-                    _recent.clear()
-                _recent[body] = asdu
-        self._keep(asdu)
+        asdu = _recent.get(body) if short else None
+        if asdu is None:
+            try:
+                asdu = decode_asdu(body, 6)
+            except DecodeError as exc:
+                self._error = str(exc)
+                asdu = None
+            else:
+                if short:
+                    if len(_recent) >= _RECENT_KEPT:
+                        _recent.clear()
+                    _recent[body] = asdu
+        self._asdu = asdu  # _keep, inline: once per frame decoded
+        _decoded.append(self)
+        if len(_decoded) > _DECODED_KEPT:
+            try:
+                _decoded.popleft()._asdu = _UNSET
+            except IndexError:  # another thread emptied it meanwhile
+                pass
         return asdu  # type: ignore[no-any-return]
 
     #: The decoded ASDU (None for S- and U-frames and undecodable ones); one call, not two, per read.
@@ -374,7 +378,17 @@ class Journal:
         error: str | None = None,
     ) -> JournalEntry:
         index = self._next
-        entry = JournalEntry(index, now, wall, direction, raw, asdu, error)
+        # JournalEntry(index, now, wall, direction, raw, asdu, error) without the __init__ call
+        entry = _new_entry(JournalEntry)
+        entry.index = index
+        entry.timestamp = now
+        entry.wall = wall
+        entry.direction = direction
+        entry.raw = raw
+        entry._error = error
+        entry._asdu = _UNSET
+        if asdu is not _UNSET and (asdu is not None or error is not None):
+            entry._keep(asdu)
         self._next = index + 1
         self._entries.append(entry)
         cost = _ENTRY_OVERHEAD + len(raw)

@@ -281,6 +281,11 @@ class Session:
             else:
                 gate.unmute()
 
+    def muter(self) -> Callable[[bool], None]:
+        """``mute_reader``, or the gate's own switch once the reader has one (a call fewer)."""
+        gate = self._gate
+        return self.mute_reader if gate is None else gate.set_muted
+
     def read_outside(self, now: float, later: Callable[[Callable[[], None]], None]) -> bool:
         """The reader's turn, taken by another thread while the trio thread is parked
         (``sync.bridge``'s hold, as for ``send_outside``; only on the socket of ``outside_fd``).

@@ -132,9 +132,11 @@ class TrioBridge:
 
         >>> # Connection._command: engine.submit_command / engine.command / engine.expire_command
         """
-        token = self._check_caller()
-        call = _Call(fallback, (), self._parked)
+        if self._closed or _thread.get_ident() == self._trio_ident:
+            self._check_caller()  # raises
+        token = self._token
         parked = self._parked
+        call = _Call(fallback, (), parked)
         if outside and parked is not None and parked.hold.acquire(True, _HOLD_WAIT):
             deadline = _time.monotonic() + timeout
             held = True

@@ -340,7 +340,7 @@ class Connection:
 
     def _command(self, asdu: Asdu, *, wait_termination: bool, data: bytes | None = None) -> bool:
         """Send ``asdu`` (``data``: its octets, if the caller has them) and wait for its answer."""
-        if not self._ready():
+        if self._engine.state is not _OPEN and not self._ready():  # (OPEN: _ready's first test, no call)
             return False
         return self._handoff(asdu, wait_termination, data, wait_termination=wait_termination)
 
@@ -359,7 +359,9 @@ class Connection:
         return True
 
     def _handoff(self, asdu: Asdu, terminated: bool, data: bytes | None = None, **options: Any) -> bool:
-        bridge = self._b
+        bridge = self._bridge
+        if bridge is None or bridge._closed:
+            bridge = self._b
         engine = self._engine
         if data is None:
             data = encode_asdu(asdu)  # here, in the caller's thread
