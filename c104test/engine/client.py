@@ -721,20 +721,14 @@ class ClientConnection(StationRequests, Expectations):
                 return True
         timeout = self.command_timeout if timeout is None else timeout
         self.last_command_index = start_index = self.journal.next_index
-        link.send_asdu(data, now)
-        if outside is None:
-            resume = False
-            session.wake()  # an idle writer: the octets go to the kernel now, journalled first
-        else:
-            resume = session.send_outside(now)  # written, then journalled while the RTU answers
-        # The wait is set up once the frame is out, while the peer answers: nothing can be
-        # dispatched before this returns (this is the trio thread, or holds the bridge's hold),
-        # and the wait looks at the journal from the command on (start_index).
         awaited = AwaitedCommand(asdu, start_index, now, _mode(act_term, wait_termination), collect,
                                  process=act_term is not None)
         self._submitted = (awaited, on_done, now + timeout + _SUBMIT_GRACE, timeout)
-        if resume:
-            outside(session.resume)  # type: ignore[misc]
+        link.send_asdu(data, now)
+        if outside is None:
+            session.wake()  # an idle writer: the octets go to the kernel now, journalled first
+        elif session.send_outside(now):
+            outside(session.resume)
         return True
 
     def outside_reader(

@@ -245,23 +245,11 @@ class Session:
 
     def send_outside(self, now: float) -> bool:
         """``_send_now`` for another thread while the trio thread is parked (``sync.bridge``'s
-        hold, so nothing here runs concurrently): the link's output is written without a trio
-        call, and journalled as soon as the kernel has it, before anything can be read. Nothing
-        of this connection runs meanwhile, so the journal's order is the wire's, and the caller
-        waiting for an answer does that work while the peer answers, not after. True when the
-        trio thread must then call ``resume`` (the rest of a partial write, a timer to re-arm
-        earlier); call it only when ``writer_idle``."""
-        if self._handed:
-            self._take_over()  # (never, when writer_idle: the frames read before it come first)
-        apdus = self.link.apdus_to_send()
-        self._in_flight = apdus[0] if len(apdus) == 1 else b"".join(apdus)
-        self._in_flight_sent = 0
-        self._flight_since = now
-        try:
-            written = self._write_in_flight()
-        finally:
-            self._journal_sent(apdus, now)  # even if the write was interrupted: it may have gone
-        if not written:
+        hold, so nothing here runs concurrently): the link's output is journalled and written
+        without a trio call. True when the trio thread must then call ``resume`` (the rest of a
+        partial write, a timer to re-arm earlier); call it only when ``writer_idle``."""
+        self._take(now)
+        if not self._write_in_flight():
             return True
         deadline = self.link.next_deadline()
         return deadline is not None and deadline < self._armed
