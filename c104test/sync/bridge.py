@@ -185,6 +185,11 @@ class TrioBridge:
         seen = parked.nudges
         parked.inline = True
         try:
+            # On this kind of machine the peer most often answers within our write (woken on
+            # our CPU): read before polling, a system call and a GIL release fewer. Nothing
+            # there (EAGAIN): read found nothing, and the wait below goes on as ever.
+            if not read(clock.current_time(), later) or call.finished:
+                return
             # Trio already waiting for the hold was woken before this command was sent: most
             # often by the last answer, which its reader will not find (read here). It may
             # wait _STALE_GRACE for this answer; trio woken from now on is nudged, and gets the
