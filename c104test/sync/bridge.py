@@ -179,7 +179,6 @@ class TrioBridge:
         it here (see ``run_handoff``). Returns with the call finished, or with the hold to give
         back to the trio thread (it wants to run, the batch is its, the time is up)."""
         fd, read, _ = reader
-        poller = parked.poller(fd)
         clock = self._clock
         later = self._later
         seen = parked.nudges
@@ -190,6 +189,7 @@ class TrioBridge:
             # there (EAGAIN): read found nothing, and the wait below goes on as ever.
             if not read(clock.current_time(), later) or call.finished:
                 return
+            poller = parked.poller(fd)
             # Trio already waiting for the hold was woken before this command was sent: most
             # often by the last answer, which its reader will not find (read here). It may
             # wait _STALE_GRACE for this answer; trio woken from now on is nudged, and gets the
