@@ -424,7 +424,8 @@ class ClientConnection(StationRequests, Expectations):
             self._session_ended(session)
         if self._submitted is not None:
             self._check_submitted(self._outside_now)  # None in the trio thread: trio's clock
-        self._notify()
+        if self._watched:  # _notify, inline: once per received batch
+            self._notify()
 
     def _notify(self) -> None:
         # no task waits (all wait in _wait_changed, after a look at the state): no new Event

@@ -651,6 +651,28 @@ class Session:
         record = self.journal.record
         on_frame = self._on_frame
         wall = _time.time()
+        size = len(events)
+        if (
+            size < 4
+            and on_frame is None
+            and size > 1
+            and type(events[0]) is FrameReceived
+            and type(events[-1]) is AsduReceived
+            and (size == 2 or type(events[1]) is Acknowledged)
+        ):
+            # One I-frame (and what its N(R) acknowledged), such as a command's answer: what the
+            # loops below do with it, in a few steps (no frame to tell anyone of).
+            entry = record(_RECEIVED, events[0].apdu, now=now, wall=wall)  # type: ignore[union-attr]
+            release_decoded()
+            if entry.asdu is not None and self.link.has_data_to_send:
+                self._send_now(now)  # early: it decodes
+            if size == 3:
+                if self._produce is not None:
+                    self._writer_wakeup.set()  # the window has room: produce more
+                handler.link_event(events[1], now)
+            handler.asdu_received(entry, now)
+            handler.changed()
+            return
         entry: JournalEntry | None = None
         early = True  # may the link's answers go out before the owner hears of the batch?
         released = False
