@@ -746,7 +746,7 @@ class ClientConnection(StationRequests, Expectations):
         no user callback then: see ``sync.connection``); ``on_state`` and ``on_frame`` never do.
         """
         session = self._session
-        if session is None or (self.on_frame is not None and not self.on_frame_any_thread) or self._watched:
+        if session is None or (self._on_frame is not None and not self.on_frame_any_thread) or self._watched:
             return None
         fd = session.outside_fd()
         if fd < 0:

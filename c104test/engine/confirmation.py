@@ -255,8 +255,11 @@ def _confirmed(asdu: Asdu, confirmation: Asdu, brought: list[Asdu], started: flo
     made.confirmation = confirmation
     made.terminated = False
     made.termination = None
-    made.objects = tuple(ob for a in brought for ob in a.objects) if brought else ()
-    made.asdus = tuple(brought)
+    if brought:
+        made.objects = tuple(ob for a in brought for ob in a.objects)
+        made.asdus = tuple(brought)
+    else:
+        made.objects = made.asdus = ()
     made.started_at = started
     made.finished_at = now
     made.problem = None
