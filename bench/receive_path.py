@@ -55,7 +55,9 @@ async def one_run(chunks: list[bytes], n: int, p: int) -> float:
     now = trio.current_time()
     link = Link(Role.CONTROLLING, conn.params, now=now)
     link.report_frames = True
-    session = Session(OpenStream(stream), link, conn.journal, conn, peer="the bench", on_frame=conn._frame)
+    # as ClientConnection makes it: frames are reported only while someone listens (on_frame)
+    session = Session(OpenStream(stream), link, conn.journal, conn, peer="the bench",
+                      on_frame=None if conn.on_frame is None else conn._frame)
     conn._link, conn._session = link, session
     link.start_data_transfer(now)
     link.apdus_to_send()

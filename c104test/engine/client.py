@@ -135,7 +135,7 @@ class ClientConnection(StationRequests, Expectations):
         # conformance options, applied to each new link
         self.withhold_acknowledgements = False
         self.ignore_test_frames = False
-        self.on_frame: Callable[[JournalEntry], None] | None = None
+        self._on_frame: Callable[[JournalEntry], None] | None = None
         #: ``on_frame`` only hands the entry on (the c104 facade queues it to its callback
         #: thread): it may run in the thread of a caller that reads its own answer too.
         self.on_frame_any_thread = False
@@ -150,6 +150,8 @@ class ClientConnection(StationRequests, Expectations):
         self._submitted: tuple[AwaitedCommand, Callable[[Any], None], float, float] | None = None
         self._awaited: AwaitedCommand | None = None  # the command that command() waits for
         self._outside_now: float | None = None  # the time of the batch read_outside dispatches
+        #: (session, what outside_reader returns for it): made once per session
+        self._outside_made: tuple[Session, tuple[int, Any, Any]] | None = None
         self._changed = trio.Event()  # replaced after every wake-up: frames, state, window
         self._watched = False  # a task waits on _changed: only then is it set and replaced
         self._run_scope: trio.CancelScope | None = None
@@ -270,9 +272,12 @@ class ClientConnection(StationRequests, Expectations):
         link.withhold_acknowledgements = self.withhold_acknowledgements
         link.ignore_test_frames = self.ignore_test_frames
         session = Session(
-            opened, link, self.journal, self, peer=f"the RTU at {Endpoint(self.host, self.port)}", on_frame=self._frame
+            opened, link, self.journal, self, peer=f"the RTU at {Endpoint(self.host, self.port)}",
+            on_frame=None if self._on_frame is None else self._frame,
         )
         self._link, self._session = link, session
+        if self._on_frame is not None:  # set by another thread meanwhile (see the on_frame setter)
+            session.frames_to(self._frame)
         self.local_address, self.peer_address = opened.local, opened.peer
         self.journal.endpoints = opened.endpoints
         self.tls = self.journal.tls = opened.tls
@@ -347,9 +352,24 @@ class ClientConnection(StationRequests, Expectations):
 
     # ---- the session's callbacks -------------------------------------------------------------------
 
+    @property
+    def on_frame(self) -> Callable[[JournalEntry], None] | None:
+        """Called with every frame's journal entry (received, then sent), in the trio thread."""
+        return self._on_frame
+
+    @on_frame.setter
+    def on_frame(self, fn: Callable[[JournalEntry], None] | None) -> None:
+        # the session hears of frames only while there is someone to tell (one store, any
+        # thread: the session sees it from its next batch on)
+        self._on_frame = fn
+        session = self._session
+        if session is not None:
+            session.frames_to(None if fn is None else self._frame)
+
     def _frame(self, entry: JournalEntry) -> None:
-        if self.on_frame is not None:
-            self._callback(self.on_frame, entry)
+        fn = self._on_frame
+        if fn is not None:
+            self._callback(fn, entry)
 
     def asdu_received(self, entry: JournalEntry, now: float) -> None:
         asdu = entry.asdu
@@ -362,8 +382,12 @@ class ClientConnection(StationRequests, Expectations):
             return
         if type(asdu) is Asdu and asdu.type in PROCESS_TYPES:
             self.points.apply(asdu, entry.timestamp)
-        if self.on_asdu is not None:
-            self._callback(self.on_asdu, asdu)
+        on_asdu = self.on_asdu
+        if on_asdu is not None:
+            try:  # _callback, inline: once per received ASDU
+                on_asdu(asdu)
+            except Exception:
+                log.exception("callback %r raised; it stays registered", on_asdu)
         # the awaited command sees every received frame as it is applied: a small journal may
         # drop frames of a long batch before the batch's end, and the answer must not go with them
         awaited = self._awaited
@@ -371,12 +395,17 @@ class ClientConnection(StationRequests, Expectations):
             awaited.feed(entry, now)
         submitted = self._submitted
         if submitted is not None:
-            submitted[0].feed(entry, now)
-            if submitted[0].mode is None:
+            wait = submitted[0]
+            wait.feed(entry, now)
+            if wait.mode is None:
                 # no ACT_TERM to look for: the frame that confirms it ends it, not the batch's end
-                # (the caller need not wait while the rest of a streamed batch is applied); the look
-                # stops at this frame: what the batch holds after it is journalled, not yet applied
-                self._check_submitted(now, entry.index)
+                # (the caller need not wait while the rest of a streamed batch is applied). What
+                # _check_submitted(now, entry.index) decides here: feed has looked at this frame
+                # (the journal's frames up to it were looked at before), so its outcome is all.
+                outcome = wait.outcome
+                if outcome is not None:
+                    self._submitted = None
+                    submitted[1](outcome)
 
     def link_event(self, event: Event, now: float) -> None:
         kind = type(event)
@@ -395,7 +424,8 @@ class ClientConnection(StationRequests, Expectations):
             self._session_ended(session)
         if self._submitted is not None:
             self._check_submitted(self._outside_now)  # None in the trio thread: trio's clock
-        self._notify()
+        if self._watched:  # _notify, inline: once per received batch
+            self._notify()
 
     def _notify(self) -> None:
         # no task waits (all wait in _wait_changed, after a look at the state): no new Event
@@ -716,12 +746,16 @@ class ClientConnection(StationRequests, Expectations):
         no user callback then: see ``sync.connection``); ``on_state`` and ``on_frame`` never do.
         """
         session = self._session
-        if session is None or (self.on_frame is not None and not self.on_frame_any_thread) or self._watched:
+        if session is None or (self._on_frame is not None and not self.on_frame_any_thread) or self._watched:
             return None
         fd = session.outside_fd()
         if fd < 0:
             return None
-        return fd, partial(self._read_outside, session), session.mute_reader
+        made = self._outside_made
+        if made is None or made[0] is not session or made[1][0] != fd:
+            # once per session, not per command
+            made = self._outside_made = (session, (fd, partial(self._read_outside, session), session.muter()))
+        return made[1]
 
     def _read_outside(self, session: Session, now: float, later: Callable[[Callable[[], None]], None]) -> bool:
         self._outside_now = now

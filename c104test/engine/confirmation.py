@@ -49,6 +49,8 @@ _DEACTIVATION_CON = Cot.DEACTIVATION_CON
 _ACTIVATION_TERMINATION = Cot.ACTIVATION_TERMINATION
 _REQUIRED = ActTerm.REQUIRED
 _READ = Type.C_RD_NA_1
+_ACTIVATION_CON = Cot.ACTIVATION_CON
+_ANY_CA = (0, BROADCAST_CA)
 _READ_TYPE = int(_READ)
 
 
@@ -146,6 +148,22 @@ class AwaitedCommand:
     def _examine(self, got: Asdu | UnknownAsdu, now: float) -> CommandResult | None:
         """One received ASDU: the result if it ends the command."""
         asdu, mode, collect = self.asdu, self.mode, self.collect
+        if (
+            got.cot is _ACTIVATION_CON
+            and mode is None
+            and collect is None
+            and got.type is asdu.type
+            and not self.is_read
+            and not got.negative
+            and got.objects
+            and got.objects[0].io_address == self.ioa
+            and (got.common_address == asdu.common_address or asdu.common_address in _ANY_CA)
+        ):
+            # the common answer, decided as below but in fewer steps: this command's positive
+            # ACT_CON, no ACT_TERM awaited, nothing collected
+            if self.confirmation is None:
+                self.confirmation = got
+            return _confirmed(asdu, got, self.brought, self.started, now)
         is_read = self.is_read
         if collect is not None and type(got) is Asdu and collect(got):
             self.brought.append(got)
@@ -220,6 +238,33 @@ def check_late_termination(journal: Journal, command: Asdu, cursor: int, mode: A
                     f"{entry.explain()}"
                 )
             return
+
+
+def _confirmed(asdu: Asdu, confirmation: Asdu, brought: list[Asdu], started: float, now: float) -> CommandResult:
+    """``result(asdu, confirmation, None, brought, started, now)`` of a positive ACT_CON whose
+    type is the command's (so a Type), in fewer steps."""
+    cot = asdu.cot
+    if type(cot) is not Cot:  # a command built with a plain number: the long way converts it
+        return result(asdu, confirmation, None, brought, started, now)
+    made = _ResultTwin()
+    made.type = asdu.type
+    made.common_address = asdu.common_address
+    made.io_address = asdu.objects[0].io_address
+    made.cot = cot
+    made.positive = True
+    made.confirmation = confirmation
+    made.terminated = False
+    made.termination = None
+    if brought:
+        made.objects = tuple(ob for a in brought for ob in a.objects)
+        made.asdus = tuple(brought)
+    else:
+        made.objects = made.asdus = ()
+    made.started_at = started
+    made.finished_at = now
+    made.problem = None
+    made.__class__ = CommandResult
+    return made  # type: ignore[no-any-return]
 
 
 def result(

@@ -119,6 +119,14 @@ class Direction(enum.Enum):
 
 
 _UNSET: Any = object()
+_new_entry = object.__new__
+#: The decoded ASDUs of the last short control-direction frames (a command's confirmation, which
+#: a script that repeats a command receives again and again), by their octets. Decoding is a pure
+#: function of the octets and an Asdu is frozen, so an entry may share one decoded before.
+_recent: dict[bytes, Asdu | UnknownAsdu] = {}
+_RECENT_KEPT = 256
+_RECENT_LENGTH = 6 + 6 + 3 + 8  # APCI, header, one IOA, the largest single-command element (no time tag)
+_CONTROL_TYPES = 45  # C_SC_NA_1 and up: commands, their confirmations and terminations
 _decoded: deque[JournalEntry] = deque()  # entries holding a decoded ASDU, oldest first
 
 
@@ -175,12 +183,27 @@ class JournalEntry:
         raw = self.raw
         if len(raw) <= 6 or raw[2] & 1 or self._error is not None:
             return None
-        try:
-            asdu = decode_asdu(raw[6:], 6)
-        except DecodeError as exc:
-            self._error = str(exc)
-            asdu = None
-        self._keep(asdu)
+        body = raw[6:]
+        short = len(raw) <= _RECENT_LENGTH and raw[6] >= _CONTROL_TYPES
+        asdu = _recent.get(body) if short else None
+        if asdu is None:
+            try:
+                asdu = decode_asdu(body, 6)
+            except DecodeError as exc:
+                self._error = str(exc)
+                asdu = None
+            else:
+                if short:
+                    if len(_recent) >= _RECENT_KEPT:
+                        _recent.clear()
+                    _recent[body] = asdu
+        self._asdu = asdu  # _keep, inline: once per frame decoded
+        _decoded.append(self)
+        if len(_decoded) > _DECODED_KEPT:
+            try:
+                _decoded.popleft()._asdu = _UNSET
+            except IndexError:  # another thread emptied it meanwhile
+                pass
         return asdu  # type: ignore[no-any-return]
 
     #: The decoded ASDU (None for S- and U-frames and undecodable ones); one call, not two, per read.
@@ -248,16 +271,6 @@ class JournalBudget:
     def _leave(self, octets: int) -> None:
         with self._lock:
             self.used -= octets
-
-    def _charge(self, journal: Journal, octets: int) -> None:
-        lock = self._lock
-        lock.acquire()  # not ``with``: once per frame recorded, and its two calls cost 0.1 us
-        try:
-            self.used += octets
-            if self.used > self.limit:
-                self._trim(journal)
-        finally:
-            lock.release()
 
     def _trim(self, journal: Journal) -> None:
         """Over the limit (the lock held): the largest journals drop their oldest frames."""
@@ -365,12 +378,30 @@ class Journal:
         error: str | None = None,
     ) -> JournalEntry:
         index = self._next
-        entry = JournalEntry(index, now, wall, direction, raw, asdu, error)
+        # JournalEntry(index, now, wall, direction, raw, asdu, error) without the __init__ call
+        entry = _new_entry(JournalEntry)
+        entry.index = index
+        entry.timestamp = now
+        entry.wall = wall
+        entry.direction = direction
+        entry.raw = raw
+        entry._error = error
+        entry._asdu = _UNSET
+        if asdu is not _UNSET and (asdu is not None or error is not None):
+            entry._keep(asdu)
         self._next = index + 1
         self._entries.append(entry)
         cost = _ENTRY_OVERHEAD + len(raw)
         self._account[0] += cost
-        self.budget._charge(self, cost)
+        budget = self.budget
+        lock = budget._lock
+        lock.acquire()  # not ``with``, and no call: once per frame recorded
+        try:
+            budget.used += cost
+            if budget.used > budget.limit:
+                budget._trim(self)
+        finally:
+            lock.release()
         if self.dropped != self._dropped_logged and (not self._dropped_logged or now >= self._log_after):
             # the first drop at once, then one line a minute at most: a long run stays readable
             log.warning(

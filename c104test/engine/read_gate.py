@@ -58,15 +58,20 @@ class ReadGate:
 
     def mute(self) -> None:
         """Stop waking the reader for octets (errors and hang-ups still wake it)."""
-        epoll = self._epoll
-        if epoll is not None and not self.muted and not epoll.closed:
-            epoll.modify(self._fd, 0)
-            self.muted = True
+        self.set_muted(True)
 
     def unmute(self) -> None:
         """Wake the reader for octets again (at once if some wait unread)."""
+        self.set_muted(False)
+
+    def set_muted(self, muted: bool) -> None:
+        """``mute()`` (True) or ``unmute()`` (False), one call (twice per command)."""
         epoll = self._epoll
-        if self.muted:
+        if muted:
+            if epoll is not None and not self.muted and not epoll.closed:
+                epoll.modify(self._fd, 0)
+                self.muted = True
+        elif self.muted:
             self.muted = False
             if epoll is not None and not epoll.closed:
                 epoll.modify(self._fd, _IN)

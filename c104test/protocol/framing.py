@@ -83,6 +83,13 @@ class FrameDecoder:
         if self._error is not None:
             raise self._reraise()
         buffer = self._buffer
+        if not buffer and type(data) is bytes:
+            size = len(data)
+            if 5 < size < 256 and data[0] == START_OCTET and data[1] + 2 == size:
+                # The common case of a command's answer: the chunk is exactly one APDU (its
+                # length octet, 4..253 since the chunk has 6..255 octets, is valid): no loop, no copy.
+                self._offset += size
+                return [data]
         if buffer:
             buffer += data
             view: bytes | bytearray = buffer

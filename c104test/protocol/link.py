@@ -406,8 +406,8 @@ class Link:
                         )
                         events[-1] = closed
                     return events
-        if decoder.error is not None:
-            self._violation(str(decoder.error), decoder.rejected, events)
+        if decoder._error is not None:  # (FrameDecoder.error without the property's call)
+            self._violation(str(decoder._error), decoder.rejected, events)
             return events
         if self._state is _PENDING_STOP and self._pending:
             # Acknowledge at once while stopping, so the peer can finish its side of the stop.
@@ -467,9 +467,10 @@ class Link:
             and (deadline is None or t2_deadline < deadline)
         ):
             deadline = t2_deadline
-        for u_deadline in () if self.ignore_t1 else self._awaiting.values():
-            if deadline is None or u_deadline < deadline:
-                deadline = u_deadline
+        if self._awaiting and not self.ignore_t1:  # (most often none: no loop set up)
+            for u_deadline in self._awaiting.values():
+                if deadline is None or u_deadline < deadline:
+                    deadline = u_deadline
         return deadline
 
     # --- commands -----------------------------------------------------------------------------

@@ -132,9 +132,11 @@ class TrioBridge:
 
         >>> # Connection._command: engine.submit_command / engine.command / engine.expire_command
         """
-        token = self._check_caller()
-        call = _Call(fallback, (), self._parked)
+        if self._closed or _thread.get_ident() == self._trio_ident:
+            self._check_caller()  # raises
+        token = self._token
         parked = self._parked
+        call = _Call(fallback, (), parked)
         if outside and parked is not None and parked.hold.acquire(True, _HOLD_WAIT):
             deadline = _time.monotonic() + timeout
             held = True
@@ -162,7 +164,8 @@ class TrioBridge:
                 if held:
                     _give_back(parked, reader)
             if taken:
-                self._wait(call, token, deadline, expire)
+                if not call.finished:  # (finished here, most often: its answer was read above)
+                    self._wait(call, token, deadline, expire)
                 return call.result()
         try:
             token.run_sync_soon(self._submit, submit, call)
@@ -176,12 +179,17 @@ class TrioBridge:
         it here (see ``run_handoff``). Returns with the call finished, or with the hold to give
         back to the trio thread (it wants to run, the batch is its, the time is up)."""
         fd, read, _ = reader
-        poller = parked.poller(fd)
         clock = self._clock
         later = self._later
         seen = parked.nudges
         parked.inline = True
         try:
+            # On this kind of machine the peer most often answers within our write (woken on
+            # our CPU): read before polling, a system call and a GIL release fewer. Nothing
+            # there (EAGAIN): read found nothing, and the wait below goes on as ever.
+            if not read(clock.current_time(), later) or call.finished:
+                return
+            poller = parked.poller(fd)
             # Trio already waiting for the hold was woken before this command was sent: most
             # often by the last answer, which its reader will not find (read here). It may
             # wait _STALE_GRACE for this answer; trio woken from now on is nudged, and gets the

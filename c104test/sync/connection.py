@@ -49,6 +49,8 @@ _ANSWERS = frozenset({Cot.ACTIVATION_CON, Cot.DEACTIVATION_CON, Cot.ACTIVATION_T
 # Enum costs about 0.1 us each time
 _END_OF_INIT = Type.M_EI_NA_1
 _OPEN = ConnectionState.OPEN
+#: ``_handoff``'s options of a plain command, by wait_termination (made once, compared by identity)
+_TERMINATION_OPTIONS: dict[bool, dict[str, Any]] = {False: {"wait_termination": False}, True: {"wait_termination": True}}
 
 
 def check_ip(ip: str) -> str:
@@ -82,6 +84,9 @@ class Connection:
         self._on_unexpected: Callable[..., Any] | None = None
         #: A point of this connection has had an on_receive callback (see ``_inline``).
         self._point_callbacks = False
+        #: The bound calls of the last command sent (see ``_handoff``): a script that repeats one
+        #: command does not bind them again each time.
+        self._bound: tuple[Any, ...] = ()
         self._running = False
         self._done: trio.Event | None = None
         self._engine: ClientConnection
@@ -337,9 +342,9 @@ class Connection:
 
     def _command(self, asdu: Asdu, *, wait_termination: bool, data: bytes | None = None) -> bool:
         """Send ``asdu`` (``data``: its octets, if the caller has them) and wait for its answer."""
-        if not self._ready():
+        if self._engine.state is not _OPEN and not self._ready():  # (OPEN: _ready's first test, no call)
             return False
-        return self._handoff(asdu, wait_termination, data, wait_termination=wait_termination)
+        return self._handoff(asdu, wait_termination, data, _TERMINATION_OPTIONS[wait_termination])
 
     def _request(self, build: Callable[..., Request], wait: bool, terminated: bool, *args: Any, **kwargs: Any) -> bool:
         """A request built here (engine.requests), sent as a command is; without ``wait`` as a task."""
@@ -347,7 +352,7 @@ class Connection:
             return False
         request = build(*args, **kwargs)
         if wait:
-            return self._handoff(request.asdu, terminated, None, **request.options)
+            return self._handoff(request.asdu, terminated, None, request.options)
         try:
             self._call(self._engine.command, request.asdu, wait=False, **request.options)
         except C104TestError as exc:
@@ -355,20 +360,30 @@ class Connection:
             return False
         return True
 
-    def _handoff(self, asdu: Asdu, terminated: bool, data: bytes | None = None, **options: Any) -> bool:
-        bridge = self._b
+    def _handoff(self, asdu: Asdu, terminated: bool, data: bytes | None, options: dict[str, Any]) -> bool:
+        bridge = self._bridge
+        if bridge is None or bridge._closed:
+            bridge = self._b
         engine = self._engine
         if data is None:
             data = encode_asdu(asdu)  # here, in the caller's thread
         timeout = engine.command_timeout
+        bound = self._bound
+        if not (bound and bound[0] is asdu and bound[1] is data and bound[2] is engine and bound[3] == timeout
+                and (bound[4] is options or bound[4] == options)):
+            bound = self._bound = (
+                asdu, data, engine, timeout, options,
+                partial(engine.submit_command, asdu, data, timeout=timeout, **options),
+                partial(engine.command, asdu, timeout=timeout, **options),
+            )
         try:
             # sent from this thread while the trio thread is parked (else by a plain call in the
             # trio thread, else engine.command() as a task), and the answer read here too while
             # trio has nothing else to do (else the caller woken by the engine when the
             # confirmation is journalled). A user's on_send_raw is only queued there (_queue).
             result = bridge.run_handoff(
-                partial(engine.submit_command, asdu, data, timeout=timeout, **options),
-                partial(engine.command, asdu, timeout=timeout, **options),
+                bound[5],
+                bound[6],
                 engine.expire_command,
                 timeout,
                 outside=True,

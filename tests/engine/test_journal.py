@@ -267,3 +267,35 @@ def test_a_command_answer_after_a_flood_larger_than_the_journal_is_not_lost() ->
             assert results[1].positive and results[1].terminated  # type: ignore[attr-defined]
 
     run(main)
+
+
+def test_entries_with_one_confirmations_octets_share_its_decoding_and_keep_their_own_verdict() -> None:
+    # a script that repeats a command gets the same ACT_CON octets again and again: decoded once
+    # (journal._recent), but each entry, and each different octet, is judged on its own
+    from c104test.engine import journal as journal_module
+    from c104test.protocol.asdu import decode_asdu
+
+    journal = Journal(1_000_000)
+    apdu = bytes.fromhex("680e00000200" "2d010700" "2f00" "f40100" "01")  # C_SC_NA_1 ON, ACT_CON
+    first = journal.record(Direction.RECEIVED, apdu, now=0.0, wall=0.0)
+    second = journal.record(Direction.RECEIVED, apdu, now=0.1, wall=0.0)
+    assert first.asdu == decode_asdu(apdu[6:]) and second.asdu is first.asdu
+    second.reject("sequence error: received N(S)=1, expected 2")  # the link refused this one
+    assert second.asdu is None and second.error.startswith("sequence error") and first.asdu is not None
+    third = journal.record(Direction.RECEIVED, apdu, now=0.2, wall=0.0)
+    assert third.asdu == decode_asdu(apdu[6:]) and third.error is None
+    negative = apdu[:8] + bytes([apdu[8] | 0x40]) + apdu[9:]  # P/N set: one bit apart
+    assert journal.record(Direction.RECEIVED, negative, now=0.3, wall=0.0).asdu.negative
+    assert not first.asdu.negative
+    # an undecodable one is an error each time, never a decoding kept for its octets
+    bad = bytes.fromhex("680a00000200" "2d010700" "2f00")  # one object announced, none there
+    for _ in range(2):
+        entry = journal.record(Direction.RECEIVED, bad, now=0.4, wall=0.0)
+        assert entry.asdu is None and entry.error
+    # monitoring frames (values that change) are not kept that way, and what is kept is bounded
+    journal.record(Direction.RECEIVED, i_frame(1), now=0.5, wall=0.0).asdu  # noqa: B018
+    assert all(octets[0] >= 45 for octets in journal_module._recent)
+    for ioa in range(journal_module._RECENT_KEPT + 10):
+        other = apdu[:12] + ioa.to_bytes(3, "little") + apdu[15:]
+        assert journal.record(Direction.RECEIVED, other, now=0.6, wall=0.0).asdu.objects[0].io_address == ioa
+    assert len(journal_module._recent) <= journal_module._RECENT_KEPT

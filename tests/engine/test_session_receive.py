@@ -42,6 +42,14 @@ def i_frame(send_seq: int, asdu: bytes) -> bytes:
     return struct.pack("<BBHH", 0x68, len(asdu) + 4, send_seq << 1, 0) + asdu
 
 
+def trio_run_with_param(fn: Callable[..., Awaitable[None]]) -> Callable[..., None]:
+    @functools.wraps(fn)
+    def wrapper(*args: object, **kwargs: object) -> None:
+        trio.run(functools.partial(fn, *args, **kwargs))
+
+    return wrapper
+
+
 class Snapshots:
     """The owner: at each ASDU, what the journal held and what the peer could already read."""
 
@@ -50,6 +58,7 @@ class Snapshots:
         self.journal: Journal | None = None
         self.at_asdu: list[tuple[bool, list[tuple[Direction, bytes]], bytes]] = []
         self.started = trio.Event()
+        self.one = trio.Event()
         self.two = trio.Event()
 
     def asdu_received(self, entry: JournalEntry, now: float) -> None:
@@ -60,6 +69,8 @@ class Snapshots:
         except BlockingIOError:
             on_wire = b""
         self.at_asdu.append((entry.asdu is not None, [(e.direction, e.raw) for e in self.journal], on_wire))
+        if len(self.at_asdu) == 1:
+            self.one.set()
         if len(self.at_asdu) == 2:
             self.two.set()
 
@@ -144,3 +155,32 @@ async def test_a_paused_socket_reader_takes_nothing_and_loses_nothing() -> None:
             await owner.two.wait()
         received = [e.raw for e in journal.since(received_before) if e.direction is Direction.RECEIVED]
         assert received == [i_frame(0, GOOD), i_frame(1, GOOD)] and session.link.vr == 2
+
+
+@pytest.mark.parametrize("second", [GOOD, BAD], ids=["decodes", "undecodable"])
+@trio_run_with_param
+async def test_one_frame_per_read_takes_the_same_course(second: bytes) -> None:
+    # A read that brings one I-frame (a command's answer) is dispatched in a few steps
+    # (Session._dispatch's short way): the w-th frame's S-frame still leaves and is journalled
+    # before the owner applies it when it decodes, and only after the owner heard of it when not.
+    async with started_session() as (_session, peer, owner):
+        await peer.send_all(i_frame(0, GOOD))
+        with trio.fail_after(5):
+            await owner.one.wait()
+        await peer.send_all(i_frame(1, second))  # a read of its own: w=2 makes the link acknowledge
+        with trio.fail_after(5):
+            await owner.two.wait()
+            if second is BAD:
+                assert await peer.receive_some(6) == encode_s_frame(2)  # afterwards
+    decoded, journal, on_wire = owner.at_asdu[1]
+    assert decoded is (second is GOOD)
+    if second is GOOD:
+        assert journal[-3:] == [
+            (Direction.RECEIVED, i_frame(0, GOOD)),
+            (Direction.RECEIVED, i_frame(1, GOOD)),
+            (Direction.SENT, encode_s_frame(2)),
+        ]
+        assert on_wire == encode_s_frame(2)
+    else:
+        assert journal[-2:] == [(Direction.RECEIVED, i_frame(0, GOOD)), (Direction.RECEIVED, i_frame(1, BAD))]
+        assert on_wire == b""

@@ -207,3 +207,13 @@ def test_mutant_options_of_the_decoder() -> None:
     first = FrameDecoder()
     first.one_per_chunk = True
     assert first.feed(testfr * 3) == [testfr] and first.feed(testfr) == [testfr]
+
+
+def test_a_chunk_that_is_exactly_one_apdu_comes_back_whole_and_a_length_of_254_still_fails() -> None:
+    decoder = FrameDecoder()
+    assert decoder.feed(I_FRAME) == [I_FRAME] and decoder.offset == len(I_FRAME)
+    assert decoder.feed(I_FRAME[:3]) == []  # then a partial one: kept for the next chunk
+    assert decoder.feed(I_FRAME[3:]) == [I_FRAME] and decoder.offset == 2 * len(I_FRAME)
+    # 256 octets whose length octet says 254: no APDU is that long, whatever the chunk holds
+    with pytest.raises(DecodeError, match=r"APDU length 254 outside 4\.\.253"):
+        FrameDecoder().feed(bytes([0x68, 254]) + bytes(254))

@@ -448,3 +448,30 @@ def test_a_select_and_execute_closed_before_its_act_term_is_false_at_once(
     sent = [e.asdu for e in journal(connection) if e.direction is Direction.SENT and e.asdu is not None]
     assert [a.objects[0].sco.se for a in sent] == [True, False]  # select, then execute
     _assert_journalled(connection, rtu)
+
+
+def test_after_many_equal_answers_a_negative_or_wrong_one_is_judged_on_its_own_octets(
+    make_client: Callable[..., Any], faulty_rtu: Callable[..., FaultyRtu]
+) -> None:
+    # 20 equal ACT_CONs (their decoding shared, the command's bound calls reused), then a
+    # negative one, one for another object, and a right one again: each call gets its own verdict
+    def plan(n: int, asdu: bytes) -> list[tuple[Any, ...]]:
+        if n == 20:
+            return [NEGATIVE]
+        if n == 21:
+            return [("asdu", with_cot(asdu, 7)[:6] + (IOA + 1).to_bytes(3, "little") + asdu[9:])]
+        return [ACT_CON]
+
+    rtu = faulty_rtu(plan)
+    connection, point = _connect(make_client, rtu.port)
+    assert [point.transmit(cause=Cot.ACTIVATION) for _ in range(20)] == [True] * 20
+    assert point.transmit(cause=Cot.ACTIVATION) is False  # the negative one, at once
+    result, took = _timed(lambda: point.transmit(cause=Cot.ACTIVATION))
+    assert result is False and took > TIMEOUT * 0.9  # another object's ACT_CON is no answer
+    assert point.transmit(cause=Cot.ACTIVATION) is True
+    _assert_journalled(connection, rtu)
+    entries = [e for e in journal(connection) if e.asdu is not None and e.asdu.type is T.C_SC_NA_1]
+    assert [e.direction for e in entries] == [Direction.SENT, Direction.RECEIVED] * 23
+    got = [e.asdu for e in entries if e.direction is Direction.RECEIVED]
+    assert [a.negative for a in got] == [False] * 20 + [True, False, False]
+    assert [a.objects[0].io_address for a in got] == [IOA] * 21 + [IOA + 1, IOA]
