@@ -356,9 +356,13 @@ class Session(OutsideTurn):
                         except trio.ClosedResourceError:
                             return
                         except (trio.BrokenResourceError, OSError) as exc:
+                            self._take_over()  # an ending the caller's read met first (read_outside) wins
                             self._end(CloseCause.CONNECTION_RESET, f"connection lost: {cause_text(exc)}")
                             return
                         if not data:
+                            # after a reset only the first read reports it, the next ones read an
+                            # end: when the caller's read (read_outside) met the reset, it is the cause
+                            self._take_over()
                             self._end(CloseCause.PEER_CLOSED, "closed by the peer")
                             return
                         now = clock.current_time()

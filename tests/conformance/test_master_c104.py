@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -77,13 +78,22 @@ def run_master_conformance(tmp_path: Path, *script_args: str, pics_text: str = M
     return tool.returncode, first + rest, returned, out
 
 
+@pytest.mark.timeout(180)  # up to three runs of c104's half
 @pytest.mark.parametrize("api", ["c104", "c104test"])
 def test_master_mode_checks_a_c104_api_client_with_a_report(tmp_path: Path, api: str) -> None:
     if api == "c104" and not _c104_importable():  # asked in another process: c104 never loads here
         if os.environ.get("CI") == "true":
             pytest.fail("the c104 package must be importable when CI=true (pip install c104)")
         pytest.skip("c104 is not installed (it is a test peer only: pip install c104)")
-    status, console, returned, out = run_master_conformance(tmp_path, *(["--c104test"] if api == "c104test" else []))
+    for attempt in range(3 if api == "c104" else 1):
+        # c104 2.2.1's client is flaky under load (seen on CI, two cores: it never acknowledged
+        # M11's ASDU within t2 = 1 s): its half is run again, up to three times; c104test's once
+        run = tmp_path / f"run{attempt}"
+        run.mkdir()
+        status, console, returned, out = run_master_conformance(run, *(["--c104test"] if api == "c104test" else []))
+        if status == 0 or api != "c104":
+            break
+        warnings.warn(f"c104's client needed another master conformance run: {console[-400:]}", stacklevel=1)
     assert returned["state"] == "OPEN" and returned["interrogation"] is True, returned
     document = json.loads((out / "results.json").read_text())
     verdicts = {c["id"]: c["verdict"] for c in document["cases"]}
