@@ -251,3 +251,32 @@ class SilentRtu:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+
+
+def run_script_pair(scripts: Path, pair: str, rtu_mode: str, client_mode: str, port: str) -> tuple[str, str]:
+    """``{pair}_rtu.py`` under ``rtu_mode`` and ``{pair}_client.py`` under ``client_mode`` (c104 or
+    c104test, each run unchanged by ``peers/run_server_script.py`` in its own process; the RTU
+    script prints READY, and closing its stdin ends it): the client's STEP lines and the RTU's
+    EVENT lines."""
+    runner = Path(__file__).parent / "peers" / "run_server_script.py"
+    server = subprocess.Popen(
+        [sys.executable, str(runner), rtu_mode, str(scripts / f"{pair}_rtu.py"), port],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert server.stdout is not None and server.stdin is not None
+        line = server.stdout.readline()
+        assert line.strip() == "READY", f"{pair} RTU under {rtu_mode} did not start: {line}"
+        client = subprocess.run(
+            [sys.executable, str(runner), client_mode, str(scripts / f"{pair}_client.py"), port],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert client.returncode == 0, f"{client.stdout}\n{client.stderr}"
+        out, _ = server.communicate(input="", timeout=20)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate(timeout=5)
+    steps = "".join(line + "\n" for line in client.stdout.splitlines() if line.startswith("STEP "))
+    events = "".join(line + "\n" for line in out.splitlines() if line.startswith("EVENT "))
+    return steps, events

@@ -24,12 +24,11 @@ from pathlib import Path
 import pytest
 
 try:
-    from .sync_support import free_port
+    from .sync_support import free_port, run_script_pair
 except ImportError:  # rootdir-relative import mode
-    from sync_support import free_port  # type: ignore[no-redef]
+    from sync_support import free_port, run_script_pair  # type: ignore[no-redef]
 
 PEERS = Path(__file__).parent / "peers"
-RUNNER = PEERS / "run_server_script.py"
 SCRIPTS = PEERS / "pair_scripts"
 pytestmark = pytest.mark.timeout(90)
 
@@ -164,28 +163,7 @@ def c104_available() -> bool:
 def run_pair(server_mode: str, pair: str) -> tuple[str, str]:
     """The client script under c104test against the server script under ``server_mode``: what
     each printed (the client's STEP lines, the server's EVENT lines)."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, str(RUNNER), server_mode, str(SCRIPTS / f"{pair}_rtu.py"), str(port)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        assert server.stdout is not None and server.stdin is not None
-        line = server.stdout.readline()
-        assert line.strip() == "READY", f"{pair} server under {server_mode} did not start: {line}"
-        client = subprocess.run(
-            [sys.executable, str(RUNNER), "c104test", str(SCRIPTS / f"{pair}_client.py"), str(port)],
-            capture_output=True, text=True, timeout=60, check=False,
-        )
-        assert client.returncode == 0, f"{client.stdout}\n{client.stderr}"
-        out, _ = server.communicate(input="", timeout=20)  # closing stdin ends the server script
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.communicate(timeout=5)
-    steps = "".join(line + "\n" for line in client.stdout.splitlines() if line.startswith("STEP "))
-    events = "".join(line + "\n" for line in out.splitlines() if line.startswith("EVENT "))
-    return steps, events
+    return run_script_pair(SCRIPTS, pair, server_mode, "c104test", str(free_port()))
 
 
 @pytest.mark.parametrize("server_mode", ["c104test", "c104"])

@@ -53,9 +53,9 @@ import pytest
 import c104test
 
 try:
-    from .sync_support import free_port
+    from .sync_support import free_port, run_script_pair
 except ImportError:  # rootdir-relative import mode
-    from sync_support import free_port  # type: ignore[no-redef]
+    from sync_support import free_port, run_script_pair  # type: ignore[no-redef]
 
 PEERS = Path(__file__).parent / "peers"
 RUNNER = PEERS / "run_server_script.py"
@@ -129,29 +129,9 @@ def test_info_probe_gives_what_c104_gives() -> None:
 
 def run_pair(mode: str, pair: str, client_mode: str | None = None) -> tuple[str, str]:
     """``{pair}_rtu.py`` under ``mode`` and ``{pair}_client.py`` under ``client_mode`` (the
-    same by default), in two processes: the client's STEP lines and the RTU's EVENT lines."""
+    same by default): the client's STEP lines and the RTU's EVENT lines."""
     port = f"{free_port()},{free_port()}" if pair == "dynamic" else str(free_port())  # two servers
-    server = subprocess.Popen(
-        [sys.executable, str(RUNNER), mode, str(SCRIPTS / f"{pair}_rtu.py"), port],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        assert server.stdout is not None and server.stdin is not None
-        line = server.stdout.readline()
-        assert line.strip() == "READY", f"{pair} RTU under {mode} did not start: {line}"
-        client = subprocess.run(
-            [sys.executable, str(RUNNER), client_mode or mode, str(SCRIPTS / f"{pair}_client.py"), port],
-            capture_output=True, text=True, timeout=60, check=False,
-        )
-        assert client.returncode == 0, f"{client.stdout}\n{client.stderr}"
-        out, _ = server.communicate(input="", timeout=20)  # closing stdin ends the RTU script
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.communicate(timeout=5)
-    steps = "".join(line + "\n" for line in client.stdout.splitlines() if line.startswith("STEP "))
-    events = "".join(line + "\n" for line in out.splitlines() if line.startswith("EVENT "))
-    return steps, events
+    return run_script_pair(SCRIPTS, pair, mode, client_mode or mode, port)
 
 
 def c104_differs(expected: str, got: str) -> list[str] | None:
