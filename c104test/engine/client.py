@@ -90,6 +90,7 @@ class ClientConnection(StationRequests, CommandPath, Expectations):
         stream_factory: Callable[[], Awaitable[trio.abc.Stream]] | None = None,
         start_timeout: float | None = None,
         transport: Transport | None = None,
+        keep_points: bool = True,
     ) -> None:
         if not 0 <= originator_address <= 255:
             raise ValueError(f"originator address {originator_address} outside 0..255")
@@ -110,6 +111,9 @@ class ClientConnection(StationRequests, CommandPath, Expectations):
         # None: the process-wide budget (64 MiB, journal.set_journal_size); else this connection's own
         self.journal = Journal(journal_size)
         self.points = PointDatabase()
+        #: False: ``points`` stays empty, for an owner that keeps the values itself (the c104
+        #: facade's points): a store per received object saved; ``expect_state`` then refuses.
+        self.keep_points = keep_points
         self.state = ConnectionState.CLOSED
         self.connected_at: _dt.datetime | None = None
         self.disconnected_at: _dt.datetime | None = None
@@ -377,7 +381,7 @@ class ClientConnection(StationRequests, CommandPath, Expectations):
                 if awaited is not None:
                     awaited.feed(entry, now)  # looked at: the journal may drop it
             return
-        if type(asdu) is Asdu and asdu.type in PROCESS_TYPES:
+        if type(asdu) is Asdu and self.keep_points and asdu.type in PROCESS_TYPES:
             self.points.apply(asdu, entry.timestamp)
         on_asdu = self.on_asdu
         if on_asdu is not None:

@@ -33,6 +33,7 @@ class Expectations:
 
     journal: Journal
     points: PointDatabase
+    keep_points: bool
     state: ConnectionState
     reconnect: bool
     close_reason: str | None
@@ -101,6 +102,8 @@ class Expectations:
 
         ``predicate`` gets the information object as it arrived (its ``value``, and the VTI's
         transient bit or the BCR's sequence number that a test may check too)."""
+        if not self.keep_points:
+            raise RuntimeError("this connection keeps no point database (keep_points=False): its owner keeps the values")
         timeout = self.command_timeout if timeout is None else timeout
         seen: list[str] = []
         with trio.move_on_after(timeout):

@@ -140,6 +140,7 @@ class Connection:
             start_timeout=self._client._command_timeout,
             journal_size=self._client._journal_size,
             transport=self._client._transport,
+            keep_points=False,  # each Point holds its own value (_asdu): a second store per object is waste
         )
         # only with a raw callback: else each frame sent and received would call it for nothing
         engine.on_frame = self._frame if self._on_receive_raw or self._on_send_raw else None

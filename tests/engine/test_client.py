@@ -625,6 +625,23 @@ async def test_expect_value() -> None:
         assert len(rtu.received) == 1  # only STARTDT act so far (the S-frame comes at t2)
 
 
+@trio_test
+async def test_keep_points_false_leaves_the_point_database_to_the_owner() -> None:
+    # the c104 facade keeps each value in its Point: the engine stores nothing per object then,
+    # and a wait on its (empty) database refuses instead of timing out on a value it never keeps
+    async with connected(keep_points=False) as (client, rtu):
+        seen: list[Asdu] = []
+        arrived = trio.Event()
+        client.on_asdu = lambda asdu: (seen.append(asdu), arrived.set())
+        await rtu.send_asdu(me([(301, 1.0), (302, 2.0)]))
+        with trio.fail_after(5):
+            await arrived.wait()
+        assert [ob.value for ob in seen[0].objects] == [1.0, 2.0]  # the owner still hears of it
+        assert len(client.points) == 0 and client.points.get(CA, 301) is None
+        with pytest.raises(RuntimeError, match=r"keeps no point database \(keep_points=False\)"):
+            await client.expect_value(CA, 301, lambda ob: True, timeout=1)
+
+
 # ---- deliberate misbehaviour --------------------------------------------------------------------
 
 

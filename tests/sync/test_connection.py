@@ -338,6 +338,8 @@ def test_interrogation(open_connection: Callable[..., Any]) -> None:
     assert ioas(received, 20) == DEMO_GI_POINTS
     order = [(a.type, int(a.cot)) for a in received if a.type == T.C_IC_NA_1]
     assert order == [(T.C_IC_NA_1, 7), (T.C_IC_NA_1, 10)]
+    # the values live in the Points only: the engine below keeps no second copy (keep_points)
+    assert len(connection._engine.points) == 0
 
 
 def test_interrogation_returns_after_every_object_was_applied(open_connection: Callable[..., Any]) -> None:
