@@ -19,7 +19,9 @@ section 6, issue 3 "Benchmarks", issue 16 "Performance"):
    run does ``connection.interrogation(common_address=CA)`` R times per station. The figure is the
    median over all calls (warm); the first call of each run (cold: the points are created) is
    shown apart. Target: c104test takes half of c104's time or less. The minimal client's time
-   against the same RTU is shown as the floor that the RTU's sending sets.
+   against the same RTU is shown as the floor that the RTU's sending sets, and, run between the
+   script runs, a bare socket client that does not decode (bench/peers/bare_interrogation.py):
+   the floor for a client that spends almost no CPU.
    api-sim: the same against a c104test simulator.
 3. server: a c104 server with 10,000 points answering: how many objects c104test's client and
    c104's client get, and in what time.
@@ -224,9 +226,13 @@ def api_part(r: int, runs: int, rtu: str) -> list[str]:
     with server:
         port = server.ready(60)
         raw_runs = {ca: run_raw(port, int(ca), r, n) for ca, n in API_SIZES}
+        bare: list[dict[str, Any]] = []
         for _ in range(runs):
             for impl in ("c104", "c104test"):  # alternate, against drift
                 results[impl].append(api_script(impl, port, specs, r))
+            if rtu == "c104":  # the bare floor between the same runs, paused between calls alike
+                bare.append(h.run_once([str(h.PEERS / "bare_interrogation.py"), "127.0.0.1", str(port), "--repeat",
+                                        str(r), *stations], 100, name="bare_interrogation"))
     rows = []
     notes = []
     for ca, n in API_SIZES:
@@ -249,6 +255,16 @@ def api_part(r: int, runs: int, rtu: str) -> list[str]:
         floor = h.median([x["seconds"] for x in raw_runs[ca]])
         rows.append(["minimal trio client (floor)", f"{n:,}", f"{floor * 1000:.1f} ms", "-", "-",
                      f"{min(x['present'] for x in raw_runs[ca]):,}", f"{floor / med['c104']:.2f}x", "-", "-", "-"])
+        if bare:
+            calls = [call for res in bare for call in res["stations"][ca]["runs"]]
+            floor_bare = h.median([x["seconds"] for x in calls])
+            paired_bare = h.median([
+                b["stations"][ca]["median_s"] / theirs["stations"][ca]["median_s"]
+                for theirs, b in zip(results["c104"], bare, strict=True)
+            ])
+            rows.append(["bare socket client, no decoding (floor)", f"{n:,}", f"{floor_bare * 1000:.1f} ms", "-", "-",
+                         f"{min(x['present'] for x in calls):,}", f"{floor_bare / med['c104']:.2f}x",
+                         f"{paired_bare:.2f}x", "-", "-"])
         for impl in ("c104", "c104test"):
             ours = impl == "c104test"
             rows.append(
