@@ -9,9 +9,9 @@ the baseline (``struct.iter_unpack`` building one tuple per object; for encoding
 both SQ forms (design.md: "M_ME_NC_1, 10 or more objects per ASDU"); the verdict takes the slowest
 of them. The other common types are measured with 30 objects per ASDU (fewer where fewer fit).
 
-``decode_asdu`` decodes the first ASDU of a shape (type, SQ, count) with the general per-type
-decoder and keeps a decoder unrolled for that shape for the next ones (c104test/protocol/unrolled.py,
-at most 512 shapes); the calibration runs warm it, so the table measures the unrolled decoders. The
+``decode_asdu`` decodes the first 256 ASDUs of a shape (type, SQ, count) with the general per-type
+decoder and then keeps a decoder unrolled for that shape for the next ones (c104test/protocol/unrolled.py,
+at most 512 shapes); the calibration runs (thousands of calls) warm it, so the table measures the unrolled decoders. The
 lines after the verdict give the general decoder's figure and what making one shape's decoder
 costs, once.
 
@@ -158,7 +158,7 @@ def struct_encode_loop(rows: list[tuple[int, float, int]]) -> Callable[[], bytes
 
 
 def _general_path(runs: int, timer: Callable[[], float]) -> None:
-    """The decoder of a shape's first ASDU (and of every ASDU beyond 512 shapes), and its cost."""
+    """The decoder of a shape's first ASDUs (and of every ASDU beyond 512 shapes), and its cost."""
     for n, sequence in ((10, False), (30, False)):
         data = encode_asdu(sample_asdu(n, sequence))
         med, rng = _fmt(rates(lambda data=data: _decode_general(data), n, runs, timer))

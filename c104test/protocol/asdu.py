@@ -47,7 +47,7 @@ from .enums import Cot, Qoi, Type
 from .errors import DecodeError, LocalProtocolError
 from .objects import InformationObject
 from .timetags import CP16Time2a, CP24Time2a, CP56Time2a
-from .unrolled import MAX_SHAPES, element_stores, shape_decoder
+from .unrolled import MAX_SHAPES, SHAPE_AFTER, element_stores, shape_decoder
 
 __all__ = [
     "MAX_ASDU_LENGTH",
@@ -567,7 +567,7 @@ def decode_asdu(data: bytes | bytearray | memoryview, offset: int = 0) -> Asdu |
 
 
 def _decode_general(data: bytes | bytearray | memoryview, offset: int = 0) -> Asdu | UnknownAsdu:
-    """Decode any ASDU and raise every DecodeError; make the unrolled decoder of a new shape."""
+    """Decode any ASDU and raise every DecodeError; make the unrolled decoder of a shape seen often."""
     size = len(data)
     if size < HEADER_LENGTH:
         raise DecodeError(f"ASDU of {size} octets is shorter than its 6-octet header", offset)
@@ -604,7 +604,12 @@ def _decode_general(data: bytes | bytearray | memoryview, offset: int = 0) -> As
     except ValueError as exc:  # element constraints (a segment's length, SQ on F_SG_NA_1)
         raise DecodeError(str(exc), offset + HEADER_LENGTH) from None
     if esize >= 0 and _SHAPES[tid][vsq] is _decode_general:
-        _keep_shape(tid, vsq)
+        key = tid << 8 | vsq
+        seen = _SEEN.get(key, 0) + 1
+        if seen < SHAPE_AFTER:
+            _SEEN[key] = seen
+        else:
+            _keep_shape(tid, vsq)
     asdu = _AsduTwin()  # see construction.py: slot stores, then the real class
     asdu.type = info.type
     asdu.cot = _COTS[cot & 0x3F]
@@ -654,6 +659,9 @@ def _keep_shape(tid: int, vsq: int) -> None:
 _NO_SHAPES: list[Any] = [_decode_general] * 256
 _SHAPES: list[list[Any]] = [_NO_SHAPES] * 256
 _SHAPE_COUNT = [0]  # decoders kept so far (a list: _keep_shape counts without a global statement)
+#: (type << 8 | VSQ): ASDUs of a shape without a decoder of its own decoded so far (bounded by
+#: the key space: fixed-size types x 256 VSQ values)
+_SEEN: dict[int, int] = {}
 
 _AsduTwin: Any = twin(Asdu)
 

@@ -4,8 +4,8 @@ The per-type decoders in asdu.py loop over ``struct.iter_unpack``; at 10 objects
 about a third of its time outside that loop (header, checks, the loop's setup, the tuple). A decoder
 for one shape knows its exact length, so it reads the whole ASDU, header included, with one
 ``struct.unpack`` and builds each object in straight-line code into the tuple it returns: no loop,
-no list, no per-object tuple. asdu.py makes one per shape on first sight (see ``decode_asdu``),
-at most ``MAX_SHAPES`` of them; anything unexpected (another length, an SQ=1 address range that
+no list, no per-object tuple. asdu.py makes one for a shape once the general decoder has decoded
+``SHAPE_AFTER`` ASDUs of it (see ``decode_asdu``), at most ``MAX_SHAPES`` of them; anything unexpected (another length, an SQ=1 address range that
 overflows, an element that refuses its value) goes back to the general decoder, which raises the
 DecodeError. The objects are built as in asdu.py's decoders: slot stores into a twin, then
 ``__class__`` (construction.py); tests/protocol/test_fast_decode.py holds every shape it can make
@@ -26,9 +26,14 @@ import struct
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["MAX_SHAPES", "element_stores", "shape_decoder"]
+__all__ = ["MAX_SHAPES", "SHAPE_AFTER", "element_stores", "shape_decoder"]
 
 MAX_SHAPES = 512  # generated decoders kept at most (a peer could send every count of every type)
+#: ASDUs of a shape that the general decoder decodes before the shape gets its own decoder.
+#: Making one (compiling its code) costs 1-3 ms, about what 1,000 ASDUs decoded by it save: made at
+#: first sight, it was most of a one-off script's first interrogation (7 of 13-18 ms for 1,000
+#: points in three shapes); a stream of thousands still gets it within its first few hundred.
+SHAPE_AFTER = 256
 
 
 def element_stores(

@@ -24,7 +24,7 @@ from c104test.protocol.asdu import (
     shaped_decoder,
     type_info,
 )
-from c104test.protocol.unrolled import MAX_SHAPES, shape_decoder
+from c104test.protocol.unrolled import MAX_SHAPES, SHAPE_AFTER, shape_decoder
 
 from .test_fast_decode import CASES, _asdu_bytes
 
@@ -95,6 +95,7 @@ def no_shapes_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """decode_asdu as in a new process: no shape kept yet (other tests may have kept MAX_SHAPES)."""
     monkeypatch.setattr(asdu_module, "_SHAPES", [asdu_module._NO_SHAPES] * 256)
     monkeypatch.setattr(asdu_module, "_SHAPE_COUNT", [0])
+    monkeypatch.setattr(asdu_module, "_SEEN", {})
 
 
 @pytest.mark.usefixtures("no_shapes_kept")
@@ -110,8 +111,9 @@ def test_a_known_shape_raises_the_same_errors_as_a_new_one() -> None:
     first = {name: _error(data) for name, data in (*bad.items(), ("overflow", overflow))}
     # now both shapes are known: decode_asdu takes the unrolled decoder, which hands anything
     # unexpected back to the general decoder
-    decode_asdu(good)
-    decode_asdu(_asdu_bytes(Type.M_ME_NC_1, True, 2, (5).to_bytes(3, "little") + bytes(10)))
+    for _ in range(SHAPE_AFTER):
+        decode_asdu(good)
+        decode_asdu(_asdu_bytes(Type.M_ME_NC_1, True, 2, (5).to_bytes(3, "little") + bytes(10)))
     assert _decode_general not in (asdu_module._SHAPES[13][2], asdu_module._SHAPES[13][0x82])
     again = {name: _error(data) for name, data in (*bad.items(), ("overflow", overflow))}
     assert again == first
@@ -127,12 +129,29 @@ def test_no_more_than_max_shapes_are_kept() -> None:
     asdu_module._SHAPE_COUNT[0] = MAX_SHAPES - 1  # as if all but one had been kept
     last = _asdu_bytes(Type.M_SP_NA_1, False, 1, bytes.fromhex("01000001"))
     beyond = _asdu_bytes(Type.M_SP_NA_1, True, 2, bytes.fromhex("0100000100"))
-    for _ in range(2):
+    for _ in range(SHAPE_AFTER + 1):
         assert decode_asdu(last) == _decode_general(last)
         assert decode_asdu(beyond) == _decode_general(beyond)
     assert asdu_module._SHAPES[1][1] is not _decode_general  # the last one kept
     assert asdu_module._SHAPES[1][0x82] is _decode_general  # none beyond: decoded by the general decoder
     assert asdu_module._SHAPE_COUNT == [MAX_SHAPES]
+
+
+@pytest.mark.usefixtures("no_shapes_kept")
+def test_a_shape_gets_its_decoder_only_once_it_is_seen_often() -> None:
+    # making a decoder costs about what 1,000 general decodes save: a one-off script's few ASDUs
+    # of a shape are decoded by the general decoder, a stream's get the unrolled one early on
+    data = _asdu_bytes(Type.M_ME_NC_1, True, 3, (7).to_bytes(3, "little") + bytes(15))
+    expected = _decode_general(data)
+    asdu_module._SEEN.clear()
+    for _ in range(SHAPE_AFTER - 1):
+        assert decode_asdu(data) == expected
+    assert asdu_module._SHAPES[13][0x83] is _decode_general and asdu_module._SHAPE_COUNT == [0]
+    assert decode_asdu(data) == expected  # the SHAPE_AFTER-th: the shape's decoder is made
+    made = asdu_module._SHAPES[13][0x83]
+    assert made is not _decode_general and asdu_module._SHAPE_COUNT == [1]
+    assert made(data, 0) == expected and decode_asdu(data) == expected
+    assert asdu_module._SHAPES[13][0x83] is made  # kept, not made again
 
 
 def test_an_element_that_refuses_its_value_goes_back_to_the_general_decoder() -> None:
