@@ -267,11 +267,10 @@ class CaseContext:
 
         A case waits the RTU's t1 for an answer, the tool's link calls a stall one after half of its
         own (longer) t1: while something of ours is stuck, this waits for that (at most half the
-        tool's t1), so "no ACT_CON" against an RTU that stopped reading says so.
+        tool's t1), so "no ACT_CON" against an RTU that stopped reading says so. The engine's
+        ``wait_acknowledged`` judges it, as for the FAT's missing answers.
         """
-        if conn.stalling:
-            await self.until(lambda: bool(conn.stall()) or not conn.stalling, self.params.t1 / 2 + 0.2, step=0.05)
-        return conn.stall()
+        return await conn.wait_acknowledged(self.params.t1 / 2 + 0.2, until_named=True)
 
     async def fail_stalled(self, conn: ClientConnection, reason: str) -> CaseFailed:
         """``reason``, and the stall when the RTU stopped reading (``stall``)."""

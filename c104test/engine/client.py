@@ -176,6 +176,38 @@ class ClientConnection(StationRequests, CommandPath, Expectations):
         session's words ("the RTU at ... has not taken 48118 octets of ours for 2.6 s"); "" if nothing."""
         return self._stall()
 
+    async def wait_acknowledged(self, timeout: float | None = None, *, until_named: bool = False) -> str:
+        """Wait until the RTU has taken and acknowledged what of ours has waited on it longest now;
+        then "" (at once when nothing waits). Else the stall in the session's words (``stall()``):
+        at ``timeout`` s (by default t1 after that wait began, + 1 s: the link has ended the
+        connection by then), or, with ``until_named``, as soon as ``stall()`` names it (half of
+        t1). "" too when the connection ends meanwhile (``close_info`` says why).
+
+        One judgement of "the RTU stopped reading or acknowledging" for the FAT (was a missing
+        answer the point's fault or a stalled RTU's?) and conformance (a case's "no answer" names
+        the stall). An acknowledgement wakes nobody (the connection publishes no state for it),
+        so this looks every 20 ms.
+        """
+        session = self._session
+        if session is None or session.closed is not None:
+            return ""
+        since = session.waiting_since()
+        if since is None:
+            return ""
+        now = trio.current_time()
+        deadline = since + session.link.params.t1 + 1.0 if timeout is None else now + timeout
+        while now < deadline:
+            if session.closed is not None or self._session is not session:
+                return ""
+            waited = session.waiting_since()
+            if waited is None or waited > since:
+                return self._stall()  # the RTU took it: "" unless something newer waits past half of t1
+            if until_named and session.stall(now):
+                break
+            await trio.sleep(min(0.02, deadline - now))
+            now = trio.current_time()
+        return self._stall()
+
     @property
     def stalling(self) -> bool:
         """Something of ours waits on the RTU now: octets it has not taken, or I-frames it has not

@@ -641,6 +641,13 @@ class Session(OutsideTurn):
         not acknowledged (``stall`` names it once it has lasted half of t1)."""
         return len(self._in_flight) > self._in_flight_sent or self.link.unacknowledged > 0
 
+    def waiting_since(self) -> float | None:
+        """Since when the longest-waiting of ours has waited on the peer (the time ``stall``
+        counts from); None when nothing waits. A later value means the peer took or acknowledged it."""
+        since = self._flight_since if len(self._in_flight) > self._in_flight_sent else None
+        oldest = self.link.oldest_unacknowledged
+        return oldest if since is None or (oldest is not None and oldest < since) else since
+
     def stall(self, now: float) -> str:
         """What of ours the peer has left untaken or unacknowledged for half of t1 or more; "" if nothing.
 

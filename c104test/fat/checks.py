@@ -288,19 +288,10 @@ class _Checker:
         reading: its TCP window is full, or it hangs); the link ends the connection when t1 runs
         out. So wait until the RTU acknowledges (then the missing answer is the point's fail) or
         the connection ends (then it is the run's error: LinkDown naming who closed and why, and
-        the remaining rows are not waited for one by one). Bounded by that I-frame's t1. An
-        acknowledgement changes no state the connection publishes, so this looks every 20 ms.
+        the remaining rows are not waited for one by one). Bounded by that I-frame's t1: the
+        engine's ``wait_acknowledged``, which conformance's "no answer" judges with too.
         """
-        link = self.conn.link
-        if link is None or link.oldest_unacknowledged is None:
-            return self.raise_if_ended()
-        since = link.oldest_unacknowledged
-        deadline = since + link.params.t1 + 1.0  # the link closes at since + t1 by itself
-        while self.conn.close_info is None and self.conn.is_open and trio.current_time() < deadline:
-            oldest = link.oldest_unacknowledged
-            if oldest is None or oldest > since:
-                return None
-            await trio.sleep(0.02)
+        await self.conn.wait_acknowledged()
         return self.raise_if_ended()
 
     def raise_if_ended(self) -> None:
