@@ -468,6 +468,7 @@ def _run_fat(args: argparse.Namespace) -> int:
         faults = tuple(parse_fault(text) for text in args.fault)
     except ValueError as exc:
         return fail(f"--fault: {exc}")
+    pics = None
     if args.pics is not None:
         if args.act_term is not None or args.rtu_link:
             return fail("--pics gives the RTU's ACT_TERM and link parameters: give --pics, or --act-term and --link")
@@ -475,9 +476,11 @@ def _run_fat(args: argparse.Namespace) -> int:
         from c104test.fat.checks import pixit_of
 
         try:
-            args.act_term, args.rtu_link = pixit_of(load_pics(args.pics))
+            pics = load_pics(args.pics)
         except C104TestError as exc:
             return fail(f"--pics: {exc}")
+        args.act_term, args.rtu_link = pixit_of(pics)
+    args.loaded_pics = pics
     args.act_term = args.act_term or "optional"
     if args.fleet:
         return _run_fleet(args, fail)
@@ -498,7 +501,8 @@ def _run_fat(args: argparse.Namespace) -> int:
         return fail(f"--only: {exc}")
     if not report_directory(args.output, "fat"):
         return EXIT_BAD_INPUT
-    options = FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout, only=only)
+    options = FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout, only=only,
+                         pics=pics)
     progress = Progress(len(signals.rows))
     if args.resume and args.overwrite:
         return fail("--resume continues the earlier run in --output and --overwrite replaces it: give one of them")
@@ -587,7 +591,7 @@ def _run_fleet(args: argparse.Namespace, fail: Callable[[str], int]) -> int:
 
     def options() -> FatOptions:
         return FatOptions(commands=not args.no_commands, act_term=args.act_term, timeout=args.timeout,
-                          only=row_selection(args.only) if args.only else None)
+                          only=row_selection(args.only) if args.only else None, pics=args.loaded_pics)
 
     try:
         with progress:

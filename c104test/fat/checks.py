@@ -46,6 +46,7 @@ from ..rules import (
     show_value,
     type_class,
 )
+from .claims import not_claimed
 from .signals import SignalList, SignalRow
 
 __all__ = ["ACT_TERM_MODES", "LOST", "FatOptions", "check_points", "ended", "headline", "interruption", "pixit_of",
@@ -175,7 +176,10 @@ class FatOptions:
     act_term: str = "optional"
     only: Callable[[SignalRow], bool] | None = None
     timeout: float = 10.0
-    done: Mapping[int, ItemResult] = field(default_factory=dict)  # row -> result (resume)
+    done: Mapping[int | str, ItemResult] = field(default_factory=dict)  # row -> result (resume)
+    #: the device's PICS/PIXIT (``conformance.pics.Pics``): a row that needs what it does not
+    #: claim is not checked, naming the item (``fat.claims``); None: no PICS, everything is asked
+    pics: Any = None
 
     def __post_init__(self) -> None:
         if self.act_term not in ACT_TERM_MODES:
@@ -639,9 +643,10 @@ async def check_points(
     for row in signals.rows:
         by_ca.setdefault(row.common_address, []).append(row)
     lost = ""  # why the connection ended: named once, by the first row it leaves unchecked
-    first: int | None = None
+    first: int | str | None = None
     for ca, rows in by_ca.items():
-        todo = [r for r in rows if not r.skip and (options.only is None or options.only(r)) and r.row not in options.done]
+        todo = [r for r in rows if not r.skip and (options.only is None or options.only(r)) and r.row not in options.done
+                and not_claimed(r, options.pics) is None]
         station = _Station()
         if todo and not lost:
             try:
@@ -657,6 +662,8 @@ async def check_points(
                 result = ItemResult(row.row, ca, row.io_address, row.name, "skipped", _expected_text(row), reason="skip flag set in the list")
             elif options.only is not None and not options.only(row):
                 result = ItemResult(row.row, ca, row.io_address, row.name, "skipped", _expected_text(row), reason="not selected by --only")
+            elif (unclaimed := not_claimed(row, options.pics)) is not None:
+                result = ItemResult(row.row, ca, row.io_address, row.name, "skipped", _expected_text(row), reason=unclaimed)
             elif lost:
                 reason = lost if first is None else f"not checked: {LOST} (row {first} says why)"
                 first = row.row if first is None else first

@@ -9,9 +9,11 @@ from pathlib import Path
 from robot.api import logger
 from robotlibcore import keyword
 
-from ..fat.checks import ACT_TERM_MODES, FatOptions, row_selection
+from ..conformance.pics import load_pics
+from ..fat.checks import ACT_TERM_MODES, FatOptions, pixit_of, row_selection
 from ..fat.runner import failure_message, unchecked_message
 from ..fat.signals import from_table, read_signal_list
+from ..protocol.link_states import facing
 from ..reports.results import RunResults
 from ..sync.fat import verify_point_list
 from .connections import LibraryComponent
@@ -37,10 +39,30 @@ def _log_table(run: RunResults) -> None:
 class FatKeywords(LibraryComponent):
     """Verify Point List, Verify Point."""
 
-    def _options(self, commands: bool, act_term: str, timeout: timedelta | None) -> FatOptions:
-        if act_term not in ACT_TERM_MODES:
+    def _options(self, commands: bool, act_term: str | None, timeout: timedelta | None, pics: Path | None = None) -> FatOptions:
+        if act_term is not None and act_term not in ACT_TERM_MODES:
             raise ValueError(f"act_term {act_term!r} is not one of {', '.join(ACT_TERM_MODES)}")
-        return FatOptions(commands=commands, act_term=act_term, timeout=self.wait_time(timeout, self.session))
+        loaded = None
+        if pics is not None:  # as c104test fat --pics: ACT_TERM, k and t1 from the PIXIT, n/a per claim
+            if act_term is not None:
+                raise ValueError("pics= gives the RTU's ACT_TERM: give pics= or act_term=, not both")
+            loaded = load_pics(pics)
+            act_term, link = pixit_of(loaded)
+            self._link_warning(pics, link)
+        return FatOptions(commands=commands, act_term=act_term or "optional",
+                          timeout=self.wait_time(timeout, self.session), pics=loaded)
+
+    def _link_warning(self, pics: Path, link: dict[str, float]) -> None:
+        """The connection is open already: a PICS whose k or t1 asks for earlier acknowledgements
+        than it makes is named (Connect To RTU takes w= and t2=), as --pics sets them on the CLI."""
+        if not link:
+            return
+        need = facing(**link)  # type: ignore[arg-type]
+        params = self.session.rtu.engine.params
+        if params.w > need.w or params.t2 > need.t2:
+            logger.warn(f"{pics}: the RTU's {', '.join(f'{k} {v:g}' for k, v in link.items())} need acknowledgements "
+                        f"after at most {need.w} I-frames and within {need.t2:g} s; the connection uses w {params.w} "
+                        f"and t2 {params.t2:g} s (Connect To RTU w={need.w} t2={need.t2:g})")
 
     def _verify(self, signals: object, options: FatOptions, output: str | None, overwrite: bool = False) -> RunResults:
         run = verify_point_list(self.session.rtu, signals, options, output=output, overwrite=overwrite,  # type: ignore[arg-type]
@@ -63,12 +85,13 @@ class FatKeywords(LibraryComponent):
         output: str | None = None,
         *,
         commands: bool = True,
-        act_term: str = "optional",
+        act_term: str | None = None,
         columns: Path | None = None,
         sheet: str | None = None,
         rows: str | None = None,
         timeout: timedelta | None = None,
         overwrite: bool = False,
+        pics: Path | None = None,
     ) -> RunResults:
         """Checks every row of a signal list (CSV or XLSX) on the current connection.
 
@@ -82,13 +105,17 @@ class FatKeywords(LibraryComponent):
             file: The signal list, ``.csv`` or ``.xlsx``.
             output: A directory for report.html, report.xlsx, results.json, junit.xml, capture.pcap.
             commands: False: send no commands (monitoring checks only).
-            act_term: PIXIT: ACT_TERM after a command is ``required``, ``optional`` or ``never`` sent.
+            act_term: PIXIT: ACT_TERM after a command is ``required``, ``optional`` (default) or ``never`` sent.
             columns: YAML mapping of fields to the list's own headers.
-            sheet: The workbook sheet (default ``Signals``).
+            sheet: The workbook sheet (default: every sheet whose header row names the columns).
             rows: Check only these rows (``2-40,55``, or text in the name); the others are skipped.
             timeout: Wait for confirmations and return reports (a row's ``timeout`` wins).
             overwrite: Replace the report of an earlier run in ``output``; without it such a
                 report is never overwritten: the keyword fails before anything is sent, naming it.
+            pics: The RTU's PICS/PIXIT (YAML, docs/pics.md), as ``c104test fat --pics``: ACT_TERM
+                is required when it claims ``commands.act_term``; a row that needs a function it
+                does not claim (a counter: ``functions.counter_interrogation``; ``max_skew``:
+                ``functions.clock_sync``) is skipped, its reason naming the item. Not with ``act_term``.
 
         Returns:
             The results (``points``, ``unexpected``, ``counts()``).
@@ -96,6 +123,7 @@ class FatKeywords(LibraryComponent):
         Examples:
         | `Verify Point List` | ${CURDIR}/signals.csv |
         | `Verify Point List` | signals.xlsx | output=${OUTPUT DIR}/fat | act_term=required |
+        | `Verify Point List` | signals.xlsx | pics=${CURDIR}/rtu-pics.yaml |
         """
         signals = read_signal_list(file, columns=columns, sheet=sheet)
         if signals.unused:
@@ -105,7 +133,7 @@ class FatKeywords(LibraryComponent):
             only = row_selection([rows], signals.rows) if rows else None
         except ValueError as exc:
             raise ValueError(f"rows={rows}: {exc}") from None
-        options = self._options(commands, act_term, timeout)
+        options = self._options(commands, act_term, timeout, pics)
         options.only = only
         return self._verify(signals, options, output, overwrite)
 
@@ -176,4 +204,4 @@ class FatKeywords(LibraryComponent):
                  "return_value": return_value, "restore": "yes" if restore else "",
                  "interrogation": "" if interrogation else "no"}
         signals = from_table([list(cells), [str(v) for v in cells.values()]], file="Verify Point")
-        return self._verify(signals, self._options(True, act_term, timeout), None)
+        return self._verify(signals, self._options(True, act_term or "optional", timeout), None)
