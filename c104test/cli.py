@@ -492,6 +492,8 @@ def _run_fat(args: argparse.Namespace) -> int:
         signals = read_signal_list(args.points, columns=args.columns, sheet=args.sheet)
     except SignalListError as exc:
         return fail(str(exc))
+    for label, text in signals.sheet_notes():  # a cover or a revision history left out is said, never silent
+        print(f"c104test fat: {args.points}: {label}: {text}", file=sys.stderr)
     if signals.unused:
         print(f"c104test fat: columns not checked (no field of the list; --columns maps a header to a field): "
               f"{', '.join(repr(h) for h in signals.unused)}", file=sys.stderr)

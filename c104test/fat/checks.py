@@ -135,7 +135,8 @@ _OPPOSITE_STEP = {Step.HIGHER: Step.LOWER, Step.LOWER: Step.HIGHER}
 
 
 def row_selection(texts: Iterable[str], rows: Iterable[SignalRow] | None = None) -> Callable[[SignalRow], bool]:
-    """``--only`` as a predicate: row numbers and ranges (``2-40,55``), else text in the name.
+    """``--only`` as a predicate: row numbers and ranges (``2-40,55``; in a list over several
+    sheets ``Bay_E01!2-40``, any case), else text in the name.
 
     With the list's ``rows``, a selection that picks none of them is a ValueError: a run that
     checks nothing would pass.
@@ -143,22 +144,29 @@ def row_selection(texts: Iterable[str], rows: Iterable[SignalRow] | None = None)
     >>> pick = row_selection(["2-3", "voltage"])
     >>> [pick(SignalRow(n, name, 47, n, Type.M_SP_NA_1, None, None, ())) for n, name in ((2, "a"), (4, "Voltage"), (5, "b"))]
     [True, True, False]
+    >>> pick = row_selection(["bay_e01!3-4"])
+    >>> [pick(SignalRow(r, "a", 47, 1, Type.M_SP_NA_1, None, None, ())) for r in ("Bay_E01!3", "Bay_E02!3", 3)]
+    [True, False, False]
     """
-    numbers: set[int] = set()
+    numbers: set[int | str] = set()
     words: list[str] = []
     texts = [str(t) for t in texts]
     for text in texts:
         for part in (p.strip() for p in text.split(",") if p.strip()):
-            low, dash, high = part.partition("-")
+            sheet, bang, rows_part = part.rpartition("!")
+            low, dash, high = rows_part.partition("-")
             if low.strip().isdigit() and (not dash or high.strip().isdigit()):
                 if int(high or low) < int(low):
-                    raise ValueError(f"row range {part!r} runs backwards: write {high.strip()}-{low.strip()}")
-                numbers.update(range(int(low), int(high or low) + 1))
+                    raise ValueError(f"row range {part!r} runs backwards: write {bang and sheet + bang}"
+                                     f"{high.strip()}-{low.strip()}")
+                span = range(int(low), int(high or low) + 1)
+                numbers.update(f"{sheet.strip().lower()}!{n}" for n in span) if bang else numbers.update(span)
             else:
                 words.append(part.lower())
 
     def pick(row: SignalRow) -> bool:
-        return row.row in numbers or any(w in row.name.lower() for w in words)
+        ref = row.row.lower() if isinstance(row.row, str) else row.row
+        return ref in numbers or any(w in row.name.lower() for w in words)
 
     if rows is not None:
         listed = list(rows)

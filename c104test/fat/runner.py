@@ -67,7 +67,7 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
-def load_state(directory: Path, signals: SignalList) -> tuple[str, dict[int, ItemResult], list[dict[str, str]]]:
+def load_state(directory: Path, signals: SignalList) -> tuple[str, dict[int | str, ItemResult], list[dict[str, str]]]:
     """The start time, the finished rows and the earlier captures of an interrupted run."""
     path = directory / STATE_FILE
     if not path.is_file():
@@ -195,7 +195,7 @@ async def run_fat(
             on_result(item)
 
     run = RunResults(rtu or f"{host}:{port}", signals.path, signals.sha256, started, tool=f"c104test {__version__}",
-                     witnesses=tuple(witnesses))
+                     witnesses=tuple(witnesses), notes=signals.sheet_notes())
     # the caller's timeout bounds the STARTDT con too (else the link's t1, 15 s by default)
     connect = {"command_timeout": options.timeout, "start_timeout": options.timeout, **(connect_options or {})}
     conn = ClientConnection(host, port, **connect)
@@ -263,7 +263,7 @@ def _nothing_left(directory: Path, signals: SignalList, options: FatOptions, sta
         written = "the reports in it are unchanged"
     except ValueError:
         earlier = finish(RunResults(rtu, signals.path, signals.sha256, started, tool=f"c104test {__version__}",
-                                    witnesses=witnesses, captures=captures),
+                                    witnesses=witnesses, captures=captures, notes=signals.sheet_notes()),
                          [options.done.get(r.row) or _not_checked(r, options) for r in signals.rows], [])
         earlier.notes.append(("unexpected points", "not known: the run was cut short before it wrote its reports"))
         write_fat_reports(earlier, signals, directory)
@@ -322,7 +322,8 @@ def unchecked_message(run: RunResults, limit: int = 10) -> str:
 
 def new_results(signals: SignalList, rtu: str, witnesses: tuple[str, ...] = ()) -> RunResults:
     """An empty ``RunResults`` for a run that starts now."""
-    return RunResults(rtu, signals.path, signals.sha256, _now(), tool=f"c104test {__version__}", witnesses=witnesses)
+    return RunResults(rtu, signals.path, signals.sha256, _now(), tool=f"c104test {__version__}", witnesses=witnesses,
+                      notes=signals.sheet_notes())
 
 
 def finish(run: RunResults, results: list[ItemResult], unexpected: list[dict[str, Any]]) -> RunResults:

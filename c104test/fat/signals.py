@@ -125,9 +125,10 @@ class SignalListError(C104TestError):
 
 @dataclass(frozen=True, slots=True)
 class SignalRow:
-    """One checked row; ``cells`` keeps the row as written, for the signed report."""
+    """One checked row; ``cells`` keeps the row as written, for the signed report. ``row`` is the
+    row's number in its file or sheet; in a list spread over several sheets, ``'Bay_E01!12'``."""
 
-    row: int
+    row: int | str
     name: str
     common_address: int
     io_address: int
@@ -186,6 +187,20 @@ class SignalList:
     #: headers of columns that are no field (kept in the report, never checked): an expected
     #: value under a header c104test does not know would go unchecked, so the CLI names them
     unused: tuple[str, ...] = ()
+    #: a workbook read sheet by sheet: the sheets read (their rows are 'Sheet!12'), and the
+    #: sheets left out, each with why ('Cover: no header row naming name, common_address, ...')
+    sheets: tuple[str, ...] = ()
+    skipped_sheets: tuple[str, ...] = ()
+
+    def sheet_notes(self) -> list[tuple[str, str]]:
+        """What the console, the log and the report say of the sheets: read, and left out with why
+        (nothing for a CSV, or a workbook of one sheet)."""
+        notes = []
+        if len(self.sheets) > 1 or self.skipped_sheets:
+            notes.append(("sheets read", ", ".join(self.sheets)))
+        if self.skipped_sheets:
+            notes.append(("sheets skipped", "; ".join(self.skipped_sheets)))
+        return notes
 
 
 def _norm(text: str) -> str:
@@ -205,11 +220,20 @@ class _Reader:
     """Turns header + rows of text into SignalRows, collecting every problem."""
 
     def __init__(self, file: str, sheet: str | None, mapping: Mapping[str, str], letters: bool,
-                 decimal_comma: bool = False, delimiter: str | None = None) -> None:
+                 decimal_comma: bool = False, delimiter: str | None = None, *,
+                 seen: dict[tuple[int, int], int | str] | None = None, prefix: str = "") -> None:
         self.file, self.sheet, self.letters, self.decimal_comma = file, sheet, letters, decimal_comma
         self.delimiter = delimiter  # a CSV's separator: a row with more cells than the header is misread
         self.mapping = {_norm(k): v for k, v in mapping.items()}
         self.problems: list[Problem] = []
+        # one sheet of several: rows are 'Sheet!12', a (CA, IOA) is unique across the sheets
+        # (``seen`` is shared), and the list as a whole is judged by its reader (workbook)
+        self.seen: dict[tuple[int, int], int | str] = {} if seen is None else seen
+        self.prefix = prefix
+
+    def ref(self, number: int) -> int | str:
+        """The row as every message and report names it: 12, or 'Bay_E01!12' for one sheet of several."""
+        return f"{self.prefix}{number}" if self.prefix else number
 
     def problem(self, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(self.file, self.sheet, row, column, message))
@@ -292,7 +316,7 @@ class _Reader:
         if any(p.row == header_row for p in self.problems):
             return []
         out: list[SignalRow] = []
-        seen: dict[tuple[int, int], int] = {}
+        seen = self.seen
         for number, cells in body:
             cells = [("" if c is None else str(c)) for c in cells] + [""] * (len(headers) - len(cells))
             if not any(c.strip() for c in cells) or _comment(cells, columns):
@@ -318,17 +342,22 @@ class _Reader:
                              f"duplicate IOA {row.io_address} of CA {row.common_address}: row {seen[row.key]} lists it "
                              f"already{again}")
                 continue
-            seen[row.key] = number
+            seen[row.key] = self.ref(number)
             out.append(row)
-        # a run that checks nothing would pass: a list without points (all filtered out, or
-        # commented) or with every row skipped is refused, as --only that selects no row is
+        if not self.prefix:
+            self.nothing_to_check(out, header_row)
+        return out
+
+    def nothing_to_check(self, out: list[SignalRow], header_row: int | None) -> None:
+        """A run that checks nothing would pass: a list without points (all filtered out, or
+        commented) or with every row skipped is refused, as --only that selects no row is."""
         if not self.problems and not out:
-            self.problem(None, None, f"no point rows below the header (row {header_row}): a run would check nothing "
+            below = f"below the header (row {header_row})" if header_row is not None else "below the headers of the sheets"
+            self.problem(None, None, f"no point rows {below}: a run would check nothing "
                          "and pass; fill in the points (a row starting with # is a comment)")
         elif not self.problems and all(r.skip for r in out):
             self.problem(None, None, f"every row ({len(out)}) has skip set: a run would check nothing and pass; "
                          "clear skip on the rows to check")
-        return out
 
     def split_value(self, number: int, headers: list[str], columns: dict[str, int], cells: list[str]) -> bool:
         """A CSV row with more cells than its header: an unquoted separator inside a value (a decimal
@@ -499,7 +528,7 @@ class _Reader:
                              "write the return report's value in return_value")
                 return None
         return SignalRow(
-            number, cell("name"), values["common_address"], values["io_address"], point_type,
+            self.ref(number), cell("name"), values["common_address"], values["io_address"], point_type,
             values["expected"], values["quality"], values["groups"], command_ioa, command_type, command_value,
             select, return_ioa if return_ioa is not None or no_return else (values["io_address"] if command_ioa else None),
             return_value, timeout, restore, skip, max_skew, tuple(cells), interrogation,
@@ -582,7 +611,7 @@ class _Reader:
             self.command_problem(number, headers, columns, command_type, ioa or 1, value, select)
         if len(self.problems) > before or command_type is None or ca is None or ioa is None:
             return None
-        return SignalRow(number, cell("name"), ca, ioa, command_type, None, QualityExpectation(frozenset()), (), ioa,
+        return SignalRow(self.ref(number), cell("name"), ca, ioa, command_type, None, QualityExpectation(frozenset()), (), ioa,
                          command_type, value, select, return_ioa, return_value, timeout, restore, skip, None,
                          tuple(cells), interrogation=False)
 

@@ -8,6 +8,7 @@ a formula its computed value (one never computed is named, not read as empty), a
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,14 @@ from typing import Any
 from .merged_cells import fill_merged, merged_ranges
 from .signals import (
     _BY_FIELD,
+    _HEADER_SEARCH,
+    COLUMNS,
     COLUMNS_SHEET,
     SIGNAL_SHEET,
     Problem,
     SignalList,
     SignalListError,
+    SignalRow,
     _letter,
     _no_field,
     _norm,
@@ -31,6 +35,9 @@ __all__ = ["read_workbook"]
 
 
 def read_workbook(path: Path, data: bytes, sheet: str | None, mapping: dict[str, str]) -> SignalList:
+    """The list of a workbook: the sheet named ``sheet``; by default every sheet whose header row
+    names the required columns (one sheet per bay), the others (a cover, a revision history) left
+    out and named in ``skipped_sheets``. Rows of a list over several sheets are 'Bay_E01!12'."""
     import openpyxl
 
     try:
@@ -50,31 +57,98 @@ def read_workbook(path: Path, data: bytes, sheet: str | None, mapping: dict[str,
                 mapping[str(cells[0])] = str(cells[1])
             if wrong:
                 raise SignalListError(wrong)
-        wanted = sheet or SIGNAL_SHEET
-        # 'signals', 'Signals ' as the workbook spells it: the sheet the user means, not an error
-        wanted = next((n for n in book.sheetnames if n.strip().lower() == wanted.strip().lower()), wanted)
-        if wanted not in book.sheetnames:
-            if sheet is None and len([n for n in book.sheetnames if n != COLUMNS_SHEET]) == 1:
-                wanted = next(n for n in book.sheetnames if n != COLUMNS_SHEET)
-            else:
+        if sheet is not None:
+            # 'signals', 'Signals ' as the workbook spells it: the sheet the user means, not an error
+            wanted = next((n for n in book.sheetnames if n.strip().lower() == sheet.strip().lower()), sheet)
+            if wanted not in book.sheetnames:
                 raise SignalListError([Problem(str(path), None, None, None,
                                                f"no sheet named {wanted!r}; the workbook has "
                                                f"{', '.join(repr(n) for n in book.sheetnames)} (choose one with --sheet)")])
-        raw = list(book[wanted].iter_rows(values_only=True))
-        table = [["" if c is None else _cell_text(c) for c in r] for r in raw]
+            names = [wanted]
+        else:
+            names = [n for n in book.sheetnames if n != COLUMNS_SHEET]
+        raws = {name: list(book[name].iter_rows(values_only=True)) for name in names}
     finally:
         book.close()
-    fill_merged(table, merged_ranges(data, wanted))  # a CA merged over a bay's rows is every row's CA
-    if not any(any(c.strip() for c in r) for r in table):
-        raise SignalListError([Problem(str(path), wanted, None, None, "the sheet is empty: it needs a header row")])
-    uncomputed = _uncomputed_formulas(path, data, wanted, raw)
-    if uncomputed:
-        raise SignalListError(uncomputed)
-    reader = _Reader(str(path), wanted, mapping, letters=True)
-    headers, rows = reader.read(table)
-    if reader.problems:
-        raise SignalListError(reader.problems)
-    return SignalList(str(path), wanted, tuple(headers), tuple(rows), _sha256(data), reader.unused(headers))
+    tables: dict[str, list[list[str]]] = {}
+    for name in names:
+        tables[name] = [["" if c is None else _cell_text(c) for c in r] for r in raws[name]]
+        fill_merged(tables[name], merged_ranges(data, name))  # a CA merged over a bay's rows is every row's CA
+    read, skipped = (names, ()) if sheet is not None else _list_sheets(path, tables, mapping)
+    several = len(read) > 1
+    problems: list[Problem] = []
+    for name in read:
+        if not any(any(c.strip() for c in r) for r in tables[name]):
+            problems.append(Problem(str(path), name, None, None, "the sheet is empty: it needs a header row"))
+        else:
+            problems += _uncomputed_formulas(path, data, name, raws[name])
+    if problems:
+        raise SignalListError(problems)
+    seen: dict[tuple[int, int], int | str] = {}
+    headers: list[str] = []
+    rows: list[SignalRow] = []
+    unused: list[str] = []
+    for name in read:
+        reader = _Reader(str(path), name, mapping, letters=True, seen=seen, prefix=f"{name}!" if several else "")
+        sheet_headers, sheet_rows = reader.read(tables[name])
+        problems += reader.problems
+        if not headers:
+            headers = sheet_headers
+        elif [_norm(h) for h in sheet_headers] != [_norm(h) for h in headers]:
+            headers, sheet_rows = _aligned(headers, sheet_headers, sheet_rows)
+        rows += sheet_rows
+        unused += [h for h in reader.unused(sheet_headers) if h not in unused]
+    if several and not problems:
+        whole = _Reader(str(path), None, mapping, letters=True)
+        whole.nothing_to_check(rows, None)
+        problems += whole.problems
+    if problems:
+        raise SignalListError(problems)
+    return SignalList(str(path), None if several else read[0], tuple(headers), tuple(rows), _sha256(data),
+                      tuple(unused), tuple(read), skipped)
+
+
+def _list_sheets(path: Path, tables: dict[str, list[list[str]]], mapping: dict[str, str]) -> tuple[list[str], tuple[str, ...]]:
+    """The sheets that hold the list (a header row naming every required column in their first
+    rows) and the others, each with why. With none, the sheet ``Signals`` (any case) or the only
+    sheet is read, so that its missing columns are named; else the workbook is refused."""
+    probe = _Reader(str(path), None, mapping, letters=True)
+    required = sum(c.required for c in COLUMNS)
+    fields = ", ".join(probe.header_names(c)[0] for c in COLUMNS if c.required)
+    found = [n for n, table in tables.items()
+             if any(probe.required_found(r) == required for r in table[:_HEADER_SEARCH])]
+    if not found:
+        fallback = next((n for n in tables if n.strip().lower() == SIGNAL_SHEET.lower()), None)
+        if fallback is None and len(tables) == 1:
+            fallback = next(iter(tables))
+        if fallback is None:
+            shown = ", ".join(repr(n) for n in tables) or "no sheet"
+            raise SignalListError([Problem(str(path), None, None, None,
+                                           f"no sheet has a header row naming the columns {fields} (in its first "
+                                           f"{_HEADER_SEARCH} rows); the workbook has {shown} (choose one with --sheet, "
+                                           "or map your headers with a column mapping)")])
+        found = [fallback]
+    skipped = tuple(
+        f"{n}: " + ("empty" if not any(any(c.strip() for c in r) for r in table) else
+                    f"no header row naming the columns {fields}")
+        for n, table in tables.items() if n not in found)
+    return found, skipped
+
+
+def _aligned(headers: list[str], other: list[str], rows: list[SignalRow]) -> tuple[list[str], list[SignalRow]]:
+    """Rows of a sheet whose columns stand in another order (or has more of them) than the first
+    sheet's: their cells under the first sheet's headers, new headers appended, for the report."""
+    merged = list(headers)
+    for h in other:
+        if str(h).strip() and _norm(h) not in {_norm(m) for m in merged}:
+            merged.append(h)
+    where = {_norm(h): i for i, h in enumerate(other) if str(h).strip()}
+    out = []
+    for row in rows:
+        cells = [row.cells[where[_norm(h)]] if _norm(h) in where and where[_norm(h)] < len(row.cells) else ""
+                 for h in merged]
+        out.append(dataclasses.replace(row, cells=tuple(cells)))
+    return merged, out
 
 
 def _uncomputed_formulas(path: Path, data: bytes, sheet: str, values: list[tuple[Any, ...]]) -> list[Problem]:

@@ -126,6 +126,8 @@ class FatKeywords(LibraryComponent):
         | `Verify Point List` | signals.xlsx | pics=${CURDIR}/rtu-pics.yaml |
         """
         signals = read_signal_list(file, columns=columns, sheet=sheet)
+        for label, text in signals.sheet_notes():
+            logger.info(f"{file}: {label}: {text}")
         if signals.unused:
             logger.warn(f"{file}: columns not checked (no field of the list; columns= maps a header to a field): "
                         + ", ".join(repr(h) for h in signals.unused))

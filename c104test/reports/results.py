@@ -36,7 +36,7 @@ class Frame:
 class ItemResult:
     """The verdict on one row of the list (or one case), with what was expected and seen."""
 
-    row: int
+    row: int | str  # a list over several sheets: "Bay_E01!12"
     common_address: int | None
     io_address: int | None
     name: str

@@ -204,7 +204,7 @@ def write_xlsx(run: RunResults, path: str | Path, table: Table | None = None) ->
                        ("verdict", _verdict(run)), *((("interrupted", run.interrupted),) if run.interrupted else ()),
                        *run.counts().items(),
                        ("unexpected", len(run.unexpected)),
-                       *((f"capture {c['file']} sha256", c["sha256"]) for c in run.captures)):
+                       *((f"capture {c['file']} sha256", c["sha256"]) for c in run.captures), *run.notes):
         summary.append([key, _as_written(summary, value)])
     summary.append([])
     summary.append(["witness", "signature", "date"])

@@ -113,7 +113,8 @@ def test_xlsx_without_a_matching_sheet(tmp_path: Path) -> None:
     book.active.title = "Sheet1"
     book.create_sheet("Notes")
     book.save(tmp_path / "l.xlsx")
-    with pytest.raises(SignalListError, match=r"no sheet named 'Signals'; the workbook has 'Sheet1', 'Notes'"):
+    with pytest.raises(SignalListError, match=r"no sheet has a header row naming the columns name, common_address, "
+                                              r"io_address, type \(in its first 20 rows\); the workbook has 'Sheet1', 'Notes'"):
         read_signal_list(tmp_path / "l.xlsx")
     with pytest.raises(SignalListError, match=r"no sheet named 'Points'"):
         read_signal_list(tmp_path / "l.xlsx", sheet="Points")
