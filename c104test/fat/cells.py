@@ -18,14 +18,9 @@ from .columns import _NO, _SELECT_WORDS, _TIME_UNITS, _YES
 __all__: list[str] = []  # the reader's (signals) helpers, not an API
 
 
-#: In a list separated by semicolons (Excel's CSV where the comma is the decimal sign) a comma
-#: between digits of these cells is a decimal comma: ``230,5 +- 0,5`` is ``230.5 +- 0.5``.
+#: Cells that hold numbers (values, tolerances, ranges, times): in a list whose decimal sign is the
+#: comma they go through ``rules.with_decimal_point``, so ``230,5 +- 0,5`` is ``230.5 +- 0.5``.
 _DECIMAL_FIELDS = frozenset({"expected_value", "command_value", "return_value", "timeout", "max_skew"})
-_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
-#: ``12.345`` in such a list: a thousands separator (a German spreadsheet's) as likely as a decimal point.
-_THOUSANDS_POINT = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:\.\d{3})+(?![\d.,])")
-#: ``1.234,5``: with both signs the point separates thousands, without doubt.
-_GROUPED_DECIMAL = re.compile(r"(?<![\d.,])([1-9]\d{0,2}(?:\.\d{3})+),(\d+)(?![\d.,])")
 
 #: A number with a unit after it (``230 kV``, ``50 Hz +- 0.1``, ``12 °C``): the unit is named as the problem.
 _WITH_UNIT = re.compile(r"^[-+]?\d[\d.,]*(\s*\+-\s*[\d.,]+%?)?\s*[A-Za-z°µΩ%/²³]+\s*(\+-\s*[\d.,]+%?)?$")

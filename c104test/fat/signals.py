@@ -31,20 +31,19 @@ from ..rules import (
     Expected,
     QualityExpectation,
     ValueRange,
+    decimal_sign_shown,
     expectation,
     interrogated,
     parse_value,
     type_class,
+    with_decimal_point,
 )
 from ..rules.addresses import common_address, io_address
 from ..rules.typeclasses import classify
 from .cells import (
     _DATE_CELL,
     _DATE_HINT,
-    _DECIMAL_COMMA,
     _DECIMAL_FIELDS,
-    _GROUPED_DECIMAL,
-    _THOUSANDS_POINT,
     _UNIT_HINT,
     _VALUE_FIELDS,
     _WITH_UNIT,
@@ -220,9 +219,15 @@ class _Reader:
     """Turns header + rows of text into SignalRows, collecting every problem."""
 
     def __init__(self, file: str, sheet: str | None, mapping: Mapping[str, str], letters: bool,
-                 decimal_comma: bool = False, delimiter: str | None = None, *,
-                 seen: dict[tuple[int, int], int | str] | None = None, prefix: str = "") -> None:
-        self.file, self.sheet, self.letters, self.decimal_comma = file, sheet, letters, decimal_comma
+                 decimal: str | None = ".", delimiter: str | None = None, *,
+                 seen: dict[tuple[int, int], int | str] | None = None, prefix: str = "",
+                 numbers: frozenset[tuple[int, int]] = frozenset()) -> None:
+        self.file, self.sheet, self.letters = file, sheet, letters
+        # the decimal sign of the list's numbers: '.', ',' (a list separated by semicolons), or
+        # None: told by the numbers themselves (a tab-separated list, a workbook's text cells)
+        self.decimal = decimal
+        self.decimal_why = "in a list separated by semicolons the comma is the decimal sign"
+        self.numbers = numbers  # (row, column) of a workbook's number cells: no text to read a sign from
         self.delimiter = delimiter  # a CSV's separator: a row with more cells than the header is misread
         self.mapping = {_norm(k): v for k, v in mapping.items()}
         self.problems: list[Problem] = []
@@ -315,6 +320,9 @@ class _Reader:
         columns = self.locate(headers, header_row)
         if any(p.row == header_row for p in self.problems):
             return []
+        body = list(body)
+        if self.decimal is None and not self.decide_decimal(headers, columns, body):
+            return []
         out: list[SignalRow] = []
         seen = self.seen
         for number, cells in body:
@@ -348,6 +356,33 @@ class _Reader:
             self.nothing_to_check(out, header_row)
         return out
 
+    def decide_decimal(self, headers: list[str], columns: dict[str, int], body: list[tuple[int, list[str]]]) -> bool:
+        """The decimal sign of a list that does not say (tab-separated, a workbook's text cells):
+        the comma when a number shows it beyond doubt (``12,5``, ``1.234,5``; rules.decimal_sign)
+        and none shows the point, else the point. Both shown is a guess: refused naming a cell of
+        each (False), so no number is read with the wrong sign."""
+        found: dict[str, tuple[int, str, str]] = {}
+        for number, cells in body:
+            for name in sorted(_DECIMAL_FIELDS):
+                at = columns.get(name)
+                if at is None or at >= len(cells) or (number, at) in self.numbers:
+                    continue
+                sign = decimal_sign_shown(str(cells[at]))
+                if sign is not None and sign not in found:
+                    found[sign] = (number, self.where(headers, at), str(cells[at]).strip())
+        if len(found) == 2:
+            (row, column, text), (other_row, other_column, other) = found[","], found["."]
+            self.problem(row, column, f"{text!r} has a decimal comma, but row {self.ref(other_row)}, column "
+                         f"{other_column} has a decimal point ({other!r}): which sign separates the decimals of this "
+                         "list is a guess; write every number with one of them")
+            return False
+        self.decimal = "," if "," in found else "."
+        if "," in found:
+            row, column, text = found[","]
+            self.decimal_why = (f"in this list the comma is the decimal sign (row {self.ref(row)}, column {column}: "
+                                f"{text!r})")
+        return True
+
     def nothing_to_check(self, out: list[SignalRow], header_row: int | None) -> None:
         """A run that checks nothing would pass: a list without points (all filtered out, or
         commented) or with every row skipped is refused, as --only that selects no row is."""
@@ -364,7 +399,7 @@ class _Reader:
         comma, ``231,5``, in a comma-separated list) shifts every cell after it, and each shifted cell
         would be reported under the wrong column. Reports the row once, naming the value that was
         split when joining two cells again makes a clean row; True when it did."""
-        probe = _Reader(self.file, self.sheet, {}, self.letters, self.decimal_comma)
+        probe = _Reader(self.file, self.sheet, {}, self.letters, self.decimal)
         probe.mapping = self.mapping
         extra = [c for c in cells[len(headers):] if c.strip()]
         if not extra and probe.row(number, headers, columns, cells) is not None and not probe.problems:
@@ -374,7 +409,7 @@ class _Reader:
             if not (re.search(r"\d$", cells[i]) and re.match(r"\d", cells[i + 1])):
                 continue
             joined = f"{cells[i]}{self.delimiter}{cells[i + 1]}"
-            probe = _Reader(self.file, self.sheet, {}, self.letters, decimal_comma=True)
+            probe = _Reader(self.file, self.sheet, {}, self.letters, decimal=",")
             probe.mapping = self.mapping
             if probe.row(number, headers, columns, [*cells[:i], joined, *cells[i + 2:]]) and not probe.problems:
                 point = joined.replace(self.delimiter, ".") if self.delimiter == "," else joined
@@ -391,12 +426,18 @@ class _Reader:
         number_row = number
         before = len(self.problems)
 
+        def localized(name: str) -> bool:
+            """A number cell written with the list's decimal comma (a workbook's number cell has none)."""
+            return self.decimal == "," and name in _DECIMAL_FIELDS and (number, columns.get(name)) not in self.numbers
+
         def cell(name: str) -> str:
             text = cells[columns[name]].strip() if name in columns else ""
-            if self.decimal_comma and name in _DECIMAL_FIELDS:
-                # 1.234,5: both signs, so the point separates thousands (1234.5); each end of a range
-                text = "..".join(_DECIMAL_COMMA.sub(".", _GROUPED_DECIMAL.sub(lambda m: m[1].replace(".", "") + "," + m[2],
-                                                                              part)) for part in text.split(".."))
+            if text and localized(name):
+                # 230,5 +- 0,5 as the rules write it (230.5 +- 0.5): the rules then read it
+                try:
+                    text = with_decimal_point(text, ",")
+                except ValueError:
+                    pass  # parse() names it
             return text
 
         def parse(name: str, convert: Any) -> Any:
@@ -404,15 +445,12 @@ class _Reader:
             if not text:
                 return None
             raw = cells[columns[name]].strip()
-            grouped = next((m for part in raw.split("..") if (m := _THOUSANDS_POINT.search(part))), None) \
-                if self.decimal_comma and name in _VALUE_FIELDS else None
-            if grouped:  # '12.345' where the comma is the decimal sign: twelve thousand, or twelve?
-                digits = grouped[0]
-                self.problem(number_row, self.where(headers, columns[name]),
-                             f"{raw!r}: in a list separated by semicolons the comma is the decimal sign, so the point "
-                             f"in {digits} may separate thousands; write {digits.replace('.', '')} "
-                             f"(or {digits.replace('.', ',')} for a decimal)")
-                return None
+            if localized(name):
+                try:
+                    with_decimal_point(raw, ",")
+                except ValueError as exc:  # '12.345' where the comma is the decimal sign: twelve thousand, or twelve?
+                    self.problem(number_row, self.where(headers, columns[name]), f"{raw!r}: {self.decimal_why}, so {exc}")
+                    return None
             try:
                 return convert(text)
             except ValueError as exc:
@@ -684,7 +722,9 @@ def parse_csv_text(text: str, *, file: str = "<csv>", mapping: Mapping[str, str]
     table = tables[delimiter]
     if not any(any(c.strip() for c in r) for r in table):
         raise SignalListError([Problem(file, None, None, None, "the file is empty: it needs a header row")])
-    reader = _Reader(file, None, mapping or {}, letters=False, decimal_comma=delimiter == ";", delimiter=delimiter)
+    # ';': Excel's CSV where the comma is the decimal sign; ',': the point; a tab: as the numbers show
+    decimal = {";": ",", ",": "."}.get(delimiter)
+    reader = _Reader(file, None, mapping or {}, letters=False, decimal=decimal, delimiter=delimiter)
     headers, rows = reader.read(table)
     if reader.problems:
         raise SignalListError(reader.problems)

@@ -89,7 +89,11 @@ def read_workbook(path: Path, data: bytes, sheet: str | None, mapping: dict[str,
     rows: list[SignalRow] = []
     unused: list[str] = []
     for name in read:
-        reader = _Reader(str(path), name, mapping, letters=True, seen=seen, prefix=f"{name}!" if several else "")
+        # the decimal sign as the text cells show it (a German list's '230,5 +- 0,5'); number cells have none
+        numbers = frozenset((i, j) for i, r in enumerate(raws[name], 1) for j, c in enumerate(r)
+                            if isinstance(c, int | float) and not isinstance(c, bool))
+        reader = _Reader(str(path), name, mapping, letters=True, decimal=None, seen=seen,
+                         prefix=f"{name}!" if several else "", numbers=numbers)
         sheet_headers, sheet_rows = reader.read(tables[name])
         problems += reader.problems
         if not headers:

@@ -8,6 +8,7 @@ API call these, so the same text gets the same verdict everywhere. ``rules`` may
 - :mod:`.values`: values per value class, ranges, and whether a reported value matches
 - :mod:`.ranges`: ``min..max`` for numeric classes
 - :mod:`.tolerance`: ``+-``, ``+/-``, ``±``, percent, and the one default tolerance
+- :mod:`.decimal_sign`: numbers written with a decimal comma (``230,5``), in the rules' notation
 - :mod:`.quality`: the quality-flag table and quality expressions (exact, or ``contains``)
 - :mod:`.qualifiers`: a step position's transient bit, a counter's sequence number and flags
 - :mod:`.hexdump`: octets in hex (spaces, colons, dashes, ``0x``, several pieces)
@@ -17,6 +18,7 @@ API call these, so the same text gets the same verdict everywhere. ``rules`` may
 """
 
 from .addresses import common_address, io_address, originator_address
+from .decimal_sign import DECIMAL_SIGNS, decimal_sign_shown, with_decimal_point
 from .hexdump import format_hex, parse_hex
 from .names import did_you_mean, lookup
 from .qualifiers import Qualifiers, split_qualifiers
@@ -44,6 +46,7 @@ from .values import (
 )
 
 __all__ = [
+    "DECIMAL_SIGNS",
     "DEFAULT",
     "FLAGS",
     "Expected",
@@ -55,6 +58,7 @@ __all__ = [
     "class_of",
     "classify",
     "common_address",
+    "decimal_sign_shown",
     "did_you_mean",
     "expectation",
     "flags_of",
@@ -79,5 +83,6 @@ __all__ = [
     "type_class",
     "types_of",
     "value_for",
+    "with_decimal_point",
     "within_default",
 ]
