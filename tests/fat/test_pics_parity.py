@@ -1,4 +1,4 @@
-"""One list and one PICS through the three front ends: ``c104test fat --pics``, Robot's
+"""One list (a workbook with a sheet per bay) and one PICS through the three front ends: ``c104test fat --pics``, Robot's
 ``Verify Point List pics=`` and the Gherkin step after ``Given the PICS "file"`` reach the same
 verdicts with the same words. The PICS claims ACT_TERM (the simulated RTU sends none) and no
 counter interrogation (the counter's row is not checked, naming the item)."""
@@ -13,6 +13,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from c104test.cli import main
@@ -31,10 +32,28 @@ stations:
       - {io_address: 500, type: C_SC_NA_1, return_io_address: 100}
 """
 PICS = "rtu: {common_addresses: [47]}\ncommands: {act_term: true}\n"
-LIST = ("name,common_address,io_address,type,expected_value,command_io_address,command_type,command_value,timeout\n"
-        "Breaker Q0,47,100,M_SP_NA_1,ON,500,C_SC_NA_1,ON,0.5\n"
-        "Energy import,47,400,M_IT_NA_1,12345,,,,\n"
-        "Busbar voltage,47,301,M_ME_NC_1,231 +- 0.2,,,,\n")
+#: the list: a cover sheet, then one sheet per bay (rows named 'Bay_E01!2' in every front end)
+BAYS = {
+    "Bay_E01": [["Breaker Q0", 47, 100, "M_SP_NA_1", "ON", 500, "C_SC_NA_1", "ON", 0.5],
+                ["Energy import", 47, 400, "M_IT_NA_1", "12345", None, None, None, None]],
+    "Bay_E02": [["Busbar voltage", 47, 301, "M_ME_NC_1", "231 +- 0.2", None, None, None, None]],
+}
+HEADER = ["name", "common_address", "io_address", "type", "expected_value", "command_io_address", "command_type",
+          "command_value", "timeout"]
+
+
+def _workbook(path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "Cover"
+    book.active.append(["Signal list RTU 7", "revision B"])
+    for name, rows in BAYS.items():
+        sheet = book.create_sheet(name)
+        sheet.append(HEADER)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+
+
 ROBOT = """\
 *** Settings ***
 Library    c104test.keywords.IEC104Library    timeout=2s    common_address=47
@@ -43,7 +62,7 @@ Library    c104test.keywords.IEC104Library    timeout=2s    common_address=47
 List With PICS
     ${port} =    Start Simulated RTU    profile=${CURDIR}/rtu.yaml
     Connect To RTU    127.0.0.1    ${port}
-    Verify Point List    ${CURDIR}/l.csv    output=${CURDIR}/robot-report    pics=${CURDIR}/pics.yaml
+    Verify Point List    ${CURDIR}/l.xlsx    output=${CURDIR}/robot-report    pics=${CURDIR}/pics.yaml
     [Teardown]    Run Keywords    Close All RTU Connections    AND    Stop Simulated RTU
 """
 FEATURE = """\
@@ -52,16 +71,16 @@ Feature: FAT with a PICS
     Given the PICS "pics.yaml"
     And a connection to the RTU
     And data transfer is started
-    Then the RTU matches the point list "l.csv"
+    Then the RTU matches the point list "l.xlsx"
 """
 
 #: what every front end must say, row by row (the wait's length cut off)
 EXPECTED = {
-    ("2", "fail", "C_SC_NA_1 ON to IOA 500: no ACT_TERM for C_SC_NA_1 IOA 500 CA 47"),
-    ("3", "skipped", "not checked: n/a: a counter is read by the counter interrogation (C_CI_NA_1), which the PICS "
+    ("Bay_E01!2", "fail", "C_SC_NA_1 ON to IOA 500: no ACT_TERM for C_SC_NA_1 IOA 500 CA 47"),
+    ("Bay_E01!3", "skipped", "not checked: n/a: a counter is read by the counter interrogation (C_CI_NA_1), which the PICS "
      "does not claim (PICS functions.counter_interrogation is not in the file: not claimed (optional; "
      "'counter_interrogation: true' in its section claims it))"),
-    ("4", "fail", "value 230.5, expected 231 ± 0.2"),
+    ("Bay_E02!2", "fail", "value 230.5, expected 231 ± 0.2"),
 }
 
 
@@ -86,13 +105,13 @@ def _from_messages(text: str) -> set[tuple[str, str, str]]:
 def _write(folder: Path) -> None:
     (folder / "rtu.yaml").write_text(PROFILE, encoding="utf-8")
     (folder / "pics.yaml").write_text(PICS, encoding="utf-8")
-    (folder / "l.csv").write_text(LIST, encoding="utf-8")
+    _workbook(folder / "l.xlsx")
 
 
 def test_cli_robot_and_gherkin_read_the_pics_alike(tmp_path: Path, pytester: pytest.Pytester,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     _write(tmp_path)
-    code = main(["fat", "--simulate", str(tmp_path / "rtu.yaml"), "--points", str(tmp_path / "l.csv"),
+    code = main(["fat", "--simulate", str(tmp_path / "rtu.yaml"), "--points", str(tmp_path / "l.xlsx"),
                  "--pics", str(tmp_path / "pics.yaml"), "--timeout", "2", "--output", str(tmp_path / "out")])
     captured = capsys.readouterr()
     cli = captured.out + captured.err
