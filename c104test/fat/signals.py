@@ -346,6 +346,9 @@ class _Reader:
             if row.key in seen:
                 again = ("; a second command of the point gets a row of its own: its type and io_address the "
                          f"command's, its return_io_address {row.io_address}") if row.has_command and not row.is_command else ""
+                if self.prefix and not str(seen[row.key]).startswith(self.prefix):
+                    again += ("; every sheet whose header row names the columns is read, and a point is listed on "
+                              "one of them (or read one sheet with --sheet)")
                 self.problem(number, self.where(headers, columns["io_address"]),
                              f"duplicate IOA {row.io_address} of CA {row.common_address}: row {seen[row.key]} lists it "
                              f"already{again}")

@@ -68,7 +68,8 @@ def test_a_point_listed_on_two_sheets_names_both_places(tmp_path: Path) -> None:
     with pytest.raises(SignalListError) as info:
         read_signal_list(bay_workbook(tmp_path / "l.xlsx", e02_first_ioa=200))
     assert str(info.value) == (f"{tmp_path / 'l.xlsx'}, sheet Bay_E02, row 2, column A 'IOA': duplicate IOA 200 of "
-                               "CA 47: row Bay_E01!4 lists it already")
+                               "CA 47: row Bay_E01!4 lists it already; every sheet whose header row names the "
+                               "columns is read, and a point is listed on one of them (or read one sheet with --sheet)")
 
 
 def test_a_bad_cell_on_any_sheet_is_refused_with_its_sheet(tmp_path: Path) -> None:
