@@ -409,7 +409,7 @@ def _add_fat(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--jobs", "-j", type=_positive, default=4, help="with --fleet: RTUs checked at once (default 4)")
     parser.add_argument("--template", metavar="FILE", help="write a template signal list (.csv or .xlsx) and exit")
     parser.add_argument("--columns", metavar="FILE", help="YAML mapping 'field: header as written' for other headers")
-    parser.add_argument("--sheet", metavar="NAME", help="the workbook sheet with the list (default Signals)")
+    parser.add_argument("--sheet", metavar="NAME", help="the workbook sheet with the list (default: every sheet whose header row names the columns)")
     parser.add_argument("--output", "-o", default="fat-report", metavar="DIR", help="report directory (default ./fat-report)")
     parser.add_argument("--only", action="append", default=[], metavar="ROWS",
                         help="check only these rows: 2-40,55 (row numbers) or text in the name; repeatable")

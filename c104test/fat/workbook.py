@@ -113,14 +113,16 @@ def read_workbook(path: Path, data: bytes, sheet: str | None, mapping: dict[str,
 
 
 def _list_sheets(path: Path, tables: dict[str, list[list[str]]], mapping: dict[str, str]) -> tuple[list[str], tuple[str, ...]]:
-    """The sheets that hold the list (a header row naming every required column in their first
-    rows) and the others, each with why. With none, the sheet ``Signals`` (any case) or the only
+    """The sheets that hold the list (a header row naming every required column, or all but one,
+    in their first rows) and the others, each with why. With none, the sheet ``Signals`` (any case) or the only
     sheet is read, so that its missing columns are named; else the workbook is refused."""
     probe = _Reader(str(path), None, mapping, letters=True)
     required = sum(c.required for c in COLUMNS)
     fields = ", ".join(probe.header_names(c)[0] for c in COLUMNS if c.required)
+    # a header that lacks one required column is a bay's header with a typo, not a cover: read, so
+    # that the missing column is named (skipped, the bay's points would go unchecked)
     found = [n for n, table in tables.items()
-             if any(probe.required_found(r) == required for r in table[:_HEADER_SEARCH])]
+             if any(probe.required_found(r) >= required - 1 for r in table[:_HEADER_SEARCH])]
     if not found:
         fallback = next((n for n in tables if n.strip().lower() == SIGNAL_SHEET.lower()), None)
         if fallback is None and len(tables) == 1:

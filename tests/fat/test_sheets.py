@@ -73,10 +73,17 @@ def test_a_point_listed_on_two_sheets_names_both_places(tmp_path: Path) -> None:
 
 
 def test_a_bad_cell_on_any_sheet_is_refused_with_its_sheet(tmp_path: Path) -> None:
-    """Every sheet is checked before anything is sent: an unreadable row never becomes a pass."""
+    """Every sheet is checked before anything is sent: an unreadable row never becomes a pass,
+    and a bay whose header misses one column is refused, not skipped with its points unchecked."""
     with pytest.raises(SignalListError) as info:
         read_signal_list(bay_workbook(tmp_path / "l.xlsx", e02_voltage="230 kV"))
     assert str(info.value).startswith(f"{tmp_path / 'l.xlsx'}, sheet Bay_E02, row 3, column E 'Expected Value': ")
+    book = openpyxl.load_workbook(bay_workbook(tmp_path / "l.xlsx"))
+    book["Bay_E02"]["A1"] = "Adress"
+    book.save(tmp_path / "l.xlsx")
+    with pytest.raises(SignalListError) as info:
+        read_signal_list(tmp_path / "l.xlsx")
+    assert str(info.value).startswith(f"{tmp_path / 'l.xlsx'}, sheet Bay_E02, row 1: missing column 'io_address' ")
 
 
 def test_fat_over_the_bays_names_each_row_with_its_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
