@@ -64,6 +64,11 @@ List With PICS
     Connect To RTU    127.0.0.1    ${port}
     Verify Point List    ${CURDIR}/l.xlsx    output=${CURDIR}/robot-report    pics=${CURDIR}/pics.yaml
     [Teardown]    Run Keywords    Close All RTU Connections    AND    Stop Simulated RTU
+PICS With The Link Of A Slow RTU
+    ${port} =    Start Simulated RTU    profile=${CURDIR}/rtu.yaml
+    Connect To RTU    127.0.0.1    ${port}
+    Verify Point List    ${CURDIR}/l.xlsx    rows=bay_e01!3    pics=${CURDIR}/slow.yaml
+    [Teardown]    Run Keywords    Close All RTU Connections    AND    Stop Simulated RTU
 """
 FEATURE = """\
 Feature: FAT with a PICS
@@ -105,6 +110,7 @@ def _from_messages(text: str) -> set[tuple[str, str, str]]:
 def _write(folder: Path) -> None:
     (folder / "rtu.yaml").write_text(PROFILE, encoding="utf-8")
     (folder / "pics.yaml").write_text(PICS, encoding="utf-8")
+    (folder / "slow.yaml").write_text(PICS + "link: {k: 6, t1: 3, t2: 1}\n", encoding="utf-8")
     _workbook(folder / "l.xlsx")
 
 
@@ -123,9 +129,15 @@ def test_cli_robot_and_gherkin_read_the_pics_alike(tmp_path: Path, pytester: pyt
     subprocess.run([sys.executable, "-m", "robot", "--output", "output.xml", "--report", "NONE", "--log", "NONE",
                     "--console", "none", "fat.robot"], cwd=tmp_path, timeout=120, check=False, env=env)
     root = ET.parse(tmp_path / "output.xml").getroot()
-    status = next(root.iter("test")).find("status")
+    first, slow = root.iter("test")
+    status = first.find("status")
     assert status is not None and status.get("status") == "FAIL"
-    robot = (status.text or "") + "\n" + "\n".join(m.text or "" for m in root.iter("msg") if m.get("level") == "WARN")
+    robot = (status.text or "") + "\n" + "\n".join(m.text or "" for m in first.iter("msg") if m.get("level") == "WARN")
+    # the connection is open already: a PICS whose k and t1 need earlier acknowledgements says so
+    warned = [m.text or "" for m in slow.iter("msg") if m.get("level") == "WARN"]
+    assert any(w.endswith("slow.yaml: the RTU's k 6, t1 3 need acknowledgements after at most 4 I-frames and within "
+                          "1.5 s; the connection uses w 8 and t2 10 s (Connect To RTU w=4 t2=1.5)") for w in warned), warned
+    assert slow.find("status").get("status") == "PASS"  # type: ignore[union-attr]  # rows=: the counter, n/a
     assert _from_messages(robot) == EXPECTED == _from_results(tmp_path / "robot-report" / "results.json"), robot
 
     features = pytester.path / "features"
