@@ -160,7 +160,10 @@ def row_selection(texts: Iterable[str], rows: Iterable[SignalRow] | None = None)
                     raise ValueError(f"row range {part!r} runs backwards: write {bang and sheet + bang}"
                                      f"{high.strip()}-{low.strip()}")
                 span = range(int(low), int(high or low) + 1)
-                numbers.update(f"{sheet.strip().lower()}!{n}" for n in span) if bang else numbers.update(span)
+                if bang:  # a row of one sheet of several: 'Bay_E01!12', as the list's rows are named
+                    numbers.update(f"{sheet.strip().lower()}!{n}" for n in span)
+                else:
+                    numbers.update(span)
             else:
                 words.append(part.lower())
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["COLUMNS", "EVENTS_ONLY", "NO_RETURN", "TEMPLATE_ROWS", "Column"]
+__all__ = ["COLUMNS", "COLUMNS_SHEET", "EVENTS_ONLY", "NO_RETURN", "SIGNAL_SHEET", "TEMPLATE_ROWS", "Column"]
+
+#: The workbook's sheets of the template: the list, and the mapping of fields to headers.
+SIGNAL_SHEET = "Signals"
+COLUMNS_SHEET = "Columns"
 
 
 @dataclass(frozen=True, slots=True)

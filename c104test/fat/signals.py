@@ -64,9 +64,10 @@ from .columns import (
     COLUMNS,
     EVENTS_ONLY,
     NO_RETURN,
-    TEMPLATE_ROWS,
     Column,
 )
+from .file_kinds import decode_csv, file_kind
+from .template import write_template
 
 __all__ = [
     "COLUMNS",
@@ -83,8 +84,6 @@ __all__ = [
     "write_template",
 ]
 
-SIGNAL_SHEET = "Signals"
-COLUMNS_SHEET = "Columns"
 
 
 #: Rows searched for the header: a title, the RTU's name or a blank row may come first.
@@ -754,7 +753,7 @@ def read_signal_list(path: str | Path, *, columns: str | Path | None = None, she
     except OSError as exc:
         raise SignalListError([Problem(str(path), None, None, None, f"cannot read: {exc.strerror or exc}")]) from None
     mapping = _mapping_file(columns)
-    kind = _file_kind(data)
+    kind = file_kind(data)
     if kind == "zip" and b"mimetype" in data[:100] and b"opendocument.spreadsheet" in data[:200]:
         raise SignalListError([Problem(str(path), None, None, None, "an OpenDocument spreadsheet (.ods): save it "
                                        "as .xlsx or CSV (LibreOffice: File > Save As)")])
@@ -775,55 +774,3 @@ def read_signal_list(path: str | Path, *, columns: str | Path | None = None, she
         return parse_csv_text(decode_csv(data), file=str(path), mapping=mapping, sha256=_sha256(data))
     except csv.Error as exc:
         raise SignalListError([Problem(str(path), None, None, None, f"not readable as CSV: {exc}")]) from None
-
-
-def _file_kind(data: bytes) -> str:
-    """What the octets are, whatever the file's name says: zip (XLSX, ODS), ole2 (legacy .xls),
-    binary (a NUL octet in the first 8 KiB), else text."""
-    if data.startswith(b"PK\x03\x04"):
-        return "zip"
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole2"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "text"  # UTF-16, as Excel saves 'Unicode text'
-    return "binary" if b"\x00" in data[:8192] else "text"
-
-
-def decode_csv(data: bytes) -> str:
-    """The text of a CSV file: UTF-8 (with or without BOM), UTF-16 with its BOM (Excel's 'Unicode
-    text', tab-separated), else Windows-1252 as Excel writes it."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def write_template(path: str | Path) -> None:
-    """Write the template signal list (CSV or XLSX by suffix) with the demo RTU's rows."""
-    path = Path(path)
-    headers = [c.header for c in COLUMNS]
-    rows = [[r.get(c.field, "") for c in COLUMNS] for r in TEMPLATE_ROWS]
-    if path.suffix.lower() == ".xlsx":
-        import openpyxl
-        from openpyxl.comments import Comment
-
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.title = SIGNAL_SHEET
-        sheet.append(headers)
-        for cell, column in zip(sheet[1], COLUMNS, strict=True):
-            cell.comment = Comment(column.help + (" (required)" if column.required else ""), "c104test")
-        for row in rows:
-            sheet.append(row)
-        mapping = book.create_sheet(COLUMNS_SHEET)
-        mapping.append(["field", "header"])
-        for column in COLUMNS:
-            mapping.append([column.field, column.header])
-        book.save(path)
-        return
-    with open(path, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        writer.writerows(rows)

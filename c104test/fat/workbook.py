@@ -13,13 +13,11 @@ import io
 from pathlib import Path
 from typing import Any
 
+from .columns import COLUMNS, COLUMNS_SHEET, SIGNAL_SHEET
 from .merged_cells import fill_merged, merged_ranges
 from .signals import (
     _BY_FIELD,
     _HEADER_SEARCH,
-    COLUMNS,
-    COLUMNS_SHEET,
-    SIGNAL_SHEET,
     Problem,
     SignalList,
     SignalListError,
