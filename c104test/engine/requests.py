@@ -117,11 +117,14 @@ class StationRequests:
         if not 0 <= rqt <= 63:
             raise ValueError(f"counter request qualifier {rqt} outside 0..63")
         reply_cot = 37 if rqt in (0, 5) else 37 + rqt
+        # a read is answered with COT 37-41 only: a spontaneous counter report inside it is an
+        # event, not part of the answer; after a freeze the frozen values may come spontaneously
+        causes = (reply_cot,) if Frz(freeze) is Frz.READ else (reply_cot, int(Cot.SPONTANEOUS))
         asdu = self._asdu(Type.C_CI_NA_1, common_address, CounterInterrogation(0, QCC(rqt, Frz(freeze))), cot)
         return Request(
             asdu,
             wait_termination=True,
-            collect=lambda a: int(a.cot) in (reply_cot, int(Cot.SPONTANEOUS)) and a.type in PROCESS_TYPES,
+            collect=lambda a: int(a.cot) in causes and a.type in PROCESS_TYPES,
         )
 
     async def clock_sync(
