@@ -6,7 +6,8 @@ another thread) share this one rule, so both end a command on exactly the same f
 
 Matching: same type, same IOA, same CA (any CA for the broadcast address), COT 7, 9 or 10, or one
 of the negative mirrors 44-47; only frames received after the command was journalled count (a
-report that arrived before it is not its answer). For a process command an ACT_TERM that
+report that arrived before it is not its answer). A procedure sent to the broadcast address ends
+when every station that confirmed it (each with its own CA) has terminated it. For a process command an ACT_TERM that
 overtakes the ACT_CON waits for it (c104 may send them so); for the other procedures an ACT_TERM
 without ACT_CON ends the wait, unconfirmed.
 
@@ -72,7 +73,7 @@ class AwaitedCommand:
 
     __slots__ = (
         "asdu", "brought", "collect", "confirmation", "confirmed", "cursor", "early", "ioa",
-        "is_read", "mode", "outcome", "process", "started", "stray", "unterminated",
+        "is_read", "mode", "open_stations", "outcome", "process", "started", "stray", "unterminated",
     )
 
     def __init__(
@@ -100,6 +101,8 @@ class AwaitedCommand:
         self.early: Asdu | None = None
         self.unterminated = False
         self.outcome: CommandResult | None = None  # once decided (by feed or scan)
+        # the broadcast address: the CAs that confirmed and have not terminated yet
+        self.open_stations: set[int] = set()
 
     def scan(self, journal: Journal, now: float, until: int | None = None) -> CommandResult | None:
         """Take what the journal received since the last look (up to index ``until`` when given: the
@@ -184,6 +187,8 @@ class AwaitedCommand:
                 self.confirmation = got
             if got.negative or cot in _MIRRORS:
                 return result(asdu, got, None, brought, self.started, now)
+            if ca == BROADCAST_CA and cot == _ACTIVATION_CON:
+                self.open_stations.add(got.common_address)
             if is_read:
                 return None  # a lenient RTU confirms a read; the value still follows
             if mode is None or cot == _DEACTIVATION_CON:
@@ -200,6 +205,12 @@ class AwaitedCommand:
             if self.confirmation is None and self.process:
                 self.early = got  # before the ACT_CON (c104 may send it so): wait for that
                 return None
+            if ca == BROADCAST_CA and mode is not None:
+                # each station answers the broadcast address with its own ACT_CON ... ACT_TERM:
+                # the procedure ends when every station that confirmed has terminated
+                self.open_stations.discard(got.common_address)
+                if self.open_stations:
+                    return None
             problem = None if mode is None else termination_problem(asdu, got, mode)
             return result(asdu, self.confirmation, got, brought, self.started, now, problem=problem)
         return None
