@@ -141,6 +141,7 @@ Feature: Acceptance of the demo RTU
     # Not @c104-peer: c104 sends no ACT_TERM, so a command "with ACT_TERM" (the PIXIT says the
     # RTU terminates it) fails there after the timeout.
     Scenario: The RTU terminates a command where the PIXIT says it does
+      Given the PIXIT of the RTU claims act_term
       When I send a double command OFF to IOA 502 with ACT_TERM
       Then the command is confirmed
       And the command is terminated

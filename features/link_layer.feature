@@ -12,6 +12,7 @@ Feature: Link layer of the RTU (IEC 60870-5-104 APCI)
     And no message arrives within 1 second
 
   Scenario: STARTDT is confirmed and the RTU reports its initialisation
+    Given the PIXIT of the RTU claims end_of_initialisation
     When I start data transfer
     Then I receive STARTDT con
     And data transfer is started

@@ -141,7 +141,8 @@ OPTIONS = (
         "--rtu-act-term",
         "WHEN",
         "Whether the RTU terminates process commands with ACT_TERM (PIXIT): optional (default: a "
-        "positive ACT_CON confirms, an ACT_TERM that arrives is checked), required or never.",
+        "positive ACT_CON confirms, an ACT_TERM that arrives is checked), required or never. "
+        "Without it, never where the RTU's profile says pixit.act_term: false.",
         _act_term,
     ),
     Option(
@@ -197,6 +198,7 @@ class C104Config:
     timeout: float = DEFAULT_TIMEOUT
     journal_size: int | None = None  # octets per connection; None: the process-wide budget
     act_term: str = "optional"
+    act_term_given: bool = False
     tls: Any = None  # engine.tls.TlsOptions when an --rtu-tls option is given
 
     @property
@@ -217,6 +219,7 @@ class C104Config:
             timeout=config.getoption("c104_timeout") or DEFAULT_TIMEOUT,
             journal_size=config.getoption("c104_journal_size", None),
             act_term=config.getoption("rtu_act_term") or "optional",
+            act_term_given=config.getoption("rtu_act_term") is not None,
             tls=_tls(config),
         )
 
@@ -336,6 +339,30 @@ class C104Context:
         )
 
     @property
+    def pixit(self) -> Any:
+        """The PIXIT of the RTU under test, where a profile says it (None: not known). The running
+        simulator's first, then --rtu-profile (with --rtu-host: the real RTU's own profile), then
+        the profile a Given step declared."""
+        from c104test.engine.profile import load_profile
+
+        if self.simulator is not None:
+            return self.simulator.profile.pixit
+        if self.config.profile is not None:
+            return load_profile(self.config.profile).pixit
+        if self.declared_profile is not None:
+            return self.declared_profile.pixit
+        return None
+
+    @property
+    def act_term(self) -> str:
+        """ACT_TERM of process commands: --rtu-act-term, else "never" where the PIXIT says the
+        RTU sends none (``pixit.act_term: false``), else "optional"."""
+        if self.config.act_term_given:
+            return self.config.act_term
+        pixit = self.pixit
+        return "never" if pixit is not None and not pixit.act_term else self.config.act_term
+
+    @property
     def feature_dir(self) -> Path | None:
         return self._request.node.stash.get(_FEATURE_DIR_KEY, None)
 
@@ -385,7 +412,7 @@ class C104Context:
 
         connection = RtuConnection.open(
             host, DEFAULT_PORT if port is None else port, timeout=self.timeout,
-            start_data_transfer=start_data_transfer, journal_size=self.config.journal_size, act_term=self.config.act_term,
+            start_data_transfer=start_data_transfer, journal_size=self.config.journal_size, act_term=self.act_term,
             start_timeout=self.timeout,
             transport=tls_transport(self.config.tls, server=False),
         )

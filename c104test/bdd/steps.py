@@ -125,6 +125,28 @@ def demo_rtu_is_running(c104_context: C104Context) -> None:
         c104_context.declared_profile = demo_profile()  # its first station is the default CA
 
 
+@step("Given", r"the PIXIT of the RTU claims (?P<item>[a-z_]+)")
+def pixit_claims(c104_context: C104Context, item: str) -> None:
+    """the PIXIT of the RTU claims <item>
+
+    The scenario checks behaviour that the standard leaves to the RTU (a yes/no item of the
+    profile's ``pixit``, docs/profile.md, such as ``end_of_initialisation`` or ``act_term``). It is
+    skipped as not applicable when the RTU's profile (the simulated one, or --rtu-profile) says no;
+    with no profile the RTU is taken to claim it, and the scenario runs.
+
+    Examples:
+        Given the PIXIT of the RTU claims end_of_initialisation
+    """
+    from c104test.engine.profile import Pixit
+
+    if not isinstance(getattr(Pixit(), item, None), bool):
+        flags = ", ".join(sorted(name for name in Pixit.__dataclass_fields__ if isinstance(getattr(Pixit(), name), bool)))
+        raise StepUsageError(f"{item!r} is not a yes/no PIXIT item; one of: {flags}")
+    pixit = c104_context.pixit
+    if pixit is not None and not getattr(pixit, item):
+        pytest.skip(f"n/a: the RTU's PIXIT does not claim {item} (pixit.{item}: false)")
+
+
 @step("Given", r'a simulated RTU from profile "(?P<path>[^"]+)"')
 def simulated_rtu_from_profile(c104_context: C104Context, path: str) -> None:
     """a simulated RTU from profile "<file>"
@@ -537,7 +559,9 @@ def command_is_confirmed_negatively(c104_last_result: CommandResult | None) -> N
 def command_is_terminated(c104_context: C104Context, c104_last_result: CommandResult | None, seconds: str | None) -> None:
     """the command is terminated [within <n> seconds]
 
-    The RTU terminated the last command (ACT_TERM), now or within the time.
+    The RTU terminated the last command (ACT_TERM), now or within the time. Where the RTU's PIXIT
+    says it terminates no process command (--rtu-act-term never, or pixit.act_term: false in its
+    profile), its positive ACT_CON completes a process command and this step checks that only.
 
     Examples:
         Then the command is terminated
@@ -551,6 +575,13 @@ def command_is_terminated(c104_context: C104Context, c104_last_result: CommandRe
         return
     if result.positive is False:
         raise StepFailed(f"{result.type.name} to IOA {result.io_address} was refused, so it cannot terminate: {_confirmation_text(result)}")
+    from c104test.protocol.commands import COMMAND_TYPES
+
+    if c104_context.act_term == "never" and result.type in COMMAND_TYPES:
+        # the RTU's PIXIT: its positive ACT_CON completes a process command (an ACT_TERM that
+        # came anyway fails the connection's next command, engine.confirmation); the scenario
+        # goes on, so its later steps still put the points back
+        return
     broadcast = result.common_address in (0, 0xFFFF)
     flt = MessageFilter(
         type=result.type,
@@ -561,7 +592,9 @@ def command_is_terminated(c104_context: C104Context, c104_last_result: CommandRe
     try:
         require_connection(c104_context).expect_message(flt, timeout=step_timeout(c104_context, seconds), since=c104_context.mark)
     except ExpectationFailed as exc:
-        raise StepFailed(f"{result.type.name} to IOA {result.io_address} was not terminated: {exc}") from None
+        hint = ("; if the RTU never terminates commands (its PIXIT), say so with --rtu-act-term never "
+                "or pixit.act_term: false in --rtu-profile")
+        raise StepFailed(f"{result.type.name} to IOA {result.io_address} was not terminated: {exc}{hint}") from None
 
 
 @step("Then", r"the interrogation is confirmed and terminated")

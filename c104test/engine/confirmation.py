@@ -73,7 +73,8 @@ class AwaitedCommand:
 
     __slots__ = (
         "asdu", "brought", "collect", "confirmation", "confirmed", "cursor", "early", "ioa",
-        "is_read", "mode", "open_stations", "outcome", "process", "started", "stray", "unterminated",
+        "is_read", "mode", "open_stations", "other_station", "outcome", "process", "started", "stray",
+        "unterminated",
     )
 
     def __init__(
@@ -103,6 +104,7 @@ class AwaitedCommand:
         self.outcome: CommandResult | None = None  # once decided (by feed or scan)
         # the broadcast address: the CAs that confirmed and have not terminated yet
         self.open_stations: set[int] = set()
+        self.other_station: Asdu | UnknownAsdu | None = None  # this answer, but from another CA
 
     def scan(self, journal: Journal, now: float, until: int | None = None) -> CommandResult | None:
         """Take what the journal received since the last look (up to index ``until`` when given: the
@@ -175,6 +177,8 @@ class AwaitedCommand:
             return None
         ca = asdu.common_address
         if not (ca == 0 or ca == BROADCAST_CA) and got.common_address != ca:
+            if self.other_station is None and got.objects and got.objects[0].io_address == self.ioa:
+                self.other_station = got  # named if the wait times out: the RTU's wrong CA
             return None
         if got.objects and got.objects[0].io_address != self.ioa:
             return None
@@ -220,6 +224,10 @@ class AwaitedCommand:
         ours the RTU had not taken or acknowledged by then (``Session.stall``), if anything."""
         what = "ACT_TERM" if self.confirmation is not None else "ACT_CON"
         other = "" if self.stray is None else " (an ACT_TERM with another object arrived)"
+        if self.other_station is not None:
+            got = self.other_station
+            cause = got.cot.name if isinstance(got.cot, Cot) else f"COT {int(got.cot)}"
+            other += f" (the RTU answered with CA {got.common_address} instead: {cause})"
         also = f"; {stall}" if stall else ""
         return CommandTimeout(
             f"no {what} for {command_name(self.asdu)} within {timeout:g} s{other}{also}; last frames:\n{journal.explain(8)}"
