@@ -150,6 +150,7 @@ ZOO: dict[str, ZooRtu] = {
         ZooRtu("no_act_term", _pixit(act_term=False), note="no ACT_TERM after commands (lib60870)"),
         ZooRtu("no_ei", _pixit(end_of_initialisation=False), note="no M_EI_NA_1 at start"),
         ZooRtu("k8_w4", _link(k=8, w=4), note="k=8, w=4"),
+        ZooRtu("w1", _link(w=1), note="acknowledges every I-frame at once (w=1)"),
         ZooRtu("two_stations", _second_station, note="CA 47 and CA 48"),
         ZooRtu("invalid_point", _invalid_point, note="point 100 IV, NT"),
     )

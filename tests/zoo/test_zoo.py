@@ -14,6 +14,7 @@ Bugs these runs found (each test below fails without its fix):
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -79,6 +80,7 @@ CONFORMANT_CASES = {
     "no_act_term": "A21 A22 A27 A28",
     "no_ei": "A01 L02",
     "k8_w4": "L11 L12 L13",
+    "w1": "L11 L12 A02",
     "two_stations": "A02 A05 A41",
     "invalid_point": "A02 A16",
 }
@@ -133,6 +135,26 @@ def test_the_features_pass_against_a_conformant_rtu_of_many_differences(tmp_path
     assert "n/a: the RTU's PIXIT does not claim act_term" in done.stdout
 
 
+def test_the_conformance_command_passes_a_conformant_rtu_of_many_differences(tmp_path: Path) -> None:
+    """``c104test conformance`` with the RTU's PICS file: every case its differences touch passes,
+    A01 (no M_EI_NA_1 claimed) is n/a naming the PICS item."""
+    rtus = [ZOO[n] for n in ("sq1_gi", "event_in_gi", "no_act_term", "no_ei", "k8_w4", "two_stations")]
+    combined = ZooRtu("combined", change=lambda p: _changed(p, rtus), faults=tuple(f for r in rtus for f in r.faults))
+    pics = tmp_path / "pics.yaml"
+    pics.write_text(pics_from_profile(combined.profile(CONFORMANCE)), encoding="utf-8")
+    with serve(combined, CONFORMANCE) as port:
+        done = subprocess.run(
+            [sys.executable, "-m", "c104test", "conformance", f"127.0.0.1:{port}", "--pics", str(pics),
+             "--cases", "A01,A02,A05,A08,A21,A22,A41,L11", "--output", str(tmp_path / "out")],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    document = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    verdicts = {c["id"]: (c["verdict"], c["reason"]) for c in document["cases"]}
+    assert verdicts.pop("A01") == ("n/a", "PICS functions.end_of_initialisation is False: not claimed")
+    assert {v for v, _ in verdicts.values()} == {"pass"} and len(verdicts) == 7, verdicts
+
+
 def _changed(profile, rtus):
     for rtu in rtus:
         profile = rtu.change(profile)
@@ -148,6 +170,17 @@ def test_the_monitor_shows_every_station_of_a_broadcast_interrogation() -> None:
     assert done.returncode == 0, done.stderr
     assert "C_IC_NA_1 CA 65535 IOA 0: positive, terminated, 11 objects" in done.stdout, done.stdout
     assert re.search(r"^\s*48\s+1100\s+M_SP_NA_1\s+ON", done.stdout, re.MULTILINE), done.stdout
+
+
+def test_the_monitor_shows_the_quality_the_rtu_reports() -> None:
+    with serve(ZOO["invalid_point"], DEMO) as port:
+        done = subprocess.run(
+            [sys.executable, "-m", "c104test", "monitor", f"127.0.0.1:{port}", "--once", "-c", "47", "--timeout", "5"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^\s*47\s+100\s+M_SP_NA_1\s+ON\s+IV, NT\s", done.stdout, re.MULTILINE), done.stdout
+    assert re.search(r"^\s*47\s+101\s+M_SP_NA_1\s+OFF\s+good\s", done.stdout, re.MULTILINE), done.stdout
 
 
 def test_a_broadcast_interrogation_waits_for_every_station() -> None:
