@@ -139,6 +139,11 @@ def test_the_seed_examples_are_accepted_and_called(make_client: Callable[..., An
     station.get_point(100).on_receive(callable=pt_on_receive)
     assert station.get_point(100).read() is True
     wait_until(lambda: recorded("receive"), 3, "on_receive")
+    # on_state_change, on_station_initialized and on_unexpected_message run in the callback
+    # thread (queued, as in c104): under load they may still be on their way
+    wait_until(lambda: len(recorded("state_change")) >= 3, 5, "on_state_change OPEN")
+    wait_until(lambda: recorded("station_initialized"), 5, "on_station_initialized")
+    wait_until(lambda: recorded("unexpected_message"), 5, "on_unexpected_message")
 
     for conn, data, explained in recorded("receive_raw") + recorded("send_raw"):
         assert conn is connection and isinstance(data, bytes) and isinstance(explained, str)
