@@ -49,6 +49,7 @@ _UMC_BY_OUTCOME = (
     ("UNKNOWN_TYPE_ID mirror", Umc.UNKNOWN_TYPE_ID),
     ("UNKNOWN_COT mirror", Umc.UNKNOWN_COT),
     ("UNKNOWN_CA mirror", Umc.UNKNOWN_CA),
+    ("is not readable", Umc.INVALID_TYPE_ID),  # a read of a counter or a command point (c104 says so)
     ("UNKNOWN_IOA mirror", Umc.UNKNOWN_IOA),
     ("has no points", Umc.UNIMPLEMENTED_GROUP),
     ("is a ", Umc.MISMATCHED_TYPE_ID),

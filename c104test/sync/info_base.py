@@ -11,7 +11,7 @@ from ..protocol.enums import (
     BinaryCounterQuality,
     Quality,
 )
-from .info_fields import _UNSET, _now, _to_quality, _to_time
+from .info_fields import _UNSET, ReadOnlyInformation, _now, _to_quality, _to_time
 
 
 class Information:
@@ -43,7 +43,7 @@ class Information:
 
     def _check_writable(self, what: str) -> None:
         if self._readonly:
-            raise ValueError(
+            raise ReadOnlyInformation(
                 f"{type(self).__name__} is read-only (it was received): cannot set {what}"
             )
 

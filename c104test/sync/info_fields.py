@@ -35,6 +35,12 @@ class WrongValueType(ValueError, TypeError):
     = 5`` on a single point) and TypeError for some, so scripts catch either; both catch this."""
 
 
+class ReadOnlyInformation(ValueError, AttributeError):
+    """A received Information (or a point holding one) changed: c104 raises AttributeError for a
+    field (``info.on = True``: the property has no setter) and ValueError for ``point.value``
+    ("Information is read-only!"), so scripts catch either; both catch this."""
+
+
 def _to_bool(value: Any) -> bool:
     if value is True or value is False:
         return value

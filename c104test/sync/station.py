@@ -15,6 +15,7 @@ from ..protocol.enums import CommandMode, Cot, Type
 from ..protocol.objects import InformationObject
 from .callbacks import call_safely, check_callback
 from .info_conversion import received_info
+from .info_fields import ReadOnlyInformation
 from .information import INFO_CLASS, Information, default_info, fit_time_tag, object_from_info
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ class Point(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register(), not abstr
     with the data it came from, so a read never returns an older value than it saw.
     """
 
-    __slots__ = ("_cache", "_command_mode", "_data", "_info_class", "_io_address", "_on_receive",
+    __slots__ = ("_auto", "_cache", "_command_mode", "_data", "_info_class", "_io_address", "_on_receive",
                  "_sent", "_station", "_type")
 
     def __init__(self, station: Station, io_address: int, type_id: Type, mode: CommandMode) -> None:
@@ -166,6 +167,8 @@ class Point(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register(), not abstr
         self._cache: tuple[tuple[InformationObject, _dt.datetime], Information] | None = None
         self._command_mode = mode
         self._on_receive: Callable[..., Any] | None = None
+        #: Made for a received object, not by the script (c104 lets a script change those values)
+        self._auto = False
         #: The last direct command sent, ((info, its slots, cause, its type, CA, OA) or None, its
         #: Asdu, its octets): the same command again (a script that repeats ``transmit()``) is not
         #: built and encoded again.
@@ -189,6 +192,7 @@ class Point(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register(), not abstr
         point._command_mode = CommandMode.DIRECT
         point._on_receive = None
         point._sent = None
+        point._auto = True
         return point
 
     def __repr__(self) -> str:
@@ -237,7 +241,11 @@ class Point(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register(), not abstr
     def _writable(self) -> Information:
         data = self._data
         if type(data) is tuple or data.is_readonly:  # type: ignore[union-attr]
-            # a received info: start a fresh one carrying the new value
+            if not self._auto:  # as in c104: a received value is the RTU's, not the script's
+                raise ReadOnlyInformation(
+                    f"Information is read-only! {self._type.name} point {self._io_address} holds a received "
+                    "value; assign point.info to replace it")
+            # a point c104 made for a received object: c104 lets a script change it
             data = self._data = default_info(self._type)
         return data  # type: ignore[return-value]
 

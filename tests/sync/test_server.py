@@ -476,3 +476,29 @@ def test_slow_callback_does_not_stall_t2_or_testfr(server: Any) -> None:
     assert got["testfr"] < 0.5, got  # answered while the callback sleeps
     assert 0.9 < got["s"] < 2.0, got  # the t2 acknowledgement on time, long before the ACT_CON
     assert got["actcon"] >= 2.9, got  # the ACT_CON after the callback
+
+
+def test_a_global_interrogation_returns_after_every_stations_data(server: Any, client: Any) -> None:
+    """The Server confirms every station first, then sends each station's data and ACT_TERM:
+    the client returned at the first ACT_TERM, before the other stations' data (a script that
+    listed ``connection.stations`` right after it missed stations). It now counts ACT_CON/ACT_TERM
+    pairs, as c104 does, and returns when the last station has terminated."""
+    for ca in range(1, 6):
+        point = server.add_station(common_address=ca).add_point(io_address=ca * 10, type=c104.Type.M_ME_NB_1)
+        point.value = c104.Int16(ca)
+    server.start()
+    connection = client.add_connection(HOST, server.port, init=c104.Init.NONE)
+    client.start()
+    wait_open(connection)
+    for _ in range(5):
+        assert connection.interrogation(common_address=65535)
+        assert sorted(s.common_address for s in connection.stations) == [1, 2, 3, 4, 5]
+        assert [int(s.get_point(io_address=s.common_address * 10).value) for s in connection.stations] == [1, 2, 3, 4, 5]
+        for ca in range(2, 6):
+            connection.remove_station(common_address=ca)
+    terms = [a for a in asdus_of(connection) if a.cot == c104.Cot.ACTIVATION_TERMINATION]
+    assert sorted(a.common_address for a in terms) == sorted(list(range(1, 6)) * 5)
+
+
+def asdus_of(connection: Any) -> list[Asdu]:
+    return [a for a in (e.asdu for e in connection.engine.journal.since(0)) if a is not None]
