@@ -40,6 +40,7 @@ compared when c104 is installed (in CI it must be).
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -371,3 +372,99 @@ def test_reconnect_under_c104_is_what_was_recorded() -> None:
     if not c104_available():
         pytest.skip("c104 is not installed (a test peer only)")
     c104_run_script("reconnect.py", RECONNECT_C104)
+
+
+# ---- plant: a server-heavy RTU script and a client that makes a script's mistakes ------------------
+
+PLANT_C104 = (SCRIPTS / "plant_c104.txt").read_text()
+# c104's server answers an interrogation in the time-tagged type with its time tag; c104test's
+# Server in the type without (the standard; docs/c104-differences.md)
+_PLAIN_OF = {"M_DP_TB_1": "M_DP_NA_1", "M_ST_TB_1": "M_ST_NA_1", "M_ME_TE_1": "M_ME_NB_1", "M_BO_TB_1": "M_BO_NA_1"}
+# a value of the wrong type raises WrongValueType (ValueError and TypeError; c104 one of them);
+# a received value changed raises ReadOnlyInformation (ValueError and AttributeError)
+_PLANT_RTU_ERRORS = ("value str on DP", "value bool on DP", "value float on IT", "quality on counter")
+_PLANT_CLIENT_ERRORS = {
+    "value str on SC": "ValueError|TypeError", "value Double on SC": "ValueError|TypeError",
+    "received info readonly": "ValueError|AttributeError", "set received value": "ValueError|AttributeError",
+    "set received quality": "ValueError|AttributeError",
+}
+
+
+def _rows(text: str, fix: Callable[[str, tuple[Any, ...]], tuple[Any, ...] | None]) -> str:
+    """``text`` with each ``STEP label (row)`` line's row replaced by ``fix(label, row)``
+    (None: the line is left out)."""
+    lines = []
+    for line in text.splitlines():
+        head, sep, body = line.partition(" (")
+        if line.startswith("STEP ") and sep and body.endswith(")") and " " not in head[5:].strip(" "):
+            row = fix(head[5:], ast.literal_eval("(" + body))
+            if row is None:
+                continue
+            line = f"{head} {row!r}"
+        lines.append(line + "\n")
+    return "".join(lines)
+
+
+def plant_expected_of_c104test() -> str:
+    """PLANT_C104 (c104's server, c104test's client) with c104test's Server's documented rows."""
+    def plain(label: str, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        if row[3] == "INTERROGATED_BY_STATION" and row[2] in _PLAIN_OF:
+            return (*row[:2], _PLAIN_OF[row[2]], *row[3:6], None, *row[7:])
+        return row
+    text = _rows(PLANT_C104, plain)
+    for label in _PLANT_RTU_ERRORS:
+        line = next(x for x in text.splitlines() if x.startswith(f"EVENT probe {label} !! "))
+        text = text.replace(line, f"EVENT probe {label} !! ValueError|TypeError")
+    return text
+
+
+def _c104_step_return_race(text: str) -> str:
+    """c104's server sends the return information of the step position (related_io_autoreturn
+    of C_RC_TA_1) now and then with the position before on_receive moved it (seen in 2 of 4
+    runs; docs/c104-differences.md): those two rows are left out of c104's record."""
+    return "".join(line + "\n" for line in text.splitlines() if not line.startswith("STEP return (2, 200,"))
+
+
+def test_plant_pair_under_c104test() -> None:
+    steps, events = run_pair("c104test", "plant")
+    assert steps + events == plant_expected_of_c104test()
+    # found different before: a global interrogation returned at the first station's ACT_TERM
+    # (the other stations' data after it); on_unexpected_message said UNKNOWN_IOA for a read of
+    # a counter; a received value could be changed by the script
+    assert "STEP stations [1, 2, 3]" in steps
+    assert "EVENT unexpected C_RD_NA_1 REQUEST 1 103 INVALID_TYPE_ID" in events
+    assert "STEP set received value !! ValueError|AttributeError" in steps
+    assert "STEP burst received 30 True Int16:300" in steps and "STEP wire in spontaneous 30" in steps
+
+
+def test_plant_pair_with_c104s_server_is_what_was_recorded() -> None:
+    if not c104_available():
+        pytest.skip("c104 is not installed (a test peer only)")
+    c104_run_pair("plant", _c104_step_return_race(PLANT_C104), _c104_step_return_race, client_mode="c104test")
+
+
+def test_plant_pair_with_c104s_client_is_c104tests_but_for_the_documented_rows() -> None:
+    """c104's client against c104test's Server: it refuses the return information and the read
+    answer in the time-tagged type for points the interrogation made in the plain type
+    (MISMATCHED_TYPE_ID, c104 #32, #60), and its errors are one of the two classes c104test's
+    are both of."""
+    if not c104_available():
+        pytest.skip("c104 is not installed (a test peer only)")
+
+    def c104_client(label: str, row: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        if label in ("read", "return") and row[2] in _PLAIN_OF:
+            return None
+        return row
+    expected = _rows(plant_expected_of_c104test(), c104_client)
+    mismatched = "".join(f"STEP unexpected {row!r}\n" for row in (
+        (1, 100, "M_DP_TB_1", "REQUEST", "MISMATCHED_TYPE_ID"), (1, 100, "M_DP_TB_1", "RETURN_INFO_REMOTE", "MISMATCHED_TYPE_ID"),
+        (2, 200, "M_ST_TB_1", "RETURN_INFO_REMOTE", "MISMATCHED_TYPE_ID")))
+    after = next(line for line in expected.splitlines(keepends=True) if line.startswith("STEP then set value"))
+    expected = expected.replace(after, after + mismatched)
+
+    def c104_errors(text: str) -> str:
+        for label, ours in _PLANT_CLIENT_ERRORS.items():
+            line = next(x for x in text.splitlines() if x.startswith(f"STEP {label} !! "))
+            text = text.replace(line, f"STEP {label} !! {ours}")
+        return text
+    c104_run_pair("plant", expected, c104_errors, server_mode="c104test")
