@@ -33,6 +33,15 @@ c104's record: ``rare_types_c104.txt``.
 timer (``on_timer``) that runs only while a client is active, client commands with causes other
 than ACTIVATION. c104's record: ``reconnect_c104.txt``.
 
+``plant_rtu.py`` and ``plant_client.py``: an RTU of four stations (time-tagged types, a counter,
+a cyclic point, ``on_before_read``, return information, select-and-execute, a tap changer that
+refuses at its top, ``on_connect`` honouring a remote-access lock, a burst of spontaneous reports
+from the main thread while the client interrogates, the errors a script's mistakes raise) and a
+client that takes only the stations and points it wants (``on_new_station``, ``on_new_point``),
+watches the raw frames, commands with explicit Information objects, disconnects and connects,
+and makes a script's usual mistakes. c104's record (c104's server, c104test's client):
+``plant_c104.txt``; c104's client is checked against c104test's Server.
+
 Each script runs in its own process (c104 is GPLv3). c104test's half runs once and must print
 what c104 printed, but for the rows of docs/c104-differences.md pinned here; c104's half is
 compared when c104 is installed (in CI it must be).
