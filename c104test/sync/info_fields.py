@@ -65,7 +65,9 @@ def _to_number(cls: Callable[[Any], T]) -> Callable[[Any], T]:
 
 
 def _to_float32(value: Any) -> float:
-    """An R32 value: any float (inf and NaN included) whose magnitude fits into a float32."""
+    """An R32 value: any float, inf and NaN included. A finite value beyond the float32 range
+    becomes what a float32 holds for it, as in c104: the largest float32 if it rounds to that,
+    else an infinity (``point.value = 1e39`` is ``inf``)."""
     if isinstance(value, float):
         number = value  # keep the object: a NaN read from the wire carries its bits with it
     elif isinstance(value, int | _Number) and not isinstance(value, Byte32):
@@ -73,7 +75,8 @@ def _to_float32(value: Any) -> float:
     else:
         raise WrongValueType(f"expected a float, not {value!r}")
     if math.isfinite(number) and abs(number) > _FLOAT32_MAX:
-        raise _out_of_range()
+        # round to nearest: up to half a float32 step (2**103) above the largest, that one
+        return math.copysign(_FLOAT32_MAX if abs(number) < _FLOAT32_MAX + 2.0**103 else math.inf, number)
     return number
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import struct
 import subprocess
@@ -349,6 +350,9 @@ def test_plain_values_are_accepted_and_checked() -> None:
     assert type(NormalizedInfo(1).actual) is NormalizedFloat
     assert BinaryInfo(b"\x01").blob == 1 and BinaryInfo(2).blob == 2
     assert ShortInfo(1).actual == 1.0 and type(ShortInfo(1).actual) is float
+    # beyond the float32 range: what a float32 holds, as in c104 (an infinity, or the largest)
+    assert ShortInfo(1e39).actual == math.inf and ShortInfo(-1e39).actual == -math.inf
+    assert ShortInfo(3.4028235e38).actual == 3.4028234663852886e38
     assert DoubleInfo(2).state is Double.ON
     assert ProtectionStartInfo(3).events == StartEvents.General | StartEvents.PhaseL1
     assert StatusAndChanged(0xFFFF).status == 0xFFFF
@@ -363,7 +367,6 @@ def test_plain_values_are_accepted_and_checked() -> None:
         lambda: BinaryCounterInfo(0, 32),
         lambda: NormalizedCmd(0.5, 128),
         lambda: ProtectionEventInfo(EventState.ON, 65536),
-        lambda: ShortInfo(1e39),
     ):
         with pytest.raises(IndexError, match=OUT_OF_RANGE):
             make()

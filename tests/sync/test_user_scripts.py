@@ -42,6 +42,12 @@ watches the raw frames, commands with explicit Information objects, disconnects 
 and makes a script's usual mistakes. c104's record (c104's server, c104test's client):
 ``plant_c104.txt``; c104's client is checked against c104test's Server.
 
+``extremes.py`` (one process): values at the edges of their types (normalized -1, scaled
+-32768, NaN, infinities, floats beyond the float32 range, counters at the 32-bit limits, every
+quality flag, CP56Time2a edges), and what a script changes at runtime on the server (report_ms,
+related_io_address, command_mode, a point and a station removed). c104's record:
+``extremes_c104.txt``.
+
 ``threads.py`` (one process): a gateway's poller thread reads while the main thread commands and
 another thread interrogates; a command the RTU never confirms (the command timeout) and the same
 command from a second thread meanwhile; a command the RTU script confirms later; requests sent
@@ -350,12 +356,13 @@ def test_rare_types_under_c104test() -> None:
     assert "(('elapsed_ms', 250.0),)" in got and "(('changed', 'PackedSingle(32768)'),)" in got
 
 
-def c104_run_script(script: str, expected: str) -> None:
-    """The one-process script under c104 prints ``expected`` in one of three runs: c104 2.2.1 is
-    flaky under load (seen: no STARTDT after a reconnect, the connection stays OPEN_MUTED)."""
+def c104_run_script(script: str, expected: str, normalise: Callable[[str], str] = str) -> None:
+    """The one-process script under c104 prints ``expected`` (after ``normalise``) in one of
+    three runs: c104 2.2.1 is flaky under load (seen: no STARTDT after a reconnect, the
+    connection stays OPEN_MUTED)."""
     outputs = []
     for _ in range(3):
-        outputs.append(run_script("c104", script))
+        outputs.append(normalise(run_script("c104", script)))
         if outputs[-1] == expected:
             break
     if len(outputs) > 1:
@@ -504,3 +511,34 @@ def test_threads_under_c104_is_what_was_recorded() -> None:
     if not c104_available():
         pytest.skip("c104 is not installed (a test peer only)")
     c104_run_script("threads.py", THREADS_C104)
+
+
+# ---- extremes: values at the edges of their types, runtime changes on the server ------------------
+
+EXTREMES_C104 = (SCRIPTS / "extremes_c104.txt").read_text()
+_C104_EXTREMES_RACES = ("STEP select and execute ", "STEP command to removed ", "STEP gi removed station ")
+
+
+def _c104_extremes_races(text: str) -> str:
+    """c104 2.2.1 in one process now and then fails the select-and-execute of a point whose
+    command_mode the script changed ("Cannot execute command ... without selection", 1 of 2
+    runs) and returns True for a command to a point the RTU removed and an interrogation of a
+    station it removed (its negative ACT_CON is followed by a positive COT 47 or 46 copy, about 1
+    of 2 runs each): those results are left out for c104."""
+    return "".join((line.rsplit(" ", 1)[0] + " ..." if line.startswith(_C104_EXTREMES_RACES) else line) + "\n"
+                   for line in text.splitlines())
+
+
+def test_extremes_under_c104test() -> None:
+    # c104's client swaps Carry and Adjusted of a received counter (docs/c104-differences.md)
+    expected = EXTREMES_C104.replace("{ Adjusted | Invalid }", "{ Carry | Invalid }")
+    got = run_script("c104test", "extremes.py")
+    assert got == expected
+    # found different before: a float beyond the float32 range raised IndexError (c104: inf)
+    assert "STEP float 1e+39 ('inf', " in got
+
+
+def test_extremes_under_c104_is_what_was_recorded() -> None:
+    if not c104_available():
+        pytest.skip("c104 is not installed (a test peer only)")
+    c104_run_script("extremes.py", _c104_extremes_races(EXTREMES_C104), _c104_extremes_races)
