@@ -132,16 +132,19 @@ class ServerEngine(Simulator):
                 await trio.aclose_forcefully(opened.stream)
                 return
             host = opened.peer.host
-            pending = Pending()
-            waiter = self._waiters[id(pending)] = trio.Event()
-            self.application.accept(host, pending)
-            if not pending.done:
-                await waiter.wait()
-            self._waiters.pop(id(pending), None)
-            if pending.result is False:
-                self.connections_refused += 1
-                await trio.aclose_forcefully(opened.stream)
-                return
+            # a connection the limits refuse is refused without asking the application (c104
+            # calls on_connect only below max_connections): super() refuses it and logs why
+            if self._refusal(host) is None:
+                pending = Pending()
+                waiter = self._waiters[id(pending)] = trio.Event()
+                self.application.accept(host, pending)
+                if not pending.done:
+                    await waiter.wait()
+                self._waiters.pop(id(pending), None)
+                if pending.result is False:
+                    self.connections_refused += 1
+                    await trio.aclose_forcefully(opened.stream)
+                    return
         await super()._serve_connection(opened)
 
     @property

@@ -465,13 +465,20 @@ class Connection:
         return True
 
     def unmute(self) -> bool:
-        """Send STARTDT act; True if the connection is open (the state changes on STARTDT con)."""
+        """Send STARTDT act; True if the connection is open (the state changes on STARTDT con).
+
+        Once the STARTDT con is in, the init commands run again in the background, as c104 runs
+        them after every STARTDT con (``Init.INTERROGATION``: the values that changed while muted
+        come by the interrogation)."""
         if not self.is_connected:
             return False
         try:
             self._call(self._engine.start_data_transfer, self._client._command_timeout)
         except C104TestError as exc:
             log.info("%s", exc)
+            return True
+        if self._engine.initializer is not None:
+            self._b.start_background(self._initialize, self._engine)
         return True
 
     # ---- stations ---------------------------------------------------------------------------------

@@ -210,7 +210,7 @@ with lock:
 with lock:
     frames["in"].clear()
     frames["out"].clear()
-time.sleep(2.5)
+time.sleep(1.6)
 with lock:
     step("keep-alive", sorted(set(frames["out"])), sorted(set(frames["in"])), connection.state.name)
 client.stop()
