@@ -31,7 +31,7 @@ from .information import (
     object_from_info,
 )
 from .numbers import _Number
-from .station import Point, Station
+from .station import Point, Station, check_select_mode
 
 if TYPE_CHECKING:
     from .server import Server
@@ -189,7 +189,8 @@ class ServerStation:
             points.append(PointProfile(
                 p.io_address,
                 p.type,
-                command_mode=p._command_mode,
+                # c104's add_point keeps a select-and-execute mode on a monitoring point; it means nothing
+                command_mode=p._command_mode if p.type in COMMAND_TYPES else CommandMode.DIRECT,
                 return_io_address=related.io_address if related is not None and _returns_to(p, related) else None,
             ))
         return StationProfile(self._common_address, tuple(points))
@@ -371,7 +372,7 @@ class ServerPoint:
 
     @command_mode.setter
     def command_mode(self, mode: CommandMode) -> None:
-        self._command_mode = CommandMode(mode)
+        self._command_mode = check_select_mode(self._type, mode)
         self._resync()
 
     def _resync(self) -> None:
@@ -430,7 +431,11 @@ class ServerPoint:
         cause = Cot(cause)
         if self._type in COMMAND_TYPES:
             if cause not in (Cot.ACTIVATION_CON, Cot.ACTIVATION_TERMINATION):
-                raise ValueError(f"a server's command point transmits ACTIVATION_CON or ACTIVATION_TERMINATION, not {cause.name}")
+                # c104 returns False (nothing is sent): a script may try it and go on
+                log.warning("command point %s of station %s sends nothing with %s: a server's command point "
+                            "transmits ACTIVATION_CON or ACTIVATION_TERMINATION", self._io_address,
+                            station.common_address, cause.name)
+                return False
             if self._unconfirmed is None:
                 return False
             connection, raw = self._unconfirmed

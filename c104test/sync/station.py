@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .connection import Connection
     from .message import IncomingMessage
 
-__all__ = ["Point", "Station"]
+__all__ = ["Point", "Station", "check_select_mode"]
 
 MAX_IOA = 0xFFFFFF
 # plain names for transmit(): a member looked up on its Enum costs about 0.1 us each time
@@ -141,6 +141,18 @@ class Station(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register(), not abs
         """A server's station announces its initialisation; a client's station cannot."""
         raise ValueError("signal_initialized() is for a server's station (c104test.Server); "
                          "a client receives end of initialisation through Client.on_station_initialized")
+
+
+_NO_SELECT = frozenset({Type.C_BO_NA_1, Type.C_BO_TA_1})
+
+
+def check_select_mode(type_id: Type, mode: CommandMode) -> CommandMode:
+    """The mode a script sets on a point: as c104's setter, select-and-execute only for command
+    types other than the bitstring commands (``add_point`` takes any mode, as c104's does)."""
+    mode = CommandMode(mode)
+    if mode is CommandMode.SELECT_AND_EXECUTE and (type_id not in COMMAND_TYPES or type_id in _NO_SELECT):
+        raise ValueError(f"Only control points, except for C_BO_* support select and execute mode, not {type_id.name}")
+    return mode
 
 
 class Point(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register(), not abstract)
@@ -284,7 +296,7 @@ class Point(metaclass=ABCMeta):  # noqa: B024 (ABCMeta for register(), not abstr
 
     @command_mode.setter
     def command_mode(self, mode: CommandMode) -> None:
-        self._command_mode = CommandMode(mode)
+        self._command_mode = check_select_mode(self._type, mode)
 
     @property
     def selected_by(self) -> int | None:

@@ -502,3 +502,28 @@ def test_a_global_interrogation_returns_after_every_stations_data(server: Any, c
 
 def asdus_of(connection: Any) -> list[Asdu]:
     return [a for a in (e.asdu for e in connection.engine.journal.since(0)) if a is not None]
+
+
+def test_command_mode_and_command_transmit_as_c104_takes_them(server: Any, client: Any, caplog: Any) -> None:
+    """c104's add_point keeps SELECT_AND_EXECUTE on any type, its setter refuses it for a
+    monitoring point and for C_BO_*; a server's command point transmitted with another cause
+    than ACTIVATION_CON/TERMINATION sends nothing and returns False. c104test took the setter
+    (and then ``start()`` failed on the monitoring point) and raised on the transmit."""
+    se = c104.CommandMode.SELECT_AND_EXECUTE
+    station = server.add_station(common_address=47)
+    alarm = station.add_point(io_address=1, type=c104.Type.M_SP_NA_1, command_mode=se)
+    assert alarm.command_mode is se  # kept, as in c104, and ignored
+    mask = station.add_point(io_address=2, type=c104.Type.C_BO_NA_1)
+    switch = station.add_point(io_address=3, type=c104.Type.C_SC_NA_1)
+    for point in (alarm, mask):
+        with pytest.raises(ValueError, match="Only control points"):
+            point.command_mode = se
+    switch.command_mode = se
+    assert switch.command_mode is se
+    server.start()  # failed: "command_mode is only for commands"
+    connection, client_station = connect(client, server)
+    with pytest.raises(ValueError, match="Only control points"):
+        client_station.add_point(io_address=1, type=c104.Type.M_SP_NA_1).command_mode = se
+    assert connection.interrogation(common_address=47)
+    assert switch.transmit(cause=c104.Cot.SPONTANEOUS) is False
+    assert "sends nothing with SPONTANEOUS" in caplog.text
