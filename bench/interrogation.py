@@ -205,7 +205,7 @@ def engine_part(r: int) -> None:
 API_SIZES = [("1", 1000), ("2", 5000)]
 
 
-def api_part(r: int, runs: int, rtu: str) -> list[str]:
+def api_part(r: int, runs: int, rtu: str, burns: tuple[int, ...] = ()) -> list[str]:
     """2. The same c104-API script with c104 and with c104test, alternating, against one RTU.
 
     ``rtu`` is ``c104`` (a lib60870 RTU: the issue 16 rows) or ``sim`` (a c104test simulator).
@@ -227,12 +227,17 @@ def api_part(r: int, runs: int, rtu: str) -> list[str]:
         port = server.ready(60)
         raw_runs = {ca: run_raw(port, int(ca), r, n) for ca, n in API_SIZES}
         bare: list[dict[str, Any]] = []
+        burnt: dict[int, list[dict[str, Any]]] = {}
         for _ in range(runs):
             for impl in ("c104", "c104test"):  # alternate, against drift
                 results[impl].append(api_script(impl, port, specs, r))
             if rtu == "c104":  # the bare floor between the same runs, paused between calls alike
                 bare.append(h.run_once([str(h.PEERS / "bare_interrogation.py"), "127.0.0.1", str(port), "--repeat",
                                         str(r), *stations], 100, name="bare_interrogation"))
+                for burn in burns:  # the bare floor with CPU spent per frame: what the client's work costs the RTU
+                    burnt.setdefault(burn, []).append(h.run_once(
+                        [str(h.PEERS / "bare_interrogation.py"), "127.0.0.1", str(port), "--repeat", str(r),
+                         "--burn-us", str(burn), *stations], 100, name="bare_interrogation"))
     rows = []
     notes = []
     for ca, n in API_SIZES:
@@ -265,6 +270,11 @@ def api_part(r: int, runs: int, rtu: str) -> list[str]:
             rows.append(["bare socket client, no decoding (floor)", f"{n:,}", f"{floor_bare * 1000:.1f} ms", "-", "-",
                          f"{min(x['present'] for x in calls):,}", f"{floor_bare / med['c104']:.2f}x",
                          f"{paired_bare:.2f}x", "-", "-"])
+        for burn, results_of in burnt.items():
+            calls = [call for res in results_of for call in res["stations"][ca]["runs"]]
+            med_burn = h.median([x["seconds"] for x in calls])
+            rows.append([f"bare client + {burn} us CPU per frame", f"{n:,}", f"{med_burn * 1000:.1f} ms", "-", "-",
+                         f"{min(x['present'] for x in calls):,}", f"{med_burn / med['c104']:.2f}x", "-", "-", "-"])
         for impl in ("c104", "c104test"):
             ours = impl == "c104test"
             rows.append(
@@ -372,6 +382,8 @@ def main() -> None:
     parser.add_argument("--only", choices=("engine", "api", "api-sim", "server", "facade"), action="append",
                         help="run only these parts (default: all)")
     parser.add_argument("--no-c104", action="store_true")
+    parser.add_argument("--bare-burn", default="", metavar="US,US",
+                        help="api: also the bare floor spending these microseconds of CPU per received frame (e.g. 50,100)")
     args = parser.parse_args()
     started = time.monotonic()
     parts = args.only or ["engine", "api", "api-sim", "server", "facade"]
@@ -381,7 +393,8 @@ def main() -> None:
         engine_part(args.repeat)
     if not args.no_c104 and h.c104_available():
         if "api" in parts:
-            notes += api_part(args.repeat, args.runs, "c104")
+            burns = tuple(int(x) for x in args.bare_burn.split(",") if x.strip())
+            notes += api_part(args.repeat, args.runs, "c104", burns)
         if "api-sim" in parts:
             notes += api_part(args.repeat, args.runs, "sim")
         if "server" in parts:

@@ -1,12 +1,13 @@
 """The bare floor of issue 16's interrogation rows: a client that does nothing but the link.
 
-    python bench/peers/bare_interrogation.py HOST PORT --station CA:N [--station ...] [--repeat R]
+    python bench/peers/bare_interrogation.py HOST PORT --station CA:N [--station ...] [--repeat R] [--burn-us US]
 
 One thread, a blocking socket, no trio and no decoding: STARTDT act, then for every station R
 times C_IC_NA_1 (QOI 20) and read until its ACT_TERM, counting I-frames and sending an S-frame
 every w = 8, with the same pause between calls as peers/api_interrogation.py (50 ms). Its time is
 what the RTU allows a client that spends (almost) no CPU; any client that applies the objects
-spends more. Prints RESULT {...} in api_interrogation.py's shape (no point is kept: "present" is
+spends more; ``--burn-us`` makes it spend that much CPU per received I-frame, to show what a
+client's own work costs the RTU on a machine with few cores. Prints RESULT {...} in api_interrogation.py's shape (no point is kept: "present" is
 the objects counted). Imports neither c104 nor c104test.
 """
 
@@ -31,12 +32,15 @@ def main() -> None:
     parser.add_argument("port", type=int)
     parser.add_argument("--station", action="append", required=True, help="CA:N")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--burn-us", type=int, default=0,
+                        help="spend this much CPU per received I-frame (what a client's own work costs the RTU)")
     args = parser.parse_args()
     _peer.exit_on_stdin_eof()
     sock = socket.create_connection((args.host, args.port), timeout=TIMEOUT)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     buf = bytearray()
     vr = vs = 0
+    burn = args.burn_us / 1e6
 
     def frames():
         """Every complete APDU read so far, waiting (bounded) for one if there is none."""
@@ -92,6 +96,10 @@ def main() -> None:
                         continue  # S- and U-frames
                     vr += 1
                     pending += 1
+                    if burn:
+                        until = time.perf_counter() + burn
+                        while time.perf_counter() < until:
+                            pass
                     if frame[8] & 0x3F == 20:
                         objects += frame[7] & 0x7F
                     if pending >= W:
