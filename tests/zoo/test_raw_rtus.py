@@ -1,0 +1,227 @@
+"""Zoo RTUs the simulator cannot play (tests/zoo/raw_rtus.py): conformant link-layer differences
+that c104test's client must take without closing the link or failing a verdict, and the one
+fault among them (an RTU that stops sending) that it must name. Timers are short (t1=2, t2=1,
+t3=2) and every wait is bounded by ``trio.fail_after``."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+import trio
+
+from c104test.engine.client import ClientConnection, open_connection
+from c104test.engine.errors import LinkDown
+from c104test.engine.journal import Direction
+from c104test.protocol.closing import CloseCause, ClosedBy
+from c104test.protocol.enums import Type
+from c104test.protocol.link import LinkParameters
+
+from .raw_rtus import (
+    STARTDT_ACT,
+    STARTDT_CON,
+    TESTFR_ACT,
+    TESTFR_CON,
+    RawRtu,
+    command_answerer,
+    float_sequence,
+    serve_raw,
+    single_points,
+)
+
+PARAMS = LinkParameters(k=12, w=8, t0=2, t1=2, t2=1, t3=2)
+IDLE = LinkParameters(k=12, w=8, t0=2, t1=1, t2=0.5, t3=1.5)  # two t3 in 3.5 s
+
+
+def _received(conn: ClientConnection, kind: str) -> int:
+    """How many I-, S- or U-frames the client's journal holds as received."""
+    entries = [e.raw for e in conn.journal.since(0) if e.direction is Direction.RECEIVED]
+    return sum(1 for raw in entries if ("I" if raw[2] & 1 == 0 else "S" if raw[2] & 3 == 1 else "U") == kind)
+
+
+# ---- 1. an RTU that never sends S-frames -------------------------------------------------------
+
+
+def test_an_rtu_that_acknowledges_only_in_its_own_i_frames_keeps_the_link() -> None:
+    """Commands spread over 5 s (more than t1): each is acknowledged by the ACT_CON's N(R) and the
+    reports between them; no S-frame ever comes, and the link stays up with every command positive."""
+
+    async def main() -> None:
+        with trio.fail_after(15):
+            async with serve_raw(partial(command_answerer, report_every=0.5)) as (port, rtus), \
+                    open_connection("127.0.0.1", port, params=PARAMS, act_term="never") as conn:
+                for n in range(4):
+                    result = await conn.send_command(47, 200, Type.C_SC_NA_1, n % 2 == 0, timeout=1)
+                    assert result.positive, result
+                    await trio.sleep(0.8)
+                assert conn.is_open and conn.close_info is None, conn.close_reason
+                rtu = rtus[0]
+                assert rtu.frames_sent("S") == 0 and _received(conn, "S") == 0
+                assert rtu.frames_sent("I") >= 8  # 4 ACT_CON and the reports
+                # we acknowledged the RTU's I-frames (in our I- or S-frames) within t2: at most the
+                # reports of the last t2 (1 s, one every 0.5 s) wait for it
+                acked = max(int.from_bytes(raw[4:6], "little") >> 1 for raw in rtu.received if raw[2] & 1 == 0 or raw[2] & 3 == 1)
+                assert rtu.vs - acked <= 3, (rtu.vs, acked)
+                assert conn.points.get(47, 100) is not None
+
+    trio.run(main)
+
+
+def test_an_rtu_that_stops_sending_is_closed_on_t1_naming_us() -> None:
+    """The same RTU goes silent (it still reads): our next command is not acknowledged, and we
+    close on t1 - our close, for the RTU's fault, with the N(S) that was not acknowledged."""
+
+    async def main() -> None:
+        with trio.fail_after(15):
+            async with serve_raw(partial(command_answerer, report_every=0.5)) as (port, rtus), \
+                    open_connection("127.0.0.1", port, params=PARAMS, act_term="never") as conn:
+                assert (await conn.send_command(47, 200, Type.C_SC_NA_1, True, timeout=1)).positive
+                rtus[0].silent = True
+                started = trio.current_time()
+                with pytest.raises((LinkDown, AssertionError)) as failed:
+                    await conn.send_command(47, 200, Type.C_SC_NA_1, False, timeout=5)
+                took = trio.current_time() - started
+                info = conn.close_info
+                assert info is not None and info.cause is CloseCause.T1_EXPIRED and info.by is ClosedBy.LOCAL, info
+                assert "t1 expired: I-frame N(S)=1 not acknowledged within 2 s" in info.reason, info.reason
+                assert "t1" in str(failed.value), failed.value
+                assert 1.9 <= took <= 3.5, took
+
+    trio.run(main)
+
+
+# ---- 2. TESTFR from the RTU, a late STARTDT con -------------------------------------------------
+
+
+async def _testing_rtu(rtu: RawRtu, t3: float, crossing: bool = False) -> None:
+    """Answers like every RTU; sends its own TESTFR act after ``t3`` s without a frame from the
+    client. With ``crossing``, its t3 ends just as the client's act arrives: act, then con."""
+    while True:
+        with trio.move_on_after(t3):
+            apdu = await rtu.read_apdu()
+            if apdu is None:
+                return
+            if crossing and apdu == TESTFR_ACT:
+                await rtu.send(TESTFR_ACT)
+            await rtu.answer(apdu)
+            continue
+        await rtu.send(TESTFR_ACT)
+
+
+@pytest.mark.parametrize("crossing", [False, True], ids=["rtu_t3_shorter", "acts_crossing"])
+def test_an_rtu_that_sends_its_own_testfr_act_while_we_are_idle(crossing: bool) -> None:
+    """We answer every TESTFR act of the RTU with a con, take the con for our own act whether
+    or not the RTU's act came first, and keep the idle link open through several t3."""
+
+    async def main() -> None:
+        with trio.fail_after(15):
+            behaviour = partial(_testing_rtu, t3=30.0 if crossing else 0.7, crossing=crossing)
+            async with serve_raw(behaviour) as (port, rtus), \
+                    open_connection("127.0.0.1", port, params=IDLE) as conn:
+                await trio.sleep(3.5)
+                assert conn.is_open and conn.close_info is None, conn.close_reason
+                rtu = rtus[0]
+                acts = rtu.sent.count(TESTFR_ACT)
+                assert acts >= (2 if crossing else 4), rtu.sent
+                assert rtu.received.count(TESTFR_CON) == acts  # every act of the RTU confirmed
+                ours = rtu.received.count(TESTFR_ACT)
+                # its acts restart our t3: we test only when it does not (crossing: every t3)
+                assert ours == (0 if not crossing else acts), ours
+
+    trio.run(main)
+
+
+async def _late_start(rtu: RawRtu, delay: float) -> None:
+    """Confirms STARTDT only ``delay`` s after the act; otherwise answers like every RTU."""
+    while True:
+        apdu = await rtu.read_apdu()
+        if apdu is None:
+            return
+        if apdu == STARTDT_ACT:
+            await trio.sleep(delay)
+        await rtu.answer(apdu)
+
+
+def test_an_rtu_that_confirms_startdt_just_inside_t1() -> None:
+    async def main() -> None:
+        with trio.fail_after(10):
+            async with serve_raw(partial(_late_start, delay=1.7)) as (port, rtus):
+                started = trio.current_time()
+                async with open_connection("127.0.0.1", port, params=PARAMS, act_term="never") as conn:
+                    assert 1.6 <= trio.current_time() - started <= 2.0
+                    assert conn.is_open and conn.close_info is None
+                    assert (await conn.send_command(47, 200, Type.C_SC_NA_1, True, timeout=1)).positive
+                    assert rtus[0].sent[0] == STARTDT_CON and rtus[0].received[0] == STARTDT_ACT
+
+    trio.run(main)
+
+
+def test_an_rtu_that_confirms_startdt_after_t1_is_closed_naming_us() -> None:
+    async def main() -> None:
+        with trio.fail_after(10):
+            async with serve_raw(partial(_late_start, delay=3.0)) as (port, _rtus):
+                conn = ClientConnection("127.0.0.1", port, params=PARAMS)
+                with pytest.raises(LinkDown) as failed:
+                    await conn.run()
+                info = conn.close_info
+                assert info is not None and info.by is ClosedBy.LOCAL, info
+                assert info.cause in (CloseCause.T1_EXPIRED, CloseCause.START_TIMEOUT), info
+                assert "STARTDT" in str(failed.value), failed.value
+
+    trio.run(main)
+
+
+# ---- 3. the largest APDU, the largest SQ=1 ASDU, an APDU split into octets ---------------------
+
+
+async def _sender(rtu: RawRtu, asdus: list[bytes], piece: int = 0, pause: float = 0.0) -> None:
+    """Answers like every RTU; after STARTDT con, sends ``asdus`` (split as asked), then serves."""
+    while True:
+        apdu = await rtu.read_apdu()
+        if apdu is None:
+            return
+        if apdu == STARTDT_ACT:
+            await rtu.send(STARTDT_CON, piece=piece, pause=pause)
+            for asdu in asdus:
+                await rtu.send_asdu(asdu, piece=piece, pause=pause)
+        else:
+            await rtu.answer(apdu)
+
+
+def test_the_largest_apdu_and_the_largest_sequence_of_single_points() -> None:
+    floats = [i * 0.5 for i in range(48)]  # M_ME_NC_1 SQ=1: 6 + 3 + 48 * 5 = 249 octets
+    largest = float_sequence(47, 3000, floats)
+    singles = [i % 3 == 0 for i in range(127)]
+    sequence = single_points(47, 1000, singles, sequence=True)
+    assert len(largest) == 249 and sequence[1] == 0xFF
+
+    async def main() -> None:
+        with trio.fail_after(10):
+            async with serve_raw(partial(_sender, asdus=[largest, sequence])) as (port, _rtus), \
+                    open_connection("127.0.0.1", port, params=PARAMS) as conn:
+                await conn.expect_value(47, 1126, lambda ob: True, timeout=2)
+                got = [e.raw for e in conn.journal.since(0) if e.direction is Direction.RECEIVED and len(e.raw) > 6]
+                assert [len(raw) for raw in got] == [255, 6 + 136]  # 0x68, L=253; and 127 objects
+                assert [conn.points.get(47, 3000 + i).value for i in range(48)] == pytest.approx(floats)
+                assert [conn.points.get(47, 1000 + i).value for i in range(127)] == singles
+                assert conn.is_open and conn.close_info is None
+
+    trio.run(main)
+
+
+def test_an_rtu_that_sends_an_apdu_one_octet_at_a_time() -> None:
+    reports = [single_points(47, 100, [True, False, True], sequence=False)]
+
+    async def main() -> None:
+        with trio.fail_after(10):
+            behaviour = partial(_sender, asdus=reports, piece=1, pause=0.01)
+            async with serve_raw(behaviour) as (port, rtus), \
+                    open_connection("127.0.0.1", port, params=PARAMS, act_term="never") as conn:
+                await conn.expect_value(47, 102, lambda ob: True, timeout=2)
+                assert [conn.points.get(47, 100 + i).value for i in range(3)] == [True, False, True]
+                received = [e.raw for e in conn.journal.since(0) if e.direction is Direction.RECEIVED]
+                assert received == rtus[0].sent  # whole APDUs, none lost or merged
+                assert conn.is_open and conn.close_info is None
+
+    trio.run(main)
+
