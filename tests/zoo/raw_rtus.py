@@ -85,6 +85,8 @@ class RawRtu:
     vs: int = 0  # V(S): our next N(S)
     vr: int = 0  # V(R): the client's I-frames received
     silent: bool = False  # the test made it stop sending (it still reads)
+    #: every APDU in the order it went: ("rx", apdu) read from the client, ("tx", apdu) sent
+    log: list[tuple[str, bytes]] = field(default_factory=list)
     _buffer: bytearray = field(default_factory=bytearray)
 
     async def read_apdu(self) -> bytes | None:
@@ -102,6 +104,7 @@ class RawRtu:
         del self._buffer[:size]
         assert apdu[0] == 0x68, apdu.hex(" ")
         self.received.append(apdu)
+        self.log.append(("rx", apdu))
         if apdu[2] & 1 == 0:
             self.vr = (self.vr + 1) % 32768
         return apdu
@@ -109,6 +112,7 @@ class RawRtu:
     async def send(self, apdu: bytes, *, piece: int = 0, pause: float = 0.0) -> None:
         """Send ``apdu`` whole, or in pieces of ``piece`` octets ``pause`` seconds apart."""
         self.sent.append(apdu)
+        self.log.append(("tx", apdu))
         pieces = [apdu[i:i + piece] for i in range(0, len(apdu), piece)] if piece else [apdu]
         for n, part in enumerate(pieces):
             if n:
@@ -128,6 +132,19 @@ class RawRtu:
         elif apdu[2] & 1 == 0 and len(apdu) > 6 and apdu[6] in COMMANDS and apdu[8] & 0x3F == ACTIVATION:
             asdu = apdu[6:]
             await self.send_asdu(asdu[:2] + bytes((ACTIVATION_CON,)) + asdu[3:])
+
+    def most_unacknowledged(self) -> int:
+        """The most I-frames the client had sent beyond the last N(R) this RTU had sent it: the
+        client's k window as seen from here (it saw no more acknowledgement than that)."""
+        most = acked = 0
+        for way, apdu in self.log:
+            if apdu[2] & 1:
+                continue
+            if way == "tx":
+                acked = int.from_bytes(apdu[4:6], "little") >> 1
+            else:
+                most = max(most, (int.from_bytes(apdu[2:4], "little") >> 1) + 1 - acked)
+        return most
 
     def frames_sent(self, kind: str) -> int:
         """How many I-, S- or U-frames this RTU sent."""
