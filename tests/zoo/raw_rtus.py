@@ -13,9 +13,11 @@ Every read is bounded by the caller's ``trio.fail_after`` and by the behaviour's
 
 from __future__ import annotations
 
+import queue
 import struct
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -31,6 +33,7 @@ __all__ = [
     "float_sequence",
     "i_frame",
     "serve_raw",
+    "serve_raw_in_thread",
     "single_points",
 ]
 
@@ -198,3 +201,38 @@ async def serve_raw(behaviour: Behaviour) -> AsyncIterator[tuple[int, list[RawRt
         listeners = await nursery.start(partial(trio.serve_tcp, handle, 0, host="127.0.0.1"))
         yield listeners[0].socket.getsockname()[1], rtus
         nursery.cancel_scope.cancel()
+
+
+@contextmanager
+def serve_raw_in_thread(behaviour: Behaviour) -> Iterator[tuple[int, list[RawRtu]]]:
+    """``serve_raw`` in a thread of its own (trio.run), for the synchronous c104 API; the RTUs'
+    records are read by the test's thread after the fact (lists only grow)."""
+    ready: queue.Queue[tuple[int, list[RawRtu]] | BaseException] = queue.Queue()
+    handles: list[tuple[trio.lowlevel.TrioToken, trio.Event]] = []
+
+    async def main() -> None:
+        finished = trio.Event()
+        handles.append((trio.lowlevel.current_trio_token(), finished))
+        async with serve_raw(behaviour) as served:
+            ready.put(served)
+            with trio.fail_after(60):  # the test's own bound, far beyond what any test takes
+                await finished.wait()
+
+    def run() -> None:
+        try:
+            trio.run(main)
+        except BaseException as exc:  # handed to the test's thread
+            ready.put(exc)
+
+    thread = threading.Thread(target=run, name="zoo-raw-rtu", daemon=True)
+    thread.start()
+    got = ready.get(timeout=10)
+    if isinstance(got, BaseException):
+        raise got
+    try:
+        yield got
+    finally:
+        token, finished = handles[0]
+        trio.from_thread.run_sync(finished.set, trio_token=token)
+        thread.join(timeout=10)
+        assert not thread.is_alive(), "the raw RTU's thread did not stop"

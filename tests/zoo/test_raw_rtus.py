@@ -5,6 +5,7 @@ t3=2) and every wait is bounded by ``trio.fail_after``."""
 
 from __future__ import annotations
 
+import time
 from functools import partial
 
 import pytest
@@ -26,11 +27,12 @@ from .raw_rtus import (
     command_answerer,
     float_sequence,
     serve_raw,
+    serve_raw_in_thread,
     single_points,
 )
 
 PARAMS = LinkParameters(k=12, w=8, t0=2, t1=2, t2=1, t3=2)
-IDLE = LinkParameters(k=12, w=8, t0=2, t1=1, t2=0.5, t3=1.5)  # two t3 in 3.5 s
+IDLE = LinkParameters(k=12, w=8, t0=2, t1=1, t2=0.5, t3=1)  # two t3 in 2.5 s
 
 
 def _received(conn: ClientConnection, kind: str) -> int:
@@ -43,21 +45,21 @@ def _received(conn: ClientConnection, kind: str) -> int:
 
 
 def test_an_rtu_that_acknowledges_only_in_its_own_i_frames_keeps_the_link() -> None:
-    """Commands spread over 5 s (more than t1): each is acknowledged by the ACT_CON's N(R) and the
+    """Commands spread over 2.4 s (more than t1): each is acknowledged by the ACT_CON's N(R) and the
     reports between them; no S-frame ever comes, and the link stays up with every command positive."""
 
     async def main() -> None:
         with trio.fail_after(15):
             async with serve_raw(partial(command_answerer, report_every=0.5)) as (port, rtus), \
                     open_connection("127.0.0.1", port, params=PARAMS, act_term="never") as conn:
-                for n in range(4):
+                for n in range(3):
                     result = await conn.send_command(47, 200, Type.C_SC_NA_1, n % 2 == 0, timeout=1)
                     assert result.positive, result
                     await trio.sleep(0.8)
                 assert conn.is_open and conn.close_info is None, conn.close_reason
                 rtu = rtus[0]
                 assert rtu.frames_sent("S") == 0 and _received(conn, "S") == 0
-                assert rtu.frames_sent("I") >= 8  # 4 ACT_CON and the reports
+                assert rtu.frames_sent("I") >= 6  # 3 ACT_CON and the reports
                 # we acknowledged the RTU's I-frames (in our I- or S-frames) within t2: at most the
                 # reports of the last t2 (1 s, one every 0.5 s) wait for it
                 acked = max(int.from_bytes(raw[4:6], "little") >> 1 for raw in rtu.received if raw[2] & 1 == 0 or raw[2] & 3 == 1)
@@ -113,6 +115,47 @@ def test_a_burst_beyond_k_is_acknowledged_only_by_spontaneous_reports() -> None:
     trio.run(main)
 
 
+def test_the_c104_api_against_an_rtu_that_never_sends_s_frames() -> None:
+    """The same RTU through ``import c104test as c104``: commands return True over more than t1
+    and the reports reach the point; once the RTU is silent, a command returns False and the
+    link ends on t1 (our close)."""
+    import c104test as c104
+    from c104test.sync.bridge import shutdown_bridge
+
+    with serve_raw_in_thread(partial(command_answerer, report_every=0.5)) as (port, rtus):
+        client = c104.Client(command_timeout_ms=1000)
+        try:
+            connection = client.add_connection(ip="127.0.0.1", port=port, init=c104.Init.NONE)
+            params = connection.protocol_parameters
+            params.message_timeout, params.confirm_interval, params.keep_alive_interval = 2, 1, 2
+            station = connection.add_station(common_address=47)
+            command = station.add_point(io_address=200, type=c104.Type.C_SC_NA_1)
+            report = station.add_point(io_address=100, type=c104.Type.M_SP_NA_1)
+            seen: list[bool] = []
+            report.on_receive(callable=lambda point, previous_info, message: seen.append(point.value))
+            client.start()
+            deadline = time.monotonic() + 5
+            while not connection.is_connected and time.monotonic() < deadline:
+                time.sleep(0.02)
+            for n in range(3):
+                command.value = n % 2 == 0
+                assert command.transmit(cause=c104.Cot.ACTIVATION) is True
+                time.sleep(0.8)
+            assert connection.is_connected and len(seen) >= 3, seen
+            assert rtus[0].frames_sent("S") == 0
+            rtus[0].silent = True
+            started = time.monotonic()
+            assert command.transmit(cause=c104.Cot.ACTIVATION) is False
+            while connection.is_connected and time.monotonic() - started < 5:
+                time.sleep(0.02)
+            assert not connection.is_connected and 1.9 <= time.monotonic() - started <= 3.5
+            info = connection.engine.close_info
+            assert info is not None and info.cause is CloseCause.T1_EXPIRED and info.by is ClosedBy.LOCAL, info
+        finally:
+            client.stop()
+            shutdown_bridge()
+
+
 # ---- 2. TESTFR from the RTU, a late STARTDT con -------------------------------------------------
 
 
@@ -138,10 +181,10 @@ def test_an_rtu_that_sends_its_own_testfr_act_while_we_are_idle(crossing: bool) 
 
     async def main() -> None:
         with trio.fail_after(15):
-            behaviour = partial(_testing_rtu, t3=30.0 if crossing else 0.7, crossing=crossing)
+            behaviour = partial(_testing_rtu, t3=30.0 if crossing else 0.5, crossing=crossing)
             async with serve_raw(behaviour) as (port, rtus), \
                     open_connection("127.0.0.1", port, params=IDLE) as conn:
-                await trio.sleep(3.5)
+                await trio.sleep(2.5)
                 assert conn.is_open and conn.close_info is None, conn.close_reason
                 rtu = rtus[0]
                 acts = rtu.sent.count(TESTFR_ACT)
@@ -155,13 +198,18 @@ def test_an_rtu_that_sends_its_own_testfr_act_while_we_are_idle(crossing: bool) 
 
 
 async def _late_start(rtu: RawRtu, delay: float) -> None:
-    """Confirms STARTDT only ``delay`` s after the act; otherwise answers like every RTU."""
+    """Confirms STARTDT only ``delay`` s after the act, and tests the link (TESTFR act) halfway
+    through; otherwise answers like every RTU."""
     while True:
         apdu = await rtu.read_apdu()
         if apdu is None:
             return
         if apdu == STARTDT_ACT:
-            await trio.sleep(delay)
+            await trio.sleep(delay / 2)
+            await rtu.send(TESTFR_ACT)
+            with trio.move_on_after(delay / 2):
+                while (answer := await rtu.read_apdu()) is not None:
+                    await rtu.answer(answer)
         await rtu.answer(apdu)
 
 
@@ -174,7 +222,8 @@ def test_an_rtu_that_confirms_startdt_just_inside_t1() -> None:
                     assert 1.6 <= trio.current_time() - started <= 2.0
                     assert conn.is_open and conn.close_info is None
                     assert (await conn.send_command(47, 200, Type.C_SC_NA_1, True, timeout=1)).positive
-                    assert rtus[0].sent[0] == STARTDT_CON and rtus[0].received[0] == STARTDT_ACT
+                    rtu = rtus[0]
+                    assert rtu.received[:2] == [STARTDT_ACT, TESTFR_CON] and rtu.sent[:2] == [TESTFR_ACT, STARTDT_CON]
 
     trio.run(main)
 
