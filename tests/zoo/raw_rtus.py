@@ -46,8 +46,10 @@ TESTFR_CON = bytes.fromhex("680483000000")
 _CON_OF = {STARTDT_ACT: STARTDT_CON, STOPDT_ACT: STOPDT_CON, TESTFR_ACT: TESTFR_CON}
 
 M_SP_NA_1, M_ME_NC_1 = 1, 13
-SPONTANEOUS, ACTIVATION, ACTIVATION_CON = 3, 6, 7
-COMMANDS = frozenset(range(45, 52))
+C_IC_NA_1 = 100
+SPONTANEOUS, ACTIVATION, ACTIVATION_CON, ACTIVATION_TERMINATION, INTERROGATED_BY_STATION = 3, 6, 7, 10, 20
+#: what ``RawRtu.answer`` confirms: process commands 45-51, C_IC_NA_1, C_CS_NA_1, C_TS_TA_1
+ANSWERED = frozenset((*range(45, 52), C_IC_NA_1, 103, 107))
 
 
 def i_frame(send_seq: int, recv_seq: int, asdu: bytes) -> bytes:
@@ -88,6 +90,7 @@ class RawRtu:
     vs: int = 0  # V(S): our next N(S)
     vr: int = 0  # V(R): the client's I-frames received
     silent: bool = False  # the test made it stop sending (it still reads)
+    started: bool = False  # STARTDT confirmed (and no STOPDT since): I-frames may go
     #: every APDU in the order it went: ("rx", apdu) read from the client, ("tx", apdu) sent
     log: list[tuple[str, bytes]] = field(default_factory=list)
     _buffer: bytearray = field(default_factory=bytearray)
@@ -129,12 +132,21 @@ class RawRtu:
         await self.send(frame, **how)  # type: ignore[arg-type]
 
     async def answer(self, apdu: bytes) -> None:
-        """What every RTU does: confirm STARTDT, STOPDT, TESTFR act; confirm every command."""
+        """What every RTU does: confirm STARTDT, STOPDT, TESTFR act; confirm every command, test
+        command and clock synchronisation; answer a station interrogation of CA 47 with IOA 100."""
         if apdu in _CON_OF:
+            self.started = {STARTDT_ACT: True, STOPDT_ACT: False}.get(apdu, self.started)
             await self.send(_CON_OF[apdu])
-        elif apdu[2] & 1 == 0 and len(apdu) > 6 and apdu[6] in COMMANDS and apdu[8] & 0x3F == ACTIVATION:
-            asdu = apdu[6:]
-            await self.send_asdu(asdu[:2] + bytes((ACTIVATION_CON,)) + asdu[3:])
+            return
+        if apdu[2] & 1 or len(apdu) <= 6 or not self.started:
+            return
+        asdu = apdu[6:]
+        if asdu[0] not in ANSWERED or asdu[2] & 0x3F != ACTIVATION:
+            return
+        await self.send_asdu(asdu[:2] + bytes((ACTIVATION_CON,)) + asdu[3:])
+        if asdu[0] == C_IC_NA_1:
+            await self.send_asdu(single_points(47, 100, [True], sequence=False, cot=INTERROGATED_BY_STATION))
+            await self.send_asdu(asdu[:2] + bytes((ACTIVATION_TERMINATION,)) + asdu[3:])
 
     def most_unacknowledged(self) -> int:
         """The most I-frames the client had sent beyond the last N(R) this RTU had sent it: the
@@ -161,10 +173,11 @@ def _kind(apdu: bytes) -> str:
 Behaviour = Callable[[RawRtu], Awaitable[None]]
 
 
-async def command_answerer(rtu: RawRtu, report_every: float | None = None) -> None:
+async def command_answerer(rtu: RawRtu, report_every: float | None = None, *, slow: bool = False) -> None:
     """Answer as every RTU does (``RawRtu.answer``) and never send an S-frame: the client's
     I-frames are acknowledged only by the N(R) of ours. With ``report_every``, a spontaneous
-    M_SP_NA_1 (CA 47, IOA 100) every so many seconds, which acknowledges what came since."""
+    M_SP_NA_1 (CA 47, IOA 100) every so many seconds, which acknowledges what came since. A
+    ``slow`` RTU answers only U-frames: its ASDU answers come later than a test looks."""
     now = trio.current_time()
     next_report = now + report_every if report_every else float("inf")
     value = False
@@ -173,11 +186,11 @@ async def command_answerer(rtu: RawRtu, report_every: float | None = None) -> No
             apdu = await rtu.read_apdu()
             if apdu is None:
                 return
-            if not rtu.silent:
+            if not rtu.silent and (not slow or apdu[2] & 3 == 3):
                 await rtu.answer(apdu)
             continue
         next_report += report_every  # type: ignore[operator]
-        if not rtu.silent:
+        if not rtu.silent and rtu.started:
             value = not value
             await rtu.send_asdu(single_points(47, 100, [value], sequence=False))
 

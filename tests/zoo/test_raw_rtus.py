@@ -11,6 +11,7 @@ from functools import partial
 import pytest
 import trio
 
+from c104test.conformance import CASES, Verdict, parse_pics, run_case
 from c104test.engine.client import ClientConnection, open_connection
 from c104test.engine.errors import LinkDown
 from c104test.engine.journal import Direction
@@ -95,13 +96,13 @@ def test_an_rtu_that_stops_sending_is_closed_on_t1_naming_us() -> None:
 
 
 def test_a_burst_beyond_k_is_acknowledged_only_by_spontaneous_reports() -> None:
-    """12 interrogation requests the RTU does not answer (it only reports, every 0.4 s) with
+    """12 interrogation requests the RTU does not answer yet (it only reports, every 0.4 s) with
     k=4: only the reports' N(R) open the k window again, and no frame waits longer than t1."""
     params = LinkParameters(k=4, w=2, t0=2, t1=2, t2=1, t3=2)
 
     async def main() -> None:
         with trio.fail_after(15):
-            async with serve_raw(partial(command_answerer, report_every=0.4)) as (port, rtus), \
+            async with serve_raw(partial(command_answerer, report_every=0.4, slow=True)) as (port, rtus), \
                     open_connection("127.0.0.1", port, params=params) as conn:
                 request = conn.interrogation_request(47)
                 await conn.send_burst(request.asdu, 12, timeout=3)
@@ -154,6 +155,30 @@ def test_the_c104_api_against_an_rtu_that_never_sends_s_frames() -> None:
         finally:
             client.stop()
             shutdown_bridge()
+
+
+#: the raw RTU's PICS: its timers and CA; no optional function claimed
+RAW_PICS = """
+rtu:
+  common_addresses: [47]
+link: {k: 12, w: 8, t0: 2, t1: 2, t2: 1, t3: 2}
+"""
+
+
+def test_the_link_cases_pass_an_rtu_that_acknowledges_only_in_its_own_i_frames() -> None:
+    """L11 and L12 take the N(R) of its ACT_CONs (piggyback) as the acknowledgement; the other
+    link cases that need no RTU timer pass too."""
+    pics = parse_pics(RAW_PICS, "raw_rtu.yaml")
+
+    async def main() -> dict[str, object]:
+        with trio.fail_after(20):
+            async with serve_raw(partial(command_answerer, report_every=0.5)) as (port, rtus):
+                results = {cid: await run_case(CASES[cid], "127.0.0.1", port, pics) for cid in ("L01", "L07", "L11", "L12", "L14")}
+                assert rtus and not any(rtu.frames_sent("S") for rtu in rtus)
+                return results
+
+    for cid, result in trio.run(main).items():
+        assert result.verdict is Verdict.PASS, f"{cid}: {result.reason}"
 
 
 # ---- 2. TESTFR from the RTU, a late STARTDT con -------------------------------------------------
