@@ -116,6 +116,12 @@ class Expectations:
                     shown = f"{point.value!s}{' ' + extra if extra else ''} ({point.cot!s})"
                     if not seen or seen[-1] != shown:
                         seen.append(shown)
+                if self.state is ConnectionState.CLOSED and not self.reconnect:
+                    arrived = ", ".join(seen[-10:]) if seen else "nothing"
+                    raise ExpectationFailed(
+                        f"IOA {io_address} (CA {common_address}) did not report {description or 'the expected value'}: "
+                        f"the connection closed ({self.close_reason}); it reported: {arrived}"
+                    )
                 await self._wait_changed()
         arrived = ", ".join(seen[-10:]) if seen else "nothing"
         raise ExpectationFailed(

@@ -337,7 +337,12 @@ class Link:
         """Feed octets read from TCP; return what they mean. Never raises on bad input."""
         if self._state is _CLOSED:
             return []
-        if self._t3_deadline is None:
+        if data:
+            # Any received octet shows the peer is alive; t3 measures silence ("no data
+            # transmissions", 104 5.2): a slow peer part-way through an APDU cannot answer a
+            # TESTFR act before its end, so one sent then would close a working link on t1.
+            self._t3_deadline = now + self._t3
+        elif self._t3_deadline is None:
             self._t3_deadline = now + self._t3
         events: list[Event] = []
         decoder = self._decoder
@@ -347,8 +352,6 @@ class Link:
             self._violation(str(error), decoder.rejected, events)
             return events
         if apdus:
-            # Any received frame shows the peer is alive; t3 measures silence.
-            self._t3_deadline = now + self._t3
             report = self.report_frames
             for index, apdu in enumerate(apdus):
                 if not apdu[2] & 1 and len(apdu) > 6 and not apdu[4] & 1:

@@ -556,6 +556,19 @@ def test_t3_sends_testfr_after_silence_and_t1_watches_its_con() -> None:
     assert events == [LinkClosed("t1 expired: no TESTFR con within 15 s of TESTFR act", CloseCause.T1_EXPIRED)]
 
 
+def test_t3_restarts_on_every_received_octet_not_only_on_whole_frames() -> None:
+    """A slow peer part-way through an APDU is not idle (104 5.2: "no data transmissions"): a
+    TESTFR act then could be answered only after the APDU, perhaps later than t1."""
+    link = Link(Role.CONTROLLING, now=0.0)
+    apdu = TESTFR_ACT
+    for at, octet in enumerate(apdu[:-1], start=1):
+        assert link.receive_data(bytes((octet,)), 15.0 * at) == []
+        assert link.next_deadline() == 15.0 * at + 20.0
+    assert link.handle_timeout(15.0 * len(apdu)) == [] and link.data_to_send() == b""
+    assert link.receive_data(apdu[-1:], 90.0) == [TestFrameReceived(con=False)]
+    assert link.next_deadline() == 110.0
+
+
 def test_t3_sends_only_one_testfr_while_its_con_is_outstanding() -> None:
     link = Link(Role.CONTROLLED, LinkParameters(t1=30.0, t2=10.0, t3=5.0), now=0.0)
     link.handle_timeout(5.0)

@@ -13,7 +13,7 @@ import trio
 
 from c104test.conformance import CASES, Verdict, parse_pics, run_case
 from c104test.engine.client import ClientConnection, open_connection
-from c104test.engine.errors import LinkDown
+from c104test.engine.errors import ExpectationFailed, LinkDown
 from c104test.engine.journal import Direction
 from c104test.protocol.closing import CloseCause, ClosedBy
 from c104test.protocol.enums import Type
@@ -91,6 +91,10 @@ def test_an_rtu_that_stops_sending_is_closed_on_t1_naming_us() -> None:
                     "t1 expired: I-frame N(S)=1 not acknowledged within 2 s; c104test closed the connection"
                 ), failed.value
                 assert 1.9 <= took <= 3.5, took
+                # a value awaited on the closed link fails at once, saying why (not at its timeout)
+                with trio.fail_after(1), pytest.raises(ExpectationFailed) as missing:
+                    await conn.expect_value(47, 100, lambda ob: False, timeout=5, description="anything new")
+                assert "did not report anything new: the connection closed (t1 expired: I-frame N(S)=1" in str(missing.value)
 
     trio.run(main)
 
@@ -308,19 +312,26 @@ def test_the_largest_apdu_and_the_largest_sequence_of_single_points() -> None:
     trio.run(main)
 
 
-def test_an_rtu_that_sends_an_apdu_one_octet_at_a_time() -> None:
-    reports = [single_points(47, 100, [True, False, True], sequence=False)]
+def test_an_rtu_that_sends_apdus_one_octet_at_a_time() -> None:
+    """STARTDT con, the largest APDU (about 1.5 s long here, longer than t3) and a report, one
+    octet per TCP segment. The octets show the RTU is alive: we send no TESTFR act in the middle
+    of an APDU (the RTU could answer it only after the APDU, later than t1: before the fix, t3
+    counted whole frames only and we closed this working link on t1)."""
+    largest = float_sequence(47, 3000, [float(i) for i in range(48)])
+    reports = [largest, single_points(47, 100, [True, False, True], sequence=False)]
+    slow = LinkParameters(k=12, w=8, t0=2, t1=0.8, t2=0.4, t3=0.4)
 
     async def main() -> None:
         with trio.fail_after(10):
-            behaviour = partial(_sender, asdus=reports, piece=1, pause=0.01)
+            behaviour = partial(_sender, asdus=reports, piece=1, pause=0.005)
             async with serve_raw(behaviour) as (port, rtus), \
-                    open_connection("127.0.0.1", port, params=PARAMS, act_term="never") as conn:
-                await conn.expect_value(47, 102, lambda ob: True, timeout=2)
+                    open_connection("127.0.0.1", port, params=slow, act_term="never") as conn:
+                await conn.expect_value(47, 102, lambda ob: True, timeout=5)
                 assert [conn.points.get(47, 100 + i).value for i in range(3)] == [True, False, True]
+                assert conn.points.get(47, 3047).value == 47.0
                 received = [e.raw for e in conn.journal.since(0) if e.direction is Direction.RECEIVED]
                 assert received == rtus[0].sent  # whole APDUs, none lost or merged
-                assert conn.is_open and conn.close_info is None
+                assert TESTFR_ACT not in rtus[0].received, rtus[0].received
+                assert conn.is_open and conn.close_info is None, conn.close_reason
 
     trio.run(main)
-
