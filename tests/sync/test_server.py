@@ -267,7 +267,9 @@ def test_raw_callbacks_and_unexpected_message(server: Any, client: Any) -> None:
     assert unexpected == [(48, c104.Umc.UNKNOWN_CA)]
     assert bytes.fromhex("680407000000") in received  # STARTDT act
     assert bytes.fromhex("68040b000000") in sent  # STARTDT con
-    assert any(len(r) > 6 and r[8] & 0x3F == 46 for r in sent)
+    # the mirror's on_send_raw is queued after on_unexpected_message in the worker: it may
+    # still be on its way when the wait above returns
+    wait_until(lambda: any(len(r) > 6 and r[8] & 0x3F == 46 for r in sent), what="on_send_raw of the COT 46 mirror")
 
 
 def test_batch_and_spontaneous_transmit(server: Any, client: Any) -> None:
