@@ -186,6 +186,8 @@ def test_connect_is_non_blocking_and_walks_the_states(make_client: Callable[...,
     # Init.ALL: interrogation, then clock sync, both to CA 65535, and only then OPEN (as c104)
     sent = sent_asdus(connection)
     assert [(a.type, a.common_address) for a in sent[:2]] == [(T.C_IC_NA_1, 0xFFFF), (T.C_CS_NA_1, 0xFFFF)]
+    # the callback appends OPEN before it takes the journal: that snapshot may come a little later
+    wait_until(lambda: seen_at_open, 3, "the journal taken in on_state_change(OPEN)")
     assert (T.C_IC_NA_1, Cot.ACTIVATION_TERMINATION) in seen_at_open[0]
     assert (T.C_CS_NA_1, Cot.ACTIVATION_CON) in seen_at_open[0]
     # the init interrogation filled the points before OPEN
