@@ -515,6 +515,8 @@ def test_one_ioa_takes_its_plain_and_its_time_tagged_type(make_client: Callable[
     assert point.type == T.M_SP_NA_1  # keeps the type it was created with
     stamp = spontaneous.objects[0].time.to_datetime()
     assert point.recorded_at == stamp
+    # the value is applied before on_receive is called (as in c104): the call may still be running
+    wait_until(lambda: seen.calls, 3, "on_receive of the spontaneous change")
     ((_, previous, _, fields),) = seen.calls
     assert previous.value is False and fields["type"] == T.M_SP_TB_1 and fields["cot"] == Cot.SPONTANEOUS
 
