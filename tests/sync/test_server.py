@@ -209,6 +209,9 @@ def test_response_none_then_transmit_confirms_later(server: Any, client: Any) ->
     sender = threading.Thread(target=lambda: result.append(point.transmit(c104.Cot.ACTIVATION)))
     sender.start()
     wait_until(lambda: cmd.value is True, what="command received")
+    # the value is applied before on_receive runs, and the command is held for a later
+    # confirmation once it returned NONE: the worker may not be there yet
+    wait_until(lambda: cmd._unconfirmed is not None, what="the command held for a later confirmation")
     time.sleep(0.2)
     assert not [a for a in asdus(connection) if a.cot == c104.Cot.ACTIVATION_CON]
     assert cmd.transmit(c104.Cot.ACTIVATION_CON)
