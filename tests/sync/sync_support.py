@@ -175,6 +175,16 @@ def wait_received(
     return found[0]
 
 
+def wait_initialized(connection: Any, timeout: float = 5.0) -> None:
+    """Wait for the RTU's end of initialization (M_EI_NA_1, COT 4, originator address 0).
+
+    The simulator sends it after its STARTDT con, so it may arrive after the connection is OPEN:
+    a test that marks the journal at OPEN and asserts on everything received after the mark
+    waits for it first.
+    """
+    wait_received(connection, lambda a: a.type == c104.Type.M_EI_NA_1, 0, timeout)
+
+
 # ---- leftovers ---------------------------------------------------------------------------------------
 
 

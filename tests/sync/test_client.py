@@ -33,6 +33,7 @@ try:
         sockets,
         trio_threads,
         u_frames,
+        wait_initialized,
         wait_open,
         wait_until,
     )
@@ -48,6 +49,7 @@ except ImportError:  # rootdir-relative import mode (tests/sync is not a package
         sockets,
         trio_threads,
         u_frames,
+        wait_initialized,
         wait_open,
         wait_until,
     )
@@ -409,6 +411,7 @@ def test_originator_address_propagation(make_client: Callable[..., Any], rtu_por
     wait_open(follows)
     wait_open(own)
     for connection, oa in ((follows, 5), (own, 9)):
+        wait_initialized(connection)  # its OA is 0: it must not come after the mark
         start = mark(connection)
         assert connection.interrogation(common_address=CA) is True
         assert {a.originator_address for a in sent_asdus(connection, start)} == {oa}

@@ -36,6 +36,7 @@ try:
         sent_asdus,
         start_simulator,
         u_frames,
+        wait_initialized,
         wait_open,
         wait_received,
         wait_until,
@@ -54,6 +55,7 @@ except ImportError:  # rootdir-relative import mode (tests/sync is not a package
         sent_asdus,
         start_simulator,
         u_frames,
+        wait_initialized,
         wait_open,
         wait_received,
         wait_until,
@@ -611,6 +613,7 @@ def test_originator_address(make_client: Callable[..., Any], rtu_port: int) -> N
     assert connection.originator_address == 7
     client.start()
     wait_open(connection)
+    wait_initialized(connection)  # its OA is 0: it must not come after the mark
     start = mark(connection)
     assert connection.interrogation(common_address=CA) is True
     assert connection.clock_sync(common_address=CA) is True
