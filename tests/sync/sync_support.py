@@ -263,6 +263,15 @@ class SilentRtu:
         self._thread.join(timeout=5)
 
 
+class ScriptFailed(AssertionError):
+    """A script's process failed: it did not start, or it exited with an error; ``mode`` ran it
+    (c104 or c104test), so a caller that runs c104's half again knows whose half it was."""
+
+    def __init__(self, message: str, mode: str) -> None:
+        super().__init__(message)
+        self.mode = mode
+
+
 def run_script_pair(scripts: Path, pair: str, rtu_mode: str, client_mode: str, port: str) -> tuple[str, str]:
     """``{pair}_rtu.py`` under ``rtu_mode`` and ``{pair}_client.py`` under ``client_mode`` (c104 or
     c104test, each run unchanged by ``peers/run_server_script.py`` in its own process; the RTU
@@ -276,12 +285,17 @@ def run_script_pair(scripts: Path, pair: str, rtu_mode: str, client_mode: str, p
     try:
         assert server.stdout is not None and server.stdin is not None
         line = server.stdout.readline()
-        assert line.strip() == "READY", f"{pair} RTU under {rtu_mode} did not start: {line}"
+        if line.strip() != "READY":
+            raise ScriptFailed(f"{pair} RTU under {rtu_mode} did not start: {line}", rtu_mode)
         client = subprocess.run(
             [sys.executable, str(runner), client_mode, str(scripts / f"{pair}_client.py"), port],
             capture_output=True, text=True, timeout=60, check=False,
         )
-        assert client.returncode == 0, f"{client.stdout}\n{client.stderr}"
+        if client.returncode != 0:
+            raise ScriptFailed(
+                f"{pair} client under {client_mode} exited with {client.returncode}:\n{client.stdout}\n{client.stderr}",
+                client_mode,
+            )
         out, _ = server.communicate(input="", timeout=20)
     finally:
         if server.poll() is None:
