@@ -187,7 +187,7 @@ def c104_differs(expected: str, got: str) -> list[str] | None:
 
 
 def c104_run_pair(
-    pair: str, expected: str, normalise: Callable[[str], str] = str, attempts: int = 3,
+    pair: str, expected: str, normalise: Callable[[str], str] = str, attempts: int = 5,
     server_mode: str = "c104", client_mode: str = "c104",
 ) -> None:
     """The pair (with c104 on one side or both) prints the record ``expected``
@@ -375,10 +375,11 @@ def test_rare_types_under_c104test() -> None:
 
 def c104_run_script(script: str, expected: str, normalise: Callable[[str], str] = str) -> None:
     """The one-process script under c104 prints ``expected`` (after ``normalise``) in one of
-    three runs: c104 2.2.1 is flaky under load (seen: no STARTDT after a reconnect, the
-    connection stays OPEN_MUTED)."""
+    five runs: c104 2.2.1 is flaky under load (seen: no STARTDT after a reconnect, the
+    connection stays OPEN_MUTED; a select-and-execute it does not finish). Three runs were not
+    enough once in CI under a full second test run's load: each failed in a different c104 way."""
     outputs = []
-    for _ in range(3):
+    for _ in range(5):
         outputs.append(normalise(run_script("c104", script)))
         if outputs[-1] == expected:
             break
