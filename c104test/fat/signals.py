@@ -560,12 +560,8 @@ class _Reader:
         if len(self.problems) > before or point_type is None:
             return None
         if command_type is not None and return_value is None and command_value is not None and not no_return:
-            try:
-                return_value = expectation(cell("command_value"), ret_type)
-            except ValueError as exc:
-                self.problem(number, self.where(headers, columns["command_value"]),
-                             f"return_value is empty, so the command value is the expected return: {exc}; "
-                             "write the return report's value in return_value")
+            return_value = self.command_as_return(number, headers, columns, cell("command_value"), ret_type)
+            if return_value is None:
                 return None
         return SignalRow(
             self.ref(number), cell("name"), values["common_address"], values["io_address"], point_type,
@@ -574,6 +570,18 @@ class _Reader:
             return_value, timeout, restore, skip, max_skew, tuple(cells), interrogation,
         )
 
+
+    def command_as_return(self, number: int, headers: list[str], columns: dict[str, int], text: str,
+                          return_type: Type | None) -> Any:
+        """With ``return_value`` empty, the command value is the expected return report; None (the
+        problem named) when it cannot be one."""
+        try:
+            return expectation(text, return_type)
+        except ValueError as exc:
+            self.problem(number, self.where(headers, columns["command_value"]),
+                         f"return_value is empty, so the command value is the expected return: {exc}; "
+                         "write the return report's value in return_value")
+            return None
 
     def command_problem(self, number: int, headers: list[str], columns: dict[str, int], command_type: Type,
                         ioa: int, value: Any, select: bool) -> None:
@@ -636,12 +644,7 @@ class _Reader:
                              f"{name} {cell(name)!r} with no return information (return_io_address "
                              f"{said or 'empty'}): {why}; empty it, or give the return report's IOA")
         if return_ioa is not None and return_value is None and value is not None:
-            try:
-                return_value = expectation(cell("command_value"), None)
-            except ValueError as exc:
-                self.problem(number, self.where(headers, columns["command_value"]),
-                             f"return_value is empty, so the command value is the expected return: {exc}; "
-                             "write the return report's value in return_value")
+            return_value = self.command_as_return(number, headers, columns, cell("command_value"), None)
         timeout = parse("timeout", _seconds)
         if timeout is not None and timeout <= 0:
             self.problem(number, self.where(headers, columns["timeout"]), f"timeout {timeout:g} must be above 0 s")
