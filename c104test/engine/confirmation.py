@@ -102,8 +102,9 @@ class AwaitedCommand:
         self.early: Asdu | None = None
         self.unterminated = False
         self.outcome: CommandResult | None = None  # once decided (by feed or scan)
-        # the broadcast address: the CAs that confirmed and have not terminated yet
-        self.open_stations: set[int] = set()
+        # the broadcast address: the CAs that confirmed and have not terminated yet (made at the
+        # first such ACT_CON: a command's wait is on the command round trip's path)
+        self.open_stations: set[int] | None = None
         self.other_station: Asdu | UnknownAsdu | None = None  # this answer, but from another CA
 
     def scan(self, journal: Journal, now: float, until: int | None = None) -> CommandResult | None:
@@ -192,6 +193,8 @@ class AwaitedCommand:
             if got.negative or cot in _MIRRORS:
                 return result(asdu, got, None, brought, self.started, now)
             if ca == BROADCAST_CA and cot == _ACTIVATION_CON:
+                if self.open_stations is None:
+                    self.open_stations = set()
                 self.open_stations.add(got.common_address)
             if is_read:
                 return None  # a lenient RTU confirms a read; the value still follows
@@ -212,9 +215,11 @@ class AwaitedCommand:
             if ca == BROADCAST_CA and mode is not None:
                 # each station answers the broadcast address with its own ACT_CON ... ACT_TERM:
                 # the procedure ends when every station that confirmed has terminated
-                self.open_stations.discard(got.common_address)
-                if self.open_stations:
-                    return None
+                stations = self.open_stations
+                if stations is not None:
+                    stations.discard(got.common_address)
+                    if stations:
+                        return None
             problem = None if mode is None else termination_problem(asdu, got, mode)
             return result(asdu, self.confirmation, got, brought, self.started, now, problem=problem)
         return None
