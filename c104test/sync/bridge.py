@@ -26,7 +26,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from ..engine.errors import unwrap_group
 
-__all__ = ["TrioBridge", "get_bridge", "shutdown_bridge"]
+__all__ = ["SPIN", "TrioBridge", "get_bridge", "shutdown_bridge"]
 
 T = TypeVar("T")
 
@@ -39,6 +39,13 @@ _HOLD_WAIT = 0.001
 #: How long a caller reading its own answer may keep trio waiting when trio was woken before
 #: the command was sent (see TrioBridge._receive).
 _STALE_GRACE = 0.001
+#: How long a caller waiting for a one-frame answer (a command's ACT_CON) polls the socket
+#: without sleeping first. An RTU on this host or its LAN answers within it most often; a
+#: sleeping thread on an idle vCPU is woken by an interrupt that costs a VM 20-25 us each way
+#: (bench/README.md, "spinning"). At most this much CPU per command; never for interrogations,
+#: whose many frames need the CPU for the RTU on a small machine.
+SPIN = 100e-6
+_yield = getattr(os, "sched_yield", lambda: None)  # a peer waiting for this CPU runs first
 _CANCEL_GRACE = 1.0  # how long a cancelled operation may take to unwind
 _READABLE = select.POLLIN
 _NOT_ONLY_DATA = select.POLLERR | select.POLLHUP | select.POLLNVAL | getattr(select, "POLLRDHUP", 0)
@@ -104,6 +111,7 @@ class TrioBridge:
         *,
         outside: bool = False,
         receive: Callable[[], tuple[int, Reader, Mute] | None] | None = None,
+        spin: float = 0.0,
     ) -> T:
         """One thread hop each way: ``submit(done)`` runs as a plain call in the trio thread.
 
@@ -128,7 +136,8 @@ class TrioBridge:
         ``timeout``) and calls ``read`` for each arrival, as the trio thread's reader would,
         until ``done`` has been called, ``read`` returns False, or trio wants to run (woken by
         anything: a timer, another connection; ``_Parked.after_io_wait`` nudges this wait):
-        then it gives the hold back and waits as above.
+        then it gives the hold back and waits as above. ``spin`` (seconds, for a one-frame answer):
+        how long that wait polls without sleeping first (``SPIN``).
 
         >>> # Connection._command: engine.submit_command / engine.command / engine.expire_command
         """
@@ -152,7 +161,7 @@ class TrioBridge:
                 if taken:
                     call.handed_off = True
                     if reader is not None and not call.finished:
-                        self._receive(call, reader, parked, deadline)
+                        self._receive(call, reader, parked, deadline, spin)
             except BaseException:  # Ctrl-C or a Robot timeout in the wait: end the operation
                 held = False
                 _give_back(parked, reader)
@@ -174,7 +183,9 @@ class TrioBridge:
         self._wait(call, token, _time.monotonic() + timeout, expire)
         return call.result()
 
-    def _receive(self, call: _Call, reader: tuple[int, Reader, Mute], parked: _Parked, deadline: float) -> None:
+    def _receive(
+        self, call: _Call, reader: tuple[int, Reader, Mute], parked: _Parked, deadline: float, spin: float = 0.0
+    ) -> None:
         """Under the hold, after the caller's own send: wait for the answer on the socket and read
         it here (see ``run_handoff``). Returns with the call finished, or with the hold to give
         back to the trio thread (it wants to run, the batch is its, the time is up)."""
@@ -190,6 +201,10 @@ class TrioBridge:
             if not read(clock.current_time(), later) or call.finished:
                 return
             poller = parked.poller(fd)
+            if spin:  # bounded by spin (and the nudge of a trio that wants to run ends it too)
+                until = _time.monotonic() + min(spin, deadline - _time.monotonic())
+                while not poller.poll(0) and _time.monotonic() < until:
+                    _yield()
             # Trio already waiting for the hold was woken before this command was sent: most
             # often by the last answer, which its reader will not find (read here). It may
             # wait _STALE_GRACE for this answer; trio woken from now on is nudged, and gets the

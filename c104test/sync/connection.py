@@ -29,7 +29,7 @@ from ..engine.requests import Request
 from ..protocol.asdu import Asdu, UnknownAsdu, encode_asdu
 from ..protocol.enums import ConnectionState, Cot, Frz, Init, Qoi, Rqt, Type, Umc
 from ..protocol.link import LinkParameters
-from .bridge import TrioBridge, get_bridge
+from .bridge import SPIN, TrioBridge, get_bridge
 from .callbacks import call_safely, check_callback
 from .information import INFO_CLASS
 from .message import IncomingMessage
@@ -345,7 +345,7 @@ class Connection:
         """Send ``asdu`` (``data``: its octets, if the caller has them) and wait for its answer."""
         if self._engine.state is not _OPEN and not self._ready():  # (OPEN: _ready's first test, no call)
             return False
-        return self._handoff(asdu, wait_termination, data, _TERMINATION_OPTIONS[wait_termination])
+        return self._handoff(asdu, wait_termination, data, _TERMINATION_OPTIONS[wait_termination], SPIN)
 
     def _request(self, build: Callable[..., Request], wait: bool, terminated: bool, *args: Any, **kwargs: Any) -> bool:
         """A request built here (engine.requests), sent as a command is; without ``wait`` as a task."""
@@ -353,7 +353,8 @@ class Connection:
             return False
         request = build(*args, **kwargs)
         if wait:
-            return self._handoff(request.asdu, terminated, None, request.options)
+            # an interrogation's answer is many frames: no spinning (see bridge.SPIN)
+            return self._handoff(request.asdu, terminated, None, request.options, 0.0 if terminated else SPIN)
         try:
             self._call(self._engine.command, request.asdu, wait=False, **request.options)
         except C104TestError as exc:
@@ -361,7 +362,9 @@ class Connection:
             return False
         return True
 
-    def _handoff(self, asdu: Asdu, terminated: bool, data: bytes | None, options: dict[str, Any]) -> bool:
+    def _handoff(
+        self, asdu: Asdu, terminated: bool, data: bytes | None, options: dict[str, Any], spin: float = 0.0
+    ) -> bool:
         bridge = self._bridge
         if bridge is None or bridge._closed:
             bridge = self._b
@@ -389,6 +392,7 @@ class Connection:
                 timeout,
                 outside=True,
                 receive=engine.outside_reader if self._inline() else None,
+                spin=spin,
             )
         except C104TestError as exc:
             log.info("%s", exc)

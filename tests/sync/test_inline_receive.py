@@ -18,6 +18,7 @@ from c104test.engine.journal import Direction
 from c104test.engine.session import Session
 from c104test.protocol.closing import CloseCause
 from c104test.protocol.enums import Cot
+from c104test.sync import bridge
 from c104test.sync.bridge import THREAD_NAME
 from tests.faults.scripted_rtu import ACT_CON, FaultyRtu, spontaneous
 
@@ -374,3 +375,37 @@ def test_what_comes_after_the_callers_turn_is_read_by_trio(
                    2, f"report {n} read after the caller's turn")
     late = [name for name, cot in dispatched if cot is Cot.SPONTANEOUS]
     assert len(late) == 3 and all(name.startswith(THREAD_NAME) for name in late), dispatched
+
+
+@pytest.fixture
+def spins(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float]]:
+    """Every turn of the caller's spin (bridge._yield): (the thread's name, when)."""
+    seen: list[tuple[str, float]] = []
+    monkeypatch.setattr(bridge, "_yield", lambda: seen.append((threading.current_thread().name, time.monotonic())))
+    return seen
+
+
+def test_a_command_spins_briefly_for_its_answer_and_an_interrogation_never(
+    make_client: Callable[..., Any], scripted_rtu: Callable[..., FaultyRtu], spins: list[tuple[str, float]]
+) -> None:
+    """A one-frame answer is polled for without sleeping, at most bridge.SPIN, then waited for
+    asleep; an interrogation's many frames are never spun for (the RTU needs the CPU)."""
+
+    def plan(n: int, asdu: bytes) -> list[tuple[float, bytes | None]]:
+        if asdu[0] == T.C_IC_NA_1:  # ACT_CON, a report, ACT_TERM: each 0.3 s late
+            term = asdu[:2] + bytes([Cot.ACTIVATION_TERMINATION]) + asdu[3:]
+            return [(0.3, None), (0.3, spontaneous(100, 1.0)), (0.3, term)]
+        return [(0.3, None)]
+
+    rtu = scripted_rtu(plan)
+    connection, point = _command_point(make_client, rtu.port)
+    here = threading.current_thread().name
+    assert point.transmit(cause=Cot.ACTIVATION)
+    mine = [at for name, at in spins if name == here]
+    assert mine, "no spin before a command's answer"
+    # bounded: the answer came 0.3 s later, the spin ended long before (load allowing)
+    assert mine[-1] - mine[0] < bridge.SPIN + 0.1, (mine[-1] - mine[0])
+    spins.clear()
+    assert connection.interrogation(common_address=CA)
+    assert connection.get_station(common_address=CA).get_point(100) is not None
+    assert not [at for name, at in spins if name == here]
