@@ -130,9 +130,11 @@ class Peer:
         self.stop()
 
 
-def run_once(args: Sequence[str], timeout: float, *, name: str | None = None) -> dict[str, Any]:
+def run_once(
+    args: Sequence[str], timeout: float, *, name: str | None = None, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Run a script that prints one ``RESULT {json}`` and exits; returns the decoded result."""
-    peer = Peer(args, name=name)
+    peer = Peer(args, name=name, env=env)
     try:
         return peer.result(timeout)
     finally:
@@ -145,8 +147,8 @@ def _cleanup() -> None:
         peer.stop(timeout=2)
 
 
-def peer(script: str, *args: object, name: str | None = None) -> Peer:
-    return Peer([str(PEERS / script), *map(str, args)], name=name)
+def peer(script: str, *args: object, name: str | None = None, env: dict[str, str] | None = None) -> Peer:
+    return Peer([str(PEERS / script), *map(str, args)], name=name, env=env)
 
 
 def c104_available() -> bool:

@@ -32,6 +32,7 @@ section 6, issue 3 "Benchmarks", issue 16 "Performance"):
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import struct
 import sys
@@ -163,13 +164,15 @@ def run_raw(port: int, ca: int, repeat: int, n: int = N) -> list[dict[str, Any]]
 # ---- c104 API script -----------------------------------------------------------------------------------
 
 
-def api_script(impl: str, port: int, stations: list[str], repeat: int, short: bool = True) -> dict[str, Any]:
+def api_script(
+    impl: str, port: int, stations: list[str], repeat: int, short: bool = True, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     args = [str(h.PEERS / "api_interrogation.py"), impl, "127.0.0.1", str(port), "--repeat", str(repeat)]
     for s in stations:
         args += ["--station", s]
     if short:
         args.append("--short")
-    return h.run_once(args, 100, name=f"api_interrogation[{impl}]")
+    return h.run_once(args, 100, name=f"api_interrogation[{impl}]", env=env)
 
 
 def engine_part(r: int) -> None:
@@ -205,22 +208,26 @@ def engine_part(r: int) -> None:
 API_SIZES = [("1", 1000), ("2", 5000)]
 
 
-def api_part(r: int, runs: int, rtu: str, burns: tuple[int, ...] = ()) -> list[str]:
+def api_part(r: int, runs: int, rtu: str, burns: tuple[int, ...] = (), apart: bool = False) -> list[str]:
     """2. The same c104-API script with c104 and with c104test, alternating, against one RTU.
 
     ``rtu`` is ``c104`` (a lib60870 RTU: the issue 16 rows) or ``sim`` (a c104test simulator).
     Each script run is its own process and interrogates every station ``r`` times; the figure is
     the median over all calls of all ``runs`` processes of an import (warm: the points exist),
     and, apart, the median of the processes' first calls (cold: the points are created).
+    ``apart``: the RTU runs on CPU 0 only and every client on CPU 1 only (a diagnostic: on a
+    small VM the scheduler most often puts a client and the RTU on one CPU, which then take turns).
     """
+    pins_rtu = {"BENCH_CPUS": "0"} if apart else None
+    pins = {"BENCH_CPUS": "1"} if apart else None
     specs = [f"{ca}:{n}" for ca, n in API_SIZES]
     stations = [a for s in specs for a in ("--station", s)]
     if rtu == "c104":
         port = free_port()
-        server = h.peer("c104_rtu.py", port, *stations)
+        server = h.peer("c104_rtu.py", port, *stations, env=pins_rtu)
         title = "a c104 2.2.1 (lib60870) RTU"
     else:
-        server = h.peer("sim_rtu.py", *stations)
+        server = h.peer("sim_rtu.py", *stations, env=pins_rtu)
         title = "a c104test simulator"
     results: dict[str, list[dict[str, Any]]] = {"c104": [], "c104test": []}
     with server:
@@ -230,14 +237,14 @@ def api_part(r: int, runs: int, rtu: str, burns: tuple[int, ...] = ()) -> list[s
         burnt: dict[int, list[dict[str, Any]]] = {}
         for _ in range(runs):
             for impl in ("c104", "c104test"):  # alternate, against drift
-                results[impl].append(api_script(impl, port, specs, r))
+                results[impl].append(api_script(impl, port, specs, r, env=pins))
             if rtu == "c104":  # the bare floor between the same runs, paused between calls alike
                 bare.append(h.run_once([str(h.PEERS / "bare_interrogation.py"), "127.0.0.1", str(port), "--repeat",
-                                        str(r), *stations], 100, name="bare_interrogation"))
+                                        str(r), *stations], 100, name="bare_interrogation", env=pins))
                 for burn in burns:  # the bare floor with CPU spent per frame: what the client's work costs the RTU
                     burnt.setdefault(burn, []).append(h.run_once(
                         [str(h.PEERS / "bare_interrogation.py"), "127.0.0.1", str(port), "--repeat", str(r),
-                         "--burn-us", str(burn), *stations], 100, name="bare_interrogation"))
+                         "--burn-us", str(burn), *stations], 100, name="bare_interrogation", env=pins))
     rows = []
     notes = []
     for ca, n in API_SIZES:
@@ -287,7 +294,8 @@ def api_part(r: int, runs: int, rtu: str, burns: tuple[int, ...] = ()) -> list[s
     print()
     print(h.table(
         f"2. Same c104-API script, c104 vs c104test, against {title} "
-        f"({runs} runs x {r} calls each, alternating; ratio = x / c104)",
+        f"({runs} runs x {r} calls each, alternating; ratio = x / c104)"
+        + ("; PINNED APART: RTU on CPU 0, clients on CPU 1 (a diagnostic, not the issue's verdict)" if apart else ""),
         ["import", "points", "median", "first call (cold)", "cold ratio", "present at return (min)", "ratio",
          "paired ratio", "target", "verdict"],
         rows,
@@ -384,6 +392,8 @@ def main() -> None:
     parser.add_argument("--no-c104", action="store_true")
     parser.add_argument("--bare-burn", default="", metavar="US,US",
                         help="api: also the bare floor spending these microseconds of CPU per received frame (e.g. 50,100)")
+    parser.add_argument("--apart", action="store_true",
+                        help="api: also run it with the RTU pinned to CPU 0 and the clients to CPU 1 (a diagnostic)")
     args = parser.parse_args()
     started = time.monotonic()
     parts = args.only or ["engine", "api", "api-sim", "server", "facade"]
@@ -395,6 +405,8 @@ def main() -> None:
         if "api" in parts:
             burns = tuple(int(x) for x in args.bare_burn.split(",") if x.strip())
             notes += api_part(args.repeat, args.runs, "c104", burns)
+            if args.apart and (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity"):
+                notes += api_part(args.repeat, args.runs, "c104", apart=True)
         if "api-sim" in parts:
             notes += api_part(args.repeat, args.runs, "sim")
         if "server" in parts:

@@ -3,7 +3,8 @@ nor c104test, so a c104 peer and a c104test peer can both use it).
 
 A peer prints ``READY <port>`` when it listens and ``RESULT {json}`` lines with its figures, and
 exits as soon as its stdin closes (the benchmark closes it, or dies), so no peer outlives its
-benchmark.
+benchmark. With ``BENCH_CPUS`` set (e.g. ``1`` or ``0,1``) the process runs on those CPUs only,
+from this import on (``interrogation.py --apart``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import Any
+
+if os.environ.get("BENCH_CPUS") and hasattr(os, "sched_setaffinity"):
+    # before the peer starts any thread: its threads inherit it
+    os.sched_setaffinity(0, {int(cpu) for cpu in os.environ["BENCH_CPUS"].split(",")})
 
 
 def ready(*ports: int) -> None:
