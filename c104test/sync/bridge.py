@@ -41,7 +41,7 @@ _HOLD_WAIT = 0.001
 _STALE_GRACE = 0.001
 #: How long a caller waiting for a one-frame answer (a command's ACT_CON) polls the socket
 #: without sleeping first. An RTU on this host or its LAN answers within it most often; a
-#: sleeping thread on an idle vCPU is woken by an interrupt that costs a VM 20-25 us each way
+#: sleeping thread on an idle vCPU is woken by an interrupt that costs a VM 10-25 us each way
 #: (bench/README.md, "spinning"). At most this much CPU per command; never for interrogations,
 #: whose many frames need the CPU for the RTU on a small machine.
 SPIN = 100e-6
