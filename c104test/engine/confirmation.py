@@ -244,8 +244,8 @@ class AwaitedCommand:
         if confirmed is not None and not confirmed <= ended:
             return False
         expected = self.stations
-        # without expected stations: today's rule, which cannot tell a station that has not
-        # answered yet from one that does not exist
+        # without expected stations the rule cannot tell a station that has not answered yet
+        # from one that does not exist: what confirmed has terminated, so it ends
         return expected is None or expected <= ended
 
     def pending_stations(self) -> str:
