@@ -318,25 +318,34 @@ class C104Context:
         simulated RTU's, or --rtu-profile's with --rtu-host), as in the Robot library."""
         if self.config.common_address is not None:
             return self.config.common_address
-        from c104test.engine.profile import demo_profile, load_profile
-
-        stations: list[Any] = []
-        if self.simulator is not None:
-            stations = list(self.simulator.profile.stations)
-        elif self.declared_profile is not None:
-            stations = list(self.declared_profile.stations)
-        elif self.config.profile is not None:  # the simulator to come, or the RTU at --rtu-host
-            stations = list(load_profile(self.config.profile).stations)
-        elif self.config.host is None:  # the demo RTU, started on first use
-            stations = list(demo_profile().stations)
+        stations = self.stations
         if stations:
-            return int(stations[0].common_address)
+            return stations[0]
         from c104test.bdd.registry import StepUsageError
 
         raise StepUsageError(
             "no common address to use: name it in the step (\"to common address 47\"), or give "
             "--rtu-common-address, or --rtu-profile (its first station)"
         )
+
+    @property
+    def stations(self) -> list[int] | None:
+        """The CAs of the RTU's stations where a profile says them (None: not known): the
+        simulated RTU's, else the one a Given step declared, else --rtu-profile's, else the demo
+        RTU's (started on first use). A procedure to the broadcast address waits for each."""
+        from c104test.engine.profile import demo_profile, load_profile
+
+        if self.simulator is not None:
+            profile = self.simulator.profile
+        elif self.declared_profile is not None:
+            profile = self.declared_profile
+        elif self.config.profile is not None:  # the simulator to come, or the RTU at --rtu-host
+            profile = load_profile(self.config.profile)
+        elif self.config.host is None:
+            profile = demo_profile()
+        else:
+            return None
+        return [int(s.common_address) for s in profile.stations]
 
     @property
     def pixit(self) -> Any:
@@ -404,8 +413,10 @@ class C104Context:
         self, host: str | None = None, port: int | None = None, *, start_data_transfer: bool = True
     ) -> RtuConnection:
         """Open a connection (TCP and STARTDT, unless told not to); it becomes the one steps use."""
-        if host is None:
+        stations = None
+        if host is None:  # the RTU under test: its profile's stations, where one says them
             host, port = self.target()
+            stations = self.stations
         self._bridge()
         from c104test.engine.tls import tls_transport
         from c104test.sync.session import RtuConnection
@@ -415,6 +426,7 @@ class C104Context:
             start_data_transfer=start_data_transfer, journal_size=self.config.journal_size, act_term=self.act_term,
             start_timeout=self.timeout,
             transport=tls_transport(self.config.tls, server=False),
+            stations=stations,
         )
         self._connections.append(connection)
         self.connection = connection

@@ -231,7 +231,8 @@ def send_general_interrogation(c104_context: C104Context, ca: str | None) -> Com
     """I send a general interrogation [to common address <ca>]
 
     Station interrogation (C_IC_NA_1, QOI 20). Returns when the RTU terminated it (ACT_TERM) or
-    refused it; every object it sent is in the point database by then.
+    refused it; every object it sent is in the point database by then. To common address 65535
+    (the broadcast address) it returns when each station of the RTU's profile has terminated it.
 
     Examples:
         When I send a general interrogation

@@ -175,6 +175,8 @@ class CaseContext:
             self.host, self.port, params=self.params, start_data_transfer=start,
             command_timeout=self.answer_timeout, originator_address=originator_address,
             start_timeout=self.answer_timeout, transport=self.transport,
+            # a request to the broadcast address waits for every station the PICS claims
+            stations=self.pics["rtu.common_addresses"],
         )
         self._connections.append(conn)
         try:

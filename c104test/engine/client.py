@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -91,6 +91,7 @@ class ClientConnection(StationRequests, CommandPath, Expectations):
         start_timeout: float | None = None,
         transport: Transport | None = None,
         keep_points: bool = True,
+        stations: Iterable[int] | None = None,
     ) -> None:
         if not 0 <= originator_address <= 255:
             raise ValueError(f"originator address {originator_address} outside 0..255")
@@ -104,6 +105,10 @@ class ClientConnection(StationRequests, CommandPath, Expectations):
         self.reconnect = reconnect
         self.reconnect_delay = reconnect_delay
         self.command_timeout = command_timeout
+        #: The common addresses of the RTU's stations, where the caller knows them (a profile, a
+        #: PICS): a procedure sent to the broadcast address waits for each one's ACT_TERM. None:
+        #: not known, it ends when every station that confirmed has terminated (engine.confirmation).
+        self.stations = _stations(stations)
         #: PIXIT: does the RTU terminate process commands with ACT_TERM (see engine.termination)
         self.act_term = ActTerm.parse(act_term)
         # the last process command that returned before its ACT_TERM: (command, journal cursor, mode)
@@ -653,6 +658,16 @@ class ClientConnection(StationRequests, CommandPath, Expectations):
                     await self._wait_changed()
         except trio.TooSlowError:
             raise CommandTimeout(f"cannot send {_name(asdu)}: k window stayed full for {timeout:g} s{note}") from None
+
+def _stations(stations: Iterable[int] | None) -> frozenset[int] | None:
+    if stations is None:
+        return None
+    chosen = frozenset(int(ca) for ca in stations)
+    wrong = sorted(ca for ca in chosen if not 0 <= ca < BROADCAST_CA)
+    if wrong:
+        raise ValueError(f"station common address {wrong[0]} outside 0..65534 (65535 is the broadcast address)")
+    return chosen
+
 
 @asynccontextmanager
 async def open_connection(host: str = "127.0.0.1", port: int = 2404, **options: Any) -> AsyncIterator[ClientConnection]:

@@ -10,7 +10,7 @@ confirmation are in ``engine.confirmation``; this module holds the waits and who
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ import trio
 
 from ..protocol.asdu import Asdu
 from ..protocol.link import LinkState
+from ..protocol.station.controlling import BROADCAST_CA
 from .confirmation import AwaitedCommand, check_late_termination, command_name
 from .confirmation import result as confirmation_result
 from .errors import NegativeConfirmation
@@ -40,6 +41,7 @@ class CommandPath:
     # set by ClientConnection.__init__ and its session
     journal: Journal
     command_timeout: float
+    stations: frozenset[int] | None
     last_command_index: int
     _command_lock: trio.Lock
     _submitted: tuple[AwaitedCommand, Callable[[CommandResult | Exception], None], float, float] | None
@@ -60,6 +62,7 @@ class CommandPath:
         collect: Callable[[Asdu], bool] | None = None,
         wait: bool = True,
         act_term: ActTerm | None = None,
+        stations: Iterable[int] | None = None,
     ) -> CommandResult:
         """Send a command ASDU and wait for its ACT_CON (and ACT_TERM if asked).
 
@@ -68,7 +71,8 @@ class CommandPath:
         at a time per connection (``submit_command``'s too). ``act_term`` (process commands)
         replaces ``wait_termination``: see engine.termination. An ACT_TERM of the previous process
         command that arrived after it returned, and is wrong, fails this command before it is
-        sent (NegativeConfirmation).
+        sent (NegativeConfirmation). ``stations`` (default: the connection's): the CAs that
+        must each terminate a procedure sent to the broadcast address (engine.confirmation).
         """
         timeout = self.command_timeout if timeout is None else timeout
         async with self._command_lock:
@@ -81,7 +85,8 @@ class CommandPath:
             if not wait:
                 return confirmation_result(asdu, None, None, [], started, trio.current_time())
             awaited = self._awaited = AwaitedCommand(
-                asdu, start_index, started, _mode(act_term, wait_termination), collect, process=act_term is not None
+                asdu, start_index, started, _mode(act_term, wait_termination), collect, process=act_term is not None,
+                stations=self._expected(asdu, stations),
             )
             try:
                 with trio.move_on_after(timeout):
@@ -106,6 +111,7 @@ class CommandPath:
         collect: Callable[[Asdu], bool] | None = None,
         outside: Callable[[Callable[[], None]], None] | None = None,
         now: float | None = None,
+        stations: Iterable[int] | None = None,
     ) -> bool:
         """``command()`` for a caller in another thread, as a plain call in the trio thread.
 
@@ -151,7 +157,7 @@ class CommandPath:
         timeout = self.command_timeout if timeout is None else timeout
         self.last_command_index = start_index = self.journal.next_index
         awaited = AwaitedCommand(asdu, start_index, now, _mode(act_term, wait_termination), collect,
-                                 process=act_term is not None)
+                                 process=act_term is not None, stations=self._expected(asdu, stations))
         self._submitted = (awaited, on_done, now + timeout + _SUBMIT_GRACE, timeout)
         link.send_asdu(data, now)
         if outside is None:
@@ -202,6 +208,14 @@ class CommandPath:
         awaited, _, _, timeout = submitted
         on_done(awaited.timed_out(timeout, self.journal, self._stall()))
         self._notify()
+
+    def _expected(self, asdu: Asdu, stations: Iterable[int] | None) -> frozenset[int] | None:
+        """The stations a broadcast procedure waits for: the caller's, else the connection's."""
+        if asdu.common_address != BROADCAST_CA:
+            return None
+        if stations is None:
+            return self.stations
+        return frozenset(stations)
 
     def _stall(self) -> str:
         session = self._session
@@ -260,9 +274,11 @@ def _waiting_for(awaited: AwaitedCommand) -> str:
         return f"connection closed while waiting for the confirmation of {name}"
     count = sum(len(asdu.objects) for asdu in awaited.brought)
     objects = f", then {count} objects" if count else ""
+    pending = awaited.pending_stations()
     return (
         f"connection closed while waiting for the termination (ACT_TERM) of {name}; "
         f"its confirmation came ({'negative' if confirmation.negative else 'positive'}{objects})"
+        + (f"; {pending}" if pending else "")
     )
 
 

@@ -6,10 +6,18 @@ another thread) share this one rule, so both end a command on exactly the same f
 
 Matching: same type, same IOA, same CA (any CA for the broadcast address), COT 7, 9 or 10, or one
 of the negative mirrors 44-47; only frames received after the command was journalled count (a
-report that arrived before it is not its answer). A procedure sent to the broadcast address ends
-when every station that confirmed it (each with its own CA) has terminated it. For a process command an ACT_TERM that
+report that arrived before it is not its answer). For a process command an ACT_TERM that
 overtakes the ACT_CON waits for it (c104 may send them so); for the other procedures an ACT_TERM
 without ACT_CON ends the wait, unconfirmed.
+
+A procedure sent to the broadcast address (an interrogation, a counter interrogation) is answered
+by each station with its own CA: ACT_CON, data, ACT_TERM, the stations in parallel or one after
+another. With the stations the caller expects (``stations``: the RTU's CAs, from a profile, a PICS
+or the c104 API's added stations) it ends when every expected station, and every other that
+confirmed, has terminated, and a timeout names the expected stations that did not confirm or did
+not terminate. Without them nobody knows how many stations will answer: it ends when every
+station that confirmed so far has terminated, so an RTU that answers its stations one after
+another ends it at the first station's ACT_TERM.
 
 >>> from c104test.protocol.asdu import decode_asdu
 >>> from c104test.engine.journal import Journal, Direction
@@ -69,12 +77,14 @@ class AwaitedCommand:
     (``process``) or REQUIRED for ``wait_termination``. ``collect`` picks the received ASDUs
     the result carries (return information). After ``scan`` returned a result with
     ``unterminated`` True, the ACT_TERM may still come: the client checks it later.
+    ``stations``: for a procedure sent to the broadcast address, the CAs expected to answer it
+    (None: not known; see the module's docstring); ignored for any other address.
     """
 
     __slots__ = (
-        "asdu", "brought", "collect", "confirmation", "confirmed", "cursor", "early", "ioa",
-        "is_read", "mode", "open_stations", "other_station", "outcome", "process", "started", "stray",
-        "unterminated",
+        "asdu", "brought", "collect", "confirmation", "confirmed", "confirmed_stations", "cursor", "early",
+        "ioa", "is_read", "mode", "other_station", "outcome", "process", "started", "stations", "stray",
+        "terminated_stations", "unterminated",
     )
 
     def __init__(
@@ -86,6 +96,7 @@ class AwaitedCommand:
         collect: Callable[[Asdu], bool] | None,
         *,
         process: bool = False,
+        stations: frozenset[int] | None = None,
     ) -> None:
         self.asdu = asdu
         self.ioa = asdu.objects[0].io_address
@@ -102,9 +113,12 @@ class AwaitedCommand:
         self.early: Asdu | None = None
         self.unterminated = False
         self.outcome: CommandResult | None = None  # once decided (by feed or scan)
-        # the broadcast address: the CAs that confirmed and have not terminated yet (made at the
-        # first such ACT_CON: a command's wait is on the command round trip's path)
-        self.open_stations: set[int] | None = None
+        # the broadcast address: the CAs expected to answer (None: not known), and those that
+        # confirmed and terminated so far (each made at its first frame: a command's wait is on
+        # the command round trip's path)
+        self.stations = stations if asdu.common_address == BROADCAST_CA else None
+        self.confirmed_stations: set[int] | None = None
+        self.terminated_stations: set[int] | None = None
         self.other_station: Asdu | UnknownAsdu | None = None  # this answer, but from another CA
 
     def scan(self, journal: Journal, now: float, until: int | None = None) -> CommandResult | None:
@@ -193,9 +207,9 @@ class AwaitedCommand:
             if got.negative or cot in _MIRRORS:
                 return result(asdu, got, None, brought, self.started, now)
             if ca == BROADCAST_CA and cot == _ACTIVATION_CON:
-                if self.open_stations is None:
-                    self.open_stations = set()
-                self.open_stations.add(got.common_address)
+                if self.confirmed_stations is None:
+                    self.confirmed_stations = set()
+                self.confirmed_stations.add(got.common_address)
             if is_read:
                 return None  # a lenient RTU confirms a read; the value still follows
             if mode is None or cot == _DEACTIVATION_CON:
@@ -212,17 +226,46 @@ class AwaitedCommand:
             if self.confirmation is None and self.process:
                 self.early = got  # before the ACT_CON (c104 may send it so): wait for that
                 return None
-            if ca == BROADCAST_CA and mode is not None:
-                # each station answers the broadcast address with its own ACT_CON ... ACT_TERM:
-                # the procedure ends when every station that confirmed has terminated
-                stations = self.open_stations
-                if stations is not None:
-                    stations.discard(got.common_address)
-                    if stations:
-                        return None
+            if ca == BROADCAST_CA and mode is not None and not self._all_terminated(got.common_address):
+                return None
             problem = None if mode is None else termination_problem(asdu, got, mode)
             return result(asdu, self.confirmation, got, brought, self.started, now, problem=problem)
         return None
+
+    def _all_terminated(self, station: int) -> bool:
+        """The ACT_TERM of ``station`` for a broadcast: has every station that confirmed, and
+        every expected one, terminated now? Each station answers with its own ACT_CON ...
+        ACT_TERM, in parallel or one after another."""
+        ended = self.terminated_stations
+        if ended is None:
+            ended = self.terminated_stations = set()
+        ended.add(station)
+        confirmed = self.confirmed_stations
+        if confirmed is not None and not confirmed <= ended:
+            return False
+        expected = self.stations
+        # without expected stations the rule cannot tell a station that has not answered yet
+        # from one that does not exist: what confirmed has terminated, so it ends
+        return expected is None or expected <= ended
+
+    def pending_stations(self) -> str:
+        """For a broadcast: the stations it still waits for, in words ("" when none or not one)."""
+        if self.asdu.common_address != BROADCAST_CA:
+            return ""
+        expected = self.stations or frozenset()
+        confirmed = self.confirmed_stations or set()
+        ended = self.terminated_stations or set()
+        silent = sorted(expected - confirmed - ended)
+        unended = sorted((expected | confirmed) - ended - set(silent))
+        parts = []
+        if silent:
+            parts.append(f"no ACT_CON from CA {_listed(silent)}")
+        if unended:
+            parts.append(f"no ACT_TERM from CA {_listed(unended)}")
+        if not parts:
+            return ""
+        known = f"expected stations CA {_listed(sorted(expected))}: " if expected else ""
+        return f"{known}{'; '.join(parts)}"
 
     def timed_out(self, timeout: float, journal: Journal, stall: str = "") -> CommandTimeout:
         """The error when nothing ended the wait within ``timeout`` seconds; ``stall`` says what of
@@ -233,6 +276,9 @@ class AwaitedCommand:
             got = self.other_station
             cause = got.cot.name if isinstance(got.cot, Cot) else f"COT {int(got.cot)}"
             other += f" (the RTU answered with CA {got.common_address} instead: {cause})"
+        pending = self.pending_stations()
+        if pending:
+            other += f" ({pending})"
         also = f"; {stall}" if stall else ""
         return CommandTimeout(
             f"no {what} for {command_name(self.asdu)} within {timeout:g} s{other}{also}; last frames:\n{journal.explain(8)}"
@@ -262,6 +308,10 @@ def check_late_termination(journal: Journal, command: Asdu, cursor: int, mode: A
                     f"{entry.explain()}"
                 )
             return
+
+
+def _listed(cas: list[int]) -> str:
+    return ", ".join(map(str, cas))
 
 
 def _confirmed(asdu: Asdu, confirmation: Asdu, brought: list[Asdu], started: float, now: float) -> CommandResult:

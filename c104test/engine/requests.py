@@ -10,7 +10,7 @@ synchronous API builds a request in the caller's thread and hands it to ``submit
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -76,11 +76,14 @@ class StationRequests:
         cot: Cot = Cot.ACTIVATION,
         timeout: float | None = None,
         wait: bool = True,
+        stations: Iterable[int] | None = None,
     ) -> CommandResult:
         """Station or group interrogation; returns when ACT_TERM arrived, with every object that
-        came with COT 20-36 (each already applied to the point database)."""
+        came with COT 20-36 (each already applied to the point database). To the broadcast
+        address: when each station terminated it, ``stations`` (default: the connection's)
+        naming those that must (see engine.confirmation)."""
         request = self.interrogation_request(common_address, qualifier, cot=cot)
-        return await self.command(request.asdu, timeout=timeout, wait=wait, **request.options)
+        return await self.command(request.asdu, timeout=timeout, wait=wait, stations=stations, **request.options)
 
     def interrogation_request(
         self, common_address: int, qualifier: Qoi | int = Qoi.STATION, *, cot: Cot = Cot.ACTIVATION
@@ -105,9 +108,11 @@ class StationRequests:
         cot: Cot = Cot.ACTIVATION,
         timeout: float | None = None,
         wait: bool = True,
+        stations: Iterable[int] | None = None,
     ) -> CommandResult:
+        """Counter interrogation; to the broadcast address as ``interrogation``."""
         request = self.counter_interrogation_request(common_address, qualifier, freeze, cot=cot)
-        return await self.command(request.asdu, timeout=timeout, wait=wait, **request.options)
+        return await self.command(request.asdu, timeout=timeout, wait=wait, stations=stations, **request.options)
 
     def counter_interrogation_request(
         self, common_address: int, qualifier: Rqt | int = Rqt.GENERAL, freeze: Frz = Frz.READ, *,

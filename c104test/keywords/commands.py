@@ -78,7 +78,8 @@ class CommandKeywords(LibraryComponent):
 
         Args:
             common_address: CA to interrogate; default the connection's. 65535 is the broadcast
-                address, which every station answers with its own CA.
+                address, which every station answers with its own CA: the keyword returns when
+                each station of the connection's profile has terminated (see `Connect To RTU`).
             qualifier: ``STATION`` or ``GROUP_1`` ... ``GROUP_16`` (QOI 20-36).
             expect: ``POSITIVE``, ``NEGATIVE`` or ``ANY``; see `Expect`.
             timeout: How long to wait for ACT_CON and ACT_TERM.
@@ -116,7 +117,8 @@ class CommandKeywords(LibraryComponent):
         """Sends a counter interrogation (C_CI_NA_1) and waits for ACT_TERM.
 
         Args:
-            common_address: CA to interrogate; default the connection's.
+            common_address: CA to interrogate; default the connection's. 65535: every
+                station, as in `Send Interrogation`.
             qualifier: ``GENERAL`` or ``GROUP_1`` ... ``GROUP_4`` (RQT).
             freeze: ``READ``, ``FREEZE_WITHOUT_RESET``, ``FREEZE_WITH_RESET`` or
                 ``COUNTER_RESET`` (FRZ).

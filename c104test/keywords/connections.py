@@ -154,7 +154,10 @@ class ConnectionKeywords(LibraryComponent):
                 checked), ``required`` (wait for it) or ``never`` (one that arrives fails). See
                 `Send Command`.
             profile: Profile (YAML) that describes the RTU; its first station is the default
-                common address.
+                common address, and an interrogation to the broadcast address (65535) waits
+                until each of its stations has answered. Without it, the stations of the
+                `Start Simulated RTU` at this port count; with neither, it waits for the
+                stations that confirmed.
             k: Maximum number of unacknowledged I-frames this side sends (default 12).
             w: Acknowledge at the latest after this many received I-frames (default 8).
             t0: TCP connect timeout (default: ``timeout``).
@@ -204,10 +207,13 @@ class ConnectionKeywords(LibraryComponent):
         params = dataclasses.replace(params, **overrides)
         act_term = ActTerm.parse(act_term)
         oa = self.library.originator_address if originator_address is None else originator_address
+        stations = self._known_stations(host, port, profile)
         if common_address is not None:
             self.station(common_address)  # range check before connecting
-        else:
-            common_address = self._default_common_address(host, port, profile)
+        elif self.library.common_address is not None:
+            common_address = self.library.common_address
+        elif stations:
+            common_address = stations[0]
         rtu = RtuConnection.open(
             host,
             port,
@@ -219,6 +225,7 @@ class ConnectionKeywords(LibraryComponent):
             start_timeout=wait,
             act_term=act_term,
             transport=transport,
+            stations=stations,
         )
         session = RtuSession(
             rtu,
@@ -229,23 +236,21 @@ class ConnectionKeywords(LibraryComponent):
         session.index = self.library.connections.register(session, alias or None)
         state = "data transfer started" if start_data_transfer else "data transfer stopped"
         ca = "no default common address" if common_address is None else f"common address {common_address}"
+        if stations:
+            ca += f"; stations {', '.join(map(str, stations))}"
         over = f" over {rtu.engine.tls or 'TLS'}" if tls is not None else ""
         logger.info(f"Connected to {Endpoint(host, port)}{over} as {session.name}; {state}; {ca}; act_term={act_term.value}.")
         return session.index
 
-    def _default_common_address(self, host: str, port: int, profile: str | None) -> int | None:
-        """The library's CA, else the first station of the profile or of the simulator at ``port``."""
-        if self.library.common_address is not None:
-            return self.library.common_address
-        stations = []
+    def _known_stations(self, host: str, port: int, profile: str | None) -> list[int] | None:
+        """The CAs of the profile's stations, else of the simulator at ``port``; None: not known.
+        The first is the default CA; a broadcast (CA 65535) waits for each one's answer."""
         if profile:
-            stations = list(load_profile(profile).stations)
-        else:
-            for rtu in self.library.simulators:
-                if rtu.port == port and host in ("127.0.0.1", "localhost", "::1"):
-                    stations = list(rtu.profile.stations)
-                    break
-        return int(stations[0].common_address) if stations else None
+            return [int(s.common_address) for s in load_profile(profile).stations]
+        for rtu in self.library.simulators:
+            if rtu.port == port and host in ("127.0.0.1", "localhost", "::1"):
+                return [int(s.common_address) for s in rtu.profile.stations]
+        return None
 
     @keyword("Disconnect From RTU")
     def disconnect_from_rtu(self, alias: str | None = None) -> None:

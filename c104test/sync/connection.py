@@ -159,7 +159,7 @@ class Connection:
         # c104's init: interrogation then clock sync, both to every station (CA 65535)
         try:
             if self._init in (Init.ALL, Init.INTERROGATION):
-                await engine.interrogation(BROADCAST)
+                await engine.interrogation(BROADCAST, stations=self._expected(BROADCAST))
             if self._init in (Init.ALL, Init.CLOCK_SYNC):
                 await engine.clock_sync(BROADCAST)
         except C104TestError as exc:
@@ -347,14 +347,17 @@ class Connection:
             return False
         return self._handoff(asdu, wait_termination, data, _TERMINATION_OPTIONS[wait_termination], SPIN)
 
-    def _request(self, build: Callable[..., Request], wait: bool, terminated: bool, *args: Any, **kwargs: Any) -> bool:
-        """A request built here (engine.requests), sent as a command is; without ``wait`` as a task."""
+    def _request(self, build: Callable[..., Request], wait: bool, terminated: bool, *args: Any,
+                 stations: frozenset[int] | None = None, **kwargs: Any) -> bool:
+        """A request built here (engine.requests), sent as a command is; without ``wait`` as a task.
+        ``stations``: those that must each terminate it, for a procedure to the broadcast address."""
         if not self._ready():
             return False
         request = build(*args, **kwargs)
         if wait:
+            options = request.options if stations is None else {**request.options, "stations": stations}
             # an interrogation's answer is many frames: no spinning (see bridge.SPIN)
-            return self._handoff(request.asdu, terminated, None, request.options, 0.0 if terminated else SPIN)
+            return self._handoff(request.asdu, terminated, None, options, 0.0 if terminated else SPIN)
         try:
             self._call(self._engine.command, request.asdu, wait=False, **request.options)
         except C104TestError as exc:
@@ -431,7 +434,8 @@ class Connection:
             raise ValueError(f"Invalid qualifier of interrogation: {qualifier}")
         _check_ca(common_address)
         return self._request(
-            self._engine.interrogation_request, wait_for_response, True, common_address, qualifier, cot=Cot(cause)
+            self._engine.interrogation_request, wait_for_response, True, common_address, qualifier, cot=Cot(cause),
+            stations=self._expected(common_address),
         )
 
     def counter_interrogation(
@@ -445,7 +449,7 @@ class Connection:
         _check_ca(common_address)
         return self._request(
             self._engine.counter_interrogation_request, wait_for_response, True,
-            common_address, qualifier, Frz(freeze), cot=Cot(cause),
+            common_address, qualifier, Frz(freeze), cot=Cot(cause), stations=self._expected(common_address),
         )
 
     def clock_sync(self, common_address: int, wait_for_response: bool = True) -> bool:
@@ -486,6 +490,15 @@ class Connection:
         return True
 
     # ---- stations ---------------------------------------------------------------------------------
+
+    def _expected(self, common_address: int) -> frozenset[int] | None:
+        """The stations a procedure to the broadcast address waits for: the added ones (c104's
+        own wait counts ACT_CON/ACT_TERM pairs, and so ends early when the RTU's stations answer
+        one after another); None when none were added or ``common_address`` is a station's."""
+        if common_address != BROADCAST or not self._stations:
+            return None
+        with self._lock:
+            return frozenset(ca for ca in self._stations if ca != BROADCAST)
 
     def add_station(self, common_address: int) -> Station | None:
         """Add a station; None if one with this common address exists."""

@@ -14,7 +14,7 @@ True
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -58,10 +58,13 @@ class RtuConnection:
         start_timeout: float | None = None,
         act_term: ActTerm | str = ActTerm.OPTIONAL,
         transport: Transport | None = None,
+        stations: Iterable[int] | None = None,
     ) -> RtuConnection:
         """Connect (within t0) and start data transfer; ConnectFailed or LinkDown on failure.
 
-        ``act_term`` is the RTU's PIXIT for process commands (see engine.termination).
+        ``act_term`` is the RTU's PIXIT for process commands (see engine.termination);
+        ``stations`` the CAs of its stations where known (a profile), which a procedure to the
+        broadcast address waits for (engine.confirmation).
         """
         bridge = get_bridge()
         engine = ClientConnection(
@@ -75,6 +78,7 @@ class RtuConnection:
             start_timeout=start_timeout,
             act_term=act_term,
             transport=transport,
+            stations=stations,
         )
         bridge.start(engine.run)
         return cls(engine, bridge)

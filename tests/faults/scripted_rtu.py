@@ -39,6 +39,29 @@ def with_cot(asdu: bytes, cot: int, negative: bool = False) -> bytes:
     return asdu[:2] + bytes([(asdu[2] & 0x80) | (0x40 if negative else 0) | cot]) + asdu[3:]
 
 
+def as_station(asdu: bytes, ca: int, cot: int, negative: bool = False) -> bytes:
+    """The command ``asdu`` mirrored with ``cot`` by the station of CA ``ca``: how each station
+    answers a command sent to the broadcast address (CA 65535)."""
+    return with_cot(asdu, cot, negative)[:4] + struct.pack("<H", ca) + asdu[6:]
+
+
+def station_data(asdu: bytes, ca: int) -> bytes:
+    """What the station of CA ``ca`` reports for the interrogation (C_IC_NA_1: M_SP_NA_1 ON with
+    COT = QOI) or counter interrogation (C_CI_NA_1: M_IT_NA_1 = ``ca`` with COT 37) ``asdu``:
+    one object, IOA 1000 * ``ca`` + 1, so that each station's answer is told apart."""
+    ioa = (1000 * ca + 1).to_bytes(3, "little")
+    head = struct.pack("<H", ca)
+    if asdu[0] == 101:  # C_CI_NA_1: a counter, COT 37 (requested by general counter request)
+        return bytes([15, 1, 37, 0]) + head + ioa + struct.pack("<iB", ca, 0)
+    return bytes([1, 1, asdu[-1], 0]) + head + ioa + b"\x01"
+
+
+def station_answer(asdu: bytes, ca: int, *, terminate: bool = True) -> list[tuple[Any, ...]]:
+    """One station's whole answer to a broadcast: ACT_CON, its data, ACT_TERM (unless not)."""
+    done = [("asdu", as_station(asdu, ca, 10))] if terminate else []
+    return [("asdu", as_station(asdu, ca, 7)), ("asdu", station_data(asdu, ca)), *done]
+
+
 class FaultyRtu:
     """Confirms STARTDT; answers the n-th command I-frame with ``plan(n, asdu)``: actions in
     order (see the constants above), or ``("sleep", s)``, ``("asdu", octets)`` (an I-frame with
