@@ -280,9 +280,22 @@ class AwaitedCommand:
         if pending:
             other += f" ({pending})"
         also = f"; {stall}" if stall else ""
-        return CommandTimeout(
+        error = CommandTimeout(
             f"no {what} for {command_name(self.asdu)} within {timeout:g} s{other}{also}; last frames:\n{journal.explain(8)}"
         )
+        error.silent_stations = self._only_silent()
+        return error
+
+    def _only_silent(self) -> tuple[int, ...]:
+        """A broadcast that every station which confirmed has terminated: the expected stations
+        that never confirmed it (the c104 API returns True then, as c104 does); else ()."""
+        expected, confirmed = self.stations, self.confirmed_stations
+        if not expected or not confirmed or self.stray is not None or self.other_station is not None:
+            return ()
+        ended = self.terminated_stations or set()
+        if not confirmed <= ended:
+            return ()
+        return tuple(sorted(expected - confirmed))
 
 
 def check_late_termination(journal: Journal, command: Asdu, cursor: int, mode: ActTerm) -> None:

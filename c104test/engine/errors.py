@@ -59,7 +59,13 @@ class NotConnected(C104TestError):
 
 
 class CommandTimeout(C104TestError, AssertionError):
-    """The device did not confirm (or terminate) a command in time."""
+    """The device did not confirm (or terminate) a command in time.
+
+    ``silent_stations``: for a procedure to the broadcast address that every station which
+    confirmed it has terminated, the expected stations that never confirmed it (else empty).
+    """
+
+    silent_stations: tuple[int, ...] = ()
 
 
 class NegativeConfirmation(C104TestError, AssertionError):

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from ..engine.client import ClientConnection
-from ..engine.errors import C104TestError
+from ..engine.confirmation import command_name
+from ..engine.errors import C104TestError, CommandTimeout
 from ..engine.journal import Direction, JournalEntry
 from ..engine.points import PROCESS_TYPES
 from ..engine.requests import Request
@@ -159,7 +160,12 @@ class Connection:
         # c104's init: interrogation then clock sync, both to every station (CA 65535)
         try:
             if self._init in (Init.ALL, Init.INTERROGATION):
-                await engine.interrogation(BROADCAST, stations=self._expected(BROADCAST))
+                try:
+                    await engine.interrogation(BROADCAST, stations=self._expected(BROADCAST))
+                except CommandTimeout as exc:
+                    if not exc.silent_stations:
+                        raise
+                    self._silent(exc, "the init's station interrogation")  # as c104: the init goes on
             if self._init in (Init.ALL, Init.CLOCK_SYNC):
                 await engine.clock_sync(BROADCAST)
         except C104TestError as exc:
@@ -397,10 +403,25 @@ class Connection:
                 receive=engine.outside_reader if self._inline() else None,
                 spin=spin,
             )
+        except CommandTimeout as exc:
+            if exc.silent_stations:
+                self._silent(exc, command_name(asdu))
+                return True  # as c104: every station that answered has terminated it
+            log.info("%s", exc)
+            return False
         except C104TestError as exc:
             log.info("%s", exc)
             return False
         return bool(result.positive) and (result.terminated or not terminated)
+
+    def _silent(self, exc: CommandTimeout, what: str) -> None:
+        """A broadcast that added stations never answered: c104 returns True at once; this API
+        waited for them (an RTU's stations may answer one after another) and says so."""
+        log.warning(
+            "%s:%s: %s: added station(s) CA %s did not answer it within the command timeout; every "
+            "station that answered has terminated it", self._ip, self._port, what,
+            ", ".join(map(str, exc.silent_stations)),
+        )
 
     def _inline(self) -> bool:
         """May this thread read a command's answer itself (``TrioBridge.run_handoff``'s
