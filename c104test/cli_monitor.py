@@ -46,6 +46,12 @@ def add_monitor(commands: argparse._SubParsersAction) -> None:
         "--common-address", "-c", type=common_address, default=0xFFFF, help="CA to interrogate (default 65535: all)"
     )
     parser.add_argument(
+        "--stations", type=_stations, default=None, metavar="CA[,CA...]",
+        help="the RTU's common addresses, e.g. 1,2,3: an interrogation of 65535 ends only when each of "
+        "them has terminated it (an RTU whose stations answer one after another); default: when every "
+        "station that confirmed it has",
+    )
+    parser.add_argument(
         "--timeout", type=seconds, default=10.0,
         help="seconds for the whole start: connect, STARTDT and the interrogation (default 10)",
     )
@@ -61,6 +67,13 @@ def add_monitor(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--once", action="store_true", help="print the table once after the interrogation and exit")
     add_tls_options(parser, "the RTU")
     parser.set_defaults(run=_run_monitor)
+
+
+def _stations(text: str) -> frozenset[int]:
+    cas = frozenset(common_address(part.strip()) for part in text.split(",") if part.strip())
+    if not cas or 0xFFFF in cas:
+        raise argparse.ArgumentTypeError(f"--stations wants the RTU's common addresses (not 65535), got {text!r}")
+    return cas
 
 
 def _journal_size(text: str) -> int:
@@ -129,7 +142,7 @@ def _run_monitor(args: argparse.Namespace) -> int:
         # the ACT_CON came and only the ACT_TERM is missing (--timeout's said "did not complete").
         remaining = round(max(start.deadline - trio.current_time(), 0.01), 2)
         start.deadline += 1
-        result = await conn.interrogation(args.common_address, timeout=remaining)
+        result = await conn.interrogation(args.common_address, timeout=remaining, stations=args.stations)
         start.deadline = math.inf
         print(f"interrogation: {result}", flush=True)
         if not result.positive:

@@ -191,3 +191,20 @@ def test_monitor_capture_writes_the_frames_when_it_ends(simulator: int, tmp_path
     data = capture.read_bytes()
     assert data[:4] == b"\x0a\x0d\x0d\x0a"  # a pcapng section header block
     assert bytes.fromhex("680407000000") in data and bytes.fromhex("68040b000000") in data  # STARTDT act, con
+
+
+def test_monitor_with_stations_shows_every_station_of_an_rtu_that_answers_one_after_another() -> None:
+    """--stations: the interrogation of 65535 waits for each station; without it, the monitor
+    ends at the first station's ACT_TERM and shows only that station's point."""
+    from tests.faults.broadcast_answers import one_after_another
+    from tests.faults.scripted_rtu import FaultyRtu
+
+    for options, shown in (((), {1}), (("--stations", "1,2,3"), {1, 2, 3})):
+        rtu = FaultyRtu(one_after_another((1, 2, 3)))
+        try:
+            result = command("monitor", f"127.0.0.1:{rtu.port}", "--once", "--timeout", "10", *options)
+        finally:
+            rtu.stop()
+        assert result.returncode == 0, result.stderr
+        rows = [line.split() for line in result.stdout.splitlines()[2:] if line.strip()]
+        assert {int(row[0]) for row in rows} == shown, result.stdout
