@@ -255,8 +255,9 @@ class AwaitedCommand:
         expected = self.stations or frozenset()
         confirmed = self.confirmed_stations or set()
         ended = self.terminated_stations or set()
-        silent = sorted(expected - confirmed - ended)
-        unended = sorted((expected | confirmed) - ended - set(silent))
+        # an RTU that answers with the broadcast address itself names no station
+        silent = sorted(expected - confirmed - ended - {BROADCAST_CA})
+        unended = sorted((expected | confirmed) - ended - set(silent) - {BROADCAST_CA})
         parts = []
         if silent:
             parts.append(f"no ACT_CON from CA {_listed(silent)}")
