@@ -320,9 +320,15 @@ class _Flags(enum.IntFlag, metaclass=_FlagsType):
         return self.value == 0
 
     def __str__(self) -> str:
-        names = [m.name for m in type(self) if m in self and m.value and m.name]
+        named = {m.value: m.name for m in type(self) if m.value and m.name and m.value & (m.value - 1) == 0}
+        # bits without a name are shown as c104 shows them: Quality(2) is "{ UNSUPPORTED_BIT_1 }"
+        names = [named.get(1 << bit, f"UNSUPPORTED_BIT_{bit}") for bit in range(self.value.bit_length())
+                 if self.value >> bit & 1]
         inner = f"{{ {' | '.join(names)} }}" if names else "{}"
         return f"{self._label(bool(names))} set: {inner}{self._suffix()}"
+
+    # c104's repr is its str: a script that prints (point.value, point.quality) shows the set
+    __repr__ = __str__
 
     def _label(self, any_set: bool) -> str:
         """The set's name in ``str()``: c104 2.2.1 prints a few under other names (tested)."""

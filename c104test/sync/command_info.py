@@ -10,7 +10,16 @@ from ..protocol.enums import (
     Step,
 )
 from .info_base import Information
-from .info_fields import _QL_0, _Field, _to_bool, _to_enum, _to_float32, _to_number, _to_qoc
+from .info_fields import (
+    _QL_0,
+    _bool_argument,
+    _Field,
+    _to_bool,
+    _to_enum,
+    _to_float32,
+    _to_number,
+    _to_qoc,
+)
 from .numbers import Byte32, Int16, NormalizedFloat, UInt7
 
 
@@ -31,7 +40,7 @@ class SingleCmd(_Command):
     def __init__(
         self, on: bool, qualifier: Qoc | int = Qoc.NONE, recorded_at: _dt.datetime | None = None
     ) -> None:
-        self._on = _to_bool(on)
+        self._on = _bool_argument(on)
         self._qualifier = _to_qoc(qualifier)
         self._init_base(None, recorded_at)
 

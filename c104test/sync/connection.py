@@ -230,6 +230,9 @@ class Connection:
         points = station._points
         processed_at = message._processed_at
         client = self._client
+        # c104 reports a message once, at its first object it cannot take (a script that logs
+        # unmapped data walks the message with first()/next()); the objects it can take still count
+        reported = False
         for index, ob in enumerate(asdu.objects):
             io_address = ob.io_address
             point = points.get(io_address)
@@ -243,12 +246,16 @@ class Connection:
                     client._new_point(station, io_address, type_id)
                     point = points.get(io_address)
                     if point is None:
-                        self._unexpected(message, Umc.UNKNOWN_IOA)
+                        if not reported:
+                            reported = True
+                            self._unexpected(message, Umc.UNKNOWN_IOA)
                         continue
             # plain and time-tagged variants share an Information class: both are accepted
             if point._info_class is not info_class:
-                message._cursor = index
-                self._unexpected(message, Umc.MISMATCHED_TYPE_ID)
+                if not reported:
+                    reported = True
+                    message._cursor = index
+                    self._unexpected(message, Umc.MISMATCHED_TYPE_ID)
                 continue
             if point._on_receive is None:
                 point._data = (ob, processed_at)
@@ -258,7 +265,8 @@ class Connection:
         message._cursor = 0
 
     def _receive_unsupported(self, station: Station, asdu: Asdu, message: IncomingMessage) -> None:
-        """A process type that c104 has no point for (CP24Time2a tags): unexpected, object by object."""
+        """A process type that c104 has no point for (CP24Time2a tags): unexpected, once per message
+        (as c104 reports a message), at its first object."""
         for index, ob in enumerate(asdu.objects):
             message._cursor = index
             point = station.get_point(ob.io_address)
@@ -267,8 +275,9 @@ class Connection:
                 point = station.get_point(ob.io_address)
                 if point is None:
                     self._unexpected(message, Umc.UNKNOWN_IOA)
-                    continue
+                    break
             self._unexpected(message, Umc.MISMATCHED_TYPE_ID)
+            break
         message._cursor = 0
 
     def _station_for(self, common_address: int, message: IncomingMessage) -> Station | None:

@@ -49,6 +49,17 @@ def _to_bool(value: Any) -> bool:
     raise WrongValueType(f"expected a bool, not {value!r}")
 
 
+def _bool_argument(value: Any) -> bool:
+    """A bool given to an Information's constructor: c104's binding takes None (False) and
+    anything with a truth value of its own (``SingleInfo(on=row["state"])`` with 0.0, 2 or None
+    from a database); a str or a list has none and is refused, as there."""
+    if value is None:
+        return False
+    if isinstance(value, str | bytes) or not hasattr(type(value), "__bool__"):
+        raise WrongValueType(f"expected a bool, not {value!r}")
+    return bool(value)
+
+
 def _to_number(cls: Callable[[Any], T]) -> Callable[[Any], T]:
     whole = issubclass(cls, _BoundedInt)  # type: ignore[arg-type]
     wanted = f"{cls.__name__} (a whole number)" if whole else cls.__name__  # type: ignore[attr-defined]
@@ -98,7 +109,10 @@ def _to_enum(cls: type[enum.IntEnum]) -> Callable[[Any], Any]:
         # a bool is refused as c104 refuses it: True would be Double(1), which is OFF
         if isinstance(value, enum.Enum | bool) or not isinstance(value, int):
             raise WrongValueType(f"expected {cls.__name__}, not {value!r}")
-        return cls(value)
+        try:
+            return cls(value)
+        except ValueError:  # c104 refuses every int with TypeError: a script catches either
+            raise WrongValueType(f"{value} is not a valid {cls.__name__}") from None
 
     return convert
 
@@ -132,8 +146,14 @@ def _to_qoc(value: Any) -> Qoc | int:
 
 
 def _to_time(value: Any) -> _dt.datetime | None:
-    if value is None or isinstance(value, _dt.datetime):
-        return value
+    """A time tag as c104's binding takes it: naive (an aware datetime's wall clock is kept and
+    its zone dropped, so it compares with c104's naive times), a date is its midnight."""
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is not None else value
+    if isinstance(value, _dt.date):
+        return _dt.datetime(value.year, value.month, value.day)
     raise TypeError(f"recorded_at must be a datetime or None, not {value!r}")
 
 

@@ -17,9 +17,9 @@ class IncomingMessage:
     """A received ASDU; ``io_address`` and ``info`` refer to the element under the cursor.
 
     As in c104, the cursor is an element and a position: ``next()`` moves to the element at the
-    position and the position on; ``first()`` sets the position to the first element (the
-    element under the cursor stays until ``next()``). So ``message.first()`` then
-    ``while message.next(): ...`` visits every element, the first included; a point's
+    position and the position on; ``first()`` puts both on the first element (so it is under
+    the cursor twice: after ``first()`` and after the first ``next()``, as c104 2.2.1 shows it).
+    So ``message.first()`` then ``while message.next(): ...`` visits every element; a point's
     ``on_receive`` gets the message at its own element, the position after it.
     """
 
@@ -125,7 +125,9 @@ class IncomingMessage:
         return explain_asdu(self._asdu)
 
     def first(self) -> None:
-        """Set the position to the first element (``next()`` then moves onto it)."""
+        """Put the cursor on the first element, and the position there too (``next()`` then moves
+        onto it): c104 shows the first element right after ``first()``, from any element."""
+        self._at = 0
         self._next = 0
 
     def next(self) -> bool:

@@ -21,6 +21,7 @@ from .info_fields import (
     _MS_0,
     _NO_CHANGE,
     _SEQUENCE_0,
+    _bool_argument,
     _Field,
     _to_bool,
     _to_counter,
@@ -45,7 +46,7 @@ class SingleInfo(Information):
     def __init__(
         self, on: bool, quality: Quality | int = _GOOD, recorded_at: _dt.datetime | None = None
     ) -> None:
-        self._on = _to_bool(on)
+        self._on = _bool_argument(on)
         self._init_base(quality, recorded_at)
 
 
@@ -98,7 +99,7 @@ class StepInfo(Information):
         state: Int7 | int | None = None,
     ) -> None:
         self._position = _to_number(Int7)(_alias("position", position, "state", state, "StepInfo"))
-        self._transient = _to_bool(transient)
+        self._transient = _bool_argument(transient)
         self._init_base(quality, recorded_at)
 
 

@@ -526,17 +526,23 @@ def test_on_unexpected_message_unknown_ioa_and_mismatched_type(
     station = connection.add_station(common_address=CA)
     before = station.add_point(io_address=100, type=T.M_DP_NA_1).value  # the RTU has a single point
     unexpected: list[tuple[int, Any, Any]] = []
-    connection.on_unexpected_message(
-        callable=lambda connection, message, cause: unexpected.append((message.io_address, message.type, cause))
-    )
+    walked: set[int] = set()
+
+    def on_unexpected(connection: Any, message: Any, cause: Any) -> None:
+        unexpected.append((message.io_address, message.type, cause))
+        message.first()  # reported once per message, as in c104: the script walks its objects
+        while message.next():
+            walked.add(message.io_address)
+
+    connection.on_unexpected_message(callable=on_unexpected)
     client.on_new_point(callable=lambda client, station, io_address, point_type: None)  # adds nothing
     client.start()
     wait_open(connection)
     assert connection.interrogation(common_address=CA) is True
     assert client._callbacks.drain(3)  # on_unexpected_message is queued, as in c104
     assert (100, T.M_SP_NA_1, c104.Umc.MISMATCHED_TYPE_ID) in unexpected
-    unknown = {ioa for ioa, _, cause in unexpected if cause == c104.Umc.UNKNOWN_IOA}
-    assert unknown == DEMO_GI_POINTS - {100}
+    assert len(unexpected) == len({(ioa, message_type) for ioa, message_type, _ in unexpected})
+    assert walked - {100} == DEMO_GI_POINTS - {100}
     assert station.get_point(100).type == T.M_DP_NA_1
     assert station.get_point(100).value == before  # the mismatched object was not applied
     assert [p.io_address for p in station.points] == [100]

@@ -379,8 +379,10 @@ def test_plain_values_are_accepted_and_checked() -> None:
     ):
         with pytest.raises(ValueError):
             make()
+    # a bool argument takes what c104's binding takes: None and anything with a truth value
+    assert (SingleInfo(2).on, SingleInfo(None).on, SingleInfo(0.0).on) == (True, False, False)
     for make in (
-        lambda: SingleInfo(2),
+        lambda: SingleInfo([]),
         lambda: SingleInfo("yes"),
         lambda: DoubleCmd(Step.HIGHER),  # another enum is a mistake, not a number
         lambda: SingleInfo(True, quality=BinaryCounterQuality.Invalid),

@@ -62,6 +62,34 @@ counts. c104's record (c104's server, c104test's client): ``substation_c104.txt`
 is not run against c104test's Server: it sends a command while muted, and a standard RTU closes
 the connection (docs/c104-differences.md).
 
+``mistakes_probe.py`` (no socket): Information objects, numbers and enums built from a
+database's values: wrong Python types, out-of-range numbers, positional arguments, time tags of
+other kinds, enum look-ups, comparisons, ``str()`` and ``repr()``. c104's record:
+``mistakes_c104.txt``; c104test's results are c104's, an error of c104's class too, or a row of
+``MISTAKES_PINNED``.
+
+``operator_view.py`` (one process): an RTU that transmits with every cause a real RTU uses and
+reads its own points' attributes; a display that finds its connection and stations by address
+(``get_connection``, ``get_station``), reads every attribute of the points the interrogation
+made, polls with ``read()`` (one point sampled in ``on_before_read``), drops a point and sees it
+come back, and trips a breaker with return information. c104's record:
+``operator_view_c104.txt``.
+
+``link_options.py`` (one process): protocol parameters on both ends, originator addresses of the
+client and of a connection (the RTU's view of each command), an ``on_clock_sync`` policy,
+``explain_bytes`` and ``explain_bytes_dict`` of the frames sent, disconnect and connect. c104's
+record: ``link_options_c104.txt`` (the time octets masked).
+
+``batch_reports.py`` (one process): batches built point by point and from a list with each
+cause, a batch's mistakes, a timer whose interval changes and that is turned off,
+``signal_initialized`` with each cause. c104's record: ``batch_reports_c104.txt``.
+
+``gateway_messages.py`` (one process): a gateway that maps only some stations and points
+(``on_new_station``, ``on_new_point``), logs the rest from ``on_unexpected_message`` by walking
+the message (``first()``, ``next()``), unmaps a station; the RTU's command callbacks read each
+command's message and previous info; debug output on and off. c104's record:
+``gateway_messages_c104.txt``.
+
 Each script runs in its own process (c104 is GPLv3). c104test's half runs once and must print
 what c104 printed, but for the rows of docs/c104-differences.md pinned here; c104's half is
 compared when c104 is installed (in CI it must be).
@@ -71,6 +99,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -580,3 +609,187 @@ def test_substation_pair_with_c104s_server_is_what_was_recorded() -> None:
     if not c104_available():
         pytest.skip("c104 is not installed (a test peer only)")
     c104_run_pair("substation", SUBSTATION_C104, client_mode="c104test")
+
+
+# ---- mistakes: Information, numbers and enums built from a database's values -------------------------
+
+MISTAKES_C104 = (SCRIPTS / "mistakes_c104.txt").read_text()
+# label: (c104 2.2.1, c104test) — c104test accepts what converts without loss and checks the
+# range (c104's binding refuses every plain number with TypeError), and the rows of
+# docs/c104-differences.md ("Arguments and small things", "Enums")
+MISTAKES_PINNED = {
+    "ScaledInfo actual -40000": ("!! TypeError", "!! IndexError"),
+    "NormalizedInfo actual 1.5": ("!! TypeError", "!! IndexError"),
+    "NormalizedInfo actual Int16": ("!! TypeError", "-> NormalizedFloat:1.0"),
+    "BinaryInfo blob bytes": ("!! TypeError", "-> Byte32:01000000"),
+    "StepInfo position 100": ("!! TypeError", "!! IndexError"),
+    "BinaryCounterInfo sequence 40": ("!! TypeError", "!! IndexError"),
+    "BinaryCounterInfo sequence int": ("!! TypeError", "-> UInt5:4"),
+    "ProtectionEventInfo elapsed int": ("!! TypeError", "-> UInt16:70"),
+    "ProtectionEventInfo elapsed 70000": ("!! TypeError", "!! IndexError"),
+    "SingleInfo quality int": ("!! TypeError", "-> Quality set: { Invalid }, is_good: False"),
+    "SingleCmd qualifier int": ("!! TypeError", "-> Qoc.LONG_PULSE"),
+    "NormalizedCmd qualifier int": ("!! TypeError", "-> UInt7:5"),
+    "ScaledCmd target 40000": ("!! TypeError", "!! IndexError"),
+    "Byte32 -1": ("!! OverflowError", "!! IndexError"),
+    "Int16 lt": ("!! TypeError", "-> True"),
+    "Cot from bad int": ("-> ???", "!! ValueError"),
+    "Type from str": ("!! TypeError", "!! ValueError"),
+    "Cot is": ("-> False", "-> True"),
+    "Cot lt": ("!! TypeError", "-> True"),
+    "Type members count": ("-> 55", "-> 67"),
+    "Type bool": ("-> True", "-> False"),
+    "ResponseState bool": ("-> True", "-> False"),
+    "Quality minus": ("!! TypeError", "-> Quality set: { Blocked }, is_good: False"),
+}
+
+
+def _same_or_also(theirs: str, ours: str) -> bool:
+    """The same result, or an error c104test raises that is also of c104's class (WrongValueType
+    is both ValueError and TypeError: a script catching c104's catches it)."""
+    if theirs == ours:
+        return True
+    return theirs.startswith("!! ") and ours.startswith("!! ") and set(theirs[3:].split("|")) <= set(ours[3:].split("|"))
+
+
+def _probe_text(text: str) -> dict[str, str]:
+    results = {}
+    for line in text.splitlines():
+        body = line[len("PROBE "):]
+        label, sep, result = body.partition(" -> ")
+        if sep:
+            results[label] = "-> " + result
+        else:
+            label, _, result = body.partition(" !! ")
+            results[label] = "!! " + result
+    return results
+
+
+def test_mistakes_probe_under_c104test() -> None:
+    theirs, ours = _probe_text(MISTAKES_C104), probe("c104test", "mistakes_probe.py")
+    assert list(ours) == list(theirs)
+    assert {label: ours[label] for label in MISTAKES_PINNED} == {label: pair[1] for label, pair in MISTAKES_PINNED.items()}
+    assert {label: theirs[label] for label in MISTAKES_PINNED} == {label: pair[0] for label, pair in MISTAKES_PINNED.items()}
+    unlike = {label: (theirs[label], ours[label]) for label in theirs
+              if label not in MISTAKES_PINNED and not _same_or_also(theirs[label], ours[label])}
+    assert unlike == {}
+    # found different before: a bool argument of None or a number other than 0 and 1 (c104 takes
+    # what has a truth value), a date as time tag, a flag set's repr() and its unnamed bits
+    assert ours["SingleInfo on None"] == "-> False" and ours["SingleInfo on float"] == "-> False"
+    assert ours["SingleInfo recorded_at date"] == "-> 2024-03-01T00:00:00"
+    assert ours["recorded_at aware compares"] == "-> False"  # was TypeError: an aware time tag kept its zone
+    assert ours["Quality repr"] == "-> Quality set: { Invalid }, is_good: False"
+    assert ours["Quality from 2"] == "-> Quality set: { UNSUPPORTED_BIT_1 }, is_good: False"
+    # an out-of-range enum number is a TypeError too, as in c104 (was ValueError alone)
+    assert ours["DoubleInfo state 5"] == "!! ValueError|TypeError"
+
+
+def test_mistakes_probe_under_c104_is_what_was_recorded() -> None:
+    if not c104_available():
+        pytest.skip("c104 is not installed (a test peer only)")
+    theirs = probe("c104", "mistakes_probe.py")
+    assert theirs == _probe_text(MISTAKES_C104)
+
+
+# ---- operator view: causes, attributes, look-ups, polling -------------------------------------------
+
+OPERATOR_C104 = (SCRIPTS / "operator_view_c104.txt").read_text()
+
+
+def test_operator_view_under_c104test() -> None:
+    # c104 gives a new C_DC_NA_1 point a time tag the type does not have (its other command types
+    # without time tag have none; docs/c104-differences.md): masked
+    expected = OPERATOR_C104.replace("'DoubleCmd', 'OFF', None, 'datetime', 'datetime'", "'DoubleCmd', 'OFF', None, None, 'datetime'")
+    got = run_script("c104test", "operator_view.py")
+    assert got == expected
+    assert "STEP transmit refused ACTIVATION True" in got and "(20, 3, 'M_ME_NB_1', 'BACKGROUND_SCAN', 'Int16:1100'" in got
+
+
+_C104_OPERATOR_RACES = ("STEP trip return ", "STEP trip ", "STEP rtu after trip ", "STEP display after trip ")
+
+
+def _c104_operator_races(text: str) -> str:
+    """c104 2.2.1's read() now and then returns False for a value that came, or True for a read
+    of an IOA its server does not have (a negative ACT_CON, then a positive COT 47 copy), and its
+    select-and-execute fails now and then (seen in 4 of 5 runs under load): the results of the
+    reads and the trip's rows are left out of c104's record (c104test's are checked in full)."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("STEP read "):
+            line = line.split(" True")[0].split(" False")[0] + " ..."
+        elif line.startswith(_C104_OPERATOR_RACES):
+            line = next(prefix for prefix in _C104_OPERATOR_RACES if line.startswith(prefix)) + "..."
+        lines.append(line + "\n")
+    return "".join(lines)
+
+
+def test_operator_view_under_c104_is_what_was_recorded() -> None:
+    if not c104_available():
+        pytest.skip("c104 is not installed (a test peer only)")
+    c104_run_script("operator_view.py", _c104_operator_races(OPERATOR_C104), _c104_operator_races)
+
+
+# ---- link options: parameters, originator addresses, explain_bytes, disconnect and connect ---------------
+
+LINK_C104 = (SCRIPTS / "link_options_c104.txt").read_text()
+
+
+def _mask_time_payloads(text: str) -> str:
+    """The clock sync's and the test command's octets hold the time of the run."""
+    return re.sub(r"(C_CS_NA_1|C_TS_TA_1)( \| [^']*?LIST\[1\] )\([^)]*\)", r"\1\2(time)", text)
+
+
+def test_link_options_under_c104test() -> None:
+    # explain_bytes of an I-frame: c104's fields, then the sequence numbers and the decoded
+    # objects; C_TS_NA_1's pattern is 0x55AA (docs/c104-differences.md)
+    got = run_script("c104test", "link_options.py")
+    c104_fields = re.sub(r" \| N\(S\) \d+ N\(R\) \d+ \| [^']*'", "'", got)
+    assert _mask_time_payloads(c104_fields) == LINK_C104.replace("(00 00 00 cc 55 )", "(00 00 00 aa 55 )")
+    assert "| N(S) 2 N(R) 2 | IOA 22 = -1200 EXECUTE'" in got
+
+
+def test_link_options_under_c104_is_what_was_recorded() -> None:
+    if not c104_available():
+        pytest.skip("c104 is not installed (a test peer only)")
+    c104_run_script("link_options.py", LINK_C104, _mask_time_payloads)
+
+
+# ---- batch reports: batches with each cause, a timer that changes, end of initialisation ----------------
+
+BATCH_C104 = (SCRIPTS / "batch_reports_c104.txt").read_text()
+
+
+def test_batch_reports_under_c104test() -> None:
+    # on_timer(callable=None, interval_ms=0) turns the timer off (c104: ValueError;
+    # docs/c104-differences.md)
+    got = run_script("c104test", "batch_reports.py")
+    assert got == BATCH_C104.replace("STEP timer off 0 !! ValueError", "STEP timer off 0 ok")
+    assert "(40, 'M_SP_NA_1', 'BACKGROUND_SCAN', 3, False, False)" in got
+
+
+def test_batch_reports_under_c104_is_what_was_recorded() -> None:
+    if not c104_available():
+        pytest.skip("c104 is not installed (a test peer only)")
+    c104_run_script("batch_reports.py", BATCH_C104)
+
+
+# ---- gateway: mapped and unmapped data, a command's message at the RTU ---------------------------------
+
+GATEWAY_C104 = (SCRIPTS / "gateway_messages_c104.txt").read_text()
+
+
+def test_gateway_messages_under_c104test() -> None:
+    # c104's server sends consecutive IOAs as a sequence (SQ=1), c104test's as a list: the
+    # three-object APDU is 24 octets from c104, 30 from c104test (docs/c104-differences.md)
+    got = run_script("c104test", "gateway_messages.py")
+    assert got == GATEWAY_C104.replace("True, 24)", "True, 30)")
+    # found different before: on_unexpected_message ran once per unknown object (c104: once per
+    # message, at the first), and first() left the cursor on the element it was on
+    assert got.count("'UNKNOWN_IOA'") == 1
+    assert "[(20, True, 'Quality set: {}, is_good: True'), (20, True," in got
+
+
+def test_gateway_messages_under_c104_is_what_was_recorded() -> None:
+    if not c104_available():
+        pytest.skip("c104 is not installed (a test peer only)")
+    c104_run_script("gateway_messages.py", GATEWAY_C104)
