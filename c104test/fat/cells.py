@@ -11,8 +11,9 @@ from typing import Any
 
 from ..protocol.enums import Type
 from ..rules import lookup
-from ..rules.addresses import io_address
-from ..rules.typeclasses import classify
+from ..rules.addresses import common_address, io_address, octets
+from ..rules.typeclasses import TypeClass, classify, types_of
+from ..rules.units import same_unit, split_unit
 from .columns import _NO, _SELECT_WORDS, _TIME_UNITS, _YES
 
 __all__: list[str] = []  # the reader's (signals) helpers, not an API
@@ -64,22 +65,83 @@ def _integer(text: str, low: int, high: int, what: str) -> int:
     return int(number)
 
 
-def _address(text: str, parse: Any, high: int, what: str) -> int:
+def _address(text: str, parse: Any, high: int, what: str, order: str | None = None) -> int:
     """An IOA or CA as every front end reads it (rules.addresses: ``100``, ``0x64``, ``1_000``,
-    ``100.0``), then 1..high: a point in a list has neither IOA 0 nor the broadcast address."""
-    number = parse(text)  # the protocol's range and the rules' message, as in Robot and Gherkin
+    ``100.0``), or written as octets (``12.34.56``, a CA ``1/2``) in the list's ``order``, then
+    1..high: a point in a list has neither IOA 0 nor the broadcast address."""
+    count, name = (3, "IOA") if parse is io_address else (2, "common address")
+    number = octets(text, count, order, name)
+    if number is None:
+        number = parse(text)  # the protocol's range and the rules' message, as in Robot and Gherkin
     if not 1 <= number <= high:
         raise ValueError(f"{text.strip()} outside 1..{high}, the range of {what}")
     return int(number)
 
 
+#: How lists write a type beside its name: the number after TI/TK/Typ (``TI 1``, ``TK 30``), or the
+#: name with its number (``M_ME_NC_1 (13)``, ``13 (M_ME_NC_1)``); both then must agree.
+_TYPE_NUMBER = re.compile(r"(?:ti|tk|typ|type|type ?id|typkennung)\s*[:=]?\s*<?(\d{1,3})>?|<(\d{1,3})>", re.IGNORECASE)
+_NAME_AND_NUMBER = re.compile(r"([A-Za-z]_[A-Za-z]{2}_[A-Za-z]{2}(?:_1)?)\s*[(\[<]\s*(?:ti\s*)?(\d{1,3})\s*[)\]>]"
+                              r"|(\d{1,3})\s*[(\[]\s*([A-Za-z]_[A-Za-z]{2}_[A-Za-z]{2}(?:_1)?)\s*[)\]]")
+
+#: Words that name a kind of point, not a type: each kind has types with and without time tag (and
+#: the measured values three codings), and which one the RTU sends is checked, so none is guessed.
+_KINDS: dict[str, tuple[TypeClass, ...]] = {}
+for _words, _classes in (
+    ("sp spi single single point single-point einzelmeldung em meldung indication", (TypeClass.SINGLE,)),
+    ("dp dpi double double point double-point doppelmeldung dm", (TypeClass.DOUBLE,)),
+    ("me mv measured value measurand measurement messwert mesure analog analogue ana mw",
+     (TypeClass.NORMALIZED, TypeClass.SCALED, TypeClass.SHORT)),
+    ("float real short float floating point gleitkomma", (TypeClass.SHORT,)),
+    ("scaled skaliert", (TypeClass.SCALED,)), ("normalized normalised normiert", (TypeClass.NORMALIZED,)),
+    ("it counter integrated total zählwert zaehlwert compteur", (TypeClass.COUNTER,)),
+    ("st step step position stufenstellung", (TypeClass.STEP,)), ("bo bitstring bit string", (TypeClass.BITSTRING,)),
+    ("sc single command einzelbefehl", (TypeClass.SINGLE,)), ("dc double command doppelbefehl", (TypeClass.DOUBLE,)),
+    ("rc regulating step command", (TypeClass.REGULATING,)),
+    ("se setpoint set point sollwert consigne", (TypeClass.NORMALIZED, TypeClass.SCALED, TypeClass.SHORT)),
+):
+    # a word list of phrases: split on two spaces is unreadable, so phrases are known by their words
+    for _word in re.findall(r"single point|single-point|double point|double-point|measured value|integrated total|"
+                            r"short float|floating point|bit string|step position|single command|double command|"
+                            r"regulating step command|set point|\S+", _words):
+        _KINDS[_word] = _classes
+
+
+def _any_type(text: str) -> Type:
+    """A type as a list writes it: ``M_SP_NA_1``, ``1``, ``TI 1``, ``M_ME_NC_1 (13)``; a kind
+    (``SP``, ``single point``, ``float``) is refused naming the types it may be."""
+    stripped = text.strip()
+    numbered = _TYPE_NUMBER.fullmatch(stripped)
+    if numbered:
+        stripped = numbered[1] or numbered[2]
+    both = _NAME_AND_NUMBER.fullmatch(stripped)
+    if both:
+        name, number = (both[1], both[2]) if both[1] else (both[4], both[3])
+        named, numbered_as = lookup(Type, name), lookup(Type, number)
+        if named is not numbered_as:
+            raise ValueError(f"{stripped!r}: {named.name} is type {named.value}, and {number} is {numbered_as.name}: "
+                             "write the one the RTU sends")
+        return named
+    kind = _KINDS.get(re.sub(r"[\s_]+", " ", stripped.lower()))
+    if kind is not None:
+        command = stripped.lower() in ("sc", "dc", "rc", "se") or "command" in stripped.lower() or \
+            stripped.lower() in ("einzelbefehl", "doppelbefehl", "sollwert", "consigne", "setpoint", "set point")
+        types = [t for c in kind for t in types_of(c, command=command)]
+        shown = ", ".join(f"{t.name} ({t.value}{', with time tag' if _timed(t) else ''})" for t in types)
+        raise ValueError(f"{stripped!r} names a kind of point, not its type: it may be {shown}; write the one the "
+                         "RTU sends (the checks compare it)")
+    return lookup(Type, stripped)
+
+
 def _type(text: str, *, command: bool) -> Type:
     kind = "a command type (C_SC_NA_1, C_SE_NC_1, ...)" if command else "a monitor type (M_SP_NA_1, M_ME_NC_1, ...)"
     try:
-        found = lookup(Type, text.strip())
+        found = _any_type(text)
     except (ValueError, KeyError) as exc:
         # the rules list every type (P_, F_, system types too): name the kind this column holds
         message = re.split(r" Valid:|; valid:", str(exc))[0]
+        if "names a kind" in message or ": write the one" in message:
+            raise ValueError(message) from None
         raise ValueError(message + ("" if "did you mean" in message else f"; the column holds {kind}")) from None
     row = classify(found)
     if row is None or row.command is not command:
@@ -87,10 +149,18 @@ def _type(text: str, *, command: bool) -> Type:
     return found
 
 
-def _return_address(text: str) -> int:
+def _ioa(text: str, order: str | None) -> int:
+    return _address(text, io_address, 0xFFFFFF, "an IOA", order)
+
+
+def _ca(text: str, order: str | None) -> int:
+    return _address(text, common_address, 65534, "a common address", order)
+
+
+def _return_address(text: str, order: str | None = None) -> int:
     """A return report's IOA; a word that is no IOA says how to write 'no return information'."""
     try:
-        return _address(text, io_address, 0xFFFFFF, "an IOA")
+        return _ioa(text, order)
     except ValueError as exc:
         raise ValueError(f"{exc}; a command without return information has 'none' here") from None
 
@@ -126,7 +196,40 @@ def _groups(text: str) -> tuple[int, ...]:
 def _is_command(text: str) -> bool:
     """Whether a type cell names a command type (the row is then the command's own)."""
     try:
-        row = classify(lookup(Type, text.strip()))
+        row = classify(_any_type(text))
     except (ValueError, KeyError):
         return False
     return row is not None and row.command
+
+
+def _value_units(reader: Any, number: int, headers: list[str], columns: dict[str, int],
+                 cells: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The unit each value cell names (``110 kV``), and the cell without it. A unit the row's
+    ``unit`` column or the value column's header (``Value [kV]``) contradicts is a problem: which
+    one the RTU reports in is a guess."""
+    units: dict[str, str] = {}
+    unitless: dict[str, str] = {}
+    stated = cells[columns["unit"]].strip() if "unit" in columns and columns["unit"] < len(cells) else ""
+    for name in sorted(_VALUE_FIELDS):
+        at = columns.get(name)
+        raw = cells[at].strip() if at is not None and at < len(cells) else ""
+        if not raw:
+            continue
+        try:
+            text, unit = split_unit(raw)
+        except ValueError as exc:
+            reader.problem(number, reader.where(headers, at), str(exc))  # type: ignore[arg-type]
+            unitless[name] = raw
+            continue
+        if unit is None:
+            continue
+        said = [(f"the unit column {reader.where(headers, columns['unit'])}", stated)] if stated else []
+        if name in reader.header_units:
+            said.append((f"its header {' '.join(headers[at].split())!r}", reader.header_units[name]))  # type: ignore[index]
+        for source, other in said:
+            if not same_unit(unit, other):
+                reader.problem(number, reader.where(headers, at),  # type: ignore[arg-type]
+                               f"{raw!r} is in {unit}, but {source} says {other}: which unit the RTU reports in "
+                               "is a guess; write the value in the one unit")
+        units[name], unitless[name] = unit, text
+    return units, unitless

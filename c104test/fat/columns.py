@@ -4,7 +4,10 @@ reader (``signals``), the template, the docs (docs/fat.md lists every column) an
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from ..rules.units import header_unit
 
 __all__ = ["COLUMNS", "COLUMNS_SHEET", "EVENTS_ONLY", "NO_RETURN", "SIGNAL_SHEET", "TEMPLATE_ROWS", "Column"]
 
@@ -26,24 +29,36 @@ class Column:
 
 #: The one table of signal-list columns (template, docs and reader all use it).
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "name", True, "the signal's name or description", ("description", "signal", "text")),
-    Column("common_address", "common_address", True, "CA of the station, 1..65534", ("ca", "asdu_address")),
-    Column("io_address", "io_address", True, "IOA of the point, 1..16777215", ("ioa", "address")),
+    Column("name", "name", True, "the signal's name or description", ("description", "signal", "text", "signal_name", "signal_text", "point_name", "beschreibung", "bezeichnung",
+                                                                   "signalname", "meldetext", "signaltext", "libellé", "libelle", "désignation", "designation", "nom")),
+    Column("common_address", "common_address", True, "CA of the station, 1..65534", ("ca", "asdu_address", "casdu", "asdu", "station_address", "asdu_adresse",
+            "gemeinsame_adresse", "stationsadresse", "adresse_commune", "adresse_asdu")),
+    Column("io_address", "io_address", True, "IOA of the point, 1..16777215", ("ioa", "address", "info_address", "information_object_address", "object_address",
+            "adresse", "informationsobjektadresse", "objektadresse", "ioa_adresse", "adresse_ioa", "adresse_objet")),
     Column("type", "type", True, "monitor type as the standard names it (M_SP_NA_1, M_ME_NC_1, ...); a command type "
-           "(C_SC_NA_1, ...) makes the row the command's own", ("type_id", "ti")),
-    Column("expected_value", "expected_value", False, "ON/OFF, a number, 230 +- 0.5, 49.9..50.1; empty: not checked", ("value", "expected")),
-    Column("expected_quality", "expected_quality", False, "quality flags (IV NT SB BL OV); empty: good", ("quality",)),
+           "(C_SC_NA_1, ...) makes the row the command's own", ("type_id", "ti", "type_identification", "asdu_type", "tk", "typ",
+           "typkennung", "type_asdu")),
+    Column("expected_value", "expected_value", False, "ON/OFF, a number, 230 +- 0.5, 49.9..50.1; empty: not checked", ("value", "expected", "wert", "erwartungswert", "erwarteter_wert", "prüfwert",
+           "pruefwert", "valeur", "valeur_attendue")),
+    Column("expected_quality", "expected_quality", False, "quality flags (IV NT SB BL OV); empty: good", ("quality", "qds", "qualität", "qualitaet", "qualité", "qualite")),
+    Column("unit", "unit", False, "the unit of the values (kV, MW, %): a value cell may then carry it (110 kV); "
+           "another unit there is refused", ("units", "einheit", "unité", "unite", "engineering_unit")),
     Column("groups", "groups", False, "interrogation groups 1..16, separated by spaces, commas or ;"
-           " (a counter: its counter interrogation groups 1..4)", ("group",)),
-    Column("command_io_address", "command_io_address", False, "IOA of the command that drives the point", ("command_ioa",)),
-    Column("command_type", "command_type", False, "command type (C_SC_NA_1, C_DC_NA_1, C_SE_NC_1, ...)", ()),
-    Column("command_value", "command_value", False, "the value to command (ON/OFF, a number)", ()),
+           " (a counter: its counter interrogation groups 1..4)", ("group", "gruppe", "gruppen", "groupe", "groupes")),
+    Column("command_io_address", "command_io_address", False, "IOA of the command that drives the point", ("command_ioa", "command_address", "befehls_ioa", "befehlsadresse", "ioa_befehl",
+           "adresse_commande")),
+    Column("command_type", "command_type", False, "command type (C_SC_NA_1, C_DC_NA_1, C_SE_NC_1, ...)",
+           ("befehlstyp", "type_commande")),
+    Column("command_value", "command_value", False, "the value to command (ON/OFF, a number)",
+           ("befehlswert", "valeur_commande")),
     Column("select", "select", False, "yes (or SBO, select): select before operate; no (or direct): direct",
            ("sbo", "select_before_operate", "command_mode")),
     Column("return_io_address", "return_io_address", False,
            "IOA of the return report; empty: this row's IOA; none (or -, no, n/a): the RTU sends no return "
-           "information, only the confirmation is checked", ("return_ioa",)),
-    Column("return_value", "return_value", False, "value the return report must show; empty: the command value", ()),
+           "information, only the confirmation is checked", ("return_ioa", "feedback_ioa", "feedback_io_address", "feedback_address", "return_address",
+                            "rückmelde_ioa", "rueckmelde_ioa", "rückmeldeadresse", "rueckmeldeadresse", "adresse_retour")),
+    Column("return_value", "return_value", False, "value the return report must show; empty: the command value",
+           ("feedback_value", "rückmeldewert", "rueckmeldewert", "valeur_retour")),
     Column("interrogation", "interrogation", False,
            "no (or spontaneous, events only, -): the RTU reports the point only as events, in no interrogation; "
            "empty: yes (M_EP_*: always no)", ("gi", "in_gi", "general_interrogation", "station_interrogation",
@@ -107,3 +122,10 @@ _SELECT_WORDS = {"sbo": True, "select": True, "select before operate": True, "se
 #: Units a list writes a time in, and their seconds.
 _TIME_UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0,
                "ms": 0.001, "msec": 0.001, "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0}
+
+
+def _norm(text: str) -> str:
+    """A header as compared: any case, spaces, line breaks, dashes and dots alike, a unit or a note
+    in brackets left out (``Value [kV]``, ``IOA\n(dec)``), a required mark (``IOA*``) too."""
+    bare = header_unit(str(text))[0].strip().strip("*:").strip()
+    return re.sub(r"[\s_\-./]+", "_", bare.lower()).strip("_")

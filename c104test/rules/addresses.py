@@ -14,7 +14,7 @@ from typing import Any
 
 from ..protocol.asdu import MAX_IOA
 
-__all__ = ["CA_MAX", "IOA_MAX", "OA_MAX", "common_address", "io_address", "originator_address"]
+__all__ = ["CA_MAX", "IOA_MAX", "OA_MAX", "OCTET_ORDERS", "common_address", "io_address", "octets", "originator_address"]
 
 IOA_MAX = MAX_IOA  # three octets; the codec's constant
 CA_MAX = 0xFFFF  # two octets; 65535 is the broadcast address
@@ -55,6 +55,41 @@ def _address(value: Any, what: str, top: int) -> int:
     if not 0 <= value <= top:
         raise ValueError(f"{what} {value} outside 0..{top}")
     return int(value)
+
+
+#: How a list writes an address as octets (``12.34.56``): the most significant octet first (as an
+#: IP address is written) or the least significant first (as the octets go on the wire).
+OCTET_ORDERS = ("high-first", "low-first")
+
+#: The separators of an address written as octets: 12.34.56, 12-34-56, 12 34 56, 12/34/56, 12:34:56.
+_OCTETS = re.compile(r"\s*(\d{1,3})(?:\s*([./:-]|\s)\s*(\d{1,3}))+\s*")
+
+
+def octets(text: str, count: int, order: str | None, what: str) -> int | None:
+    """An address written as ``count`` octets (an IOA ``12.34.56``, a CA ``1/2``) read in ``order``;
+    None when ``text`` is not written so. Without an order it is refused, naming both readings:
+    tools order the octets differently, and either guess addresses another point."""
+    if not isinstance(text, str) or not _OCTETS.fullmatch(text):
+        return None
+    parts = [int(p) for p in re.split(r"\s*[./:-]\s*|\s+", text.strip())]
+    seps = set(re.findall(r"\s*([./:-])\s*|\s+", text.strip()))
+    if len(parts) != count or len(seps) != 1 or (count == 2 and "." in seps):
+        return None  # '47.0' is a number as a spreadsheet exports it, not two octets
+
+    if any(p > 255 for p in parts):
+        raise ValueError(f"{what} {text.strip()!r}: written as {count} octets, each is 0..255")
+    high = sum(p << 8 * (count - 1 - i) for i, p in enumerate(parts))
+    low = sum(p << 8 * i for i, p in enumerate(parts))
+    if order == "high-first":
+        return high
+    if order == "low-first":
+        return low
+    digits = re.split(r"\s*[./:-]\s*|\s+", text.strip())
+    thousands = (f", {int(''.join(digits))} when it separates thousands" if seps <= {".", ""}
+                 and all(len(d) == 3 for d in digits[1:]) else "")
+    raise ValueError(f"{what} {text.strip()!r} is written as {count} octets, and tools order them differently: "
+                     f"{high} when {parts[0]} is the highest octet, {low} when it is the lowest{thousands}; say which with "
+                     "--octet-order high-first or low-first (octet_order= in Robot), or write the number")
 
 
 def _structured_hint(text: str) -> str:
