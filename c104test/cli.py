@@ -209,6 +209,8 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
              "--profile then gives only the link parameters and PIXIT",
     )
     parser.add_argument("--columns", metavar="FILE", help="with --signals: YAML mapping 'field: header as written'")
+    parser.add_argument("--octet-order", choices=("high-first", "low-first"), default=None,
+                        help="with --signals: how the list writes an IOA as octets (12.34.56), as c104test fat")
     add_tls_options(parser, "clients")
     parser.set_defaults(run=_run_simulate)
 
@@ -241,7 +243,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
         from c104test.fat.simulated import profile_from_signals
 
         try:
-            profile = profile_from_signals(read_signal_list(args.signals, columns=args.columns), base=profile)
+            profile = profile_from_signals(read_signal_list(args.signals, columns=args.columns, octet_order=args.octet_order), base=profile)
         except (SignalListError, OSError) as exc:
             print(f"c104test simulate: --signals: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT

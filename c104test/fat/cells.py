@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from ..protocol.enums import Type
-from ..rules import lookup
+from ..rules import did_you_mean, lookup
 from ..rules.addresses import common_address, io_address, octets
 from ..rules.typeclasses import TypeClass, classify, types_of
 from ..rules.units import same_unit, split_unit
@@ -142,6 +142,9 @@ def _type(text: str, *, command: bool) -> Type:
         message = re.split(r" Valid:|; valid:", str(exc))[0]
         if "names a kind" in message or ": write the one" in message:
             raise ValueError(message) from None
+        if "did you mean" in message:  # among the types this column may hold, not P_ or F_ types
+            fits = [t.name for t in Type if (r := classify(t)) is not None and r.command is command]
+            message = message.split("; did you mean")[0] + did_you_mean(text.strip(), fits)
         raise ValueError(message + ("" if "did you mean" in message else f"; the column holds {kind}")) from None
     row = classify(found)
     if row is None or row.command is not command:

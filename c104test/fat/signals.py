@@ -225,7 +225,8 @@ class _Reader:
         # how the list writes an address as octets (12.34.56): 'high-first', 'low-first', or None:
         # not said, and such an address is refused naming both readings (rules.addresses.octets)
         self.octets = octets
-        self.header_units: dict[str, str] = {}  # a value column's unit from its header ('Value [kV]')
+        self.header_units: dict[str, str] = {}
+        self.octet_rows: dict[int, list[int | str]] = {}  # column -> rows whose address is written as octets  # a value column's unit from its header ('Value [kV]')
         # the decimal sign of the list's numbers: '.', ',' (a list separated by semicolons), or
         # None: told by the numbers themselves (a tab-separated list, a workbook's text cells)
         self.decimal = decimal
@@ -360,9 +361,24 @@ class _Reader:
                 continue
             seen[row.key] = self.ref(number)
             out.append(row)
+        self.octets_once(headers)
         if not self.prefix:
             self.nothing_to_check(out, header_row)
         return out
+
+    def octets_once(self, headers: list[str]) -> None:
+        """Addresses written as octets without an order: the first of each column says why, the
+        others are counted in one line (a list of 2,000 such rows would otherwise say it 2,000 times)."""
+        again = {i for at in self.octet_rows.values() for i in at[1:]}
+        for at, indexes in self.octet_rows.items():
+            if len(indexes) > 1:
+                refs = [self.problems[i].row for i in indexes[1:]]
+                shown = ", ".join(str(r) for r in refs[:5]) + (", ..." if len(refs) > 5 else "")
+                self.problems.append(Problem(self.file, self.sheet, None, self.where(headers, at),
+                                             f"{len(refs)} more addresses are written as octets (rows {shown}): the "
+                                             "same, read once --octet-order says which octet comes first"))
+        self.problems = [p for i, p in enumerate(self.problems) if i not in again]
+        self.octet_rows = {}
 
     def decide_decimal(self, headers: list[str], columns: dict[str, int], body: list[tuple[int, list[str]]]) -> bool:
         """The decimal sign of a list that does not say (tab-separated, a workbook's text cells):
@@ -464,6 +480,8 @@ class _Reader:
             try:
                 return convert(text)
             except ValueError as exc:
+                if "octets, and tools order them" in str(exc):  # said once per column, not on every row
+                    self.octet_rows.setdefault(columns[name], []).append(len(self.problems))
                 # a quoted '230,5' in a comma list: the rules say how to write it, as in Robot and Gherkin
                 hint = _UNIT_HINT if name in _VALUE_FIELDS and _WITH_UNIT.match(text) else ""
                 if _DATE_CELL.match(text):

@@ -27,7 +27,9 @@ UNITS: tuple[str, ...] = (
     "min", "h", "bar", "mbar", "Pa", "kPa", "MPa", "m", "mm", "cm", "km", "°", "deg", "rpm", "Ohm", "Ω", "kΩ",
     "MΩ", "pu", "p.u.", "m³/h", "m3/h", "l/s", "m/s", "t", "kg", "cos φ", "cosphi", "pF", "µs", "ppm",
 )
-_BY_KEY = {u.lower(): u for u in UNITS}
+# any case (KV is kV) where that names one unit; MV and mV only as written
+_LOWER = [u.lower() for u in UNITS]
+_BY_KEY = {u.lower(): u for u in UNITS if _LOWER.count(u.lower()) == 1}
 _NUMBER = r"[-+]?(?:\d[\d.,']*|\.\d+)(?:[eE][-+]?\d+)?"
 _UNIT = r"(?P<{}>[^\d\s+\-±.][^\d\s+±]*(?:\s?[φ])?)"
 _TOL = r"(?:\+-|\+/-|±)"
@@ -37,7 +39,9 @@ _CELL = re.compile(
 
 
 def _unit(text: str | None) -> str | None:
-    return None if text is None else _BY_KEY.get(text.strip().lower())
+    if text is None:
+        return None
+    return text.strip() if text.strip() in UNITS else _BY_KEY.get(text.strip().lower())
 
 
 def same_unit(a: str, b: str) -> bool:

@@ -245,3 +245,23 @@ def test_the_lists_read_the_same_from_csv_and_robot_front_ends() -> None:
     """A kind of point in the type column is refused by the list reader every front end uses."""
     signals: SignalList = parse_csv_text("name,ca,ioa,type,value\nQ,47,100,TI 1,EIN\n")
     assert signals.rows[0].expected.show() == "ON"
+
+
+def test_octets_without_an_order_are_said_once_per_column() -> None:
+    """2,000 such rows said it 2,000 times, and the 20 lines shown hid every other problem."""
+    rows = "".join(f"P{i},47,0.1.{i},M_SP_NA_1\n" for i in range(1, 9))
+    assert _refused(f"name,ca,ioa,type\n{rows}Bad,47,100,M_XX_NA_1\n") == [
+        "l.csv, row 2, column 'ioa': IOA '0.1.1' is written as 3 octets, and tools order them differently: 257 when 0 "
+        "is the highest octet, 65792 when it is the lowest; say which with --octet-order high-first or low-first "
+        "(octet_order= in Robot), or write the number",
+        "l.csv, row 10, column 'type': 'M_XX_NA_1' is not a Type; did you mean M_ST_NA_1?",
+        "l.csv, column 'ioa': 7 more addresses are written as octets (rows 3, 4, 5, 6, 7, ...): the same, read once "
+        "--octet-order says which octet comes first"]
+
+
+def test_a_unit_is_compared_as_written_where_its_case_matters() -> None:
+    """MV (megavolt) is not mV; KV can only be kV."""
+    assert _refused("name,ca,ioa,type,value,unit\nU,47,301,M_ME_NC_1,110 MV,mV\n")[0].endswith(
+        "'110 MV' is in MV, but the unit column 'unit' says mV: which unit the RTU reports in is a guess; write the "
+        "value in the one unit")
+    assert parse_csv_text("name,ca,ioa,type,value,unit\nU,47,301,M_ME_NC_1,110 KV,kV\n").rows[0].expected.matches(110)
