@@ -122,6 +122,9 @@ def _any_type(text: str) -> Type:
             raise ValueError(f"{stripped!r}: {named.name} is type {named.value}, and {number} is {numbered_as.name}: "
                              "write the one the RTU sends")
         return named
+    pair = re.fullmatch(r"(\w+)\s*[/+]\s*(\w+)", stripped)
+    if pair and not _TYPE_NUMBER.fullmatch(stripped):
+        return _pair(stripped, _any_type(pair[1]), _any_type(pair[2]))
     kind = _KINDS.get(re.sub(r"[\s_]+", " ", stripped.lower()))
     if kind is not None:
         command = stripped.lower() in ("sc", "dc", "rc", "se") or "command" in stripped.lower() or \
@@ -131,6 +134,17 @@ def _any_type(text: str) -> Type:
         raise ValueError(f"{stripped!r} names a kind of point, not its type: it may be {shown}; write the one the "
                          "RTU sends (the checks compare it)")
     return lookup(Type, stripped)
+
+
+def _pair(text: str, one: Type, other: Type) -> Type:
+    """``M_SP_NA_1/M_SP_TB_1`` (or ``1/30``): the interrogation answers in the plain type, events
+    carry the time tag. That is the time-tagged type as the FAT checks it (its interrogation may
+    answer plain); any other pair is refused."""
+    a, b = classify(one), classify(other)
+    if a and b and a.value_class is b.value_class and not a.command and not b.command and a.time_tag != b.time_tag:
+        return one if a.time_tag else other  # a command pair is refused: which one to send is a guess
+    raise ValueError(f"{text!r} names two types ({one.name} and {other.name}); a row checks one: write the one the "
+                     "RTU sends (a type with time tag: its interrogation may answer in the plain type)")
 
 
 def _type(text: str, *, command: bool) -> Type:
@@ -236,3 +250,16 @@ def _value_units(reader: Any, number: int, headers: list[str], columns: dict[str
                                "is a guess; write the value in the one unit")
         units[name], unitless[name] = unit, text
     return units, unitless
+
+
+def _twin_agrees(reader: Any, number: int, column: str, twin: str, text: str, got: int, convert: Any) -> None:
+    """An address written twice, in decimal and in the hex column beside it (``IOA (hex)``): a
+    difference is a ValueError naming both, as which of them the RTU uses is a guess."""
+    digits = text[2:] if text[:2].lower() == "0x" else text.removesuffix("h").removesuffix("H")
+    try:
+        other = convert("0x" + digits)
+    except ValueError as exc:
+        raise ValueError(f"column {twin} {text!r}: {exc}") from None
+    if other != got:
+        raise ValueError(f"{got} (0x{got:X}), but column {twin} says {text} ({other}): which one the RTU uses is a "
+                         "guess; correct one of them")

@@ -112,7 +112,11 @@ _YES = {"yes", "y", "true", "1", "x", "ja", "oui"}
 EVENTS_ONLY = frozenset({"no", "n", "false", "0", "-", "nein", "non", "spontaneous", "spont", "spontaneous only",
                          "events only", "event only", "events", "event", "no gi", "not in gi", "none"})
 _IN_INTERROGATION = frozenset(_YES | {"gi", "in gi"})
-_NO = {"no", "n", "false", "0", ""}
+_NO = {"no", "n", "false", "0", "", "nein", "non"}
+
+#: What a list writes in a cell it has nothing to say in: read as the empty cell, except where the
+#: column gives it a meaning (return_io_address: no return information; interrogation: events only).
+PLACEHOLDERS = frozenset({"-", "\u2013", "—", "n/a", "n.a.", "--"})
 
 #: The command mode as engineering tools write it in the ``select`` column, beside yes and no.
 _SELECT_WORDS = {"sbo": True, "select": True, "select before operate": True, "select and execute": True,
@@ -128,4 +132,14 @@ def _norm(text: str) -> str:
     """A header as compared: any case, spaces, line breaks, dashes and dots alike, a unit or a note
     in brackets left out (``Value [kV]``, ``IOA\n(dec)``), a required mark (``IOA*``) too."""
     bare = header_unit(str(text))[0].strip().strip("*:").strip()
+    bare = re.sub(r"[\s_-]+(hex|dec)$", "", bare, flags=re.IGNORECASE)  # 'IOA hex': the IOA, in hex (hex_header)
     return re.sub(r"[\s_\-./]+", "_", bare.lower()).strip("_")
+
+
+#: The fields that hold an address: a header that says hex (``IOA (hex)``, ``IOA hex``) makes every
+#: cell of the column hex, with or without 0x (``0C2238``; ``123`` is 0x123, never 123).
+ADDRESS_FIELDS = frozenset({"common_address", "io_address", "command_io_address", "return_io_address"})
+
+
+def hex_header(header: str) -> bool:
+    return re.search(r"(?<![a-z])(hex|hexadecimal)(?![a-z])", str(header), flags=re.IGNORECASE) is not None

@@ -56,6 +56,7 @@ from .cells import (
     _seconds,
     _select,
     _timed,
+    _twin_agrees,
     _type,
     _value_units,
 )
@@ -63,11 +64,14 @@ from .columns import (
     _BY_FIELD,
     _IN_INTERROGATION,
     _YES,
+    ADDRESS_FIELDS,
     COLUMNS,
     EVENTS_ONLY,
     NO_RETURN,
+    PLACEHOLDERS,
     Column,
     _norm,
+    hex_header,
 )
 from .file_kinds import decode_csv, file_kind
 from .mapping import _mapping_file, _no_field
@@ -89,6 +93,10 @@ __all__ = [
 ]
 
 
+
+#: Fields where a placeholder says something ('-': no return information, in no interrogation), and
+#: the required ones, where it is no address or type and is refused as such.
+_PLACEHOLDER_MEANS = frozenset({"return_io_address", "interrogation", "name", "common_address", "io_address", "type"})
 
 #: Rows searched for the header: a title, the RTU's name or a blank row may come first.
 _HEADER_SEARCH = 20
@@ -226,6 +234,8 @@ class _Reader:
         # not said, and such an address is refused naming both readings (rules.addresses.octets)
         self.octets = octets
         self.header_units: dict[str, str] = {}
+        self.hex_fields: set[str] = set()  # address columns whose header says hex ('IOA (hex)')
+        self.twins: dict[str, int] = {}  # an address field's second column, in hex ('IOA' and 'IOA (hex)')
         self.octet_rows: dict[int, list[int | str]] = {}  # column -> rows whose address is written as octets  # a value column's unit from its header ('Value [kV]')
         # the decimal sign of the list's numbers: '.', ',' (a list separated by semicolons), or
         # None: told by the numbers themselves (a tab-separated list, a workbook's text cells)
@@ -280,7 +290,8 @@ class _Reader:
     def unused(self, headers: list[str]) -> tuple[str, ...]:
         """The headers that no field was read from."""
         found = self.locate(headers, 0, report=False)
-        return tuple(" ".join(str(h).split()) for i, h in enumerate(headers) if str(h).strip() and i not in found.values())
+        used = {*found.values(), *self.twins.values()}
+        return tuple(" ".join(str(h).split()) for i, h in enumerate(headers) if str(h).strip() and i not in used)
 
     def locate(self, headers: list[str], header_row: int, *, report: bool = True) -> dict[str, int]:
         index = {_norm(h): i for i, h in enumerate(headers) if str(h).strip()}
@@ -294,6 +305,12 @@ class _Reader:
             # 'common_address') would leave one unread, and which one is a guess
             # ('Name' beside 'Description' is common and checks nothing: the first name found is shown)
             matching = [i for i, h in enumerate(headers) if str(h).strip() and _norm(h) in {_norm(n) for n in names}]
+            hexed = [i for i in matching if hex_header(headers[i])]
+            if column.field in ADDRESS_FIELDS and len(matching) == 2 and len(hexed) == 1:
+                # 'IOA' beside 'IOA (hex)', as many tools export: both are read, and must agree
+                self.twins[column.field] = hexed[0]
+                found[column.field] = next(i for i in matching if i != hexed[0])
+                continue
             if len(matching) > 1 and report and column.field != "name":
                 shown = " and ".join(self.where(headers, i) + ("" if self.letters else f" (column {i + 1})")
                                      for i in matching)
@@ -326,6 +343,7 @@ class _Reader:
         if any(p.row == header_row for p in self.problems):
             return []
         self.header_units = {f: u for f, i in columns.items() if (u := header_unit(str(headers[i]))[1])}
+        self.hex_fields = {f for f, i in columns.items() if f in ADDRESS_FIELDS and hex_header(headers[i])}
         body = list(body)
         if self.decimal is None and not self.decide_decimal(headers, columns, body):
             return []
@@ -458,6 +476,8 @@ class _Reader:
 
         def cell(name: str) -> str:
             text = unitless.get(name, cells[columns[name]].strip()) if name in columns else ""
+            if text.lower() in PLACEHOLDERS and name not in _PLACEHOLDER_MEANS:
+                return ""  # '-' or 'n/a' where a list has nothing to say: the empty cell it stands for
             if text and localized(name):
                 # 230,5 +- 0,5 as the rules write it (230.5 +- 0.5): the rules then read it
                 try:
@@ -477,8 +497,15 @@ class _Reader:
                 except ValueError as exc:  # '12.345' where the comma is the decimal sign: twelve thousand, or twelve?
                     self.problem(number_row, self.where(headers, columns[name]), f"{raw!r}: {self.decimal_why}, so {exc}")
                     return None
+            if name in self.hex_fields and re.fullmatch(r"(0x)?[0-9A-Fa-f]+", text, flags=re.IGNORECASE):
+                text = "0x" + text[2:] if text[:2].lower() == "0x" else "0x" + text  # the header says hex
             try:
-                return convert(text)
+                got = convert(text)
+                twin = self.twins.get(name)
+                if twin is not None and twin < len(cells) and cells[twin].strip():
+                    _twin_agrees(self, number, self.where(headers, columns[name]), self.where(headers, twin),
+                                 cells[twin].strip(), got, convert)
+                return got
             except ValueError as exc:
                 if "octets, and tools order them" in str(exc):  # said once per column, not on every row
                     self.octet_rows.setdefault(columns[name], []).append(len(self.problems))

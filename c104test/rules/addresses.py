@@ -35,6 +35,8 @@ def _address(value: Any, what: str, top: int) -> int:
             point = f" or a decimal point ({float(text):g})" if text.count(".") == 1 and float(text).is_integer() else ""
             raise ValueError(f"{what} {text!r}: is the point a thousands separator ({whole}){point}? "
                              "write the number without separators")
+        if re.fullmatch(r"\d[0-9A-Fa-f]*[hH]", text):
+            text = "0x" + text[:-1]  # '0C2238h': hex as assembler listings and some tools write it
         try:
             # '000100': an address padded with zeros (as many tools export it) is decimal, never octal
             value = int(text, 10) if re.fullmatch(r"0+\d+", text) else int(text, 0)

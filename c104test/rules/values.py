@@ -171,6 +171,9 @@ def _state(value: Any, cls: type[Double] | type[EventState], what: str) -> Any:
 STATE_WORDS = {"ein": "ON", "aus": "OFF", "an": "ON", "zu": "closed", "auf": "open", "geschlossen": "closed",
                "offen": "open", "marche": "ON", "arrêt": "OFF", "arret": "OFF", "fermé": "closed", "ferme": "closed",
                "ouvert": "open"}
+#: Step directions of German and French lists (höher/tiefer, monter/descendre) and "raise".
+STEP_WORDS = {"höher": "HIGHER", "hoeher": "HIGHER", "tiefer": "LOWER", "raise": "HIGHER", "monter": "HIGHER",
+              "descendre": "LOWER", "plus": "HIGHER", "moins": "LOWER"}
 
 
 def _state_word(value: Any) -> Any:
@@ -183,6 +186,8 @@ def parse_value(value: Any, value_class: TypeClass) -> Any:
     """``value`` (text from a test, or a Python value) as a value of the class; ValueError with the range."""
     if value_class in (TypeClass.SINGLE, TypeClass.DOUBLE, TypeClass.EVENT):
         value = _state_word(value)
+    if value_class is TypeClass.REGULATING and isinstance(value, str):
+        value = STEP_WORDS.get(value.strip().lower(), value)
     if value_class is TypeClass.SINGLE:
         if isinstance(value, Double) and value in (Double.ON, Double.OFF):
             return value is Double.ON

@@ -265,3 +265,56 @@ def test_a_unit_is_compared_as_written_where_its_case_matters() -> None:
         "'110 MV' is in MV, but the unit column 'unit' says mV: which unit the RTU reports in is a guess; write the "
         "value in the one unit")
     assert parse_csv_text("name,ca,ioa,type,value,unit\nU,47,301,M_ME_NC_1,110 KV,kV\n").rows[0].expected.matches(110)
+
+
+def test_an_address_column_whose_header_says_hex() -> None:
+    """'123' under 'IOA (hex)' was read as IOA 123: a wrong point, checked without a word."""
+    text = ("name,CA,IOA (hex),type,Command IOA hex,command_type,command_value,quality\n"
+            "A,47,0C2238,M_SP_NA_1,1F4,C_SC_NA_1,AUS,gut\n"
+            "B,2Fh,123,M_SP_NA_1,,,,\n")
+    rows = parse_csv_text(text).rows
+    assert [(r.common_address, r.io_address, r.command_io_address) for r in rows] == [
+        (47, 0x0C2238, 0x1F4), (47, 0x123, None)]
+    assert rows[0].quality.flags == frozenset() and rows[0].command_value is False
+
+
+def test_an_address_written_in_decimal_and_in_hex_must_agree() -> None:
+    """'IOA' beside 'IOA (hex)' (as many tools export) was read from the decimal column alone."""
+    rows = parse_csv_text("name,CA,IOA,IOA (hex),type\nA,47,795192,0C2238,M_SP_NA_1\nB,47,5,,M_SP_NA_1\n").rows
+    assert [r.io_address for r in rows] == [795192, 5]
+    assert _refused("name,CA,IOA,IOA (hex),type\nA,47,795192,0C2239,M_SP_NA_1\n") == [
+        "l.csv, row 2, column 'IOA': 795192 (0xC2238), but column 'IOA (hex)' says 0C2239 (795193): which one the RTU "
+        "uses is a guess; correct one of them"]
+
+
+def test_step_commands_in_german() -> None:
+    row = parse_csv_text("Bezeichnung,CA,IOA,Typ,Befehls-IOA,Befehlstyp,Befehlswert,Rückmeldewert\n"
+                         "Stufensteller,47,310,M_ST_NA_1,520,C_RC_NA_1,höher,6\n").rows[0]
+    assert (row.command_type, str(row.command_value), row.return_value.show()) == (Type.C_RC_NA_1, "Step.HIGHER", "6")
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("M_SP_NA_1/M_SP_TB_1", "M_SP_TB_1"), ("1/30", "M_SP_TB_1"), ("M_ME_NC_1 / M_ME_TF_1", "M_ME_TF_1"),
+    ("1/3", "names two types (M_SP_NA_1 and M_DP_NA_1); a row checks one"),
+    ("M_ME_NA_1/M_ME_TF_1", "names two types (M_ME_NA_1 and M_ME_TF_1)"),
+])
+def test_a_type_for_the_interrogation_and_one_for_events(cell: str, expected: str) -> None:
+    """A list that gives the interrogation's type and the events' type: the time-tagged one, as the
+    FAT lets its interrogation answer plain. Two kinds of point are refused."""
+    text = f"name,ca,ioa,type\nQ,47,100,{cell}\n"
+    if expected.startswith("M_"):
+        assert parse_csv_text(text).rows[0].type.name == expected
+    else:
+        assert expected in _refused(text)[0]
+
+
+def test_placeholders_stand_for_empty_cells_where_they_mean_nothing_else() -> None:
+    """'-' in every cell a point has nothing to say in was refused cell by cell ('-' is not a number)."""
+    text = ("name,ca,ioa,type,expected_value,quality,command_io_address,command_type,command_value,return_io_address,"
+            "skip\n"
+            "Alarm,47,100,M_SP_NA_1,-,-,-,-,-,,nein\n"
+            "Reset,47,510,C_SC_NA_1,,,,,ON,-,-\n")
+    alarm, reset = parse_csv_text(text).rows
+    assert (alarm.expected, alarm.has_command, alarm.skip) == (None, False, False)
+    assert (reset.has_return, reset.command_value) == (False, True)  # '-' there: no return information
+    assert "IOA '-' is not a number" in _refused("name,ca,ioa,type\nA,47,-,M_SP_NA_1\n")[0]
