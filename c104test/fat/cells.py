@@ -26,7 +26,9 @@ _DECIMAL_FIELDS = frozenset({"expected_value", "command_value", "return_value", 
 #: A number with a unit after it (``230 kV``, ``50 Hz +- 0.1``, ``12 °C``): the unit is named as the problem.
 _WITH_UNIT = re.compile(r"^[-+]?\d[\d.,]*(\s*\+-\s*[\d.,]+%?)?\s*[A-Za-z°µΩ%/²³]+\s*(\+-\s*[\d.,]+%?)?$")
 _VALUE_FIELDS = frozenset({"expected_value", "command_value", "return_value"})
-_UNIT_HINT = "; write the number without its unit (a unit column is kept in the report, not checked)"
+_UNIT_HINT = ("; write the number without its unit, or with a unit c104test knows (kV, MW, Hz, ...; the unit column "
+              "then must agree); a percent as the RTU reports it: 50, or 0.5 for a normalized value (a workbook cell "
+              "formatted as percent shows 50 % for 0.5)")
 
 #: A cell a spreadsheet turned into a date (``1.5`` or ``1/5`` typed in a cell formatted General).
 _DATE_CELL = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
@@ -70,9 +72,18 @@ def _address(text: str, parse: Any, high: int, what: str, order: str | None = No
     ``100.0``), or written as octets (``12.34.56``, a CA ``1/2``) in the list's ``order``, then
     1..high: a point in a list has neither IOA 0 nor the broadcast address."""
     count, name = (3, "IOA") if parse is io_address else (2, "common address")
-    number = octets(text, count, order, name)
+    number = octets(text, count, order, name) if order else None
     if number is None:
-        number = parse(text)  # the protocol's range and the rules' message, as in Robot and Gherkin
+        try:
+            number = parse(text)  # the protocol's range and the rules' message, as in Robot and Gherkin
+        except ValueError as exc:
+            try:
+                shaped = order is None and octets(text, count, "high-first", name) is not None
+            except ValueError:
+                shaped = False
+            if shaped:  # the list may say how it writes its octets
+                raise ValueError(f"{exc}; or say which octet comes first: {OCTET_HINT}") from None
+            raise
     if not 1 <= number <= high:
         raise ValueError(f"{text.strip()} outside 1..{high}, the range of {what}")
     return int(number)
@@ -164,6 +175,10 @@ def _type(text: str, *, command: bool) -> Type:
     if row is None or row.command is not command:
         raise ValueError(f"{found.name} is not {kind}")
     return found
+
+
+#: How a list says the order of its octets, named wherever an address written so is refused.
+OCTET_HINT = "--octet-order high-first or low-first (octet_order= in Robot)"
 
 
 def _ioa(text: str, order: str | None) -> int:

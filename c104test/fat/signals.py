@@ -38,7 +38,7 @@ from ..rules import (
     with_decimal_point,
 )
 from ..rules.addresses import OCTET_ORDERS
-from ..rules.typeclasses import TypeClass, classify
+from ..rules.typeclasses import classify
 from ..rules.units import header_unit
 from .cells import (
     _DATE_CELL,
@@ -468,7 +468,7 @@ class _Reader:
         number_row = number
         before = len(self.problems)
 
-        units, unitless = _value_units(self, number, headers, columns, cells)
+        _, unitless = _value_units(self, number, headers, columns, cells)
 
         def localized(name: str) -> bool:
             """A number cell written with the list's decimal comma (a workbook's number cell has none)."""
@@ -507,7 +507,7 @@ class _Reader:
                                  cells[twin].strip(), got, convert)
                 return got
             except ValueError as exc:
-                if "octets, and tools order them" in str(exc):  # said once per column, not on every row
+                if "--octet-order" in str(exc):  # said once per column, not on every row
                     self.octet_rows.setdefault(columns[name], []).append(len(self.problems))
                 # a quoted '230,5' in a comma list: the rules say how to write it, as in Robot and Gherkin
                 hint = _UNIT_HINT if name in _VALUE_FIELDS and _WITH_UNIT.match(text) else ""
@@ -524,12 +524,6 @@ class _Reader:
         values["common_address"] = parse("common_address", lambda t: _ca(t, self.octets))
         values["io_address"] = parse("io_address", lambda t: _ioa(t, self.octets))
         point_type = parse("type", lambda t: _type(t, command=False))
-        if units.get("expected_value") == "%" and point_type is not None and \
-                type_class(point_type) is TypeClass.NORMALIZED:
-            self.problem(number, self.where(headers, columns["expected_value"]),
-                         f"{cells[columns['expected_value']].strip()!r} of a normalized value ({point_type.name}, "
-                         "-1..1): is it the percent of full scale, or the number? write it as the RTU reports it "
-                         "(0.5 for 50 %)")
         # a value, a tolerance or a range, read as Robot and Gherkin read it
         values["expected"] = parse("expected_value", lambda t: expectation(t, point_type)) if point_type is not None else None
         values["quality"] = parse("expected_quality", QualityExpectation.parse) or QualityExpectation(frozenset())

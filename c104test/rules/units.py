@@ -7,11 +7,15 @@ header (``Value [kV]``): the number is the value, the unit only says what it cou
 ('230 +- 0.5', 'kV')
 >>> split_unit("50 +- 1%")
 ('50 +- 1%', None)
+>>> split_unit("50 %")
+('50 %', None)
 
 Only units from :data:`UNITS` are taken off (any case: ``KV`` is kV), so a word that is no unit
 (``5 transient``, ``12345 seq 3 CY``) stays for the rules that read it. A percent sign after a
 tolerance is a relative tolerance (``50 +- 1%``), never a unit. Two different units in one cell
 (``110 kV +- 5 V``) are refused: converting them is a guess about which one the device reports in.
+A percent sign after the value alone (``50 %``) is not taken off: the rules read it as a tolerance
+without its value, and refuse it (50 percent, or a tolerance of 50 %?).
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ def split_unit(text: str) -> tuple[str, str | None]:
     if found is None:
         return text, None
     unit, tolerance_unit = found["u"], found["tu"]
+    if unit == "%":
+        return text, None  # '0.5 %' reads as a tolerance without its value (rules.tolerance), in every front end
     if (unit is not None and _unit(unit) is None) or (tolerance_unit is not None and tolerance_unit != "%" \
             and _unit(tolerance_unit) is None):
         return text, None  # '5 transient', '3 seq': no unit; the rules read the words

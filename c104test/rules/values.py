@@ -47,6 +47,7 @@ from .tolerance import (
     within_default,
 )
 from .typeclasses import TypeClass, object_class_of, type_class
+from .units import split_unit
 
 if TYPE_CHECKING:
     from .ranges import ValueRange
@@ -342,6 +343,7 @@ def parse_expected(
     written: Tolerance | None = None
     qualifiers: Qualifiers | None = None
     if isinstance(raw, str):
+        raw = split_unit(raw)[0]  # '110 kV', '49.9..50.1 Hz': the number is the value (rules.units)
         raw, qualifiers = split_qualifiers(raw, value_class)
         if qualifiers is not None and value_class is None:
             value_class = qualifiers.value_class  # "5 transient" is a step position, "7 seq 1" a counter

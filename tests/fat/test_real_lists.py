@@ -73,12 +73,15 @@ def test_octets_without_their_order_are_refused_with_both_readings(tmp_path: Pat
     with pytest.raises(SignalListError) as info:
         read_signal_list(path)
     first = str(info.value.problems[0])
-    assert first == (f"{path}, sheet Signalliste, row 5, column C 'ASDU- Adresse': common address '0/47' is written "
-                     "as 2 octets, and tools order them differently: 47 when 0 is the highest octet, 12032 when it is "
-                     "the lowest; say which with --octet-order high-first or low-first (octet_order= in Robot), or "
-                     "write the number")
-    assert f"{path}, sheet Signalliste, row 5, column D 'IOA (Oktette)': IOA '0.0.100' is written as 3 octets" in \
-        str(info.value)
+    assert first == (f"{path}, sheet Signalliste, row 5, column C 'ASDU- Adresse': common address '0/47' is not a "
+                     "number: write a whole number 0..65535, decimal or hex (0x64); a structured common address (0/47) "
+                     "is not read, as tools order its octets differently: write the number (12032 when 0 is the lowest "
+                     "octet, 47 when it is the highest); or say which octet comes first: --octet-order high-first or "
+                     "low-first (octet_order= in Robot)")
+    assert (f"{path}, sheet Signalliste, row 5, column D 'IOA (Oktette)': IOA '0.0.100' is not a number: write a whole "
+            "number 0..16777215, decimal or hex (0x64); a structured IOA (0.0.100) is not read") in str(info.value)
+    assert (f"{path}, sheet Signalliste, column C 'ASDU- Adresse': 4 more addresses are written as octets (rows 7, 8, "
+            "9, 10): the same, read once --octet-order says which octet comes first") in str(info.value)
 
 
 def test_a_french_list_separated_by_semicolons() -> None:
@@ -131,7 +134,7 @@ def test_values_with_units_percent_and_state_words() -> None:
     rows = parse_csv_text(text).rows
     assert [r.expected.show() for r in rows] == ["110", "110", "110 ± 0.5", "50 ± 1%", "ON", "ON", "OFF"]
     assert rows[3].expected.matches(50.4) and not rows[3].expected.matches(50.6)
-    percent = parse_csv_text("name,ca,ioa,type,value,unit\nTap,47,305,M_ME_NC_1,50 %,%\n").rows[0]
+    percent = parse_csv_text("name,ca,ioa,type,value,unit\nTap,47,305,M_ME_NC_1,50,%\n").rows[0]
     assert percent.expected.matches(50.0)
 
 
@@ -139,8 +142,8 @@ def test_values_with_units_percent_and_state_words() -> None:
     ("U,47,301,M_ME_NC_1,110 kV,V", "value", "'110 kV' is in kV, but the unit column 'unit' says V: which unit the "
                                              "RTU reports in is a guess; write the value in the one unit"),
     ("U,47,301,M_ME_NC_1,110 kV +- 5 V,", "value", "'110 kV +- 5 V' names two units (kV and V)"),
-    ("L,47,303,M_ME_NA_1,50 %,", "value", "'50 %' of a normalized value (M_ME_NA_1, -1..1): is it the percent of full "
-                                          "scale, or the number? write it as the RTU reports it (0.5 for 50 %)"),
+    # 50 percent, or a tolerance of 50 % without its value? refused as in Robot and Gherkin
+    ("L,47,303,M_ME_NC_1,50 %,%", "value", "a percent as the RTU reports it: 50, or 0.5 for a normalized value"),
     ("Q,47,200,M_DP_NA_1,1,", "value", "'1' is ambiguous for a double point (DPI 1 is OFF)"),
     ("U,47,301,M_ME_NC_1,110 Volt,", "value", "write the number without its unit"),
 ])
@@ -158,8 +161,9 @@ def test_a_unit_in_the_header_is_the_unit_of_the_column() -> None:
                         "the one unit"]
 
 
-def test_a_percent_cell_of_a_workbook_means_what_it_shows(tmp_path: Path) -> None:
-    """Excel keeps 50% as 0.5: read as 0.5 a tap position of 50 % would be checked against 0.5."""
+def test_a_percent_cell_of_a_workbook_is_refused_as_it_shows(tmp_path: Path) -> None:
+    """Excel keeps 50% as 0.5: read as 0.5, a tap position of 50 % was checked against 0.5. It is
+    read as it shows, '50 %', and refused as that text is everywhere: the value is a guess."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["name", "ca", "ioa", "type", "value"])
@@ -167,13 +171,13 @@ def test_a_percent_cell_of_a_workbook_means_what_it_shows(tmp_path: Path) -> Non
     sheet.append(["Load", 47, 303, "M_ME_NA_1", 0.25])
     sheet["E2"].number_format = "0%"
     book.save(tmp_path / "p.xlsx")
-    rows = read_signal_list(tmp_path / "p.xlsx").rows
-    assert rows[0].expected.matches(50.0) and not rows[0].expected.matches(0.5)
-    assert rows[1].expected.matches(0.25)
-    sheet["E3"].number_format = "0%"
-    book.save(tmp_path / "p.xlsx")
-    with pytest.raises(SignalListError, match=r"row 3, column E 'value': '25 %' of a normalized value"):
+    with pytest.raises(SignalListError) as info:
         read_signal_list(tmp_path / "p.xlsx")
+    assert [(p.row, p.column) for p in info.value.problems] == [(2, "E 'value'")]
+    assert "'50 %' is not a number" in str(info.value) and "shows 50 % for 0.5" in str(info.value)
+    sheet["E2"].number_format = "General"
+    book.save(tmp_path / "p.xlsx")
+    assert [r.expected.show() for r in read_signal_list(tmp_path / "p.xlsx").rows] == ["0.5", "0.25"]
 
 
 def test_a_command_and_its_feedback_in_one_row() -> None:
@@ -202,9 +206,8 @@ def test_an_ioa_written_as_octets_or_in_hex(ioa: str, order: str | None, expecte
 
 
 @pytest.mark.parametrize(("ioa", "message"), [
-    ("1.002.003", "IOA '1.002.003' is written as 3 octets, and tools order them differently: 66051 when 1 is the "
-                  "highest octet, 197121 when it is the lowest, 1002003 when it separates thousands"),
-    ("12.300.56", "IOA '12.300.56': written as 3 octets, each is 0..255"),
+    ("1.002.003", "IOA '1.002.003': is the point a thousands separator (1002003)? write the number without separators"),
+    ("12.300.56", "IOA '12.300.56' is not a number: write a whole number 0..16777215, decimal or hex (0x64)"),
     ("0C2238", "IOA '0C2238' is not a number: write a whole number 0..16777215, decimal or hex (0x64)"),
 ])
 def test_an_address_that_reads_two_ways_is_refused(ioa: str, message: str) -> None:
@@ -213,8 +216,8 @@ def test_an_address_that_reads_two_ways_is_refused(ioa: str, message: str) -> No
 
 
 def _rest(message: str) -> str:
-    return ("; say which with --octet-order high-first or low-first (octet_order= in Robot), or write the number"
-            if "tools order" in message else "")
+    return ("; or say which octet comes first: --octet-order high-first or low-first (octet_order= in Robot)"
+            if "thousands" in message else "")
 
 
 def _verdicts(out: Path) -> dict[int, tuple[str, str]]:
@@ -251,9 +254,10 @@ def test_octets_without_an_order_are_said_once_per_column() -> None:
     """2,000 such rows said it 2,000 times, and the 20 lines shown hid every other problem."""
     rows = "".join(f"P{i},47,0.1.{i},M_SP_NA_1\n" for i in range(1, 9))
     assert _refused(f"name,ca,ioa,type\n{rows}Bad,47,100,M_XX_NA_1\n") == [
-        "l.csv, row 2, column 'ioa': IOA '0.1.1' is written as 3 octets, and tools order them differently: 257 when 0 "
-        "is the highest octet, 65792 when it is the lowest; say which with --octet-order high-first or low-first "
-        "(octet_order= in Robot), or write the number",
+        "l.csv, row 2, column 'ioa': IOA '0.1.1' is not a number: write a whole number 0..16777215, decimal or hex "
+        "(0x64); a structured IOA (0.1.1) is not read, as tools order its octets differently: write the number (65792 "
+        "when 0 is the lowest octet, 257 when it is the highest); or say which octet comes first: --octet-order "
+        "high-first or low-first (octet_order= in Robot)",
         "l.csv, row 10, column 'type': 'M_XX_NA_1' is not a Type; did you mean M_ST_NA_1?",
         "l.csv, column 'ioa': 7 more addresses are written as octets (rows 3, 4, 5, 6, 7, ...): the same, read once "
         "--octet-order says which octet comes first"]

@@ -65,13 +65,15 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
         ("A,47,100,SP,ON", "row 2, column 'type'", "'SP' names a kind of point, not its type: it may be M_SP_NA_1 (1), "
                                                    "M_SP_TA_1 (2, with time tag), M_SP_TB_1 (30, with time tag)"),
         ("A,47,1-2-3,M_SP_NA_1,ON", "row 2, column 'io_address'",
-         "IOA '1-2-3' is written as 3 octets, and tools order them differently: 66051 when 1 is the highest octet, "
-         "197121 when it is the lowest; say which with --octet-order high-first or low-first"),
+         "a structured IOA (1-2-3) is not read, as tools order its octets differently: write the number "
+         "(197121 when 1 is the lowest octet, 66051 when it is the highest); or say which octet comes first: "
+         "--octet-order high-first or low-first"),
         ("A,47,100,M_SP_NA_1,ON,,abc", "row 2, column 'timeout'", "'abc' is not a number of seconds (5, 2.5, 5 s, 500 ms or 2 min)"),
         ("A,47,100.5,M_SP_NA_1,ON", "row 2, column 'io_address'",
          "IOA 100.5 is not a whole number (0..16777215)"),  # it said '100.5 outside 1..16777215'
         ("A,47,100,M_ME_NC_1,230 Volt +- 2", "row 2, column 'expected_value'",
-         "; write the number without its unit (a unit column is kept in the report, not checked)"),
+         "; write the number without its unit, or with a unit c104test knows (kV, MW, Hz, ...; the unit column "
+         "then must agree)"),
     ],
 )
 def test_bad_cells_name_row_and_column(line: str, where: str, message: str) -> None:
@@ -208,9 +210,10 @@ def test_addresses_read_as_in_every_other_front_end() -> None:
     with pytest.raises(SignalListError) as info:
         parse_csv_text("name,ca,ioa,type\nA,47,1 002 003,M_SP_NA_1\nB,47,0,M_SP_NA_1\n", file="l.csv")
     assert [str(p) for p in info.value.problems] == [
-        "l.csv, row 2, column 'ioa': IOA '1 002 003' is written as 3 octets, and tools order them differently: "
-        "66051 when 1 is the highest octet, 197121 when it is the lowest, 1002003 when it separates thousands; say "
-        "which with --octet-order high-first or low-first (octet_order= in Robot), or write the number",
+        "l.csv, row 2, column 'ioa': IOA '1 002 003' is not a number: write a whole number 0..16777215, decimal or "
+        "hex (0x64); a structured IOA (1 002 003) is not read, as tools order its octets differently: write the "
+        "number (197121 when 1 is the lowest octet, 66051 when it is the highest); or say which octet comes first: "
+        "--octet-order high-first or low-first (octet_order= in Robot)",
         "l.csv, row 3, column 'ioa': 0 outside 1..16777215, the range of an IOA",
     ]
 
