@@ -5,6 +5,7 @@ reader (``signals``), the template, the docs (docs/fat.md lists every column) an
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..rules.units import header_unit
@@ -45,20 +46,23 @@ COLUMNS: tuple[Column, ...] = (
            "another unit there is refused", ("units", "einheit", "unité", "unite", "engineering_unit")),
     Column("groups", "groups", False, "interrogation groups 1..16, separated by spaces, commas or ;"
            " (a counter: its counter interrogation groups 1..4)", ("group", "gruppe", "gruppen", "groupe", "groupes")),
-    Column("command_io_address", "command_io_address", False, "IOA of the command that drives the point", ("command_ioa", "command_address", "befehls_ioa", "befehlsadresse", "ioa_befehl",
+    Column("command_io_address", "command_io_address", False, "IOA of the command that drives the point", ("command_ioa", "command_address", "befehls_ioa", "befehl_ioa", "befehlsadresse", "ioa_befehl",
+           "commande_ioa", "commande_adresse_ioa",
            "adresse_commande")),
     Column("command_type", "command_type", False, "command type (C_SC_NA_1, C_DC_NA_1, C_SE_NC_1, ...)",
-           ("befehlstyp", "type_commande")),
+           ("befehlstyp", "befehl_typ", "type_commande", "commande_type")),
     Column("command_value", "command_value", False, "the value to command (ON/OFF, a number)",
-           ("befehlswert", "valeur_commande")),
+           ("befehlswert", "befehl_wert", "valeur_commande", "commande_valeur")),
     Column("select", "select", False, "yes (or SBO, select): select before operate; no (or direct): direct",
            ("sbo", "select_before_operate", "command_mode")),
     Column("return_io_address", "return_io_address", False,
            "IOA of the return report; empty: this row's IOA; none (or -, no, n/a): the RTU sends no return "
            "information, only the confirmation is checked", ("return_ioa", "feedback_ioa", "feedback_io_address", "feedback_address", "return_address",
-                            "rückmelde_ioa", "rueckmelde_ioa", "rückmeldeadresse", "rueckmeldeadresse", "adresse_retour")),
+                            "rückmelde_ioa", "rueckmelde_ioa", "rückmeldung_ioa", "rueckmeldung_ioa",
+                            "retour_ioa", "rückmeldeadresse", "rueckmeldeadresse", "adresse_retour")),
     Column("return_value", "return_value", False, "value the return report must show; empty: the command value",
-           ("feedback_value", "rückmeldewert", "rueckmeldewert", "valeur_retour")),
+           ("feedback_value", "rückmeldewert", "rueckmeldewert", "rückmeldung_wert",
+                                                                  "rueckmeldung_wert", "valeur_retour", "retour_valeur")),
     Column("interrogation", "interrogation", False,
            "no (or spontaneous, events only, -): the RTU reports the point only as events, in no interrogation; "
            "empty: yes (M_EP_*: always no)", ("gi", "in_gi", "general_interrogation", "station_interrogation",
@@ -143,3 +147,17 @@ ADDRESS_FIELDS = frozenset({"common_address", "io_address", "command_io_address"
 
 def hex_header(header: str) -> bool:
     return re.search(r"(?<![a-z])(hex|hexadecimal)(?![a-z])", str(header), flags=re.IGNORECASE) is not None
+
+
+def _grouped(headers: list[str], above: list[str], names: Callable[[Column], list[str]]) -> list[str]:
+    """Headers under group headings (``Befehl`` over ``IOA | Typ | Wert``, ``Meldung`` over the
+    point's own): a header that the row names twice takes its group's heading when the two together
+    name a field (``Befehl IOA``: command_io_address); the other keeps its name (the point's IOA)."""
+    known = {_norm(n) for column in COLUMNS for n in names(column)}
+    twice = {n for n in (_norm(h) for h in headers if h.strip()) if [_norm(h) for h in headers].count(n) > 1}
+    out, group = [], ""
+    for i, header in enumerate(headers):
+        group = above[i].strip() if i < len(above) and above[i].strip() else group
+        combined = f"{group} {header.strip()}"
+        out.append(combined if group and _norm(header) in twice and _norm(combined) in known else header)
+    return out

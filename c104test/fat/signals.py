@@ -70,6 +70,7 @@ from .columns import (
     NO_RETURN,
     PLACEHOLDERS,
     Column,
+    _grouped,
     _norm,
     hex_header,
 )
@@ -284,6 +285,8 @@ class _Reader:
         """Header and rows of a whole table; row numbers are the table's own (1-based)."""
         start = self.header_index(table)
         headers = [str(h) for h in table[start]]
+        if start > 0:
+            headers = _grouped(headers, [str(c) for c in table[start - 1]], self.header_names)
         body = ((start + i + 2, [str(c) for c in r]) for i, r in enumerate(table[start + 1:]))
         return headers, self.rows(headers, body, start + 1)
 

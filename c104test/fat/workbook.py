@@ -56,6 +56,7 @@ def read_workbook(path: Path, data: bytes, sheet: str | None, mapping: dict[str,
                 mapping[str(cells[0])] = str(cells[1])
             if wrong:
                 raise SignalListError(wrong)
+        hidden: list[str] = []
         if sheet is not None:
             # 'signals', 'Signals ' as the workbook spells it: the sheet the user means, not an error
             wanted = next((n for n in book.sheetnames if n.strip().lower() == sheet.strip().lower()), sheet)
@@ -66,6 +67,10 @@ def read_workbook(path: Path, data: bytes, sheet: str | None, mapping: dict[str,
             names = [wanted]
         else:
             names = [n for n in book.sheetnames if n != COLUMNS_SHEET]
+            # a hidden sheet (an old revision, a lookup table) is left out and named; --sheet reads it
+            hidden = [n for n in names if getattr(book[n], "sheet_state", "visible") != "visible"]
+            if len(hidden) < len(names):
+                names = [n for n in names if n not in hidden]
         raws, percents = {}, {}
         for name in names:
             raws[name], percents[name] = _values(book[name])
@@ -77,6 +82,7 @@ def read_workbook(path: Path, data: bytes, sheet: str | None, mapping: dict[str,
                         for i, r in enumerate(raws[name], 1)]
         fill_merged(tables[name], merged_ranges(data, name))  # a CA merged over a bay's rows is every row's CA
     read, skipped = (names, ()) if sheet is not None else _list_sheets(path, tables, mapping)
+    skipped += tuple(f"{n}: hidden (read it with --sheet)" for n in hidden if n not in names)
     several = len(read) > 1
     problems: list[Problem] = []
     for name in read:

@@ -322,3 +322,46 @@ def test_placeholders_stand_for_empty_cells_where_they_mean_nothing_else() -> No
     assert (alarm.expected, alarm.has_command, alarm.skip) == (None, False, False)
     assert (reset.has_return, reset.command_value) == (False, True)  # '-' there: no return information
     assert "IOA '-' is not a number" in _refused("name,ca,ioa,type\nA,47,-,M_SP_NA_1\n")[0]
+
+
+def test_a_hidden_sheet_is_left_out_and_named(tmp_path: Path) -> None:
+    """A hidden sheet with last revision's list was read beside the current one: its points were
+    checked too, or refused as listed twice."""
+    book = openpyxl.Workbook()
+    for title, value in (("Rev C", "ON"), ("Rev B", "OFF")):
+        sheet = book.create_sheet(title)
+        sheet.append(["name", "ca", "ioa", "type", "value"])
+        sheet.append(["Q0", 47, 100, "M_SP_NA_1", value])
+    book.remove(book["Sheet"])
+    book["Rev B"].sheet_state = "hidden"
+    book.save(tmp_path / "h.xlsx")
+    signals = read_signal_list(tmp_path / "h.xlsx")
+    assert [r.expected.show() for r in signals.rows] == ["ON"]
+    assert signals.skipped_sheets == ("Rev B: hidden (read it with --sheet)",)
+    assert read_signal_list(tmp_path / "h.xlsx", sheet="Rev B").rows[0].expected.show() == "OFF"
+
+
+def test_headers_under_group_headings(tmp_path: Path) -> None:
+    """'Befehl' merged over 'IOA | Typ | Wert' beside the point's own 'IOA | Typ | Wert': the two
+    'IOA' columns were refused as one field read twice."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Signalliste"])
+    sheet.append(["", "", "Meldung", None, None, "Befehl", None, None, "Rückmeldung", None])
+    sheet.append(["Bezeichnung", "CA", "IOA", "Typ", "Wert", "IOA", "Typ", "Wert", "IOA", "Wert"])
+    sheet.append(["Q1", 47, 200, "M_DP_NA_1", "EIN", 502, "C_DC_NA_1", "AUS", None, "AUS"])
+    sheet.merge_cells("C2:E2")
+    sheet.merge_cells("F2:H2")
+    sheet.merge_cells("I2:J2")
+    book.save(tmp_path / "g.xlsx")
+    signals = read_signal_list(tmp_path / "g.xlsx")
+    row = signals.rows[0]
+    assert (row.io_address, row.command_io_address, row.command_type, row.return_io_address) == (
+        200, 502, Type.C_DC_NA_1, 200)
+    assert row.return_value.matches(Double.OFF) and row.expected.matches(Double.ON)
+    assert signals.headers[5:8] == ("Befehl IOA", "Befehl Typ", "Befehl Wert")
+    sheet["F2"] = "Bemerkung"  # a heading that names no field with them: the two IOAs are a guess
+    book.save(tmp_path / "g.xlsx")
+    with pytest.raises(SignalListError, match=r"row 3: the columns C 'IOA' and F 'IOA' and I 'Rückmeldung IOA'|"
+                                              r"row 3: the columns C 'IOA' and F 'IOA' are each read as io_address"):
+        read_signal_list(tmp_path / "g.xlsx")
