@@ -13,7 +13,7 @@ from ..protocol.enums import Type
 from ..rules import did_you_mean, lookup
 from ..rules.addresses import common_address, io_address, octets
 from ..rules.typeclasses import TypeClass, classify, types_of
-from ..rules.units import same_unit, split_unit
+from ..rules.units import header_unit, same_unit, split_unit
 from .columns import _NO, _SELECT_WORDS, _TIME_UNITS, _YES
 
 __all__: list[str] = []  # the reader's (signals) helpers, not an API
@@ -278,3 +278,20 @@ def _twin_agrees(reader: Any, number: int, column: str, twin: str, text: str, go
     if other != got:
         raise ValueError(f"{got} (0x{got:X}), but column {twin} says {text} ({other}): which one the RTU uses is a "
                          "guess; correct one of them")
+
+
+def _units_row(body: list[tuple[int, list[str]]], columns: dict[str, int],
+               header_units: dict[str, str]) -> list[tuple[int, list[str]]]:
+    """A row of units under the header (``[kV]``, ``Hz``, ``-``), as SCADA exports write it: the
+    units of its value columns (``header_units``), and no point; the body without it."""
+    first = next(((n, c) for n, c in body if any(x.strip() for x in c)), None)
+    if first is None:
+        return body
+    filled = [(i, c.strip().strip("[]()").strip()) for i, c in enumerate(first[1]) if c.strip()]
+    units = {i: header_unit(f"({text})")[1] for i, text in filled if text not in ("", "-")}
+    if not units or any(u is None for u in units.values()):
+        return body
+    for field, at in columns.items():
+        if field in _VALUE_FIELDS and units.get(at):
+            header_units[field] = units[at]  # type: ignore[assignment]
+    return [row for row in body if row[0] != first[0]]

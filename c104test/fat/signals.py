@@ -58,6 +58,7 @@ from .cells import (
     _timed,
     _twin_agrees,
     _type,
+    _units_row,
     _value_units,
 )
 from .columns import (
@@ -350,6 +351,7 @@ class _Reader:
         body = list(body)
         if self.decimal is None and not self.decide_decimal(headers, columns, body):
             return []
+        body = _units_row(body, columns, self.header_units)
         out: list[SignalRow] = []
         seen = self.seen
         for number, cells in body:

@@ -365,3 +365,26 @@ def test_headers_under_group_headings(tmp_path: Path) -> None:
     with pytest.raises(SignalListError, match=r"row 3: the columns C 'IOA' and F 'IOA' and I 'Rückmeldung IOA'|"
                                               r"row 3: the columns C 'IOA' and F 'IOA' are each read as io_address"):
         read_signal_list(tmp_path / "g.xlsx")
+
+
+def test_a_row_of_units_under_the_header(tmp_path: Path) -> None:
+    """A SCADA export's units row ('[kV]' under 'Wert') was refused as a section heading."""
+    text = ("Bezeichnung;ASDU;IOA;Typ;Wert\n"
+            ";;;;[kV]\n"
+            "Spannung;47;301;M_ME_NC_1;230,5\n"
+            "Spannung L2;47;302;M_ME_NC_1;230,5 V\n")
+    assert "'230,5 V' is in V, but its header 'Wert' says kV" in _refused(text)[0]
+    rows = parse_csv_text(text.rsplit("Spannung L2", 1)[0]).rows
+    assert [(r.row, r.expected.show()) for r in rows] == [(3, "230.5")]
+
+
+def test_a_german_csv_as_excel_saves_it(tmp_path: Path) -> None:
+    """Windows-1252, semicolons, decimal commas, umlauts in the headers."""
+    text = ("Signalliste;;;;;;\n"
+            "Bezeichnung;ASDU-Adresse;Objektadresse;Typkennung;Erwartungswert;Rückmelde-IOA;Befehlswert\n"
+            "Schalter Q0 Befehl;47;500;C_SC_NA_1;;100;EIN\n"
+            "Spannung Sammelschiene;47;301;TK 13;230,5 kV +- 0,5;;\n")
+    (tmp_path / "liste.csv").write_bytes(text.encode("cp1252"))
+    command, voltage = read_signal_list(tmp_path / "liste.csv").rows
+    assert (command.type, command.command_value, command.return_io_address) == (Type.C_SC_NA_1, True, 100)
+    assert voltage.expected.matches(230.9) and not voltage.expected.matches(231.1)
