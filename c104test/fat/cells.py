@@ -133,6 +133,15 @@ def _any_type(text: str) -> Type:
             raise ValueError(f"{stripped!r}: {named.name} is type {named.value}, and {number} is {numbered_as.name}: "
                              "write the one the RTU sends")
         return named
+    noted = re.fullmatch(r"([A-Za-z]_[A-Za-z]{2}_[A-Za-z]{2}(?:_1)?)\s*[(\[]([^\d()\[\]][^()\[\]]*)[)\]]", stripped)
+    if noted:  # 'M_SP_NA_1 (Einzelmeldung)': the name, and a note that must not contradict it
+        named, note = lookup(Type, noted[1]), noted[2].strip()
+        said = _KINDS.get(re.sub(r"[\s_]+", " ", note.lower()))
+        found = classify(named)
+        if said is not None and found is not None and found.value_class not in said:
+            raise ValueError(f"{stripped!r}: {named.name} is a {found.value_class.value}, but the note says {note!r}: "
+                             "write the type the RTU sends")
+        return named
     pair = re.fullmatch(r"(\w+)\s*[/+]\s*(\w+)", stripped)
     if pair and not _TYPE_NUMBER.fullmatch(stripped):
         return _pair(stripped, _any_type(pair[1]), _any_type(pair[2]))
@@ -165,7 +174,7 @@ def _type(text: str, *, command: bool) -> Type:
     except (ValueError, KeyError) as exc:
         # the rules list every type (P_, F_, system types too): name the kind this column holds
         message = re.split(r" Valid:|; valid:", str(exc))[0]
-        if "names a kind" in message or ": write the one" in message:
+        if "names a kind" in message or ": write the one" in message or "the note says" in message:
             raise ValueError(message) from None
         if "did you mean" in message:  # among the types this column may hold, not P_ or F_ types
             fits = [t.name for t in Type if (r := classify(t)) is not None and r.command is command]

@@ -388,3 +388,16 @@ def test_a_german_csv_as_excel_saves_it(tmp_path: Path) -> None:
     command, voltage = read_signal_list(tmp_path / "liste.csv").rows
     assert (command.type, command.command_value, command.return_io_address) == (Type.C_SC_NA_1, True, 100)
     assert voltage.expected.matches(230.9) and not voltage.expected.matches(231.1)
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("M_SP_NA_1 (Einzelmeldung)", "M_SP_NA_1"), ("M_ME_NC_1 [Messwert Gleitkomma]", "M_ME_NC_1"),
+    ("M_SP_NA_1 (double point)", "'M_SP_NA_1 (double point)': M_SP_NA_1 is a single point, but the note says "
+                                 "'double point': write the type the RTU sends"),
+])
+def test_a_type_with_a_note(cell: str, expected: str) -> None:
+    text = f"name,ca,ioa,type\nQ,47,100,{cell}\n"
+    if expected.startswith("M_"):
+        assert parse_csv_text(text).rows[0].type.name == expected
+    else:
+        assert _refused(text) == [f"l.csv, row 2, column 'type': {expected}"]
