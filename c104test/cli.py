@@ -209,6 +209,8 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
              "--profile then gives only the link parameters and PIXIT",
     )
     parser.add_argument("--columns", metavar="FILE", help="with --signals: YAML mapping 'field: header as written'")
+    parser.add_argument("--octet-order", choices=("high-first", "low-first"), default=None,
+                        help="with --signals: how the list writes an IOA as octets (12.34.56), as c104test fat")
     add_tls_options(parser, "clients")
     parser.set_defaults(run=_run_simulate)
 
@@ -241,7 +243,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
         from c104test.fat.simulated import profile_from_signals
 
         try:
-            profile = profile_from_signals(read_signal_list(args.signals, columns=args.columns), base=profile)
+            profile = profile_from_signals(read_signal_list(args.signals, columns=args.columns, octet_order=args.octet_order), base=profile)
         except (SignalListError, OSError) as exc:
             print(f"c104test simulate: --signals: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -410,6 +412,9 @@ def _add_fat(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--template", metavar="FILE", help="write a template signal list (.csv or .xlsx) and exit")
     parser.add_argument("--columns", metavar="FILE", help="YAML mapping 'field: header as written' for other headers")
     parser.add_argument("--sheet", metavar="NAME", help="the workbook sheet with the list (default: every sheet whose header row names the columns)")
+    parser.add_argument("--octet-order", choices=("high-first", "low-first"), default=None,
+                        help="how the list writes an IOA as three octets (12.34.56) or a CA as two (1/2): the highest "
+                             "octet first or the lowest (without it, such an address is refused)")
     parser.add_argument("--output", "-o", default="fat-report", metavar="DIR", help="report directory (default ./fat-report)")
     parser.add_argument("--only", action="append", default=[], metavar="ROWS",
                         help="check only these rows: 2-40,55 (row numbers) or text in the name; repeatable")
@@ -489,7 +494,7 @@ def _run_fat(args: argparse.Namespace) -> int:
     if args.address is None and args.simulate is None:
         return fail("give the RTU as HOST[:PORT], or --simulate")
     try:
-        signals = read_signal_list(args.points, columns=args.columns, sheet=args.sheet)
+        signals = read_signal_list(args.points, columns=args.columns, sheet=args.sheet, octet_order=args.octet_order)
     except SignalListError as exc:
         return fail(str(exc))
     for label, text in signals.sheet_notes():  # a cover or a revision history left out is said, never silent

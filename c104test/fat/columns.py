@@ -4,7 +4,11 @@ reader (``signals``), the template, the docs (docs/fat.md lists every column) an
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from ..rules.units import header_unit
 
 __all__ = ["COLUMNS", "COLUMNS_SHEET", "EVENTS_ONLY", "NO_RETURN", "SIGNAL_SHEET", "TEMPLATE_ROWS", "Column"]
 
@@ -26,24 +30,39 @@ class Column:
 
 #: The one table of signal-list columns (template, docs and reader all use it).
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "name", True, "the signal's name or description", ("description", "signal", "text")),
-    Column("common_address", "common_address", True, "CA of the station, 1..65534", ("ca", "asdu_address")),
-    Column("io_address", "io_address", True, "IOA of the point, 1..16777215", ("ioa", "address")),
+    Column("name", "name", True, "the signal's name or description", ("description", "signal", "text", "signal_name", "signal_text", "point_name", "beschreibung", "bezeichnung",
+                                                                   "signalname", "meldetext", "signaltext", "libellé", "libelle", "désignation", "designation", "nom")),
+    Column("common_address", "common_address", True, "CA of the station, 1..65534", ("ca", "asdu_address", "casdu", "asdu", "station_address", "asdu_adresse",
+            "gemeinsame_adresse", "stationsadresse", "adresse_commune", "adresse_asdu")),
+    Column("io_address", "io_address", True, "IOA of the point, 1..16777215", ("ioa", "address", "info_address", "information_object_address", "object_address",
+            "adresse", "informationsobjektadresse", "objektadresse", "ioa_adresse", "adresse_ioa", "adresse_objet")),
     Column("type", "type", True, "monitor type as the standard names it (M_SP_NA_1, M_ME_NC_1, ...); a command type "
-           "(C_SC_NA_1, ...) makes the row the command's own", ("type_id", "ti")),
-    Column("expected_value", "expected_value", False, "ON/OFF, a number, 230 +- 0.5, 49.9..50.1; empty: not checked", ("value", "expected")),
-    Column("expected_quality", "expected_quality", False, "quality flags (IV NT SB BL OV); empty: good", ("quality",)),
+           "(C_SC_NA_1, ...) makes the row the command's own", ("type_id", "ti", "type_identification", "asdu_type", "tk", "typ",
+           "typkennung", "type_asdu")),
+    Column("expected_value", "expected_value", False, "ON/OFF, a number, 230 +- 0.5, 49.9..50.1; empty: not checked", ("value", "expected", "wert", "erwartungswert", "erwarteter_wert", "prüfwert",
+           "pruefwert", "valeur", "valeur_attendue")),
+    Column("expected_quality", "expected_quality", False, "quality flags (IV NT SB BL OV); empty: good", ("quality", "qds", "qualität", "qualitaet", "qualité", "qualite")),
+    Column("unit", "unit", False, "the unit of the values (kV, MW, %): a value cell may then carry it (110 kV); "
+           "another unit there is refused", ("units", "einheit", "unité", "unite", "engineering_unit")),
     Column("groups", "groups", False, "interrogation groups 1..16, separated by spaces, commas or ;"
-           " (a counter: its counter interrogation groups 1..4)", ("group",)),
-    Column("command_io_address", "command_io_address", False, "IOA of the command that drives the point", ("command_ioa",)),
-    Column("command_type", "command_type", False, "command type (C_SC_NA_1, C_DC_NA_1, C_SE_NC_1, ...)", ()),
-    Column("command_value", "command_value", False, "the value to command (ON/OFF, a number)", ()),
+           " (a counter: its counter interrogation groups 1..4)", ("group", "gruppe", "gruppen", "groupe", "groupes")),
+    Column("command_io_address", "command_io_address", False, "IOA of the command that drives the point", ("command_ioa", "command_address", "befehls_ioa", "befehl_ioa", "befehlsadresse", "ioa_befehl",
+           "commande_ioa", "commande_adresse_ioa",
+           "adresse_commande")),
+    Column("command_type", "command_type", False, "command type (C_SC_NA_1, C_DC_NA_1, C_SE_NC_1, ...)",
+           ("befehlstyp", "befehl_typ", "type_commande", "commande_type")),
+    Column("command_value", "command_value", False, "the value to command (ON/OFF, a number)",
+           ("befehlswert", "befehl_wert", "valeur_commande", "commande_valeur")),
     Column("select", "select", False, "yes (or SBO, select): select before operate; no (or direct): direct",
            ("sbo", "select_before_operate", "command_mode")),
     Column("return_io_address", "return_io_address", False,
            "IOA of the return report; empty: this row's IOA; none (or -, no, n/a): the RTU sends no return "
-           "information, only the confirmation is checked", ("return_ioa",)),
-    Column("return_value", "return_value", False, "value the return report must show; empty: the command value", ()),
+           "information, only the confirmation is checked", ("return_ioa", "feedback_ioa", "feedback_io_address", "feedback_address", "return_address",
+                            "rückmelde_ioa", "rueckmelde_ioa", "rückmeldung_ioa", "rueckmeldung_ioa",
+                            "retour_ioa", "rückmeldeadresse", "rueckmeldeadresse", "adresse_retour")),
+    Column("return_value", "return_value", False, "value the return report must show; empty: the command value",
+           ("feedback_value", "rückmeldewert", "rueckmeldewert", "rückmeldung_wert",
+                                                                  "rueckmeldung_wert", "valeur_retour", "retour_valeur")),
     Column("interrogation", "interrogation", False,
            "no (or spontaneous, events only, -): the RTU reports the point only as events, in no interrogation; "
            "empty: yes (M_EP_*: always no)", ("gi", "in_gi", "general_interrogation", "station_interrogation",
@@ -97,7 +116,11 @@ _YES = {"yes", "y", "true", "1", "x", "ja", "oui"}
 EVENTS_ONLY = frozenset({"no", "n", "false", "0", "-", "nein", "non", "spontaneous", "spont", "spontaneous only",
                          "events only", "event only", "events", "event", "no gi", "not in gi", "none"})
 _IN_INTERROGATION = frozenset(_YES | {"gi", "in gi"})
-_NO = {"no", "n", "false", "0", ""}
+_NO = {"no", "n", "false", "0", "", "nein", "non"}
+
+#: What a list writes in a cell it has nothing to say in: read as the empty cell, except where the
+#: column gives it a meaning (return_io_address: no return information; interrogation: events only).
+PLACEHOLDERS = frozenset({"-", "\u2013", "—", "n/a", "n.a.", "--"})
 
 #: The command mode as engineering tools write it in the ``select`` column, beside yes and no.
 _SELECT_WORDS = {"sbo": True, "select": True, "select before operate": True, "select and execute": True,
@@ -107,3 +130,34 @@ _SELECT_WORDS = {"sbo": True, "select": True, "select before operate": True, "se
 #: Units a list writes a time in, and their seconds.
 _TIME_UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0,
                "ms": 0.001, "msec": 0.001, "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0}
+
+
+def _norm(text: str) -> str:
+    """A header as compared: any case, spaces, line breaks, dashes and dots alike, a unit or a note
+    in brackets left out (``Value [kV]``, ``IOA\n(dec)``), a required mark (``IOA*``) too."""
+    bare = header_unit(str(text))[0].strip().strip("*:").strip()
+    bare = re.sub(r"[\s_-]+(hex|dec)$", "", bare, flags=re.IGNORECASE)  # 'IOA hex': the IOA, in hex (hex_header)
+    return re.sub(r"[\s_\-./]+", "_", bare.lower()).strip("_")
+
+
+#: The fields that hold an address: a header that says hex (``IOA (hex)``, ``IOA hex``) makes every
+#: cell of the column hex, with or without 0x (``0C2238``; ``123`` is 0x123, never 123).
+ADDRESS_FIELDS = frozenset({"common_address", "io_address", "command_io_address", "return_io_address"})
+
+
+def hex_header(header: str) -> bool:
+    return re.search(r"(?<![a-z])(hex|hexadecimal)(?![a-z])", str(header), flags=re.IGNORECASE) is not None
+
+
+def _grouped(headers: list[str], above: list[str], names: Callable[[Column], list[str]]) -> list[str]:
+    """Headers under group headings (``Befehl`` over ``IOA | Typ | Wert``, ``Meldung`` over the
+    point's own): a header that the row names twice takes its group's heading when the two together
+    name a field (``Befehl IOA``: command_io_address); the other keeps its name (the point's IOA)."""
+    known = {_norm(n) for column in COLUMNS for n in names(column)}
+    twice = {n for n in (_norm(h) for h in headers if h.strip()) if [_norm(h) for h in headers].count(n) > 1}
+    out, group = [], ""
+    for i, header in enumerate(headers):
+        group = above[i].strip() if i < len(above) and above[i].strip() else group
+        combined = f"{group} {header.strip()}"
+        out.append(combined if group and _norm(header) in twice and _norm(combined) in known else header)
+    return out

@@ -14,7 +14,6 @@ together as one ``SignalListError``.
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 import re
@@ -38,8 +37,9 @@ from ..rules import (
     type_class,
     with_decimal_point,
 )
-from ..rules.addresses import common_address, io_address
+from ..rules.addresses import OCTET_ORDERS
 from ..rules.typeclasses import classify
+from ..rules.units import header_unit
 from .cells import (
     _DATE_CELL,
     _DATE_HINT,
@@ -47,26 +47,36 @@ from .cells import (
     _UNIT_HINT,
     _VALUE_FIELDS,
     _WITH_UNIT,
-    _address,
+    _ca,
     _flag,
     _groups,
+    _ioa,
     _is_command,
     _return_address,
     _seconds,
     _select,
     _timed,
+    _twin_agrees,
     _type,
+    _units_row,
+    _value_units,
 )
 from .columns import (
     _BY_FIELD,
     _IN_INTERROGATION,
     _YES,
+    ADDRESS_FIELDS,
     COLUMNS,
     EVENTS_ONLY,
     NO_RETURN,
+    PLACEHOLDERS,
     Column,
+    _grouped,
+    _norm,
+    hex_header,
 )
 from .file_kinds import decode_csv, file_kind
+from .mapping import _mapping_file, _no_field
 from .template import write_template
 
 __all__ = [
@@ -85,6 +95,10 @@ __all__ = [
 ]
 
 
+
+#: Fields where a placeholder says something ('-': no return information, in no interrogation), and
+#: the required ones, where it is no address or type and is refused as such.
+_PLACEHOLDER_MEANS = frozenset({"return_io_address", "interrogation", "name", "common_address", "io_address", "type"})
 
 #: Rows searched for the header: a title, the RTU's name or a blank row may come first.
 _HEADER_SEARCH = 20
@@ -201,10 +215,6 @@ class SignalList:
         return notes
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[\s_\-./]+", "_", str(text).strip().lower()).strip("_")
-
-
 def _letter(index: int) -> str:
     name = ""
     index += 1
@@ -220,8 +230,15 @@ class _Reader:
     def __init__(self, file: str, sheet: str | None, mapping: Mapping[str, str], letters: bool,
                  decimal: str | None = ".", delimiter: str | None = None, *,
                  seen: dict[tuple[int, int], int | str] | None = None, prefix: str = "",
-                 numbers: frozenset[tuple[int, int]] = frozenset()) -> None:
+                 numbers: frozenset[tuple[int, int]] = frozenset(), octets: str | None = None) -> None:
         self.file, self.sheet, self.letters = file, sheet, letters
+        # how the list writes an address as octets (12.34.56): 'high-first', 'low-first', or None:
+        # not said, and such an address is refused naming both readings (rules.addresses.octets)
+        self.octets = octets
+        self.header_units: dict[str, str] = {}
+        self.hex_fields: set[str] = set()  # address columns whose header says hex ('IOA (hex)')
+        self.twins: dict[str, int] = {}  # an address field's second column, in hex ('IOA' and 'IOA (hex)')
+        self.octet_rows: dict[int, list[int | str]] = {}  # column -> rows whose address is written as octets  # a value column's unit from its header ('Value [kV]')
         # the decimal sign of the list's numbers: '.', ',' (a list separated by semicolons), or
         # None: told by the numbers themselves (a tab-separated list, a workbook's text cells)
         self.decimal = decimal
@@ -269,13 +286,16 @@ class _Reader:
         """Header and rows of a whole table; row numbers are the table's own (1-based)."""
         start = self.header_index(table)
         headers = [str(h) for h in table[start]]
+        if start > 0:
+            headers = _grouped(headers, [str(c) for c in table[start - 1]], self.header_names)
         body = ((start + i + 2, [str(c) for c in r]) for i, r in enumerate(table[start + 1:]))
         return headers, self.rows(headers, body, start + 1)
 
     def unused(self, headers: list[str]) -> tuple[str, ...]:
         """The headers that no field was read from."""
         found = self.locate(headers, 0, report=False)
-        return tuple(str(h).strip() for i, h in enumerate(headers) if str(h).strip() and i not in found.values())
+        used = {*found.values(), *self.twins.values()}
+        return tuple(" ".join(str(h).split()) for i, h in enumerate(headers) if str(h).strip() and i not in used)
 
     def locate(self, headers: list[str], header_row: int, *, report: bool = True) -> dict[str, int]:
         index = {_norm(h): i for i, h in enumerate(headers) if str(h).strip()}
@@ -289,6 +309,12 @@ class _Reader:
             # 'common_address') would leave one unread, and which one is a guess
             # ('Name' beside 'Description' is common and checks nothing: the first name found is shown)
             matching = [i for i, h in enumerate(headers) if str(h).strip() and _norm(h) in {_norm(n) for n in names}]
+            hexed = [i for i in matching if hex_header(headers[i])]
+            if column.field in ADDRESS_FIELDS and len(matching) == 2 and len(hexed) == 1:
+                # 'IOA' beside 'IOA (hex)', as many tools export: both are read, and must agree
+                self.twins[column.field] = hexed[0]
+                found[column.field] = next(i for i in matching if i != hexed[0])
+                continue
             if len(matching) > 1 and report and column.field != "name":
                 shown = " and ".join(self.where(headers, i) + ("" if self.letters else f" (column {i + 1})")
                                      for i in matching)
@@ -305,23 +331,27 @@ class _Reader:
                 if column.required and report:
                     shown = names[0] if column.field in self.mapping else column.header
                     known = "" if column.field in self.mapping else (
-                        f"; the headers {' or '.join(repr(n) for n in names)} (any case) are read as {column.field},"
+                        f"; the headers {' or '.join(repr(n) for n in names[:3])}{' ...' if len(names) > 3 else ''} (any case) "
+                        f"are read as {column.field},"
                         " a column mapping names another")
                     self.problem(header_row, None, f"missing column {shown!r} ({column.help}){known}; "
                                  f"the header row has: {', '.join(str(h) for h in headers if str(h).strip())}")
         return found
 
     def where(self, headers: list[str], index: int) -> str:
-        name = str(headers[index]).strip()
+        name = " ".join(str(headers[index]).split())  # a header with a line break, as one line
         return f"{_letter(index)} {name!r}" if self.letters else repr(name)
 
     def rows(self, headers: list[str], body: Iterable[tuple[int, list[str]]], header_row: int) -> list[SignalRow]:
         columns = self.locate(headers, header_row)
         if any(p.row == header_row for p in self.problems):
             return []
+        self.header_units = {f: u for f, i in columns.items() if (u := header_unit(str(headers[i]))[1])}
+        self.hex_fields = {f for f, i in columns.items() if f in ADDRESS_FIELDS and hex_header(headers[i])}
         body = list(body)
         if self.decimal is None and not self.decide_decimal(headers, columns, body):
             return []
+        body = _units_row(body, columns, self.header_units)
         out: list[SignalRow] = []
         seen = self.seen
         for number, cells in body:
@@ -354,9 +384,24 @@ class _Reader:
                 continue
             seen[row.key] = self.ref(number)
             out.append(row)
+        self.octets_once(headers)
         if not self.prefix:
             self.nothing_to_check(out, header_row)
         return out
+
+    def octets_once(self, headers: list[str]) -> None:
+        """Addresses written as octets without an order: the first of each column says why, the
+        others are counted in one line (a list of 2,000 such rows would otherwise say it 2,000 times)."""
+        again = {i for at in self.octet_rows.values() for i in at[1:]}
+        for at, indexes in self.octet_rows.items():
+            if len(indexes) > 1:
+                refs = [self.problems[i].row for i in indexes[1:]]
+                shown = ", ".join(str(r) for r in refs[:5]) + (", ..." if len(refs) > 5 else "")
+                self.problems.append(Problem(self.file, self.sheet, None, self.where(headers, at),
+                                             f"{len(refs)} more addresses are written as octets (rows {shown}): the "
+                                             "same, read once --octet-order says which octet comes first"))
+        self.problems = [p for i, p in enumerate(self.problems) if i not in again]
+        self.octet_rows = {}
 
     def decide_decimal(self, headers: list[str], columns: dict[str, int], body: list[tuple[int, list[str]]]) -> bool:
         """The decimal sign of a list that does not say (tab-separated, a workbook's text cells):
@@ -401,7 +446,7 @@ class _Reader:
         comma, ``231,5``, in a comma-separated list) shifts every cell after it, and each shifted cell
         would be reported under the wrong column. Reports the row once, naming the value that was
         split when joining two cells again makes a clean row; True when it did."""
-        probe = _Reader(self.file, self.sheet, {}, self.letters, self.decimal)
+        probe = _Reader(self.file, self.sheet, {}, self.letters, self.decimal, octets=self.octets)
         probe.mapping = self.mapping
         extra = [c for c in cells[len(headers):] if c.strip()]
         if not extra and probe.row(number, headers, columns, cells) is not None and not probe.problems:
@@ -411,7 +456,7 @@ class _Reader:
             if not (re.search(r"\d$", cells[i]) and re.match(r"\d", cells[i + 1])):
                 continue
             joined = f"{cells[i]}{self.delimiter}{cells[i + 1]}"
-            probe = _Reader(self.file, self.sheet, {}, self.letters, decimal=",")
+            probe = _Reader(self.file, self.sheet, {}, self.letters, decimal=",", octets=self.octets)
             probe.mapping = self.mapping
             if probe.row(number, headers, columns, [*cells[:i], joined, *cells[i + 2:]]) and not probe.problems:
                 point = joined.replace(self.delimiter, ".") if self.delimiter == "," else joined
@@ -428,12 +473,16 @@ class _Reader:
         number_row = number
         before = len(self.problems)
 
+        _, unitless = _value_units(self, number, headers, columns, cells)
+
         def localized(name: str) -> bool:
             """A number cell written with the list's decimal comma (a workbook's number cell has none)."""
             return self.decimal == "," and name in _DECIMAL_FIELDS and (number, columns.get(name)) not in self.numbers
 
         def cell(name: str) -> str:
-            text = cells[columns[name]].strip() if name in columns else ""
+            text = unitless.get(name, cells[columns[name]].strip()) if name in columns else ""
+            if text.lower() in PLACEHOLDERS and name not in _PLACEHOLDER_MEANS:
+                return ""  # '-' or 'n/a' where a list has nothing to say: the empty cell it stands for
             if text and localized(name):
                 # 230,5 +- 0,5 as the rules write it (230.5 +- 0.5): the rules then read it
                 try:
@@ -446,16 +495,25 @@ class _Reader:
             text = cell(name)
             if not text:
                 return None
-            raw = cells[columns[name]].strip()
+            raw = unitless.get(name, cells[columns[name]].strip())
             if localized(name):
                 try:
                     with_decimal_point(raw, ",")
                 except ValueError as exc:  # '12.345' where the comma is the decimal sign: twelve thousand, or twelve?
                     self.problem(number_row, self.where(headers, columns[name]), f"{raw!r}: {self.decimal_why}, so {exc}")
                     return None
+            if name in self.hex_fields and re.fullmatch(r"(0x)?[0-9A-Fa-f]+", text, flags=re.IGNORECASE):
+                text = "0x" + text[2:] if text[:2].lower() == "0x" else "0x" + text  # the header says hex
             try:
-                return convert(text)
+                got = convert(text)
+                twin = self.twins.get(name)
+                if twin is not None and twin < len(cells) and cells[twin].strip():
+                    _twin_agrees(self, number, self.where(headers, columns[name]), self.where(headers, twin),
+                                 cells[twin].strip(), got, convert)
+                return got
             except ValueError as exc:
+                if "--octet-order" in str(exc):  # said once per column, not on every row
+                    self.octet_rows.setdefault(columns[name], []).append(len(self.problems))
                 # a quoted '230,5' in a comma list: the rules say how to write it, as in Robot and Gherkin
                 hint = _UNIT_HINT if name in _VALUE_FIELDS and _WITH_UNIT.match(text) else ""
                 if _DATE_CELL.match(text):
@@ -468,8 +526,8 @@ class _Reader:
         for name in ("name", "common_address", "io_address", "type"):
             if not cell(name):
                 self.problem(number, self.where(headers, columns[name]), f"empty {name}: every row needs one")
-        values["common_address"] = parse("common_address", lambda t: _address(t, common_address, 65534, "a common address"))
-        values["io_address"] = parse("io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
+        values["common_address"] = parse("common_address", lambda t: _ca(t, self.octets))
+        values["io_address"] = parse("io_address", lambda t: _ioa(t, self.octets))
         point_type = parse("type", lambda t: _type(t, command=False))
         # a value, a tolerance or a range, read as Robot and Gherkin read it
         values["expected"] = parse("expected_value", lambda t: expectation(t, point_type)) if point_type is not None else None
@@ -487,7 +545,7 @@ class _Reader:
             # as in Robot and Gherkin)
             values["quality"] = QualityExpectation(marks.flags)
         values["groups"] = parse("groups", _groups) or ()
-        command_ioa = parse("command_io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
+        command_ioa = parse("command_io_address", lambda t: _ioa(t, self.octets))
         command_type = parse("command_type", lambda t: _type(t, command=True))
         command_value = None
         if command_type is not None:
@@ -502,7 +560,7 @@ class _Reader:
         select = parse("select", _select) or False
         if command_type is not None and command_value is not None:
             self.command_problem(number, headers, columns, command_type, command_ioa or 1, command_value, select)
-        return_ioa = None if no_return else parse("return_io_address", _return_address)
+        return_ioa = None if no_return else parse("return_io_address", lambda t: _return_address(t, self.octets))
         return_value = None
         ret_type = point_type if return_ioa in (None, values["io_address"]) else None
         if no_return:
@@ -611,8 +669,8 @@ class _Reader:
         for name in ("name", "common_address", "io_address"):
             if not cell(name):
                 self.problem(number, self.where(headers, columns[name]), f"empty {name}: every row needs one")
-        ca = parse("common_address", lambda t: _address(t, common_address, 65534, "a common address"))
-        ioa = parse("io_address", lambda t: _address(t, io_address, 0xFFFFFF, "an IOA"))
+        ca = parse("common_address", lambda t: _ca(t, self.octets))
+        ioa = parse("io_address", lambda t: _ioa(t, self.octets))
         command_type = parse("type", lambda t: _type(t, command=True))
         kind = command_type.name if command_type is not None else "a command"
         for name in ("expected_value", "expected_quality", "groups", "interrogation", "max_skew"):
@@ -623,7 +681,7 @@ class _Reader:
                              "causes in return_io_address and return_value")
         for name, same in (("command_io_address", ioa), ("command_type", command_type)):
             got = parse(name, lambda t, n=name: (_type(t, command=True) if n == "command_type" else
-                                                 _address(t, io_address, 0xFFFFFF, "an IOA")))
+                                                 _ioa(t, self.octets)))
             if got is not None and same is not None and got != same:
                 self.problem(number, self.where(headers, columns[name]),
                              f"{name} {cell(name)!r} in the row of command {kind} at IOA {cell('io_address')}: the "
@@ -634,7 +692,7 @@ class _Reader:
             self.problem(number, column, f"empty command_value: the row of a command ({kind}) needs the value to send")
         said = cell("return_io_address")
         no_return = not said or said.lower() in NO_RETURN
-        return_ioa = None if no_return else parse("return_io_address", _return_address)
+        return_ioa = None if no_return else parse("return_io_address", lambda t: _return_address(t, self.octets))
         return_value = None if no_return else parse("return_value", lambda t: expectation(t, None))
         restore = parse("restore", _flag) or False
         for name, why in (("return_value", "there is no return report to show it"),
@@ -671,44 +729,8 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _mapping_file(path: str | Path | None) -> dict[str, str]:
-    if path is None:
-        return {}
-    import yaml
-
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except (OSError, yaml.YAMLError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise SignalListError([Problem(str(path), None, None, None, f"cannot read the column mapping: {reason}")]) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict) or not all(isinstance(v, str | int) for v in data.values()):
-        raise SignalListError([Problem(str(path), None, None, None,
-                                       "the column mapping must be 'field: header as written' lines")])
-    problems = []
-    for key in data:  # a misspelt field would leave its column unread: named here, with its line
-        if _norm(str(key)) not in _BY_FIELD:
-            line = next((n for n, t in enumerate(text.splitlines(), 1) if t.strip().startswith(f"{key}:")), 0)
-            problems.append(Problem(f"{path}:{line}" if line else str(path), None, None, None, _no_field(str(key))))
-    if problems:
-        raise SignalListError(problems)
-    return {str(k): str(v) for k, v in data.items()}
-
-
-def _no_field(key: str) -> str:
-    """Why a column mapping's ``key`` is refused, with the field it probably means."""
-    fields = [c.field for c in COLUMNS]
-    meant = next((c.field for c in COLUMNS if _norm(key) in (_norm(a) for a in c.aliases)), None)
-    close = difflib.get_close_matches(_norm(key), fields, n=1, cutoff=0.6)
-    meant = meant or (close[0] if close else None)
-    hint = f" (did you mean {meant}?)" if meant else ""
-    return f"the column mapping names {key!r}, which is no field{hint}; fields: {', '.join(fields)}"
-
-
 def parse_csv_text(text: str, *, file: str = "<csv>", mapping: Mapping[str, str] | None = None,
-                   sha256: str = "") -> SignalList:
+                   sha256: str = "", octet_order: str | None = None) -> SignalList:
     """A signal list from CSV text: comma, semicolon or tab, whichever makes a header row (else sniffed).
 
     With semicolons a comma between digits of a value is a decimal comma (Excel's CSV in Europe).
@@ -729,7 +751,7 @@ def parse_csv_text(text: str, *, file: str = "<csv>", mapping: Mapping[str, str]
         raise SignalListError([Problem(file, None, None, None, "the file is empty: it needs a header row")])
     # ';': Excel's CSV where the comma is the decimal sign; ',': the point; a tab: as the numbers show
     decimal = {";": ",", ",": "."}.get(delimiter)
-    reader = _Reader(file, None, mapping or {}, letters=False, decimal=decimal, delimiter=delimiter)
+    reader = _Reader(file, None, mapping or {}, letters=False, decimal=decimal, delimiter=delimiter, octets=octet_order)
     headers, rows = reader.read(table)
     if reader.problems:
         raise SignalListError(reader.problems)
@@ -748,8 +770,12 @@ def from_table(table: list[list[str]], *, file: str = "<table>", mapping: Mappin
     return SignalList(file, None, tuple(str(h) for h in table[0]), tuple(rows), _sha256(text.encode()))
 
 
-def read_signal_list(path: str | Path, *, columns: str | Path | None = None, sheet: str | None = None) -> SignalList:
-    """Read and check a CSV or XLSX signal list; SignalListError names every problem."""
+def read_signal_list(path: str | Path, *, columns: str | Path | None = None, sheet: str | None = None,
+                     octet_order: str | None = None) -> SignalList:
+    """Read and check a CSV or XLSX signal list; SignalListError names every problem. ``octet_order``
+    (``high-first``, ``low-first``): how the list writes an address as octets (``12.34.56``)."""
+    if octet_order not in (None, *OCTET_ORDERS):
+        raise ValueError(f"octet order {octet_order!r}: give one of {', '.join(OCTET_ORDERS)}")
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -766,7 +792,7 @@ def read_signal_list(path: str | Path, *, columns: str | Path | None = None, she
     if kind == "zip" or path.suffix.lower() in (".xlsx", ".xlsm"):
         from .workbook import read_workbook
 
-        return read_workbook(path, data, sheet, mapping)  # a workbook, whatever its name says
+        return read_workbook(path, data, sheet, mapping, octet_order)  # a workbook, whatever its name says
     if kind == "binary":
         raise SignalListError([Problem(str(path), None, None, None, "not a CSV text file nor an XLSX workbook "
                                        f"(octet {data.index(0)} is 0x00)")])
@@ -774,6 +800,7 @@ def read_signal_list(path: str | Path, *, columns: str | Path | None = None, she
         raise SignalListError([Problem(str(path), None, None, None, f"the sheet {sheet!r} was named, but the file "
                                        "is CSV text, which has no sheets")])
     try:
-        return parse_csv_text(decode_csv(data), file=str(path), mapping=mapping, sha256=_sha256(data))
+        return parse_csv_text(decode_csv(data), file=str(path), mapping=mapping, sha256=_sha256(data),
+                              octet_order=octet_order)
     except csv.Error as exc:
         raise SignalListError([Problem(str(path), None, None, None, f"not readable as CSV: {exc}")]) from None

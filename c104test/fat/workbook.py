@@ -32,7 +32,8 @@ from .signals import (
 __all__ = ["read_workbook"]
 
 
-def read_workbook(path: Path, data: bytes, sheet: str | None, mapping: dict[str, str]) -> SignalList:
+def read_workbook(path: Path, data: bytes, sheet: str | None, mapping: dict[str, str],
+                  octet_order: str | None = None) -> SignalList:
     """The list of a workbook: the sheet named ``sheet``; by default every sheet whose header row
     names the required columns (one sheet per bay), the others (a cover, a revision history) left
     out and named in ``skipped_sheets``. Rows of a list over several sheets are 'Bay_E01!12'."""
@@ -55,6 +56,7 @@ def read_workbook(path: Path, data: bytes, sheet: str | None, mapping: dict[str,
                 mapping[str(cells[0])] = str(cells[1])
             if wrong:
                 raise SignalListError(wrong)
+        hidden: list[str] = []
         if sheet is not None:
             # 'signals', 'Signals ' as the workbook spells it: the sheet the user means, not an error
             wanted = next((n for n in book.sheetnames if n.strip().lower() == sheet.strip().lower()), sheet)
@@ -65,14 +67,22 @@ def read_workbook(path: Path, data: bytes, sheet: str | None, mapping: dict[str,
             names = [wanted]
         else:
             names = [n for n in book.sheetnames if n != COLUMNS_SHEET]
-        raws = {name: list(book[name].iter_rows(values_only=True)) for name in names}
+            # a hidden sheet (an old revision, a lookup table) is left out and named; --sheet reads it
+            hidden = [n for n in names if getattr(book[n], "sheet_state", "visible") != "visible"]
+            if len(hidden) < len(names):
+                names = [n for n in names if n not in hidden]
+        raws, percents = {}, {}
+        for name in names:
+            raws[name], percents[name] = _values(book[name])
     finally:
         book.close()
     tables: dict[str, list[list[str]]] = {}
     for name in names:
-        tables[name] = [["" if c is None else _cell_text(c) for c in r] for r in raws[name]]
+        tables[name] = [["" if c is None else _cell_text(c, (i, j) in percents[name]) for j, c in enumerate(r)]
+                        for i, r in enumerate(raws[name], 1)]
         fill_merged(tables[name], merged_ranges(data, name))  # a CA merged over a bay's rows is every row's CA
     read, skipped = (names, ()) if sheet is not None else _list_sheets(path, tables, mapping)
+    skipped += tuple(f"{n}: hidden (read it with --sheet)" for n in hidden if n not in names)
     several = len(read) > 1
     problems: list[Problem] = []
     for name in read:
@@ -91,7 +101,7 @@ def read_workbook(path: Path, data: bytes, sheet: str | None, mapping: dict[str,
         numbers = frozenset((i, j) for i, r in enumerate(raws[name], 1) for j, c in enumerate(r)
                             if isinstance(c, int | float) and not isinstance(c, bool))
         reader = _Reader(str(path), name, mapping, letters=True, decimal=None, seen=seen,
-                         prefix=f"{name}!" if several else "", numbers=numbers)
+                         prefix=f"{name}!" if several else "", numbers=numbers, octets=octet_order)
         sheet_headers, sheet_rows = reader.read(tables[name])
         problems += reader.problems
         if not headers:
@@ -190,7 +200,23 @@ def _uncomputed_formulas(path: Path, data: bytes, sheet: str, values: list[tuple
     return uncomputed
 
 
-def _cell_text(value: Any) -> str:
+def _values(sheet: Any) -> tuple[list[tuple[Any, ...]], set[tuple[int, int]]]:
+    """A sheet's values, row by row, and the (row, column) of the numbers it shows as percent: a
+    cell formatted ``0%`` holds 0.5 and shows 50%, and the list means what it shows."""
+    rows, percents = [], set()
+    for i, row in enumerate(sheet.iter_rows(), 1):
+        values = tuple(getattr(c, "value", None) for c in row)
+        for j, (cell, value) in enumerate(zip(row, values, strict=True)):
+            if isinstance(value, int | float) and not isinstance(value, bool) \
+                    and "%" in str(getattr(cell, "number_format", "") or ""):
+                percents.add((i, j))
+        rows.append(values)
+    return rows, percents
+
+
+def _cell_text(value: Any, percent: bool = False) -> str:
+    if percent and isinstance(value, int | float):
+        return f"{round(value * 100, 10):g} %"  # as shown, its unit said: rules.units reads it
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, bool):

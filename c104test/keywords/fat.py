@@ -92,6 +92,7 @@ class FatKeywords(LibraryComponent):
         timeout: timedelta | None = None,
         overwrite: bool = False,
         pics: Path | None = None,
+        octet_order: str | None = None,
     ) -> RunResults:
         """Checks every row of a signal list (CSV or XLSX) on the current connection.
 
@@ -116,6 +117,9 @@ class FatKeywords(LibraryComponent):
                 is required when it claims ``commands.act_term``; a row that needs a function it
                 does not claim (a counter: ``functions.counter_interrogation``; ``max_skew``:
                 ``functions.clock_sync``) is skipped, its reason naming the item. Not with ``act_term``.
+            octet_order: How the list writes an IOA as three octets (``12.34.56``) or a CA as two
+                (``1/2``): ``high-first`` or ``low-first``, as ``c104test fat --octet-order``.
+                Without it such an address is refused, naming both readings.
 
         Returns:
             The results (``points``, ``unexpected``, ``counts()``).
@@ -125,7 +129,7 @@ class FatKeywords(LibraryComponent):
         | `Verify Point List` | signals.xlsx | output=${OUTPUT DIR}/fat | act_term=required |
         | `Verify Point List` | signals.xlsx | pics=${CURDIR}/rtu-pics.yaml |
         """
-        signals = read_signal_list(file, columns=columns, sheet=sheet)
+        signals = read_signal_list(file, columns=columns, sheet=sheet, octet_order=octet_order)
         for label, text in signals.sheet_notes():
             logger.info(f"{file}: {label}: {text}")
         if signals.unused:

@@ -65,7 +65,7 @@ for _flag in FLAGS:
 _WORDS.update({"NON-TOPICAL": "NT", "NOTTOPICAL": "NT", "ADJUSTED": "CA", "CARRY": "CY"})
 #: the flags the standard names in several words ("not topical", "elapsed time invalid")
 _PHRASES = re.compile(r"\b(not|non)[\s_]+topical\b|\b(elapsed)[\s_]+time[\s_]+invalid\b", re.I)
-_GOOD = {"GOOD", "NONE", "OK"}
+_GOOD = {"GOOD", "NONE", "OK", "GUT", "BON", "BONNE"}  # German and French lists say gut, bon
 _JOINERS = {"AND", "&", "|", "+", ","}
 _HELP = "use 'good' or flags IV, NT, SB, BL, OV, EI (counters: IV, CA, CY) joined by 'and', ',' or '|'"
 

@@ -3,7 +3,8 @@
 Accepted spellings (any case):
 
 =================  =====================================================================
-single point       ``ON``/``OFF``, ``true``/``false``, ``1``/``0`` (also ``yes/no``, ``closed/open``)
+single point       ``ON``/``OFF``, ``true``/``false``, ``1``/``0`` (also ``yes/no``, ``closed/open``,
+                   ``EIN/AUS``, ``ZU/AUF``, ``fermé/ouvert``: :data:`STATE_WORDS`)
 double point       ``ON``, ``OFF``, ``INTERMEDIATE``, ``INDETERMINATE``, ``true``/``false``, ``closed/open``
                    (a bare number is refused: DPI 1 is OFF, which no one means by "1")
 step position      an integer -64..63
@@ -46,6 +47,7 @@ from .tolerance import (
     within_default,
 )
 from .typeclasses import TypeClass, object_class_of, type_class
+from .units import split_unit
 
 if TYPE_CHECKING:
     from .ranges import ValueRange
@@ -165,8 +167,28 @@ def _state(value: Any, cls: type[Double] | type[EventState], what: str) -> Any:
         raise ValueError(f"{text!r} is not a {what} state; use ON, OFF, INTERMEDIATE or INDETERMINATE") from None
 
 
+#: State words of German and French signal lists, as the English word the protocol reads: EIN/AUS
+#: (on/off), ZU/AUF (closed/open, a switch), fermé/ouvert. Nothing else is translated.
+STATE_WORDS = {"ein": "ON", "aus": "OFF", "an": "ON", "zu": "closed", "auf": "open", "geschlossen": "closed",
+               "offen": "open", "marche": "ON", "arrêt": "OFF", "arret": "OFF", "fermé": "closed", "ferme": "closed",
+               "ouvert": "open"}
+#: Step directions of German and French lists (höher/tiefer, monter/descendre) and "raise".
+STEP_WORDS = {"höher": "HIGHER", "hoeher": "HIGHER", "tiefer": "LOWER", "raise": "HIGHER", "monter": "HIGHER",
+              "descendre": "LOWER", "plus": "HIGHER", "moins": "LOWER"}
+
+
+def _state_word(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in STATE_WORDS:
+        return STATE_WORDS[value.strip().lower()]
+    return value
+
+
 def parse_value(value: Any, value_class: TypeClass) -> Any:
     """``value`` (text from a test, or a Python value) as a value of the class; ValueError with the range."""
+    if value_class in (TypeClass.SINGLE, TypeClass.DOUBLE, TypeClass.EVENT):
+        value = _state_word(value)
+    if value_class is TypeClass.REGULATING and isinstance(value, str):
+        value = STEP_WORDS.get(value.strip().lower(), value)
     if value_class is TypeClass.SINGLE:
         if isinstance(value, Double) and value in (Double.ON, Double.OFF):
             return value is Double.ON
@@ -321,6 +343,7 @@ def parse_expected(
     written: Tolerance | None = None
     qualifiers: Qualifiers | None = None
     if isinstance(raw, str):
+        raw = split_unit(raw)[0]  # '110 kV', '49.9..50.1 Hz': the number is the value (rules.units)
         raw, qualifiers = split_qualifiers(raw, value_class)
         if qualifiers is not None and value_class is None:
             value_class = qualifiers.value_class  # "5 transient" is a step position, "7 seq 1" a counter

@@ -59,6 +59,11 @@ Report Twice
 Report Twice With Overwrite
     Verify Point List    ${CURDIR}/right.csv    output=${CURDIR}/again
     Verify Point List    ${CURDIR}/right.csv    output=${CURDIR}/again    overwrite=True
+Octet List
+    ${results} =    Verify Point List    ${CURDIR}/octets.csv    octet_order=high-first
+    Should Be Equal As Integers    ${results.counts()}[pass]    2
+Octet List Without Its Order
+    Verify Point List    ${CURDIR}/octets.csv
 """
 
 
@@ -69,6 +74,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, t
     write_csv(folder / "wrong.csv", wrong_lines())
     write_xlsx(folder / "wrong.xlsx", wrong_lines())
     write_csv(folder / "broken.csv", ["A,47,100,M_SP_NA_1,maybe,,,,,,,,,,,"])
+    (folder / "octets.csv").write_text("Bezeichnung;ASDU;IOA;Typ;Wert\nQ0;0/47;0.0.100;TK 1;EIN\n"
+                                       "U;0/47;0.1.45;M_ME_NC_1 (13);230,5 kV\n", encoding="utf-8")
     (folder / "fat.robot").write_text(SUITE, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     subprocess.run(
@@ -123,6 +130,14 @@ def test_an_earlier_report_is_never_overwritten_silently(results: tuple[Path, di
     assert message.endswith("PASSED: 12 pass); it is never overwritten silently: give another output=, "
                             "or replace it with overwrite=True"), message
     assert found["Report Twice With Overwrite"][0] == "PASS", found["Report Twice With Overwrite"]
+
+
+def test_a_list_with_addresses_as_octets(results: tuple[Path, dict[str, tuple[str, str]]]) -> None:
+    _, found = results
+    assert found["Octet List"][0] == "PASS", found["Octet List"]
+    status, message = found["Octet List Without Its Order"]
+    assert status == "FAIL" and "octets.csv, row 2, column 'ASDU': common address '0/47' is not a number" in message
+    assert "--octet-order high-first or low-first (octet_order= in Robot)" in message
 
 
 DATADRIVER_SUITE = """\

@@ -76,7 +76,7 @@ def test_a_bad_cell_on_any_sheet_is_refused_with_its_sheet(tmp_path: Path) -> No
     """Every sheet is checked before anything is sent: an unreadable row never becomes a pass,
     and a bay whose header misses one column is refused, not skipped with its points unchecked."""
     with pytest.raises(SignalListError) as info:
-        read_signal_list(bay_workbook(tmp_path / "l.xlsx", e02_voltage="230 kV"))
+        read_signal_list(bay_workbook(tmp_path / "l.xlsx", e02_voltage="230 Volt"))
     assert str(info.value).startswith(f"{tmp_path / 'l.xlsx'}, sheet Bay_E02, row 3, column E 'Expected Value': ")
     book = openpyxl.load_workbook(bay_workbook(tmp_path / "l.xlsx"))
     book["Bay_E02"]["A1"] = "Adress"

@@ -60,15 +60,20 @@ def test_template_reads_back(tmp_path: Path, suffix: str) -> None:
         (",47,100,M_SP_NA_1,ON", "row 2, column 'name'", "empty name"),
         ("A,47,100,M_SP_NA_1,ON,XX", "row 2, column 'expected_quality'", "XX"),
         # the type column names the kind of type it holds, not all 68 types of the standard
-        ("A,47,100,SP,ON", "row 2, column 'type'", "'SP' is not a Type; the column holds a monitor type (M_SP_NA_1,"),
+        ("A,47,100,SX,ON", "row 2, column 'type'", "'SX' is not a Type; the column holds a monitor type (M_SP_NA_1,"),
+        # a kind is no type: which of them the RTU sends is checked, so it is never guessed
+        ("A,47,100,SP,ON", "row 2, column 'type'", "'SP' names a kind of point, not its type: it may be M_SP_NA_1 (1), "
+                                                   "M_SP_TA_1 (2, with time tag), M_SP_TB_1 (30, with time tag)"),
         ("A,47,1-2-3,M_SP_NA_1,ON", "row 2, column 'io_address'",
          "a structured IOA (1-2-3) is not read, as tools order its octets differently: write the number "
-         "(197121 when 1 is the lowest octet, 66051 when it is the highest)"),
+         "(197121 when 1 is the lowest octet, 66051 when it is the highest); or say which octet comes first: "
+         "--octet-order high-first or low-first"),
         ("A,47,100,M_SP_NA_1,ON,,abc", "row 2, column 'timeout'", "'abc' is not a number of seconds (5, 2.5, 5 s, 500 ms or 2 min)"),
         ("A,47,100.5,M_SP_NA_1,ON", "row 2, column 'io_address'",
          "IOA 100.5 is not a whole number (0..16777215)"),  # it said '100.5 outside 1..16777215'
-        ("A,47,100,M_ME_NC_1,230 kV +- 2", "row 2, column 'expected_value'",
-         "; write the number without its unit (a unit column is kept in the report, not checked)"),
+        ("A,47,100,M_ME_NC_1,230 Volt +- 2", "row 2, column 'expected_value'",
+         "; write the number without its unit, or with a unit c104test knows (kV, MW, Hz, ...; the unit column "
+         "then must agree)"),
     ],
 )
 def test_bad_cells_name_row_and_column(line: str, where: str, message: str) -> None:
@@ -89,7 +94,7 @@ def test_missing_column_and_every_problem_reported() -> None:
     with pytest.raises(SignalListError) as info:
         parse_csv_text("name,ca,type\nA,47,M_SP_NA_1\n", file="list.csv")
     assert str(info.value) == ("list.csv, row 1: missing column 'io_address' (IOA of the point, 1..16777215); "
-                               "the headers 'io_address' or 'ioa' or 'address' (any case) are read as io_address, "
+                               "the headers 'io_address' or 'ioa' or 'address' ... (any case) are read as io_address, "
                                "a column mapping names another; the header row has: name, ca, type")
     with pytest.raises(SignalListError) as info:
         parse_csv_text("name,ca,ioa,type\nA,47,100,M_XX\nB,47,0,M_SP_NA_1\n", file="l.csv")
@@ -205,8 +210,10 @@ def test_addresses_read_as_in_every_other_front_end() -> None:
     with pytest.raises(SignalListError) as info:
         parse_csv_text("name,ca,ioa,type\nA,47,1 002 003,M_SP_NA_1\nB,47,0,M_SP_NA_1\n", file="l.csv")
     assert [str(p) for p in info.value.problems] == [
-        "l.csv, row 2, column 'ioa': IOA '1 002 003' is not a number: write a whole number 0..16777215, "
-        "decimal or hex (0x64)",
+        "l.csv, row 2, column 'ioa': IOA '1 002 003' is not a number: write a whole number 0..16777215, decimal or "
+        "hex (0x64); a structured IOA (1 002 003) is not read, as tools order its octets differently: write the "
+        "number (197121 when 1 is the lowest octet, 66051 when it is the highest); or say which octet comes first: "
+        "--octet-order high-first or low-first (octet_order= in Robot)",
         "l.csv, row 3, column 'ioa': 0 outside 1..16777215, the range of an IOA",
     ]
 
@@ -231,7 +238,7 @@ def test_a_list_as_a_utility_writes_it() -> None:
     row (row 4, not the title) and the headers that would have been read; with the name mapped, the
     list reads: semicolons, hex IOAs, a comment row, blank rows, extra columns, seconds as '5 s'."""
     text = ("Signal list RTU North;;;;;;\nRev. 3;;;;;;\n;;;;;;\n"
-            "TK;IOA;CA;Description;Unit;Expected;Timeout\n"
+            "Kennung;IOA;CA;Description;Unit;Expected;Timeout\n"
             "M_SP_NA_1;0x64;47;Breaker Q0;;ON;5 s\n"
             "# Bay 2: measurements;;;;;;\n"
             ";;;;;;\n"
@@ -240,10 +247,10 @@ def test_a_list_as_a_utility_writes_it() -> None:
     with pytest.raises(SignalListError) as info:
         parse_csv_text(text, file="list.csv")
     assert str(info.value).startswith("list.csv, row 4: missing column 'type' (")
-    assert "the headers 'type' or 'type_id' or 'ti' (any case) are read as type" in str(info.value)
-    signals = parse_csv_text(text, file="list.csv", mapping={"type": "TK"})
+    assert "the headers 'type' or 'type_id' or 'ti' ... (any case) are read as type" in str(info.value)
+    signals = parse_csv_text(text, file="list.csv", mapping={"type": "Kennung"})
     assert [(r.row, r.io_address, r.timeout) for r in signals.rows] == [(5, 100, 5.0), (8, 301, 2.5), (9, 102, None)]
-    assert signals.rows[1].expected.matches(234.0) and signals.unused == ("Unit",)
+    assert signals.rows[1].expected.matches(234.0) and signals.unused == ()  # Unit is read: a value's unit must agree
 
 
 def test_a_formula_without_a_computed_value_is_named_not_read_as_empty(tmp_path: Path) -> None:
@@ -366,7 +373,7 @@ def test_a_misspelt_field_in_a_mapping_file_names_that_file_and_line(tmp_path: P
         read_signal_list(write_csv(tmp_path / "l.csv", RIGHT), columns=tmp_path / "map.yaml")
     assert [str(p) for p in info.value.problems] == [
         f"{tmp_path / 'map.yaml'}:2: the column mapping names 'io_adress', which is no field (did you mean "
-        "io_address?); fields: name, common_address, io_address, type, expected_value, expected_quality, groups, "
+        "io_address?); fields: name, common_address, io_address, type, expected_value, expected_quality, unit, groups, "
         "command_io_address, command_type, command_value, select, return_io_address, return_value, interrogation, timeout, "
         "restore, max_skew, skip"]
 

@@ -199,6 +199,9 @@ TOLERANCES: list[Row] = [
     V("M_ME_NC_1", "230.5", "230 +- 0,5", ERROR),
     V("M_ME_NC_1", "230.5", "230 +- -1", ERROR),
     V("M_ME_NC_1", "230.5", "0.5 %", ERROR),  # a tolerance without a number
+    V("M_ME_NC_1", "230.5", "230.5 kV", PASS),  # a unit after the number (rules.units): read in every front end
+    V("M_ME_NC_1", "230.5", "229 kV +- 1 kV", FAIL),
+    V("M_ME_NC_1", "230.5", "230 kV +- 1 V", ERROR),  # two units: which one the RTU reports in is a guess
 ]
 
 #: what a value says beyond the number: a step's transient bit, a counter's sequence number and flags
