@@ -11,7 +11,7 @@ from typing import Any
 
 from ..protocol.enums import Type
 from ..rules import did_you_mean, lookup
-from ..rules.addresses import common_address, io_address, octets
+from ..rules.addresses import common_address, hex_text, io_address, octets
 from ..rules.typeclasses import TypeClass, classify, types_of
 from ..rules.units import header_unit, same_unit, split_unit
 from .columns import _NO, _SELECT_WORDS, _TIME_UNITS, _YES
@@ -118,6 +118,11 @@ for _words, _classes in (
         _KINDS[_word] = _classes
 
 
+class _TypeRefused(ValueError):
+    """A type cell read and refused (a kind, two types, a name and number or note that disagree):
+    its message is complete, the column's hint is not added."""
+
+
 def _any_type(text: str) -> Type:
     """A type as a list writes it: ``M_SP_NA_1``, ``1``, ``TI 1``, ``M_ME_NC_1 (13)``; a kind
     (``SP``, ``single point``, ``float``) is refused naming the types it may be."""
@@ -130,7 +135,7 @@ def _any_type(text: str) -> Type:
         name, number = (both[1], both[2]) if both[1] else (both[4], both[3])
         named, numbered_as = lookup(Type, name), lookup(Type, number)
         if named is not numbered_as:
-            raise ValueError(f"{stripped!r}: {named.name} is type {named.value}, and {number} is {numbered_as.name}: "
+            raise _TypeRefused(f"{stripped!r}: {named.name} is type {named.value}, and {number} is {numbered_as.name}: "
                              "write the one the RTU sends")
         return named
     noted = re.fullmatch(r"([A-Za-z]_[A-Za-z]{2}_[A-Za-z]{2}(?:_1)?)\s*[(\[]([^\d()\[\]][^()\[\]]*)[)\]]", stripped)
@@ -139,7 +144,7 @@ def _any_type(text: str) -> Type:
         said = _KINDS.get(re.sub(r"[\s_]+", " ", note.lower()))
         found = classify(named)
         if said is not None and found is not None and found.value_class not in said:
-            raise ValueError(f"{stripped!r}: {named.name} is a {found.value_class.value}, but the note says {note!r}: "
+            raise _TypeRefused(f"{stripped!r}: {named.name} is a {found.value_class.value}, but the note says {note!r}: "
                              "write the type the RTU sends")
         return named
     pair = re.fullmatch(r"(\w+)\s*[/+]\s*(\w+)", stripped)
@@ -151,7 +156,7 @@ def _any_type(text: str) -> Type:
             stripped.lower() in ("einzelbefehl", "doppelbefehl", "sollwert", "consigne", "setpoint", "set point")
         types = [t for c in kind for t in types_of(c, command=command)]
         shown = ", ".join(f"{t.name} ({t.value}{', with time tag' if _timed(t) else ''})" for t in types)
-        raise ValueError(f"{stripped!r} names a kind of point, not its type: it may be {shown}; write the one the "
+        raise _TypeRefused(f"{stripped!r} names a kind of point, not its type: it may be {shown}; write the one the "
                          "RTU sends (the checks compare it)")
     return lookup(Type, stripped)
 
@@ -163,7 +168,7 @@ def _pair(text: str, one: Type, other: Type) -> Type:
     a, b = classify(one), classify(other)
     if a and b and a.value_class is b.value_class and not a.command and not b.command and a.time_tag != b.time_tag:
         return one if a.time_tag else other  # a command pair is refused: which one to send is a guess
-    raise ValueError(f"{text!r} names two types ({one.name} and {other.name}); a row checks one: write the one the "
+    raise _TypeRefused(f"{text!r} names two types ({one.name} and {other.name}); a row checks one: write the one the "
                      "RTU sends (a type with time tag: its interrogation may answer in the plain type)")
 
 
@@ -171,11 +176,11 @@ def _type(text: str, *, command: bool) -> Type:
     kind = "a command type (C_SC_NA_1, C_SE_NC_1, ...)" if command else "a monitor type (M_SP_NA_1, M_ME_NC_1, ...)"
     try:
         found = _any_type(text)
+    except _TypeRefused:
+        raise
     except (ValueError, KeyError) as exc:
         # the rules list every type (P_, F_, system types too): name the kind this column holds
         message = re.split(r" Valid:|; valid:", str(exc))[0]
-        if "names a kind" in message or ": write the one" in message or "the note says" in message:
-            raise ValueError(message) from None
         if "did you mean" in message:  # among the types this column may hold, not P_ or F_ types
             fits = [t.name for t in Type if (r := classify(t)) is not None and r.command is command]
             message = message.split("; did you mean")[0] + did_you_mean(text.strip(), fits)
@@ -276,12 +281,11 @@ def _value_units(reader: Any, number: int, headers: list[str], columns: dict[str
     return units, unitless
 
 
-def _twin_agrees(reader: Any, number: int, column: str, twin: str, text: str, got: int, convert: Any) -> None:
-    """An address written twice, in decimal and in the hex column beside it (``IOA (hex)``): a
-    difference is a ValueError naming both, as which of them the RTU uses is a guess."""
-    digits = text[2:] if text[:2].lower() == "0x" else text.removesuffix("h").removesuffix("H")
+def _twin_agrees(twin: str, text: str, got: int, convert: Any) -> None:
+    """An address written twice, in decimal and in the hex column ``twin`` beside it (``IOA (hex)``):
+    a difference is a ValueError naming both, as which of them the RTU uses is a guess."""
     try:
-        other = convert("0x" + digits)
+        other = convert(hex_text(text) or text)
     except ValueError as exc:
         raise ValueError(f"column {twin} {text!r}: {exc}") from None
     if other != got:

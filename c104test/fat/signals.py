@@ -37,7 +37,7 @@ from ..rules import (
     type_class,
     with_decimal_point,
 )
-from ..rules.addresses import OCTET_ORDERS
+from ..rules.addresses import OCTET_ORDERS, hex_text
 from ..rules.typeclasses import classify
 from ..rules.units import header_unit
 from .cells import (
@@ -47,6 +47,7 @@ from .cells import (
     _UNIT_HINT,
     _VALUE_FIELDS,
     _WITH_UNIT,
+    OCTET_HINT,
     _ca,
     _flag,
     _groups,
@@ -502,17 +503,16 @@ class _Reader:
                 except ValueError as exc:  # '12.345' where the comma is the decimal sign: twelve thousand, or twelve?
                     self.problem(number_row, self.where(headers, columns[name]), f"{raw!r}: {self.decimal_why}, so {exc}")
                     return None
-            if name in self.hex_fields and re.fullmatch(r"(0x)?[0-9A-Fa-f]+", text, flags=re.IGNORECASE):
-                text = "0x" + text[2:] if text[:2].lower() == "0x" else "0x" + text  # the header says hex
+            if name in self.hex_fields:
+                text = hex_text(text) or text  # the header says hex: '123' is 0x123
             try:
                 got = convert(text)
                 twin = self.twins.get(name)
                 if twin is not None and twin < len(cells) and cells[twin].strip():
-                    _twin_agrees(self, number, self.where(headers, columns[name]), self.where(headers, twin),
-                                 cells[twin].strip(), got, convert)
+                    _twin_agrees(self.where(headers, twin), cells[twin].strip(), got, convert)
                 return got
             except ValueError as exc:
-                if "--octet-order" in str(exc):  # said once per column, not on every row
+                if OCTET_HINT in str(exc):  # said once per column, not on every row
                     self.octet_rows.setdefault(columns[name], []).append(len(self.problems))
                 # a quoted '230,5' in a comma list: the rules say how to write it, as in Robot and Gherkin
                 hint = _UNIT_HINT if name in _VALUE_FIELDS and _WITH_UNIT.match(text) else ""

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..protocol.asdu import MAX_IOA
 
-__all__ = ["CA_MAX", "IOA_MAX", "OA_MAX", "OCTET_ORDERS", "common_address", "io_address", "octets", "originator_address"]
+__all__ = ["CA_MAX", "IOA_MAX", "OA_MAX", "OCTET_ORDERS", "common_address", "hex_text", "io_address", "octets", "originator_address"]
 
 IOA_MAX = MAX_IOA  # three octets; the codec's constant
 CA_MAX = 0xFFFF  # two octets; 65535 is the broadcast address
@@ -36,7 +36,7 @@ def _address(value: Any, what: str, top: int) -> int:
             raise ValueError(f"{what} {text!r}: is the point a thousands separator ({whole}){point}? "
                              "write the number without separators")
         if re.fullmatch(r"\d[0-9A-Fa-f]*[hH]", text):
-            text = "0x" + text[:-1]  # '0C2238h': hex as assembler listings and some tools write it
+            text = hex_text(text)  # type: ignore[assignment]  # '0C2238h': hex as assembler listings write it
         try:
             # '000100': an address padded with zeros (as many tools export it) is decimal, never octal
             value = int(text, 10) if re.fullmatch(r"0+\d+", text) else int(text, 0)
@@ -57,6 +57,17 @@ def _address(value: Any, what: str, top: int) -> int:
     if not 0 <= value <= top:
         raise ValueError(f"{what} {value} outside 0..{top}")
     return int(value)
+
+
+def hex_text(text: str) -> str | None:
+    """An address written in hex as tools write it, ``0C2238``, ``0x0C2238`` or ``0C2238h``, as
+    ``0x0C2238``; None when ``text`` is no hex number. (Only where hex is known: ``123`` is 0x123.)
+
+    >>> hex_text("0C2238h"), hex_text("123"), hex_text("12.3")
+    ('0x0C2238', '0x123', None)
+    """
+    found = re.fullmatch(r"(?:0[xX](?=[0-9A-Fa-f]))?([0-9A-Fa-f]+?)[hH]?", text.strip())
+    return None if found is None else "0x" + found[1]
 
 
 #: How a list writes an address as octets (``12.34.56``): the most significant octet first (as an
