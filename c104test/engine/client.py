@@ -39,7 +39,7 @@ from ..protocol.link import (
     UnexpectedFrame,
 )
 from .collector import tune_collector
-from .command_path import CommandPath
+from .command_path import CommandPath, station_set
 from .confirmation import AwaitedCommand, command_name
 from .errors import (
     CommandTimeout,
@@ -61,7 +61,6 @@ __all__ = ["ActTerm", "ClientConnection", "CommandResult", "MessageFilter", "ope
 
 log = logging.getLogger("c104test.client")
 
-BROADCAST_CA = 0xFFFF
 _name = command_name
 
 
@@ -108,7 +107,7 @@ class ClientConnection(StationRequests, CommandPath, Expectations):
         #: The common addresses of the RTU's stations, where the caller knows them (a profile, a
         #: PICS): a procedure sent to the broadcast address waits for each one's ACT_TERM. None:
         #: not known, it ends when every station that confirmed has terminated (engine.confirmation).
-        self.stations = _stations(stations)
+        self.stations = station_set(stations)
         #: PIXIT: does the RTU terminate process commands with ACT_TERM (see engine.termination)
         self.act_term = ActTerm.parse(act_term)
         # the last process command that returned before its ACT_TERM: (command, journal cursor, mode)
@@ -658,16 +657,6 @@ class ClientConnection(StationRequests, CommandPath, Expectations):
                     await self._wait_changed()
         except trio.TooSlowError:
             raise CommandTimeout(f"cannot send {_name(asdu)}: k window stayed full for {timeout:g} s{note}") from None
-
-def _stations(stations: Iterable[int] | None) -> frozenset[int] | None:
-    if stations is None:
-        return None
-    chosen = frozenset(int(ca) for ca in stations)
-    wrong = sorted(ca for ca in chosen if not 0 <= ca < BROADCAST_CA)
-    if wrong:
-        raise ValueError(f"station common address {wrong[0]} outside 0..65534 (65535 is the broadcast address)")
-    return chosen
-
 
 @asynccontextmanager
 async def open_connection(host: str = "127.0.0.1", port: int = 2404, **options: Any) -> AsyncIterator[ClientConnection]:

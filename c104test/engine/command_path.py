@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .journal import Journal
     from .session import Session
 
-__all__ = ["CommandPath"]
+__all__ = ["CommandPath", "station_set"]
 
 _SUBMIT_GRACE = 1.0  # beyond its timeout, a submitted command whose caller never expired it ends
 _name = command_name
@@ -75,6 +75,7 @@ class CommandPath:
         must each terminate a procedure sent to the broadcast address (engine.confirmation).
         """
         timeout = self.command_timeout if timeout is None else timeout
+        expected = self._expected(asdu, stations)  # checked before anything is sent
         async with self._command_lock:
             if self._submitted is not None:
                 await self._wait_submitted(timeout)
@@ -86,7 +87,7 @@ class CommandPath:
                 return confirmation_result(asdu, None, None, [], started, trio.current_time())
             awaited = self._awaited = AwaitedCommand(
                 asdu, start_index, started, _mode(act_term, wait_termination), collect, process=act_term is not None,
-                stations=self._expected(asdu, stations),
+                stations=expected,
             )
             try:
                 with trio.move_on_after(timeout):
@@ -213,9 +214,7 @@ class CommandPath:
         """The stations a broadcast procedure waits for: the caller's, else the connection's."""
         if asdu.common_address != BROADCAST_CA:
             return None
-        if stations is None:
-            return self.stations
-        return frozenset(stations)
+        return self.stations if stations is None else station_set(stations)
 
     def _stall(self) -> str:
         session = self._session
@@ -263,6 +262,17 @@ class CommandPath:
         pending, self._unterminated = self._unterminated, None
         if pending is not None:
             check_late_termination(self.journal, *pending)
+
+
+def station_set(stations: Iterable[int] | None) -> frozenset[int] | None:
+    """The stations a broadcast waits for, checked: each 0..65534 (65535 answers nothing)."""
+    if stations is None:
+        return None
+    chosen = frozenset(int(ca) for ca in stations)
+    wrong = sorted(ca for ca in chosen if not 0 <= ca < BROADCAST_CA)
+    if wrong:
+        raise ValueError(f"station common address {wrong[0]} outside 0..65534 (65535 is the broadcast address)")
+    return chosen
 
 
 def _waiting_for(awaited: AwaitedCommand) -> str:

@@ -412,13 +412,10 @@ class Connection:
                 receive=engine.outside_reader if self._inline() else None,
                 spin=spin,
             )
-        except CommandTimeout as exc:
-            if exc.silent_stations:
+        except C104TestError as exc:
+            if isinstance(exc, CommandTimeout) and exc.silent_stations:
                 self._silent(exc, command_name(asdu))
                 return True  # as c104: every station that answered has terminated it
-            log.info("%s", exc)
-            return False
-        except C104TestError as exc:
             log.info("%s", exc)
             return False
         return bool(result.positive) and (result.terminated or not terminated)

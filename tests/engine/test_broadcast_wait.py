@@ -150,3 +150,18 @@ def test_a_per_call_list_of_stations_replaces_the_connections(
 def test_a_station_list_with_the_broadcast_address_is_refused() -> None:
     with pytest.raises(ValueError, match=r"station common address 65535 outside 0\.\.65534"):
         ClientConnection(stations=(1, BROADCAST))
+
+
+def test_a_call_whose_stations_hold_the_broadcast_address_is_refused_before_anything_is_sent(
+    faulty_rtu: Callable[..., FaultyRtu],
+) -> None:
+    rtu = faulty_rtu(one_after_another((1, 2)))
+
+    async def main() -> list[JournalEntry]:
+        async with open_connection(HOST, rtu.port, command_timeout=2.0) as conn:
+            with pytest.raises(ValueError, match=r"station common address 65535 outside 0\.\.65534"):
+                await conn.interrogation(BROADCAST, stations=(1, BROADCAST))
+            return list(conn.journal.since(0))
+
+    journal = trio.run(main)
+    assert procedure_frames(journal, Type.C_IC_NA_1) == []  # no C_IC_NA_1 went out
